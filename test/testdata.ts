@@ -1,0 +1,31 @@
+// The shared test vectors live beside the repo (../shared/testdata) and are read in place, never copied.
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+export const testdataRoot = resolve(repoRoot, "..", "shared", "testdata");
+
+export function testdataPath(...parts: string[]): string {
+  return join(testdataRoot, ...parts);
+}
+
+export function readTestdataJson<T = unknown>(...parts: string[]): T {
+  return JSON.parse(readFileSync(testdataPath(...parts), "utf8")) as T;
+}
+
+/** Every *.json file below a testdata folder, recursively, with its path relative to that folder. */
+export function listTestdataJson(...parts: string[]): { rel: string; path: string }[] {
+  const base = testdataPath(...parts);
+  const out: { rel: string; path: string }[] = [];
+  const walk = (dir: string, rel: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const p = join(dir, name);
+      const r = rel ? `${rel}/${name}` : name;
+      if (statSync(p).isDirectory()) walk(p, r);
+      else if (name.endsWith(".json")) out.push({ rel: r, path: p });
+    }
+  };
+  walk(base, "");
+  return out;
+}

@@ -1,0 +1,88 @@
+// The event store port. The log is the event store: its entries, in order, are the events, and
+// its tree size is the revision that guards every append (compare-and-set), as in Sunlight's
+// LockBackend and Tessera's storage drivers. Every backend (memory, SQLite, PostgreSQL,
+// KurrentDB) implements this one narrow interface and passes one shared contract suite
+// (services/store/contract.ts).
+
+/** One hash tile as C2SP tlog-tiles defines it: `width` hashes (1..256) at tile level `level`. */
+export interface TileWrite {
+  readonly level: number;
+  readonly index: number;
+  /** Number of 32-byte hashes in `data`, 1..256; 256 is a full (immutable) tile. */
+  readonly width: number;
+  readonly data: Uint8Array;
+}
+
+export interface AppendBatch {
+  /** The tree size the writer built this batch on. The append happens only if it is still the size. */
+  readonly expectedSize: number;
+  /** Entry bytes for indices expectedSize .. expectedSize + entries.length - 1. */
+  readonly entries: readonly Uint8Array[];
+  /** Hash tiles created or widened by this batch. A wider tile replaces a narrower one at (level, index). */
+  readonly tiles: readonly TileWrite[];
+  /** The signed checkpoint note (C2SP signed-note bytes) for size expectedSize + entries.length. */
+  readonly checkpoint: Uint8Array;
+}
+
+export interface StoredCheckpoint {
+  readonly size: number;
+  /** The signed note as published (log signature, plus witness cosignatures once added). */
+  readonly note: Uint8Array;
+}
+
+/** The append lost the compare-and-set: another writer moved the tree. Nothing was written. */
+export class SizeConflictError extends Error {
+  constructor(
+    readonly expectedSize: number,
+    readonly actualSize: number,
+  ) {
+    super(`store: tree size is ${actualSize}, not the expected ${expectedSize}; nothing was written`);
+    this.name = "SizeConflictError";
+  }
+}
+
+/** The store could not be reached or failed; the operation may or may not have happened only where stated. */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "StoreUnavailableError";
+  }
+}
+
+export interface LogStore {
+  /**
+   * Appends entries, tiles and the checkpoint atomically, if and only if the tree size is
+   * `expectedSize`. Durable once the promise resolves: a crash after that loses nothing. On a
+   * size mismatch it rejects with SizeConflictError and writes nothing. A batch with no entries
+   * is refused (a checkpoint for an existing size is never replaced by a different root).
+   */
+  append(batch: AppendBatch): Promise<void>;
+
+  /** The latest committed checkpoint, or undefined for an empty log. Its size is the tree size. */
+  latestCheckpoint(): Promise<StoredCheckpoint | undefined>;
+
+  /**
+   * Replaces the latest checkpoint's note by one carrying more signatures (witness cosignatures)
+   * for the same size. Refused (returns false, writes nothing) if the log has moved past `size`.
+   */
+  updateCheckpointNote(size: number, note: Uint8Array): Promise<boolean>;
+
+  /** Entries [start, end) of the committed log; rejects with RangeError if end exceeds the size. */
+  readEntries(start: number, end: number): Promise<Uint8Array[]>;
+
+  /**
+   * The widest stored version of hash tile (level, index), or undefined if none exists. A reader
+   * wanting the partial tile `.p/W` takes the first W hashes: tiles only ever grow.
+   */
+  readTile(level: number, index: number): Promise<TileWrite | undefined>;
+
+  /**
+   * Resolves once the committed tree size is greater than `size` (or at once if it already is),
+   * with the new size; rejects with an AbortError when `signal` aborts. Followers and read
+   * replicas use it to learn of appends made by any process sharing the store.
+   */
+  waitForGrowth(size: number, signal?: AbortSignal): Promise<number>;
+
+  /** Releases connections and file handles. */
+  close(): Promise<void>;
+}

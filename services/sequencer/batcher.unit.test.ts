@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import { Batcher, BatcherClosedError, QueueFullError, type ItemResult } from "./batcher.js";
+
+const ok = <R>(value: R): ItemResult<R> => ({ ok: true, value });
+
+describe("Batcher", () => {
+  it("processes one batch at a time and groups items that arrive during a batch", async () => {
+    const batches: number[][] = [];
+    let running = 0;
+    let release: (() => void) | undefined;
+    const b = new Batcher<number, number>({ maxPending: 100, maxBatch: 10, lingerMs: 0 }, async (items) => {
+      running++;
+      expect(running).toBe(1);
+      batches.push(items);
+      if (batches.length === 1) await new Promise<void>((r) => (release = r));
+      running--;
+      return items.map((i) => ok(i * 2));
+    });
+    const first = b.enqueue(1);
+    await new Promise((r) => setTimeout(r, 5));
+    const rest = [2, 3, 4].map((i) => b.enqueue(i));
+    release!();
+    expect(await first).toBe(2);
+    expect(await Promise.all(rest)).toEqual([4, 6, 8]);
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+  });
+
+  it("caps batch size", async () => {
+    const sizes: number[] = [];
+    const b = new Batcher<number, number>({ maxPending: 100, maxBatch: 3, lingerMs: 1 }, async (items) => {
+      sizes.push(items.length);
+      return items.map(ok);
+    });
+    await Promise.all(Array.from({ length: 10 }, (_, i) => b.enqueue(i)));
+    expect(sizes.reduce((a, c) => a + c, 0)).toBe(10);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(3);
+  });
+
+  it("refuses with QueueFullError when the pending queue is full, and keeps serving others", async () => {
+    let release: (() => void) | undefined;
+    const b = new Batcher<number, number>({ maxPending: 2, maxBatch: 1, lingerMs: 0 }, async (items) => {
+      await new Promise<void>((r) => (release = r));
+      return items.map(ok);
+    });
+    const a = b.enqueue(1);
+    await new Promise((r) => setTimeout(r, 5)); // 1 is in flight
+    const p2 = b.enqueue(2);
+    const p3 = b.enqueue(3);
+    await expect(b.enqueue(4)).rejects.toBeInstanceOf(QueueFullError);
+    release!();
+    await a;
+    await new Promise((r) => setTimeout(r, 5));
+    release!();
+    await p2;
+    await new Promise((r) => setTimeout(r, 5));
+    release!();
+    expect(await p3).toBe(3);
+  });
+
+  it("delivers per-item errors and whole-batch failures to the right callers", async () => {
+    const b = new Batcher<number, number>({ maxPending: 10, maxBatch: 10, lingerMs: 2 }, async (items) => {
+      if (items.includes(99)) throw new Error("store down");
+      return items.map((i) => (i % 2 ? ok(i) : { ok: false, error: new Error(`even ${i}`) }));
+    });
+    const [r1, r2] = await Promise.allSettled([b.enqueue(1), b.enqueue(2)]);
+    expect(r1).toEqual({ status: "fulfilled", value: 1 });
+    expect(r2.status).toBe("rejected");
+    await expect(b.enqueue(99)).rejects.toThrow("store down");
+  });
+
+  it("close() drains what was enqueued and then refuses new items", async () => {
+    const b = new Batcher<number, number>({ maxPending: 10, maxBatch: 2, lingerMs: 5 }, async (items) => items.map(ok));
+    const ps = [1, 2, 3].map((i) => b.enqueue(i));
+    await b.close();
+    expect(await Promise.all(ps)).toEqual([1, 2, 3]);
+    await expect(b.enqueue(4)).rejects.toBeInstanceOf(BatcherClosedError);
+  });
+});

@@ -16,9 +16,14 @@ export interface TileWrite {
 export interface AppendBatch {
   /** The tree size the writer built this batch on. The append happens only if it is still the size. */
   readonly expectedSize: number;
-  /** Entry bytes for indices expectedSize .. expectedSize + entries.length - 1. */
+  /** Entry bytes for indices expectedSize .. expectedSize + entries.length - 1, each at most 65,535 bytes. */
   readonly entries: readonly Uint8Array[];
-  /** Hash tiles created or widened by this batch. A wider tile replaces a narrower one at (level, index). */
+  /**
+   * Hash tiles created or widened by this batch. A wider tile replaces a narrower one at
+   * (level, index); a write no wider than the stored tile is ignored, so tiles only ever grow and
+   * a full tile (width 256) never changes. Each tile must lie inside the new tree:
+   * (index * 256 + width) * 256^level <= expectedSize + entries.length.
+   */
   readonly tiles: readonly TileWrite[];
   /** The signed checkpoint note (C2SP signed-note bytes) for size expectedSize + entries.length. */
   readonly checkpoint: Uint8Array;
@@ -41,7 +46,22 @@ export class SizeConflictError extends Error {
   }
 }
 
-/** The store could not be reached or failed; the operation may or may not have happened only where stated. */
+/**
+ * A write the store refuses because it is malformed (no entries, an entry over 65,535 bytes, a
+ * tile of the wrong shape or outside the tree, an empty checkpoint). Nothing was written.
+ */
+export class InvalidWriteError extends Error {
+  constructor(message: string) {
+    super(`store: ${message}; nothing was written`);
+    this.name = "InvalidWriteError";
+  }
+}
+
+/**
+ * The store could not be reached, failed, or was closed. After an append that rejects with it the
+ * outcome is unknown (the commit may have landed before the failure): a writer must read
+ * latestCheckpoint before acknowledging or retrying anything of that batch.
+ */
 export class StoreUnavailableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -49,12 +69,20 @@ export class StoreUnavailableError extends Error {
   }
 }
 
+/**
+ * Bytes handed to a store are copied before the call resolves (the caller may reuse its buffers);
+ * bytes a store returns belong to the caller. Sizes and indices are non-negative safe integers;
+ * other numbers are refused with a RangeError. After close() every call rejects with
+ * StoreUnavailableError.
+ */
 export interface LogStore {
   /**
    * Appends entries, tiles and the checkpoint atomically, if and only if the tree size is
-   * `expectedSize`. Durable once the promise resolves: a crash after that loses nothing. On a
-   * size mismatch it rejects with SizeConflictError and writes nothing. A batch with no entries
-   * is refused (a checkpoint for an existing size is never replaced by a different root).
+   * `expectedSize`, even against writers in other processes sharing the store. Durable once the
+   * promise resolves: a crash after that loses nothing. On a size mismatch it rejects with
+   * SizeConflictError and writes nothing. A malformed batch, including one with no entries (a
+   * checkpoint for an existing size is never replaced by a different root), is refused with
+   * InvalidWriteError.
    */
   append(batch: AppendBatch): Promise<void>;
 
@@ -63,11 +91,16 @@ export interface LogStore {
 
   /**
    * Replaces the latest checkpoint's note by one carrying more signatures (witness cosignatures)
-   * for the same size. Refused (returns false, writes nothing) if the log has moved past `size`.
+   * for the same size; durable once it resolves true. Refused (resolves false, writes nothing) if
+   * `size` is not the latest checkpoint's size (the log moved past it, or never reached it). An
+   * empty note is refused with InvalidWriteError.
    */
   updateCheckpointNote(size: number, note: Uint8Array): Promise<boolean>;
 
-  /** Entries [start, end) of the committed log; rejects with RangeError if end exceeds the size. */
+  /**
+   * Entries [start, end) of the committed log, in order, in one read. Rejects with RangeError if
+   * start > end or end exceeds the tree size.
+   */
   readEntries(start: number, end: number): Promise<Uint8Array[]>;
 
   /**
@@ -78,11 +111,13 @@ export interface LogStore {
 
   /**
    * Resolves once the committed tree size is greater than `size` (or at once if it already is),
-   * with the new size; rejects with an AbortError when `signal` aborts. Followers and read
-   * replicas use it to learn of appends made by any process sharing the store.
+   * with the new size. Rejects with `signal.reason` (a DOMException named AbortError unless the
+   * caller gave another reason) when `signal` aborts, and with StoreUnavailableError when the
+   * store is closed. Followers and read replicas use it to learn of appends made by any store
+   * instance or process sharing the backing data, promptly (within milliseconds, not seconds).
    */
   waitForGrowth(size: number, signal?: AbortSignal): Promise<number>;
 
-  /** Releases connections and file handles. */
+  /** Releases connections and file handles; pending waitForGrowth calls reject. Idempotent. */
   close(): Promise<void>;
 }

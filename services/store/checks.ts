@@ -1,0 +1,76 @@
+// Argument checks every LogStore backend applies the same way, before touching its data, so that
+// bad input gets the same typed error from every backend (the contract suite holds them to it).
+import { HASH_SIZE } from "../../log/hash.js";
+import { InvalidWriteError, type AppendBatch } from "./port.js";
+
+/** The largest entry tlog-tiles can carry: entry bundles prefix each entry with a big-endian uint16. */
+export const MAX_ENTRY_SIZE = 65_535;
+/** Hashes per full tile (C2SP tlog-tiles). */
+export const TILE_WIDTH = 256;
+
+function isCount(n: unknown): n is number {
+  return typeof n === "number" && Number.isSafeInteger(n) && n >= 0;
+}
+
+/** Throws RangeError unless `n` is a non-negative safe integer. */
+export function checkCount(what: string, n: number): void {
+  if (!isCount(n)) throw new RangeError(`store: ${what} must be a non-negative integer, got ${String(n)}`);
+}
+
+/** Throws RangeError unless [start, end) is a well-formed range within a tree of `size` entries. */
+export function checkEntryRange(start: number, end: number, size: number): void {
+  checkCount("start", start);
+  checkCount("end", end);
+  if (start > end) throw new RangeError(`store: range start ${start} is after its end ${end}`);
+  if (end > size) throw new RangeError(`store: range end ${end} exceeds the tree size ${size}`);
+}
+
+/** Whether tile (level, index) of `width` hashes covers only leaves below `size`. */
+function tileInsideTree(level: number, index: number, width: number, size: number): boolean {
+  // The tile's last hash covers leaves up to (index * 256 + width) * 256^level; stop multiplying
+  // as soon as it passes `size`, so the arithmetic stays exact.
+  let end = index * TILE_WIDTH + width;
+  for (let l = 0; l < level && end <= size; l++) end *= TILE_WIDTH;
+  return end <= size;
+}
+
+/** Throws InvalidWriteError unless `note` is a non-empty byte string. */
+export function checkNote(note: Uint8Array): void {
+  if (!(note instanceof Uint8Array) || note.length === 0) throw new InvalidWriteError("the checkpoint note is empty");
+}
+
+/**
+ * Checks the shape of a batch; throws RangeError for a bad expectedSize and InvalidWriteError for
+ * anything else malformed. Returns the tree size after the batch.
+ */
+export function checkBatch(batch: AppendBatch): number {
+  checkCount("expectedSize", batch.expectedSize);
+  if (!Array.isArray(batch.entries) || batch.entries.length === 0) {
+    throw new InvalidWriteError("a batch needs at least one entry");
+  }
+  const newSize = batch.expectedSize + batch.entries.length;
+  if (!Number.isSafeInteger(newSize)) throw new InvalidWriteError("the tree would outgrow safe integers");
+  for (let i = 0; i < batch.entries.length; i++) {
+    const e = batch.entries[i];
+    if (!(e instanceof Uint8Array)) throw new InvalidWriteError(`entry ${i} of the batch is not bytes`);
+    if (e.length > MAX_ENTRY_SIZE) {
+      throw new InvalidWriteError(`entry ${i} of the batch has ${e.length} bytes, over ${MAX_ENTRY_SIZE}`);
+    }
+  }
+  if (!Array.isArray(batch.tiles)) throw new InvalidWriteError("the batch has no tile list");
+  for (const t of batch.tiles) {
+    const at = `tile ${String(t?.level)}/${String(t?.index)}`;
+    if (!isCount(t?.level) || !isCount(t.index)) throw new InvalidWriteError(`${at} has a bad level or index`);
+    if (!Number.isInteger(t.width) || t.width < 1 || t.width > TILE_WIDTH) {
+      throw new InvalidWriteError(`${at} has width ${String(t.width)}, not 1..${TILE_WIDTH}`);
+    }
+    if (!(t.data instanceof Uint8Array) || t.data.length !== t.width * HASH_SIZE) {
+      throw new InvalidWriteError(`${at} must hold exactly ${t.width} hashes of ${HASH_SIZE} bytes`);
+    }
+    if (!tileInsideTree(t.level, t.index, t.width, newSize)) {
+      throw new InvalidWriteError(`${at} of width ${t.width} lies outside a tree of size ${newSize}`);
+    }
+  }
+  checkNote(batch.checkpoint);
+  return newSize;
+}

@@ -1,0 +1,117 @@
+// Generation of RFC 9162 inclusion (§2.1.3.1) and consistency (§2.1.4.1) proofs from stored hashes.
+//
+// A proof is a list of MTH(D[lo:hi]) for O(log n) ranges. Each range is either one complete
+// subtree or, on the tree's right edge, a few complete subtrees folded together. A proof is
+// planned first (the ranges, as subtree ids), then all its hashes are read with ONE readHashes
+// call, so a tile-backed reader can batch its tile fetches, and then folded.
+import type { Hash, TreeHasher } from "./hash.js";
+import { ProofError } from "./proof-error.js";
+import type { HashReader, SubtreeId } from "./subtree.js";
+import { checkTreeNumber, foldSubtrees, largestPowerOfTwoBelow, pushRangeSubtrees, readChecked } from "./tree.js";
+
+/**
+ * The subtree ids a proof needs, and where each proof element's ids end in `ids`: element j
+ * is the fold of ids[ends[j-1] .. ends[j]). Elements are in proof order (bottom of the tree first).
+ */
+interface ProofPlan {
+  readonly ids: SubtreeId[];
+  readonly ends: number[];
+}
+
+// The RFC's recursions visit ranges top-down and emit hashes on the way back up, so ranges are
+// collected top-down in `los`/`his` and the plan is laid out from the end of those lists.
+function planFromRanges(los: number[], his: number[]): ProofPlan {
+  const ids: SubtreeId[] = [];
+  const ends: number[] = [];
+  for (let j = los.length - 1; j >= 0; j--) {
+    pushRangeSubtrees(los[j]!, his[j]!, ids);
+    ends.push(ids.length);
+  }
+  return { ids, ends };
+}
+
+/**
+ * The descent shared by RFC 9162's PATH and SUBPROOF: from [0, size) towards leaf `leaf`, splitting
+ * each range at its largest power of two and recording the sibling range not taken, until the
+ * range is one leaf or ends at `stop`. Returns the range it stopped at.
+ */
+function descend(leaf: number, size: number, stop: number, los: number[], his: number[]): { lo: number; hi: number } {
+  let lo = 0;
+  let hi = size;
+  while (hi !== stop && hi - lo > 1) {
+    const k = largestPowerOfTwoBelow(hi - lo);
+    if (leaf < lo + k) {
+      los.push(lo + k);
+      his.push(hi);
+      hi = lo + k;
+    } else {
+      los.push(lo);
+      his.push(lo + k);
+      lo += k;
+    }
+  }
+  return { lo, hi };
+}
+
+/** RFC 9162 PATH(index, D[0:size]) as ranges. */
+function planInclusion(index: number, size: number): ProofPlan {
+  const los: number[] = [];
+  const his: number[] = [];
+  descend(index, size, -1, los, his);
+  return planFromRanges(los, his);
+}
+
+/**
+ * RFC 9162 SUBPROOF(size1, D[0:size2], true) as ranges, for 0 < size1 <= size2: the descent towards
+ * leaf size1 - 1 that stops at the node ending at size1. That node's hash is root1 itself (the RFC's
+ * b = true, omitted) unless the descent ever went right, i.e. unless it does not start at 0.
+ */
+function planConsistency(size1: number, size2: number): ProofPlan {
+  const los: number[] = [];
+  const his: number[] = [];
+  const { lo, hi } = descend(size1 - 1, size2, size1, los, his);
+  if (lo !== 0) {
+    los.push(lo);
+    his.push(hi);
+  }
+  return planFromRanges(los, his);
+}
+
+async function execute(hasher: TreeHasher, reader: HashReader, plan: ProofPlan): Promise<Hash[]> {
+  if (plan.ids.length === 0) return [];
+  const hashes = await readChecked(reader, plan.ids);
+  const proof = new Array<Hash>(plan.ends.length);
+  let from = 0;
+  for (let j = 0; j < plan.ends.length; j++) {
+    const to = plan.ends[j]!;
+    proof[j] = to - from === 1 ? hashes[from]! : foldSubtrees(hasher, hashes, from, to);
+    from = to;
+  }
+  return proof;
+}
+
+/**
+ * The inclusion proof of leaf `index` in the tree of the first `size` leaves behind `reader`
+ * (which must hold at least `size` leaves), with one readHashes call. Rejects with ProofError
+ * INVALID_NUMBER or INDEX_OUT_OF_RANGE for bad arguments, and passes on the reader's errors.
+ */
+export async function proveInclusion(hasher: TreeHasher, reader: HashReader, index: number, size: number): Promise<Hash[]> {
+  checkTreeNumber(index, "leaf index");
+  checkTreeNumber(size, "tree size");
+  if (index >= size) throw new ProofError("INDEX_OUT_OF_RANGE", `leaf index ${index} >= tree size ${size}`);
+  return execute(hasher, reader, planInclusion(index, size));
+}
+
+/**
+ * The consistency proof from the tree of `size1` leaves to the tree of `size2` leaves behind
+ * `reader`, with one readHashes call. size1 = size2 gives an empty proof, and so does size1 = 0:
+ * the proof C2SP tlog-witness expects from the empty tree (RFC 9162 defines none; see
+ * ConsistencyOptions in proof.ts). Rejects with ProofError INVALID_NUMBER or SIZE_ORDER.
+ */
+export async function proveConsistency(hasher: TreeHasher, reader: HashReader, size1: number, size2: number): Promise<Hash[]> {
+  checkTreeNumber(size1, "size1");
+  checkTreeNumber(size2, "size2");
+  if (size1 > size2) throw new ProofError("SIZE_ORDER", `size1 ${size1} > size2 ${size2}`);
+  if (size1 === 0) return [];
+  return execute(hasher, reader, planConsistency(size1, size2));
+}

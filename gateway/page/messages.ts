@@ -1,0 +1,261 @@
+// Every word the consumer page and the label image show, in Simplified Chinese and English.
+// Functions take already-formatted values; callers escape the result.
+
+import type { Lang } from "./lang.js";
+import type { LabelEventKind, LabelStatus, Tier } from "./label-view.js";
+
+export interface StatusText {
+  /** One or two words for the badge. */
+  readonly name: string;
+  /** What the status means for someone about to buy the product. */
+  readonly meaning: string;
+}
+
+export interface Messages {
+  readonly siteName: string;
+  readonly skipToContent: string;
+  readonly labelName: string;
+  readonly switchLanguage: string;
+  readonly labelId: string;
+  readonly tierName: Record<Tier, string>;
+  /** Short form: "二星" / "2 stars". */
+  readonly stars: (tier: Tier) => string;
+  /** Text equivalent of the star graphic. */
+  readonly starsAlt: (tier: Tier) => string;
+  /** Stars with the tier's name: "二星（增强级）" / "2 stars (Enhanced)". */
+  readonly tierLabel: (tier: Tier) => string;
+  /** Between a label and its value: "：" / ": ". */
+  readonly colon: string;
+  readonly statusHeading: string;
+  readonly status: Record<LabelStatus, StatusText>;
+  readonly tierHeading: string;
+  readonly tierIntro: (tier: Tier) => string;
+  readonly requirements: {
+    readonly noDefaultPasswords: string;
+    readonly vulnerabilityManagement: string;
+    readonly softwareUpdates: string;
+    readonly enhanced: string;
+    readonly penetrationTesting: string;
+  };
+  readonly detailsHeading: string;
+  readonly productModel: string;
+  readonly category: string;
+  readonly manufacturer: string;
+  readonly registrationCode: string;
+  /** Label for an issuer's or lab's identifier. */
+  readonly partyId: string;
+  readonly issuer: string;
+  readonly testingLab: string;
+  readonly standard: string;
+  readonly validity: string;
+  readonly validityRange: (from: string, until: string) => string;
+  readonly securitySupport: string;
+  readonly securitySupportUntil: (date: string) => string;
+  readonly securitySupportEnded: (date: string) => string;
+  readonly securitySupportUndeclared: string;
+  readonly recordHeading: string;
+  readonly testReportDigest: string;
+  readonly testReport: string;
+  readonly openTestReport: string;
+  readonly declarationDigest: string;
+  readonly keyIndicators: string;
+  readonly historyHeading: string;
+  readonly event: Record<LabelEventKind, string>;
+  readonly logEntry: (index: number) => string;
+  readonly reason: string;
+  readonly noHistory: string;
+  readonly verifyHeading: string;
+  readonly verifying: string;
+  readonly noScript: (checkpointSize: number) => string;
+  /** For the in-browser verifier: `{size}` and `{witnesses}`, `{reason}` are filled in by the script. */
+  readonly verifier: {
+    readonly verified: string;
+    readonly witnessed: string;
+    readonly failed: string;
+  };
+  readonly timesIn: (zone: string) => string;
+  readonly footer: string;
+  readonly checkpointNote: (size: number) => string;
+}
+
+const zhDigits: Record<Tier, string> = { 1: "一", 2: "二", 3: "三" };
+
+const zhCN: Messages = {
+  siteName: "网络安全标识查询",
+  skipToContent: "跳到正文",
+  labelName: "网络安全标识",
+  switchLanguage: "English",
+  labelId: "标识编号",
+  tierName: { 1: "基础级", 2: "增强级", 3: "领先级" },
+  stars: (t) => `${zhDigits[t]}星`,
+  starsAlt: (t) => `${zhDigits[t]}星（最高为三星）`,
+  tierLabel: (t) => `${zhDigits[t]}星（${zhCN.tierName[t]}）`,
+  colon: "：",
+  statusHeading: "标识状态",
+  status: {
+    active: {
+      name: "有效",
+      meaning: "此标识有效：发证机构确认该产品型号达到所示等级的网络安全要求。",
+    },
+    suspended: {
+      name: "已暂停",
+      meaning:
+        "此标识已被暂停，暂停期间不能作为该产品安全等级的依据。发证机构正在处理，标识可能恢复，也可能被撤销。购买前请向商家或制造商确认。",
+    },
+    revoked: {
+      name: "已撤销",
+      meaning: "此标识已被撤销，永久失效。该产品不再具有此网络安全等级，请勿以此标识作为购买依据。",
+    },
+    expired: {
+      name: "已过期",
+      meaning: "此标识已超过有效期，不再证明该产品符合要求。请向制造商确认是否已经续期。",
+    },
+  },
+  tierHeading: "这个等级意味着什么",
+  tierIntro: (t) => `${zhCN.tierLabel(t)}表示该产品型号经检测满足以下要求：`,
+  requirements: {
+    noDefaultPasswords: "没有弱口令，也没有所有设备通用的默认口令",
+    vulnerabilityManagement: "制造商建立了漏洞管理流程，发现漏洞后持续修复",
+    softwareUpdates: "持续提供软件安全更新",
+    enhanced: "在基础级之上，满足标准规定的增强级安全要求",
+    penetrationTesting: "通过独立第三方的渗透测试",
+  },
+  detailsHeading: "产品与发证信息",
+  productModel: "产品型号",
+  category: "产品类别",
+  manufacturer: "制造商",
+  registrationCode: "登记代码",
+  partyId: "编号",
+  issuer: "发证机构",
+  testingLab: "检测机构",
+  standard: "依据标准",
+  validity: "有效期",
+  validityRange: (from, until) => `${from} 至 ${until}`,
+  securitySupport: "安全更新支持",
+  securitySupportUntil: (d) => `制造商承诺提供安全更新至 ${d}`,
+  securitySupportEnded: (d) => `已于 ${d} 结束：该产品不再获得安全更新`,
+  securitySupportUndeclared: "制造商未声明",
+  recordHeading: "检测与声明记录",
+  testReportDigest: "检测报告摘要",
+  testReport: "检测报告",
+  openTestReport: "查看检测报告",
+  declarationDigest: "符合性声明摘要",
+  keyIndicators: "主要指标",
+  historyHeading: "标识历史",
+  event: {
+    issued: "颁发",
+    upgraded: "升级",
+    downgraded: "降级",
+    renewed: "续期",
+    suspended: "暂停",
+    reinstated: "恢复",
+    revoked: "撤销",
+  },
+  logEntry: (i) => `日志记录 #${i}`,
+  reason: "原因",
+  noHistory: "暂无记录。",
+  verifyHeading: "真实性核验",
+  verifying: "正在核验…",
+  noScript: (n) =>
+    `您的浏览器未启用 JavaScript，无法在本机核验此记录。以上内容由登记服务器提供，读取自包含 ${n} 条记录的日志检查点。`,
+  verifier: {
+    verified: "已核验：此记录包含在日志检查点 {size} 中，签名有效。",
+    witnessed: "见证方：{witnesses}",
+    failed: "核验失败：{reason}。此页面显示的内容不可信，请勿以此作为购买依据。",
+  },
+  timesIn: (z) => `时间为${z}`,
+  footer: "每一条标识记录都写入公开、只可追加的透明日志，任何人都可以独立核验标识的完整历史。",
+  checkpointNote: (n) => `读取自日志检查点：${n} 条记录`,
+};
+
+const en: Messages = {
+  siteName: "Cybersecurity label lookup",
+  skipToContent: "Skip to content",
+  labelName: "Cybersecurity label",
+  switchLanguage: "中文",
+  labelId: "Label ID",
+  tierName: { 1: "Basic", 2: "Enhanced", 3: "Leading" },
+  stars: (t) => (t === 1 ? "1 star" : `${t} stars`),
+  starsAlt: (t) => `${t} of 3 stars`,
+  tierLabel: (t) => `${en.stars(t)} (${en.tierName[t]})`,
+  colon: ": ",
+  statusHeading: "Label status",
+  status: {
+    active: {
+      name: "Active",
+      meaning: "This label is valid: the certification body confirms that this product model meets the requirements of the tier shown.",
+    },
+    suspended: {
+      name: "Suspended",
+      meaning:
+        "This label is suspended: while it is, it does not vouch for the product's security. The certification body is looking into it; the label may be reinstated or revoked. Ask the seller or the manufacturer before you buy.",
+    },
+    revoked: {
+      name: "Revoked",
+      meaning:
+        "This label has been revoked for good. The product no longer holds this cybersecurity tier; do not rely on the label when you buy.",
+    },
+    expired: {
+      name: "Expired",
+      meaning:
+        "This label's validity period has ended, so it no longer vouches for the product. Ask the manufacturer whether it has been renewed.",
+    },
+  },
+  tierHeading: "What this tier means",
+  tierIntro: (t) => `${en.tierLabel(t)} means this product model was tested and meets these requirements:`,
+  requirements: {
+    noDefaultPasswords: "No weak passwords and no default password shared by every device",
+    vulnerabilityManagement: "The manufacturer runs a vulnerability-management process and keeps fixing the flaws it finds",
+    softwareUpdates: "Security updates keep coming for the software",
+    enhanced: "Beyond the basic tier, it meets the standard's enhanced security requirements",
+    penetrationTesting: "It passed penetration testing by an independent third party",
+  },
+  detailsHeading: "Product and certification",
+  productModel: "Product model",
+  category: "Category",
+  manufacturer: "Manufacturer",
+  registrationCode: "Registration code",
+  partyId: "ID",
+  issuer: "Certification body",
+  testingLab: "Testing lab",
+  standard: "Standard",
+  validity: "Valid",
+  validityRange: (from, until) => `${from} to ${until}`,
+  securitySupport: "Security updates",
+  securitySupportUntil: (d) => `The manufacturer promises security updates until ${d}`,
+  securitySupportEnded: (d) => `Ended on ${d}: this product no longer gets security updates`,
+  securitySupportUndeclared: "Not declared by the manufacturer",
+  recordHeading: "Test and declaration record",
+  testReportDigest: "Test report digest",
+  testReport: "Test report",
+  openTestReport: "Read the test report",
+  declarationDigest: "Declaration of conformity digest",
+  keyIndicators: "Key indicators",
+  historyHeading: "Label history",
+  event: {
+    issued: "Issued",
+    upgraded: "Upgraded",
+    downgraded: "Downgraded",
+    renewed: "Renewed",
+    suspended: "Suspended",
+    reinstated: "Reinstated",
+    revoked: "Revoked",
+  },
+  logEntry: (i) => `Log entry #${i}`,
+  reason: "Reason",
+  noHistory: "No events yet.",
+  verifyHeading: "Authenticity check",
+  verifying: "Verifying…",
+  noScript: (n) =>
+    `JavaScript is off, so this record cannot be verified in your browser. The details above come from the registry server, read at a log checkpoint of ${n} entries.`,
+  verifier: {
+    verified: "Verified: this record is in log checkpoint {size}, and its signatures are valid.",
+    witnessed: "Witnessed by: {witnesses}",
+    failed: "Verification failed: {reason}. Do not trust what this page shows or rely on it to buy.",
+  },
+  timesIn: (z) => `Times in ${z}`,
+  footer: "Every label event is written to a public, append-only transparency log, so anyone can check a label's whole history independently.",
+  checkpointNote: (n) => `Read at log checkpoint: ${n} entries`,
+};
+
+export const MESSAGES: Record<Lang, Messages> = { "zh-CN": zhCN, en };

@@ -1,0 +1,122 @@
+// The integrator: extends a tree by a batch of entries, producing exactly the hash tiles the
+// growth creates or widens (Go's tlog.NewTiles set) and the new root, from the right edge alone.
+//
+// Work: one leaf hash per entry, one node hash per entry amortized (appending leaf s merges the
+// trailing-ones count of s frontier subtrees; over a run that averages one), plus one root fold
+// of at most 53 hashes per batch. Every 8th merge height is a tile boundary: the merged hash is
+// the root of a just-filled tile and is, by definition, the next hash of the tile level above.
+// Nothing of the tree is reread.
+//
+// Entry bundles are not built here: the store keeps entries (AppendBatch.entries) and the
+// read path assembles `tile/entries/...` from them with encodeBundle; `bundles` names the
+// bundle coordinates this growth creates or widens, for caches to invalidate or prebuild.
+import { HASH_SIZE, defaultHasher, type Hash, type TreeHasher } from "./hash.js";
+import { checkEntrySize } from "./bundle.js";
+import { TILE_HEIGHT, TILE_WIDTH, bundlesOfGrowth, type BundleCoord, type TileData } from "./tile.js";
+import { rootOfFrontier, type TreeState } from "./tree-state.js";
+
+export interface Integration {
+  /** The state after the batch; the input state stays valid (a lost compare-and-set keeps it). */
+  readonly state: TreeState;
+  /**
+   * Hash tiles created or widened, each at its width in the new tree, ordered by level then
+   * index. Full tiles are immutable; a partial tile replaces any narrower one at (level, index).
+   * The data arrays are shared with `state`: never mutate them.
+   */
+  readonly tiles: TileData[];
+  /** Entry bundles created or widened (built from the stored entries on read). */
+  readonly bundles: BundleCoord[];
+  /** The batch's leaf hashes, in order (the level-0 hashes of its entries). */
+  readonly leafHashes: Hash[];
+}
+
+/**
+ * Appends `entries` (each at most 65,535 bytes, else BundleError from checkEntrySize) after
+ * `state`. Pure: no I/O, and `state` is not changed.
+ */
+export function integrate(state: TreeState, entries: readonly Uint8Array[], hasher: TreeHasher = defaultHasher): Integration {
+  entries.forEach(checkEntrySize);
+  return integrateLeafHashes(state, entries.map((e) => hasher.leafHash(e)), hasher);
+}
+
+/** As integrate, from leaf hashes already computed (each 32 bytes, else RangeError). */
+export function integrateLeafHashes(state: TreeState, leafHashes: readonly Hash[], hasher: TreeHasher = defaultHasher): Integration {
+  leafHashes.forEach((h, i) => {
+    if (!(h instanceof Uint8Array) || h.length !== HASH_SIZE) throw new RangeError(`integrate: leaf hash ${i} is not ${HASH_SIZE} bytes`);
+  });
+  const newSize = state.size + leafHashes.length;
+  if (!Number.isSafeInteger(newSize)) throw new RangeError("integrate: the tree would exceed 2^53 - 1 entries");
+  if (leafHashes.length === 0) return { state, tiles: [], bundles: [], leafHashes: [] };
+
+  const edge = new TileEdge(state);
+  const frontier = state.frontier.slice();
+  let size = state.size;
+  for (const leaf of leafHashes) {
+    edge.append(0, leaf);
+    let h = leaf;
+    let height = 0;
+    // The trailing one bits of `size` are the frontier subtrees the new leaf completes.
+    for (let t = size; t % 2 === 1; t = (t - 1) / 2) {
+      h = hasher.nodeHash(frontier.pop()!, h);
+      height++;
+      if (height % TILE_HEIGHT === 0) edge.append(height / TILE_HEIGHT, h);
+    }
+    frontier.push(h);
+    size++;
+  }
+  const tiles = edge.finish();
+  return {
+    state: { size, root: rootOfFrontier(frontier, hasher), frontier, edge: edge.levels },
+    tiles,
+    bundles: bundlesOfGrowth(state.size, size),
+    leafHashes: leafHashes.slice(),
+  };
+}
+
+/** The partial tiles being extended, copy-on-write: a level's buffer is copied when first touched. */
+class TileEdge {
+  readonly levels: Uint8Array[];
+  private readonly work: (Uint8Array | undefined)[] = [];
+  private readonly width: number[] = [];
+  private readonly index: number[] = [];
+  private readonly out: TileData[] = [];
+
+  constructor(private readonly state: TreeState) {
+    this.levels = state.edge.slice();
+  }
+
+  append(level: number, h: Hash): void {
+    let buf = this.work[level];
+    if (buf === undefined) {
+      buf = new Uint8Array(TILE_WIDTH * HASH_SIZE);
+      const old = this.levels[level] ?? new Uint8Array(0);
+      buf.set(old);
+      this.work[level] = buf;
+      this.width[level] = old.length / HASH_SIZE;
+      this.index[level] = Math.floor(this.state.size / TILE_WIDTH ** (level + 1));
+    }
+    const w = this.width[level]!;
+    buf.set(h, w * HASH_SIZE);
+    if (w + 1 < TILE_WIDTH) {
+      this.width[level] = w + 1;
+      return;
+    }
+    this.out.push({ level, index: this.index[level]!, width: TILE_WIDTH, data: buf });
+    this.work[level] = new Uint8Array(TILE_WIDTH * HASH_SIZE);
+    this.width[level] = 0;
+    this.index[level] = this.index[level]! + 1;
+  }
+
+  /** Emits the widened partial tiles and sets the new edge; returns every tile written. */
+  finish(): TileData[] {
+    for (let level = 0; level < this.work.length; level++) {
+      const buf = this.work[level];
+      if (buf === undefined) continue;
+      const w = this.width[level]!;
+      const data = buf.subarray(0, w * HASH_SIZE);
+      this.levels[level] = data;
+      if (w > 0) this.out.push({ level, index: this.index[level]!, width: w, data });
+    }
+    return this.out.sort((a, b) => a.level - b.level || a.index - b.index);
+  }
+}

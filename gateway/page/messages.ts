@@ -17,6 +17,8 @@ export interface Messages {
   readonly labelName: string;
   readonly switchLanguage: string;
   readonly labelId: string;
+  /** Under the QR code on the printed label. */
+  readonly scanToVerify: string;
   readonly tierName: Record<Tier, string>;
   /** Short form: "二星" / "2 stars". */
   readonly stars: (tier: Tier) => string;
@@ -86,6 +88,7 @@ const zhCN: Messages = {
   labelName: "网络安全标识",
   switchLanguage: "English",
   labelId: "标识编号",
+  scanToVerify: "扫码查验",
   tierName: { 1: "基础级", 2: "增强级", 3: "领先级" },
   stars: (t) => `${zhDigits[t]}星`,
   starsAlt: (t) => `${zhDigits[t]}星（最高为三星）`,
@@ -174,6 +177,7 @@ const en: Messages = {
   labelName: "Cybersecurity label",
   switchLanguage: "中文",
   labelId: "Label ID",
+  scanToVerify: "Scan to verify",
   tierName: { 1: "Basic", 2: "Enhanced", 3: "Leading" },
   stars: (t) => (t === 1 ? "1 star" : `${t} stars`),
   starsAlt: (t) => `${t} of 3 stars`,

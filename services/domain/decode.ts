@@ -1,0 +1,111 @@
+// Decoding of signed statements and log entries from untrusted bytes. Never throws: malformed
+// input gets an INVALID_ARGUMENT violation.
+import { bytesEqual } from "../../log/bytes.js";
+import { LogEntry, SignedStatement } from "../../proto/gen/messages/labelreg/v1/entry.js";
+import { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
+import { KEY_ID_BYTES, MAX_ENTRY_BYTES, MAX_STATEMENT_BYTES, SIGNATURE_BYTES } from "./limits.js";
+import { statementDigest } from "./signing.js";
+import { checkBytes } from "./syntax.js";
+import { validateStatement } from "./validate.js";
+import { isViolation, violation, type RuleViolation } from "./violation.js";
+
+/** A signed statement that passed every stateless check: sizes, canonical decoding, structure. */
+export interface Submission {
+  readonly statementBytes: Uint8Array;
+  readonly keyId: Uint8Array;
+  readonly signature: Uint8Array;
+  readonly statement: Statement;
+  /** SHA-256 of statementBytes: the idempotency digest. */
+  readonly digest: Uint8Array;
+}
+
+interface Codec<T> {
+  decode(input: Uint8Array): T;
+  encode(message: T): { finish(): Uint8Array };
+}
+
+/**
+ * Decodes `bytes` as `codec`, accepting only the canonical encoding (re-encoding gives the same
+ * bytes): no unknown or repeated fields, fields in number order, no default values written, valid
+ * UTF-8. One message then has exactly one byte string, so nothing the registry does not
+ * understand rides along in a signed statement, and equal meaning means equal digest.
+ */
+export function decodeCanonical<T>(codec: Codec<T>, bytes: Uint8Array, what: string): T | RuleViolation {
+  let message: T;
+  try {
+    message = codec.decode(bytes);
+  } catch (e) {
+    return violation("INVALID_ARGUMENT", "malformed-protobuf", `${what} does not decode: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  let again: Uint8Array;
+  try {
+    again = codec.encode(message).finish();
+  } catch {
+    return violation("INVALID_ARGUMENT", "non-canonical-encoding", `${what} does not re-encode`);
+  }
+  if (!bytesEqual(again, bytes)) {
+    return violation("INVALID_ARGUMENT", "non-canonical-encoding", `${what} is not in canonical protobuf encoding (unknown, repeated, default-valued or out-of-order fields, or invalid UTF-8)`);
+  }
+  return message;
+}
+
+/** Decodes and structurally validates statement bytes (at most MAX_STATEMENT_BYTES). */
+export function decodeStatement(bytes: Uint8Array): Statement | RuleViolation {
+  if (bytes.length > MAX_STATEMENT_BYTES) {
+    return violation("INVALID_ARGUMENT", "statement-too-large", `statement is ${bytes.length} bytes, at most ${MAX_STATEMENT_BYTES}`);
+  }
+  const s = decodeCanonical(Statement, bytes, "statement");
+  if (isViolation(s)) return s;
+  return validateStatement(s) ?? s;
+}
+
+/** Every stateless check of a signed statement as received (sizes, decoding, structure). */
+export function parseSignedStatement(signed: SignedStatement): Submission | RuleViolation {
+  const v = checkBytes("key_id", signed.keyId, KEY_ID_BYTES) ?? checkBytes("signature", signed.signature, SIGNATURE_BYTES);
+  if (v) return v;
+  const statement = decodeStatement(signed.statement);
+  if (isViolation(statement)) return statement;
+  return {
+    statementBytes: signed.statement,
+    keyId: signed.keyId,
+    signature: signed.signature,
+    statement,
+    digest: statementDigest(signed.statement),
+  };
+}
+
+/** Decodes encoded SignedStatement bytes, then parseSignedStatement. */
+export function decodeSignedStatement(bytes: Uint8Array): Submission | RuleViolation {
+  if (bytes.length > MAX_ENTRY_BYTES) {
+    return violation("INVALID_ARGUMENT", "statement-too-large", `signed statement is ${bytes.length} bytes, at most ${MAX_ENTRY_BYTES}`);
+  }
+  const s = decodeCanonical(SignedStatement, bytes, "signed statement");
+  return isViolation(s) ? s : parseSignedStatement(s);
+}
+
+/** A log entry decoded and its statement parsed: what the auditor and apply() consume. */
+export interface DecodedEntry extends Submission {
+  readonly sequencedAtUnix: bigint;
+}
+
+/** Decodes a log entry (the leaf bytes) and parses the statement inside it. */
+export function decodeLogEntry(bytes: Uint8Array): DecodedEntry | RuleViolation {
+  if (bytes.length > MAX_ENTRY_BYTES) {
+    return violation("INVALID_ARGUMENT", "entry-too-large", `log entry is ${bytes.length} bytes, at most ${MAX_ENTRY_BYTES}`);
+  }
+  const e = decodeCanonical(LogEntry, bytes, "log entry");
+  if (isViolation(e)) return e;
+  const sub = parseSignedStatement(e);
+  if (isViolation(sub)) return sub;
+  return { ...sub, sequencedAtUnix: e.sequencedAtUnix };
+}
+
+/** Encodes a log entry for a submission sequenced at `sequencedAtUnix` (what the sequencer appends). */
+export function encodeLogEntry(sub: Submission, sequencedAtUnix: bigint): Uint8Array {
+  return LogEntry.encode({
+    statement: sub.statementBytes,
+    keyId: sub.keyId,
+    signature: sub.signature,
+    sequencedAtUnix,
+  }).finish();
+}

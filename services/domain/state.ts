@@ -1,0 +1,191 @@
+// The projected state: what the log's entries add up to. Derived only from the log (and the
+// authority's key), so it can always be rebuilt by replaying the log with apply().
+import type {
+  Evidence,
+  KeyIndicator,
+  Manufacturer,
+  TestingLab,
+} from "../../proto/gen/messages/labelreg/v1/statement.js";
+import { Journal, JournaledMap } from "./journal.js";
+import { keyIdHex, keyIdOf } from "./signing.js";
+
+/** The label statement kinds, as Statement.kind.$case names them. */
+export type LabelEventKind =
+  | "labelIssued"
+  | "labelUpgraded"
+  | "labelDowngraded"
+  | "labelRenewed"
+  | "labelSuspended"
+  | "labelReinstated"
+  | "labelRevoked";
+
+/** The state the label's events put it in. EXPIRED is not an event state: see labelStatusAt. */
+export type LabelState = "ACTIVE" | "SUSPENDED" | "REVOKED";
+
+/** What a label reads as at a time. */
+export type LabelStatus = "ACTIVE" | "SUSPENDED" | "REVOKED" | "EXPIRED" | "NOT_YET_VALID";
+
+export type Signer =
+  | { readonly kind: "authority"; readonly keyIdHex: string }
+  | { readonly kind: "issuer"; readonly issuerId: string; readonly keyIdHex: string };
+
+/** One entry of a history: which log entry, what happened, who signed, when it was sequenced. */
+export interface HistoryEvent<K extends string> {
+  readonly index: number;
+  readonly kind: K;
+  readonly signer: Signer;
+  readonly sequencedAtUnix: bigint;
+}
+
+/** A label as its events leave it. Immutable: apply() replaces records, never edits them. */
+export interface LabelRecord {
+  readonly labelId: string;
+  readonly issuerId: string;
+  /** productKey(registration code, model): one live label per product. */
+  readonly productKey: string;
+  readonly manufacturer: Manufacturer;
+  readonly productModel: string;
+  readonly categoryId: string;
+  readonly tier: number;
+  readonly validFromUnix: bigint;
+  readonly validUntilUnix: bigint;
+  /** 0 when not disclosed. */
+  readonly securitySupportUntilUnix: bigint;
+  readonly testingLab: TestingLab;
+  readonly standardReference: string;
+  readonly testReport: Evidence;
+  readonly declarationOfConformity: Evidence;
+  readonly keyIndicators: readonly KeyIndicator[];
+  readonly state: LabelState;
+  /** While SUSPENDED: whether the authority suspended it (then only the authority reinstates). */
+  readonly suspendedByAuthority: boolean;
+  /** The number of statements about the label; the next change must expect this version. */
+  readonly version: bigint;
+  readonly history: readonly HistoryEvent<LabelEventKind>[];
+}
+
+export type IssuerStatus = "ACTIVE" | "SUSPENDED" | "WITHDRAWN";
+export type IssuerEventKind = "issuerAccredited" | "issuerKeyRotated" | "issuerSuspended" | "issuerWithdrawn";
+
+export interface IssuerRecord {
+  readonly issuerId: string;
+  readonly name: string;
+  /** category id -> highest tier the issuer may label in it. */
+  readonly scope: ReadonlyMap<string, number>;
+  readonly status: IssuerStatus;
+  /** Hex key id of the key that signs for the issuer now. */
+  readonly currentKeyIdHex: string;
+  readonly history: readonly HistoryEvent<IssuerEventKind>[];
+}
+
+/**
+ * An issuer key and the log positions where it signs: entries with fromIndex <= index < untilIndex.
+ * Old keys stay here after rotation, so old entries stay verifiable.
+ */
+export interface KeyRecord {
+  readonly keyIdHex: string;
+  readonly publicKey: Uint8Array;
+  readonly issuerId: string;
+  /** The index of the entry that accredited the key (the key signs only later entries). */
+  readonly fromIndex: number;
+  /** The index of the rotation that retired it, if any. */
+  readonly untilIndex: number | undefined;
+}
+
+export interface CategoryRecord {
+  readonly categoryId: string;
+  readonly name: string;
+  readonly description: string;
+  readonly index: number;
+}
+
+/** A used request id: where its statement is and the statement's digest. */
+export interface RequestRecord {
+  readonly index: number;
+  readonly digest: Uint8Array;
+}
+
+/** The signer names that request ids are unique under: the issuer id, or this for the authority. */
+export const AUTHORITY_SIGNER = "@authority";
+
+export function signerName(s: Signer): string {
+  return s.kind === "authority" ? AUTHORITY_SIGNER : s.issuerId;
+}
+
+export function requestKey(signer: Signer, requestId: string): string {
+  return `${signerName(signer)}\n${requestId}`;
+}
+
+/** A product is (manufacturer registration code, model); models compare with ASCII case folded. */
+export function productKey(registrationCode: string, model: string): string {
+  return `${registrationCode}\n${model.replace(/[a-z]+/g, (m) => m.toUpperCase())}`;
+}
+
+/**
+ * The projected state, mutable in place by apply(). begin()/commit()/rollback() bracket a batch:
+ * every mutation inside is journaled and undone by rollback(). Outside a transaction nothing is
+ * journaled (a replay at start-up pays nothing for it).
+ */
+export class RegistryState {
+  readonly journal = new Journal();
+  readonly labels = new JournaledMap<string, LabelRecord>(this.journal);
+  /** productKey -> the id of the product's latest label that is not revoked (it may have expired). */
+  readonly liveByProduct = new JournaledMap<string, string>(this.journal);
+  /** productKey -> every label id ever issued for the product, oldest first. */
+  readonly productLabels = new JournaledMap<string, readonly string[]>(this.journal);
+  readonly issuers = new JournaledMap<string, IssuerRecord>(this.journal);
+  /** hex key id -> issuer key (current and retired). The authority's key is not here. */
+  readonly keys = new JournaledMap<string, KeyRecord>(this.journal);
+  readonly categories = new JournaledMap<string, CategoryRecord>(this.journal);
+  /** requestKey(signer, request id) -> where the statement went. */
+  readonly requests = new JournaledMap<string, RequestRecord>(this.journal);
+  readonly authorityKeyIdHex: string;
+  private treeSize = 0;
+
+  constructor(readonly authorityPublicKey: Uint8Array) {
+    this.authorityKeyIdHex = keyIdHex(keyIdOf(authorityPublicKey));
+  }
+
+  /** The number of log entries applied: the index the next entry must have. */
+  get size(): number {
+    return this.treeSize;
+  }
+
+  /** Advances the size by one (journaled). Used by apply(). */
+  advance(): void {
+    const old = this.treeSize;
+    this.journal.record(() => {
+      this.treeSize = old;
+    });
+    this.treeSize = old + 1;
+  }
+
+  begin(): void {
+    this.journal.begin();
+  }
+  commit(): void {
+    this.journal.commit();
+  }
+  rollback(): void {
+    this.journal.rollback();
+  }
+}
+
+/**
+ * What `label`, as currently recorded, reads as at `timeUnix`: REVOKED is final; past the end of
+ * validity it reads EXPIRED (no event needed); before its start NOT_YET_VALID; otherwise its
+ * event state. It does not undo events recorded after `timeUnix`.
+ */
+export function labelStatusAt(label: LabelRecord, timeUnix: bigint): LabelStatus {
+  if (label.state === "REVOKED") return "REVOKED";
+  if (timeUnix >= label.validUntilUnix) return "EXPIRED";
+  if (timeUnix < label.validFromUnix) return "NOT_YET_VALID";
+  return label.state;
+}
+
+/** The key that signed at log position `index`, if `keyIdHex` names an issuer key valid there. */
+export function issuerKeyAt(state: RegistryState, keyIdHexValue: string, index: number): KeyRecord | undefined {
+  const k = state.keys.get(keyIdHexValue);
+  if (!k || index <= k.fromIndex || (k.untilIndex !== undefined && index >= k.untilIndex)) return undefined;
+  return k;
+}

@@ -1,0 +1,215 @@
+import Database from "better-sqlite3";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { bytesEqual } from "../../log/bytes.js";
+import { describeLogStoreContract } from "./contract.js";
+import { StoreUnavailableError, type LogStore } from "./port.js";
+import { SQLITE_FILE, openSqliteStore } from "./sqlite.js";
+import { parseSyntheticEntry, syntheticBatch, syntheticEntry, syntheticNote, syntheticTile, tilesTouched } from "./synthetic.js";
+
+const tempDirs: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "labelreg-sqlite-"));
+  tempDirs.push(dir);
+  return dir;
+}
+
+describeLogStoreContract("sqlite", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "labelreg-sqlite-"));
+  return {
+    open: () => openSqliteStore({ dir: join(dir, "data") }),
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+});
+
+const APPENDER = fileURLToPath(new URL("./sqlite-appender.ts", import.meta.url));
+
+interface Ack {
+  writer: string;
+  start: number;
+  end: number;
+}
+
+/** A sqlite-appender.ts child process and what it has printed so far. */
+function appender(dir: string, writer: string, args: { batches: number; maxBatch: number; jitterMs: number; at?: number }) {
+  const argv = [APPENDER, dir, writer, String(args.batches), String(args.maxBatch), String(args.jitterMs)];
+  if (args.at !== undefined) argv.push(String(args.at));
+  const child = spawn(process.execPath, ["--import", "tsx", ...argv], { stdio: ["ignore", "pipe", "pipe"] });
+  const lines: string[] = [];
+  let partial = "";
+  let stderr = "";
+  let onReady: () => void = () => {};
+  const ready = new Promise<void>((r) => (onReady = r));
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    const parts = (partial + chunk).split("\n");
+    partial = parts.pop()!; // only whole lines count: a torn last line was never acknowledged
+    for (const line of parts) {
+      lines.push(line);
+      if (line === "ready") onReady();
+    }
+  });
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("close", (code, signal) => resolve({ code, signal })),
+  );
+  const acks = (): Ack[] =>
+    lines
+      .filter((l) => l.startsWith("ack "))
+      .map((l) => {
+        const [, w, s, e] = l.split(" ");
+        return { writer: w!, start: Number(s), end: Number(e) };
+      });
+  return { child, ready, exited, acks, lines, stderr: () => stderr };
+}
+
+/**
+ * Checks a log written only with syntheticBatch (default tile salt): every entry is the synthetic
+ * entry its header names at its own index, the note is the last writer's for the size, every tile
+ * of the size is there at its width. Returns the size.
+ */
+async function expectConsistentSyntheticLog(store: LogStore): Promise<number> {
+  const size = (await store.latestCheckpoint())?.size ?? 0;
+  const entries = await store.readEntries(0, size);
+  let lastWriter = "";
+  entries.forEach((e, i) => {
+    const id = parseSyntheticEntry(e);
+    expect(id?.index, `entry ${i} names its index`).toBe(i);
+    if (!bytesEqual(e, syntheticEntry(id!.writer, i))) expect.fail(`entry ${i} by ${id!.writer} is damaged`);
+    lastWriter = id!.writer;
+  });
+  if (size > 0) expect((await store.latestCheckpoint())?.note).toEqual(syntheticNote(lastWriter, size));
+  for (const shape of tilesTouched(0, size)) {
+    const tile = await store.readTile(shape.level, shape.index);
+    expect(tile?.width, `tile ${shape.level}/${shape.index}`).toBe(shape.width);
+    if (!bytesEqual(tile!.data, syntheticTile(shape).data)) expect.fail(`tile ${shape.level}/${shape.index} is damaged`);
+  }
+  return size;
+}
+
+/** Checks every acknowledged range holds its writer's entries. */
+async function expectAcked(store: LogStore, acks: readonly Ack[]): Promise<void> {
+  for (const a of acks) {
+    const got = await store.readEntries(a.start, a.end);
+    got.forEach((e, k) => {
+      if (!bytesEqual(e, syntheticEntry(a.writer, a.start + k))) expect.fail(`acknowledged entry ${a.start + k} of ${a.writer} is not there`);
+    });
+  }
+}
+
+/** Checks the file itself: no corruption, entries exactly [0, checkpoint size). */
+function expectFileConsistent(dir: string, size: number): void {
+  const db = new Database(join(dir, SQLITE_FILE), { readonly: true });
+  try {
+    expect(db.pragma("integrity_check", { simple: true })).toBe("ok");
+    const row = db.prepare("SELECT count(*) AS n, coalesce(max(idx), -1) AS last FROM entries").get() as { n: number; last: number };
+    expect(row).toEqual({ n: size, last: size - 1 });
+  } finally {
+    db.close();
+  }
+}
+
+describe("sqlite store, on files and across processes", () => {
+  afterEach(() => {
+    for (const d of tempDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  it("keeps the directory and the database files owner-only", async () => {
+    const dir = join(tempDir(), "data");
+    const store = await openSqliteStore({ dir });
+    await store.append(syntheticBatch("a", 0, 3));
+    const mode = (p: string) => statSync(p).mode & 0o777;
+    expect(mode(dir)).toBe(0o700);
+    for (const f of [SQLITE_FILE, `${SQLITE_FILE}-wal`, `${SQLITE_FILE}-shm`]) expect(mode(join(dir, f)), f).toBe(0o600);
+    await store.close();
+  });
+
+  it("refuses a database of a newer schema version", async () => {
+    const dir = tempDir();
+    await (await openSqliteStore({ dir })).close();
+    const db = new Database(join(dir, SQLITE_FILE));
+    db.pragma("user_version = 99");
+    db.close();
+    await expect(openSqliteStore({ dir })).rejects.toThrow(/schema version 99/);
+  });
+
+  it("fails an append fast with StoreUnavailableError while another connection holds the write lock", async () => {
+    const dir = tempDir();
+    const store = await openSqliteStore({ dir, busyTimeoutMs: 100 });
+    const other = new Database(join(dir, SQLITE_FILE));
+    other.exec("BEGIN IMMEDIATE");
+    const t0 = Date.now();
+    await expect(store.append(syntheticBatch("a", 0, 2))).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    other.exec("ROLLBACK");
+    other.close();
+    expect(await store.latestCheckpoint()).toBeUndefined();
+    await store.append(syntheticBatch("a", 0, 2));
+    expect(await expectConsistentSyntheticLog(store)).toBe(2);
+    await store.close();
+  });
+
+  it("fences a writer in another process that appends at a stale size", async () => {
+    const dir = tempDir();
+    const store = await openSqliteStore({ dir });
+    await store.append(syntheticBatch("parent", 0, 5));
+    const p = appender(dir, "child", { batches: 1, maxBatch: 3, jitterMs: 0, at: 0 });
+    expect(await p.exited).toEqual({ code: 0, signal: null });
+    expect(p.lines).toContain("conflict 0 5");
+    expect(p.acks()).toEqual([]);
+    expect(await expectConsistentSyntheticLog(store)).toBe(5);
+    await store.close();
+  });
+
+  it("wakes waitForGrowth when another process appends", async () => {
+    const dir = tempDir();
+    const store = await openSqliteStore({ dir });
+    const grown = store.waitForGrowth(0);
+    const p = appender(dir, "child", { batches: 1, maxBatch: 1, jitterMs: 0 });
+    expect(await grown).toBe(1);
+    expect(await p.exited).toEqual({ code: 0, signal: null });
+    await store.close();
+  });
+
+  it("lets two processes race to append: every acknowledged batch lands once, in order, without overlap", async () => {
+    const dir = tempDir();
+    await (await openSqliteStore({ dir })).close();
+    const writers = ["A", "B"].map((w) => appender(dir, w, { batches: 40, maxBatch: 20, jitterMs: 3 }));
+    for (const w of writers) expect(await w.exited, w.stderr()).toEqual({ code: 0, signal: null });
+    const acks = writers.flatMap((w) => w.acks()).sort((a, b) => a.start - b.start);
+    const conflicts = writers.flatMap((w) => w.lines.filter((l) => l.startsWith("conflict"))).length;
+    expect(acks.length + conflicts, "every attempt either acknowledged or lost the compare-and-set").toBe(80);
+    acks.forEach((a, i) => expect(a.start, "acks tile the log").toBe(i === 0 ? 0 : acks[i - 1]!.end));
+    console.log(`two-process race: ${acks.length} appends acknowledged, ${conflicts} lost the compare-and-set`);
+    const store = await openSqliteStore({ dir });
+    expect(await expectConsistentSyntheticLog(store)).toBe(acks.at(-1)!.end);
+    await expectAcked(store, acks);
+    await store.close();
+    expectFileConsistent(dir, acks.at(-1)!.end);
+  });
+
+  it("keeps every acknowledged batch when the writer is killed with SIGKILL at random moments", async () => {
+    const dir = tempDir();
+    const acked: Ack[] = [];
+    const rounds = 8;
+    for (let round = 0; round < rounds; round++) {
+      const p = appender(dir, `r${round}`, { batches: 0, maxBatch: 256, jitterMs: 0 });
+      await p.ready;
+      await new Promise((r) => setTimeout(r, 20 + Math.random() * 250));
+      p.child.kill("SIGKILL");
+      expect((await p.exited).signal).toBe("SIGKILL");
+      acked.push(...p.acks());
+      const store = await openSqliteStore({ dir });
+      const size = await expectConsistentSyntheticLog(store);
+      expect(size).toBeGreaterThanOrEqual(acked.at(-1)?.end ?? 0);
+      await expectAcked(store, acked);
+      await store.close();
+      expectFileConsistent(dir, size);
+    }
+    console.log(`crash test: ${rounds} SIGKILLs, ${acked.length} acknowledged batches, ${acked.at(-1)?.end ?? 0} entries`);
+    expect(acked.length).toBeGreaterThan(rounds);
+  });
+});

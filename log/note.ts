@@ -22,7 +22,7 @@ export type NoteErrorCode =
   | "unsupported-algorithm" // a key string for a signature type this code does not implement
   | "bad-public-key"; // a key refused by the Ed25519 policy (small order, non-canonical, off curve)
 
-/** Every refusal by the note, key, checkpoint and cosignature code is one of these. */
+/** Every refusal by the note and key-string code (note.ts, note-keys.ts) is one of these. */
 export class NoteError extends Error {
   constructor(
     readonly code: NoteErrorCode,

@@ -39,9 +39,14 @@ const CONTROL = /[\u0000-\u0009\u000b-\u001f]/;
 export function parseCheckpoint(text: string): Checkpoint {
   if (!text.endsWith("\n")) throw new CheckpointError("malformed-checkpoint", "checkpoint text must end with a newline");
   if (CONTROL.test(text)) throw new CheckpointError("malformed-checkpoint", "checkpoint contains a control character");
-  const lines = text.slice(0, -1).split("\n");
-  if (lines.length < 3) throw new CheckpointError("malformed-checkpoint", "a checkpoint has at least three lines");
-  const [origin, sizeLine, rootLine, ...extensions] = lines as [string, string, string, ...string[]];
+  // The three mandatory lines first, so a malformed head is refused before any extension is split.
+  const e1 = text.indexOf("\n");
+  const e2 = text.indexOf("\n", e1 + 1);
+  const e3 = e2 < 0 ? -1 : text.indexOf("\n", e2 + 1);
+  if (e3 < 0) throw new CheckpointError("malformed-checkpoint", "a checkpoint has at least three lines");
+  const origin = text.slice(0, e1);
+  const sizeLine = text.slice(e1 + 1, e2);
+  const rootLine = text.slice(e2 + 1, e3);
   if (origin.length === 0) throw new CheckpointError("bad-origin", "empty origin line");
   if (!DECIMAL.test(sizeLine)) throw new CheckpointError("bad-size", "tree size is not a decimal without leading zeros");
   const size = Number(sizeLine);
@@ -53,6 +58,7 @@ export function parseCheckpoint(text: string): Checkpoint {
     throw new CheckpointError("bad-root", "root hash is not strict standard base64");
   }
   if (root.length !== HASH_SIZE) throw new CheckpointError("bad-root", `root hash is ${root.length} bytes, not ${HASH_SIZE}`);
+  const extensions = e3 + 1 === text.length ? [] : text.slice(e3 + 1, -1).split("\n");
   if (extensions.some((e) => e.length === 0)) throw new CheckpointError("bad-extension", "empty extension line");
   return { origin, size, root, extensions };
 }

@@ -5,7 +5,7 @@ import { listTestdataJson, readTestdataJson } from "../test/testdata.js";
 import { fromBase64 } from "./bytes.js";
 import { defaultHasher } from "./hash.js";
 import { verifyConsistency, verifyInclusion, type ConsistencyOptions } from "./proof.js";
-import { ProofError } from "./proof-error.js";
+import { proofOutcome } from "../test/proof-outcome.js";
 import { verifySubtreeInclusion } from "./subtree-proof.js";
 
 interface InclusionCase {
@@ -39,15 +39,6 @@ const proofOf = (p: string[] | null) => (p ?? []).map(b64);
  */
 const STRICTER = new Set(["consistency/additional/sizes-are-equal-one-and-proof-is-empty.json"]);
 
-function outcome(run: () => void): string {
-  try {
-    run();
-    return "ok";
-  } catch (e) {
-    if (e instanceof ProofError) return e.code;
-    throw e; // anything but a ProofError fails the test
-  }
-}
 
 function cases<T>(folder: string): { name: string; c: T }[] {
   return listTestdataJson("rfc9162-merkle", folder).map(({ rel }) => ({
@@ -63,7 +54,7 @@ describe("rfc9162-merkle/inclusion", () => {
     for (const sub of ["0/", "1/", "4/", "single-entry/"]) expect(all.some((x) => x.name.startsWith(`inclusion/${sub}`))).toBe(true);
   });
   it.each(all.map((x) => [x.name, x.c] as const))("%s", (name, c) => {
-    const got = outcome(() => verifyInclusion(defaultHasher, c.leafIdx, c.treeSize, b64(c.leafHash), proofOf(c.proof), b64(c.root)));
+    const got = proofOutcome(() => verifyInclusion(defaultHasher, c.leafIdx, c.treeSize, b64(c.leafHash), proofOf(c.proof), b64(c.root)));
     if (c.wantErr) expect(got, name).not.toBe("ok");
     else expect(got, name).toBe(STRICTER.has(name) ? "BAD_HASH" : "ok");
   });
@@ -79,7 +70,7 @@ describe.each<[string, ConsistencyOptions]>([
     for (const sub of ["0/", "1/", "4/", "additional/"]) expect(all.some((x) => x.name.startsWith(`consistency/${sub}`))).toBe(true);
   });
   it.each(all.map((x) => [x.name, x.c] as const))("%s", (name, c) => {
-    const got = outcome(() => verifyConsistency(defaultHasher, c.size1, c.size2, proofOf(c.proof), b64(c.root1), b64(c.root2), options));
+    const got = proofOutcome(() => verifyConsistency(defaultHasher, c.size1, c.size2, proofOf(c.proof), b64(c.root1), b64(c.root2), options));
     if (c.wantErr) expect(got, name).not.toBe("ok");
     else expect(got, name).toBe(STRICTER.has(name) ? "BAD_HASH" : "ok");
   });
@@ -95,7 +86,7 @@ describe("rfc9162-merkle/subtreeinclusion (draft-ietf-plants-merkle-tree-certs)"
     expect(all.some((x) => x.c.start > 0 && !x.c.wantErr)).toBe(true);
   });
   it.each(all.map((x) => [x.name, x.c] as const))("%s", (name, c) => {
-    const got = outcome(() =>
+    const got = proofOutcome(() =>
       verifySubtreeInclusion(defaultHasher, c.leafIdx, c.start, c.end, b64(c.leafHash), proofOf(c.proof), b64(c.root)),
     );
     if (c.wantErr) expect(got, name).not.toBe("ok");

@@ -20,7 +20,11 @@ export function isTreeNumber(x: unknown): x is number {
 
 /** Throws ProofError INVALID_NUMBER unless x is a non-negative safe integer. */
 export function checkTreeNumber(x: unknown, what: string): asserts x is number {
-  if (!isTreeNumber(x)) throw new ProofError("INVALID_NUMBER", `${what} is not a non-negative safe integer: ${String(x)}`);
+  if (!isTreeNumber(x)) {
+    // Only numbers are shown: String() of an arbitrary object can itself throw.
+    const got = typeof x === "number" ? String(x) : typeof x;
+    throw new ProofError("INVALID_NUMBER", `${what} is not a non-negative safe integer: ${got}`);
+  }
 }
 
 /** Throws ProofError BAD_HASH unless h is a 32-byte Uint8Array. */

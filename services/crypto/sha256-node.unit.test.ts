@@ -1,0 +1,38 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { fromHex, toHex, utf8 } from "../../log/bytes.js";
+import { defaultHasher, nobleSha256 } from "../../log/hash.js";
+import { nodeHasher, nodeSha256 } from "./sha256-node.js";
+
+describe("nodeSha256", () => {
+  it("matches the FIPS 180-2 examples", () => {
+    expect(toHex(nodeSha256())).toBe("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    expect(toHex(nodeSha256(utf8("abc")))).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    expect(toHex(nodeSha256(utf8("a"), utf8("b"), utf8("c")))).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  });
+
+  it("equals noble's SHA-256 for any parts, and returns a plain 32-byte Uint8Array", () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 5 }), (parts) => {
+        const got = nodeSha256(...parts);
+        expect(Object.getPrototypeOf(got)).toBe(Uint8Array.prototype);
+        expect(got.length).toBe(32);
+        expect(toHex(got)).toBe(toHex(nobleSha256(...parts)));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("gives the same tree hashes as the portable hasher", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), (entry, right) => {
+        const leaf = nodeHasher.leafHash(entry);
+        expect(toHex(leaf)).toBe(toHex(defaultHasher.leafHash(entry)));
+        expect(toHex(nodeHasher.nodeHash(leaf, right))).toBe(toHex(defaultHasher.nodeHash(leaf, right)));
+      }),
+      { numRuns: 1000 },
+    );
+    // RFC 6962 test tree: the leaf hash of the empty entry.
+    expect(nodeHasher.leafHash(new Uint8Array())).toEqual(fromHex("6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"));
+  });
+});

@@ -158,7 +158,7 @@ function verifySlot(m: Messages, v: LabelView, hasScript: boolean): string {
  * from it are shown only if http(s). The page needs no JavaScript; if `opts.bundleUrl` is given
  * it loads that module, which finds its inputs in `#label-config` ({@link PageConfig}) and writes
  * its result into `#verify-status`. Throws InvalidLabelViewError for a view outside its contract,
- * InvalidBaseUrlError for a bad base URL, RangeError for an unknown time zone.
+ * InvalidBaseUrlError for a bad base URL, InvalidLabelIdError for an id that cannot be a URL, RangeError for an unknown time zone.
  */
 export function renderLabelPage(view: LabelView, opts: LabelPageOptions): string {
   checkView(view);

@@ -10,13 +10,25 @@ export class InvalidBaseUrlError extends Error {
   }
 }
 
+/** The label id cannot name a page: empty, or not well-formed Unicode (a lone surrogate). */
+export class InvalidLabelIdError extends Error {
+  constructor(readonly labelId: string) {
+    super(`gateway: label id ${JSON.stringify(labelId)} is empty or not well-formed Unicode`);
+    this.name = "InvalidLabelIdError";
+  }
+}
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 /**
  * `<publicBaseUrl>/l/<labelId>`, with the label id percent-encoded as one path segment and
  * trailing slashes of the base ignored (a base with a path, e.g. `https://x.cn/registry`, keeps
- * it). Throws InvalidBaseUrlError if the base is not an absolute http(s) URL.
+ * it). Throws InvalidBaseUrlError if the base is not an absolute http(s) URL, InvalidLabelIdError
+ * if the id is empty or holds a lone surrogate.
  */
 export function labelPageUrl(publicBaseUrl: string, labelId: string): string {
   const base = safeHttpUrl(publicBaseUrl);
   if (base === undefined || base.includes("?") || base.includes("#")) throw new InvalidBaseUrlError(publicBaseUrl);
+  if (labelId === "" || LONE_SURROGATE.test(labelId)) throw new InvalidLabelIdError(labelId);
   return `${base.replace(/\/+$/, "")}/l/${encodeURIComponent(labelId)}`;
 }

@@ -154,4 +154,15 @@ describe("label state machine", () => {
     expect(labelStatusAt({ ...l, state: "REVOKED" }, UNTIL + 1n)).toBe("REVOKED");
     expect(labelStatusAt({ ...l, state: "SUSPENDED" }, UNTIL + 1n)).toBe("EXPIRED");
   });
+
+  it("a label not yet in force (start within the skew window) can be changed like an active one", () => {
+    const reg = new TestRegistry();
+    reg.publishCategory();
+    reg.accredit("CCRC", ISSUER);
+    reg.must(ISSUER, statement({ $case: "labelIssued", value: labelIssued({ validFromUnix: T0 + 100n }) }, { labelId: LABEL }));
+    expect(labelStatusAt(reg.state.labels.get(LABEL)!, T0)).toBe("NOT_YET_VALID");
+    expect(reg.submit(ISSUER, eventStatement("upgrade", 1n, T0)).kind).toBe("accepted");
+    expect(reg.submit(ISSUER, eventStatement("reinstate", 2n, T0))).toMatchObject({ code: FP });
+    expect(reg.submit(reg.authority, eventStatement("suspend", 2n, T0)).kind).toBe("accepted");
+  });
 });

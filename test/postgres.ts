@@ -61,6 +61,13 @@ export function findPostgresBin(root = "/usr/lib/postgresql"): string {
   return join(root, newest, "bin");
 }
 
+/** The major version of the server in `bin`, from `postgres --version`. */
+function majorVersion(bin: string): number {
+  const out = execFileSync(join(bin, "postgres"), ["--version"], { encoding: "utf8" });
+  const m = /\(PostgreSQL\) (\d+)/.exec(out);
+  return m ? Number(m[1]) : 0;
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -158,6 +165,9 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
         "max_connections = 200",
         "shared_buffers = 32MB",
         "log_min_messages = warning",
+        // After a crash the server fsyncs the whole data directory before recovery; one syncfs()
+        // is as safe and much faster on a busy disk (PostgreSQL 14+).
+        ...(majorVersion(bin) >= 14 ? ["recovery_init_sync_method = syncfs"] : []),
         "",
       ].join("\n"),
     );

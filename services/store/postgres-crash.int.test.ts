@@ -1,0 +1,81 @@
+// The PostgreSQL store when its server dies: writes and reads fail fast with
+// StoreUnavailableError, the same instances recover once the server is back, and every
+// acknowledged append survives an immediate stop. A cluster of its own, so that stopping it
+// disturbs no other test file.
+import { beforeAll, describe, expect, it } from "vitest";
+import { elapsed } from "../../test/elapsed.js";
+import { usePostgres } from "../../test/postgres.js";
+import { openPostgresStore, type PostgresStore } from "./postgres.js";
+import { StoreUnavailableError } from "./port.js";
+import { syntheticBatch, syntheticEntry } from "./synthetic.js";
+
+const cluster = usePostgres();
+let database = "";
+let schemas = 0;
+beforeAll(async () => {
+  database = await cluster().createDatabase("crash");
+});
+
+function open(): Promise<PostgresStore> {
+  return openPostgresStore({ connectionString: database, schema: `log_${++schemas}` });
+}
+
+describe("PostgresStore: a server that dies", () => {
+  it("fails writes and reads fast while the server is down, and the same instance recovers after restart", async () => {
+    const store = await open();
+    const follower = await openPostgresStore({ connectionString: database, schema: store.schema, pollIntervalMillis: 200 });
+    try {
+      await store.append(syntheticBatch("w", 0, 10));
+      const grown = follower.waitForGrowth(10);
+      await cluster().kill();
+
+      const attempts: Promise<unknown>[] = [
+        store.append(syntheticBatch("w", 10, 5)),
+        store.latestCheckpoint(),
+        store.readEntries(0, 1),
+        store.readTile(0, 0),
+      ];
+      for (const attempt of attempts) {
+        const { ms, result } = await elapsed(attempt);
+        expect(result.status).toBe("rejected");
+        expect((result as PromiseRejectedResult).reason).toBeInstanceOf(StoreUnavailableError);
+        expect(ms).toBeLessThan(3000);
+      }
+
+      await cluster().start();
+      // Same instances, no reopening: the pool replaces its dead connections.
+      await store.append(syntheticBatch("w", 10, 5));
+      expect((await store.latestCheckpoint())?.size).toBe(15);
+      // The follower's wait survived the outage and saw the growth.
+      expect(await grown).toBe(15);
+      expect(await follower.readEntries(10, 15)).toEqual(syntheticBatch("w", 10, 5).entries);
+    } finally {
+      await store.close();
+      await follower.close();
+    }
+  });
+
+  it("keeps every acknowledged append across an immediate stop (crash recovery from the WAL)", async () => {
+    const store = await open();
+    const schema = store.schema;
+    let size = 0;
+    for (let i = 0; i < 25; i++) {
+      await store.append(syntheticBatch("d", size, 1 + (i % 7)));
+      size += 1 + (i % 7);
+    }
+    const note = (await store.latestCheckpoint())?.note;
+    await cluster().kill();
+    await store.close();
+    await cluster().start();
+
+    const reopened = await openPostgresStore({ connectionString: database, schema });
+    try {
+      expect(await reopened.latestCheckpoint()).toEqual({ size, note });
+      const entries = await reopened.readEntries(0, size);
+      entries.forEach((e, i) => expect(e).toEqual(syntheticEntry("d", i)));
+      expect((await reopened.readTile(0, 0))?.width).toBe(Math.min(256, size));
+    } finally {
+      await reopened.close();
+    }
+  });
+});

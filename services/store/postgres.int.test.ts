@@ -1,0 +1,271 @@
+// The PostgreSQL store on a throwaway cluster of its own (test/postgres.ts): the shared contract,
+// then what only a shared database can show: racing writers in separate pools, a server that
+// dies and comes back, durability across a crash, and followers in other processes' shoes.
+import { createServer, type AddressInfo } from "node:net";
+import pg from "pg";
+import { beforeAll, describe, expect, it } from "vitest";
+import { elapsed } from "../../test/elapsed.js";
+import { usePostgres } from "../../test/postgres.js";
+import { describeLogStoreContract } from "./contract.js";
+import { openPostgresStore, type PostgresStore, type PostgresStoreOptions } from "./postgres.js";
+import { InvalidSchemaNameError } from "./postgres-schema.js";
+import { SizeConflictError, StoreUnavailableError } from "./port.js";
+import { syntheticBatch, syntheticEntry, syntheticNote } from "./synthetic.js";
+
+const cluster = usePostgres();
+let database = "";
+let schemas = 0;
+beforeAll(async () => {
+  database = await cluster().createDatabase("store");
+});
+
+/** A store on a fresh schema (or on `schema`, to share a log between instances). */
+function open(options: Partial<PostgresStoreOptions> = {}): Promise<PostgresStore> {
+  return openPostgresStore({ connectionString: database, schema: `log_${++schemas}`, ...options });
+}
+
+/** Runs `sql` on its own connection. */
+async function execute(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: database });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+// Each contract test gets a fresh schema in this file's database, dropped afterwards.
+describeLogStoreContract("postgres", async () => {
+  const schema = `contract_${++schemas}`;
+  return {
+    open: () => openPostgresStore({ connectionString: database, schema }),
+    cleanup: () => execute(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`),
+  };
+});
+
+describe("PostgresStore: compare-and-set enforced by the database", () => {
+  it("two instances (two pools) racing at the same size: exactly one wins each round, the loser writes nothing", async () => {
+    const a = await open();
+    const b = await openPostgresStore({ connectionString: database, schema: a.schema });
+    try {
+      let size = 0;
+      for (let round = 0; round < 40; round++) {
+        const count = 1 + (round % 5);
+        const [ra, rb] = await Promise.allSettled([
+          a.append(syntheticBatch("a", size, count, { tileSalt: "a" })),
+          b.append(syntheticBatch("b", size, count, { tileSalt: "b" })),
+        ]);
+        const won = [ra, rb].filter((r) => r.status === "fulfilled");
+        const lost = [ra, rb].filter((r) => r.status === "rejected");
+        expect(won).toHaveLength(1);
+        expect(lost).toHaveLength(1);
+        expect((lost[0] as PromiseRejectedResult).reason).toBeInstanceOf(SizeConflictError);
+        const winner = ra.status === "fulfilled" ? "a" : "b";
+        size += count;
+        // Everything at this size is the winner's, read through either instance.
+        const entries = await b.readEntries(size - count, size);
+        expect(entries).toEqual(syntheticBatch(winner, size - count, count).entries);
+        expect((await a.latestCheckpoint())?.note).toEqual(syntheticNote(winner, size));
+      }
+      // No tile byte from a loser: each (level, index) holds the bytes of whoever widened it last.
+      const tile = await a.readTile(0, 0);
+      expect(tile?.width).toBe(Math.min(size, 256));
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it("four instances racing many rounds never commit two checkpoints for one size", async () => {
+    const first = await open();
+    const stores = [first, ...(await Promise.all([1, 2, 3].map(() => openPostgresStore({ connectionString: database, schema: first.schema }))))];
+    try {
+      const acknowledged = new Map<number, string>();
+      await Promise.all(
+        stores.map(async (store, w) => {
+          for (let i = 0; i < 30; i++) {
+            const size = (await store.latestCheckpoint())?.size ?? 0;
+            try {
+              await store.append(syntheticBatch(`w${w}`, size, 1 + (i % 3)));
+              const newSize = size + 1 + (i % 3);
+              expect(acknowledged.has(newSize)).toBe(false);
+              acknowledged.set(newSize, `w${w}`);
+            } catch (err) {
+              expect(err).toBeInstanceOf(SizeConflictError);
+            }
+          }
+        }),
+      );
+      // Every acknowledged append is in the log with its writer's bytes.
+      const size = (await first.latestCheckpoint())!.size;
+      const entries = await first.readEntries(0, size);
+      const sizes = [...acknowledged.keys()].sort((x, y) => x - y);
+      expect(sizes.at(-1)).toBe(size);
+      let prev = 0;
+      for (const s of sizes) {
+        const writer = acknowledged.get(s)!;
+        for (let i = prev; i < s; i++) expect(entries[i]).toEqual(syntheticEntry(writer, i));
+        prev = s;
+      }
+      expect(prev).toBe(size);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  it("a stale append loses and leaves entries, tiles and checkpoint exactly as they were", async () => {
+    const store = await open();
+    try {
+      await store.append(syntheticBatch("w", 0, 300, { tileSalt: "first" }));
+      const before = {
+        cp: await store.latestCheckpoint(),
+        tile: await store.readTile(0, 1),
+        entries: await store.readEntries(0, 300),
+      };
+      const err = await store.append(syntheticBatch("late", 0, 400, { tileSalt: "late" })).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SizeConflictError);
+      expect(err).toMatchObject({ expectedSize: 0, actualSize: 300 });
+      expect(await store.latestCheckpoint()).toEqual(before.cp);
+      expect(await store.readTile(0, 1)).toEqual(before.tile);
+      expect(await store.readEntries(0, 300)).toEqual(before.entries);
+      await expect(store.readEntries(0, 301)).rejects.toBeInstanceOf(RangeError);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe("PostgresStore: schemas", () => {
+  it("creates its schema idempotently, also when several processes open the same new log at once", async () => {
+    const schema = `shared_${++schemas}`;
+    const stores = await Promise.all(
+      [0, 1, 2, 3].map(() => openPostgresStore({ connectionString: database, schema })),
+    );
+    await stores[0]!.append(syntheticBatch("w", 0, 3));
+    const again = await openPostgresStore({ connectionString: database, schema });
+    expect((await again.latestCheckpoint())?.size).toBe(3);
+    await Promise.all([...stores, again].map((s) => s.close()));
+  });
+
+  it("keeps logs in different schemas of one database apart", async () => {
+    const a = await open();
+    const b = await open();
+    await a.append(syntheticBatch("a", 0, 2));
+    expect(await b.latestCheckpoint()).toBeUndefined();
+    await b.append(syntheticBatch("b", 0, 5));
+    expect((await a.latestCheckpoint())?.size).toBe(2);
+    await a.close();
+    await b.close();
+  });
+
+  it("refuses schema names that are not plain identifiers", async () => {
+    for (const schema of ["", "Public", "a-b", 'x"; DROP TABLE y; --', "1abc", "a".repeat(49)]) {
+      await expect(openPostgresStore({ connectionString: database, schema })).rejects.toBeInstanceOf(
+        InvalidSchemaNameError,
+      );
+    }
+  });
+});
+
+describe("PostgresStore: following", () => {
+  it("wakes a waiter in another instance by NOTIFY, well before the poll would", async () => {
+    const writer = await open();
+    const reader = await openPostgresStore({ connectionString: database, schema: writer.schema, pollIntervalMillis: 60_000 });
+    try {
+      await writer.append(syntheticBatch("w", 0, 1));
+      expect(await reader.waitForGrowth(0)).toBe(1);
+      const waiting = reader.waitForGrowth(1, AbortSignal.timeout(5000));
+      await new Promise((r) => setTimeout(r, 100)); // the listener is connected by now
+      const t0 = performance.now();
+      await writer.append(syntheticBatch("w", 1, 2));
+      expect(await waiting).toBe(3);
+      expect(performance.now() - t0).toBeLessThan(500);
+    } finally {
+      await writer.close();
+      await reader.close();
+    }
+  });
+
+  it("falls back to polling when a notification never comes", async () => {
+    const store = await open({ pollIntervalMillis: 100 });
+    const raw = new pg.Client({ connectionString: database });
+    await raw.connect();
+    try {
+      const waiting = store.waitForGrowth(0);
+      // Growth that notifies nobody, as after a lost LISTEN connection.
+      await raw.query(`UPDATE "${store.schema}".log_head SET size = 7`);
+      const { ms, result } = await elapsed(waiting);
+      expect(result).toEqual({ status: "fulfilled", value: 7 });
+      expect(ms).toBeLessThan(1000);
+    } finally {
+      await raw.end();
+      await store.close();
+    }
+  });
+
+  it("rejects pending waits with StoreUnavailableError on close and with the signal's reason on abort", async () => {
+    const store = await open();
+    const controller = new AbortController();
+    const aborted = store.waitForGrowth(0, controller.signal);
+    controller.abort();
+    await expect(aborted).rejects.toMatchObject({ name: "AbortError" });
+    const pending = store.waitForGrowth(0);
+    await store.close();
+    await expect(pending).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(store.waitForGrowth(0)).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(store.append(syntheticBatch("w", 0, 1))).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+});
+
+describe("PostgresStore: a slow database", () => {
+  it("fails an append fast with StoreUnavailableError when the head row stays locked past the statement timeout", async () => {
+    const store = await open({ statementTimeoutMillis: 300 });
+    await store.append(syntheticBatch("w", 0, 1));
+    const blocker = new pg.Client({ connectionString: database });
+    await blocker.connect();
+    try {
+      await blocker.query("BEGIN");
+      await blocker.query(`SELECT size FROM "${store.schema}".log_head FOR UPDATE`);
+      const { ms, result } = await elapsed(store.append(syntheticBatch("w", 1, 1)));
+      expect(result.status).toBe("rejected");
+      expect((result as PromiseRejectedResult).reason).toBeInstanceOf(StoreUnavailableError);
+      expect(ms).toBeLessThan(2000);
+      await blocker.query("ROLLBACK");
+      // The timed-out append wrote nothing, and the store goes on.
+      expect((await store.latestCheckpoint())?.size).toBe(1);
+      await store.append(syntheticBatch("w", 1, 1));
+      expect((await store.latestCheckpoint())?.size).toBe(2);
+    } finally {
+      await blocker.end();
+      await store.close();
+    }
+  });
+
+  it("fails to open fast with StoreUnavailableError when nothing listens", async () => {
+    const url = new URL(database);
+    url.port = "1"; // nothing listens on port 1
+    const { ms, result } = await elapsed(openPostgresStore({ connectionString: url.toString(), schema: "nowhere" }));
+    expect(result.status).toBe("rejected");
+    expect((result as PromiseRejectedResult).reason).toBeInstanceOf(StoreUnavailableError);
+    expect(ms).toBeLessThan(3000);
+  });
+
+  it("gives up connecting after the connect timeout when the server accepts but never answers", async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    const url = new URL(database);
+    url.port = String((silent.address() as AddressInfo).port);
+    try {
+      const { ms, result } = await elapsed(
+        openPostgresStore({ connectionString: url.toString(), schema: "nowhere", connectTimeoutMillis: 300 }),
+      );
+      expect(result.status).toBe("rejected");
+      expect((result as PromiseRejectedResult).reason).toBeInstanceOf(StoreUnavailableError);
+      expect(ms).toBeGreaterThanOrEqual(250);
+      expect(ms).toBeLessThan(2000);
+    } finally {
+      silent.close();
+    }
+  });
+});

@@ -1,0 +1,22 @@
+// The registry's refusals, independent of any transport: the gRPC and HTTP adapters map `code`
+// to their own status (the names are google.rpc.Code's) and pass `rule` along for machines.
+import type { RuleViolation, ViolationCode } from "../domain/violation.js";
+
+export type RegistryErrorCode = ViolationCode | "RESOURCE_EXHAUSTED" | "UNAVAILABLE" | "INTERNAL" | "DEADLINE_EXCEEDED";
+
+export class RegistryError extends Error {
+  constructor(
+    readonly code: RegistryErrorCode,
+    /** Stable machine name of the rule or condition, e.g. "label-version-mismatch". */
+    readonly rule: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "RegistryError";
+  }
+
+  static fromViolation(v: RuleViolation): RegistryError {
+    return new RegistryError(v.code, v.rule, v.message);
+  }
+}

@@ -1,0 +1,131 @@
+// The committed log as one process sees it: the projected state, the tree's right edge and the
+// latest checkpoint, kept equal to a prefix of the store. `catchUp` extends it from the store;
+// the sequencer extends it after each commit; read replicas only ever catch up.
+import { fromUtf8, utf8 } from "../../log/bytes.js";
+import { parseCheckpoint } from "../../log/checkpoint.js";
+import type { TreeHasher } from "../../log/hash.js";
+import { parseSignedNote } from "../../log/note.js";
+import { TileCache, TileHashReader } from "../../log/tile-reader.js";
+import { TILE_WIDTH, type TileFetcher } from "../../log/tile.js";
+import { emptyTreeState, loadTreeState, type TreeState } from "../../log/tree-state.js";
+import { apply } from "../domain/apply.js";
+import { decodeLogEntry } from "../domain/decode.js";
+import { RegistryState } from "../domain/state.js";
+import { isViolation } from "../domain/violation.js";
+import type { LogStore } from "../store/port.js";
+
+/** Entries read per store call while catching up. */
+const CATCH_UP_CHUNK = 4096;
+
+export class LogView {
+  /** The projections: labels, products, issuers, catalogue, request ids. Committed state only. */
+  readonly state: RegistryState;
+  /** Right edge of the tree of size `tree.size` (== state.size). */
+  tree: TreeState;
+  /** The latest signed checkpoint note (text), "" for an empty log. */
+  checkpoint = "";
+  /** Sequencing time of the newest entry: the next must not be earlier. */
+  lastSequencedAt = 0n;
+  readonly tileCache: TileCache;
+  private readonly listeners = new Set<(size: number) => void>();
+
+  constructor(
+    readonly store: LogStore,
+    readonly hasher: TreeHasher,
+    authorityPublicKey: Uint8Array,
+    tileCacheBytes = 64 * 1024 * 1024,
+  ) {
+    this.state = new RegistryState(authorityPublicKey);
+    this.tree = emptyTreeState(hasher);
+    this.tileCache = new TileCache(tileCacheBytes);
+  }
+
+  get size(): number {
+    return this.tree.size;
+  }
+
+  /**
+   * Brings the view up to the store's latest checkpoint: applies the new entries to the
+   * projections and reloads the right edge, checked against the checkpoint's root. Entries are
+   * trusted (this process or its peers sequenced them after check()); the auditor is the one
+   * that rechecks every rule.
+   */
+  async catchUp(): Promise<number> {
+    const latest = await this.store.latestCheckpoint();
+    if (!latest || latest.size <= this.size) {
+      if (latest && latest.size === this.size) this.checkpoint = fromUtf8(latest.note);
+      return this.size;
+    }
+    const note = fromUtf8(latest.note);
+    const cp = parseCheckpoint(parseSignedNote(note).text);
+    if (cp.size !== latest.size) throw new Error(`store: checkpoint note says size ${cp.size}, store says ${latest.size}`);
+    for (let start = this.size; start < latest.size; start += CATCH_UP_CHUNK) {
+      const end = Math.min(latest.size, start + CATCH_UP_CHUNK);
+      const entries = await this.store.readEntries(start, end);
+      entries.forEach((bytes, i) => {
+        const e = decodeLogEntry(bytes);
+        if (isViolation(e)) throw new Error(`store: entry ${start + i} does not decode: ${e.message}`);
+        apply(this.state, e, start + i);
+        if (e.sequencedAtUnix > this.lastSequencedAt) this.lastSequencedAt = e.sequencedAtUnix;
+      });
+    }
+    this.tree = await loadTreeState(latest.size, this.storeFetcher(), { hasher: this.hasher, expectedRoot: cp.root });
+    this.checkpoint = note;
+    this.notify();
+    return this.size;
+  }
+
+  /** Records a commit made by this process: the state was already applied by the caller. */
+  advance(tree: TreeState, checkpoint: string, lastSequencedAt: bigint): void {
+    this.tree = tree;
+    this.checkpoint = checkpoint;
+    if (lastSequencedAt > this.lastSequencedAt) this.lastSequencedAt = lastSequencedAt;
+    this.notify();
+  }
+
+  /** Replaces the latest checkpoint note by a cosigned one of the same size. */
+  setCheckpointNote(note: string): void {
+    this.checkpoint = note;
+  }
+
+  /** Calls `fn` with the new size after every advance; returns the unsubscribe function. */
+  onAdvance(fn: (size: number) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private notify(): void {
+    for (const l of this.listeners) l(this.size);
+  }
+
+  /** Tile bytes from the store, cut to the width asked for (stores keep the widest version). */
+  storeFetcher(): TileFetcher {
+    return async (level, index, width) => {
+      const t = await this.store.readTile(level, index);
+      if (!t || t.width < width) throw new Error(`store: tile ${level}/${index} of width ${width} is missing`);
+      return t.width === width ? t.data : t.data.subarray(0, width * 32);
+    };
+  }
+
+  /**
+   * A hash reader for the tree of `tree.size`: partial tiles of the right edge from memory, full
+   * tiles from the shared cache or the store.
+   */
+  hashReader(tree: TreeState = this.tree): TileHashReader {
+    const store = this.storeFetcher();
+    const fetch: TileFetcher = (level, index, width) => {
+      const edge = tree.edge[level];
+      if (edge && width < TILE_WIDTH && index === Math.floor(tree.size / TILE_WIDTH ** (level + 1)) && edge.length >= width * 32) {
+        return Promise.resolve(edge.subarray(0, width * 32));
+      }
+      return store(level, index, width);
+    };
+    return new TileHashReader(tree.size, fetch, { hasher: this.hasher, cache: this.tileCache });
+  }
+}
+
+/** The checkpoint note as stored bytes. */
+export function noteBytes(note: string): Uint8Array {
+  return utf8(note);
+}
+

@@ -1,0 +1,221 @@
+// The sequencer: the one writer of the log. Statements are authenticated as they arrive (no
+// shared state but the key table), then sequenced a batch at a time:
+//
+//   check each statement against the projected state, which includes the earlier statements of
+//   the same batch -> integrate the accepted entries into the tree -> sign the checkpoint ->
+//   append entries + tiles + checkpoint atomically at the expected tree size (CAS) -> apply the
+//   batch to the projections -> answer each caller with its receipt.
+//
+// The projections only ever hold committed entries: a batch is checked inside a journal
+// transaction that is rolled back before the (asynchronous) append, and applied again once the
+// append is durable. So a reader never sees a statement that may yet fail to commit.
+//
+// After any failed append the outcome may be unknown (a timeout can hide a commit), so the next
+// batch first catches up from the store. A retry with the same request id then gets the
+// original receipt if the commit had landed: nothing acknowledged is lost, and nothing
+// unacknowledged is answered twice. A log never signs two roots for one size that it publishes:
+// the checkpoint is published only by the append that commits its entries.
+import { formatCheckpoint } from "../../log/checkpoint.js";
+import type { Hash } from "../../log/hash.js";
+import { integrate } from "../../log/integrate.js";
+import { signNote, type NoteSigner } from "../../log/note.js";
+import { proveInclusion } from "../../log/prove.js";
+import type { TreeState } from "../../log/tree-state.js";
+import type { SignedStatement } from "../../proto/gen/messages/labelreg/v1/entry.js";
+import { apply, type SequencedStatement } from "../domain/apply.js";
+import { authenticate, checkRules } from "../domain/check.js";
+import type { DomainConfig } from "../domain/config.js";
+import { encodeLogEntry, parseSignedStatement, type Submission } from "../domain/decode.js";
+import type { Signer } from "../domain/state.js";
+import { isViolation } from "../domain/violation.js";
+import { SizeConflictError } from "../store/port.js";
+import { Batcher, BatcherClosedError, QueueFullError, type BatcherOptions, type ItemResult } from "./batcher.js";
+import { RegistryError } from "./errors.js";
+import { noteBytes, type LogView } from "./log-view.js";
+
+/** What a signer gets back: enough to verify offline with the log's verifier key. */
+export interface SequencedReceipt {
+  readonly index: number;
+  /** The log entry bytes (the leaf). */
+  readonly entry: Uint8Array;
+  /** RFC 9162 inclusion proof of `index` in the tree of the checkpoint's size. */
+  readonly inclusionProof: Hash[];
+  /** The signed checkpoint note the proof is against. */
+  readonly checkpoint: string;
+  readonly treeSize: number;
+}
+
+export interface SequencerOptions {
+  readonly view: LogView;
+  readonly domain: DomainConfig;
+  /** The log's checkpoint key; its name is the origin. */
+  readonly logSigner: NoteSigner;
+  readonly origin: string;
+  /** Unix seconds; the log's clock. */
+  readonly now?: () => bigint;
+  readonly batch?: Partial<BatcherOptions>;
+  /** Called after each committed batch (metrics). */
+  readonly onBatch?: (info: { size: number; entries: number; statements: number; ms: number }) => void;
+}
+
+export const DEFAULT_BATCH: BatcherOptions = { maxBatch: 1024, lingerMs: 2, maxPending: 20_000 };
+
+interface Item {
+  readonly sub: Submission;
+  readonly signer: Signer;
+}
+
+type Outcome =
+  | { kind: "new"; index: number }
+  | { kind: "replay"; index: number }
+  | { kind: "refused"; error: RegistryError };
+
+export class Sequencer {
+  private readonly batcher: Batcher<Item, SequencedReceipt>;
+  private readonly now: () => bigint;
+  private stale = false;
+
+  constructor(private readonly opts: SequencerOptions) {
+    this.now = opts.now ?? (() => BigInt(Math.floor(Date.now() / 1000)));
+    this.batcher = new Batcher({ ...DEFAULT_BATCH, ...opts.batch }, (items) => this.sequence(items));
+  }
+
+  get view(): LogView {
+    return this.opts.view;
+  }
+
+  /** Statements waiting for a batch. */
+  get pending(): number {
+    return this.batcher.pending;
+  }
+
+  /**
+   * Submits one signed statement; resolves with its receipt once it is durable, or rejects with
+   * a RegistryError naming the rule it broke (nothing written).
+   */
+  async submit(signed: SignedStatement): Promise<SequencedReceipt> {
+    const sub = parseSignedStatement(signed);
+    if (isViolation(sub)) throw RegistryError.fromViolation(sub);
+    // Authentication needs only the key table, so it runs here, before the statement queues.
+    // The sequencer rechecks the signer's standing (rotation, suspension) at its turn.
+    const signer = authenticate(this.view.state, sub, this.opts.domain);
+    if (isViolation(signer)) throw RegistryError.fromViolation(signer);
+    try {
+      return await this.batcher.enqueue({ sub, signer });
+    } catch (e) {
+      if (e instanceof QueueFullError) throw new RegistryError("RESOURCE_EXHAUSTED", "queue-full", e.message);
+      if (e instanceof BatcherClosedError) throw new RegistryError("UNAVAILABLE", "shutting-down", e.message);
+      throw e;
+    }
+  }
+
+  /** Stops taking statements and finishes those already queued. */
+  close(): Promise<void> {
+    return this.batcher.close();
+  }
+
+  private async sequence(items: Item[]): Promise<ItemResult<SequencedReceipt>[]> {
+    const view = this.view;
+    if (this.stale) {
+      try {
+        await view.catchUp();
+        this.stale = false;
+      } catch (e) {
+        const err = new RegistryError("UNAVAILABLE", "store-unavailable", `the log store cannot be read: ${errorText(e)}; retry with the same request id`, { cause: e });
+        return items.map(() => ({ ok: false, error: err }));
+      }
+    }
+    const state = view.state;
+    const oldTree = view.tree;
+    const oldSize = oldTree.size;
+    let now = this.now();
+    if (now < view.lastSequencedAt) now = view.lastSequencedAt; // sequencing times never go back
+
+    // Check every statement against the state as the earlier ones of this batch leave it.
+    const outcomes: Outcome[] = [];
+    const accepted: SequencedStatement[] = [];
+    const entries: Uint8Array[] = [];
+    state.begin();
+    try {
+      for (const { sub, signer } of items) {
+        const r = checkRules(state, sub, signer, now, this.opts.domain);
+        if (r.kind === "violation") outcomes.push({ kind: "refused", error: RegistryError.fromViolation(r) });
+        else if (r.kind === "replay") outcomes.push({ kind: "replay", index: r.index });
+        else {
+          const seq: SequencedStatement = { ...sub, sequencedAtUnix: now };
+          const index = oldSize + accepted.length;
+          apply(state, seq, index);
+          accepted.push(seq);
+          entries.push(encodeLogEntry(sub, now));
+          outcomes.push({ kind: "new", index });
+        }
+      }
+    } finally {
+      // Projections hold committed entries only; the batch is applied again after the append.
+      state.rollback();
+    }
+
+    let tree = oldTree;
+    let checkpoint = view.checkpoint;
+    if (entries.length > 0) {
+      const started = performance.now();
+      const integration = integrate(oldTree, entries, view.hasher);
+      tree = integration.state;
+      checkpoint = signNote(formatCheckpoint({ origin: this.opts.origin, size: tree.size, root: tree.root, extensions: [] }), [this.opts.logSigner]);
+      try {
+        await view.store.append({ expectedSize: oldSize, entries, tiles: integration.tiles, checkpoint: noteBytes(checkpoint) });
+      } catch (e) {
+        // Unknown outcome (or another writer won): learn the truth from the store before the next batch.
+        this.stale = true;
+        const err =
+          e instanceof SizeConflictError
+            ? new RegistryError("UNAVAILABLE", "sequencer-conflict", `another sequencer moved the log (size ${e.actualSize}); retry with the same request id`, { cause: e })
+            : new RegistryError("UNAVAILABLE", "store-unavailable", `the log store did not commit the batch: ${errorText(e)}; retry with the same request id`, { cause: e });
+        return items.map(() => ({ ok: false, error: err }));
+      }
+      accepted.forEach((seq, i) => apply(state, seq, oldSize + i));
+      view.advance(tree, checkpoint, now);
+      this.opts.onBatch?.({ size: tree.size, entries: entries.length, statements: items.length, ms: performance.now() - started });
+    }
+
+    return this.receipts(outcomes, entries, oldSize, tree, checkpoint);
+  }
+
+  private async receipts(
+    outcomes: Outcome[],
+    entries: Uint8Array[],
+    oldSize: number,
+    tree: TreeState,
+    checkpoint: string,
+  ): Promise<ItemResult<SequencedReceipt>[]> {
+    const view = this.view;
+    const reader = view.hashReader(tree);
+    const replayed: number[] = [];
+    for (const o of outcomes) if (o.kind === "replay" && o.index < oldSize) replayed.push(o.index);
+    const older = new Map<number, Uint8Array>();
+    if (replayed.length > 0) {
+      try {
+        await Promise.all(replayed.map(async (i) => older.set(i, (await view.store.readEntries(i, i + 1))[0]!)));
+      } catch (e) {
+        const err = new RegistryError("UNAVAILABLE", "store-unavailable", `cannot read the earlier receipt: ${errorText(e)}`, { cause: e });
+        return outcomes.map((o) => (o.kind === "refused" ? { ok: false, error: o.error } : { ok: false, error: err }));
+      }
+    }
+    return Promise.all(
+      outcomes.map(async (o): Promise<ItemResult<SequencedReceipt>> => {
+        if (o.kind === "refused") return { ok: false, error: o.error };
+        const entry = o.index >= oldSize ? entries[o.index - oldSize]! : older.get(o.index)!;
+        try {
+          const inclusionProof = await proveInclusion(view.hasher, reader, o.index, tree.size);
+          return { ok: true, value: { index: o.index, entry, inclusionProof, checkpoint, treeSize: tree.size } };
+        } catch (e) {
+          return { ok: false, error: new RegistryError("INTERNAL", "proof-failed", `committed at index ${o.index}, but the proof failed: ${errorText(e)}; retry with the same request id`, { cause: e }) };
+        }
+      }),
+    );
+  }
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -6,7 +6,7 @@ export const PAGE_CSS = `
 :root{--ink:#1f1f1f;--muted:#4d5156;--line:#dadce0;--bg:#f6f7f9;--card:#fff;--link:#0b57d0;--star:#a15c00}
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
-body{margin:0;background:var(--bg);color:var(--ink);font:17px/1.55 system-ui,-apple-system,"PingFang SC","Hiragino Sans GB","Noto Sans CJK SC","Noto Sans SC","Microsoft YaHei",sans-serif}
+body{margin:0;overflow-wrap:anywhere;background:var(--bg);color:var(--ink);font:17px/1.55 system-ui,-apple-system,"PingFang SC","Hiragino Sans GB","Noto Sans CJK SC","Noto Sans SC","Microsoft YaHei",sans-serif}
 a{color:var(--link)}
 a:focus-visible{outline:3px solid var(--link);outline-offset:2px}
 .skip{position:absolute;left:-999px;top:0;background:#fff;padding:.5rem 1rem}
@@ -25,9 +25,9 @@ h2{font-size:1.1rem}
 .stars{margin:.25rem 0;font-size:2.6rem;line-height:1;letter-spacing:.15em;color:var(--star)}
 .stars .off{color:#c4c7cc}
 .hero.inactive .stars{color:#80868b}
-.model{margin:.25rem 0 0;font-size:1.05rem;overflow-wrap:anywhere}
-.maker{margin:0;color:var(--muted);overflow-wrap:anywhere}
-.id{margin:.5rem 0 0;font-size:.85rem;color:var(--muted);overflow-wrap:anywhere}
+.model{margin:.25rem 0 0;font-size:1.05rem}
+.maker{margin:0;color:var(--muted)}
+.id{margin:.5rem 0 0;font-size:.85rem;color:var(--muted)}
 .status{border-width:2px}
 .status h2{display:flex;align-items:center;gap:.5rem;flex-wrap:wrap}
 .badge{display:inline-block;padding:.1rem .7rem;border-radius:999px;font-size:1rem;color:#fff}
@@ -46,7 +46,7 @@ dl{margin:0}
 dl>div{padding:.55rem 0;border-top:1px solid var(--line)}
 dl>div:first-child{border-top:0;padding-top:0}
 dt{font-size:.85rem;color:var(--muted)}
-dd{margin:0;overflow-wrap:anywhere}
+dd{margin:0}
 .sub{display:block;font-size:.85rem;color:var(--muted)}
 .warn{color:#a50e0e;font-weight:600}
 code{font:.85rem/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;word-break:break-all}

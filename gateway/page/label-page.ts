@@ -25,7 +25,11 @@ export interface LabelPageOptions {
   readonly now?: Date;
 }
 
-/** The id of the element the verifier script writes its result into. */
+/**
+ * The id of the element the verifier script writes its result into. It starts with
+ * `data-state="pending"` and the "verifying…" text; the script sets `data-state` to `ok` (green)
+ * or `failed` (red, bold) and replaces the text. It is a live region, so screen readers hear it.
+ */
 export const VERIFY_STATUS_ID = "verify-status";
 /** The id of the `<script type="application/json">` holding {@link PageConfig}. */
 export const PAGE_CONFIG_ID = "label-config";

@@ -166,7 +166,7 @@ const zhCN: Messages = {
     witnessed: "见证方：{witnesses}",
     failed: "核验失败：{reason}。此页面显示的内容不可信，请勿以此作为购买依据。",
   },
-  timesIn: (z) => `时间为${z}`,
+  timesIn: (z) => `以下时间均为${z}`,
   footer: "每一条标识记录都写入公开、只可追加的透明日志，任何人都可以独立核验标识的完整历史。",
   checkpointNote: (n) => `读取自日志检查点：${n} 条记录`,
 };

@@ -34,7 +34,7 @@ const proofArb = fc.oneof(
   { weight: 1, arbitrary: fc.anything() as fc.Arbitrary<unknown> },
 ) as fc.Arbitrary<Uint8Array[]>;
 
-const optionsArb = fc.oneof(fc.constant(undefined), fc.record({ emptyOldTree: fc.constantFrom("reject", "accept") as fc.Arbitrary<"reject" | "accept"> }));
+const optionsArb = fc.oneof(fc.constant(undefined), fc.constant(null as never), fc.anything() as fc.Arbitrary<never>, fc.record({ emptyOldTree: fc.constantFrom("reject", "accept") as fc.Arbitrary<"reject" | "accept"> }));
 
 function onlyProofErrors(run: () => void): void {
   try {

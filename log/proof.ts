@@ -65,14 +65,16 @@ export function consistencyProofLength(size1: number, size2: number): number {
   return isPowerOfTwo(size1) ? n - 1 : n;
 }
 
-function checkProof(proof: unknown): asserts proof is readonly Hash[] {
+/**
+ * Checks that `proof` is an array of exactly `want` 32-byte hashes. The length comes first, so an
+ * oversized proof is refused before any of its elements is looked at.
+ */
+function checkProof(proof: unknown, want: number): asserts proof is readonly Hash[] {
   if (!Array.isArray(proof)) throw new ProofError("BAD_PROOF", "proof must be an array of hashes");
-  for (let i = 0; i < proof.length; i++) checkHash(proof[i], `proof[${i}]`);
-}
-
-function checkLength(got: number, want: number): void {
+  const got = proof.length;
   if (got > want) throw new ProofError("PROOF_TOO_LONG", `proof has ${got} hashes, want ${want} (trailing hashes)`);
   if (got < want) throw new ProofError("PROOF_TOO_SHORT", `proof has ${got} hashes, want ${want} (missing hashes)`);
+  for (let i = 0; i < got; i++) checkHash(proof[i], `proof[${i}]`);
 }
 
 /**
@@ -93,8 +95,7 @@ export function verifyInclusion(
   if (index >= size) throw new ProofError("INDEX_OUT_OF_RANGE", `leaf index ${index} >= tree size ${size}`);
   checkHash(leafHash, "leaf hash");
   checkHash(root, "root");
-  checkProof(proof);
-  checkLength(proof.length, inclusionProofLength(index, size));
+  checkProof(proof, inclusionProofLength(index, size));
 
   const w = { fn: index, sn: size - 1 };
   let r = leafHash;
@@ -113,10 +114,11 @@ export interface ConsistencyOptions {
    * - "reject" (the default): RFC 9162 §2.1.4.2 defines verification only for 0 < size1, and a
    *   proof from the empty tree proves nothing (every tree extends it), so asking for one is treated
    *   as a caller error, as transparency-dev/merkle and the rfc9162-merkle vectors do.
-   * - "accept": C2SP tlog-witness v1 treats a witness with no checkpoint yet as holding size 0 and
-   *   requires the log to send an empty proof then. With this option, size1 = 0 verifies iff the
-   *   proof is empty and root1 is the empty tree's root (SHA-256 of ""), root2 being any 32 bytes.
-   *   Use it only where that protocol calls for it.
+   * - "accept": C2SP tlog-witness v1 (add-checkpoint) has a witness that never cosigned a log
+   *   treat it as holding size 0, and says "the proof MUST be empty if the old size is zero". With
+   *   this option, size1 = 0 verifies iff the proof is empty and root1 is the empty tree's root
+   *   (SHA-256 of ""; a witness with no checkpoint passes hasher.emptyRoot), root2 being any 32
+   *   bytes, or the empty root too when size2 = 0. Use it only where that protocol calls for it.
    */
   readonly emptyOldTree?: "reject" | "accept";
 }
@@ -134,29 +136,28 @@ export function verifyConsistency(
   proof: readonly Hash[],
   root1: Hash,
   root2: Hash,
-  options: ConsistencyOptions = {},
+  options?: ConsistencyOptions,
 ): void {
   checkTreeNumber(size1, "size1");
   checkTreeNumber(size2, "size2");
   if (size1 > size2) throw new ProofError("SIZE_ORDER", `size1 ${size1} > size2 ${size2}`);
   checkHash(root1, "root1");
   checkHash(root2, "root2");
-  checkProof(proof);
   if (size1 === 0) {
-    if (options.emptyOldTree !== "accept") {
+    if (options?.emptyOldTree !== "accept") {
       throw new ProofError("EMPTY_OLD_TREE", "a consistency proof from the empty tree is not defined by RFC 9162");
     }
-    checkLength(proof.length, 0);
+    checkProof(proof, 0);
     if (!bytesEqual(root1, hasher.emptyRoot)) throw new ProofError("OLD_ROOT_MISMATCH", "root1 is not the empty tree's root");
     if (size2 === 0 && !bytesEqual(root2, hasher.emptyRoot)) throw new ProofError("ROOT_MISMATCH", "root2 is not the empty tree's root");
     return;
   }
   if (size1 === size2) {
-    checkLength(proof.length, 0);
+    checkProof(proof, 0);
     if (!bytesEqual(root1, root2)) throw new ProofError("ROOT_MISMATCH", "equal sizes with different roots");
     return;
   }
-  checkLength(proof.length, consistencyProofLength(size1, size2));
+  checkProof(proof, consistencyProofLength(size1, size2));
 
   // Step 1 (an empty path fails) is covered by the length check: a proof between different
   // sizes is never empty. Step 2 prepends root1 when size1 is a power of two; instead of copying

@@ -36,6 +36,12 @@ export interface PostgresCluster {
   stop(): Promise<void>;
   /** Starts the server again on the same port and data; crash recovery replays the WAL. */
   start(): Promise<void>;
+  /**
+   * A server that stops answering without closing anything (SIGSTOP to the postmaster and every
+   * backend): connections stay open and silent, as behind a dead network path. thaw() resumes it.
+   */
+  freeze(): void;
+  thaw(): void;
   /** Whether the server is running, as pg_ctl status says. */
   running(): Promise<boolean>;
   /** The server log so far (for failure messages). */
@@ -78,6 +84,30 @@ async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** Sends `signal` to the postmaster of `dataDir` and to all its children. */
+function signalServer(dataDir: string, signal: NodeJS.Signals): void {
+  const postmaster = Number(readFileSync(join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+  const children = readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        // Field 4 of /proc/PID/stat is the parent pid; the command name before it may hold spaces.
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === postmaster;
+      } catch {
+        return false; // exited meanwhile
+      }
+    })
+    .map(Number);
+  for (const pid of [postmaster, ...children]) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // exited meanwhile
+    }
+  }
 }
 
 const live = new Set<() => void>();
@@ -123,7 +153,16 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   };
 
   let destroyed = false;
+  // A frozen server ignores pg_ctl's stop signal until it is resumed.
+  const thawQuietly = () => {
+    try {
+      signalServer(dataDir, "SIGCONT");
+    } catch {
+      // not running
+    }
+  };
   const cleanupSync = () => {
+    thawQuietly();
     toolSync("pg_ctl", ["stop", "-D", dataDir, "-m", "immediate", "-w", "-t", "20"]);
     rmSync(dir, { recursive: true, force: true });
   };
@@ -213,11 +252,14 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
         return false;
       }
     },
+    freeze: () => signalServer(dataDir, "SIGSTOP"),
+    thaw: () => signalServer(dataDir, "SIGCONT"),
     log: readLog,
     async destroy() {
       if (destroyed) return;
       destroyed = true;
       live.delete(cleanupSync);
+      thawQuietly();
       try {
         await pgCtl(["stop", "-m", "immediate"]);
       } catch {

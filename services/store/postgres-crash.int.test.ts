@@ -20,6 +20,15 @@ function open(): Promise<PostgresStore> {
   return openPostgresStore({ connectionString: database, schema: `log_${++schemas}` });
 }
 
+/** Every one of `attempts` (started together) rejects with StoreUnavailableError within 3 s. */
+async function expectFastUnavailable(attempts: Promise<unknown>[]): Promise<void> {
+  for (const { ms, result } of await Promise.all(attempts.map((a) => elapsed(a)))) {
+    expect(result.status).toBe("rejected");
+    expect((result as PromiseRejectedResult).reason).toBeInstanceOf(StoreUnavailableError);
+    expect(ms).toBeLessThan(3000);
+  }
+}
+
 describe("PostgresStore: a server that dies", () => {
   it("fails writes and reads fast while the server is down, and the same instance recovers after restart", async () => {
     const store = await open();
@@ -29,18 +38,12 @@ describe("PostgresStore: a server that dies", () => {
       const grown = follower.waitForGrowth(10);
       await cluster().kill();
 
-      const attempts: Promise<unknown>[] = [
+      await expectFastUnavailable([
         store.append(syntheticBatch("w", 10, 5)),
         store.latestCheckpoint(),
         store.readEntries(0, 1),
         store.readTile(0, 0),
-      ];
-      for (const attempt of attempts) {
-        const { ms, result } = await elapsed(attempt);
-        expect(result.status).toBe("rejected");
-        expect((result as PromiseRejectedResult).reason).toBeInstanceOf(StoreUnavailableError);
-        expect(ms).toBeLessThan(3000);
-      }
+      ]);
 
       await cluster().start();
       // Same instances, no reopening: the pool replaces its dead connections.
@@ -52,6 +55,36 @@ describe("PostgresStore: a server that dies", () => {
     } finally {
       await store.close();
       await follower.close();
+    }
+  });
+
+  it("fails fast against a server that stops answering, and the same instance recovers when it answers again", async () => {
+    const store = await openPostgresStore({
+      connectionString: database,
+      schema: `log_${++schemas}`,
+      statementTimeoutMillis: 500,
+      connectTimeoutMillis: 500,
+    });
+    try {
+      await store.append(syntheticBatch("w", 0, 3)); // leaves an idle pooled connection to the server
+      cluster().freeze();
+      try {
+        // The first goes down a connection that is open but silent (bounded by the client-side
+        // round-trip timeout); the rest need new connections (bounded by the connect timeout).
+        await expectFastUnavailable([
+          store.append(syntheticBatch("w", 3, 2)),
+          store.latestCheckpoint(),
+          store.readEntries(0, 3),
+        ]);
+      } finally {
+        cluster().thaw();
+      }
+      // The timed-out append wrote nothing; the same instance goes on.
+      expect((await store.latestCheckpoint())?.size).toBe(3);
+      await store.append(syntheticBatch("w", 3, 2));
+      expect(await store.readEntries(3, 5)).toEqual(syntheticBatch("w", 3, 2).entries);
+    } finally {
+      await store.close();
     }
   });
 

@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+// labelreg: the command line. Each subcommand lives in its own file; this one only wires them.
+import { Command } from "commander";
+import { registerServe } from "./serve.js";
+import { registerKeygen } from "./keygen.js";
+
+const program = new Command();
+program.name("labelreg").description("The cybersecurity label registry: a verifiable transparency log of label events").showHelpAfterError();
+registerServe(program);
+registerKeygen(program);
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  console.error(`labelreg: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(2);
+});

@@ -1,0 +1,60 @@
+// `labelreg serve`: runs the registry. With no options: the embedded SQLite store in ./data,
+// a log key and a development authority key created on first start, gRPC on 127.0.0.1:50051.
+import type { Command } from "commander";
+import { DEFAULT_GRPC_ADDRESS, DEFAULT_ORIGIN, startRegistry } from "../server.js";
+
+export function registerServe(program: Command): void {
+  program
+    .command("serve")
+    .description("run the registry")
+    .option("--data <dir>", "data directory (store and keys)", "data")
+    .option("--grpc <host:port>", "gRPC listen address", DEFAULT_GRPC_ADDRESS)
+    .option("--http <host:port>", "HTTP gateway listen address (tlog-tiles, JSON API, label pages)")
+    .option("--origin <name>", "the log's origin (checkpoint key name) for a new log", DEFAULT_ORIGIN)
+    .option("--authority-key <vkey|file>", "the authority's verifier key; without it a development authority key is created")
+    .option("--tls-cert <file>", "PEM certificate for gRPC and HTTP")
+    .option("--tls-key <file>", "PEM private key for --tls-cert")
+    .option("--tls-client-ca <file>", "require client certificates signed by this CA (mTLS)")
+    .option("--batch-max <n>", "most statements per batch", (v) => parseInt(v, 10))
+    .option("--batch-linger-ms <ms>", "how long an idle sequencer waits to fill a batch", (v) => parseInt(v, 10))
+    .option("--max-pending <n>", "statements waiting before RESOURCE_EXHAUSTED", (v) => parseInt(v, 10))
+    .option("--read-only", "serve reads only (a read replica)")
+    .action(async (o: Record<string, string | number | boolean | undefined>) => {
+      if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) throw new Error("--tls-cert and --tls-key go together");
+      const batch = {
+        ...(typeof o.batchMax === "number" ? { maxBatch: o.batchMax } : {}),
+        ...(typeof o.batchLingerMs === "number" ? { lingerMs: o.batchLingerMs } : {}),
+        ...(typeof o.maxPending === "number" ? { maxPending: o.maxPending } : {}),
+      };
+      const running = await startRegistry({
+        dataDir: String(o.data),
+        grpcAddress: String(o.grpc),
+        origin: String(o.origin),
+        ...(o.authorityKey ? { authorityKey: String(o.authorityKey) } : {}),
+        ...(o.tlsCert ? { tls: { certFile: String(o.tlsCert), keyFile: String(o.tlsKey), ...(o.tlsClientCa ? { clientCaFile: String(o.tlsClientCa) } : {}) } } : {}),
+        batch,
+        ...(o.readOnly ? { readOnly: true } : {}),
+      });
+      const info = {
+        msg: "labelreg serving",
+        grpc: running.grpc.address,
+        tls: Boolean(o.tlsCert),
+        treeSize: running.registry.view.size,
+        logVerifierKey: running.logVerifierKey,
+        authorityVerifierKey: running.authorityVerifierKey,
+        ...(running.devAuthorityKeyFile ? { devAuthorityKeyFile: running.devAuthorityKeyFile } : {}),
+      };
+      console.log(`labelreg: gRPC on ${running.grpc.address}${o.tlsCert ? " (TLS)" : ""}, log size ${info.treeSize}`);
+      console.log(`labelreg: log verifier key:       ${running.logVerifierKey}`);
+      console.log(`labelreg: authority verifier key: ${running.authorityVerifierKey}`);
+      if (running.devAuthorityKeyFile) console.log(`labelreg: DEVELOPMENT authority key in ${running.devAuthorityKeyFile} (for production pass --authority-key with the verifier key only)`);
+      console.log(JSON.stringify(info));
+      const stop = async (signal: string) => {
+        console.log(JSON.stringify({ msg: "labelreg stopping", signal }));
+        await running.close();
+        process.exit(0);
+      };
+      process.once("SIGINT", () => void stop("SIGINT"));
+      process.once("SIGTERM", () => void stop("SIGTERM"));
+    });
+}

@@ -1,0 +1,95 @@
+// Assembles a running registry from its configuration: keys, store, core, gRPC server. The CLI's
+// `serve` and the tests call this; nothing here parses command lines.
+import { join, resolve } from "node:path";
+import type { Ed25519NoteSigner } from "../log/note-keys.js";
+import { ensurePrivateDir, loadOrCreateSignerKey, publicKeyOfVerifierKey, readSignerKeyFile, readVerifierKey } from "./config/key-files.js";
+import { issuanceService } from "./grpc/issuance.js";
+import { startGrpcServer, type RunningGrpcServer, type TlsFiles } from "./grpc/server.js";
+import { Registry } from "./registry.js";
+import type { BatcherOptions } from "./sequencer/batcher.js";
+import type { LogStore } from "./store/port.js";
+import { openSqliteStore } from "./store/sqlite.js";
+
+export const DEFAULT_ORIGIN = "localhost/labelreg";
+export const DEFAULT_GRPC_ADDRESS = "127.0.0.1:50051";
+/** Largest gRPC message: a bulk verification answer is the biggest thing we send. */
+export const MAX_GRPC_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+export interface ServerConfig {
+  readonly dataDir: string;
+  readonly grpcAddress: string;
+  /** The log's origin (its key name), used when the data directory has no log key yet. */
+  readonly origin: string;
+  /**
+   * The authority's verifier key (string or file). Absent: a development authority key is
+   * created in the data directory (never do that in production).
+   */
+  readonly authorityKey?: string;
+  readonly tls?: TlsFiles;
+  readonly batch?: Partial<BatcherOptions>;
+  /** Overrides the store (tests, other backends); default SQLite in the data directory. */
+  readonly store?: LogStore;
+  readonly readOnly?: boolean;
+  readonly clockSkewSeconds?: number;
+}
+
+export interface RunningRegistry {
+  readonly registry: Registry;
+  readonly grpc: RunningGrpcServer;
+  readonly logVerifierKey: string;
+  readonly authorityVerifierKey: string;
+  /** Set when this start created a development authority key: its private key file. */
+  readonly devAuthorityKeyFile: string | undefined;
+  close(): Promise<void>;
+}
+
+export function logKeyPath(dataDir: string): string {
+  return join(dataDir, "log.key");
+}
+
+export function devAuthorityKeyPath(dataDir: string): string {
+  return join(dataDir, "authority.key");
+}
+
+export async function startRegistry(config: ServerConfig): Promise<RunningRegistry> {
+  const dataDir = resolve(config.dataDir);
+  ensurePrivateDir(dataDir);
+  const { signer: logSigner } = loadOrCreateSignerKey(logKeyPath(dataDir), config.origin);
+  let authorityVerifierKey: string;
+  let devAuthorityKeyFile: string | undefined;
+  if (config.authorityKey) {
+    authorityVerifierKey = readVerifierKey(config.authorityKey);
+  } else {
+    const dev = loadOrCreateSignerKey(devAuthorityKeyPath(dataDir), "labelreg-dev-authority");
+    authorityVerifierKey = (dev.signer as Ed25519NoteSigner).verifierKey;
+    devAuthorityKeyFile = devAuthorityKeyPath(dataDir);
+  }
+  const store = config.store ?? (await openSqliteStore({ dir: dataDir }));
+  const registry = await Registry.open({
+    store,
+    logSigner,
+    authorityPublicKey: publicKeyOfVerifierKey(authorityVerifierKey),
+    ...(config.batch ? { batch: config.batch } : {}),
+    ...(config.readOnly ? { readOnly: true } : {}),
+    ...(config.clockSkewSeconds !== undefined ? { clockSkewSeconds: config.clockSkewSeconds } : {}),
+  });
+  const grpc = await startGrpcServer({
+    address: config.grpcAddress,
+    maxMessageBytes: MAX_GRPC_MESSAGE_BYTES,
+    ...(config.tls ? { tls: config.tls } : {}),
+    services: [issuanceService(registry)],
+  });
+  return {
+    registry,
+    grpc,
+    logVerifierKey: logSigner.verifierKey,
+    authorityVerifierKey,
+    devAuthorityKeyFile,
+    async close() {
+      await grpc.close();
+      await registry.close();
+    },
+  };
+}
+
+export { readSignerKeyFile };

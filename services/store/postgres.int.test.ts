@@ -217,6 +217,31 @@ describe("PostgresStore: following", () => {
   });
 });
 
+describe("PostgresStore: durability settings", () => {
+  it("commits appends with synchronous_commit on even where the server default is off", async () => {
+    const lax = await cluster().createDatabase("lax");
+    const name = new URL(lax).pathname.slice(1);
+    await execute(`ALTER DATABASE "${name}" SET synchronous_commit = off`);
+    const store = await openPostgresStore({ connectionString: lax, schema: "log" });
+    const raw = new pg.Client({ connectionString: lax });
+    await raw.connect();
+    try {
+      // A trigger records the setting in force inside the append's transaction.
+      await raw.query(`
+        CREATE TABLE seen (setting text);
+        CREATE FUNCTION record_setting() RETURNS trigger LANGUAGE plpgsql AS
+          $$ BEGIN INSERT INTO seen VALUES (current_setting('synchronous_commit')); RETURN NULL; END $$;
+        CREATE TRIGGER record AFTER INSERT ON log.entries FOR EACH STATEMENT EXECUTE FUNCTION record_setting();`);
+      expect((await raw.query("SHOW synchronous_commit")).rows[0]).toEqual({ synchronous_commit: "off" });
+      await store.append(syntheticBatch("w", 0, 2));
+      expect((await raw.query("SELECT setting FROM seen")).rows).toEqual([{ setting: "on" }]);
+    } finally {
+      await raw.end();
+      await store.close();
+    }
+  });
+});
+
 describe("PostgresStore: a slow database", () => {
   it("fails an append fast with StoreUnavailableError when the head row stays locked past the statement timeout", async () => {
     const store = await open({ statementTimeoutMillis: 300 });

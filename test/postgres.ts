@@ -170,10 +170,16 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   installExitHook();
 
   // --no-sync: initdb's own files need no fsync for a throwaway cluster; the server still fsyncs.
-  await tool("initdb", [
-    "-D", dataDir, "-U", "postgres", "-A", "trust", "--no-sync",
-    "--encoding=UTF8", "--locale=C", "--no-instructions",
-  ]);
+  try {
+    await tool("initdb", [
+      "-D", dataDir, "-U", "postgres", "-A", "trust", "--no-sync",
+      "--encoding=UTF8", "--locale=C", "--no-instructions",
+    ]);
+  } catch (err) {
+    cleanupSync();
+    live.delete(cleanupSync);
+    throw new Error(`test/postgres: initdb failed in ${dir}`, { cause: err });
+  }
 
   const readLog = () => (existsSync(logFile) ? readFileSync(logFile, "utf8") : "");
   const pgCtl = (args: string[]) => tool("pg_ctl", ["-D", dataDir, "-w", "-t", "30", ...args]);

@@ -1,0 +1,190 @@
+// Load drivers for bench/issue.bench.ts over a raw grpc-js client (identity serializers: requests
+// are encoded before timing, so the client spends the same on the registry and the no-op).
+// Latency is from the moment a request was due to its response: for the open loop that is its
+// scheduled time, so a stalled server is charged for the requests it delayed (no coordinated
+// omission).
+import * as grpc from "@grpc/grpc-js";
+
+export interface RunResult {
+  readonly name: string;
+  readonly count: number;
+  /** Answered with a receipt (or the no-op's reply). */
+  readonly ok: number;
+  /** Refusals and failures by gRPC status name or rule. */
+  readonly errors: Record<string, number>;
+  readonly seconds: number;
+  /** ok / seconds. */
+  readonly rate: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+  /** Server CPU seconds used during the run (from /proc), if known. */
+  serverCpuSeconds?: number;
+}
+
+/** What a response means: undefined for success, else a short error name. */
+export type Judge = (response: Buffer) => string | undefined;
+
+const identity = (b: Buffer) => b;
+
+export function rawClient(address: string): grpc.Client {
+  return new grpc.Client(address, grpc.credentials.createInsecure(), {
+    "grpc.max_receive_message_length": 16 << 20,
+    "grpc.max_send_message_length": 16 << 20,
+  });
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+function summarize(name: string, count: number, ok: number, errors: Record<string, number>, seconds: number, latencies: number[]): RunResult {
+  const sorted = Float64Array.from(latencies).sort();
+  return {
+    name,
+    count,
+    ok,
+    errors,
+    seconds,
+    rate: ok / seconds,
+    p50Ms: percentile(sorted, 50),
+    p99Ms: percentile(sorted, 99),
+    maxMs: sorted.length ? sorted[sorted.length - 1]! : NaN,
+  };
+}
+
+function unaryCall(client: grpc.Client, path: string, req: Buffer, deadlineMs: number): Promise<{ err: grpc.ServiceError | null; res: Buffer | undefined }> {
+  return new Promise((resolve) => {
+    client.makeUnaryRequest(path, identity, identity, req, new grpc.Metadata(), { deadline: Date.now() + deadlineMs }, (err, res) =>
+      resolve({ err: err ?? null, res }),
+    );
+  });
+}
+
+function errorName(err: grpc.ServiceError): string {
+  const rule = err.metadata?.get("labelreg-rule")[0];
+  return `${grpc.status[err.code] ?? err.code}${rule ? `/${String(rule)}` : ""}`;
+}
+
+/** `concurrency` calls in flight until every request is answered (closed loop). */
+export async function closedLoopUnary(name: string, client: grpc.Client, path: string, requests: readonly Buffer[], concurrency: number, judge: Judge): Promise<RunResult> {
+  const latencies: number[] = [];
+  const errors: Record<string, number> = {};
+  let ok = 0;
+  let next = 0;
+  const t0 = performance.now();
+  const worker = async () => {
+    while (next < requests.length) {
+      const req = requests[next++]!;
+      const start = performance.now();
+      const { err, res } = await unaryCall(client, path, req, 60_000);
+      const e = err ? errorName(err) : judge(res!);
+      if (e) errors[e] = (errors[e] ?? 0) + 1;
+      else {
+        ok++;
+        latencies.push(performance.now() - start);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return summarize(name, requests.length, ok, errors, (performance.now() - t0) / 1000, latencies);
+}
+
+/** Sends at a fixed offered rate regardless of answers (open loop). */
+export async function openLoopUnary(name: string, client: grpc.Client, path: string, requests: readonly Buffer[], ratePerSecond: number, judge: Judge): Promise<RunResult> {
+  const latencies: number[] = [];
+  const errors: Record<string, number> = {};
+  let ok = 0;
+  let sent = 0;
+  let answered = 0;
+  const t0 = performance.now();
+  await new Promise<void>((done) => {
+    const tick = () => {
+      const due = Math.min(requests.length, Math.floor(((performance.now() - t0) / 1000) * ratePerSecond) + 1);
+      for (; sent < due; sent++) {
+        const scheduled = t0 + (sent / ratePerSecond) * 1000;
+        void unaryCall(client, path, requests[sent]!, 60_000).then(({ err, res }) => {
+          const e = err ? errorName(err) : judge(res!);
+          if (e) errors[e] = (errors[e] ?? 0) + 1;
+          else {
+            ok++;
+            latencies.push(performance.now() - scheduled);
+          }
+          if (++answered === requests.length) done();
+        });
+      }
+      if (sent < requests.length) setTimeout(tick, 1);
+    };
+    tick();
+  });
+  return summarize(name, requests.length, ok, errors, (performance.now() - t0) / 1000, latencies);
+}
+
+/** What a bulk response means: its sequence number, and undefined or an error name. */
+export type BulkJudge = (response: Buffer) => { sequence: number; error: string | undefined };
+
+/**
+ * `streams` bidirectional streams share the requests; each keeps at most `window` unanswered.
+ * requests[i] must carry sequence number i + 1.
+ */
+export async function streaming(
+  name: string,
+  client: grpc.Client,
+  path: string,
+  requests: readonly Buffer[],
+  streams: number,
+  window: number,
+  judge: BulkJudge,
+): Promise<RunResult> {
+  const latencies: number[] = [];
+  const errors: Record<string, number> = {};
+  const started = new Float64Array(requests.length + 1);
+  let ok = 0;
+  let next = 0;
+  const t0 = performance.now();
+  const one = () =>
+    new Promise<void>((resolve, reject) => {
+      const call = client.makeBidiStreamRequest(path, identity, identity);
+      let inFlight = 0;
+      let finished = false;
+      const pump = () => {
+        while (inFlight < window && next < requests.length) {
+          const i = next++;
+          started[i + 1] = performance.now();
+          inFlight++;
+          call.write(requests[i]!);
+        }
+        if (next >= requests.length && inFlight === 0 && !finished) {
+          finished = true;
+          call.end();
+        }
+      };
+      call.on("data", (res: Buffer) => {
+        const { sequence, error } = judge(res);
+        inFlight--;
+        if (error) errors[error] = (errors[error] ?? 0) + 1;
+        else {
+          ok++;
+          latencies.push(performance.now() - started[sequence]!);
+        }
+        pump();
+      });
+      call.on("error", reject);
+      call.on("end", () => resolve());
+      pump();
+    });
+  await Promise.all(Array.from({ length: streams }, one));
+  return summarize(name, requests.length, ok, errors, (performance.now() - t0) / 1000, latencies);
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); undefined elsewhere. */
+export async function processCpuSeconds(pid: number): Promise<number | undefined> {
+  try {
+    const { readFileSync } = await import("node:fs");
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return undefined;
+  }
+}

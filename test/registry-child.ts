@@ -1,0 +1,100 @@
+// A registry server in a child process (`labelreg serve`), for crash tests and benchmarks: the
+// server gets its own event loop (and core), and can be killed with SIGKILL like a real crash.
+import { spawn, type ChildProcess } from "node:child_process";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { readSignerKeyFile } from "../services/config/key-files.js";
+import type { Ed25519NoteSigner } from "../log/note-keys.js";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+export interface RegistryChild {
+  readonly child: ChildProcess;
+  /** host:port of the gRPC server. */
+  readonly address: string;
+  readonly logVerifierKey: string;
+  /** The development authority key the server created in the data directory. */
+  readonly authority: Ed25519NoteSigner;
+  /** Tree size the server reported at start-up. */
+  readonly treeSize: number;
+  /** Resolves with the exit code or signal once the process has exited. */
+  readonly exited: Promise<string>;
+  /** SIGKILL, resolved once the process is gone. */
+  kill(): Promise<string>;
+  /** SIGTERM (graceful), resolved once the process is gone. */
+  stop(): Promise<string>;
+  /** What the server wrote to stderr (for failure messages). */
+  stderr(): string;
+}
+
+export interface RegistryChildOptions {
+  readonly dataDir: string;
+  /** Extra `serve` options, e.g. ["--batch-linger-ms", "2"]. */
+  readonly args?: readonly string[];
+  /** Extra node options, e.g. ["--cpu-prof", "--cpu-prof-dir=/tmp/prof"]. */
+  readonly nodeArgs?: readonly string[];
+  /** Give up waiting for the start-up line after this long. Default 30 s. */
+  readonly startTimeoutMs?: number;
+  readonly env?: NodeJS.ProcessEnv;
+  /**
+   * The script and its arguments instead of `bin/labelreg.mjs serve --data DIR --grpc 127.0.0.1:0`;
+   * it must print the same start-up JSON line and keep the dev authority key in DIR/authority.key.
+   */
+  readonly command?: readonly string[];
+}
+
+/** Starts `labelreg serve --data DIR --grpc 127.0.0.1:0` and waits for its start-up JSON line. */
+export async function startRegistryChild(opts: RegistryChildOptions): Promise<RegistryChild> {
+  const child = spawn(
+    process.execPath,
+    [
+      ...(opts.nodeArgs ?? []),
+      ...(opts.command ?? [join(root, "bin", "labelreg.mjs"), "serve", "--data", opts.dataDir, "--grpc", "127.0.0.1:0"]),
+      ...(opts.args ?? []),
+    ],
+    { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: opts.env ?? process.env },
+  );
+  let err = "";
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => {
+    err = (err + d).slice(-20_000);
+  });
+  const exited = new Promise<string>((res) => child.once("exit", (code, signal) => res(signal ?? `exit ${code}`)));
+  const info = await new Promise<{ grpc: string; logVerifierKey: string; treeSize: number }>((res, rej) => {
+    let out = "";
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      rej(new Error(`registry child did not start within ${opts.startTimeoutMs ?? 30_000} ms: ${err}`));
+    }, opts.startTimeoutMs ?? 30_000);
+    child.stdout!.setEncoding("utf8").on("data", (d: string) => {
+      out += d;
+      for (const line of out.split("\n")) {
+        if (!line.startsWith("{")) continue;
+        const j = JSON.parse(line) as { msg?: string; grpc: string; logVerifierKey: string; treeSize: number };
+        if (j.msg === "labelreg serving") {
+          clearTimeout(timer);
+          res(j);
+        }
+      }
+    });
+    void exited.then((how) => {
+      clearTimeout(timer);
+      rej(new Error(`registry child exited (${how}) before serving: ${err}`));
+    });
+  });
+  child.stdout!.resume();
+  const signalAndWait = (sig: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+    return exited;
+  };
+  return {
+    child,
+    address: info.grpc,
+    logVerifierKey: info.logVerifierKey,
+    treeSize: info.treeSize,
+    authority: readSignerKeyFile(join(opts.dataDir, "authority.key")),
+    exited,
+    kill: () => signalAndWait("SIGKILL"),
+    stop: () => signalAndWait("SIGTERM"),
+    stderr: () => err,
+  };
+}

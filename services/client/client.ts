@@ -1,0 +1,83 @@
+// The registry client a certification body (or the authority) imports: submit signed
+// statements over gRPC and get back receipts that have already been verified.
+import { Metadata, type ChannelOptions } from "@grpc/grpc-js";
+import { parseVerifierKey } from "../../log/note-keys.js";
+import type { NoteVerifier } from "../../log/note.js";
+import type { Receipt, SignedStatement } from "../../proto/gen/grpc/labelreg/v1/entry.js";
+import { IssuanceServiceClient } from "../../proto/gen/grpc/labelreg/v1/issuance_service.js";
+import type { Statement } from "../../proto/gen/grpc/labelreg/v1/statement.js";
+import { nodeEd25519 } from "../crypto/ed25519-node.js";
+import { nodeHasher } from "../crypto/sha256-node.js";
+import { channelCredentials, type ClientTls } from "./connect.js";
+import { fromServiceError, RegistryClientError } from "./errors.js";
+import { verifyReceipt, type VerifiedReceipt } from "./receipt.js";
+import { DEFAULT_RETRY, withRetry, type RetryPolicy } from "./retry.js";
+import type { StatementSigner } from "./signer.js";
+
+export interface RegistryClientOptions {
+  /** host:port of the registry's gRPC endpoint. */
+  readonly address: string;
+  /** The log's verifier key string (or a NoteVerifier): every receipt is checked against it. */
+  readonly logKey: string | NoteVerifier;
+  /** TLS settings; plaintext when absent. */
+  readonly tls?: ClientTls;
+  readonly retry?: Partial<RetryPolicy>;
+  /** Deadline of each attempt (default 30 s). */
+  readonly deadlineMs?: number;
+  /** Extra grpc-js channel options. */
+  readonly channelOptions?: ChannelOptions;
+}
+
+const isRetryable = (e: unknown): e is RegistryClientError => e instanceof RegistryClientError && e.retryable;
+
+export class RegistryClient {
+  /** The generated gRPC stub (for the bulk submitter and for callers who need it raw). */
+  readonly stub: IssuanceServiceClient;
+  readonly log: NoteVerifier;
+  readonly retry: RetryPolicy;
+  readonly deadlineMs: number;
+
+  constructor(opts: RegistryClientOptions) {
+    this.log = typeof opts.logKey === "string" ? parseVerifierKey(opts.logKey.trim(), nodeEd25519) : opts.logKey;
+    this.retry = { ...DEFAULT_RETRY, ...opts.retry };
+    this.deadlineMs = opts.deadlineMs ?? 30_000;
+    this.stub = new IssuanceServiceClient(opts.address, channelCredentials(opts.tls), {
+      "grpc.max_receive_message_length": 16 * 1024 * 1024,
+      ...opts.channelOptions,
+    });
+  }
+
+  /**
+   * Submits a signed statement and returns its receipt once verified (see verifyReceipt): the
+   * statement is then durable in the log. Retries UNAVAILABLE and RESOURCE_EXHAUSTED with the
+   * same bytes. Throws RegistryClientError with the registry's status and rule.
+   */
+  async submit(signed: SignedStatement): Promise<VerifiedReceipt> {
+    const receipt = await withRetry(this.retry, () => this.submitOnce(signed), isRetryable);
+    return this.verify(receipt, signed);
+  }
+
+  /** Signs `statement` with `signer` and submits it. */
+  submitStatement(signer: StatementSigner, statement: Statement): Promise<VerifiedReceipt> {
+    return this.submit(signer.sign(statement));
+  }
+
+  /** Checks a receipt against this client's log key and the statement it is for. */
+  verify(receipt: Receipt, signed?: SignedStatement): VerifiedReceipt {
+    return verifyReceipt(receipt, this.log, signed, nodeHasher);
+  }
+
+  private submitOnce(signed: SignedStatement): Promise<Receipt> {
+    return new Promise((resolve, reject) => {
+      this.stub.submit({ signedStatement: signed }, new Metadata(), { deadline: Date.now() + this.deadlineMs }, (err, res) => {
+        if (err) reject(fromServiceError(err));
+        else if (!res?.receipt) reject(new RegistryClientError("DATA_LOSS", "bad-receipt", "the registry answered without a receipt"));
+        else resolve(res.receipt);
+      });
+    });
+  }
+
+  close(): void {
+    this.stub.close();
+  }
+}

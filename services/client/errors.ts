@@ -1,0 +1,80 @@
+// The one error type the client SDK throws for anything the registry or the transport refused.
+// No grpc-js import: receipt verification, which throws it, also runs in a browser.
+
+/** gRPC status names (google.rpc.Code), indexed by their number. */
+const STATUS_NAMES = [
+  "OK",
+  "CANCELLED",
+  "UNKNOWN",
+  "INVALID_ARGUMENT",
+  "DEADLINE_EXCEEDED",
+  "NOT_FOUND",
+  "ALREADY_EXISTS",
+  "PERMISSION_DENIED",
+  "RESOURCE_EXHAUSTED",
+  "FAILED_PRECONDITION",
+  "ABORTED",
+  "OUT_OF_RANGE",
+  "UNIMPLEMENTED",
+  "INTERNAL",
+  "UNAVAILABLE",
+  "DATA_LOSS",
+  "UNAUTHENTICATED",
+] as const;
+
+export type StatusName = (typeof STATUS_NAMES)[number];
+
+/** Metadata key in which the registry names the broken rule (services/grpc/status.ts). */
+export const RULE_METADATA_KEY = "labelreg-rule";
+
+/**
+ * A refusal or a failure, typed for callers: `code` is the gRPC status name, `rule` the stable
+ * machine name of the broken rule ("label-version-mismatch", ...) when the registry gave one,
+ * otherwise what the client saw: "transport" (no rule in the status), "bad-receipt" (the
+ * registry answered with a receipt that does not verify: code DATA_LOSS).
+ */
+export class RegistryClientError extends Error {
+  constructor(
+    readonly code: StatusName,
+    readonly rule: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "RegistryClientError";
+  }
+
+  /** Whether sending the same signed bytes again may succeed (the pool was full, the server away). */
+  get retryable(): boolean {
+    return this.code === "UNAVAILABLE" || this.code === "RESOURCE_EXHAUSTED";
+  }
+}
+
+/** The status name of a numeric gRPC code ("UNKNOWN" for a number outside google.rpc.Code). */
+export function statusName(code: number): StatusName {
+  return STATUS_NAMES[code] ?? "UNKNOWN";
+}
+
+interface StatusLike {
+  readonly code?: unknown;
+  readonly details?: unknown;
+  readonly message?: unknown;
+  readonly metadata?: { get(key: string): unknown[] };
+}
+
+/** A RegistryClientError from a failed gRPC call (a grpc-js ServiceError); the rule comes from the trailers. */
+export function fromServiceError(e: unknown): RegistryClientError {
+  if (e instanceof RegistryClientError) return e;
+  const se = (typeof e === "object" && e !== null ? e : {}) as StatusLike;
+  if (typeof se.code !== "number") {
+    return new RegistryClientError("UNKNOWN", "client", e instanceof Error ? e.message : String(e), { cause: e });
+  }
+  const code = statusName(se.code);
+  const rule = se.metadata?.get(RULE_METADATA_KEY)[0];
+  const text = typeof se.details === "string" && se.details !== "" ? se.details : typeof se.message === "string" ? se.message : code;
+  return new RegistryClientError(code, typeof rule === "string" && rule !== "" ? rule : "transport", text, { cause: e });
+}
+
+export function badReceipt(message: string, cause?: unknown): RegistryClientError {
+  return new RegistryClientError("DATA_LOSS", "bad-receipt", `the registry's receipt does not verify: ${message}`, cause === undefined ? undefined : { cause });
+}

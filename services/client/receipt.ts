@@ -1,0 +1,56 @@
+// Receipt verification: what a signer checks before it trusts that its statement is in the log.
+// Portable (no Node built-ins): the same check runs in a browser.
+import { bytesEqual } from "../../log/bytes.js";
+import { openCheckpoint, type Checkpoint } from "../../log/checkpoint.js";
+import { defaultHasher, type TreeHasher } from "../../log/hash.js";
+import type { NoteVerifier } from "../../log/note.js";
+import { verifyInclusion } from "../../log/proof.js";
+import { LogEntry, type Receipt, type SignedStatement } from "../../proto/gen/messages/labelreg/v1/entry.js";
+import { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
+import { badReceipt } from "./errors.js";
+
+/** A receipt that verified, with its parts decoded. */
+export interface VerifiedReceipt {
+  /** The receipt exactly as the registry sent it (save this: it verifies offline). */
+  readonly receipt: Receipt;
+  readonly index: number;
+  readonly checkpoint: Checkpoint;
+  readonly entry: LogEntry;
+  readonly statement: Statement;
+}
+
+/**
+ * Verifies a receipt offline against the log's verifier: the checkpoint is signed by the log's
+ * key (origin = key name), the entry is at `index` in the checkpoint's tree (RFC 9162 inclusion
+ * proof), and, when `submitted` is given, the entry holds exactly those statement bytes, key id
+ * and signature. Throws RegistryClientError (DATA_LOSS, rule "bad-receipt") on any mismatch.
+ */
+export function verifyReceipt(receipt: Receipt, log: NoteVerifier, submitted?: SignedStatement, hasher: TreeHasher = defaultHasher): VerifiedReceipt {
+  let checkpoint: Checkpoint;
+  try {
+    checkpoint = openCheckpoint(receipt.checkpoint, log).checkpoint;
+  } catch (e) {
+    throw badReceipt(`checkpoint: ${e instanceof Error ? e.message : String(e)}`, e);
+  }
+  if (receipt.index > BigInt(Number.MAX_SAFE_INTEGER)) throw badReceipt(`index ${receipt.index} is out of range`);
+  const index = Number(receipt.index);
+  try {
+    verifyInclusion(hasher, index, checkpoint.size, hasher.leafHash(receipt.entry), receipt.inclusionProof, checkpoint.root);
+  } catch (e) {
+    throw badReceipt(`inclusion proof: ${e instanceof Error ? e.message : String(e)}`, e);
+  }
+  let entry: LogEntry;
+  let statement: Statement;
+  try {
+    entry = LogEntry.decode(receipt.entry);
+    statement = Statement.decode(entry.statement);
+  } catch (e) {
+    throw badReceipt("the entry does not decode", e);
+  }
+  if (submitted) {
+    if (!bytesEqual(entry.statement, submitted.statement)) throw badReceipt("the entry holds another statement");
+    if (!bytesEqual(entry.keyId, submitted.keyId)) throw badReceipt("the entry names another key");
+    if (!bytesEqual(entry.signature, submitted.signature)) throw badReceipt("the entry holds another signature");
+  }
+  return { receipt, index, checkpoint, entry, statement };
+}

@@ -246,7 +246,8 @@ export interface TileData extends TileCoord {
 
 /**
  * Fetches the first `width` hashes of tile (level, index): resolves with exactly width·32 bytes,
- * or rejects (its errors pass through readers unchanged). A store keeping only the widest
+ * or rejects (its errors pass through readers unchanged). Readers keep the bytes (in caches and
+ * tree states), so the fetcher must not change them afterwards. A store keeping only the widest
  * version of a tile serves a narrower request from its prefix: tiles only ever grow.
  */
 export type TileFetcher = (level: number, index: number, width: number) => Promise<Uint8Array>;

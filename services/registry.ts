@@ -5,6 +5,7 @@ import type { TreeHasher } from "../log/hash.js";
 import type { Ed25519NoteSigner } from "../log/note-keys.js";
 import type { Ed25519 } from "../log/ed25519.js";
 import type { SignedStatement } from "../proto/gen/messages/labelreg/v1/entry.js";
+import { nodeVerifyAsync, type VerifyAsyncFn } from "./crypto/ed25519-async.js";
 import { nodeEd25519 } from "./crypto/ed25519-node.js";
 import { nodeHasher } from "./crypto/sha256-node.js";
 import { domainConfig, type DomainConfig } from "./domain/config.js";
@@ -20,6 +21,11 @@ export interface RegistryOptions {
   /** The authority's Ed25519 public key: the trust root. Never its private key. */
   readonly authorityPublicKey: Uint8Array;
   readonly ed25519?: Ed25519;
+  /**
+   * Signature checks off the event loop; default: Node's crypto on the thread pool when
+   * `ed25519` is not given (it agrees with nodeEd25519), else the synchronous `ed25519.verify`.
+   */
+  readonly verifyAsync?: VerifyAsyncFn | false;
   readonly hasher?: TreeHasher;
   readonly clockSkewSeconds?: number;
   readonly maxValiditySeconds?: number;
@@ -50,6 +56,7 @@ export class Registry {
     const view = new LogView(opts.store, hasher, opts.authorityPublicKey);
     await view.catchUp();
     const origin = opts.logSigner.name;
+    const verifyAsync = opts.verifyAsync ?? (opts.ed25519 ? false : nodeVerifyAsync);
     const sequencer = opts.readOnly
       ? undefined
       : new Sequencer({
@@ -60,6 +67,7 @@ export class Registry {
           ...(opts.now ? { now: opts.now } : {}),
           ...(opts.batch ? { batch: opts.batch } : {}),
           ...(opts.onBatch ? { onBatch: opts.onBatch } : {}),
+          ...(verifyAsync ? { verifyAsync } : {}),
         });
     return new Registry(view, domain, origin, opts.logSigner.verifierKey, sequencer);
   }

@@ -28,6 +28,7 @@ import type { DomainConfig } from "../domain/config.js";
 import { encodeLogEntry, parseSignedStatement, type Submission } from "../domain/decode.js";
 import type { Signer } from "../domain/state.js";
 import { isViolation } from "../domain/violation.js";
+import type { VerifyAsyncFn } from "../crypto/ed25519-async.js";
 import { SizeConflictError } from "../store/port.js";
 import { Batcher, BatcherClosedError, QueueFullError, type BatcherOptions, type ItemResult } from "./batcher.js";
 import { RegistryError } from "./errors.js";
@@ -54,6 +55,11 @@ export interface SequencerOptions {
   /** Unix seconds; the log's clock. */
   readonly now?: () => bigint;
   readonly batch?: Partial<BatcherOptions>;
+  /**
+   * Verifies signatures off the event loop (services/crypto/ed25519-async.ts). Absent: the
+   * domain's synchronous `verify` runs on the event loop. Must agree with `domain.verify`.
+   */
+  readonly verifyAsync?: VerifyAsyncFn;
   /** Called after each committed batch (metrics). */
   readonly onBatch?: (info: { size: number; entries: number; statements: number; ms: number }) => void;
 }
@@ -98,8 +104,7 @@ export class Sequencer {
     if (isViolation(sub)) throw RegistryError.fromViolation(sub);
     // Authentication needs only the key table, so it runs here, before the statement queues.
     // The sequencer rechecks the signer's standing (rotation, suspension) at its turn.
-    const signer = authenticate(this.view.state, sub, this.opts.domain);
-    if (isViolation(signer)) throw RegistryError.fromViolation(signer);
+    const signer = await this.authenticate(sub);
     try {
       return await this.batcher.enqueue({ sub, signer });
     } catch (e) {
@@ -107,6 +112,32 @@ export class Sequencer {
       if (e instanceof BatcherClosedError) throw new RegistryError("UNAVAILABLE", "shutting-down", e.message);
       throw e;
     }
+  }
+
+  /**
+   * The domain's authenticate(), with the signature check on the thread pool when verifyAsync is
+   * set: the key lookup runs with a verify that only captures its arguments, the captured check
+   * runs asynchronously, and a failure re-runs the domain's own authenticate() so the refusal is
+   * exactly the domain's.
+   */
+  private async authenticate(sub: Submission): Promise<Signer> {
+    const verifyAsync = this.opts.verifyAsync;
+    const domain = this.opts.domain;
+    if (verifyAsync) {
+      let pending: Promise<boolean> | undefined;
+      const signer = authenticate(this.view.state, sub, {
+        ...domain,
+        verify: (publicKey, message, signature) => {
+          pending = verifyAsync(publicKey, message, signature);
+          return true;
+        },
+      });
+      if (isViolation(signer)) throw RegistryError.fromViolation(signer);
+      if (pending && (await pending)) return signer;
+    }
+    const signer = authenticate(this.view.state, sub, domain);
+    if (isViolation(signer)) throw RegistryError.fromViolation(signer);
+    return signer;
   }
 
   /** Stops taking statements and finishes those already queued. */

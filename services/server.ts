@@ -2,8 +2,12 @@
 // `serve` and the tests call this; nothing here parses command lines.
 import { join, resolve } from "node:path";
 import type { Ed25519NoteSigner } from "../log/note-keys.js";
+import { startRegistryGateway } from "../gateway/mount.js";
+import { GatewayMetrics } from "../gateway/ops/metrics.js";
+import type { RunningGateway } from "../gateway/server.js";
 import { ensurePrivateDir, loadOrCreateSignerKey, publicKeyOfVerifierKey, readSignerKeyFile, readVerifierKey } from "./config/key-files.js";
 import { issuanceService } from "./grpc/issuance.js";
+import { logService } from "./grpc/log.js";
 import { startGrpcServer, type RunningGrpcServer, type TlsFiles } from "./grpc/server.js";
 import { Registry } from "./registry.js";
 import type { BatcherOptions } from "./sequencer/batcher.js";
@@ -31,11 +35,14 @@ export interface ServerConfig {
   readonly store?: LogStore;
   readonly readOnly?: boolean;
   readonly clockSkewSeconds?: number;
+  /** The HTTP gateway (tlog-tiles, label pages, metrics); absent: none. Uses `tls` too when set. */
+  readonly http?: { readonly address: string; readonly publicBaseUrl?: string; readonly accessLog?: boolean };
 }
 
 export interface RunningRegistry {
   readonly registry: Registry;
   readonly grpc: RunningGrpcServer;
+  readonly http: RunningGateway | undefined;
   readonly logVerifierKey: string;
   readonly authorityVerifierKey: string;
   /** Set when this start created a development authority key: its private key file. */
@@ -65,6 +72,7 @@ export async function startRegistry(config: ServerConfig): Promise<RunningRegist
     devAuthorityKeyFile = devAuthorityKeyPath(dataDir);
   }
   const store = config.store ?? (await openSqliteStore({ dir: dataDir }));
+  const metrics = new GatewayMetrics();
   const registry = await Registry.open({
     store,
     logSigner,
@@ -72,20 +80,23 @@ export async function startRegistry(config: ServerConfig): Promise<RunningRegist
     ...(config.batch ? { batch: config.batch } : {}),
     ...(config.readOnly ? { readOnly: true } : {}),
     ...(config.clockSkewSeconds !== undefined ? { clockSkewSeconds: config.clockSkewSeconds } : {}),
+    onBatch: metrics.observeBatch,
   });
   const grpc = await startGrpcServer({
     address: config.grpcAddress,
     maxMessageBytes: MAX_GRPC_MESSAGE_BYTES,
     ...(config.tls ? { tls: config.tls } : {}),
-    services: [issuanceService(registry)],
+    services: [issuanceService(registry), logService(registry)],
   });
   return {
     registry,
     grpc,
+    http,
     logVerifierKey: logSigner.verifierKey,
     authorityVerifierKey,
     devAuthorityKeyFile,
     async close() {
+      await http?.close();
       await grpc.close();
       await registry.close();
     },

@@ -9,6 +9,7 @@ import { ensurePrivateDir, loadOrCreateSignerKey, publicKeyOfVerifierKey, readSi
 import { issuanceService } from "./grpc/issuance.js";
 import { logService } from "./grpc/log.js";
 import { startGrpcServer, type RunningGrpcServer, type TlsFiles } from "./grpc/server.js";
+import { verificationService } from "./grpc/verification.js";
 import { Registry } from "./registry.js";
 import type { BatcherOptions } from "./sequencer/batcher.js";
 import type { LogStore } from "./store/port.js";
@@ -86,8 +87,21 @@ export async function startRegistry(config: ServerConfig): Promise<RunningRegist
     address: config.grpcAddress,
     maxMessageBytes: MAX_GRPC_MESSAGE_BYTES,
     ...(config.tls ? { tls: config.tls } : {}),
-    services: [issuanceService(registry), logService(registry)],
+    services: [issuanceService(registry), logService(registry), verificationService(registry)],
   });
+  const http = config.http
+    ? await startRegistryGateway(registry, {
+        address: config.http.address,
+        metrics,
+        ...(config.http.publicBaseUrl ? { publicBaseUrl: config.http.publicBaseUrl } : {}),
+        ...(config.http.accessLog ? { accessLog: true } : {}),
+        ...(config.tls ? { tls: config.tls } : {}),
+      }).catch(async (e: unknown) => {
+        await grpc.close();
+        await registry.close();
+        throw e;
+      })
+    : undefined;
   return {
     registry,
     grpc,

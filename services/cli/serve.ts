@@ -1,6 +1,7 @@
 // `labelreg serve`: runs the registry. With no options: the embedded SQLite store in ./data,
 // a log key and a development authority key created on first start, gRPC on 127.0.0.1:50051.
 import type { Command } from "commander";
+import { DEFAULT_HTTP_ADDRESS } from "../../gateway/server.js";
 import { DEFAULT_GRPC_ADDRESS, DEFAULT_ORIGIN, startRegistry } from "../server.js";
 
 export function registerServe(program: Command): void {
@@ -9,7 +10,9 @@ export function registerServe(program: Command): void {
     .description("run the registry")
     .option("--data <dir>", "data directory (store and keys)", "data")
     .option("--grpc <host:port>", "gRPC listen address", DEFAULT_GRPC_ADDRESS)
-    .option("--http <host:port>", "HTTP gateway listen address (tlog-tiles, JSON API, label pages)")
+    .option("--http <host:port|off>", "HTTP gateway listen address (tlog-tiles, JSON API, label pages), or off", DEFAULT_HTTP_ADDRESS)
+    .option("--public-url <url>", "the gateway's public base URL, which QR codes hold (default: its listen address)")
+    .option("--access-log", "log every HTTP request as a JSON line")
     .option("--origin <name>", "the log's origin (checkpoint key name) for a new log", DEFAULT_ORIGIN)
     .option("--authority-key <vkey|file>", "the authority's verifier key; without it a development authority key is created")
     .option("--tls-cert <file>", "PEM certificate for gRPC and HTTP")
@@ -34,10 +37,12 @@ export function registerServe(program: Command): void {
         ...(o.tlsCert ? { tls: { certFile: String(o.tlsCert), keyFile: String(o.tlsKey), ...(o.tlsClientCa ? { clientCaFile: String(o.tlsClientCa) } : {}) } } : {}),
         batch,
         ...(o.readOnly ? { readOnly: true } : {}),
+        ...(o.http !== "off" ? { http: { address: String(o.http), ...(o.publicUrl ? { publicBaseUrl: String(o.publicUrl) } : {}), ...(o.accessLog ? { accessLog: true } : {}) } } : {}),
       });
       const info = {
         msg: "labelreg serving",
         grpc: running.grpc.address,
+        ...(running.http ? { http: running.http.url } : {}),
         tls: Boolean(o.tlsCert),
         treeSize: running.registry.view.size,
         logVerifierKey: running.logVerifierKey,
@@ -45,6 +50,7 @@ export function registerServe(program: Command): void {
         ...(running.devAuthorityKeyFile ? { devAuthorityKeyFile: running.devAuthorityKeyFile } : {}),
       };
       console.log(`labelreg: gRPC on ${running.grpc.address}${o.tlsCert ? " (TLS)" : ""}, log size ${info.treeSize}`);
+      if (running.http) console.log(`labelreg: HTTP gateway on ${running.http.url} (tlog-tiles, label pages /l/<id>, /metrics)`);
       console.log(`labelreg: log verifier key:       ${running.logVerifierKey}`);
       console.log(`labelreg: authority verifier key: ${running.authorityVerifierKey}`);
       if (running.devAuthorityKeyFile) console.log(`labelreg: DEVELOPMENT authority key in ${running.devAuthorityKeyFile} (for production pass --authority-key with the verifier key only)`);

@@ -1,0 +1,164 @@
+// The HTTP gateway's request handler: routes a request, asks the right part for a reply, writes
+// it, counts it. It owns no socket (gateway/server.ts listens), so it mounts on any node:http or
+// node:https server, inside the registry process or on its own.
+
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { StoreUnavailableError } from "../services/store/port.js";
+import type { LogView } from "../services/sequencer/log-view.js";
+import { DEFAULT_LIMITS, type GatewayLimits } from "./http/limits.js";
+import { send, textReply, type Reply } from "./http/reply.js";
+import { parseRoute, RouteError, type Route } from "./http/route.js";
+import { htmlErrorReply, LabelRoutes } from "./labels/label-routes.js";
+import { jsonLogger, loggablePath, type Logger } from "./ops/log.js";
+import { GatewayMetrics } from "./ops/metrics.js";
+import type { LogSource } from "./tiles/log-source.js";
+import { acceptsGzip, TlogReadPath } from "./tiles/tlog.js";
+
+/** Static files the gateway serves under /assets/ (the in-browser verifier). */
+export interface Asset {
+  readonly contentType: string;
+  readonly body: Uint8Array;
+  /** Versioned names are immutable; others are cached briefly. */
+  readonly immutable: boolean;
+}
+
+/** A handler for /api/v1/... (the JSON API); answers undefined for paths it does not know. */
+export type ApiHandler = (route: Extract<Route, { kind: "api" }>, req: IncomingMessage) => Promise<Reply | undefined>;
+
+export interface GatewayOptions {
+  /** The tlog-tiles read path's data. */
+  readonly log: LogSource;
+  /** The registry's committed view: enables the label pages. Without it only the log is served. */
+  readonly registry?: { readonly view: LogView; readonly logVerifierKey: string };
+  /** The gateway's public base URL (what QR codes and canonical links hold), e.g. https://labels.example.cn. */
+  readonly publicBaseUrl: string;
+  readonly limits?: Partial<GatewayLimits>;
+  readonly metrics?: GatewayMetrics;
+  readonly logger?: Logger;
+  /** Log every request (method, path without query, status, ms). Errors are always logged. */
+  readonly accessLog?: boolean;
+  /** Bytes of full tiles and bundles cached in memory. */
+  readonly cacheBytes?: number;
+  readonly assets?: ReadonlyMap<string, Asset>;
+  /** The in-browser verifier, when its bundle is among the assets. */
+  readonly verifier?: { readonly bundleUrl: string; readonly dataUrl: (labelId: string) => string };
+  readonly api?: ApiHandler;
+  readonly now?: () => Date;
+}
+
+export class Gateway {
+  readonly limits: GatewayLimits;
+  readonly metrics: GatewayMetrics;
+  readonly tlog: TlogReadPath;
+  private readonly labels: LabelRoutes | undefined;
+  private readonly logger: Logger;
+
+  constructor(private readonly opts: GatewayOptions) {
+    this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    this.metrics = opts.metrics ?? new GatewayMetrics();
+    this.logger = opts.logger ?? jsonLogger;
+    this.tlog = new TlogReadPath(opts.log, opts.cacheBytes === undefined ? {} : { cacheBytes: opts.cacheBytes });
+    this.labels =
+      opts.registry &&
+      new LabelRoutes({
+        view: opts.registry.view,
+        logVerifierKey: opts.registry.logVerifierKey,
+        publicBaseUrl: opts.publicBaseUrl,
+        ...(opts.verifier ? { verifier: opts.verifier } : {}),
+        ...(opts.now ? { now: opts.now } : {}),
+      });
+    const registry = opts.registry;
+    if (registry) this.metrics.setLogSize(() => registry.view.size);
+  }
+
+  /** The node:http request listener. Never throws; every failure becomes a reply. */
+  readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const started = performance.now();
+    let kind = "unrouted";
+    const finish = (reply: Reply): void => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      send(req, res, reply);
+      this.metrics.observeRequest(kind, reply.status, (performance.now() - started) / 1000);
+      if (this.opts.accessLog || reply.status >= 500) {
+        this.logger(reply.status >= 500 ? "error" : "info", "http", { method: req.method?.slice(0, 16), path: loggablePath(req.url), status: reply.status, ms: Math.round((performance.now() - started) * 100) / 100 });
+      }
+    };
+    const fail = (e: unknown): void => finish(this.errorReply(e, req));
+    let route: Route;
+    try {
+      route = parseRoute(req.method ?? "", req.url ?? "", this.limits);
+      kind = route.kind;
+      const declared = Number(req.headers["content-length"] ?? 0);
+      if (!(declared >= 0) || declared > this.limits.maxBodyBytes) {
+        finish(textReply(413, `request body larger than ${this.limits.maxBodyBytes} bytes`, { connection: "close" }));
+        return;
+      }
+      // Hot path: a cached full tile is answered without a promise.
+      if (route.kind === "tile") {
+        const hit = this.tlog.cachedTile(route.tile);
+        if (hit) {
+          finish(hit);
+          return;
+        }
+      }
+    } catch (e) {
+      fail(e);
+      return;
+    }
+    this.dispatch(route, req).then(finish, fail);
+  };
+
+  private async dispatch(route: Route, req: IncomingMessage): Promise<Reply> {
+    switch (route.kind) {
+      case "checkpoint":
+        return this.tlog.checkpoint();
+      case "tile":
+        return this.tlog.tile(route.tile);
+      case "bundle":
+        return this.tlog.bundle(route.bundle, acceptsGzip(req.headers["accept-encoding"]));
+      case "label": {
+        const lang = LabelRoutes.lang(req.headers["accept-language"], route.lang);
+        if (!this.labels) return textReply(404, "this gateway serves the log only, not label pages");
+        return this.labels.reply(route.labelId, route.resource, lang);
+      }
+      case "asset": {
+        const a = this.opts.assets?.get(route.name);
+        if (!a) return textReply(404, "no such asset");
+        return { status: 200, headers: { "content-type": a.contentType, "cache-control": a.immutable ? "public, max-age=31536000, immutable" : "public, max-age=60" }, body: a.body };
+      }
+      case "api": {
+        const r = this.opts.api && (await this.opts.api(route, req));
+        return r ?? textReply(404, "no such API method");
+      }
+      case "healthz":
+        return this.health();
+      case "metrics": {
+        const m = await this.metrics.render();
+        return { status: 200, headers: { "content-type": m.contentType, "cache-control": "no-store" }, body: m.body };
+      }
+    }
+  }
+
+  private async health(): Promise<Reply> {
+    const cp = await this.opts.log.checkpoint();
+    return { status: 200, headers: { "content-type": "application/json", "cache-control": "no-store" }, body: JSON.stringify({ status: "ok", treeSize: cp?.size ?? 0 }) };
+  }
+
+  private errorReply(e: unknown, req: IncomingMessage): Reply {
+    if (e instanceof RouteError) {
+      if (e.status === 400 && req.url?.startsWith("/l/")) {
+        return htmlErrorReply(400, "malformed", LabelRoutes.lang(req.headers["accept-language"], undefined));
+      }
+      return textReply(e.status, e.message, e.allow ? { allow: e.allow } : {});
+    }
+    if (e instanceof StoreUnavailableError) {
+      this.logger("warn", "store unavailable", { path: loggablePath(req.url), error: e.message.slice(0, 300) });
+      return textReply(503, "the log store is unavailable; retry shortly", { "retry-after": "1" });
+    }
+    this.logger("error", "internal error", { path: loggablePath(req.url), error: e instanceof Error ? `${e.name}: ${e.message.slice(0, 300)}` : "non-error thrown" });
+    return textReply(500, "internal error");
+  }
+}

@@ -1,0 +1,48 @@
+// The page a consumer sees when a scanned address names no label (404) or is not a label
+// address at all (400). Both say plainly what that means for the product in hand.
+
+import { escapeHtml as e } from "../page/escape.js";
+import type { Lang } from "../page/lang.js";
+import { PAGE_CSS } from "../page/page-style.js";
+
+export type LabelErrorKind = "unknown" | "malformed";
+
+const TEXT: Record<Lang, Record<LabelErrorKind, { title: string; body: string }> & { site: string }> = {
+  "zh-CN": {
+    site: "网络安全标识查询",
+    unknown: {
+      title: "未找到此标识",
+      body: "登记簿中没有这个编号的网络安全标识。如果产品或包装上印有此编号，该标识可能是伪造的，请勿以此作为购买依据。",
+    },
+    malformed: {
+      title: "标识编号格式不正确",
+      body: "这个地址不是有效的网络安全标识编号。请重新扫描产品上的二维码，或核对手动输入的编号。",
+    },
+  },
+  en: {
+    site: "Cybersecurity label lookup",
+    unknown: {
+      title: "No such label",
+      body: "The registry holds no cybersecurity label with this number. If a product or its box shows this number, the label may be counterfeit: do not rely on it to buy.",
+    },
+    malformed: {
+      title: "Not a label number",
+      body: "This address does not hold a valid label number. Scan the product's QR code again, or check the number you typed.",
+    },
+  },
+};
+
+/** A complete HTML page for a label address that has no label. */
+export function labelErrorPage(kind: LabelErrorKind, lang: Lang, labelId?: string): string {
+  const t = TEXT[lang];
+  const m = t[kind];
+  const id = labelId === undefined ? "" : `<p class="id">${e(labelId.slice(0, 80))}</p>`;
+  return (
+    `<!doctype html><html lang="${lang}"><head><meta charset="utf-8">` +
+    `<meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex">` +
+    `<title>${e(m.title)}</title><style>${PAGE_CSS}</style></head><body>` +
+    `<header><span class="site">${e(t.site)}</span></header><main id="main">` +
+    `<section class="status s-revoked" aria-labelledby="h"><h1 id="h">${e(m.title)}</h1>${id}<p>${e(m.body)}</p></section>` +
+    `</main></body></html>`
+  );
+}

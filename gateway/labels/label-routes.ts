@@ -1,0 +1,93 @@
+// The consumer's routes: /l/<id> (the page the QR code leads to), /l/<id>/qr.svg, qr.png and
+// label.svg, answered from the registry's committed projections.
+
+import { renderLabelPage } from "../page/label-page.js";
+import { labelSvg } from "../page/label-svg.js";
+import { labelPageUrl } from "../page/label-url.js";
+import { pickLanguage, type Lang } from "../page/lang.js";
+import { qrPng, qrSvg } from "../page/qr.js";
+import type { LogView } from "../../services/sequencer/log-view.js";
+import type { Reply } from "../http/reply.js";
+import type { LabelResource } from "../http/route.js";
+import { labelErrorPage, type LabelErrorKind } from "./error-page.js";
+import { LabelViews } from "./label-view-map.js";
+
+/** The page script may come only from this gateway; styles are inline; nothing may frame the page. */
+export const PAGE_CSP =
+  "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/** A label's status can change at any moment (a revocation): pages are cached only briefly. */
+export const PAGE_CACHE = "public, max-age=10";
+/** The QR code depends only on the label id and the public base URL. */
+export const QR_CACHE = "public, max-age=86400";
+
+export interface LabelRoutesOptions {
+  readonly view: LogView;
+  readonly logVerifierKey: string;
+  readonly publicBaseUrl: string;
+  /** The in-browser verifier: its module URL, and the URL of a label's bundle for it to check. */
+  readonly verifier?: { readonly bundleUrl: string; readonly dataUrl: (labelId: string) => string };
+  readonly now?: () => Date;
+}
+
+const HTML = "text/html; charset=utf-8";
+
+export function htmlErrorReply(status: 400 | 404, kind: LabelErrorKind, lang: Lang, labelId?: string): Reply {
+  return {
+    status,
+    headers: { "content-type": HTML, "content-language": lang, vary: "Accept-Language", "cache-control": "no-store", "content-security-policy": PAGE_CSP },
+    body: labelErrorPage(kind, lang, labelId),
+  };
+}
+
+export class LabelRoutes {
+  private readonly views: LabelViews;
+
+  constructor(private readonly opts: LabelRoutesOptions) {
+    labelPageUrl(opts.publicBaseUrl, "X-1"); // InvalidBaseUrlError at start-up, not per request
+    this.views = new LabelViews((s, e) => opts.view.store.readEntries(s, e));
+  }
+
+  /** Chooses the language as the page does: ?lang= first, then Accept-Language. */
+  static lang(acceptLanguage: string | undefined, queryLang: string | undefined): Lang {
+    return pickLanguage(acceptLanguage, queryLang);
+  }
+
+  async reply(labelId: string, resource: LabelResource, lang: Lang): Promise<Reply> {
+    const { view } = this.opts;
+    // Read the record and the size in one synchronous step: the sequencer applies a batch and
+    // advances the size together, so the page names the checkpoint its state comes from.
+    const record = view.state.labels.get(labelId);
+    const size = view.size;
+    if (!record) {
+      return resource === "page"
+        ? htmlErrorReply(404, "unknown", lang, labelId)
+        : { status: 404, headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" }, body: "no such label\n" };
+    }
+    const url = labelPageUrl(this.opts.publicBaseUrl, labelId);
+    switch (resource) {
+      case "qr.svg":
+        return { status: 200, headers: { "content-type": "image/svg+xml", "cache-control": QR_CACHE }, body: qrSvg(url) };
+      case "qr.png":
+        return { status: 200, headers: { "content-type": "image/png", "cache-control": QR_CACHE }, body: await qrPng(url) };
+      case "label.svg":
+        return { status: 200, headers: { "content-type": "image/svg+xml", "cache-control": PAGE_CACHE }, body: labelSvg(labelId, record.tier as 1 | 2 | 3, url) };
+      case "page": {
+        const now = this.opts.now?.() ?? new Date();
+        const lv = await this.views.view(view.state, record, BigInt(Math.floor(now.getTime() / 1000)), size);
+        const v = this.opts.verifier;
+        const html = renderLabelPage(lv, {
+          lang,
+          publicBaseUrl: this.opts.publicBaseUrl,
+          logVerifierKey: this.opts.logVerifierKey,
+          now,
+          ...(v ? { bundleUrl: v.bundleUrl, dataUrl: v.dataUrl(labelId) } : {}),
+        });
+        return {
+          status: 200,
+          headers: { "content-type": HTML, "content-language": lang, vary: "Accept-Language", "cache-control": PAGE_CACHE, "content-security-policy": PAGE_CSP, "referrer-policy": "no-referrer" },
+          body: html,
+        };
+      }
+    }
+  }
+}

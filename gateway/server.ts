@@ -1,0 +1,81 @@
+// Listening: the gateway's handler on a node:http server, or node:https with certificate files.
+
+import { readFileSync } from "node:fs";
+import { createServer as createHttpServer, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import type { TlsFiles } from "../services/grpc/server.js";
+import { Gateway, type GatewayOptions } from "./gateway.js";
+import { DEFAULT_LIMITS } from "./http/limits.js";
+
+export const DEFAULT_HTTP_ADDRESS = "127.0.0.1:8080";
+
+export interface GatewayServerOptions extends Omit<GatewayOptions, "publicBaseUrl"> {
+  /** What QR codes and canonical links hold; default the bound address, http(s)://host:port. */
+  readonly publicBaseUrl?: string;
+  /** host:port to listen on; port 0 picks a free one. `[::1]:8080` for IPv6. */
+  readonly address: string;
+  /** Serve HTTPS with these PEM files (client certificates are not asked for on the public read path). */
+  readonly tls?: Pick<TlsFiles, "certFile" | "keyFile">;
+}
+
+export interface RunningGateway {
+  readonly gateway: Gateway;
+  readonly server: Server;
+  readonly port: number;
+  /** The base URL the server listens on, e.g. http://127.0.0.1:8080. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Splits `host:port` (or `[v6]:port`). Throws RangeError for anything else. */
+export function parseListenAddress(address: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):([0-9]{1,5})$/.exec(address);
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) throw new RangeError(`gateway: listen address ${JSON.stringify(address)} is not host:port`);
+  return { host: m[1] ?? m[2] ?? "", port };
+}
+
+export async function startGateway(opts: GatewayServerOptions): Promise<RunningGateway> {
+  const { host, port } = parseListenAddress(opts.address);
+  const l = { ...DEFAULT_LIMITS, ...opts.limits };
+  const common = {
+    maxHeaderSize: l.maxHeaderBytes,
+    requestTimeout: l.requestTimeoutMs,
+    headersTimeout: l.headersTimeoutMs,
+    keepAliveTimeout: l.keepAliveTimeoutMs,
+  };
+  const server: Server = opts.tls
+    ? createHttpsServer({ ...common, cert: readFileSync(opts.tls.certFile), key: readFileSync(opts.tls.keyFile) })
+    : createHttpServer(common);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const actual = (server.address() as AddressInfo).port;
+  const shownHost = host.includes(":") ? `[${host}]` : host;
+  const url = `${opts.tls ? "https" : "http"}://${shownHost}:${actual}`;
+  let gateway: Gateway;
+  try {
+    gateway = new Gateway({ ...opts, publicBaseUrl: opts.publicBaseUrl ?? url });
+  } catch (e) {
+    server.close();
+    throw e;
+  }
+  server.on("request", gateway.handle);
+  return {
+    gateway,
+    server,
+    port: actual,
+    url,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 2000).unref();
+      }),
+  };
+}

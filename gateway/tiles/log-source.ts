@@ -1,0 +1,71 @@
+// Where the gateway reads the log from: a LogStore directly (a standalone gateway, an auditor's
+// test server), or the registry's LogView (the gateway inside the registry process, which holds
+// the latest checkpoint in memory). Tiles and entries always come from the store.
+
+import { utf8 } from "../../log/bytes.js";
+import type { LogView } from "../../services/sequencer/log-view.js";
+import type { LogStore, StoredCheckpoint, TileWrite } from "../../services/store/port.js";
+
+export interface LogSource {
+  /**
+   * The latest checkpoint as published (note bytes, with any cosignatures) and its size;
+   * undefined for an empty log. May lag the store by up to the source's refresh interval.
+   */
+  checkpoint(): Promise<StoredCheckpoint | undefined>;
+  /** Like checkpoint(), but not older than the call: for deciding that a resource does not exist. */
+  freshCheckpoint(): Promise<StoredCheckpoint | undefined>;
+  /** The widest stored version of a hash tile (see LogStore.readTile). */
+  readTile(level: number, index: number): Promise<TileWrite | undefined>;
+  /** Entries [start, end) of the committed log; RangeError beyond the tree. */
+  readEntries(start: number, end: number): Promise<Uint8Array[]>;
+}
+
+/**
+ * A source over a store. The checkpoint is re-read at most every `checkpointTtlMs` (and one read
+ * at a time serves every request waiting for it), so a burst of /checkpoint requests costs the
+ * store one query.
+ */
+export function storeLogSource(store: LogStore, checkpointTtlMs = 500): LogSource {
+  let cached: { at: number; value: StoredCheckpoint | undefined } | undefined;
+  let inFlight: Promise<StoredCheckpoint | undefined> | undefined;
+  const read = (): Promise<StoredCheckpoint | undefined> => {
+    inFlight ??= store.latestCheckpoint().then(
+      (value) => {
+        cached = { at: Date.now(), value };
+        inFlight = undefined;
+        return value;
+      },
+      (e: unknown) => {
+        inFlight = undefined;
+        throw e;
+      },
+    );
+    return inFlight;
+  };
+  return {
+    checkpoint: () => (cached && Date.now() - cached.at < checkpointTtlMs ? Promise.resolve(cached.value) : read()),
+    freshCheckpoint: read,
+    readTile: (level, index) => store.readTile(level, index),
+    readEntries: (start, end) => store.readEntries(start, end),
+  };
+}
+
+/** A source over the registry's committed view: the checkpoint comes from memory, always current. */
+export function viewLogSource(view: LogView): LogSource {
+  let note = "";
+  let bytes: Uint8Array = new Uint8Array(0);
+  const current = (): Promise<StoredCheckpoint | undefined> => {
+    if (view.checkpoint === "") return Promise.resolve(undefined);
+    if (view.checkpoint !== note) {
+      note = view.checkpoint;
+      bytes = utf8(note);
+    }
+    return Promise.resolve({ size: view.size, note: bytes });
+  };
+  return {
+    checkpoint: current,
+    freshCheckpoint: current,
+    readTile: (level, index) => view.store.readTile(level, index),
+    readEntries: (start, end) => view.store.readEntries(start, end),
+  };
+}

@@ -1,0 +1,169 @@
+// The registry's public reads, independent of any transport: the gRPC VerificationService and the
+// HTTP gateway's JSON API call these same functions. Every answer is as of one pinned snapshot
+// and names its checkpoint. Refusals are RegistryErrors (NOT_FOUND, INVALID_ARGUMENT naming the
+// limit); the adapters map them to their statuses.
+import {
+  LabelStatus,
+  type Category,
+  type GetIssuerResponse,
+  type GetLabelResponse,
+  type IssuerState,
+  type LabelBundle,
+  type ListCatalogueResponse,
+  type ListIssuersResponse,
+  type LookupProductResponse,
+  type ProvenEntry,
+} from "../../proto/gen/messages/labelreg/v1/verification_service.js";
+import type { DomainConfig } from "../domain/config.js";
+import { decodeLogEntry } from "../domain/decode.js";
+import { MAX_MODEL_BYTES } from "../domain/limits.js";
+import { productKey, type IssuerRecord, type LabelRecord } from "../domain/state.js";
+import { checkId, checkText, ISSUER_ID, LABEL_ID, REGISTRATION_CODE } from "../domain/syntax.js";
+import { isViolation } from "../domain/violation.js";
+import { RegistryError } from "../sequencer/errors.js";
+import type { LogView } from "../sequencer/log-view.js";
+import { replayEntries } from "../verify/replay.js";
+import { toIssuerState, toLabelState } from "./convert.js";
+import { ProvenEntries } from "./entries.js";
+import { pinSnapshot, type Snapshot } from "./snapshot.js";
+
+export interface ReadsOptions {
+  /** The clock that label statuses (expiry) are evaluated at, Unix seconds. */
+  readonly now?: () => bigint;
+}
+
+export class Reads {
+  readonly entries: ProvenEntries;
+  private readonly now: () => bigint;
+  /** Rules for replays of committed entries: the sequencer already checked their signatures. */
+  private readonly trusting: DomainConfig;
+
+  constructor(
+    readonly view: LogView,
+    domain: DomainConfig,
+    opts: ReadsOptions = {},
+  ) {
+    this.entries = new ProvenEntries(view);
+    this.now = opts.now ?? (() => BigInt(Math.floor(Date.now() / 1000)));
+    this.trusting = { ...domain, verify: () => true };
+  }
+
+  snapshot(): Snapshot {
+    return pinSnapshot(this.view);
+  }
+
+  /** A label's state and bundle as of `snap`. NOT_FOUND for an unknown label, INVALID_ARGUMENT for a malformed id. */
+  async getLabel(labelId: string, snap: Snapshot = this.snapshot()): Promise<GetLabelResponse> {
+    const v = checkId("label_id", labelId, LABEL_ID);
+    if (v) throw RegistryError.fromViolation(v);
+    const record = this.view.state.labels.get(labelId);
+    if (!record || record.history[0]!.index >= snap.size) throw notFound("label", labelId);
+    const indices = record.history.filter((h) => h.index < snap.size).map((h) => h.index);
+    const [entries, contextEntries] = await Promise.all([this.entries.read(snap, indices), this.labelContext(snap, record)]);
+    const bundle: LabelBundle = { labelId, checkpoint: snap.checkpoint, entries, contextEntries: [...contextEntries], contextIndices: [] };
+    if (indices.length === record.history.length) return { label: toLabelState(record, this.now()), bundle };
+    // The projections already hold entries beyond the snapshot: derive the label from its entries.
+    const replayed = this.replay([...entries, ...contextEntries]);
+    return { label: toLabelState(replayed.state.labels.get(labelId)!, this.now(), replayed.logIndex), bundle };
+  }
+
+  /** The entries a label's entries rely on: its issuer's entries and the catalogue entries they name. */
+  labelContext(snap: Snapshot, record: LabelRecord): Promise<readonly ProvenEntry[]> {
+    return this.issuerContext(snap, record.issuerId, record.categoryId);
+  }
+
+  private issuerContext(snap: Snapshot, issuerId: string, categoryId: string): Promise<readonly ProvenEntry[]> {
+    return this.entries.context(snap, `${issuerId}\n${categoryId}`, async () => {
+      const state = this.view.state;
+      const issuer = state.issuers.get(issuerId);
+      const own = issuer ? issuer.history.filter((h) => h.index < snap.size).map((h) => h.index) : [];
+      const issuerEntries = await this.entries.read(snap, own, true);
+      const categories = new Set(categoryId ? [categoryId] : []);
+      for (const p of issuerEntries) {
+        const d = decodeLogEntry(p.entry);
+        if (!isViolation(d) && d.statement.kind?.$case === "issuerAccredited") for (const s of d.statement.kind.value.scope) categories.add(s.categoryId);
+      }
+      const catIndices: number[] = [];
+      for (const c of categories) {
+        const rec = state.categories.get(c);
+        if (rec && rec.index < snap.size) catIndices.push(rec.index);
+      }
+      const catEntries = await this.entries.read(snap, catIndices, true);
+      return [...issuerEntries, ...catEntries].sort((a, b) => Number(a.index - b.index));
+    });
+  }
+
+  private replay(entries: readonly ProvenEntry[]) {
+    const indexed = [...entries]
+      .sort((a, b) => Number(a.index - b.index))
+      .map((p) => {
+        const d = decodeLogEntry(p.entry);
+        if (isViolation(d)) throw new Error(`store: entry ${p.index} does not decode: ${d.message}`);
+        return { index: Number(p.index), decoded: d };
+      });
+    const r = replayEntries(indexed, this.trusting);
+    if ("code" in r) throw new Error(`store: committed entries do not replay: ${r.message}`);
+    return r;
+  }
+
+  /** The labels of a product, oldest first, and its live label. NOT_FOUND if it has none. */
+  async lookupProduct(registrationCode: string, productModel: string): Promise<LookupProductResponse> {
+    const v = checkId("registration_code", registrationCode, REGISTRATION_CODE) ?? checkText("product_model", productModel, 1, MAX_MODEL_BYTES);
+    if (v) throw RegistryError.fromViolation(v);
+    const snap = this.snapshot();
+    const ids = this.view.state.productLabels.get(productKey(registrationCode, productModel)) ?? [];
+    const labels = [];
+    for (const id of ids) {
+      const r = this.view.state.labels.get(id);
+      if (!r || r.history[0]!.index >= snap.size) continue;
+      labels.push(r.history.every((h) => h.index < snap.size) ? toLabelState(r, this.now()) : (await this.getLabel(id, snap)).label!);
+    }
+    if (labels.length === 0) throw new RegistryError("NOT_FOUND", "product-not-found", `no label was ever issued for product ${registrationCode} / ${productModel}`);
+    const live = [...labels].reverse().find((l) => l.status !== LabelStatus.LABEL_STATUS_REVOKED);
+    return { labels, liveLabelId: live?.labelId ?? "", checkpoint: snap.checkpoint };
+  }
+
+  /** An issuer's state, keys and history, with its entries (and its scope's catalogue entries) proven. */
+  async getIssuer(issuerId: string): Promise<GetIssuerResponse> {
+    const v = checkId("issuer_id", issuerId, ISSUER_ID);
+    if (v) throw RegistryError.fromViolation(v);
+    const snap = this.snapshot();
+    const record = this.view.state.issuers.get(issuerId);
+    if (!record || record.history[0]!.index >= snap.size) throw notFound("issuer", issuerId);
+    const entries = await this.issuerContext(snap, issuerId, "");
+    return { issuer: await this.issuerAsOf(snap, record, entries), entries: [...entries], checkpoint: snap.checkpoint };
+  }
+
+  private async issuerAsOf(snap: Snapshot, record: IssuerRecord, entries?: readonly ProvenEntry[]): Promise<IssuerState> {
+    if (record.history.every((h) => h.index < snap.size)) {
+      const keys = [...this.view.state.keys.values()].filter((k) => k.issuerId === record.issuerId).sort((a, b) => a.fromIndex - b.fromIndex);
+      return toIssuerState(record, keys);
+    }
+    const replayed = this.replay(entries ?? (await this.issuerContext(snap, record.issuerId, "")));
+    const keys = [...replayed.state.keys.values()].sort((a, b) => a.fromIndex - b.fromIndex);
+    return toIssuerState(replayed.state.issuers.get(record.issuerId)!, keys, replayed.logIndex);
+  }
+
+  /** Every issuer that exists at the snapshot, by issuer id. */
+  async listIssuers(): Promise<ListIssuersResponse> {
+    const snap = this.snapshot();
+    const records = [...this.view.state.issuers.values()].filter((r) => r.history[0]!.index < snap.size).sort((a, b) => (a.issuerId < b.issuerId ? -1 : 1));
+    const issuers = [];
+    for (const r of records) issuers.push(await this.issuerAsOf(snap, r));
+    return { issuers, checkpoint: snap.checkpoint };
+  }
+
+  /** The catalogue at the snapshot, in log order. */
+  listCatalogue(): ListCatalogueResponse {
+    const snap = this.snapshot();
+    const categories: Category[] = [...this.view.state.categories.values()]
+      .filter((c) => c.index < snap.size)
+      .sort((a, b) => a.index - b.index)
+      .map((c) => ({ categoryId: c.categoryId, name: c.name, description: c.description, index: BigInt(c.index) }));
+    return { categories, checkpoint: snap.checkpoint };
+  }
+}
+
+function notFound(what: "label" | "issuer", id: string): RegistryError {
+  return new RegistryError("NOT_FOUND", `${what}-not-found`, `${what} ${id} is not in the log`);
+}

@@ -1,0 +1,29 @@
+// A consistent snapshot of the log for one answer: the tree, its signed checkpoint and size,
+// pinned together in one synchronous step. Everything an answer reports is as of this size,
+// even if the log grows while the answer is being built.
+import { parseCheckpoint } from "../../log/checkpoint.js";
+import { parseSignedNote } from "../../log/note.js";
+import type { TreeState } from "../../log/tree-state.js";
+import type { LogView } from "../sequencer/log-view.js";
+
+export interface Snapshot {
+  readonly size: number;
+  readonly tree: TreeState;
+  /** The signed checkpoint note for `size` ("" for an empty log). */
+  readonly checkpoint: string;
+}
+
+/**
+ * The view's latest committed tree and checkpoint. The two can differ for a moment (catchUp
+ * applies entries before it installs the new checkpoint; a witness may cosign): the checkpoint
+ * note decides, and the tree must have its size.
+ */
+export function pinSnapshot(view: LogView): Snapshot {
+  const tree = view.tree;
+  const checkpoint = view.checkpoint;
+  if (checkpoint !== "") {
+    const size = parseCheckpoint(parseSignedNote(checkpoint).text).size;
+    if (size !== tree.size) throw new Error(`log view: checkpoint size ${size} differs from the tree size ${tree.size}`);
+  }
+  return { size: tree.size, tree, checkpoint };
+}

@@ -1,0 +1,74 @@
+// Receipts from the write path, through the same checks as bundles: the checkpoint under the
+// trust configuration, the inclusion proof, the entry's decoding. A receipt carries no key
+// chain, so the statement's signature is checked only when the authority signed it, or when the
+// caller passes the bundle context that accredits the issuer key (e.g. from GetIssuer).
+import type { Receipt } from "../../proto/gen/messages/labelreg/v1/entry.js";
+import type { ProvenEntry } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
+import { verifyInclusion } from "../../log/proof.js";
+import { decodeLogEntry, type DecodedEntry } from "../domain/decode.js";
+import { keyIdHex, keyIdOf, statementSigningInput } from "../domain/signing.js";
+import { isViolation } from "../domain/violation.js";
+import { errorText, openTrustedCheckpoint } from "./checkpoint.js";
+import { replayEntries } from "./replay.js";
+import { resolveTrust, type ResolvedTrust, type TrustConfig } from "./trust.js";
+import type { CheckpointRef, VerdictReason } from "./verdict.js";
+
+export type ReceiptVerdict =
+  | {
+      readonly ok: true;
+      readonly index: number;
+      readonly asOf: CheckpointRef;
+      readonly entry: DecodedEntry;
+      /** "authority", "context" (key chain checked through `context`), or "unchecked". */
+      readonly signature: "authority" | "context" | "unchecked";
+    }
+  | { readonly ok: false; readonly reason: VerdictReason };
+
+/** Verifies a receipt; never throws. `context`: entries (proven under the same checkpoint) accrediting the signer. */
+export function verifyReceipt(receipt: Receipt, trust: TrustConfig | ResolvedTrust, context: readonly ProvenEntry[] = []): ReceiptVerdict {
+  const t = "domain" in trust ? trust : resolveTrust(trust);
+  const no = (reason: VerdictReason): ReceiptVerdict => ({ ok: false, reason });
+  try {
+    const cp = openTrustedCheckpoint(receipt.checkpoint, t);
+    if ("code" in cp) return no(cp);
+    if (receipt.index >= BigInt(cp.checkpoint.size)) return no({ code: "index-beyond-checkpoint", message: `index ${receipt.index} is not below ${cp.checkpoint.size}` });
+    const index = Number(receipt.index);
+    try {
+      verifyInclusion(t.hasher, index, cp.checkpoint.size, t.hasher.leafHash(receipt.entry), receipt.inclusionProof, cp.checkpoint.root);
+    } catch (e) {
+      return no({ code: "inclusion-proof", message: errorText(e) });
+    }
+    const entry = decodeLogEntry(receipt.entry);
+    if (isViolation(entry)) return no({ code: "entry-malformed", message: entry.message });
+    const base = { ok: true as const, index, asOf: cp.ref, entry };
+    if (keyIdHex(entry.keyId) === keyIdHex(keyIdOf(t.domain.authorityPublicKey))) {
+      if (!t.domain.verify(t.domain.authorityPublicKey, statementSigningInput(entry.statementBytes), entry.signature)) {
+        return no({ code: "bad-signature", message: "the authority's signature does not verify" });
+      }
+      return { ...base, signature: "authority" };
+    }
+    if (context.length === 0) return { ...base, signature: "unchecked" };
+    const ctx = [];
+    for (const p of context) {
+      if (p.index >= receipt.index) continue;
+      try {
+        verifyInclusion(t.hasher, Number(p.index), cp.checkpoint.size, t.hasher.leafHash(p.entry), p.inclusionProof, cp.checkpoint.root);
+      } catch (e) {
+        return no({ code: "inclusion-proof", message: `context entry ${p.index}: ${errorText(e)}` });
+      }
+      const d = decodeLogEntry(p.entry);
+      if (isViolation(d)) return no({ code: "entry-malformed", message: `context entry ${p.index}: ${d.message}` });
+      ctx.push({ index: Number(p.index), decoded: d });
+    }
+    const chain = replayEntries(ctx, t.domain);
+    if ("code" in chain) return no(chain);
+    const key = chain.state.keys.get(keyIdHex(entry.keyId));
+    if (!key || key.untilIndex !== undefined) return no({ code: "unknown-key", message: "the context does not accredit the receipt's key as current before its entry" });
+    if (!t.domain.verify(key.publicKey, statementSigningInput(entry.statementBytes), entry.signature)) {
+      return no({ code: "bad-signature", message: "the statement's signature does not verify with the issuer's key" });
+    }
+    return { ...base, signature: "context" };
+  } catch (e) {
+    return no({ code: "malformed-receipt", message: errorText(e) });
+  }
+}

@@ -70,7 +70,7 @@ try {
     const url = await cluster.createDatabase("bench");
     server = await startRegistryChild({
       dataDir,
-      nodeArgs: ["--import", "tsx", ...nodeArgs],
+      nodeArgs,
       command: [join(root, "bench", "registry-on-postgres.ts"), dataDir, url],
     });
   }

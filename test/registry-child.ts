@@ -1,4 +1,4 @@
-// A registry server in a child process (`labelreg serve`), for crash tests and benchmarks: the
+// A registry server in a child process (`labelreg serve`, via test/serve-only.ts), for crash tests and benchmarks: the
 // server gets its own event loop (and core), and can be killed with SIGKILL like a real crash.
 import { spawn, type ChildProcess } from "node:child_process";
 import { dirname, join, resolve } from "node:path";
@@ -37,19 +37,24 @@ export interface RegistryChildOptions {
   readonly startTimeoutMs?: number;
   readonly env?: NodeJS.ProcessEnv;
   /**
-   * The script and its arguments instead of `bin/labelreg.mjs serve --data DIR --grpc 127.0.0.1:0`;
+   * The script (run with tsx) and its arguments instead of `test/serve-only.ts serve --data DIR --grpc 127.0.0.1:0`;
    * it must print the same start-up JSON line and keep the dev authority key in DIR/authority.key.
    */
   readonly command?: readonly string[];
 }
 
-/** Starts `labelreg serve --data DIR --grpc 127.0.0.1:0` and waits for its start-up JSON line. */
+/**
+ * Starts `labelreg serve --data DIR --grpc 127.0.0.1:0 --http off` (no gateway: a free port each
+ * time, nothing else listening) and waits for its start-up JSON line.
+ */
 export async function startRegistryChild(opts: RegistryChildOptions): Promise<RegistryChild> {
   const child = spawn(
     process.execPath,
     [
+      "--import",
+      "tsx",
       ...(opts.nodeArgs ?? []),
-      ...(opts.command ?? [join(root, "bin", "labelreg.mjs"), "serve", "--data", opts.dataDir, "--grpc", "127.0.0.1:0"]),
+      ...(opts.command ?? [join(root, "test", "serve-only.ts"), "serve", "--data", opts.dataDir, "--grpc", "127.0.0.1:0", "--http", "off"]),
       ...(opts.args ?? []),
     ],
     { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: opts.env ?? process.env },

@@ -4,6 +4,9 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     testTimeout: 60_000,
+    // The JSON report feeds the plain "N passed, N failed, N skipped" line that .ci/run prints.
+    reporters: ["default", "json"],
+    outputFile: { json: "test-output/vitest.json" },
     hookTimeout: 120_000,
     projects: [
       { extends: true, test: { name: "unit", include: ["**/*.unit.test.ts"], exclude: ["node_modules/**"] } },

@@ -3,11 +3,15 @@
 import { Command } from "commander";
 import { registerServe } from "./serve.js";
 import { registerKeygen } from "./keygen.js";
+import { registerAuthority } from "./authority.js";
+import { registerIssuer } from "./issuer.js";
 
 const program = new Command();
 program.name("labelreg").description("The cybersecurity label registry: a verifiable transparency log of label events").showHelpAfterError();
 registerServe(program);
 registerKeygen(program);
+registerAuthority(program);
+registerIssuer(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   console.error(`labelreg: ${e instanceof Error ? e.message : String(e)}`);

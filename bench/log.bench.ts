@@ -1,0 +1,299 @@
+// The transparency log's benchmark (a command, not a test):
+//
+//   npm run bench:log            (or: npx tsx bench/log.bench.ts [--quick])
+//
+// Prints a table and writes it as JSON to bench/results/log.json. Every target is a ratio to
+// this machine's own limits measured in the same run (issue 2, "Benchmark"):
+//   - integration >= 60% of the rate SHA-256 alone allows at two hashes an entry;
+//   - proof verification >= 70% of the SHA-256 rate divided by the proof's length;
+//   - proof generation at 10^7 entries, random indices, >= 20,000 a second, flat as the tree grows.
+// Rates are medians of several timed repetitions after a warm-up (bench/measure.ts).
+import * as crypto from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { sha256 as nobleSha256Raw } from "@noble/hashes/sha2.js";
+import { nobleEd25519, type Ed25519 } from "../log/ed25519.js";
+import { defaultHasher, type Hash, type TreeHasher } from "../log/hash.js";
+import { integrate } from "../log/integrate.js";
+import { verifyConsistency, verifyInclusion } from "../log/proof.js";
+import { proveConsistency, proveInclusion } from "../log/prove.js";
+import { TileCache, TileHashReader } from "../log/tile-reader.js";
+import { treeRoot } from "../log/tree.js";
+import { emptyTreeState } from "../log/tree-state.js";
+import { nodeEd25519 } from "../services/crypto/ed25519-node.js";
+import { nodeHasher } from "../services/crypto/sha256-node.js";
+import { measureAsync, measureSync, prng, type MeasureOptions } from "./measure.js";
+import { buildTileTree } from "./tile-tree.js";
+
+const quick = process.argv.includes("--quick");
+const OPTS: MeasureOptions = quick ? { reps: 3, repMs: 100 } : { reps: 5, repMs: 200 };
+const BIG = quick ? 1_000_000 : 10_000_000;
+const SIZES = [1_000, 100_000, BIG];
+const CACHE_BYTES = 64 * 1024 * 1024; // the TileCache default, stated so the report can name it
+const POOL = 1024; // precomputed proofs cycled through by the verification runs
+
+interface Row {
+  group: string;
+  name: string;
+  value: number;
+  unit: string;
+  /** The limit the target is a ratio of, in the same unit. */
+  reference?: number;
+  ratio?: number;
+  target?: number;
+  pass?: boolean;
+  note?: string;
+}
+const rows: Row[] = [];
+
+function record(row: Row): Row {
+  if (row.reference !== undefined) row.ratio = row.value / row.reference;
+  if (row.target !== undefined && row.ratio !== undefined) row.pass = row.ratio >= row.target;
+  rows.push(row);
+  const fmt = (x: number) => (x >= 100 ? Math.round(x).toLocaleString("en-US") : x.toPrecision(3));
+  const ratio = row.ratio === undefined ? "" : ` ${(row.ratio * 100).toFixed(0)}% of ${fmt(row.reference!)}`;
+  const verdict = row.pass === undefined ? "" : row.pass ? `  ok (target ${row.target! * 100}%)` : `  MISSED (target ${row.target! * 100}%)`;
+  console.log(`${row.group.padEnd(12)} ${row.name.padEnd(44)} ${fmt(row.value).padStart(12)} ${row.unit.padEnd(9)}${ratio}${verdict}${row.note ? `  [${row.note}]` : ""}`);
+  return row;
+}
+
+/** A hasher that counts its node and leaf hashes, for the work a run needs (never timed). */
+function counting(h: TreeHasher): { hasher: TreeHasher; count: () => number } {
+  let n = 0;
+  return {
+    hasher: {
+      emptyRoot: h.emptyRoot,
+      leafHash: (e) => (n++, h.leafHash(e)),
+      nodeHash: (l, r) => (n++, h.nodeHash(l, r)),
+    },
+    count: () => n,
+  };
+}
+
+const mib = (b: number) => Math.round(b / 2 ** 20);
+function memory(): { rssMiB: number; heapUsedMiB: number; externalMiB: number; arrayBuffersMiB: number } {
+  const m = process.memoryUsage();
+  return { rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed), externalMiB: mib(m.external), arrayBuffersMiB: mib(m.arrayBuffers) };
+}
+
+const started = performance.now();
+const cpu = cpus()[0]?.model ?? "unknown";
+console.log(`machine: ${cpu}, ${cpus().length} cores, ${mib(totalmem())} MiB, Node ${process.version}${quick ? " (quick run)" : ""}\n`);
+
+// ---- primitives: SHA-256 and Ed25519, Node crypto against @noble ----
+
+const oneShot = (crypto as unknown as { hash: (alg: string, data: Uint8Array, enc: "buffer") => Uint8Array }).hash;
+const in64 = crypto.randomBytes(64);
+const in1k = crypto.randomBytes(1024);
+const sha = {
+  node64: await measureSync(() => oneShot("sha256", in64, "buffer"), OPTS),
+  noble64: await measureSync(() => nobleSha256Raw(in64), OPTS),
+  node1k: await measureSync(() => oneShot("sha256", in1k, "buffer"), OPTS),
+  noble1k: await measureSync(() => nobleSha256Raw(in1k), OPTS),
+};
+record({ group: "sha256", name: "node crypto, 64 B", value: sha.node64.perSecond, unit: "hash/s" });
+record({ group: "sha256", name: "@noble/hashes, 64 B", value: sha.noble64.perSecond, unit: "hash/s" });
+record({ group: "sha256", name: "node crypto, 1 KiB", value: sha.node1k.perSecond, unit: "hash/s" });
+record({ group: "sha256", name: "@noble/hashes, 1 KiB", value: sha.noble1k.perSecond, unit: "hash/s" });
+const SHA_LIMIT = { node: sha.node64.perSecond, noble: sha.noble64.perSecond };
+
+const leftHash = crypto.randomBytes(32);
+const rightHash = crypto.randomBytes(32);
+for (const [name, h] of [
+  ["node", nodeHasher],
+  ["noble", defaultHasher],
+] as const) {
+  const r = await measureSync(() => h.nodeHash(leftHash, rightHash), OPTS);
+  record({ group: "sha256", name: `${name} TreeHasher.nodeHash (65 B)`, value: r.perSecond, unit: "hash/s", reference: SHA_LIMIT[name] });
+}
+
+const message = new TextEncoder().encode("example.com/log\n123456789\nq4yDIPHEmKi4aHPFg3LwKU62UNlwPb5X2pSJ2lpgsdw=\n");
+for (const ed of [nodeEd25519, nobleEd25519] as Ed25519[]) {
+  const signer = ed.signer(crypto.randomBytes(32));
+  const sig = signer.sign(message);
+  const prepared = ed.verifier(signer.publicKey);
+  if (!ed.verify(signer.publicKey, message, sig) || !prepared(message, sig)) throw new Error(`${ed.name}: own signature does not verify`);
+  const edOpts = { ...OPTS, repMs: (OPTS.repMs ?? 200) / 2 };
+  record({ group: "ed25519", name: `${ed.name} sign`, value: (await measureSync(() => signer.sign(message), edOpts)).perSecond, unit: "op/s" });
+  record({ group: "ed25519", name: `${ed.name} verify`, value: (await measureSync(() => ed.verify(signer.publicKey, message, sig), edOpts)).perSecond, unit: "op/s" });
+  record({ group: "ed25519", name: `${ed.name} verify, prepared key`, value: (await measureSync(() => prepared(message, sig), edOpts)).perSecond, unit: "op/s" });
+}
+
+// ---- the integrator ----
+
+const entryPool = Array.from({ length: 4096 }, () => new Uint8Array(crypto.randomBytes(64)));
+for (const [name, hasher] of [
+  ["node", nodeHasher],
+  ["noble", defaultHasher],
+] as const) {
+  for (const batch of [1, 256, 4096]) {
+    // The tree grows across the run, as a log's does; the work per entry does not depend on its size
+    // beyond the root fold (one hash per 1 bit of the size, per batch).
+    let state = emptyTreeState(hasher);
+    let off = 0;
+    const nextBatch = () => {
+      if (off + batch > entryPool.length) off = 0;
+      const b = entryPool.slice(off, off + batch);
+      off += batch;
+      return b;
+    };
+    const r = await measureSync(() => (state = integrate(state, nextBatch(), hasher).state), { ...OPTS, unitsPerOp: batch });
+    const c = counting(hasher);
+    let s = state;
+    const probe = Math.max(1, Math.round(65536 / batch));
+    for (let k = 0; k < probe; k++) s = integrate(s, nextBatch(), c.hasher).state;
+    const hashesPerEntry = c.count() / (probe * batch);
+    record({
+      group: "integrate",
+      name: `${name}, batches of ${batch}`,
+      value: r.perSecond,
+      unit: "entry/s",
+      reference: SHA_LIMIT[name] / 2,
+      ...(name === "node" ? { target: 0.6 } : {}),
+      note: `${hashesPerEntry.toFixed(2)} hashes/entry; ${((r.perSecond * hashesPerEntry * 100) / SHA_LIMIT[name]).toFixed(0)}% of SHA-256 at that count; tree reached ${state.size.toLocaleString("en-US")}`,
+    });
+  }
+}
+
+// ---- a 10^7-entry tree as tiles in memory (setup, not measured as a rate) ----
+
+const t0 = performance.now();
+const tree = buildTileTree(BIG, nodeHasher);
+const buildSeconds = (performance.now() - t0) / 1000;
+const afterBuild = memory();
+record({
+  group: "setup",
+  name: `build ${BIG.toLocaleString("en-US")}-entry tree (integrator)`,
+  value: buildSeconds,
+  unit: "s",
+  note: `${mib(tree.bytes)} MiB of tiles; rss ${afterBuild.rssMiB} MiB, heap ${afterBuild.heapUsedMiB} MiB, array buffers ${afterBuild.arrayBuffersMiB} MiB`,
+});
+
+// ---- proofs: generation from a TileHashReader, verification ----
+
+interface ProofFigures {
+  size: number;
+  cacheBytes: number;
+  cacheTiles: number;
+  inclusionLength: number;
+  consistencyLength: number;
+}
+const proofFigures: ProofFigures[] = [];
+
+for (const size of SIZES) {
+  const cache = new TileCache(CACHE_BYTES);
+  const reader = new TileHashReader(size, tree.fetch, { hasher: nodeHasher, cache });
+  const root = await treeRoot(nodeHasher, reader, size);
+  const rand = prng(size);
+  const label = `n=${size.toExponential(0).replace("+", "")}`;
+
+  const gi = await measureAsync(() => proveInclusion(nodeHasher, reader, Math.floor(rand() * size), size), OPTS);
+  const gc = await measureAsync(() => proveConsistency(nodeHasher, reader, 1 + Math.floor(rand() * (size - 1)), size), OPTS);
+
+  // Verification pools: proofs made (and checked) before timing.
+  const inc: { index: number; leaf: Hash; proof: Hash[] }[] = [];
+  const con: { size1: number; root1: Hash; proof: Hash[] }[] = [];
+  for (let k = 0; k < POOL; k++) {
+    const index = Math.floor(rand() * size);
+    const proof = await proveInclusion(nodeHasher, reader, index, size);
+    inc.push({ index, leaf: tree.leafHash(index), proof });
+    const size1 = 1 + Math.floor(rand() * (size - 1));
+    con.push({ size1, root1: await treeRoot(nodeHasher, reader, size1), proof: await proveConsistency(nodeHasher, reader, size1, size) });
+  }
+  const meanLen = (ps: { proof: Hash[] }[]) => ps.reduce((a, p) => a + p.proof.length, 0) / ps.length;
+  const incLen = meanLen(inc);
+  const conLen = meanLen(con);
+  // The hashes the RFC 9162 algorithms compute, counted once (consistency recomputes both roots).
+  const ci = counting(nodeHasher);
+  for (const p of inc) verifyInclusion(ci.hasher, p.index, size, p.leaf, p.proof, root);
+  const cc = counting(nodeHasher);
+  for (const p of con) verifyConsistency(cc.hasher, p.size1, size, p.proof, p.root1, root);
+
+  const genRef = 20_000;
+  record({
+    group: "prove",
+    name: `inclusion ${label}`,
+    value: gi.perSecond,
+    unit: "proof/s",
+    ...(size === BIG ? { reference: genRef, target: 1 } : {}),
+    note: `${incLen.toFixed(1)} hashes`,
+  });
+  record({
+    group: "prove",
+    name: `consistency ${label}`,
+    value: gc.perSecond,
+    unit: "proof/s",
+    ...(size === BIG ? { reference: genRef, target: 1 } : {}),
+    note: `${conLen.toFixed(1)} hashes`,
+  });
+
+  for (const [name, hasher] of [
+    ["node", nodeHasher],
+    ["noble", defaultHasher],
+  ] as const) {
+    const vi = await measureSync((i) => {
+      const p = inc[i % POOL]!;
+      verifyInclusion(hasher, p.index, size, p.leaf, p.proof, root);
+    }, OPTS);
+    const vc = await measureSync((i) => {
+      const p = con[i % POOL]!;
+      verifyConsistency(hasher, p.size1, size, p.proof, p.root1, root);
+    }, OPTS);
+    record({
+      group: "verify",
+      name: `${name} inclusion ${label}`,
+      value: vi.perSecond,
+      unit: "proof/s",
+      reference: SHA_LIMIT[name] / incLen,
+      ...(name === "node" ? { target: 0.7 } : {}),
+      note: `${(ci.count() / POOL).toFixed(1)} hashes/proof`,
+    });
+    record({
+      group: "verify",
+      name: `${name} consistency ${label}`,
+      value: vc.perSecond,
+      unit: "proof/s",
+      reference: SHA_LIMIT[name] / conLen,
+      ...(name === "node" ? { target: 0.7 } : {}),
+      note: `${(cc.count() / POOL).toFixed(1)} hashes/proof (both roots); ${((vc.perSecond * cc.count() * 100) / POOL / SHA_LIMIT[name]).toFixed(0)}% of SHA-256 at that count`,
+    });
+  }
+  proofFigures.push({ size, cacheBytes: cache.bytes, cacheTiles: cache.size, inclusionLength: incLen, consistencyLength: conLen });
+}
+
+// Flatness: generation at the largest size against the smallest.
+for (const kind of ["inclusion", "consistency"]) {
+  const at = (size: number) => rows.find((r) => r.group === "prove" && r.name === `${kind} n=${size.toExponential(0).replace("+", "")}`)!.value;
+  record({ group: "flat", name: `prove ${kind}: ${BIG.toExponential(0).replace("+", "")} vs 1e3`, value: at(BIG) / at(1_000), unit: "x" });
+}
+
+const afterProofs = memory();
+const seconds = (performance.now() - started) / 1000;
+console.log(
+  `\nmemory after proofs: rss ${afterProofs.rssMiB} MiB, heap ${afterProofs.heapUsedMiB} MiB, array buffers ${afterProofs.arrayBuffersMiB} MiB; ` +
+    proofFigures.map((p) => `TileCache at n=${p.size}: ${mib(p.cacheBytes)} MiB in ${p.cacheTiles} tiles`).join("; "),
+);
+const missed = rows.filter((r) => r.pass === false);
+console.log(`${missed.length === 0 ? "all targets met" : `${missed.length} target(s) missed`}; ${seconds.toFixed(0)} s in all`);
+
+const out = join(dirname(fileURLToPath(import.meta.url)), "results", "log.json");
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(
+  out,
+  JSON.stringify(
+    {
+      command: quick ? "npx tsx bench/log.bench.ts --quick" : "npm run bench:log",
+      date: new Date().toISOString(),
+      machine: { cpu, cores: cpus().length, memoryMiB: mib(totalmem()), node: process.version },
+      method: { ...OPTS, statistic: "median", tileCacheMaxBytes: CACHE_BYTES, verificationPool: POOL },
+      setup: { treeSize: BIG, buildSeconds, tileBytes: tree.bytes, memoryAfterBuild: afterBuild, memoryAfterProofs: afterProofs, proofs: proofFigures },
+      seconds,
+      rows,
+    },
+    null,
+    2,
+  ) + "\n",
+);
+console.log(`wrote ${out}`);

@@ -5,6 +5,7 @@ import { registerServe } from "./serve.js";
 import { registerKeygen } from "./keygen.js";
 import { registerAuthority } from "./authority.js";
 import { registerIssuer } from "./issuer.js";
+import { registerWitness } from "./witness.js";
 
 const program = new Command();
 program.name("labelreg").description("The cybersecurity label registry: a verifiable transparency log of label events").showHelpAfterError();
@@ -12,6 +13,7 @@ registerServe(program);
 registerKeygen(program);
 registerAuthority(program);
 registerIssuer(program);
+registerWitness(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   console.error(`labelreg: ${e instanceof Error ? e.message : String(e)}`);

@@ -75,16 +75,35 @@ export function verificationService(registry: Registry, reads = new Reads(regist
     },
 
     verifyLabels(call) {
+      // Requests are answered one after another, in order; reading pauses while a few wait.
+      const queue: (VerifyLabelsRequest | MalformedRequest)[] = [];
+      let ended = false;
+      let wake: (() => void) | undefined;
+      call.on("data", (r: VerifyLabelsRequest | MalformedRequest) => {
+        queue.push(r);
+        if (queue.length >= 4) call.pause();
+        wake?.();
+      });
+      call.on("end", () => {
+        ended = true;
+        wake?.();
+      });
       (async () => {
         let bulk: BulkVerification | undefined;
-        for await (const raw of call as AsyncIterable<VerifyLabelsRequest | MalformedRequest>) {
-          if (call.cancelled) return;
+        for (;;) {
+          const raw = queue.shift();
+          if (raw === undefined) {
+            if (ended || call.cancelled) break;
+            await new Promise<void>((res) => (wake = res));
+            continue;
+          }
+          if (call.isPaused()) call.resume();
           const req = wellFormed(raw);
           bulk ??= new BulkVerification(reads, req.compact);
           await pump(call, bulk.answer(req.labelIds));
         }
         // A call with no request at all still names its snapshot.
-        if (!bulk) await pump(call, new BulkVerification(reads, false).answer([]));
+        if (!bulk && !call.cancelled) await pump(call, new BulkVerification(reads, false).answer([]));
       })().then(
         () => {
           if (!call.cancelled) call.end();

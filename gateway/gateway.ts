@@ -18,12 +18,19 @@ import { acceptsGzip, TlogReadPath } from "./tiles/tlog.js";
 export interface Asset {
   readonly contentType: string;
   readonly body: Uint8Array;
+  /** The body gzip-compressed, sent to clients that accept it. */
+  readonly gz?: Uint8Array;
   /** Versioned names are immutable; others are cached briefly. */
   readonly immutable: boolean;
 }
 
-/** A handler for /api/v1/... (the JSON API); answers undefined for paths it does not know. */
-export type ApiHandler = (route: Extract<Route, { kind: "api" }>, req: IncomingMessage) => Promise<Reply | undefined>;
+/** A streaming answer writes the whole response itself. */
+export type Streamer = (res: ServerResponse) => Promise<void>;
+
+/** The JSON API under /api/v1/ (gateway/api/json-api.ts); answers undefined for paths it does not know. */
+export interface ApiHandler {
+  answer(route: Extract<Route, { kind: "api" }>, req: IncomingMessage): Promise<Reply | Streamer | undefined>;
+}
 
 export interface GatewayOptions {
   /** The tlog-tiles read path's data. */
@@ -108,10 +115,19 @@ export class Gateway {
       fail(e);
       return;
     }
-    this.dispatch(route, req).then(finish, fail);
+    this.dispatch(route, req).then((r) => {
+      if (typeof r !== "function") return finish(r);
+      r(res).then(
+        () => this.metrics.observeRequest(kind, res.statusCode, (performance.now() - started) / 1000),
+        (e: unknown) => {
+          if (!res.headersSent) fail(e);
+          else res.destroy();
+        },
+      );
+    }, fail);
   };
 
-  private async dispatch(route: Route, req: IncomingMessage): Promise<Reply> {
+  private async dispatch(route: Route, req: IncomingMessage): Promise<Reply | Streamer> {
     switch (route.kind) {
       case "checkpoint":
         return this.tlog.checkpoint();
@@ -127,10 +143,12 @@ export class Gateway {
       case "asset": {
         const a = this.opts.assets?.get(route.name);
         if (!a) return textReply(404, "no such asset");
-        return { status: 200, headers: { "content-type": a.contentType, "cache-control": a.immutable ? "public, max-age=31536000, immutable" : "public, max-age=60" }, body: a.body };
+        const headers = { "content-type": a.contentType, "cache-control": a.immutable ? "public, max-age=31536000, immutable" : "public, max-age=60", vary: "Accept-Encoding" };
+        if (a.gz && acceptsGzip(req.headers["accept-encoding"])) return { status: 200, headers: { ...headers, "content-encoding": "gzip" }, body: a.gz };
+        return { status: 200, headers, body: a.body };
       }
       case "api": {
-        const r = this.opts.api && (await this.opts.api(route, req));
+        const r = this.opts.api && (await this.opts.api.answer(route, req));
         return r ?? textReply(404, "no such API method");
       }
       case "healthz":

@@ -1,7 +1,13 @@
 // The gateway as the registry process runs it: over the registry's committed view (checkpoint
 // from memory, label pages from the projections), with the sequencer's batches in its metrics.
 
+import { LogReads } from "../services/logreads/log-reads.js";
+import { Reads } from "../services/reads/reads.js";
 import type { Registry } from "../services/registry.js";
+import { JsonApi } from "./api/json-api.js";
+import { DEFAULT_LIMITS } from "./http/limits.js";
+import { jsonLogger } from "./ops/log.js";
+import { buildVerifier } from "./verifier/build.js";
 import type { TlsFiles } from "../services/grpc/server.js";
 import type { Logger } from "./ops/log.js";
 import type { GatewayMetrics } from "./ops/metrics.js";
@@ -18,17 +24,36 @@ export interface RegistryGatewayOptions {
   readonly metrics: GatewayMetrics;
   readonly accessLog?: boolean;
   readonly logger?: Logger;
+  /** The clock label statuses (expiry) are read at; default the system clock. */
+  readonly now?: () => Date;
 }
 
-export function startRegistryGateway(registry: Registry, opts: RegistryGatewayOptions): Promise<RunningGateway> {
+/**
+ * Starts the gateway over `registry`. The in-browser verifier is built with esbuild first; if that
+ * fails (esbuild missing), pages are served without it and say so (they work without JavaScript).
+ */
+export async function startRegistryGateway(registry: Registry, opts: RegistryGatewayOptions): Promise<RunningGateway> {
+  const logger = opts.logger ?? jsonLogger;
+  const verifier = await buildVerifier().catch((e: unknown) => {
+    logger("warn", "in-browser verifier not built; label pages are served without it", { error: e instanceof Error ? e.message.slice(0, 200) : "unknown" });
+    return undefined;
+  });
   return startGateway({
+    ...(verifier
+      ? {
+          assets: new Map([[verifier.name, verifier.asset]]),
+          verifier: { bundleUrl: `/assets/${verifier.name}`, dataUrl: (id: string) => `/api/v1/labels/${encodeURIComponent(id)}` },
+        }
+      : {}),
     address: opts.address,
     log: viewLogSource(registry.view),
     registry: { view: registry.view, logVerifierKey: registry.logVerifierKey },
     metrics: opts.metrics,
+    api: new JsonApi({ reads: new Reads(registry.view, registry.domain, opts.now ? { now: () => BigInt(Math.floor(opts.now!().getTime() / 1000)) } : {}), logReads: new LogReads(registry.view, registry.origin), maxBodyBytes: DEFAULT_LIMITS.maxBodyBytes }),
     ...(opts.publicBaseUrl !== undefined ? { publicBaseUrl: opts.publicBaseUrl } : {}),
     ...(opts.tls ? { tls: opts.tls } : {}),
     ...(opts.accessLog ? { accessLog: true } : {}),
-    ...(opts.logger ? { logger: opts.logger } : {}),
+    logger,
+    ...(opts.now ? { now: opts.now } : {}),
   });
 }

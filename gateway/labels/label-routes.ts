@@ -1,6 +1,7 @@
 // The consumer's routes: /l/<id> (the page the QR code leads to), /l/<id>/qr.svg, qr.png and
 // label.svg, answered from the registry's committed projections.
 
+import { toBase64 } from "../../log/bytes.js";
 import { renderLabelPage } from "../page/label-page.js";
 import { labelSvg } from "../page/label-svg.js";
 import { labelPageUrl } from "../page/label-url.js";
@@ -79,6 +80,7 @@ export class LabelRoutes {
           lang,
           publicBaseUrl: this.opts.publicBaseUrl,
           logVerifierKey: this.opts.logVerifierKey,
+          authorityPublicKey: toBase64(view.state.authorityPublicKey),
           now,
           ...(v ? { bundleUrl: v.bundleUrl, dataUrl: v.dataUrl(labelId) } : {}),
         });

@@ -15,6 +15,8 @@ export interface LabelPageOptions {
   readonly publicBaseUrl: string;
   /** The log's verifier key (C2SP signed-note vkey), pinned in the page for the verifier script. */
   readonly logVerifierKey: string;
+  /** The authority's Ed25519 public key (base64), the root of issuer keys, pinned for the verifier script. */
+  readonly authorityPublicKey?: string;
   /** URL of the in-browser verifier's JS module (the esbuild bundle). Without it, the page has no script. */
   readonly bundleUrl?: string;
   /** URL of the label's proof bundle that the verifier fetches; handed to it in the page config. */
@@ -39,6 +41,9 @@ export interface PageConfig {
   readonly labelId: string;
   readonly lang: Lang;
   readonly logVerifierKey: string;
+  readonly authorityPublicKey?: string;
+  /** The status the page shows; the verifier checks the log says the same. */
+  readonly status: LabelView["status"];
   readonly checkpointSize: number;
   readonly dataUrl?: string;
   /** Result texts in the page's language, with `{size}`, `{witnesses}`, `{reason}` to fill in. */
@@ -177,6 +182,8 @@ export function renderLabelPage(view: LabelView, opts: LabelPageOptions): string
     labelId: view.labelId,
     lang: opts.lang,
     logVerifierKey: opts.logVerifierKey,
+    ...(opts.authorityPublicKey === undefined ? {} : { authorityPublicKey: opts.authorityPublicKey }),
+    status: view.status,
     checkpointSize: view.checkpointSize,
     ...(opts.dataUrl === undefined ? {} : { dataUrl: opts.dataUrl }),
     messages: m.verifier,

@@ -154,6 +154,7 @@ describe("renderLabelPage verifier slot", () => {
       labelId: "CSL-2026-0000137",
       lang: "zh-CN",
       logVerifierKey: VKEY,
+      status: "active",
       checkpointSize: 5120,
       dataUrl: "/api/v1/labels/CSL-2026-0000137/bundle",
       messages: {
@@ -166,6 +167,11 @@ describe("renderLabelPage verifier slot", () => {
     expect(html).toContain('<p id="verify-status" role="status" aria-live="polite" data-state="pending">正在核验…</p>');
     expect(html).toContain("<noscript><style>#verify-status{display:none}</style></noscript>");
     expect(one(html, /<noscript>(<p class="note">.*?<\/p>)<\/noscript>/)).toContain("5120 条记录");
+  });
+
+  it("pins the authority key when given", () => {
+    const html = renderLabelPage(sampleLabelView({ status: "revoked" }), opts("en", { authorityPublicKey: "AAEC" }));
+    expect(config(html)).toMatchObject({ authorityPublicKey: "AAEC", status: "revoked" });
   });
 
   it("without a bundle, has no script and no pending 'verifying' text", () => {

@@ -2,7 +2,8 @@
 //
 // Each statement gets exactly one result. A refusal is final, except RESOURCE_EXHAUSTED and
 // UNAVAILABLE, which are resent (same signed bytes, so idempotent) after a backoff. If the
-// stream itself fails, a new one is opened and every unanswered statement is resent: a
+// stream itself fails (UNAVAILABLE, RESOURCE_EXHAUSTED, or CANCELLED by a server shutting
+// down), a new one is opened and every unanswered statement is resent: a
 // statement that had been sequenced before the failure gets its original receipt back.
 import type { ClientDuplexStream } from "@grpc/grpc-js";
 import type { SignedStatement } from "../../proto/gen/grpc/labelreg/v1/entry.js";
@@ -170,7 +171,10 @@ class BulkRun {
     this.stream = undefined;
     if (this.items.size === 0) return;
     this.streamFailures++;
-    if (!error.retryable || this.streamFailures >= this.client.retry.attempts) {
+    // We cancel a stream only after the run is over, so a CANCELLED here came from the server
+    // (a shutdown): like UNAVAILABLE, the statements are resent on a new stream.
+    const reopen = error.retryable || error.code === "CANCELLED";
+    if (!reopen || this.streamFailures >= this.client.retry.attempts) {
       this.fatal = error;
       for (const item of [...this.items.values()]) this.finish(item, { ok: false, error });
       return;

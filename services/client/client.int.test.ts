@@ -159,6 +159,40 @@ describe("client retries", () => {
     }
   });
 
+  it("bulk: a stream cut by a server restart is reopened and the unanswered statements resent, each answered once", async () => {
+    const f = await startIssuanceFixture();
+    const issuer = (await f.accredited("BOUNCE")).signer;
+    const dataDir = join(f.dir, "data");
+    const client = new RegistryClient({ address: f.address, logKey: f.logKey, retry: { attempts: 50, initialDelayMs: 50, maxDelayMs: 200 } });
+    let again: Awaited<ReturnType<typeof startRegistry>> | undefined;
+    try {
+      let restarted: Promise<void> | undefined;
+      function* statements() {
+        for (let i = 0; i < 200; i++) {
+          if (i === 80) {
+            restarted = (async () => {
+              f.running.grpc.server.forceShutdown();
+              await f.running.registry.close();
+              again = await startRegistry({ dataDir, grpcAddress: f.address, origin: "test.example/labelreg" });
+            })();
+          }
+          yield issuer.sign(issueLabel(`BOUNCE-${i}`, sampleLabel(`BOUNCE-${i}`)));
+        }
+      }
+      const results: BulkResult[] = [];
+      const summary = await submitBulk(client, statements(), { window: 32, onResult: (r) => results.push(r) });
+      await restarted;
+      const failed = results.filter((r) => !r.ok);
+      expect(failed).toEqual([]);
+      expect(summary).toEqual({ submitted: 200, accepted: 200, refused: 0 });
+      expect(new Set(results.map((r) => (r.ok ? r.receipt.index : -1))).size).toBe(200);
+      expect(again!.registry.view.size).toBe(2 + 200);
+    } finally {
+      client.close();
+      await again?.close();
+    }
+  });
+
   it("gives up with UNAVAILABLE after the attempts run out", async () => {
     const client = new RegistryClient({ address: "127.0.0.1:1", logKey: generateSignerKey("x.example/log").verifierKey, retry: { attempts: 2, initialDelayMs: 1 }, deadlineMs: 1000 });
     const issuer = StatementSigner.fromKeyString(generateSignerKey("ABC").signerKey);

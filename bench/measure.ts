@@ -25,6 +25,11 @@ export interface MeasureOptions {
   readonly reps?: number;
   /** Target duration of one repetition in ms (default 200). */
   readonly repMs?: number;
+  /**
+   * Extra warm-up before calibration, in ms of CPU time (default 0): for operations whose cost
+   * settles only once caches fill, so that the steady state is what gets measured.
+   */
+  readonly warmupMs?: number;
   /** Units each operation stands for (e.g. entries in a batch); rates are in units per second. */
   readonly unitsPerOp?: number;
 }
@@ -64,6 +69,10 @@ async function calibrate(run: (n: number) => Promise<Timing>, repMs: number): Pr
 async function rateOf(run: (n: number) => Promise<Timing>, options: MeasureOptions): Promise<Rate> {
   const repMs = options.repMs ?? 200;
   const units = options.unitsPerOp ?? 1;
+  if (options.warmupMs) {
+    let spent = 0;
+    for (let n = 64; spent < options.warmupMs; n *= 2) spent += (await run(n)).cpu;
+  }
   const n = await calibrate(run, repMs);
   await run(n); // one more full-length warm-up repetition, discarded
   const reps: number[] = [];

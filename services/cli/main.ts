@@ -6,6 +6,7 @@ import { registerKeygen } from "./keygen.js";
 import { registerAuthority } from "./authority.js";
 import { registerIssuer } from "./issuer.js";
 import { registerWitness } from "./witness.js";
+import { registerVerify } from "./verify.js";
 
 const program = new Command();
 program.name("labelreg").description("The cybersecurity label registry: a verifiable transparency log of label events").showHelpAfterError();
@@ -14,6 +15,7 @@ registerKeygen(program);
 registerAuthority(program);
 registerIssuer(program);
 registerWitness(program);
+registerVerify(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   console.error(`labelreg: ${e instanceof Error ? e.message : String(e)}`);

@@ -5,11 +5,13 @@ import type { TreeHasher } from "../log/hash.js";
 import type { Ed25519NoteSigner } from "../log/note-keys.js";
 import type { Ed25519 } from "../log/ed25519.js";
 import type { SignedStatement } from "../proto/gen/messages/labelreg/v1/entry.js";
-import { nodeVerifyAsync, type VerifyAsyncFn } from "./crypto/ed25519-async.js";
+import type { VerifyAsyncFn } from "./crypto/ed25519-async.js";
+import { VerifyPool } from "./crypto/verify-pool.js";
 import { nodeEd25519 } from "./crypto/ed25519-node.js";
 import { nodeHasher } from "./crypto/sha256-node.js";
 import { domainConfig, type DomainConfig } from "./domain/config.js";
 import { RegistryError } from "./sequencer/errors.js";
+import { Follower } from "./sequencer/follow.js";
 import { LogView } from "./sequencer/log-view.js";
 import { Sequencer, type SequencedReceipt, type SequencerOptions } from "./sequencer/sequencer.js";
 import type { LogStore } from "./store/port.js";
@@ -22,8 +24,9 @@ export interface RegistryOptions {
   readonly authorityPublicKey: Uint8Array;
   readonly ed25519?: Ed25519;
   /**
-   * Signature checks off the event loop; default: Node's crypto on the thread pool when
-   * `ed25519` is not given (it agrees with nodeEd25519), else the synchronous `ed25519.verify`.
+   * Signature checks off the event loop; default: a VerifyPool of worker threads (batched
+   * OpenSSL checks, agreeing with nodeEd25519) when `ed25519` is not given, else the synchronous
+   * `ed25519.verify`. `false`: always the synchronous check.
    */
   readonly verifyAsync?: VerifyAsyncFn | false;
   readonly hasher?: TreeHasher;
@@ -32,17 +35,29 @@ export interface RegistryOptions {
   readonly now?: () => bigint;
   readonly batch?: SequencerOptions["batch"];
   readonly onBatch?: SequencerOptions["onBatch"];
-  /** Serve reads only: never sequence (read replicas). */
+  /** Serve reads only: never sequence (read replicas). The view follows the store. */
   readonly readOnly?: boolean;
+  /**
+   * Start as a standby sequencer (failover): follow the store like a replica until promote() is
+   * called by whoever holds the sequencer lease (services/sequencer/leadership.ts).
+   */
+  readonly standby?: boolean;
 }
 
 export class Registry {
+  /** Replicas and standbys keep their view caught up; a sequencer extends it itself. */
+  private follower: Follower | undefined;
+  private sequencer: Sequencer | undefined;
+  /** Signature-check workers this registry started (closed with it). */
+  private verifyPool: VerifyPool | undefined;
+
   private constructor(
     readonly view: LogView,
     readonly domain: DomainConfig,
     readonly origin: string,
     readonly logVerifierKey: string,
-    private readonly sequencer: Sequencer | undefined,
+    /** Makes a sequencer over the view; undefined for read replicas, which never sequence. */
+    private readonly makeSequencer: (() => Sequencer) | undefined,
   ) {}
 
   /** Opens the registry over `store`, rebuilding every projection by replaying the log. */
@@ -56,10 +71,11 @@ export class Registry {
     const view = new LogView(opts.store, hasher, opts.authorityPublicKey);
     await view.catchUp();
     const origin = opts.logSigner.name;
-    const verifyAsync = opts.verifyAsync ?? (opts.ed25519 ? false : nodeVerifyAsync);
-    const sequencer = opts.readOnly
+    const verifyPool = opts.readOnly || opts.verifyAsync !== undefined || opts.ed25519 ? undefined : new VerifyPool();
+    const verifyAsync = verifyPool?.verify ?? opts.verifyAsync;
+    const makeSequencer = opts.readOnly
       ? undefined
-      : new Sequencer({
+      : () => new Sequencer({
           view,
           domain,
           logSigner: opts.logSigner,
@@ -69,11 +85,46 @@ export class Registry {
           ...(opts.onBatch ? { onBatch: opts.onBatch } : {}),
           ...(verifyAsync ? { verifyAsync } : {}),
         });
-    return new Registry(view, domain, origin, opts.logSigner.verifierKey, sequencer);
+    const registry = new Registry(view, domain, origin, opts.logSigner.verifierKey, makeSequencer);
+    registry.verifyPool = verifyPool;
+    if (makeSequencer && !opts.standby) registry.sequencer = makeSequencer();
+    else registry.follower = new Follower(view);
+    return registry;
   }
 
+  /** True while this registry does not sequence: a read replica, or a standby not yet promoted. */
   get readOnly(): boolean {
     return this.sequencer === undefined;
+  }
+
+  /**
+   * Starts sequencing (a standby that won the lease): stops following, catches up with the store,
+   * then takes statements. Rejects (staying a standby) if the store cannot be read.
+   */
+  async promote(): Promise<void> {
+    if (!this.makeSequencer) throw new Error("registry: a read replica cannot sequence");
+    if (this.sequencer) return;
+    await this.follower?.stop();
+    this.follower = undefined;
+    try {
+      await this.view.catchUp();
+    } catch (e) {
+      this.follower = new Follower(this.view);
+      throw e;
+    }
+    this.sequencer = this.makeSequencer();
+  }
+
+  /**
+   * Stops sequencing (the lease was lost): refuses new statements at once, lets the queued batch
+   * finish (its append fails if another sequencer moved the log), then follows the store again.
+   */
+  async demote(): Promise<void> {
+    const sequencer = this.sequencer;
+    if (!sequencer) return;
+    this.sequencer = undefined;
+    await sequencer.close();
+    this.follower ??= new Follower(this.view);
   }
 
   /** Statements waiting to be sequenced. */
@@ -84,14 +135,21 @@ export class Registry {
   /** Sequences a signed statement; resolves with its receipt once durable. Throws RegistryError. */
   submit(signed: SignedStatement): Promise<SequencedReceipt> {
     if (!this.sequencer) {
-      return Promise.reject(new RegistryError("UNAVAILABLE", "read-only", "this registry is a read replica; submit to the sequencing registry"));
+      return Promise.reject(
+        this.makeSequencer
+          ? new RegistryError("UNAVAILABLE", "not-sequencer", "this registry is a standby, not the active sequencer; retry (with the same request id) at the active one")
+          : new RegistryError("UNAVAILABLE", "read-only", "this registry is a read replica; submit to the sequencing registry"),
+      );
     }
     return this.sequencer.submit(signed);
   }
 
   /** Finishes queued statements, then closes the store. */
   async close(): Promise<void> {
+    await this.follower?.stop();
+    this.follower = undefined;
     await this.sequencer?.close();
+    await this.verifyPool?.close();
     await this.view.store.close();
   }
 }

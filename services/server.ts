@@ -8,6 +8,7 @@ import type { RunningGateway } from "../gateway/server.js";
 import { ensurePrivateDir, loadOrCreateSignerKey, publicKeyOfVerifierKey, readSignerKeyFile, readVerifierKey } from "./config/key-files.js";
 import { issuanceService } from "./grpc/issuance.js";
 import { logService } from "./grpc/log.js";
+import { Witnessing, type WitnessingOptions } from "./sequencer/witnessing.js";
 import { startGrpcServer, type RunningGrpcServer, type TlsFiles } from "./grpc/server.js";
 import { verificationService } from "./grpc/verification.js";
 import { Registry } from "./registry.js";
@@ -35,6 +36,8 @@ export interface ServerConfig {
   /** Overrides the store (tests, other backends); default SQLite in the data directory. */
   readonly store?: LogStore;
   readonly readOnly?: boolean;
+  /** Witnesses to cosign each checkpoint (k of n, with a timeout); none by default. */
+  readonly witnessing?: WitnessingOptions;
   readonly clockSkewSeconds?: number;
   /** The HTTP gateway (tlog-tiles, label pages, metrics); absent: none. Uses `tls` too when set. */
   readonly http?: { readonly address: string; readonly publicBaseUrl?: string; readonly accessLog?: boolean };
@@ -83,11 +86,16 @@ export async function startRegistry(config: ServerConfig): Promise<RunningRegist
     ...(config.clockSkewSeconds !== undefined ? { clockSkewSeconds: config.clockSkewSeconds } : {}),
     onBatch: metrics.observeBatch,
   });
+  const witnessing = config.witnessing && !config.readOnly ? new Witnessing(registry.view, config.witnessing) : undefined;
+  if (witnessing) {
+    registry.view.cosign = witnessing.cosign;
+    void witnessing.cosignLatest();
+  }
   const grpc = await startGrpcServer({
     address: config.grpcAddress,
     maxMessageBytes: MAX_GRPC_MESSAGE_BYTES,
     ...(config.tls ? { tls: config.tls } : {}),
-    services: [issuanceService(registry), logService(registry), verificationService(registry)],
+    services: [issuanceService(registry), logService(registry, witnessing && ((fn) => witnessing.onNoteChange(fn))), verificationService(registry)],
   });
   const http = config.http
     ? await startRegistryGateway(registry, {

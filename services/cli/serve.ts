@@ -22,6 +22,9 @@ export function registerServe(program: Command): void {
     .option("--batch-linger-ms <ms>", "how long an idle sequencer waits to fill a batch", (v) => parseInt(v, 10))
     .option("--max-pending <n>", "statements waiting before RESOURCE_EXHAUSTED", (v) => parseInt(v, 10))
     .option("--read-only", "serve reads only (a read replica)")
+    .option("--witness <url=vkey>", "a witness: its submission URL and cosignature verifier key; repeat for more", (v: string, p: string[] = []) => [...p, v])
+    .option("--witness-required <k>", "cosignatures each checkpoint should get before receipts go out (default: all witnesses)", (v) => parseInt(v, 10))
+    .option("--witness-timeout-ms <ms>", "the longest receipts wait for those cosignatures", (v) => parseInt(v, 10), 2000)
     .action(async (o: Record<string, string | number | boolean | undefined>) => {
       if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) throw new Error("--tls-cert and --tls-key go together");
       const batch = {
@@ -37,6 +40,7 @@ export function registerServe(program: Command): void {
         ...(o.tlsCert ? { tls: { certFile: String(o.tlsCert), keyFile: String(o.tlsKey), ...(o.tlsClientCa ? { clientCaFile: String(o.tlsClientCa) } : {}) } } : {}),
         batch,
         ...(o.readOnly ? { readOnly: true } : {}),
+        ...(Array.isArray(o.witness) ? { witnessing: witnessingOptions(o.witness, o.witnessRequired, o.witnessTimeoutMs) } : {}),
         ...(o.http !== "off" ? { http: { address: String(o.http), ...(o.publicUrl ? { publicBaseUrl: String(o.publicUrl) } : {}), ...(o.accessLog ? { accessLog: true } : {}) } } : {}),
       });
       const info = {
@@ -63,4 +67,14 @@ export function registerServe(program: Command): void {
       process.once("SIGINT", () => void stop("SIGINT"));
       process.once("SIGTERM", () => void stop("SIGTERM"));
     });
+}
+
+/** `--witness url=vkey` options as WitnessingOptions (k defaults to every witness). */
+function witnessingOptions(specs: string[], required: unknown, timeoutMs: unknown) {
+  const witnesses = specs.map((s) => {
+    const at = s.indexOf("=");
+    if (at < 0) throw new Error(`--witness ${s}: expected <url>=<verifier key>`);
+    return { url: s.slice(0, at), verifierKey: s.slice(at + 1) };
+  });
+  return { witnesses, required: typeof required === "number" ? required : witnesses.length, timeoutMs: Number(timeoutMs) };
 }

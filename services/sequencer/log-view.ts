@@ -83,6 +83,12 @@ export class LogView {
     this.notify();
   }
 
+  /**
+   * Set when witnesses are configured (services/sequencer/witnessing.ts): after each commit the
+   * sequencer awaits it before answering, and hands out the note it resolves to. Never rejects.
+   */
+  cosign: ((c: { tree: TreeState; checkpoint: string }) => Promise<string>) | undefined;
+
   /** Replaces the latest checkpoint note by a cosigned one of the same size. */
   setCheckpointNote(note: string): void {
     this.checkpoint = note;

@@ -207,6 +207,7 @@ export class Sequencer {
       accepted.forEach((seq, i) => apply(state, seq, oldSize + i));
       view.advance(tree, checkpoint, now);
       this.opts.onBatch?.({ size: tree.size, entries: entries.length, statements: items.length, ms: performance.now() - started });
+      if (view.cosign) checkpoint = await view.cosign({ tree, checkpoint });
     }
 
     return this.receipts(outcomes, entries, oldSize, tree, checkpoint);

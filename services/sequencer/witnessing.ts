@@ -1,0 +1,233 @@
+// Gathering witness cosignatures for the log's checkpoints (C2SP tlog-witness v1, as the log).
+//
+// After each commit the sequencer calls cosign(): every configured witness gets the new
+// checkpoint with a consistency proof from the size it last cosigned (learnt from a 409 when
+// unknown), all in parallel. cosign() resolves as soon as `required` witnesses have cosigned, or
+// when the timeout passes, whichever is first, with the checkpoint note carrying every valid
+// cosignature it has by then; so receipts wait at most the timeout, and say (in their note)
+// which witnesses vouch for them. Cosignatures that arrive later are still added to the
+// published note while it is the latest. Each note is stored (store.updateCheckpointNote) before
+// it is published (LogView.setCheckpointNote).
+//
+// Only cosignatures that verify under the configured witness key are kept. Submissions to one
+// witness are serialised, and a submission overtaken by a newer checkpoint is dropped, so a
+// witness sees the log's sizes in order.
+import { utf8 } from "../../log/bytes.js";
+import { parseCosignatureVerifierKey, type CosignatureVerifier } from "../../log/cosignature.js";
+import { parseSignedNote } from "../../log/note.js";
+import { proveConsistency } from "../../log/prove.js";
+import type { TreeState } from "../../log/tree-state.js";
+import { addCheckpoint } from "../witness/client.js";
+import type { LogView } from "./log-view.js";
+
+export interface WitnessEndpoint {
+  /** The witness's submission prefix: requests go to `<url>/add-checkpoint`. */
+  readonly url: string;
+  /** The witness's cosignature/v1 verifier key (type 0x04); its name must match the lines it returns. */
+  readonly verifierKey: string;
+}
+
+export interface WitnessingOptions {
+  readonly witnesses: readonly WitnessEndpoint[];
+  /** How many cosignatures a checkpoint should have before receipts go out (k of n). */
+  readonly required: number;
+  /** The longest a commit's receipts wait for `required` cosignatures. */
+  readonly timeoutMs: number;
+  /** Per HTTP request to a witness; default max(10 s, timeoutMs). */
+  readonly requestTimeoutMs?: number;
+  readonly log?: (msg: string, fields: Record<string, unknown>) => void;
+}
+
+export interface CommitToCosign {
+  readonly tree: TreeState;
+  /** The signed checkpoint note the commit published. */
+  readonly checkpoint: string;
+}
+
+interface Job {
+  readonly size: number;
+  readonly note: string;
+  readonly tree: TreeState;
+  readonly done: (line: string | undefined) => void;
+}
+
+class WitnessLink {
+  /** The size this witness last cosigned, if known. */
+  knownSize: number | undefined;
+  lastError: string | undefined;
+  private pending: Job | undefined;
+  private running = false;
+
+  constructor(
+    readonly endpoint: WitnessEndpoint,
+    readonly verifier: CosignatureVerifier,
+    private readonly view: LogView,
+    private readonly requestTimeoutMs: number,
+  ) {}
+
+  /** Queues a checkpoint; a queued older one resolves undefined (overtaken). */
+  submit(size: number, note: string, tree: TreeState): Promise<string | undefined> {
+    return new Promise((done) => {
+      this.pending?.done(undefined);
+      this.pending = { size, note, tree, done };
+      if (!this.running) void this.run();
+    });
+  }
+
+  private async run(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.pending) {
+        const job = this.pending;
+        this.pending = undefined;
+        let line: string | undefined;
+        try {
+          line = await this.attempt(job);
+        } catch (e) {
+          this.lastError = e instanceof Error ? e.message : String(e);
+        }
+        job.done(line);
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Submits, following at most two 409s to the witness's size; the verified signature line or undefined. */
+  private async attempt(job: Job): Promise<string | undefined> {
+    for (let tries = 0; tries < 3; tries++) {
+      const old = this.knownSize ?? 0;
+      if (old > job.size) {
+        this.lastError = `witness holds size ${old}, beyond this checkpoint's ${job.size}`;
+        return undefined;
+      }
+      const proof = await proveConsistency(this.view.hasher, this.view.hashReader(job.tree), old, job.size);
+      const out = await addCheckpoint(this.endpoint.url, old, proof, utf8(job.note), AbortSignal.timeout(this.requestTimeoutMs));
+      if (out.kind === "conflict") {
+        if (out.size === old) {
+          this.lastError = `409 at size ${old}: the witness holds another root for it`;
+          return undefined;
+        }
+        this.knownSize = out.size;
+        continue;
+      }
+      if (out.kind === "refused") {
+        this.lastError = `HTTP ${out.status}: ${out.message}`;
+        return undefined;
+      }
+      this.knownSize = job.size;
+      const line = this.verifiedLine(job.note, out.lines);
+      if (!line) this.lastError = "the answer held no cosignature that verifies under the configured key";
+      else this.lastError = undefined;
+      return line;
+    }
+    return undefined;
+  }
+
+  private verifiedLine(note: string, lines: string): string | undefined {
+    const text = parseSignedNote(note).textBytes;
+    for (const l of lines.split("\n")) {
+      if (l === "") continue;
+      try {
+        const sig = parseSignedNote(`${note}${l}\n`).signatures.at(-1);
+        if (sig && sig.name === this.verifier.name && sig.keyId === this.verifier.keyId && this.verifier.timestampOf(text, sig.signature) !== undefined) {
+          return `${l}\n`;
+        }
+      } catch {
+        // A malformed line is ignored like an unknown key's.
+      }
+    }
+    return undefined;
+  }
+}
+
+export class Witnessing {
+  private readonly links: WitnessLink[];
+  private readonly listeners = new Set<(size: number) => void>();
+  private readonly requestTimeoutMs: number;
+  /** Serialises note updates so that late cosignatures are merged, never lost. */
+  private updating: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly view: LogView,
+    private readonly opts: WitnessingOptions,
+  ) {
+    if (!Number.isSafeInteger(opts.required) || opts.required < 0 || opts.required > opts.witnesses.length) {
+      throw new RangeError(`witnessing: required ${opts.required} is not within 0..${opts.witnesses.length}`);
+    }
+    if (!(opts.timeoutMs >= 0)) throw new RangeError("witnessing: timeoutMs must be >= 0");
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? Math.max(10_000, opts.timeoutMs);
+    this.links = opts.witnesses.map((w) => new WitnessLink(w, parseCosignatureVerifierKey(w.verifierKey), view, this.requestTimeoutMs));
+  }
+
+  /** Each witness: the size it last cosigned (if known) and its last error (if any). */
+  status(): { url: string; name: string; knownSize: number | undefined; lastError: string | undefined }[] {
+    return this.links.map((l) => ({ url: l.endpoint.url, name: l.verifier.name, knownSize: l.knownSize, lastError: l.lastError }));
+  }
+
+  /** Calls `fn` with the size whenever the published note of that size gains cosignatures. */
+  onNoteChange(fn: (size: number) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /**
+   * Gathers cosignatures for a just-committed checkpoint; see the header. Never rejects: a
+   * witness that fails or is slow just does not count. Resolves with the note to hand out.
+   */
+  cosign = async (c: CommitToCosign): Promise<string> => {
+    const size = c.tree.size;
+    if (this.links.length === 0) return c.checkpoint;
+    let note = c.checkpoint;
+    let count = 0;
+    let release!: () => void;
+    const enough = new Promise<void>((r) => (release = r));
+    let settled = 0;
+    for (const link of this.links) {
+      link.submit(size, c.checkpoint, c.tree).then((line) => {
+        settled++;
+        if (line) {
+          count++;
+          this.updating = this.updating.then(() => this.addLine(size, line)).catch((e) => this.log("witnessing: cannot store a cosigned note", { size, error: String(e) }));
+          note = `${note}${line}`;
+        }
+        if (count >= this.opts.required || settled === this.links.length) release();
+      });
+    }
+    const timer = setTimeout(release, this.opts.timeoutMs);
+    if (this.opts.required === 0) release();
+    await enough;
+    clearTimeout(timer);
+    await this.updating;
+    if (count < this.opts.required) {
+      this.log("witnessing: publishing a checkpoint with fewer cosignatures than required", { size, cosignatures: count, required: this.opts.required, witnesses: this.status() });
+    }
+    // The published note may hold more than `note` if other cosignatures were merged meanwhile.
+    return this.view.size === size ? this.view.checkpoint : note;
+  };
+
+  /** Asks the witnesses to cosign the current checkpoint (at start-up, or for an idle log). */
+  cosignLatest(): Promise<string> {
+    if (this.view.size === 0) return Promise.resolve("");
+    return this.cosign({ tree: this.view.tree, checkpoint: this.view.checkpoint });
+  }
+
+  /** Adds one verified signature line to the latest note, if `size` is still the latest. */
+  private async addLine(size: number, line: string): Promise<void> {
+    if (this.view.size !== size) return;
+    // One line per witness: a newer cosignature replaces an older one by the same key.
+    const added = parseSignedNote(`${this.view.checkpoint}${line}`);
+    const mine = added.signatures.at(-1)!;
+    const keep = added.signatures.filter((s) => s === mine || s.name !== mine.name || s.keyId !== mine.keyId);
+    const merged = `${added.text}\n${keep.map((s) => `\u2014 ${s.name} ${s.base64}\n`).join("")}`;
+    if (!(await this.view.store.updateCheckpointNote(size, utf8(merged)))) return;
+    if (this.view.size !== size) return;
+    this.view.setCheckpointNote(merged);
+    for (const l of this.listeners) l(size);
+  }
+
+  private log(msg: string, fields: Record<string, unknown>): void {
+    (this.opts.log ?? ((m, f) => console.error(JSON.stringify({ level: "warn", msg: m, ...f }))))(msg, fields);
+  }
+}
+

@@ -48,6 +48,8 @@ export class Registry {
   /** Replicas and standbys keep their view caught up; a sequencer extends it itself. */
   private follower: Follower | undefined;
   private sequencer: Sequencer | undefined;
+  /** promote() and demote() run one at a time: a view has one writer (follower or sequencer). */
+  private transition: Promise<void> = Promise.resolve();
   /** Signature-check workers this registry started (closed with it). */
   private verifyPool: VerifyPool | undefined;
 
@@ -101,7 +103,30 @@ export class Registry {
    * Starts sequencing (a standby that won the lease): stops following, catches up with the store,
    * then takes statements. Rejects (staying a standby) if the store cannot be read.
    */
-  async promote(): Promise<void> {
+  promote(): Promise<void> {
+    return this.serially(() => this.becomeSequencer());
+  }
+
+  /**
+   * Stops sequencing (the lease was lost): refuses new statements at once, lets the queued batch
+   * finish (its append fails if another sequencer moved the log), then follows the store again.
+   */
+  demote(): Promise<void> {
+    const sequencer = this.sequencer;
+    this.sequencer = undefined; // refuse new statements now, not after the queue drains
+    return this.serially(async () => {
+      await sequencer?.close();
+      if (this.sequencer === undefined) this.follower ??= new Follower(this.view);
+    });
+  }
+
+  private serially(fn: () => Promise<void>): Promise<void> {
+    const next = this.transition.then(fn);
+    this.transition = next.catch(() => undefined);
+    return next;
+  }
+
+  private async becomeSequencer(): Promise<void> {
     if (!this.makeSequencer) throw new Error("registry: a read replica cannot sequence");
     if (this.sequencer) return;
     await this.follower?.stop();
@@ -113,18 +138,6 @@ export class Registry {
       throw e;
     }
     this.sequencer = this.makeSequencer();
-  }
-
-  /**
-   * Stops sequencing (the lease was lost): refuses new statements at once, lets the queued batch
-   * finish (its append fails if another sequencer moved the log), then follows the store again.
-   */
-  async demote(): Promise<void> {
-    const sequencer = this.sequencer;
-    if (!sequencer) return;
-    this.sequencer = undefined;
-    await sequencer.close();
-    this.follower ??= new Follower(this.view);
   }
 
   /** Statements waiting to be sequenced. */
@@ -146,6 +159,7 @@ export class Registry {
 
   /** Finishes queued statements, then closes the store. */
   async close(): Promise<void> {
+    await this.transition;
     await this.follower?.stop();
     this.follower = undefined;
     await this.sequencer?.close();

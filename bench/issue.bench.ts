@@ -13,7 +13,7 @@
 // sizes, so the ratio shows the registry's cost over the bare transport. Prints a table and
 // writes bench/results/issue.json.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -170,7 +170,8 @@ try {
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
-  console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), node ${process.version}; store ${store}, durable commits`);
+  // Other work on the machine skews every figure: say how busy it was.
+  console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}, node ${process.version}; store ${store}, durable commits`);
   console.log(line(head));
   for (const r of rows) console.log(line(r));
   console.log(`ratio to no-op: unary ${ratios.unary.toFixed(2)}, stream ${ratios.stream.toFixed(2)}`);
@@ -184,7 +185,7 @@ try {
   mkdirSync(join(root, "bench", "results"), { recursive: true });
   writeFileSync(
     join(root, "bench", "results", "issue.json"),
-    JSON.stringify({ date: new Date().toISOString(), cores: cpus().length, cpu: cpus()[0]?.model, node: process.version, store, args, results, ratios, treeSize, treeSizeExpected, targets }, null, 2) + "\n",
+    JSON.stringify({ date: new Date().toISOString(), cores: cpus().length, loadavg: loadavg(), cpu: cpus()[0]?.model, node: process.version, store, args, results, ratios, treeSize, treeSizeExpected, targets }, null, 2) + "\n",
   );
 } finally {
   for (const c of cleanups) await c();

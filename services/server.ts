@@ -13,8 +13,9 @@ import { startGrpcServer, type RunningGrpcServer, type TlsFiles } from "./grpc/s
 import { verificationService } from "./grpc/verification.js";
 import { Registry } from "./registry.js";
 import type { BatcherOptions } from "./sequencer/batcher.js";
+import { LeaderElection, type LeadershipEvent } from "./sequencer/leadership.js";
+import { openConfiguredStore, type StoreSpec } from "./store/open.js";
 import type { LogStore } from "./store/port.js";
-import { openSqliteStore } from "./store/sqlite.js";
 
 export const DEFAULT_ORIGIN = "localhost/labelreg";
 export const DEFAULT_GRPC_ADDRESS = "127.0.0.1:50051";
@@ -33,8 +34,13 @@ export interface ServerConfig {
   readonly authorityKey?: string;
   readonly tls?: TlsFiles;
   readonly batch?: Partial<BatcherOptions>;
-  /** Overrides the store (tests, other backends); default SQLite in the data directory. */
+  /** Overrides the store (tests); else `storage` is opened. */
   readonly store?: LogStore;
+  /**
+   * The event store; default SQLite in the data directory. On PostgreSQL a sequencing process
+   * starts as a standby and sequences while it holds the lease (failover).
+   */
+  readonly storage?: StoreSpec;
   readonly readOnly?: boolean;
   /** Witnesses to cosign each checkpoint (k of n, with a timeout); none by default. */
   readonly witnessing?: WitnessingOptions;
@@ -75,7 +81,9 @@ export async function startRegistry(config: ServerConfig): Promise<RunningRegist
     authorityVerifierKey = (dev.signer as Ed25519NoteSigner).verifierKey;
     devAuthorityKeyFile = devAuthorityKeyPath(dataDir);
   }
-  const store = config.store ?? (await openSqliteStore({ dir: dataDir }));
+  const { store, lease } = config.store
+    ? { store: config.store, lease: undefined }
+    : await openConfiguredStore(config.storage ?? { kind: "sqlite" }, { dataDir, readOnly: config.readOnly === true });
   const metrics = new GatewayMetrics();
   const registry = await Registry.open({
     store,
@@ -83,9 +91,12 @@ export async function startRegistry(config: ServerConfig): Promise<RunningRegist
     authorityPublicKey: publicKeyOfVerifierKey(authorityVerifierKey),
     ...(config.batch ? { batch: config.batch } : {}),
     ...(config.readOnly ? { readOnly: true } : {}),
+    ...(lease ? { standby: true } : {}),
     ...(config.clockSkewSeconds !== undefined ? { clockSkewSeconds: config.clockSkewSeconds } : {}),
     onBatch: metrics.observeBatch,
   });
+  // With a lease, this process is a standby until it holds the lease, and then the sequencer.
+  const election = lease ? new LeaderElection(registry, lease, { onEvent: logLeadership }) : undefined;
   const witnessing = config.witnessing && !config.readOnly ? new Witnessing(registry.view, config.witnessing) : undefined;
   if (witnessing) {
     registry.view.cosign = witnessing.cosign;
@@ -106,6 +117,7 @@ export async function startRegistry(config: ServerConfig): Promise<RunningRegist
         ...(config.tls ? { tls: config.tls } : {}),
       }).catch(async (e: unknown) => {
         await grpc.close();
+        await election?.stop();
         await registry.close();
         throw e;
       })
@@ -120,9 +132,24 @@ export async function startRegistry(config: ServerConfig): Promise<RunningRegist
     async close() {
       await http?.close();
       await grpc.close();
+      await election?.stop();
       await registry.close();
     },
   };
+}
+
+let lastLeaseError = "";
+/** Role changes as JSON lines on stdout, next to the start-up line; a repeated error once. */
+function logLeadership(e: LeadershipEvent): void {
+  if (e.kind === "error") {
+    const error = e.error instanceof Error ? e.error.message : String(e.error);
+    if (error === lastLeaseError) return;
+    lastLeaseError = error;
+    console.log(JSON.stringify({ msg: "labelreg sequencer lease", kind: e.kind, error }));
+    return;
+  }
+  lastLeaseError = "";
+  console.log(JSON.stringify({ msg: "labelreg sequencer lease", ...e }));
 }
 
 export { readSignerKeyFile };

@@ -3,6 +3,7 @@
 import type { Command } from "commander";
 import { DEFAULT_HTTP_ADDRESS } from "../../gateway/server.js";
 import { DEFAULT_GRPC_ADDRESS, DEFAULT_ORIGIN, startRegistry } from "../server.js";
+import { storeSpecFromFlags, type StoreFlags } from "../store/open.js";
 
 export function registerServe(program: Command): void {
   program
@@ -21,7 +22,12 @@ export function registerServe(program: Command): void {
     .option("--batch-max <n>", "most statements per batch", (v) => parseInt(v, 10))
     .option("--batch-linger-ms <ms>", "how long an idle sequencer waits to fill a batch", (v) => parseInt(v, 10))
     .option("--max-pending <n>", "statements waiting before RESOURCE_EXHAUSTED", (v) => parseInt(v, 10))
-    .option("--read-only", "serve reads only (a read replica)")
+    .option("--read-only", "serve reads only (a read replica): follow the shared store, refuse writes")
+    .option("--store <kind>", "event store: sqlite (in --data), postgres (shared; failover) or kurrentdb (cluster)")
+    .option("--postgres-url <url>", "PostgreSQL connection string for --store postgres")
+    .option("--postgres-schema <name>", "schema holding the log (default labelreg)")
+    .option("--kurrentdb <url>", "KurrentDB connection string for --store kurrentdb, e.g. kurrentdb://h1,h2,h3?nodePreference=leader")
+    .option("--kurrentdb-prefix <name>", "stream name prefix of the log (default labelreg)")
     .option("--witness <url=vkey>", "a witness: its submission URL and cosignature verifier key; repeat for more", (v: string, p: string[] = []) => [...p, v])
     .option("--witness-required <k>", "cosignatures each checkpoint should get before receipts go out (default: all witnesses)", (v) => parseInt(v, 10))
     .option("--witness-timeout-ms <ms>", "the longest receipts wait for those cosignatures", (v) => parseInt(v, 10), 2000)

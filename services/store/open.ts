@@ -1,0 +1,91 @@
+// Opening the configured event store (`labelreg serve --store ...`): SQLite in the data
+// directory, a shared PostgreSQL database, or a KurrentDB cluster. A sequencing process on
+// PostgreSQL also gets the sequencer lease, so that several processes can share the log with one
+// active sequencer at a time (services/sequencer/leadership.ts).
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { openKurrentDbStore } from "./kurrentdb.js";
+import { newHolderId, type SequencerLease } from "./lease.js";
+import { fencedConnectionString, openPostgresLease } from "./postgres-lease.js";
+import { openPostgresStore } from "./postgres.js";
+import type { LogStore } from "./port.js";
+import { openSqliteStore } from "./sqlite.js";
+
+export type StoreSpec =
+  | { readonly kind: "sqlite" }
+  | { readonly kind: "postgres"; readonly url: string; readonly schema?: string; readonly leaseTtlMillis?: number }
+  | { readonly kind: "kurrentdb"; readonly url: string; readonly prefix?: string };
+
+export class StoreConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StoreConfigError";
+  }
+}
+
+/** The store options of `labelreg serve`, as commander gives them. */
+export interface StoreFlags {
+  readonly store?: string;
+  readonly postgresUrl?: string;
+  readonly postgresSchema?: string;
+  readonly kurrentdb?: string;
+  readonly kurrentdbPrefix?: string;
+}
+
+/** Checks the flags fit together; throws StoreConfigError naming the missing or stray flag. */
+export function storeSpecFromFlags(f: StoreFlags): StoreSpec {
+  const kind = f.store ?? (f.postgresUrl ? "postgres" : f.kurrentdb ? "kurrentdb" : "sqlite");
+  const stray = (flag: string, value: unknown) => {
+    if (value !== undefined) throw new StoreConfigError(`${flag} does not go with --store ${kind}`);
+  };
+  switch (kind) {
+    case "sqlite":
+      stray("--postgres-url", f.postgresUrl);
+      stray("--kurrentdb", f.kurrentdb);
+      return { kind };
+    case "postgres":
+      stray("--kurrentdb", f.kurrentdb);
+      if (!f.postgresUrl) throw new StoreConfigError("--store postgres needs --postgres-url postgresql://user@host:5432/db");
+      if (!/^postgres(ql)?:\/\//.test(f.postgresUrl)) throw new StoreConfigError("--postgres-url must be a postgresql:// URL");
+      return { kind, url: f.postgresUrl, ...(f.postgresSchema ? { schema: f.postgresSchema } : {}) };
+    case "kurrentdb":
+      stray("--postgres-url", f.postgresUrl);
+      if (!f.kurrentdb) throw new StoreConfigError("--store kurrentdb needs --kurrentdb kurrentdb://host1,host2,host3?nodePreference=leader");
+      if (!/^(kurrentdb|kdb|esdb|eventstore)(\+discover)?:\/\//.test(f.kurrentdb)) throw new StoreConfigError("--kurrentdb must be a kurrentdb:// connection string");
+      return { kind, url: f.kurrentdb, ...(f.kurrentdbPrefix ? { prefix: f.kurrentdbPrefix } : {}) };
+    default:
+      throw new StoreConfigError(`--store must be sqlite, postgres or kurrentdb, not ${JSON.stringify(kind)}`);
+  }
+}
+
+export interface OpenedStore {
+  readonly store: LogStore;
+  /** The sequencer lease, for a sequencing process on a backend that has one. */
+  readonly lease?: SequencerLease;
+}
+
+/**
+ * Opens the store of `spec`. A sequencing (not read-only) process on PostgreSQL gets a lease and
+ * a store whose connections name its holder id to the lease fence.
+ */
+export async function openConfiguredStore(spec: StoreSpec, options: { dataDir: string; readOnly: boolean }): Promise<OpenedStore> {
+  switch (spec.kind) {
+    case "sqlite":
+      return { store: await openSqliteStore({ dir: options.dataDir }) };
+    case "kurrentdb":
+      return { store: await openKurrentDbStore({ connectionString: spec.url, ...(spec.prefix ? { prefix: spec.prefix } : {}) }) };
+    case "postgres": {
+      const schema = spec.schema ? { schema: spec.schema } : {};
+      if (options.readOnly) return { store: await openPostgresStore({ connectionString: spec.url, ...schema }) };
+      const holder = newHolderId(hostname(), process.pid, randomBytes(6).toString("hex"));
+      const store = await openPostgresStore({ connectionString: fencedConnectionString(spec.url, holder), ...schema });
+      try {
+        const lease = await openPostgresLease({ connectionString: spec.url, holder, ...schema, ...(spec.leaseTtlMillis ? { ttlMillis: spec.leaseTtlMillis } : {}) });
+        return { store, lease };
+      } catch (e) {
+        await store.close();
+        throw e;
+      }
+    }
+  }
+}

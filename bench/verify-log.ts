@@ -1,0 +1,82 @@
+// Builds a large, valid registry log fast for bench/verify.bench.ts: statements pre-signed in this
+// process, integrated into the tree by the log library and appended straight into a SQLite store
+// in big batches (no gRPC, no sequencer), with the keys `labelreg serve` expects in the data
+// directory. Every entry obeys the rules (the verifier replays them): per label, issued, then
+// suspended and reinstated by its issuer, all at one sequencing time.
+import { existsSync } from "node:fs";
+import { formatCheckpoint } from "../log/checkpoint.js";
+import { utf8 } from "../log/bytes.js";
+import { integrate } from "../log/integrate.js";
+import { signNote } from "../log/note.js";
+import { emptyTreeState } from "../log/tree-state.js";
+import { LogEntry } from "../proto/gen/messages/labelreg/v1/entry.js";
+import type { Statement } from "../proto/gen/messages/labelreg/v1/statement.js";
+import { loadOrCreateSignerKey } from "../services/config/key-files.js";
+import { nodeHasher } from "../services/crypto/sha256-node.js";
+import { devAuthorityKeyPath, logKeyPath } from "../services/server.js";
+import { openSqliteStore, SQLITE_FILE } from "../services/store/sqlite.js";
+import { categoryPublished, issuerAccredited, issuerKey, labelChange, labelIssued, sign, type RawSigner } from "../test/statement-kit.js";
+import { join } from "node:path";
+
+export const ENTRIES_PER_LABEL = 3;
+export const ISSUERS = 10;
+export const ORIGIN = "bench.example/verify";
+
+export const issuerIdOf = (i: number) => `BI${i}`;
+/** The id of label number j (0-based). */
+export const labelIdOf = (j: number) => `${issuerIdOf(j % ISSUERS)}-${j}`;
+/** Labels in a log of `entries` entries. */
+export const labelsIn = (entries: number) => Math.floor((entries - 1 - ISSUERS) / ENTRIES_PER_LABEL);
+
+/** Builds (or reuses) a data directory holding a log of at least `entries` entries. Returns its label count. */
+export async function buildLog(dataDir: string, entries: number, log: (msg: string) => void): Promise<number> {
+  const labels = labelsIn(entries);
+  const { signer: logSigner } = loadOrCreateSignerKey(logKeyPath(dataDir), ORIGIN);
+  const { signer: authority } = loadOrCreateSignerKey(devAuthorityKeyPath(dataDir), "labelreg-dev-authority");
+  const store = await openSqliteStore({ dir: dataDir });
+  try {
+    const have = (await store.latestCheckpoint())?.size ?? 0;
+    if (have > 0 && existsSync(join(dataDir, SQLITE_FILE))) {
+      if (have === 1 + ISSUERS + labels * ENTRIES_PER_LABEL) return labels;
+      throw new Error(`${dataDir} holds a log of ${have} entries, not the one this run builds; delete it`);
+    }
+    const T = BigInt(Math.floor(Date.now() / 1000));
+    const at = (s: Statement): Statement => ({ ...s, signedAtUnix: T });
+    const keys: RawSigner[] = Array.from({ length: ISSUERS }, (_, i) => issuerKey(1000 + i));
+    const entryOf = (key: RawSigner, s: Statement) => {
+      const signed = sign(key, at(s));
+      return LogEntry.encode({ statement: signed.statement, keyId: signed.keyId, signature: signed.signature, sequencedAtUnix: T }).finish();
+    };
+    let tree = emptyTreeState(nodeHasher);
+    const flush = async (batch: Uint8Array[]) => {
+      const integration = integrate(tree, batch, nodeHasher);
+      const note = signNote(formatCheckpoint({ origin: ORIGIN, size: integration.state.size, root: integration.state.root, extensions: [] }), [logSigner]);
+      await store.append({ expectedSize: tree.size, entries: batch, tiles: integration.tiles, checkpoint: utf8(note) });
+      tree = integration.state;
+    };
+    const head = [entryOf(authority, categoryPublished("bench-cat"))];
+    keys.forEach((k, i) => head.push(entryOf(authority, issuerAccredited(`bench-acc-${i}`, issuerIdOf(i), k))));
+    await flush(head);
+    const t0 = performance.now();
+    let batch: Uint8Array[] = [];
+    for (let j = 0; j < labels; j++) {
+      const issuer = keys[j % ISSUERS]!;
+      const id = labelIdOf(j);
+      const issued = labelIssued(`i${j}`, issuerIdOf(j % ISSUERS), String(j));
+      const v = issued.kind!.value as { validFromUnix: bigint; validUntilUnix: bigint };
+      v.validFromUnix = T - 60n;
+      v.validUntilUnix = T + 365n * 86_400n;
+      batch.push(entryOf(issuer, issued), entryOf(issuer, labelChange(`s${j}`, id, 1n, "suspend")), entryOf(issuer, labelChange(`r${j}`, id, 2n, "reinstate")));
+      if (batch.length >= 8190) {
+        await flush(batch);
+        batch = [];
+        if ((j + 1) % 30_000 < 2730) log(`  built ${tree.size} entries (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+      }
+    }
+    if (batch.length > 0) await flush(batch);
+    log(`  built ${tree.size} entries over ${labels} labels in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    return labels;
+  } finally {
+    await store.close();
+  }
+}

@@ -11,23 +11,51 @@ import { checkTreeNumber, foldSubtrees, largestPowerOfTwoBelow, pushRangeSubtree
 
 /**
  * The subtree ids a proof needs, and where each proof element's ids end in `ids`: element j
- * is the fold of ids[ends[j-1] .. ends[j]). Elements are in proof order (bottom of the tree first).
+ * is the fold of ids[ends[j-1] .. ends[j]), unless known[j] already holds its hash. Elements
+ * are in proof order (bottom of the tree first); los/his are their leaf ranges.
  */
 interface ProofPlan {
   readonly ids: SubtreeId[];
   readonly ends: number[];
+  readonly known: (Hash | undefined)[];
+  readonly los: number[];
+  readonly his: number[];
+}
+
+/**
+ * Hashes of ranges that take several subtrees (the folds on a tree's right edge), per reader.
+ * MTH(D[lo:hi]) never changes in an append-only log, and all the proofs for one tree size share
+ * the few (at most ~2·log2 n) right-edge ranges ending at that size, so a reader serving many
+ * proofs skips both reading their subtrees and folding them: up to one hash per 1 bit of the
+ * size, a third or more of a proof's cost. Kept per hasher too (a hash is only valid for the
+ * function that made it). Bounded: cleared when it would pass FOLD_CACHE_LIMIT.
+ */
+const foldCaches = new WeakMap<HashReader, WeakMap<TreeHasher, Map<string, Hash>>>();
+const FOLD_CACHE_LIMIT = 256;
+
+function foldCacheOf(reader: HashReader, hasher: TreeHasher): Map<string, Hash> {
+  let byHasher = foldCaches.get(reader);
+  if (byHasher === undefined) foldCaches.set(reader, (byHasher = new WeakMap()));
+  let m = byHasher.get(hasher);
+  if (m === undefined) byHasher.set(hasher, (m = new Map()));
+  return m;
 }
 
 // The RFC's recursions visit ranges top-down and emit hashes on the way back up, so ranges are
 // collected top-down in `los`/`his` and the plan is laid out from the end of those lists.
-function planFromRanges(los: number[], his: number[]): ProofPlan {
-  const ids: SubtreeId[] = [];
-  const ends: number[] = [];
+function planFromRanges(los: number[], his: number[], folds: Map<string, Hash>): ProofPlan {
+  const plan: ProofPlan = { ids: [], ends: [], known: [], los: [], his: [] };
   for (let j = los.length - 1; j >= 0; j--) {
-    pushRangeSubtrees(los[j]!, his[j]!, ids);
-    ends.push(ids.length);
+    const lo = los[j]!;
+    const hi = his[j]!;
+    plan.los.push(lo);
+    plan.his.push(hi);
+    const h = folds.get(`${lo}:${hi}`);
+    if (h === undefined) pushRangeSubtrees(lo, hi, plan.ids);
+    plan.known.push(h);
+    plan.ends.push(plan.ids.length);
   }
-  return { ids, ends };
+  return plan;
 }
 
 /**
@@ -54,11 +82,11 @@ function descend(leaf: number, size: number, stop: number, los: number[], his: n
 }
 
 /** RFC 9162 PATH(index, D[0:size]) as ranges. */
-function planInclusion(index: number, size: number): ProofPlan {
+function planInclusion(index: number, size: number, folds: Map<string, Hash>): ProofPlan {
   const los: number[] = [];
   const his: number[] = [];
   descend(index, size, -1, los, his);
-  return planFromRanges(los, his);
+  return planFromRanges(los, his, folds);
 }
 
 /**
@@ -66,7 +94,7 @@ function planInclusion(index: number, size: number): ProofPlan {
  * leaf size1 - 1 that stops at the node ending at size1. That node's hash is root1 itself (the RFC's
  * b = true, omitted) unless the descent ever went right, i.e. unless it does not start at 0.
  */
-function planConsistency(size1: number, size2: number): ProofPlan {
+function planConsistency(size1: number, size2: number, folds: Map<string, Hash>): ProofPlan {
   const los: number[] = [];
   const his: number[] = [];
   const { lo, hi } = descend(size1 - 1, size2, size1, los, his);
@@ -74,17 +102,27 @@ function planConsistency(size1: number, size2: number): ProofPlan {
     los.push(lo);
     his.push(hi);
   }
-  return planFromRanges(los, his);
+  return planFromRanges(los, his, folds);
 }
 
-async function execute(hasher: TreeHasher, reader: HashReader, plan: ProofPlan): Promise<Hash[]> {
-  if (plan.ids.length === 0) return [];
-  const hashes = await readChecked(reader, plan.ids);
+async function execute(hasher: TreeHasher, reader: HashReader, plan: ProofPlan, folds: Map<string, Hash>): Promise<Hash[]> {
+  if (plan.ends.length === 0) return [];
+  const hashes = plan.ids.length === 0 ? [] : await readChecked(reader, plan.ids);
   const proof = new Array<Hash>(plan.ends.length);
   let from = 0;
   for (let j = 0; j < plan.ends.length; j++) {
     const to = plan.ends[j]!;
-    proof[j] = to - from === 1 ? hashes[from]! : foldSubtrees(hasher, hashes, from, to);
+    const known = plan.known[j];
+    if (known !== undefined) {
+      proof[j] = known.slice(); // callers own their proofs; the cached hash stays intact
+    } else if (to - from === 1) {
+      proof[j] = hashes[from]!;
+    } else {
+      const h = foldSubtrees(hasher, hashes, from, to);
+      if (folds.size >= FOLD_CACHE_LIMIT) folds.clear();
+      folds.set(`${plan.los[j]!}:${plan.his[j]!}`, h.slice());
+      proof[j] = h;
+    }
     from = to;
   }
   return proof;
@@ -99,7 +137,8 @@ export async function proveInclusion(hasher: TreeHasher, reader: HashReader, ind
   checkTreeNumber(index, "leaf index");
   checkTreeNumber(size, "tree size");
   if (index >= size) throw new ProofError("INDEX_OUT_OF_RANGE", `leaf index ${index} >= tree size ${size}`);
-  return execute(hasher, reader, planInclusion(index, size));
+  const folds = foldCacheOf(reader, hasher);
+  return execute(hasher, reader, planInclusion(index, size, folds), folds);
 }
 
 /**
@@ -113,5 +152,6 @@ export async function proveConsistency(hasher: TreeHasher, reader: HashReader, s
   checkTreeNumber(size2, "size2");
   if (size1 > size2) throw new ProofError("SIZE_ORDER", `size1 ${size1} > size2 ${size2}`);
   if (size1 === 0) return [];
-  return execute(hasher, reader, planConsistency(size1, size2));
+  const folds = foldCacheOf(reader, hasher);
+  return execute(hasher, reader, planConsistency(size1, size2, folds), folds);
 }

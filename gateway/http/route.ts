@@ -68,7 +68,8 @@ function parseQuery(q: string): URLSearchParams {
  * Never throws anything else.
  */
 export function parseRoute(method: string, target: string, limits: GatewayLimits = DEFAULT_LIMITS): Route {
-  if (target.length > limits.maxUrlBytes || utf8Bytes(target) > limits.maxUrlBytes) throw new RouteError(414, "request target too long");
+  // A UTF-16 unit is at most 3 UTF-8 bytes: only long targets need counting.
+  if (target.length > limits.maxUrlBytes || (target.length * 3 > limits.maxUrlBytes && utf8Bytes(target) > limits.maxUrlBytes)) throw new RouteError(414, "request target too long");
   const q = target.indexOf("?");
   const path = q < 0 ? target : target.slice(0, q);
   const rawQuery = q < 0 ? "" : target.slice(q + 1);

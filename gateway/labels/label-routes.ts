@@ -12,6 +12,8 @@ import type { Reply } from "../http/reply.js";
 import type { LabelResource } from "../http/route.js";
 import { labelErrorPage, type LabelErrorKind } from "./error-page.js";
 import { LabelViews } from "./label-view-map.js";
+import type { LabelRecord } from "../../services/domain/state.js";
+import type { LabelView } from "../page/label-view.js";
 
 /** The page script may come only from this gateway; styles are inline; nothing may frame the page. */
 export const PAGE_CSP =
@@ -42,6 +44,11 @@ export function htmlErrorReply(status: 400 | 404, kind: LabelErrorKind, lang: La
 
 export class LabelRoutes {
   private readonly views: LabelViews;
+  /**
+   * Rendered pages per record (records are immutable, replaced on change), keyed by everything
+   * else the HTML depends on. Rendering costs most of a millisecond; a scanned label is hot.
+   */
+  private readonly pages = new WeakMap<LabelRecord, Map<string, string>>();
 
   constructor(private readonly opts: LabelRoutesOptions) {
     labelPageUrl(opts.publicBaseUrl, "X-1"); // InvalidBaseUrlError at start-up, not per request
@@ -75,15 +82,16 @@ export class LabelRoutes {
       case "page": {
         const now = this.opts.now?.() ?? new Date();
         const lv = await this.views.view(view.state, record, BigInt(Math.floor(now.getTime() / 1000)), size);
-        const v = this.opts.verifier;
-        const html = renderLabelPage(lv, {
-          lang,
-          publicBaseUrl: this.opts.publicBaseUrl,
-          logVerifierKey: this.opts.logVerifierKey,
-          authorityPublicKey: toBase64(view.state.authorityPublicKey),
-          now,
-          ...(v ? { bundleUrl: v.bundleUrl, dataUrl: v.dataUrl(labelId) } : {}),
-        });
+        const supportEnded = lv.securitySupportEnd !== undefined && lv.securitySupportEnd.getTime() < now.getTime();
+        const key = `${lang}|${lv.status}|${size}|${supportEnded}`;
+        let cached = this.pages.get(record);
+        if (!cached) this.pages.set(record, (cached = new Map()));
+        let html = cached.get(key);
+        if (html === undefined) {
+          if (cached.size >= 8) cached.clear(); // old checkpoint sizes
+          html = this.render(lv, lang, now);
+          cached.set(key, html);
+        }
         return {
           status: 200,
           headers: { "content-type": HTML, "content-language": lang, vary: "Accept-Language", "cache-control": PAGE_CACHE, "content-security-policy": PAGE_CSP, "referrer-policy": "no-referrer" },
@@ -91,5 +99,17 @@ export class LabelRoutes {
         };
       }
     }
+  }
+
+  private render(lv: LabelView, lang: Lang, now: Date): string {
+    const v = this.opts.verifier;
+    return renderLabelPage(lv, {
+      lang,
+      publicBaseUrl: this.opts.publicBaseUrl,
+      logVerifierKey: this.opts.logVerifierKey,
+      authorityPublicKey: toBase64(this.opts.view.state.authorityPublicKey),
+      now,
+      ...(v ? { bundleUrl: v.bundleUrl, dataUrl: v.dataUrl(lv.labelId) } : {}),
+    });
   }
 }

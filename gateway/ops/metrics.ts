@@ -74,9 +74,18 @@ export class GatewayMetrics {
     this.committedSize.set(b.size);
   };
 
+  // Label children resolved once per (route, code): the hot path skips prom-client's label hashing.
+  private readonly requestChildren = new Map<string, Counter.Internal>();
+  private readonly latencyChildren = new Map<string, Histogram.Internal<"route">>();
+
   observeRequest(route: string, code: number, seconds: number): void {
-    this.requests.inc({ route, code: String(code) });
-    this.latency.observe({ route }, seconds);
+    const key = `${route}|${code}`;
+    let c = this.requestChildren.get(key);
+    if (!c) this.requestChildren.set(key, (c = this.requests.labels({ route, code: String(code) })));
+    c.inc();
+    let h = this.latencyChildren.get(route);
+    if (!h) this.latencyChildren.set(route, (h = this.latency.labels({ route })));
+    h.observe(seconds);
   }
 
   async render(): Promise<{ contentType: string; body: string }> {

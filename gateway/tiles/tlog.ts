@@ -19,6 +19,7 @@ export const PARTIAL_CACHE = "public, max-age=10";
 /** tlog-tiles: the checkpoint must not be cached beyond a few seconds. */
 export const CHECKPOINT_CACHE = "public, max-age=2";
 const OCTETS = "application/octet-stream";
+const FULL_TILE_HEADERS = { "content-type": OCTETS, "cache-control": IMMUTABLE };
 
 interface CachedBundle {
   readonly raw: Uint8Array;
@@ -66,7 +67,7 @@ export class TlogReadPath {
   cachedTile(t: TileCoord): Reply | undefined {
     if (t.width !== TILE_WIDTH) return undefined;
     const data = this.tiles.get(`${t.level}/${t.index}`);
-    return data && { status: 200, headers: { "content-type": OCTETS, "cache-control": IMMUTABLE }, body: data };
+    return data && { status: 200, headers: FULL_TILE_HEADERS, body: data };
   }
 
   /**

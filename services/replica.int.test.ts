@@ -1,0 +1,85 @@
+// Read replicas on a shared PostgreSQL store: a `--read-only` registry follows the sequencing one
+// and serves the new label over its HTTP JSON API within a second of the receipt, and refuses
+// writes with UNAVAILABLE naming the rule. A throwaway cluster of its own (test/postgres.ts).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { usePostgres } from "../test/postgres.js";
+import { shareKeys, waitUntil } from "../test/shared-store.js";
+import { categoryPublished, issuerAccredited, issuerKey, labelIssued, sign } from "../test/statement-kit.js";
+import { readSignerKeyFile } from "./config/key-files.js";
+import { RegistryError } from "./sequencer/errors.js";
+import { DEFAULT_ORIGIN, devAuthorityKeyPath, startRegistry, type RunningRegistry } from "./server.js";
+
+const cluster = usePostgres();
+const dir = mkdtempSync(join(tmpdir(), "labelreg-replica-"));
+let primary: RunningRegistry;
+let replica: RunningRegistry;
+
+beforeAll(async () => {
+  const url = await cluster().createDatabase("replica");
+  const storage = { kind: "postgres", url } as const;
+  const common = { grpcAddress: "127.0.0.1:0", origin: DEFAULT_ORIGIN, storage, http: { address: "127.0.0.1:0" } };
+  primary = await startRegistry({ ...common, dataDir: join(dir, "primary") });
+  shareKeys(join(dir, "primary"), join(dir, "replica"));
+  replica = await startRegistry({ ...common, dataDir: join(dir, "replica"), readOnly: true });
+  // The only sequencing process takes the lease at once.
+  await waitUntil("primary takes the lease", () => !primary.registry.readOnly, 5000);
+});
+
+afterAll(async () => {
+  await replica?.close();
+  await primary?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const authority = () => readSignerKeyFile(devAuthorityKeyPath(join(dir, "primary")));
+const issuer = issuerKey(7);
+
+async function labelStatus(base: string, labelId: string): Promise<number> {
+  const res = await fetch(`${base}/api/v1/labels/${encodeURIComponent(labelId)}`);
+  await res.arrayBuffer();
+  return res.status;
+}
+
+describe("read replica on a shared PostgreSQL store", () => {
+  it("serves each new label over HTTP within a second of its receipt", async () => {
+    await primary.registry.submit(sign(authority(), categoryPublished("cat")));
+    await primary.registry.submit(sign(authority(), issuerAccredited("acc", "RPL", issuer)));
+    const lags: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const receipt = await primary.registry.submit(sign(issuer, labelIssued(`one-${i}`, "RPL", `O${i}`)));
+      const lag = await waitUntil(`replica serves label ${i}`, async () => (await labelStatus(replica.http!.url, `RPL-O${i}`)) === 200, 5000, 2);
+      lags.push(lag);
+      expect(replica.registry.view.size).toBeGreaterThanOrEqual(receipt.treeSize);
+    }
+    lags.sort((a, b) => a - b);
+    console.log(`replica lag over HTTP: median ${lags[20]!.toFixed(1)} ms, max ${lags.at(-1)!.toFixed(1)} ms`);
+    expect(lags.at(-1)!).toBeLessThan(1000);
+    expect(await labelStatus(replica.http!.url, "RPL-NEVER")).toBe(404);
+  });
+
+  it("catches up with a burst of 2,000 statements within a second of the last receipt, with the same checkpoint", async () => {
+    const receipts = await Promise.all(Array.from({ length: 2000 }, (_, i) => primary.registry.submit(sign(issuer, labelIssued(`burst-${i}`, "RPL", `B${i}`)))));
+    const size = Math.max(...receipts.map((r) => r.treeSize));
+    const lag = await waitUntil("replica reaches the burst", () => replica.registry.view.size >= size, 5000, 2);
+    console.log(`replica lag after a 2,000-statement burst: ${lag.toFixed(1)} ms`);
+    expect(lag).toBeLessThan(1000);
+    expect(replica.registry.view.checkpoint).toBe(primary.registry.view.checkpoint);
+    expect(replica.registry.view.tree.root).toEqual(primary.registry.view.tree.root);
+    const tlog = await fetch(`${replica.http!.url}/checkpoint`);
+    expect(await tlog.text()).toBe(primary.registry.view.checkpoint);
+    expect(await labelStatus(replica.http!.url, "RPL-B1999")).toBe(200);
+  });
+
+  it("refuses writes with UNAVAILABLE naming the read-only rule, and writes nothing", async () => {
+    await waitUntil("replica caught up", () => replica.registry.view.size === primary.registry.view.size, 5000);
+    const before = replica.registry.view.size;
+    const err = await replica.registry.submit(sign(issuer, labelIssued("to-replica", "RPL", "NOPE"))).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RegistryError);
+    expect(err).toMatchObject({ code: "UNAVAILABLE", rule: "read-only" });
+    expect(replica.registry.view.size).toBe(before);
+    expect(primary.registry.view.size).toBe(before);
+  });
+});

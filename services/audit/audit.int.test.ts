@@ -1,0 +1,231 @@
+import * as grpc from "@grpc/grpc-js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { formatCheckpoint } from "../../log/checkpoint.js";
+import { integrate } from "../../log/integrate.js";
+import { ed25519NoteSigner, parseVerifierKey } from "../../log/note-keys.js";
+import { signNote } from "../../log/note.js";
+import { utf8 } from "../../log/bytes.js";
+import type { TreeState } from "../../log/tree-state.js";
+import type { GetLabelResponse } from "../../proto/gen/grpc/labelreg/v1/verification_service.js";
+import { VerifyPool } from "../crypto/verify-pool.js";
+import { nodeEd25519 } from "../crypto/ed25519-node.js";
+import { nodeHasher } from "../crypto/sha256-node.js";
+import { domainConfig } from "../domain/config.js";
+import { encodeLogEntry, parseSignedStatement } from "../domain/decode.js";
+import { T0, reason, signStatement, statement, type TestKey } from "../domain/testkit.js";
+import { isViolation } from "../domain/violation.js";
+import { startGrpcServer } from "../grpc/server.js";
+import { verificationService } from "../grpc/verification.js";
+import type { Registry } from "../registry.js";
+import { MemoryLog, openMemoryStore } from "../store/memory.js";
+import type { LogStore } from "../store/port.js";
+import { Auditor, type AuditorOptions } from "./auditor.js";
+import { fixtureAuthority, fixtureIssuer, fixtureIssuer2, fixtureLogSigner, issueStatement, openFixtureRegistry, populate, submitAs } from "./fixture.js";
+import { grpcLabelReader } from "./operator.js";
+import { serveStaticTlog, type StaticTlog } from "./static-tlog.js";
+import { httpTlogSource } from "./tlog-client.js";
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const domain = domainConfig(fixtureAuthority.publicKey, nodeEd25519.verify);
+const logKey = parseVerifierKey(fixtureLogSigner.verifierKey);
+
+function tempState(): string {
+  const d = mkdtempSync(join(tmpdir(), "audit-"));
+  cleanups.push(() => rmSync(d, { recursive: true, force: true }));
+  return join(d, "audit-state.json");
+}
+
+async function serve(store: LogStore): Promise<StaticTlog> {
+  const s = await serveStaticTlog(store);
+  cleanups.push(() => s.close());
+  return s;
+}
+
+function auditor(url: string, extra: Partial<AuditorOptions> = {}): Auditor {
+  return new Auditor({ source: httpTlogSource(url), logKey, domain, hasher: nodeHasher, ...extra });
+}
+
+/** A populated registry over a MemoryLog, served over the static read path. */
+async function setUp(labels = 300): Promise<{ log: MemoryLog; registry: Registry; site: StaticTlog }> {
+  const log = new MemoryLog();
+  const registry = await openFixtureRegistry(openMemoryStore(log));
+  cleanups.push(() => registry.close());
+  await populate(registry, labels);
+  return { log, registry, site: await serve(openMemoryStore(log)) };
+}
+
+/** Appends signed statements straight into the store, as a sequencer would but without the rules. */
+async function appendBehindSequencer(store: LogStore, tree: TreeState, signed: { key: TestKey; s: ReturnType<typeof statement> }[]): Promise<number> {
+  const entries = signed.map(({ key, s }) => {
+    const sub = parseSignedStatement(signStatement(key, s));
+    if (isViolation(sub)) throw new Error(sub.message);
+    return encodeLogEntry(sub, T0);
+  });
+  const integration = integrate(tree, entries, nodeHasher);
+  const note = signNote(formatCheckpoint({ origin: fixtureLogSigner.name, size: integration.state.size, root: integration.state.root, extensions: [] }), [fixtureLogSigner]);
+  await store.append({ expectedSize: tree.size, entries, tiles: integration.tiles, checkpoint: utf8(note) });
+  return tree.size;
+}
+
+describe("labelreg audit", () => {
+  it("an honest log passes; a second run audits only what is new, after a consistency check", async () => {
+    const { registry, site } = await setUp(300);
+    const statePath = tempState();
+    const pool = new VerifyPool(2);
+    cleanups.push(() => pool.close());
+    const progress: number[] = [];
+    const r1 = await auditor(site.url, { statePath, verifyAsync: pool.verify, onProgress: (p) => progress.push(p.done) }).run();
+    expect(r1.findings).toEqual([]);
+    expect(r1.ok).toBe(true);
+    expect(r1.entriesChecked).toBe(registry.view.size);
+    expect(progress.at(-1)).toBe(registry.view.size);
+
+    const again = await auditor(site.url, { statePath }).run();
+    expect(again).toMatchObject({ ok: true, entriesChecked: 0, fromSize: r1.size });
+
+    for (let i = 0; i < 5; i++) await submitAs(registry, fixtureIssuer, issueStatement(`CCRC-N${i}`, `NEW-${i}`));
+    const r2 = await auditor(site.url, { statePath }).run();
+    expect(r2).toMatchObject({ ok: true, fromSize: r1.size, size: r1.size + 5, entriesChecked: 5 });
+    // The projections were rebuilt from the earlier entries too.
+    const a = auditor(site.url, { statePath });
+    await a.run();
+    expect(a.state.labels.get("CCRC-0")!.state).toBe("REVOKED");
+  });
+
+  it("catches an entry's bytes changed in storage, naming the entry", async () => {
+    const { log, site } = await setUp(300);
+    log.entries[277]![40]! ^= 1;
+    const r = await auditor(site.url).run();
+    expect(r.ok).toBe(false);
+    expect(r.findings).toEqual([expect.objectContaining({ kind: "log", rule: "entry-mismatch", index: 277 })]);
+  });
+
+  it("catches a changed hash tile, full or partial, naming the entry whose hash it misstates", async () => {
+    const { log, site, registry } = await setUp(300);
+    log.tiles.get("0/0")!.data[5 * 32 + 3]! ^= 1;
+    const r = await auditor(site.url).run();
+    expect(r.findings).toEqual([expect.objectContaining({ kind: "log", rule: "tile-mismatch", index: 5 })]);
+    log.tiles.get("0/0")!.data[5 * 32 + 3]! ^= 1;
+    expect((await auditor(site.url).run()).ok).toBe(true);
+    const last = registry.view.size - 1;
+    log.tiles.get("0/1")!.data[(last - 256) * 32]! ^= 1;
+    const r2 = await auditor(site.url).run();
+    expect(r2.findings).toEqual([expect.objectContaining({ kind: "log", rule: "tile-mismatch", index: last })]);
+  });
+
+  it("catches a fork: two signed checkpoints for one size with different roots, located at the entry", async () => {
+    const { log, registry, site } = await setUp(20);
+    const statePath = tempState();
+    // A second history sharing every entry but the last one: copy the log before its last entry.
+    const forked = new MemoryLog();
+    const n = log.size;
+    forked.entries.push(...log.entries.map((e) => e.slice()));
+    for (const [k, t] of log.tiles) forked.tiles.set(k, { ...t, data: t.data.slice() });
+    forked.checkpoints.push(...log.checkpoints);
+    await submitAs(registry, fixtureIssuer, issueStatement("CCRC-A", "A-1"));
+    const other = await openFixtureRegistry(openMemoryStore(forked));
+    cleanups.push(() => other.close());
+    await submitAs(other, fixtureIssuer, issueStatement("CCRC-B", "B-1"));
+    expect(forked.size).toBe(log.size);
+
+    expect((await auditor(site.url, { statePath }).run()).ok).toBe(true);
+    const forkSite = await serve(openMemoryStore(forked));
+    const r = await auditor(forkSite.url, { statePath }).run();
+    expect(r.findings).toEqual([expect.objectContaining({ kind: "log", rule: "fork", index: n })]);
+    // And grown past the fork, it is still caught (no consistency proof exists).
+    await submitAs(other, fixtureIssuer, issueStatement("CCRC-C", "C-1"));
+    expect((await auditor(forkSite.url, { statePath }).run()).findings).toEqual([expect.objectContaining({ rule: "fork", index: n })]);
+    // A log that shrank is caught too.
+    forkSite.checkpointOverride = log.checkpoints[3]!.note;
+    expect((await auditor(forkSite.url, { statePath }).run()).findings).toEqual([expect.objectContaining({ rule: "log-shrank", index: log.checkpoints[3]!.size })]);
+  });
+
+  it("refuses a checkpoint not signed by the log's key", async () => {
+    const { log, site } = await setUp(2);
+    const impostor = ed25519NoteSigner(fixtureLogSigner.name, new Uint8Array(32).fill(77));
+    const text = new TextDecoder().decode(log.checkpoints.at(-1)!.note).split("\n\n")[0] + "\n";
+    site.checkpointOverride = utf8(signNote(text, [impostor]));
+    const r = await auditor(site.url).run();
+    expect(r.findings).toEqual([expect.objectContaining({ kind: "log", rule: "checkpoint-not-signed" })]);
+  });
+
+  it("catches a rule-breaking statement written into the store behind the sequencer's back", async () => {
+    const { log, registry, site } = await setUp(3);
+    await registry.close();
+    // ABC is accredited up to tier 1 only; this label is tier 3. Then a duplicate request id.
+    const dup = issueStatement("ABC-2", "X-2", 1);
+    const at = await appendBehindSequencer(openMemoryStore(log), registry.view.tree, [
+      { key: fixtureIssuer2, s: issueStatement("ABC-1", "X-1", 3) },
+      { key: fixtureIssuer2, s: dup },
+      { key: fixtureIssuer2, s: dup },
+    ]);
+    const r = await auditor(site.url).run();
+    expect(r.findings).toEqual([
+      expect.objectContaining({ kind: "rule", rule: "outside-scope", index: at }),
+      expect.objectContaining({ kind: "rule", rule: "duplicate-request-id", index: at + 2 }),
+    ]);
+  });
+
+  it("catches a statement signed by a withdrawn issuer's key", async () => {
+    const { log, registry, site } = await setUp(3);
+    await submitAs(registry, fixtureAuthority, statement({ $case: "issuerWithdrawn", value: { issuerId: "ABC", reason: reason() } }));
+    await registry.close();
+    const at = await appendBehindSequencer(openMemoryStore(log), registry.view.tree, [{ key: fixtureIssuer2, s: issueStatement("ABC-9", "Y-9", 1) }]);
+    const r = await auditor(site.url).run();
+    expect(r.findings).toEqual([expect.objectContaining({ kind: "rule", rule: "issuer-withdrawn", index: at })]);
+  });
+
+  it("catches a bad signature", async () => {
+    const { log, registry, site } = await setUp(1);
+    await registry.close();
+    const s = issueStatement("CCRC-Z", "Z-1");
+    const signed = signStatement(fixtureIssuer, s);
+    signed.signature[0]! ^= 1;
+    const sub = parseSignedStatement(signed);
+    if (isViolation(sub)) throw new Error(sub.message);
+    const entries = [encodeLogEntry(sub, T0)];
+    const integration = integrate(registry.view.tree, entries, nodeHasher);
+    const note = signNote(formatCheckpoint({ origin: fixtureLogSigner.name, size: integration.state.size, root: integration.state.root, extensions: [] }), [fixtureLogSigner]);
+    await openMemoryStore(log).append({ expectedSize: registry.view.size, entries, tiles: integration.tiles, checkpoint: utf8(note) });
+    const r = await auditor(site.url).run();
+    expect(r.findings).toEqual([expect.objectContaining({ kind: "rule", rule: "bad-signature", index: registry.view.size })]);
+  });
+
+  it("catches an operator read API that hides a revocation (the real VerificationService, with a lie spliced in)", async () => {
+    const { registry, site } = await setUp(6);
+    const honest = verificationService(registry);
+    const lying = {
+      ...honest,
+      implementation: {
+        ...honest.implementation,
+        getLabel: (call: grpc.ServerUnaryCall<unknown, GetLabelResponse>, cb: grpc.sendUnaryData<GetLabelResponse>) =>
+          (honest.implementation.getLabel as grpc.handleUnaryCall<unknown, GetLabelResponse>)(call, (err, res) => {
+            if (res?.label?.labelId === "CCRC-3") {
+              res.label.status = 1; // ACTIVE
+              res.label.history = res.label.history.filter((h) => h.kind !== 7); // no REVOKED event
+            }
+            cb(err, res);
+          }),
+      },
+    };
+    const servers = await Promise.all([honest, lying].map((b) => startGrpcServer({ address: "127.0.0.1:0", maxMessageBytes: 16 << 20, services: [b] })));
+    cleanups.push(...servers.map((s) => () => s.close()));
+    const readers = servers.map((s) => grpcLabelReader(s.address));
+    cleanups.push(...readers.map((r) => () => r.close()));
+
+    const good = await auditor(site.url, { operator: readers[0]!.read, sample: 1000 }).run();
+    expect(good).toMatchObject({ ok: true, labelsCompared: 6 });
+    const bad = await auditor(site.url, { operator: readers[1]!.read, sample: 1000 }).run();
+    const revokedAt = registry.view.state.labels.get("CCRC-3")!.history.find((h) => h.kind === "labelRevoked")!.index;
+    expect(bad.ok).toBe(false);
+    expect(bad.findings).toContainEqual(expect.objectContaining({ kind: "operator", rule: "operator-answer-differs", index: revokedAt }));
+    expect(bad.findings.every((f) => f.message.includes("CCRC-3"))).toBe(true);
+  });
+});

@@ -1,0 +1,399 @@
+// The auditor: trusts two keys (the log's, the authority's), reads the log through the public
+// tlog-tiles read path, and checks everything:
+//
+//   1. the checkpoint is signed by the log's key;
+//   2. it is consistent with the last checkpoint this auditor verified (state file): same root
+//      at the same size, an RFC 9162 consistency proof (computed from tiles verified against the
+//      new root) otherwise; a fork is located with the old right edge kept in the state file;
+//   3. every hash tile is verified against the checkpoint's root (log/tile-reader.ts), and every
+//      entry bundle against its verified level-0 tile;
+//   4. every new entry is rechecked with the registry's domain rules (replay.ts), signatures on a
+//      worker pool, while the projections are rebuilt;
+//   5. optionally, a sample of the operator's GetLabel answers is compared with the projections.
+//
+// A run audits only what is new since the state file's checkpoint (the older entries are
+// replayed into the projections after their bundles are checked against the tiles, without
+// signature checks). Log-structure failures (bad signature, fork, tile or bundle mismatch) end
+// the run; rule and operator findings are collected, at most `maxFindings`.
+import { fromUtf8 } from "../../log/bytes.js";
+import { decodeBundle } from "../../log/bundle.js";
+import { CheckpointError, openCheckpoint, type Checkpoint } from "../../log/checkpoint.js";
+import type { TreeHasher } from "../../log/hash.js";
+import { NoteError, type NoteVerifier } from "../../log/note.js";
+import { ProofError } from "../../log/proof-error.js";
+import { verifyConsistency } from "../../log/proof.js";
+import { proveConsistency } from "../../log/prove.js";
+import type { SubtreeId } from "../../log/subtree.js";
+import { TileCache, TileHashReader, TileVerificationError } from "../../log/tile-reader.js";
+import { TILE_WIDTH, TileDataError, type TileCoord } from "../../log/tile.js";
+import { loadTreeState } from "../../log/tree-state.js";
+import type { DomainConfig } from "../domain/config.js";
+import { decodeLogEntry, type DecodedEntry } from "../domain/decode.js";
+import { statementSigningInput } from "../domain/signing.js";
+import { isViolation, type RuleViolation } from "../domain/violation.js";
+import type { VerifyAsyncFn } from "../crypto/ed25519-async.js";
+import { locateDivergence } from "./fork.js";
+import type { Finding } from "./findings.js";
+import { compareLabel, type LabelReader } from "./operator.js";
+import { Replayer } from "./replay.js";
+import { readAuditState, writeAuditState, type AuditState } from "./state-file.js";
+import { TlogFetchError, type TlogSource } from "./tlog-client.js";
+
+/** Entries per pipeline step: 16 bundles. */
+const CHUNK = 16 * TILE_WIDTH;
+
+export interface AuditorOptions {
+  readonly source: TlogSource;
+  /** The log's verifier key; its name is the origin. */
+  readonly logKey: NoteVerifier;
+  /** Domain rules with the authority's public key (config.verify is used only without `verifyAsync`). */
+  readonly domain: DomainConfig;
+  readonly hasher: TreeHasher;
+  /** Signature checks off the main thread (a VerifyPool); default config.verify inline. */
+  readonly verifyAsync?: VerifyAsyncFn;
+  /** Where the last verified checkpoint is kept between runs; none: every run starts from scratch. */
+  readonly statePath?: string;
+  /** false: verify tiles, bundles and consistency only (no decoding, signatures or rules). */
+  readonly rules?: boolean;
+  /** The operator's GetLabel, to compare a sample of answers with. */
+  readonly operator?: LabelReader;
+  /** Labels to compare (default 100; all when larger than the number of labels). */
+  readonly sample?: number;
+  readonly maxFindings?: number;
+  /** Called as entries are verified; `phase` "replay" for entries audited earlier, "audit" for new ones. */
+  readonly onProgress?: (p: { phase: "replay" | "audit"; done: number; total: number }) => void;
+  /** Bytes of verified tiles kept in memory. */
+  readonly tileCacheBytes?: number;
+}
+
+export interface AuditReport {
+  readonly ok: boolean;
+  readonly origin: string;
+  /** The checkpoint size audited before this run (0 if none). */
+  readonly fromSize: number;
+  /** The checkpoint size this run verified (or tried to). */
+  readonly size: number;
+  readonly checkpoint: string;
+  readonly findings: readonly Finding[];
+  /** Entries whose bytes were verified against the tiles in this run. */
+  readonly entriesVerified: number;
+  /** Entries whose signature and rules were checked in this run. */
+  readonly entriesChecked: number;
+  readonly labelsCompared: number;
+  /** The operator comparison was asked for but could not run (why), or was not asked for. */
+  readonly operatorNote: string;
+  readonly seconds: number;
+}
+
+/** A failure of the log's structure that ends the run. */
+class Fatal extends Error {
+  constructor(readonly finding: Finding) {
+    super(finding.message);
+  }
+}
+
+interface Verified {
+  readonly checkpoint: Checkpoint;
+  readonly note: string;
+  readonly edge: readonly Uint8Array[];
+}
+
+interface Chunk {
+  readonly start: number;
+  readonly entries: Uint8Array[];
+  readonly decoded?: (DecodedEntry | RuleViolation)[];
+  readonly signatures?: Promise<boolean[]>;
+}
+
+export class Auditor {
+  private replayer: Replayer;
+  private verified: Verified | undefined;
+  private refused = new Set<number>();
+  private loaded = false;
+  private readonly cache: TileCache;
+
+  constructor(private readonly opts: AuditorOptions) {
+    this.replayer = new Replayer(opts.domain);
+    this.cache = new TileCache(opts.tileCacheBytes ?? 64 * 1024 * 1024);
+  }
+
+  /** The projections as of the last verified checkpoint (what the operator comparison uses). */
+  get state() {
+    return this.replayer.state;
+  }
+
+  /** Audits up to the log's current checkpoint. Never throws for what the log serves; see the report. */
+  async run(): Promise<AuditReport> {
+    const started = performance.now();
+    const findings: Finding[] = [];
+    const fromSize = this.verifiedState()?.checkpoint.size ?? 0;
+    let size = fromSize;
+    let note = "";
+    let verifiedEntries = 0;
+    let checkedEntries = 0;
+    let labelsCompared = 0;
+    let operatorNote = this.opts.operator ? "" : "not asked for (no --operator-grpc)";
+    const origin = this.opts.logKey.name;
+    try {
+      note = fromUtf8(await this.opts.source.checkpoint());
+      const cp = this.openCheckpoint(note);
+      size = cp.size;
+      const reader = new TileHashReader(cp.size, this.opts.source.tile, { hasher: this.opts.hasher, root: cp.root, cache: this.cache });
+      await this.checkConsistency(cp, note, reader);
+      const prior = this.verifiedState();
+      const auditFrom = prior?.checkpoint.size ?? 0;
+      // Projections: entries audited by an earlier run are replayed without signature checks.
+      if (this.replayer.size < auditFrom) {
+        verifiedEntries += await this.walk(this.replayer.size, auditFrom, cp.size, reader, "replay", findings);
+      }
+      const n = await this.walk(auditFrom, cp.size, cp.size, reader, "audit", findings);
+      verifiedEntries += n;
+      if (this.opts.rules !== false) checkedEntries += n;
+      const edge = (await this.guard(() => loadTreeState(cp.size, this.opts.source.tile, { hasher: this.opts.hasher, expectedRoot: cp.root }), cp.size)).edge;
+      this.verified = { checkpoint: cp, note, edge };
+      for (const f of findings) if (f.index !== undefined && f.kind === "rule") this.refused.add(f.index);
+      this.save();
+      if (this.opts.operator && this.opts.rules !== false) {
+        const r = await this.compareOperator(cp.size, findings);
+        labelsCompared = r.compared;
+        operatorNote = r.note;
+      }
+    } catch (e) {
+      if (e instanceof Fatal) findings.push(e.finding);
+      else throw e;
+    }
+    return {
+      ok: findings.length === 0,
+      origin,
+      fromSize,
+      size,
+      checkpoint: note,
+      findings,
+      entriesVerified: verifiedEntries,
+      entriesChecked: checkedEntries,
+      labelsCompared,
+      operatorNote,
+      seconds: (performance.now() - started) / 1000,
+    };
+  }
+
+  private verifiedState(): Verified | undefined {
+    if (!this.loaded) {
+      this.loaded = true;
+      const s = this.opts.statePath ? readAuditState(this.opts.statePath) : undefined;
+      if (s) {
+        if (s.origin !== this.opts.logKey.name) throw new Error(`audit state is for log ${s.origin}, not ${this.opts.logKey.name}`);
+        this.verified = { checkpoint: { origin: s.origin, size: s.size, root: s.root, extensions: [] }, note: s.checkpoint, edge: s.edge };
+        this.refused = new Set(s.refused);
+      }
+    }
+    return this.verified;
+  }
+
+  private save(): void {
+    const v = this.verified;
+    if (!this.opts.statePath || !v) return;
+    const s: AuditState = {
+      origin: v.checkpoint.origin,
+      size: v.checkpoint.size,
+      root: v.checkpoint.root,
+      checkpoint: v.note,
+      edge: v.edge,
+      lastSequencedAt: this.replayer.lastSequencedAt,
+      refused: [...this.refused].sort((a, b) => a - b),
+      auditedAt: new Date().toISOString(),
+    };
+    writeAuditState(this.opts.statePath, s);
+  }
+
+  private openCheckpoint(note: string): Checkpoint {
+    try {
+      return openCheckpoint(note, this.opts.logKey).checkpoint;
+    } catch (e) {
+      if (e instanceof NoteError || e instanceof CheckpointError) {
+        throw new Fatal({ kind: "log", rule: "checkpoint-not-signed", message: `the checkpoint is not validly signed by ${this.opts.logKey.name}: ${e.message}` });
+      }
+      throw e;
+    }
+  }
+
+  /** Step 2 of the header: the new checkpoint against the last verified one. */
+  private async checkConsistency(cp: Checkpoint, note: string, reader: TileHashReader): Promise<void> {
+    const prior = this.verifiedState();
+    if (!prior) return;
+    const old = prior.checkpoint;
+    if (cp.size < old.size) {
+      throw new Fatal({ kind: "log", rule: "log-shrank", index: cp.size, message: `the checkpoint has size ${cp.size}, below the ${old.size} verified earlier: entries from ${cp.size} on were removed` });
+    }
+    let consistent: boolean;
+    if (cp.size === old.size) consistent = cp.root.every((b, i) => b === old.root[i]);
+    else {
+      const proof = await this.guard(() => proveConsistency(this.opts.hasher, reader, old.size, cp.size), cp.size);
+      try {
+        verifyConsistency(this.opts.hasher, old.size, cp.size, proof, old.root, cp.root);
+        consistent = true;
+      } catch (e) {
+        if (!(e instanceof ProofError)) throw e;
+        consistent = false;
+      }
+    }
+    if (consistent) return;
+    const d = await this.guard(() => locateDivergence(old.size, prior.edge, reader), cp.size);
+    const where = d ? (d.exact ? `entry ${d.index} differs` : `the entries ${d.index}..${d.end - 1} differ`) : "the trees differ";
+    throw new Fatal({
+      kind: "log",
+      rule: "fork",
+      ...(d ? { index: d.index } : {}),
+      message: `the log signed two different trees: size ${old.size} verified earlier and size ${cp.size} now are not consistent (${where}); both signed checkpoints are evidence:\n${prior.note}\n${note}`,
+    });
+  }
+
+  /** Runs a read, turning tile and fetch failures into a located log finding. */
+  private async guard<T>(fn: () => Promise<T>, size = 0): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof TileVerificationError || e instanceof TileDataError) throw new Fatal(await this.tileFinding(e.tile, e.message, size));
+      if (e instanceof TlogFetchError) throw new Fatal({ kind: "log", rule: "read-failed", message: e.message });
+      throw e;
+    }
+  }
+
+  /**
+   * Names the entry a bad tile misdescribes: the first hash of a level-0 tile that its bundle
+   * contradicts. A failure of the right edge is reported on its top tile, so the edge's level-0
+   * tile is examined too.
+   */
+  private async tileFinding(t: TileCoord, message: string, size: number): Promise<Finding> {
+    const candidates: TileCoord[] = t.level === 0 ? [t] : [];
+    if (size % TILE_WIDTH !== 0) candidates.push({ level: 0, index: Math.floor(size / TILE_WIDTH), width: size % TILE_WIDTH });
+    for (const c of candidates) {
+      try {
+        const [tile, bundle] = await Promise.all([this.opts.source.tile(0, c.index, c.width), this.opts.source.bundle(c.index, c.width)]);
+        const entries = decodeBundle(bundle, c.width);
+        for (let j = 0; j < c.width; j++) {
+          const h = this.opts.hasher.leafHash(entries[j]!);
+          const index = c.index * TILE_WIDTH + j;
+          if (!h.every((b, k) => b === tile[j * 32 + k])) {
+            return { kind: "log", rule: "tile-mismatch", index, message: `${message}; hash ${j} of tile 0/${c.index} is not the hash of entry ${index}` };
+          }
+        }
+      } catch {
+        // The bundle cannot tell which hash is wrong: fall back to the tile's first entry.
+      }
+    }
+    const first = t.index * TILE_WIDTH ** (t.level + 1);
+    return { kind: "log", rule: "tile-mismatch", index: first, message: `${message} (entries from ${first})` };
+  }
+
+  /**
+   * Verifies entries [from, to) against the tiles of the tree of `size` (bundles fetched one
+   * chunk ahead), and replays them: checked ("audit") or trusted ("replay"). Returns how many.
+   */
+  private async walk(from: number, to: number, size: number, reader: TileHashReader, phase: "replay" | "audit", findings: Finding[]): Promise<number> {
+    if (from >= to) return 0;
+    const check = phase === "audit" && this.opts.rules !== false;
+    const decode = this.opts.rules !== false;
+    const total = to - from;
+    let next: Promise<Chunk> | undefined = this.fetchChunk(from, Math.min(to, from + CHUNK - (from % CHUNK)), size, reader, check, decode);
+    let done = 0;
+    while (next) {
+      const chunk: Chunk = await next;
+      const end: number = chunk.start + chunk.entries.length;
+      next = end < to ? this.fetchChunk(end, Math.min(to, end + CHUNK), size, reader, check, decode) : undefined;
+      // Keep the prefetch from rejecting unobserved while this chunk is replayed.
+      next?.catch(() => undefined);
+      if (decode) {
+        const sigs = chunk.signatures ? await chunk.signatures : undefined;
+        for (let i = 0; i < chunk.entries.length; i++) {
+          const index = chunk.start + i;
+          const e = chunk.decoded![i]!;
+          if (check) {
+            const fs = this.replayer.check(index, e, sigs![i]!);
+            for (const f of fs) if (findings.length < (this.opts.maxFindings ?? 1000)) findings.push(f);
+          } else {
+            this.replayer.applyTrusted(index, e, this.refused.has(index));
+          }
+        }
+      }
+      done += chunk.entries.length;
+      this.opts.onProgress?.({ phase, done, total });
+    }
+    return total;
+  }
+
+  /** Fetches, verifies and (optionally) decodes entries [start, end), and starts their signature checks. */
+  private async fetchChunk(start: number, end: number, size: number, reader: TileHashReader, check: boolean, decode: boolean): Promise<Chunk> {
+    const ids: SubtreeId[] = [];
+    for (let i = start; i < end; i++) ids.push({ level: 0, index: i });
+    const bundles: Promise<Uint8Array>[] = [];
+    const firstBundle = Math.floor(start / TILE_WIDTH);
+    const lastBundle = Math.floor((end - 1) / TILE_WIDTH);
+    for (let b = firstBundle; b <= lastBundle; b++) {
+      bundles.push(this.guard(() => this.opts.source.bundle(b, Math.min(TILE_WIDTH, size - b * TILE_WIDTH)), size));
+    }
+    bundles.forEach((p) => p.catch(() => undefined));
+    const hashes = await this.guard(() => reader.readHashes(ids), size);
+    const entries: Uint8Array[] = [];
+    for (let b = firstBundle; b <= lastBundle; b++) {
+      const data = await bundles[b - firstBundle]!;
+      const width = Math.min(TILE_WIDTH, size - b * TILE_WIDTH);
+      let all: Uint8Array[];
+      try {
+        all = decodeBundle(data, width);
+      } catch (e) {
+        throw new Fatal({ kind: "log", rule: "bundle-malformed", index: b * TILE_WIDTH, message: `entry bundle ${b}: ${e instanceof Error ? e.message : String(e)}` });
+      }
+      const lo = Math.max(start, b * TILE_WIDTH);
+      const hi = Math.min(end, b * TILE_WIDTH + width);
+      for (let i = lo; i < hi; i++) {
+        const entry = all[i - b * TILE_WIDTH]!;
+        const want = hashes[i - start]!;
+        const got = this.opts.hasher.leafHash(entry);
+        for (let k = 0; k < 32; k++) {
+          if (got[k] !== want[k]) {
+            throw new Fatal({ kind: "log", rule: "entry-mismatch", index: i, message: `the bytes served for entry ${i} do not hash to its leaf hash in the tiles the checkpoint vouches for` });
+          }
+        }
+        entries.push(entry);
+      }
+    }
+    if (!decode) return { start, entries };
+    const decoded = entries.map((e) => decodeLogEntry(e));
+    if (!check) return { start, entries, decoded };
+    // Keys named in this chunk must be known before its signatures are checked ahead.
+    for (const d of decoded) if (!isViolation(d)) this.replayer.learnKeys(d);
+    const verify = this.opts.verifyAsync ?? ((pk, m, s) => Promise.resolve(this.opts.domain.verify(pk, m, s)));
+    const signatures = Promise.all(
+      decoded.map((d) => {
+        if (isViolation(d)) return false;
+        const pk = this.replayer.publicKeyOf(d);
+        return pk ? verify(pk, statementSigningInput(d.statementBytes), d.signature) : false;
+      }),
+    );
+    return { start, entries, decoded, signatures };
+  }
+
+  /** Step 5: a sample of labels, each asked of the operator and compared. */
+  private async compareOperator(size: number, findings: Finding[]): Promise<{ compared: number; note: string }> {
+    const ids = [...this.replayer.state.labels.keys()];
+    const want = Math.min(ids.length, this.opts.sample ?? 100);
+    // A partial Fisher-Yates shuffle: an operator cannot tell which labels will be asked.
+    for (let i = 0; i < want; i++) {
+      const j = i + Math.floor(Math.random() * (ids.length - i));
+      [ids[i], ids[j]] = [ids[j]!, ids[i]!];
+    }
+    let compared = 0;
+    for (const id of ids.slice(0, want)) {
+      let answer;
+      try {
+        answer = await this.opts.operator!(id);
+      } catch (e) {
+        return { compared, note: `the operator's read API failed after ${compared} labels: ${e instanceof Error ? e.message : String(e)}` };
+      }
+      for (const f of compareLabel(this.replayer.state.labels.get(id)!, size, answer)) if (findings.length < (this.opts.maxFindings ?? 1000)) findings.push(f);
+      compared++;
+    }
+    return { compared, note: `${compared} of ${ids.length} labels compared` };
+  }
+}

@@ -1,0 +1,109 @@
+// Rechecking the log's entries from scratch with the registry's own rules (services/domain), in
+// log order, as the sequencer should have: signature, signer accredited and in standing at that
+// point of the log, scope, state transitions, request-id uniqueness (a "replay" verdict for an
+// entry that is in the log means the same request id was sequenced twice), and sequencing times
+// that never go back. Each rule is evaluated at the entry's own sequenced-at time.
+//
+// Signatures are verified ahead of the rules, in parallel (on a worker pool), which needs each
+// entry's public key before the state reaches it: key ids are SHA-256 of the public key, so a
+// table of every key any accreditation or rotation statement names (valid or not) maps ids to
+// keys without ambiguity, and whether that key may sign at that point stays the rules' call.
+import { toHex } from "../../log/bytes.js";
+import { apply } from "../domain/apply.js";
+import { authenticate, checkRules } from "../domain/check.js";
+import type { DomainConfig } from "../domain/config.js";
+import type { DecodedEntry } from "../domain/decode.js";
+import { keyIdOf } from "../domain/signing.js";
+import { RegistryState } from "../domain/state.js";
+import { isViolation, type RuleViolation } from "../domain/violation.js";
+import type { Finding } from "./findings.js";
+
+/** The detail of a violation, without the "<rule>: " prefix its message starts with. */
+export function violationDetail(v: RuleViolation): string {
+  return v.message.startsWith(`${v.rule}: `) ? v.message.slice(v.rule.length + 2) : v.message;
+}
+
+export class Replayer {
+  readonly state: RegistryState;
+  /** Sequencing time of the newest entry replayed. */
+  lastSequencedAt = 0n;
+  /** hex key id -> public key, for every key the log has named so far (see the header). */
+  private readonly keyTable = new Map<string, Uint8Array>();
+  private sigOk = false;
+  private readonly precomputed: DomainConfig;
+
+  constructor(readonly config: DomainConfig) {
+    this.state = new RegistryState(config.authorityPublicKey);
+    this.keyTable.set(this.state.authorityKeyIdHex, config.authorityPublicKey);
+    // authenticate() with the verdict computed ahead (on the pool) for this very entry.
+    this.precomputed = { ...config, verify: () => this.sigOk };
+  }
+
+  /** Entries replayed so far: the index the next must have. */
+  get size(): number {
+    return this.state.size;
+  }
+
+  /** Records the keys an entry names, so later entries signed with them can be verified ahead. */
+  learnKeys(e: DecodedEntry): void {
+    const k = e.statement.kind;
+    if (k?.$case === "issuerAccredited") this.keyTable.set(toHex(keyIdOf(k.value.publicKey)), k.value.publicKey);
+    else if (k?.$case === "issuerKeyRotated") this.keyTable.set(toHex(keyIdOf(k.value.newPublicKey)), k.value.newPublicKey);
+  }
+
+  /** The public key an entry's key id names, if the log has named it so far. */
+  publicKeyOf(e: DecodedEntry): Uint8Array | undefined {
+    return this.keyTable.get(toHex(e.keyId));
+  }
+
+  /**
+   * Replays an entry an earlier run audited, without verifying its signature again: `refused`
+   * says whether that run found it invalid (then it is skipped, as then).
+   */
+  applyTrusted(index: number, e: DecodedEntry | RuleViolation, refused: boolean): void {
+    if (refused || isViolation(e)) {
+      if (!isViolation(e)) this.learnKeys(e);
+      this.state.advance();
+      return;
+    }
+    this.check(index, e, true);
+  }
+
+  /**
+   * Checks entry `index` (decoded, or the violation decoding gave) with its signature verdict,
+   * and applies it if the rules accept it; an entry they refuse is skipped (its index still
+   * advances). Returns the findings: empty when the entry is valid.
+   */
+  check(index: number, e: DecodedEntry | RuleViolation, signatureValid: boolean): Finding[] {
+    if (index !== this.state.size) throw new Error(`replay: entry ${index} is not the next index ${this.state.size}`);
+    if (isViolation(e)) {
+      this.state.advance();
+      return [{ kind: "rule", rule: e.rule, index, message: violationDetail(e) }];
+    }
+    this.learnKeys(e);
+    const findings: Finding[] = [];
+    if (e.sequencedAtUnix < this.lastSequencedAt) {
+      findings.push({ kind: "rule", rule: "sequenced-at-went-back", index, message: `sequenced at ${e.sequencedAtUnix}, before the previous entry's ${this.lastSequencedAt}` });
+    } else {
+      this.lastSequencedAt = e.sequencedAtUnix;
+    }
+    this.sigOk = signatureValid;
+    const signer = authenticate(this.state, e, this.precomputed);
+    if (isViolation(signer)) return this.refuse(index, signer, findings);
+    const r = checkRules(this.state, e, signer, e.sequencedAtUnix, this.config);
+    if (r.kind === "replay") {
+      this.state.advance();
+      findings.push({ kind: "rule", rule: "duplicate-request-id", index, message: `request id ${JSON.stringify(e.statement.requestId)} was already sequenced at index ${r.index}` });
+      return findings;
+    }
+    if (r.kind === "violation") return this.refuse(index, r, findings);
+    apply(this.state, e, index);
+    return findings;
+  }
+
+  private refuse(index: number, v: RuleViolation, findings: Finding[]): Finding[] {
+    this.state.advance();
+    findings.push({ kind: "rule", rule: v.rule, index, message: violationDetail(v) });
+    return findings;
+  }
+}

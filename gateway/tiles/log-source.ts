@@ -26,10 +26,26 @@ export interface LogSource {
  * store one query.
  */
 export function storeLogSource(store: LogStore, checkpointTtlMs = 500): LogSource {
+  const cp = cachedCheckpoint(() => store.latestCheckpoint(), checkpointTtlMs);
+  return {
+    ...cp,
+    readTile: (level, index) => store.readTile(level, index),
+    readEntries: (start, end) => store.readEntries(start, end),
+  };
+}
+
+/**
+ * checkpoint() and freshCheckpoint() over a reader: re-read at most every `ttlMs`, one read at a
+ * time for every request waiting on it.
+ */
+export function cachedCheckpoint(
+  latest: () => Promise<StoredCheckpoint | undefined>,
+  ttlMs: number,
+): Pick<LogSource, "checkpoint" | "freshCheckpoint"> {
   let cached: { at: number; value: StoredCheckpoint | undefined } | undefined;
   let inFlight: Promise<StoredCheckpoint | undefined> | undefined;
   const read = (): Promise<StoredCheckpoint | undefined> => {
-    inFlight ??= store.latestCheckpoint().then(
+    inFlight ??= latest().then(
       (value) => {
         cached = { at: Date.now(), value };
         inFlight = undefined;
@@ -43,10 +59,8 @@ export function storeLogSource(store: LogStore, checkpointTtlMs = 500): LogSourc
     return inFlight;
   };
   return {
-    checkpoint: () => (cached && Date.now() - cached.at < checkpointTtlMs ? Promise.resolve(cached.value) : read()),
+    checkpoint: () => (cached && Date.now() - cached.at < ttlMs ? Promise.resolve(cached.value) : read()),
     freshCheckpoint: read,
-    readTile: (level, index) => store.readTile(level, index),
-    readEntries: (start, end) => store.readEntries(start, end),
   };
 }
 

@@ -6,7 +6,9 @@ import { registerKeygen } from "./keygen.js";
 import { registerAuthority } from "./authority.js";
 import { registerIssuer } from "./issuer.js";
 import { registerWitness } from "./witness.js";
+import { registerAudit } from "./audit.js";
 import { registerVerify } from "./verify.js";
+import { registerGateway } from "./gateway.js";
 
 const program = new Command();
 program.name("labelreg").description("The cybersecurity label registry: a verifiable transparency log of label events").showHelpAfterError();
@@ -15,7 +17,9 @@ registerKeygen(program);
 registerAuthority(program);
 registerIssuer(program);
 registerWitness(program);
+registerAudit(program);
 registerVerify(program);
+registerGateway(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   console.error(`labelreg: ${e instanceof Error ? e.message : String(e)}`);

@@ -1,0 +1,70 @@
+// The standalone gateway (`labelreg gateway --registry`): tiles, bundles and the checkpoint read
+// through a registry's LogService over real gRPC equal, byte for byte, what the gateway inside
+// the registry serves; tiles beyond the tree are 404.
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { credentials } from "@grpc/grpc-js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bytesEqual } from "../../log/bytes.js";
+import { formatVerifierKey, SIG_TYPE_ED25519 } from "../../log/note-keys.js";
+import { CATEGORY, signStatement, statement, testKey } from "../../services/domain/testkit.js";
+import { startRegistry, type RunningRegistry } from "../../services/server.js";
+import { openMemoryStore } from "../../services/store/memory.js";
+import { issue } from "../testing/registry-fixture.js";
+import { silentLogger } from "../ops/log.js";
+import { startGateway, type RunningGateway } from "../server.js";
+import { grpcLogSource, type GrpcLogSource } from "./grpc-log-source.js";
+
+const authority = testKey(1);
+const issuer = testKey(2);
+let dir: string;
+let reg: RunningRegistry;
+let source: GrpcLogSource;
+let standalone: RunningGateway;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "labelreg-gw-"));
+  reg = await startRegistry({
+    dataDir: dir,
+    grpcAddress: "127.0.0.1:0",
+    origin: "gateway.test/standalone",
+    authorityKey: formatVerifierKey("authority", SIG_TYPE_ED25519, authority.publicKey),
+    store: openMemoryStore(),
+    clockSkewSeconds: 20 * 365 * 86_400, // the testkit signs at a fixed time
+    batch: { lingerMs: 1 },
+    http: { address: "127.0.0.1:0" },
+  });
+  const r = reg.registry;
+  await r.submit(signStatement(authority, statement({ $case: "categoryPublished", value: { categoryId: CATEGORY, name: "Cameras", description: "" } })));
+  await r.submit(signStatement(authority, statement({ $case: "issuerAccredited", value: { issuerId: "CCRC", name: "CCRC", publicKey: issuer.publicKey, scope: [{ categoryId: CATEGORY, maxTier: 3 }] } })));
+  await Promise.all(Array.from({ length: 300 }, (_, i) => r.submit(signStatement(issuer, issue(`CCRC-S${i}`, `M-${i}`)))));
+  source = grpcLogSource(reg.grpc.address, credentials.createInsecure(), 0);
+  standalone = await startGateway({ address: "127.0.0.1:0", log: source, logger: silentLogger });
+});
+afterAll(async () => {
+  await standalone?.close();
+  source?.close();
+  await reg?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("gateway over the registry's LogService", () => {
+  it("serves the same checkpoint, tiles and bundles as the gateway inside the registry", async () => {
+    expect(reg.registry.view.size).toBe(302);
+    for (const path of ["checkpoint", "tile/0/000", "tile/0/001.p/46", "tile/0/001.p/3", "tile/1/000.p/1", "tile/entries/000", "tile/entries/001.p/46"]) {
+      const a = await fetch(`${standalone.url}/${path}`);
+      const b = await fetch(`${reg.http!.url}/${path}`);
+      expect(a.status, path).toBe(200);
+      expect(a.headers.get("cache-control"), path).toBe(b.headers.get("cache-control"));
+      expect(bytesEqual(new Uint8Array(await a.arrayBuffer()), new Uint8Array(await b.arrayBuffer())), path).toBe(true);
+    }
+  });
+
+  it("404 beyond the tree; label pages are not served standalone", async () => {
+    for (const path of ["tile/0/001", "tile/0/001.p/47", "tile/entries/001", "tile/0/002.p/1"]) expect((await fetch(`${standalone.url}/${path}`)).status, path).toBe(404);
+    expect((await fetch(`${standalone.url}/l/CCRC-S1`)).status).toBe(404);
+    expect((await fetch(`${standalone.url}/healthz`)).status).toBe(200);
+  });
+});

@@ -46,6 +46,7 @@ export function registerServe(program: Command): void {
         ...(o.tlsCert ? { tls: { certFile: String(o.tlsCert), keyFile: String(o.tlsKey), ...(o.tlsClientCa ? { clientCaFile: String(o.tlsClientCa) } : {}) } } : {}),
         batch,
         ...(o.readOnly ? { readOnly: true } : {}),
+        storage: storeSpecFromFlags(o as StoreFlags),
         ...(Array.isArray(o.witness) ? { witnessing: witnessingOptions(o.witness, o.witnessRequired, o.witnessTimeoutMs) } : {}),
         ...(o.http !== "off" ? { http: { address: String(o.http), ...(o.publicUrl ? { publicBaseUrl: String(o.publicUrl) } : {}), ...(o.accessLog ? { accessLog: true } : {}) } } : {}),
       });

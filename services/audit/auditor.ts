@@ -135,7 +135,7 @@ export class Auditor {
     let operatorNote = this.opts.operator ? "" : "not asked for (no --operator-grpc)";
     const origin = this.opts.logKey.name;
     try {
-      note = fromUtf8(await this.opts.source.checkpoint());
+      note = fromUtf8(await this.guard(() => this.opts.source.checkpoint()));
       const cp = this.openCheckpoint(note);
       size = cp.size;
       const reader = new TileHashReader(cp.size, this.opts.source.tile, { hasher: this.opts.hasher, root: cp.root, cache: this.cache });

@@ -6,6 +6,7 @@ import { registerKeygen } from "./keygen.js";
 import { registerAuthority } from "./authority.js";
 import { registerIssuer } from "./issuer.js";
 import { registerWitness } from "./witness.js";
+import { registerAudit } from "./audit.js";
 import { registerVerify } from "./verify.js";
 import { registerGateway } from "./gateway.js";
 
@@ -16,6 +17,7 @@ registerKeygen(program);
 registerAuthority(program);
 registerIssuer(program);
 registerWitness(program);
+registerAudit(program);
 registerVerify(program);
 registerGateway(program);
 

@@ -88,14 +88,7 @@ async function rateOf(run: (n: number) => Promise<Timing>, options: MeasureOptio
 
 /** Rate of a synchronous operation; `op(i)` gets a running counter to vary its input. */
 export function measureSync(op: (i: number) => unknown, options: MeasureOptions = {}): Promise<Rate> {
-  let i = 0;
-  let sink: unknown;
-  const run = (n: number) =>
-    timed(async () => {
-      for (let k = 0; k < n; k++) sink = op(i++);
-      if (sink === Symbol.for("never")) console.log(sink); // keep the results observable
-    });
-  return rateOf(run, options);
+  return rateOf(syncRunner(op), options);
 }
 
 /** Rate of an asynchronous operation, awaited one at a time. */
@@ -118,4 +111,40 @@ export function prng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+function syncRunner(op: (i: number) => unknown): (n: number) => Promise<Timing> {
+  let i = 0;
+  let sink: unknown;
+  return (n) =>
+    timed(async () => {
+      for (let k = 0; k < n; k++) sink = op(i++);
+      if (sink === Symbol.for("never")) console.log(sink); // keep the results observable
+    });
+}
+
+/**
+ * Rates of `op` and of a reference operation, their repetitions interleaved (ref, op, ref, op...),
+ * so that a ratio between them holds even while the machine's load drifts during the run.
+ */
+export async function measureSyncPair(ref: () => unknown, op: (i: number) => unknown, options: MeasureOptions = {}): Promise<{ ref: Rate; op: Rate }> {
+  const repMs = options.repMs ?? 200;
+  const runs = [syncRunner(ref), syncRunner(op)];
+  const units = [1, options.unitsPerOp ?? 1];
+  const ns: number[] = [];
+  for (const run of runs) {
+    ns.push(await calibrate(run, repMs));
+    await run(ns[ns.length - 1]!);
+  }
+  const cpu: number[][] = [[], []];
+  const wall: number[][] = [[], []];
+  for (let r = 0; r < (options.reps ?? 5); r++) {
+    for (let j = 0; j < 2; j++) {
+      const t = await runs[j]!(ns[j]!);
+      cpu[j]!.push((ns[j]! * units[j]! * 1000) / Math.max(t.cpu, 0.001));
+      wall[j]!.push((ns[j]! * units[j]! * 1000) / t.wall);
+    }
+  }
+  const pack = (j: number): Rate => ({ perSecond: median(cpu[j]!), reps: cpu[j]!, wallPerSecond: median(wall[j]!), opsPerRep: ns[j]! });
+  return { ref: pack(0), op: pack(1) };
 }

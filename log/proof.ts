@@ -171,11 +171,8 @@ export function verifyConsistency(
     const c = proof[i]!;
     if (w.sn === 0) throw new ProofError("PROOF_TOO_LONG", "proof continues past the new root");
     if (step(w)) {
-      // Until the first right-sibling step the two walks hold the same node (fr === sr, both
-      // from step 5), so one hash serves both: about a third fewer hashes per proof.
-      const same = fr === sr;
       fr = hasher.nodeHash(c, fr);
-      sr = same ? fr : hasher.nodeHash(c, sr);
+      sr = hasher.nodeHash(c, sr);
     } else {
       sr = hasher.nodeHash(sr, c);
     }

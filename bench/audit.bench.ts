@@ -1,0 +1,134 @@
+// npm run bench:audit — a full audit of a log of at least 1,000,000 entries, read over HTTP from
+// the tlog-tiles layout served by another process (a plain static server over the SQLite store),
+// as `labelreg audit` reads any log:
+//
+//   1. tiles and bundles only: every tile verified against the signed checkpoint, every entry
+//      against its tile (target: at least 200,000 entries/s);
+//   2. everything: also every signature (a VerifyPool with a worker per core) and every rule, the
+//      projections rebuilt (target: at least 80% of this machine's Ed25519 verification rate on
+//      both cores, measured in the same run just before, over the log's own signatures).
+//
+// The log is built once (bench/verify-log.ts: pre-signed statements integrated and appended
+// straight into SQLite) and kept under bench/results/audit-<N>. Usage:
+//   npm run bench:audit [-- --entries N]
+import { spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseVerifierKey } from "../log/note-keys.js";
+import { LogEntry } from "../proto/gen/messages/labelreg/v1/entry.js";
+import { Auditor, type AuditReport } from "../services/audit/auditor.js";
+import { serveStaticTlog } from "../services/audit/static-tlog.js";
+import { httpTlogSource } from "../services/audit/tlog-client.js";
+import { publicKeyOfVerifierKey, readSignerKeyFile } from "../services/config/key-files.js";
+import { nodeEd25519 } from "../services/crypto/ed25519-node.js";
+import { nodeHasher } from "../services/crypto/sha256-node.js";
+import { VerifyPool } from "../services/crypto/verify-pool.js";
+import { domainConfig } from "../services/domain/config.js";
+import { statementSigningInput } from "../services/domain/signing.js";
+import { devAuthorityKeyPath, logKeyPath } from "../services/server.js";
+import { openSqliteStore } from "../services/store/sqlite.js";
+import { buildLog } from "./verify-log.js";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const log = (msg: string) => console.log(msg);
+
+/** Child mode: serve the data directory's store as tlog-tiles and print the URL. */
+async function serveChild(dataDir: string): Promise<void> {
+  const store = await openSqliteStore({ dir: dataDir });
+  const site = await serveStaticTlog(store);
+  console.log(JSON.stringify({ url: site.url }));
+}
+
+async function startServer(dataDir: string): Promise<{ url: string; stop: () => void }> {
+  const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--serve", dataDir], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+  const url = await new Promise<string>((res, rej) => {
+    let buf = "";
+    child.stdout!.on("data", (d: Buffer) => {
+      buf += d.toString();
+      const line = buf.split("\n").find((l) => l.startsWith("{"));
+      if (line) res((JSON.parse(line) as { url: string }).url);
+    });
+    child.once("exit", (code) => rej(new Error(`tile server exited with ${code}`)));
+  });
+  return { url, stop: () => child.kill("SIGTERM") };
+}
+
+/** Ed25519 verifications per second on a pool of `threads` workers, over real signatures of the log. */
+async function verifyRate(items: { pk: Uint8Array; msg: Uint8Array; sig: Uint8Array }[], threads: number): Promise<number> {
+  const pool = new VerifyPool(threads);
+  try {
+    await Promise.all(items.slice(0, 2000).map((it) => pool.verify(it.pk, it.msg, it.sig))); // warm-up
+    const t0 = performance.now();
+    const ok = await Promise.all(items.map((it) => pool.verify(it.pk, it.msg, it.sig)));
+    const s = (performance.now() - t0) / 1000;
+    if (!ok.every(Boolean)) throw new Error("a signature of the log did not verify");
+    return items.length / s;
+  } finally {
+    await pool.close();
+  }
+}
+
+function summary(r: AuditReport): string {
+  return `${r.entriesVerified} entries in ${r.seconds.toFixed(1)} s = ${Math.round(r.entriesVerified / r.seconds).toLocaleString("en")} entries/s, ${r.findings.length} findings`;
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv[0] === "--serve") return serveChild(argv[1]!);
+  const at = argv.indexOf("--entries");
+  const entries = at >= 0 ? Number(argv[at + 1]) : 1_000_000;
+  const cores = availableParallelism();
+  const dataDir = join(root, "bench", "results", `audit-${entries}`);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  log(`== bench:audit: a log of >= ${entries} entries (${dataDir}), ${cores} cores`);
+  await buildLog(dataDir, entries, log);
+
+  const logKey = parseVerifierKey(readSignerKeyFile(logKeyPath(dataDir)).verifierKey, nodeEd25519);
+  const authority = readSignerKeyFile(devAuthorityKeyPath(dataDir));
+  const domain = domainConfig(publicKeyOfVerifierKey(authority.verifierKey), nodeEd25519.verify);
+
+  // The machine's Ed25519 verification rate, over 40,000 of the log's own signatures.
+  const store = await openSqliteStore({ dir: dataDir });
+  const size = (await store.latestCheckpoint())!.size;
+  const sample = (await store.readEntries(size - Math.min(40_000, size - 100), size)).map((b) => {
+    const e = LogEntry.decode(b);
+    return { msg: statementSigningInput(e.statement), sig: e.signature, keyId: e.keyId };
+  });
+  await store.close();
+  const keys = new Map<string, Uint8Array>();
+  // Issuer keys of bench/verify-log.ts, by key id (the bench log's issuers sign every label entry).
+  const { issuerKey } = await import("../test/statement-kit.js");
+  const { keyIdOf } = await import("../services/domain/signing.js");
+  for (let i = 0; i < 64; i++) {
+    const k = issuerKey(1000 + i);
+    keys.set(Buffer.from(keyIdOf(k.publicKey)).toString("hex"), k.publicKey);
+  }
+  const items = sample.map((s) => ({ pk: keys.get(Buffer.from(s.keyId).toString("hex"))!, msg: s.msg, sig: s.sig }));
+  const oneCore = await verifyRate(items.slice(0, 10_000), 1);
+  const allCores = await verifyRate(items, cores);
+  log(`Ed25519 verification (OpenSSL, worker pool): ${Math.round(oneCore).toLocaleString("en")}/s on 1 core, ${Math.round(allCores).toLocaleString("en")}/s on ${cores} cores`);
+
+  const server = await startServer(dataDir);
+  try {
+    const hashOnly = await new Auditor({ source: httpTlogSource(server.url), logKey, domain, hasher: nodeHasher, rules: false }).run();
+    log(`1. tiles + hashes only:       ${summary(hashOnly)} (target >= 200,000/s)`);
+
+    const pool = new VerifyPool(cores);
+    const full = await new Auditor({ source: httpTlogSource(server.url), logKey, domain, hasher: nodeHasher, verifyAsync: pool.verify }).run();
+    await pool.close();
+    const rate = full.entriesChecked / full.seconds;
+    log(`2. every signature and rule:  ${summary(full)}`);
+    log(`   = ${((100 * rate) / allCores).toFixed(1)}% of the ${cores}-core Ed25519 verification rate (target >= 80%)`);
+    for (const f of [...hashOnly.findings, ...full.findings].slice(0, 10)) log(`   finding: ${f.rule} at ${f.index}: ${f.message}`);
+    if (!hashOnly.ok || !full.ok) process.exitCode = 1;
+  } finally {
+    server.stop();
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

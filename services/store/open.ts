@@ -9,6 +9,7 @@ import { newHolderId, type SequencerLease } from "./lease.js";
 import { fencedConnectionString, openPostgresLease } from "./postgres-lease.js";
 import { openPostgresStore } from "./postgres.js";
 import type { LogStore } from "./port.js";
+import { withReadCache } from "./read-cache.js";
 import { openSqliteStore } from "./sqlite.js";
 
 export type StoreSpec =
@@ -66,22 +67,23 @@ export interface OpenedStore {
 
 /**
  * Opens the store of `spec`. A sequencing (not read-only) process on PostgreSQL gets a lease and
- * a store whose connections name its holder id to the lease fence.
+ * a store whose connections name its holder id to the lease fence. Remote stores get a read cache
+ * (read-cache.ts), so reads keep serving while the store is down.
  */
 export async function openConfiguredStore(spec: StoreSpec, options: { dataDir: string; readOnly: boolean }): Promise<OpenedStore> {
   switch (spec.kind) {
     case "sqlite":
       return { store: await openSqliteStore({ dir: options.dataDir }) };
     case "kurrentdb":
-      return { store: await openKurrentDbStore({ connectionString: spec.url, ...(spec.prefix ? { prefix: spec.prefix } : {}) }) };
+      return { store: withReadCache(await openKurrentDbStore({ connectionString: spec.url, ...(spec.prefix ? { prefix: spec.prefix } : {}) })) };
     case "postgres": {
       const schema = spec.schema ? { schema: spec.schema } : {};
-      if (options.readOnly) return { store: await openPostgresStore({ connectionString: spec.url, ...schema }) };
+      if (options.readOnly) return { store: withReadCache(await openPostgresStore({ connectionString: spec.url, ...schema })) };
       const holder = newHolderId(hostname(), process.pid, randomBytes(6).toString("hex"));
       const store = await openPostgresStore({ connectionString: fencedConnectionString(spec.url, holder), ...schema });
       try {
         const lease = await openPostgresLease({ connectionString: spec.url, holder, ...schema, ...(spec.leaseTtlMillis ? { ttlMillis: spec.leaseTtlMillis } : {}) });
-        return { store, lease };
+        return { store: withReadCache(store), lease };
       } catch (e) {
         await store.close();
         throw e;

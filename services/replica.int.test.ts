@@ -1,40 +1,29 @@
 // Read replicas on a shared PostgreSQL store: a `--read-only` registry follows the sequencing one
 // and serves the new label over its HTTP JSON API within a second of the receipt, and refuses
 // writes with UNAVAILABLE naming the rule. A throwaway cluster of its own (test/postgres.ts).
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { usePostgres } from "../test/postgres.js";
-import { shareKeys, waitUntil } from "../test/shared-store.js";
+import { startPrimaryAndReplica, waitUntil, type RegistryPair } from "../test/shared-store.js";
 import { categoryPublished, issuerAccredited, issuerKey, labelIssued, sign } from "../test/statement-kit.js";
 import { readSignerKeyFile } from "./config/key-files.js";
 import { RegistryError } from "./sequencer/errors.js";
-import { DEFAULT_ORIGIN, devAuthorityKeyPath, startRegistry, type RunningRegistry } from "./server.js";
+import { devAuthorityKeyPath, type RunningRegistry } from "./server.js";
 
 const cluster = usePostgres();
-const dir = mkdtempSync(join(tmpdir(), "labelreg-replica-"));
+let pair: RegistryPair;
 let primary: RunningRegistry;
 let replica: RunningRegistry;
 
 beforeAll(async () => {
-  const url = await cluster().createDatabase("replica");
-  const storage = { kind: "postgres", url } as const;
-  const common = { grpcAddress: "127.0.0.1:0", origin: DEFAULT_ORIGIN, storage, http: { address: "127.0.0.1:0" } };
-  primary = await startRegistry({ ...common, dataDir: join(dir, "primary") });
-  shareKeys(join(dir, "primary"), join(dir, "replica"));
-  replica = await startRegistry({ ...common, dataDir: join(dir, "replica"), readOnly: true });
-  // The only sequencing process takes the lease at once.
-  await waitUntil("primary takes the lease", () => !primary.registry.readOnly, 5000);
+  pair = await startPrimaryAndReplica(await cluster().createDatabase("replica"));
+  ({ primary, replica } = pair);
 });
 
 afterAll(async () => {
-  await replica?.close();
-  await primary?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await pair?.close();
 });
 
-const authority = () => readSignerKeyFile(devAuthorityKeyPath(join(dir, "primary")));
+const authority = () => readSignerKeyFile(devAuthorityKeyPath(pair.primaryDir));
 const issuer = issuerKey(7);
 
 async function labelStatus(base: string, labelId: string): Promise<number> {

@@ -2,36 +2,27 @@
 // throwaway cluster of this file's own, killed with an immediate stop): writes fail fast with
 // UNAVAILABLE, both keep serving reads from their last state, and once the database is back the
 // sequencer takes its lease again and the replica catches up — no restart, no operator.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { elapsed } from "../test/elapsed.js";
 import { usePostgres } from "../test/postgres.js";
-import { shareKeys, waitUntil } from "../test/shared-store.js";
+import { startPrimaryAndReplica, waitUntil, type RegistryPair } from "../test/shared-store.js";
 import { categoryPublished, issuerAccredited, issuerKey, labelIssued, sign } from "../test/statement-kit.js";
 import { readSignerKeyFile } from "./config/key-files.js";
 import { RegistryError } from "./sequencer/errors.js";
-import { DEFAULT_ORIGIN, devAuthorityKeyPath, startRegistry, type RunningRegistry } from "./server.js";
+import { devAuthorityKeyPath, type RunningRegistry } from "./server.js";
 
 const cluster = usePostgres();
-const dir = mkdtempSync(join(tmpdir(), "labelreg-outage-"));
+let pair: RegistryPair;
 let primary: RunningRegistry;
 let replica: RunningRegistry;
 
 beforeAll(async () => {
-  const url = await cluster().createDatabase("outage");
-  const common = { grpcAddress: "127.0.0.1:0", origin: DEFAULT_ORIGIN, storage: { kind: "postgres", url } as const, http: { address: "127.0.0.1:0" } };
-  primary = await startRegistry({ ...common, dataDir: join(dir, "primary") });
-  shareKeys(join(dir, "primary"), join(dir, "replica"));
-  replica = await startRegistry({ ...common, dataDir: join(dir, "replica"), readOnly: true });
-  await waitUntil("primary takes the lease", () => !primary.registry.readOnly, 5000);
+  pair = await startPrimaryAndReplica(await cluster().createDatabase("outage"));
+  ({ primary, replica } = pair);
 });
 
 afterAll(async () => {
-  await replica?.close();
-  await primary?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await pair?.close();
 });
 
 const issuer = issuerKey(11);
@@ -44,7 +35,7 @@ const status = async (r: RunningRegistry, labelId: string) => {
 
 describe("the shared store goes down and comes back", () => {
   it("writes fail fast with UNAVAILABLE, reads keep serving, and both registries recover by themselves", async () => {
-    const authority = readSignerKeyFile(devAuthorityKeyPath(join(dir, "primary")));
+    const authority = readSignerKeyFile(devAuthorityKeyPath(pair.primaryDir));
     await primary.registry.submit(sign(authority, categoryPublished("cat")));
     await primary.registry.submit(sign(authority, issuerAccredited("acc", "OUT", issuer)));
     for (let n = 0; n < 20; n++) await primary.registry.submit(issue(n));

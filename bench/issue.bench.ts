@@ -12,6 +12,10 @@
 // then the same three against a no-op gRPC server (bench/noop-server.ts) with the same message
 // sizes, so the ratio shows the registry's cost over the bare transport. Prints a table and
 // writes bench/results/issue.json.
+//
+// `--store postgres` runs it all on SQLite first, then on a throwaway PostgreSQL cluster
+// (`labelreg serve --store postgres`), beside it in the same run, with a read replica
+// (`--read-only`) following the log: its lag behind the sequencer is reported too.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -19,9 +23,12 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { spawn } from "node:child_process";
 import { SubmitBulkRequest, SubmitBulkResponse, SubmitRequest, SubmitResponse } from "../proto/gen/grpc/labelreg/v1/issuance_service.js";
+import { openPostgresStore } from "../services/store/postgres.js";
 import { openSqliteStore } from "../services/store/sqlite.js";
 import { startRegistryChild, type RegistryChild } from "../test/registry-child.js";
+import { shareKeys } from "../test/shared-store.js";
 import { categoryPublished, issuerAccredited, issuerKey, labelIssued, sign, type RawSigner } from "../test/statement-kit.js";
+import { ReplicaLagProbe } from "./replica-lag.js";
 import { closedLoopUnary, openLoopUnary, processCpuSeconds, rawClient, streaming, type BulkJudge, type Judge, type RunResult } from "./load.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -40,8 +47,9 @@ const { values: args } = parseArgs({
   },
 });
 const n = (k: keyof typeof args) => Number(args[k]);
-const store = args.store;
-if (store !== "sqlite" && store !== "postgres") throw new Error(`--store must be sqlite or postgres, not ${store}`);
+type StoreKind = "sqlite" | "postgres";
+if (args.store !== "sqlite" && args.store !== "postgres") throw new Error(`--store must be sqlite or postgres, not ${args.store}`);
+const stores: StoreKind[] = args.store === "postgres" ? ["sqlite", "postgres"] : ["sqlite"];
 
 const SUBMIT = "/labelreg.v1.IssuanceService/Submit";
 const BULK = "/labelreg.v1.IssuanceService/SubmitBulk";
@@ -55,138 +63,160 @@ const judgeBulk: BulkJudge = (res) => {
   return { sequence: Number(r.sequence), error };
 };
 
-const dir = mkdtempSync(join(tmpdir(), "labelreg-issue-bench-"));
-const cleanups: (() => Promise<void> | void)[] = [() => rmSync(dir, { recursive: true, force: true })];
-try {
-  const dataDir = join(dir, "data");
-  const nodeArgs = args.profile ? ["--cpu-prof", `--cpu-prof-dir=${resolve(args.profile)}`] : [];
-  let server: RegistryChild;
-  if (store === "sqlite") {
-    server = await startRegistryChild({ dataDir, nodeArgs });
-  } else {
-    const { startPostgres } = await import("../test/postgres.js");
-    const cluster = await startPostgres();
-    cleanups.unshift(() => cluster.destroy());
-    const url = await cluster.createDatabase("bench");
-    server = await startRegistryChild({
-      dataDir,
-      nodeArgs,
-      command: [join(root, "bench", "registry-on-postgres.ts"), dataDir, url],
+const summaries: Record<string, unknown> = {};
+for (const store of stores) summaries[store] = await benchStore(store);
+mkdirSync(join(root, "bench", "results"), { recursive: true });
+writeFileSync(
+  join(root, "bench", "results", "issue.json"),
+  JSON.stringify({ date: new Date().toISOString(), cores: cpus().length, loadavg: loadavg(), cpu: cpus()[0]?.model, node: process.version, args, stores: summaries }, null, 2) + "\n",
+);
+
+async function benchStore(store: StoreKind): Promise<Record<string, unknown>> {
+  const dir = mkdtempSync(join(tmpdir(), "labelreg-issue-bench-"));
+  const cleanups: (() => Promise<void> | void)[] = [() => rmSync(dir, { recursive: true, force: true })];
+  try {
+    const dataDir = join(dir, "data");
+    const nodeArgs = args.profile ? ["--cpu-prof", `--cpu-prof-dir=${resolve(args.profile)}`] : [];
+    let server: RegistryChild;
+    let postgresUrl: string | undefined;
+    let lagProbe: ReplicaLagProbe | undefined;
+    if (store === "sqlite") {
+      server = await startRegistryChild({ dataDir, nodeArgs });
+    } else {
+      const { startPostgres } = await import("../test/postgres.js");
+      const cluster = await startPostgres();
+      cleanups.unshift(() => cluster.destroy());
+      postgresUrl = await cluster.createDatabase("bench");
+      const storeArgs = ["--store", "postgres", "--postgres-url", postgresUrl];
+      server = await startRegistryChild({ dataDir, nodeArgs, args: storeArgs });
+      // A read replica on the same log (same keys), to measure how far it trails the sequencer.
+      shareKeys(dataDir, join(dir, "replica"));
+      const replica = await startRegistryChild({ dataDir: join(dir, "replica"), args: [...storeArgs, "--read-only"] });
+      cleanups.unshift(async () => void (await replica.kill()));
+      lagProbe = new ReplicaLagProbe(server.address, replica.address);
+    }
+    cleanups.unshift(async () => void (await server.kill()));
+    const client = rawClient(server.address);
+    const serverPid = server.child.pid!;
+
+    // The authority publishes the category and accredits the issuers. On PostgreSQL the server
+    // sequences once it holds the lease (a few milliseconds after start): retry until it does.
+    const issuerCount = n("issuers");
+    const issuers: { id: string; key: RawSigner }[] = Array.from({ length: issuerCount }, (_, i) => ({ id: `BENCH${i}`, key: issuerKey(1000 + i) }));
+    const setup = [sign(server.authority, categoryPublished("setup-cat")), ...issuers.map((is) => sign(server.authority, issuerAccredited(`setup-${is.id}`, is.id, is.key)))];
+    for (let attempt = 1; ; attempt++) {
+      const setupRun = await closedLoopUnary("setup", client, SUBMIT, setup.map((s) => Buffer.from(SubmitRequest.encode({ signedStatement: s }).finish())), 1, judgeUnary);
+      if (setupRun.ok === setup.length) break;
+      if (attempt >= 50) throw new Error(`setup failed: ${JSON.stringify(setupRun.errors)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+
+    // Pre-sign every statement of every run.
+    let serial = 0;
+    const signNext = () => {
+      const s = serial++;
+      const is = issuers[s % issuerCount]!;
+      return sign(is.key, labelIssued(`r${s}`, is.id, `${s}`));
+    };
+    const unaryReq = (count: number) => Array.from({ length: count }, () => Buffer.from(SubmitRequest.encode({ signedStatement: signNext() }).finish()));
+    const bulkReq = (count: number) =>
+      Array.from({ length: count }, (_, i) => Buffer.from(SubmitBulkRequest.encode({ sequence: BigInt(i + 1), signedStatement: signNext() }).finish()));
+    const t = performance.now();
+    const warm = unaryReq(3000);
+    const unary = unaryReq(n("unary"));
+    const bulk = bulkReq(n("stream"));
+    const openCount = Math.round(n("open-rate") * n("open-seconds"));
+    const open = unaryReq(openCount);
+    const sample = unaryReq(1);
+    const sampleBulk = bulkReq(1);
+    console.error(`signed ${serial} statements in ${((performance.now() - t) / 1000).toFixed(1)} s; request ${unary[0]!.length} bytes`);
+
+    const measured = async (run: () => Promise<RunResult>, pid: number) => {
+      const c0 = await processCpuSeconds(pid);
+      const r = await run();
+      const c1 = await processCpuSeconds(pid);
+      if (c0 !== undefined && c1 !== undefined) r.serverCpuSeconds = c1 - c0;
+      console.error(`${r.name}: ${r.rate.toFixed(0)}/s p50 ${r.p50Ms.toFixed(1)} ms p99 ${r.p99Ms.toFixed(1)} ms ${JSON.stringify(r.errors)}`);
+      return r;
+    };
+
+    await closedLoopUnary("warm-up", client, SUBMIT, warm, 64, judgeUnary);
+    const results: RunResult[] = [];
+    results.push(await measured(() => closedLoopUnary(`registry unary (c=${n("concurrency")})`, client, SUBMIT, unary, n("concurrency"), judgeUnary), serverPid));
+    results.push(await measured(() => streaming(`registry stream (${n("streams")}x${n("window")})`, client, BULK, bulk, n("streams"), n("window"), judgeBulk), serverPid));
+    results.push(await measured(() => openLoopUnary(`registry open loop @${n("open-rate")}/s`, client, SUBMIT, open, n("open-rate"), judgeUnary), serverPid));
+
+    // Recorded replies for the no-op: a real receipt response, and a bulk one without its sequence.
+    const unaryReply = await new Promise<Buffer>((res, rej) =>
+      client.makeUnaryRequest(SUBMIT, (b: Buffer) => b, (b: Buffer) => b, sample[0]!, (err, r) => (err ? rej(err) : res(r!))),
+    );
+    const bulkReply = await new Promise<Buffer>((res, rej) => {
+      const call = client.makeBidiStreamRequest(BULK, (b: Buffer) => b, (b: Buffer) => b);
+      call.on("data", (r: Buffer) => {
+        call.end();
+        res(r);
+      });
+      call.on("error", rej);
+      call.write(sampleBulk[0]!);
     });
-  }
-  cleanups.unshift(async () => void (await server.kill()));
-  const client = rawClient(server.address);
-  const serverPid = server.child.pid!;
+    if (bulkReply[0] !== 0x08 || bulkReply[1] !== 0x01) throw new Error("unexpected bulk response layout");
+    writeFileSync(join(dir, "unary.bin"), unaryReply);
+    writeFileSync(join(dir, "bulk.bin"), bulkReply.subarray(2));
+    client.close();
+    const treeSizeExpected = 1 + issuerCount + results.reduce((a, r) => a + r.ok, 0) + 3000 + 2;
+    const replicaLag = await lagProbe?.stop();
+    await server.stop();
 
-  // The authority publishes the category and accredits the issuers.
-  const issuerCount = n("issuers");
-  const issuers: { id: string; key: RawSigner }[] = Array.from({ length: issuerCount }, (_, i) => ({ id: `BENCH${i}`, key: issuerKey(1000 + i) }));
-  const setup = [sign(server.authority, categoryPublished("setup-cat")), ...issuers.map((is) => sign(server.authority, issuerAccredited(`setup-${is.id}`, is.id, is.key)))];
-  const setupRun = await closedLoopUnary("setup", client, SUBMIT, setup.map((s) => Buffer.from(SubmitRequest.encode({ signedStatement: s }).finish())), 1, judgeUnary);
-  if (setupRun.ok !== setup.length) throw new Error(`setup failed: ${JSON.stringify(setupRun.errors)}`);
-
-  // Pre-sign every statement of every run.
-  let serial = 0;
-  const signNext = () => {
-    const s = serial++;
-    const is = issuers[s % issuerCount]!;
-    return sign(is.key, labelIssued(`r${s}`, is.id, `${s}`));
-  };
-  const unaryReq = (count: number) => Array.from({ length: count }, () => Buffer.from(SubmitRequest.encode({ signedStatement: signNext() }).finish()));
-  const bulkReq = (count: number) =>
-    Array.from({ length: count }, (_, i) => Buffer.from(SubmitBulkRequest.encode({ sequence: BigInt(i + 1), signedStatement: signNext() }).finish()));
-  const t = performance.now();
-  const warm = unaryReq(3000);
-  const unary = unaryReq(n("unary"));
-  const bulk = bulkReq(n("stream"));
-  const openCount = Math.round(n("open-rate") * n("open-seconds"));
-  const open = unaryReq(openCount);
-  const sample = unaryReq(1);
-  const sampleBulk = bulkReq(1);
-  console.error(`signed ${serial} statements in ${((performance.now() - t) / 1000).toFixed(1)} s; request ${unary[0]!.length} bytes`);
-
-  const measured = async (run: () => Promise<RunResult>, pid: number) => {
-    const c0 = await processCpuSeconds(pid);
-    const r = await run();
-    const c1 = await processCpuSeconds(pid);
-    if (c0 !== undefined && c1 !== undefined) r.serverCpuSeconds = c1 - c0;
-    console.error(`${r.name}: ${r.rate.toFixed(0)}/s p50 ${r.p50Ms.toFixed(1)} ms p99 ${r.p99Ms.toFixed(1)} ms ${JSON.stringify(r.errors)}`);
-    return r;
-  };
-
-  await closedLoopUnary("warm-up", client, SUBMIT, warm, 64, judgeUnary);
-  const results: RunResult[] = [];
-  results.push(await measured(() => closedLoopUnary(`registry unary (c=${n("concurrency")})`, client, SUBMIT, unary, n("concurrency"), judgeUnary), serverPid));
-  results.push(await measured(() => streaming(`registry stream (${n("streams")}x${n("window")})`, client, BULK, bulk, n("streams"), n("window"), judgeBulk), serverPid));
-  results.push(await measured(() => openLoopUnary(`registry open loop @${n("open-rate")}/s`, client, SUBMIT, open, n("open-rate"), judgeUnary), serverPid));
-
-  // Recorded replies for the no-op: a real receipt response, and a bulk one without its sequence.
-  const unaryReply = await new Promise<Buffer>((res, rej) =>
-    client.makeUnaryRequest(SUBMIT, (b: Buffer) => b, (b: Buffer) => b, sample[0]!, (err, r) => (err ? rej(err) : res(r!))),
-  );
-  const bulkReply = await new Promise<Buffer>((res, rej) => {
-    const call = client.makeBidiStreamRequest(BULK, (b: Buffer) => b, (b: Buffer) => b);
-    call.on("data", (r: Buffer) => {
-      call.end();
-      res(r);
+    const noop = spawn(process.execPath, ["--import", "tsx", join(root, "bench", "noop-server.ts"), join(dir, "unary.bin"), join(dir, "bulk.bin")], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "inherit"],
     });
-    call.on("error", rej);
-    call.write(sampleBulk[0]!);
-  });
-  if (bulkReply[0] !== 0x08 || bulkReply[1] !== 0x01) throw new Error("unexpected bulk response layout");
-  writeFileSync(join(dir, "unary.bin"), unaryReply);
-  writeFileSync(join(dir, "bulk.bin"), bulkReply.subarray(2));
-  client.close();
-  const treeSizeExpected = 1 + issuerCount + results.reduce((a, r) => a + r.ok, 0) + 3000 + 2;
-  await server.stop();
+    cleanups.unshift(() => void noop.kill("SIGKILL"));
+    const port = await new Promise<number>((res) => noop.stdout.setEncoding("utf8").once("data", (d: string) => res((JSON.parse(d) as { port: number }).port)));
+    const noopClient = rawClient(`127.0.0.1:${port}`);
+    await closedLoopUnary("noop warm-up", noopClient, NOOP_UNARY, warm, 64, judgeUnary);
+    results.push(await measured(() => closedLoopUnary(`no-op unary (c=${n("concurrency")})`, noopClient, NOOP_UNARY, unary, n("concurrency"), judgeUnary), noop.pid!));
+    results.push(await measured(() => streaming(`no-op stream (${n("streams")}x${n("window")})`, noopClient, NOOP_BULK, bulk, n("streams"), n("window"), judgeBulk), noop.pid!));
+    results.push(await measured(() => openLoopUnary(`no-op open loop @${n("open-rate")}/s`, noopClient, NOOP_UNARY, open, n("open-rate"), judgeUnary), noop.pid!));
+    noopClient.close();
 
-  const noop = spawn(process.execPath, ["--import", "tsx", join(root, "bench", "noop-server.ts"), join(dir, "unary.bin"), join(dir, "bulk.bin")], {
-    cwd: root,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  cleanups.unshift(() => void noop.kill("SIGKILL"));
-  const port = await new Promise<number>((res) => noop.stdout.setEncoding("utf8").once("data", (d: string) => res((JSON.parse(d) as { port: number }).port)));
-  const noopClient = rawClient(`127.0.0.1:${port}`);
-  await closedLoopUnary("noop warm-up", noopClient, NOOP_UNARY, warm, 64, judgeUnary);
-  results.push(await measured(() => closedLoopUnary(`no-op unary (c=${n("concurrency")})`, noopClient, NOOP_UNARY, unary, n("concurrency"), judgeUnary), noop.pid!));
-  results.push(await measured(() => streaming(`no-op stream (${n("streams")}x${n("window")})`, noopClient, NOOP_BULK, bulk, n("streams"), n("window"), judgeBulk), noop.pid!));
-  results.push(await measured(() => openLoopUnary(`no-op open loop @${n("open-rate")}/s`, noopClient, NOOP_UNARY, open, n("open-rate"), judgeUnary), noop.pid!));
-  noopClient.close();
+    let treeSize: number | undefined;
+    {
+      const s = postgresUrl ? await openPostgresStore({ connectionString: postgresUrl }) : await openSqliteStore({ dir: dataDir });
+      treeSize = (await s.latestCheckpoint())?.size;
+      await s.close();
+    }
 
-  let treeSize: number | undefined;
-  if (store === "sqlite") {
-    const s = await openSqliteStore({ dir: dataDir });
-    treeSize = (await s.latestCheckpoint())?.size;
-    await s.close();
+    const [ru, rs, ro, nu, ns] = results as [RunResult, RunResult, RunResult, RunResult, RunResult, RunResult];
+    const ratios = { unary: ru.rate / nu.rate, stream: rs.rate / ns.rate };
+    const fmt = (x: number, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : "-");
+    const head = ["run", "ok", "refused", "s", "stmts/s", "p50 ms", "p99 ms", "max ms", "server cpu s"];
+    const rows = results.map((r) => [
+      r.name, String(r.ok), String(Object.values(r.errors).reduce((a, b) => a + b, 0)), fmt(r.seconds, 2), fmt(r.rate), fmt(r.p50Ms, 1), fmt(r.p99Ms, 1), fmt(r.maxMs, 1),
+      r.serverCpuSeconds === undefined ? "-" : fmt(r.serverCpuSeconds, 2),
+    ]);
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+    const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+    // Other work on the machine skews every figure: say how busy it was.
+    console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}, node ${process.version}; store ${store}, durable commits`);
+    console.log(line(head));
+    for (const r of rows) console.log(line(r));
+    console.log(`ratio to no-op: unary ${ratios.unary.toFixed(2)}, stream ${ratios.stream.toFixed(2)}`);
+    if (treeSize !== undefined) console.log(`log tree size after the run: ${treeSize} (expected ${treeSizeExpected})`);
+    if (replicaLag) {
+      console.log(
+        `read replica lag behind the sequencer (${replicaLag.samples} checkpoints): p50 ${fmt(replicaLag.p50Ms, 1)} ms, p99 ${fmt(replicaLag.p99Ms, 1)} ms, ` +
+          `max ${fmt(replicaLag.maxMs, 1)} ms${replicaLag.unreached > 0 ? `, ${replicaLag.unreached} not reached` : ""}`,
+      );
+    }
+    const targets = {
+      sustained5000: Math.max(ru.rate, rs.rate) >= 5000,
+      openLoopP99Under250ms: ro.p99Ms < 250,
+      ratioAtLeastHalf: Math.max(ratios.unary, ratios.stream) >= 0.5,
+    };
+    console.log(`targets: ${JSON.stringify(targets)}`);
+    return { store, results, ratios, treeSize, treeSizeExpected, targets, ...(replicaLag ? { replicaLag } : {}) };
+  } finally {
+    for (const c of cleanups) await c();
   }
-
-  const [ru, rs, ro, nu, ns] = results as [RunResult, RunResult, RunResult, RunResult, RunResult, RunResult];
-  const ratios = { unary: ru.rate / nu.rate, stream: rs.rate / ns.rate };
-  const fmt = (x: number, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : "-");
-  const head = ["run", "ok", "refused", "s", "stmts/s", "p50 ms", "p99 ms", "max ms", "server cpu s"];
-  const rows = results.map((r) => [
-    r.name, String(r.ok), String(Object.values(r.errors).reduce((a, b) => a + b, 0)), fmt(r.seconds, 2), fmt(r.rate), fmt(r.p50Ms, 1), fmt(r.p99Ms, 1), fmt(r.maxMs, 1),
-    r.serverCpuSeconds === undefined ? "-" : fmt(r.serverCpuSeconds, 2),
-  ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
-  // Other work on the machine skews every figure: say how busy it was.
-  console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}, node ${process.version}; store ${store}, durable commits`);
-  console.log(line(head));
-  for (const r of rows) console.log(line(r));
-  console.log(`ratio to no-op: unary ${ratios.unary.toFixed(2)}, stream ${ratios.stream.toFixed(2)}`);
-  if (treeSize !== undefined) console.log(`log tree size after the run: ${treeSize} (expected ${treeSizeExpected})`);
-  const targets = {
-    sustained5000: Math.max(ru.rate, rs.rate) >= 5000,
-    openLoopP99Under250ms: ro.p99Ms < 250,
-    ratioAtLeastHalf: Math.max(ratios.unary, ratios.stream) >= 0.5,
-  };
-  console.log(`targets: ${JSON.stringify(targets)}`);
-  mkdirSync(join(root, "bench", "results"), { recursive: true });
-  writeFileSync(
-    join(root, "bench", "results", "issue.json"),
-    JSON.stringify({ date: new Date().toISOString(), cores: cpus().length, loadavg: loadavg(), cpu: cpus()[0]?.model, node: process.version, store, args, results, ratios, treeSize, treeSizeExpected, targets }, null, 2) + "\n",
-  );
-} finally {
-  for (const c of cleanups) await c();
 }

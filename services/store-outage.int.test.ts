@@ -81,4 +81,23 @@ describe("the shared store goes down and comes back", () => {
     expect(await status(replica, "OUT-N100")).toBe(404);
     expect(await status(replica, "OUT-N101")).toBe(404);
   });
+
+  it("a database that stops answering (frozen): writes fail with UNAVAILABLE within seconds, reads serve, recovery on thaw", async () => {
+    await waitUntil("primary leads", () => !primary.registry.readOnly, 10_000, 50);
+    const sizeBefore = primary.registry.view.size;
+    cluster().freeze();
+    try {
+      const { ms, result } = await elapsed(primary.registry.submit(issue(300)));
+      expect(result.status).toBe("rejected");
+      expect((result as PromiseRejectedResult).reason).toMatchObject({ code: "UNAVAILABLE" });
+      console.log(`store frozen: submit refused in ${ms.toFixed(0)} ms (${((result as PromiseRejectedResult).reason as RegistryError).rule})`);
+      expect(ms).toBeLessThan(4000);
+      expect(await status(replica, "OUT-N19")).toBe(200);
+      expect(await status(primary, "OUT-N200")).toBe(200);
+    } finally {
+      cluster().thaw();
+    }
+    await waitUntil("primary sequences again", async () => primary.registry.submit(issue(301)).then(() => true, () => false), 30_000, 200);
+    await waitUntil("replica follows", () => replica.registry.view.size > sizeBefore, 10_000, 20);
+  });
 });

@@ -77,10 +77,13 @@ export async function openConfiguredStore(spec: StoreSpec, options: { dataDir: s
     case "kurrentdb":
       return { store: withReadCache(await openKurrentDbStore({ connectionString: spec.url, ...(spec.prefix ? { prefix: spec.prefix } : {}) })) };
     case "postgres": {
+      // Short bounds: a registry answers UNAVAILABLE soon rather than hang on a stalled database
+      // (a batch append takes milliseconds; catch-up reads are chunked).
       const schema = spec.schema ? { schema: spec.schema } : {};
-      if (options.readOnly) return { store: withReadCache(await openPostgresStore({ connectionString: spec.url, ...schema })) };
+      const bounds = { ...schema, connectTimeoutMillis: 1000, statementTimeoutMillis: 1500 };
+      if (options.readOnly) return { store: withReadCache(await openPostgresStore({ connectionString: spec.url, ...bounds })) };
       const holder = newHolderId(hostname(), process.pid, randomBytes(6).toString("hex"));
-      const store = await openPostgresStore({ connectionString: fencedConnectionString(spec.url, holder), ...schema });
+      const store = await openPostgresStore({ connectionString: fencedConnectionString(spec.url, holder), ...bounds });
       try {
         const lease = await openPostgresLease({ connectionString: spec.url, holder, ...schema, ...(spec.leaseTtlMillis ? { ttlMillis: spec.leaseTtlMillis } : {}) });
         return { store: withReadCache(store), lease };

@@ -14,6 +14,7 @@ import { nodeEd25519 } from "../crypto/ed25519-node.js";
 import { nodeHasher } from "../crypto/sha256-node.js";
 import { CompactBundles } from "../verify/compact.js";
 import { verifyLabelBundle } from "../verify/bundle.js";
+import { memoizedTrust } from "../verify/memo.js";
 import { resolveTrust, type ResolvedTrust } from "../verify/trust.js";
 import type { Verdict } from "../verify/verdict.js";
 import { parseCsv } from "./csv.js";
@@ -70,9 +71,11 @@ function notFound(labelId: string, code: string, message: string): Verdict {
   return { labelId, status: "not-verifiable", valid: false, reasons: [{ code, message }], asOf: undefined, cosignedBy: [], evaluatedAtUnix: Math.floor(Date.now() / 1000), label: undefined, consistentWith: undefined, doesNotProve: [] };
 }
 
-async function bulk(client: VerificationServiceClient, ids: readonly string[], trust: ResolvedTrust, nowUnix: bigint | undefined, progress: boolean): Promise<Verdict[]> {
+async function bulk(client: VerificationServiceClient, ids: readonly string[], coldTrust: ResolvedTrust, nowUnix: bigint | undefined, progress: boolean): Promise<Verdict[]> {
   const bar = progress ? new SingleBar({ format: "verifying [{bar}] {value}/{total} labels", stream: process.stderr }, Presets.shades_classic) : undefined;
   bar?.start(ids.length, 0);
+  // One checkpoint and shared context entries: verify each of their signatures once.
+  const trust = memoizedTrust(coldTrust);
   const compact = new CompactBundles();
   const verdicts: Verdict[] = [];
   const call = client.verifyLabels();

@@ -4,6 +4,8 @@ import { DAY, T0 } from "../domain/testkit.js";
 import { buildFixture, LABELS, trust, type Fixture } from "../../test/verification-fixture.js";
 import { verifyLabelBundle } from "./bundle.js";
 import { verifyReceipt } from "./receipt.js";
+import { memoizedTrust } from "./memo.js";
+import { resolveTrust } from "./trust.js";
 import { CompactBundles } from "./compact.js";
 import { BulkVerification } from "../reads/bulk.js";
 import { testKey, signStatement, statement } from "../domain/testkit.js";
@@ -78,6 +80,23 @@ describe("verifier on real registry data", () => {
     }
     expect(verdicts).toEqual(["valid", "valid", "label-not-found", "revoked"]);
     expect(contexts).toBe(1); // one issuer: its context goes out once per call
+  });
+
+  it("memoized trust: same verdicts, each signature checked once, a changed message still refused", async () => {
+    let calls = 0;
+    const base = resolveTrust(trust);
+    const counting = { ...base, domain: { ...base.domain, verify: (k: Uint8Array, m: Uint8Array, s: Uint8Array) => (calls++, base.domain.verify(k, m, s)) } };
+    const warm = memoizedTrust(counting);
+    const { bundle } = await fx.reads.getLabel(LABELS.valid);
+    expect(verifyLabelBundle(bundle!, warm, { nowUnix: now }).status).toBe("valid");
+    const first = calls;
+    expect(verifyLabelBundle(bundle!, warm, { nowUnix: now }).status).toBe("valid");
+    expect(calls).toBe(first);
+    const e = bundle!.entries[0]!;
+    const flipped = Uint8Array.from(e.entry);
+    flipped[flipped.length - 70] = flipped[flipped.length - 70]! ^ 1; // inside the statement: the signature no longer matches
+    expect(warm.domain.verify(trust.authorityPublicKey, flipped, flipped.subarray(0, 64))).toBe(false);
+    expect(verifyLabelBundle({ ...bundle!, entries: [{ ...e, entry: flipped }] }, warm, { nowUnix: now }).status).toBe("not-verifiable");
   });
 
   it("receipts from the write path verify", async () => {

@@ -19,6 +19,8 @@ export function checkpointRef(c: Checkpoint): CheckpointRef {
 /** Opens a signed checkpoint note; never throws (a failure is a reason). */
 export function openTrustedCheckpoint(note: string, trust: ResolvedTrust): OpenedCheckpoint | VerdictReason {
   if (note === "") return { code: "checkpoint-missing", message: "the bundle names no checkpoint" };
+  const known = trust.checkpoints?.get(note);
+  if (known) return known;
   let opened;
   try {
     opened = openCheckpoint(note, trust.log);
@@ -33,7 +35,12 @@ export function openTrustedCheckpoint(note: string, trust: ResolvedTrust): Opene
       return { code: "witness-policy", message: `checkpoint: ${errorText(e)}` };
     }
   }
-  return { checkpoint: opened.checkpoint, ref: checkpointRef(opened.checkpoint), cosignedBy };
+  const out = { checkpoint: opened.checkpoint, ref: checkpointRef(opened.checkpoint), cosignedBy };
+  if (trust.checkpoints) {
+    if (trust.checkpoints.size >= 64) trust.checkpoints.clear();
+    trust.checkpoints.set(note, out);
+  }
+  return out;
 }
 
 export function errorText(e: unknown): string {

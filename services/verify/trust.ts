@@ -6,6 +6,7 @@ import { parseVerifierKey } from "../../log/note-keys.js";
 import type { NoteVerifier } from "../../log/note.js";
 import type { WitnessPolicy } from "../../log/witness-policy.js";
 import { domainConfig, type DomainConfig } from "../domain/config.js";
+import type { OpenedCheckpoint } from "./checkpoint.js";
 
 export interface TrustConfig {
   /** The log's verifier key (a note verifier key string, or a parsed verifier). Its name is the origin. */
@@ -30,6 +31,8 @@ export interface ResolvedTrust {
   readonly domain: DomainConfig;
   readonly ed25519: Ed25519;
   readonly hasher: TreeHasher;
+  /** Checkpoints already opened, by note text (see memoizedTrust). */
+  readonly checkpoints?: Map<string, OpenedCheckpoint>;
 }
 
 /** Parses the keys once. Throws NoteError for a malformed log key. */

@@ -34,6 +34,8 @@ export interface RegistryOptions {
   readonly maxValiditySeconds?: number;
   readonly now?: () => bigint;
   readonly batch?: SequencerOptions["batch"];
+  /** Per-signer statements/s limit (default DEFAULT_RATE_LIMIT). */
+  readonly rateLimit?: SequencerOptions["rateLimit"];
   readonly onBatch?: SequencerOptions["onBatch"];
   /** Serve reads only: never sequence (read replicas). The view follows the store. */
   readonly readOnly?: boolean;
@@ -84,6 +86,7 @@ export class Registry {
           origin,
           ...(opts.now ? { now: opts.now } : {}),
           ...(opts.batch ? { batch: opts.batch } : {}),
+          ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
           ...(opts.onBatch ? { onBatch: opts.onBatch } : {}),
           ...(verifyAsync ? { verifyAsync } : {}),
         });

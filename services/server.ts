@@ -13,6 +13,7 @@ import { startGrpcServer, type RunningGrpcServer, type TlsFiles } from "./grpc/s
 import { verificationService } from "./grpc/verification.js";
 import { Registry } from "./registry.js";
 import type { BatcherOptions } from "./sequencer/batcher.js";
+import type { RateLimit } from "./sequencer/rate-limit.js";
 import { LeaderElection, type LeadershipEvent } from "./sequencer/leadership.js";
 import { openConfiguredStore, type StoreSpec } from "./store/open.js";
 import type { LogStore } from "./store/port.js";
@@ -34,6 +35,8 @@ export interface ServerConfig {
   readonly authorityKey?: string;
   readonly tls?: TlsFiles;
   readonly batch?: Partial<BatcherOptions>;
+  /** Per-signer statements/s limit. */
+  readonly rateLimit?: RateLimit;
   /** Overrides the store (tests); else `storage` is opened. */
   readonly store?: LogStore;
   /**
@@ -90,6 +93,7 @@ export async function startRegistry(config: ServerConfig): Promise<RunningRegist
     logSigner,
     authorityPublicKey: publicKeyOfVerifierKey(authorityVerifierKey),
     ...(config.batch ? { batch: config.batch } : {}),
+    ...(config.rateLimit ? { rateLimit: config.rateLimit } : {}),
     ...(config.readOnly ? { readOnly: true } : {}),
     ...(lease ? { standby: true } : {}),
     ...(config.clockSkewSeconds !== undefined ? { clockSkewSeconds: config.clockSkewSeconds } : {}),

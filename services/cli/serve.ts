@@ -1,6 +1,7 @@
 // `labelreg serve`: runs the registry. With no options: the embedded SQLite store in ./data,
 // a log key and a development authority key created on first start, gRPC on 127.0.0.1:50051.
 import type { Command } from "commander";
+import { DEFAULT_RATE_LIMIT } from "../sequencer/rate-limit.js";
 import { DEFAULT_HTTP_ADDRESS } from "../../gateway/server.js";
 import { DEFAULT_GRPC_ADDRESS, DEFAULT_ORIGIN, startRegistry } from "../server.js";
 import { storeSpecFromFlags, type StoreFlags } from "../store/open.js";
@@ -19,6 +20,8 @@ export function registerServe(program: Command): void {
     .option("--tls-cert <file>", "PEM certificate for gRPC and HTTP")
     .option("--tls-key <file>", "PEM private key for --tls-cert")
     .option("--tls-client-ca <file>", "require client certificates signed by this CA (mTLS)")
+    .option("--rate-limit <n>", "statements per second per signer (issuer or authority)", (v) => parseFloat(v))
+    .option("--rate-burst <n>", "statements a signer may send at once", (v) => parseInt(v, 10))
     .option("--batch-max <n>", "most statements per batch", (v) => parseInt(v, 10))
     .option("--batch-linger-ms <ms>", "how long an idle sequencer waits to fill a batch", (v) => parseInt(v, 10))
     .option("--max-pending <n>", "statements waiting before RESOURCE_EXHAUSTED", (v) => parseInt(v, 10))
@@ -45,6 +48,9 @@ export function registerServe(program: Command): void {
         ...(o.authorityKey ? { authorityKey: String(o.authorityKey) } : {}),
         ...(o.tlsCert ? { tls: { certFile: String(o.tlsCert), keyFile: String(o.tlsKey), ...(o.tlsClientCa ? { clientCaFile: String(o.tlsClientCa) } : {}) } } : {}),
         batch,
+        ...(typeof o.rateLimit === "number" || typeof o.rateBurst === "number"
+          ? { rateLimit: { perSecond: typeof o.rateLimit === "number" ? o.rateLimit : DEFAULT_RATE_LIMIT.perSecond, burst: typeof o.rateBurst === "number" ? o.rateBurst : DEFAULT_RATE_LIMIT.burst } }
+          : {}),
         ...(o.readOnly ? { readOnly: true } : {}),
         storage: storeSpecFromFlags(o as StoreFlags),
         ...(Array.isArray(o.witness) ? { witnessing: witnessingOptions(o.witness, o.witnessRequired, o.witnessTimeoutMs) } : {}),

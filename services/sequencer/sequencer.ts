@@ -26,10 +26,11 @@ import { apply, type SequencedStatement } from "../domain/apply.js";
 import { authenticate, checkRules } from "../domain/check.js";
 import type { DomainConfig } from "../domain/config.js";
 import { encodeLogEntry, parseSignedStatement, type Submission } from "../domain/decode.js";
-import type { Signer } from "../domain/state.js";
+import { signerName, type Signer } from "../domain/state.js";
 import { isViolation } from "../domain/violation.js";
 import type { VerifyAsyncFn } from "../crypto/ed25519-async.js";
 import { SizeConflictError } from "../store/port.js";
+import { DEFAULT_RATE_LIMIT, SignerRateLimiter, type RateLimit } from "./rate-limit.js";
 import { Batcher, BatcherClosedError, QueueFullError, type BatcherOptions, type ItemResult } from "./batcher.js";
 import { RegistryError } from "./errors.js";
 import { noteBytes, type LogView } from "./log-view.js";
@@ -60,6 +61,8 @@ export interface SequencerOptions {
    * domain's synchronous `verify` runs on the event loop. Must agree with `domain.verify`.
    */
   readonly verifyAsync?: VerifyAsyncFn;
+  /** Per-signer limit on statements per second (default DEFAULT_RATE_LIMIT). */
+  readonly rateLimit?: RateLimit;
   /** Called after each committed batch (metrics). */
   readonly onBatch?: (info: { size: number; entries: number; statements: number; ms: number }) => void;
 }
@@ -80,9 +83,11 @@ export class Sequencer {
   private readonly batcher: Batcher<Item, SequencedReceipt>;
   private readonly now: () => bigint;
   private stale = false;
+  private readonly rateLimiter: SignerRateLimiter;
 
   constructor(private readonly opts: SequencerOptions) {
     this.now = opts.now ?? (() => BigInt(Math.floor(Date.now() / 1000)));
+    this.rateLimiter = new SignerRateLimiter(opts.rateLimit ?? DEFAULT_RATE_LIMIT);
     this.batcher = new Batcher({ ...DEFAULT_BATCH, ...opts.batch }, (items) => this.sequence(items));
   }
 
@@ -105,6 +110,11 @@ export class Sequencer {
     // Authentication needs only the key table, so it runs here, before the statement queues.
     // The sequencer rechecks the signer's standing (rotation, suspension) at its turn.
     const signer = await this.authenticate(sub);
+    const who = signer.kind === "authority" ? "the authority" : `issuer ${signer.issuerId}`;
+    if (!this.rateLimiter.take(signerName(signer))) {
+      const { perSecond, burst } = this.rateLimiter.limit;
+      throw new RegistryError("RESOURCE_EXHAUSTED", "signer-rate-limit", `signer-rate-limit: ${who} sent more than ${perSecond} statements/s (burst ${burst}); retry later`);
+    }
     try {
       return await this.batcher.enqueue({ sub, signer });
     } catch (e) {

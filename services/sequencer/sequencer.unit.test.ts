@@ -161,4 +161,19 @@ describe("Sequencer", () => {
     verifyReceipt(next);
     expect(next.checkpoint).toContain("\n4\n");
   });
+
+  it("limits each signer's rate: over the limit is RESOURCE_EXHAUSTED, other signers carry on", async () => {
+    const r = await Registry.open({ store: openMemoryStore(), logSigner, authorityPublicKey: authority.publicKey, now: () => T0, batch: { lingerMs: 1 }, rateLimit: { perSecond: 0.001, burst: 3 } });
+    await setUp(r); // the authority's burst: 2 of 3
+    await submit(r, issuerKey, issue("CCRC-A1", "M1"));
+    await submit(r, issuerKey, issue("CCRC-A2", "M2"));
+    await submit(r, issuerKey, issue("CCRC-A3", "M3"));
+    const before = r.view.size;
+    await expect(submit(r, issuerKey, issue("CCRC-A4", "M4"))).rejects.toMatchObject({ code: "RESOURCE_EXHAUSTED", rule: "signer-rate-limit" });
+    expect(r.view.size).toBe(before);
+    // The authority still has budget of its own.
+    await submit(r, authority, statement({ $case: "categoryPublished", value: { categoryId: "home-router", name: "Routers", description: "" } }));
+    expect(r.view.size).toBe(before + 1);
+    await r.close();
+  });
 });

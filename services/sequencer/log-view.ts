@@ -14,6 +14,9 @@ import { RegistryState } from "../domain/state.js";
 import { isViolation } from "../domain/violation.js";
 import type { LogStore } from "../store/port.js";
 
+/** Tile cache of a registry: enough for the whole tree of ~8 million entries. */
+export const DEFAULT_TILE_CACHE_BYTES = 512 * 1024 * 1024;
+
 /** Entries read per store call while catching up. */
 const CATCH_UP_CHUNK = 4096;
 
@@ -33,7 +36,9 @@ export class LogView {
     readonly store: LogStore,
     readonly hasher: TreeHasher,
     authorityPublicKey: Uint8Array,
-    tileCacheBytes = 64 * 1024 * 1024,
+    // Proofs for random old entries touch a cold tile each (255 hashes to warm it), so the cache
+    // must hold the tree's tiles: about 64 bytes per entry once hashed up (bench:log, bench:verify).
+    tileCacheBytes = DEFAULT_TILE_CACHE_BYTES,
   ) {
     this.state = new RegistryState(authorityPublicKey);
     this.tree = emptyTreeState(hasher);

@@ -15,17 +15,17 @@
 // replayed into the projections after their bundles are checked against the tiles, without
 // signature checks). Log-structure failures (bad signature, fork, tile or bundle mismatch) end
 // the run; rule and operator findings are collected, at most `maxFindings`.
-import { fromUtf8 } from "../../log/bytes.js";
+import { bytesEqual, concatBytes, fromUtf8 } from "../../log/bytes.js";
 import { decodeBundle } from "../../log/bundle.js";
 import { CheckpointError, openCheckpoint, type Checkpoint } from "../../log/checkpoint.js";
-import type { TreeHasher } from "../../log/hash.js";
+import { HASH_SIZE, type TreeHasher } from "../../log/hash.js";
 import { NoteError, type NoteVerifier } from "../../log/note.js";
 import { ProofError } from "../../log/proof-error.js";
 import { verifyConsistency } from "../../log/proof.js";
 import { proveConsistency } from "../../log/prove.js";
 import type { SubtreeId } from "../../log/subtree.js";
 import { TileCache, TileHashReader, TileVerificationError } from "../../log/tile-reader.js";
-import { TILE_WIDTH, TileDataError, type TileCoord } from "../../log/tile.js";
+import { TILE_HEIGHT, TILE_WIDTH, TileDataError, fetchTile, type TileCoord } from "../../log/tile.js";
 import { loadTreeState } from "../../log/tree-state.js";
 import type { DomainConfig } from "../domain/config.js";
 import { decodeLogEntry, type DecodedEntry } from "../domain/decode.js";
@@ -41,6 +41,8 @@ import { TlogFetchError, type TlogSource } from "./tlog-client.js";
 
 /** Entries per pipeline step: 16 bundles. */
 const CHUNK = 16 * TILE_WIDTH;
+/** Chunks in flight ahead of the one being replayed. */
+const PREFETCH = 3;
 
 export interface AuditorOptions {
   readonly source: TlogSource;
@@ -295,14 +297,24 @@ export class Auditor {
     const check = phase === "audit" && this.opts.rules !== false;
     const decode = this.opts.rules !== false;
     const total = to - from;
-    let next: Promise<Chunk> | undefined = this.fetchChunk(from, Math.min(to, from + CHUNK - (from % CHUNK)), size, reader, check, decode);
+    // Chunks fetched and verified ahead of the one being replayed, so the server, the hashing
+    // and the signature workers stay busy while the rules run.
+    const ahead: Promise<Chunk>[] = [];
+    let fetchedTo = from;
+    const fill = () => {
+      while (ahead.length < PREFETCH && fetchedTo < to) {
+        const end = Math.min(to, fetchedTo + CHUNK - (fetchedTo % CHUNK));
+        const p = this.fetchChunk(fetchedTo, end, size, reader, check, decode);
+        p.catch(() => undefined); // observed when its turn comes
+        ahead.push(p);
+        fetchedTo = end;
+      }
+    };
     let done = 0;
-    while (next) {
-      const chunk: Chunk = await next;
-      const end: number = chunk.start + chunk.entries.length;
-      next = end < to ? this.fetchChunk(end, Math.min(to, end + CHUNK), size, reader, check, decode) : undefined;
-      // Keep the prefetch from rejecting unobserved while this chunk is replayed.
-      next?.catch(() => undefined);
+    fill();
+    while (ahead.length > 0) {
+      const chunk: Chunk = await ahead.shift()!;
+      fill();
       if (decode) {
         const sigs = chunk.signatures ? await chunk.signatures : undefined;
         for (let i = 0; i < chunk.entries.length; i++) {
@@ -322,36 +334,58 @@ export class Auditor {
     return total;
   }
 
+  /**
+   * Level-0 tile `index` of `width` hashes, verified against the checkpoint. A full tile is
+   * fetched and hashed up here (255 node hashes) and its root compared with the hash the
+   * verifying reader gives for it (from the level-1 tile, verified up to the checkpoint), which
+   * costs one tile read instead of 256 hash lookups; the partial tile of the right edge comes
+   * from the reader itself (checked with the whole edge against the root).
+   */
+  private async levelZeroTile(index: number, width: number, reader: TileHashReader): Promise<Uint8Array> {
+    if (width < TILE_WIDTH) {
+      const ids: SubtreeId[] = [];
+      for (let j = 0; j < width; j++) ids.push({ level: 0, index: index * TILE_WIDTH + j });
+      return concatBytes(...(await reader.readHashes(ids)));
+    }
+    const coord = { level: 0, index, width };
+    const [data, [root]] = await Promise.all([fetchTile(this.opts.source.tile, coord), reader.readHashes([{ level: TILE_HEIGHT, index }])]);
+    if (!bytesEqual(tileRoot(data, this.opts.hasher), root!)) {
+      throw new TileVerificationError(coord, "does not hash to its entry in the parent tile");
+    }
+    return data;
+  }
+
   /** Fetches, verifies and (optionally) decodes entries [start, end), and starts their signature checks. */
   private async fetchChunk(start: number, end: number, size: number, reader: TileHashReader, check: boolean, decode: boolean): Promise<Chunk> {
-    const ids: SubtreeId[] = [];
-    for (let i = start; i < end; i++) ids.push({ level: 0, index: i });
-    const bundles: Promise<Uint8Array>[] = [];
     const firstBundle = Math.floor(start / TILE_WIDTH);
     const lastBundle = Math.floor((end - 1) / TILE_WIDTH);
+    const widthOf = (b: number) => Math.min(TILE_WIDTH, size - b * TILE_WIDTH);
+    const bundles: Promise<Uint8Array>[] = [];
+    const tiles: Promise<Uint8Array>[] = [];
     for (let b = firstBundle; b <= lastBundle; b++) {
-      bundles.push(this.guard(() => this.opts.source.bundle(b, Math.min(TILE_WIDTH, size - b * TILE_WIDTH)), size));
+      bundles.push(this.guard(() => this.opts.source.bundle(b, widthOf(b)), size));
+      tiles.push(this.guard(() => this.levelZeroTile(b, widthOf(b), reader), size));
     }
-    bundles.forEach((p) => p.catch(() => undefined));
-    const hashes = await this.guard(() => reader.readHashes(ids), size);
+    for (const p of [...bundles, ...tiles]) p.catch(() => undefined);
     const entries: Uint8Array[] = [];
     for (let b = firstBundle; b <= lastBundle; b++) {
-      const data = await bundles[b - firstBundle]!;
-      const width = Math.min(TILE_WIDTH, size - b * TILE_WIDTH);
+      const width = widthOf(b);
+      const tile = await tiles[b - firstBundle]!;
       let all: Uint8Array[];
       try {
-        all = decodeBundle(data, width);
+        all = decodeBundle(await bundles[b - firstBundle]!, width);
       } catch (e) {
+        if (e instanceof Fatal) throw e;
         throw new Fatal({ kind: "log", rule: "bundle-malformed", index: b * TILE_WIDTH, message: `entry bundle ${b}: ${e instanceof Error ? e.message : String(e)}` });
       }
       const lo = Math.max(start, b * TILE_WIDTH);
       const hi = Math.min(end, b * TILE_WIDTH + width);
       for (let i = lo; i < hi; i++) {
-        const entry = all[i - b * TILE_WIDTH]!;
-        const want = hashes[i - start]!;
+        const j = i - b * TILE_WIDTH;
+        const entry = all[j]!;
         const got = this.opts.hasher.leafHash(entry);
-        for (let k = 0; k < 32; k++) {
-          if (got[k] !== want[k]) {
+        for (let k = 0; k < HASH_SIZE; k++) {
+          if (got[k] !== tile[j * HASH_SIZE + k]) {
             throw new Fatal({ kind: "log", rule: "entry-mismatch", index: i, message: `the bytes served for entry ${i} do not hash to its leaf hash in the tiles the checkpoint vouches for` });
           }
         }
@@ -396,4 +430,18 @@ export class Auditor {
     }
     return { compared, note: `${compared} of ${ids.length} labels compared` };
   }
+}
+
+/** The root of a full tile's 256 hashes: 255 node hashes over views, no copies of the leaves. */
+function tileRoot(data: Uint8Array, hasher: TreeHasher): Uint8Array {
+  let level: Uint8Array[] = [];
+  for (let j = 0; j < TILE_WIDTH; j += 2) {
+    level.push(hasher.nodeHash(data.subarray(j * HASH_SIZE, (j + 1) * HASH_SIZE), data.subarray((j + 1) * HASH_SIZE, (j + 2) * HASH_SIZE)));
+  }
+  while (level.length > 1) {
+    const up: Uint8Array[] = [];
+    for (let j = 0; j < level.length; j += 2) up.push(hasher.nodeHash(level[j]!, level[j + 1]!));
+    level = up;
+  }
+  return level[0]!;
 }

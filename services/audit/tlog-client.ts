@@ -2,6 +2,8 @@
 // `<base>/tile/<L>/<N>[.p/<W>]`, `<base>/tile/entries/<N>[.p/<W>]`), the way any mirror or CDN
 // serves it. Nothing read here is trusted: the auditor verifies every byte against a checkpoint
 // signed by the log's key.
+import * as http from "node:http";
+import * as https from "node:https";
 import { bundlePath, tilePath, type TileFetcher } from "../../log/tile.js";
 
 /** A read that failed: a network error, or an HTTP status other than 200. */
@@ -28,30 +30,46 @@ export interface TlogSource {
 /** Most bytes accepted for one response (a full bundle of 256 maximal entries is ~16 MiB). */
 const MAX_RESPONSE_BYTES = 17 * 1024 * 1024;
 
-/** A TlogSource over HTTP(S) at `baseUrl` (the prefix before /checkpoint). */
-export function httpTlogSource(baseUrl: string, opts: { timeoutMs?: number } = {}): TlogSource {
-  const base = baseUrl.replace(/\/+$/, "");
+/**
+ * A TlogSource over HTTP(S) at `baseUrl` (the prefix before /checkpoint). Uses node:http(s) with a
+ * keep-alive agent rather than fetch: an audit makes two requests per 256 entries, and fetch's
+ * web streams cost several times more per request.
+ */
+export function httpTlogSource(baseUrl: string, opts: { timeoutMs?: number; maxSockets?: number } = {}): TlogSource {
+  const base = new URL(baseUrl.endsWith("/") ? baseUrl : baseUrl + "/");
   const timeoutMs = opts.timeoutMs ?? 30_000;
-  const get = async (path: string): Promise<Uint8Array> => {
-    let res: Response;
-    try {
-      res = await fetch(`${base}/${path}`, { signal: AbortSignal.timeout(timeoutMs) });
-    } catch (e) {
-      throw new TlogFetchError(path, undefined, e instanceof Error ? e.message : String(e));
-    }
-    if (res.status !== 200) {
-      await res.body?.cancel();
-      throw new TlogFetchError(path, res.status, `HTTP ${res.status}`);
-    }
-    const declared = Number(res.headers.get("content-length"));
-    if (Number.isFinite(declared) && declared > MAX_RESPONSE_BYTES) {
-      await res.body?.cancel();
-      throw new TlogFetchError(path, res.status, `response of ${declared} bytes is too large`);
-    }
-    const buf = new Uint8Array(await res.arrayBuffer());
-    if (buf.length > MAX_RESPONSE_BYTES) throw new TlogFetchError(path, res.status, "response too large");
-    return buf;
-  };
+  const secure = base.protocol === "https:";
+  if (!secure && base.protocol !== "http:") throw new RangeError(`tlog-tiles: ${baseUrl} is not an http(s) URL`);
+  const agent = secure ? new https.Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 16 }) : new http.Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 16 });
+  const get = (path: string): Promise<Uint8Array> =>
+    new Promise((resolve, reject) => {
+      const fail = (status: number | undefined, message: string) => reject(new TlogFetchError(path, status, message));
+      const req = (secure ? https : http).get(new URL(path, base), { agent, timeout: timeoutMs }, (res) => {
+        const status = res.statusCode ?? 0;
+        if (status !== 200) {
+          res.resume();
+          return fail(status, `HTTP ${status}`);
+        }
+        const chunks: Buffer[] = [];
+        let total = 0;
+        res.on("data", (c: Buffer) => {
+          total += c.length;
+          if (total > MAX_RESPONSE_BYTES) {
+            req.destroy();
+            fail(status, "response too large");
+            return;
+          }
+          chunks.push(c);
+        });
+        res.on("end", () => {
+          const b = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+          resolve(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+        });
+        res.on("error", (e) => fail(status, e.message));
+      });
+      req.on("timeout", () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
+      req.on("error", (e) => fail(undefined, e.message));
+    });
   return {
     checkpoint: () => get("checkpoint"),
     tile: (level, index, width) => get(tilePath({ level, index, width })),

@@ -56,11 +56,20 @@ export function withSafeDecoding<D extends grpc.ServiceDefinition>(definition: D
     out[name] = {
       ...m,
       requestDeserialize: (bytes: Buffer) => {
+        let req: unknown;
         try {
-          return m.requestDeserialize(bytes);
+          req = m.requestDeserialize(bytes);
         } catch (e) {
           return new MalformedRequest(e instanceof Error ? e.message : String(e));
         }
+        // The generated decoder reads a nested message past its declared length (and skips
+        // unknown fields), so a request with broken framing can decode as a valid one. Accept
+        // only the canonical encoding, as the statements themselves are: one request, one byte
+        // string, and a wrong length prefix is an error, as in Go's and C++'s parsers.
+        if (!Buffer.from(m.requestSerialize(req)).equals(bytes)) {
+          return new MalformedRequest("the request is not in canonical protobuf encoding (framing, field order, unknown or default-valued fields)");
+        }
+        return req;
       },
     };
   }

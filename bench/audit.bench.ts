@@ -117,7 +117,7 @@ async function main(): Promise<void> {
   const cores = availableParallelism();
   const dataDir = join(root, "bench", "results", `audit-${entries}`);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  log(`== bench:audit: a log of >= ${entries} entries (${dataDir}), ${cores} cores`);
+  log(`== bench:audit: a log built from --entries ${entries} (${dataDir}), ${cores} cores`);
   await buildLog(dataDir, entries, log);
 
   const logKey = parseVerifierKey(readSignerKeyFile(logKeyPath(dataDir)).verifierKey, nodeEd25519);

@@ -99,6 +99,19 @@ describe("labelreg audit", () => {
     expect(a.state.labels.get("CCRC-0")!.state).toBe("REVOKED");
   });
 
+  it("follows a growing log with one auditor (--follow): each run checks only the new entries", async () => {
+    const { registry, site } = await setUp(3);
+    const a = auditor(site.url);
+    const first = await a.run();
+    expect(first).toMatchObject({ ok: true, fromSize: 0, entriesChecked: registry.view.size });
+    for (let round = 0; round < 3; round++) {
+      await submitAs(registry, fixtureIssuer, issueStatement(`CCRC-F${round}`, `F-${round}`));
+      const r = await a.run();
+      expect(r).toMatchObject({ ok: true, size: registry.view.size, entriesChecked: 1, entriesVerified: 1 });
+    }
+    expect(a.state.labels.has("CCRC-F2")).toBe(true);
+  });
+
   it("catches an entry's bytes changed in storage, naming the entry", async () => {
     const { log, site } = await setUp(300);
     log.entries[277]![40]! ^= 1;

@@ -99,6 +99,9 @@ export async function startRegistry(config: ServerConfig): Promise<RunningRegist
     ...(config.clockSkewSeconds !== undefined ? { clockSkewSeconds: config.clockSkewSeconds } : {}),
     onBatch: metrics.observeBatch,
   });
+  // Proofs for old entries are fast only from warm tiles: warm them in the background.
+  const warming = new AbortController();
+  void registry.view.warmTiles(warming.signal);
   // With a lease, this process is a standby until it holds the lease, and then the sequencer.
   const election = lease ? new LeaderElection(registry, lease, { onEvent: logLeadership }) : undefined;
   const witnessing = config.witnessing && !config.readOnly ? new Witnessing(registry.view, config.witnessing) : undefined;
@@ -120,6 +123,7 @@ export async function startRegistry(config: ServerConfig): Promise<RunningRegist
         ...(config.http.accessLog ? { accessLog: true } : {}),
         ...(config.tls ? { tls: config.tls } : {}),
       }).catch(async (e: unknown) => {
+        warming.abort();
         await grpc.close();
         await election?.stop();
         await registry.close();
@@ -134,6 +138,7 @@ export async function startRegistry(config: ServerConfig): Promise<RunningRegist
     authorityVerifierKey,
     devAuthorityKeyFile,
     async close() {
+      warming.abort();
       await http?.close();
       await grpc.close();
       await election?.stop();

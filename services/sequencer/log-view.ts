@@ -80,6 +80,29 @@ export class LogView {
     return this.size;
   }
 
+  /**
+   * Loads and hashes up the full level-0 tiles, newest first, while the cache has room for them
+   * (at most three quarters of it), so that proofs for old entries do not each pay for a cold tile
+   * (255 hashes) after a restart. Runs in the background, one tile per event-loop turn, and stops
+   * at the first error: it is an optimisation, never a source of truth.
+   */
+  async warmTiles(signal?: AbortSignal): Promise<number> {
+    const fullTiles = Math.floor(this.size / TILE_WIDTH);
+    const budget = this.tileCache.maxBytes * 0.75;
+    let warmed = 0;
+    try {
+      for (let t = fullTiles - 1; t >= 0 && !signal?.aborted && this.tileCache.bytes < budget; t--) {
+        // A level-7 hash inside tile t makes the reader hash up all of its levels once.
+        await this.hashReader().readHashes([{ level: 7, index: 2 * t }]);
+        warmed++;
+        await new Promise<void>((r) => setImmediate(r));
+      }
+    } catch {
+      // Proofs will load what they need on demand.
+    }
+    return warmed;
+  }
+
   /** Records a commit made by this process: the state was already applied by the caller. */
   advance(tree: TreeState, checkpoint: string, lastSequencedAt: bigint): void {
     this.tree = tree;

@@ -4,11 +4,11 @@
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { StoreUnavailableError } from "../services/store/port.js";
-import type { LogView } from "../services/sequencer/log-view.js";
 import { DEFAULT_LIMITS, type GatewayLimits } from "./http/limits.js";
 import { send, textReply, type Reply } from "./http/reply.js";
 import { parseRoute, RouteError, type Route } from "./http/route.js";
 import { htmlErrorReply, LabelRoutes } from "./labels/label-routes.js";
+import type { LabelSource } from "./labels/label-source.js";
 import { jsonLogger, loggablePath, type Logger } from "./ops/log.js";
 import { GatewayMetrics } from "./ops/metrics.js";
 import type { LogSource } from "./tiles/log-source.js";
@@ -35,8 +35,13 @@ export interface ApiHandler {
 export interface GatewayOptions {
   /** The tlog-tiles read path's data. */
   readonly log: LogSource;
-  /** The registry's committed view: enables the label pages. Without it only the log is served. */
-  readonly registry?: { readonly view: LogView; readonly logVerifierKey: string };
+  /**
+   * Enables the label pages: where labels are read, and the log's verifier key pinned in them.
+   * Without it only the log is served.
+   */
+  readonly registry?: { readonly labels: LabelSource; readonly logVerifierKey: string };
+  /** The log's size for /metrics, when known without a read (the registry's view). */
+  readonly logSize?: () => number;
   /** The gateway's public base URL (what QR codes and canonical links hold), e.g. https://labels.example.cn. */
   readonly publicBaseUrl: string;
   readonly limits?: Partial<GatewayLimits>;
@@ -68,14 +73,13 @@ export class Gateway {
     this.labels =
       opts.registry &&
       new LabelRoutes({
-        view: opts.registry.view,
+        source: opts.registry.labels,
         logVerifierKey: opts.registry.logVerifierKey,
         publicBaseUrl: opts.publicBaseUrl,
         ...(opts.verifier ? { verifier: opts.verifier } : {}),
         ...(opts.now ? { now: opts.now } : {}),
       });
-    const registry = opts.registry;
-    if (registry) this.metrics.setLogSize(() => registry.view.size);
+    if (opts.logSize) this.metrics.setLogSize(opts.logSize);
   }
 
   /** The node:http request listener. Never throws; every failure becomes a reply. */

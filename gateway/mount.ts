@@ -5,14 +5,16 @@ import { LogReads } from "../services/logreads/log-reads.js";
 import { Reads } from "../services/reads/reads.js";
 import type { Registry } from "../services/registry.js";
 import { JsonApi } from "./api/json-api.js";
+import { InProcessReadApi } from "./api/read-api.js";
 import { DEFAULT_LIMITS } from "./http/limits.js";
 import { jsonLogger } from "./ops/log.js";
-import { buildVerifier } from "./verifier/build.js";
+import { verifierOptions } from "./verifier/build.js";
 import type { TlsFiles } from "../services/grpc/server.js";
 import type { Logger } from "./ops/log.js";
 import type { GatewayMetrics } from "./ops/metrics.js";
 import { startGateway, type RunningGateway } from "./server.js";
 import { viewLogSource } from "./tiles/log-source.js";
+import { viewLabelSource } from "./labels/label-source.js";
 
 export interface RegistryGatewayOptions {
   /** host:port to listen on. */
@@ -34,22 +36,17 @@ export interface RegistryGatewayOptions {
  */
 export async function startRegistryGateway(registry: Registry, opts: RegistryGatewayOptions): Promise<RunningGateway> {
   const logger = opts.logger ?? jsonLogger;
-  const verifier = await buildVerifier().catch((e: unknown) => {
-    logger("warn", "in-browser verifier not built; label pages are served without it", { error: e instanceof Error ? e.message.slice(0, 200) : "unknown" });
-    return undefined;
-  });
   return startGateway({
-    ...(verifier
-      ? {
-          assets: new Map([[verifier.name, verifier.asset]]),
-          verifier: { bundleUrl: `/assets/${verifier.name}`, dataUrl: (id: string) => `/api/v1/labels/${encodeURIComponent(id)}` },
-        }
-      : {}),
+    ...(await verifierOptions(logger)),
     address: opts.address,
     log: viewLogSource(registry.view),
-    registry: { view: registry.view, logVerifierKey: registry.logVerifierKey },
+    registry: { labels: viewLabelSource(registry.view), logVerifierKey: registry.logVerifierKey },
+    logSize: () => registry.view.size,
     metrics: opts.metrics,
-    api: new JsonApi({ reads: new Reads(registry.view, registry.domain, opts.now ? { now: () => BigInt(Math.floor(opts.now!().getTime() / 1000)) } : {}), logReads: new LogReads(registry.view, registry.origin), maxBodyBytes: DEFAULT_LIMITS.maxBodyBytes }),
+    api: new JsonApi({
+      reads: new InProcessReadApi(new Reads(registry.view, registry.domain, opts.now ? { now: () => BigInt(Math.floor(opts.now!().getTime() / 1000)) } : {}), new LogReads(registry.view, registry.origin)),
+      maxBodyBytes: DEFAULT_LIMITS.maxBodyBytes,
+    }),
     ...(opts.publicBaseUrl !== undefined ? { publicBaseUrl: opts.publicBaseUrl } : {}),
     ...(opts.tls ? { tls: opts.tls } : {}),
     ...(opts.accessLog ? { accessLog: true } : {}),

@@ -30,13 +30,10 @@ import {
   type WatchLabelsRequest,
 } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import { fromBase64 } from "../../log/bytes.js";
-import { LogReads } from "../../services/logreads/log-reads.js";
-import { BulkVerification } from "../../services/reads/bulk.js";
 import { MAX_WATCH_FILTER_IDS, MAX_WATCH_LABEL_IDS } from "../../services/reads/limits.js";
-import type { Reads } from "../../services/reads/reads.js";
-import { watchLabels } from "../../services/reads/watch.js";
 import { jsonReply, type Reply } from "../http/reply.js";
 import type { Route } from "../http/route.js";
+import type { ReadApi } from "./read-api.js";
 import { ApiRequestError, apiErrorReply } from "./status.js";
 
 type ApiRoute = Extract<Route, { kind: "api" }>;
@@ -45,8 +42,8 @@ type ApiRoute = Extract<Route, { kind: "api" }>;
 export type ApiAnswer = Reply | ((res: ServerResponse) => Promise<void>);
 
 export interface JsonApiOptions {
-  readonly reads: Reads;
-  readonly logReads: LogReads;
+  /** The registry's reads: in-process (InProcessReadApi) or over gRPC (GrpcReadApi). */
+  readonly reads: ReadApi;
   readonly maxBodyBytes: number;
   /** SSE keep-alive comment interval; default 15 s. */
   readonly heartbeatMs?: number;
@@ -129,7 +126,7 @@ export class JsonApi {
   }
 
   private async dispatch(route: ApiRoute, req: IncomingMessage): Promise<ApiAnswer | undefined> {
-    const { reads, logReads } = this.opts;
+    const { reads } = this.opts;
     const [a, b, c, d] = route.segments;
     const q = route.query;
     const n = route.segments.length;
@@ -140,7 +137,7 @@ export class JsonApi {
     if (a === "catalogue" && n === 1) return ok(ListCatalogueResponse.toJSON(await reads.listCatalogue()));
     if (a === "log" && n === 2) {
       if (b === "checkpoint") {
-        const cp = logReads.checkpoint();
+        const cp = await reads.checkpoint();
         if (cp.note === "") return jsonReply(404, { code: 5, status: "NOT_FOUND", message: "the log is empty", rule: "empty-log" });
         return ok(GetCheckpointResponse.toJSON({ checkpoint: cp.note, treeSize: BigInt(cp.size), cosigners: cp.cosigners }));
       }
@@ -148,18 +145,17 @@ export class JsonApi {
         const treeSize = intParam(q, "treeSize");
         const hash = q.get("leafHash");
         const leaf = hash !== null ? { leafHash: decodeHash(hash) } : { index: intParam(q, "index", true) };
-        const r = await logReads.inclusionProof(leaf, treeSize);
+        const r = await reads.inclusionProof(leaf, treeSize);
         return ok(GetInclusionProofResponse.toJSON({ index: BigInt(r.index), treeSize: BigInt(r.treeSize), proof: r.proof, entry: r.entry, checkpoint: r.checkpoint }));
       }
       if (b === "consistency") {
-        const r = await logReads.consistencyProof(intParam(q, "firstSize", true), intParam(q, "secondSize"));
+        const r = await reads.consistencyProof(intParam(q, "firstSize", true), intParam(q, "secondSize"));
         return ok(GetConsistencyProofResponse.toJSON({ firstSize: BigInt(r.firstSize), secondSize: BigInt(r.secondSize), proof: r.proof, checkpoint: r.checkpoint }));
       }
     }
     if (a === "labels:verify" && n === 1) {
       const { labelIds, compact } = verifyRequest(await readJsonBody(req, this.opts.maxBodyBytes));
-      const bulk = new BulkVerification(reads, compact);
-      const gen = bulk.answer(labelIds);
+      const gen = reads.verifyLabels(labelIds, compact);
       // Pull the first message before answering, so a refusal (too many ids) is still a status.
       const first = await gen.next();
       return async (res) => {
@@ -186,7 +182,7 @@ export class JsonApi {
     const stop = () => abort.abort();
     req.on("close", stop);
     res.on("close", stop);
-    const gen = watchLabels(this.opts.reads, wreq, abort.signal);
+    const gen = this.opts.reads.watchLabels(wreq, abort.signal);
     let first: IteratorResult<WatchLabelsResponse>;
     try {
       first = await gen.next();

@@ -2,6 +2,7 @@
 // google.api.http transcoding maps it, with a google.rpc.Status-shaped JSON body.
 
 import { LogReadError } from "../../services/logreads/log-reads.js";
+import { RegistryClientError } from "../../services/client/errors.js";
 import { RegistryError } from "../../services/sequencer/errors.js";
 import { jsonReply, type Reply } from "../http/reply.js";
 
@@ -33,9 +34,12 @@ export class ApiRequestError extends Error {
   }
 }
 
-/** The reply for a read error, or undefined if `e` is not one (an internal failure). */
+/**
+ * The reply for a read error, or undefined if `e` is not one (an internal failure). A standalone
+ * gateway's refusals come from the registry as RegistryClientError, with the same code and rule.
+ */
 export function apiErrorReply(e: unknown): Reply | undefined {
-  if (!(e instanceof RegistryError || e instanceof LogReadError || e instanceof ApiRequestError)) return undefined;
+  if (!(e instanceof RegistryError || e instanceof LogReadError || e instanceof ApiRequestError || e instanceof RegistryClientError)) return undefined;
   const [code, http] = CODES[e.code] ?? [13, 500];
   return jsonReply(http, { code, status: e.code, message: e.message, rule: e.rule });
 }

@@ -7,11 +7,10 @@ import { labelSvg } from "../page/label-svg.js";
 import { labelPageUrl } from "../page/label-url.js";
 import { pickLanguage, type Lang } from "../page/lang.js";
 import { qrPng, qrSvg } from "../page/qr.js";
-import type { LogView } from "../../services/sequencer/log-view.js";
 import type { Reply } from "../http/reply.js";
 import type { LabelResource } from "../http/route.js";
 import { labelErrorPage, type LabelErrorKind } from "./error-page.js";
-import { LabelViews } from "./label-view-map.js";
+import type { LabelSource } from "./label-source.js";
 import type { LabelRecord } from "../../services/domain/state.js";
 import type { LabelView } from "../page/label-view.js";
 
@@ -24,7 +23,8 @@ export const PAGE_CACHE = "public, max-age=10";
 export const QR_CACHE = "public, max-age=86400";
 
 export interface LabelRoutesOptions {
-  readonly view: LogView;
+  /** Where labels are read: the registry's view in-process, or its GetLabel over gRPC. */
+  readonly source: LabelSource;
   readonly logVerifierKey: string;
   readonly publicBaseUrl: string;
   /** The in-browser verifier: its module URL, and the URL of a label's bundle for it to check. */
@@ -43,7 +43,6 @@ export function htmlErrorReply(status: 400 | 404, kind: LabelErrorKind, lang: La
 }
 
 export class LabelRoutes {
-  private readonly views: LabelViews;
   /**
    * Rendered pages per record (records are immutable, replaced on change), keyed by everything
    * else the HTML depends on. Rendering costs most of a millisecond; a scanned label is hot.
@@ -52,7 +51,6 @@ export class LabelRoutes {
 
   constructor(private readonly opts: LabelRoutesOptions) {
     labelPageUrl(opts.publicBaseUrl, "X-1"); // InvalidBaseUrlError at start-up, not per request
-    this.views = new LabelViews((s, e) => opts.view.store.readEntries(s, e));
   }
 
   /** Chooses the language as the page does: ?lang= first, then Accept-Language. */
@@ -61,16 +59,13 @@ export class LabelRoutes {
   }
 
   async reply(labelId: string, resource: LabelResource, lang: Lang): Promise<Reply> {
-    const { view } = this.opts;
-    // Read the record and the size in one synchronous step: the sequencer applies a batch and
-    // advances the size together, so the page names the checkpoint its state comes from.
-    const record = view.state.labels.get(labelId);
-    const size = view.size;
-    if (!record) {
+    const snap = await this.opts.source.label(labelId);
+    if (!snap) {
       return resource === "page"
         ? htmlErrorReply(404, "unknown", lang, labelId)
         : { status: 404, headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" }, body: "no such label\n" };
     }
+    const { record, size } = snap;
     const url = labelPageUrl(this.opts.publicBaseUrl, labelId);
     switch (resource) {
       case "qr.svg":
@@ -81,7 +76,7 @@ export class LabelRoutes {
         return { status: 200, headers: { "content-type": "image/svg+xml", "cache-control": PAGE_CACHE }, body: labelSvg(labelId, record.tier as 1 | 2 | 3, url) };
       case "page": {
         const now = this.opts.now?.() ?? new Date();
-        const lv = await this.views.view(view.state, record, BigInt(Math.floor(now.getTime() / 1000)), size);
+        const lv = await snap.views.view(snap.state, record, BigInt(Math.floor(now.getTime() / 1000)), size);
         const supportEnded = lv.securitySupportEnd !== undefined && lv.securitySupportEnd.getTime() < now.getTime();
         const key = `${lang}|${lv.status}|${size}|${supportEnded}`;
         let cached = this.pages.get(record);
@@ -107,7 +102,7 @@ export class LabelRoutes {
       lang,
       publicBaseUrl: this.opts.publicBaseUrl,
       logVerifierKey: this.opts.logVerifierKey,
-      authorityPublicKey: toBase64(this.opts.view.state.authorityPublicKey),
+      authorityPublicKey: toBase64(this.opts.source.authorityPublicKey),
       now,
       ...(v ? { bundleUrl: v.bundleUrl, dataUrl: v.dataUrl(lv.labelId) } : {}),
     });

@@ -30,6 +30,21 @@ export const issue = (labelId: string, model: string, tier = Tier.TIER_ENHANCED)
   statement({ $case: "labelIssued", value: labelIssued({ productModel: model, tier }) }, { labelId });
 
 /**
+ * Publishes the camera category, accredits issuer CCRC (issuerKey) and issues CCRC-1 (then
+ * upgraded to 3 stars, with a second test report) and CCRC-2 (then revoked), all through
+ * `registry.submit`, in that order.
+ */
+export async function seedLabels(registry: Pick<Registry, "submit">): Promise<void> {
+  const submitAs = (key: typeof authority, s: Statement) => registry.submit(signStatement(key, s));
+  await submitAs(authority, statement({ $case: "categoryPublished", value: { categoryId: CATEGORY, name: "Consumer network cameras", description: "" } }));
+  await submitAs(authority, statement({ $case: "issuerAccredited", value: { issuerId: "CCRC", name: "China Cybersecurity Review Certification", publicKey: issuerKey.publicKey, scope: [{ categoryId: CATEGORY, maxTier: 3 }] } }));
+  await submitAs(issuerKey, issue("CCRC-1", "EV-C200"));
+  await submitAs(issuerKey, statement({ $case: "labelUpgraded", value: { tier: Tier.TIER_LEADING, testReport: { sha256: new Uint8Array(32).fill(3), uri: "https://lab.example/r2.pdf" } } }, { labelId: "CCRC-1", expectedLabelVersion: 1n }));
+  await submitAs(issuerKey, issue("CCRC-2", "EV-C300"));
+  await submitAs(issuerKey, statement({ $case: "labelRevoked", value: { reason: reason("unfixed remote-code-execution vulnerability") } }, { labelId: "CCRC-2", expectedLabelVersion: 1n }));
+}
+
+/**
  * Labels: CCRC-1 active (upgraded to 3 stars), CCRC-2 revoked, CCRC-3 active (kept for
  * tampering), plus `extraLabels` more active ones (CCRC-X0, CCRC-X1, …) for load tests.
  */
@@ -45,12 +60,7 @@ export async function openFixture(extraLabels = 0): Promise<Fixture> {
     onBatch: metrics.observeBatch,
   });
   const submitAs = async (key: typeof authority, s: Statement) => (await registry.submit(signStatement(key, s))).index;
-  await submitAs(authority, statement({ $case: "categoryPublished", value: { categoryId: CATEGORY, name: "Consumer network cameras", description: "" } }));
-  await submitAs(authority, statement({ $case: "issuerAccredited", value: { issuerId: "CCRC", name: "China Cybersecurity Review Certification", publicKey: issuerKey.publicKey, scope: [{ categoryId: CATEGORY, maxTier: 3 }] } }));
-  await submitAs(issuerKey, issue("CCRC-1", "EV-C200"));
-  await submitAs(issuerKey, statement({ $case: "labelUpgraded", value: { tier: Tier.TIER_LEADING, testReport: { sha256: new Uint8Array(32).fill(3), uri: "https://lab.example/r2.pdf" } } }, { labelId: "CCRC-1", expectedLabelVersion: 1n }));
-  await submitAs(issuerKey, issue("CCRC-2", "EV-C300"));
-  await submitAs(issuerKey, statement({ $case: "labelRevoked", value: { reason: reason("unfixed remote-code-execution vulnerability") } }, { labelId: "CCRC-2", expectedLabelVersion: 1n }));
+  await seedLabels(registry);
   await submitAs(issuerKey, issue("CCRC-3", "EV-TAMPER"));
   await Promise.all(Array.from({ length: extraLabels }, (_, i) => submitAs(issuerKey, issue(`CCRC-X${i}`, `EV-X${i}`))));
   const gw = await startRegistryGateway(registry, { address: "127.0.0.1:0", metrics, logger: silentLogger, publicBaseUrl: "https://labels.example.test", now: () => FIXTURE_NOW });

@@ -2,40 +2,22 @@
 // through a registry's LogService over real gRPC equal, byte for byte, what the gateway inside
 // the registry serves; tiles beyond the tree are 404.
 
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { credentials } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bytesEqual } from "../../log/bytes.js";
-import { formatVerifierKey, SIG_TYPE_ED25519 } from "../../log/note-keys.js";
-import { CATEGORY, signStatement, statement, testKey } from "../../services/domain/testkit.js";
-import { startRegistry, type RunningRegistry } from "../../services/server.js";
-import { openMemoryStore } from "../../services/store/memory.js";
-import { issue } from "../testing/registry-fixture.js";
+import { CATEGORY, signStatement, statement } from "../../services/domain/testkit.js";
+import { startTestRegistry, type TestRegistry } from "../testing/grpc-registry.js";
+import { authority, issue, issuerKey as issuer } from "../testing/registry-fixture.js";
 import { silentLogger } from "../ops/log.js";
 import { startGateway, type RunningGateway } from "../server.js";
 import { grpcLogSource, type GrpcLogSource } from "./grpc-log-source.js";
 
-const authority = testKey(1);
-const issuer = testKey(2);
-let dir: string;
-let reg: RunningRegistry;
+let reg: TestRegistry;
 let source: GrpcLogSource;
 let standalone: RunningGateway;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "labelreg-gw-"));
-  reg = await startRegistry({
-    dataDir: dir,
-    grpcAddress: "127.0.0.1:0",
-    origin: "gateway.test/standalone",
-    authorityKey: formatVerifierKey("authority", SIG_TYPE_ED25519, authority.publicKey),
-    store: openMemoryStore(),
-    clockSkewSeconds: 20 * 365 * 86_400, // the testkit signs at a fixed time
-    batch: { lingerMs: 1 },
-    http: { address: "127.0.0.1:0" },
-  });
+  reg = await startTestRegistry();
   const r = reg.registry;
   await r.submit(signStatement(authority, statement({ $case: "categoryPublished", value: { categoryId: CATEGORY, name: "Cameras", description: "" } })));
   await r.submit(signStatement(authority, statement({ $case: "issuerAccredited", value: { issuerId: "CCRC", name: "CCRC", publicKey: issuer.publicKey, scope: [{ categoryId: CATEGORY, maxTier: 3 }] } })));
@@ -46,8 +28,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await standalone?.close();
   source?.close();
-  await reg?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await reg?.dispose();
 });
 
 describe("gateway over the registry's LogService", () => {

@@ -5,7 +5,8 @@ import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import type { Asset } from "../gateway.js";
+import type { Asset, GatewayOptions } from "../gateway.js";
+import type { Logger } from "../ops/log.js";
 
 export interface VerifierAsset {
   readonly name: string;
@@ -38,4 +39,21 @@ export function buildVerifier(): Promise<VerifierAsset> {
     built = undefined;
   });
   return built;
+}
+
+/**
+ * The gateway options that serve the verifier under /assets/ and point label pages at it, with
+ * each label's bundle from the JSON API. Empty (pages without it, which say so) when the build
+ * fails, with a warning logged.
+ */
+export async function verifierOptions(logger: Logger): Promise<Pick<GatewayOptions, "assets" | "verifier">> {
+  const verifier = await buildVerifier().catch((e: unknown) => {
+    logger("warn", "in-browser verifier not built; label pages are served without it", { error: e instanceof Error ? e.message.slice(0, 200) : "unknown" });
+    return undefined;
+  });
+  if (!verifier) return {};
+  return {
+    assets: new Map([[verifier.name, verifier.asset]]),
+    verifier: { bundleUrl: `/assets/${verifier.name}`, dataUrl: (id: string) => `/api/v1/labels/${encodeURIComponent(id)}` },
+  };
 }

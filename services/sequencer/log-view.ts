@@ -146,6 +146,17 @@ export class LogView {
    * tiles from the shared cache or the store.
    */
   hashReader(tree: TreeState = this.tree): TileHashReader {
+    // One reader per tree state, shared by every read at that size: proofs from one reader reuse
+    // the right-edge hashes they have combined (log/prove.ts), and its edge tiles stay loaded.
+    if (this.lastReader?.tree === tree) return this.lastReader.reader;
+    const reader = this.newHashReader(tree);
+    this.lastReader = { tree, reader };
+    return reader;
+  }
+
+  private lastReader: { tree: TreeState; reader: TileHashReader } | undefined;
+
+  private newHashReader(tree: TreeState): TileHashReader {
     const store = this.storeFetcher();
     const fetch: TileFetcher = (level, index, width) => {
       const edge = tree.edge[level];

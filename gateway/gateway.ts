@@ -9,6 +9,7 @@ import { send, textReply, type Reply } from "./http/reply.js";
 import { parseRoute, RouteError, type Route } from "./http/route.js";
 import { htmlErrorReply, LabelRoutes } from "./labels/label-routes.js";
 import type { LabelSource } from "./labels/label-source.js";
+import type { PageWitnesses } from "./page/label-page.js";
 import { jsonLogger, loggablePath, type Logger } from "./ops/log.js";
 import { GatewayMetrics } from "./ops/metrics.js";
 import type { LogSource } from "./tiles/log-source.js";
@@ -39,7 +40,7 @@ export interface GatewayOptions {
    * Enables the label pages: where labels are read, and the log's verifier key pinned in them.
    * Without it only the log is served.
    */
-  readonly registry?: { readonly labels: LabelSource; readonly logVerifierKey: string };
+  readonly registry?: { readonly labels: LabelSource; readonly logVerifierKey: string; readonly witnesses?: PageWitnesses };
   /** The log's size for /metrics, when known without a read (the registry's view). */
   readonly logSize?: () => number;
   /** The gateway's public base URL (what QR codes and canonical links hold), e.g. https://labels.example.cn. */
@@ -75,6 +76,7 @@ export class Gateway {
       new LabelRoutes({
         source: opts.registry.labels,
         logVerifierKey: opts.registry.logVerifierKey,
+        ...(opts.registry.witnesses ? { witnesses: opts.registry.witnesses } : {}),
         publicBaseUrl: opts.publicBaseUrl,
         ...(opts.verifier ? { verifier: opts.verifier } : {}),
         ...(opts.now ? { now: opts.now } : {}),

@@ -15,6 +15,7 @@ import type { GatewayMetrics } from "./ops/metrics.js";
 import { startGateway, type RunningGateway } from "./server.js";
 import { viewLogSource } from "./tiles/log-source.js";
 import { viewLabelSource } from "./labels/label-source.js";
+import type { PageWitnesses } from "./page/label-page.js";
 
 export interface RegistryGatewayOptions {
   /** host:port to listen on. */
@@ -26,6 +27,8 @@ export interface RegistryGatewayOptions {
   readonly metrics: GatewayMetrics;
   readonly accessLog?: boolean;
   readonly logger?: Logger;
+  /** The registry's witnesses (k of these cosignature keys), pinned in label pages. */
+  readonly witnesses?: PageWitnesses;
   /** The clock label statuses (expiry) are read at; default the system clock. */
   readonly now?: () => Date;
 }
@@ -40,7 +43,7 @@ export async function startRegistryGateway(registry: Registry, opts: RegistryGat
     ...(await verifierOptions(logger)),
     address: opts.address,
     log: viewLogSource(registry.view),
-    registry: { labels: viewLabelSource(registry.view), logVerifierKey: registry.logVerifierKey },
+    registry: { labels: viewLabelSource(registry.view), logVerifierKey: registry.logVerifierKey, ...(opts.witnesses ? { witnesses: opts.witnesses } : {}) },
     logSize: () => registry.view.size,
     metrics: opts.metrics,
     api: new JsonApi({

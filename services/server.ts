@@ -122,6 +122,8 @@ export async function startRegistry(config: ServerConfig): Promise<RunningRegist
         ...(config.http.publicBaseUrl ? { publicBaseUrl: config.http.publicBaseUrl } : {}),
         ...(config.http.accessLog ? { accessLog: true } : {}),
         ...(config.tls ? { tls: config.tls } : {}),
+        // Pages pin the witness policy receipts wait for, so browsers check the same k of n.
+        ...(config.witnessing ? { witnesses: { verifierKeys: config.witnessing.witnesses.map((w) => w.verifierKey), required: config.witnessing.required } } : {}),
       }).catch(async (e: unknown) => {
         warming.abort();
         await grpc.close();

@@ -13,6 +13,7 @@ import { labelErrorPage, type LabelErrorKind } from "./error-page.js";
 import type { LabelSource } from "./label-source.js";
 import type { LabelRecord } from "../../services/domain/state.js";
 import type { LabelView } from "../page/label-view.js";
+import type { PageWitnesses } from "../page/label-page.js";
 
 /** The page script may come only from this gateway; styles are inline; nothing may frame the page. */
 export const PAGE_CSP =
@@ -26,6 +27,8 @@ export interface LabelRoutesOptions {
   /** Where labels are read: the registry's view in-process, or its GetLabel over gRPC. */
   readonly source: LabelSource;
   readonly logVerifierKey: string;
+  /** The registry's witness policy, pinned in pages so the verifier script requires it. */
+  readonly witnesses?: PageWitnesses;
   readonly publicBaseUrl: string;
   /** The in-browser verifier: its module URL, and the URL of a label's bundle for it to check. */
   readonly verifier?: { readonly bundleUrl: string; readonly dataUrl: (labelId: string) => string };
@@ -104,6 +107,7 @@ export class LabelRoutes {
       logVerifierKey: this.opts.logVerifierKey,
       authorityPublicKey: toBase64(this.opts.source.authorityPublicKey),
       now,
+      ...(this.opts.witnesses ? { witnesses: this.opts.witnesses } : {}),
       ...(v ? { bundleUrl: v.bundleUrl, dataUrl: v.dataUrl(lv.labelId) } : {}),
     });
   }

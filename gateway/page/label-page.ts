@@ -21,6 +21,8 @@ export interface LabelPageOptions {
   readonly bundleUrl?: string;
   /** URL of the label's proof bundle that the verifier fetches; handed to it in the page config. */
   readonly dataUrl?: string;
+  /** The registry's witnesses, pinned for the verifier script: it then requires their cosignatures. */
+  readonly witnesses?: PageWitnesses;
   /** IANA time zone in which dates are shown; default Asia/Shanghai. */
   readonly timeZone?: string;
   /** The present, to tell whether security support has ended; default the current time. */
@@ -36,12 +38,20 @@ export const VERIFY_STATUS_ID = "verify-status";
 /** The id of the `<script type="application/json">` holding {@link PageConfig}. */
 export const PAGE_CONFIG_ID = "label-config";
 
+/** A witness policy as the page pins it: k (`required`) of these cosignature verifier keys. */
+export interface PageWitnesses {
+  readonly verifierKeys: readonly string[];
+  readonly required: number;
+}
+
 /** What the page hands the verifier script, as JSON in #label-config. */
 export interface PageConfig {
   readonly labelId: string;
   readonly lang: Lang;
   readonly logVerifierKey: string;
   readonly authorityPublicKey?: string;
+  /** When set, a checkpoint verifies only with `required` cosignatures from these witnesses. */
+  readonly witnesses?: PageWitnesses;
   /** The status the page shows; the verifier checks the log says the same. */
   readonly status: LabelView["status"];
   readonly checkpointSize: number;
@@ -183,6 +193,7 @@ export function renderLabelPage(view: LabelView, opts: LabelPageOptions): string
     lang: opts.lang,
     logVerifierKey: opts.logVerifierKey,
     ...(opts.authorityPublicKey === undefined ? {} : { authorityPublicKey: opts.authorityPublicKey }),
+    ...(opts.witnesses === undefined ? {} : { witnesses: opts.witnesses }),
     status: view.status,
     checkpointSize: view.checkpointSize,
     ...(opts.dataUrl === undefined ? {} : { dataUrl: opts.dataUrl }),

@@ -169,6 +169,12 @@ describe("renderLabelPage verifier slot", () => {
     expect(one(html, /<noscript>(<p class="note">.*?<\/p>)<\/noscript>/)).toContain("5120 条记录");
   });
 
+  it("pins the witness policy when given, and none otherwise", () => {
+    const witnesses = { verifierKeys: ["witness.test/w1+4f2a9c1b+BAAA"], required: 1 };
+    expect(config(renderLabelPage(sampleLabelView(), opts("en", { witnesses })))).toMatchObject({ witnesses });
+    expect(config(renderLabelPage(sampleLabelView(), opts("en")))).not.toHaveProperty("witnesses");
+  });
+
   it("pins the authority key when given", () => {
     const html = renderLabelPage(sampleLabelView({ status: "revoked" }), opts("en", { authorityPublicKey: "AAEC" }));
     expect(config(html)).toMatchObject({ authorityPublicKey: "AAEC", status: "revoked" });

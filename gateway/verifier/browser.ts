@@ -1,16 +1,14 @@
 // The in-browser verifier (bundled by esbuild into one ES module the gateway serves). It reads
 // the page's pinned trust roots from #label-config, fetches the label's bundle from the JSON API,
-// verifies it with the same library platforms use (services/verify), and writes the result into
-// #verify-status: green "verified against checkpoint N", or red with what failed. It also checks
-// that the status the server rendered is the status the log proves.
+// verifies it with the same library platforms use (gateway/verifier/page-verify.ts over
+// services/verify, applying the pinned witness policy if any), and writes the result into
+// #verify-status: green "verified against checkpoint N" with the witnesses, or red with what
+// failed. It also checks that the status the server rendered is the status the log proves.
 //
 // Browser-only code: it touches the DOM; everything it verifies with is portable library code.
 
-import { fromBase64 } from "../../log/bytes.js";
-import { GetLabelResponse } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
-import { verifyLabelBundle } from "../../services/verify/bundle.js";
 import type { PageConfig } from "../page/label-page.js";
-import { pageStatusOf } from "./page-status.js";
+import { verifyForPage } from "./page-verify.js";
 
 function slot(): HTMLElement {
   const el = document.getElementById("verify-status");
@@ -26,7 +24,7 @@ function show(state: "ok" | "failed", text: string): void {
 
 async function run(cfg: PageConfig): Promise<void> {
   const failed = (reason: string) => show("failed", cfg.messages.failed.replace("{reason}", reason));
-  if (!cfg.dataUrl || !cfg.authorityPublicKey) return failed("the page does not name its proof bundle or trust root");
+  if (!cfg.dataUrl) return failed("the page does not name its proof bundle");
   let json: unknown;
   try {
     const res = await fetch(cfg.dataUrl, { headers: { accept: "application/json" }, cache: "no-store" });
@@ -35,15 +33,8 @@ async function run(cfg: PageConfig): Promise<void> {
   } catch {
     return failed("the proof bundle could not be fetched");
   }
-  const bundle = GetLabelResponse.fromJSON(json).bundle;
-  if (!bundle) return failed("the registry sent no proof bundle");
-  const verdict = verifyLabelBundle(bundle, { logKey: cfg.logVerifierKey, authorityPublicKey: fromBase64(cfg.authorityPublicKey) }, { expectedLabelId: cfg.labelId });
-  if (verdict.status === "not-verifiable" || !verdict.asOf) return failed(verdict.reasons.map((r) => r.message).join("; ") || "not verifiable");
-  const proven = pageStatusOf(verdict.status);
-  if (proven !== cfg.status) return failed(`the log says the label is ${proven}, but the page says ${cfg.status}`);
-  let text = cfg.messages.verified.replace("{size}", String(verdict.asOf.size));
-  if (verdict.cosignedBy.length > 0) text += ` ${cfg.messages.witnessed.replace("{witnesses}", verdict.cosignedBy.join(", "))}`;
-  show("ok", text);
+  const r = verifyForPage(cfg, json);
+  show(r.state, r.text);
 }
 
 const cfgEl = document.getElementById("label-config");

@@ -1,0 +1,75 @@
+// The page's verifier decision (what the browser shows) over real bundles from an in-memory
+// registry: the pinned witness policy is applied, and the witnesses that cosigned are named.
+
+import { beforeAll, describe, expect, it } from "vitest";
+import { cosignCheckpoint, cosigner } from "../../log/cosignature.js";
+import { GetLabelResponse } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
+import { T0 } from "../../services/domain/testkit.js";
+import { toBase64 } from "../../log/bytes.js";
+import { authority, buildFixture, LABELS, logSigner, type Fixture } from "../../test/verification-fixture.js";
+import type { PageConfig } from "../page/label-page.js";
+import { MESSAGES } from "../page/messages.js";
+import { verifyForPage } from "./page-verify.js";
+
+const NOW = T0 + 10n;
+const w1 = cosigner("witness.test/w1", new Uint8Array(32).fill(21), { clock: () => NOW });
+const w2 = cosigner("witness.test/w2", new Uint8Array(32).fill(22), { clock: () => NOW });
+let fx: Fixture;
+let plain: unknown;
+let cosigned: unknown;
+
+function config(labelId: string, status: PageConfig["status"], witnesses?: PageConfig["witnesses"]): PageConfig {
+  return {
+    labelId,
+    lang: "en",
+    logVerifierKey: logSigner.verifierKey,
+    authorityPublicKey: toBase64(authority.publicKey),
+    ...(witnesses ? { witnesses } : {}),
+    status,
+    checkpointSize: 0,
+    messages: MESSAGES.en.verifier,
+  };
+}
+
+beforeAll(async () => {
+  fx = await buildFixture();
+  const r = await fx.reads.getLabel(LABELS.valid);
+  plain = GetLabelResponse.toJSON(r);
+  cosigned = GetLabelResponse.toJSON({ ...r, bundle: { ...r.bundle!, checkpoint: cosignCheckpoint(r.bundle!.checkpoint, w1) } });
+});
+
+describe("verifyForPage", () => {
+  const size = () => fx.registry.view.size;
+
+  it("names the witnesses that cosigned under the pinned policy", () => {
+    const r = verifyForPage(config(LABELS.valid, "active", { verifierKeys: [w1.verifierKey, w2.verifierKey], required: 1 }), cosigned, NOW);
+    expect(r).toEqual({ state: "ok", text: `Verified: this record is in log checkpoint ${size()}, and its signatures are valid. Witnessed by: witness.test/w1` });
+  });
+
+  it("fails when the checkpoint has fewer cosignatures than the policy requires", () => {
+    const r = verifyForPage(config(LABELS.valid, "active", { verifierKeys: [w1.verifierKey, w2.verifierKey], required: 2 }), cosigned, NOW);
+    expect(r.state).toBe("failed");
+    expect(r.text).toMatch(/^Verification failed: .*cosignature/);
+    const none = verifyForPage(config(LABELS.valid, "active", { verifierKeys: [w1.verifierKey], required: 1 }), plain, NOW);
+    expect(none.state).toBe("failed");
+  });
+
+  it("does not count a cosignature by a key the page does not pin", () => {
+    const r = verifyForPage(config(LABELS.valid, "active", { verifierKeys: [w2.verifierKey], required: 1 }), cosigned, NOW);
+    expect(r.state).toBe("failed");
+  });
+
+  it("without a policy verifies against the log's key alone and names no witness", () => {
+    for (const json of [plain, cosigned]) {
+      const r = verifyForPage(config(LABELS.valid, "active"), json, NOW);
+      expect(r).toEqual({ state: "ok", text: `Verified: this record is in log checkpoint ${size()}, and its signatures are valid.` });
+    }
+  });
+
+  it("fails on a status the log does not prove, a malformed witness key, and junk", () => {
+    expect(verifyForPage(config(LABELS.valid, "revoked"), plain, NOW).text).toContain("the log says the label is active, but the page says revoked");
+    expect(verifyForPage(config(LABELS.valid, "active", { verifierKeys: ["not a key"], required: 1 }), plain, NOW).state).toBe("failed");
+    expect(verifyForPage(config(LABELS.valid, "active", { verifierKeys: [w1.verifierKey], required: 2 }), plain, NOW).state).toBe("failed");
+    for (const junk of [null, 7, "x", {}, { bundle: { checkpoint: 5 } }]) expect(verifyForPage(config(LABELS.valid, "active"), junk, NOW).state).toBe("failed");
+  });
+});

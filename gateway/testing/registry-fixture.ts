@@ -3,7 +3,7 @@
 
 import { ed25519NoteSigner } from "../../log/note-keys.js";
 import { Statement, Tier } from "../../proto/gen/messages/labelreg/v1/statement.js";
-import { CATEGORY, T0, labelIssued, reason, signStatement, statement, testKey } from "../../services/domain/testkit.js";
+import { CATEGORY, DAY, T0, labelIssued, reason, signStatement, statement, testKey } from "../../services/domain/testkit.js";
 import { Registry } from "../../services/registry.js";
 import { MemoryLog, openMemoryStore } from "../../services/store/memory.js";
 import { startRegistryGateway } from "../mount.js";
@@ -32,15 +32,18 @@ export const issue = (labelId: string, model: string, tier = Tier.TIER_ENHANCED)
 /**
  * Publishes the camera category, accredits issuer CCRC (issuerKey) and issues CCRC-1 (then
  * upgraded to 3 stars, with a second test report) and CCRC-2 (then revoked), all through
- * `registry.submit`, in that order.
+ * `registry.submit`, in that order. Statements are signed at `at` (default the testkit's T0) and
+ * labels are valid from just before it, so a registry on the real clock can pass `now`.
  */
-export async function seedLabels(registry: Pick<Registry, "submit">): Promise<void> {
-  const submitAs = (key: typeof authority, s: Statement) => registry.submit(signStatement(key, s));
+export async function seedLabels(registry: Pick<Registry, "submit">, at: bigint = T0): Promise<void> {
+  const submitAs = (key: typeof authority, s: Statement) => registry.submit(signStatement(key, { ...s, signedAtUnix: at }));
+  const issueAt = (labelId: string, productModel: string) =>
+    statement({ $case: "labelIssued", value: labelIssued({ productModel, tier: Tier.TIER_ENHANCED, validFromUnix: at - 10n, validUntilUnix: at + 365n * DAY, securitySupportUntilUnix: at + 5n * 365n * DAY }) }, { labelId });
   await submitAs(authority, statement({ $case: "categoryPublished", value: { categoryId: CATEGORY, name: "Consumer network cameras", description: "" } }));
   await submitAs(authority, statement({ $case: "issuerAccredited", value: { issuerId: "CCRC", name: "China Cybersecurity Review Certification", publicKey: issuerKey.publicKey, scope: [{ categoryId: CATEGORY, maxTier: 3 }] } }));
-  await submitAs(issuerKey, issue("CCRC-1", "EV-C200"));
+  await submitAs(issuerKey, issueAt("CCRC-1", "EV-C200"));
   await submitAs(issuerKey, statement({ $case: "labelUpgraded", value: { tier: Tier.TIER_LEADING, testReport: { sha256: new Uint8Array(32).fill(3), uri: "https://lab.example/r2.pdf" } } }, { labelId: "CCRC-1", expectedLabelVersion: 1n }));
-  await submitAs(issuerKey, issue("CCRC-2", "EV-C300"));
+  await submitAs(issuerKey, issueAt("CCRC-2", "EV-C300"));
   await submitAs(issuerKey, statement({ $case: "labelRevoked", value: { reason: reason("unfixed remote-code-execution vulnerability") } }, { labelId: "CCRC-2", expectedLabelVersion: 1n }));
 }
 

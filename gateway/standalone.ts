@@ -10,6 +10,7 @@ import { JsonApi } from "./api/json-api.js";
 import { DEFAULT_LIMITS } from "./http/limits.js";
 import { bundleLabelSource } from "./labels/bundle-label-source.js";
 import { jsonLogger, type Logger } from "./ops/log.js";
+import type { PageWitnesses } from "./page/label-page.js";
 import { startGateway, type RunningGateway } from "./server.js";
 import { grpcLogSource } from "./tiles/grpc-log-source.js";
 import { verifierOptions } from "./verifier/build.js";
@@ -32,6 +33,8 @@ export interface StandaloneGatewayOptions {
     readonly clockSkewSeconds?: number;
     readonly maxValiditySeconds?: number;
   };
+  /** The registry's witnesses (k of these cosignature keys), pinned in label pages for the browser. */
+  readonly witnesses?: PageWitnesses;
   readonly publicBaseUrl?: string;
   readonly tls?: Pick<TlsFiles, "certFile" | "keyFile">;
   readonly accessLog?: boolean;
@@ -56,7 +59,7 @@ export async function startStandaloneGateway(opts: StandaloneGatewayOptions): Pr
       ...(trust && opts.trust
         ? {
             ...(await verifierOptions(logger)),
-            registry: { labels: bundleLabelSource(reads, trust), logVerifierKey: opts.trust.logVerifierKey },
+            registry: { labels: bundleLabelSource(reads, trust), logVerifierKey: opts.trust.logVerifierKey, ...(opts.witnesses ? { witnesses: opts.witnesses } : {}) },
             api: new JsonApi({ reads, maxBodyBytes: DEFAULT_LIMITS.maxBodyBytes }),
           }
         : {}),

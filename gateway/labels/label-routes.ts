@@ -2,6 +2,8 @@
 // label.svg, answered from the registry's committed projections.
 
 import { toBase64 } from "../../log/bytes.js";
+import { parseCosignatureVerifierKey } from "../../log/cosignature.js";
+import { witnessPolicy } from "../../log/witness-policy.js";
 import { renderLabelPage } from "../page/label-page.js";
 import { labelSvg } from "../page/label-svg.js";
 import { labelPageUrl } from "../page/label-url.js";
@@ -54,6 +56,8 @@ export class LabelRoutes {
 
   constructor(private readonly opts: LabelRoutesOptions) {
     labelPageUrl(opts.publicBaseUrl, "X-1"); // InvalidBaseUrlError at start-up, not per request
+    // A bad witness key or k fails here (NoteError, WitnessPolicyError), not in every browser.
+    if (opts.witnesses) witnessPolicy(opts.witnesses.required, opts.witnesses.verifierKeys.map((k) => parseCosignatureVerifierKey(k)));
   }
 
   /** Chooses the language as the page does: ?lang= first, then Accept-Language. */

@@ -18,11 +18,13 @@ export function registerGateway(program: Command): void {
     .option("--public-url <url>", "the gateway's public base URL")
     .option("--log-key <vkey|file>", "the log's verifier key (with --authority-key: serve label pages and the JSON API)")
     .option("--authority-key <vkey|file>", "the authority's verifier key")
+    .option("--witness-key <vkey>", "a witness's cosignature verifier key, pinned in label pages; repeat for more", (v: string, p: string[] = []) => [...p, v])
+    .option("--witness-required <k>", "cosignatures the page's verifier requires (default: all --witness-key)", (v) => parseInt(v, 10))
     .option("--registry-ca <file>", "PEM CA of the registry's TLS certificate (connect with TLS)")
     .option("--tls-cert <file>", "PEM certificate to serve HTTPS")
     .option("--tls-key <file>", "PEM private key for --tls-cert")
     .option("--access-log", "log every HTTP request as a JSON line")
-    .action(async (o: Record<string, string | boolean | undefined>) => {
+    .action(async (o: Record<string, string | boolean | string[] | number | undefined>) => {
       if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) throw new Error("--tls-cert and --tls-key go together");
       if ((o.logKey === undefined) !== (o.authorityKey === undefined)) throw new Error("--log-key and --authority-key go together");
       const trust = o.logKey
@@ -33,6 +35,7 @@ export function registerGateway(program: Command): void {
         credentials: channelCredentials(o.registryCa ? { caFile: String(o.registryCa) } : undefined),
         address: String(o.http),
         ...(trust ? { trust } : {}),
+        ...(Array.isArray(o.witnessKey) ? { witnesses: { verifierKeys: o.witnessKey, required: typeof o.witnessRequired === "number" ? o.witnessRequired : o.witnessKey.length } } : {}),
         ...(o.publicUrl ? { publicBaseUrl: String(o.publicUrl) } : {}),
         ...(o.tlsCert ? { tls: { certFile: String(o.tlsCert), keyFile: String(o.tlsKey) } } : {}),
         ...(o.accessLog ? { accessLog: true } : {}),

@@ -1,6 +1,7 @@
 // The page's verifier decision (what the browser shows) over real bundles from an in-memory
 // registry: the pinned witness policy is applied, and the witnesses that cosigned are named.
 
+import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { cosignCheckpoint, cosigner } from "../../log/cosignature.js";
 import { GetLabelResponse } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
@@ -71,5 +72,15 @@ describe("verifyForPage", () => {
     expect(verifyForPage(config(LABELS.valid, "active", { verifierKeys: ["not a key"], required: 1 }), plain, NOW).state).toBe("failed");
     expect(verifyForPage(config(LABELS.valid, "active", { verifierKeys: [w1.verifierKey], required: 2 }), plain, NOW).state).toBe("failed");
     for (const junk of [null, 7, "x", {}, { bundle: { checkpoint: 5 } }]) expect(verifyForPage(config(LABELS.valid, "active"), junk, NOW).state).toBe("failed");
+  });
+
+  it("never throws and never says ok for arbitrary JSON or arbitrary witness keys (fuzzed)", () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.array(fc.string(), { maxLength: 3 }), fc.integer({ min: -1, max: 4 }), (json, keys, k) => {
+        const r = verifyForPage(config(LABELS.valid, "active", { verifierKeys: keys, required: k }), json, NOW);
+        expect(r.state).toBe("failed");
+      }),
+      { numRuns: 300 },
+    );
   });
 });

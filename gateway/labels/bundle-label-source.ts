@@ -8,12 +8,14 @@ import { decodeLogEntry } from "../../services/domain/decode.js";
 import type { LabelRecord } from "../../services/domain/state.js";
 import { isViolation } from "../../services/domain/violation.js";
 import { RegistryClientError } from "../../services/client/errors.js";
+import { RegistryError } from "../../services/sequencer/errors.js";
 import { StoreUnavailableError } from "../../services/store/port.js";
 import { replayEntries, type IndexedEntry } from "../../services/verify/replay.js";
 import { verifyLabelBundle } from "../../services/verify/bundle.js";
 import type { ResolvedTrust } from "../../services/verify/trust.js";
 import type { ReadApi } from "../api/read-api.js";
 import type { LabelSnapshot, LabelSource } from "./label-source.js";
+import { ByteLru } from "../tiles/lru.js";
 import { LabelViews } from "./label-view-map.js";
 
 /** The registry answered with a bundle that does not verify: nothing in it is shown. */
@@ -24,8 +26,23 @@ export class BadBundleError extends Error {
   }
 }
 
-/** Labels read with `reads.getLabel`, each bundle verified under `trust` before it is shown. */
-export function bundleLabelSource(reads: Pick<ReadApi, "getLabel">, trust: ResolvedTrust): LabelSource {
+/** Bytes of verified snapshots kept (by their bundles' size): a scanned label is hot. */
+export const DEFAULT_SNAPSHOT_CACHE_BYTES = 16 * 1024 * 1024;
+
+interface Cached {
+  readonly checkpoint: string;
+  readonly snap: LabelSnapshot;
+  readonly byteLength: number;
+}
+
+/**
+ * Labels read with `reads.getLabel`, each bundle verified under `trust` before it is shown. The
+ * registry is asked every time (a revocation shows at once); a bundle at the checkpoint of the
+ * last one verified for the label reuses that snapshot (and so the rendered page) instead of
+ * verifying again: what one checkpoint proves about a label does not change.
+ */
+export function bundleLabelSource(reads: Pick<ReadApi, "getLabel">, trust: ResolvedTrust, cacheBytes = DEFAULT_SNAPSHOT_CACHE_BYTES): LabelSource {
+  const cache = new ByteLru<string, Cached>(cacheBytes);
   return {
     authorityPublicKey: trust.domain.authorityPublicKey,
     async label(labelId): Promise<LabelSnapshot | undefined> {
@@ -33,13 +50,15 @@ export function bundleLabelSource(reads: Pick<ReadApi, "getLabel">, trust: Resol
       try {
         bundle = (await reads.getLabel(labelId)).bundle;
       } catch (e) {
-        if (e instanceof RegistryClientError && e.code === "NOT_FOUND") return undefined;
+        if ((e instanceof RegistryClientError || e instanceof RegistryError) && e.code === "NOT_FOUND") return undefined;
         if (e instanceof RegistryClientError && (e.code === "UNAVAILABLE" || e.code === "DEADLINE_EXCEEDED")) {
           throw new StoreUnavailableError(`registry VerificationService: ${e.message}`, { cause: e });
         }
         throw e;
       }
       if (!bundle) throw new BadBundleError(labelId, "the answer has no bundle");
+      const hit = cache.get(labelId);
+      if (hit && hit.checkpoint === bundle.checkpoint) return hit.snap;
       // Status does not matter here (an expired label still verifies); the time only must not fail it.
       const verdict = verifyLabelBundle(bundle, trust, { expectedLabelId: labelId });
       if (verdict.status === "not-verifiable" || !verdict.asOf) throw new BadBundleError(labelId, verdict.reasons.map((r) => r.code).join(", "));
@@ -59,7 +78,11 @@ export function bundleLabelSource(reads: Pick<ReadApi, "getLabel">, trust: Resol
       // The replay numbers entries by position; the page shows log indices.
       const record: LabelRecord = { ...partial, history: partial.history.map((h) => ({ ...h, index: replayed.logIndex[h.index] ?? -1 })) };
       const views = new LabelViews(async (start, end) => Array.from({ length: end - start }, (_, i) => bytes.get(start + i) ?? new Uint8Array()));
-      return { record, state: replayed.state, size: verdict.asOf.size, views };
+      const snap: LabelSnapshot = { record, state: replayed.state, size: verdict.asOf.size, views };
+      let byteLength = bundle.checkpoint.length;
+      for (const b of bytes.values()) byteLength += b.length;
+      cache.set(labelId, { checkpoint: bundle.checkpoint, snap, byteLength });
+      return snap;
     },
   };
 }

@@ -9,6 +9,8 @@
 //   unary   closed loop, C calls in flight;
 //   stream  SubmitBulk, S streams with W statements each in flight;
 //   open    unary at a fixed offered rate R for T seconds (latency from the scheduled send time);
+//   open stream  SubmitBulk on S streams at the same offered rate R for T seconds (latency from
+//           the scheduled send time), reported separately: bulk clients send this way;
 // then the same three against a no-op gRPC server (bench/noop-server.ts) with the same message
 // sizes, so the ratio shows the registry's cost over the bare transport. Prints a table and
 // writes bench/results/issue.json.
@@ -29,7 +31,7 @@ import { startRegistryChild, type RegistryChild } from "../test/registry-child.j
 import { shareKeys } from "../test/shared-store.js";
 import { categoryPublished, issuerAccredited, issuerKey, labelIssued, sign, type RawSigner } from "../test/statement-kit.js";
 import { ReplicaLagProbe } from "./replica-lag.js";
-import { closedLoopUnary, openLoopUnary, processCpuSeconds, rawClient, streaming, type BulkJudge, type Judge, type RunResult } from "./load.js";
+import { closedLoopUnary, openLoopStream, openLoopUnary, processCpuSeconds, rawClient, streaming, type BulkJudge, type Judge, type RunResult } from "./load.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const { values: args } = parseArgs({
@@ -127,15 +129,19 @@ async function benchStore(store: StoreKind): Promise<Record<string, unknown>> {
     const bulk = bulkReq(n("stream"));
     const openCount = Math.round(n("open-rate") * n("open-seconds"));
     const open = unaryReq(openCount);
+    const openBulk = bulkReq(openCount);
     const sample = unaryReq(1);
     const sampleBulk = bulkReq(1);
     console.error(`signed ${serial} statements in ${((performance.now() - t) / 1000).toFixed(1)} s; request ${unary[0]!.length} bytes`);
 
     const measured = async (run: () => Promise<RunResult>, pid: number) => {
       const c0 = await processCpuSeconds(pid);
+      const u0 = process.cpuUsage();
       const r = await run();
+      const u1 = process.cpuUsage(u0);
       const c1 = await processCpuSeconds(pid);
       if (c0 !== undefined && c1 !== undefined) r.serverCpuSeconds = c1 - c0;
+      r.clientCpuSeconds = (u1.user + u1.system) / 1e6;
       console.error(`${r.name}: ${r.rate.toFixed(0)}/s p50 ${r.p50Ms.toFixed(1)} ms p99 ${r.p99Ms.toFixed(1)} ms ${JSON.stringify(r.errors)}`);
       return r;
     };
@@ -145,6 +151,7 @@ async function benchStore(store: StoreKind): Promise<Record<string, unknown>> {
     results.push(await measured(() => closedLoopUnary(`registry unary (c=${n("concurrency")})`, client, SUBMIT, unary, n("concurrency"), judgeUnary), serverPid));
     results.push(await measured(() => streaming(`registry stream (${n("streams")}x${n("window")})`, client, BULK, bulk, n("streams"), n("window"), judgeBulk), serverPid));
     results.push(await measured(() => openLoopUnary(`registry open loop @${n("open-rate")}/s`, client, SUBMIT, open, n("open-rate"), judgeUnary), serverPid));
+    results.push(await measured(() => openLoopStream(`registry open stream @${n("open-rate")}/s`, client, BULK, openBulk, n("open-rate"), n("streams"), judgeBulk), serverPid));
 
     // Recorded replies for the no-op: a real receipt response, and a bulk one without its sequence.
     const unaryReply = await new Promise<Buffer>((res, rej) =>
@@ -178,6 +185,7 @@ async function benchStore(store: StoreKind): Promise<Record<string, unknown>> {
     results.push(await measured(() => closedLoopUnary(`no-op unary (c=${n("concurrency")})`, noopClient, NOOP_UNARY, unary, n("concurrency"), judgeUnary), noop.pid!));
     results.push(await measured(() => streaming(`no-op stream (${n("streams")}x${n("window")})`, noopClient, NOOP_BULK, bulk, n("streams"), n("window"), judgeBulk), noop.pid!));
     results.push(await measured(() => openLoopUnary(`no-op open loop @${n("open-rate")}/s`, noopClient, NOOP_UNARY, open, n("open-rate"), judgeUnary), noop.pid!));
+    results.push(await measured(() => openLoopStream(`no-op open stream @${n("open-rate")}/s`, noopClient, NOOP_BULK, openBulk, n("open-rate"), n("streams"), judgeBulk), noop.pid!));
     noopClient.close();
 
     let treeSize: number | undefined;
@@ -187,13 +195,14 @@ async function benchStore(store: StoreKind): Promise<Record<string, unknown>> {
       await s.close();
     }
 
-    const [ru, rs, ro, nu, ns] = results as [RunResult, RunResult, RunResult, RunResult, RunResult, RunResult];
+    const [ru, rs, ro, ros, nu, ns] = results as [RunResult, RunResult, RunResult, RunResult, RunResult, RunResult, RunResult, RunResult];
     const ratios = { unary: ru.rate / nu.rate, stream: rs.rate / ns.rate };
     const fmt = (x: number, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : "-");
-    const head = ["run", "ok", "refused", "s", "stmts/s", "p50 ms", "p99 ms", "max ms", "server cpu s"];
+    const head = ["run", "ok", "refused", "s", "stmts/s", "p50 ms", "p99 ms", "max ms", "server cpu s", "client cpu s"];
     const rows = results.map((r) => [
       r.name, String(r.ok), String(Object.values(r.errors).reduce((a, b) => a + b, 0)), fmt(r.seconds, 2), fmt(r.rate), fmt(r.p50Ms, 1), fmt(r.p99Ms, 1), fmt(r.maxMs, 1),
       r.serverCpuSeconds === undefined ? "-" : fmt(r.serverCpuSeconds, 2),
+      r.clientCpuSeconds === undefined ? "-" : fmt(r.clientCpuSeconds, 2),
     ]);
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
@@ -212,6 +221,8 @@ async function benchStore(store: StoreKind): Promise<Record<string, unknown>> {
     const targets = {
       sustained5000: Math.max(ru.rate, rs.rate) >= 5000,
       openLoopP99Under250ms: ro.p99Ms < 250,
+      // Reported beside it, not instead of it: the unary open loop above stays the target's run.
+      openStreamP99Under250ms: ros.p99Ms < 250,
       ratioAtLeastHalf: Math.max(ratios.unary, ratios.stream) >= 0.5,
     };
     console.log(`targets: ${JSON.stringify(targets)}`);

@@ -20,6 +20,8 @@ export interface RunResult {
   readonly maxMs: number;
   /** Server CPU seconds used during the run (from /proc), if known. */
   serverCpuSeconds?: number;
+  /** CPU seconds the load generator (this process) used during the run: it shares the cores. */
+  clientCpuSeconds?: number;
 }
 
 /** What a response means: undefined for success, else a short error name. */
@@ -176,6 +178,52 @@ export async function streaming(
     });
   await Promise.all(Array.from({ length: streams }, one));
   return summarize(name, requests.length, ok, errors, (performance.now() - t0) / 1000, latencies);
+}
+
+/**
+ * SubmitBulk at a fixed offered rate regardless of answers (open loop): request i is due at
+ * t0 + i / rate and is written on stream i % streams when due; latency is from that scheduled
+ * time, as for openLoopUnary. requests[i] must carry sequence number i + 1.
+ */
+export async function openLoopStream(
+  name: string,
+  client: grpc.Client,
+  path: string,
+  requests: readonly Buffer[],
+  ratePerSecond: number,
+  streams: number,
+  judge: BulkJudge,
+): Promise<RunResult> {
+  const latencies: number[] = [];
+  const errors: Record<string, number> = {};
+  let ok = 0;
+  let answered = 0;
+  const t0 = performance.now();
+  const calls = Array.from({ length: streams }, () => client.makeBidiStreamRequest(path, identity, identity));
+  await new Promise<void>((done, fail) => {
+    for (const call of calls) {
+      call.on("data", (res: Buffer) => {
+        const { sequence, error } = judge(res);
+        if (error) errors[error] = (errors[error] ?? 0) + 1;
+        else {
+          ok++;
+          latencies.push(performance.now() - (t0 + ((sequence - 1) / ratePerSecond) * 1000));
+        }
+        if (++answered === requests.length) done();
+      });
+      call.on("error", fail);
+    }
+    let sent = 0;
+    const tick = () => {
+      const due = Math.min(requests.length, Math.floor(((performance.now() - t0) / 1000) * ratePerSecond) + 1);
+      for (; sent < due; sent++) calls[sent % streams]!.write(requests[sent]!);
+      if (sent < requests.length) setTimeout(tick, 1);
+    };
+    tick();
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  for (const call of calls) call.end();
+  return summarize(name, requests.length, ok, errors, seconds, latencies);
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux); undefined elsewhere. */

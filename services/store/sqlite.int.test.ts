@@ -152,6 +152,25 @@ describe("sqlite store, on files and across processes", () => {
     await store.close();
   });
 
+  it("waits for the write lock off the event loop: timers keep firing while an append waits", async () => {
+    const dir = tempDir();
+    const store = await openSqliteStore({ dir, busyTimeoutMs: 2_000 });
+    await store.append(syntheticBatch("a", 0, 1)); // the writer is running
+    const other = new Database(join(dir, SQLITE_FILE));
+    other.exec("BEGIN IMMEDIATE");
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    const appended = store.append(syntheticBatch("a", 1, 2));
+    await new Promise((r) => setTimeout(r, 200));
+    other.exec("ROLLBACK"); // the waiting append now takes the lock and commits
+    other.close();
+    await appended;
+    clearInterval(timer);
+    expect(ticks, "the event loop ran while the append waited for the lock").toBeGreaterThan(10);
+    expect(await expectConsistentSyntheticLog(store)).toBe(3);
+    await store.close();
+  });
+
   it("fences a writer in another process that appends at a stale size", async () => {
     const dir = tempDir();
     const store = await openSqliteStore({ dir });

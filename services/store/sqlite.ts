@@ -4,13 +4,15 @@
 //
 // Every append is one BEGIN IMMEDIATE transaction: it takes SQLite's write lock first, then reads
 // the tree size and compares it with the expected one, so the compare-and-set holds against other
-// processes sharing the file as well as against this one. better-sqlite3 is synchronous, so a
-// transaction never spans an await and other work in this process cannot interleave with it.
+// processes sharing the file as well as against this one. Appends run on a worker thread with
+// its own connection (sqlite-writer.ts), so a commit's fsync does not block the event loop;
+// reads run on this thread's connection.
 import Database from "better-sqlite3";
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { checkBatch, checkCount, checkEntryRange, checkNote } from "./checks.js";
 import { GrowthWaiters } from "./growth.js";
+import { SqliteWriter } from "./sqlite-writer.js";
 import { sqliteSchema, SQLITE_SCHEMA_VERSION } from "./sqlite-schema.js";
 import {
   InvalidWriteError,
@@ -85,14 +87,16 @@ class SqliteStore implements LogStore {
   private readonly entriesStmt;
   private readonly tileStmt;
   private readonly dataVersionStmt;
-  private readonly appendTx;
   private readonly updateNoteStmt;
+  private readonly writer: SqliteWriter;
 
   constructor(
     private readonly db: Database.Database,
     private readonly path: string,
     private readonly pollIntervalMs: number,
+    busyTimeoutMs: number,
   ) {
+    this.writer = new SqliteWriter(path, busyTimeoutMs);
     this.sizeStmt = db.prepare<[], number>("SELECT coalesce(max(size), 0) FROM checkpoints").pluck();
     this.checkpointStmt = db.prepare<[], { size: number; note: Buffer }>(
       "SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1",
@@ -105,21 +109,6 @@ class SqliteStore implements LogStore {
     this.updateNoteStmt = db.prepare<[Uint8Array, number]>(
       "UPDATE checkpoints SET note = ? WHERE size = ? AND size = (SELECT max(size) FROM checkpoints)",
     );
-    const insertEntry = db.prepare<[number, Uint8Array]>("INSERT INTO entries (idx, data) VALUES (?, ?)");
-    // Tiles only grow: a write no wider than the stored tile leaves it as it is.
-    const upsertTile = db.prepare<[number, number, number, Uint8Array]>(
-      `INSERT INTO tiles (level, idx, width, data) VALUES (?, ?, ?, ?)
-       ON CONFLICT (level, idx) DO UPDATE SET width = excluded.width, data = excluded.data
-       WHERE excluded.width > tiles.width`,
-    );
-    const insertCheckpoint = db.prepare<[number, Uint8Array]>("INSERT INTO checkpoints (size, note) VALUES (?, ?)");
-    this.appendTx = db.transaction((batch: AppendBatch, newSize: number) => {
-      const size = this.sizeStmt.get()!;
-      if (size !== batch.expectedSize) throw new SizeConflictError(batch.expectedSize, size);
-      batch.entries.forEach((e, i) => insertEntry.run(batch.expectedSize + i, e));
-      for (const t of batch.tiles) upsertTile.run(t.level, t.index, t.width, t.data);
-      insertCheckpoint.run(newSize, batch.checkpoint);
-    });
     this.lastDataVersion = this.dataVersionStmt.get()!;
     let peers = openStores.get(path);
     if (!peers) openStores.set(path, (peers = new Set()));
@@ -129,9 +118,9 @@ class SqliteStore implements LogStore {
   async append(batch: AppendBatch): Promise<void> {
     this.checkOpen();
     const newSize = checkBatch(batch);
-    // IMMEDIATE: take the write lock before reading the size, so no other process can commit
-    // between the compare and the set.
-    guarded("append", () => this.appendTx.immediate(batch, newSize));
+    // The writer takes the write lock before reading the size (BEGIN IMMEDIATE), so no other
+    // process can commit between the compare and the set.
+    await this.writer.append(batch, newSize);
     for (const peer of openStores.get(this.path) ?? []) peer.grew(newSize);
   }
 
@@ -186,6 +175,7 @@ class SqliteStore implements LogStore {
     openStores.get(this.path)?.delete(this);
     if (openStores.get(this.path)?.size === 0) openStores.delete(this.path);
     this.waiters.close(closedError());
+    await this.writer.close();
     this.db.close();
   }
 
@@ -254,7 +244,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<LogS
       }).immediate();
       // SQLite gives them the database file's mode when it creates them; make sure of it.
       for (const side of [`${file}-wal`, `${file}-shm`]) if (existsSync(side)) chmodSync(side, FILE_MODE);
-      return new SqliteStore(db, file, pollIntervalMs);
+      return new SqliteStore(db, file, pollIntervalMs, busyTimeoutMs);
     } catch (err) {
       db.close();
       throw err;

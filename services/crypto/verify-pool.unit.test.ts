@@ -26,6 +26,18 @@ describe("VerifyPool (batched OpenSSL checks on worker threads)", () => {
     expect(got.every((ok, i) => ok === (i % 3 !== 0))).toBe(true);
   });
 
+  it("answers checks that had to wait for a busy worker (one worker, many more batches than it holds)", async () => {
+    const one = new VerifyPool(1);
+    try {
+      const n = 3000; // six batches: two go to the worker, four wait for its answers
+      const sigs = Array.from({ length: n }, (_, i) => signer.sign(message(i)));
+      const got = await Promise.all(sigs.map((s, i) => one.verify(signer.publicKey, message(i % 5 === 0 ? i + 1 : i), s)));
+      expect(got.every((ok, i) => ok === (i % 5 !== 0))).toBe(true);
+    } finally {
+      await one.close();
+    }
+  });
+
   it("refuses any flipped bit of key, message or signature, and malformed lengths", async () => {
     const msg = message(1);
     const sig = signer.sign(msg);

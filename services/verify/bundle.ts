@@ -6,12 +6,12 @@
 // Portable: log/ and services/domain/ only, so the gateway bundles it for the browser unchanged.
 import { toHex } from "../../log/bytes.js";
 import type { Checkpoint } from "../../log/checkpoint.js";
-import { verifyInclusion } from "../../log/proof.js";
 import type { LabelBundle, ProvenEntry } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import { decodeLogEntry } from "../domain/decode.js";
 import { labelStatusAt, type LabelRecord, type LabelStatus } from "../domain/state.js";
 import { LABEL_ID } from "../domain/syntax.js";
 import { isViolation } from "../domain/violation.js";
+import { InclusionVerifier } from "./inclusion.js";
 import { errorText, openTrustedCheckpoint, type OpenedCheckpoint } from "./checkpoint.js";
 import { checkFreshness, type Fresher } from "./freshness.js";
 import { replayEntries, type IndexedEntry, type Replayed } from "./replay.js";
@@ -77,9 +77,11 @@ function verify(
   if ("code" in cp) return fail(cp);
   if (bundle.entries.length === 0) return fail({ code: "no-entries", message: "the bundle holds no entry about the label" }, cp);
 
-  const own = provenEntries(bundle.entries, cp.checkpoint, t, "entry");
+  // One verifier for both lists: their proofs share the path to the root.
+  const proofs = new InclusionVerifier(t.hasher, cp.checkpoint.size, cp.checkpoint.root);
+  const own = provenEntries(bundle.entries, cp.checkpoint, t, proofs, "entry");
   if (!Array.isArray(own)) return fail(own, cp);
-  const context = provenEntries(bundle.contextEntries, cp.checkpoint, t, "context entry");
+  const context = provenEntries(bundle.contextEntries, cp.checkpoint, t, proofs, "context entry");
   if (!Array.isArray(context)) return fail(context, cp);
   for (const e of own) {
     const s = e.decoded.statement;
@@ -124,7 +126,7 @@ function verify(
 }
 
 /** Checks indices, inclusion proofs and decoding of proven entries; never throws. */
-function provenEntries(list: readonly ProvenEntry[], cp: Checkpoint, t: ResolvedTrust, what: string): IndexedEntry[] | VerdictReason {
+function provenEntries(list: readonly ProvenEntry[], cp: Checkpoint, t: ResolvedTrust, proofs: InclusionVerifier, what: string): IndexedEntry[] | VerdictReason {
   const out: IndexedEntry[] = [];
   let last = -1n;
   for (const p of list) {
@@ -137,7 +139,7 @@ function provenEntries(list: readonly ProvenEntry[], cp: Checkpoint, t: Resolved
     }
     const index = Number(p.index);
     try {
-      verifyInclusion(t.hasher, index, cp.size, t.hasher.leafHash(p.entry), p.inclusionProof, cp.root);
+      proofs.verify(index, t.hasher.leafHash(p.entry), p.inclusionProof);
     } catch (e) {
       return { code: "inclusion-proof", message: `${what} ${index}: ${errorText(e)}` };
     }

@@ -10,6 +10,7 @@ import {
 import type { Registry } from "../registry.js";
 import { RegistryError } from "../sequencer/errors.js";
 import type { SequencedReceipt } from "../sequencer/sequencer.js";
+import { encodeSubmitBulkResponse, encodeSubmitResponse } from "./receipt-wire.js";
 import type { GrpcServiceBinding } from "./server.js";
 import { grpcCode, toServiceError, wellFormed, withSafeDecoding } from "./status.js";
 
@@ -82,7 +83,15 @@ export function issuanceService(registry: Registry): GrpcServiceBinding {
   };
   return {
     name: "labelreg.v1.IssuanceService",
-    definition: withSafeDecoding(IssuanceServiceService),
+    definition: fastResponses(withSafeDecoding(IssuanceServiceService)),
     implementation: impl as unknown as grpc.UntypedServiceImplementation,
+  };
+}
+
+/** The service definition with the direct response encoders (same bytes as the generated ones). */
+function fastResponses(d: typeof IssuanceServiceService): typeof IssuanceServiceService {
+  return {
+    submit: { ...d.submit, responseSerialize: encodeSubmitResponse },
+    submitBulk: { ...d.submitBulk, responseSerialize: encodeSubmitBulkResponse },
   };
 }

@@ -5,6 +5,12 @@ import { proveInclusion } from "../../log/prove.js";
 import { verifyInclusion } from "../../log/proof.js";
 import { emptyTreeState } from "../../log/tree-state.js";
 import { utf8 } from "../../log/bytes.js";
+import { formatCheckpoint } from "../../log/checkpoint.js";
+import { ed25519NoteSigner } from "../../log/note-keys.js";
+import { signNote } from "../../log/note.js";
+import { LogEntry } from "../../proto/gen/messages/labelreg/v1/entry.js";
+import { categoryPublished, issuerKey, sign } from "../../test/statement-kit.js";
+import { nodeEd25519 } from "../crypto/ed25519-node.js";
 import { openMemoryStore } from "../store/memory.js";
 import { LogView } from "./log-view.js";
 
@@ -36,3 +42,23 @@ describe("LogView.warmTiles", () => {
     expect(await view.warmTiles(ac.signal)).toBe(0);
   });
 });
+
+describe("LogView.catchUp", () => {
+  it("warms the full tiles on the first catch-up, before it returns", async () => {
+    const authority = issuerKey(7);
+    const entries = Array.from({ length: 520 }, (_, i) => {
+      const s = sign(authority, categoryPublished(`r${i}`, `cat-${i}`));
+      return LogEntry.encode({ statement: s.statement, keyId: s.keyId, signature: s.signature, sequencedAtUnix: 1n }).finish();
+    });
+    const { state, tiles } = integrate(emptyTreeState(defaultHasher), entries, defaultHasher);
+    const note = signNote(formatCheckpoint({ origin: "example.com/log", size: state.size, root: state.root, extensions: [] }), [ed25519NoteSigner("example.com/log", new Uint8Array(32).fill(3), nodeEd25519)]);
+    const store = openMemoryStore();
+    await store.append({ expectedSize: 0, entries, tiles, checkpoint: utf8(note) });
+    const view = new LogView(store, defaultHasher, authority.publicKey);
+    expect(await view.catchUp()).toBe(520);
+    expect(view.state.categories.size).toBe(520);
+    expect(view.tileCache.size).toBe(2); // tiles 0/0 and 0/1, hashed up
+    expect(view.tileCache.bytes).toBeGreaterThan(2 * 511 * 32);
+  });
+});
+

@@ -27,17 +27,37 @@ export class ProvenEntries {
         this.contexts.clear();
       }
     }
+    const out: (ProvenEntry | undefined)[] = indices.map((i) => (cache ? this.proven.get(i) : undefined));
+    const todo = indices.filter((_, k) => out[k] === undefined);
+    if (todo.length === 0) return out as ProvenEntry[];
     const reader = this.view.hashReader(snap.tree);
-    return Promise.all(
-      indices.map(async (i) => {
-        const hit = cache ? this.proven.get(i) : undefined;
-        if (hit) return hit;
-        const [entry, proof] = await Promise.all([this.view.store.readEntries(i, i + 1), proveInclusion(this.view.hasher, reader, i, snap.size)]);
-        const p: ProvenEntry = { index: BigInt(i), entry: entry[0]!, inclusionProof: proof as Hash[] };
-        if (cache) this.proven.set(i, p);
-        return p;
-      }),
-    );
+    const [bytes, proofs] = await Promise.all([this.readBytes(todo), Promise.all(todo.map((i) => proveInclusion(this.view.hasher, reader, i, snap.size)))]);
+    for (let k = 0, t = 0; k < indices.length; k++) {
+      if (out[k] !== undefined) continue;
+      const i = indices[k]!;
+      const p: ProvenEntry = { index: BigInt(i), entry: bytes.get(i)!, inclusionProof: proofs[t++] as Hash[] };
+      if (cache) this.proven.set(i, p);
+      out[k] = p;
+    }
+    return out as ProvenEntry[];
+  }
+
+  /**
+   * The entries at `indices`, one store call per run of consecutive indices (a label's entries
+   * often follow each other: issued, then changed within the same batch).
+   */
+  private async readBytes(indices: readonly number[]): Promise<Map<number, Uint8Array>> {
+    const sorted = [...new Set(indices)].sort((a, b) => a - b);
+    const runs: [number, number][] = [];
+    for (const i of sorted) {
+      const last = runs[runs.length - 1];
+      if (last && last[1] === i) last[1] = i + 1;
+      else runs.push([i, i + 1]);
+    }
+    const got = await Promise.all(runs.map(([start, end]) => this.view.store.readEntries(start, end)));
+    const out = new Map<number, Uint8Array>();
+    runs.forEach(([start], r) => got[r]!.forEach((e, k) => out.set(start + k, e)));
+    return out;
   }
 
   /** A cached context for `key` at this snapshot, or the result of `build` (then cached). */

@@ -166,6 +166,37 @@ describe("integrate (property)", () => {
     );
   });
 
+  it("extending any earlier state (forks, retries) never changes a state or tile already returned", () => {
+    // Integration appends in place to the newest state's partial tiles; a fork must copy them.
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ from: fc.nat(), batch: fc.integer({ min: 1, max: 300 }), offset: fc.integer({ min: 0, max: 1 }) }), { minLength: 1, maxLength: 30 }),
+        (steps) => {
+          // pure: every batch on the way used the oracle's own leaves, so the naive root applies.
+          const states: { state: TreeState; pure: boolean }[] = [{ state: emptyTreeState(), pure: true }];
+          const seen: { state: TreeState; edge: string[]; frontier: string[]; tiles: { data: Uint8Array; hex: string }[] }[] = [];
+          for (const step of steps) {
+            const { state: from, pure } = states[step.from % states.length]!;
+            const end = Math.min(NAIVE_MAX, from.size + step.batch);
+            if (end === from.size) continue;
+            // offset 1 integrates other leaves: a fork whose hashes differ from the first branch's.
+            const leaves = leafHashes.slice(from.size + step.offset * 1000, end + step.offset * 1000);
+            const r = integrateLeafHashes(from, leaves);
+            if (pure && step.offset === 0) expect(toHex(r.state.root)).toBe(naiveRoots[end]);
+            states.push({ state: r.state, pure: pure && step.offset === 0 });
+            seen.push({ state: r.state, edge: r.state.edge.map(toHex), frontier: r.state.frontier.map(toHex), tiles: r.tiles.map((t) => ({ data: t.data, hex: toHex(t.data) })) });
+            for (const v of seen) {
+              expect(v.state.edge.map(toHex)).toEqual(v.edge);
+              expect(v.state.frontier.map(toHex)).toEqual(v.frontier);
+              for (const t of v.tiles) expect(toHex(t.data)).toBe(t.hex);
+            }
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
   it("across the level-2 boundary (65,536), random batches agree with the tiles built at once", () => {
     const whole = new TileMap();
     whole.put(integrateLeafHashes(emptyTreeState(), leafHashes).tiles);

@@ -4,10 +4,13 @@
 import type * as grpc from "@grpc/grpc-js";
 import {
   VerificationServiceService,
+  type GetLabelResponse,
   type VerificationServiceServer,
   type VerifyLabelsRequest,
+  type VerifyLabelsResponse,
 } from "../../proto/gen/grpc/labelreg/v1/verification_service.js";
 import { BulkVerification } from "../reads/bulk.js";
+import { BundleEncoder } from "../reads/wire.js";
 import { Reads } from "../reads/reads.js";
 import { watchLabels } from "../reads/watch.js";
 import type { Registry } from "../registry.js";
@@ -40,6 +43,14 @@ async function pump<T>(call: Writable<T>, gen: AsyncGenerator<T>): Promise<void>
   }
 }
 
+async function* encodedAnswers(gen: AsyncGenerator<VerifyLabelsResponse>, encoder: BundleEncoder): AsyncGenerator<VerifyLabelsResponse> {
+  try {
+    for await (const m of gen) yield new Encoded(encoder.verifyLabelsResponse(m)) as unknown as VerifyLabelsResponse;
+  } finally {
+    await gen.return(undefined);
+  }
+}
+
 function unary<Req, Res>(fn: (req: Req) => Promise<Res> | Res): grpc.handleUnaryCall<Req | MalformedRequest, Res> {
   return (call, callback) => {
     (async () => fn(wellFormed(call.request)))().then(
@@ -49,9 +60,28 @@ function unary<Req, Res>(fn: (req: Req) => Promise<Res> | Res): grpc.handleUnary
   };
 }
 
+/** A response already in wire form: the service's serializers pass it through. */
+class Encoded {
+  constructor(readonly bytes: Uint8Array) {}
+}
+
+/** `definition` with serializers that pass Encoded responses through unchanged. */
+function acceptingEncoded<D extends grpc.ServiceDefinition>(definition: D): D {
+  const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+  for (const [name, m] of Object.entries(definition)) {
+    out[name] = {
+      ...m,
+      responseSerialize: (v: unknown) => (v instanceof Encoded ? Buffer.from(v.bytes.buffer, v.bytes.byteOffset, v.bytes.byteLength) : m.responseSerialize(v)),
+    };
+  }
+  return out as D;
+}
+
 export function verificationService(registry: Registry, reads = new Reads(registry.view, registry.domain)): GrpcServiceBinding {
+  // Bundles are encoded by hand into one buffer, shared entries once (services/reads/wire.ts).
+  const encoder = new BundleEncoder();
   const impl: VerificationServiceServer = {
-    getLabel: unary((req) => reads.getLabel(req.labelId)),
+    getLabel: unary(async (req) => new Encoded(encoder.getLabelResponse(await reads.getLabel(req.labelId))) as unknown as GetLabelResponse),
     lookupProduct: unary((req) => reads.lookupProduct(req.registrationCode, req.productModel)),
     getIssuer: unary((req) => reads.getIssuer(req.issuerId)),
     listIssuers: unary(() => reads.listIssuers()),
@@ -100,7 +130,7 @@ export function verificationService(registry: Registry, reads = new Reads(regist
           if (call.isPaused()) call.resume();
           const req = wellFormed(raw);
           bulk ??= new BulkVerification(reads, req.compact);
-          await pump(call, bulk.answer(req.labelIds));
+          await pump(call, encodedAnswers(bulk.answer(req.labelIds), encoder));
         }
         // A call with no request at all still names its snapshot.
         if (!bulk && !call.cancelled) await pump(call, new BulkVerification(reads, false).answer([]));
@@ -116,7 +146,7 @@ export function verificationService(registry: Registry, reads = new Reads(regist
   };
   return {
     name: "labelreg.v1.VerificationService",
-    definition: withSafeDecoding(VerificationServiceService),
+    definition: acceptingEncoded(withSafeDecoding(VerificationServiceService)),
     implementation: impl as unknown as grpc.UntypedServiceImplementation,
   };
 }

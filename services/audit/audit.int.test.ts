@@ -2,7 +2,7 @@ import * as grpc from "@grpc/grpc-js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { formatCheckpoint } from "../../log/checkpoint.js";
 import { integrate } from "../../log/integrate.js";
 import { ed25519NoteSigner, parseVerifierKey } from "../../log/note-keys.js";
@@ -23,6 +23,7 @@ import type { Registry } from "../registry.js";
 import { MemoryLog, openMemoryStore } from "../store/memory.js";
 import type { LogStore } from "../store/port.js";
 import { Auditor, type AuditorOptions } from "./auditor.js";
+import { CheckPool } from "./check-pool.js";
 import { fixtureAuthority, fixtureIssuer, fixtureIssuer2, fixtureLogSigner, issueStatement, openFixtureRegistry, populate, submitAs } from "./fixture.js";
 import { grpcLabelReader } from "./operator.js";
 import { serveStaticTlog, type StaticTlog } from "./static-tlog.js";
@@ -48,7 +49,7 @@ async function serve(store: LogStore): Promise<StaticTlog> {
   return s;
 }
 
-function auditor(url: string, extra: Partial<AuditorOptions> = {}): Auditor {
+function auditorOf(url: string, extra: Partial<AuditorOptions> = {}): Auditor {
   return new Auditor({ source: httpTlogSource(url), logKey, domain, hasher: nodeHasher, ...extra });
 }
 
@@ -74,7 +75,17 @@ async function appendBehindSequencer(store: LogStore, tree: TreeState, signed: {
   return tree.size;
 }
 
-describe("labelreg audit", () => {
+// Every scenario runs twice: with signatures checked inline on this thread, and with the
+// stateless checks on a CheckPool's workers; the findings must be the same.
+let pool: CheckPool | undefined;
+afterAll(() => pool?.close());
+const modes: { name: string; extra: () => Partial<AuditorOptions> }[] = [
+  { name: "inline", extra: () => ({}) },
+  { name: "check pool", extra: () => ({ checkPool: (pool ??= new CheckPool({ threads: 2, keys: [fixtureAuthority.publicKey] })) }) },
+];
+
+describe.each(modes)("labelreg audit ($name)", (mode) => {
+  const auditor = (url: string, extra: Partial<AuditorOptions> = {}) => auditorOf(url, { ...mode.extra(), ...extra });
   it("an honest log passes; a second run audits only what is new, after a consistency check", async () => {
     const { registry, site } = await setUp(300);
     const statePath = tempState();

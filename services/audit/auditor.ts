@@ -32,6 +32,8 @@ import { decodeLogEntry, type DecodedEntry } from "../domain/decode.js";
 import { statementSigningInput } from "../domain/signing.js";
 import { isViolation, type RuleViolation } from "../domain/violation.js";
 import type { VerifyAsyncFn } from "../crypto/ed25519-async.js";
+import type { CheckPool } from "./check-pool.js";
+import { SIG_UNCHECKED, SIG_VALID, type EntryResults } from "./entry-check.js";
 import { locateDivergence } from "./fork.js";
 import type { Finding } from "./findings.js";
 import { compareLabel, type LabelReader } from "./operator.js";
@@ -53,6 +55,11 @@ export interface AuditorOptions {
   readonly hasher: TreeHasher;
   /** Signature checks off the main thread (a VerifyPool); default config.verify inline. */
   readonly verifyAsync?: VerifyAsyncFn;
+  /**
+   * Leaf hashes, decoding and signatures of new entries on worker threads, in parallel over
+   * every core (check-pool.ts); then `verifyAsync` is not used. Same findings either way.
+   */
+  readonly checkPool?: CheckPool;
   /** Where the last verified checkpoint is kept between runs; none: every run starts from scratch. */
   readonly statePath?: string;
   /** false: verify tiles, bundles and consistency only (no decoding, signatures or rules). */
@@ -105,6 +112,8 @@ interface Chunk {
   readonly entries: Uint8Array[];
   readonly decoded?: (DecodedEntry | RuleViolation)[];
   readonly signatures?: Promise<boolean[]>;
+  /** From a CheckPool: the chunk's entries checked in batches, in order. */
+  readonly checked?: EntryResults[];
 }
 
 export class Auditor {
@@ -116,6 +125,7 @@ export class Auditor {
 
   constructor(private readonly opts: AuditorOptions) {
     this.replayer = new Replayer(opts.domain);
+    if (opts.checkPool) this.replayer.onNewKeys = (keys) => opts.checkPool!.teach(keys);
     this.cache = new TileCache(opts.tileCacheBytes ?? 64 * 1024 * 1024);
   }
 
@@ -304,7 +314,7 @@ export class Auditor {
     const fill = () => {
       while (ahead.length < PREFETCH && fetchedTo < to) {
         const end = Math.min(to, fetchedTo + CHUNK - (fetchedTo % CHUNK));
-        const p = this.fetchChunk(fetchedTo, end, size, reader, check, decode);
+        const p = check && this.opts.checkPool ? this.fetchChecked(fetchedTo, end, size, reader, this.opts.checkPool) : this.fetchChunk(fetchedTo, end, size, reader, check, decode);
         p.catch(() => undefined); // observed when its turn comes
         ahead.push(p);
         fetchedTo = end;
@@ -315,7 +325,16 @@ export class Auditor {
     while (ahead.length > 0) {
       const chunk: Chunk = await ahead.shift()!;
       fill();
-      if (decode) {
+      if (chunk.checked) {
+        let index = chunk.start;
+        for (const batch of chunk.checked) {
+          for (let j = 0; j < batch.entries.length; j++, index++) {
+            const v = batch.verdict(j);
+            const fs = this.replayer.check(index, batch.decoded(j), v === SIG_UNCHECKED ? undefined : v === SIG_VALID);
+            for (const f of fs) if (findings.length < (this.opts.maxFindings ?? 1000)) findings.push(f);
+          }
+        }
+      } else if (decode) {
         const sigs = chunk.signatures ? await chunk.signatures : undefined;
         for (let i = 0; i < chunk.entries.length; i++) {
           const index = chunk.start + i;
@@ -406,6 +425,55 @@ export class Auditor {
       }),
     );
     return { start, entries, decoded, signatures };
+  }
+
+  /**
+   * fetchChunk with a CheckPool: each bundle is sent to the workers as soon as it arrives, which
+   * hash, decode and verify it; the leaf hashes they computed are then compared with the
+   * verified tiles here, bundle by bundle in log order, so the same failure is reported first.
+   */
+  private async fetchChecked(start: number, end: number, size: number, reader: TileHashReader, pool: CheckPool): Promise<Chunk> {
+    const firstBundle = Math.floor(start / TILE_WIDTH);
+    const lastBundle = Math.floor((end - 1) / TILE_WIDTH);
+    const widthOf = (b: number) => Math.min(TILE_WIDTH, size - b * TILE_WIDTH);
+    const steps: { tile: Promise<Uint8Array>; checked: Promise<EntryResults> }[] = [];
+    for (let b = firstBundle; b <= lastBundle; b++) {
+      const width = widthOf(b);
+      const lo = Math.max(start, b * TILE_WIDTH) - b * TILE_WIDTH;
+      const hi = Math.min(end, b * TILE_WIDTH + width) - b * TILE_WIDTH;
+      const checked = this.guard(() => this.opts.source.bundle(b, width), size).then((bytes) => {
+        let all: Uint8Array[];
+        try {
+          all = decodeBundle(bytes, width);
+        } catch (e) {
+          throw new Fatal({ kind: "log", rule: "bundle-malformed", index: b * TILE_WIDTH, message: `entry bundle ${b}: ${e instanceof Error ? e.message : String(e)}` });
+        }
+        return pool.check(all.slice(lo, hi));
+      });
+      const tile = this.guard(() => this.levelZeroTile(b, width, reader), size);
+      for (const p of [checked, tile]) p.catch(() => undefined);
+      steps.push({ tile, checked });
+    }
+    const entries: Uint8Array[] = [];
+    const checked: EntryResults[] = [];
+    for (const [k, step] of steps.entries()) {
+      const b = firstBundle + k;
+      const tile = await step.tile;
+      const r = await step.checked;
+      for (let j = 0; j < r.entries.length; j++) {
+        const i = Math.max(start, b * TILE_WIDTH) + j;
+        const got = r.leafHash(j);
+        const at = (i - b * TILE_WIDTH) * HASH_SIZE;
+        for (let x = 0; x < HASH_SIZE; x++) {
+          if (got[x] !== tile[at + x]) {
+            throw new Fatal({ kind: "log", rule: "entry-mismatch", index: i, message: `the bytes served for entry ${i} do not hash to its leaf hash in the tiles the checkpoint vouches for` });
+          }
+        }
+        entries.push(r.entries[j]!);
+      }
+      checked.push(r);
+    }
+    return { start, entries, checked };
   }
 
   /** Step 5: a sample of labels, each asked of the operator and compared. */

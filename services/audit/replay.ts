@@ -8,14 +8,13 @@
 // entry's public key before the state reaches it: key ids are SHA-256 of the public key, so a
 // table of every key any accreditation or rotation statement names (valid or not) maps ids to
 // keys without ambiguity, and whether that key may sign at that point stays the rules' call.
-import { toHex } from "../../log/bytes.js";
 import { apply } from "../domain/apply.js";
 import { authenticate, checkRules } from "../domain/check.js";
 import type { DomainConfig } from "../domain/config.js";
 import type { DecodedEntry } from "../domain/decode.js";
-import { keyIdOf } from "../domain/signing.js";
 import { RegistryState } from "../domain/state.js";
 import { isViolation, type RuleViolation } from "../domain/violation.js";
+import { KeyTable } from "./entry-check.js";
 import type { Finding } from "./findings.js";
 
 /** The detail of a violation, without the "<rule>: " prefix its message starts with. */
@@ -27,16 +26,19 @@ export class Replayer {
   readonly state: RegistryState;
   /** Sequencing time of the newest entry replayed. */
   lastSequencedAt = 0n;
-  /** hex key id -> public key, for every key the log has named so far (see the header). */
-  private readonly keyTable = new Map<string, Uint8Array>();
-  private sigOk = false;
+  /** Every key the log has named so far, by key id (see the header). */
+  private readonly keyTable = new KeyTable();
+  private sigOk: boolean | undefined = false;
   private readonly precomputed: DomainConfig;
+  /** Told of each key the log names for the first time (a CheckPool's teach). */
+  onNewKeys: ((keys: Uint8Array[]) => void) | undefined;
 
   constructor(readonly config: DomainConfig) {
     this.state = new RegistryState(config.authorityPublicKey);
-    this.keyTable.set(this.state.authorityKeyIdHex, config.authorityPublicKey);
-    // authenticate() with the verdict computed ahead (on the pool) for this very entry.
-    this.precomputed = { ...config, verify: () => this.sigOk };
+    this.keyTable.add(config.authorityPublicKey);
+    // authenticate() with the verdict computed ahead (on a pool) for this very entry, or, if it
+    // could not be (undefined: the key was not known ahead), verified now.
+    this.precomputed = { ...config, verify: (pk, m, sig) => this.sigOk ?? config.verify(pk, m, sig) };
   }
 
   /** Entries replayed so far: the index the next must have. */
@@ -46,14 +48,13 @@ export class Replayer {
 
   /** Records the keys an entry names, so later entries signed with them can be verified ahead. */
   learnKeys(e: DecodedEntry): void {
-    const k = e.statement.kind;
-    if (k?.$case === "issuerAccredited") this.keyTable.set(toHex(keyIdOf(k.value.publicKey)), k.value.publicKey);
-    else if (k?.$case === "issuerKeyRotated") this.keyTable.set(toHex(keyIdOf(k.value.newPublicKey)), k.value.newPublicKey);
+    const named = this.keyTable.learn(e);
+    if (named.length > 0) this.onNewKeys?.(named);
   }
 
   /** The public key an entry's key id names, if the log has named it so far. */
   publicKeyOf(e: DecodedEntry): Uint8Array | undefined {
-    return this.keyTable.get(toHex(e.keyId));
+    return this.keyTable.get(e.keyId);
   }
 
   /**
@@ -70,11 +71,11 @@ export class Replayer {
   }
 
   /**
-   * Checks entry `index` (decoded, or the violation decoding gave) with its signature verdict,
-   * and applies it if the rules accept it; an entry they refuse is skipped (its index still
+   * Checks entry `index` (decoded, or the violation decoding gave) with its signature verdict
+   * (undefined: not verified yet; then it is verified here if the rules need it), and applies it if the rules accept it; an entry they refuse is skipped (its index still
    * advances). Returns the findings: empty when the entry is valid.
    */
-  check(index: number, e: DecodedEntry | RuleViolation, signatureValid: boolean): Finding[] {
+  check(index: number, e: DecodedEntry | RuleViolation, signatureValid: boolean | undefined): Finding[] {
     if (index !== this.state.size) throw new Error(`replay: entry ${index} is not the next index ${this.state.size}`);
     if (isViolation(e)) {
       this.state.advance();

@@ -59,8 +59,12 @@ export function decodeStatement(bytes: Uint8Array): Statement | RuleViolation {
   return validateStatement(s) ?? s;
 }
 
-/** Every stateless check of a signed statement as received (sizes, decoding, structure). */
-export function parseSignedStatement(signed: SignedStatement): Submission | RuleViolation {
+/**
+ * Every stateless check of a signed statement as received (sizes, decoding, structure).
+ * `digest` computes Submission.digest (SHA-256; default the portable statementDigest, a server
+ * may pass Node's).
+ */
+export function parseSignedStatement(signed: SignedStatement, digest: (statementBytes: Uint8Array) => Uint8Array = statementDigest): Submission | RuleViolation {
   const v = checkBytes("key_id", signed.keyId, KEY_ID_BYTES) ?? checkBytes("signature", signed.signature, SIGNATURE_BYTES);
   if (v) return v;
   const statement = decodeStatement(signed.statement);
@@ -70,7 +74,7 @@ export function parseSignedStatement(signed: SignedStatement): Submission | Rule
     keyId: signed.keyId,
     signature: signed.signature,
     statement,
-    digest: statementDigest(signed.statement),
+    digest: digest(signed.statement),
   };
 }
 
@@ -88,14 +92,14 @@ export interface DecodedEntry extends Submission {
   readonly sequencedAtUnix: bigint;
 }
 
-/** Decodes a log entry (the leaf bytes) and parses the statement inside it. */
-export function decodeLogEntry(bytes: Uint8Array): DecodedEntry | RuleViolation {
+/** Decodes a log entry (the leaf bytes) and parses the statement inside it (`digest` as for parseSignedStatement). */
+export function decodeLogEntry(bytes: Uint8Array, digest: (statementBytes: Uint8Array) => Uint8Array = statementDigest): DecodedEntry | RuleViolation {
   if (bytes.length > MAX_ENTRY_BYTES) {
     return violation("INVALID_ARGUMENT", "entry-too-large", `log entry is ${bytes.length} bytes, at most ${MAX_ENTRY_BYTES}`);
   }
   const e = decodeCanonical(LogEntry, bytes, "log entry");
   if (isViolation(e)) return e;
-  const sub = parseSignedStatement(e);
+  const sub = parseSignedStatement(e, digest);
   if (isViolation(sub)) return sub;
   return { ...sub, sequencedAtUnix: e.sequencedAtUnix };
 }

@@ -22,8 +22,21 @@ export function pinSnapshot(view: LogView): Snapshot {
   const tree = view.tree;
   const checkpoint = view.checkpoint;
   if (checkpoint !== "") {
-    const size = parseCheckpoint(parseSignedNote(checkpoint).text).size;
+    const size = checkpointSize(checkpoint);
     if (size !== tree.size) throw new Error(`log view: checkpoint size ${size} differs from the tree size ${tree.size}`);
   }
   return { size: tree.size, tree, checkpoint };
+}
+
+// Every read pins a snapshot, and the note changes only with a commit or a cosignature: parse
+// each note once.
+let lastNote = "";
+let lastSize = 0;
+
+function checkpointSize(note: string): number {
+  if (note !== lastNote) {
+    lastSize = parseCheckpoint(parseSignedNote(note).text).size;
+    lastNote = note;
+  }
+  return lastSize;
 }

@@ -3,6 +3,7 @@
 // grows its buffer by doubling and shifts every nested message whose length needs more than one
 // byte (all of a bundle's), which made encoding a fifth of a GetLabel's server time; and context
 // entries and the checkpoint, shared by every bundle of a snapshot, were encoded again for each.
+// (A label's own entries are encoded each time: remembering them cost more than it saved.)
 // The bytes are exactly the generated encoder's (tests compare them on generated messages).
 import {
   GetLabelResponse,
@@ -52,9 +53,9 @@ export class BundleEncoder {
   private lastText = "";
   private lastBytes = new Uint8Array(0);
 
-  /** A ProvenEntry's encoding, computed once per entry object. */
-  provenEntry(p: ProvenEntry): Uint8Array {
-    let out = this.entries.get(p);
+  /** A ProvenEntry's encoding; with `keep`, computed once per entry object (for shared ones). */
+  provenEntry(p: ProvenEntry, keep = false): Uint8Array {
+    let out = keep ? this.entries.get(p) : undefined;
     if (out !== undefined) return out;
     if (p.index < 0n || p.index > MAX_SAFE) return ProvenEntry.encode(p).finish(); // never a log index: the generated encoder decides
     const index = Number(p.index);
@@ -69,7 +70,7 @@ export class BundleEncoder {
     }
     if (p.entry.length !== 0) pos = putField(out, pos, 0x12, p.entry);
     for (const h of p.inclusionProof) pos = putField(out, pos, 0x1a, h);
-    this.entries.set(p, out);
+    if (keep) this.entries.set(p, out);
     return out;
   }
 
@@ -91,7 +92,8 @@ export class BundleEncoder {
     const id = b.labelId !== "" ? utf8.encode(b.labelId) : undefined;
     const cp = b.checkpoint !== "" ? this.text(b.checkpoint) : undefined;
     const own = b.entries.map((p) => this.provenEntry(p));
-    const context = b.contextEntries.map((p) => this.provenEntry(p));
+    // Context entries are shared by every bundle of their issuer at a snapshot (ProvenEntries).
+    const context = b.contextEntries.map((p) => this.provenEntry(p, true));
     let packed = 0;
     for (const i of b.contextIndices) packed += varintSize(Number(i));
     let size = (id ? fieldSize(id.length) : 0) + (cp ? fieldSize(cp.length) : 0) + (packed > 0 ? fieldSize(packed) : 0);

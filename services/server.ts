@@ -103,12 +103,19 @@ export async function startRegistry(config: ServerConfig): Promise<RunningRegist
   const warming = new AbortController();
   void registry.view.warmTiles(warming.signal);
   // With a lease, this process is a standby until it holds the lease, and then the sequencer.
-  const election = lease ? new LeaderElection(registry, lease, { onEvent: logLeadership }) : undefined;
   const witnessing = config.witnessing && !config.readOnly ? new Witnessing(registry.view, config.witnessing) : undefined;
-  if (witnessing) {
-    registry.view.cosign = witnessing.cosign;
-    void witnessing.cosignLatest();
-  }
+  if (witnessing) registry.view.cosign = witnessing.cosign;
+  // Only the sequencer asks witnesses to cosign its latest checkpoint: a standby would store
+  // their cosignatures into a log it does not write. With a lease, that is on promotion.
+  const election = lease
+    ? new LeaderElection(registry, lease, {
+        onEvent: (e) => {
+          logLeadership(e);
+          if (e.kind === "promoted") void witnessing?.cosignLatest();
+        },
+      })
+    : undefined;
+  if (!lease) void witnessing?.cosignLatest();
   const grpc = await startGrpcServer({
     address: config.grpcAddress,
     maxMessageBytes: MAX_GRPC_MESSAGE_BYTES,

@@ -2,6 +2,7 @@
 //
 //   npm run bench:issue -- [--store sqlite|postgres] [--unary N] [--concurrency C] [--stream N]
 //                          [--streams S] [--window W] [--open-rate R] [--open-seconds T] [--profile DIR]
+//                          [--client grpc-js|h2]
 //
 // The registry runs in a child process (its own event loop and core) on a fresh data directory,
 // with durable commits (SQLite WAL + synchronous=FULL, or PostgreSQL with fsync on). Statements
@@ -14,6 +15,11 @@
 // then the same three against a no-op gRPC server (bench/noop-server.ts) with the same message
 // sizes, so the ratio shows the registry's cost over the bare transport. Prints a table and
 // writes bench/results/issue.json.
+//
+// The load generator shares the machine's cores with the server, so each run reports its CPU
+// too. `--client h2` makes the unary calls with a lean HTTP/2 gRPC client (bench/h2-unary.ts:
+// the same requests on the wire, a fraction of grpc-js's client CPU) for the registry and the
+// no-op alike; the default stays grpc-js. The streaming runs always use grpc-js.
 //
 // `--store postgres` runs it all on SQLite first, then on a throwaway PostgreSQL cluster
 // (`labelreg serve --store postgres`), beside it in the same run, with a read replica
@@ -31,7 +37,20 @@ import { startRegistryChild, type RegistryChild } from "../test/registry-child.j
 import { shareKeys } from "../test/shared-store.js";
 import { categoryPublished, issuerAccredited, issuerKey, labelIssued, sign, type RawSigner } from "../test/statement-kit.js";
 import { ReplicaLagProbe } from "./replica-lag.js";
-import { closedLoopUnary, openLoopStream, openLoopUnary, processCpuSeconds, rawClient, streaming, type BulkJudge, type Judge, type RunResult } from "./load.js";
+import {
+  closedLoopUnary,
+  openLoopStream,
+  openLoopUnary,
+  processCpuSeconds,
+  rawClient,
+  streaming,
+  unaryTransport,
+  type BulkJudge,
+  type Judge,
+  type RunResult,
+  type UnaryClientKind,
+  type UnaryTransport,
+} from "./load.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const { values: args } = parseArgs({
@@ -46,11 +65,14 @@ const { values: args } = parseArgs({
     "open-seconds": { type: "string", default: "10" },
     issuers: { type: "string", default: "8" },
     profile: { type: "string" },
+    client: { type: "string", default: "grpc-js" },
   },
 });
 const n = (k: keyof typeof args) => Number(args[k]);
 type StoreKind = "sqlite" | "postgres";
 if (args.store !== "sqlite" && args.store !== "postgres") throw new Error(`--store must be sqlite or postgres, not ${args.store}`);
+if (args.client !== "grpc-js" && args.client !== "h2") throw new Error(`--client must be grpc-js or h2, not ${args.client}`);
+const clientKind: UnaryClientKind = args.client;
 const stores: StoreKind[] = args.store === "postgres" ? ["sqlite", "postgres"] : ["sqlite"];
 
 const SUBMIT = "/labelreg.v1.IssuanceService/Submit";
@@ -70,7 +92,7 @@ for (const store of stores) summaries[store] = await benchStore(store);
 mkdirSync(join(root, "bench", "results"), { recursive: true });
 writeFileSync(
   join(root, "bench", "results", "issue.json"),
-  JSON.stringify({ date: new Date().toISOString(), cores: cpus().length, loadavg: loadavg(), cpu: cpus()[0]?.model, node: process.version, args, stores: summaries }, null, 2) + "\n",
+  JSON.stringify({ date: new Date().toISOString(), unaryClient: clientKind, cores: cpus().length, loadavg: loadavg(), cpu: cpus()[0]?.model, node: process.version, args, stores: summaries }, null, 2) + "\n",
 );
 
 async function benchStore(store: StoreKind): Promise<Record<string, unknown>> {
@@ -99,6 +121,8 @@ async function benchStore(store: StoreKind): Promise<Record<string, unknown>> {
     }
     cleanups.unshift(async () => void (await server.kill()));
     const client = rawClient(server.address);
+    const calls = unaryTransport(clientKind, server.address);
+    const setupCalls = unaryTransport("grpc-js", server.address);
     const serverPid = server.child.pid!;
 
     // The authority publishes the category and accredits the issuers. On PostgreSQL the server
@@ -107,7 +131,7 @@ async function benchStore(store: StoreKind): Promise<Record<string, unknown>> {
     const issuers: { id: string; key: RawSigner }[] = Array.from({ length: issuerCount }, (_, i) => ({ id: `BENCH${i}`, key: issuerKey(1000 + i) }));
     const setup = [sign(server.authority, categoryPublished("setup-cat")), ...issuers.map((is) => sign(server.authority, issuerAccredited(`setup-${is.id}`, is.id, is.key)))];
     for (let attempt = 1; ; attempt++) {
-      const setupRun = await closedLoopUnary("setup", client, SUBMIT, setup.map((s) => Buffer.from(SubmitRequest.encode({ signedStatement: s }).finish())), 1, judgeUnary);
+      const setupRun = await closedLoopUnary("setup", setupCalls, SUBMIT, setup.map((s) => Buffer.from(SubmitRequest.encode({ signedStatement: s }).finish())), 1, judgeUnary);
       if (setupRun.ok === setup.length) break;
       if (attempt >= 50) throw new Error(`setup failed: ${JSON.stringify(setupRun.errors)}`);
       await new Promise((r) => setTimeout(r, 100));
@@ -132,6 +156,9 @@ async function benchStore(store: StoreKind): Promise<Record<string, unknown>> {
     const openBulk = bulkReq(openCount);
     const sample = unaryReq(1);
     const sampleBulk = bulkReq(1);
+    // Requests as the unary client sends them (framed for h2), made before any timing.
+    const [warmU, unaryU, openU] = [warm, unary, open].map((list) => list.map((b) => calls.prepare(b))) as [Buffer[], Buffer[], Buffer[]];
+    const via = clientKind === "grpc-js" ? "" : ` ${clientKind}`;
     console.error(`signed ${serial} statements in ${((performance.now() - t) / 1000).toFixed(1)} s; request ${unary[0]!.length} bytes`);
 
     const measured = async (run: () => Promise<RunResult>, pid: number) => {
@@ -146,11 +173,11 @@ async function benchStore(store: StoreKind): Promise<Record<string, unknown>> {
       return r;
     };
 
-    await closedLoopUnary("warm-up", client, SUBMIT, warm, 64, judgeUnary);
+    await closedLoopUnary("warm-up", calls, SUBMIT, warmU, 64, judgeUnary);
     const results: RunResult[] = [];
-    results.push(await measured(() => closedLoopUnary(`registry unary (c=${n("concurrency")})`, client, SUBMIT, unary, n("concurrency"), judgeUnary), serverPid));
+    results.push(await measured(() => closedLoopUnary(`registry unary (c=${n("concurrency")})${via}`, calls, SUBMIT, unaryU, n("concurrency"), judgeUnary), serverPid));
     results.push(await measured(() => streaming(`registry stream (${n("streams")}x${n("window")})`, client, BULK, bulk, n("streams"), n("window"), judgeBulk), serverPid));
-    results.push(await measured(() => openLoopUnary(`registry open loop @${n("open-rate")}/s`, client, SUBMIT, open, n("open-rate"), judgeUnary), serverPid));
+    results.push(await measured(() => openLoopUnary(`registry open loop @${n("open-rate")}/s${via}`, calls, SUBMIT, openU, n("open-rate"), judgeUnary), serverPid));
     results.push(await measured(() => openLoopStream(`registry open stream @${n("open-rate")}/s`, client, BULK, openBulk, n("open-rate"), n("streams"), judgeBulk), serverPid));
 
     // Recorded replies for the no-op: a real receipt response, and a bulk one without its sequence.
@@ -170,6 +197,8 @@ async function benchStore(store: StoreKind): Promise<Record<string, unknown>> {
     writeFileSync(join(dir, "unary.bin"), unaryReply);
     writeFileSync(join(dir, "bulk.bin"), bulkReply.subarray(2));
     client.close();
+    calls.close();
+    setupCalls.close();
     const treeSizeExpected = 1 + issuerCount + results.reduce((a, r) => a + r.ok, 0) + 3000 + 2;
     const replicaLag = await lagProbe?.stop();
     await server.stop();
@@ -181,12 +210,14 @@ async function benchStore(store: StoreKind): Promise<Record<string, unknown>> {
     cleanups.unshift(() => void noop.kill("SIGKILL"));
     const port = await new Promise<number>((res) => noop.stdout.setEncoding("utf8").once("data", (d: string) => res((JSON.parse(d) as { port: number }).port)));
     const noopClient = rawClient(`127.0.0.1:${port}`);
-    await closedLoopUnary("noop warm-up", noopClient, NOOP_UNARY, warm, 64, judgeUnary);
-    results.push(await measured(() => closedLoopUnary(`no-op unary (c=${n("concurrency")})`, noopClient, NOOP_UNARY, unary, n("concurrency"), judgeUnary), noop.pid!));
+    const noopCalls = unaryTransport(clientKind, `127.0.0.1:${port}`);
+    await closedLoopUnary("noop warm-up", noopCalls, NOOP_UNARY, warmU, 64, judgeUnary);
+    results.push(await measured(() => closedLoopUnary(`no-op unary (c=${n("concurrency")})${via}`, noopCalls, NOOP_UNARY, unaryU, n("concurrency"), judgeUnary), noop.pid!));
     results.push(await measured(() => streaming(`no-op stream (${n("streams")}x${n("window")})`, noopClient, NOOP_BULK, bulk, n("streams"), n("window"), judgeBulk), noop.pid!));
-    results.push(await measured(() => openLoopUnary(`no-op open loop @${n("open-rate")}/s`, noopClient, NOOP_UNARY, open, n("open-rate"), judgeUnary), noop.pid!));
+    results.push(await measured(() => openLoopUnary(`no-op open loop @${n("open-rate")}/s${via}`, noopCalls, NOOP_UNARY, openU, n("open-rate"), judgeUnary), noop.pid!));
     results.push(await measured(() => openLoopStream(`no-op open stream @${n("open-rate")}/s`, noopClient, NOOP_BULK, openBulk, n("open-rate"), n("streams"), judgeBulk), noop.pid!));
     noopClient.close();
+    noopCalls.close();
 
     let treeSize: number | undefined;
     {

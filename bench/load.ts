@@ -4,6 +4,7 @@
 // scheduled time, so a stalled server is charged for the requests it delayed (no coordinated
 // omission).
 import * as grpc from "@grpc/grpc-js";
+import { grpcFrame, h2UnaryClient, type UnaryCaller } from "./h2-unary.js";
 
 export interface RunResult {
   readonly name: string;
@@ -69,8 +70,45 @@ function errorName(err: grpc.ServiceError): string {
   return `${grpc.status[err.code] ?? err.code}${rule ? `/${String(rule)}` : ""}`;
 }
 
+/**
+ * How the unary runs call: `prepare` turns an encoded request into what `call` sends (done before
+ * timing), `call` makes one call. grpc-js is the default; h2 is the lean client of h2-unary.ts.
+ */
+export interface UnaryTransport {
+  readonly name: string;
+  prepare(request: Buffer): Buffer;
+  readonly call: UnaryCaller;
+  close(): void;
+}
+
+export type UnaryClientKind = "grpc-js" | "h2";
+
+export function unaryTransport(kind: UnaryClientKind, address: string): UnaryTransport {
+  if (kind === "h2") {
+    const c = h2UnaryClient(address);
+    return { name: "h2", prepare: grpcFrame, call: c.call, close: c.close };
+  }
+  return grpcJsTransport(rawClient(address));
+}
+
+function grpcJsTransport(client: grpc.Client): UnaryTransport {
+  return {
+    name: "grpc-js",
+    prepare: (b) => b,
+    call: async (path, req) => {
+      const { err, res } = await unaryCall(client, path, req, 60_000);
+      return err ? { error: errorName(err) } : { response: res! };
+    },
+    close: () => client.close(),
+  };
+}
+
+/** A grpc-js client as a transport (its requests as they are). */
+const transportOf = (c: grpc.Client | UnaryTransport): UnaryTransport => (c instanceof grpc.Client ? grpcJsTransport(c) : c);
+
 /** `concurrency` calls in flight until every request is answered (closed loop). */
-export async function closedLoopUnary(name: string, client: grpc.Client, path: string, requests: readonly Buffer[], concurrency: number, judge: Judge): Promise<RunResult> {
+export async function closedLoopUnary(name: string, via: grpc.Client | UnaryTransport, path: string, requests: readonly Buffer[], concurrency: number, judge: Judge): Promise<RunResult> {
+  const client = transportOf(via);
   const latencies: number[] = [];
   const errors: Record<string, number> = {};
   let ok = 0;
@@ -80,8 +118,8 @@ export async function closedLoopUnary(name: string, client: grpc.Client, path: s
     while (next < requests.length) {
       const req = requests[next++]!;
       const start = performance.now();
-      const { err, res } = await unaryCall(client, path, req, 60_000);
-      const e = err ? errorName(err) : judge(res!);
+      const { error, response } = await client.call(path, req);
+      const e = error ?? judge(response!);
       if (e) errors[e] = (errors[e] ?? 0) + 1;
       else {
         ok++;
@@ -94,7 +132,8 @@ export async function closedLoopUnary(name: string, client: grpc.Client, path: s
 }
 
 /** Sends at a fixed offered rate regardless of answers (open loop). */
-export async function openLoopUnary(name: string, client: grpc.Client, path: string, requests: readonly Buffer[], ratePerSecond: number, judge: Judge): Promise<RunResult> {
+export async function openLoopUnary(name: string, via: grpc.Client | UnaryTransport, path: string, requests: readonly Buffer[], ratePerSecond: number, judge: Judge): Promise<RunResult> {
+  const client = transportOf(via);
   const latencies: number[] = [];
   const errors: Record<string, number> = {};
   let ok = 0;
@@ -106,8 +145,8 @@ export async function openLoopUnary(name: string, client: grpc.Client, path: str
       const due = Math.min(requests.length, Math.floor(((performance.now() - t0) / 1000) * ratePerSecond) + 1);
       for (; sent < due; sent++) {
         const scheduled = t0 + (sent / ratePerSecond) * 1000;
-        void unaryCall(client, path, requests[sent]!, 60_000).then(({ err, res }) => {
-          const e = err ? errorName(err) : judge(res!);
+        void client.call(path, requests[sent]!).then(({ error, response }) => {
+          const e = error ?? judge(response!);
           if (e) errors[e] = (errors[e] ?? 0) + 1;
           else {
             ok++;

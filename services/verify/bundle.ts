@@ -143,7 +143,7 @@ function provenEntries(list: readonly ProvenEntry[], cp: Checkpoint, t: Resolved
     } catch (e) {
       return { code: "inclusion-proof", message: `${what} ${index}: ${errorText(e)}` };
     }
-    const decoded = decodeLogEntry(p.entry);
+    const decoded = decodeLogEntry(p.entry, t.statementDigest);
     if (isViolation(decoded)) return { code: "entry-malformed", message: `${what} ${index}: ${decoded.message}` };
     out.push({ index, decoded });
   }

@@ -40,8 +40,9 @@ export class InclusionVerifier {
     checkHash(leafHash, "leaf hash");
     checkProof(proof, inclusionProofLength(index, size));
 
-    // Positions and hashes met on this walk: committed only if it reaches the root.
-    const seen: { level: number; index: number; hash: Hash }[] = [];
+    // Nodes met on this walk (level, index, hash, flattened): committed only if it reaches the root.
+    const seen: (number | Hash)[] = [];
+    const empty = this.levels.length === 0;
     let fn = index;
     let sn = size - 1;
     let level = 0;
@@ -60,7 +61,7 @@ export class InclusionVerifier {
         }
       }
       const siblingIndex = left ? fn - 1 : fn + 1;
-      if (!proven) {
+      if (!proven && !empty) {
         const known = this.levels[level]?.get(fn);
         if (known !== undefined) {
           if (!bytesEqual(known, r)) throw rootMismatch();
@@ -71,7 +72,7 @@ export class InclusionVerifier {
         const sibling = this.levels[level]?.get(siblingIndex);
         if (sibling === undefined || !bytesEqual(sibling, p)) throw rootMismatch();
       } else {
-        seen.push({ level, index: fn, hash: r }, { level, index: siblingIndex, hash: p });
+        seen.push(level, fn, r, level, siblingIndex, p);
         r = left ? this.hasher.nodeHash(p, r) : this.hasher.nodeHash(r, p);
       }
       fn = half(fn);
@@ -79,7 +80,7 @@ export class InclusionVerifier {
       level++;
     }
     if (!proven && !bytesEqual(r, this.root)) throw rootMismatch();
-    for (const s of seen) (this.levels[s.level] ??= new Map()).set(s.index, s.hash);
+    for (let k = 0; k < seen.length; k += 3) (this.levels[seen[k] as number] ??= new Map()).set(seen[k + 1] as number, seen[k + 2] as Hash);
   }
 }
 

@@ -38,7 +38,7 @@ export function verifyReceipt(receipt: Receipt, trust: TrustConfig | ResolvedTru
     } catch (e) {
       return no({ code: "inclusion-proof", message: errorText(e) });
     }
-    const entry = decodeLogEntry(receipt.entry);
+    const entry = decodeLogEntry(receipt.entry, t.statementDigest);
     if (isViolation(entry)) return no({ code: "entry-malformed", message: entry.message });
     const base = { ok: true as const, index, asOf: cp.ref, entry };
     if (keyIdHex(entry.keyId) === keyIdHex(keyIdOf(t.domain.authorityPublicKey))) {
@@ -56,7 +56,7 @@ export function verifyReceipt(receipt: Receipt, trust: TrustConfig | ResolvedTru
       } catch (e) {
         return no({ code: "inclusion-proof", message: `context entry ${p.index}: ${errorText(e)}` });
       }
-      const d = decodeLogEntry(p.entry);
+      const d = decodeLogEntry(p.entry, t.statementDigest);
       if (isViolation(d)) return no({ code: "entry-malformed", message: `context entry ${p.index}: ${d.message}` });
       ctx.push({ index: Number(p.index), decoded: d });
     }

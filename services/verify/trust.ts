@@ -1,7 +1,7 @@
 // What a verifier trusts: the log's verifier key, the authority's key, optionally a witness
 // policy, and the registry's rule parameters. Portable: no Node built-ins on this path.
 import { nobleEd25519, type Ed25519 } from "../../log/ed25519.js";
-import { defaultHasher, type TreeHasher } from "../../log/hash.js";
+import { defaultHasher, type Sha256, type TreeHasher } from "../../log/hash.js";
 import { parseVerifierKey } from "../../log/note-keys.js";
 import type { NoteVerifier } from "../../log/note.js";
 import type { WitnessPolicy } from "../../log/witness-policy.js";
@@ -22,6 +22,8 @@ export interface TrustConfig {
   readonly ed25519?: Ed25519;
   /** RFC 9162 hasher (default: portable noble SHA-256). */
   readonly hasher?: TreeHasher;
+  /** SHA-256 for statement digests (default: portable noble; Node callers may pass nodeSha256). */
+  readonly sha256?: Sha256;
 }
 
 /** A TrustConfig with its keys parsed, ready for many verifications. */
@@ -31,6 +33,8 @@ export interface ResolvedTrust {
   readonly domain: DomainConfig;
   readonly ed25519: Ed25519;
   readonly hasher: TreeHasher;
+  /** Statement digests for decodeLogEntry; its portable default when absent. */
+  readonly statementDigest?: (statementBytes: Uint8Array) => Uint8Array;
   /** Checkpoints already opened, by note text (see memoizedTrust). */
   readonly checkpoints?: Map<string, OpenedCheckpoint>;
 }
@@ -48,5 +52,6 @@ export function resolveTrust(t: TrustConfig): ResolvedTrust {
     }),
     ed25519: ed,
     hasher: t.hasher ?? defaultHasher,
+    ...(t.sha256 ? { statementDigest: (b: Uint8Array) => t.sha256!(b) } : {}),
   };
 }

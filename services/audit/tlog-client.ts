@@ -41,8 +41,13 @@ export function httpTlogSource(baseUrl: string, opts: { timeoutMs?: number; maxS
   const secure = base.protocol === "https:";
   if (!secure && base.protocol !== "http:") throw new RangeError(`tlog-tiles: ${baseUrl} is not an http(s) URL`);
   const agent = secure ? new https.Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 16 }) : new http.Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 16 });
-  const get = (path: string): Promise<Uint8Array> =>
+  // A keep-alive socket the server closed while idle (servers time idle connections out after a
+  // few seconds, and a busy auditor can leave one idle that long) fails the next request sent on
+  // it with a reset; such a request never reached the server, and a GET is idempotent, so it is
+  // sent once more on a fresh connection. Any other failure is the caller's.
+  const get = (path: string, retried = false): Promise<Uint8Array> =>
     new Promise((resolve, reject) => {
+      let reused = false;
       const fail = (status: number | undefined, message: string) => reject(new TlogFetchError(path, status, message));
       const req = (secure ? https : http).get(new URL(path, base), { agent, timeout: timeoutMs }, (res) => {
         const status = res.statusCode ?? 0;
@@ -67,8 +72,12 @@ export function httpTlogSource(baseUrl: string, opts: { timeoutMs?: number; maxS
         });
         res.on("error", (e) => fail(status, e.message));
       });
+      req.on("socket", () => (reused = req.reusedSocket));
       req.on("timeout", () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
-      req.on("error", (e) => fail(undefined, e.message));
+      req.on("error", (e: NodeJS.ErrnoException) => {
+        if (reused && !retried && (e.code === "ECONNRESET" || e.code === "EPIPE")) resolve(get(path, true));
+        else fail(undefined, e.message);
+      });
     });
   return {
     checkpoint: () => get("checkpoint"),

@@ -32,6 +32,7 @@ import type { VerifyAsyncFn } from "../crypto/ed25519-async.js";
 import { SizeConflictError } from "../store/port.js";
 import { DEFAULT_RATE_LIMIT, SignerRateLimiter, type RateLimit } from "./rate-limit.js";
 import { Batcher, BatcherClosedError, QueueFullError, type BatcherOptions, type ItemResult } from "./batcher.js";
+import { BatchHashReader } from "./batch-hashes.js";
 import { RegistryError } from "./errors.js";
 import { noteBytes, type LogView } from "./log-view.js";
 
@@ -40,7 +41,10 @@ export interface SequencedReceipt {
   readonly index: number;
   /** The log entry bytes (the leaf). */
   readonly entry: Uint8Array;
-  /** RFC 9162 inclusion proof of `index` in the tree of the checkpoint's size. */
+  /**
+   * RFC 9162 inclusion proof of `index` in the tree of the checkpoint's size. Its hashes may be
+   * shared with other receipts of the same batch: read-only.
+   */
   readonly inclusionProof: Hash[];
   /** The signed checkpoint note the proof is against. */
   readonly checkpoint: string;
@@ -231,7 +235,7 @@ export class Sequencer {
     checkpoint: string,
   ): Promise<ItemResult<SequencedReceipt>[]> {
     const view = this.view;
-    const reader = view.hashReader(tree);
+    const reader = new BatchHashReader(view.hashReader(tree));
     const replayed: number[] = [];
     for (const o of outcomes) if (o.kind === "replay" && o.index < oldSize) replayed.push(o.index);
     const older = new Map<number, Uint8Array>();

@@ -127,6 +127,7 @@ function widestTiles(tiles: readonly TileWrite[]): TileWrite[] {
 export class PostgresStore implements LogStore {
   private readonly s: string;
   private readonly channel: string;
+  private readonly appendSql: string;
   private readonly growth: GrowthFollower;
   private closed = false;
 
@@ -140,6 +141,27 @@ export class PostgresStore implements LogStore {
   ) {
     this.s = quoteSchema(schema);
     this.channel = growthChannel(schema);
+    // The compare-and-set and every write of the batch in one statement (three round trips with
+    // BEGIN and COMMIT, instead of six): each insert takes its rows only if the head moved, so a
+    // lost compare-and-set writes nothing. The notification is delivered to listeners only if
+    // and when the transaction commits.
+    this.appendSql = `
+      WITH head AS (
+        UPDATE ${this.s}.log_head SET size = $2 WHERE size = $1 RETURNING size
+      ), e AS (
+        INSERT INTO ${this.s}.entries (idx, data)
+        SELECT $1::bigint + ord - 1, data FROM unnest($3::bytea[]) WITH ORDINALITY AS t(data, ord)
+        WHERE EXISTS (SELECT 1 FROM head)
+      ), t AS (
+        INSERT INTO ${this.s}.tiles (level, idx, width, data)
+        SELECT * FROM unnest($4::smallint[], $5::bigint[], $6::smallint[], $7::bytea[])
+        WHERE EXISTS (SELECT 1 FROM head)
+        ON CONFLICT (level, idx) DO UPDATE SET width = EXCLUDED.width, data = EXCLUDED.data
+        WHERE ${this.s}.tiles.width < EXCLUDED.width
+      ), c AS (
+        INSERT INTO ${this.s}.checkpoints (size, note) SELECT size, $8 FROM head RETURNING size
+      )
+      SELECT (SELECT count(*)::int FROM c) AS moved, (SELECT pg_notify($9, size::text) FROM c) AS notified`;
     this.growth = new GrowthFollower({
       newClient: () => new pg.Client(clientConfig),
       channel: this.channel,
@@ -169,35 +191,28 @@ export class PostgresStore implements LogStore {
       client.on("error", onClientError);
       // Never trust a server default of synchronous_commit=off with an acknowledged append.
       await client.query(this.durableCommits ? "BEGIN" : "BEGIN; SET LOCAL synchronous_commit = on");
-      const moved = await client.query(`UPDATE ${this.s}.log_head SET size = $2 WHERE size = $1`, [
-        batch.expectedSize,
-        newSize,
-      ]);
-      if (moved.rowCount !== 1) {
+      // The writes in one statement. BEGIN and COMMIT stay round trips of their own, so a
+      // server that stops answering before the statement is sent has been given nothing to commit.
+      const moved = await client.query<{ moved: number }>({
+        name: `labelreg-append-${this.schema}`,
+        text: this.appendSql,
+        values: [
+          batch.expectedSize,
+          newSize,
+          batch.entries,
+          tiles.map((t) => t.level),
+          tiles.map((t) => t.index),
+          tiles.map((t) => t.width),
+          tiles.map((t) => t.data),
+          batch.checkpoint,
+          this.channel,
+        ],
+      });
+      if (moved.rows[0]?.moved !== 1) {
         const actual = await client.query<{ size: string }>(`SELECT size FROM ${this.s}.log_head`);
         await client.query("ROLLBACK");
         throw new SizeConflictError(batch.expectedSize, toSize(actual.rows[0]?.size));
       }
-      await client.query(
-        `INSERT INTO ${this.s}.entries (idx, data)
-         SELECT $1::bigint + ord - 1, data FROM unnest($2::bytea[]) WITH ORDINALITY AS t(data, ord)`,
-        [batch.expectedSize, batch.entries],
-      );
-      if (tiles.length > 0) {
-        await client.query(
-          `INSERT INTO ${this.s}.tiles (level, idx, width, data)
-           SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::smallint[], $4::bytea[])
-           ON CONFLICT (level, idx) DO UPDATE SET width = EXCLUDED.width, data = EXCLUDED.data
-           WHERE ${this.s}.tiles.width < EXCLUDED.width`,
-          [tiles.map((t) => t.level), tiles.map((t) => t.index), tiles.map((t) => t.width), tiles.map((t) => t.data)],
-        );
-      }
-      // The notification is delivered to listeners only if and when this transaction commits.
-      await client.query(
-        `WITH c AS (INSERT INTO ${this.s}.checkpoints (size, note) VALUES ($1, $2) RETURNING size)
-         SELECT pg_notify($3, size::text) FROM c`,
-        [newSize, batch.checkpoint, this.channel],
-      );
       await client.query("COMMIT");
     } catch (err) {
       if (!(err instanceof SizeConflictError)) broken ??= err instanceof Error ? err : new Error(String(err));

@@ -40,6 +40,17 @@ describe("CheckPool", () => {
     expect([c.verdict(0), c.verdict(1)]).toEqual([SIG_INVALID, SIG_UNCHECKED]);
   });
 
+  it("a batch sent with an earlier one still out is verified with the keys the earlier one names", async () => {
+    const p = pool(2);
+    // Sent together, so the second batch's worker cannot know the key when it checks it (and,
+    // the first batch being the longer, answers first).
+    const first = [...labels(fixtureIssuer2, "ABC", 80), accredit("ABC", fixtureIssuer2)];
+    const [a, b] = await Promise.all([p.check(first), p.check(labels(fixtureIssuer2, "ABC", 2))]);
+    expect(a.unchecked()).toEqual([]);
+    expect(b.unchecked()).toEqual([]);
+    expect(b.entries.map((_, i) => b.verdict(i))).toEqual(b.entries.map(() => SIG_VALID));
+  });
+
   it("a key taught to the pool is used by every worker; after close() batches run on this thread alike", async () => {
     const p = pool(2);
     p.teach([fixtureIssuer2.publicKey]);

@@ -47,6 +47,8 @@ export class CheckPool {
   private readonly taught: Uint8Array[] = [];
   private nextId = 0;
   private closed = false;
+  /** Settles when the last batch asked for has resolved (see check()). */
+  private previous: Promise<unknown> = Promise.resolve();
 
   /**
    * `threads` workers (default: one per core; the main thread's share of an audit is small, and
@@ -71,17 +73,22 @@ export class CheckPool {
 
   /**
    * Checks a batch of entries (entry-check.ts); never rejects. The entries must not be changed
-   * meanwhile. An entry left unchecked because its worker did not know its key yet, while
-   * another worker has since learned it, is checked again before this resolves.
+   * meanwhile. Batches resolve in the order they were asked for: an entry left unchecked because
+   * its worker did not know its key yet, while a worker has since learned it (from this or an
+   * earlier batch), is checked again before its batch resolves.
    */
-  async check(entries: readonly Uint8Array[]): Promise<EntryResults> {
-    const r = await this.send(entries);
-    const again = r.unchecked().filter((i) => this.keys.get(r.keyId(i)) !== undefined);
-    if (again.length > 0) {
-      const r2 = await this.send(again.map((i) => entries[i]!));
-      again.forEach((i, k) => r.setVerdict(i, r2.verdict(k)));
-    }
-    return r;
+  check(entries: readonly Uint8Array[]): Promise<EntryResults> {
+    const sent = this.send(entries);
+    const done = Promise.all([sent, this.previous]).then(async ([r]) => {
+      const again = r.unchecked().filter((i) => this.keys.get(r.keyId(i)) !== undefined);
+      if (again.length > 0) {
+        const r2 = await this.send(again.map((i) => entries[i]!));
+        again.forEach((i, k) => r.setVerdict(i, r2.verdict(k)));
+      }
+      return r;
+    });
+    this.previous = done.then(() => undefined);
+    return done;
   }
 
   private send(entries: readonly Uint8Array[]): Promise<EntryResults> {

@@ -64,8 +64,12 @@ export class KeyTable {
   }
 }
 
+// The whole key id as a map key, one char per byte (an entry's key id is the log's to choose, so
+// no prefix of it will do); a loop builds it in about half the time of fromCharCode(...id).
 function idString(id: Uint8Array): string {
-  return String.fromCharCode(...id);
+  let s = "";
+  for (let i = 0; i < id.length; i++) s += String.fromCharCode(id[i]!);
+  return s;
 }
 
 /** Entries packed for a worker: [count u32][length u32 x count] then the entries back to back. */

@@ -5,12 +5,14 @@ import {
   IssuanceServiceService,
   type IssuanceServiceServer,
   type SubmitBulkRequest,
+  type SubmitRequest,
   type SubmitBulkResponse,
 } from "../../proto/gen/grpc/labelreg/v1/issuance_service.js";
 import type { Registry } from "../registry.js";
 import { RegistryError } from "../sequencer/errors.js";
 import type { SequencedReceipt } from "../sequencer/sequencer.js";
 import { encodeSubmitBulkResponse, encodeSubmitResponse } from "./receipt-wire.js";
+import { decodeSubmitBulkRequest, decodeSubmitRequest } from "./submit-wire.js";
 import type { GrpcServiceBinding } from "./server.js";
 import { grpcCode, toServiceError, wellFormed, withSafeDecoding } from "./status.js";
 
@@ -83,15 +85,19 @@ export function issuanceService(registry: Registry): GrpcServiceBinding {
   };
   return {
     name: "labelreg.v1.IssuanceService",
-    definition: fastResponses(withSafeDecoding(IssuanceServiceService)),
+    definition: fastWire(withSafeDecoding(IssuanceServiceService)),
     implementation: impl as unknown as grpc.UntypedServiceImplementation,
   };
 }
 
-/** The service definition with the direct response encoders (same bytes as the generated ones). */
-function fastResponses(d: typeof IssuanceServiceService): typeof IssuanceServiceService {
+/**
+ * The service definition with the direct request decoders and response encoders: the same
+ * requests accepted (canonical only, MalformedRequest otherwise) and the same bytes written as
+ * the generic path, in one pass each.
+ */
+function fastWire(d: typeof IssuanceServiceService): typeof IssuanceServiceService {
   return {
-    submit: { ...d.submit, responseSerialize: encodeSubmitResponse },
-    submitBulk: { ...d.submitBulk, responseSerialize: encodeSubmitBulkResponse },
+    submit: { ...d.submit, requestDeserialize: decodeSubmitRequest as (b: Buffer) => SubmitRequest, responseSerialize: encodeSubmitResponse },
+    submitBulk: { ...d.submitBulk, requestDeserialize: decodeSubmitBulkRequest as (b: Buffer) => SubmitBulkRequest, responseSerialize: encodeSubmitBulkResponse },
   };
 }

@@ -43,14 +43,6 @@ async function pump<T>(call: Writable<T>, gen: AsyncGenerator<T>): Promise<void>
   }
 }
 
-async function* encodedAnswers(gen: AsyncGenerator<VerifyLabelsResponse>, encoder: BundleEncoder): AsyncGenerator<VerifyLabelsResponse> {
-  try {
-    for await (const m of gen) yield new Encoded(encoder.verifyLabelsResponse(m)) as unknown as VerifyLabelsResponse;
-  } finally {
-    await gen.return(undefined);
-  }
-}
-
 function unary<Req, Res>(fn: (req: Req) => Promise<Res> | Res): grpc.handleUnaryCall<Req | MalformedRequest, Res> {
   return (call, callback) => {
     (async () => fn(wellFormed(call.request)))().then(
@@ -60,28 +52,30 @@ function unary<Req, Res>(fn: (req: Req) => Promise<Res> | Res): grpc.handleUnary
   };
 }
 
-/** A response already in wire form: the service's serializers pass it through. */
-class Encoded {
-  constructor(readonly bytes: Uint8Array) {}
-}
-
-/** `definition` with serializers that pass Encoded responses through unchanged. */
-function acceptingEncoded<D extends grpc.ServiceDefinition>(definition: D): D {
-  const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
-  for (const [name, m] of Object.entries(definition)) {
+/**
+ * `definition` with GetLabel's and VerifyLabels' answers serialized by `encoder` (the same bytes
+ * as the generated encoder, in one buffer, shared entries encoded once).
+ */
+function withBundleEncoder<D extends grpc.ServiceDefinition>(definition: D, encoder: BundleEncoder): D {
+  const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = { ...definition };
+  const wrap = (name: string, encode: (v: never) => Uint8Array) => {
+    const m = definition[name]!;
     out[name] = {
       ...m,
-      responseSerialize: (v: unknown) => (v instanceof Encoded ? Buffer.from(v.bytes.buffer, v.bytes.byteOffset, v.bytes.byteLength) : m.responseSerialize(v)),
+      responseSerialize: (v: unknown) => {
+        const b = encode(v as never);
+        return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+      },
     };
-  }
+  };
+  wrap("getLabel", (v: GetLabelResponse) => encoder.getLabelResponse(v));
+  wrap("verifyLabels", (v: VerifyLabelsResponse) => encoder.verifyLabelsResponse(v));
   return out as D;
 }
 
 export function verificationService(registry: Registry, reads = new Reads(registry.view, registry.domain)): GrpcServiceBinding {
-  // Bundles are encoded by hand into one buffer, shared entries once (services/reads/wire.ts).
-  const encoder = new BundleEncoder();
   const impl: VerificationServiceServer = {
-    getLabel: unary(async (req) => new Encoded(encoder.getLabelResponse(await reads.getLabel(req.labelId))) as unknown as GetLabelResponse),
+    getLabel: unary((req) => reads.getLabel(req.labelId)),
     lookupProduct: unary((req) => reads.lookupProduct(req.registrationCode, req.productModel)),
     getIssuer: unary((req) => reads.getIssuer(req.issuerId)),
     listIssuers: unary(() => reads.listIssuers()),
@@ -130,7 +124,7 @@ export function verificationService(registry: Registry, reads = new Reads(regist
           if (call.isPaused()) call.resume();
           const req = wellFormed(raw);
           bulk ??= new BulkVerification(reads, req.compact);
-          await pump(call, encodedAnswers(bulk.answer(req.labelIds), encoder));
+          await pump(call, bulk.answer(req.labelIds));
         }
         // A call with no request at all still names its snapshot.
         if (!bulk && !call.cancelled) await pump(call, new BulkVerification(reads, false).answer([]));
@@ -144,9 +138,11 @@ export function verificationService(registry: Registry, reads = new Reads(regist
       );
     },
   };
+  // Bundles are encoded by hand into one buffer, shared entries once (services/reads/wire.ts).
+  const encoder = new BundleEncoder();
   return {
     name: "labelreg.v1.VerificationService",
-    definition: acceptingEncoded(withSafeDecoding(VerificationServiceService)),
+    definition: withBundleEncoder(withSafeDecoding(VerificationServiceService), encoder),
     implementation: impl as unknown as grpc.UntypedServiceImplementation,
   };
 }

@@ -1,6 +1,7 @@
 // Folding an accepted statement into the projected state.
 import type { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import type { Submission } from "./decode.js";
+import { keptBytes, keptEvidence, keptSigner, keptTime } from "./kept.js";
 import { keyIdHex, keyIdOf } from "./signing.js";
 import {
   productKey,
@@ -22,10 +23,10 @@ export interface SequencedStatement extends Submission {
 /** The signer of an entry, from its key id alone (no signature check: apply trusts check()). */
 export function signerOf(state: RegistryState, keyId: Uint8Array): Signer {
   const id = keyIdHex(keyId);
-  if (id === state.authorityKeyIdHex) return { kind: "authority", keyIdHex: id };
+  if (id === state.authorityKeyIdHex) return keptSigner({ kind: "authority", keyIdHex: id });
   const k = state.keys.get(id);
   if (!k) throw new Error(`apply: key ${id} is unknown; check() must accept an entry before apply()`);
-  return { kind: "issuer", issuerId: k.issuerId, keyIdHex: id };
+  return keptSigner({ kind: "issuer", issuerId: k.issuerId, keyIdHex: id });
 }
 
 /**
@@ -40,7 +41,7 @@ export function apply(state: RegistryState, entry: SequencedStatement, index: nu
   const s = entry.statement;
   const kind = s.kind;
   if (!kind) throw new Error("apply: statement has no kind");
-  const at = { index, signer, sequencedAtUnix: entry.sequencedAtUnix };
+  const at = { index, signer, sequencedAtUnix: keptTime(entry.sequencedAtUnix) };
   switch (kind.$case) {
     case "labelIssued":
       issue(state, s, kind.value, at);
@@ -68,7 +69,7 @@ export function apply(state: RegistryState, entry: SequencedStatement, index: nu
       });
       break;
   }
-  state.requests.set(requestKey(signer, s.requestId), { index, digest: entry.digest });
+  state.requests.set(requestKey(signer, s.requestId), { index, digest: keptBytes(entry.digest) });
   state.advance();
 }
 
@@ -92,8 +93,8 @@ function issue(state: RegistryState, s: Statement, l: Extract<Kind, { $case: "la
     securitySupportUntilUnix: l.securitySupportUntilUnix,
     testingLab: l.testingLab!,
     standardReference: l.standardReference,
-    testReport: l.testReport!,
-    declarationOfConformity: l.declarationOfConformity!,
+    testReport: keptEvidence(l.testReport!),
+    declarationOfConformity: keptEvidence(l.declarationOfConformity!),
     keyIndicators: l.keyIndicators,
     state: "ACTIVE",
     suspendedByAuthority: false,
@@ -113,7 +114,7 @@ function changeLabel(state: RegistryState, labelId: string, kind: Exclude<Kind, 
   let next: LabelRecord;
   switch (kind.$case) {
     case "labelUpgraded":
-      next = { ...base, tier: kind.value.tier, testReport: kind.value.testReport! };
+      next = { ...base, tier: kind.value.tier, testReport: keptEvidence(kind.value.testReport!) };
       break;
     case "labelDowngraded":
       next = { ...base, tier: kind.value.tier };
@@ -123,7 +124,7 @@ function changeLabel(state: RegistryState, labelId: string, kind: Exclude<Kind, 
         ...base,
         validUntilUnix: kind.value.validUntilUnix,
         securitySupportUntilUnix: kind.value.securitySupportUntilUnix || old.securitySupportUntilUnix,
-        testReport: kind.value.testReport ?? old.testReport,
+        testReport: kind.value.testReport ? keptEvidence(kind.value.testReport) : old.testReport,
       };
       break;
     case "labelSuspended":
@@ -157,7 +158,7 @@ function changeIssuer(state: RegistryState, kind: Extract<Kind, { $case: `issuer
         history: [...(old?.history ?? []), event],
       };
       if (!old) {
-        state.keys.set(keyId, { keyIdHex: keyId, publicKey: a.publicKey, issuerId: a.issuerId, fromIndex: at.index, untilIndex: undefined });
+        state.keys.set(keyId, { keyIdHex: keyId, publicKey: keptBytes(a.publicKey), issuerId: a.issuerId, fromIndex: at.index, untilIndex: undefined });
       }
       break;
     }
@@ -166,7 +167,7 @@ function changeIssuer(state: RegistryState, kind: Extract<Kind, { $case: `issuer
       const keyId = keyIdHex(keyIdOf(kind.value.newPublicKey));
       const retired = state.keys.get(old.currentKeyIdHex);
       if (retired) state.keys.set(retired.keyIdHex, { ...retired, untilIndex: at.index });
-      state.keys.set(keyId, { keyIdHex: keyId, publicKey: kind.value.newPublicKey, issuerId: old.issuerId, fromIndex: at.index, untilIndex: undefined });
+      state.keys.set(keyId, { keyIdHex: keyId, publicKey: keptBytes(kind.value.newPublicKey), issuerId: old.issuerId, fromIndex: at.index, untilIndex: undefined });
       next = { ...old, currentKeyIdHex: keyId, history: [...old.history, event] };
       break;
     }

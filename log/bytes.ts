@@ -9,11 +9,13 @@ for (let i = 0; i < 256; i++) {
   HEX_CODES[2 * i + 1] = "0123456789abcdef".charCodeAt(i & 15);
 }
 const HEX_CHUNK = 4096;
+// Reused across calls (nothing runs between filling it and reading it): most calls hex the same
+// length, so this is allocated once.
+const codes: number[] = [];
 
 /** Lower-case hex of `b`. */
 export function toHex(b: Uint8Array): string {
   let s = "";
-  const codes: number[] = new Array<number>(2 * Math.min(b.length, HEX_CHUNK));
   for (let start = 0; start < b.length; start += HEX_CHUNK) {
     const n = Math.min(HEX_CHUNK, b.length - start);
     if (codes.length !== 2 * n) codes.length = 2 * n;

@@ -15,7 +15,7 @@ import { nodeEd25519 } from "../crypto/ed25519-node.js";
 import { nodeHasher, nodeSha256 } from "../crypto/sha256-node.js";
 import { checkEntries, EntryResults, KeyTable, packEntries, type CheckedBatch, type EntryCheckDeps } from "./entry-check.js";
 
-const localDeps: EntryCheckDeps = { hasher: nodeHasher, sha256: (b) => nodeSha256(b), verify: nodeEd25519.verify };
+const localDeps: EntryCheckDeps = { hasher: nodeHasher, sha256: (b) => nodeSha256(b), verifier: nodeEd25519.verifier };
 
 interface Pending {
   readonly entries: readonly Uint8Array[];

@@ -6,7 +6,7 @@ import { nodeEd25519 } from "../crypto/ed25519-node.js";
 import { nodeHasher, nodeSha256 } from "../crypto/sha256-node.js";
 import { checkEntries, KeyTable, unpackEntries, type EntryCheckDeps } from "./entry-check.js";
 
-const deps: EntryCheckDeps = { hasher: nodeHasher, sha256: (b) => nodeSha256(b), verify: nodeEd25519.verify };
+const deps: EntryCheckDeps = { hasher: nodeHasher, sha256: (b) => nodeSha256(b), verifier: nodeEd25519.verifier };
 const keys = new KeyTable();
 for (const k of (workerData as { keys: Uint8Array[] }).keys) keys.add(k);
 

@@ -38,20 +38,28 @@ export interface EntryCheckDeps {
   readonly hasher: TreeHasher;
   /** SHA-256, for the statement digest. */
   readonly sha256: (data: Uint8Array) => Uint8Array;
-  readonly verify: (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean;
+  /** A signature check bound to one key, prepared once (Ed25519.verifier: same verdicts as verify). */
+  readonly verifier: (publicKey: Uint8Array) => (message: Uint8Array, signature: Uint8Array) => boolean;
 }
 
 /** Public keys by key id (SHA-256 of the key), for the signature checks done ahead of the rules. */
 export class KeyTable {
-  private readonly keys = new Map<string, Uint8Array>();
+  private readonly keys = new Map<string, { publicKey: Uint8Array; verify?: (message: Uint8Array, signature: Uint8Array) => boolean }>();
 
   /** Adds a key; the id is computed, so a key can never be filed under another key's id. */
   add(publicKey: Uint8Array): void {
-    this.keys.set(idString(keyIdOf(publicKey)), publicKey);
+    this.keys.set(idString(keyIdOf(publicKey)), { publicKey });
   }
 
   get(keyId: Uint8Array): Uint8Array | undefined {
-    return this.keys.get(idString(keyId));
+    return this.keys.get(idString(keyId))?.publicKey;
+  }
+
+  /** The key id's key prepared for verification by `deps` (once per key), if the table has it. */
+  verifierOf(keyId: Uint8Array, deps: EntryCheckDeps): ((message: Uint8Array, signature: Uint8Array) => boolean) | undefined {
+    const k = this.keys.get(idString(keyId));
+    if (!k) return undefined;
+    return (k.verify ??= deps.verifier(k.publicKey));
   }
 
   /** Every key an entry's statement names (valid or not: the key id decides, not the rules). */
@@ -141,22 +149,23 @@ export function checkEntries(entries: readonly Uint8Array[], keys: KeyTable, dep
       continue;
     }
     bytes.set(d.digest, at + DIGEST);
-    const fields = [d.statementBytes, d.keyId, d.signature];
-    fields.forEach((f, j) => {
-      view.setUint32(at + FIELDS + 8 * j, f.byteOffset - entry.byteOffset);
-      view.setUint32(at + FIELDS + 8 * j + 4, f.length);
-    });
+    view.setUint32(at + FIELDS, d.statementBytes.byteOffset - entry.byteOffset);
+    view.setUint32(at + FIELDS + 4, d.statementBytes.length);
+    view.setUint32(at + FIELDS + 8, d.keyId.byteOffset - entry.byteOffset);
+    view.setUint32(at + FIELDS + 12, d.keyId.length);
+    view.setUint32(at + FIELDS + 16, d.signature.byteOffset - entry.byteOffset);
+    view.setUint32(at + FIELDS + 20, d.signature.length);
     view.setBigInt64(at + SEQUENCED_AT, d.sequencedAtUnix);
-    const pk = keys.get(d.keyId);
+    const verify = keys.verifierOf(d.keyId, deps);
     let verdict: SignatureVerdict = SIG_UNCHECKED;
-    if (pk) {
+    if (verify) {
       const n = STATEMENT_SIGNING_PREFIX.length + d.statementBytes.length;
       if (input.length < n) {
         input = new Uint8Array(2 * n);
         input.set(STATEMENT_SIGNING_PREFIX);
       }
       input.set(d.statementBytes, STATEMENT_SIGNING_PREFIX.length);
-      verdict = deps.verify(pk, input.subarray(0, n), d.signature) ? SIG_VALID : SIG_INVALID;
+      verdict = verify(input.subarray(0, n), d.signature) ? SIG_VALID : SIG_INVALID;
     }
     bytes[at + VERDICT] = verdict;
   }

@@ -10,7 +10,7 @@ import { fixtureAuthority, fixtureIssuer, fixtureIssuer2, issueStatement } from 
 import type { TestKey } from "../domain/testkit.js";
 import type { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
 
-const deps: EntryCheckDeps = { hasher: nodeHasher, sha256: (b) => nodeSha256(b), verify: nodeEd25519.verify };
+const deps: EntryCheckDeps = { hasher: nodeHasher, sha256: (b) => nodeSha256(b), verifier: nodeEd25519.verifier };
 
 function entry(key: TestKey, s: Statement, at = T0): Uint8Array {
   const sub = parseSignedStatement(signStatement(key, s));

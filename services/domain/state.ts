@@ -6,6 +6,7 @@ import type {
   Manufacturer,
   TestingLab,
 } from "../../proto/gen/messages/labelreg/v1/statement.js";
+import { bytesEqual } from "../../log/bytes.js";
 import { Journal, JournaledMap } from "./journal.js";
 import { keyIdHex, keyIdOf } from "./signing.js";
 
@@ -143,7 +144,7 @@ export class RegistryState {
   private treeSize = 0;
 
   constructor(readonly authorityPublicKey: Uint8Array) {
-    this.authorityKeyIdHex = keyIdHex(keyIdOf(authorityPublicKey));
+    this.authorityKeyIdHex = authorityKeyIdHex(authorityPublicKey);
   }
 
   /** The number of log entries applied: the index the next entry must have. */
@@ -169,6 +170,18 @@ export class RegistryState {
   rollback(): void {
     this.journal.rollback();
   }
+}
+
+// A verifier builds a state per bundle, always for the same authority key: hash it once.
+let lastAuthorityKey = new Uint8Array(0);
+let lastAuthorityKeyIdHex = "";
+
+function authorityKeyIdHex(publicKey: Uint8Array): string {
+  if (!bytesEqual(publicKey, lastAuthorityKey)) {
+    lastAuthorityKeyIdHex = keyIdHex(keyIdOf(publicKey));
+    lastAuthorityKey = Uint8Array.from(publicKey);
+  }
+  return lastAuthorityKeyIdHex;
 }
 
 /**

@@ -50,7 +50,7 @@ export function replayEntries(entries: readonly IndexedEntry[], config: DomainCo
       return { code, message: `entry ${index}: ${r.message}` };
     }
     if (r.kind === "replay") return { code: "entry-duplicate", message: `entry ${index} repeats the statement of an earlier entry` };
-    apply(state, { ...decoded, sequencedAtUnix: decoded.sequencedAtUnix }, state.size);
+    apply(state, decoded, state.size);
     logIndex.push(index);
     lastIndex = index;
     lastTime = decoded.sequencedAtUnix;

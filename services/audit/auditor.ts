@@ -7,8 +7,10 @@
 //      new root) otherwise; a fork is located with the old right edge kept in the state file;
 //   3. every hash tile is verified against the checkpoint's root (log/tile-reader.ts), and every
 //      entry bundle against its verified level-0 tile;
-//   4. every new entry is rechecked with the registry's domain rules (replay.ts), signatures on a
-//      worker pool, while the projections are rebuilt;
+//   4. every new entry is rechecked with the registry's domain rules (replay.ts) while the
+//      projections are rebuilt; with a CheckPool, the per-entry work that needs no state (leaf
+//      hash, decoding, signature) runs on worker threads a few chunks ahead, and this thread
+//      keeps only what must run in log order;
 //   5. optionally, a sample of the operator's GetLabel answers is compared with the projections.
 //
 // A run audits only what is new since the state file's checkpoint (the older entries are

@@ -1,14 +1,17 @@
 // Group commit: callers enqueue items and get a promise; one batch is processed at a time.
 // While a batch is in flight, new items accumulate and form the next batch, so throughput grows
-// with load while an idle system answers after at most `lingerMs`. The queue is bounded: when
-// it is full, enqueue fails at once instead of queueing without bound (back-pressure).
+// with load. A batch starts once `maxBatch` items wait or the oldest waiting item has waited
+// `lingerMs`, whichever comes first, after a batch as well as when idle: when commits are fast,
+// a moderate load would otherwise be cut into batches of a few items, each paying the whole
+// per-batch cost (checkpoint signature, commit, proof edges). The queue is bounded: when it is
+// full, enqueue fails at once instead of queueing without bound (back-pressure).
 
 export interface BatcherOptions {
   /** Most items waiting (not yet in a batch) before enqueue refuses with QueueFullError. */
   readonly maxPending: number;
   /** Most items in one batch. */
   readonly maxBatch: number;
-  /** How long an idle batcher waits for more items before starting a batch (ms; 0 = next tick). */
+  /** How long the oldest waiting item waits for more to join its batch (ms; 0 = no wait). */
   readonly lingerMs: number;
 }
 
@@ -31,6 +34,8 @@ export type ItemResult<R> = { ok: true; value: R } | { ok: false; error: unknown
 
 interface Pending<T, R> {
   item: T;
+  /** performance.now() at enqueue. */
+  at: number;
   resolve: (r: R) => void;
   reject: (e: unknown) => void;
 }
@@ -60,7 +65,7 @@ export class Batcher<T, R> {
     if (this.closed) return Promise.reject(new BatcherClosedError());
     if (this.queue.length >= this.opts.maxPending) return Promise.reject(new QueueFullError(this.opts.maxPending));
     return new Promise<R>((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
+      this.queue.push({ item, at: performance.now(), resolve, reject });
       this.schedule();
     });
   }
@@ -68,20 +73,22 @@ export class Batcher<T, R> {
   /** Stops accepting items and resolves once everything already enqueued has been processed. */
   async close(): Promise<void> {
     this.closed = true;
+    this.schedule(); // what waits goes now
     if (this.queue.length === 0 && !this.inFlight) return;
     await new Promise<void>((r) => this.idleWaiters.push(r));
   }
 
   private schedule(): void {
-    if (this.inFlight) return; // the running batch picks up the queue when it ends
-    if (this.queue.length >= this.opts.maxBatch) {
+    if (this.inFlight || this.queue.length === 0) return; // a running batch schedules the next when it ends
+    const wait = this.closed || this.queue.length >= this.opts.maxBatch ? 0 : this.queue[0]!.at + this.opts.lingerMs - performance.now();
+    if (wait <= 0) {
       this.clearTimer();
       void this.runBatch();
     } else if (this.timer === undefined) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
         void this.runBatch();
-      }, this.opts.lingerMs);
+      }, wait);
     }
   }
 
@@ -111,9 +118,7 @@ export class Batcher<T, R> {
     } finally {
       this.inFlight = false;
       if (this.queue.length > 0) {
-        // Items that arrived during the batch go at once: they have already waited.
-        this.clearTimer();
-        void this.runBatch();
+        this.schedule(); // at once if the oldest has waited lingerMs already (it usually has under load)
       } else {
         for (const w of this.idleWaiters.splice(0)) w();
       }

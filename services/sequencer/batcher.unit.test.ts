@@ -25,6 +25,26 @@ describe("Batcher", () => {
     expect(batches).toEqual([[1], [2, 3, 4]]);
   });
 
+  it("after a batch, lets a few waiting items wait until the oldest is lingerMs old, so later ones join them", async () => {
+    const batches: number[][] = [];
+    let release: (() => void) | undefined;
+    const b = new Batcher<number, number>({ maxPending: 100, maxBatch: 10, lingerMs: 60 }, async (items) => {
+      batches.push(items);
+      if (batches.length === 1) await new Promise<void>((r) => (release = r));
+      return items.map(ok);
+    });
+    const first = b.enqueue(1);
+    await new Promise((r) => setTimeout(r, 80)); // batch [1] is running
+    const second = b.enqueue(2);
+    release!();
+    await first;
+    await new Promise((r) => setTimeout(r, 10)); // batch [1] is done; 2 has waited ~10 ms of its 60
+    expect(batches).toEqual([[1]]);
+    const third = b.enqueue(3);
+    expect(await Promise.all([second, third])).toEqual([2, 3]);
+    expect(batches).toEqual([[1], [2, 3]]);
+  });
+
   it("caps batch size", async () => {
     const sizes: number[] = [];
     const b = new Batcher<number, number>({ maxPending: 100, maxBatch: 3, lingerMs: 1 }, async (items) => {

@@ -126,8 +126,10 @@ function syncRunner(op: (i: number) => unknown): (n: number) => Promise<Timing> 
 /**
  * Rates of `op` and of a reference operation, their repetitions interleaved (ref, op, ref, op...),
  * so that a ratio between them holds even while the machine's load drifts during the run.
+ * `ratio` is the median of the ratios of each adjacent pair of repetitions: a burst of load from
+ * elsewhere spoils one pair, where it could move the median of either rate on its own.
  */
-export async function measureSyncPair(ref: () => unknown, op: (i: number) => unknown, options: MeasureOptions = {}): Promise<{ ref: Rate; op: Rate }> {
+export async function measureSyncPair(ref: () => unknown, op: (i: number) => unknown, options: MeasureOptions = {}): Promise<{ ref: Rate; op: Rate; ratio: number }> {
   const repMs = options.repMs ?? 200;
   const runs = [syncRunner(ref), syncRunner(op)];
   const units = [1, options.unitsPerOp ?? 1];
@@ -146,5 +148,5 @@ export async function measureSyncPair(ref: () => unknown, op: (i: number) => unk
     }
   }
   const pack = (j: number): Rate => ({ perSecond: median(cpu[j]!), reps: cpu[j]!, wallPerSecond: median(wall[j]!), opsPerRep: ns[j]! });
-  return { ref: pack(0), op: pack(1) };
+  return { ref: pack(0), op: pack(1), ratio: median(cpu[1]!.map((r, i) => r / cpu[0]![i]!)) };
 }

@@ -4,6 +4,7 @@
 import type { Command } from "commander";
 import { SingleBar } from "cli-progress";
 import { parseVerifierKey } from "../../log/note-keys.js";
+import { CheckPool } from "../audit/check-pool.js";
 import { Auditor, type AuditReport } from "../audit/auditor.js";
 import { formatFinding } from "../audit/findings.js";
 import { grpcLabelReader } from "../audit/operator.js";
@@ -11,7 +12,6 @@ import { httpTlogSource } from "../audit/tlog-client.js";
 import { publicKeyOfVerifierKey, readVerifierKey } from "../config/key-files.js";
 import { nodeEd25519 } from "../crypto/ed25519-node.js";
 import { nodeHasher } from "../crypto/sha256-node.js";
-import { VerifyPool } from "../crypto/verify-pool.js";
 import { domainConfig } from "../domain/config.js";
 import { availableParallelism } from "node:os";
 
@@ -65,8 +65,9 @@ export function registerAudit(program: Command): void {
         ...(o.clockSkew !== undefined ? { clockSkewSeconds: o.clockSkew } : {}),
         ...(o.maxValidity !== undefined ? { maxValiditySeconds: o.maxValidity } : {}),
       });
-      // Signatures on every core: the main thread decodes and applies the rules meanwhile.
-      const pool = new VerifyPool(availableParallelism());
+      // Leaf hashes, decoding and signatures on every core (services/audit/check-pool.ts): the
+      // main thread applies the rules meanwhile.
+      const pool = new CheckPool({ threads: availableParallelism(), keys: [authority] });
       const operator = o.operatorGrpc ? grpcLabelReader(o.operatorGrpc) : undefined;
       const showBar = o.progress && !o.json && process.stderr.isTTY;
       const bar = new SingleBar({ format: "{phase} [{bar}] {percentage}% {value}/{total} entries, {eta_formatted} left", stream: process.stderr, hideCursor: true });
@@ -76,7 +77,7 @@ export function registerAudit(program: Command): void {
         logKey,
         domain,
         hasher: nodeHasher,
-        verifyAsync: pool.verify,
+        checkPool: pool,
         statePath: o.state,
         sample: o.sample,
         ...(operator ? { operator: operator.read } : {}),

@@ -4,6 +4,7 @@
 // checkpoint note is the same for every receipt of a batch, so its UTF-8 bytes are kept for
 // the last note seen. The output is byte for byte what the generated encoders give (tested);
 // anything unusual (a status result, an index past 2^53) goes to the generated encoder.
+import { putVarint, varintSize } from "./varint.js";
 import type { Receipt } from "../../proto/gen/grpc/labelreg/v1/entry.js";
 import { SubmitBulkResponse, SubmitResponse } from "../../proto/gen/grpc/labelreg/v1/issuance_service.js";
 
@@ -16,24 +17,6 @@ function noteBytes(note: string): Buffer {
     lastNote = note;
   }
   return lastNoteBytes;
-}
-
-function varintSize(n: number): number {
-  let size = 1;
-  while (n >= 128) {
-    n = Math.floor(n / 128);
-    size++;
-  }
-  return size;
-}
-
-function writeVarint(buf: Buffer, at: number, n: number): number {
-  while (n >= 128) {
-    buf[at++] = (n % 128) | 0x80;
-    n = Math.floor(n / 128);
-  }
-  buf[at++] = n;
-  return at;
 }
 
 /** Size of a Receipt's fields, or undefined if the index is not a safe integer. */
@@ -51,24 +34,24 @@ function receiptSize(r: Receipt, note: Buffer): number | undefined {
 function writeReceipt(buf: Buffer, at: number, r: Receipt, note: Buffer): number {
   if (r.entry.length !== 0) {
     buf[at++] = 0x0a;
-    at = writeVarint(buf, at, r.entry.length);
+    at = putVarint(buf, at, r.entry.length);
     buf.set(r.entry, at);
     at += r.entry.length;
   }
   const index = Number(r.index);
   if (index !== 0) {
     buf[at++] = 0x10;
-    at = writeVarint(buf, at, index);
+    at = putVarint(buf, at, index);
   }
   for (const h of r.inclusionProof) {
     buf[at++] = 0x1a;
-    at = writeVarint(buf, at, h.length);
+    at = putVarint(buf, at, h.length);
     buf.set(h, at);
     at += h.length;
   }
   if (note.length !== 0) {
     buf[at++] = 0x22;
-    at = writeVarint(buf, at, note.length);
+    at = putVarint(buf, at, note.length);
     note.copy(buf, at);
     at += note.length;
   }
@@ -84,7 +67,7 @@ export function encodeSubmitResponse(res: SubmitResponse): Buffer {
   if (inner === undefined) return Buffer.from(SubmitResponse.encode(res).finish());
   const buf = Buffer.allocUnsafe(1 + varintSize(inner) + inner);
   buf[0] = 0x0a;
-  writeReceipt(buf, writeVarint(buf, 1, inner), r, note);
+  writeReceipt(buf, putVarint(buf, 1, inner), r, note);
   return buf;
 }
 
@@ -101,9 +84,9 @@ export function encodeSubmitBulkResponse(res: SubmitBulkResponse): Buffer {
   let at = 0;
   if (sequence !== 0) {
     buf[at++] = 0x08;
-    at = writeVarint(buf, at, sequence);
+    at = putVarint(buf, at, sequence);
   }
   buf[at++] = 0x12;
-  writeReceipt(buf, writeVarint(buf, at, inner), r, note);
+  writeReceipt(buf, putVarint(buf, at, inner), r, note);
   return buf;
 }

@@ -5,6 +5,7 @@
 // entries and the checkpoint, shared by every bundle of a snapshot, were encoded again for each.
 // (A label's own entries are encoded each time: remembering them cost more than it saved.)
 // The bytes are exactly the generated encoder's (tests compare them on generated messages).
+import { putVarint, varintSize } from "../grpc/varint.js";
 import {
   GetLabelResponse,
   LabelBundle,
@@ -15,25 +16,6 @@ import {
 
 const utf8 = new TextEncoder();
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-
-function varintSize(n: number): number {
-  let size = 1;
-  while (n >= 128) {
-    n = Math.floor(n / 128);
-    size++;
-  }
-  return size;
-}
-
-/** Writes a varint (0 <= n <= 2^53 - 1) at `pos`; returns the position after it. */
-function putVarint(buf: Uint8Array, pos: number, n: number): number {
-  while (n >= 128) {
-    buf[pos++] = (n % 128) | 128;
-    n = Math.floor(n / 128);
-  }
-  buf[pos++] = n;
-  return pos;
-}
 
 /** A length-delimited field's bytes: tag, length, payload. */
 function fieldSize(payload: number): number {

@@ -1,6 +1,7 @@
 // Platform reads at scale (a command, not a test):
 //
 //   npm run bench:verify [-- --sizes 100000,1000000] [--requests 4000] [--concurrency 16]
+//   (VERIFY_BENCH_CHILD_ARGS="--cpu-prof --cpu-prof-dir=/tmp/p" adds flags to the registry child)
 //
 // For each log size: builds the log fast (bench/verify-log.ts, straight into SQLite), starts
 // `labelreg serve` on it in a child process (timing the replay of the projections at start-up),
@@ -49,6 +50,8 @@ const opt = (name: string, dflt: string) => {
 const sizes = opt("sizes", "100000,1000000").split(",").map(Number);
 const requests = Number(opt("requests", "4000"));
 const concurrency = Number(opt("concurrency", "16"));
+/** Extra flags for the registry child, for profiling (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p"). */
+const childNodeArgs = (process.env.VERIFY_BENCH_CHILD_ARGS ?? "").split(" ").filter((a) => a !== "");
 const GET_LABEL = "/labelreg.v1.VerificationService/GetLabel";
 /** bench/noop-server.ts's unary method (importing that file would start its server). */
 const NOOP_UNARY_PATH = "/bench.Noop/Unary";
@@ -82,7 +85,7 @@ async function runSize(entries: number): Promise<SizeResult> {
   // generation of 64 MiB (V8's default 16 MiB meant a young collection every few hundred reads, each
   // slower as the old generation grows: 45 pauses of ~7-25 ms in 8,500 GetLabels at 10^6 entries,
   // 10 with 64 MiB, and a shorter start-up). `labelreg serve` should be started with the same.
-  const server = await startRegistryChild({ dataDir, startTimeoutMs: 600_000, nodeArgs: ["--max-old-space-size=8192", "--max-semi-space-size=64"] });
+  const server = await startRegistryChild({ dataDir, startTimeoutMs: 600_000, nodeArgs: ["--max-old-space-size=8192", "--max-semi-space-size=64", ...childNodeArgs] });
   const startupSeconds = (performance.now() - t0) / 1000;
   log(`  registry start-up (replaying ${server.treeSize} entries into the projections): ${f(startupSeconds, 1)} s`);
   const authority = readSignerKeyFile(devAuthorityKeyPath(dataDir));

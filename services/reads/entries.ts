@@ -1,8 +1,7 @@
 // Entries with inclusion proofs, read from the store at a snapshot. Context entries (issuer and
 // catalogue entries that many labels rely on) are cached per snapshot size: under a steady
 // checkpoint, every bundle of an issuer shares them.
-import type { Hash } from "../../log/hash.js";
-import { proveInclusion } from "../../log/prove.js";
+import { proveInclusions } from "../../log/prove.js";
 import type { ProvenEntry } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import type { LogView } from "../sequencer/log-view.js";
 import type { Snapshot } from "./snapshot.js";
@@ -31,11 +30,12 @@ export class ProvenEntries {
     const todo = indices.filter((_, k) => out[k] === undefined);
     if (todo.length === 0) return out as ProvenEntry[];
     const reader = this.view.hashReader(snap.tree);
-    const [bytes, proofs] = await Promise.all([this.readBytes(todo), Promise.all(todo.map((i) => proveInclusion(this.view.hasher, reader, i, snap.size)))]);
+    const [bytes, proofs] = await Promise.all([this.readBytes(todo), proveInclusions(this.view.hasher, reader, todo, snap.size)]);
     for (let k = 0, t = 0; k < indices.length; k++) {
       if (out[k] !== undefined) continue;
       const i = indices[k]!;
-      const p: ProvenEntry = { index: BigInt(i), entry: bytes.get(i)!, inclusionProof: proofs[t++] as Hash[] };
+      // proveInclusions' proofs may share hashes; nothing here or in the encoders writes to them.
+      const p: ProvenEntry = { index: BigInt(i), entry: bytes.get(i)!, inclusionProof: proofs[t++]! };
       if (cache) this.proven.set(i, p);
       out[k] = p;
     }

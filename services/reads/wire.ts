@@ -6,10 +6,10 @@
 // (A label's own entries are encoded each time: remembering them cost more than it saved.)
 // The bytes are exactly the generated encoder's (tests compare them on generated messages).
 import { putVarint, varintSize } from "../grpc/varint.js";
+import { encodeLabelState } from "./label-wire.js";
 import {
   GetLabelResponse,
   LabelBundle,
-  LabelState,
   ProvenEntry,
   VerifyLabelsResponse,
 } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
@@ -97,7 +97,7 @@ export class BundleEncoder {
 
   /** GetLabelResponse.encode(r).finish(), byte for byte. */
   getLabelResponse(r: GetLabelResponse): Uint8Array {
-    const label = r.label !== undefined ? LabelState.encode(r.label).finish() : undefined;
+    const label = r.label !== undefined ? encodeLabelState(r.label) : undefined;
     const bundle = r.bundle !== undefined ? this.bundle(r.bundle) : undefined;
     const out = new Uint8Array((label ? fieldSize(label.length) : 0) + (bundle ? fieldSize(bundle.length) : 0));
     let pos = 0;

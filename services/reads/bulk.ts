@@ -41,7 +41,7 @@ export class BulkVerification {
     }
     for (let from = 0; from < labelIds.length; from += BULK_CONCURRENCY) {
       const chunk = labelIds.slice(from, from + BULK_CONCURRENCY);
-      const results = await Promise.all(chunk.map((id) => this.reads.getLabel(id, this.snapshot).then((ok) => ({ ok }), (error: unknown) => ({ error }))));
+      const results = await this.reads.getLabels(chunk, this.snapshot);
       for (let i = 0; i < chunk.length; i++) {
         const labelId = chunk[i]!;
         const r = results[i]!;

@@ -54,12 +54,48 @@ export class Reads {
 
   /** A label's state and bundle as of `snap`. NOT_FOUND for an unknown label, INVALID_ARGUMENT for a malformed id. */
   async getLabel(labelId: string, snap: Snapshot = this.snapshot()): Promise<GetLabelResponse> {
+    const { record, indices } = this.labelAt(labelId, snap);
+    return this.labelAnswer(labelId, snap, record, indices, await this.entries.read(snap, indices));
+  }
+
+  /**
+   * getLabel for each of `labelIds` at `snap`, in order, each settled on its own (a refusal is
+   * that id's `error`); a store failure rejects the whole. All their entries are read and proven
+   * together: subtrees that several proofs need are read once.
+   */
+  async getLabels(labelIds: readonly string[], snap: Snapshot): Promise<({ ok: GetLabelResponse } | { error: unknown })[]> {
+    const found = labelIds.map((id) => {
+      try {
+        return this.labelAt(id, snap);
+      } catch (error) {
+        return { error };
+      }
+    });
+    const all: number[] = [];
+    for (const f of found) if (!("error" in f)) all.push(...f.indices);
+    const entries = await this.entries.read(snap, all);
+    let at = 0;
+    return Promise.all(
+      found.map((f, k) => {
+        if ("error" in f) return f;
+        const mine = entries.slice(at, (at += f.indices.length));
+        return this.labelAnswer(labelIds[k]!, snap, f.record, f.indices, mine).then((ok) => ({ ok }), (error: unknown) => ({ error }));
+      }),
+    );
+  }
+
+  /** The label's record and the indices of its entries at `snap`, or the refusal getLabel gives. */
+  private labelAt(labelId: string, snap: Snapshot): { record: LabelRecord; indices: number[] } {
     const v = checkId("label_id", labelId, LABEL_ID);
     if (v) throw RegistryError.fromViolation(v);
     const record = this.view.state.labels.get(labelId);
     if (!record || record.history[0]!.index >= snap.size) throw notFound("label", labelId);
-    const indices = record.history.filter((h) => h.index < snap.size).map((h) => h.index);
-    const [entries, contextEntries] = await Promise.all([this.entries.read(snap, indices), this.labelContext(snap, record)]);
+    return { record, indices: record.history.filter((h) => h.index < snap.size).map((h) => h.index) };
+  }
+
+  /** The answer for a label whose own entries (at `indices`) are proven as `entries`. */
+  private async labelAnswer(labelId: string, snap: Snapshot, record: LabelRecord, indices: readonly number[], entries: ProvenEntry[]): Promise<GetLabelResponse> {
+    const contextEntries = await this.labelContext(snap, record);
     const bundle: LabelBundle = { labelId, checkpoint: snap.checkpoint, entries, contextEntries: [...contextEntries], contextIndices: [] };
     if (indices.length === record.history.length) return { label: toLabelState(record, this.now()), bundle };
     // The projections already hold entries beyond the snapshot: derive the label from its entries.

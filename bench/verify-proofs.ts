@@ -13,12 +13,15 @@ import { sha256 as nobleSha256Raw } from "@noble/hashes/sha2.js";
 import { fromHex } from "../log/bytes.js";
 import { defaultHasher, type Hash } from "../log/hash.js";
 import { verifyConsistency, verifyInclusion } from "../log/proof.js";
+import { loadWasmSha256 } from "../log/sha256-wasm.js";
 import { nodeHasher } from "../services/crypto/sha256-node.js";
 import { measureSyncPair, type MeasureOptions } from "./measure.js";
 
 /** What the benchmark hands over, hashes in hex. */
 export interface ProofPools {
   readonly options: MeasureOptions;
+  /** Which one-shot SHA-256 the server hasher's rates are compared with: the faster on this machine. */
+  readonly serverReference: "node" | "wasm";
   readonly sizes: {
     readonly size: number;
     readonly root: string;
@@ -30,7 +33,8 @@ export interface ProofPools {
 /** Per size and hasher: proofs/s and the SHA-256 (64-byte) rate interleaved with them. */
 export interface VerifyRates {
   readonly size: number;
-  readonly hasher: "node" | "noble";
+  /** server: services/crypto/sha256-node.ts (Node crypto and WebAssembly); noble: the portable default. */
+  readonly hasher: "server" | "noble";
   /** ratio: the median over interleaved pairs of repetitions of proofs/s over SHA-256/s. */
   readonly inclusion: { perSecond: number; sha256PerSecond: number; ratio: number };
   readonly consistency: { perSecond: number; sha256PerSecond: number; ratio: number };
@@ -40,7 +44,9 @@ async function main(file: string): Promise<void> {
   const pools = JSON.parse(readFileSync(file, "utf8")) as ProofPools;
   const in64 = crypto.randomBytes(64);
   const oneShot = (crypto as unknown as { hash: (alg: string, data: Uint8Array, enc: "buffer") => Uint8Array }).hash;
-  const RAW64 = { node: () => oneShot("sha256", in64, "buffer"), noble: () => nobleSha256Raw(in64) };
+  const wasm = loadWasmSha256()!;
+  const RAW64 = { node: () => oneShot("sha256", in64, "buffer"), noble: () => nobleSha256Raw(in64), wasm: () => wasm.digest(in64) };
+  const REF = { server: RAW64[pools.serverReference], noble: RAW64.noble };
   const out: VerifyRates[] = [];
   for (const s of pools.sizes) {
     const root = fromHex(s.root);
@@ -48,14 +54,14 @@ async function main(file: string): Promise<void> {
     const inc = s.inclusion.map((p) => ({ index: p.index, leaf: fromHex(p.leaf), proof: hashes(p.proof) }));
     const con = s.consistency.map((p) => ({ size1: p.size1, root1: fromHex(p.root1), proof: hashes(p.proof) }));
     for (const [name, hasher] of [
-      ["node", nodeHasher],
+      ["server", nodeHasher],
       ["noble", defaultHasher],
     ] as const) {
-      const pi = await measureSyncPair(RAW64[name], (i) => {
+      const pi = await measureSyncPair(REF[name], (i) => {
         const p = inc[i % inc.length]!;
         verifyInclusion(hasher, p.index, s.size, p.leaf, p.proof, root);
       }, pools.options);
-      const pc = await measureSyncPair(RAW64[name], (i) => {
+      const pc = await measureSyncPair(REF[name], (i) => {
         const p = con[i % con.length]!;
         verifyConsistency(hasher, p.size1, s.size, p.proof, p.root1, root);
       }, pools.options);

@@ -34,6 +34,11 @@ export interface Integration {
  */
 export function integrate(state: TreeState, entries: readonly Uint8Array[], hasher: TreeHasher = defaultHasher): Integration {
   entries.forEach(checkEntrySize);
+  if (hasher.leafHashes) {
+    // One call for the batch's leaf hashes, in one array: no per-entry hash objects to collect.
+    const all = hasher.leafHashes(entries);
+    return extend(state, entries.length, (i) => all.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE), hasher);
+  }
   // Each leaf hash goes into the tile edge as it is made, never into an array of the batch's
   // hashes: holding thousands of short-lived hash objects at once pushed them into the old
   // generation, and the collector's work on them cost a tenth of large batches (bench:log).
@@ -71,6 +76,10 @@ function extend(state: TreeState, count: number, leafAt: (i: number) => Hash, ha
     size++;
   }
   const tiles = edge.finish();
+  // The newest frontier hash may be a leaf hash viewing a batch-wide array (leafHashes): a state
+  // holds its own 32 bytes, not the whole batch's, and posts to a worker as 32 bytes.
+  const top = frontier[frontier.length - 1]!;
+  if (top.byteLength !== top.buffer.byteLength) frontier[frontier.length - 1] = top.slice();
   return {
     state: { size, root: rootOfFrontier(frontier, hasher), frontier, edge: edge.levels },
     tiles,

@@ -9,6 +9,8 @@ import { bundlesOfGrowth, tilePath, tilesOfGrowth, tilesOfTree, type TileData } 
 import { emptyTreeState, loadTreeState, TreeStateError, type TreeState } from "./tree-state.js";
 import type { TileWrite } from "../services/store/port.js";
 import { naiveRoot } from "../test/naive-merkle.js";
+import { nodeHasher } from "../services/crypto/sha256-node.js";
+import { loadWasmSha256 } from "./sha256-wasm.js";
 import { oracleTiles, oracleTree } from "../test/oracle-tree.js";
 
 const { entries, leafHashes, roots } = oracleTree();
@@ -83,6 +85,34 @@ describe("integrate against the Go oracle", () => {
       }
     });
   }
+});
+
+describe.each([
+  ["WebAssembly", loadWasmSha256()!],
+  ["server (Node crypto and WebAssembly)", nodeHasher],
+])("integrate with the %s hasher (leaf hashes a batch at a time)", (_name, hasher) => {
+  it("builds every oracle tile byte for byte, at once and in random batches, with the same states", () => {
+    const once = integrate(emptyTreeState(hasher), entries, hasher);
+    expect(once.tiles.map((t) => sha256(t.data))).toEqual(oracle.tiles_of_tree.map((t) => t.sha256));
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 3000 }), { minLength: 1, maxLength: 10 }), (cuts) => {
+        let fast = emptyTreeState(hasher);
+        let slow = emptyTreeState();
+        for (let c = 0; fast.size < 20_000; c++) {
+          const end = Math.min(20_000, fast.size + cuts[c % cuts.length]!);
+          const batch = entries.slice(fast.size, end);
+          const f = integrate(fast, batch, hasher);
+          const s = integrate(slow, batch);
+          expect(f.tiles.map((t) => `${tilePath(t)} ${toHex(t.data)}`)).toEqual(s.tiles.map((t) => `${tilePath(t)} ${toHex(t.data)}`));
+          expect(toHex(f.state.root)).toBe(toHex(s.state.root));
+          expect(f.state.frontier.map(toHex)).toEqual(s.state.frontier.map(toHex));
+          fast = f.state;
+          slow = s.state;
+        }
+      }),
+      { numRuns: 5 },
+    );
+  });
 });
 
 describe("integrate: state and inputs", () => {

@@ -1,12 +1,14 @@
 // Go's sumdb/tlog as the oracle: every root and proof in oracle/merkle.json, generated here byte
-// for byte and verified, with the portable (noble) hasher and with Node's crypto.
+// for byte and verified, with the portable (noble) hasher, the WebAssembly one, Node's crypto,
+// and the server's mix of the last two.
 import { describe, expect, it } from "vitest";
-import { nodeHasher } from "../services/crypto/sha256-node.js";
+import { nodeCryptoHasher, nodeHasher } from "../services/crypto/sha256-node.js";
 import { readTestdataJson } from "../test/testdata.js";
 import { bytesEqual, fromHex, toHex } from "./bytes.js";
 import { defaultHasher, type TreeHasher } from "./hash.js";
 import { MemoryHashes } from "./memory-hashes.js";
 import { verifyConsistency, verifyInclusion } from "./proof.js";
+import { loadWasmSha256 } from "./sha256-wasm.js";
 import { proveConsistency, proveInclusion } from "./prove.js";
 import { treeRoot } from "./tree.js";
 
@@ -22,7 +24,9 @@ const entries = oracle.leaves.map(fromHex);
 
 const hashers: [string, TreeHasher][] = [
   ["noble", defaultHasher],
-  ["node", nodeHasher],
+  ["wasm", loadWasmSha256()!],
+  ["node crypto", nodeCryptoHasher],
+  ["server (node crypto and wasm)", nodeHasher],
 ];
 
 describe.each(hashers)("oracle/merkle.json with the %s hasher", (_name, hasher) => {

@@ -1,8 +1,8 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { fromHex, toHex, utf8 } from "../../log/bytes.js";
 import { defaultHasher, nobleSha256 } from "../../log/hash.js";
-import { nodeHasher, nodeSha256 } from "./sha256-node.js";
+import { LONG_LEAF_BYTES, nodeCryptoHasher, nodeHasher, nodeSha256 } from "./sha256-node.js";
 
 describe("nodeSha256", () => {
   it("matches the FIPS 180-2 examples", () => {
@@ -34,5 +34,41 @@ describe("nodeSha256", () => {
     );
     // RFC 6962 test tree: the leaf hash of the empty entry.
     expect(nodeHasher.leafHash(new Uint8Array())).toEqual(fromHex("6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"));
+  });
+});
+
+describe("nodeHasher (Node crypto and WebAssembly)", () => {
+  it("uses WebAssembly here, with the batch and fold capabilities", () => {
+    expect(nodeHasher).not.toBe(nodeCryptoHasher);
+    expect(typeof nodeHasher.leafHashes).toBe("function");
+    expect(typeof nodeHasher.foldPath).toBe("function");
+  });
+
+  it("hashes leaves on both sides of the size where it switches to Node's crypto, alone and in batches", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: LONG_LEAF_BYTES - 3, max: LONG_LEAF_BYTES + 3 }), { maxLength: 6 }), fc.nat(255), (lengths, fill) => {
+        const entries = lengths.map((n) => new Uint8Array(n).fill(fill));
+        const batch = nodeHasher.leafHashes!(entries);
+        entries.forEach((e, i) => {
+          const want = toHex(defaultHasher.leafHash(e));
+          expect(toHex(nodeHasher.leafHash(e))).toBe(want);
+          expect(toHex(batch.subarray(32 * i, 32 * i + 32))).toBe(want);
+        });
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("falls back to Node's crypto alone where WebAssembly is unavailable", async () => {
+    vi.resetModules();
+    vi.stubGlobal("WebAssembly", undefined);
+    try {
+      const fresh = await import("./sha256-node.js");
+      expect(fresh.nodeHasher).toBe(fresh.nodeCryptoHasher);
+      expect(toHex(fresh.nodeHasher.leafHash(utf8("abc")))).toBe(toHex(defaultHasher.leafHash(utf8("abc"))));
+    } finally {
+      vi.unstubAllGlobals();
+      vi.resetModules();
+    }
   });
 });

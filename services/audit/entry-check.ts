@@ -12,9 +12,11 @@
 // thread verifies that entry itself if the rules get that far.
 import { HASH_SIZE, type TreeHasher } from "../../log/hash.js";
 import { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
-import { decodeLogEntry, type DecodedEntry } from "../domain/decode.js";
+import type { DecodedEntry } from "../domain/decode.js";
 import { STATEMENT_SIGNING_PREFIX, keyIdOf } from "../domain/signing.js";
 import { isViolation, type RuleViolation } from "../domain/violation.js";
+import { decodeLogEntryFast } from "./entry-wire.js";
+import { readStatement } from "./statement-wire.js";
 
 /** A signature verdict: invalid, valid, or not checked (the key id names a key not known yet). */
 export const SIG_INVALID = 0;
@@ -133,7 +135,7 @@ export function checkEntries(entries: readonly Uint8Array[], keys: KeyTable, dep
   const bytes = new Uint8Array(records);
   const view = new DataView(records);
   const violations: [number, RuleViolation][] = [];
-  const decoded = entries.map((e) => decodeLogEntry(e, deps.sha256));
+  const decoded = entries.map((e) => decodeLogEntryFast(e, deps.sha256));
   const learned: Uint8Array[] = [];
   for (const d of decoded) if (!isViolation(d)) for (const k of keys.learn(d)) learned.push(Uint8Array.from(k));
   let input = new Uint8Array(STATEMENT_SIGNING_PREFIX.length + 1024);
@@ -239,7 +241,7 @@ export class EntryResults {
       statementBytes,
       keyId: this.field(i, 1),
       signature: this.field(i, 2),
-      statement: Statement.decode(statementBytes),
+      statement: readStatement(statementBytes) ?? Statement.decode(statementBytes),
       digest: this.bytes.subarray(at + DIGEST, at + DIGEST + HASH_SIZE),
       sequencedAtUnix: this.view.getBigInt64(at + SEQUENCED_AT),
     };

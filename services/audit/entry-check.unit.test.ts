@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { nodeEd25519 } from "../crypto/ed25519-node.js";
 import { nodeHasher, nodeSha256 } from "../crypto/sha256-node.js";
 import { decodeLogEntry, encodeLogEntry, parseSignedStatement } from "../domain/decode.js";
+import { keyIdOf } from "../domain/signing.js";
 import { CATEGORY, T0, signStatement, statement } from "../domain/testkit.js";
 import { isViolation } from "../domain/violation.js";
 import { checkEntries, EntryResults, KeyTable, packEntries, SIG_INVALID, SIG_UNCHECKED, SIG_VALID, unpackEntries, type EntryCheckDeps } from "./entry-check.js";
@@ -107,5 +108,24 @@ describe("entry-check", () => {
     const entries = [accredit("CCRC", fixtureIssuer)];
     const batch = checkEntries(entries, authorityTable(), deps);
     expect(() => new EntryResults([...entries, entries[0]!], batch)).toThrow(RangeError);
+  });
+
+  it("KeyTable finds a key by its whole id only, whatever was looked up before", () => {
+    const t = authorityTable();
+    t.add(fixtureIssuer.publicKey);
+    const ids = [fixtureAuthority, fixtureIssuer].map((k) => keyIdOf(k.publicKey));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 1 }), fc.nat(31), fc.boolean()), { maxLength: 20 }), (lookups) => {
+        for (const [which, at, alter] of lookups) {
+          const id = Uint8Array.from(ids[which]!);
+          if (alter) id[at] = id[at]! ^ 1;
+          const want = alter ? undefined : [fixtureAuthority, fixtureIssuer][which]!.publicKey;
+          expect(t.get(id)).toEqual(want);
+          expect(t.verifierOf(id, deps) !== undefined).toBe(!alter);
+        }
+      }),
+    );
+    expect(t.get(ids[0]!.subarray(0, 31))).toBeUndefined();
+    expect(t.get(new Uint8Array(0))).toBeUndefined();
   });
 });

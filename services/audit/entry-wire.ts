@@ -41,11 +41,10 @@ export function readLogEntry(buf: Uint8Array): EntryFields | undefined {
     last = field;
     if (field <= 3 && (tag & 7) === 2) {
       let len = 0;
-      let i = 0;
-      for (; ; i++) {
+      for (let i = 0, scale = 1; ; i++, scale *= 128) {
         if (i === 3 || at >= end) return undefined; // lengths here stay below 2^21
         const b = buf[at++]!;
-        len += (b & 0x7f) * 2 ** (7 * i);
+        len += (b & 0x7f) * scale;
         if (b < 0x80) {
           if (b === 0 && i > 0) return undefined;
           break;
@@ -56,12 +55,11 @@ export function readLogEntry(buf: Uint8Array): EntryFields | undefined {
       at += len;
     } else if (tag === 0x20) {
       let lo = 0;
-      let i = 0;
-      for (; ; i++) {
+      for (let i = 0, scale = 1; ; i++, scale *= 128) {
         // Up to 7 bytes (49 bits): a time in seconds; more (or negative) goes the generic way.
         if (i === 7 || at >= end) return undefined;
         const b = buf[at++]!;
-        lo += (b & 0x7f) * 2 ** (7 * i);
+        lo += (b & 0x7f) * scale;
         if (b < 0x80) {
           if (b === 0) return undefined; // zero (a default) or not minimal
           break;

@@ -12,6 +12,7 @@ import * as grpc from "@grpc/grpc-js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { bytesEqual, toHex } from "../log/bytes.js";
 import { integrate } from "../log/integrate.js";
@@ -38,9 +39,9 @@ const RETRY = new Set([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED, g
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Two registry processes on one log; the first takes the lease. */
-async function startPair(name: string) {
+async function startPair(name: string, extra: string[] = []) {
   const url = await cluster().createDatabase(name);
-  const args = ["--store", "postgres", "--postgres-url", url, "--batch-linger-ms", "2"];
+  const args = ["--store", "postgres", "--postgres-url", url, "--batch-linger-ms", "2", ...extra];
   const a = await startRegistryChild({ dataDir: join(dir, name, "a"), args });
   children.push(a);
   shareKeys(join(dir, name, "a"), join(dir, name, "b"));
@@ -172,7 +173,14 @@ describe("sequencer failover on a shared PostgreSQL store", () => {
   });
 
   it("SIGSTOP of the active sequencer past its lease: the standby takes over; the resumed one answers nothing uncommitted and steps down", async () => {
-    const { url, a, b } = await startPair("pause");
+    // A shorter lease than the default 3 s, through the CLI flag: the row shows it is in force.
+    const { url, a, b } = await startPair("pause", ["--lease-ttl-ms", "2000"]);
+    const db = new pg.Client({ connectionString: url });
+    await db.connect();
+    const lease = await db.query<{ ms: string }>("SELECT EXTRACT(EPOCH FROM expires_at - clock_timestamp()) * 1000 AS ms FROM labelreg.sequencer_lease");
+    await db.end();
+    expect(Number(lease.rows[0]!.ms)).toBeGreaterThan(0);
+    expect(Number(lease.rows[0]!.ms)).toBeLessThanOrEqual(2000);
     const c = new Clients([a.address, b.address], a.logVerifierKey);
     const issuers = await setUp(c, a.authority, 4);
     c.load(issuers, 16);

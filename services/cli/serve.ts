@@ -29,6 +29,7 @@ export function registerServe(program: Command): void {
     .option("--store <kind>", "event store: sqlite (in --data), postgres (shared; failover) or kurrentdb (cluster)")
     .option("--postgres-url <url>", "PostgreSQL connection string for --store postgres")
     .option("--postgres-schema <name>", "schema holding the log (default labelreg)")
+    .option("--lease-ttl-ms <ms>", "the PostgreSQL sequencer lease's time to live: how long a crashed leader blocks failover (default 3000)")
     .option("--kurrentdb <url>", "KurrentDB connection string for --store kurrentdb, e.g. kurrentdb://h1,h2,h3?nodePreference=leader")
     .option("--kurrentdb-prefix <name>", "stream name prefix of the log (default labelreg)")
     .option("--witness <url=vkey>", "a witness: its submission URL and cosignature verifier key; repeat for more", (v: string, p: string[] = []) => [...p, v])

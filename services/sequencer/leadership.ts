@@ -10,7 +10,7 @@ import type { Registry } from "../registry.js";
 import type { LeaseGrant, SequencerLease } from "../store/lease.js";
 
 export interface LeaderElectionOptions {
-  /** Renew the held lease this often. Default 500 ms (a third of the default 3 s TTL or less). */
+  /** Renew the held lease this often. Default: 500 ms, or a third of the lease's TTL if shorter. */
   readonly renewEveryMillis?: number;
   /** A standby tries to take the lease this often. Default 500 ms. */
   readonly acquireEveryMillis?: number;
@@ -60,7 +60,7 @@ export class LeaderElection {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.running = this.tick().finally(() => {
-        const every = this.grant ? this.options.renewEveryMillis ?? 500 : this.options.acquireEveryMillis ?? 500;
+        const every = this.grant ? this.options.renewEveryMillis ?? Math.min(500, Math.floor(this.lease.ttlMillis / 3)) : this.options.acquireEveryMillis ?? 500;
         this.schedule(every);
       });
     }, ms);

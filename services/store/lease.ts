@@ -20,6 +20,8 @@ export interface LeaseGrant {
 export interface SequencerLease {
   /** This process's holder id (unique per process run). */
   readonly holder: string;
+  /** How long a grant lasts without renewal: a holder renews at least three times within it. */
+  readonly ttlMillis: number;
   /** Takes the lease if it is free or expired (or already ours); undefined if another holds it. */
   acquire(): Promise<LeaseGrant | undefined>;
   /** Extends a held lease; undefined if it was lost (expired and taken, or released). */

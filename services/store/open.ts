@@ -31,6 +31,8 @@ export interface StoreFlags {
   readonly postgresSchema?: string;
   readonly kurrentdb?: string;
   readonly kurrentdbPrefix?: string;
+  /** --lease-ttl-ms, as commander gives it (a string). */
+  readonly leaseTtlMs?: string;
 }
 
 /** Checks the flags fit together; throws StoreConfigError naming the missing or stray flag. */
@@ -43,20 +45,35 @@ export function storeSpecFromFlags(f: StoreFlags): StoreSpec {
     case "sqlite":
       stray("--postgres-url", f.postgresUrl);
       stray("--kurrentdb", f.kurrentdb);
+      stray("--lease-ttl-ms", f.leaseTtlMs);
       return { kind };
     case "postgres":
       stray("--kurrentdb", f.kurrentdb);
       if (!f.postgresUrl) throw new StoreConfigError("--store postgres needs --postgres-url postgresql://user@host:5432/db");
       if (!/^postgres(ql)?:\/\//.test(f.postgresUrl)) throw new StoreConfigError("--postgres-url must be a postgresql:// URL");
-      return { kind, url: f.postgresUrl, ...(f.postgresSchema ? { schema: f.postgresSchema } : {}) };
+      return { kind, url: f.postgresUrl, ...(f.postgresSchema ? { schema: f.postgresSchema } : {}), ...leaseTtl(f.leaseTtlMs) };
     case "kurrentdb":
       stray("--postgres-url", f.postgresUrl);
+      // KurrentDB elects its own leader; the registry holds no lease there.
+      stray("--lease-ttl-ms", f.leaseTtlMs);
       if (!f.kurrentdb) throw new StoreConfigError("--store kurrentdb needs --kurrentdb kurrentdb://host1,host2,host3?nodePreference=leader");
       if (!/^(kurrentdb|kdb|esdb|eventstore)(\+discover)?:\/\//.test(f.kurrentdb)) throw new StoreConfigError("--kurrentdb must be a kurrentdb:// connection string");
       return { kind, url: f.kurrentdb, ...(f.kurrentdbPrefix ? { prefix: f.kurrentdbPrefix } : {}) };
     default:
       throw new StoreConfigError(`--store must be sqlite, postgres or kurrentdb, not ${JSON.stringify(kind)}`);
   }
+}
+
+/**
+ * The sequencer lease's time to live: how long a crashed leader blocks failover, and how often a
+ * live one must renew (every third of it). Below 500 ms a busy database's latency would lose live
+ * leases; above 60 s an outage lasts too long to be worth allowing.
+ */
+function leaseTtl(value: string | undefined): { leaseTtlMillis?: number } {
+  if (value === undefined) return {};
+  const ms = /^\d{1,6}$/.test(value) ? Number(value) : NaN;
+  if (!(ms >= 500 && ms <= 60_000)) throw new StoreConfigError(`--lease-ttl-ms must be a whole number of milliseconds from 500 to 60000, not ${JSON.stringify(value)}`);
+  return { leaseTtlMillis: ms };
 }
 
 export interface OpenedStore {

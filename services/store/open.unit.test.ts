@@ -27,9 +27,31 @@ describe("storeSpecFromFlags", () => {
       [{ store: "kurrentdb", kurrentdb: "kurrentdb://h", postgresUrl: "postgresql://h/db" }, /--postgres-url does not go/],
       [{ store: "postgres", postgresUrl: "mysql://h/db" }, /postgresql:\/\/ URL/],
       [{ store: "kurrentdb", kurrentdb: "http://h:2113" }, /kurrentdb:\/\//],
+      [{ leaseTtlMs: "3000" }, /--lease-ttl-ms does not go with --store sqlite/],
+      [{ kurrentdb: "kurrentdb://h", leaseTtlMs: "3000" }, /--lease-ttl-ms does not go with --store kurrentdb/],
+      ...["499", "60001", "1e3", "-1", "3000.5", "", " 3000", "abc"].map((v): [Parameters<typeof storeSpecFromFlags>[0], RegExp] => [
+        { postgresUrl: "postgresql://h/db", leaseTtlMs: v },
+        /--lease-ttl-ms must be a whole number of milliseconds from 500 to 60000/,
+      ]),
     ];
     for (const [flags, message] of cases) expect(() => storeSpecFromFlags(flags), JSON.stringify(flags)).toThrow(message);
     expect(() => storeSpecFromFlags({ store: "x" })).toThrow(StoreConfigError);
+  });
+
+  it("takes the PostgreSQL lease's time to live", () => {
+    expect(storeSpecFromFlags({ postgresUrl: "postgresql://h/db", leaseTtlMs: "500" })).toEqual({ kind: "postgres", url: "postgresql://h/db", leaseTtlMillis: 500 });
+    expect(storeSpecFromFlags({ postgresUrl: "postgresql://h/db", leaseTtlMs: "60000" })).toEqual({ kind: "postgres", url: "postgresql://h/db", leaseTtlMillis: 60_000 });
+    fc.assert(
+      fc.property(fc.string({ maxLength: 10 }), (v) => {
+        try {
+          const spec = storeSpecFromFlags({ postgresUrl: "postgresql://h/db", leaseTtlMs: v });
+          expect(spec).toEqual({ kind: "postgres", url: "postgresql://h/db", leaseTtlMillis: Number(v) });
+          expect(Number(v)).toBeGreaterThanOrEqual(500);
+        } catch (e) {
+          expect(e).toBeInstanceOf(StoreConfigError);
+        }
+      }),
+    );
   });
 });
 

@@ -111,6 +111,7 @@ export async function openPostgresLease(options: PostgresLeaseOptions): Promise<
   let closed = false;
   return {
     holder,
+    ttlMillis: ttl,
     async acquire() {
       const started = performance.now();
       // Free or expired: take it with a new epoch. Ours and live: extend it, same epoch.

@@ -7,6 +7,7 @@ import { StoreUnavailableError } from "../services/store/port.js";
 import { DEFAULT_LIMITS, type GatewayLimits } from "./http/limits.js";
 import { send, textReply, type Reply } from "./http/reply.js";
 import { parseRoute, RouteError, type Route } from "./http/route.js";
+import { BadBundleError } from "./labels/bundle-label-source.js";
 import { htmlErrorReply, LabelRoutes } from "./labels/label-routes.js";
 import type { LabelSource } from "./labels/label-source.js";
 import type { PageWitnesses } from "./page/label-page.js";
@@ -181,6 +182,12 @@ export class Gateway {
     if (e instanceof StoreUnavailableError) {
       this.logger("warn", "store unavailable", { path: loggablePath(req.url), error: e.message.slice(0, 300) });
       return textReply(503, "the log store is unavailable; retry shortly", { "retry-after": "1" });
+    }
+    if (e instanceof BadBundleError) {
+      // The upstream registry answered, but not with anything this gateway can vouch for: a
+      // gateway error (502), logged loudly, as it means the registry or the pinned keys are wrong.
+      this.logger("error", "registry answer does not verify", { path: loggablePath(req.url), error: e.message.slice(0, 300) });
+      return textReply(502, "the registry's answer for this label does not verify under this gateway's pinned keys, so it is not shown");
     }
     this.logger("error", "internal error", { path: loggablePath(req.url), error: e instanceof Error ? `${e.name}: ${e.message.slice(0, 300)}` : "non-error thrown" });
     return textReply(500, "internal error");

@@ -66,7 +66,7 @@ export function storeSpecFromFlags(f: StoreFlags): StoreSpec {
 
 /**
  * The sequencer lease's time to live: how long a crashed leader blocks failover, and how often a
- * live one must renew (every third of it). Below 500 ms a busy database's latency would lose live
+ * live one must renew (every 0.5 s, or a third of it if shorter). Below 500 ms a busy database's latency would lose live
  * leases; above 60 s an outage lasts too long to be worth allowing.
  */
 function leaseTtl(value: string | undefined): { leaseTtlMillis?: number } {

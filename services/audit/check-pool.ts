@@ -11,11 +11,8 @@
 // worker saw what first. If a worker fails or the pool is closed, batches run on this thread.
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { nodeEd25519 } from "../crypto/ed25519-node.js";
-import { nodeHasher, nodeSha256 } from "../crypto/sha256-node.js";
-import { checkEntries, EntryResults, KeyTable, packEntries, type CheckedBatch, type EntryCheckDeps } from "./entry-check.js";
-
-const localDeps: EntryCheckDeps = { hasher: nodeHasher, sha256: (b) => nodeSha256(b), verifier: nodeEd25519.verifier };
+import { nodeEntryCheckDeps as localDeps } from "./check-deps.js";
+import { checkEntries, EntryResults, KeyTable, packEntries, type CheckedBatch } from "./entry-check.js";
 
 interface Pending {
   readonly entries: readonly Uint8Array[];

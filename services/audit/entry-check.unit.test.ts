@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { nodeEd25519 } from "../crypto/ed25519-node.js";
-import { nodeHasher, nodeSha256 } from "../crypto/sha256-node.js";
+import { defaultHasher } from "../../log/hash.js";
+import { nodeEntryCheckDeps } from "./check-deps.js";
 import { decodeLogEntry, encodeLogEntry, parseSignedStatement } from "../domain/decode.js";
 import { keyIdOf } from "../domain/signing.js";
 import { CATEGORY, T0, signStatement, statement } from "../domain/testkit.js";
@@ -11,7 +12,9 @@ import { fixtureAuthority, fixtureIssuer, fixtureIssuer2, issueStatement } from 
 import type { TestKey } from "../domain/testkit.js";
 import type { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
 
-const deps: EntryCheckDeps = { hasher: nodeHasher, sha256: (b) => nodeSha256(b), verifier: nodeEd25519.verifier };
+// The workers' own primitives (WebAssembly and Node SHA-256 by size), held to decodeLogEntry's
+// portable digest and leafHash below.
+const deps: EntryCheckDeps = nodeEntryCheckDeps;
 
 function entry(key: TestKey, s: Statement, at = T0): Uint8Array {
   const sub = parseSignedStatement(signStatement(key, s));
@@ -31,7 +34,7 @@ function authorityTable(): KeyTable {
 /** What the main thread would have computed for each entry without the checker. */
 function expectSameAsInline(entries: Uint8Array[], r: EntryResults, keys: KeyTable): void {
   entries.forEach((e, i) => {
-    expect(r.leafHash(i)).toEqual(new Uint8Array(nodeHasher.leafHash(e)));
+    expect(r.leafHash(i)).toEqual(new Uint8Array(defaultHasher.leafHash(e)));
     const d = decodeLogEntry(e);
     const got = r.decoded(i);
     if (isViolation(d)) {

@@ -20,7 +20,7 @@
 import { spawn } from "node:child_process";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -108,15 +108,22 @@ async function verifyRate(items: { pk: Uint8Array; msg: Uint8Array; sig: Uint8Ar
   }
 }
 
-/** CPU time of this process's main thread in ms, where Linux tells it (/proc), else undefined. */
-function mainThreadCpuMs(): number | undefined {
+/**
+ * CPU time of each of this process's threads in ms, by thread id, where Linux tells it (/proc);
+ * empty elsewhere. The main thread's id is the process id.
+ */
+function threadCpuMs(): Map<string, number> {
+  const out = new Map<string, number>();
   try {
-    const st = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
-    const f = st.slice(st.lastIndexOf(")") + 2).split(" ");
-    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, in USER_HZ (100/s)
+    for (const t of readdirSync("/proc/self/task")) {
+      const st = readFileSync(`/proc/self/task/${t}/stat`, "utf8");
+      const f = st.slice(st.lastIndexOf(")") + 2).split(" ");
+      out.set(t, ((Number(f[11]) + Number(f[12])) * 1000) / 100); // utime + stime, in USER_HZ (100/s)
+    }
   } catch {
-    return undefined;
+    out.clear();
   }
+  return out;
 }
 
 /** CPU time of this process (every thread), in ms. */
@@ -192,10 +199,10 @@ async function main(): Promise<void> {
     // Warmed up as the Ed25519 pool is (its workers load and compile the decoder first).
     for (let i = 0; i < 4; i++) await Promise.all(Array.from({ length: cores }, (_, k) => pool.check(sampleBytes.slice(256 * k, 256 * (k + 1)))));
     c0 = cpuMs();
-    const m0 = mainThreadCpuMs();
+    const t0 = threadCpuMs();
     const full = await new Auditor({ source: httpTlogSource(server.url), logKey, domain, hasher: nodeHasher, checkPool: pool }).run();
     const fullCpu = cpuMs() - c0;
-    const m1 = mainThreadCpuMs();
+    const t1 = threadCpuMs();
     await pool.close();
     const rate = full.entriesChecked / full.seconds;
     log(`2. every signature and rule:  ${summary(full)}`);
@@ -206,9 +213,14 @@ async function main(): Promise<void> {
     const verifyUs = 1e6 / oneCore;
     const auditUs = (fullCpu * 1000) / full.entriesChecked;
     log(`   CPU per entry: ${auditUs.toFixed(1)} us in all (workers included), of which ${verifyUs.toFixed(1)} us is the Ed25519 check: ${((100 * verifyUs) / auditUs).toFixed(1)}% of the CPU`);
-    if (m0 !== undefined && m1 !== undefined) {
-      const mainUs = ((m1 - m0) * 1000) / full.entriesChecked;
-      log(`   of which the main thread (rules, projections, reads): ${mainUs.toFixed(1)} us; the workers and V8's helper threads: ${(auditUs - mainUs).toFixed(1)} us`);
+    const perThread = [...t1].map(([id, ms]) => ({ id, us: ((ms - (t0.get(id) ?? 0)) * 1000) / full.entriesChecked }));
+    const mainThread = perThread.find((t) => t.id === String(process.pid));
+    if (mainThread) {
+      log(`   of which the main thread (rules, projections, reads): ${mainThread.us.toFixed(1)} us; the workers and V8's helper threads: ${(auditUs - mainThread.us).toFixed(1)} us`);
+      // Threads are not named on Node 20: the pool's workers are the busiest ones, the rest are
+      // V8's helpers (garbage collection, compilation) and Node's.
+      const others = perThread.filter((t) => t !== mainThread && t.us >= 0.1).sort((a, b) => b.us - a.us);
+      log(`   the other threads, busiest first (the pool's ${cores} workers, then helpers): ${others.map((t) => t.us.toFixed(1)).join(", ")} us`);
     }
     log(`   CPU ratio: ${all.cpuUs.toFixed(1)} us per verification on ${cores} cores / ${auditUs.toFixed(1)} us per audited entry = ${((100 * all.cpuUs) / auditUs).toFixed(1)}% (what the rate ratio approaches when every core is busy)`);
     for (const f of [...hashOnly.findings, ...full.findings].slice(0, 10)) log(`   finding: ${f.rule} at ${f.index}: ${f.message}`);

@@ -9,8 +9,9 @@
 // table of every key any accreditation or rotation statement names (valid or not) maps ids to
 // keys without ambiguity, and whether that key may sign at that point stays the rules' call.
 import { apply } from "../domain/apply.js";
-import { authenticate, checkRules } from "../domain/check.js";
+import { authenticateWith, checkRules } from "../domain/check.js";
 import type { DomainConfig } from "../domain/config.js";
+import { statementSigningInput } from "../domain/signing.js";
 import type { DecodedEntry } from "../domain/decode.js";
 import { RegistryState } from "../domain/state.js";
 import { isViolation, type RuleViolation } from "../domain/violation.js";
@@ -28,17 +29,20 @@ export class Replayer {
   lastSequencedAt = 0n;
   /** Every key the log has named so far, by key id (see the header). */
   private readonly keyTable = new KeyTable();
+  /** The entry being checked, and its signature verdict computed ahead (undefined: not known). */
+  private current: DecodedEntry | undefined;
   private sigOk: boolean | undefined = false;
-  private readonly precomputed: DomainConfig;
+  /** authenticate()'s signature check for `current`: the verdict computed ahead, or verified now. */
+  private readonly signatureValid = (publicKey: Uint8Array): boolean => {
+    const e = this.current!;
+    return this.sigOk ?? this.config.verify(publicKey, statementSigningInput(e.statementBytes), e.signature);
+  };
   /** Told of each key the log names for the first time (a CheckPool's teach). */
   onNewKeys: ((keys: Uint8Array[]) => void) | undefined;
 
   constructor(readonly config: DomainConfig) {
     this.state = new RegistryState(config.authorityPublicKey);
     this.keyTable.add(config.authorityPublicKey);
-    // authenticate() with the verdict computed ahead (on a pool) for this very entry, or, if it
-    // could not be (undefined: the key was not known ahead), verified now.
-    this.precomputed = { ...config, verify: (pk, m, sig) => this.sigOk ?? config.verify(pk, m, sig) };
   }
 
   /** Entries replayed so far: the index the next must have. */
@@ -88,8 +92,9 @@ export class Replayer {
     } else {
       this.lastSequencedAt = e.sequencedAtUnix;
     }
+    this.current = e;
     this.sigOk = signatureValid;
-    const signer = authenticate(this.state, e, this.precomputed);
+    const signer = authenticateWith(this.state, e, this.signatureValid);
     if (isViolation(signer)) return this.refuse(index, signer, findings);
     const r = checkRules(this.state, e, signer, e.sequencedAtUnix, this.config);
     if (r.kind === "replay") {

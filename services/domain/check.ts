@@ -45,6 +45,15 @@ type Kind = NonNullable<Statement["kind"]>;
  * whether a retired key may still sign is a rule (checkRules), not authentication.
  */
 export function authenticate(state: RegistryState, sub: Submission, config: DomainConfig): Signer | RuleViolation {
+  return authenticateWith(state, sub, (publicKey) => config.verify(publicKey, statementSigningInput(sub.statementBytes), sub.signature));
+}
+
+/**
+ * authenticate() with the signature check given as `signatureValid(publicKey)`: whether
+ * `sub.signature` verifies over statementSigningInput(sub.statementBytes) with that key. For a
+ * caller that verified it ahead (the auditor, on worker threads) and need not build the input.
+ */
+export function authenticateWith(state: RegistryState, sub: Submission, signatureValid: (publicKey: Uint8Array) => boolean): Signer | RuleViolation {
   const id = keyIdHex(sub.keyId);
   let publicKey: Uint8Array;
   let signer: Signer;
@@ -57,7 +66,7 @@ export function authenticate(state: RegistryState, sub: Submission, config: Doma
     publicKey = k.publicKey;
     signer = { kind: "issuer", issuerId: k.issuerId, keyIdHex: id };
   }
-  if (!config.verify(publicKey, statementSigningInput(sub.statementBytes), sub.signature)) {
+  if (!signatureValid(publicKey)) {
     return violation("UNAUTHENTICATED", "bad-signature", `the signature does not verify with key ${id}`);
   }
   return signer;

@@ -3,8 +3,8 @@
 // replaying the log, with the entry's sequenced-at time as `now`, and reaches the same verdicts.
 import type { SignedStatement } from "../../proto/gen/messages/labelreg/v1/entry.js";
 import type { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
-import { bytesEqual } from "../../log/bytes.js";
 import type { DomainConfig } from "./config.js";
+import { byteString } from "./kept.js";
 import { parseSignedStatement, type Submission } from "./decode.js";
 import { keyIdHex, keyIdOf, statementSigningInput } from "./signing.js";
 import {
@@ -81,7 +81,7 @@ export function checkRules(state: RegistryState, sub: Submission, signer: Signer
   const s = sub.statement;
   const used = state.requests.get(requestKey(signer, s.requestId));
   if (used) {
-    if (bytesEqual(used.digest, sub.digest)) return { kind: "replay", index: used.index };
+    if (used.digest === byteString(sub.digest)) return { kind: "replay", index: used.index };
     return violation("ALREADY_EXISTS", "request-id-reused", `request id ${s.requestId} was used at index ${used.index} for a different statement`);
   }
   const skew = BigInt(config.clockSkewSeconds);

@@ -103,7 +103,9 @@ export interface CategoryRecord {
 /** A used request id: where its statement is and the statement's digest. */
 export interface RequestRecord {
   readonly index: number;
-  readonly digest: Uint8Array;
+  /** The digest as a byte string (byteString): every entry keeps one, and as a string it takes
+   * half the heap a Uint8Array view does. */
+  readonly digest: string;
 }
 
 /** The signer names that request ids are unique under: the issuer id, or this for the authority. */

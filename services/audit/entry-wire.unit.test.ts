@@ -7,7 +7,7 @@ import { CATEGORY, T0, labelIssued, reason, signStatement, statement } from "../
 import { isViolation } from "../domain/violation.js";
 import { decodeLogEntryFast, readLogEntry } from "./entry-wire.js";
 import { fixtureAuthority, fixtureIssuer } from "./fixture.js";
-import { damaged } from "./wire-damage.js";
+import { damaged } from "../../test/wire-damage.js";
 
 // Statements that pass validateStatement (the fast path's whole way), of several kinds.
 const valid: Uint8Array[] = [

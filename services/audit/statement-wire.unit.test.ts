@@ -4,7 +4,7 @@ import { Statement, type Evidence, type Reason, type Tier } from "../../proto/ge
 import { decodeCanonical } from "../domain/decode.js";
 import { isViolation } from "../domain/violation.js";
 import { readStatement } from "./statement-wire.js";
-import { damaged } from "./wire-damage.js";
+import { damaged } from "../../test/wire-damage.js";
 
 // Values at the edges the canonical rules care about: defaults (not written), multi-byte
 // varints, negative numbers (ten-byte varints), non-ASCII and U+FEFF text.

@@ -1,10 +1,12 @@
-// Damaged protobuf encodings for the one-pass readers' differential tests (entry-wire,
-// statement-wire): the edges a hand-written parser gets wrong.
+// Damaged protobuf encodings for the differential tests of the hand-written wire readers
+// (services/audit/entry-wire, statement-wire; services/grpc/submit-wire): the edges a parser
+// gets wrong.
 import fc from "fast-check";
 
 /**
  * `valid` encodings as they are, and damaged: a byte set, a cut, random bytes inserted, one of
- * `fields` (tag bytes, value bytes) spliced in, a span repeated, or two adjacent spans swapped.
+ * `fields` (tag bytes, value bytes) spliced in, a span repeated, or two adjacent spans swapped;
+ * and random bytes.
  */
 export function damaged(valid: fc.Arbitrary<Uint8Array>, fields: fc.Arbitrary<readonly [readonly number[], readonly number[]]>): fc.Arbitrary<Uint8Array> {
   const at = (b: Uint8Array, i: number) => i % (b.length + 1);
@@ -32,5 +34,6 @@ export function damaged(valid: fc.Arbitrary<Uint8Array>, fields: fc.Arbitrary<re
       const [p, q, r] = [at(b, i), at(b, j), at(b, k)].sort((x, y) => x - y) as [number, number, number];
       return Uint8Array.from([...b.subarray(0, p), ...b.subarray(q, r), ...b.subarray(p, q), ...b.subarray(r)]);
     }),
+    fc.uint8Array({ maxLength: 40 }),
   );
 }

@@ -115,13 +115,35 @@ export function signerName(s: Signer): string {
   return s.kind === "authority" ? AUTHORITY_SIGNER : s.issuerId;
 }
 
+// check() and then apply() ask for the same entry's keys: the last key of each kind is kept, so
+// the second call returns the very string the first built (and hashed, as a map key), not a
+// copy to build, hash and keep again. Equal inputs give an equal key whatever the cache holds.
+let lastSigner = "";
+let lastRequestId = "";
+let lastRequestKey = "\n";
+
 export function requestKey(signer: Signer, requestId: string): string {
-  return `${signerName(signer)}\n${requestId}`;
+  const name = signerName(signer);
+  if (name !== lastSigner || requestId !== lastRequestId) {
+    lastSigner = name;
+    lastRequestId = requestId;
+    lastRequestKey = `${name}\n${requestId}`;
+  }
+  return lastRequestKey;
 }
+
+let lastCode = "";
+let lastModel = "";
+let lastProductKey = "\n";
 
 /** A product is (manufacturer registration code, model); models compare with ASCII case folded. */
 export function productKey(registrationCode: string, model: string): string {
-  return `${registrationCode}\n${model.replace(/[a-z]+/g, (m) => m.toUpperCase())}`;
+  if (registrationCode !== lastCode || model !== lastModel) {
+    lastCode = registrationCode;
+    lastModel = model;
+    lastProductKey = `${registrationCode}\n${model.replace(/[a-z]+/g, (m) => m.toUpperCase())}`;
+  }
+  return lastProductKey;
 }
 
 /**

@@ -15,8 +15,8 @@ import { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import type { DecodedEntry } from "../domain/decode.js";
 import { STATEMENT_SIGNING_PREFIX, keyIdOf } from "../domain/signing.js";
 import { isViolation, type RuleViolation } from "../domain/violation.js";
-import { decodeLogEntryFast } from "./entry-wire.js";
-import { readStatement } from "./statement-wire.js";
+import { decodeLogEntryFast } from "../domain/entry-wire.js";
+import { readStatement } from "../domain/statement-wire.js";
 
 /** A signature verdict: invalid, valid, or not checked (the key id names a key not known yet). */
 export const SIG_INVALID = 0;

@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Statement, type Evidence, type Reason, type Tier } from "../../proto/gen/messages/labelreg/v1/statement.js";
-import { decodeCanonical } from "../domain/decode.js";
-import { isViolation } from "../domain/violation.js";
+import { decodeCanonical } from "./decode.js";
+import { isViolation } from "./violation.js";
 import { readStatement } from "./statement-wire.js";
 import { damaged } from "../../test/wire-damage.js";
 

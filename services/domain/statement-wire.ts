@@ -1,5 +1,5 @@
 // A one-pass reader of Statement bytes that accepts only their canonical encoding, for the
-// audit's hot path (entry-wire.ts). The generic path (services/domain/decode.ts decodeCanonical)
+// hot paths of entry-wire.ts. The generic path (decode.ts decodeCanonical)
 // decodes with the generated codec, re-encodes and compares; this reads the bytes once and
 // refuses, while reading, anything the re-encoding would not reproduce: a field out of number
 // order, repeated (other than a repeated field's run), unknown or of the wrong wire type; a

@@ -1,4 +1,5 @@
-// decodeLogEntry (services/domain/decode.ts) for the audit's hot path: the LogEntry's canonical
+// decodeLogEntry (decode.ts) for the hot paths that decode every entry of a log (the auditor,
+// and a registry replaying its log into the projections at start-up): the LogEntry's canonical
 // encoding checked in one pass over its four fields (statement-wire.ts does the statement), no
 // re-encoding and comparing, no intermediate LogEntry or SignedStatement objects.
 //
@@ -6,11 +7,11 @@
 // only what the generic path accepts, and give what it gives (statement-wire.ts's contract);
 // whatever they refuse, or whatever a later check refuses, goes to decodeLogEntry itself, which
 // finds the violation and words it. Differential-fuzzed (entry-wire.unit.test.ts).
-import { decodeLogEntry, type DecodedEntry } from "../domain/decode.js";
-import { KEY_ID_BYTES, MAX_ENTRY_BYTES, MAX_STATEMENT_BYTES, SIGNATURE_BYTES } from "../domain/limits.js";
-import { statementDigest } from "../domain/signing.js";
-import { validateStatement } from "../domain/validate.js";
-import type { RuleViolation } from "../domain/violation.js";
+import { decodeLogEntry, type DecodedEntry } from "./decode.js";
+import { KEY_ID_BYTES, MAX_ENTRY_BYTES, MAX_STATEMENT_BYTES, SIGNATURE_BYTES } from "./limits.js";
+import { statementDigest } from "./signing.js";
+import { validateStatement } from "./validate.js";
+import type { RuleViolation } from "./violation.js";
 import { readStatement } from "./statement-wire.js";
 
 /** A LogEntry's fields as views into its bytes, if they are its canonical encoding. */

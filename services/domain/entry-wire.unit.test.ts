@@ -2,12 +2,15 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { LogEntry } from "../../proto/gen/messages/labelreg/v1/entry.js";
 import { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
-import { decodeCanonical, decodeLogEntry } from "../domain/decode.js";
-import { CATEGORY, T0, labelIssued, reason, signStatement, statement } from "../domain/testkit.js";
-import { isViolation } from "../domain/violation.js";
+import { decodeCanonical, decodeLogEntry } from "./decode.js";
+import { CATEGORY, T0, labelIssued, reason, signStatement, statement, testKey } from "./testkit.js";
+import { isViolation } from "./violation.js";
 import { decodeLogEntryFast, readLogEntry } from "./entry-wire.js";
-import { fixtureAuthority, fixtureIssuer } from "./fixture.js";
 import { damaged } from "../../test/wire-damage.js";
+
+// The audit fixture's keys (services/audit/fixture.ts), made here: the domain does not import the audit.
+const fixtureAuthority = testKey(1);
+const fixtureIssuer = testKey(2);
 
 // Statements that pass validateStatement (the fast path's whole way), of several kinds.
 const valid: Uint8Array[] = [

@@ -10,7 +10,7 @@ import { TILE_WIDTH, type TileFetcher } from "../../log/tile.js";
 import { emptyTreeState, loadTreeState, type TreeState } from "../../log/tree-state.js";
 import { nodeSha256 } from "../crypto/sha256-node.js";
 import { apply } from "../domain/apply.js";
-import { decodeLogEntry } from "../domain/decode.js";
+import { decodeLogEntryFast } from "../domain/entry-wire.js";
 import { RegistryState } from "../domain/state.js";
 import { isViolation } from "../domain/violation.js";
 import type { LogStore } from "../store/port.js";
@@ -73,7 +73,7 @@ export class LogView {
       const end = Math.min(latest.size, start + CATCH_UP_CHUNK);
       const entries = await this.store.readEntries(start, end);
       entries.forEach((bytes, i) => {
-        const e = decodeLogEntry(bytes, statementDigest);
+        const e = decodeLogEntryFast(bytes, statementDigest);
         if (isViolation(e)) throw new Error(`store: entry ${start + i} does not decode: ${e.message}`);
         apply(this.state, e, start + i);
         if (e.sequencedAtUnix > this.lastSequencedAt) this.lastSequencedAt = e.sequencedAtUnix;

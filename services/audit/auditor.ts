@@ -30,7 +30,8 @@ import { TileCache, TileHashReader, TileVerificationError } from "../../log/tile
 import { TILE_HEIGHT, TILE_WIDTH, TileDataError, fetchTile, type TileCoord } from "../../log/tile.js";
 import { loadTreeState } from "../../log/tree-state.js";
 import type { DomainConfig } from "../domain/config.js";
-import { decodeLogEntry, type DecodedEntry } from "../domain/decode.js";
+import type { DecodedEntry } from "../domain/decode.js";
+import { decodeLogEntryFast } from "../domain/entry-wire.js";
 import { statementSigningInput } from "../domain/signing.js";
 import { isViolation, type RuleViolation } from "../domain/violation.js";
 import type { VerifyAsyncFn } from "../crypto/ed25519-async.js";
@@ -414,7 +415,7 @@ export class Auditor {
       }
     }
     if (!decode) return { start, entries };
-    const decoded = entries.map((e) => decodeLogEntry(e));
+    const decoded = entries.map((e) => decodeLogEntryFast(e));
     if (!check) return { start, entries, decoded };
     // Keys named in this chunk must be known before its signatures are checked ahead.
     for (const d of decoded) if (!isViolation(d)) this.replayer.learnKeys(d);

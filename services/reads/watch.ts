@@ -7,7 +7,7 @@ import {
   type WatchLabelsRequest,
   type WatchLabelsResponse,
 } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
-import { decodeLogEntry } from "../domain/decode.js";
+import { decodeLogEntryFast } from "../domain/entry-wire.js";
 import { keyIdHex } from "../domain/signing.js";
 import type { LabelEventKind as DomainKind } from "../domain/state.js";
 import { CATEGORY_ID, checkId, ISSUER_ID, LABEL_ID, labelIssuerId } from "../domain/syntax.js";
@@ -86,7 +86,7 @@ export async function* watchLabels(reads: Reads, req: WatchLabelsRequest, signal
       const entries = await view.store.readEntries(next, end);
       for (let i = 0; i < entries.length; i++) {
         const index = next + i;
-        const d = decodeLogEntry(entries[i]!);
+        const d = decodeLogEntryFast(entries[i]!);
         if (isViolation(d)) throw new Error(`store: entry ${index} does not decode: ${d.message}`);
         const s = d.statement;
         const c = s.kind?.$case;

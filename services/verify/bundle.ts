@@ -7,7 +7,7 @@
 import { toHex } from "../../log/bytes.js";
 import type { Checkpoint } from "../../log/checkpoint.js";
 import type { LabelBundle, ProvenEntry } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
-import { decodeLogEntry } from "../domain/decode.js";
+import { decodeLogEntryFast } from "../domain/entry-wire.js";
 import { labelStatusAt, type LabelRecord, type LabelStatus } from "../domain/state.js";
 import { LABEL_ID } from "../domain/syntax.js";
 import { isViolation } from "../domain/violation.js";
@@ -143,7 +143,7 @@ function provenEntries(list: readonly ProvenEntry[], cp: Checkpoint, t: Resolved
     } catch (e) {
       return { code: "inclusion-proof", message: `${what} ${index}: ${errorText(e)}` };
     }
-    const decoded = decodeLogEntry(p.entry, t.statementDigest);
+    const decoded = decodeLogEntryFast(p.entry, t.statementDigest);
     if (isViolation(decoded)) return { code: "entry-malformed", message: `${what} ${index}: ${decoded.message}` };
     out.push({ index, decoded });
   }

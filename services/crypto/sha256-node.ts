@@ -31,12 +31,19 @@ export const nodeCryptoHasher: TreeHasher = treeHasherFromDigest(digest);
  */
 export const LONG_LEAF_BYTES = 311;
 
+const wasmSha256 = loadWasmSha256();
+
+/** SHA-256 of one input, by whichever of WebAssembly and Node's crypto is faster at its size. */
+export function shortOrLongSha256(data: Uint8Array): Uint8Array {
+  return wasmSha256 !== undefined && data.length < LONG_LEAF_BYTES ? wasmSha256.digest(data) : digest(data);
+}
+
 /**
  * The server's RFC 9162 tree hasher: node hashes, path folds and short leaves in WebAssembly,
  * long leaves in Node's crypto; Node's crypto alone where WebAssembly is unavailable.
  * Byte-identical to defaultHasher.
  */
-export const nodeHasher: TreeHasher = hybrid(loadWasmSha256());
+export const nodeHasher: TreeHasher = hybrid(wasmSha256);
 
 function hybrid(wasm: WasmSha256 | undefined): TreeHasher {
   if (wasm === undefined) return nodeCryptoHasher;

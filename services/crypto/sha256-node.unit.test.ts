@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
 import { fromHex, toHex, utf8 } from "../../log/bytes.js";
 import { defaultHasher, nobleSha256 } from "../../log/hash.js";
-import { LONG_LEAF_BYTES, nodeCryptoHasher, nodeHasher, nodeSha256 } from "./sha256-node.js";
+import { LONG_LEAF_BYTES, nodeCryptoHasher, nodeHasher, nodeSha256, shortOrLongSha256 } from "./sha256-node.js";
 
 describe("nodeSha256", () => {
   it("matches the FIPS 180-2 examples", () => {
@@ -42,6 +42,16 @@ describe("nodeHasher (Node crypto and WebAssembly)", () => {
     expect(nodeHasher).not.toBe(nodeCryptoHasher);
     expect(typeof nodeHasher.leafHashes).toBe("function");
     expect(typeof nodeHasher.foldPath).toBe("function");
+  });
+
+  it("shortOrLongSha256 gives noble's digest on both sides of the size where it switches", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: LONG_LEAF_BYTES + 70 }), fc.nat(255), (n, fill) => {
+        const data = new Uint8Array(n).fill(fill);
+        expect(toHex(shortOrLongSha256(data))).toBe(toHex(nobleSha256(data)));
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it("hashes leaves on both sides of the size where it switches to Node's crypto, alone and in batches", () => {

@@ -8,15 +8,15 @@ import { parseSignedNote } from "../../log/note.js";
 import { TileCache, TileHashReader } from "../../log/tile-reader.js";
 import { TILE_WIDTH, type TileFetcher } from "../../log/tile.js";
 import { emptyTreeState, loadTreeState, type TreeState } from "../../log/tree-state.js";
-import { nodeSha256 } from "../crypto/sha256-node.js";
+import { shortOrLongSha256 } from "../crypto/sha256-node.js";
 import { apply } from "../domain/apply.js";
 import { decodeLogEntryFast } from "../domain/entry-wire.js";
 import { RegistryState } from "../domain/state.js";
 import { isViolation } from "../domain/violation.js";
 import type { LogStore } from "../store/port.js";
 
-/** Statement digests by Node's SHA-256: the portable one was a tenth of a replay at start-up. */
-const statementDigest = (statementBytes: Uint8Array): Uint8Array => nodeSha256(statementBytes);
+/** Statement digests by the server's SHA-256: the portable one was a tenth of a replay at start-up. */
+const statementDigest = shortOrLongSha256;
 
 /** Tile cache of a registry: enough for the whole tree of ~8 million entries. */
 export const DEFAULT_TILE_CACHE_BYTES = 512 * 1024 * 1024;

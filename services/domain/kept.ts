@@ -52,9 +52,9 @@ export function keptSigner(s: Signer): Signer {
 
 // Label after label names the same few testing labs, standards, categories and key-indicator
 // lists, and a manufacturer's name and code on each of its models: one shared copy of each
-// value, instead of one per label that every collection copies and marks, halves what the
-// projections hold per label. Bounded like the signer table: a log of mostly distinct values
-// costs one lookup per field and the table is dropped whole when full.
+// value, instead of one per label for every collection to copy and mark. Bounded like the
+// signer table: a log of mostly distinct values costs one lookup per field, and the table is
+// dropped whole when full.
 const SHARED_LIMIT = 16384;
 
 class SharedTable<T> {

@@ -14,7 +14,7 @@ import { startRegistry, type RunningRegistry } from "../services/server.js";
 import { startWitnessServer, type RunningWitnessServer } from "../services/witness/http.js";
 import { WitnessState } from "../services/witness/state.js";
 import { Witness } from "../services/witness/witness.js";
-import { authority, seedLabels } from "./testing/registry-fixture.js";
+import { authority, seedLabels } from "../test/gateway/registry-fixture.js";
 
 const OUT = join(process.cwd(), "test-output", "gateway");
 const witnessKey = cosigner("witness.test/gw", new Uint8Array(32).fill(62));

@@ -12,7 +12,7 @@ import { nodeHasher } from "./crypto/sha256-node.js";
 import { domainConfig, type DomainConfig } from "./domain/config.js";
 import { RegistryError } from "./sequencer/errors.js";
 import { Follower } from "./sequencer/follow.js";
-import { LogView } from "./sequencer/log-view.js";
+import { LogView } from "./readmodel/log-view.js";
 import { Sequencer, type SequencedReceipt, type SequencerOptions } from "./sequencer/sequencer.js";
 import type { LogStore } from "./store/port.js";
 

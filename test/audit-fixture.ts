@@ -1,11 +1,11 @@
 // Test and benchmark support: a registry with a small realistic history, at the fixed clock of
 // services/domain/testkit.ts, over any store.
-import { ed25519NoteSigner } from "../../log/note-keys.js";
-import type { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
-import { CATEGORY, T0, labelIssued, reason, signStatement, statement, testKey, type TestKey } from "../domain/testkit.js";
-import { Registry } from "../registry.js";
-import { openMemoryStore } from "../store/memory.js";
-import type { LogStore } from "../store/port.js";
+import { ed25519NoteSigner } from "../log/note-keys.js";
+import type { Statement } from "../proto/gen/messages/labelreg/v1/statement.js";
+import { CATEGORY, T0, labelIssued, reason, signStatement, statement, testKey, type TestKey } from "./domain-testkit.js";
+import { Registry } from "../services/registry.js";
+import { openMemoryStore } from "../services/store/memory.js";
+import type { LogStore } from "../services/store/port.js";
 
 export const fixtureAuthority = testKey(1);
 export const fixtureIssuer = testKey(2);

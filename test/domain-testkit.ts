@@ -3,15 +3,15 @@
 // checks and applies. Uses @noble/ed25519 directly, not the project's Ed25519 layer.
 import * as ed from "@noble/ed25519";
 import { sha512 } from "@noble/hashes/sha2.js";
-import type { SignedStatement } from "../../proto/gen/messages/labelreg/v1/entry.js";
-import { Statement, Tier, type LabelIssued } from "../../proto/gen/messages/labelreg/v1/statement.js";
-import { apply } from "./apply.js";
-import { check, type CheckResult } from "./check.js";
-import { domainConfig, type DomainConfig, type VerifyFn } from "./config.js";
-import { parseSignedStatement } from "./decode.js";
-import { keyIdOf, statementSigningInput } from "./signing.js";
-import { RegistryState } from "./state.js";
-import { isViolation } from "./violation.js";
+import type { SignedStatement } from "../proto/gen/messages/labelreg/v1/entry.js";
+import { Statement, Tier, type LabelIssued } from "../proto/gen/messages/labelreg/v1/statement.js";
+import { apply } from "../services/domain/apply.js";
+import { check, type CheckResult } from "../services/domain/check.js";
+import { domainConfig, type DomainConfig, type VerifyFn } from "../services/domain/config.js";
+import { parseSignedStatement } from "../services/domain/decode.js";
+import { keyIdOf, statementSigningInput } from "../services/domain/signing.js";
+import { RegistryState } from "../services/domain/state.js";
+import { isViolation } from "../services/domain/violation.js";
 
 ed.hashes.sha512 = sha512;
 

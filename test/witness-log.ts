@@ -1,13 +1,13 @@
 // Test support: a log held in memory that signs checkpoints and proves consistency, so witness and
 // witnessing tests can play a log (honest or forked) without a registry.
-import { formatCheckpoint } from "../../log/checkpoint.js";
-import { defaultHasher, type Hash } from "../../log/hash.js";
-import { MemoryHashes } from "../../log/memory-hashes.js";
-import { ed25519NoteSigner, type Ed25519NoteSigner } from "../../log/note-keys.js";
-import { signNote } from "../../log/note.js";
-import { proveConsistency } from "../../log/prove.js";
-import { treeRoot } from "../../log/tree.js";
-import { utf8 } from "../../log/bytes.js";
+import { formatCheckpoint } from "../log/checkpoint.js";
+import { defaultHasher, type Hash } from "../log/hash.js";
+import { MemoryHashes } from "../log/memory-hashes.js";
+import { ed25519NoteSigner, type Ed25519NoteSigner } from "../log/note-keys.js";
+import { signNote } from "../log/note.js";
+import { proveConsistency } from "../log/prove.js";
+import { treeRoot } from "../log/tree.js";
+import { utf8 } from "../log/bytes.js";
 
 export class TestLog {
   readonly hashes = new MemoryHashes(defaultHasher);

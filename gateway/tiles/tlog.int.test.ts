@@ -17,7 +17,7 @@ import { bundlePath, tilePath, tilesOfTree, TILE_WIDTH } from "../../log/tile.js
 import { openMemoryStore } from "../../services/store/memory.js";
 import type { LogStore } from "../../services/store/port.js";
 import { startGateway, type RunningGateway } from "../server.js";
-import { growLog, testEntry, testLogSigner, type BuiltLog } from "../testing/real-log.js";
+import { growLog, testEntry, testLogSigner, type BuiltLog } from "../../test/gateway/real-log.js";
 import { silentLogger } from "../ops/log.js";
 import { storeLogSource } from "./log-source.js";
 

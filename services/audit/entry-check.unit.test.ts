@@ -5,11 +5,11 @@ import { defaultHasher } from "../../log/hash.js";
 import { nodeEntryCheckDeps } from "./check-deps.js";
 import { decodeLogEntry, encodeLogEntry, parseSignedStatement } from "../domain/decode.js";
 import { keyIdOf } from "../domain/signing.js";
-import { CATEGORY, T0, signStatement, statement } from "../domain/testkit.js";
+import { CATEGORY, T0, signStatement, statement } from "../../test/domain-testkit.js";
 import { isViolation } from "../domain/violation.js";
 import { checkEntries, EntryResults, KeyTable, packEntries, SIG_INVALID, SIG_UNCHECKED, SIG_VALID, unpackEntries, type EntryCheckDeps } from "./entry-check.js";
-import { fixtureAuthority, fixtureIssuer, fixtureIssuer2, issueStatement } from "./fixture.js";
-import type { TestKey } from "../domain/testkit.js";
+import { fixtureAuthority, fixtureIssuer, fixtureIssuer2, issueStatement } from "../../test/audit-fixture.js";
+import type { TestKey } from "../../test/domain-testkit.js";
 import type { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
 
 // The workers' own primitives (WebAssembly and Node SHA-256 by size), held to decodeLogEntry's

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cosigner } from "../../log/cosignature.js";
 import { formatVerifierKey, SIG_TYPE_ED25519 } from "../../log/note-keys.js";
-import { authority, seedLabels } from "../../gateway/testing/registry-fixture.js";
+import { authority, seedLabels } from "../../test/gateway/registry-fixture.js";
 import { startRegistry, type RunningRegistry } from "../server.js";
 
 const bin = join(resolve(dirname(fileURLToPath(import.meta.url)), "..", ".."), "bin", "labelreg.mjs");

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { LogEntry } from "../../proto/gen/messages/labelreg/v1/entry.js";
 import { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import { decodeCanonical, decodeLogEntry } from "./decode.js";
-import { CATEGORY, T0, labelIssued, reason, signStatement, statement, testKey } from "./testkit.js";
+import { CATEGORY, T0, labelIssued, reason, signStatement, statement, testKey } from "../../test/domain-testkit.js";
 import { isViolation } from "./violation.js";
 import { decodeLogEntryFast, readLogEntry } from "./entry-wire.js";
 import { damaged } from "../../test/wire-damage.js";

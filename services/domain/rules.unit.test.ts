@@ -7,7 +7,7 @@ import { check } from "./check.js";
 import { decodeLogEntry, encodeLogEntry } from "./decode.js";
 import { RegistryState, issuerKeyAt } from "./state.js";
 import { keyIdHex } from "./signing.js";
-import { CATEGORY, DAY, labelIssued, reason, signStatement, statement, T0, testKey, TestRegistry } from "./testkit.js";
+import { CATEGORY, DAY, labelIssued, reason, signStatement, statement, T0, testKey, TestRegistry } from "../../test/domain-testkit.js";
 import { isViolation } from "./violation.js";
 
 const A = testKey(2);

@@ -16,7 +16,7 @@ import {
   type GetTileRequest,
   type GetTileResponse,
   type GetEntriesResponse, type WatchCheckpointsResponse } from "../../proto/gen/grpc/labelreg/v1/log_service.js";
-import { fixtureIssuer, fixtureLogSigner, issueStatement, openFixtureRegistry, populate, submitAs } from "../audit/fixture.js";
+import { fixtureIssuer, fixtureLogSigner, issueStatement, openFixtureRegistry, populate, submitAs } from "../../test/audit-fixture.js";
 import type { Registry } from "../registry.js";
 import { logService } from "./log.js";
 import { startGrpcServer, type RunningGrpcServer } from "./server.js";

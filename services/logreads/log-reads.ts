@@ -6,7 +6,7 @@ import { parseSignedNote } from "../../log/note.js";
 import { proveConsistency, proveInclusion } from "../../log/prove.js";
 import { HASH_SIZE, type Hash } from "../../log/hash.js";
 import { MAX_TILE_LEVEL, TILE_WIDTH, bundlePath, tilePath, tileWidthInTree } from "../../log/tile.js";
-import type { LogView } from "../sequencer/log-view.js";
+import type { LogView } from "../readmodel/log-view.js";
 import { LeafIndex } from "./leaf-index.js";
 
 /** Most entries one GetEntries call may ask for. */

@@ -3,7 +3,7 @@
 // checkpoint, every bundle of an issuer shares them.
 import { proveInclusions } from "../../log/prove.js";
 import type { ProvenEntry } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
-import type { LogView } from "../sequencer/log-view.js";
+import type { LogView } from "../readmodel/log-view.js";
 import type { Snapshot } from "./snapshot.js";
 
 /** Context entry sets kept per snapshot (one per issuer and category pair). */

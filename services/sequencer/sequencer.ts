@@ -34,7 +34,7 @@ import { DEFAULT_RATE_LIMIT, SignerRateLimiter, type RateLimit } from "./rate-li
 import { Batcher, BatcherClosedError, QueueFullError, type BatcherOptions, type ItemResult } from "./batcher.js";
 import { BatchHashReader } from "./batch-hashes.js";
 import { RegistryError } from "./errors.js";
-import { noteBytes, type LogView } from "./log-view.js";
+import { noteBytes, type LogView } from "../readmodel/log-view.js";
 
 /** What a signer gets back: enough to verify offline with the log's verifier key. */
 export interface SequencedReceipt {

@@ -5,7 +5,7 @@ import { ed25519NoteSigner, parseVerifierKey } from "../../log/note-keys.js";
 import { verifyInclusion } from "../../log/proof.js";
 import { Statement, Tier } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import { LogEntry } from "../../proto/gen/messages/labelreg/v1/entry.js";
-import { CATEGORY, T0, labelIssued, reason, signStatement, statement, testKey, type TestKey } from "../domain/testkit.js";
+import { CATEGORY, T0, labelIssued, reason, signStatement, statement, testKey, type TestKey } from "../../test/domain-testkit.js";
 import { Registry } from "../registry.js";
 import { MemoryLog, openMemoryStore } from "../store/memory.js";
 import type { LogStore } from "../store/port.js";

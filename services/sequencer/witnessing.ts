@@ -18,7 +18,7 @@ import { parseSignedNote } from "../../log/note.js";
 import { proveConsistency } from "../../log/prove.js";
 import type { TreeState } from "../../log/tree-state.js";
 import { addCheckpoint } from "../witness/client.js";
-import type { LogView } from "./log-view.js";
+import type { LogView } from "../readmodel/log-view.js";
 
 export interface WitnessEndpoint {
   /** The witness's submission prefix: requests go to `<url>/add-checkpoint`. */

@@ -1,6 +1,6 @@
 import { describe, expect, it, beforeAll } from "vitest";
 import { proveConsistency } from "../../log/prove.js";
-import { DAY, T0 } from "../domain/testkit.js";
+import { DAY, T0 } from "../../test/domain-testkit.js";
 import { buildFixture, LABELS, trust, type Fixture } from "../../test/verification-fixture.js";
 import { verifyLabelBundle } from "./bundle.js";
 import { verifyReceipt } from "./receipt.js";
@@ -8,7 +8,7 @@ import { memoizedTrust } from "./memo.js";
 import { resolveTrust } from "./trust.js";
 import { CompactBundles } from "./compact.js";
 import { BulkVerification } from "../reads/bulk.js";
-import { testKey, signStatement, statement } from "../domain/testkit.js";
+import { testKey, signStatement, statement } from "../../test/domain-testkit.js";
 
 let fx: Fixture;
 beforeAll(async () => {

@@ -3,13 +3,13 @@
 
 import { ed25519NoteSigner } from "../../log/note-keys.js";
 import { Statement, Tier } from "../../proto/gen/messages/labelreg/v1/statement.js";
-import { CATEGORY, DAY, T0, labelIssued, reason, signStatement, statement, testKey } from "../../services/domain/testkit.js";
+import { CATEGORY, DAY, T0, labelIssued, reason, signStatement, statement, testKey } from "../domain-testkit.js";
 import { Registry } from "../../services/registry.js";
 import { MemoryLog, openMemoryStore } from "../../services/store/memory.js";
-import { startRegistryGateway } from "../mount.js";
-import { silentLogger } from "../ops/log.js";
-import { GatewayMetrics } from "../ops/metrics.js";
-import type { RunningGateway } from "../server.js";
+import { startRegistryGateway } from "../../gateway/mount.js";
+import { silentLogger } from "../../gateway/ops/log.js";
+import { GatewayMetrics } from "../../gateway/ops/metrics.js";
+import type { RunningGateway } from "../../gateway/server.js";
 
 export const authority = testKey(1);
 /** The gateway's clock: just after the registry's (T0), inside every fixture label's validity. */

@@ -1,5 +1,5 @@
 // Test and benchmark support: a registry with a small realistic history, at the fixed clock of
-// services/domain/testkit.ts, over any store.
+// test/domain-testkit.ts, over any store.
 import { ed25519NoteSigner } from "../log/note-keys.js";
 import type { Statement } from "../proto/gen/messages/labelreg/v1/statement.js";
 import { CATEGORY, T0, labelIssued, reason, signStatement, statement, testKey, type TestKey } from "./domain-testkit.js";

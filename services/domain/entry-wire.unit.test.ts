@@ -8,7 +8,7 @@ import { isViolation } from "./violation.js";
 import { decodeLogEntryFast, readLogEntry } from "./entry-wire.js";
 import { damaged } from "../../test/wire-damage.js";
 
-// The audit fixture's keys (services/audit/fixture.ts), made here: the domain does not import the audit.
+// The audit fixture's keys (test/audit-fixture.ts), made here: the domain does not import the audit.
 const fixtureAuthority = testKey(1);
 const fixtureIssuer = testKey(2);
 

@@ -39,7 +39,7 @@ import { nodeHasher } from "../services/crypto/sha256-node.js";
 import { VerifyPool } from "../services/crypto/verify-pool.js";
 import { domainConfig } from "../services/domain/config.js";
 import { statementSigningInput } from "../services/domain/signing.js";
-import { devAuthorityKeyPath, logKeyPath } from "../services/server.js";
+import { devAuthorityKeyPath, logKeyPath } from "../app/server.js";
 import { openSqliteStore } from "../services/store/sqlite.js";
 import { buildLog } from "./verify-log.js";
 

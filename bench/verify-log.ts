@@ -13,7 +13,7 @@ import { LogEntry } from "../proto/gen/messages/labelreg/v1/entry.js";
 import type { Statement } from "../proto/gen/messages/labelreg/v1/statement.js";
 import { loadOrCreateSignerKey } from "../services/config/key-files.js";
 import { nodeHasher } from "../services/crypto/sha256-node.js";
-import { devAuthorityKeyPath, logKeyPath } from "../services/server.js";
+import { devAuthorityKeyPath, logKeyPath } from "../app/server.js";
 import { openSqliteStore, SQLITE_FILE } from "../services/store/sqlite.js";
 import { categoryPublished, issuerAccredited, issuerKey, labelChange, labelIssued, sign, type RawSigner } from "../test/statement-kit.js";
 import { join } from "node:path";

@@ -31,7 +31,7 @@ import {
 import { publicKeyOfVerifierKey, readSignerKeyFile } from "../services/config/key-files.js";
 import { nodeEd25519 } from "../services/crypto/ed25519-node.js";
 import { nodeHasher, nodeSha256 } from "../services/crypto/sha256-node.js";
-import { devAuthorityKeyPath } from "../services/server.js";
+import { devAuthorityKeyPath } from "../app/server.js";
 import { CompactBundles } from "../services/verify/compact.js";
 import { verifyLabelBundle } from "../services/verify/bundle.js";
 import { memoizedTrust } from "../services/verify/memo.js";

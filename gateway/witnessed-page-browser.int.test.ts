@@ -10,7 +10,7 @@ import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cosigner } from "../log/cosignature.js";
 import { formatVerifierKey, parseVerifierKey, SIG_TYPE_ED25519 } from "../log/note-keys.js";
-import { startRegistry, type RunningRegistry } from "../services/server.js";
+import { startRegistry, type RunningRegistry } from "../app/server.js";
 import { startWitnessServer, type RunningWitnessServer } from "../services/witness/http.js";
 import { WitnessState } from "../services/witness/state.js";
 import { Witness } from "../services/witness/witness.js";

@@ -4,15 +4,15 @@
 import type { Command } from "commander";
 import { SingleBar } from "cli-progress";
 import { parseVerifierKey } from "../../log/note-keys.js";
-import { CheckPool } from "../audit/check-pool.js";
-import { Auditor, type AuditReport } from "../audit/auditor.js";
-import { formatFinding } from "../audit/findings.js";
-import { grpcLabelReader } from "../audit/operator.js";
-import { httpTlogSource } from "../audit/tlog-client.js";
-import { publicKeyOfVerifierKey, readVerifierKey } from "../config/key-files.js";
-import { nodeEd25519 } from "../crypto/ed25519-node.js";
-import { nodeHasher } from "../crypto/sha256-node.js";
-import { domainConfig } from "../domain/config.js";
+import { CheckPool } from "../../services/audit/check-pool.js";
+import { Auditor, type AuditReport } from "../../services/audit/auditor.js";
+import { formatFinding } from "../../services/audit/findings.js";
+import { grpcLabelReader } from "../../services/audit/operator.js";
+import { httpTlogSource } from "../../services/audit/tlog-client.js";
+import { publicKeyOfVerifierKey, readVerifierKey } from "../../services/config/key-files.js";
+import { nodeEd25519 } from "../../services/crypto/ed25519-node.js";
+import { nodeHasher } from "../../services/crypto/sha256-node.js";
+import { domainConfig } from "../../services/domain/config.js";
 import { availableParallelism } from "node:os";
 
 interface AuditFlags {

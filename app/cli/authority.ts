@@ -1,8 +1,8 @@
 // `labelreg authority ...`: the authority's statements (signed with its offline key).
 import type { Command } from "commander";
 import type { ScopeEntry } from "../../proto/gen/grpc/labelreg/v1/statement.js";
-import { accreditIssuer, publishCategory, rotateIssuerKey, suspendIssuer, withdrawIssuer } from "../client/statements.js";
-import { publicKeyOfVerifierKey, readVerifierKey } from "../config/key-files.js";
+import { accreditIssuer, publishCategory, rotateIssuerKey, suspendIssuer, withdrawIssuer } from "../../services/client/statements.js";
+import { publicKeyOfVerifierKey, readVerifierKey } from "../../services/config/key-files.js";
 import { FieldError, parseReason, parseTier } from "./field-values.js";
 import { envelopeOf, signAndSubmit, withReason, withSubmitOptions, type ReasonOptions, type SubmitOptions } from "./submit-command.js";
 

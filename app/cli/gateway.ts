@@ -3,8 +3,8 @@
 // --authority-key, the label pages and the JSON API come from its VerificationService, each
 // label's bundle verified against those keys before a page shows it.
 import type { Command } from "commander";
-import { channelCredentials } from "../client/connect.js";
-import { publicKeyOfVerifierKey, readVerifierKey } from "../config/key-files.js";
+import { channelCredentials } from "../../services/client/connect.js";
+import { publicKeyOfVerifierKey, readVerifierKey } from "../../services/config/key-files.js";
 import { jsonLogger } from "../../gateway/ops/log.js";
 import { DEFAULT_HTTP_ADDRESS } from "../../gateway/server.js";
 import { startStandaloneGateway } from "../../gateway/standalone.js";

@@ -2,7 +2,7 @@
 // and revoke too, with its own key. Changes name the label's current version (--expected-version),
 // so a change made by someone else in between is refused (ABORTED) rather than overwritten.
 import type { Command } from "commander";
-import { downgradeLabel, reinstateLabel, renewLabel, revokeLabel, suspendLabel, upgradeLabel, type LabelChange } from "../client/statements.js";
+import { downgradeLabel, reinstateLabel, renewLabel, revokeLabel, suspendLabel, upgradeLabel, type LabelChange } from "../../services/client/statements.js";
 import { parseDigest, parseReason, parseTier, parseTime, parseVersion } from "./field-values.js";
 import { addCsvOptions, issueFromCsv, type CsvIssueOptions } from "./issue-csv.js";
 import { LABEL_COLUMNS, labelStatementFromFields, type LabelFields } from "./label-fields.js";

@@ -1,8 +1,8 @@
 // `labelreg keygen`: a new Ed25519 key in the signed-note key-string formats.
 import type { Command } from "commander";
 import { generateSignerKey } from "../../log/note-keys.js";
-import { writeSignerKeyFile } from "../config/key-files.js";
-import { nodeEd25519 } from "../crypto/ed25519-node.js";
+import { writeSignerKeyFile } from "../../services/config/key-files.js";
+import { nodeEd25519 } from "../../services/crypto/ed25519-node.js";
 import { writeFileSync } from "node:fs";
 
 export function registerKeygen(program: Command): void {

@@ -1,10 +1,10 @@
 // `labelreg serve`: runs the registry. With no options: the embedded SQLite store in ./data,
 // a log key and a development authority key created on first start, gRPC on 127.0.0.1:50051.
 import type { Command } from "commander";
-import { DEFAULT_RATE_LIMIT } from "../sequencer/rate-limit.js";
+import { DEFAULT_RATE_LIMIT } from "../../services/sequencer/rate-limit.js";
 import { DEFAULT_HTTP_ADDRESS } from "../../gateway/server.js";
 import { DEFAULT_GRPC_ADDRESS, DEFAULT_ORIGIN, startRegistry } from "../server.js";
-import { storeSpecFromFlags, type StoreFlags } from "../store/open.js";
+import { storeSpecFromFlags, type StoreFlags } from "../../services/store/open.js";
 
 export function registerServe(program: Command): void {
   program

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readSignerKeyFile } from "../config/key-files.js";
+import { readSignerKeyFile } from "../../services/config/key-files.js";
 import { startRegistry, type RunningRegistry } from "../server.js";
 import { categoryPublished, issuerAccredited, issuerKey, labelChange, labelIssued, sign } from "../../test/statement-kit.js";
 import { labelIdsFromCsv } from "./verify.js";

@@ -8,15 +8,15 @@ import * as grpc from "@grpc/grpc-js";
 import { SingleBar, Presets } from "cli-progress";
 import type { Command } from "commander";
 import { GetLabelResponse, LabelBundle, VerificationServiceClient, type VerifyLabelsResponse } from "../../proto/gen/grpc/labelreg/v1/verification_service.js";
-import { channelCredentials } from "../client/connect.js";
-import { publicKeyOfVerifierKey, readVerifierKey } from "../config/key-files.js";
-import { nodeEd25519 } from "../crypto/ed25519-node.js";
-import { nodeHasher } from "../crypto/sha256-node.js";
-import { CompactBundles } from "../verify/compact.js";
-import { verifyLabelBundle } from "../verify/bundle.js";
-import { memoizedTrust } from "../verify/memo.js";
-import { resolveTrust, type ResolvedTrust } from "../verify/trust.js";
-import type { Verdict } from "../verify/verdict.js";
+import { channelCredentials } from "../../services/client/connect.js";
+import { publicKeyOfVerifierKey, readVerifierKey } from "../../services/config/key-files.js";
+import { nodeEd25519 } from "../../services/crypto/ed25519-node.js";
+import { nodeHasher } from "../../services/crypto/sha256-node.js";
+import { CompactBundles } from "../../services/verify/compact.js";
+import { verifyLabelBundle } from "../../services/verify/bundle.js";
+import { memoizedTrust } from "../../services/verify/memo.js";
+import { resolveTrust, type ResolvedTrust } from "../../services/verify/trust.js";
+import type { Verdict } from "../../services/verify/verdict.js";
 import { parseCsv } from "./csv.js";
 
 interface VerifyOptions {

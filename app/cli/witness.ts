@@ -1,14 +1,14 @@
 // `labelreg witness serve`: a C2SP tlog-witness v1 witness for one or more logs.
 import { join } from "node:path";
 import type { Command } from "commander";
-import { readVerifierKey } from "../config/key-files.js";
-import { nodeHasher } from "../crypto/sha256-node.js";
-import { nodeEd25519 } from "../crypto/ed25519-node.js";
+import { readVerifierKey } from "../../services/config/key-files.js";
+import { nodeHasher } from "../../services/crypto/sha256-node.js";
+import { nodeEd25519 } from "../../services/crypto/ed25519-node.js";
 import { parseVerifierKey } from "../../log/note-keys.js";
-import { startWitnessServer } from "../witness/http.js";
-import { loadOrCreateWitnessKey } from "../witness/key.js";
-import { WitnessState } from "../witness/state.js";
-import { Witness } from "../witness/witness.js";
+import { startWitnessServer } from "../../services/witness/http.js";
+import { loadOrCreateWitnessKey } from "../../services/witness/key.js";
+import { WitnessState } from "../../services/witness/state.js";
+import { Witness } from "../../services/witness/witness.js";
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 

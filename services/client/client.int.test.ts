@@ -9,7 +9,7 @@ import { parseVerifierKey, generateSignerKey } from "../../log/note-keys.js";
 import type { Receipt, SignedStatement } from "../../proto/gen/grpc/labelreg/v1/entry.js";
 import { Tier } from "../../proto/gen/grpc/labelreg/v1/statement.js";
 import { sampleLabel, startIssuanceFixture, type IssuanceFixture } from "../../test/issuance-fixture.js";
-import { startRegistry } from "../server.js";
+import { startRegistry } from "../../app/server.js";
 import { submitBulk, type BulkResult } from "./bulk.js";
 import { RegistryClient } from "./client.js";
 import { RegistryClientError } from "./errors.js";

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { formatVerifierKey, SIG_TYPE_ED25519 } from "../../log/note-keys.js";
-import { startRegistry, type RunningRegistry } from "../../services/server.js";
+import { startRegistry, type RunningRegistry } from "../../app/server.js";
 import { openMemoryStore } from "../../services/store/memory.js";
 import { authority } from "./registry-fixture.js";
 

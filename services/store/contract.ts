@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { bytesEqual, toHex } from "../../log/bytes.js";
 import { HASH_SIZE } from "../../log/hash.js";
-import { MAX_ENTRY_SIZE } from "./checks.js";
+import { MAX_ENTRY_SIZE } from "../../log/bundle.js";
 import {
   InvalidWriteError,
   SizeConflictError,

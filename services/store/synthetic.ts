@@ -5,7 +5,7 @@
 import { HASH_SIZE } from "../../log/hash.js";
 import { utf8 } from "../../log/bytes.js";
 import type { AppendBatch, TileWrite } from "./port.js";
-import { TILE_WIDTH } from "./checks.js";
+import { TILE_WIDTH } from "../../log/tile.js";
 
 /** A tile position and its width in a tree of some size. */
 export interface TileShape {

@@ -1,16 +1,17 @@
 // Test support: a log held in memory that signs checkpoints and proves consistency, so witness and
 // witnessing tests can play a log (honest or forked) without a registry.
 import { formatCheckpoint } from "../log/checkpoint.js";
-import { defaultHasher, type Hash } from "../log/hash.js";
+import { type Hash } from "../log/hash.js";
 import { MemoryHashes } from "../log/memory-hashes.js";
 import { ed25519NoteSigner, type Ed25519NoteSigner } from "../log/note-keys.js";
 import { signNote } from "../log/note.js";
 import { proveConsistency } from "../log/prove.js";
 import { treeRoot } from "../log/tree.js";
 import { utf8 } from "../log/bytes.js";
+import { hasher } from "../log/hasher.js";
 
 export class TestLog {
-  readonly hashes = new MemoryHashes(defaultHasher);
+  readonly hashes = new MemoryHashes();
   readonly signer: Ed25519NoteSigner;
 
   /** `salt` makes a fork: the same origin and key, different leaves. */
@@ -27,12 +28,12 @@ export class TestLog {
   }
 
   grow(n: number): this {
-    for (let i = 0; i < n; i++) this.hashes.append(defaultHasher.leafHash(utf8(`${this.salt}entry ${this.hashes.size}`)));
+    for (let i = 0; i < n; i++) this.hashes.append(hasher.leafHash(utf8(`${this.salt}entry ${this.hashes.size}`)));
     return this;
   }
 
   root(size = this.size): Promise<Hash> {
-    return treeRoot(defaultHasher, this.hashes, size);
+    return treeRoot(this.hashes, size);
   }
 
   /** The signed checkpoint note of `size` (default: the current size). */
@@ -41,6 +42,6 @@ export class TestLog {
   }
 
   proof(oldSize: number, newSize = this.size): Promise<Hash[]> {
-    return proveConsistency(defaultHasher, this.hashes, oldSize, newSize);
+    return proveConsistency(this.hashes, oldSize, newSize);
   }
 }

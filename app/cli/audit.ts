@@ -11,7 +11,6 @@ import { grpcLabelReader } from "../../services/audit/operator.js";
 import { httpTlogSource } from "../../services/audit/tlog-client.js";
 import { publicKeyOfVerifierKey, readVerifierKey } from "../../services/config/key-files.js";
 import { nodeEd25519 } from "../../services/crypto/ed25519-node.js";
-import { nodeHasher } from "../../services/crypto/sha256-node.js";
 import { domainConfig } from "../../services/domain/config.js";
 import { availableParallelism } from "node:os";
 
@@ -76,7 +75,6 @@ export function registerAudit(program: Command): void {
         source: httpTlogSource(o.url),
         logKey,
         domain,
-        hasher: nodeHasher,
         checkPool: pool,
         statePath: o.state,
         sample: o.sample,

@@ -11,7 +11,6 @@ import { GetLabelResponse, LabelBundle, VerificationServiceClient, type VerifyLa
 import { channelCredentials } from "../../services/client/connect.js";
 import { publicKeyOfVerifierKey, readVerifierKey } from "../../services/config/key-files.js";
 import { nodeEd25519 } from "../../services/crypto/ed25519-node.js";
-import { nodeHasher } from "../../services/crypto/sha256-node.js";
 import { CompactBundles } from "../../services/verify/compact.js";
 import { verifyLabelBundle } from "../../services/verify/bundle.js";
 import { memoizedTrust } from "../../services/verify/memo.js";
@@ -116,7 +115,6 @@ export function registerVerify(program: Command): void {
         logKey: readVerifierKey(o.logKey),
         authorityPublicKey: publicKeyOfVerifierKey(readVerifierKey(o.authorityKey)),
         ed25519: nodeEd25519,
-        hasher: nodeHasher,
       });
       const nowUnix = o.at !== undefined ? BigInt(o.at) : undefined;
       const opts = nowUnix !== undefined ? { nowUnix } : {};

@@ -2,7 +2,6 @@
 import { join } from "node:path";
 import type { Command } from "commander";
 import { readVerifierKey } from "../../services/config/key-files.js";
-import { nodeHasher } from "../../services/crypto/sha256-node.js";
 import { nodeEd25519 } from "../../services/crypto/ed25519-node.js";
 import { parseVerifierKey } from "../../log/note-keys.js";
 import { startWitnessServer } from "../../services/witness/http.js";
@@ -30,7 +29,6 @@ export function registerWitness(program: Command): void {
         cosigner,
         logs,
         state,
-        hasher: nodeHasher,
         onEvidence: (e) => console.log(JSON.stringify({ level: "warn", msg: "witness: refused a validly signed checkpoint", origin: e.origin, status: e.status, reason: e.reason, note: Buffer.from(e.note).toString("utf8") })),
       });
       const at = o.listen.lastIndexOf(":");

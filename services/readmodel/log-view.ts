@@ -3,20 +3,15 @@
 // the sequencer extends it after each commit; read replicas only ever catch up.
 import { fromUtf8, utf8 } from "../../log/bytes.js";
 import { parseCheckpoint } from "../../log/checkpoint.js";
-import type { TreeHasher } from "../../log/hash.js";
 import { parseSignedNote } from "../../log/note.js";
 import { TileCache, TileHashReader } from "../../log/tile-reader.js";
 import { TILE_WIDTH, type TileFetcher } from "../../log/tile.js";
 import { emptyTreeState, loadTreeState, type TreeState } from "../../log/tree-state.js";
-import { shortOrLongSha256 } from "../crypto/sha256-node.js";
 import { apply } from "../domain/apply.js";
 import { decodeLogEntryFast } from "../domain/entry-wire.js";
 import { RegistryState } from "../domain/state.js";
 import { isViolation } from "../domain/violation.js";
 import type { LogStore } from "../store/port.js";
-
-/** Statement digests by the server's SHA-256: the portable one was a tenth of a replay at start-up. */
-const statementDigest = shortOrLongSha256;
 
 /** Tile cache of a registry: enough for the whole tree of ~8 million entries. */
 export const DEFAULT_TILE_CACHE_BYTES = 512 * 1024 * 1024;
@@ -38,14 +33,13 @@ export class LogView {
 
   constructor(
     readonly store: LogStore,
-    readonly hasher: TreeHasher,
     authorityPublicKey: Uint8Array,
     // Proofs for random old entries touch a cold tile each (255 hashes to warm it), so the cache
     // must hold the tree's tiles: about 64 bytes per entry once hashed up (bench:log, bench:verify).
     tileCacheBytes = DEFAULT_TILE_CACHE_BYTES,
   ) {
     this.state = new RegistryState(authorityPublicKey);
-    this.tree = emptyTreeState(hasher);
+    this.tree = emptyTreeState();
     this.tileCache = new TileCache(tileCacheBytes);
   }
 
@@ -73,13 +67,13 @@ export class LogView {
       const end = Math.min(latest.size, start + CATCH_UP_CHUNK);
       const entries = await this.store.readEntries(start, end);
       entries.forEach((bytes, i) => {
-        const e = decodeLogEntryFast(bytes, statementDigest);
+        const e = decodeLogEntryFast(bytes);
         if (isViolation(e)) throw new Error(`store: entry ${start + i} does not decode: ${e.message}`);
         apply(this.state, e, start + i);
         if (e.sequencedAtUnix > this.lastSequencedAt) this.lastSequencedAt = e.sequencedAtUnix;
       });
     }
-    this.tree = await loadTreeState(latest.size, this.storeFetcher(), { hasher: this.hasher, expectedRoot: cp.root });
+    this.tree = await loadTreeState(latest.size, this.storeFetcher(), { expectedRoot: cp.root });
     this.checkpoint = note;
     // The first catch-up (a process starting on an existing log) warms the tiles before anyone
     // reads: warmed in the background under load, every request for an old entry paid for a
@@ -176,7 +170,7 @@ export class LogView {
       }
       return store(level, index, width);
     };
-    return new TileHashReader(tree.size, fetch, { hasher: this.hasher, cache: this.tileCache });
+    return new TileHashReader(tree.size, fetch, { cache: this.tileCache });
   }
 }
 

@@ -30,7 +30,7 @@ export class ProvenEntries {
     const todo = indices.filter((_, k) => out[k] === undefined);
     if (todo.length === 0) return out as ProvenEntry[];
     const reader = this.view.hashReader(snap.tree);
-    const [bytes, proofs] = await Promise.all([this.readBytes(todo), proveInclusions(this.view.hasher, reader, todo, snap.size)]);
+    const [bytes, proofs] = await Promise.all([this.readBytes(todo), proveInclusions(reader, todo, snap.size)]);
     for (let k = 0, t = 0; k < indices.length; k++) {
       if (out[k] !== undefined) continue;
       const i = indices[k]!;

@@ -59,7 +59,7 @@ describe("verifier on real registry data", () => {
     fx.clock = now;
     await fx.registry.submit(signStatement(testKey(1), statement({ $case: "categoryPublished", value: { categoryId: "smart-lock", name: "Smart locks", description: "" } }, { signedAtUnix: now })));
     const snap = fx.reads.snapshot();
-    const proof = await proveConsistency(fx.registry.view.hasher, fx.registry.view.hashReader(snap.tree), oldSize, snap.size);
+    const proof = await proveConsistency(fx.registry.view.hashReader(snap.tree), oldSize, snap.size);
     const ok = verifyLabelBundle(bundle!, trust, { nowUnix: now, fresher: { checkpoint: snap.checkpoint, consistencyProof: proof } });
     expect(ok.status).toBe("valid");
     expect(ok.consistentWith?.size).toBe(snap.size);

@@ -3,7 +3,6 @@
 
 import { utf8 } from "../../log/bytes.js";
 import { formatCheckpoint } from "../../log/checkpoint.js";
-import { defaultHasher } from "../../log/hash.js";
 import { integrate } from "../../log/integrate.js";
 import { ed25519NoteSigner, type Ed25519NoteSigner } from "../../log/note-keys.js";
 import { signNote } from "../../log/note.js";
@@ -25,11 +24,11 @@ export interface BuiltLog {
 }
 
 /** Grows the log in `store` to each size of `sizes` in turn (one append, one checkpoint per size). */
-export async function growLog(store: LogStore, sizes: readonly number[], log: BuiltLog = { tree: emptyTreeState(defaultHasher), note: "" }): Promise<BuiltLog> {
+export async function growLog(store: LogStore, sizes: readonly number[], log: BuiltLog = { tree: emptyTreeState(), note: "" }): Promise<BuiltLog> {
   for (const size of sizes) {
     const old = log.tree.size;
     const entries = Array.from({ length: size - old }, (_, k) => testEntry(old + k));
-    const { state, tiles } = integrate(log.tree, entries, defaultHasher);
+    const { state, tiles } = integrate(log.tree, entries);
     const note = signNote(formatCheckpoint({ origin: TEST_ORIGIN, size: state.size, root: state.root, extensions: [] }), [testLogSigner]);
     await store.append({ expectedSize: old, entries, tiles, checkpoint: utf8(note) });
     log = { tree: state, note };

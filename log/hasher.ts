@@ -3,17 +3,16 @@
 // WebAssembly, a Content-Security-Policy without 'wasm-unsafe-eval', or a browser's main thread,
 // where Chrome refuses to compile modules over 4 KiB synchronously). Both give the same bytes.
 //
-// Why WebAssembly on the server too, and not Node's crypto: a call into Node's crypto pays a
-// crossing into C++ and a Buffer per hash, which outweighs its faster compression function on
-// the short inputs a Merkle tree hashes. Measured in one run of bench:log (and /tmp comparisons
-// of the two as whole hashers): node hashes about 1.9x and a 24-hash proof fold about 2.6x the
-// rate of Node's crypto, leaves 1.3-1.7x up to 310 bytes and even at 400; so integration and
-// proof verification, the log's user-visible rates, are well over 10% faster. Node's crypto wins
-// only on long single inputs (about 3x at 1 KiB), which the registry hashes rarely (one
-// statement digest per entry at start-up). Maintained packages were considered first: hash-wasm
-// initialises asynchronously and, like @chainsafe/as-sha256, hashes one input per call, so
-// neither can fold a whole proof path or a batch of leaves in one crossing, which is where this
-// module's gain is.
+// Why WebAssembly on the server too, and not Node's crypto: each call into Node's crypto pays a
+// crossing into C++ and a Buffer, which outweighs its faster compression function on the short
+// inputs a Merkle tree hashes, and WebAssembly folds a proof path or a batch of leaves in one
+// call. bench:log's sha256 and leaf rows measure both in the same run; when this was decided
+// (Node 20, 2-core EPYC) node hashes ran 1.9x Node crypto's rate, hashes inside a proof fold 2.6x
+// and leaves 1.6-1.7x up to 246 bytes, 1.3x at 310 and even at 400: integration and proof
+// verification, bench:log's headline rates, gain far more than 10%. Node's crypto wins only on
+// long inputs (3x at 1 KiB), which the log does not hash in bulk. Maintained packages were
+// considered first: hash-wasm initialises asynchronously and, like @chainsafe/as-sha256, hashes
+// one input per call, so neither can fold a proof path or a batch in one crossing.
 import { nobleHasher, type TreeHasher } from "./hash.js";
 import { loadWasmSha256 } from "./sha256-wasm.js";
 

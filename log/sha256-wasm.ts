@@ -4,7 +4,7 @@
 // paid once per proof or batch instead of once per hash. log/hasher.ts says why every runtime that
 // can compile it uses it.
 //
-// Not re-entrant, like treeHasherFromDigest: arguments are copied into the instance's memory and
+// Not re-entrant, like the noble hasher (log/hash.ts): arguments are copied into the instance's memory and
 // results copied out before returning, and JavaScript runs one call at a time per realm (each
 // worker thread loads its own instance).
 import { fromBase64 } from "./bytes.js";

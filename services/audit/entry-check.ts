@@ -1,7 +1,7 @@
 // The per-entry work of an audit that needs no state: the leaf hash, decoding with every
 // stateless check (canonical encoding, sizes, structure), the idempotency digest, and the
 // signature, verified with the key the entry's key id names if the checker knows it. It runs on
-// worker threads (check-worker.ts) in batches, so it is written over plain buffers: a batch of
+// worker threads (services/workers/pool-worker.ts) in batches, so it is written over plain buffers: a batch of
 // entries goes in as one buffer, and one fixed-size record per entry comes back, from which the
 // main thread rebuilds the decoded entry as views into the entry's own bytes (EntryResults).
 //

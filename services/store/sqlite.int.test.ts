@@ -6,10 +6,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { bytesEqual } from "../../log/bytes.js";
-import { describeLogStoreContract } from "./contract.js";
+import { describeLogStoreContract } from "../../test/store/contract.js";
 import { StoreUnavailableError, type LogStore } from "./port.js";
 import { SQLITE_FILE, openSqliteStore } from "./sqlite.js";
-import { parseSyntheticEntry, syntheticBatch, syntheticEntry, syntheticNote, syntheticTile, tilesTouched } from "./synthetic.js";
+import { parseSyntheticEntry, syntheticBatch, syntheticEntry, syntheticNote, syntheticTile, tilesTouched } from "../../test/store/synthetic.js";
 
 const tempDirs: string[] = [];
 function tempDir(): string {
@@ -26,7 +26,7 @@ describeLogStoreContract("sqlite", async () => {
   };
 });
 
-const APPENDER = fileURLToPath(new URL("./sqlite-appender.ts", import.meta.url));
+const APPENDER = fileURLToPath(new URL("../../test/store/sqlite-appender.ts", import.meta.url));
 
 interface Ack {
   writer: string;

@@ -12,7 +12,7 @@ import {
   type AppendBatch,
   type LogStore,
   type TileWrite,
-} from "./port.js";
+} from "../../services/store/port.js";
 import { syntheticBatch, syntheticEntry, syntheticNote, syntheticTile, tilesTouched } from "./synthetic.js";
 
 /** Fresh, empty backing data for one test (a database, a directory, a stream prefix...). */

@@ -8,8 +8,8 @@
 // prints "conflict <expected> <actual>". With `at` it makes one append at that expected size.
 // stdout is a pipe, which Node writes synchronously on Linux, so an ack printed is an ack seen
 // even if the process is killed right after.
-import { SizeConflictError } from "./port.js";
-import { openSqliteStore } from "./sqlite.js";
+import { SizeConflictError } from "../../services/store/port.js";
+import { openSqliteStore } from "../../services/store/sqlite.js";
 import { syntheticBatch } from "./synthetic.js";
 
 const [dir, writer, batchesArg, maxBatchArg, jitterArg, atArg] = process.argv.slice(2);

@@ -4,7 +4,7 @@
 // store keeps bytes and never looks inside them.
 import { HASH_SIZE } from "../../log/hash.js";
 import { utf8 } from "../../log/bytes.js";
-import type { AppendBatch, TileWrite } from "./port.js";
+import type { AppendBatch, TileWrite } from "../../services/store/port.js";
 import { TILE_WIDTH } from "../../log/tile.js";
 
 /** A tile position and its width in a tree of some size. */

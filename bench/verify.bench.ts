@@ -20,7 +20,7 @@ import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import { parseSignedNote } from "../log/note.js";
 import { statementSigningInput } from "../services/domain/signing.js";
-import { decodeLogEntry } from "../services/domain/decode.js";
+import { decodeStatementEntry } from "../services/domain/decode.js";
 import { isViolation } from "../services/domain/violation.js";
 import {
   GetLabelRequest,
@@ -147,7 +147,7 @@ async function runSize(entries: number): Promise<SizeResult> {
       const out = [{ pk: publicKeyOfVerifierKey(server.logVerifierKey), msg: note.textBytes, sig: note.signatures[0]!.signature }];
       const all = [...b.contextEntries, ...b.entries].sort((x, y) => Number(x.index - y.index));
       for (const p of all) {
-        const d = decodeLogEntry(p.entry);
+        const d = decodeStatementEntry(p.entry);
         if (isViolation(d)) throw new Error(d.message);
         const pk = d.statement.kind?.$case.startsWith("label") ? findIssuerKey(all, d.statement.labelId) : authority.publicKey;
         out.push({ pk, msg: statementSigningInput(d.statementBytes), sig: d.signature });
@@ -199,7 +199,7 @@ async function runSize(entries: number): Promise<SizeResult> {
 function findIssuerKey(all: readonly { entry: Uint8Array }[], labelId: string): Uint8Array {
   const issuerId = labelId.slice(0, labelId.indexOf("-"));
   for (const p of all) {
-    const d = decodeLogEntry(p.entry);
+    const d = decodeStatementEntry(p.entry);
     if (!isViolation(d) && d.statement.kind?.$case === "issuerAccredited" && d.statement.kind.value.issuerId === issuerId) return d.statement.kind.value.publicKey;
   }
   throw new Error(`no accreditation of ${issuerId} in the bundle`);

@@ -4,7 +4,7 @@
 // small state holding the label, its category and its issuer, the same records the registry
 // projects, so the page is the one the registry's own gateway serves.
 
-import { decodeLogEntry } from "../../services/domain/decode.js";
+import { decodeStatementEntry } from "../../services/domain/decode.js";
 import type { LabelRecord } from "../../services/domain/state.js";
 import { isViolation } from "../../services/domain/violation.js";
 import { RegistryClientError } from "../../services/client/errors.js";
@@ -65,7 +65,7 @@ export function bundleLabelSource(reads: Pick<ReadApi, "getLabel">, trust: Resol
       const bytes = new Map<number, Uint8Array>();
       const entries: IndexedEntry[] = [];
       for (const p of [...bundle.contextEntries, ...bundle.entries].sort((a, b) => (a.index < b.index ? -1 : 1))) {
-        const decoded = decodeLogEntry(p.entry);
+        const decoded = decodeStatementEntry(p.entry);
         if (isViolation(decoded)) throw new BadBundleError(labelId, `entry ${p.index} does not decode`);
         const index = Number(p.index);
         bytes.set(index, p.entry);

@@ -3,7 +3,7 @@
 // read from those entries themselves, so the page shows what the log says, word for word.
 
 import { toHex } from "../../log/bytes.js";
-import { decodeLogEntry } from "../../services/domain/decode.js";
+import { decodeStatementEntry } from "../../services/domain/decode.js";
 import { labelStatusAt, type LabelEventKind as DomainEventKind, type LabelRecord, type LabelStatus as DomainStatus, type RegistryState } from "../../services/domain/state.js";
 import { isViolation } from "../../services/domain/violation.js";
 import type { Evidence } from "../../proto/gen/messages/labelreg/v1/statement.js";
@@ -50,7 +50,7 @@ async function historyOf(record: LabelRecord, read: EntryReader): Promise<LabelH
   return Promise.all(
     record.history.map(async (h): Promise<LabelHistoryEntry> => {
       const [bytes] = await read(h.index, h.index + 1);
-      const e = bytes && decodeLogEntry(bytes);
+      const e = bytes && decodeStatementEntry(bytes);
       if (!e || isViolation(e)) throw new LabelHistoryError(record.labelId, h.index, "does not decode");
       const s = e.statement;
       if (s.labelId !== record.labelId || s.kind?.$case !== h.kind) throw new LabelHistoryError(record.labelId, h.index, `is not the ${h.kind} the projection names`);

@@ -8,3 +8,4 @@ export * from "./prove.js";
 export * from "./store.js";
 export * from "./update.js";
 export * from "./verify.js";
+export * from "./versioned.js";

@@ -8,7 +8,7 @@ import { pathString, type MapNode, type NodePath } from "./node.js";
  * costs less to build and hash than a string: the store's share of an update fell by half);
  * deeper (only keys sharing long prefixes get there), pathString.
  */
-function memoryKey(path: NodePath): number | string {
+export function memoryKey(path: NodePath): number | string {
   const { key, depth } = path;
   if (depth > 52) return pathString(path);
   let bits = 1;

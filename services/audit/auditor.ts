@@ -31,7 +31,7 @@ import { TileCache, TileHashReader, TileVerificationError } from "../../log/tile
 import { TILE_HEIGHT, TILE_WIDTH, TileDataError, fetchTile, type TileCoord } from "../../log/tile.js";
 import { loadTreeState } from "../../log/tree-state.js";
 import type { DomainConfig } from "../domain/config.js";
-import type { DecodedEntry } from "../domain/decode.js";
+import { isCommitment, type DecodedLogEntry } from "../domain/decode.js";
 import { decodeLogEntryFast } from "../domain/entry-wire.js";
 import { statementSigningInput } from "../domain/signing.js";
 import { isViolation, type RuleViolation } from "../domain/violation.js";
@@ -113,7 +113,7 @@ interface Verified {
 interface Chunk {
   readonly start: number;
   readonly entries: Uint8Array[];
-  readonly decoded?: (DecodedEntry | RuleViolation)[];
+  readonly decoded?: (DecodedLogEntry | RuleViolation)[];
   readonly signatures?: Promise<boolean[]>;
   /** From a CheckPool: the chunk's entries checked in batches, in order. */
   readonly checked?: EntryResults[];
@@ -163,6 +163,10 @@ export class Auditor {
       }
       const n = await this.walk(auditFrom, cp.size, cp.size, reader, "audit", findings);
       verifiedEntries += n;
+      // Every batch ends with the map's commitment, so every checkpoint's last entry is one.
+      if (n > 0 && this.opts.rules !== false && !this.replayer.lastWasCommitment && findings.length < (this.opts.maxFindings ?? 1000)) {
+        findings.push({ kind: "rule", rule: "checkpoint-without-commitment", index: cp.size - 1, message: `the checkpoint of size ${cp.size} does not end with a map commitment` });
+      }
       if (this.opts.rules !== false) checkedEntries += n;
       const edge = (await this.guard(() => loadTreeState(cp.size, this.opts.source.tile, { expectedRoot: cp.root }), cp.size)).edge;
       this.verified = { checkpoint: cp, note, edge };
@@ -422,7 +426,7 @@ export class Auditor {
     const verify = this.opts.verifyAsync ?? ((pk, m, s) => Promise.resolve(this.opts.domain.verify(pk, m, s)));
     const signatures = Promise.all(
       decoded.map((d) => {
-        if (isViolation(d)) return false;
+        if (isViolation(d) || isCommitment(d)) return false;
         const pk = this.replayer.publicKeyOf(d);
         return pk ? verify(pk, statementSigningInput(d.statementBytes), d.signature) : false;
       }),

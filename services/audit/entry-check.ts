@@ -13,7 +13,7 @@
 import { HASH_SIZE } from "../../log/hash.js";
 import { hasher } from "../../log/hasher.js";
 import { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
-import type { DecodedEntry } from "../domain/decode.js";
+import { decodeLogEntry, isCommitment, type DecodedEntry, type DecodedLogEntry } from "../domain/decode.js";
 import { STATEMENT_SIGNING_PREFIX, keyIdOf } from "../domain/signing.js";
 import { isViolation, type RuleViolation } from "../domain/violation.js";
 import { decodeLogEntryFast } from "../domain/entry-wire.js";
@@ -25,7 +25,8 @@ export const SIG_VALID = 1;
 export const SIG_UNCHECKED = 2;
 export type SignatureVerdict = typeof SIG_INVALID | typeof SIG_VALID | typeof SIG_UNCHECKED;
 
-// One record per entry: leafHash(32) digest(32) status(1) verdict(1) pad(2)
+// One record per entry: leafHash(32) digest(32) status(1: 0 statement, 1 violation, 2 map
+// commitment) verdict(1) pad(2)
 // statementOffset(4) statementLength(4) keyIdOffset(4) keyIdLength(4) signatureOffset(4)
 // signatureLength(4) sequencedAtUnix(8, signed).
 const LEAF = 0;
@@ -169,7 +170,7 @@ export function checkEntries(entries: readonly Uint8Array[], keys: KeyTable, dep
   const violations: [number, RuleViolation][] = [];
   const decoded = entries.map((e) => decodeLogEntryFast(e));
   const learned: Uint8Array[] = [];
-  for (const d of decoded) if (!isViolation(d)) for (const k of keys.learn(d)) learned.push(Uint8Array.from(k));
+  for (const d of decoded) if (!isViolation(d) && !isCommitment(d)) for (const k of keys.learn(d)) learned.push(Uint8Array.from(k));
   // The batch's leaf hashes in one call (one crossing into WebAssembly).
   const leaves = hasher.leafHashes(entries);
   let input = new Uint8Array(STATEMENT_SIGNING_PREFIX.length + 1024);
@@ -182,6 +183,11 @@ export function checkEntries(entries: readonly Uint8Array[], keys: KeyTable, dep
     if (isViolation(d)) {
       bytes[at + STATUS] = 1;
       violations.push([i, d]);
+      continue;
+    }
+    if (isCommitment(d)) {
+      // One per batch: the main thread decodes it again (EntryResults.decoded).
+      bytes[at + STATUS] = 2;
       continue;
     }
     bytes.set(d.digest, at + DIGEST);
@@ -263,8 +269,9 @@ export class EntryResults {
    * Entry `i` decoded, as decodeLogEntry gives it: the byte fields are views into the entry, the
    * statement decoded again from its (already checked canonical and valid) bytes.
    */
-  decoded(i: number): DecodedEntry | RuleViolation {
+  decoded(i: number): DecodedLogEntry | RuleViolation {
     const at = i * RECORD_SIZE;
+    if (this.bytes[at + STATUS] === 2) return decodeLogEntry(this.entries[i]!);
     if (this.bytes[at + STATUS] !== 0) {
       const v = this.violations.get(i);
       if (!v) throw new RangeError(`checked batch: entry ${i} failed without a violation`);

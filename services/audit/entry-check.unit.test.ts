@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { nodeEd25519 } from "../crypto/ed25519-node.js";
 import { nodeEntryCheckDeps } from "./check-deps.js";
-import { decodeLogEntry, encodeLogEntry, parseSignedStatement } from "../domain/decode.js";
+import { decodeLogEntry, encodeCommitmentEntry, encodeLogEntry, isCommitment, parseSignedStatement } from "../domain/decode.js";
 import { keyIdOf } from "../domain/signing.js";
 import { CATEGORY, T0, signStatement, statement } from "../../test/domain-testkit.js";
 import { isViolation } from "../domain/violation.js";
@@ -37,12 +37,16 @@ function expectSameAsInline(entries: Uint8Array[], r: EntryResults, keys: KeyTab
     expect(r.leafHash(i)).toEqual(new Uint8Array(hasher.leafHash(e)));
     const d = decodeLogEntry(e);
     const got = r.decoded(i);
+    if (!isViolation(d) && isCommitment(d)) {
+      expect(got).toEqual(d);
+      return;
+    }
     if (isViolation(d)) {
       expect(got).toEqual(d);
       return;
     }
     expect(isViolation(got)).toBe(false);
-    if (isViolation(got)) return;
+    if (isViolation(got) || isCommitment(got)) return;
     expect({ ...got, digest: new Uint8Array(got.digest) }).toEqual({ ...d, digest: new Uint8Array(d.digest) });
     const pk = keys.get(d.keyId);
     const want = pk === undefined ? SIG_UNCHECKED : nodeEd25519.verify(pk, new Uint8Array([...new TextEncoder().encode("labelreg/v1/statement\n"), ...d.statementBytes]), d.signature) ? SIG_VALID : SIG_INVALID;
@@ -80,10 +84,13 @@ describe("entry-check", () => {
     const bad = entry(fixtureIssuer, issueStatement("CCRC-3", "M-4"));
     bad[bad.length - 20]! ^= 1; // inside the signature (the sequenced-at field follows it)
     entries.push(bad);
+    entries.push(encodeCommitmentEntry({ root: new Uint8Array(32).fill(9), size: 6n }, 5n)); // a map commitment
     const keys = authorityTable();
     const r = new EntryResults(entries, checkEntries(entries, keys, deps));
     expect([0, 1, 2, 3, 5].map((i) => r.verdict(i))).toEqual([SIG_VALID, SIG_VALID, SIG_VALID, SIG_UNCHECKED, SIG_INVALID]);
     expect(isViolation(r.decoded(4))).toBe(true);
+    const c = r.decoded(6);
+    expect(!isViolation(c) && isCommitment(c) && c.commitment.size).toBe(6n);
     expect(r.unchecked()).toEqual([3]);
     expectSameAsInline(entries, r, keys);
   });

@@ -4,6 +4,11 @@
 // entry that is in the log means the same request id was sequenced twice), and sequencing times
 // that never go back. Each rule is evaluated at the entry's own sequenced-at time.
 //
+// The state map is recomputed beside the projections, and every commitment entry checked against
+// it: it must count exactly the entries before it (its own index) and carry the root of the map
+// they give. The map recomputed here, not the one committed, is what later commitments are
+// checked against, so one wrong root is one finding.
+//
 // Signatures are verified ahead of the rules, in parallel (on a worker pool), which needs each
 // entry's public key before the state reaches it: key ids are SHA-256 of the public key, so a
 // table of every key any accreditation or rotation statement names (valid or not) maps ids to
@@ -12,7 +17,9 @@ import { apply } from "../domain/apply.js";
 import { authenticateWith, checkRules } from "../domain/check.js";
 import type { DomainConfig } from "../domain/config.js";
 import { statementSigningInput } from "../domain/signing.js";
-import type { DecodedEntry } from "../domain/decode.js";
+import { bytesEqual, toHex } from "../../log/bytes.js";
+import { isCommitment, type CommitmentEntry, type DecodedEntry, type DecodedLogEntry } from "../domain/decode.js";
+import { StateMap } from "../readmodel/state-map.js";
 import { RegistryState } from "../domain/state.js";
 import { isViolation, type RuleViolation } from "../domain/violation.js";
 import { KeyTable } from "./entry-check.js";
@@ -27,6 +34,10 @@ export class Replayer {
   readonly state: RegistryState;
   /** Sequencing time of the newest entry replayed. */
   lastSequencedAt = 0n;
+  /** The state map recomputed from the entries (only the newest version is needed). */
+  readonly map = new StateMap(1);
+  /** Whether the last entry replayed is a commitment entry (a checkpoint must end with one). */
+  lastWasCommitment = false;
   /** Every key the log has named so far, by key id (see the header). */
   private readonly keyTable = new KeyTable();
   /** The entry being checked, and its signature verdict computed ahead (undefined: not known). */
@@ -51,21 +62,27 @@ export class Replayer {
   }
 
   /** Records the keys an entry names, so later entries signed with them can be verified ahead. */
-  learnKeys(e: DecodedEntry): void {
+  learnKeys(e: DecodedLogEntry): void {
+    if (isCommitment(e)) return;
     const named = this.keyTable.learn(e);
     if (named.length > 0) this.onNewKeys?.(named);
   }
 
   /** The public key an entry's key id names, if the log has named it so far. */
-  publicKeyOf(e: DecodedEntry): Uint8Array | undefined {
-    return this.keyTable.get(e.keyId);
+  publicKeyOf(e: DecodedLogEntry): Uint8Array | undefined {
+    return isCommitment(e) ? undefined : this.keyTable.get(e.keyId);
   }
 
   /**
    * Replays an entry an earlier run audited, without verifying its signature again: `refused`
    * says whether that run found it invalid (then it is skipped, as then).
    */
-  applyTrusted(index: number, e: DecodedEntry | RuleViolation, refused: boolean): void {
+  applyTrusted(index: number, e: DecodedLogEntry | RuleViolation, refused: boolean): void {
+    if (!isViolation(e) && isCommitment(e)) {
+      this.check(index, e, undefined);
+      return;
+    }
+    this.lastWasCommitment = false;
     if (refused || isViolation(e)) {
       if (!isViolation(e)) this.learnKeys(e);
       this.state.advance();
@@ -79,8 +96,10 @@ export class Replayer {
    * (undefined: not verified yet; then it is verified here if the rules need it), and applies it if the rules accept it; an entry they refuse is skipped (its index still
    * advances). Returns the findings: empty when the entry is valid.
    */
-  check(index: number, e: DecodedEntry | RuleViolation, signatureValid: boolean | undefined): Finding[] {
+  check(index: number, e: DecodedLogEntry | RuleViolation, signatureValid: boolean | undefined): Finding[] {
     if (index !== this.state.size) throw new Error(`replay: entry ${index} is not the next index ${this.state.size}`);
+    this.lastWasCommitment = !isViolation(e) && isCommitment(e);
+    if (!isViolation(e) && isCommitment(e)) return this.checkCommitment(index, e);
     if (isViolation(e)) {
       this.state.advance();
       return [{ kind: "rule", rule: e.rule, index, message: violationDetail(e) }];
@@ -103,6 +122,32 @@ export class Replayer {
       return findings;
     }
     if (r.kind === "violation") return this.refuse(index, r, findings);
+    apply(this.state, e, index);
+    this.map.note(this.state, e.statement);
+    return findings;
+  }
+
+  /** Checks a commitment entry against the map recomputed from the entries before it. */
+  private checkCommitment(index: number, e: CommitmentEntry): Finding[] {
+    const findings: Finding[] = [];
+    if (e.sequencedAtUnix < this.lastSequencedAt) {
+      findings.push({ kind: "rule", rule: "sequenced-at-went-back", index, message: `sequenced at ${e.sequencedAtUnix}, before the previous entry's ${this.lastSequencedAt}` });
+    } else {
+      this.lastSequencedAt = e.sequencedAtUnix;
+    }
+    if (e.commitment.size !== BigInt(index)) {
+      findings.push({ kind: "rule", rule: "map-commitment-size", index, message: `the map commitment counts ${e.commitment.size} entries; at index ${index} it must count ${index}` });
+    }
+    const prepared = this.map.prepare(this.state);
+    if (!bytesEqual(prepared.update.root, e.commitment.root)) {
+      findings.push({
+        kind: "rule",
+        rule: "map-commitment-root",
+        index,
+        message: `the map commitment's root ${toHex(e.commitment.root)} is not the root ${toHex(prepared.update.root)} of the map the entries before it give`,
+      });
+    }
+    this.map.commit(prepared, index, e.sequencedAtUnix);
     apply(this.state, e, index);
     return findings;
   }

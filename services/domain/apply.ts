@@ -1,6 +1,6 @@
 // Folding an accepted statement into the projected state.
 import type { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
-import type { Submission } from "./decode.js";
+import { isCommitment, type CommitmentEntry, type Submission } from "./decode.js";
 import { byteString, keptBytes, keptEvidence, keptIndicators, keptManufacturer, keptSigner, keptString, keptTestingLab, keptTime } from "./kept.js";
 import { keyIdHex, keyIdOf } from "./signing.js";
 import {
@@ -30,13 +30,18 @@ export function signerOf(state: RegistryState, keyId: Uint8Array): Signer {
 }
 
 /**
- * Applies the entry at log index `index` (which must be state.size) to `state`, in place.
+ * Applies the entry at log index `index` (which must be state.size) to `state`, in place. A
+ * commitment entry changes no projection: it only advances the size.
  * Precondition: check() accepted it against this very state (not a replay). apply() re-checks
  * nothing, so it is fast enough to rebuild projections from millions of entries at start-up;
  * inside a transaction (state.begin()) every change is undone by state.rollback().
  */
-export function apply(state: RegistryState, entry: SequencedStatement, index: number): void {
+export function apply(state: RegistryState, entry: SequencedStatement | CommitmentEntry, index: number): void {
   if (index !== state.size) throw new Error(`apply: entry index ${index} is not the next index ${state.size}`);
+  if (isCommitment(entry)) {
+    state.advance();
+    return;
+  }
   const signer = signerOf(state, entry.keyId);
   const s = entry.statement;
   const kind = s.kind;

@@ -3,6 +3,8 @@
 import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import { bytesEqual } from "../../log/bytes.js";
 import { LogEntry, SignedStatement } from "../../proto/gen/messages/labelreg/v1/entry.js";
+import type { MapCommitment } from "../../proto/gen/messages/labelreg/v1/map.js";
+import { HASH_SIZE } from "../../log/hash.js";
 import { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import { KEY_ID_BYTES, MAX_ENTRY_BYTES, MAX_STATEMENT_BYTES, SIGNATURE_BYTES } from "./limits.js";
 import { statementDigest } from "./signing.js";
@@ -94,21 +96,58 @@ export function decodeSignedStatement(bytes: Uint8Array): Submission | RuleViola
   return isViolation(s) ? s : parseSignedStatement(s);
 }
 
-/** A log entry decoded and its statement parsed: what the auditor and apply() consume. */
+/** A statement entry decoded and its statement parsed: what the auditor and apply() consume. */
 export interface DecodedEntry extends Submission {
   readonly sequencedAtUnix: bigint;
 }
 
-/** Decodes a log entry (the leaf bytes) and parses the statement inside it (`digest` as for parseSignedStatement). */
-export function decodeLogEntry(bytes: Uint8Array, digest: (statementBytes: Uint8Array) => Uint8Array = statementDigest): DecodedEntry | RuleViolation {
+/** A commitment entry: the state map's root over the entries before it (DESIGN.md, "The state map"). */
+export interface CommitmentEntry {
+  readonly commitment: MapCommitment;
+  /** The sequencing time of the batch it ends (0 if not written). */
+  readonly sequencedAtUnix: bigint;
+}
+
+/** Any log entry, decoded. */
+export type DecodedLogEntry = DecodedEntry | CommitmentEntry;
+
+export function isCommitment(e: DecodedLogEntry): e is CommitmentEntry {
+  return "commitment" in e;
+}
+
+/**
+ * Decodes a log entry (the leaf bytes): a statement entry with its statement parsed (`digest` as
+ * for parseSignedStatement), or a commitment entry. A commitment entry holds nothing but the
+ * commitment and its time; its size is not checked here (that it equals the entry's index is the
+ * auditor's check, which knows the index).
+ */
+export function decodeLogEntry(bytes: Uint8Array, digest: (statementBytes: Uint8Array) => Uint8Array = statementDigest): DecodedLogEntry | RuleViolation {
   if (bytes.length > MAX_ENTRY_BYTES) {
     return violation("INVALID_ARGUMENT", "entry-too-large", `log entry is ${bytes.length} bytes, at most ${MAX_ENTRY_BYTES}`);
   }
   const e = decodeCanonical(LogEntry, bytes, "log entry");
   if (isViolation(e)) return e;
+  if (e.mapCommitment !== undefined) {
+    if (e.statement.length !== 0 || e.keyId.length !== 0 || e.signature.length !== 0) {
+      return violation("INVALID_ARGUMENT", "bad-commitment-entry", "a commitment entry carries no statement, key id nor signature");
+    }
+    if (e.mapCommitment.root.length !== HASH_SIZE) return violation("INVALID_ARGUMENT", "bad-commitment-entry", "a map commitment's root is 32 bytes");
+    return { commitment: e.mapCommitment, sequencedAtUnix: e.sequencedAtUnix };
+  }
   const sub = parseSignedStatement(e, digest);
   if (isViolation(sub)) return sub;
   return { ...sub, sequencedAtUnix: e.sequencedAtUnix };
+}
+
+/** A decoded entry where only a statement entry will do (a label's history, a receipt's entry): a commitment is refused. */
+export function onlyStatement(e: DecodedLogEntry | RuleViolation): DecodedEntry | RuleViolation {
+  if (!isViolation(e) && isCommitment(e)) return violation("INVALID_ARGUMENT", "not-a-statement-entry", "the entry is a map commitment, not a statement");
+  return e;
+}
+
+/** decodeLogEntry, statement entries only (onlyStatement). */
+export function decodeStatementEntry(bytes: Uint8Array, digest?: (statementBytes: Uint8Array) => Uint8Array): DecodedEntry | RuleViolation {
+  return onlyStatement(decodeLogEntry(bytes, digest));
 }
 
 /** Encodes a log entry for a submission sequenced at `sequencedAtUnix` (what the sequencer appends). */
@@ -118,5 +157,17 @@ export function encodeLogEntry(sub: Submission, sequencedAtUnix: bigint): Uint8A
     keyId: sub.keyId,
     signature: sub.signature,
     sequencedAtUnix,
+    mapCommitment: undefined,
+  }).finish();
+}
+
+/** Encodes the commitment entry that ends a batch: the map's root over the first `size` entries. */
+export function encodeCommitmentEntry(commitment: MapCommitment, sequencedAtUnix: bigint): Uint8Array {
+  return LogEntry.encode({
+    statement: new Uint8Array(0),
+    keyId: new Uint8Array(0),
+    signature: new Uint8Array(0),
+    sequencedAtUnix,
+    mapCommitment: { root: commitment.root, size: commitment.size },
   }).finish();
 }

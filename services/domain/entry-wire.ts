@@ -6,8 +6,9 @@
 // Same results as decodeLogEntry on every input, by construction: the one-pass readers accept
 // only what the generic path accepts, and give what it gives (statement-wire.ts's contract);
 // whatever they refuse, or whatever a later check refuses, goes to decodeLogEntry itself, which
-// finds the violation and words it. Differential-fuzzed (entry-wire.unit.test.ts).
-import { decodeLogEntry, type DecodedEntry } from "./decode.js";
+// finds the violation and words it. Differential-fuzzed (entry-wire.unit.test.ts). Commitment
+// entries (one per batch, field 5) also go the generic way.
+import { decodeLogEntry, type DecodedLogEntry } from "./decode.js";
 import { KEY_ID_BYTES, MAX_ENTRY_BYTES, MAX_STATEMENT_BYTES, SIGNATURE_BYTES } from "./limits.js";
 import { statementDigest } from "./signing.js";
 import { validateStatement } from "./validate.js";
@@ -73,7 +74,7 @@ export function readLogEntry(buf: Uint8Array): EntryFields | undefined {
 }
 
 /** decodeLogEntry(bytes, digest), faster on well-formed entries (see the header). */
-export function decodeLogEntryFast(bytes: Uint8Array, digest: (statementBytes: Uint8Array) => Uint8Array = statementDigest): DecodedEntry | RuleViolation {
+export function decodeLogEntryFast(bytes: Uint8Array, digest: (statementBytes: Uint8Array) => Uint8Array = statementDigest): DecodedLogEntry | RuleViolation {
   const e = bytes.length <= MAX_ENTRY_BYTES ? readLogEntry(bytes) : undefined;
   if (e === undefined || e.keyId.length !== KEY_ID_BYTES || e.signature.length !== SIGNATURE_BYTES || e.statement.length > MAX_STATEMENT_BYTES) {
     return decodeLogEntry(bytes, digest);

@@ -215,3 +215,21 @@ function issuerValue(state: RegistryState, id: string): MapValue {
     },
   };
 }
+
+/** The map key a statement changes first: its label's, its issuer's or its category's. */
+export function statementMapKey(statement: Statement): { kind: MapKeyKind; id: string } | undefined {
+  const kind = statement.kind;
+  switch (kind?.$case) {
+    case "issuerAccredited":
+    case "issuerKeyRotated":
+    case "issuerSuspended":
+    case "issuerWithdrawn":
+      return { kind: "issuer", id: kind.value.issuerId };
+    case "categoryPublished":
+      return { kind: "category", id: kind.value.categoryId };
+    case undefined:
+      return undefined;
+    default:
+      return { kind: "label", id: statement.labelId };
+  }
+}

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import { apply } from "./apply.js";
 import { check } from "./check.js";
-import { decodeLogEntry, encodeLogEntry } from "./decode.js";
+import { decodeLogEntry, decodeStatementEntry, encodeLogEntry } from "./decode.js";
 import { RegistryState, issuerKeyAt } from "./state.js";
 import { keyIdHex } from "./signing.js";
 import { CATEGORY, DAY, labelIssued, reason, signStatement, statement, T0, testKey, TestRegistry } from "../../test/domain-testkit.js";
@@ -263,7 +263,7 @@ describe("batches and replay", () => {
     record(testKey(6), issue("TUV-1"));
     const fresh = new TestRegistry();
     for (const bytes of entries) {
-      const e = decodeLogEntry(bytes);
+      const e = decodeStatementEntry(bytes);
       if (isViolation(e)) throw new Error(e.message);
       expect(check(fresh.state, e, e.sequencedAtUnix, fresh.config).kind).toBe("accepted");
       apply(fresh.state, e, fresh.state.size);

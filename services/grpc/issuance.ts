@@ -8,6 +8,7 @@ import {
   type SubmitRequest,
   type SubmitBulkResponse,
 } from "../../proto/gen/grpc/labelreg/v1/issuance_service.js";
+import { encodeMapProof } from "../domain/map-wire.js";
 import type { Registry } from "../registry.js";
 import { RegistryError } from "../sequencer/errors.js";
 import type { SequencedReceipt } from "../sequencer/sequencer.js";
@@ -20,7 +21,16 @@ import { grpcCode, toServiceError, wellFormed, withSafeDecoding } from "./status
 export const BULK_MAX_IN_FLIGHT = 4096;
 
 export function toReceipt(r: SequencedReceipt): Receipt {
-  return { entry: r.entry, index: BigInt(r.index), inclusionProof: r.inclusionProof, checkpoint: r.checkpoint };
+  const m = r.map;
+  return {
+    entry: r.entry,
+    index: BigInt(r.index),
+    inclusionProof: r.inclusionProof,
+    checkpoint: r.checkpoint,
+    commitmentEntry: m ? m.commitmentEntry : new Uint8Array(0),
+    commitmentInclusionProof: m ? m.commitmentInclusionProof : [],
+    mapProof: m ? encodeMapProof(m.proof) : new Uint8Array(0),
+  };
 }
 
 const missingStatement = () => new RegistryError("INVALID_ARGUMENT", "missing-statement", "signed_statement is required");

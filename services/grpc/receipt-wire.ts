@@ -28,7 +28,17 @@ function receiptSize(r: Receipt, note: Buffer): number | undefined {
   if (index !== 0) size += 1 + varintSize(index);
   for (const h of r.inclusionProof) size += 1 + varintSize(h.length) + h.length;
   if (note.length !== 0) size += 1 + varintSize(note.length) + note.length;
+  if (r.commitmentEntry.length !== 0) size += 1 + varintSize(r.commitmentEntry.length) + r.commitmentEntry.length;
+  for (const h of r.commitmentInclusionProof) size += 1 + varintSize(h.length) + h.length;
+  if (r.mapProof.length !== 0) size += 1 + varintSize(r.mapProof.length) + r.mapProof.length;
   return size;
+}
+
+function writeBytes(buf: Buffer, at: number, tag: number, b: Uint8Array): number {
+  buf[at++] = tag;
+  at = putVarint(buf, at, b.length);
+  buf.set(b, at);
+  return at + b.length;
 }
 
 function writeReceipt(buf: Buffer, at: number, r: Receipt, note: Buffer): number {
@@ -55,6 +65,9 @@ function writeReceipt(buf: Buffer, at: number, r: Receipt, note: Buffer): number
     note.copy(buf, at);
     at += note.length;
   }
+  if (r.commitmentEntry.length !== 0) at = writeBytes(buf, at, 0x2a, r.commitmentEntry);
+  for (const h of r.commitmentInclusionProof) at = writeBytes(buf, at, 0x32, h);
+  if (r.mapProof.length !== 0) at = writeBytes(buf, at, 0x3a, r.mapProof);
   return at;
 }
 

@@ -9,7 +9,11 @@ const receipt: fc.Arbitrary<Receipt> = fc.record({
   index: fc.oneof(fc.constant(0n), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.bigInt({ min: 0n, max: 300n })),
   inclusionProof: fc.array(fc.uint8Array({ minLength: 0, maxLength: 40 }), { maxLength: 40 }),
   checkpoint: fc.oneof(fc.constant(""), fc.string({ unit: "grapheme", maxLength: 300 }), fc.string({ maxLength: 5 })),
+  commitmentEntry: fc.uint8Array({ maxLength: 80 }),
+  commitmentInclusionProof: fc.array(fc.uint8Array({ minLength: 0, maxLength: 40 }), { maxLength: 20 }),
+  mapProof: fc.uint8Array({ maxLength: 300 }),
 });
+const noMap = { commitmentEntry: new Uint8Array(0), commitmentInclusionProof: [], mapProof: new Uint8Array(0) };
 
 const generated = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
@@ -42,9 +46,9 @@ describe("direct issuance response encoding", () => {
   });
 
   it("keeps each receipt's own checkpoint when notes alternate", () => {
-    const a = encodeSubmitResponse({ receipt: { entry: new Uint8Array([1]), index: 1n, inclusionProof: [], checkpoint: "note A\n" } });
-    const b = encodeSubmitResponse({ receipt: { entry: new Uint8Array([1]), index: 1n, inclusionProof: [], checkpoint: "note B, longer\n" } });
-    const a2 = encodeSubmitResponse({ receipt: { entry: new Uint8Array([1]), index: 1n, inclusionProof: [], checkpoint: "note A\n" } });
+    const a = encodeSubmitResponse({ receipt: { entry: new Uint8Array([1]), index: 1n, inclusionProof: [], checkpoint: "note A\n", ...noMap } });
+    const b = encodeSubmitResponse({ receipt: { entry: new Uint8Array([1]), index: 1n, inclusionProof: [], checkpoint: "note B, longer\n", ...noMap } });
+    const a2 = encodeSubmitResponse({ receipt: { entry: new Uint8Array([1]), index: 1n, inclusionProof: [], checkpoint: "note A\n", ...noMap } });
     expect(SubmitResponse.decode(a).receipt?.checkpoint).toBe("note A\n");
     expect(SubmitResponse.decode(b).receipt?.checkpoint).toBe("note B, longer\n");
     expect(a2.equals(a)).toBe(true);

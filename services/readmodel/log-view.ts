@@ -1,14 +1,18 @@
 // The committed log as one process sees it: the projected state, the tree's right edge and the
 // latest checkpoint, kept equal to a prefix of the store. `catchUp` extends it from the store;
-// the sequencer extends it after each commit; read replicas only ever catch up.
-import { fromUtf8, utf8 } from "../../log/bytes.js";
+// the sequencer extends it after each commit; read replicas only ever catch up. The state map
+// (state-map.ts) sits beside the projections: catching up rebuilds it and checks every
+// commitment entry it passes against the root it reaches.
+import { bytesEqual, fromUtf8, utf8 } from "../../log/bytes.js";
 import { parseCheckpoint } from "../../log/checkpoint.js";
 import { parseSignedNote } from "../../log/note.js";
 import { TileCache, TileHashReader } from "../../log/tile-reader.js";
 import { TILE_WIDTH, type TileFetcher } from "../../log/tile.js";
 import { emptyTreeState, loadTreeState, type TreeState } from "../../log/tree-state.js";
 import { apply } from "../domain/apply.js";
+import { isCommitment } from "../domain/decode.js";
 import { decodeLogEntryFast } from "../domain/entry-wire.js";
+import { StateMap } from "./state-map.js";
 import { RegistryState } from "../domain/state.js";
 import { isViolation } from "../domain/violation.js";
 import type { LogStore } from "../store/port.js";
@@ -22,6 +26,8 @@ const CATCH_UP_CHUNK = 4096;
 export class LogView {
   /** The projections: labels, products, issuers, catalogue, request ids. Committed state only. */
   readonly state: RegistryState;
+  /** The state map, as of the newest commitment entry applied. */
+  readonly map: StateMap;
   /** Right edge of the tree of size `tree.size` (== state.size). */
   tree: TreeState;
   /** The latest signed checkpoint note (text), "" for an empty log. */
@@ -39,6 +45,7 @@ export class LogView {
     tileCacheBytes = DEFAULT_TILE_CACHE_BYTES,
   ) {
     this.state = new RegistryState(authorityPublicKey);
+    this.map = new StateMap();
     this.tree = emptyTreeState();
     this.tileCache = new TileCache(tileCacheBytes);
   }
@@ -70,6 +77,8 @@ export class LogView {
         const e = decodeLogEntryFast(bytes);
         if (isViolation(e)) throw new Error(`store: entry ${start + i} does not decode: ${e.message}`);
         apply(this.state, e, start + i);
+        if (isCommitment(e)) this.checkCommitment(e.commitment, e.sequencedAtUnix, start + i);
+        else this.map.note(this.state, e.statement);
         if (e.sequencedAtUnix > this.lastSequencedAt) this.lastSequencedAt = e.sequencedAtUnix;
       });
     }
@@ -82,6 +91,20 @@ export class LogView {
     if (initial) await this.warmTiles(undefined, false);
     this.notify();
     return this.size;
+  }
+
+  /**
+   * Brings the map up to the commitment entry at `index` and checks that entry: the map over the
+   * entries before it must have its root, and it must count exactly them. A mismatch stops
+   * everything (start-up, a replica following): the log and the state it claims disagree.
+   */
+  private checkCommitment(c: { root: Uint8Array; size: bigint }, sequencedAtUnix: bigint, index: number): void {
+    if (c.size !== BigInt(index)) throw new Error(`store: the map commitment at index ${index} counts ${c.size} entries, not ${index}`);
+    const prepared = this.map.prepare(this.state);
+    if (!bytesEqual(prepared.update.root, c.root)) {
+      throw new Error(`store: the map commitment at index ${index} does not match the map the entries before it give`);
+    }
+    this.map.commit(prepared, index, sequencedAtUnix);
   }
 
   /**

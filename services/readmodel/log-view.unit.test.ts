@@ -13,6 +13,12 @@ import { nodeEd25519 } from "../crypto/ed25519-node.js";
 import { openMemoryStore } from "../store/memory.js";
 import { LogView } from "./log-view.js";
 import { hasher } from "../../log/hasher.js";
+import { encodeCommitmentEntry } from "../domain/decode.js";
+import { MapTouched, mapEntries } from "../domain/map-values.js";
+import { RegistryState } from "../domain/state.js";
+import { apply } from "../domain/apply.js";
+import { decodeStatementEntry } from "../domain/decode.js";
+import { defaultMapHasher, MemoryMapNodeStore, updateMap } from "../../log/map/index.js";
 
 describe("LogView.warmTiles", () => {
   it("hashes up the full level-0 tiles, newest first, and proofs from them still verify", async () => {
@@ -48,7 +54,7 @@ describe("LogView.catchUp", () => {
     const authority = issuerKey(7);
     const entries = Array.from({ length: 520 }, (_, i) => {
       const s = sign(authority, categoryPublished(`r${i}`, `cat-${i}`));
-      return LogEntry.encode({ statement: s.statement, keyId: s.keyId, signature: s.signature, sequencedAtUnix: 1n }).finish();
+      return LogEntry.encode({ statement: s.statement, keyId: s.keyId, signature: s.signature, sequencedAtUnix: 1n, mapCommitment: undefined }).finish();
     });
     const { state, tiles } = integrate(emptyTreeState(), entries);
     const note = signNote(formatCheckpoint({ origin: "example.com/log", size: state.size, root: state.root, extensions: [] }), [ed25519NoteSigner("example.com/log", new Uint8Array(32).fill(3), nodeEd25519)]);
@@ -62,3 +68,66 @@ describe("LogView.catchUp", () => {
   });
 });
 
+describe("LogView.catchUp with map commitments", () => {
+  const authority = issuerKey(7);
+  const signer = ed25519NoteSigner("example.com/log", new Uint8Array(32).fill(3), nodeEd25519);
+  const statementEntry = (i: number) => {
+    const s = sign(authority, categoryPublished(`r${i}`, `cat-${i}`));
+    return LogEntry.encode({ statement: s.statement, keyId: s.keyId, signature: s.signature, sequencedAtUnix: 1n, mapCommitment: undefined }).finish();
+  };
+  /** Batches of statements, each ended by a commitment to the map computed independently here; `tamper` flips a root. */
+  function log(batches: number[], tamper?: number): Uint8Array[] {
+    const state = new RegistryState(authority.publicKey);
+    const nodes = new MemoryMapNodeStore();
+    const out: Uint8Array[] = [];
+    let n = 0;
+    for (const size of batches) {
+      const touched = new MapTouched();
+      for (let i = 0; i < size; i++) {
+        const e = statementEntry(n++);
+        const d = decodeStatementEntry(e);
+        if ("rule" in d) throw new Error(d.message);
+        apply(state, d, out.length);
+        touched.add(state, d.statement);
+        out.push(e);
+      }
+      const root = updateMap(nodes, defaultMapHasher, mapEntries(state, touched, defaultMapHasher));
+      if (out.length === tamper) root[0]! ^= 1;
+      out.push(encodeCommitmentEntry({ root, size: BigInt(out.length) }, 1n));
+      state.advance();
+    }
+    return out;
+  }
+  async function viewOf(entries: Uint8Array[]) {
+    const { state, tiles } = integrate(emptyTreeState(), entries);
+    const note = signNote(formatCheckpoint({ origin: "example.com/log", size: state.size, root: state.root, extensions: [] }), [signer]);
+    const store = openMemoryStore();
+    await store.append({ expectedSize: 0, entries, tiles, checkpoint: utf8(note) });
+    return new LogView(store, authority.publicKey);
+  }
+
+  it("rebuilds the map and checks every commitment it passes", async () => {
+    const view = await viewOf(log([3, 1, 5]));
+    expect(await view.catchUp()).toBe(12);
+    expect(view.map.latest?.size).toBe(11);
+    // The map proves a category present against the last commitment.
+    const key = view.map.key("category", "cat-8");
+    const [p] = view.map.prove(11, [key]);
+    expect(p!.terminal.kind).toBe("leaf");
+    // and an older kept commitment still proves what it held then: cat-8 was not there at 5.
+    const [old] = view.map.prove(5, [key]);
+    expect(old!.terminal.kind === "leaf" && old!.terminal.key.every((b, i) => b === key[i])).toBe(false);
+  });
+
+  it("stops at a commitment whose root is not the map's, naming its index", async () => {
+    const view = await viewOf(log([3, 1, 5], 5));
+    await expect(view.catchUp()).rejects.toThrow(/map commitment at index 5 does not match/);
+  });
+
+  it("stops at a commitment that does not count the entries before it", async () => {
+    const entries = log([2]);
+    entries[2] = encodeCommitmentEntry({ root: new Uint8Array(32), size: 7n }, 1n);
+    const view = await viewOf(entries);
+    await expect(view.catchUp()).rejects.toThrow(/map commitment at index 2 counts 7 entries/);
+  });
+});

@@ -7,6 +7,7 @@ import {
   type WatchLabelsRequest,
   type WatchLabelsResponse,
 } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
+import { isCommitment } from "../domain/decode.js";
 import { decodeLogEntryFast } from "../domain/entry-wire.js";
 import { keyIdHex } from "../domain/signing.js";
 import type { LabelEventKind as DomainKind } from "../domain/state.js";
@@ -88,6 +89,7 @@ export async function* watchLabels(reads: Reads, req: WatchLabelsRequest, signal
         const index = next + i;
         const d = decodeLogEntryFast(entries[i]!);
         if (isViolation(d)) throw new Error(`store: entry ${index} does not decode: ${d.message}`);
+        if (isCommitment(d)) continue;
         const s = d.statement;
         const c = s.kind?.$case;
         if (!c || !c.startsWith("label")) continue;

@@ -2,7 +2,8 @@
 // shared state but the key table), then sequenced a batch at a time:
 //
 //   check each statement against the projected state, which includes the earlier statements of
-//   the same batch -> integrate the accepted entries into the tree -> sign the checkpoint ->
+//   the same batch -> update the state map and append its commitment as the batch's last entry
+//   -> integrate the accepted entries into the tree -> sign the checkpoint ->
 //   append entries + tiles + checkpoint atomically at the expected tree size (CAS) -> apply the
 //   batch to the projections -> answer each caller with its receipt.
 //
@@ -25,7 +26,10 @@ import type { SignedStatement } from "../../proto/gen/messages/labelreg/v1/entry
 import { apply, type SequencedStatement } from "../domain/apply.js";
 import { authenticate, checkRules } from "../domain/check.js";
 import type { DomainConfig } from "../domain/config.js";
-import { encodeLogEntry, parseSignedStatement, type Submission } from "../domain/decode.js";
+import { encodeCommitmentEntry, encodeLogEntry, parseSignedStatement, type Submission } from "../domain/decode.js";
+import { MapTouched } from "../domain/map-values.js";
+import type { PreparedMap } from "../readmodel/state-map.js";
+import { receiptMapProofs, statementOf, type ReceiptMapProof } from "./receipt-map.js";
 import { signerName, type Signer } from "../domain/state.js";
 import { isViolation } from "../domain/violation.js";
 import type { VerifyAsyncFn } from "../crypto/verify-pool.js";
@@ -49,6 +53,8 @@ export interface SequencedReceipt {
   /** The signed checkpoint note the proof is against. */
   readonly checkpoint: string;
   readonly treeSize: number;
+  /** The state map at the checkpoint, proving the key the statement changed (absent on a log without commitments). */
+  readonly map?: ReceiptMapProof;
 }
 
 export interface SequencerOptions {
@@ -180,6 +186,8 @@ export class Sequencer {
     const outcomes: Outcome[] = [];
     const accepted: SequencedStatement[] = [];
     const entries: Uint8Array[] = [];
+    const touched = new MapTouched();
+    let map: PreparedMap | undefined;
     state.begin();
     try {
       for (const { sub, signer } of items) {
@@ -190,10 +198,16 @@ export class Sequencer {
           const seq: SequencedStatement = { ...sub, sequencedAtUnix: now };
           const index = oldSize + accepted.length;
           apply(state, seq, index);
+          touched.add(state, sub.statement);
           accepted.push(seq);
           entries.push(encodeLogEntry(sub, now));
           outcomes.push({ kind: "new", index });
         }
+      }
+      // The batch ends with the map's commitment: its root over every entry before it.
+      if (accepted.length > 0) {
+        map = view.map.prepare(state, touched);
+        entries.push(encodeCommitmentEntry({ root: map.update.root, size: BigInt(oldSize + accepted.length) }, now));
       }
     } finally {
       // Projections hold committed entries only; the batch is applied again after the append.
@@ -219,17 +233,21 @@ export class Sequencer {
         return items.map(() => ({ ok: false, error: err }));
       }
       accepted.forEach((seq, i) => apply(state, seq, oldSize + i));
+      const commitmentIndex = oldSize + accepted.length;
+      const commitment = view.map.commit(map!, commitmentIndex, now);
+      apply(state, { commitment: { root: commitment.root, size: BigInt(commitmentIndex) }, sequencedAtUnix: now }, commitmentIndex);
       view.advance(tree, checkpoint, now);
       this.opts.onBatch?.({ size: tree.size, entries: entries.length, statements: items.length, ms: performance.now() - started });
       if (view.cosign) checkpoint = await view.cosign({ tree, checkpoint });
     }
 
-    return this.receipts(outcomes, entries, oldSize, tree, checkpoint);
+    return this.receipts(outcomes, entries, accepted, oldSize, tree, checkpoint);
   }
 
   private async receipts(
     outcomes: Outcome[],
     entries: Uint8Array[],
+    accepted: readonly SequencedStatement[],
     oldSize: number,
     tree: TreeState,
     checkpoint: string,
@@ -247,13 +265,21 @@ export class Sequencer {
         return outcomes.map((o) => (o.kind === "refused" ? { ok: false, error: o.error } : { ok: false, error: err }));
       }
     }
+    let maps: (ReceiptMapProof | undefined)[];
+    try {
+      const statements = outcomes.map((o) => (o.kind === "refused" ? undefined : o.index >= oldSize ? accepted[o.index - oldSize]!.statement : statementOf(older.get(o.index)!)));
+      maps = await receiptMapProofs(view, reader, tree.size, statements);
+    } catch (e) {
+      const err = new RegistryError("INTERNAL", "proof-failed", `committed, but the map proof failed: ${errorText(e)}; retry with the same request id`, { cause: e });
+      return outcomes.map((o) => (o.kind === "refused" ? { ok: false, error: o.error } : { ok: false, error: err }));
+    }
     return Promise.all(
-      outcomes.map(async (o): Promise<ItemResult<SequencedReceipt>> => {
+      outcomes.map(async (o, i): Promise<ItemResult<SequencedReceipt>> => {
         if (o.kind === "refused") return { ok: false, error: o.error };
         const entry = o.index >= oldSize ? entries[o.index - oldSize]! : older.get(o.index)!;
         try {
           const inclusionProof = await proveInclusion(reader, o.index, tree.size);
-          return { ok: true, value: { index: o.index, entry, inclusionProof, checkpoint, treeSize: tree.size } };
+          return { ok: true, value: { index: o.index, entry, inclusionProof, checkpoint, treeSize: tree.size, map: maps[i] } };
         } catch (e) {
           return { ok: false, error: new RegistryError("INTERNAL", "proof-failed", `committed at index ${o.index}, but the proof failed: ${errorText(e)}; retry with the same request id`, { cause: e }) };
         }

@@ -11,6 +11,8 @@ import type { LogStore } from "../store/port.js";
 import { RegistryError } from "./errors.js";
 import type { SequencedReceipt } from "./sequencer.js";
 import { hasher } from "../../log/hasher.js";
+import { verifySubmission } from "../client/receipt.js";
+import { toReceipt } from "../grpc/issuance.js";
 
 const authority = testKey(1);
 const issuerKey = testKey(2);
@@ -43,14 +45,33 @@ describe("Sequencer", () => {
   it("sequences statements and answers with receipts that verify offline", async () => {
     const r = await openRegistry();
     await setUp(r);
-    const rc = await submit(r, issuerKey, issue("CCRC-1"));
-    expect(rc.index).toBe(2);
+    const signed = signStatement(issuerKey, issue("CCRC-1"));
+    const rc = await r.submit(signed);
+    // Each batch ends with its map commitment: setUp's two batches took indices 0..3.
+    expect(rc.index).toBe(4);
+    expect(rc.treeSize).toBe(6);
     const entry = verifyReceipt(rc);
     expect(entry.sequencedAtUnix).toBe(T0);
+    // The receipt proves the label's new state against the batch's commitment (the SDK's check).
+    const checked = verifySubmission(toReceipt(rc), parseVerifierKey(logSigner.verifierKey), signed);
+    expect(checked.state.commitment.size).toBe(5);
+    expect(checked.state.value.lastIndex).toBe(4n);
+    expect(checked.state.value.kind?.$case === "label" && checked.state.value.kind.value.version).toBe(1n);
+    const last = LogEntry.decode((await r.view.store.readEntries(5, 6))[0]!);
+    expect(last.mapCommitment?.size).toBe(5n);
+    expect(last.mapCommitment?.root).toEqual(r.view.map.latest?.root);
+    expect(last.statement).toHaveLength(0);
     const up = await submit(r, issuerKey, statement({ $case: "labelUpgraded", value: { tier: Tier.TIER_LEADING, testReport: { sha256: new Uint8Array(32).fill(3), uri: "https://lab.example/r2.pdf" } } }, { labelId: "CCRC-1", expectedLabelVersion: 1n }));
     verifyReceipt(up);
     expect(r.view.state.labels.get("CCRC-1")!.tier).toBe(3);
-    expect(r.view.size).toBe(4);
+    expect(r.view.size).toBe(8);
+    // A receipt whose map proof is tampered with is refused.
+    const tampered = toReceipt(up);
+    tampered.mapProof = Uint8Array.from(tampered.mapProof);
+    tampered.mapProof[tampered.mapProof.length - 1]! ^= 1;
+    expect(() => verifySubmission(tampered, parseVerifierKey(logSigner.verifierKey))).toThrow(/map/);
+    const stripped = { ...toReceipt(up), commitmentEntry: new Uint8Array(0) };
+    expect(() => verifySubmission(stripped, parseVerifierKey(logSigner.verifierKey))).toThrow(/no map commitment/);
   });
 
   it("a retry with the same bytes returns the original receipt; other bytes under the id are refused", async () => {
@@ -65,7 +86,9 @@ describe("Sequencer", () => {
     verifyReceipt(again);
     const other = { ...s, labelId: "CCRC-8" };
     await expect(submit(r, issuerKey, other)).rejects.toMatchObject({ code: "ALREADY_EXISTS", rule: "request-id-reused" });
-    expect(r.view.size).toBe(3);
+    expect(r.view.size).toBe(6);
+    // The retry's receipt proves the state against the commitment that ends its checkpoint.
+    expect(verifySubmission(toReceipt(again), parseVerifierKey(logSigner.verifierKey)).state.commitment.size).toBe(5);
   });
 
   it("racing issuances of one product in one batch: exactly one wins", async () => {
@@ -75,7 +98,7 @@ describe("Sequencer", () => {
     const won = results.filter((x) => x.status === "fulfilled");
     expect(won).toHaveLength(1);
     for (const x of results) if (x.status === "rejected") expect(x.reason).toMatchObject({ code: "ALREADY_EXISTS" });
-    expect(r.view.size).toBe(3);
+    expect(r.view.size).toBe(6);
   });
 
   it("racing changes at one expected version: one wins, the rest get ABORTED", async () => {
@@ -119,9 +142,9 @@ describe("Sequencer", () => {
     const signed = signStatement(issuerKey, issue("CCRC-F"));
     await expect(r.submit(signed)).rejects.toMatchObject({ code: "UNAVAILABLE", rule: "store-unavailable" });
     expect(r.view.state.labels.has("CCRC-F")).toBe(false);
-    expect(r.view.size).toBe(2);
+    expect(r.view.size).toBe(4);
     const rc = await r.submit(signed);
-    expect(rc.index).toBe(2);
+    expect(rc.index).toBe(4);
     verifyReceipt(rc);
   });
 
@@ -143,9 +166,10 @@ describe("Sequencer", () => {
     const signed = signStatement(issuerKey, issue("CCRC-L"));
     await expect(r.submit(signed)).rejects.toBeInstanceOf(RegistryError);
     const rc = await r.submit(signed);
-    expect(rc.index).toBe(2);
+    expect(rc.index).toBe(4);
     verifyReceipt(rc);
-    expect(r.view.size).toBe(3); // not appended twice
+    expect(r.view.size).toBe(6); // not appended twice
+    expect(r.view.map.latest?.size).toBe(5);
   });
 
   it("reopening replays the log into the same projections and checkpoint", async () => {
@@ -154,12 +178,13 @@ describe("Sequencer", () => {
     await setUp(r);
     const rc = await submit(r, issuerKey, issue("CCRC-P"));
     const r2 = await openRegistry(openMemoryStore(log));
-    expect(r2.view.size).toBe(3);
+    expect(r2.view.size).toBe(6);
+    expect(r2.view.map.latest).toEqual(r.view.map.latest); // the replay reached every committed root
     expect(r2.view.checkpoint).toBe(rc.checkpoint);
     expect(r2.view.state.labels.get("CCRC-P")!.version).toBe(1n);
     const next = await submit(r2, issuerKey, statement({ $case: "labelRevoked", value: { reason: reason() } }, { labelId: "CCRC-P", expectedLabelVersion: 1n }));
     verifyReceipt(next);
-    expect(next.checkpoint).toContain("\n4\n");
+    expect(next.checkpoint).toContain("\n8\n");
   });
 
   it("limits each signer's rate: over the limit is RESOURCE_EXHAUSTED, other signers carry on", async () => {
@@ -173,7 +198,7 @@ describe("Sequencer", () => {
     expect(r.view.size).toBe(before);
     // The authority still has budget of its own.
     await submit(r, authority, statement({ $case: "categoryPublished", value: { categoryId: "home-router", name: "Routers", description: "" } }));
-    expect(r.view.size).toBe(before + 1);
+    expect(r.view.size).toBe(before + 2);
     await r.close();
   });
 });

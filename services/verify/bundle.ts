@@ -8,6 +8,7 @@ import { toHex } from "../../log/bytes.js";
 import { hasher } from "../../log/hasher.js";
 import type { Checkpoint } from "../../log/checkpoint.js";
 import type { LabelBundle, ProvenEntry } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
+import { onlyStatement } from "../domain/decode.js";
 import { decodeLogEntryFast } from "../domain/entry-wire.js";
 import { labelStatusAt, type LabelRecord, type LabelStatus } from "../domain/state.js";
 import { LABEL_ID } from "../domain/syntax.js";
@@ -144,7 +145,7 @@ function provenEntries(list: readonly ProvenEntry[], cp: Checkpoint, t: Resolved
     } catch (e) {
       return { code: "inclusion-proof", message: `${what} ${index}: ${errorText(e)}` };
     }
-    const decoded = decodeLogEntryFast(p.entry);
+    const decoded = onlyStatement(decodeLogEntryFast(p.entry));
     if (isViolation(decoded)) return { code: "entry-malformed", message: `${what} ${index}: ${decoded.message}` };
     out.push({ index, decoded });
   }

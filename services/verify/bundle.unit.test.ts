@@ -1,4 +1,5 @@
 import { describe, expect, it, beforeAll } from "vitest";
+import { toReceipt } from "../grpc/issuance.js";
 import { proveConsistency } from "../../log/prove.js";
 import { DAY, T0 } from "../../test/domain-testkit.js";
 import { buildFixture, LABELS, trust, type Fixture } from "../../test/verification-fixture.js";
@@ -102,13 +103,17 @@ describe("verifier on real registry data", () => {
   it("receipts from the write path verify", async () => {
     fx.clock = now;
     const rc = await fx.registry.submit(signStatement(testKey(1), statement({ $case: "categoryPublished", value: { categoryId: "smart-tv", name: "Smart TVs", description: "" } }, { signedAtUnix: now })));
-    const v = verifyReceipt({ entry: rc.entry, index: BigInt(rc.index), inclusionProof: rc.inclusionProof, checkpoint: rc.checkpoint }, trust);
+    const v = verifyReceipt(toReceipt(rc), trust);
     expect(v.ok && v.signature).toBe("authority");
+    // The receipt proves the new state: the category as the map holds it at the batch's commitment.
+    expect(v.ok && v.state?.value.kind?.$case === "category" && v.state.value.kind.value.categoryId).toBe("smart-tv");
+    expect(v.ok && v.state?.commitment.size).toBe(rc.treeSize - 1);
+    const noMap = { commitmentEntry: new Uint8Array(0), commitmentInclusionProof: [], mapProof: new Uint8Array(0) };
     const { bundle } = await fx.reads.getLabel(LABELS.valid);
     const e = bundle!.entries[0]!;
-    const withChain = verifyReceipt({ entry: e.entry, index: e.index, inclusionProof: e.inclusionProof, checkpoint: bundle!.checkpoint }, trust, bundle!.contextEntries);
+    const withChain = verifyReceipt({ entry: e.entry, index: e.index, inclusionProof: e.inclusionProof, checkpoint: bundle!.checkpoint, ...noMap }, trust, bundle!.contextEntries);
     expect(withChain.ok && withChain.signature).toBe("context");
-    const tampered = verifyReceipt({ entry: e.entry, index: e.index + 1n, inclusionProof: e.inclusionProof, checkpoint: bundle!.checkpoint }, trust);
+    const tampered = verifyReceipt({ entry: e.entry, index: e.index + 1n, inclusionProof: e.inclusionProof, checkpoint: bundle!.checkpoint, ...noMap }, trust);
     expect(tampered.ok).toBe(false);
   });
 });

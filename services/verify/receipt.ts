@@ -6,7 +6,12 @@ import type { Receipt } from "../../proto/gen/messages/labelreg/v1/entry.js";
 import type { ProvenEntry } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import { hasher } from "../../log/hasher.js";
 import { verifyInclusion } from "../../log/proof.js";
-import { decodeLogEntry, type DecodedEntry } from "../domain/decode.js";
+import type { MapValue } from "../../proto/gen/messages/labelreg/v1/map.js";
+import type { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
+import type { Checkpoint } from "../../log/checkpoint.js";
+import { decodeStatementEntry, type DecodedEntry } from "../domain/decode.js";
+import { statementMapKey } from "../domain/map-values.js";
+import { proveCommitment, proveMapKey, type ProvenCommitment } from "./map-commitment.js";
 import { keyIdHex, keyIdOf, statementSigningInput } from "../domain/signing.js";
 import { isViolation } from "../domain/violation.js";
 import { errorText, openTrustedCheckpoint, type CheckpointTrust, type OpenedCheckpoint } from "./checkpoint.js";
@@ -22,8 +27,34 @@ export type ReceiptVerdict =
       readonly entry: DecodedEntry;
       /** "authority", "context" (key chain checked through `context`), or "unchecked". */
       readonly signature: "authority" | "context" | "unchecked";
+      /** The state the write left, proven by the checkpoint's map commitment (undefined: the receipt carries none). */
+      readonly state: ReceiptState | undefined;
     }
   | { readonly ok: false; readonly reason: VerdictReason };
+
+/** The key a receipt's statement changed, as the map commits it at the receipt's checkpoint. */
+export interface ReceiptState {
+  readonly commitment: ProvenCommitment;
+  readonly value: MapValue;
+}
+
+/**
+ * The receipt's map part: the commitment entry is the checkpoint's last leaf, and the key the
+ * statement changed is in its map with a value last changed at `index` or later (a later entry of
+ * the same batch may have changed it again). undefined when the receipt carries no commitment.
+ */
+export function proveReceiptState(receipt: Receipt, checkpoint: Checkpoint, index: number, statement: Statement): ReceiptState | undefined | VerdictReason {
+  if (receipt.commitmentEntry.length === 0) return undefined;
+  const commitment = proveCommitment(checkpoint, receipt.commitmentEntry, receipt.commitmentInclusionProof);
+  if ("code" in commitment) return commitment;
+  const k = statementMapKey(statement);
+  if (!k) return { code: "map-proof", message: "the statement changes nothing the map holds" };
+  const r = proveMapKey(commitment, k.kind, k.id, receipt.mapProof);
+  if ("code" in r) return r;
+  if (!r.value) return { code: "map-proof", message: `the map proves the ${k.kind} ${k.id} absent after the write` };
+  if (r.value.lastIndex < BigInt(index)) return { code: "map-proof", message: `the ${k.kind} ${k.id}'s map value was last changed at ${r.value.lastIndex}, before the write at ${index}` };
+  return { commitment, value: r.value };
+}
 
 /**
  * What every receipt check shares: the checkpoint opened under the log's key (and the witness
@@ -50,9 +81,11 @@ export function verifyReceipt(receipt: Receipt, trust: TrustConfig | ResolvedTru
     const proven = proveReceiptEntry(receipt, t);
     if ("code" in proven) return no(proven);
     const { cp, index } = proven;
-    const entry = decodeLogEntry(receipt.entry);
+    const entry = decodeStatementEntry(receipt.entry);
     if (isViolation(entry)) return no({ code: "entry-malformed", message: entry.message });
-    const base = { ok: true as const, index, asOf: cp.ref, entry };
+    const state = proveReceiptState(receipt, cp.checkpoint, index, entry.statement);
+    if (state && "code" in state) return no(state);
+    const base = { ok: true as const, index, asOf: cp.ref, entry, state };
     if (keyIdHex(entry.keyId) === keyIdHex(keyIdOf(t.domain.authorityPublicKey))) {
       if (!t.domain.verify(t.domain.authorityPublicKey, statementSigningInput(entry.statementBytes), entry.signature)) {
         return no({ code: "bad-signature", message: "the authority's signature does not verify" });
@@ -68,7 +101,7 @@ export function verifyReceipt(receipt: Receipt, trust: TrustConfig | ResolvedTru
       } catch (e) {
         return no({ code: "inclusion-proof", message: `context entry ${p.index}: ${errorText(e)}` });
       }
-      const d = decodeLogEntry(p.entry);
+      const d = decodeStatementEntry(p.entry);
       if (isViolation(d)) return no({ code: "entry-malformed", message: `context entry ${p.index}: ${d.message}` });
       ctx.push({ index: Number(p.index), decoded: d });
     }

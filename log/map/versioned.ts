@@ -1,0 +1,63 @@
+// Nodes kept by version, so that a proof can be made against the map of any recent commitment,
+// not only the newest: reads may answer from an older checkpoint (one that witnesses have
+// cosigned) while a newer one awaits its cosignatures. As in Jellyfish, a node written by the
+// update of version v (a commitment's size) is read at every version from v until the next
+// write at its position; a read at version v sees the newest write at or before v.
+//
+// Only versions from `floor` on are readable: a write drops what it supersedes at or below the
+// floor, so a position holds at most its writes since the floor, plus one.
+import type { MapNode, NodePath } from "./node.js";
+import { memoryKey, type NodeReads, type NodeWrite, type SyncMapNodeStore } from "./store.js";
+
+interface Versioned {
+  readonly version: number;
+  readonly node: MapNode;
+  /** The write before this one at the same position. */
+  older: Versioned | undefined;
+}
+
+export class VersionedMemoryMapNodeStore {
+  private readonly nodes = new Map<number | string, Versioned>();
+  /** The newest version written. */
+  private latest = -1;
+  /** The oldest version still readable. */
+  private floor = 0;
+
+  /** The store as it was at `version` (read-only; reads below the floor throw). */
+  at(version: number): Pick<SyncMapNodeStore, "getNodes"> {
+    return {
+      getNodes: (paths: readonly NodePath[]): NodeReads => {
+        if (version < this.floor) throw new Error(`map nodes of version ${version} are no longer kept (oldest ${this.floor})`);
+        return paths.map((p) => {
+          let v = this.nodes.get(memoryKey(p));
+          while (v !== undefined && v.version > version) v = v.older;
+          return v?.node;
+        });
+      },
+    };
+  }
+
+  /** Stores an update's writes as `version`, which must be above every version written so far. */
+  put(writes: readonly NodeWrite[], version: number): void {
+    if (version <= this.latest) throw new Error(`map version ${version} is not above ${this.latest}`);
+    this.latest = version;
+    for (const w of writes) {
+      const k = memoryKey(w.path);
+      const older = this.nodes.get(k);
+      this.nodes.set(k, { version, node: w.node, older });
+      // Keep the newest write at or below the floor (what the floor version reads), drop the rest.
+      let v = older;
+      while (v !== undefined && v.version > this.floor) v = v.older;
+      if (v !== undefined) v.older = undefined;
+    }
+  }
+
+  /** Versions below `version` need not stay readable. */
+  setFloor(version: number): void {
+    if (version > this.floor) this.floor = version;
+  }
+
+  get oldest(): number {
+    return this.floor;
+  }
+}

@@ -8,12 +8,14 @@ import { integrate } from "../../log/integrate.js";
 import { ed25519NoteSigner, parseVerifierKey } from "../../log/note-keys.js";
 import { signNote } from "../../log/note.js";
 import { utf8 } from "../../log/bytes.js";
-import type { TreeState } from "../../log/tree-state.js";
+import { loadTreeState, type TreeState } from "../../log/tree-state.js";
 import type { GetLabelResponse } from "../../proto/gen/grpc/labelreg/v1/verification_service.js";
 import { VerifyPool } from "../crypto/verify-pool.js";
 import { nodeEd25519 } from "../crypto/ed25519-node.js";
 import { domainConfig } from "../domain/config.js";
-import { encodeLogEntry, parseSignedStatement } from "../domain/decode.js";
+import { decodeLogEntry, encodeCommitmentEntry, encodeLogEntry, parseSignedStatement } from "../domain/decode.js";
+import { Replayer } from "./replay.js";
+import { LogEntry } from "../../proto/gen/messages/labelreg/v1/entry.js";
 import { T0, reason, signStatement, statement, type TestKey } from "../../test/domain-testkit.js";
 import { isViolation } from "../domain/violation.js";
 import { startGrpcServer } from "../grpc/server.js";
@@ -61,13 +63,34 @@ async function setUp(labels = 300): Promise<{ log: MemoryLog; registry: Registry
   return { log, registry, site: await serve(openMemoryStore(log)) };
 }
 
-/** Appends signed statements straight into the store, as a sequencer would but without the rules. */
-async function appendBehindSequencer(store: LogStore, tree: TreeState, signed: { key: TestKey; s: ReturnType<typeof statement> }[]): Promise<number> {
-  const entries = signed.map(({ key, s }) => {
+/** Log entries of signed statements, sequenced at T0. */
+function entriesOf(signed: { key: TestKey; s: ReturnType<typeof statement> }[]): Uint8Array[] {
+  return signed.map(({ key, s }) => {
     const sub = parseSignedStatement(signStatement(key, s));
     if (isViolation(sub)) throw new Error(sub.message);
     return encodeLogEntry(sub, T0);
   });
+}
+
+/**
+ * Appends signed statements straight into the store, as a sequencer would but without the rules:
+ * ended by the commitment to the map an honest replay of the whole log gives (unless
+ * `commit` is false), which `tamper` may change first.
+ */
+async function appendBehindSequencer(
+  store: LogStore,
+  tree: TreeState,
+  signed: { key: TestKey; s: ReturnType<typeof statement> }[] | Uint8Array[],
+  opts: { commit?: boolean; tamper?: (c: { root: Uint8Array; size: bigint }) => void } = {},
+): Promise<number> {
+  const entries = signed.length > 0 && signed[0] instanceof Uint8Array ? (signed as Uint8Array[]) : entriesOf(signed as { key: TestKey; s: ReturnType<typeof statement> }[]);
+  if (opts.commit !== false) {
+    const replay = new Replayer(domain);
+    for (const [i, e] of [...(await store.readEntries(0, tree.size)), ...entries].entries()) replay.check(i, decodeLogEntry(e), undefined);
+    const c = { root: Uint8Array.from(replay.map.prepare(replay.state).update.root), size: BigInt(tree.size + entries.length) };
+    opts.tamper?.(c);
+    entries.push(encodeCommitmentEntry(c, T0));
+  }
   const integration = integrate(tree, entries);
   const note = signNote(formatCheckpoint({ origin: fixtureLogSigner.name, size: integration.state.size, root: integration.state.root, extensions: [] }), [fixtureLogSigner]);
   await store.append({ expectedSize: tree.size, entries, tiles: integration.tiles, checkpoint: utf8(note) });
@@ -102,7 +125,8 @@ describe.each(modes)("labelreg audit ($name)", (mode) => {
 
     for (let i = 0; i < 5; i++) await submitAs(registry, fixtureIssuer, issueStatement(`CCRC-N${i}`, `NEW-${i}`));
     const r2 = await auditor(site.url, { statePath }).run();
-    expect(r2).toMatchObject({ ok: true, fromSize: r1.size, size: r1.size + 5, entriesChecked: 5 });
+    // Each write is a batch of its own: its statement and its map commitment.
+    expect(r2).toMatchObject({ ok: true, fromSize: r1.size, size: r1.size + 10, entriesChecked: 10 });
     // The projections were rebuilt from the earlier entries too.
     const a = auditor(site.url, { statePath });
     await a.run();
@@ -117,7 +141,7 @@ describe.each(modes)("labelreg audit ($name)", (mode) => {
     for (let round = 0; round < 3; round++) {
       await submitAs(registry, fixtureIssuer, issueStatement(`CCRC-F${round}`, `F-${round}`));
       const r = await a.run();
-      expect(r).toMatchObject({ ok: true, size: registry.view.size, entriesChecked: 1, entriesVerified: 1 });
+      expect(r).toMatchObject({ ok: true, size: registry.view.size, entriesChecked: 2, entriesVerified: 2 });
     }
     expect(a.state.labels.has("CCRC-F2")).toBe(true);
   });
@@ -138,7 +162,8 @@ describe.each(modes)("labelreg audit ($name)", (mode) => {
     log.tiles.get("0/0")!.data[5 * 32 + 3]! ^= 1;
     expect((await auditor(site.url).run()).ok).toBe(true);
     const last = registry.view.size - 1;
-    log.tiles.get("0/1")!.data[(last - 256) * 32]! ^= 1;
+    const tile = Math.floor(last / 256);
+    log.tiles.get(`0/${tile}`)!.data[(last - 256 * tile) * 32]! ^= 1;
     const r2 = await auditor(site.url).run();
     expect(r2.findings).toEqual([expect.objectContaining({ kind: "log", rule: "tile-mismatch", index: last })]);
   });
@@ -213,12 +238,44 @@ describe.each(modes)("labelreg audit ($name)", (mode) => {
     signed.signature[0]! ^= 1;
     const sub = parseSignedStatement(signed);
     if (isViolation(sub)) throw new Error(sub.message);
-    const entries = [encodeLogEntry(sub, T0)];
-    const integration = integrate(registry.view.tree, entries);
-    const note = signNote(formatCheckpoint({ origin: fixtureLogSigner.name, size: integration.state.size, root: integration.state.root, extensions: [] }), [fixtureLogSigner]);
-    await openMemoryStore(log).append({ expectedSize: registry.view.size, entries, tiles: integration.tiles, checkpoint: utf8(note) });
+    await appendBehindSequencer(openMemoryStore(log), registry.view.tree, [encodeLogEntry(sub, T0)]);
     const r = await auditor(site.url).run();
     expect(r.findings).toEqual([expect.objectContaining({ kind: "rule", rule: "bad-signature", index: registry.view.size })]);
+  });
+
+  it("catches a map commitment with a wrong root, naming its index; the next honest one passes", async () => {
+    const { log, registry, site } = await setUp(3);
+    await registry.close();
+    const store = openMemoryStore(log);
+    const at = await appendBehindSequencer(store, registry.view.tree, [{ key: fixtureIssuer, s: issueStatement("CCRC-T", "T-1") }], { tamper: (c) => void (c.root[7]! ^= 1) });
+    const r = await auditor(site.url).run();
+    expect(r.findings).toEqual([expect.objectContaining({ kind: "rule", rule: "map-commitment-root", index: at + 1 })]);
+    // The auditor goes on from the map the entries give, not the one committed: an honest next batch is no finding.
+    const tree = await loadTreeState(log.size, async (l, i, w) => (await store.readTile(l, i))!.data.subarray(0, w * 32));
+    await appendBehindSequencer(store, tree, [{ key: fixtureIssuer, s: issueStatement("CCRC-U", "U-1") }]);
+    expect((await auditor(site.url).run()).findings).toEqual([expect.objectContaining({ rule: "map-commitment-root", index: at + 1 })]);
+  });
+
+  it("catches a commitment that does not count its own index, and a checkpoint that does not end with a commitment", async () => {
+    const { log, registry, site } = await setUp(3);
+    await registry.close();
+    const store = openMemoryStore(log);
+    const at = await appendBehindSequencer(store, registry.view.tree, [{ key: fixtureIssuer, s: issueStatement("CCRC-S", "S-1") }], { tamper: (c) => void (c.size -= 1n) });
+    expect((await auditor(site.url).run()).findings).toEqual([expect.objectContaining({ kind: "rule", rule: "map-commitment-size", index: at + 1 })]);
+
+    const { log: log2, registry: reg2, site: site2 } = await setUp(3);
+    await reg2.close();
+    const at2 = await appendBehindSequencer(openMemoryStore(log2), reg2.view.tree, [{ key: fixtureIssuer, s: issueStatement("CCRC-S", "S-1") }], { commit: false });
+    expect((await auditor(site2.url).run()).findings).toEqual([expect.objectContaining({ kind: "rule", rule: "checkpoint-without-commitment", index: at2 })]);
+  });
+
+  it("catches a statement entry that also carries a commitment", async () => {
+    const { log, registry, site } = await setUp(3);
+    await registry.close();
+    const [e] = entriesOf([{ key: fixtureIssuer, s: issueStatement("CCRC-H", "H-1") }]);
+    const both = LogEntry.encode({ ...LogEntry.decode(e!), mapCommitment: { root: new Uint8Array(32), size: 1n } }).finish();
+    const at = await appendBehindSequencer(openMemoryStore(log), registry.view.tree, [both]);
+    expect((await auditor(site.url).run()).findings).toEqual([expect.objectContaining({ kind: "rule", rule: "bad-commitment-entry", index: at })]);
   });
 
   it("catches an operator read API that hides a revocation (the real VerificationService, with a lie spliced in)", async () => {

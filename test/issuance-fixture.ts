@@ -30,6 +30,8 @@ export interface IssuanceFixture {
   /** Publishes CATEGORY and accredits `issuerId` with a new key, up to tier 3. */
   accredited(issuerId: string): Promise<{ signer: StatementSigner; file: string }>;
   treeSize(): number;
+  /** Statements in the log (its entries but the map commitments that end each batch). */
+  statementCount(): number;
   close(): Promise<void>;
 }
 
@@ -72,6 +74,7 @@ export async function startIssuanceFixture(config: Partial<ServerConfig> = {}): 
       return key;
     },
     treeSize: () => running.registry.view.size,
+    statementCount: () => running.registry.view.state.requests.size,
     async close() {
       for (const c of clients) c.close();
       await running.close();

@@ -51,7 +51,8 @@ function human(v: Verdict): string {
   const what = l ? ` — ${l.manufacturerName} ${l.productModel}, ${"★".repeat(l.tier)} tier ${l.tier}, issuer ${l.issuerId}, valid ${date(l.validFromUnix)} to ${date(l.validUntilUnix)}` : "";
   const why = v.reasons.map((r) => `\n    ${r.code}: ${r.message}`).join("");
   const asOf = v.asOf ? `\n    as of checkpoint ${v.asOf.origin} size ${v.asOf.size}${v.cosignedBy.length ? ` cosigned by ${v.cosignedBy.join(", ")}` : ""}` : "";
-  return head + what + why + asOf;
+  const complete = v.completeAsOf ? `\n    the label's complete, current record as of that checkpoint (${new Date(v.completeAsOf.sequencedAtUnix * 1000).toISOString()})` : "";
+  return head + what + why + asOf + complete;
 }
 
 const date = (unix: number) => new Date(unix * 1000).toISOString().slice(0, 10);
@@ -67,7 +68,7 @@ function report(verdicts: readonly Verdict[], json: boolean): number {
 }
 
 function notFound(labelId: string, code: string, message: string): Verdict {
-  return { labelId, status: "not-verifiable", valid: false, reasons: [{ code, message }], asOf: undefined, cosignedBy: [], evaluatedAtUnix: Math.floor(Date.now() / 1000), label: undefined, consistentWith: undefined, doesNotProve: [] };
+  return { labelId, status: "not-verifiable", valid: false, reasons: [{ code, message }], asOf: undefined, cosignedBy: [], evaluatedAtUnix: Math.floor(Date.now() / 1000), label: undefined, consistentWith: undefined, completeAsOf: undefined, doesNotProve: [] };
 }
 
 async function bulk(client: VerificationServiceClient, ids: readonly string[], coldTrust: ResolvedTrust, nowUnix: bigint | undefined, progress: boolean): Promise<Verdict[]> {

@@ -137,7 +137,8 @@ describe("LogService over gRPC", () => {
     const rc = await submitAs(registry, fixtureIssuer, issueStatement("CCRC-WATCH", "WATCH-1"));
     await two;
     s.cancel();
-    expect(Number(seen[1]!.treeSize)).toBe(rc.index + 1);
-    expect(openCheckpoint(seen[1]!.checkpoint, logKey).checkpoint.size).toBe(rc.index + 1);
+    // The batch: the statement and its map commitment.
+    expect(Number(seen[1]!.treeSize)).toBe(rc.index + 2);
+    expect(openCheckpoint(seen[1]!.checkpoint, logKey).checkpoint.size).toBe(rc.index + 2);
   });
 });

@@ -16,6 +16,7 @@ import {
 } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import type { DomainConfig } from "../domain/config.js";
 import { onlyStatement } from "../domain/decode.js";
+import { proveMapKey } from "./map-proof.js";
 import { decodeLogEntryFast } from "../domain/entry-wire.js";
 import { MAX_MODEL_BYTES } from "../domain/limits.js";
 import { productKey, type IssuerRecord, type LabelRecord } from "../domain/state.js";
@@ -97,7 +98,8 @@ export class Reads {
   /** The answer for a label whose own entries (at `indices`) are proven as `entries`. */
   private async labelAnswer(labelId: string, snap: Snapshot, record: LabelRecord, indices: readonly number[], entries: ProvenEntry[]): Promise<GetLabelResponse> {
     const contextEntries = await this.labelContext(snap, record);
-    const bundle: LabelBundle = { labelId, checkpoint: snap.checkpoint, entries, contextEntries: [...contextEntries], contextIndices: [] };
+    const { commitment, mapProof } = await proveMapKey(this.view, this.entries, snap, "label", labelId);
+    const bundle: LabelBundle = { labelId, checkpoint: snap.checkpoint, entries, contextEntries: [...contextEntries], contextIndices: [], commitment, mapProof };
     if (indices.length === record.history.length) return { label: toLabelState(record, this.now()), bundle };
     // The projections already hold entries beyond the snapshot: derive the label from its entries.
     const replayed = this.replay([...entries, ...contextEntries]);

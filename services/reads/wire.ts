@@ -78,7 +78,11 @@ export class BundleEncoder {
     const context = b.contextEntries.map((p) => this.provenEntry(p, true));
     let packed = 0;
     for (const i of b.contextIndices) packed += varintSize(Number(i));
+    // The commitment entry is shared by every bundle of a snapshot (ProvenEntries caches it).
+    const commitment = b.commitment !== undefined ? this.provenEntry(b.commitment, true) : undefined;
     let size = (id ? fieldSize(id.length) : 0) + (cp ? fieldSize(cp.length) : 0) + (packed > 0 ? fieldSize(packed) : 0);
+    if (commitment) size += fieldSize(commitment.length);
+    if (b.mapProof.length !== 0) size += fieldSize(b.mapProof.length);
     for (const e of own) size += fieldSize(e.length);
     for (const e of context) size += fieldSize(e.length);
     const out = new Uint8Array(size);
@@ -92,6 +96,8 @@ export class BundleEncoder {
       pos = putVarint(out, pos, packed);
       for (const i of b.contextIndices) pos = putVarint(out, pos, Number(i));
     }
+    if (commitment) pos = putField(out, pos, 0x32, commitment);
+    if (b.mapProof.length !== 0) pos = putField(out, pos, 0x3a, b.mapProof);
     return out;
   }
 

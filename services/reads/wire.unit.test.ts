@@ -23,6 +23,8 @@ const bundle: fc.Arbitrary<LabelBundle> = fc.record({
   entries: fc.array(provenEntry, { maxLength: 4 }),
   contextEntries: fc.array(provenEntry, { maxLength: 4 }),
   contextIndices: fc.array(index, { maxLength: 6 }),
+  commitment: fc.option(provenEntry, { nil: undefined }),
+  mapProof: bytes(300),
 });
 
 describe("BundleEncoder", () => {

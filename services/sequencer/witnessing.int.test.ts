@@ -48,11 +48,11 @@ describe("witnessing", () => {
     const rc = await submitAs(r, fixtureIssuer, issueStatement("CCRC-W1", "W-1"));
     const opened = openWitnessedCheckpoint(rc.checkpoint, logKey, policy(2));
     expect(opened.cosignatures.map((c) => c.name).sort()).toEqual(["witness.test/w1", "witness.test/w2"]);
-    expect(opened.checkpoint.size).toBe(rc.index + 1);
+    expect(opened.checkpoint.size).toBe(rc.index + 2); // the statement and its batch's map commitment
     expect(fromUtf8(store.checkpoints.at(-1)!.note)).toBe(rc.checkpoint);
     expect(r.view.checkpoint).toBe(rc.checkpoint);
     // Each witness followed every checkpoint, with consistency proofs from its last size.
-    for (const w of ws) expect(w.state.get(fixtureLogSigner.name)!.size).toBe(rc.index + 1);
+    for (const w of ws) expect(w.state.get(fixtureLogSigner.name)!.size).toBe(rc.index + 2);
   });
 
   it("a dead witness does not hold receipts past the timeout; the receipt says which cosignatures it has", async () => {
@@ -103,7 +103,7 @@ describe("witnessing", () => {
     const again = withWitnessing(r, [w.server.url], 1);
     expect(again.status()[0]!.knownSize).toBeUndefined();
     const rc = await submitAs(r, fixtureIssuer, issueStatement("CCRC-W4", "W-4"));
-    expect(again.status()[0]!.knownSize).toBe(size + 1);
+    expect(again.status()[0]!.knownSize).toBe(size + 2); // the statement and its map commitment
     expect(openWitnessedCheckpoint(rc.checkpoint, logKey, policy(1)).cosignatures).toHaveLength(1);
     void first;
   });

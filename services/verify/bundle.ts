@@ -18,7 +18,8 @@ import { errorText, openTrustedCheckpoint, type OpenedCheckpoint } from "./check
 import { checkFreshness, type Fresher } from "./freshness.js";
 import { replayEntries, type IndexedEntry, type Replayed } from "./replay.js";
 import { resolveTrust, type ResolvedTrust, type TrustConfig } from "./trust.js";
-import { BUNDLE_DOES_NOT_PROVE, type Verdict, type VerdictReason, type VerdictStatus, type VerifiedLabel } from "./verdict.js";
+import { checkCompleteness } from "./completeness.js";
+import { BUNDLE_DOES_NOT_PROVE, COMPLETE_BUNDLE_DOES_NOT_PROVE, type Verdict, type VerdictReason, type VerdictStatus, type VerifiedLabel } from "./verdict.js";
 
 export interface VerifyOptions {
   /** When to evaluate expiry (Unix seconds); default the current time. */
@@ -27,6 +28,12 @@ export interface VerifyOptions {
   readonly fresher?: Fresher;
   /** The label id the caller asked about; a bundle for another label is refused. */
   readonly expectedLabelId?: string;
+  /**
+   * Accept a bundle without a state map proof (from a log written before map commitments): its
+   * verdict then states that it cannot prove the history complete. Off by default: a server
+   * could otherwise drop the proof together with the entries it hides.
+   */
+  readonly allowIncomplete?: boolean;
 }
 
 const STATUS: Readonly<Record<LabelStatus, VerdictStatus>> = {
@@ -53,6 +60,7 @@ export function verifyLabelBundle(bundle: LabelBundle, trust: TrustConfig | Reso
     evaluatedAtUnix: Number(now),
     label: undefined,
     consistentWith: undefined,
+    completeAsOf: undefined,
     doesNotProve: BUNDLE_DOES_NOT_PROVE,
   });
   try {
@@ -105,6 +113,12 @@ function verify(
     return fail({ code: "entry-not-about-label", message: `the label's replayed version ${record.version} differs from its ${own.length} entries` }, cp);
   }
 
+  const complete = checkCompleteness(bundle, cp.checkpoint, own.map((e) => e.index), replayed.state);
+  if (complete && "code" in complete) return fail(complete, cp);
+  if (!complete && !opts.allowIncomplete) {
+    return fail({ code: "no-map-commitment", message: "the bundle carries no state map proof, so it cannot show that it lists every entry about the label" }, cp);
+  }
+
   let consistentWith;
   if (opts.fresher) {
     const f = checkFreshness(cp.checkpoint, opts.fresher, t);
@@ -123,7 +137,8 @@ function verify(
     evaluatedAtUnix: Number(now),
     label: summary(record, replayed),
     consistentWith,
-    doesNotProve: BUNDLE_DOES_NOT_PROVE,
+    completeAsOf: complete ? { index: complete.size, sequencedAtUnix: complete.sequencedAtUnix } : undefined,
+    doesNotProve: complete ? COMPLETE_BUNDLE_DOES_NOT_PROVE : BUNDLE_DOES_NOT_PROVE,
   };
 }
 

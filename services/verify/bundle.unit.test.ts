@@ -1,4 +1,5 @@
 import { describe, expect, it, beforeAll } from "vitest";
+import { COMPLETE_BUNDLE_DOES_NOT_PROVE } from "./verdict.js";
 import { toReceipt } from "../grpc/issuance.js";
 import { proveConsistency } from "../../log/prove.js";
 import { DAY, T0 } from "../../test/domain-testkit.js";
@@ -32,7 +33,9 @@ describe("verifier on real registry data", () => {
     expect(v.status, JSON.stringify(v.reasons)).toBe(want);
     expect(v.valid).toBe(want === "valid");
     expect(v.asOf?.size).toBe(fx.registry.view.size);
-    expect(v.doesNotProve.length).toBe(2);
+    // The state map proves the history complete: only entries after the checkpoint stay unproven.
+    expect(v.completeAsOf?.index).toBe(fx.registry.view.size - 1);
+    expect(v.doesNotProve).toEqual(COMPLETE_BUNDLE_DOES_NOT_PROVE);
     expect(v.label?.version).toBe(Number(label!.version));
     expect(v.label?.history.map((h) => h.index)).toEqual(label!.history.map((h) => Number(h.index)));
     if (want !== "valid") expect(v.reasons[0]?.code).toBe(want);

@@ -65,12 +65,21 @@ export interface Verdict {
   readonly label: VerifiedLabel | undefined;
   /** Set when a newer checkpoint was given and the bundle's checkpoint is a prefix of it. */
   readonly consistentWith: CheckpointRef | undefined;
+  /**
+   * Set when the bundle proved its history complete (the state map's commitment, the
+   * checkpoint's last entry at `index`, sequenced at `sequencedAtUnix`): the label's complete,
+   * current record as of the checkpoint.
+   */
+  readonly completeAsOf: { readonly index: number; readonly sequencedAtUnix: number } | undefined;
   /** What a bundle cannot prove, stated in every verdict. */
   readonly doesNotProve: readonly string[];
 }
 
-/** The limits of a label bundle (until proofs of completeness exist). */
+/** The limits of a label bundle without a map commitment (a log written before commitments). */
 export const BUNDLE_DOES_NOT_PROVE: readonly string[] = [
   "that no entry about the label exists after the checkpoint it is as of (fetch a newer bundle, or pass a newer checkpoint with a consistency proof and watch the feed)",
   "that the server listed every entry about the label up to that checkpoint (the log has no proof of completeness yet; an auditor replaying the whole log checks it)",
 ];
+
+/** The limits of a label bundle whose history the state map proved complete. */
+export const COMPLETE_BUNDLE_DOES_NOT_PROVE: readonly string[] = [BUNDLE_DOES_NOT_PROVE[0]!];

@@ -1,0 +1,42 @@
+// Completeness of a label bundle: the state map at the bundle's checkpoint says how many entries
+// the label has (its version) and which is the last; the bundle must hold exactly those, and
+// their replay must give the map's value. So a server cannot leave out the latest entries (a
+// suspension, a revocation) and pass an older history off as current.
+import { MapLabel } from "../../proto/gen/messages/labelreg/v1/map.js";
+import type { LabelBundle } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
+import type { Checkpoint } from "../../log/checkpoint.js";
+import { bytesEqual } from "../../log/bytes.js";
+import { mapValue } from "../domain/map-values.js";
+import type { RegistryState } from "../domain/state.js";
+import { proveCommitment, proveMapKey, type ProvenCommitment } from "./map-commitment.js";
+import type { VerdictReason } from "./verdict.js";
+
+/**
+ * Checks the bundle's map proof against its commitment (the checkpoint's last leaf), and that the
+ * label's `own` entries (log indices, in order) are all of its history up to the checkpoint, with
+ * `state` (their replay) giving the map's value. undefined when the bundle carries no commitment.
+ */
+export function checkCompleteness(bundle: LabelBundle, checkpoint: Checkpoint, own: readonly number[], state: RegistryState): ProvenCommitment | undefined | VerdictReason {
+  const p = bundle.commitment;
+  if (p === undefined) return undefined;
+  if (p.index !== BigInt(checkpoint.size - 1)) return { code: "map-commitment", message: `the commitment entry is at index ${p.index}, not the checkpoint's last (${checkpoint.size - 1})` };
+  const commitment = proveCommitment(checkpoint, p.entry, p.inclusionProof);
+  if ("code" in commitment) return commitment;
+  const labelId = bundle.labelId;
+  const r = proveMapKey(commitment, "label", labelId, bundle.mapProof);
+  if ("code" in r) return r;
+  if (!r.value || r.value.kind?.$case !== "label") return { code: "map-proof", message: `the map proves label ${labelId} absent at checkpoint ${checkpoint.size}, yet the bundle has entries about it` };
+  const committed = r.value.kind.value;
+  const last = own[own.length - 1];
+  if (committed.version !== BigInt(own.length) || r.value.lastIndex !== BigInt(last ?? -1)) {
+    return {
+      code: "incomplete-history",
+      message: `the map at checkpoint ${checkpoint.size} says label ${labelId} has ${committed.version} entries, the last at index ${r.value.lastIndex}; the bundle holds ${own.length}, the last at ${last}: entries were left out`,
+    };
+  }
+  const replayed = mapValue(state, "label", labelId);
+  if (replayed.kind?.$case !== "label" || !bytesEqual(MapLabel.encode(replayed.kind.value).finish(), MapLabel.encode(committed).finish())) {
+    return { code: "map-value-differs", message: `the replayed history of label ${labelId} does not give the state the map commits at checkpoint ${checkpoint.size}` };
+  }
+  return commitment;
+}

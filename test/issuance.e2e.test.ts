@@ -184,7 +184,7 @@ describe("issuance with the labelreg CLI", () => {
       "--product-model", "EV-C300", "--category-id", CATEGORY, "--tier", "2", "--valid-until", "2027-12-31", "--lab-name", "Example Lab", "--standard-reference", "GB/T 00000-2025",
       "--test-report-sha256", "ab".repeat(32), "--test-report-uri", "https://lab.example/r/3.pdf", "--doc-sha256", "cd".repeat(32)]);
     expect(human.code, human.stderr).toBe(0);
-    expect(human.stdout).toMatch(/logged at index 5 .*CCRC-2 is ACTIVE at version 1; receipt in receipts\/5-CCRC-2\.json/);
+    expect(human.stdout).toMatch(/logged at index 10 .*CCRC-2 is ACTIVE at version 1; receipt in receipts\/10-CCRC-2\.json/);
   });
 
   it("a refusal prints the status and rule, exits 1, and writes nothing", async () => {

@@ -18,6 +18,8 @@ const CODES: Record<RegistryErrorCode, grpc.status> = {
 
 /** Metadata key carrying the stable rule name of a refusal. */
 export const RULE_METADATA_KEY = "labelreg-rule";
+/** Metadata key carrying a NOT_FOUND label's proof of absence (an encoded LabelBundle). */
+export const ABSENCE_METADATA_KEY = "labelreg-absence-bin";
 
 export function grpcCode(code: RegistryErrorCode): grpc.status {
   return CODES[code];
@@ -31,6 +33,7 @@ export function toServiceError(e: unknown, log: (msg: string, err: unknown) => v
   if (e instanceof RegistryError) {
     const metadata = new grpc.Metadata();
     metadata.set(RULE_METADATA_KEY, e.rule);
+    if (e.absence) metadata.set(ABSENCE_METADATA_KEY, Buffer.from(e.absence));
     return { code: CODES[e.code], details: e.message, metadata };
   }
   log("internal error", e);

@@ -8,7 +8,7 @@ import {
   type GetIssuerResponse,
   type GetLabelResponse,
   type IssuerState,
-  type LabelBundle,
+  LabelBundle,
   type ListCatalogueResponse,
   type ListIssuersResponse,
   type LookupProductResponse,
@@ -56,7 +56,14 @@ export class Reads {
 
   /** A label's state and bundle as of `snap`. NOT_FOUND for an unknown label, INVALID_ARGUMENT for a malformed id. */
   async getLabel(labelId: string, snap: Snapshot = this.snapshot()): Promise<GetLabelResponse> {
-    const { record, indices } = this.labelAt(labelId, snap);
+    let found;
+    try {
+      found = this.labelAt(labelId, snap);
+    } catch (e) {
+      if (e instanceof RegistryError && e.rule === "label-not-found") throw await this.absent(labelId, snap, e);
+      throw e;
+    }
+    const { record, indices } = found;
     return this.labelAnswer(labelId, snap, record, indices, await this.entries.read(snap, indices));
   }
 
@@ -84,6 +91,17 @@ export class Reads {
         return this.labelAnswer(labelIds[k]!, snap, f.record, f.indices, mine).then((ok) => ({ ok }), (error: unknown) => ({ error }));
       }),
     );
+  }
+
+  /**
+   * The NOT_FOUND for an unknown label, with its proof of absence when the snapshot's checkpoint
+   * ends with a map commitment (an unknown id is valid syntax, so any id may be asked about).
+   */
+  private async absent(labelId: string, snap: Snapshot, e: RegistryError): Promise<RegistryError> {
+    const { commitment, mapProof } = await proveMapKey(this.view, this.entries, snap, "label", labelId);
+    if (!commitment) return e;
+    const bundle: LabelBundle = { labelId, checkpoint: snap.checkpoint, entries: [], contextEntries: [], contextIndices: [], commitment, mapProof };
+    return new RegistryError(e.code, e.rule, e.message, { absence: LabelBundle.encode(bundle).finish() });
   }
 
   /** The label's record and the indices of its entries at `snap`, or the refusal getLabel gives. */

@@ -10,11 +10,18 @@ export class RegistryError extends Error {
     /** Stable machine name of the rule or condition, e.g. "label-version-mismatch". */
     readonly rule: string,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; absence?: Uint8Array },
   ) {
     super(message, options);
     this.name = "RegistryError";
+    this.absence = options?.absence;
   }
+
+  /**
+   * NOT_FOUND for a label: the proof that the label does not exist (an encoded LabelBundle with
+   * no entries, whose map proof shows the label key absent), sent in the error's metadata.
+   */
+  readonly absence: Uint8Array | undefined;
 
   static fromViolation(v: RuleViolation): RegistryError {
     return new RegistryError(v.code, v.rule, v.message);

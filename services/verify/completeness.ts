@@ -1,7 +1,8 @@
 // Completeness of a label bundle: the state map at the bundle's checkpoint says how many entries
 // the label has (its version) and which is the last; the bundle must hold exactly those, and
 // their replay must give the map's value. So a server cannot leave out the latest entries (a
-// suspension, a revocation) and pass an older history off as current.
+// suspension, a revocation) and pass an older history off as current. And an unknown label id
+// is answered with a proof that the map holds no such label.
 import { MapLabel } from "../../proto/gen/messages/labelreg/v1/map.js";
 import type { LabelBundle } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import type { Checkpoint } from "../../log/checkpoint.js";
@@ -9,7 +10,9 @@ import { bytesEqual } from "../../log/bytes.js";
 import { mapValue } from "../domain/map-values.js";
 import type { RegistryState } from "../domain/state.js";
 import { proveCommitment, proveMapKey, type ProvenCommitment } from "./map-commitment.js";
-import type { VerdictReason } from "./verdict.js";
+import { errorText, openTrustedCheckpoint } from "./checkpoint.js";
+import { resolveTrust, type ResolvedTrust, type TrustConfig } from "./trust.js";
+import type { CheckpointRef, VerdictReason } from "./verdict.js";
 
 /**
  * Checks the bundle's map proof against its commitment (the checkpoint's last leaf), and that the
@@ -39,4 +42,41 @@ export function checkCompleteness(bundle: LabelBundle, checkpoint: Checkpoint, o
     return { code: "map-value-differs", message: `the replayed history of label ${labelId} does not give the state the map commits at checkpoint ${checkpoint.size}` };
   }
   return commitment;
+}
+
+/** A proven absence: no label of that id as of the checkpoint. */
+export interface AbsenceVerdict {
+  readonly labelId: string;
+  readonly absent: boolean;
+  readonly reasons: readonly VerdictReason[];
+  readonly asOf: CheckpointRef | undefined;
+  /** The commitment that proves it (the checkpoint's last entry). */
+  readonly completeAsOf: { readonly index: number; readonly sequencedAtUnix: number } | undefined;
+}
+
+/**
+ * Verifies a proof that a label does not exist (a NOT_FOUND's absence bundle): the checkpoint
+ * under the trust configuration, the commitment as its last leaf, and the label key's map proof
+ * ending anywhere but at that key. Never throws.
+ */
+export function verifyLabelAbsence(bundle: LabelBundle, trust: TrustConfig | ResolvedTrust): AbsenceVerdict {
+  const t = "domain" in trust ? trust : resolveTrust(trust);
+  const labelId = typeof bundle?.labelId === "string" ? bundle.labelId : "";
+  const no = (reason: VerdictReason, asOf?: CheckpointRef): AbsenceVerdict => ({ labelId, absent: false, reasons: [reason], asOf, completeAsOf: undefined });
+  try {
+    const cp = openTrustedCheckpoint(bundle.checkpoint, t);
+    if ("code" in cp) return no(cp);
+    if (bundle.entries.length > 0) return no({ code: "not-an-absence", message: "the bundle holds entries about the label" }, cp.ref);
+    const p = bundle.commitment;
+    if (!p) return no({ code: "no-map-commitment", message: "the answer carries no state map proof" }, cp.ref);
+    if (p.index !== BigInt(cp.checkpoint.size - 1)) return no({ code: "map-commitment", message: `the commitment entry is at index ${p.index}, not the checkpoint's last` }, cp.ref);
+    const commitment = proveCommitment(cp.checkpoint, p.entry, p.inclusionProof);
+    if ("code" in commitment) return no(commitment, cp.ref);
+    const r = proveMapKey(commitment, "label", labelId, bundle.mapProof);
+    if ("code" in r) return no(r, cp.ref);
+    if (r.value) return no({ code: "label-exists", message: `the map holds label ${labelId} at checkpoint ${cp.checkpoint.size}` }, cp.ref);
+    return { labelId, absent: true, reasons: [], asOf: cp.ref, completeAsOf: { index: commitment.size, sequencedAtUnix: commitment.sequencedAtUnix } };
+  } catch (e) {
+    return no({ code: "malformed-bundle", message: errorText(e) });
+  }
 }

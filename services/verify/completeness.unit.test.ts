@@ -2,7 +2,8 @@
 // suspension (a test double wrapping the real one) is caught with a precise verdict, and so is any
 // tampering with the map proof or the commitment entry.
 import { beforeAll, describe, expect, it } from "vitest";
-import type { GetLabelResponse, LabelBundle } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
+import { LabelBundle, type GetLabelResponse } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
+import { verifyLabelAbsence } from "./completeness.js";
 import { T0 } from "../../test/domain-testkit.js";
 import { buildFixture, LABELS, trust, type Fixture } from "../../test/verification-fixture.js";
 import { verifyLabelBundle } from "./bundle.js";
@@ -73,5 +74,35 @@ describe("completeness of a label bundle", () => {
     expect(flipped.reasons[0]!.code).toBe("map-commitment");
     const earlier = await verdictFrom(doubleOf(fx.reads, (b) => ({ ...b, commitment: { ...b.commitment!, index: b.commitment!.index - 2n } })));
     expect(earlier.reasons[0]!.code).toBe("map-commitment");
+  });
+});
+
+describe("proof that a label does not exist", () => {
+  async function absenceOf(id: string): Promise<LabelBundle> {
+    const e = await fx.reads.getLabel(id).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(e).toMatchObject({ code: "NOT_FOUND", rule: "label-not-found" });
+    const bytes = (e as { absence?: Uint8Array }).absence;
+    expect(bytes).toBeDefined();
+    return LabelBundle.decode(bytes!);
+  }
+
+  it("an unknown label id answers NOT_FOUND with a proof of absence that verifies", async () => {
+    const v = verifyLabelAbsence(await absenceOf("CCRC-999"), trust);
+    expect(v).toMatchObject({ labelId: "CCRC-999", absent: true, reasons: [] });
+    expect(v.completeAsOf?.index).toBe(fx.registry.view.size - 1);
+  });
+
+  it("an absence proof does not stand for another id, nor a tampered one, nor a present label's proof", async () => {
+    const b = await absenceOf("CCRC-999");
+    expect(verifyLabelAbsence({ ...b, labelId: LABELS.valid }, trust).absent).toBe(false);
+    const p = Uint8Array.from(b.mapProof);
+    p[p.length - 1]! ^= 1;
+    expect(verifyLabelAbsence({ ...b, mapProof: p }, trust).absent).toBe(false);
+    const present = (await fx.reads.getLabel(LABELS.valid)).bundle!;
+    const v = verifyLabelAbsence({ ...present, entries: [] }, trust);
+    expect(v).toMatchObject({ absent: false, reasons: [{ code: "label-exists" }] });
   });
 });

@@ -26,6 +26,8 @@ export type StatusName = (typeof STATUS_NAMES)[number];
 
 /** Metadata key in which the registry names the broken rule (services/grpc/status.ts). */
 export const RULE_METADATA_KEY = "labelreg-rule";
+/** Metadata key carrying a NOT_FOUND label's proof of absence (an encoded LabelBundle). */
+export const ABSENCE_METADATA_KEY = "labelreg-absence-bin";
 
 /**
  * A refusal or a failure, typed for callers: `code` is the gRPC status name, `rule` the stable
@@ -38,11 +40,15 @@ export class RegistryClientError extends Error {
     readonly code: StatusName,
     readonly rule: string,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; absence?: Uint8Array },
   ) {
     super(message, options);
     this.name = "RegistryClientError";
+    this.absence = options?.absence;
   }
+
+  /** A NOT_FOUND label's proof of absence (an encoded LabelBundle), as the registry sent it. */
+  readonly absence: Uint8Array | undefined;
 
   /** Whether sending the same signed bytes again may succeed (the pool was full, the server away). */
   get retryable(): boolean {
@@ -71,8 +77,9 @@ export function fromServiceError(e: unknown): RegistryClientError {
   }
   const code = statusName(se.code);
   const rule = se.metadata?.get(RULE_METADATA_KEY)[0];
+  const absence = se.metadata?.get(ABSENCE_METADATA_KEY)[0];
   const text = typeof se.details === "string" && se.details !== "" ? se.details : typeof se.message === "string" ? se.message : code;
-  return new RegistryClientError(code, typeof rule === "string" && rule !== "" ? rule : "transport", text, { cause: e });
+  return new RegistryClientError(code, typeof rule === "string" && rule !== "" ? rule : "transport", text, { cause: e, absence: absence instanceof Uint8Array ? absence : undefined });
 }
 
 export function badReceipt(message: string, cause?: unknown): RegistryClientError {

@@ -1,6 +1,7 @@
 // Mapping between the core's RegistryError and gRPC statuses, in one place for every service.
 import * as grpc from "@grpc/grpc-js";
 import { RegistryError, type RegistryErrorCode } from "../sequencer/errors.js";
+import { ABSENCE_METADATA_KEY } from "../client/errors.js";
 
 const CODES: Record<RegistryErrorCode, grpc.status> = {
   INVALID_ARGUMENT: grpc.status.INVALID_ARGUMENT,
@@ -18,8 +19,6 @@ const CODES: Record<RegistryErrorCode, grpc.status> = {
 
 /** Metadata key carrying the stable rule name of a refusal. */
 export const RULE_METADATA_KEY = "labelreg-rule";
-/** Metadata key carrying a NOT_FOUND label's proof of absence (an encoded LabelBundle). */
-export const ABSENCE_METADATA_KEY = "labelreg-absence-bin";
 
 export function grpcCode(code: RegistryErrorCode): grpc.status {
   return CODES[code];

@@ -22,6 +22,9 @@ import { publicKeyOfVerifierKey } from "../config/key-files.js";
 import { startRegistry, type RunningRegistry } from "../../app/server.js";
 import { CompactBundles } from "../verify/compact.js";
 import { verifyLabelBundle } from "../verify/bundle.js";
+import { verifyLabelAbsence } from "../verify/completeness.js";
+import { ABSENCE_METADATA_KEY } from "../client/errors.js";
+import { LabelBundle as LabelBundleMessage } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import type { TrustConfig } from "../verify/trust.js";
 import { categoryPublished, issuerAccredited, issuerKey, labelChange, labelIssued, sign, type RawSigner } from "../../test/statement-kit.js";
 import type { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
@@ -166,7 +169,11 @@ describe("VerificationService over gRPC", () => {
   });
 
   it("bad input: NOT_FOUND, INVALID_ARGUMENT with the limit named", async () => {
-    expect((await status(getLabel("PLAT-999"))).code).toBe(grpc.status.NOT_FOUND);
+    const missing = await status(getLabel("PLAT-999"));
+    expect(missing.code).toBe(grpc.status.NOT_FOUND);
+    // with the proof that no such label exists as of the checkpoint, in the trailers
+    const absence = missing.metadata.get(ABSENCE_METADATA_KEY)[0] as Buffer;
+    expect(verifyLabelAbsence(LabelBundleMessage.decode(absence), trust)).toMatchObject({ labelId: "PLAT-999", absent: true });
     expect((await status(getLabel("not a label"))).code).toBe(grpc.status.INVALID_ARGUMENT);
     const c = clients().verification;
     const lookup = await status(new Promise((res, rej) => c.lookupProduct({ registrationCode: "91330100MAPLAT", productModel: "nothing" }, (e, r) => (e ? rej(e) : res(r)))));

@@ -115,7 +115,7 @@ async function benchStore(store: StoreKind): Promise<Record<string, unknown>> {
       server = await startRegistryChild({ dataDir, nodeArgs, args: storeArgs });
       // A read replica on the same log (same keys), to measure how far it trails the sequencer.
       shareKeys(dataDir, join(dir, "replica"));
-      const replica = await startRegistryChild({ dataDir: join(dir, "replica"), args: [...storeArgs, "--read-only"] });
+      const replica = await startRegistryChild({ dataDir: join(dir, "replica"), args: [...storeArgs, "--read-only", "--log-key", join(dataDir, "log.pub")] });
       cleanups.unshift(async () => void (await replica.kill()));
       lagProbe = new ReplicaLagProbe(server.address, replica.address);
     }

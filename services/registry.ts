@@ -10,6 +10,8 @@ import { VerifyPool } from "./crypto/verify-pool.js";
 import { nodeEd25519 } from "./crypto/ed25519-node.js";
 import { nodeHasher } from "./crypto/sha256-node.js";
 import { domainConfig, type DomainConfig } from "./domain/config.js";
+import { parseVerifierKey } from "../log/note-keys.js";
+import { IntegrityError } from "./integrity/integrity-error.js";
 import { RegistryError } from "./sequencer/errors.js";
 import { Follower } from "./sequencer/follow.js";
 import { LogView } from "./sequencer/log-view.js";
@@ -18,8 +20,10 @@ import type { LogStore } from "./store/port.js";
 
 export interface RegistryOptions {
   readonly store: LogStore;
-  /** The log's checkpoint signing key; its name is the log's origin. */
-  readonly logSigner: Ed25519NoteSigner;
+  /** The log's checkpoint signing key; its name is the log's origin. Absent on read replicas. */
+  readonly logSigner?: Ed25519NoteSigner;
+  /** The log's verifier key, when there is no signer (read replicas); else the signer's. */
+  readonly logVerifierKey?: string;
   /** The authority's Ed25519 public key: the trust root. Never its private key. */
   readonly authorityPublicKey: Uint8Array;
   readonly ed25519?: Ed25519;
@@ -72,17 +76,24 @@ export class Registry {
       ...(opts.clockSkewSeconds !== undefined ? { clockSkewSeconds: opts.clockSkewSeconds } : {}),
       ...(opts.maxValiditySeconds !== undefined ? { maxValiditySeconds: opts.maxValiditySeconds } : {}),
     });
-    const view = new LogView(opts.store, hasher, opts.authorityPublicKey);
+    const logSigner = opts.logSigner;
+    if (!logSigner && !opts.readOnly) throw new Error("registry: a sequencing registry needs the log's signing key");
+    const logVerifierKey = logSigner?.verifierKey ?? opts.logVerifierKey;
+    if (logVerifierKey === undefined) throw new Error("registry: the log's verifier key is needed to check the store");
+    const logVerifier = parseVerifierKey(logVerifierKey, ed);
+    // Every checkpoint and entry read back from the store is checked against the log's key and
+    // tree before it is served or built on (services/integrity/).
+    const view = new LogView(opts.store, hasher, opts.authorityPublicKey, undefined, logVerifier);
     await view.catchUp();
-    const origin = opts.logSigner.name;
+    const origin = logVerifier.name;
     const verifyPool = opts.readOnly || opts.verifyAsync !== undefined || opts.ed25519 ? undefined : new VerifyPool();
     const verifyAsync = verifyPool?.verify ?? opts.verifyAsync;
-    const makeSequencer = opts.readOnly
+    const makeSequencer = opts.readOnly || !logSigner
       ? undefined
       : () => new Sequencer({
           view,
           domain,
-          logSigner: opts.logSigner,
+          logSigner,
           origin,
           ...(opts.now ? { now: opts.now } : {}),
           ...(opts.batch ? { batch: opts.batch } : {}),
@@ -90,11 +101,47 @@ export class Registry {
           ...(opts.onBatch ? { onBatch: opts.onBatch } : {}),
           ...(verifyAsync ? { verifyAsync } : {}),
         });
-    const registry = new Registry(view, domain, origin, opts.logSigner.verifierKey, makeSequencer);
+    const registry = new Registry(view, domain, origin, logVerifierKey, makeSequencer);
     registry.verifyPool = verifyPool;
     if (makeSequencer && !opts.standby) registry.sequencer = makeSequencer();
-    else registry.follower = new Follower(view);
+    else registry.follower = registry.newFollower();
     return registry;
+  }
+
+  /** Why this registry stopped sequencing for good: the store failed an integrity check. */
+  get integrityFailure(): IntegrityError | undefined {
+    return this.failure;
+  }
+
+  private failure: IntegrityError | undefined;
+  private readonly failureListeners = new Set<(e: IntegrityError) => void>();
+
+  /** Calls `fn` once if the store fails an integrity check while this registry runs. */
+  onIntegrityFailure(fn: (e: IntegrityError) => void): void {
+    this.failureListeners.add(fn);
+  }
+
+  /**
+   * The store holds something the log's key and tree do not vouch for (follower or scrub found
+   * it): stop sequencing and following for good, keep serving the last verified state, refuse
+   * writes naming the problem.
+   */
+  fail(e: IntegrityError): void {
+    if (this.failure) return;
+    this.failure = e;
+    void this.demote().then(() => this.serially(async () => {
+      await this.follower?.stop();
+      this.follower = undefined;
+    }));
+    for (const l of this.failureListeners) l(e);
+  }
+
+  private newFollower(): Follower {
+    return new Follower(this.view, {
+      onError: (e) => {
+        if (e instanceof IntegrityError) this.fail(e);
+      },
+    });
   }
 
   /** True while this registry does not sequence: a read replica, or a standby not yet promoted. */
@@ -119,7 +166,7 @@ export class Registry {
     this.sequencer = undefined; // refuse new statements now, not after the queue drains
     return this.serially(async () => {
       await sequencer?.close();
-      if (this.sequencer === undefined) this.follower ??= new Follower(this.view);
+      if (this.sequencer === undefined && !this.failure) this.follower ??= this.newFollower();
     });
   }
 
@@ -131,13 +178,15 @@ export class Registry {
 
   private async becomeSequencer(): Promise<void> {
     if (!this.makeSequencer) throw new Error("registry: a read replica cannot sequence");
+    if (this.failure) throw this.failure;
     if (this.sequencer) return;
     await this.follower?.stop();
     this.follower = undefined;
     try {
       await this.view.catchUp();
     } catch (e) {
-      this.follower = new Follower(this.view);
+      if (e instanceof IntegrityError) this.fail(e);
+      else this.follower = this.newFollower();
       throw e;
     }
     this.sequencer = this.makeSequencer();
@@ -150,6 +199,9 @@ export class Registry {
 
   /** Sequences a signed statement; resolves with its receipt once durable. Throws RegistryError. */
   submit(signed: SignedStatement): Promise<SequencedReceipt> {
+    if (this.failure) {
+      return Promise.reject(new RegistryError("UNAVAILABLE", "integrity-failure", `this registry stopped sequencing: ${this.failure.message}`));
+    }
     if (!this.sequencer) {
       return Promise.reject(
         this.makeSequencer

@@ -9,6 +9,7 @@ import { registerWitness } from "./witness.js";
 import { registerAudit } from "./audit.js";
 import { registerVerify } from "./verify.js";
 import { registerGateway } from "./gateway.js";
+import { registerFsck } from "./fsck.js";
 
 const program = new Command();
 program.name("labelreg").description("The cybersecurity label registry: a verifiable transparency log of label events").showHelpAfterError();
@@ -20,6 +21,7 @@ registerWitness(program);
 registerAudit(program);
 registerVerify(program);
 registerGateway(program);
+registerFsck(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   console.error(`labelreg: ${e instanceof Error ? e.message : String(e)}`);

@@ -8,6 +8,8 @@ import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
+import { parseListenAddress } from "../../gateway/server.js";
+import { checkConnectionLimits, DEFAULT_GRPC_CONNECTION_LIMITS, grpcConnectionOptions, listenGated, type GrpcConnectionLimits } from "./connection-limits.js";
 
 export interface TlsFiles {
   /** PEM certificate chain presented by the server. */
@@ -32,6 +34,8 @@ export interface GrpcServerOptions {
   /** Largest message accepted or sent, in bytes. */
   readonly maxMessageBytes: number;
   readonly services: readonly GrpcServiceBinding[];
+  /** Connection limits (connection-limits.ts); each defaults to DEFAULT_GRPC_CONNECTION_LIMITS. */
+  readonly connections?: Partial<GrpcConnectionLimits>;
 }
 
 export interface RunningGrpcServer {
@@ -39,6 +43,8 @@ export interface RunningGrpcServer {
   readonly port: number;
   readonly address: string;
   readonly health: HealthImplementation;
+  /** Open connections (tests, metrics). */
+  connections(): number;
   /** Graceful shutdown, forced after `graceMs`. */
   close(graceMs?: number): Promise<void>;
 }
@@ -63,10 +69,12 @@ export function serverCredentials(tls: TlsFiles | undefined): grpc.ServerCredent
 }
 
 export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningGrpcServer> {
+  const limits = checkConnectionLimits({ ...DEFAULT_GRPC_CONNECTION_LIMITS, ...opts.connections });
   const server = new grpc.Server({
     "grpc.max_receive_message_length": opts.maxMessageBytes,
     "grpc.max_send_message_length": opts.maxMessageBytes,
     "grpc.keepalive_permit_without_calls": 1,
+    ...grpcConnectionOptions(limits),
   });
   for (const s of opts.services) server.addService(s.definition, s.implementation);
 
@@ -78,23 +86,30 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
   const pkg = protoLoader.loadSync(protoFiles(), { includeDirs: [protoRoot], keepCase: true, longs: String });
   new ReflectionService(pkg).addToServer(server);
 
-  const port = await new Promise<number>((res, rej) =>
-    server.bindAsync(opts.address, serverCredentials(opts.tls), (err, p) => (err ? rej(err) : res(p))),
-  );
-  const host = opts.address.slice(0, opts.address.lastIndexOf(":"));
+  // The registry accepts connections itself, so it can cap them (connection-limits.ts).
+  const { host, port: wantedPort } = parseListenAddress(opts.address);
+  const injector = server.createConnectionInjector(serverCredentials(opts.tls));
+  const listener = await listenGated(host, wantedPort, limits, (socket) => injector.injectConnection(socket));
+  const port = listener.port;
+  const shownHost = host.includes(":") ? `[${host}]` : host;
   return {
     server,
     port,
-    address: `${host}:${port}`,
+    address: `${shownHost}:${port}`,
     health,
-    close: (graceMs = 2000) =>
-      new Promise<void>((res) => {
-        for (const s of opts.services) health.setStatus(s.name, "NOT_SERVING");
+    connections: () => listener.connections(),
+    close: async (graceMs = 2000) => {
+      for (const s of opts.services) health.setStatus(s.name, "NOT_SERVING");
+      const closing = listener.close(graceMs);
+      await new Promise<void>((res) => {
         const force = setTimeout(() => server.forceShutdown(), graceMs);
         server.tryShutdown(() => {
           clearTimeout(force);
           res();
         });
-      }),
+      });
+      injector.destroy();
+      await closing;
+    },
   };
 }

@@ -118,6 +118,14 @@ export interface LogStore {
    */
   waitForGrowth(size: number, signal?: AbortSignal): Promise<number>;
 
+  /**
+   * How many stored entries have an index at or past `index`. Past the latest checkpoint's size
+   * it is 0 in any store written through append(); more means the store was restored torn
+   * (entries and checkpoints copied at different moments). Optional: stores whose layout cannot
+   * hold such entries leave it out.
+   */
+  countEntriesFrom?(index: number): Promise<number>;
+
   /** Releases connections and file handles; pending waitForGrowth calls reject. Idempotent. */
   close(): Promise<void>;
 }

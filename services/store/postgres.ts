@@ -273,6 +273,13 @@ export class PostgresStore implements LogStore {
     return result.rows.map((row) => bytes(row.data));
   }
 
+  async countEntriesFrom(index: number): Promise<number> {
+    this.checkOpen();
+    checkCount("index", index);
+    const result = await this.query<{ n: string }>("countEntriesFrom", `SELECT count(*) AS n FROM ${this.s}.entries WHERE idx >= $1`, [index]);
+    return Number(result.rows[0]?.n ?? 0);
+  }
+
   async readTile(level: number, index: number): Promise<TileWrite | undefined> {
     this.checkOpen();
     checkCount("level", level);

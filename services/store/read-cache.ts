@@ -90,6 +90,10 @@ export class ReadCachedStore implements LogStore {
     return this.inner.updateCheckpointNote(size, note);
   }
 
+  countEntriesFrom(index: number): Promise<number> {
+    return this.inner.countEntriesFrom ? this.inner.countEntriesFrom(index) : Promise.resolve(0);
+  }
+
   async readEntries(start: number, end: number): Promise<Uint8Array[]> {
     this.checkOpen();
     checkCount("start", start);

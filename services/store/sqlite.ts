@@ -151,6 +151,12 @@ class SqliteStore implements LogStore {
     return rows.map(bytes);
   }
 
+  async countEntriesFrom(index: number): Promise<number> {
+    this.checkOpen();
+    checkCount("index", index);
+    return guarded("read", () => this.db.prepare<[number], number>("SELECT count(*) FROM entries WHERE idx >= ?").pluck().get(index)!);
+  }
+
   async readTile(level: number, index: number): Promise<TileWrite | undefined> {
     this.checkOpen();
     checkCount("level", level);

@@ -12,6 +12,8 @@ export interface RegistryChild {
   readonly child: ChildProcess;
   /** host:port of the gRPC server. */
   readonly address: string;
+  /** The HTTP gateway's base URL, when the child serves one (`--http 127.0.0.1:0` in args). */
+  readonly httpUrl?: string;
   readonly logVerifierKey: string;
   /** The development authority key the server created in the data directory. */
   readonly authority: Ed25519NoteSigner;
@@ -36,6 +38,8 @@ export interface RegistryChildOptions {
   /** Give up waiting for the start-up line after this long. Default 30 s. */
   readonly startTimeoutMs?: number;
   readonly env?: NodeJS.ProcessEnv;
+  /** Run the child with this limit on open file descriptors (ulimit -n), as a small server might. */
+  readonly maxOpenFiles?: number;
   /**
    * The script (run with tsx) and its arguments instead of `test/serve-only.ts serve --data DIR --grpc 127.0.0.1:0`;
    * it must print the same start-up JSON line and keep the dev authority key in DIR/authority.key.
@@ -48,25 +52,25 @@ export interface RegistryChildOptions {
  * time, nothing else listening) and waits for its start-up JSON line.
  */
 export async function startRegistryChild(opts: RegistryChildOptions): Promise<RegistryChild> {
-  const child = spawn(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      // As `npm start` and the labelreg bin run it (bin/labelreg.mjs says why).
-      "--max-semi-space-size=64",
-      ...(opts.nodeArgs ?? []),
-      ...(opts.command ?? [join(root, "test", "serve-only.ts"), "serve", "--data", opts.dataDir, "--grpc", "127.0.0.1:0", "--http", "off"]),
-      ...(opts.args ?? []),
-    ],
-    { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: opts.env ?? process.env },
-  );
+  const nodeArgv = [
+    "--import",
+    "tsx",
+    // As `npm start` and the labelreg bin run it (bin/labelreg.mjs says why).
+    "--max-semi-space-size=64",
+    ...(opts.nodeArgs ?? []),
+    ...(opts.command ?? [join(root, "test", "serve-only.ts"), "serve", "--data", opts.dataDir, "--grpc", "127.0.0.1:0", "--http", "off"]),
+    ...(opts.args ?? []),
+  ];
+  const limited = opts.maxOpenFiles === undefined ? undefined : ["-c", `ulimit -n ${opts.maxOpenFiles} && exec "$0" "$@"`, process.execPath];
+  const child = limited
+    ? spawn("sh", [...limited, ...nodeArgv], { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: opts.env ?? process.env })
+    : spawn(process.execPath, nodeArgv, { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: opts.env ?? process.env });
   let err = "";
   child.stderr!.setEncoding("utf8").on("data", (d: string) => {
     err = (err + d).slice(-20_000);
   });
   const exited = new Promise<string>((res) => child.once("exit", (code, signal) => res(signal ?? `exit ${code}`)));
-  const info = await new Promise<{ grpc: string; logVerifierKey: string; treeSize: number }>((res, rej) => {
+  const info = await new Promise<{ grpc: string; http?: string; logVerifierKey: string; treeSize: number }>((res, rej) => {
     let out = "";
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
@@ -76,7 +80,7 @@ export async function startRegistryChild(opts: RegistryChildOptions): Promise<Re
       out += d;
       for (const line of out.split("\n")) {
         if (!line.startsWith("{")) continue;
-        const j = JSON.parse(line) as { msg?: string; grpc: string; logVerifierKey: string; treeSize: number };
+        const j = JSON.parse(line) as { msg?: string; grpc: string; http?: string; logVerifierKey: string; treeSize: number };
         if (j.msg === "labelreg serving") {
           clearTimeout(timer);
           res(j);
@@ -96,6 +100,7 @@ export async function startRegistryChild(opts: RegistryChildOptions): Promise<Re
   return {
     child,
     address: info.grpc,
+    ...(info.http ? { httpUrl: info.http } : {}),
     logVerifierKey: info.logVerifierKey,
     treeSize: info.treeSize,
     authority: readSignerKeyFile(join(opts.dataDir, "authority.key")),

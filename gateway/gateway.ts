@@ -4,6 +4,7 @@
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { StoreUnavailableError } from "../services/store/port.js";
+import { ClientAbortLog, isClientAbort } from "./http/client-abort.js";
 import { DEFAULT_LIMITS, type GatewayLimits } from "./http/limits.js";
 import { send, textReply, type Reply } from "./http/reply.js";
 import { parseRoute, RouteError, type Route } from "./http/route.js";
@@ -60,17 +61,22 @@ export interface GatewayOptions {
   readonly now?: () => Date;
 }
 
+/** The status metrics record for a request its client abandoned (nginx's "client closed request"). */
+const CLIENT_CLOSED = 499;
+
 export class Gateway {
   readonly limits: GatewayLimits;
   readonly metrics: GatewayMetrics;
   readonly tlog: TlogReadPath;
   private readonly labels: LabelRoutes | undefined;
   private readonly logger: Logger;
+  private readonly aborts: ClientAbortLog;
 
   constructor(private readonly opts: GatewayOptions) {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.metrics = opts.metrics ?? new GatewayMetrics();
     this.logger = opts.logger ?? jsonLogger;
+    this.aborts = new ClientAbortLog(this.logger);
     this.tlog = new TlogReadPath(opts.log, opts.cacheBytes === undefined ? {} : { cacheBytes: opts.cacheBytes });
     this.labels =
       opts.registry &&
@@ -100,7 +106,16 @@ export class Gateway {
         this.logger(reply.status >= 500 ? "error" : "info", "http", { method: req.method?.slice(0, 16), path: loggablePath(req.url), status: reply.status, ms: Math.round((performance.now() - started) * 100) / 100 });
       }
     };
-    const fail = (e: unknown): void => finish(this.errorReply(e, req));
+    const fail = (e: unknown): void => {
+      if (isClientAbort(e, req)) {
+        // Nobody is left to answer: no reply, no 500, one quiet log line now and then.
+        this.aborts.record({ method: req.method?.slice(0, 16), path: loggablePath(req.url) });
+        this.metrics.observeRequest(kind, CLIENT_CLOSED, (performance.now() - started) / 1000);
+        res.destroy();
+        return;
+      }
+      finish(this.errorReply(e, req));
+    };
     let route: Route;
     try {
       route = parseRoute(req.method ?? "", req.url ?? "", this.limits);
@@ -108,6 +123,12 @@ export class Gateway {
       const declared = Number(req.headers["content-length"] ?? 0);
       if (!(declared >= 0) || declared > this.limits.maxBodyBytes) {
         finish(textReply(413, `request body larger than ${this.limits.maxBodyBytes} bytes`, { connection: "close" }));
+        return;
+      }
+      // Only POST routes read a body (parseRoute allows POST only there): refuse one elsewhere
+      // rather than leave it unread on the connection.
+      if (req.method !== "POST" && (declared > 0 || req.headers["transfer-encoding"] !== undefined)) {
+        finish(textReply(400, `a ${req.method?.slice(0, 16)} request takes no body`, { connection: "close" }));
         return;
       }
       // Hot path: a cached full tile is answered without a promise.

@@ -6,7 +6,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { TlsFiles } from "../services/grpc/server.js";
 import { Gateway, type GatewayOptions } from "./gateway.js";
-import { DEFAULT_LIMITS } from "./http/limits.js";
+import { DEFAULT_LIMITS, type GatewayLimits } from "./http/limits.js";
 
 export const DEFAULT_HTTP_ADDRESS = "127.0.0.1:8080";
 
@@ -44,6 +44,9 @@ export async function startGateway(opts: GatewayServerOptions): Promise<RunningG
     requestTimeout: l.requestTimeoutMs,
     headersTimeout: l.headersTimeoutMs,
     keepAliveTimeout: l.keepAliveTimeoutMs,
+    // Node checks those timeouts only this often (30 s by default, which let them run 2-3 times
+    // over): a tenth of the shorter one, within 50 ms .. 1 s.
+    connectionsCheckingInterval: connectionsCheckingInterval(l),
   };
   const server: Server = opts.tls
     ? createHttpsServer({ ...common, cert: readFileSync(opts.tls.certFile), key: readFileSync(opts.tls.keyFile) })
@@ -78,4 +81,9 @@ export async function startGateway(opts: GatewayServerOptions): Promise<RunningG
         setTimeout(() => server.closeAllConnections(), 2000).unref();
       }),
   };
+}
+
+/** How often Node checks the header and request timeouts of open connections. */
+export function connectionsCheckingInterval(l: Pick<GatewayLimits, "headersTimeoutMs" | "requestTimeoutMs">): number {
+  return Math.min(1000, Math.max(50, Math.floor(Math.min(l.headersTimeoutMs, l.requestTimeoutMs) / 10)));
 }

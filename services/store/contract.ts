@@ -240,6 +240,18 @@ export function describeLogStoreContract(name: string, factory: () => Promise<Lo
         }
       }));
 
+    it("counts stored entries from an index (where the store can), none past the checkpoint", () =>
+      run(async (open) => {
+        const s = await open();
+        if (!s.countEntriesFrom) return;
+        expect(await s.countEntriesFrom(0)).toBe(0);
+        for (const b of [syntheticBatch("a", 0, 4), syntheticBatch("a", 4, 6)]) await s.append(b);
+        expect(await s.countEntriesFrom(0)).toBe(10);
+        expect(await s.countEntriesFrom(7)).toBe(3);
+        expect(await s.countEntriesFrom(10)).toBe(0);
+        await expect(s.countEntriesFrom(-1)).rejects.toThrow(RangeError);
+      }));
+
     it("widens tiles, never narrows them, and never changes a full tile", () =>
       run(async (open) => {
         const s = await open();

@@ -91,6 +91,18 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
   const injector = server.createConnectionInjector(serverCredentials(opts.tls));
   const listener = await listenGated(host, wantedPort, limits, (socket) => injector.injectConnection(socket));
   const port = listener.port;
+  // Shutting the grpc-js server down also stops this listener, as it would a port it bound.
+  const force = server.forceShutdown.bind(server);
+  server.forceShutdown = () => {
+    force();
+    injector.destroy();
+    void listener.close(0);
+  };
+  const tryShutdown = server.tryShutdown.bind(server);
+  server.tryShutdown = (callback) => {
+    listener.server.close();
+    tryShutdown(callback);
+  };
   const shownHost = host.includes(":") ? `[${host}]` : host;
   return {
     server,

@@ -55,7 +55,7 @@ export class Scrub {
           log: this.opts.log,
           chunk: STEP,
           signal,
-          between: () => sleep(stepMs, signal),
+          between: () => sleep(stepMs, signal, true),
         });
         if (!r.aborted) this.opts.onPass?.(r.size);
       } catch (e) {
@@ -66,7 +66,7 @@ export class Scrub {
         }
         this.opts.onError?.(e);
       }
-      await sleep(this.opts.restMs ?? 10_000, signal);
+      await sleep(this.opts.restMs ?? 10_000, signal, true);
     }
   }
 }

@@ -49,10 +49,11 @@ export class Follower {
   }
 }
 
-/** Resolves after `ms`, or at once when `signal` aborts (never rejects). */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** Resolves after `ms`, or at once when `signal` aborts (never rejects). `unref`: the wait alone does not keep the process alive. */
+export function sleep(ms: number, signal: AbortSignal, unref = false): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
+    if (unref) timer.unref();
     function done() {
       clearTimeout(timer);
       signal.removeEventListener("abort", done);

@@ -200,7 +200,7 @@ export class Registry {
   /** Sequences a signed statement; resolves with its receipt once durable. Throws RegistryError. */
   submit(signed: SignedStatement): Promise<SequencedReceipt> {
     if (this.failure) {
-      return Promise.reject(new RegistryError("UNAVAILABLE", "integrity-failure", `this registry stopped sequencing: ${this.failure.message}`));
+      return Promise.reject(new RegistryError("DATA_LOSS", "integrity-failure", `this registry stopped sequencing: ${this.failure.message}`));
     }
     if (!this.sequencer) {
       return Promise.reject(

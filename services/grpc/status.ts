@@ -14,6 +14,7 @@ const CODES: Record<RegistryErrorCode, grpc.status> = {
   UNAVAILABLE: grpc.status.UNAVAILABLE,
   INTERNAL: grpc.status.INTERNAL,
   DEADLINE_EXCEEDED: grpc.status.DEADLINE_EXCEEDED,
+  DATA_LOSS: grpc.status.DATA_LOSS,
 };
 
 /** Metadata key carrying the stable rule name of a refusal. */

@@ -147,7 +147,7 @@ describe("start-up checks the store against the log's key and tree", () => {
       expect(e).toMatchObject({ problem: "tree-mismatch", index: 1 });
       const refused = await r.registry.submit(sign(issuer, labelIssued("after", "TST", "N99"))).catch((x: unknown) => x);
       expect(refused).toBeInstanceOf(RegistryError);
-      expect(refused).toMatchObject({ code: "UNAVAILABLE", rule: "integrity-failure" });
+      expect(refused).toMatchObject({ code: "DATA_LOSS", rule: "integrity-failure" });
       expect((refused as Error).message).toContain("entry 1");
       expect(r.registry.view.state.labels.size).toBeGreaterThan(0);
     } finally {

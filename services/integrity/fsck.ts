@@ -8,7 +8,7 @@ import { nodeEd25519 } from "../crypto/ed25519-node.js";
 import { nodeHasher } from "../crypto/sha256-node.js";
 import { openConfiguredStore, type StoreSpec } from "../store/open.js";
 import type { LogStore } from "../store/port.js";
-import { checkStoredLog, type CheckLogReport } from "./check-log.js";
+import { checkStoredLog, uncached, type CheckLogReport } from "./check-log.js";
 import { checkNoEntriesBeyondCheckpoint } from "./rollback.js";
 
 export interface FsckOptions {
@@ -28,11 +28,12 @@ export async function fsck(opts: FsckOptions): Promise<CheckLogReport> {
   const keyArg = opts.logKey ?? join(dataDir, "log.pub");
   if (!opts.logKey && !existsSync(keyArg)) throw new Error(`fsck: no --log-key given and ${keyArg} does not exist`);
   const log = parseVerifierKey(readVerifierKey(keyArg), nodeEd25519);
-  const store = opts.store ?? (await openConfiguredStore(opts.storage ?? { kind: "sqlite" }, { dataDir, readOnly: true })).store;
+  const opened = opts.store ?? (await openConfiguredStore(opts.storage ?? { kind: "sqlite" }, { dataDir, readOnly: true })).store;
+  const store = uncached(opened);
   try {
     await checkNoEntriesBeyondCheckpoint(store);
     return await checkStoredLog(store, { hasher: nodeHasher, log, ...(opts.onProgress ? { between: opts.onProgress } : {}) });
   } finally {
-    if (!opts.store) await store.close();
+    if (!opts.store) await opened.close();
   }
 }

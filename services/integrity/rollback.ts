@@ -152,7 +152,12 @@ export async function probeWitnesses(view: LogView, witnesses: readonly WitnessE
       }
     }),
   );
-  const ahead = probes.filter((p) => p.size !== undefined && p.size > size);
+  let ahead = probes.filter((p) => p.size !== undefined && p.size > size);
+  if (ahead.length > 0) {
+    // Another sequencer (this one being its standby) may have committed since the view caught up.
+    const stored = (await view.store.latestCheckpoint())?.size ?? 0;
+    ahead = ahead.filter((p) => p.size! > stored);
+  }
   if (ahead.length > 0) {
     throw new IntegrityError(
       "rollback",

@@ -66,11 +66,16 @@ export class ReadCachedStore implements LogStore {
   private committed = 0;
   private closed = false;
 
+  /** Passed through uncached, where the inner store has it. */
+  readonly countEntriesFrom?: (index: number) => Promise<number>;
+
   constructor(
     readonly inner: LogStore,
     options: ReadCacheOptions = {},
   ) {
     this.maxBytes = options.maxBytes ?? 256 * 1024 * 1024;
+    const count = inner.countEntriesFrom?.bind(inner);
+    if (count) this.countEntriesFrom = count;
   }
 
   async append(batch: AppendBatch): Promise<void> {
@@ -88,10 +93,6 @@ export class ReadCachedStore implements LogStore {
 
   updateCheckpointNote(size: number, note: Uint8Array): Promise<boolean> {
     return this.inner.updateCheckpointNote(size, note);
-  }
-
-  countEntriesFrom(index: number): Promise<number> {
-    return this.inner.countEntriesFrom ? this.inner.countEntriesFrom(index) : Promise.resolve(0);
   }
 
   async readEntries(start: number, end: number): Promise<Uint8Array[]> {

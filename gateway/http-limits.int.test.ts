@@ -3,7 +3,7 @@
 // as a 500.
 import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openFixture, type Fixture } from "./testing/registry-fixture.js";
+import { openFixture, type Fixture } from "../test/gateway/registry-fixture.js";
 import { startRegistryGateway } from "./mount.js";
 import { GatewayMetrics } from "./ops/metrics.js";
 import type { LogRecord } from "./ops/log.js";

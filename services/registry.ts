@@ -1,20 +1,18 @@
 // The registry core: the log view, its projections and the sequencer, assembled over one store.
 // It knows no transport: the gRPC services (services/grpc/) and the HTTP gateway (gateway/) are
 // thin adapters over this object.
-import type { TreeHasher } from "../log/hash.js";
 import type { Ed25519NoteSigner } from "../log/note-keys.js";
 import type { Ed25519 } from "../log/ed25519.js";
 import type { SignedStatement } from "../proto/gen/messages/labelreg/v1/entry.js";
-import type { VerifyAsyncFn } from "./crypto/ed25519-async.js";
+import type { VerifyAsyncFn } from "./crypto/verify-pool.js";
 import { VerifyPool } from "./crypto/verify-pool.js";
 import { nodeEd25519 } from "./crypto/ed25519-node.js";
-import { nodeHasher } from "./crypto/sha256-node.js";
 import { domainConfig, type DomainConfig } from "./domain/config.js";
 import { parseVerifierKey } from "../log/note-keys.js";
 import { IntegrityError } from "./integrity/integrity-error.js";
 import { RegistryError } from "./sequencer/errors.js";
 import { Follower } from "./sequencer/follow.js";
-import { LogView } from "./sequencer/log-view.js";
+import { LogView } from "./readmodel/log-view.js";
 import { Sequencer, type SequencedReceipt, type SequencerOptions } from "./sequencer/sequencer.js";
 import type { LogStore } from "./store/port.js";
 
@@ -33,7 +31,6 @@ export interface RegistryOptions {
    * `ed25519.verify`. `false`: always the synchronous check.
    */
   readonly verifyAsync?: VerifyAsyncFn | false;
-  readonly hasher?: TreeHasher;
   readonly clockSkewSeconds?: number;
   readonly maxValiditySeconds?: number;
   readonly now?: () => bigint;
@@ -71,7 +68,6 @@ export class Registry {
   /** Opens the registry over `store`, rebuilding every projection by replaying the log. */
   static async open(opts: RegistryOptions): Promise<Registry> {
     const ed = opts.ed25519 ?? nodeEd25519;
-    const hasher = opts.hasher ?? nodeHasher;
     const domain = domainConfig(opts.authorityPublicKey, ed.verify, {
       ...(opts.clockSkewSeconds !== undefined ? { clockSkewSeconds: opts.clockSkewSeconds } : {}),
       ...(opts.maxValiditySeconds !== undefined ? { maxValiditySeconds: opts.maxValiditySeconds } : {}),
@@ -81,12 +77,19 @@ export class Registry {
     const logVerifierKey = logSigner?.verifierKey ?? opts.logVerifierKey;
     if (logVerifierKey === undefined) throw new Error("registry: the log's verifier key is needed to check the store");
     const logVerifier = parseVerifierKey(logVerifierKey, ed);
+    // The workers load while the log replays; the registry answers once both are done.
+    const verifyPool = opts.readOnly || opts.verifyAsync !== undefined || opts.ed25519 ? undefined : new VerifyPool();
     // Every checkpoint and entry read back from the store is checked against the log's key and
     // tree before it is served or built on (services/integrity/).
-    const view = new LogView(opts.store, hasher, opts.authorityPublicKey, undefined, logVerifier);
-    await view.catchUp();
+    const view = new LogView(opts.store, opts.authorityPublicKey, undefined, logVerifier);
+    try {
+      await view.catchUp();
+      await verifyPool?.ready;
+    } catch (e) {
+      await verifyPool?.close();
+      throw e;
+    }
     const origin = logVerifier.name;
-    const verifyPool = opts.readOnly || opts.verifyAsync !== undefined || opts.ed25519 ? undefined : new VerifyPool();
     const verifyAsync = verifyPool?.verify ?? opts.verifyAsync;
     const makeSequencer = opts.readOnly || !logSigner
       ? undefined

@@ -13,7 +13,7 @@ import { proveConsistency } from "../log/prove.js";
 import { TileHashReader } from "../log/tile-reader.js";
 import { emptyTreeState } from "../log/tree-state.js";
 import { nodeEd25519 } from "../services/crypto/ed25519-node.js";
-import { nodeHasher } from "../services/crypto/sha256-node.js";
+import { hasher } from "../log/hasher.js";
 import type { LogStore } from "../services/store/port.js";
 import type { ReceiptBook } from "./issuance-load.js";
 
@@ -22,7 +22,7 @@ export async function auditStore(store: LogStore, book: ReceiptBook, logVerifier
   const latest = await store.latestCheckpoint();
   const size = latest?.size ?? 0;
   const entries = await store.readEntries(0, size);
-  let root = nodeHasher.emptyRoot;
+  let root = hasher.emptyRoot;
   if (latest) {
     const { checkpoint } = openCheckpoint(latest.note, parseVerifierKey(logVerifierKey, nodeEd25519));
     expect(checkpoint.size).toBe(size);
@@ -36,9 +36,9 @@ export async function auditStore(store: LogStore, book: ReceiptBook, logVerifier
   // Every root clients saw is the root of that prefix of the entries; the last is the checkpoint's.
   const sizes = [...book.roots.keys()].sort((a, b) => a - b);
   expect(sizes.filter((s) => s > size), "checkpoints seen beyond the durable log").toEqual([]);
-  let tree = emptyTreeState(nodeHasher);
+  let tree = emptyTreeState();
   for (const s of [...sizes, size]) {
-    if (s > tree.size) tree = integrate(tree, entries.slice(tree.size, s), nodeHasher).state;
+    if (s > tree.size) tree = integrate(tree, entries.slice(tree.size, s)).state;
     const seen = book.roots.get(s);
     if (seen !== undefined) expect(toHex(tree.root), `root of size ${s}`).toBe(seen);
   }
@@ -53,12 +53,11 @@ export async function auditStore(store: LogStore, book: ReceiptBook, logVerifier
       if (!t || t.width < width) throw new Error(`tile ${level}/${index} width ${width} missing`);
       return t.data.subarray(0, width * 32);
     },
-    { hasher: nodeHasher },
   );
   const sample = sizes.length <= 60 ? sizes : Array.from({ length: 60 }, () => sizes[Math.floor(Math.random() * sizes.length)]!);
   for (const s of sample) {
-    const proof = await proveConsistency(nodeHasher, reader, s, size);
-    verifyConsistency(nodeHasher, s, size, proof, fromHex(book.roots.get(s)!), root);
+    const proof = await proveConsistency(reader, s, size);
+    verifyConsistency(s, size, proof, fromHex(book.roots.get(s)!), root);
   }
   return size;
 }

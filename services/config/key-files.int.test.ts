@@ -68,7 +68,7 @@ describe("private keys are never echoed", () => {
   });
 
   it("labelreg audit and gateway with a private key as --log-key say what it was and print no key", async () => {
-    const main = resolve("services/cli/main.ts");
+    const main = resolve("app/cli/main.ts");
     for (const args of [
       ["audit", "--url", "http://127.0.0.1:9", "--log-key", signerKey, "--authority-key", verifierKey],
       ["gateway", "--registry", "127.0.0.1:9", "--http", "127.0.0.1:0", "--log-key", verifierKey, "--authority-key", signerKey],

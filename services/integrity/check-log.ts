@@ -2,7 +2,6 @@
 // every hash tile inside the tree compared, and the root recomputed. `labelreg fsck` runs it
 // once; the scrub (scrub.ts) runs it over and over at a low pace beside a serving registry.
 import { emptyTreeState } from "../../log/tree-state.js";
-import type { TreeHasher } from "../../log/hash.js";
 import type { NoteVerifier } from "../../log/note.js";
 import type { LogStore } from "../store/port.js";
 import { ReadCachedStore } from "../store/read-cache.js";
@@ -10,7 +9,6 @@ import { verifyStoredCheckpoint } from "./checkpoint-check.js";
 import { TreeCheck } from "./tree-check.js";
 
 export interface CheckLogOptions {
-  readonly hasher: TreeHasher;
   /** The log's verifier: the stored checkpoint must carry its signature. */
   readonly log: NoteVerifier;
   /** Entries read and checked per step. */
@@ -33,7 +31,7 @@ export async function checkStoredLog(store: LogStore, opts: CheckLogOptions): Pr
   const latest = await store.latestCheckpoint();
   if (!latest) return { size: 0, entriesChecked: 0, aborted: false };
   const checkpoint = verifyStoredCheckpoint(latest, opts.log);
-  const check = new TreeCheck(emptyTreeState(opts.hasher), opts.hasher, store);
+  const check = new TreeCheck(emptyTreeState(), store);
   const chunk = opts.chunk ?? 4096;
   for (let start = 0; start < checkpoint.size; start += chunk) {
     if (opts.signal?.aborted) return { size: checkpoint.size, entriesChecked: start, aborted: true };

@@ -5,7 +5,6 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { utf8 } from "../../log/bytes.js";
 import { formatCheckpoint } from "../../log/checkpoint.js";
-import { defaultHasher } from "../../log/hash.js";
 import { integrate } from "../../log/integrate.js";
 import { ed25519NoteSigner, parseVerifierKey, type Ed25519NoteSigner } from "../../log/note-keys.js";
 import { signNote } from "../../log/note.js";
@@ -13,7 +12,7 @@ import { TILE_WIDTH } from "../../log/tile.js";
 import { emptyTreeState } from "../../log/tree-state.js";
 import { nodeEd25519 } from "../crypto/ed25519-node.js";
 import { MemoryLog, openMemoryStore } from "../store/memory.js";
-import { LogView } from "../sequencer/log-view.js";
+import { LogView } from "../readmodel/log-view.js";
 import { checkStoredLog } from "./check-log.js";
 import { IntegrityError } from "./integrity-error.js";
 
@@ -31,10 +30,10 @@ async function buildLog(size: number, batch = 300): Promise<{ log: MemoryLog; en
   const log = new MemoryLog();
   const store = openMemoryStore(log);
   const entries = Array.from({ length: size }, (_, i) => utf8(`entry ${i} ${"x".repeat(i % 17)}`));
-  let state = emptyTreeState(defaultHasher);
+  let state = emptyTreeState();
   for (let start = 0; start < size; start += batch) {
     const part = entries.slice(start, start + batch);
-    const grown = integrate(state, part, defaultHasher);
+    const grown = integrate(state, part);
     await store.append({ expectedSize: start, entries: part, tiles: grown.tiles, checkpoint: note(grown.state.size, grown.state.root) });
     state = grown.state;
   }
@@ -42,7 +41,7 @@ async function buildLog(size: number, batch = 300): Promise<{ log: MemoryLog; en
 }
 
 async function failure(log: MemoryLog): Promise<IntegrityError> {
-  const e = await checkStoredLog(openMemoryStore(log), { hasher: defaultHasher, log: verifier, chunk: 500 }).then(
+  const e = await checkStoredLog(openMemoryStore(log), { log: verifier, chunk: 500 }).then(
     () => undefined,
     (x: unknown) => x,
   );
@@ -55,7 +54,7 @@ describe("checkStoredLog", () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 0, max: 1100 }), fc.integer({ min: 1, max: 700 }), async (size, batch) => {
         const { log } = await buildLog(size, batch);
-        const r = await checkStoredLog(openMemoryStore(log), { hasher: defaultHasher, log: verifier, chunk: 333 });
+        const r = await checkStoredLog(openMemoryStore(log), { log: verifier, chunk: 333 });
         expect(r).toEqual({ size, entriesChecked: size, aborted: false });
       }),
       { numRuns: 15 },
@@ -104,7 +103,7 @@ describe("checkStoredLog", () => {
   it("catches an entry rewritten with every tile above it recomputed: the signed root does not match", async () => {
     const { log, entries } = await buildLog(600);
     const forged = entries.map((e, i) => (i === 42 ? utf8("a different accreditation") : e));
-    for (const t of integrate(emptyTreeState(defaultHasher), forged, defaultHasher).tiles) log.tiles.set(`${t.level}/${t.index}`, { ...t, data: t.data.slice() });
+    for (const t of integrate(emptyTreeState(), forged).tiles) log.tiles.set(`${t.level}/${t.index}`, { ...t, data: t.data.slice() });
     log.entries[42] = forged[42]!;
     const e = await failure(log);
     expect(e.problem).toBe("root-mismatch");
@@ -113,7 +112,7 @@ describe("checkStoredLog", () => {
   it("refuses a checkpoint not signed by the log key, even for a tree that matches it", async () => {
     const { log } = await buildLog(300);
     const last = log.checkpoints.at(-1)!;
-    const grown = integrate(emptyTreeState(defaultHasher), log.entries, defaultHasher);
+    const grown = integrate(emptyTreeState(), log.entries);
     log.checkpoints[log.checkpoints.length - 1] = { size: last.size, note: note(300, grown.state.root, otherKey) };
     const e = await failure(log);
     expect(e.problem).toBe("checkpoint-signature");
@@ -133,7 +132,7 @@ describe("LogView.catchUp on a tampered store", () => {
   it("refuses before applying anything it cannot vouch for, naming the entry", async () => {
     const { log } = await buildLog(700);
     log.entries[513]![0]! ^= 1;
-    const view = new LogView(openMemoryStore(log), defaultHasher, new Uint8Array(32), undefined, verifier);
+    const view = new LogView(openMemoryStore(log), new Uint8Array(32), undefined, verifier);
     const e = await view.catchUp().then(() => undefined, (x: unknown) => x);
     expect(e).toBeInstanceOf(IntegrityError);
     expect((e as IntegrityError).index).toBe(513);
@@ -142,8 +141,8 @@ describe("LogView.catchUp on a tampered store", () => {
 
   it("refuses a checkpoint signed by another key", async () => {
     const { log } = await buildLog(10);
-    log.checkpoints[0] = { size: 10, note: note(10, integrate(emptyTreeState(defaultHasher), log.entries, defaultHasher).state.root, otherKey) };
-    const view = new LogView(openMemoryStore(log), defaultHasher, new Uint8Array(32), undefined, verifier);
+    log.checkpoints[0] = { size: 10, note: note(10, integrate(emptyTreeState(), log.entries).state.root, otherKey) };
+    const view = new LogView(openMemoryStore(log), new Uint8Array(32), undefined, verifier);
     await expect(view.catchUp()).rejects.toMatchObject({ problem: "checkpoint-signature" });
   });
 });

@@ -5,7 +5,6 @@ import { join, resolve } from "node:path";
 import { parseVerifierKey } from "../../log/note-keys.js";
 import { readVerifierKey } from "../config/key-files.js";
 import { nodeEd25519 } from "../crypto/ed25519-node.js";
-import { nodeHasher } from "../crypto/sha256-node.js";
 import { openConfiguredStore, type StoreSpec } from "../store/open.js";
 import type { LogStore } from "../store/port.js";
 import { checkStoredLog, uncached, type CheckLogReport } from "./check-log.js";
@@ -32,7 +31,7 @@ export async function fsck(opts: FsckOptions): Promise<CheckLogReport> {
   const store = uncached(opened);
   try {
     await checkNoEntriesBeyondCheckpoint(store);
-    return await checkStoredLog(store, { hasher: nodeHasher, log, ...(opts.onProgress ? { between: opts.onProgress } : {}) });
+    return await checkStoredLog(store, { log, ...(opts.onProgress ? { between: opts.onProgress } : {}) });
   } finally {
     if (!opts.store) await opened.close();
   }

@@ -13,7 +13,7 @@ import { fromHex, toHex, utf8 } from "../../log/bytes.js";
 import { verifyConsistency } from "../../log/proof.js";
 import { proveConsistency } from "../../log/prove.js";
 import { writeFileAtomicAsync } from "../config/atomic-file.js";
-import type { LogView } from "../sequencer/log-view.js";
+import type { LogView } from "../readmodel/log-view.js";
 import type { WitnessEndpoint } from "../sequencer/witnessing.js";
 import type { LogStore } from "../store/port.js";
 import { addCheckpoint } from "../witness/client.js";
@@ -63,8 +63,8 @@ export async function checkNotBehindRecord(view: LogView, record: PublishedSize,
   }
   if (record.size === 0) return;
   try {
-    const proof = await proveConsistency(view.hasher, view.hashReader(), record.size, view.size);
-    verifyConsistency(view.hasher, record.size, view.size, proof, record.root, view.tree.root);
+    const proof = await proveConsistency(view.hashReader(), record.size, view.size);
+    verifyConsistency(record.size, view.size, proof, record.root, view.tree.root);
   } catch {
     throw new IntegrityError(
       "rollback",

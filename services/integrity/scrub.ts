@@ -2,7 +2,6 @@
 // pass after pass, checking it as fsck does (check-log.ts). A store changed behind the running
 // registry's back (a disk, a database operator, an attacker with the database password but not
 // the log key) is found within one pass, and the registry stops sequencing, naming the entry.
-import type { TreeHasher } from "../../log/hash.js";
 import type { NoteVerifier } from "../../log/note.js";
 import { sleep } from "../sequencer/follow.js";
 import type { LogStore } from "../store/port.js";
@@ -17,7 +16,6 @@ const STEP = 256;
 
 export interface ScrubOptions {
   readonly store: LogStore;
-  readonly hasher: TreeHasher;
   readonly log: NoteVerifier;
   /** Entries checked per second (> 0). */
   readonly entriesPerSecond: number;
@@ -51,7 +49,6 @@ export class Scrub {
     while (!signal.aborted) {
       try {
         const r = await checkStoredLog(this.opts.store, {
-          hasher: this.opts.hasher,
           log: this.opts.log,
           chunk: STEP,
           signal,

@@ -14,7 +14,7 @@ import { generateSignerKey, parseVerifierKey } from "../../log/note-keys.js";
 import { categoryPublished, issuerAccredited, issuerKey, labelIssued, sign } from "../../test/statement-kit.js";
 import { readSignerKeyFile } from "../config/key-files.js";
 import { RegistryError } from "../sequencer/errors.js";
-import { devAuthorityKeyPath, logKeyPath, startRegistry, type RunningRegistry, type ServerConfig } from "../server.js";
+import { devAuthorityKeyPath, logKeyPath, startRegistry, type RunningRegistry, type ServerConfig } from "../../app/server.js";
 import { SQLITE_FILE } from "../store/sqlite.js";
 import { startWitnessServer } from "../witness/http.js";
 import { WitnessState } from "../witness/state.js";
@@ -113,7 +113,7 @@ describe("start-up checks the store against the log's key and tree", () => {
     const dir = newDir();
     await populate(dir, 2);
     const cli = (args: string[]) =>
-      promisify(execFile)(process.execPath, ["--import", "tsx", resolve("services/cli/main.ts"), "fsck", "--data", dir, ...args], { encoding: "utf8" }).then(
+      promisify(execFile)(process.execPath, ["--import", "tsx", resolve("app/cli/main.ts"), "fsck", "--data", dir, ...args], { encoding: "utf8" }).then(
         (r) => ({ code: 0, out: r.stdout }),
         (x: { code: number; stdout: string; stderr: string }) => ({ code: x.code, out: x.stdout + x.stderr }),
       );

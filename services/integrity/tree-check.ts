@@ -5,7 +5,7 @@
 // where it differs, and a store rewritten consistently all the way up at the root, which it
 // cannot re-sign. One leaf hash and about one node hash per entry.
 import { bytesEqual, toHex } from "../../log/bytes.js";
-import { HASH_SIZE, type Hash, type TreeHasher } from "../../log/hash.js";
+import { HASH_SIZE, type Hash } from "../../log/hash.js";
 import { integrate } from "../../log/integrate.js";
 import { TILE_WIDTH } from "../../log/tile.js";
 import type { TreeState } from "../../log/tree-state.js";
@@ -18,7 +18,6 @@ export class TreeCheck {
   constructor(
     /** The verified tree so far (the empty tree to check a log from its start). */
     private verified: TreeState,
-    private readonly hasher: TreeHasher,
     private readonly tiles: TileReader,
   ) {}
 
@@ -35,7 +34,7 @@ export class TreeCheck {
     if (entries.length === 0) return this.verified;
     let grown: ReturnType<typeof integrate>;
     try {
-      grown = integrate(this.verified, entries, this.hasher);
+      grown = integrate(this.verified, entries);
     } catch (e) {
       throw new IntegrityError("bad-entry", `an entry in ${start}..${start + entries.length - 1} is not a valid log entry: ${e instanceof Error ? e.message : String(e)}`, start);
     }

@@ -35,9 +35,13 @@ export function readSignerKeyFile(path: string): Ed25519NoteSigner {
   }
 }
 
-/** Writes a new private key file with mode 0600; refuses to overwrite an existing file. */
+/**
+ * Writes a new private key file with mode 0600; refuses to overwrite an existing file. Missing
+ * directories are created 0700; an existing one is left as it is (it may be the working tree or
+ * /tmp, whose permissions are not this command's to change).
+ */
 export function writeSignerKeyFile(path: string, signerKey: string): void {
-  ensurePrivateDir(dirname(path));
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   writeFileSync(path, signerKey + "\n", { mode: 0o600, flag: "wx" });
 }
 

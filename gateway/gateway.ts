@@ -46,6 +46,8 @@ export interface GatewayOptions {
   readonly logSize?: () => number;
   /** The gateway's public base URL (what QR codes and canonical links hold), e.g. https://labels.example.cn. */
   readonly publicBaseUrl: string;
+  /** True when publicBaseUrl is only the listen address (no --public-url): printed labels say so. */
+  readonly publicBaseUrlIsDefault?: boolean;
   readonly limits?: Partial<GatewayLimits>;
   readonly metrics?: GatewayMetrics;
   readonly logger?: Logger;
@@ -79,6 +81,7 @@ export class Gateway {
         logVerifierKey: opts.registry.logVerifierKey,
         ...(opts.registry.witnesses ? { witnesses: opts.registry.witnesses } : {}),
         publicBaseUrl: opts.publicBaseUrl,
+        ...(opts.publicBaseUrlIsDefault ? { publicBaseUrlIsDefault: true } : {}),
         ...(opts.verifier ? { verifier: opts.verifier } : {}),
         ...(opts.now ? { now: opts.now } : {}),
       });

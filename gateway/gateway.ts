@@ -178,7 +178,7 @@ export class Gateway {
   private errorReply(e: unknown, req: IncomingMessage): Reply {
     if (e instanceof RouteError) {
       if (e.status === 400 && req.url?.startsWith("/l/")) {
-        return htmlErrorReply(400, "malformed", LabelRoutes.lang(req.headers["accept-language"], undefined));
+        return htmlErrorReply(400, "malformed", LabelRoutes.lang(req.headers["accept-language"], queryLang(req.url)));
       }
       return textReply(e.status, e.message, e.allow ? { allow: e.allow } : {});
     }
@@ -195,4 +195,11 @@ export class Gateway {
     this.logger("error", "internal error", { path: loggablePath(req.url), error: e instanceof Error ? `${e.name}: ${e.message.slice(0, 300)}` : "non-error thrown" });
     return textReply(500, "internal error");
   }
+}
+
+/** The ?lang= of a URL the router refused, so its error page honours the language switch. */
+function queryLang(url: string | undefined): string | undefined {
+  const q = url?.indexOf("?") ?? -1;
+  if (!url || q < 0) return undefined;
+  return new URLSearchParams(url.slice(q + 1, q + 1 + 256)).get("lang") ?? undefined;
 }

@@ -137,7 +137,7 @@ function details(m: Messages, df: DateFormat, v: LabelView, now: Date): string {
 
 /** A well-known indicator id in the page's words; any other name as the issuer wrote it. */
 function indicatorName(m: Messages, name: string): string {
-  const id = name.trim().toLowerCase();
+  const id = name.trim().toLowerCase().replace(/[\s_]+/g, "-");
   return (KEY_INDICATOR_IDS as readonly string[]).includes(id) ? m.keyIndicatorName[id as KeyIndicatorId] : name;
 }
 

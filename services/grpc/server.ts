@@ -62,6 +62,17 @@ export function serverCredentials(tls: TlsFiles | undefined): grpc.ServerCredent
   );
 }
 
+// grpc-js logs a failed bind itself ("E No address added out of total 1 resolved") and then fails
+// it; bindError below says the same once, in words. Its other lines are kept as grpc-js writes them.
+const BIND_FAILED = "No address added";
+grpc.setLogger({
+  error: (message?: unknown, ...rest: unknown[]) => {
+    if (!String(message).startsWith(BIND_FAILED)) console.error(`E ${String(message)}`, ...rest);
+  },
+  info: (message?: unknown, ...rest: unknown[]) => console.error(`I ${String(message)}`, ...rest),
+  debug: (message?: unknown, ...rest: unknown[]) => console.error(`D ${String(message)}`, ...rest),
+});
+
 /** grpc-js reports a busy port as "No address added out of total 1 resolved": say what it means. */
 function bindError(address: string, err: Error): Error {
   if (/EADDRINUSE/.test(err.message)) return new Error(`cannot listen for gRPC on ${address}: the address is already in use (another registry running? --grpc chooses another address)`, { cause: err });

@@ -81,12 +81,20 @@ export function readLabelCsv(text: string): { valid: ValidRow[]; failures: RowFa
   return { valid, failures, rows: records.length };
 }
 
+/** Rows the progress bar's ETA averages over. */
+const ETA_WINDOW = 512;
+
 export async function issueFromCsv(o: CsvIssueOptions): Promise<void> {
   const { valid, failures, rows } = readLabelCsv(readFileSync(o.csv, "utf8"));
   const signer = StatementSigner.fromKeyFile(o.key);
   const outDir = o.out ?? "receipts";
   const window = Number.parseInt(o.window ?? "", 10);
-  const bar = new SingleBar({ format: "issuing [{bar}] {value}/{total} rows | {issued} issued, {failed} failed | eta {eta}s", stream: process.stderr }, Presets.shades_classic);
+  // The ETA is the rate over the last ETA_WINDOW rows, not the last 10 (cli-progress's default),
+  // which jumped about while the stream's window filled; {eta_formatted} says "1m30s", not "90".
+  const bar = new SingleBar(
+    { format: "issuing [{bar}] {value}/{total} rows | {issued} issued, {failed} failed | eta {eta_formatted}", stream: process.stderr, etaBuffer: ETA_WINDOW },
+    Presets.shades_classic,
+  );
   if (o.progress !== false) bar.start(rows, failures.length, { issued: 0, failed: failures.length });
   let issued = 0;
   let unverified = 0;

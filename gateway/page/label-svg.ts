@@ -42,9 +42,9 @@ export interface LabelSvgOptions {
 function statusBand(status: Exclude<LabelStatus, "active">): string {
   const text = `${MESSAGES["zh-CN"].status[status].name} · ${MESSAGES.en.status[status].name.toUpperCase()}`;
   return (
-    `<g class="status-band" transform="rotate(-8 ${W / 2} 110)">` +
-    `<rect x="14" y="94" width="${W - 28}" height="30" fill="#fff" stroke="${INK}" stroke-width="3"/>` +
-    `<text x="${W / 2}" y="115" font-size="16" font-weight="700" text-anchor="middle" font-family="${CJK_FONT}" fill="${INK}">${e(text)}</text></g>`
+    `<g class="status-band" transform="rotate(-6 ${W / 2} 98)">` +
+    `<rect x="14" y="84" width="${W - 28}" height="28" fill="#fff" stroke="${INK}" stroke-width="3"/>` +
+    `<text x="${W / 2}" y="104" font-size="15" font-weight="700" text-anchor="middle" font-family="${CJK_FONT}" fill="${INK}">${e(text)}</text></g>`
   );
 }
 

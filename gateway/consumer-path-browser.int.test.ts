@@ -9,7 +9,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cosigner } from "../log/cosignature.js";
 import { formatVerifierKey, parseVerifierKey, SIG_TYPE_ED25519 } from "../log/note-keys.js";
@@ -20,6 +20,7 @@ import { startWitnessServer, type RunningWitnessServer } from "../services/witne
 import { WitnessState } from "../services/witness/state.js";
 import { Witness } from "../services/witness/witness.js";
 import { MESSAGES } from "./page/messages.js";
+import { launchChromium } from "./testing/chromium.js";
 import { authority, issuerKey, seedLabels } from "./testing/registry-fixture.js";
 
 const OUT = join(process.cwd(), "test-output", "consumer-path");
@@ -56,10 +57,7 @@ beforeAll(async () => {
     witnessing: { witnesses: [{ url: witness.url, verifierKey: witnessKey.verifierKey }], required: 1, timeoutMs: 500, retryFirstMs: 200, retryMaxMs: 1000 },
   });
   await seedLabels(registry.registry, now());
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

@@ -2,6 +2,7 @@
 // processes against a registry on loopback (gateway included, no --public-url). Each case is a
 // mistake a first user makes, and what the command must say about it: in plain words, naming
 // what to do, never changing what it should not (permissions, the log).
+import { spawn } from "node:child_process";
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { dirname, join, resolve } from "node:path";
@@ -184,5 +185,28 @@ describe("labelreg serve start-up", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`cannot listen for HTTP on 127.0.0.1:${port}: the address is already in use`);
     expect(r.stderr).not.toMatch(/EADDRINUSE/);
+  });
+
+  it("prints its start-up facts once: lines for a person, or JSON with --log-format json", async () => {
+    const dir = join(root, "test-output", "first-use-serve");
+    mkdirSync(dir, { recursive: true });
+    const startUp = (format: string) =>
+      new Promise<string>((res, rej) => {
+        const c = spawn(process.execPath, [join(root, "bin", "labelreg.mjs"), "serve", "--data", join(dir, `data-${format}-${process.pid}`), "--grpc", "127.0.0.1:0", "--http", "127.0.0.1:0", "--log-format", format], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+        let out = "";
+        const timer = setTimeout(() => (c.kill("SIGKILL"), rej(new Error(`no start-up in time: ${out}`))), 60_000);
+        c.stdout.on("data", (d: Buffer) => {
+          out += d.toString();
+          // The last start-up fact of each format.
+          if (/authority verifier key:.*\n/.test(out) || /"msg":"labelreg serving".*\n/.test(out)) setTimeout(() => c.kill("SIGTERM"), 200);
+        });
+        c.once("exit", () => (clearTimeout(timer), res(out)));
+      });
+    const [human, json] = await Promise.all([startUp("human"), startUp("json")]);
+    expect(human).toMatch(/^labelreg: gRPC on 127\.0\.0\.1:\d+, log size 0\n/);
+    expect(human).not.toContain("{");
+    const lines = json.trim().split("\n");
+    expect(lines.every((l) => l.startsWith("{"))).toBe(true);
+    expect(lines.filter((l) => l.includes('"msg":"labelreg serving"'))).toHaveLength(1);
   });
 });

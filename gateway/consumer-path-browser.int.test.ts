@@ -14,14 +14,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cosigner } from "../log/cosignature.js";
 import { formatVerifierKey, parseVerifierKey, SIG_TYPE_ED25519 } from "../log/note-keys.js";
 import { Tier } from "../proto/gen/messages/labelreg/v1/statement.js";
-import { DAY, labelIssued, reason, signStatement, statement } from "../services/domain/testkit.js";
-import { startRegistry, type RunningRegistry } from "../services/server.js";
+import { DAY, labelIssued, reason, signStatement, statement } from "../test/domain-testkit.js";
+import { startRegistry, type RunningRegistry } from "../app/server.js";
 import { startWitnessServer, type RunningWitnessServer } from "../services/witness/http.js";
 import { WitnessState } from "../services/witness/state.js";
 import { Witness } from "../services/witness/witness.js";
 import { MESSAGES } from "./page/messages.js";
-import { launchChromium } from "./testing/chromium.js";
-import { authority, issuerKey, seedLabels } from "./testing/registry-fixture.js";
+import { launchChromium } from "../test/gateway/chromium.js";
+import { authority, issuerKey, seedLabels } from "../test/gateway/registry-fixture.js";
 
 const OUT = join(process.cwd(), "test-output", "consumer-path");
 const PHONE = { width: 390, height: 844 };

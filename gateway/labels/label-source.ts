@@ -3,7 +3,7 @@
 
 import type { LabelRecord, RegistryState } from "../../services/domain/state.js";
 import { witnessedSnapshotFor } from "../../services/reads/snapshot.js";
-import type { LogView } from "../../services/sequencer/log-view.js";
+import type { LogView } from "../../services/readmodel/log-view.js";
 import { LabelViews } from "./label-view-map.js";
 
 /** A label as of one checkpoint, with what the page needs around it. */

@@ -68,6 +68,24 @@ export function serverCredentials(tls: TlsFiles | undefined): grpc.ServerCredent
   );
 }
 
+// grpc-js logs a failed bind itself ("E No address added out of total 1 resolved") and then fails
+// it; bindError below says the same once, in words. Its other lines are kept as grpc-js writes them.
+const BIND_FAILED = "No address added";
+grpc.setLogger({
+  error: (message?: unknown, ...rest: unknown[]) => {
+    if (!String(message).startsWith(BIND_FAILED)) console.error(`E ${String(message)}`, ...rest);
+  },
+  info: (message?: unknown, ...rest: unknown[]) => console.error(`I ${String(message)}`, ...rest),
+  debug: (message?: unknown, ...rest: unknown[]) => console.error(`D ${String(message)}`, ...rest),
+});
+
+/** grpc-js reports a busy port as "No address added out of total 1 resolved": say what it means. */
+function bindError(address: string, err: Error): Error {
+  if (/EADDRINUSE/.test(err.message)) return new Error(`cannot listen for gRPC on ${address}: the address is already in use (another registry running? --grpc chooses another address)`, { cause: err });
+  if (/EACCES/.test(err.message)) return new Error(`cannot listen for gRPC on ${address}: permission denied (ports below 1024 need privileges)`, { cause: err });
+  return new Error(`cannot listen for gRPC on ${address}: ${err.message}`, { cause: err });
+}
+
 export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningGrpcServer> {
   const limits = checkConnectionLimits({ ...DEFAULT_GRPC_CONNECTION_LIMITS, ...opts.connections });
   const server = new grpc.Server({
@@ -89,7 +107,10 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
   // The registry accepts connections itself, so it can cap them (connection-limits.ts).
   const { host, port: wantedPort } = parseListenAddress(opts.address);
   const injector = server.createConnectionInjector(serverCredentials(opts.tls));
-  const listener = await listenGated(host, wantedPort, limits, (socket) => injector.injectConnection(socket));
+  const listener = await listenGated(host, wantedPort, limits, (socket) => injector.injectConnection(socket)).catch((err: Error) => {
+    injector.destroy();
+    throw bindError(opts.address, err);
+  });
   const port = listener.port;
   // Shutting the grpc-js server down also stops this listener, as it would a port it bound.
   const force = server.forceShutdown.bind(server);

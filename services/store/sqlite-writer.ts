@@ -25,6 +25,7 @@ db.pragma("journal_mode = WAL");
 db.pragma("synchronous = FULL");
 db.pragma("journal_size_limit = 67108864");
 const size = db.prepare("SELECT coalesce(max(size), 0) FROM checkpoints").pluck();
+const anyCheckpoint = db.prepare("SELECT count(*) FROM checkpoints").pluck();
 const insertEntry = db.prepare("INSERT INTO entries (idx, data) VALUES (?, ?)");
 const upsertTile = db.prepare(
   "INSERT INTO tiles (level, idx, width, data) VALUES (?, ?, ?, ?) " +
@@ -41,6 +42,8 @@ const append = db.transaction((buffer) => {
   const noteLen = view.getUint32(24);
   const actual = size.get();
   if (actual !== expected) throw new Conflict(actual);
+  // The empty log's checkpoint (no entries) is stored only into a store without any checkpoint.
+  if (entries === 0 && anyCheckpoint.get() > 0) throw new Conflict(actual);
   let head = 28;
   let at = 28 + 4 * entries + 16 * tiles;
   for (let i = 0; i < entries; i++, head += 4) {

@@ -197,6 +197,14 @@ describe.each(modes)("labelreg audit ($name)", (mode) => {
     ]);
   });
 
+  it("catches a statement for another log written into the store (log_origin is not the checkpoints' origin)", async () => {
+    const { log, registry, site } = await setUp(1);
+    await registry.close();
+    const at = await appendBehindSequencer(openMemoryStore(log), registry.view.tree, [{ key: fixtureIssuer, s: { ...issueStatement("CCRC-W", "W-1"), logOrigin: "other.example/log" } }]);
+    const r = await auditor(site.url).run();
+    expect(r.findings).toEqual([expect.objectContaining({ kind: "rule", rule: "wrong-log", index: at })]);
+  });
+
   it("catches a statement signed by a withdrawn issuer's key", async () => {
     const { log, registry, site } = await setUp(3);
     await submitAs(registry, fixtureAuthority, statement({ $case: "issuerWithdrawn", value: { issuerId: "ABC", reason: reason() } }));

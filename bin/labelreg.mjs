@@ -6,4 +6,4 @@
 import { register } from "tsx/esm/api";
 
 register();
-await import("../services/cli/main.ts");
+await import("../app/cli/main.ts");

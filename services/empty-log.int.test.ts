@@ -13,7 +13,7 @@ import { parseVerifierKey } from "../log/note-keys.js";
 import { GetCheckpointResponse, LogServiceClient } from "../proto/gen/grpc/labelreg/v1/log_service.js";
 import { categoryPublished, sign } from "../test/statement-kit.js";
 import { readSignerKeyFile } from "./config/key-files.js";
-import { startRegistry, type RunningRegistry } from "./server.js";
+import { startRegistry, type RunningRegistry } from "../app/server.js";
 import { startWitnessServer, type RunningWitnessServer } from "./witness/http.js";
 import { WitnessState } from "./witness/state.js";
 import { Witness } from "./witness/witness.js";

@@ -12,7 +12,7 @@ import { ed25519NoteSigner, parseVerifierKey } from "../../log/note-keys.js";
 import { openWitnessedCheckpoint, witnessPolicy } from "../../log/witness-policy.js";
 import { categoryPublished, issuerAccredited, issuerKey, labelChange, labelIssued, sign } from "../../test/statement-kit.js";
 import { readSignerKeyFile } from "../config/key-files.js";
-import { startRegistry, type RunningRegistry } from "../server.js";
+import { startRegistry, type RunningRegistry } from "../../app/server.js";
 import { startWitnessServer, type RunningWitnessServer } from "../witness/http.js";
 import { WitnessState } from "../witness/state.js";
 import { Witness } from "../witness/witness.js";
@@ -63,7 +63,7 @@ function audit(...extra: string[]) {
     [
       "--import",
       "tsx",
-      join(root, "services/cli/main.ts"),
+      join(root, "app/cli/main.ts"),
       "audit",
       "--url",
       registry.http!.url,
@@ -105,7 +105,7 @@ describe("labelreg audit against a running registry", () => {
 
   it("exits non-zero naming the rule when the checkpoint is not signed by the key it trusts", async () => {
     const impostor = ed25519NoteSigner("e2e.test/log", new Uint8Array(32).fill(1)).verifierKey;
-    const args = ["--import", "tsx", join(root, "services/cli/main.ts"), "audit", "--url", registry.http!.url, "--log-key", impostor, "--authority-key", registry.authorityVerifierKey, "--state", join(dir, "other.json")];
+    const args = ["--import", "tsx", join(root, "app/cli/main.ts"), "audit", "--url", registry.http!.url, "--log-key", impostor, "--authority-key", registry.authorityVerifierKey, "--state", join(dir, "other.json")];
     const failed = await run(process.execPath, args, { cwd: root }).then(
       () => undefined,
       (e: { code: number; stdout: string }) => e,

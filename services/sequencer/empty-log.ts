@@ -6,7 +6,7 @@ import { formatCheckpoint } from "../../log/checkpoint.js";
 import { signNote, type NoteSigner } from "../../log/note.js";
 import { emptyTreeState } from "../../log/tree-state.js";
 import { SizeConflictError } from "../store/port.js";
-import { noteBytes, type LogView } from "./log-view.js";
+import { noteBytes, type LogView } from "../readmodel/log-view.js";
 
 /**
  * Stores the empty log's signed checkpoint if the store holds no checkpoint yet, then catches the
@@ -15,7 +15,7 @@ import { noteBytes, type LogView } from "./log-view.js";
  */
 export async function publishEmptyLogCheckpoint(view: LogView, logSigner: NoteSigner, origin: string): Promise<void> {
   if (view.checkpoint !== "" || (await view.store.latestCheckpoint()) !== undefined) return;
-  const root = emptyTreeState(view.hasher).root;
+  const root = emptyTreeState().root;
   const note = signNote(formatCheckpoint({ origin, size: 0, root, extensions: [] }), [logSigner]);
   try {
     await view.store.append({ expectedSize: 0, entries: [], tiles: [], checkpoint: noteBytes(note) });

@@ -58,7 +58,7 @@ export async function startRegistryChild(opts: RegistryChildOptions): Promise<Re
       // As `npm start` and the labelreg bin run it (bin/labelreg.mjs says why).
       "--max-semi-space-size=64",
       ...(opts.nodeArgs ?? []),
-      ...(opts.command ?? [join(root, "test", "serve-only.ts"), "serve", "--data", opts.dataDir, "--grpc", "127.0.0.1:0", "--http", "off"]),
+      ...(opts.command ?? [join(root, "test", "serve-only.ts"), "serve", "--data", opts.dataDir, "--grpc", "127.0.0.1:0", "--http", "off", "--log-format", "json"]),
       ...(opts.args ?? []),
     ],
     { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: opts.env ?? process.env },

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // labelreg: the command line. Each subcommand lives in its own file; this one only wires them.
-import { Command } from "commander";
+import { LabelregCommand } from "./command.js";
 import { registerServe } from "./serve.js";
 import { registerKeygen } from "./keygen.js";
 import { registerAuthority } from "./authority.js";
@@ -10,7 +10,7 @@ import { registerAudit } from "./audit.js";
 import { registerVerify } from "./verify.js";
 import { registerGateway } from "./gateway.js";
 
-const program = new Command();
+const program = new LabelregCommand();
 program.name("labelreg").description("The cybersecurity label registry: a verifiable transparency log of label events").showHelpAfterError();
 registerServe(program);
 registerKeygen(program);

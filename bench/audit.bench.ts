@@ -160,7 +160,7 @@ async function main(): Promise<void> {
 
   const logKey = parseVerifierKey(readSignerKeyFile(logKeyPath(dataDir)).verifierKey, nodeEd25519);
   const authority = readSignerKeyFile(devAuthorityKeyPath(dataDir));
-  const domain = domainConfig(publicKeyOfVerifierKey(authority.verifierKey), nodeEd25519.verify);
+  const domain = domainConfig(logKey.name, publicKeyOfVerifierKey(authority.verifierKey), nodeEd25519.verify);
 
   // The machine's Ed25519 verification rate, over 40,000 of the log's own signatures.
   const store = await openSqliteStore({ dir: dataDir });

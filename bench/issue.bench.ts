@@ -129,7 +129,7 @@ async function benchStore(store: StoreKind): Promise<Record<string, unknown>> {
     // sequences once it holds the lease (a few milliseconds after start): retry until it does.
     const issuerCount = n("issuers");
     const issuers: { id: string; key: RawSigner }[] = Array.from({ length: issuerCount }, (_, i) => ({ id: `BENCH${i}`, key: issuerKey(1000 + i) }));
-    const setup = [sign(server.authority, categoryPublished("setup-cat")), ...issuers.map((is) => sign(server.authority, issuerAccredited(`setup-${is.id}`, is.id, is.key)))];
+    const setup = [sign(server.authority, categoryPublished("setup-cat"), server.origin), ...issuers.map((is) => sign(server.authority, issuerAccredited(`setup-${is.id}`, is.id, is.key), server.origin))];
     for (let attempt = 1; ; attempt++) {
       const setupRun = await closedLoopUnary("setup", setupCalls, SUBMIT, setup.map((s) => Buffer.from(SubmitRequest.encode({ signedStatement: s }).finish())), 1, judgeUnary);
       if (setupRun.ok === setup.length) break;
@@ -142,7 +142,7 @@ async function benchStore(store: StoreKind): Promise<Record<string, unknown>> {
     const signNext = () => {
       const s = serial++;
       const is = issuers[s % issuerCount]!;
-      return sign(is.key, labelIssued(`r${s}`, is.id, `${s}`));
+      return sign(is.key, labelIssued(`r${s}`, is.id, `${s}`), server.origin);
     };
     const unaryReq = (count: number) => Array.from({ length: count }, () => Buffer.from(SubmitRequest.encode({ signedStatement: signNext() }).finish()));
     const bulkReq = (count: number) =>

@@ -11,6 +11,7 @@ import { domainConfig, type DomainConfig } from "./domain/config.js";
 import { parseVerifierKey } from "../log/note-keys.js";
 import { IntegrityError } from "./integrity/integrity-error.js";
 import { RegistryError } from "./sequencer/errors.js";
+import { publishEmptyLogCheckpoint } from "./sequencer/empty-log.js";
 import { Follower } from "./sequencer/follow.js";
 import { LogView } from "./readmodel/log-view.js";
 import { Sequencer, type SequencedReceipt, type SequencerOptions } from "./sequencer/sequencer.js";
@@ -55,6 +56,8 @@ export class Registry {
   private transition: Promise<void> = Promise.resolve();
   /** Signature-check workers this registry started (closed with it). */
   private verifyPool: VerifyPool | undefined;
+  /** Stores and serves the empty log's checkpoint if the store has none (before sequencing). */
+  private publishEmptyLog: () => Promise<void> = () => Promise.resolve();
 
   private constructor(
     readonly view: LogView,
@@ -68,15 +71,15 @@ export class Registry {
   /** Opens the registry over `store`, rebuilding every projection by replaying the log. */
   static async open(opts: RegistryOptions): Promise<Registry> {
     const ed = opts.ed25519 ?? nodeEd25519;
-    const domain = domainConfig(opts.authorityPublicKey, ed.verify, {
-      ...(opts.clockSkewSeconds !== undefined ? { clockSkewSeconds: opts.clockSkewSeconds } : {}),
-      ...(opts.maxValiditySeconds !== undefined ? { maxValiditySeconds: opts.maxValiditySeconds } : {}),
-    });
     const logSigner = opts.logSigner;
     if (!logSigner && !opts.readOnly) throw new Error("registry: a sequencing registry needs the log's signing key");
     const logVerifierKey = logSigner?.verifierKey ?? opts.logVerifierKey;
     if (logVerifierKey === undefined) throw new Error("registry: the log's verifier key is needed to check the store");
     const logVerifier = parseVerifierKey(logVerifierKey, ed);
+    const domain = domainConfig(logVerifier.name, opts.authorityPublicKey, ed.verify, {
+      ...(opts.clockSkewSeconds !== undefined ? { clockSkewSeconds: opts.clockSkewSeconds } : {}),
+      ...(opts.maxValiditySeconds !== undefined ? { maxValiditySeconds: opts.maxValiditySeconds } : {}),
+    });
     // The workers load while the log replays; the registry answers once both are done.
     const verifyPool = opts.readOnly || opts.verifyAsync !== undefined || opts.ed25519 ? undefined : new VerifyPool();
     // Every checkpoint and entry read back from the store is checked against the log's key and
@@ -106,8 +109,11 @@ export class Registry {
         });
     const registry = new Registry(view, domain, origin, logVerifierKey, makeSequencer);
     registry.verifyPool = verifyPool;
-    if (makeSequencer && !opts.standby) registry.sequencer = makeSequencer();
-    else registry.follower = registry.newFollower();
+    if (logSigner) registry.publishEmptyLog = () => publishEmptyLogCheckpoint(view, logSigner, origin);
+    if (makeSequencer && !opts.standby) {
+      await registry.publishEmptyLog();
+      registry.sequencer = makeSequencer();
+    } else registry.follower = registry.newFollower();
     return registry;
   }
 
@@ -187,6 +193,7 @@ export class Registry {
     this.follower = undefined;
     try {
       await this.view.catchUp();
+      await this.publishEmptyLog();
     } catch (e) {
       if (e instanceof IntegrityError) this.fail(e);
       else this.follower = this.newFollower();

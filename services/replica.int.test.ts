@@ -34,11 +34,11 @@ async function labelStatus(base: string, labelId: string): Promise<number> {
 
 describe("read replica on a shared PostgreSQL store", () => {
   it("serves each new label over HTTP within a second of its receipt", async () => {
-    await primary.registry.submit(sign(authority(), categoryPublished("cat")));
-    await primary.registry.submit(sign(authority(), issuerAccredited("acc", "RPL", issuer)));
+    await primary.registry.submit(sign(authority(), categoryPublished("cat"), primary.registry.origin));
+    await primary.registry.submit(sign(authority(), issuerAccredited("acc", "RPL", issuer), primary.registry.origin));
     const lags: number[] = [];
     for (let i = 0; i < 40; i++) {
-      const receipt = await primary.registry.submit(sign(issuer, labelIssued(`one-${i}`, "RPL", `O${i}`)));
+      const receipt = await primary.registry.submit(sign(issuer, labelIssued(`one-${i}`, "RPL", `O${i}`), primary.registry.origin));
       const lag = await waitUntil(`replica serves label ${i}`, async () => (await labelStatus(replica.http!.url, `RPL-O${i}`)) === 200, 5000, 2);
       lags.push(lag);
       expect(replica.registry.view.size).toBeGreaterThanOrEqual(receipt.treeSize);
@@ -50,7 +50,7 @@ describe("read replica on a shared PostgreSQL store", () => {
   });
 
   it("catches up with a burst of 2,000 statements within a second of the last receipt, with the same checkpoint", async () => {
-    const receipts = await Promise.all(Array.from({ length: 2000 }, (_, i) => primary.registry.submit(sign(issuer, labelIssued(`burst-${i}`, "RPL", `B${i}`)))));
+    const receipts = await Promise.all(Array.from({ length: 2000 }, (_, i) => primary.registry.submit(sign(issuer, labelIssued(`burst-${i}`, "RPL", `B${i}`), primary.registry.origin))));
     const size = Math.max(...receipts.map((r) => r.treeSize));
     const lag = await waitUntil("replica reaches the burst", () => replica.registry.view.size >= size, 5000, 2);
     console.log(`replica lag after a 2,000-statement burst: ${lag.toFixed(1)} ms`);
@@ -65,7 +65,7 @@ describe("read replica on a shared PostgreSQL store", () => {
   it("refuses writes with UNAVAILABLE naming the read-only rule, and writes nothing", async () => {
     await waitUntil("replica caught up", () => replica.registry.view.size === primary.registry.view.size, 5000);
     const before = replica.registry.view.size;
-    const err = await replica.registry.submit(sign(issuer, labelIssued("to-replica", "RPL", "NOPE"))).catch((e: unknown) => e);
+    const err = await replica.registry.submit(sign(issuer, labelIssued("to-replica", "RPL", "NOPE"), replica.registry.origin)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RegistryError);
     expect(err).toMatchObject({ code: "UNAVAILABLE", rule: "read-only" });
     expect(replica.registry.view.size).toBe(before);

@@ -64,7 +64,7 @@ describe("crash safety: SIGKILL under load, restart on the same data", () => {
     const issuers = Array.from({ length: ISSUERS }, (_, i) => ({ id: `CRASH${i}`, key: issuerKey(7000 + i) }));
     const client = await conn.get();
     for (const s of [categoryPublished("crash-cat"), ...issuers.map((is) => issuerAccredited(`crash-${is.id}`, is.id, is.key))]) {
-      const signed = sign(authority, s);
+      const signed = sign(authority, s, server.origin);
       book.record(signed, await submitOnce(client, signed));
     }
 

@@ -61,7 +61,7 @@ describe("issuance with the client SDK", () => {
   afterAll(() => f.close());
 
   async function submit(signer: { sign(s: Statement): SignedStatement }, s: Statement) {
-    const signed = signer.sign(s);
+    const signed = signer.sign(client.forThisLog(s));
     const r = await client.submit(signed);
     receipts.push(r.receipt);
     const checked = checkWithLogLibrary(f.logKey, r.receipt, signed);
@@ -93,7 +93,7 @@ describe("issuance with the client SDK", () => {
     const state = f.running.registry.view.state.labels.get(label);
     expect(state).toMatchObject({ state: "REVOKED", version: 7n, tier: Tier.TIER_ENHANCED });
     // REVOKED is final
-    await expect(client.submit(issuer.sign(S.reinstateLabel({ labelId: label, expectedVersion: 7 }, reason("no"))))).rejects.toMatchObject({ code: "FAILED_PRECONDITION", rule: "transition-not-allowed" });
+    await expect(client.submit(f.sign(issuer, S.reinstateLabel({ labelId: label, expectedVersion: 7 }, reason("no"))))).rejects.toMatchObject({ code: "FAILED_PRECONDITION", rule: "transition-not-allowed" });
   });
 
   it("the authority suspends and revokes another issuer's label, rotates the issuer's key, suspends and withdraws it", async () => {
@@ -103,11 +103,11 @@ describe("issuance with the client SDK", () => {
     await submit(f.authority, S.suspendLabel({ labelId: "CQC-1", expectedVersion: 1 }, reason("market surveillance")));
     const second = f.newIssuerKey("CQC");
     await submit(f.authority, S.rotateIssuerKey({ issuerId: "CQC", newPublicKey: second.signer.publicKey, reason: { code: 8, text: "annual rotation" } }));
-    await expect(client.submit(first.signer.sign(S.issueLabel("CQC-2", sampleLabel("R-2"))))).rejects.toMatchObject({ code: "UNAUTHENTICATED", rule: "key-retired" });
+    await expect(client.submit(f.sign(first.signer, S.issueLabel("CQC-2", sampleLabel("R-2"))))).rejects.toMatchObject({ code: "UNAUTHENTICATED", rule: "key-retired" });
     await submit(second.signer, S.issueLabel("CQC-2", sampleLabel("R-2")));
     await submit(f.authority, S.revokeLabel({ labelId: "CQC-1", expectedVersion: 2 }, reason("fraud")));
     await submit(f.authority, S.suspendIssuer("CQC", reason("audit")));
-    await expect(client.submit(second.signer.sign(S.issueLabel("CQC-3", sampleLabel("R-3"))))).rejects.toMatchObject({ code: "PERMISSION_DENIED", rule: "issuer-suspended" });
+    await expect(client.submit(f.sign(second.signer, S.issueLabel("CQC-3", sampleLabel("R-3"))))).rejects.toMatchObject({ code: "PERMISSION_DENIED", rule: "issuer-suspended" });
     await submit(f.authority, S.withdrawIssuer("CQC", reason("accreditation ended")));
     expect(f.running.registry.view.state.issuers.get("CQC")?.status).toBe("WITHDRAWN");
   });

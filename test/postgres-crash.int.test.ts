@@ -50,7 +50,7 @@ describe("crash safety: the PostgreSQL server killed under load", () => {
     const issuers = Array.from({ length: ISSUERS }, (_, i) => ({ id: `PGK${i}`, key: issuerKey(8000 + i) }));
     const client = await conn.get();
     for (const s of [categoryPublished("pgcrash-cat"), ...issuers.map((is) => issuerAccredited(`pgcrash-${is.id}`, is.id, is.key))]) {
-      const signed = sign(server.authority, s);
+      const signed = sign(server.authority, s, server.origin);
       for (let attempt = 0; ; attempt++) {
         try {
           book.record(signed, await submitOnce(client, signed));

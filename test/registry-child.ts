@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readSignerKeyFile } from "../services/config/key-files.js";
-import type { Ed25519NoteSigner } from "../log/note-keys.js";
+import { parseVerifierKey, type Ed25519NoteSigner } from "../log/note-keys.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -15,6 +15,8 @@ export interface RegistryChild {
   /** The HTTP gateway's base URL, when the child serves one (`--http 127.0.0.1:0` in args). */
   readonly httpUrl?: string;
   readonly logVerifierKey: string;
+  /** The log's origin (its verifier key's name): what statements for it name as log_origin. */
+  readonly origin: string;
   /** The development authority key the server created in the data directory. */
   readonly authority: Ed25519NoteSigner;
   /** Tree size the server reported at start-up. */
@@ -102,6 +104,7 @@ export async function startRegistryChild(opts: RegistryChildOptions): Promise<Re
     address: info.grpc,
     ...(info.http ? { httpUrl: info.http } : {}),
     logVerifierKey: info.logVerifierKey,
+    origin: parseVerifierKey(info.logVerifierKey).name,
     treeSize: info.treeSize,
     authority: readSignerKeyFile(join(opts.dataDir, "authority.key")),
     exited,

@@ -92,7 +92,7 @@ export function registerAudit(program: Command): void {
       const authorityKey = readVerifierKey(o.authorityKey);
       const authority = publicKeyOfVerifierKey(authorityKey);
       const context: AuditContext = { url: o.url, logKeyName: logKey.name, authorityKeyName: authorityKey.split("+", 1)[0] ?? "" };
-      const domain = domainConfig(authority, nodeEd25519.verify, {
+      const domain = domainConfig(logKey.name, authority, nodeEd25519.verify, {
         ...(o.clockSkew !== undefined ? { clockSkewSeconds: o.clockSkew } : {}),
         ...(o.maxValidity !== undefined ? { maxValiditySeconds: o.maxValidity } : {}),
       });

@@ -101,10 +101,10 @@ export async function issueFromCsv(o: CsvIssueOptions): Promise<void> {
 
   // Statements are built as they are sent, so signed-at stays within the registry's clock skew
   // however long the file takes.
-  function* statements() {
-    for (const v of valid) yield signer.sign(labelStatementFromFields(v.fields));
-  }
   const client = openClient(o);
+  function* statements() {
+    for (const v of valid) yield client.sign(signer, labelStatementFromFields(v.fields));
+  }
   try {
     await submitBulk(client, statements(), {
       window: Number.isInteger(window) && window > 0 ? window : DEFAULT_BULK_WINDOW,

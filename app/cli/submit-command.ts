@@ -139,7 +139,7 @@ export async function signAndSubmit(o: SubmitOptions, build: () => Statement): P
   const statement = build();
   const client = openClient(o);
   try {
-    const r = await client.submit(signer.sign(statement));
+    const r = await client.submitStatement(signer, statement);
     const path = o.out ?? defaultReceiptPath("receipts", r);
     saveReceipt(path, r);
     const out = outcomeOf(r, path);

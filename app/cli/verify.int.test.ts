@@ -29,11 +29,11 @@ beforeAll(async () => {
   const authority = readSignerKeyFile(running.devAuthorityKeyFile!);
   const issuer = issuerKey(77);
   const r = running.registry;
-  await r.submit(sign(authority, categoryPublished("c1")));
-  await r.submit(sign(authority, issuerAccredited("a1", "CLIV", issuer)));
-  await r.submit(sign(issuer, labelIssued("l1", "CLIV", "1")));
-  await r.submit(sign(issuer, labelIssued("l2", "CLIV", "2")));
-  await r.submit(sign(issuer, labelChange("l2r", "CLIV-2", 1n, "revoke")));
+  await r.submit(sign(authority, categoryPublished("c1"), r.origin));
+  await r.submit(sign(authority, issuerAccredited("a1", "CLIV", issuer), r.origin));
+  await r.submit(sign(issuer, labelIssued("l1", "CLIV", "1"), r.origin));
+  await r.submit(sign(issuer, labelIssued("l2", "CLIV", "2"), r.origin));
+  await r.submit(sign(issuer, labelChange("l2r", "CLIV-2", 1n, "revoke"), r.origin));
 }, 30_000);
 
 afterAll(async () => {

@@ -44,10 +44,10 @@ beforeAll(async () => {
   const authority = readSignerKeyFile(registry.devAuthorityKeyFile!);
   const issuer = issuerKey(5);
   const r = registry.registry;
-  await r.submit(sign(authority, categoryPublished("c1")));
-  await r.submit(sign(authority, issuerAccredited("a1", "E2E", issuer)));
-  for (let i = 0; i < 20; i++) await r.submit(sign(issuer, labelIssued(`l${i}`, "E2E", `${i}`)));
-  await r.submit(sign(authority, labelChange("rv1", "E2E-3", 1n, "revoke")));
+  await r.submit(sign(authority, categoryPublished("c1"), r.origin));
+  await r.submit(sign(authority, issuerAccredited("a1", "E2E", issuer), r.origin));
+  for (let i = 0; i < 20; i++) await r.submit(sign(issuer, labelIssued(`l${i}`, "E2E", `${i}`), r.origin));
+  await r.submit(sign(authority, labelChange("rv1", "E2E-3", 1n, "revoke"), r.origin));
 }, 120_000);
 
 afterAll(async () => {

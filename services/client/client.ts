@@ -33,11 +33,17 @@ export class RegistryClient {
   /** The generated gRPC stub (for the bulk submitter and for callers who need it raw). */
   readonly stub: IssuanceServiceClient;
   readonly log: NoteVerifier;
+  /**
+   * The log's origin: the name of its verifier key, which is the first line of its checkpoints
+   * (receipts are verified against it), and what every statement for it names as log_origin.
+   */
+  readonly origin: string;
   readonly retry: RetryPolicy;
   readonly deadlineMs: number;
 
   constructor(opts: RegistryClientOptions) {
     this.log = typeof opts.logKey === "string" ? parseVerifierKey(opts.logKey.trim(), nodeEd25519) : opts.logKey;
+    this.origin = this.log.name;
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
     this.deadlineMs = opts.deadlineMs ?? 30_000;
     this.stub = new IssuanceServiceClient(opts.address, channelCredentials(opts.tls), {
@@ -56,9 +62,19 @@ export class RegistryClient {
     return this.verify(receipt, signed);
   }
 
-  /** Signs `statement` with `signer` and submits it. */
+  /** Signs `statement` with `signer` and submits it; an empty log_origin is set to this log's. */
   submitStatement(signer: StatementSigner, statement: Statement): Promise<VerifiedReceipt> {
-    return this.submit(signer.sign(statement));
+    return this.submit(this.sign(signer, statement));
+  }
+
+  /** Signs `statement` for this log (an empty log_origin set to this log's), to submit now or later. */
+  sign(signer: StatementSigner, statement: Statement): SignedStatement {
+    return signer.sign(this.forThisLog(statement));
+  }
+
+  /** `statement` with log_origin set to this log's origin if it names none. */
+  forThisLog(statement: Statement): Statement {
+    return statement.logOrigin === "" ? { ...statement, logOrigin: this.origin } : statement;
   }
 
   /**

@@ -75,11 +75,21 @@ export function authenticateWith(state: RegistryState, sub: Submission, signatur
 
 /**
  * Every rule that depends on the state, for an authenticated submission, evaluated at `now`
- * (Unix seconds). Order: idempotent replay, request-id reuse, clock skew, signer standing, then
- * the kind's own rules. Pure: reads `state`, never changes it.
+ * (Unix seconds). Order: the log origin, idempotent replay, request-id reuse, clock skew, signer
+ * standing, then the kind's own rules. Pure: reads `state`, never changes it.
  */
 export function checkRules(state: RegistryState, sub: Submission, signer: Signer, now: bigint, config: DomainConfig): CheckResult {
   const s = sub.statement;
+  // First: a statement for another log is refused whatever this log holds.
+  if (s.logOrigin !== config.logOrigin) {
+    return violation(
+      "INVALID_ARGUMENT",
+      "wrong-log",
+      s.logOrigin === ""
+        ? `the statement names no log_origin; this log is ${JSON.stringify(config.logOrigin)}`
+        : `the statement is for log ${JSON.stringify(s.logOrigin)}, not this log ${JSON.stringify(config.logOrigin)}`,
+    );
+  }
   const used = state.requests.get(requestKey(signer, s.requestId));
   if (used) {
     if (used.digest === byteString(sub.digest)) return { kind: "replay", index: used.index };

@@ -1,15 +1,13 @@
 // The gRPC transport: one server with message-size limits, optional TLS (and mTLS) from
 // certificate files, grpc.health.v1 and server reflection, so standard tools (grpcurl,
 // grpc-health-probe) work against the registry. Services are thin adapters over the core.
-import { readFileSync, readdirSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
-import * as protoLoader from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
 import { parseListenAddress } from "../../gateway/server.js";
 import { checkConnectionLimits, DEFAULT_GRPC_CONNECTION_LIMITS, grpcConnectionOptions, listenGated, type GrpcConnectionLimits } from "./connection-limits.js";
+import { protoPackage } from "./proto-package.js";
 
 export interface TlsFiles {
   /** PEM certificate chain presented by the server. */
@@ -47,15 +45,6 @@ export interface RunningGrpcServer {
   connections(): number;
   /** Graceful shutdown, forced after `graceMs`. */
   close(graceMs?: number): Promise<void>;
-}
-
-const protoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "proto");
-
-function protoFiles(): string[] {
-  const dir = join(protoRoot, "labelreg", "v1");
-  return readdirSync(dir)
-    .filter((f) => f.endsWith(".proto"))
-    .map((f) => join("labelreg", "v1", f));
 }
 
 export function serverCredentials(tls: TlsFiles | undefined): grpc.ServerCredentials {
@@ -101,8 +90,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
   const health = new HealthImplementation(statuses);
   health.addToServer(server);
 
-  const pkg = protoLoader.loadSync(protoFiles(), { includeDirs: [protoRoot], keepCase: true, longs: String });
-  new ReflectionService(pkg).addToServer(server);
+  new ReflectionService(protoPackage()).addToServer(server);
 
   // The registry accepts connections itself, so it can cap them (connection-limits.ts).
   const { host, port: wantedPort } = parseListenAddress(opts.address);

@@ -43,11 +43,11 @@ async function populate(dataDir: string, labels = 3, extra: Partial<ServerConfig
   try {
     const authority = readSignerKeyFile(devAuthorityKeyPath(dataDir));
     if (r.registry.view.size === 0) {
-      await r.registry.submit(sign(authority, categoryPublished("cat")));
-      await r.registry.submit(sign(authority, issuerAccredited("acc", "TST", issuer)));
+      await r.registry.submit(sign(authority, categoryPublished("cat"), ORIGIN));
+      await r.registry.submit(sign(authority, issuerAccredited("acc", "TST", issuer), ORIGIN));
     }
     const from = r.registry.view.size;
-    for (let n = from; n < from + labels; n++) await r.registry.submit(sign(issuer, labelIssued(`l${n}`, "TST", `N${n}`)));
+    for (let n = from; n < from + labels; n++) await r.registry.submit(sign(issuer, labelIssued(`l${n}`, "TST", `N${n}`), ORIGIN));
   } finally {
     await r.close();
   }
@@ -145,7 +145,7 @@ describe("start-up checks the store against the log's key and tree", () => {
       swapAccreditedKey(dir);
       const e = await stopped;
       expect(e).toMatchObject({ problem: "tree-mismatch", index: 1 });
-      const refused = await r.registry.submit(sign(issuer, labelIssued("after", "TST", "N99"))).catch((x: unknown) => x);
+      const refused = await r.registry.submit(sign(issuer, labelIssued("after", "TST", "N99"), ORIGIN)).catch((x: unknown) => x);
       expect(refused).toBeInstanceOf(RegistryError);
       expect(refused).toMatchObject({ code: "DATA_LOSS", rule: "integrity-failure" });
       expect((refused as Error).message).toContain("entry 1");

@@ -47,7 +47,7 @@ describe("LogView.catchUp", () => {
   it("warms the full tiles on the first catch-up, before it returns", async () => {
     const authority = issuerKey(7);
     const entries = Array.from({ length: 520 }, (_, i) => {
-      const s = sign(authority, categoryPublished(`r${i}`, `cat-${i}`));
+      const s = sign(authority, categoryPublished(`r${i}`, `cat-${i}`), "example.com/log");
       return LogEntry.encode({ statement: s.statement, keyId: s.keyId, signature: s.signature, sequencedAtUnix: 1n }).finish();
     });
     const { state, tiles } = integrate(emptyTreeState(), entries);

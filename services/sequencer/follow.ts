@@ -39,7 +39,9 @@ export class Follower {
         // Catch up first: the log may have grown before we started waiting.
         await this.view.catchUp();
         if (signal.aborted) return;
-        await this.view.store.waitForGrowth(this.view.size, signal);
+        // The empty log's checkpoint, stored by the sequencer, grows nothing: poll until it is there.
+        if (this.view.checkpoint === "") await sleep(this.options.retryMillis ?? 250, signal);
+        else await this.view.store.waitForGrowth(this.view.size, signal);
       } catch (e) {
         if (signal.aborted) return;
         this.options.onError?.(e);

@@ -235,9 +235,9 @@ export class Witnessing {
     return this.view.size === size ? this.view.checkpoint : note;
   };
 
-  /** Asks the witnesses to cosign the current checkpoint (at start-up, or for an idle log). */
+  /** Asks the witnesses to cosign the current checkpoint (at start-up, or for an idle log; the empty log's too). */
   cosignLatest(): Promise<string> {
-    if (this.view.size === 0) return Promise.resolve("");
+    if (this.view.checkpoint === "") return Promise.resolve("");
     return this.cosign({ tree: this.view.tree, checkpoint: this.view.checkpoint });
   }
 

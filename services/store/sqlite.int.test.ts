@@ -139,6 +139,26 @@ describe("sqlite store, on files and across processes", () => {
     await expect(openSqliteStore({ dir })).rejects.toThrow(/schema version 99/);
   });
 
+  it("migrates a version-1 database, whose checkpoints refused size 0, keeping what it holds", async () => {
+    const dir = tempDir();
+    const db = new Database(join(dir, SQLITE_FILE));
+    db.exec(`CREATE TABLE entries (idx INTEGER PRIMARY KEY CHECK (idx >= 0), data BLOB NOT NULL);
+      CREATE TABLE tiles (level INTEGER NOT NULL, idx INTEGER NOT NULL, width INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (level, idx));
+      CREATE TABLE checkpoints (size INTEGER PRIMARY KEY CHECK (size > 0), note BLOB NOT NULL CHECK (length(note) > 0));`);
+    db.pragma("user_version = 1");
+    db.close();
+    const empty = { expectedSize: 0, entries: [], tiles: [], checkpoint: syntheticNote("empty", 0) };
+    const store = await openSqliteStore({ dir });
+    await store.append(empty);
+    expect(await store.latestCheckpoint()).toEqual({ size: 0, note: empty.checkpoint });
+    await store.append(syntheticBatch("a", 0, 2));
+    await store.close();
+    const again = new Database(join(dir, SQLITE_FILE));
+    expect(again.pragma("user_version", { simple: true })).toBe(2);
+    expect(again.prepare("SELECT size FROM checkpoints ORDER BY size").pluck().all()).toEqual([0, 2]);
+    again.close();
+  });
+
   it("fails an append fast with StoreUnavailableError while another connection holds the write lock", async () => {
     const dir = tempDir();
     const store = await openSqliteStore({ dir, busyTimeoutMs: 100 });

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { checkBatch, checkCount, checkEntryRange, checkNote } from "./checks.js";
 import { GrowthWaiters } from "./growth.js";
 import { SqliteWriter } from "./sqlite-writer.js";
-import { sqliteSchema, SQLITE_SCHEMA_VERSION } from "./sqlite-schema.js";
+import { sqliteMigrationFrom1, sqliteSchema, SQLITE_SCHEMA_VERSION } from "./sqlite-schema.js";
 import {
   InvalidWriteError,
   SizeConflictError,
@@ -247,6 +247,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<LogS
         if (version > SQLITE_SCHEMA_VERSION) {
           throw new StoreUnavailableError(`store: ${file} has schema version ${version}, newer than this program's ${SQLITE_SCHEMA_VERSION}`);
         }
+        if (version === 1) db.exec(sqliteMigrationFrom1);
         db.exec(sqliteSchema);
         db.pragma(`user_version = ${SQLITE_SCHEMA_VERSION}`);
       }).immediate();

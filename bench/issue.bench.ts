@@ -34,6 +34,7 @@ import { SubmitBulkRequest, SubmitBulkResponse, SubmitRequest, SubmitResponse } 
 import { openPostgresStore } from "../services/store/postgres.js";
 import { openSqliteStore } from "../services/store/sqlite.js";
 import { startRegistryChild, type RegistryChild } from "../test/registry-child.js";
+import { repoRoot } from "../test/testdata.js";
 import { shareKeys } from "../test/shared-store.js";
 import { categoryPublished, issuerAccredited, issuerKey, labelIssued, sign, type RawSigner } from "../test/statement-kit.js";
 import { ReplicaLagProbe } from "./replica-lag.js";
@@ -52,7 +53,7 @@ import {
   type UnaryTransport,
 } from "./load.js";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const root = repoRoot;
 const { values: args } = parseArgs({
   options: {
     store: { type: "string", default: "sqlite" },
@@ -203,7 +204,7 @@ async function benchStore(store: StoreKind): Promise<Record<string, unknown>> {
     const replicaLag = await lagProbe?.stop();
     await server.stop();
 
-    const noop = spawn(process.execPath, ["--import", "tsx", join(root, "bench", "noop-server.ts"), join(dir, "unary.bin"), join(dir, "bulk.bin")], {
+    const noop = spawn(process.execPath, [fileURLToPath(new URL("./noop-server.js", import.meta.url)), join(dir, "unary.bin"), join(dir, "bulk.bin")], {
       cwd: root,
       stdio: ["ignore", "pipe", "inherit"],
     });

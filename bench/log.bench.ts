@@ -1,6 +1,6 @@
 // The transparency log's benchmark (a command, not a test):
 //
-//   npm run bench:log            (or: npx tsx bench/log.bench.ts [--quick])
+//   npm run bench:log [-- --quick]
 //
 // Prints a table and writes it as JSON to bench/results/log.json. Every target is a ratio to
 // this machine's own limits measured in the same run (issue 2, "Benchmark"):
@@ -36,6 +36,7 @@ import { nodeEd25519 } from "../services/crypto/ed25519-node.js";
 import { LONG_LEAF_BYTES, nodeCryptoHasher, nodeHasher } from "../services/crypto/sha256-node.js";
 import { loadWasmSha256 } from "../log/sha256-wasm.js";
 import { measureAsync, measureSync, measureSyncPair, prng, type MeasureOptions } from "./measure.js";
+import { repoRoot } from "../test/testdata.js";
 import { buildTileTree } from "./tile-tree.js";
 import type { ProofPools, VerifyRates } from "./verify-proofs.js";
 
@@ -328,7 +329,7 @@ for (const kind of ["inclusion", "consistency"] as const) {
 
 const poolsFile = join(mkdtempSync(join(tmpdir(), "labelreg-log-bench-")), "pools.json");
 writeFileSync(poolsFile, JSON.stringify({ options: PAIR_OPTS, serverReference: SERVER_REF, sizes: verifyPools } satisfies ProofPools));
-const verifier = spawnSync(process.execPath, ["--max-semi-space-size=64", "--import", "tsx", join(dirname(fileURLToPath(import.meta.url)), "verify-proofs.ts"), poolsFile], {
+const verifier = spawnSync(process.execPath, ["--max-semi-space-size=64", fileURLToPath(new URL("./verify-proofs.js", import.meta.url)), poolsFile], {
   encoding: "utf8",
   stdio: ["ignore", "pipe", "inherit"],
   maxBuffer: 1 << 20,
@@ -370,13 +371,13 @@ console.log(
 const missed = rows.filter((r) => r.pass === false);
 console.log(`${missed.length === 0 ? "all targets met" : `${missed.length} target(s) missed`}; ${seconds.toFixed(0)} s in all`);
 
-const out = join(dirname(fileURLToPath(import.meta.url)), "results", "log.json");
+const out = join(repoRoot, "bench", "results", "log.json");
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(
   out,
   JSON.stringify(
     {
-      command: quick ? "npx tsx bench/log.bench.ts --quick" : "npm run bench:log",
+      command: quick ? "npm run bench:log -- --quick" : "npm run bench:log",
       date: new Date().toISOString(),
       machine: { cpu, cores: cpus().length, memoryMiB: mib(totalmem()), node: process.version },
       method: { ...OPTS, statistic: "median of CPU-time rates; ratios to SHA-256: median of interleaved pairs' ratios", pairs: PAIR_OPTS, tileCacheMaxBytes: CACHE_BYTES, defaultTileCacheMaxBytes: DEFAULT_CACHE_BYTES, verificationPool: POOL },

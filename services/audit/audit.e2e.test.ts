@@ -61,9 +61,7 @@ function audit(...extra: string[]) {
   return run(
     process.execPath,
     [
-      "--import",
-      "tsx",
-      join(root, "services/cli/main.ts"),
+      join(root, "bin/labelreg.mjs"),
       "audit",
       "--url",
       registry.http!.url,
@@ -105,7 +103,7 @@ describe("labelreg audit against a running registry", () => {
 
   it("exits non-zero naming the rule when the checkpoint is not signed by the key it trusts", async () => {
     const impostor = ed25519NoteSigner("e2e.test/log", new Uint8Array(32).fill(1)).verifierKey;
-    const args = ["--import", "tsx", join(root, "services/cli/main.ts"), "audit", "--url", registry.http!.url, "--log-key", impostor, "--authority-key", registry.authorityVerifierKey, "--state", join(dir, "other.json")];
+    const args = [join(root, "bin/labelreg.mjs"), "audit", "--url", registry.http!.url, "--log-key", impostor, "--authority-key", registry.authorityVerifierKey, "--state", join(dir, "other.json")];
     const failed = await run(process.execPath, args, { cwd: root }).then(
       () => undefined,
       (e: { code: number; stdout: string }) => e,

@@ -9,10 +9,8 @@ import { jsonLogger } from "../../gateway/ops/log.js";
 import { DEFAULT_HTTP_ADDRESS } from "../../gateway/server.js";
 import { startStandaloneGateway } from "../../gateway/standalone.js";
 
-export function registerGateway(program: Command): void {
-  program
-    .command("gateway")
-    .description("run the HTTP gateway (tlog-tiles, label pages, JSON API) against a registry's gRPC address")
+export function registerGateway(cmd: Command): void {
+  cmd
     .requiredOption("--registry <host:port>", "the registry's gRPC address")
     .option("--http <host:port>", "HTTP listen address", DEFAULT_HTTP_ADDRESS)
     .option("--public-url <url>", "the gateway's public base URL")

@@ -6,10 +6,8 @@ import { DEFAULT_HTTP_ADDRESS } from "../../gateway/server.js";
 import { DEFAULT_GRPC_ADDRESS, DEFAULT_ORIGIN, startRegistry } from "../server.js";
 import { storeSpecFromFlags, type StoreFlags } from "../store/open.js";
 
-export function registerServe(program: Command): void {
-  program
-    .command("serve")
-    .description("run the registry")
+export function registerServe(cmd: Command): void {
+  cmd
     .option("--data <dir>", "data directory (store and keys)", "data")
     .option("--grpc <host:port>", "gRPC listen address", DEFAULT_GRPC_ADDRESS)
     .option("--http <host:port|off>", "HTTP gateway listen address (tlog-tiles, JSON API, label pages), or off", DEFAULT_HTTP_ADDRESS)

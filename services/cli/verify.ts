@@ -96,10 +96,8 @@ async function bulk(client: VerificationServiceClient, ids: readonly string[], c
   return verdicts;
 }
 
-export function registerVerify(program: Command): void {
-  program
-    .command("verify [label-id]")
-    .description("verify labels with the log's and the authority's keys: one id (asks the registry), --bundle FILE (offline), or --csv FILE (bulk)")
+export function registerVerify(cmd: Command): void {
+  cmd
     .requiredOption("--log-key <vkey|file>", "the log's verifier key")
     .requiredOption("--authority-key <vkey|file>", "the authority's verifier key")
     .option("--registry <host:port>", "the registry's gRPC address", "127.0.0.1:50051")

@@ -23,7 +23,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { encodeBundle } from "../log/bundle.js";
 import { parseVerifierKey } from "../log/note-keys.js";

@@ -26,7 +26,7 @@
 // (`--read-only`) following the log: its lag behind the sequencer is reported too.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { spawn } from "node:child_process";
@@ -50,7 +50,6 @@ import {
   type Judge,
   type RunResult,
   type UnaryClientKind,
-  type UnaryTransport,
 } from "./load.js";
 
 const root = repoRoot;

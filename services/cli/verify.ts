@@ -37,7 +37,7 @@ export function labelIdsFromCsv(text: string): string[] {
   const header = records[0]?.fields.map((f) => f.trim().toLowerCase()) ?? [];
   const col = header.indexOf("label_id");
   const rows = col >= 0 ? records.slice(1) : records;
-  return rows.map((r) => (r.fields[col >= 0 ? col : 0] ?? "").trim()).filter((id) => id !== "");
+  return rows.map((r) => (r.fields[Math.max(col, 0)] ?? "").trim()).filter((id) => id !== "");
 }
 
 /** A bundle file: a LabelBundle, or a GetLabel answer holding one, as protobuf JSON. */

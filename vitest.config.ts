@@ -8,7 +8,6 @@ export default defineConfig({
     reporters: ["default", "json"],
     outputFile: { json: "test-output/vitest.json" },
     hookTimeout: 120_000,
-    globalSetup: ["test/build-once.ts"],
     projects: [
       { extends: true, test: { name: "unit", include: ["**/*.unit.test.ts"], exclude: ["node_modules/**"] } },
       { extends: true, test: { name: "int", include: ["**/*.int.test.ts"], exclude: ["node_modules/**"] } },

@@ -9,7 +9,8 @@
 //                                       (npm ci --omit=dev runs `prepare` with no devDependencies)
 //
 // "As they are now" is a digest of every build input, kept in dist/.build-inputs: comparing it
-// costs a few milliseconds, and unlike file times it survives a copy or a fresh checkout.
+// costs a few milliseconds, and unlike file times it survives a copy or a fresh checkout. Builds
+// started at once (test files in parallel workers) take turns, and the later ones find dist fresh.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -91,14 +92,37 @@ async function build(digest) {
   console.error(`build: dist/ built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
+/** Runs `f` holding dist/.lock, a directory (mkdir is atomic); one left by a killed build expires. */
+async function withLock(f) {
+  mkdirSync(dist, { recursive: true });
+  const lock = join(dist, ".lock");
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (e) {
+      if (e.code !== "EEXIST") throw e;
+      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > 10 * 60_000) rmSync(lock, { recursive: true, force: true });
+      else await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  try {
+    return await f();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+const isFresh = (digest) => existsSync(stampFile) && readFileSync(stampFile, "utf8").trim() === digest;
+
 const mode = process.argv[2];
 if (mode !== undefined && mode !== "--if-stale" && mode !== "--prepare") {
   console.error(`usage: node scripts/build.mjs [--if-stale | --prepare]`);
   process.exit(2);
 }
 const digest = inputsDigest();
-const fresh = existsSync(stampFile) && readFileSync(stampFile, "utf8").trim() === digest;
-if (mode !== undefined && fresh) process.exit(0);
+if (mode !== undefined && isFresh(digest)) process.exit(0);
 if (!toolsInstalled()) {
   if (mode === "--prepare") process.exit(0);
   console.error(
@@ -108,4 +132,6 @@ if (!toolsInstalled()) {
   );
   process.exit(1);
 }
-await build(digest);
+await withLock(async () => {
+  if (mode === undefined || !isFresh(digest)) await build(digest);
+});

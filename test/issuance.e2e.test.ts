@@ -5,8 +5,7 @@
 // recomputed from all the entries, so each is a prefix of one log.
 import { execFile } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bytesEqual, toHex } from "../log/bytes.js";
 import { openCheckpoint } from "../log/checkpoint.js";
@@ -19,10 +18,10 @@ import type { RegistryClient } from "../services/client/client.js";
 import { formatCsv } from "../services/cli/csv.js";
 import { LABEL_COLUMNS } from "../services/cli/label-fields.js";
 import * as S from "../services/client/statements.js";
+import { labelregBin } from "./built.js";
 import { naiveRoot } from "./naive-merkle.js";
 import { CATEGORY, sampleLabel, startIssuanceFixture, type IssuanceFixture } from "./issuance-fixture.js";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const reason = (text: string) => ({ code: 1, text });
 const evidence = (n: number) => ({ sha256: new Uint8Array(32).fill(n), uri: `https://lab.example/reports/${n}.pdf` });
 
@@ -128,7 +127,7 @@ interface Run {
 
 function labelreg(cwd: string, args: string[]): Promise<Run> {
   return new Promise((res) => {
-    execFile(process.execPath, [join(root, "bin", "labelreg.mjs"), ...args], { cwd, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [labelregBin, ...args], { cwd, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === "number" ? err.code : 99) : 0;
       res({ code, stdout, stderr });
     });

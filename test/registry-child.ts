@@ -1,14 +1,12 @@
 // A registry server in a child process, for crash tests and benchmarks: the built `labelreg serve`
 // (dist/, what production runs), with its own event loop (and core), killable with SIGKILL like a
-// real crash. Vitest's global setup (test/build-once.ts) and the benchmarks' npm scripts build it.
+// real crash.
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { readSignerKeyFile } from "../services/config/key-files.js";
 import type { Ed25519NoteSigner } from "../log/note-keys.js";
+import { builtCli } from "./built.js";
 import { repoRoot } from "./testdata.js";
-
-/** The built CLI. */
-export const builtCli = join(repoRoot, "dist", "services", "cli", "main.js");
 
 export interface RegistryChild {
   readonly child: ChildProcess;

@@ -4,15 +4,14 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cosigner } from "../../log/cosignature.js";
 import { formatVerifierKey, SIG_TYPE_ED25519 } from "../../log/note-keys.js";
 import { authority, seedLabels } from "../../gateway/testing/registry-fixture.js";
+import { labelregBin as bin } from "../../test/built.js";
 import { startRegistry, type RunningRegistry } from "../server.js";
 
-const bin = join(resolve(dirname(fileURLToPath(import.meta.url)), "..", ".."), "bin", "labelreg.mjs");
 const authorityKey = formatVerifierKey("authority", SIG_TYPE_ED25519, authority.publicKey);
 const witnessKey = cosigner("witness.test/cli", new Uint8Array(32).fill(63)).verifierKey;
 let dir: string;

@@ -9,5 +9,7 @@ execFileSync(process.execPath, [join(repoRoot, "scripts", "build.mjs"), "--if-st
 
 /** The compiled CLI's entry module. */
 export const builtCli = join(repoRoot, "dist", "services", "cli", "main.js");
+/** The in-browser verifier that the build bundled, which the built gateway serves. */
+export const builtVerifierBundle = join(repoRoot, "dist", "gateway", "verifier", "verifier.bundle.js");
 /** The `labelreg` bin, which runs `builtCli`. */
 export const labelregBin = join(repoRoot, "bin", "labelreg.mjs");

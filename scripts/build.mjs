@@ -57,12 +57,10 @@ function toolsInstalled() {
 
 // buf finds its protoc-gen-ts_proto plugin on PATH, as under npm run.
 const env = { ...process.env, PATH: `${join(root, "node_modules", ".bin")}${delimiter}${process.env.PATH ?? ""}` };
+class StepFailed extends Error {}
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { cwd: root, stdio: "inherit", env });
-  if (r.status !== 0) {
-    console.error(`build: \`${cmd} ${args.join(" ")}\` failed (${r.error?.message ?? r.signal ?? `exit ${r.status}`})`);
-    process.exit(1);
-  }
+  if (r.status !== 0) throw new StepFailed(`build: \`${cmd} ${args.join(" ")}\` failed (${r.error?.message ?? r.signal ?? `exit ${r.status}`})`);
 }
 
 /** Removes compiled files whose TypeScript source is gone (tsc builds incrementally into dist/). */
@@ -132,6 +130,12 @@ if (!toolsInstalled()) {
   );
   process.exit(1);
 }
-await withLock(async () => {
-  if (mode === undefined || !isFresh(digest)) await build(digest);
-});
+try {
+  await withLock(async () => {
+    if (mode === undefined || !isFresh(digest)) await build(digest);
+  });
+} catch (e) {
+  if (!(e instanceof StepFailed)) throw e;
+  console.error(e.message);
+  process.exit(1);
+}

@@ -21,7 +21,6 @@ const publicKeyOf = (vkey: string) => publicKeyOfVerifierKey(readVerifierKey(vke
 
 
 export function registerAuthority(authority: Command): void {
-
   withSubmitOptions(
     authority
       .command("accredit")

@@ -30,7 +30,6 @@ function labelChangeCommand(issuer: Command, name: string, description: string):
 }
 
 export function registerIssuer(issuer: Command): void {
-
   const issue = withSubmitOptions(
     issuer.command("issue").description("issue a new label (one from the options, or many from --csv; see README 'Issuing labels')"),
     "receipt JSON file; with --csv, the directory for one receipt per label (default: receipts/)",

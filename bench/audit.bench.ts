@@ -35,11 +35,10 @@ import { serveStaticTlog } from "../services/audit/static-tlog.js";
 import { httpTlogSource } from "../services/audit/tlog-client.js";
 import { publicKeyOfVerifierKey, readSignerKeyFile } from "../services/config/key-files.js";
 import { nodeEd25519 } from "../services/crypto/ed25519-node.js";
-import { nodeHasher } from "../services/crypto/sha256-node.js";
 import { VerifyPool } from "../services/crypto/verify-pool.js";
 import { domainConfig } from "../services/domain/config.js";
 import { statementSigningInput } from "../services/domain/signing.js";
-import { devAuthorityKeyPath, logKeyPath } from "../services/server.js";
+import { devAuthorityKeyPath, logKeyPath } from "../app/server.js";
 import { openSqliteStore } from "../services/store/sqlite.js";
 import { repoRoot } from "../test/testdata.js";
 import { buildLog } from "./verify-log.js";
@@ -192,7 +191,7 @@ async function main(): Promise<void> {
   const server = await startServer(dataDir);
   try {
     let c0 = cpuMs();
-    const hashOnly = await new Auditor({ source: httpTlogSource(server.url), logKey, domain, hasher: nodeHasher, rules: false }).run();
+    const hashOnly = await new Auditor({ source: httpTlogSource(server.url), logKey, domain, rules: false }).run();
     const hashCpu = cpuMs() - c0;
     log(`1. tiles + hashes only:       ${summary(hashOnly)} (target >= 200,000/s)`);
     log(`   the auditor's own CPU: ${(hashCpu / 1000).toFixed(1)} s = ${Math.round(hashOnly.entriesVerified / (hashCpu / 1000)).toLocaleString("en")} entries per CPU-second`);
@@ -202,7 +201,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < 4; i++) await Promise.all(Array.from({ length: cores }, (_, k) => pool.check(sampleBytes.slice(256 * k, 256 * (k + 1)))));
     c0 = cpuMs();
     const t0 = threadCpuMs();
-    const full = await new Auditor({ source: httpTlogSource(server.url), logKey, domain, hasher: nodeHasher, checkPool: pool }).run();
+    const full = await new Auditor({ source: httpTlogSource(server.url), logKey, domain, checkPool: pool }).run();
     const fullCpu = cpuMs() - c0;
     const t1 = threadCpuMs();
     await pool.close();

@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fromUtf8 } from "../log/bytes.js";
-import { openFixture } from "../gateway/testing/registry-fixture.js";
+import { openFixture } from "../test/gateway/registry-fixture.js";
 
 const staticDir = process.argv[2];
 const fx = await openFixture(300);

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { openSqliteStore } from "../services/store/sqlite.js";
-import { syntheticBatch } from "../services/store/synthetic.js";
+import { syntheticBatch } from "../test/store/synthetic.js";
 
 const [batches = 400, batchSize = 256, entryBytes = 400] = process.argv.slice(2).map(Number);
 const dir = mkdtempSync(join(tmpdir(), "labelreg-store-bench-"));

@@ -3,7 +3,7 @@
 // Leaf hashes are pseudo-random 32-byte strings (no entries: only their hashes matter to the
 // tree), and the tiles are kept as a LogStore keeps them: the widest version of each, serving a
 // narrower request from its prefix, so one build serves readers at every smaller tree size.
-import type { Hash, TreeHasher } from "../log/hash.js";
+import type { Hash } from "../log/hash.js";
 import { integrateLeafHashes } from "../log/integrate.js";
 import type { TileFetcher } from "../log/tile.js";
 import { emptyTreeState, type TreeState } from "../log/tree-state.js";
@@ -33,9 +33,9 @@ function fillSynthetic(out: Uint8Array, seed: number): void {
 }
 
 /** Builds a tree of `size` synthetic leaves with integrateLeafHashes, `batch` leaves at a time. */
-export function buildTileTree(size: number, hasher: TreeHasher, batch = 1 << 16): TileTree {
+export function buildTileTree(size: number, batch = 1 << 16): TileTree {
   const tiles = new Map<number, Uint8Array>();
-  let state = emptyTreeState(hasher);
+  let state = emptyTreeState();
   let bytes = 0;
   for (let start = 0; start < size; start += batch) {
     const n = Math.min(batch, size - start);
@@ -43,7 +43,7 @@ export function buildTileTree(size: number, hasher: TreeHasher, batch = 1 << 16)
     fillSynthetic(buf, start + 1);
     const leaves = new Array<Hash>(n);
     for (let i = 0; i < n; i++) leaves[i] = buf.subarray(i * 32, i * 32 + 32);
-    const r = integrateLeafHashes(state, leaves, hasher);
+    const r = integrateLeafHashes(state, leaves);
     state = r.state;
     for (const t of r.tiles) {
       const k = key(t.level, t.index);

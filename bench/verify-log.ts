@@ -12,8 +12,7 @@ import { emptyTreeState } from "../log/tree-state.js";
 import { LogEntry } from "../proto/gen/messages/labelreg/v1/entry.js";
 import type { Statement } from "../proto/gen/messages/labelreg/v1/statement.js";
 import { loadOrCreateSignerKey } from "../services/config/key-files.js";
-import { nodeHasher } from "../services/crypto/sha256-node.js";
-import { devAuthorityKeyPath, logKeyPath } from "../services/server.js";
+import { devAuthorityKeyPath, logKeyPath } from "../app/server.js";
 import { openSqliteStore, SQLITE_FILE } from "../services/store/sqlite.js";
 import { categoryPublished, issuerAccredited, issuerKey, labelChange, labelIssued, sign, type RawSigner } from "../test/statement-kit.js";
 import { join } from "node:path";
@@ -47,9 +46,9 @@ export async function buildLog(dataDir: string, entries: number, log: (msg: stri
       const signed = sign(key, at(s));
       return LogEntry.encode({ statement: signed.statement, keyId: signed.keyId, signature: signed.signature, sequencedAtUnix: T }).finish();
     };
-    let tree = emptyTreeState(nodeHasher);
+    let tree = emptyTreeState();
     const flush = async (batch: Uint8Array[]) => {
-      const integration = integrate(tree, batch, nodeHasher);
+      const integration = integrate(tree, batch);
       const note = signNote(formatCheckpoint({ origin: ORIGIN, size: integration.state.size, root: integration.state.root, extensions: [] }), [logSigner]);
       await store.append({ expectedSize: tree.size, entries: batch, tiles: integration.tiles, checkpoint: utf8(note) });
       tree = integration.state;

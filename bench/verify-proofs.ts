@@ -9,12 +9,10 @@
 // SHA-256 reference it is compared against (measureSyncPair), in this same process.
 import * as crypto from "node:crypto";
 import { readFileSync } from "node:fs";
-import { sha256 as nobleSha256Raw } from "@noble/hashes/sha2.js";
 import { fromHex } from "../log/bytes.js";
-import { defaultHasher, type Hash } from "../log/hash.js";
+import { type Hash } from "../log/hash.js";
 import { verifyConsistency, verifyInclusion } from "../log/proof.js";
 import { loadWasmSha256 } from "../log/sha256-wasm.js";
-import { nodeHasher } from "../services/crypto/sha256-node.js";
 import { measureSyncPair, type MeasureOptions } from "./measure.js";
 
 /** What the benchmark hands over, hashes in hex. */
@@ -33,8 +31,8 @@ export interface ProofPools {
 /** Per size and hasher: proofs/s and the SHA-256 (64-byte) rate interleaved with them. */
 export interface VerifyRates {
   readonly size: number;
-  /** server: services/crypto/sha256-node.ts (Node crypto and WebAssembly); noble: the portable default. */
-  readonly hasher: "server" | "noble";
+  /** server: this runtime's hasher (log/hasher.ts). */
+  readonly hasher: "server";
   /** ratio: the median over interleaved pairs of repetitions of proofs/s over SHA-256/s. */
   readonly inclusion: { perSecond: number; sha256PerSecond: number; ratio: number };
   readonly consistency: { perSecond: number; sha256PerSecond: number; ratio: number };
@@ -45,25 +43,23 @@ async function main(file: string): Promise<void> {
   const in64 = crypto.randomBytes(64);
   const oneShot = (crypto as unknown as { hash: (alg: string, data: Uint8Array, enc: "buffer") => Uint8Array }).hash;
   const wasm = loadWasmSha256()!;
-  const RAW64 = { node: () => oneShot("sha256", in64, "buffer"), noble: () => nobleSha256Raw(in64), wasm: () => wasm.digest(in64) };
-  const REF = { server: RAW64[pools.serverReference], noble: RAW64.noble };
+  const RAW64 = { node: () => oneShot("sha256", in64, "buffer"), wasm: () => wasm.digest(in64) };
+  const REF = { server: RAW64[pools.serverReference] };
   const out: VerifyRates[] = [];
   for (const s of pools.sizes) {
     const root = fromHex(s.root);
     const hashes = (xs: string[]): Hash[] => xs.map(fromHex);
     const inc = s.inclusion.map((p) => ({ index: p.index, leaf: fromHex(p.leaf), proof: hashes(p.proof) }));
     const con = s.consistency.map((p) => ({ size1: p.size1, root1: fromHex(p.root1), proof: hashes(p.proof) }));
-    for (const [name, hasher] of [
-      ["server", nodeHasher],
-      ["noble", defaultHasher],
-    ] as const) {
+    {
+      const name = "server";
       const pi = await measureSyncPair(REF[name], (i) => {
         const p = inc[i % inc.length]!;
-        verifyInclusion(hasher, p.index, s.size, p.leaf, p.proof, root);
+        verifyInclusion(p.index, s.size, p.leaf, p.proof, root);
       }, pools.options);
       const pc = await measureSyncPair(REF[name], (i) => {
         const p = con[i % con.length]!;
-        verifyConsistency(hasher, p.size1, s.size, p.proof, p.root1, root);
+        verifyConsistency(p.size1, s.size, p.proof, p.root1, root);
       }, pools.options);
       out.push({
         size: s.size,

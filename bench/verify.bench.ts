@@ -30,8 +30,7 @@ import {
 } from "../proto/gen/grpc/labelreg/v1/verification_service.js";
 import { publicKeyOfVerifierKey, readSignerKeyFile } from "../services/config/key-files.js";
 import { nodeEd25519 } from "../services/crypto/ed25519-node.js";
-import { nodeHasher, nodeSha256 } from "../services/crypto/sha256-node.js";
-import { devAuthorityKeyPath } from "../services/server.js";
+import { devAuthorityKeyPath } from "../app/server.js";
 import { CompactBundles } from "../services/verify/compact.js";
 import { verifyLabelBundle } from "../services/verify/bundle.js";
 import { memoizedTrust } from "../services/verify/memo.js";
@@ -90,7 +89,7 @@ async function runSize(entries: number): Promise<SizeResult> {
   const startupSeconds = (performance.now() - t0) / 1000;
   log(`  registry start-up (replaying ${server.treeSize} entries into the projections): ${f(startupSeconds, 1)} s`);
   const authority = readSignerKeyFile(devAuthorityKeyPath(dataDir));
-  const trust = resolveTrust({ logKey: server.logVerifierKey, authorityPublicKey: authority.publicKey, ed25519: nodeEd25519, hasher: nodeHasher, sha256: nodeSha256 });
+  const trust = resolveTrust({ logKey: server.logVerifierKey, authorityPublicKey: authority.publicKey, ed25519: nodeEd25519 });
   try {
     const rand = prng(entries);
     const ids = Array.from({ length: requests }, () => labelIdOf(Math.floor(rand() * labels)));

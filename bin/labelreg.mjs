@@ -5,7 +5,7 @@
 // a large share of read latency (bench:verify: p99 51 -> 19 ms, 1,555 -> 2,422 GetLabel/s).
 import { existsSync } from "node:fs";
 
-const main = new URL("../dist/services/cli/main.js", import.meta.url);
+const main = new URL("../dist/app/cli/main.js", import.meta.url);
 if (!existsSync(main)) {
   console.error("labelreg: not built: run `npm run build` in the labelreg checkout (`npm ci` also builds it)");
   process.exit(2);

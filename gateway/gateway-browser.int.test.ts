@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bytesEqual, utf8 } from "../log/bytes.js";
-import { FIXTURE_NOW, openFixture, type Fixture } from "./testing/registry-fixture.js";
+import { FIXTURE_NOW, openFixture, type Fixture } from "../test/gateway/registry-fixture.js";
 
 const OUT = join(process.cwd(), "test-output", "gateway");
 const PHONE = { width: 390, height: 844 };

@@ -5,9 +5,9 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GetLabelResponse, VerifyLabelsResponse } from "../proto/gen/messages/labelreg/v1/verification_service.js";
-import { reason, statement } from "../services/domain/testkit.js";
+import { reason, statement } from "../test/domain-testkit.js";
 import { verifyLabelBundle } from "../services/verify/bundle.js";
-import { authority, fixtureLogSigner, openFixture, type Fixture } from "./testing/registry-fixture.js";
+import { authority, fixtureLogSigner, openFixture, type Fixture } from "../test/gateway/registry-fixture.js";
 
 let fx: Fixture;
 beforeAll(async () => {

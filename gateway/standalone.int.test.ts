@@ -4,12 +4,12 @@
 
 import { credentials } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testKey } from "../services/domain/testkit.js";
+import { testKey } from "../test/domain-testkit.js";
 import { silentLogger } from "./ops/log.js";
 import type { RunningGateway } from "./server.js";
 import { startStandaloneGateway } from "./standalone.js";
-import { startTestRegistry, TEST_CLOCK_SKEW_SECONDS, type TestRegistry } from "./testing/grpc-registry.js";
-import { authority, seedLabels } from "./testing/registry-fixture.js";
+import { startTestRegistry, TEST_CLOCK_SKEW_SECONDS, type TestRegistry } from "../test/gateway/grpc-registry.js";
+import { authority, seedLabels } from "../test/gateway/registry-fixture.js";
 
 const PUBLIC = "https://labels.example.test";
 let reg: TestRegistry;

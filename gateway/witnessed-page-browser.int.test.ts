@@ -10,11 +10,11 @@ import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cosigner } from "../log/cosignature.js";
 import { formatVerifierKey, parseVerifierKey, SIG_TYPE_ED25519 } from "../log/note-keys.js";
-import { startRegistry, type RunningRegistry } from "../services/server.js";
+import { startRegistry, type RunningRegistry } from "../app/server.js";
 import { startWitnessServer, type RunningWitnessServer } from "../services/witness/http.js";
 import { WitnessState } from "../services/witness/state.js";
 import { Witness } from "../services/witness/witness.js";
-import { authority, seedLabels } from "./testing/registry-fixture.js";
+import { authority, seedLabels } from "../test/gateway/registry-fixture.js";
 
 const OUT = join(process.cwd(), "test-output", "gateway");
 const witnessKey = cosigner("witness.test/gw", new Uint8Array(32).fill(62));

@@ -2,7 +2,8 @@
 // the entry's bytes. A full bundle holds 256 entries; the partial bundle at the end of the
 // tree holds (size mod 256). Each entry must hash (RFC 9162 leaf hash) to the hash at the same
 // position in the level-0 tile of the same index.
-import { HASH_SIZE, defaultHasher, type TreeHasher } from "./hash.js";
+import { HASH_SIZE } from "./hash.js";
+import { hasher } from "./hasher.js";
 import { BUNDLE_WIDTH } from "./tile.js";
 
 /** The most bytes one entry may have: the length prefix is a uint16. */
@@ -72,7 +73,7 @@ export function decodeBundle(data: Uint8Array, expectedCount?: number): Uint8Arr
  * and width (`tile`: width·32 bytes). Returns the decoded entries; throws BundleError otherwise.
  * The tile itself must be trusted (verified against a checkpoint, e.g. by a verifying TileHashReader).
  */
-export function verifyBundle(bundle: Uint8Array, tile: Uint8Array, hasher: TreeHasher = defaultHasher): Uint8Array[] {
+export function verifyBundle(bundle: Uint8Array, tile: Uint8Array): Uint8Array[] {
   if (tile.length === 0 || tile.length % HASH_SIZE !== 0 || tile.length > BUNDLE_WIDTH * HASH_SIZE) {
     throw new BundleError(`level-0 tile of ${tile.length} bytes is not 1..256 hashes`);
   }

@@ -15,15 +15,11 @@ export interface Folded {
 }
 
 /**
- * From `seed`, for i = from .. path.length - 1: r = H(path[i] || r) where lefts[i] is non-zero
- * (path[i] is a left sibling), else r = H(r || path[i]). With `withOld`, a second hash starts at
- * `seed` and takes only the left siblings: a consistency proof's old root.
+ * TreeHasher.foldPath over hasher.nodeHash, one call per hash. From `seed`, for i = from ..
+ * path.length - 1: r = H(path[i] || r) where lefts[i] is non-zero (path[i] is a left sibling),
+ * else r = H(r || path[i]). With `withOld`, a second hash starts at `seed` and takes only the
+ * left siblings: a consistency proof's old root.
  */
-export function foldPath(hasher: TreeHasher, seed: Hash, path: readonly Hash[], from: number, lefts: Uint8Array, withOld: boolean): Folded {
-  return hasher.foldPath ? hasher.foldPath(seed, path, from, lefts, withOld) : foldPathJs(hasher, seed, path, from, lefts, withOld);
-}
-
-/** foldPath over hasher.nodeHash, one call per hash. */
 export function foldPathJs(hasher: TreeHasher, seed: Hash, path: readonly Hash[], from: number, lefts: Uint8Array, withOld: boolean): Folded {
   let r = seed;
   let fr = seed;

@@ -10,7 +10,8 @@
 // Entry bundles are not built here: the store keeps entries (AppendBatch.entries) and the
 // read path assembles `tile/entries/...` from them with encodeBundle; `bundles` names the
 // bundle coordinates this growth creates or widens, for caches to invalidate or prebuild.
-import { HASH_SIZE, defaultHasher, type Hash, type TreeHasher } from "./hash.js";
+import { HASH_SIZE, type Hash } from "./hash.js";
+import { hasher } from "./hasher.js";
 import { checkEntrySize } from "./bundle.js";
 import { TILE_HEIGHT, TILE_WIDTH, bundlesOfGrowth, type BundleCoord, type TileData } from "./tile.js";
 import { rootOfFrontier, type TreeState } from "./tree-state.js";
@@ -32,28 +33,23 @@ export interface Integration {
  * Appends `entries` (each at most 65,535 bytes, else BundleError from checkEntrySize) after
  * `state`. Pure: no I/O, and `state` is not changed. The leaf hashes are in the level-0 tiles.
  */
-export function integrate(state: TreeState, entries: readonly Uint8Array[], hasher: TreeHasher = defaultHasher): Integration {
+export function integrate(state: TreeState, entries: readonly Uint8Array[]): Integration {
   entries.forEach(checkEntrySize);
-  if (hasher.leafHashes) {
-    // One call for the batch's leaf hashes, in one array: no per-entry hash objects to collect.
-    const all = hasher.leafHashes(entries);
-    return extend(state, entries.length, (i) => all.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE), hasher);
-  }
-  // Each leaf hash goes into the tile edge as it is made, never into an array of the batch's
-  // hashes: holding thousands of short-lived hash objects at once pushed them into the old
-  // generation, and the collector's work on them cost a tenth of large batches (bench:log).
-  return extend(state, entries.length, (i) => hasher.leafHash(entries[i]!), hasher);
+  // One call for the batch's leaf hashes, in one array: holding thousands of short-lived hash
+  // objects at once pushed them into the old generation, at a tenth of large batches' time.
+  const all = hasher.leafHashes(entries);
+  return extend(state, entries.length, (i) => all.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE));
 }
 
 /** As integrate, from leaf hashes already computed (each 32 bytes, else RangeError). */
-export function integrateLeafHashes(state: TreeState, leafHashes: readonly Hash[], hasher: TreeHasher = defaultHasher): Integration {
+export function integrateLeafHashes(state: TreeState, leafHashes: readonly Hash[]): Integration {
   leafHashes.forEach((h, i) => {
     if (!(h instanceof Uint8Array) || h.length !== HASH_SIZE) throw new RangeError(`integrate: leaf hash ${i} is not ${HASH_SIZE} bytes`);
   });
-  return extend(state, leafHashes.length, (i) => leafHashes[i]!, hasher);
+  return extend(state, leafHashes.length, (i) => leafHashes[i]!);
 }
 
-function extend(state: TreeState, count: number, leafAt: (i: number) => Hash, hasher: TreeHasher): Integration {
+function extend(state: TreeState, count: number, leafAt: (i: number) => Hash): Integration {
   const newSize = state.size + count;
   if (!Number.isSafeInteger(newSize)) throw new RangeError("integrate: the tree would exceed 2^53 - 1 entries");
   if (count === 0) return { state, tiles: [], bundles: [] };
@@ -81,7 +77,7 @@ function extend(state: TreeState, count: number, leafAt: (i: number) => Hash, ha
   const top = frontier[frontier.length - 1]!;
   if (top.byteLength !== top.buffer.byteLength) frontier[frontier.length - 1] = top.slice();
   return {
-    state: { size, root: rootOfFrontier(frontier, hasher), frontier, edge: edge.levels },
+    state: { size, root: rootOfFrontier(frontier), frontier, edge: edge.levels },
     tiles,
     bundles: bundlesOfGrowth(state.size, size),
   };

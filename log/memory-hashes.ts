@@ -1,6 +1,7 @@
 // An in-memory HashReader that keeps every level of the tree: for tests, tools and small trees.
 // Memory is about two hashes per leaf (plus array overhead); the server uses the tile reader instead.
-import type { Hash, TreeHasher } from "./hash.js";
+import type { Hash } from "./hash.js";
+import { hasher } from "./hasher.js";
 import { ProofError } from "./proof-error.js";
 import type { HashReader, SubtreeId } from "./subtree.js";
 import { checkHash } from "./tree.js";
@@ -9,11 +10,9 @@ export class MemoryHashes implements HashReader {
   /** levels[L][i] is the hash of the complete subtree (L, i); only complete subtrees are stored. */
   private readonly levels: Hash[][] = [[]];
 
-  constructor(private readonly hasher: TreeHasher) {}
-
   /** A reader over a tree of the given leaf hashes (each must be 32 bytes). */
-  static fromLeafHashes(hasher: TreeHasher, leafHashes: Iterable<Hash>): MemoryHashes {
-    const m = new MemoryHashes(hasher);
+  static fromLeafHashes(leafHashes: Iterable<Hash>): MemoryHashes {
+    const m = new MemoryHashes();
     for (const h of leafHashes) m.append(h);
     return m;
   }
@@ -34,7 +33,7 @@ export class MemoryHashes implements HashReader {
       const row = (this.levels[level] ??= []);
       row.push(h);
       if (row.length % 2 === 1) return;
-      h = this.hasher.nodeHash(row[row.length - 2]!, h);
+      h = hasher.nodeHash(row[row.length - 2]!, h);
     }
   }
 

@@ -25,6 +25,8 @@ export type ProofErrorCode =
   | "OLD_ROOT_MISMATCH"
   /** [start, end) is not a subtree of the draft's definition (start a multiple of BIT_CEIL(end - start)). */
   | "INVALID_SUBTREE"
+  /** A map proof's end does not fit its key: another key's leaf off the key's path, or the key's own leaf without its value. */
+  | "BAD_MAP_PROOF"
   /** A hash reader was asked for, or returned, a hash that is not a complete subtree of its tree. */
   | "NOT_IN_TREE";
 

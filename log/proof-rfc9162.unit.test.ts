@@ -3,11 +3,10 @@
 import { describe, expect, it } from "vitest";
 import { listTestdataJson, readTestdataJson } from "../test/testdata.js";
 import { fromBase64 } from "./bytes.js";
-import { nodeHasher } from "../services/crypto/sha256-node.js";
-import { defaultHasher } from "./hash.js";
 import { verifyConsistency, verifyInclusion, type ConsistencyOptions } from "./proof.js";
 import { proofOutcome } from "../test/proof-outcome.js";
 import { verifySubtreeInclusion } from "./subtree-proof.js";
+import { hasher } from "./hasher.js";
 
 interface InclusionCase {
   leafIdx: number;
@@ -55,9 +54,9 @@ describe("rfc9162-merkle/inclusion", () => {
     for (const sub of ["0/", "1/", "4/", "single-entry/"]) expect(all.some((x) => x.name.startsWith(`inclusion/${sub}`))).toBe(true);
   });
   it.each(all.map((x) => [x.name, x.c] as const))("%s", (name, c) => {
-    const got = proofOutcome(() => verifyInclusion(defaultHasher, c.leafIdx, c.treeSize, b64(c.leafHash), proofOf(c.proof), b64(c.root)));
+    const got = proofOutcome(() => verifyInclusion(c.leafIdx, c.treeSize, b64(c.leafHash), proofOf(c.proof), b64(c.root)));
     // The server's hasher folds paths in WebAssembly: the same outcome on every case.
-    expect(proofOutcome(() => verifyInclusion(nodeHasher, c.leafIdx, c.treeSize, b64(c.leafHash), proofOf(c.proof), b64(c.root)))).toBe(got);
+    expect(proofOutcome(() => verifyInclusion(c.leafIdx, c.treeSize, b64(c.leafHash), proofOf(c.proof), b64(c.root)))).toBe(got);
     if (c.wantErr) expect(got, name).not.toBe("ok");
     else expect(got, name).toBe(STRICTER.has(name) ? "BAD_HASH" : "ok");
   });
@@ -73,8 +72,8 @@ describe.each<[string, ConsistencyOptions]>([
     for (const sub of ["0/", "1/", "4/", "additional/"]) expect(all.some((x) => x.name.startsWith(`consistency/${sub}`))).toBe(true);
   });
   it.each(all.map((x) => [x.name, x.c] as const))("%s", (name, c) => {
-    const got = proofOutcome(() => verifyConsistency(defaultHasher, c.size1, c.size2, proofOf(c.proof), b64(c.root1), b64(c.root2), options));
-    expect(proofOutcome(() => verifyConsistency(nodeHasher, c.size1, c.size2, proofOf(c.proof), b64(c.root1), b64(c.root2), options))).toBe(got);
+    const got = proofOutcome(() => verifyConsistency(c.size1, c.size2, proofOf(c.proof), b64(c.root1), b64(c.root2), options));
+    expect(proofOutcome(() => verifyConsistency(c.size1, c.size2, proofOf(c.proof), b64(c.root1), b64(c.root2), options))).toBe(got);
     if (c.wantErr) expect(got, name).not.toBe("ok");
     else expect(got, name).toBe(STRICTER.has(name) ? "BAD_HASH" : "ok");
   });
@@ -91,7 +90,7 @@ describe("rfc9162-merkle/subtreeinclusion (draft-ietf-plants-merkle-tree-certs)"
   });
   it.each(all.map((x) => [x.name, x.c] as const))("%s", (name, c) => {
     const got = proofOutcome(() =>
-      verifySubtreeInclusion(defaultHasher, c.leafIdx, c.start, c.end, b64(c.leafHash), proofOf(c.proof), b64(c.root)),
+      verifySubtreeInclusion(c.leafIdx, c.start, c.end, b64(c.leafHash), proofOf(c.proof), b64(c.root)),
     );
     if (c.wantErr) expect(got, name).not.toBe("ok");
     else expect(got, name).toBe("ok");

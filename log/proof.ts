@@ -5,8 +5,9 @@
 // Every verifier returns nothing on success and throws ProofError on any failure; it never throws
 // anything else for any input, which the fuzz tests hold it to.
 import { bytesEqual } from "./bytes.js";
-import { HASH_SIZE, type Hash, type TreeHasher } from "./hash.js";
-import { foldPath, MAX_FOLD } from "./fold.js";
+import { HASH_SIZE, type Hash } from "./hash.js";
+import { hasher } from "./hasher.js";
+import { MAX_FOLD } from "./fold.js";
 import { ProofError } from "./proof-error.js";
 import { checkHash, checkTreeNumber, half, isPowerOfTwo } from "./tree.js";
 
@@ -95,7 +96,6 @@ function checkProof(proof: unknown, want: number): asserts proof is readonly Has
  * BAD_PROOF, PROOF_TOO_LONG, PROOF_TOO_SHORT or ROOT_MISMATCH.
  */
 export function verifyInclusion(
-  hasher: TreeHasher,
   index: number,
   size: number,
   leafHash: Hash,
@@ -115,7 +115,7 @@ export function verifyInclusion(
     LEFTS[i] = step(w) ? 1 : 0;
   }
   if (w.sn !== 0) throw new ProofError("PROOF_TOO_SHORT", "proof ends below the root");
-  const r = foldPath(hasher, leafHash, proof, 0, LEFTS, false).root;
+  const r = hasher.foldPath(leafHash, proof, 0, LEFTS, false).root;
   if (!bytesEqual(r, root)) throw new ProofError("ROOT_MISMATCH", "inclusion proof does not lead to the root");
 }
 
@@ -142,7 +142,6 @@ export interface ConsistencyOptions {
  * PROOF_TOO_LONG, PROOF_TOO_SHORT, OLD_ROOT_MISMATCH or ROOT_MISMATCH.
  */
 export function verifyConsistency(
-  hasher: TreeHasher,
   size1: number,
   size2: number,
   proof: readonly Hash[],
@@ -183,7 +182,7 @@ export function verifyConsistency(
     LEFTS[i] = step(w) ? 1 : 0;
   }
   if (w.sn !== 0) throw new ProofError("PROOF_TOO_SHORT", "proof ends below the new root");
-  const { root: sr, oldRoot: fr } = foldPath(hasher, prepended ? root1 : proof[0]!, proof, from, LEFTS, true);
+  const { root: sr, oldRoot: fr } = hasher.foldPath(prepended ? root1 : proof[0]!, proof, from, LEFTS, true);
   // step 7
   if (!bytesEqual(fr, root1)) throw new ProofError("OLD_ROOT_MISMATCH", "consistency proof does not lead to root1");
   if (!bytesEqual(sr, root2)) throw new ProofError("ROOT_MISMATCH", "consistency proof does not lead to root2");

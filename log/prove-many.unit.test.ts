@@ -3,17 +3,18 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { toHex } from "./bytes.js";
-import { defaultHasher, type Hash } from "./hash.js";
+import { type Hash } from "./hash.js";
 import { MemoryHashes } from "./memory-hashes.js";
 import { ProofError } from "./proof-error.js";
 import { verifyInclusion } from "./proof.js";
 import { proveInclusion, proveInclusions } from "./prove.js";
 import type { HashReader, SubtreeId } from "./subtree.js";
 import { treeRoot } from "./tree.js";
+import { hasher } from "./hasher.js";
 
-const h = defaultHasher;
+const h = hasher;
 const leaves = Array.from({ length: 2000 }, (_, i) => h.leafHash(new TextEncoder().encode(`leaf ${i}`)));
-const tree = MemoryHashes.fromLeafHashes(h, leaves);
+const tree = MemoryHashes.fromLeafHashes(leaves);
 
 /** A reader over `tree` that counts its calls and the ids asked for. */
 function counted(): HashReader & { calls: number; ids: number } {
@@ -35,14 +36,14 @@ describe("proveInclusions", () => {
       fc.asyncProperty(fc.integer({ min: 1, max: leaves.length }), fc.array(fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), { maxLength: 12 }), async (size, picks) => {
         const indices = picks.map((x) => Math.floor(x * size));
         const many = counted();
-        const got = await proveInclusions(h, many, indices, size);
+        const got = await proveInclusions(many, indices, size);
         expect(many.calls).toBe(indices.some((i) => i > 0 || size > 1) ? 1 : 0);
-        const root = await treeRoot(h, tree, size);
+        const root = await treeRoot(tree, size);
         expect(got).toHaveLength(indices.length);
         for (let k = 0; k < indices.length; k++) {
-          const one = await proveInclusion(h, counted(), indices[k]!, size);
+          const one = await proveInclusion(counted(), indices[k]!, size);
           expect(got[k]!.map(toHex)).toEqual(one.map(toHex));
-          expect(() => verifyInclusion(h, indices[k]!, size, leaves[indices[k]!]!, got[k]!, root)).not.toThrow();
+          expect(() => verifyInclusion(indices[k]!, size, leaves[indices[k]!]!, got[k]!, root)).not.toThrow();
         }
       }),
       { numRuns: 150 },
@@ -54,20 +55,20 @@ describe("proveInclusions", () => {
     let alone = 0;
     for (const i of [1200, 1201, 1202]) {
       const one = counted();
-      await proveInclusion(h, one, i, 1999);
+      await proveInclusion(one, i, 1999);
       alone += one.ids;
     }
     const many = counted();
-    await proveInclusions(h, many, [1200, 1201, 1202], 1999);
+    await proveInclusions(many, [1200, 1201, 1202], 1999);
     expect(many.calls).toBe(1);
     expect(many.ids).toBeLessThan(alone / 2);
   });
 
   it("refuses a leaf outside the tree, and nonsense numbers, before reading anything", async () => {
     const r = counted();
-    await expect(proveInclusions(h, r, [3, 10], 10)).rejects.toThrow(ProofError);
-    await expect(proveInclusions(h, r, [-1], 10)).rejects.toThrow(ProofError);
-    await expect(proveInclusions(h, r, [0], 1.5)).rejects.toThrow(ProofError);
+    await expect(proveInclusions(r, [3, 10], 10)).rejects.toThrow(ProofError);
+    await expect(proveInclusions(r, [-1], 10)).rejects.toThrow(ProofError);
+    await expect(proveInclusions(r, [0], 1.5)).rejects.toThrow(ProofError);
     expect(r.calls).toBe(0);
   });
 });

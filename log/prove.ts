@@ -4,7 +4,7 @@
 // subtree or, on the tree's right edge, a few complete subtrees folded together. A proof is
 // planned first (the ranges, as subtree ids), then all its hashes are read with ONE readHashes
 // call, so a tile-backed reader can batch its tile fetches, and then folded.
-import type { Hash, TreeHasher } from "./hash.js";
+import type { Hash } from "./hash.js";
 import { ProofError } from "./proof-error.js";
 import type { HashReader, SubtreeId } from "./subtree.js";
 import { checkTreeNumber, foldSubtrees, largestPowerOfTwoBelow, pushRangeSubtrees, readChecked } from "./tree.js";
@@ -27,17 +27,14 @@ interface ProofPlan {
  * MTH(D[lo:hi]) never changes in an append-only log, and all the proofs for one tree size share
  * the few (at most ~2·log2 n) right-edge ranges ending at that size, so a reader serving many
  * proofs skips both reading their subtrees and folding them: up to one hash per 1 bit of the
- * size, a third or more of a proof's cost. Kept per hasher too (a hash is only valid for the
- * function that made it). Bounded: cleared when it would pass FOLD_CACHE_LIMIT.
+ * size, a third or more of a proof's cost. Bounded: cleared when it would pass FOLD_CACHE_LIMIT.
  */
-const foldCaches = new WeakMap<HashReader, WeakMap<TreeHasher, Map<string, Hash>>>();
+const foldCaches = new WeakMap<HashReader, Map<string, Hash>>();
 const FOLD_CACHE_LIMIT = 256;
 
-function foldCacheOf(reader: HashReader, hasher: TreeHasher): Map<string, Hash> {
-  let byHasher = foldCaches.get(reader);
-  if (byHasher === undefined) foldCaches.set(reader, (byHasher = new WeakMap()));
-  let m = byHasher.get(hasher);
-  if (m === undefined) byHasher.set(hasher, (m = new Map()));
+function foldCacheOf(reader: HashReader): Map<string, Hash> {
+  let m = foldCaches.get(reader);
+  if (m === undefined) foldCaches.set(reader, (m = new Map()));
   return m;
 }
 
@@ -109,13 +106,13 @@ function planConsistency(size1: number, size2: number, folds: Map<string, Hash>)
   return planFromRanges(los, his, folds);
 }
 
-async function execute(hasher: TreeHasher, reader: HashReader, plan: ProofPlan, folds: Map<string, Hash>): Promise<Hash[]> {
+async function execute(reader: HashReader, plan: ProofPlan, folds: Map<string, Hash>): Promise<Hash[]> {
   if (plan.ends.length === 0) return [];
-  return assemble(hasher, plan, plan.ids.length === 0 ? [] : await readChecked(reader, plan.ids), folds);
+  return assemble(plan, plan.ids.length === 0 ? [] : await readChecked(reader, plan.ids), folds);
 }
 
 /** The proof of `plan` from `hashes`, the hashes of plan.ids in order. */
-function assemble(hasher: TreeHasher, plan: ProofPlan, hashes: readonly Hash[], folds: Map<string, Hash>): Hash[] {
+function assemble(plan: ProofPlan, hashes: readonly Hash[], folds: Map<string, Hash>): Hash[] {
   const proof = new Array<Hash>(plan.ends.length);
   let from = 0;
   for (let j = 0; j < plan.ends.length; j++) {
@@ -126,7 +123,7 @@ function assemble(hasher: TreeHasher, plan: ProofPlan, hashes: readonly Hash[], 
     } else if (to - from === 1) {
       proof[j] = hashes[from]!;
     } else {
-      const h = foldSubtrees(hasher, hashes, from, to);
+      const h = foldSubtrees(hashes, from, to);
       if (folds.size >= FOLD_CACHE_LIMIT) folds.clear();
       folds.set(`${plan.los[j]!}:${plan.his[j]!}`, h.slice());
       proof[j] = h;
@@ -141,12 +138,12 @@ function assemble(hasher: TreeHasher, plan: ProofPlan, hashes: readonly Hash[], 
  * (which must hold at least `size` leaves), with one readHashes call. Rejects with ProofError
  * INVALID_NUMBER or INDEX_OUT_OF_RANGE for bad arguments, and passes on the reader's errors.
  */
-export async function proveInclusion(hasher: TreeHasher, reader: HashReader, index: number, size: number): Promise<Hash[]> {
+export async function proveInclusion(reader: HashReader, index: number, size: number): Promise<Hash[]> {
   checkTreeNumber(index, "leaf index");
   checkTreeNumber(size, "tree size");
   if (index >= size) throw new ProofError("INDEX_OUT_OF_RANGE", `leaf index ${index} >= tree size ${size}`);
-  const folds = foldCacheOf(reader, hasher);
-  return execute(hasher, reader, planInclusion(index, size, folds), folds);
+  const folds = foldCacheOf(reader);
+  return execute(reader, planInclusion(index, size, folds), folds);
 }
 
 /**
@@ -156,13 +153,13 @@ export async function proveInclusion(hasher: TreeHasher, reader: HashReader, ind
  * all but their lowest levels) is read once. The proofs of one call may share Hash objects: treat
  * them as read-only. Rejects as proveInclusion does.
  */
-export async function proveInclusions(hasher: TreeHasher, reader: HashReader, indices: readonly number[], size: number): Promise<Hash[][]> {
+export async function proveInclusions(reader: HashReader, indices: readonly number[], size: number): Promise<Hash[][]> {
   checkTreeNumber(size, "tree size");
   for (const index of indices) {
     checkTreeNumber(index, "leaf index");
     if (index >= size) throw new ProofError("INDEX_OUT_OF_RANGE", `leaf index ${index} >= tree size ${size}`);
   }
-  const folds = foldCacheOf(reader, hasher);
+  const folds = foldCacheOf(reader);
   const plans = indices.map((index) => planInclusion(index, size, folds));
   // Each distinct subtree once: slot[k] is where plan ids (in plan order) find their hash.
   const unique: SubtreeId[] = [];
@@ -185,7 +182,7 @@ export async function proveInclusions(hasher: TreeHasher, reader: HashReader, in
   return plans.map((plan) => {
     const mine = new Array<Hash>(plan.ids.length);
     for (let k = 0; k < mine.length; k++) mine[k] = hashes[slots[at++]!]!;
-    return plan.ends.length === 0 ? [] : assemble(hasher, plan, mine, folds);
+    return plan.ends.length === 0 ? [] : assemble(plan, mine, folds);
   });
 }
 
@@ -195,11 +192,11 @@ export async function proveInclusions(hasher: TreeHasher, reader: HashReader, in
  * the proof C2SP tlog-witness expects from the empty tree (RFC 9162 defines none; see
  * ConsistencyOptions in proof.ts). Rejects with ProofError INVALID_NUMBER or SIZE_ORDER.
  */
-export async function proveConsistency(hasher: TreeHasher, reader: HashReader, size1: number, size2: number): Promise<Hash[]> {
+export async function proveConsistency(reader: HashReader, size1: number, size2: number): Promise<Hash[]> {
   checkTreeNumber(size1, "size1");
   checkTreeNumber(size2, "size2");
   if (size1 > size2) throw new ProofError("SIZE_ORDER", `size1 ${size1} > size2 ${size2}`);
   if (size1 === 0) return [];
-  const folds = foldCacheOf(reader, hasher);
-  return execute(hasher, reader, planConsistency(size1, size2, folds), folds);
+  const folds = foldCacheOf(reader);
+  return execute(reader, planConsistency(size1, size2, folds), folds);
 }

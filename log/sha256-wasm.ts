@@ -1,16 +1,14 @@
 // The WebAssembly SHA-256 (wasm/sha256.ts) as a TreeHasher, for Node and browsers alike.
 //
-// Per node hash it costs about 0.57 us called from JavaScript and 0.42 us inside a path fold,
-// against about 0.7 us for Node's crypto.hash (whose SHA-NI digest is fast, but each call pays
-// ~0.6 us to cross into C++ and allocate a Buffer) and 1.8 us for @noble/hashes. It is slower than
-// Node's crypto on long inputs (about 0.21 us a 64-byte block against 0.04), which is why the
-// server's hasher (services/crypto/sha256-node.ts) sends long leaves to Node's crypto.
+// A proof path's fold and a batch of leaves are one call each, so the crossing from JavaScript is
+// paid once per proof or batch instead of once per hash. log/hasher.ts says why every runtime that
+// can compile it uses it.
 //
-// Not re-entrant, like treeHasherFromDigest: arguments are copied into the instance's memory and
+// Not re-entrant, like the noble hasher (log/hash.ts): arguments are copied into the instance's memory and
 // results copied out before returning, and JavaScript runs one call at a time per realm (each
 // worker thread loads its own instance).
 import { fromBase64 } from "./bytes.js";
-import { HASH_SIZE, type Hash, type TreeHasher } from "./hash.js";
+import { HASH_SIZE, nodeInput, type Hash, type TreeHasher } from "./hash.js";
 import { foldPathJs, MAX_FOLD, type Folded } from "./fold.js";
 import { SHA256_WASM_BASE64 } from "./sha256-wasm-module.js";
 
@@ -36,21 +34,14 @@ const OUTS = LENS + 4 * BATCH; // BATCH hashes
 const DATA = OUTS + BATCH * HASH_SIZE; // inputs, growing the memory as needed
 const BATCH_BYTES = 1 << 20; // a digestMany call's inputs, unless one entry alone is longer
 
-/** A TreeHasher over WebAssembly, with the batch and fold capabilities, and its raw digest. */
-export interface WasmSha256 extends Required<TreeHasher> {
-  /** SHA-256 of `data`, as a new array. */
-  digest(data: Uint8Array): Uint8Array;
-}
-
-let loaded: WasmSha256 | null | undefined;
+let loaded: TreeHasher | null | undefined;
 
 /**
  * The WebAssembly hasher, or undefined where WebAssembly cannot be compiled synchronously: no
  * WebAssembly, a Content-Security-Policy without 'wasm-unsafe-eval', or a browser's main thread,
- * where Chrome refuses to compile modules over 4 KiB without awaiting. Callers fall back to the
- * portable defaultHasher, which gives the same bytes.
+ * where Chrome refuses to compile modules over 4 KiB without awaiting (see log/hasher.ts).
  */
-export function loadWasmSha256(): WasmSha256 | undefined {
+export function loadWasmSha256(): TreeHasher | undefined {
   if (loaded === undefined) {
     try {
       loaded = instantiate();
@@ -61,7 +52,7 @@ export function loadWasmSha256(): WasmSha256 | undefined {
   return loaded ?? undefined;
 }
 
-function instantiate(): WasmSha256 {
+function instantiate(): TreeHasher {
   const module = new WebAssembly.Module(fromBase64(SHA256_WASM_BASE64) as Uint8Array<ArrayBuffer>);
   const x = new WebAssembly.Instance(module, {}).exports as unknown as Exports;
   x.init();
@@ -93,21 +84,15 @@ function instantiate(): WasmSha256 {
     return digestAt(1 + entry.length);
   };
   const nodeHash = (left: Hash, right: Hash): Hash => {
-    if (left.length !== HASH_SIZE || right.length !== HASH_SIZE) {
-      // Any length hashes as the concatenation, as every TreeHasher does.
-      const all = new Uint8Array(1 + left.length + right.length);
-      all[0] = 1;
-      all.set(left, 1);
-      all.set(right, 1 + left.length);
-      return digest(all);
-    }
+    // Any length hashes as the concatenation, as every TreeHasher does.
+    if (left.length !== HASH_SIZE || right.length !== HASH_SIZE) return digest(nodeInput(left, right));
     mem.set(left, LEFT);
     mem.set(right, RIGHT);
     x.nodeHash(R, LEFT, RIGHT);
     return mem.slice(R, R + HASH_SIZE);
   };
 
-  const hasher: WasmSha256 = {
+  const hasher: TreeHasher = {
     emptyRoot: digest(new Uint8Array(0)),
     digest,
     leafHash,

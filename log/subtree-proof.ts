@@ -6,7 +6,7 @@
 // Subtree consistency proofs (same draft) are not implemented: nothing in this project needs them,
 // and the only vectors at hand (rfc9162-merkle/subtreeconsistency) all start at 0, where they are
 // plain RFC 9162 consistency proofs.
-import type { Hash, TreeHasher } from "./hash.js";
+import type { Hash } from "./hash.js";
 import { verifyInclusion } from "./proof.js";
 import { ProofError } from "./proof-error.js";
 import { checkTreeNumber, log2Floor, pow2 } from "./tree.js";
@@ -27,7 +27,6 @@ export function isValidSubtree(start: number, end: number): boolean {
  * verifyInclusion (with ROOT_MISMATCH meaning the subtree hash).
  */
 export function verifySubtreeInclusion(
-  hasher: TreeHasher,
   index: number,
   start: number,
   end: number,
@@ -40,5 +39,5 @@ export function verifySubtreeInclusion(
   checkTreeNumber(end, "subtree end");
   if (!isValidSubtree(start, end)) throw new ProofError("INVALID_SUBTREE", `[${start}, ${end}) is not a valid subtree`);
   if (index < start || index >= end) throw new ProofError("INDEX_OUT_OF_RANGE", `leaf index ${index} is outside [${start}, ${end})`);
-  verifyInclusion(hasher, index - start, end - start, leafHash, proof, subtreeHash);
+  verifyInclusion(index - start, end - start, leafHash, proof, subtreeHash);
 }

@@ -12,7 +12,9 @@
 // its parent tile, itself verified the same way, up to the right edge. So every hash the
 // reader returns is bound to `root`. Without `root` the fetcher is trusted (the server
 // reading its own store) and only tile lengths are checked.
-import { HASH_SIZE, defaultHasher, type Hash, type TreeHasher } from "./hash.js";
+import { HASH_SIZE, type Hash } from "./hash.js";
+import { hasher } from "./hasher.js";
+import { ByteLru } from "./lru.js";
 import { bytesEqual, toHex } from "./bytes.js";
 import type { HashReader, SubtreeId } from "./subtree.js";
 import { TILE_HEIGHT, TILE_WIDTH, fetchTile, partialTilesOfTree, tileWidthInTree, type TileCoord, type TileFetcher } from "./tile.js";
@@ -41,8 +43,6 @@ interface CachedTile {
   up: Uint8Array | undefined;
   /** Checked against a root by a verifying reader. */
   verified: boolean;
-  /** Read since the eviction hand last passed (second-chance LRU). */
-  used: boolean;
   bytes: number;
 }
 
@@ -50,77 +50,52 @@ interface CachedTile {
 const ENTRY_OVERHEAD = 160;
 
 /**
- * A bounded LRU cache of tiles, shareable by several readers (e.g. one per tree size as the log
- * grows): a tile cached at some width serves any reader needing that width or less, as tiles
- * only ever grow. Readers verifying against a root use only entries some verifying reader
- * checked; share one cache between verifying readers only for tree heads known to be
+ * A bounded LRU cache of tiles (log/lru.ts), shareable by several readers (e.g. one per tree size
+ * as the log grows): a tile cached at some width serves any reader needing that width or less,
+ * as tiles only ever grow. Readers verifying against a root use only entries some verifying
+ * reader checked; share one cache between verifying readers only for tree heads known to be
  * consistent (one log, consistency proven), since a tile checked against one root is trusted
  * for all of them.
  */
 export class TileCache {
-  private readonly map = new Map<number, CachedTile>();
-  private total = 0;
+  private readonly lru: ByteLru<number, CachedTile>;
 
   /** `maxBytes`: tile data plus hashed-up levels; a full tile costs about 16 KiB once hashed up. */
-  constructor(readonly maxBytes: number = 64 * 1024 * 1024) {
+  constructor(maxBytes: number = 64 * 1024 * 1024) {
     if (!(maxBytes > 0)) throw new RangeError("TileCache: maxBytes must be positive");
+    this.lru = new ByteLru(maxBytes, (t) => t.bytes);
+  }
+
+  get maxBytes(): number {
+    return this.lru.maxBytes;
   }
 
   /** Bytes held now. */
   get bytes(): number {
-    return this.total;
+    return this.lru.bytes;
   }
 
   /** Tiles held now. */
   get size(): number {
-    return this.map.size;
+    return this.lru.size;
   }
 
   /** @internal */
   get(key: number): CachedTile | undefined {
-    const t = this.map.get(key);
-    // Second chance instead of strict LRU: a hit only sets a flag, so reads never reshuffle the
-    // map (delete + set on every hit made lookups in a large map several times slower).
-    if (t !== undefined) t.used = true;
-    return t;
+    return this.lru.get(key);
   }
 
   /** @internal Replaces any narrower entry. */
   put(key: number, t: CachedTile): void {
-    const old = this.map.get(key);
-    if (old !== undefined) {
-      if (old.width > t.width || (old.width === t.width && old.verified && !t.verified)) return;
-      this.map.delete(key);
-      this.total -= old.bytes;
-    }
-    this.map.set(key, t);
-    this.total += t.bytes;
-    this.evict();
+    const old = this.lru.peek(key);
+    if (old !== undefined && (old.width > t.width || (old.width === t.width && old.verified && !t.verified))) return;
+    this.lru.set(key, t);
   }
 
   /** @internal A cached tile hashed up another level. */
   grew(t: CachedTile, delta: number): void {
     t.bytes += delta;
-    if (this.map.get(t.key) === t) {
-      this.total += delta;
-      this.evict();
-    }
-  }
-
-  /** Evicts the oldest tile not read since it was last given a second chance. */
-  private evict(): void {
-    while (this.total > this.maxBytes && this.map.size > 1) {
-      for (const [k, t] of this.map) {
-        this.map.delete(k);
-        if (t.used) {
-          t.used = false;
-          this.map.set(k, t);
-          continue;
-        }
-        this.total -= t.bytes;
-        break;
-      }
-    }
+    this.lru.resized(t.key, t);
   }
 }
 
@@ -130,7 +105,6 @@ function tileKey(level: number, index: number): number {
 }
 
 export interface TileHashReaderOptions {
-  hasher?: TreeHasher;
   /** Shared cache; by default a private one of 64 MiB. */
   cache?: TileCache;
   /** The tree's root (from a verified checkpoint): if given, every tile is verified against it. */
@@ -143,7 +117,6 @@ export interface TileHashReaderOptions {
  * through; wrong-length tiles give TileDataError, tiles contradicting `root` TileVerificationError.
  */
 export class TileHashReader implements HashReader {
-  private readonly hasher: TreeHasher;
   private readonly cache: TileCache;
   private readonly root: Hash | undefined;
   private readonly inflight = new Map<number, Promise<CachedTile>>();
@@ -157,7 +130,6 @@ export class TileHashReader implements HashReader {
     options: TileHashReaderOptions = {},
   ) {
     if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`TileHashReader: ${size} is not a tree size`);
-    this.hasher = options.hasher ?? defaultHasher;
     this.cache = options.cache ?? new TileCache();
     this.root = options.root;
     if (this.root !== undefined && this.root.length !== HASH_SIZE) throw new RangeError("TileHashReader: root is not 32 bytes");
@@ -249,7 +221,7 @@ export class TileHashReader implements HashReader {
       const n = Math.floor(t.width / 2 ** k);
       for (let j = 0; j < n; j++) {
         const l = 2 * j * HASH_SIZE;
-        up.set(this.hasher.nodeHash(below.subarray(l, l + HASH_SIZE), below.subarray(l + HASH_SIZE, l + 2 * HASH_SIZE)), o + j * HASH_SIZE);
+        up.set(hasher.nodeHash(below.subarray(l, l + HASH_SIZE), below.subarray(l + HASH_SIZE, l + 2 * HASH_SIZE)), o + j * HASH_SIZE);
       }
       below = up.subarray(o, o + n * HASH_SIZE);
       o += n * HASH_SIZE;
@@ -301,7 +273,7 @@ export class TileHashReader implements HashReader {
       const data = await Promise.all(coords.map((c) => fetchTile(this.fetch, c)));
       const edge: Uint8Array[] = [];
       coords.forEach((c, i) => (edge[c.level] = data[i]!));
-      const got = stateFromEdge(this.size, edge, this.hasher).root;
+      const got = stateFromEdge(this.size, edge).root;
       if (!bytesEqual(got, this.root!)) {
         const top = coords[coords.length - 1] ?? { level: 0, index: 0, width: 0 };
         throw new TileVerificationError(top, `and the rest of the right edge give root ${toHex(got)}, not the expected ${toHex(this.root!)}`);
@@ -321,7 +293,7 @@ export class TileHashReader implements HashReader {
 }
 
 function newTile(c: TileCoord, data: Uint8Array): CachedTile {
-  return { key: tileKey(c.level, c.index), width: c.width, data, up: undefined, verified: false, used: false, bytes: data.length + ENTRY_OVERHEAD };
+  return { key: tileKey(c.level, c.index), width: c.width, data, up: undefined, verified: false, bytes: data.length + ENTRY_OVERHEAD };
 }
 
 /** Hashes of levels 1..k-1 above a tile of `width`: where level k starts in CachedTile.up. */

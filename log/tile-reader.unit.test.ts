@@ -1,12 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { fromHex, toHex } from "./bytes.js";
-import { defaultHasher, type Hash } from "./hash.js";
+import { type Hash } from "./hash.js";
 import { integrateLeafHashes } from "./integrate.js";
 import { TileDataError, type TileFetcher } from "./tile.js";
 import { TileCache, TileHashReader, TileVerificationError } from "./tile-reader.js";
 import { emptyTreeState } from "./tree-state.js";
 import { oracleTree } from "../test/oracle-tree.js";
+import { hasher } from "./hasher.js";
 
 const { leafHashes, roots } = oracleTree();
 const N = leafHashes.length;
@@ -16,7 +17,7 @@ const levels: Hash[][] = [leafHashes];
 while (levels[levels.length - 1]!.length > 1) {
   const below = levels[levels.length - 1]!;
   const up: Hash[] = [];
-  for (let i = 0; i + 1 < below.length; i += 2) up.push(defaultHasher.nodeHash(below[i]!, below[i + 1]!));
+  for (let i = 0; i + 1 < below.length; i += 2) up.push(hasher.nodeHash(below[i]!, below[i + 1]!));
   levels.push(up);
 }
 

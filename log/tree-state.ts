@@ -3,7 +3,8 @@
 // past the last full tile), plus the "frontier": the hashes of the complete subtrees of N's
 // binary decomposition (at most 53), from which the root is one fold. Together at most a few
 // kilobytes per level, whatever N is.
-import { HASH_SIZE, defaultHasher, type Hash, type TreeHasher } from "./hash.js";
+import { HASH_SIZE, type Hash } from "./hash.js";
+import { hasher } from "./hasher.js";
 import { bytesEqual, toHex } from "./bytes.js";
 import { TILE_WIDTH, fetchTile, partialTilesOfTree, type TileFetcher } from "./tile.js";
 
@@ -25,7 +26,7 @@ export interface TreeState {
 }
 
 /** The state of the empty tree. */
-export function emptyTreeState(hasher: TreeHasher = defaultHasher): TreeState {
+export function emptyTreeState(): TreeState {
   return { size: 0, root: hasher.emptyRoot, frontier: [], edge: [] };
 }
 
@@ -38,14 +39,14 @@ export class TreeStateError extends Error {
 }
 
 /** MTH of `count` (a power of two) consecutive hashes of `data` starting at hash `start`: count - 1 node hashes. */
-export function hashRange(data: Uint8Array, start: number, count: number, hasher: TreeHasher): Hash {
+export function hashRange(data: Uint8Array, start: number, count: number): Hash {
   if (count === 1) return data.slice(start * HASH_SIZE, (start + 1) * HASH_SIZE);
   const half = count / 2;
-  return hasher.nodeHash(hashRange(data, start, half, hasher), hashRange(data, start + half, half, hasher));
+  return hasher.nodeHash(hashRange(data, start, half), hashRange(data, start + half, half));
 }
 
 /** Folds a frontier (largest subtree first) into the root. */
-export function rootOfFrontier(frontier: readonly Hash[], hasher: TreeHasher): Hash {
+export function rootOfFrontier(frontier: readonly Hash[]): Hash {
   if (frontier.length === 0) return hasher.emptyRoot;
   let root = frontier[frontier.length - 1]!;
   for (let i = frontier.length - 2; i >= 0; i--) root = hasher.nodeHash(frontier[i]!, root);
@@ -57,7 +58,7 @@ export function rootOfFrontier(frontier: readonly Hash[], hasher: TreeHasher): H
  * data of partialTilesOfTree(size), empty arrays where a level has none). Costs at most 255 hashes
  * per level. Throws TreeStateError if a tile has the wrong length.
  */
-export function stateFromEdge(size: number, edge: readonly Uint8Array[], hasher: TreeHasher = defaultHasher): TreeState {
+export function stateFromEdge(size: number, edge: readonly Uint8Array[]): TreeState {
   if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`tree state: ${size} is not a tree size`);
   const levels: Uint8Array[] = [];
   for (let level = 0, n = size; n > 0; level++, n = Math.floor(n / TILE_WIDTH)) {
@@ -74,11 +75,11 @@ export function stateFromEdge(size: number, edge: readonly Uint8Array[], hasher:
     let start = 0;
     for (let count = TILE_WIDTH / 2; count >= 1; count /= 2) {
       if ((width & count) === 0) continue;
-      frontier.push(hashRange(data, start, count, hasher));
+      frontier.push(hashRange(data, start, count));
       start += count;
     }
   }
-  return { size, root: rootOfFrontier(frontier, hasher), frontier, edge: levels };
+  return { size, root: rootOfFrontier(frontier), frontier, edge: levels };
 }
 
 /**
@@ -90,14 +91,13 @@ export function stateFromEdge(size: number, edge: readonly Uint8Array[], hasher:
 export async function loadTreeState(
   size: number,
   fetch: TileFetcher,
-  options: { hasher?: TreeHasher; expectedRoot?: Hash } = {},
+  options: { expectedRoot?: Hash } = {},
 ): Promise<TreeState> {
-  const hasher = options.hasher ?? defaultHasher;
   const edge: Uint8Array[] = [];
   const tiles = partialTilesOfTree(size);
   const data = await Promise.all(tiles.map((t) => fetchTile(fetch, t)));
   tiles.forEach((t, i) => (edge[t.level] = data[i]!));
-  const state = stateFromEdge(size, edge, hasher);
+  const state = stateFromEdge(size, edge);
   if (options.expectedRoot && !bytesEqual(state.root, options.expectedRoot)) {
     throw new TreeStateError(`tiles of size ${size} give root ${toHex(state.root)}, expected ${toHex(options.expectedRoot)}`);
   }

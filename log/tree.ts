@@ -3,7 +3,8 @@
 // Sizes and indices are plain numbers, valid up to 2^53 - 1 (Number.MAX_SAFE_INTEGER): far beyond
 // any log this project runs, and it keeps the hot paths free of BigInt. JavaScript's bit operators
 // work on 32 bits only, so everything here that may see values >= 2^31 uses arithmetic instead.
-import type { Hash, TreeHasher } from "./hash.js";
+import type { Hash } from "./hash.js";
+import { hasher } from "./hasher.js";
 import { HASH_SIZE } from "./hash.js";
 import { ProofError } from "./proof-error.js";
 import type { HashReader, SubtreeId } from "./subtree.js";
@@ -91,7 +92,7 @@ export function treeSubtrees(size: number): SubtreeId[] {
  * of their range: right to left, because RFC 9162 splits a range at its largest power of two, so each
  * smaller right part nests inside the one before it.
  */
-export function foldSubtrees(hasher: TreeHasher, hashes: readonly Hash[], from: number, to: number): Hash {
+export function foldSubtrees(hashes: readonly Hash[], from: number, to: number): Hash {
   let h = hashes[to - 1]!;
   for (let i = to - 2; i >= from; i--) h = hasher.nodeHash(hashes[i]!, h);
   return h;
@@ -102,11 +103,11 @@ export function foldSubtrees(hasher: TreeHasher, hashes: readonly Hash[], from: 
  * readHashes call of at most log2(size) + 1 ids. Rejects with ProofError on a bad size or a
  * reader that breaks its contract; `size` must not exceed the reader's tree.
  */
-export async function treeRoot(hasher: TreeHasher, reader: HashReader, size: number): Promise<Hash> {
+export async function treeRoot(reader: HashReader, size: number): Promise<Hash> {
   const ids = treeSubtrees(size);
   if (ids.length === 0) return hasher.emptyRoot;
   const hashes = await readChecked(reader, ids);
-  return foldSubtrees(hasher, hashes, 0, hashes.length);
+  return foldSubtrees(hashes, 0, hashes.length);
 }
 
 /** reader.readHashes with its contract checked, so a faulty reader cannot yield a wrong proof silently. */

@@ -1,12 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { nodeHasher } from "../services/crypto/sha256-node.js";
 import { toHex } from "./bytes.js";
 import type { Hash, TreeHasher } from "./hash.js";
 import { MemoryHashes } from "./memory-hashes.js";
 import { ProofError } from "./proof-error.js";
 import type { HashReader, SubtreeId } from "./subtree.js";
 import { half, isPowerOfTwo, largestPowerOfTwoBelow, log2Floor, treeRoot, treeSubtrees } from "./tree.js";
+import { hasher } from "./hasher.js";
 
 const MAX = Number.MAX_SAFE_INTEGER;
 const bigLog2 = (x: bigint) => x.toString(2).length - 1;
@@ -20,7 +20,7 @@ function mth(h: TreeHasher, leaves: readonly Hash[], lo: number, hi: number): Ha
   return h.nodeHash(mth(h, leaves, lo, lo + k), mth(h, leaves, lo + k, hi));
 }
 
-const leafHashes = (n: number) => Array.from({ length: n }, (_, i) => nodeHasher.leafHash(new Uint8Array([i & 255, (i >> 8) & 255, i >> 16])));
+const leafHashes = (n: number) => Array.from({ length: n }, (_, i) => hasher.leafHash(new Uint8Array([i & 255, (i >> 8) & 255, i >> 16])));
 
 describe("tree arithmetic beyond 32 bits", () => {
   it("log2Floor, half and largestPowerOfTwoBelow agree with BigInt up to 2^53 - 1", () => {
@@ -55,22 +55,22 @@ describe("tree arithmetic beyond 32 bits", () => {
 
 describe("treeRoot and MemoryHashes", () => {
   const leaves = leafHashes(1100);
-  const tree = MemoryHashes.fromLeafHashes(nodeHasher, leaves);
+  const tree = MemoryHashes.fromLeafHashes(leaves);
 
   it("give RFC 9162's MTH at every size up to 300, and at sizes up to 1100", async () => {
     const sizes = [...Array.from({ length: 301 }, (_, n) => n), 511, 512, 513, 1023, 1024, 1025, 1099, 1100];
     for (const n of sizes) {
-      expect(toHex(await treeRoot(nodeHasher, tree, n)), `size ${n}`).toBe(toHex(mth(nodeHasher, leaves, 0, n)));
+      expect(toHex(await treeRoot(tree, n)), `size ${n}`).toBe(toHex(mth(hasher, leaves, 0, n)));
     }
   });
 
   it("builds a 100,000-leaf tree with every level, and its root is MTH", async () => {
     const many = leafHashes(100_000);
-    const big = MemoryHashes.fromLeafHashes(nodeHasher, many);
+    const big = MemoryHashes.fromLeafHashes(many);
     expect(big.size).toBe(100_000);
-    expect(toHex(await treeRoot(nodeHasher, big, 100_000))).toBe(toHex(mth(nodeHasher, many, 0, 100_000)));
+    expect(toHex(await treeRoot(big, 100_000))).toBe(toHex(mth(hasher, many, 0, 100_000)));
     const [top] = await big.readHashes([{ level: 16, index: 0 }]);
-    expect(toHex(top!)).toBe(toHex(mth(nodeHasher, many, 0, 65536)));
+    expect(toHex(top!)).toBe(toHex(mth(hasher, many, 0, 65536)));
   });
 
   it("refuses ids that are not complete subtrees of its tree", async () => {
@@ -88,8 +88,8 @@ describe("treeRoot and MemoryHashes", () => {
   it("treeRoot refuses a reader that breaks its contract", async () => {
     const short: HashReader = { readHashes: async () => [] };
     const wrongSize: HashReader = { readHashes: async (ids) => ids.map(() => new Uint8Array(31)) };
-    await expect(treeRoot(nodeHasher, short, 5)).rejects.toMatchObject({ code: "NOT_IN_TREE" });
-    await expect(treeRoot(nodeHasher, wrongSize, 5)).rejects.toMatchObject({ code: "BAD_HASH" });
+    await expect(treeRoot(short, 5)).rejects.toMatchObject({ code: "NOT_IN_TREE" });
+    await expect(treeRoot(wrongSize, 5)).rejects.toMatchObject({ code: "BAD_HASH" });
     expect(() => tree.append(new Uint8Array(3))).toThrow(ProofError);
   });
 });

@@ -23,7 +23,7 @@ const dist = join(root, "dist");
 const stampFile = join(dist, ".build-inputs");
 // The folders tsconfig.build.json compiles (proto/gen is derived from the .proto files and the
 // lock file, so those stand for it: a production checkout need not have it).
-const SOURCE_DIRS = ["log", "services", "gateway", "proto", "test", "bench"];
+const SOURCE_DIRS = ["log", "services", "gateway", "app", "proto", "test", "bench"];
 const INPUT_FILES = ["tsconfig.json", "tsconfig.build.json", "buf.gen.yaml", "package-lock.json", "scripts/build.mjs"];
 
 function walk(dir, out = []) {

@@ -1,18 +1,16 @@
 // The registry core: the log view, its projections and the sequencer, assembled over one store.
 // It knows no transport: the gRPC services (services/grpc/) and the HTTP gateway (gateway/) are
 // thin adapters over this object.
-import type { TreeHasher } from "../log/hash.js";
 import type { Ed25519NoteSigner } from "../log/note-keys.js";
 import type { Ed25519 } from "../log/ed25519.js";
 import type { SignedStatement } from "../proto/gen/messages/labelreg/v1/entry.js";
-import type { VerifyAsyncFn } from "./crypto/ed25519-async.js";
+import type { VerifyAsyncFn } from "./crypto/verify-pool.js";
 import { VerifyPool } from "./crypto/verify-pool.js";
 import { nodeEd25519 } from "./crypto/ed25519-node.js";
-import { nodeHasher } from "./crypto/sha256-node.js";
 import { domainConfig, type DomainConfig } from "./domain/config.js";
 import { RegistryError } from "./sequencer/errors.js";
 import { Follower } from "./sequencer/follow.js";
-import { LogView } from "./sequencer/log-view.js";
+import { LogView } from "./readmodel/log-view.js";
 import { Sequencer, type SequencedReceipt, type SequencerOptions } from "./sequencer/sequencer.js";
 import type { LogStore } from "./store/port.js";
 
@@ -29,7 +27,6 @@ export interface RegistryOptions {
    * `ed25519.verify`. `false`: always the synchronous check.
    */
   readonly verifyAsync?: VerifyAsyncFn | false;
-  readonly hasher?: TreeHasher;
   readonly clockSkewSeconds?: number;
   readonly maxValiditySeconds?: number;
   readonly now?: () => bigint;
@@ -67,15 +64,21 @@ export class Registry {
   /** Opens the registry over `store`, rebuilding every projection by replaying the log. */
   static async open(opts: RegistryOptions): Promise<Registry> {
     const ed = opts.ed25519 ?? nodeEd25519;
-    const hasher = opts.hasher ?? nodeHasher;
     const domain = domainConfig(opts.authorityPublicKey, ed.verify, {
       ...(opts.clockSkewSeconds !== undefined ? { clockSkewSeconds: opts.clockSkewSeconds } : {}),
       ...(opts.maxValiditySeconds !== undefined ? { maxValiditySeconds: opts.maxValiditySeconds } : {}),
     });
-    const view = new LogView(opts.store, hasher, opts.authorityPublicKey);
-    await view.catchUp();
-    const origin = opts.logSigner.name;
+    // The workers load while the log replays; the registry answers once both are done.
     const verifyPool = opts.readOnly || opts.verifyAsync !== undefined || opts.ed25519 ? undefined : new VerifyPool();
+    const view = new LogView(opts.store, opts.authorityPublicKey);
+    try {
+      await view.catchUp();
+      await verifyPool?.ready;
+    } catch (e) {
+      await verifyPool?.close();
+      throw e;
+    }
+    const origin = opts.logSigner.name;
     const verifyAsync = verifyPool?.verify ?? opts.verifyAsync;
     const makeSequencer = opts.readOnly
       ? undefined

@@ -9,7 +9,7 @@ import { startPrimaryAndReplica, waitUntil, type RegistryPair } from "../test/sh
 import { categoryPublished, issuerAccredited, issuerKey, labelIssued, sign } from "../test/statement-kit.js";
 import { readSignerKeyFile } from "./config/key-files.js";
 import { RegistryError } from "./sequencer/errors.js";
-import { devAuthorityKeyPath, type RunningRegistry } from "./server.js";
+import { devAuthorityKeyPath, type RunningRegistry } from "../app/server.js";
 
 const cluster = usePostgres();
 let pair: RegistryPair;

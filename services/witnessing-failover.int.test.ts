@@ -12,7 +12,7 @@ import { usePostgres } from "../test/postgres.js";
 import { shareKeys, waitUntil } from "../test/shared-store.js";
 import { categoryPublished, sign } from "../test/statement-kit.js";
 import { readSignerKeyFile } from "./config/key-files.js";
-import { devAuthorityKeyPath, DEFAULT_ORIGIN, startRegistry, type RunningRegistry, type ServerConfig } from "./server.js";
+import { devAuthorityKeyPath, DEFAULT_ORIGIN, startRegistry, type RunningRegistry, type ServerConfig } from "../app/server.js";
 import { startWitnessServer, type RunningWitnessServer } from "./witness/http.js";
 import { WitnessState } from "./witness/state.js";
 import { Witness } from "./witness/witness.js";

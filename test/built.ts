@@ -8,7 +8,7 @@ import { repoRoot } from "./testdata.js";
 execFileSync(process.execPath, [join(repoRoot, "scripts", "build.mjs"), "--if-stale"], { stdio: "inherit" });
 
 /** The compiled CLI's entry module. */
-export const builtCli = join(repoRoot, "dist", "services", "cli", "main.js");
+export const builtCli = join(repoRoot, "dist", "app", "cli", "main.js");
 /** The in-browser verifier that the build bundled, which the built gateway serves. */
 export const builtVerifierBundle = join(repoRoot, "dist", "gateway", "verifier", "verifier.bundle.js");
 /** The `labelreg` bin, which runs `builtCli`. */

@@ -20,11 +20,11 @@ import { proveConsistency } from "../log/prove.js";
 import { TileHashReader } from "../log/tile-reader.js";
 import { emptyTreeState } from "../log/tree-state.js";
 import { nodeEd25519 } from "../services/crypto/ed25519-node.js";
-import { nodeHasher } from "../services/crypto/sha256-node.js";
 import { openSqliteStore } from "../services/store/sqlite.js";
 import { Connection, Load, ReceiptBook, submitOnce } from "./issuance-load.js";
 import { startRegistryChild, type RegistryChild } from "./registry-child.js";
 import { categoryPublished, issuerAccredited, issuerKey, sign } from "./statement-kit.js";
+import { hasher } from "../log/hasher.js";
 
 const ROUNDS = 12;
 const ISSUERS = 3;
@@ -45,7 +45,7 @@ async function audit(book: ReceiptBook, logVerifierKey: string): Promise<number>
     const latest = await store.latestCheckpoint();
     const size = latest?.size ?? 0;
     const entries = await store.readEntries(0, size);
-    let root = nodeHasher.emptyRoot;
+    let root = hasher.emptyRoot;
     if (latest) {
       const { checkpoint } = openCheckpoint(latest.note, parseVerifierKey(logVerifierKey, nodeEd25519));
       expect(checkpoint.size).toBe(size);
@@ -59,9 +59,9 @@ async function audit(book: ReceiptBook, logVerifierKey: string): Promise<number>
     // Every root clients saw is the root of that prefix of the entries; the last is the checkpoint's.
     const sizes = [...book.roots.keys()].sort((a, b) => a - b);
     expect(sizes.filter((s) => s > size), "checkpoints seen beyond the durable log").toEqual([]);
-    let tree = emptyTreeState(nodeHasher);
+    let tree = emptyTreeState();
     for (const s of [...sizes, size]) {
-      if (s > tree.size) tree = integrate(tree, entries.slice(tree.size, s), nodeHasher).state;
+      if (s > tree.size) tree = integrate(tree, entries.slice(tree.size, s)).state;
       const seen = book.roots.get(s);
       if (seen !== undefined) expect(toHex(tree.root), `root of size ${s}`).toBe(seen);
     }
@@ -76,12 +76,11 @@ async function audit(book: ReceiptBook, logVerifierKey: string): Promise<number>
         if (!t || t.width < width) throw new Error(`tile ${level}/${index} width ${width} missing`);
         return t.data.subarray(0, width * 32);
       },
-      { hasher: nodeHasher },
     );
     const sample = sizes.length <= 60 ? sizes : Array.from({ length: 60 }, () => sizes[Math.floor(Math.random() * sizes.length)]!);
     for (const s of sample) {
-      const proof = await proveConsistency(nodeHasher, reader, s, size);
-      verifyConsistency(nodeHasher, s, size, proof, fromHex(book.roots.get(s)!), root);
+      const proof = await proveConsistency(reader, s, size);
+      verifyConsistency(s, size, proof, fromHex(book.roots.get(s)!), root);
     }
     return size;
   } finally {

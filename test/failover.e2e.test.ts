@@ -19,7 +19,6 @@ import { integrate } from "../log/integrate.js";
 import { emptyTreeState } from "../log/tree-state.js";
 import type { SignedStatement } from "../proto/gen/messages/labelreg/v1/entry.js";
 import { IssuanceServiceClient } from "../proto/gen/grpc/labelreg/v1/issuance_service.js";
-import { nodeHasher } from "../services/crypto/sha256-node.js";
 import { openPostgresStore } from "../services/store/postgres.js";
 import { ReceiptBook, submitOnce } from "./issuance-load.js";
 import { usePostgres } from "./postgres.js";
@@ -134,9 +133,9 @@ async function audit(url: string, c: Clients): Promise<number> {
     expect(new Set(c.book.acked.map((a) => a.index)).size).toBe(size);
     // Every root a client saw is the root of that prefix of the stored entries.
     const sizes = [...c.book.roots.keys()].sort((x, y) => x - y);
-    let state = emptyTreeState(nodeHasher);
+    let state = emptyTreeState();
     for (const s of sizes) {
-      state = integrate(state, entries.slice(state.size, s), nodeHasher).state;
+      state = integrate(state, entries.slice(state.size, s)).state;
       expect(toHex(state.root), `root at size ${s}`).toBe(c.book.roots.get(s));
     }
     return size;

@@ -10,8 +10,8 @@ import { StatementSigner } from "../services/client/signer.js";
 import { accreditIssuer, nowUnix, publishCategory } from "../services/client/statements.js";
 import { writeSignerKeyFile } from "../services/config/key-files.js";
 import { nodeEd25519 } from "../services/crypto/ed25519-node.js";
-import { CATEGORY, labelIssued } from "../services/domain/testkit.js";
-import { startRegistry, type RunningRegistry, type ServerConfig } from "../services/server.js";
+import { CATEGORY, labelIssued } from "./domain-testkit.js";
+import { startRegistry, type RunningRegistry, type ServerConfig } from "../app/server.js";
 
 export { CATEGORY };
 const DAY = 86_400n;

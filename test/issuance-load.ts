@@ -13,9 +13,9 @@ import { verifyInclusion } from "../log/proof.js";
 import type { Receipt, SignedStatement } from "../proto/gen/messages/labelreg/v1/entry.js";
 import { IssuanceServiceClient } from "../proto/gen/grpc/labelreg/v1/issuance_service.js";
 import { nodeEd25519 } from "../services/crypto/ed25519-node.js";
-import { nodeHasher } from "../services/crypto/sha256-node.js";
 import { Tier } from "../proto/gen/messages/labelreg/v1/statement.js";
 import { issuerAccredited, issuerKey, labelChange, labelIssued, sign, type RawSigner } from "./statement-kit.js";
+import { hasher } from "../log/hasher.js";
 
 export interface Acked {
   readonly signed: SignedStatement;
@@ -42,7 +42,7 @@ export class ReceiptBook {
     const index = Number(r.index);
     try {
       const { checkpoint } = openCheckpoint(r.checkpoint, this.log);
-      verifyInclusion(nodeHasher, index, checkpoint.size, nodeHasher.leafHash(r.entry), r.inclusionProof, checkpoint.root);
+      verifyInclusion(index, checkpoint.size, hasher.leafHash(r.entry), r.inclusionProof, checkpoint.root);
       this.seen(checkpoint.size, toHex(checkpoint.root));
     } catch (e) {
       this.problems.push(`receipt for index ${index} does not verify: ${String(e)}`);

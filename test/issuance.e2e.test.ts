@@ -9,18 +9,18 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bytesEqual, toHex } from "../log/bytes.js";
 import { openCheckpoint } from "../log/checkpoint.js";
-import { defaultHasher } from "../log/hash.js";
 import { parseVerifierKey } from "../log/note-keys.js";
 import { verifyInclusion } from "../log/proof.js";
 import { LogEntry, Receipt, type SignedStatement } from "../proto/gen/messages/labelreg/v1/entry.js";
 import { Statement, Tier } from "../proto/gen/messages/labelreg/v1/statement.js";
 import type { RegistryClient } from "../services/client/client.js";
-import { formatCsv } from "../services/cli/csv.js";
-import { LABEL_COLUMNS } from "../services/cli/label-fields.js";
+import { formatCsv } from "../app/cli/csv.js";
+import { LABEL_COLUMNS } from "../app/cli/label-fields.js";
 import * as S from "../services/client/statements.js";
 import { labelregBin } from "./built.js";
 import { naiveRoot } from "./naive-merkle.js";
 import { CATEGORY, sampleLabel, startIssuanceFixture, type IssuanceFixture } from "./issuance-fixture.js";
+import { hasher } from "../log/hasher.js";
 
 const reason = (text: string) => ({ code: 1, text });
 const evidence = (n: number) => ({ sha256: new Uint8Array(32).fill(n), uri: `https://lab.example/reports/${n}.pdf` });
@@ -29,7 +29,7 @@ const evidence = (n: number) => ({ sha256: new Uint8Array(32).fill(n), uri: `htt
 function checkWithLogLibrary(logKey: string, receipt: Receipt, submitted?: SignedStatement) {
   const { checkpoint } = openCheckpoint(receipt.checkpoint, parseVerifierKey(logKey));
   const index = Number(receipt.index);
-  verifyInclusion(defaultHasher, index, checkpoint.size, defaultHasher.leafHash(receipt.entry), receipt.inclusionProof, checkpoint.root);
+  verifyInclusion(index, checkpoint.size, hasher.leafHash(receipt.entry), receipt.inclusionProof, checkpoint.root);
   const entry = LogEntry.decode(receipt.entry);
   if (submitted) {
     expect(bytesEqual(entry.statement, submitted.statement)).toBe(true);
@@ -43,11 +43,11 @@ function checkWithLogLibrary(logKey: string, receipt: Receipt, submitted?: Signe
 function checkOneLog(receipts: readonly Receipt[], logKey: string): void {
   const byIndex = new Map<number, Uint8Array>();
   for (const r of receipts) byIndex.set(Number(r.index), r.entry);
-  const leaves = [...byIndex.keys()].sort((a, b) => a - b).map((i) => defaultHasher.leafHash(byIndex.get(i)!));
+  const leaves = [...byIndex.keys()].sort((a, b) => a - b).map((i) => hasher.leafHash(byIndex.get(i)!));
   expect([...byIndex.keys()].sort((a, b) => a - b)).toEqual(leaves.map((_, i) => i));
   for (const r of receipts) {
     const { checkpoint } = openCheckpoint(r.checkpoint, parseVerifierKey(logKey));
-    if (checkpoint.size <= leaves.length) expect(toHex(naiveRoot(leaves.slice(0, checkpoint.size), defaultHasher))).toBe(toHex(checkpoint.root));
+    if (checkpoint.size <= leaves.length) expect(toHex(naiveRoot(leaves.slice(0, checkpoint.size), hasher))).toBe(toHex(checkpoint.root));
   }
 }
 

@@ -1,6 +1,6 @@
 // The oracle tree of ../shared/testdata/oracle (computed by Go's sumdb/tlog), loaded once per test file.
 import { fromHex } from "../log/bytes.js";
-import { defaultHasher, type Hash } from "../log/hash.js";
+import { nobleHasher, type Hash } from "../log/hash.js";
 import { readTestdataJson } from "./testdata.js";
 
 export interface OracleTiles {
@@ -23,7 +23,7 @@ export function oracleTree(): { entries: Uint8Array[]; leafHashes: Hash[]; roots
     const entries = m.leaves.map(fromHex);
     cached = {
       entries,
-      leafHashes: entries.map((e) => defaultHasher.leafHash(e)),
+      leafHashes: entries.map((e) => nobleHasher.leafHash(e)),
       roots: new Map(Object.entries(m.roots).map(([k, v]) => [Number(k), v])),
     };
   }

@@ -4,8 +4,8 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { LogView } from "../services/sequencer/log-view.js";
-import { DEFAULT_ORIGIN, devAuthorityKeyPath, logKeyPath, startRegistry, type RunningRegistry } from "../services/server.js";
+import type { LogView } from "../services/readmodel/log-view.js";
+import { DEFAULT_ORIGIN, devAuthorityKeyPath, logKeyPath, startRegistry, type RunningRegistry } from "../app/server.js";
 
 /** Makes `to` a data directory holding the same log key and development authority key as `from`. */
 export function shareKeys(from: string, to: string): void {

@@ -1,5 +1,5 @@
 // Signed statements at the real clock, for tests and benchmarks that talk to a running registry
-// (whose clock-skew rule refuses the fixed T0 of services/domain/testkit.ts). Signing uses Node's
+// (whose clock-skew rule refuses the fixed T0 of test/domain-testkit.ts). Signing uses Node's
 // crypto (services/crypto/ed25519-node.ts): tens of microseconds a statement, so a benchmark can
 // pre-sign tens of thousands.
 import { nodeEd25519 } from "../services/crypto/ed25519-node.js";

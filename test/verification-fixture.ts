@@ -2,7 +2,7 @@
 // the in-memory store, statements signed by testkit keys), for verifier and read tests.
 import { ed25519NoteSigner } from "../log/note-keys.js";
 import type { Statement } from "../proto/gen/messages/labelreg/v1/statement.js";
-import { CATEGORY, DAY, T0, labelIssued, reason, signStatement, statement, testKey, type TestKey } from "../services/domain/testkit.js";
+import { CATEGORY, DAY, T0, labelIssued, reason, signStatement, statement, testKey, type TestKey } from "./domain-testkit.js";
 import { Reads } from "../services/reads/reads.js";
 import { Registry } from "../services/registry.js";
 import { openMemoryStore } from "../services/store/memory.js";

@@ -3,7 +3,7 @@
 // reused while the checkpoint stands, refreshed when it moves, refused under the wrong keys.
 
 import { beforeAll, describe, expect, it } from "vitest";
-import { reason, signStatement, statement, testKey } from "../../services/domain/testkit.js";
+import { reason, signStatement, statement, testKey } from "../../test/domain-testkit.js";
 import { resolveTrust } from "../../services/verify/trust.js";
 import { buildFixture, LABELS, logSigner, rotatedKey, trust, type Fixture } from "../../test/verification-fixture.js";
 import { BadBundleError, bundleLabelSource } from "./bundle-label-source.js";

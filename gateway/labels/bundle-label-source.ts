@@ -15,7 +15,7 @@ import { verifyLabelBundle } from "../../services/verify/bundle.js";
 import type { ResolvedTrust } from "../../services/verify/trust.js";
 import type { ReadApi } from "../api/read-api.js";
 import type { LabelSnapshot, LabelSource } from "./label-source.js";
-import { ByteLru } from "../tiles/lru.js";
+import { ByteLru } from "../../log/lru.js";
 import { LabelViews } from "./label-view-map.js";
 
 /** The registry answered with a bundle that does not verify: nothing in it is shown. */
@@ -42,7 +42,7 @@ interface Cached {
  * verifying again: what one checkpoint proves about a label does not change.
  */
 export function bundleLabelSource(reads: Pick<ReadApi, "getLabel">, trust: ResolvedTrust, cacheBytes = DEFAULT_SNAPSHOT_CACHE_BYTES): LabelSource {
-  const cache = new ByteLru<string, Cached>(cacheBytes);
+  const cache = new ByteLru<string, Cached>(cacheBytes, (c) => c.byteLength);
   return {
     authorityPublicKey: trust.domain.authorityPublicKey,
     async label(labelId): Promise<LabelSnapshot | undefined> {

@@ -2,7 +2,7 @@
 // (viewLabelSource), or a registry's GetLabel over gRPC (gateway/labels/bundle-label-source.ts).
 
 import type { LabelRecord, RegistryState } from "../../services/domain/state.js";
-import type { LogView } from "../../services/sequencer/log-view.js";
+import type { LogView } from "../../services/readmodel/log-view.js";
 import { LabelViews } from "./label-view-map.js";
 
 /** A label as of one checkpoint, with what the page needs around it. */

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { escapeHtml, jsonForScript, safeHttpUrl } from "./escape.js";
-import { hostileString } from "./fuzz-strings.js";
+import { hostileString } from "../../test/fuzz-strings.js";
 
 const ENTITY = { "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'" } as const;
 const unescapeHtml = (s: string): string => s.replace(/&(?:amp|lt|gt|quot|#39);/g, (m) => ENTITY[m as keyof typeof ENTITY]);

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { escapeHtml, safeHttpUrl } from "./escape.js";
-import { hostileString } from "./fuzz-strings.js";
+import { hostileString } from "../../test/fuzz-strings.js";
 import { InvalidLabelViewError, PAGE_CONFIG_ID, renderLabelPage, type LabelPageOptions, type PageConfig } from "./label-page.js";
 import { InvalidBaseUrlError, InvalidLabelIdError } from "./label-url.js";
 import { LABEL_STATUSES, TIERS, type LabelView } from "./label-view.js";

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { escapeHtml } from "./escape.js";
-import { hostileString } from "./fuzz-strings.js";
+import { hostileString } from "../../test/fuzz-strings.js";
 import { labelSvg } from "./label-svg.js";
 import { labelPageUrl } from "./label-url.js";
 import { TIERS } from "./label-view.js";

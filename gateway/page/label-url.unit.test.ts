@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { hostileString } from "./fuzz-strings.js";
+import { hostileString } from "../../test/fuzz-strings.js";
 import { InvalidBaseUrlError, InvalidLabelIdError, labelPageUrl } from "./label-url.js";
 
 describe("labelPageUrl", () => {

@@ -5,9 +5,9 @@
 import { credentials } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bytesEqual } from "../../log/bytes.js";
-import { CATEGORY, signStatement, statement } from "../../services/domain/testkit.js";
-import { startTestRegistry, type TestRegistry } from "../testing/grpc-registry.js";
-import { authority, issue, issuerKey as issuer } from "../testing/registry-fixture.js";
+import { CATEGORY, signStatement, statement } from "../../test/domain-testkit.js";
+import { startTestRegistry, type TestRegistry } from "../../test/gateway/grpc-registry.js";
+import { authority, issue, issuerKey as issuer } from "../../test/gateway/registry-fixture.js";
 import { silentLogger } from "../ops/log.js";
 import { startGateway, type RunningGateway } from "../server.js";
 import { grpcLogSource, type GrpcLogSource } from "./grpc-log-source.js";

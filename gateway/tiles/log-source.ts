@@ -3,7 +3,7 @@
 // the latest checkpoint in memory). Tiles and entries always come from the store.
 
 import { utf8 } from "../../log/bytes.js";
-import type { LogView } from "../../services/sequencer/log-view.js";
+import type { LogView } from "../../services/readmodel/log-view.js";
 import type { LogStore, StoredCheckpoint, TileWrite } from "../../services/store/port.js";
 
 export interface LogSource {

@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bytesEqual, fromUtf8 } from "../../log/bytes.js";
 import { decodeBundle, encodeBundle, verifyBundle } from "../../log/bundle.js";
 import { openCheckpoint } from "../../log/checkpoint.js";
-import { defaultHasher } from "../../log/hash.js";
 import { parseVerifierKey } from "../../log/note-keys.js";
 import { verifyInclusion } from "../../log/proof.js";
 import { proveInclusion } from "../../log/prove.js";
@@ -17,7 +16,7 @@ import { bundlePath, tilePath, tilesOfTree, TILE_WIDTH } from "../../log/tile.js
 import { openMemoryStore } from "../../services/store/memory.js";
 import type { LogStore } from "../../services/store/port.js";
 import { startGateway, type RunningGateway } from "../server.js";
-import { growLog, testEntry, testLogSigner, type BuiltLog } from "../testing/real-log.js";
+import { growLog, testEntry, testLogSigner, type BuiltLog } from "../../test/gateway/real-log.js";
 import { silentLogger } from "../ops/log.js";
 import { storeLogSource } from "./log-source.js";
 
@@ -113,14 +112,14 @@ describe("tlog-tiles read path", () => {
     const { checkpoint } = openCheckpoint(await (await get("checkpoint")).text(), parseVerifierKey(testLogSigner.verifierKey));
     const reader = new TileHashReader(checkpoint.size, async (level, index, width) => bytes(await get(tilePath({ level, index, width }))), { root: checkpoint.root });
     for (const index of [0, 255, 256, 65_535, 70_000, 70_099]) {
-      const proof = await proveInclusion(defaultHasher, reader, index, checkpoint.size);
-      verifyInclusion(defaultHasher, index, checkpoint.size, defaultHasher.leafHash(testEntry(index)), proof, checkpoint.root);
+      const proof = await proveInclusion(reader, index, checkpoint.size);
+      verifyInclusion(index, checkpoint.size, hasher.leafHash(testEntry(index)), proof, checkpoint.root);
     }
     // The level-0 tile is trusted once it hashes to the checkpoint: a reader verifies it on fetch.
     await reader.readHashes([{ level: 0, index: 70_099 }]);
     const leaves = await bytes(await get("tile/0/273.p/212"));
     const bundle = await bytes(await get(bundlePath({ index: 273, width: 212 })));
-    expect(verifyBundle(bundle, leaves, defaultHasher)).toHaveLength(212);
+    expect(verifyBundle(bundle, leaves)).toHaveLength(212);
   });
 
   it("HEAD has the headers and no body; other methods get 405 with Allow", async () => {
@@ -156,6 +155,7 @@ describe("tlog-tiles read path", () => {
 });
 
 import { request } from "node:http";
+import { hasher } from "../../log/hasher.js";
 function rawGet(path: string, headers: Record<string, string>, method = "GET"): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = request(`${gw.url}/${path}`, { method, headers }, (res) => {

@@ -8,7 +8,7 @@ import { encodeBundle } from "../../log/bundle.js";
 import { HASH_SIZE } from "../../log/hash.js";
 import { BUNDLE_WIDTH, TILE_WIDTH, type BundleCoord, type TileCoord } from "../../log/tile.js";
 import { textReply, type Reply } from "../http/reply.js";
-import { ByteLru } from "./lru.js";
+import { ByteLru } from "../../log/lru.js";
 import type { LogSource } from "./log-source.js";
 
 const gzipAsync = promisify(gzip);
@@ -53,8 +53,8 @@ export class TlogReadPath {
     opts: TlogOptions = {},
   ) {
     const bytes = opts.cacheBytes ?? 64 * 1024 * 1024;
-    this.tiles = new ByteLru(Math.floor(bytes / 2));
-    this.bundles = new ByteLru(Math.floor(bytes / 2));
+    this.tiles = new ByteLru(Math.floor(bytes / 2), (d) => d.byteLength);
+    this.bundles = new ByteLru(Math.floor(bytes / 2), (b) => b.byteLength);
   }
 
   async checkpoint(): Promise<Reply> {

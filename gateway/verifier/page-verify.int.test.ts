@@ -5,7 +5,7 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { cosignCheckpoint, cosigner } from "../../log/cosignature.js";
 import { GetLabelResponse } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
-import { T0 } from "../../services/domain/testkit.js";
+import { T0 } from "../../test/domain-testkit.js";
 import { toBase64 } from "../../log/bytes.js";
 import { authority, buildFixture, LABELS, logSigner, type Fixture } from "../../test/verification-fixture.js";
 import type { PageConfig } from "../page/label-page.js";

@@ -13,7 +13,7 @@ import { openWitnessedCheckpoint, witnessPolicy } from "../../log/witness-policy
 import { labelregBin } from "../../test/built.js";
 import { categoryPublished, issuerAccredited, issuerKey, labelChange, labelIssued, sign } from "../../test/statement-kit.js";
 import { readSignerKeyFile } from "../config/key-files.js";
-import { startRegistry, type RunningRegistry } from "../server.js";
+import { startRegistry, type RunningRegistry } from "../../app/server.js";
 import { startWitnessServer, type RunningWitnessServer } from "../witness/http.js";
 import { WitnessState } from "../witness/state.js";
 import { Witness } from "../witness/witness.js";

@@ -12,10 +12,9 @@ import type { TreeState } from "../../log/tree-state.js";
 import type { GetLabelResponse } from "../../proto/gen/grpc/labelreg/v1/verification_service.js";
 import { VerifyPool } from "../crypto/verify-pool.js";
 import { nodeEd25519 } from "../crypto/ed25519-node.js";
-import { nodeHasher } from "../crypto/sha256-node.js";
 import { domainConfig } from "../domain/config.js";
 import { encodeLogEntry, parseSignedStatement } from "../domain/decode.js";
-import { T0, reason, signStatement, statement, type TestKey } from "../domain/testkit.js";
+import { T0, reason, signStatement, statement, type TestKey } from "../../test/domain-testkit.js";
 import { isViolation } from "../domain/violation.js";
 import { startGrpcServer } from "../grpc/server.js";
 import { verificationService } from "../grpc/verification.js";
@@ -24,7 +23,7 @@ import { MemoryLog, openMemoryStore } from "../store/memory.js";
 import type { LogStore } from "../store/port.js";
 import { Auditor, type AuditorOptions } from "./auditor.js";
 import { CheckPool } from "./check-pool.js";
-import { fixtureAuthority, fixtureIssuer, fixtureIssuer2, fixtureLogSigner, issueStatement, openFixtureRegistry, populate, submitAs } from "./fixture.js";
+import { fixtureAuthority, fixtureIssuer, fixtureIssuer2, fixtureLogSigner, issueStatement, openFixtureRegistry, populate, submitAs } from "../../test/audit-fixture.js";
 import { grpcLabelReader } from "./operator.js";
 import { serveStaticTlog, type StaticTlog } from "./static-tlog.js";
 import { httpTlogSource } from "./tlog-client.js";
@@ -50,7 +49,7 @@ async function serve(store: LogStore): Promise<StaticTlog> {
 }
 
 function auditorOf(url: string, extra: Partial<AuditorOptions> = {}): Auditor {
-  return new Auditor({ source: httpTlogSource(url), logKey, domain, hasher: nodeHasher, ...extra });
+  return new Auditor({ source: httpTlogSource(url), logKey, domain, ...extra });
 }
 
 /** A populated registry over a MemoryLog, served over the static read path. */
@@ -69,7 +68,7 @@ async function appendBehindSequencer(store: LogStore, tree: TreeState, signed: {
     if (isViolation(sub)) throw new Error(sub.message);
     return encodeLogEntry(sub, T0);
   });
-  const integration = integrate(tree, entries, nodeHasher);
+  const integration = integrate(tree, entries);
   const note = signNote(formatCheckpoint({ origin: fixtureLogSigner.name, size: integration.state.size, root: integration.state.root, extensions: [] }), [fixtureLogSigner]);
   await store.append({ expectedSize: tree.size, entries, tiles: integration.tiles, checkpoint: utf8(note) });
   return tree.size;
@@ -215,7 +214,7 @@ describe.each(modes)("labelreg audit ($name)", (mode) => {
     const sub = parseSignedStatement(signed);
     if (isViolation(sub)) throw new Error(sub.message);
     const entries = [encodeLogEntry(sub, T0)];
-    const integration = integrate(registry.view.tree, entries, nodeHasher);
+    const integration = integrate(registry.view.tree, entries);
     const note = signNote(formatCheckpoint({ origin: fixtureLogSigner.name, size: integration.state.size, root: integration.state.root, extensions: [] }), [fixtureLogSigner]);
     await openMemoryStore(log).append({ expectedSize: registry.view.size, entries, tiles: integration.tiles, checkpoint: utf8(note) });
     const r = await auditor(site.url).run();

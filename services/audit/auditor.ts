@@ -20,7 +20,8 @@
 import { bytesEqual, concatBytes, fromUtf8 } from "../../log/bytes.js";
 import { decodeBundle } from "../../log/bundle.js";
 import { CheckpointError, openCheckpoint, type Checkpoint } from "../../log/checkpoint.js";
-import { HASH_SIZE, type TreeHasher } from "../../log/hash.js";
+import { HASH_SIZE } from "../../log/hash.js";
+import { hasher } from "../../log/hasher.js";
 import { NoteError, type NoteVerifier } from "../../log/note.js";
 import { ProofError } from "../../log/proof-error.js";
 import { verifyConsistency } from "../../log/proof.js";
@@ -34,7 +35,7 @@ import type { DecodedEntry } from "../domain/decode.js";
 import { decodeLogEntryFast } from "../domain/entry-wire.js";
 import { statementSigningInput } from "../domain/signing.js";
 import { isViolation, type RuleViolation } from "../domain/violation.js";
-import type { VerifyAsyncFn } from "../crypto/ed25519-async.js";
+import type { VerifyAsyncFn } from "../crypto/verify-pool.js";
 import type { CheckPool } from "./check-pool.js";
 import { SIG_UNCHECKED, SIG_VALID, type EntryResults } from "./entry-check.js";
 import { locateDivergence } from "./fork.js";
@@ -55,7 +56,6 @@ export interface AuditorOptions {
   readonly logKey: NoteVerifier;
   /** Domain rules with the authority's public key (config.verify is used only without `verifyAsync`). */
   readonly domain: DomainConfig;
-  readonly hasher: TreeHasher;
   /** Signature checks off the main thread (a VerifyPool); default config.verify inline. */
   readonly verifyAsync?: VerifyAsyncFn;
   /**
@@ -153,7 +153,7 @@ export class Auditor {
       note = fromUtf8(await this.guard(() => this.opts.source.checkpoint()));
       const cp = this.openCheckpoint(note);
       size = cp.size;
-      const reader = new TileHashReader(cp.size, this.opts.source.tile, { hasher: this.opts.hasher, root: cp.root, cache: this.cache });
+      const reader = new TileHashReader(cp.size, this.opts.source.tile, { root: cp.root, cache: this.cache });
       await this.checkConsistency(cp, note, reader);
       const prior = this.verifiedState();
       const auditFrom = prior?.checkpoint.size ?? 0;
@@ -164,7 +164,7 @@ export class Auditor {
       const n = await this.walk(auditFrom, cp.size, cp.size, reader, "audit", findings);
       verifiedEntries += n;
       if (this.opts.rules !== false) checkedEntries += n;
-      const edge = (await this.guard(() => loadTreeState(cp.size, this.opts.source.tile, { hasher: this.opts.hasher, expectedRoot: cp.root }), cp.size)).edge;
+      const edge = (await this.guard(() => loadTreeState(cp.size, this.opts.source.tile, { expectedRoot: cp.root }), cp.size)).edge;
       this.verified = { checkpoint: cp, note, edge };
       for (const f of findings) if (f.index !== undefined && f.kind === "rule") this.refused.add(f.index);
       this.save();
@@ -243,9 +243,9 @@ export class Auditor {
     let consistent: boolean;
     if (cp.size === old.size) consistent = cp.root.every((b, i) => b === old.root[i]);
     else {
-      const proof = await this.guard(() => proveConsistency(this.opts.hasher, reader, old.size, cp.size), cp.size);
+      const proof = await this.guard(() => proveConsistency(reader, old.size, cp.size), cp.size);
       try {
-        verifyConsistency(this.opts.hasher, old.size, cp.size, proof, old.root, cp.root);
+        verifyConsistency(old.size, cp.size, proof, old.root, cp.root);
         consistent = true;
       } catch (e) {
         if (!(e instanceof ProofError)) throw e;
@@ -287,7 +287,7 @@ export class Auditor {
         const [tile, bundle] = await Promise.all([this.opts.source.tile(0, c.index, c.width), this.opts.source.bundle(c.index, c.width)]);
         const entries = decodeBundle(bundle, c.width);
         for (let j = 0; j < c.width; j++) {
-          const h = this.opts.hasher.leafHash(entries[j]!);
+          const h = hasher.leafHash(entries[j]!);
           const index = c.index * TILE_WIDTH + j;
           if (!h.every((b, k) => b === tile[j * 32 + k])) {
             return { kind: "log", rule: "tile-mismatch", index, message: `${message}; hash ${j} of tile 0/${c.index} is not the hash of entry ${index}` };
@@ -371,7 +371,7 @@ export class Auditor {
     }
     const coord = { level: 0, index, width };
     const [data, [root]] = await Promise.all([fetchTile(this.opts.source.tile, coord), reader.readHashes([{ level: TILE_HEIGHT, index }])]);
-    if (!bytesEqual(tileRoot(data, this.opts.hasher), root!)) {
+    if (!bytesEqual(tileRoot(data), root!)) {
       throw new TileVerificationError(coord, "does not hash to its entry in the parent tile");
     }
     return data;
@@ -405,7 +405,7 @@ export class Auditor {
       for (let i = lo; i < hi; i++) {
         const j = i - b * TILE_WIDTH;
         const entry = all[j]!;
-        const got = this.opts.hasher.leafHash(entry);
+        const got = hasher.leafHash(entry);
         for (let k = 0; k < HASH_SIZE; k++) {
           if (got[k] !== tile[j * HASH_SIZE + k]) {
             throw new Fatal({ kind: "log", rule: "entry-mismatch", index: i, message: `the bytes served for entry ${i} do not hash to its leaf hash in the tiles the checkpoint vouches for` });
@@ -504,7 +504,7 @@ export class Auditor {
 }
 
 /** The root of a full tile's 256 hashes: 255 node hashes over views, no copies of the leaves. */
-function tileRoot(data: Uint8Array, hasher: TreeHasher): Uint8Array {
+function tileRoot(data: Uint8Array): Uint8Array {
   let level: Uint8Array[] = [];
   for (let j = 0; j < TILE_WIDTH; j += 2) {
     level.push(hasher.nodeHash(data.subarray(j * HASH_SIZE, (j + 1) * HASH_SIZE), data.subarray((j + 1) * HASH_SIZE, (j + 2) * HASH_SIZE)));

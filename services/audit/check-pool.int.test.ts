@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { encodeLogEntry, parseSignedStatement } from "../domain/decode.js";
-import { CATEGORY, T0, signStatement, statement, type TestKey } from "../domain/testkit.js";
+import { CATEGORY, T0, signStatement, statement, type TestKey } from "../../test/domain-testkit.js";
 import { isViolation } from "../domain/violation.js";
 import type { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import { CheckPool } from "./check-pool.js";
 import { SIG_INVALID, SIG_UNCHECKED, SIG_VALID } from "./entry-check.js";
-import { fixtureAuthority, fixtureIssuer, fixtureIssuer2, issueStatement } from "./fixture.js";
+import { fixtureAuthority, fixtureIssuer, fixtureIssuer2, issueStatement } from "../../test/audit-fixture.js";
 
 function entry(key: TestKey, s: Statement): Uint8Array {
   const sub = parseSignedStatement(signStatement(key, s));

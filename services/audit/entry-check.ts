@@ -1,7 +1,7 @@
 // The per-entry work of an audit that needs no state: the leaf hash, decoding with every
 // stateless check (canonical encoding, sizes, structure), the idempotency digest, and the
 // signature, verified with the key the entry's key id names if the checker knows it. It runs on
-// worker threads (check-worker.ts) in batches, so it is written over plain buffers: a batch of
+// worker threads (services/workers/pool-worker.ts) in batches, so it is written over plain buffers: a batch of
 // entries goes in as one buffer, and one fixed-size record per entry comes back, from which the
 // main thread rebuilds the decoded entry as views into the entry's own bytes (EntryResults).
 //
@@ -10,7 +10,8 @@
 // SHA-256 is the key id. Whether that key may sign at that point of the log stays the rules' call
 // (replay.ts); a key the checker has not been told of yet is reported as unchecked, and the main
 // thread verifies that entry itself if the rules get that far.
-import { HASH_SIZE, type TreeHasher } from "../../log/hash.js";
+import { HASH_SIZE } from "../../log/hash.js";
+import { hasher } from "../../log/hasher.js";
 import { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import type { DecodedEntry } from "../domain/decode.js";
 import { STATEMENT_SIGNING_PREFIX, keyIdOf } from "../domain/signing.js";
@@ -37,9 +38,6 @@ export const RECORD_SIZE = 100;
 
 /** The stateless part of checking, injected so a worker and the main thread share this code. */
 export interface EntryCheckDeps {
-  readonly hasher: TreeHasher;
-  /** SHA-256, for the statement digest. */
-  readonly sha256: (data: Uint8Array) => Uint8Array;
   /** A signature check bound to one key, prepared once (Ed25519.verifier: same verdicts as verify). */
   readonly verifier: (publicKey: Uint8Array) => (message: Uint8Array, signature: Uint8Array) => boolean;
 }
@@ -169,17 +167,17 @@ export function checkEntries(entries: readonly Uint8Array[], keys: KeyTable, dep
   const bytes = new Uint8Array(records);
   const view = new DataView(records);
   const violations: [number, RuleViolation][] = [];
-  const decoded = entries.map((e) => decodeLogEntryFast(e, deps.sha256));
+  const decoded = entries.map((e) => decodeLogEntryFast(e));
   const learned: Uint8Array[] = [];
   for (const d of decoded) if (!isViolation(d)) for (const k of keys.learn(d)) learned.push(Uint8Array.from(k));
-  // The batch's leaf hashes in one call where the hasher can (fewer crossings into native code).
-  const leaves = deps.hasher.leafHashes?.(entries);
+  // The batch's leaf hashes in one call (one crossing into WebAssembly).
+  const leaves = hasher.leafHashes(entries);
   let input = new Uint8Array(STATEMENT_SIGNING_PREFIX.length + 1024);
   input.set(STATEMENT_SIGNING_PREFIX);
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i]!;
     const at = i * RECORD_SIZE;
-    bytes.set(leaves ? leaves.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE) : deps.hasher.leafHash(entry), at + LEAF);
+    bytes.set(leaves.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE), at + LEAF);
     const d = decoded[i]!;
     if (isViolation(d)) {
       bytes[at + STATUS] = 1;

@@ -1,16 +1,16 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { nodeEd25519 } from "../crypto/ed25519-node.js";
-import { defaultHasher } from "../../log/hash.js";
 import { nodeEntryCheckDeps } from "./check-deps.js";
 import { decodeLogEntry, encodeLogEntry, parseSignedStatement } from "../domain/decode.js";
 import { keyIdOf } from "../domain/signing.js";
-import { CATEGORY, T0, signStatement, statement } from "../domain/testkit.js";
+import { CATEGORY, T0, signStatement, statement } from "../../test/domain-testkit.js";
 import { isViolation } from "../domain/violation.js";
 import { checkEntries, EntryResults, KeyTable, packEntries, SIG_INVALID, SIG_UNCHECKED, SIG_VALID, unpackEntries, type EntryCheckDeps } from "./entry-check.js";
-import { fixtureAuthority, fixtureIssuer, fixtureIssuer2, issueStatement } from "./fixture.js";
-import type { TestKey } from "../domain/testkit.js";
+import { fixtureAuthority, fixtureIssuer, fixtureIssuer2, issueStatement } from "../../test/audit-fixture.js";
+import type { TestKey } from "../../test/domain-testkit.js";
 import type { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
+import { hasher } from "../../log/hasher.js";
 
 // The workers' own primitives (WebAssembly and Node SHA-256 by size), held to decodeLogEntry's
 // portable digest and leafHash below.
@@ -34,7 +34,7 @@ function authorityTable(): KeyTable {
 /** What the main thread would have computed for each entry without the checker. */
 function expectSameAsInline(entries: Uint8Array[], r: EntryResults, keys: KeyTable): void {
   entries.forEach((e, i) => {
-    expect(r.leafHash(i)).toEqual(new Uint8Array(defaultHasher.leafHash(e)));
+    expect(r.leafHash(i)).toEqual(new Uint8Array(hasher.leafHash(e)));
     const d = decodeLogEntry(e);
     const got = r.decoded(i);
     if (isViolation(d)) {

@@ -9,11 +9,11 @@ import { parseVerifierKey, generateSignerKey } from "../../log/note-keys.js";
 import type { Receipt, SignedStatement } from "../../proto/gen/grpc/labelreg/v1/entry.js";
 import { Tier } from "../../proto/gen/grpc/labelreg/v1/statement.js";
 import { sampleLabel, startIssuanceFixture, type IssuanceFixture } from "../../test/issuance-fixture.js";
-import { startRegistry } from "../server.js";
+import { startRegistry } from "../../app/server.js";
 import { submitBulk, type BulkResult } from "./bulk.js";
 import { RegistryClient } from "./client.js";
 import { RegistryClientError } from "./errors.js";
-import { verifyReceipt } from "./receipt.js";
+import { verifySubmission } from "./receipt.js";
 import { receiptFromJson, receiptToJson } from "./receipt-json.js";
 import { StatementSigner } from "./signer.js";
 import { issueLabel, labelOutcome, suspendLabel, upgradeLabel } from "./statements.js";
@@ -51,7 +51,7 @@ describe("client SDK over gRPC", () => {
     expect((e as RegistryClientError).retryable).toBe(false);
   });
 
-  it("verifyReceipt refuses a receipt that does not prove the submitted statement", async () => {
+  it("verifySubmission refuses a receipt that does not prove the submitted statement", async () => {
     const signed = issuer.sign(suspendLabel({ labelId: "CCRC-1", expectedVersion: 1 }, reason));
     const good = (await client.submit(signed)).receipt;
     const other = issuer.sign(issueLabel("CCRC-2", sampleLabel("EV-2")));
@@ -67,7 +67,7 @@ describe("client SDK over gRPC", () => {
       expect(() => client.verify(r, s), what).toThrow(RegistryClientError);
     }
     const wrongLog = parseVerifierKey(generateSignerKey("test.example/labelreg").verifierKey);
-    expect(() => verifyReceipt(good, wrongLog, signed)).toThrow(/checkpoint/);
+    expect(() => verifySubmission(good, wrongLog, signed)).toThrow(/checkpoint/);
     expect(() => client.verify(good, signed)).not.toThrow();
   });
 

@@ -7,10 +7,9 @@ import type { Receipt, SignedStatement } from "../../proto/gen/grpc/labelreg/v1/
 import { IssuanceServiceClient } from "../../proto/gen/grpc/labelreg/v1/issuance_service.js";
 import type { Statement } from "../../proto/gen/grpc/labelreg/v1/statement.js";
 import { nodeEd25519 } from "../crypto/ed25519-node.js";
-import { nodeHasher } from "../crypto/sha256-node.js";
 import { channelCredentials, type ClientTls } from "./connect.js";
 import { fromServiceError, RegistryClientError } from "./errors.js";
-import { verifyReceipt, type VerifiedReceipt } from "./receipt.js";
+import { verifySubmission, type VerifiedReceipt } from "./receipt.js";
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from "./retry.js";
 import type { StatementSigner } from "./signer.js";
 
@@ -48,7 +47,7 @@ export class RegistryClient {
   }
 
   /**
-   * Submits a signed statement and returns its receipt once verified (see verifyReceipt): the
+   * Submits a signed statement and returns its receipt once verified (see verifySubmission): the
    * statement is then durable in the log. Retries UNAVAILABLE and RESOURCE_EXHAUSTED with the
    * same bytes. Throws RegistryClientError with the registry's status and rule.
    */
@@ -64,7 +63,7 @@ export class RegistryClient {
 
   /** Checks a receipt against this client's log key and the statement it is for. */
   verify(receipt: Receipt, signed?: SignedStatement): VerifiedReceipt {
-    return verifyReceipt(receipt, this.log, signed, nodeHasher);
+    return verifySubmission(receipt, this.log, signed);
   }
 
   private submitOnce(signed: SignedStatement): Promise<Receipt> {

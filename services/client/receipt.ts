@@ -1,10 +1,10 @@
-// Receipt verification: what a signer checks before it trusts that its statement is in the log.
+// What a signer checks before it trusts that its statement is in the log: the receipt's proof
+// (services/verify/receipt.ts, as every receipt is checked) and that the entry is its statement.
 // Portable (no Node built-ins): the same check runs in a browser.
 import { bytesEqual } from "../../log/bytes.js";
-import { openCheckpoint, type Checkpoint } from "../../log/checkpoint.js";
-import { defaultHasher, type TreeHasher } from "../../log/hash.js";
+import type { Checkpoint } from "../../log/checkpoint.js";
 import type { NoteVerifier } from "../../log/note.js";
-import { verifyInclusion } from "../../log/proof.js";
+import { proveReceiptEntry } from "../verify/receipt.js";
 import { LogEntry, type Receipt, type SignedStatement } from "../../proto/gen/messages/labelreg/v1/entry.js";
 import { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import { badReceipt } from "./errors.js";
@@ -25,20 +25,11 @@ export interface VerifiedReceipt {
  * proof), and, when `submitted` is given, the entry holds exactly those statement bytes, key id
  * and signature. Throws RegistryClientError (DATA_LOSS, rule "bad-receipt") on any mismatch.
  */
-export function verifyReceipt(receipt: Receipt, log: NoteVerifier, submitted?: SignedStatement, hasher: TreeHasher = defaultHasher): VerifiedReceipt {
-  let checkpoint: Checkpoint;
-  try {
-    checkpoint = openCheckpoint(receipt.checkpoint, log).checkpoint;
-  } catch (e) {
-    throw badReceipt(`checkpoint: ${e instanceof Error ? e.message : String(e)}`, e);
-  }
-  if (receipt.index > BigInt(Number.MAX_SAFE_INTEGER)) throw badReceipt(`index ${receipt.index} is out of range`);
-  const index = Number(receipt.index);
-  try {
-    verifyInclusion(hasher, index, checkpoint.size, hasher.leafHash(receipt.entry), receipt.inclusionProof, checkpoint.root);
-  } catch (e) {
-    throw badReceipt(`inclusion proof: ${e instanceof Error ? e.message : String(e)}`, e);
-  }
+export function verifySubmission(receipt: Receipt, log: NoteVerifier, submitted?: SignedStatement): VerifiedReceipt {
+  const proven = proveReceiptEntry(receipt, { log, witnessPolicy: undefined });
+  if ("code" in proven) throw badReceipt(proven.code === "inclusion-proof" ? `inclusion proof: ${proven.message}` : proven.message);
+  const { index, cp } = proven;
+  const checkpoint = cp.checkpoint;
   let entry: LogEntry;
   let statement: Statement;
   try {

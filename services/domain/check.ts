@@ -18,6 +18,7 @@ import {
   type RegistryState,
   type Signer,
 } from "./state.js";
+import { MAX_ISSUER_KEYS, MAX_MANUFACTURER_PRODUCTS, MAX_PRODUCT_LABELS } from "./limits.js";
 import { labelIssuerId } from "./syntax.js";
 import { isViolation, violation, type RuleViolation } from "./violation.js";
 
@@ -163,10 +164,24 @@ function checkIssued(
   if (scope) return scope;
   const v = checkValidity(l.validFromUnix, l.validUntilUnix, now, config);
   if (v) return v;
-  const live = state.liveByProduct.get(productKey(l.manufacturer!.registrationCode, l.productModel));
+  const product = productKey(l.manufacturer!.registrationCode, l.productModel);
+  const live = state.liveByProduct.get(product);
   const other = live === undefined ? undefined : state.labels.get(live);
   if (other && labelStatusAt(other, now) !== "EXPIRED") {
     return violation("ALREADY_EXISTS", "product-has-live-label", `product already has live label ${other.labelId}`);
+  }
+  return checkMapLists(state, product, l.manufacturer!.registrationCode);
+}
+
+/** The lists a map value holds stay within their limits (map-values.ts), so every value encodes. */
+function checkMapLists(state: RegistryState, product: string, registrationCode: string): Check {
+  const labels = state.productLabels.get(product);
+  if (labels !== undefined) {
+    if (labels.length >= MAX_PRODUCT_LABELS) {
+      return violation("FAILED_PRECONDITION", "product-label-limit", `the product already has ${labels.length} labels, the most the registry keeps for one product`);
+    }
+  } else if ((state.manufacturerProducts.get(registrationCode)?.length ?? 0) >= MAX_MANUFACTURER_PRODUCTS) {
+    return violation("FAILED_PRECONDITION", "manufacturer-product-limit", `manufacturer ${registrationCode} already has ${MAX_MANUFACTURER_PRODUCTS} products, the most the registry keeps for one manufacturer`);
   }
   return undefined;
 }
@@ -293,6 +308,10 @@ function checkAuthorityStatement(state: RegistryState, s: Statement, kind: Kind,
       const issuer = state.issuers.get(kind.value.issuerId);
       if (!issuer) return violation("NOT_FOUND", "issuer-not-found", `issuer ${kind.value.issuerId} does not exist`);
       if (issuer.status === "WITHDRAWN") return violation("FAILED_PRECONDITION", "issuer-withdrawn", `issuer ${issuer.issuerId} is withdrawn`);
+      const keys = [...state.keys.values()].filter((k) => k.issuerId === issuer.issuerId).length;
+      if (keys >= MAX_ISSUER_KEYS) {
+        return violation("FAILED_PRECONDITION", "issuer-key-limit", `issuer ${issuer.issuerId} already has had ${keys} keys, the most the registry keeps for one issuer`);
+      }
       return keyInUse(state, keyIdHex(keyIdOf(kind.value.newPublicKey)));
     }
     case "issuerSuspended": {

@@ -9,7 +9,7 @@ import { check } from "./check.js";
 import { decodeLogEntry, decodeSignedStatement, decodeStatement, encodeLogEntry } from "./decode.js";
 import { MAX_STATEMENT_BYTES } from "./limits.js";
 import { checkText, utf8Length } from "./syntax.js";
-import { labelIssued, reason, signStatement, statement, T0, testKey, TestRegistry } from "./testkit.js";
+import { labelIssued, reason, signStatement, statement, T0, testKey, TestRegistry } from "../../test/domain-testkit.js";
 import { isViolation, type RuleViolation } from "./violation.js";
 
 const encode = (s: Statement) => Statement.encode(s).finish();

@@ -3,12 +3,12 @@ import { describe, expect, it } from "vitest";
 import { LogEntry } from "../../proto/gen/messages/labelreg/v1/entry.js";
 import { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import { decodeCanonical, decodeLogEntry } from "./decode.js";
-import { CATEGORY, T0, labelIssued, reason, signStatement, statement, testKey } from "./testkit.js";
+import { CATEGORY, T0, labelIssued, reason, signStatement, statement, testKey } from "../../test/domain-testkit.js";
 import { isViolation } from "./violation.js";
 import { decodeLogEntryFast, readLogEntry } from "./entry-wire.js";
 import { damaged } from "../../test/wire-damage.js";
 
-// The audit fixture's keys (services/audit/fixture.ts), made here: the domain does not import the audit.
+// The audit fixture's keys (test/audit-fixture.ts), made here: the domain does not import the audit.
 const fixtureAuthority = testKey(1);
 const fixtureIssuer = testKey(2);
 

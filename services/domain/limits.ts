@@ -25,3 +25,9 @@ export const MAX_SCOPE_ENTRIES = 256;
 /** Times are Unix seconds in 1 .. 9999-12-31T23:59:59Z, so they convert to a Date safely. */
 export const MIN_TIME = 1n;
 export const MAX_TIME = 253402300799n;
+
+/** The state map's values (proto/labelreg/v1/map.proto): an encoded MapValue, and its lists. */
+export const MAX_MAP_VALUE_BYTES = 1024 * 1024;
+export const MAX_PRODUCT_LABELS = 1024;
+export const MAX_MANUFACTURER_PRODUCTS = 4096;
+export const MAX_ISSUER_KEYS = 256;

@@ -7,8 +7,9 @@ import { check } from "./check.js";
 import { decodeLogEntry, encodeLogEntry } from "./decode.js";
 import { type RegistryState, issuerKeyAt } from "./state.js";
 import { keyIdHex } from "./signing.js";
-import { CATEGORY, DAY, labelIssued, reason, signStatement, statement, T0, testKey, TestRegistry } from "./testkit.js";
+import { CATEGORY, DAY, labelIssued, reason, signStatement, statement, T0, testKey, TestRegistry } from "../../test/domain-testkit.js";
 import { isViolation } from "./violation.js";
+import { MAX_ISSUER_KEYS, MAX_MANUFACTURER_PRODUCTS, MAX_PRODUCT_LABELS } from "./limits.js";
 
 const A = testKey(2);
 const B = testKey(3);
@@ -269,5 +270,28 @@ describe("batches and replay", () => {
     }
     expect(snapshot(fresh.state)).toEqual(snapshot(reg.state));
     expect(() => apply(fresh.state, decodeLogEntry(entries[0]!) as never, 0)).toThrow(/next index/);
+  });
+});
+
+describe("the state map's list limits", () => {
+  // The lists are filled in the projected state directly: reaching the limits by statements
+  // would take thousands of signatures.
+  it("refuses a label past a product's label limit, a product past a manufacturer's, a key past an issuer's", () => {
+    const reg = world();
+    const m = labelIssued().manufacturer!;
+    const product = `${m.registrationCode}\nEV-C200`;
+    reg.state.productLabels.set(product, Array.from({ length: MAX_PRODUCT_LABELS }, (_, i) => `OLD-${i}`));
+    expect(reg.submit(A, issue("CCRC-1"))).toMatchObject({ code: "FAILED_PRECONDITION", rule: "product-label-limit" });
+    reg.state.productLabels.set(product, Array.from({ length: MAX_PRODUCT_LABELS - 1 }, (_, i) => `OLD-${i}`));
+    expect(reg.submit(A, issue("CCRC-1")).kind).toBe("accepted");
+
+    reg.state.manufacturerProducts.set(m.registrationCode, Array.from({ length: MAX_MANUFACTURER_PRODUCTS }, (_, i) => `${m.registrationCode}\nM-${i}`));
+    expect(reg.submit(A, issue("CCRC-2", { productModel: "new-model" }))).toMatchObject({ code: "FAILED_PRECONDITION", rule: "manufacturer-product-limit" });
+
+    for (let i = reg.state.keys.size; i < MAX_ISSUER_KEYS + 1; i++) {
+      reg.state.keys.set(`fake-${i}`, { keyIdHex: `fake-${i}`, publicKey: new Uint8Array(32), issuerId: "TUV", fromIndex: 0, untilIndex: 0 });
+    }
+    const rotate = statement({ $case: "issuerKeyRotated", value: { issuerId: "TUV", newPublicKey: testKey(30).publicKey, reason: reason() } });
+    expect(reg.submit(reg.authority, rotate)).toMatchObject({ code: "FAILED_PRECONDITION", rule: "issuer-key-limit" });
   });
 });

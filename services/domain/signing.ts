@@ -1,6 +1,6 @@
 // What a statement's author signs, and how keys are named.
 import { concatBytes, toHex, utf8 } from "../../log/bytes.js";
-import { nobleSha256 } from "../../log/hash.js";
+import { sha256 } from "../../log/hasher.js";
 
 /** The signing context: keeps a statement signature from being valid for any other message kind. */
 export const STATEMENT_SIGNING_PREFIX = utf8("labelreg/v1/statement\n");
@@ -12,7 +12,7 @@ export function statementSigningInput(statementBytes: Uint8Array): Uint8Array {
 
 /** A key id: SHA-256 of the 32-byte Ed25519 public key (SignedStatement.key_id). */
 export function keyIdOf(publicKey: Uint8Array): Uint8Array {
-  return nobleSha256(publicKey);
+  return sha256(publicKey);
 }
 
 /** The key id as lower-case hex, the form state maps are keyed by. */
@@ -22,5 +22,5 @@ export function keyIdHex(keyId: Uint8Array): string {
 
 /** SHA-256 of the statement bytes: what request-id idempotency compares. */
 export function statementDigest(statementBytes: Uint8Array): Uint8Array {
-  return nobleSha256(statementBytes);
+  return sha256(statementBytes);
 }

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import type { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import { labelStatusAt } from "./state.js";
-import { DAY, labelIssued, reason, statement, T0, testKey, TestRegistry } from "./testkit.js";
+import { DAY, labelIssued, reason, statement, T0, testKey, TestRegistry } from "../../test/domain-testkit.js";
 import type { ViolationCode } from "./violation.js";
 
 const ISSUER = testKey(2);

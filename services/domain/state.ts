@@ -158,6 +158,8 @@ export class RegistryState {
   readonly liveByProduct = new JournaledMap<string, string>(this.journal);
   /** productKey -> every label id ever issued for the product, oldest first. */
   readonly productLabels = new JournaledMap<string, readonly string[]>(this.journal);
+  /** Manufacturer registration code -> its products' productKeys, in the order of their first label. */
+  readonly manufacturerProducts = new JournaledMap<string, readonly string[]>(this.journal);
   readonly issuers = new JournaledMap<string, IssuerRecord>(this.journal);
   /** hex key id -> issuer key (current and retired). The authority's key is not here. */
   readonly keys = new JournaledMap<string, KeyRecord>(this.journal);

@@ -2,7 +2,6 @@ import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openCheckpoint } from "../../log/checkpoint.js";
 import { decodeBundle } from "../../log/bundle.js";
-import { defaultHasher } from "../../log/hash.js";
 import { parseVerifierKey } from "../../log/note-keys.js";
 import { verifyConsistency, verifyInclusion } from "../../log/proof.js";
 import {
@@ -16,10 +15,11 @@ import {
   type GetTileRequest,
   type GetTileResponse,
   type GetEntriesResponse, type WatchCheckpointsResponse } from "../../proto/gen/grpc/labelreg/v1/log_service.js";
-import { fixtureIssuer, fixtureLogSigner, issueStatement, openFixtureRegistry, populate, submitAs } from "../audit/fixture.js";
+import { fixtureIssuer, fixtureLogSigner, issueStatement, openFixtureRegistry, populate, submitAs } from "../../test/audit-fixture.js";
 import type { Registry } from "../registry.js";
 import { logService } from "./log.js";
 import { startGrpcServer, type RunningGrpcServer } from "./server.js";
+import { hasher } from "../../log/hasher.js";
 
 let registry: Registry;
 let server: RunningGrpcServer;
@@ -66,8 +66,8 @@ describe("LogService over gRPC", () => {
     for (const index of [0, 1, 255, 256, cp.size - 1]) {
       const r = await call(client.getInclusionProof as Unary<GetInclusionProofRequest, GetInclusionProofResponse>, { leaf: { $case: "index", value: BigInt(index) }, treeSize: 0n });
       expect(Number(r.index)).toBe(index);
-      verifyInclusion(defaultHasher, index, cp.size, defaultHasher.leafHash(r.entry), r.proof, cp.root);
-      const byHash = await call(client.getInclusionProof as Unary<GetInclusionProofRequest, GetInclusionProofResponse>, { leaf: { $case: "leafHash", value: defaultHasher.leafHash(r.entry) }, treeSize: 0n });
+      verifyInclusion(index, cp.size, hasher.leafHash(r.entry), r.proof, cp.root);
+      const byHash = await call(client.getInclusionProof as Unary<GetInclusionProofRequest, GetInclusionProofResponse>, { leaf: { $case: "leafHash", value: hasher.leafHash(r.entry) }, treeSize: 0n });
       expect(Number(byHash.index)).toBe(index);
       expect(byHash.checkpoint).toBe(r.checkpoint);
     }
@@ -79,7 +79,7 @@ describe("LogService over gRPC", () => {
 
   it("a leaf hash added after the index was built is found (the index extends)", async () => {
     const rc = await submitAs(registry, fixtureIssuer, issueStatement("CCRC-LATE", "LATE-1"));
-    const r = await call(client.getInclusionProof as Unary<GetInclusionProofRequest, GetInclusionProofResponse>, { leaf: { $case: "leafHash", value: defaultHasher.leafHash(rc.entry) }, treeSize: 0n });
+    const r = await call(client.getInclusionProof as Unary<GetInclusionProofRequest, GetInclusionProofResponse>, { leaf: { $case: "leafHash", value: hasher.leafHash(rc.entry) }, treeSize: 0n });
     expect(Number(r.index)).toBe(rc.index);
   });
 
@@ -91,8 +91,8 @@ describe("LogService over gRPC", () => {
     expect(Number(c.secondSize)).toBe(cp.size);
     // Root of size 10 from a fresh reader, to check the proof for real.
     const { treeRoot } = await import("../../log/tree.js");
-    const root10 = await treeRoot(registry.view.hasher, registry.view.hashReader(), 10);
-    verifyConsistency(defaultHasher, 10, cp.size, c.proof, root10, cp.root);
+    const root10 = await treeRoot(registry.view.hashReader(), 10);
+    verifyConsistency(10, cp.size, c.proof, root10, cp.root);
   });
 
   it("GetEntries streams the range in order; GetTile serves tiles and bundles that match", async () => {
@@ -104,7 +104,7 @@ describe("LogService over gRPC", () => {
     expect(t.path).toBe("tile/0/000");
     const b = await call(client.getTile as Unary<GetTileRequest, GetTileResponse>, { level: 0, index: 0n, width: 0, entryBundle: true });
     const bundle = decodeBundle(b.data, 256);
-    expect(Buffer.from(defaultHasher.leafHash(bundle[5]!))).toEqual(Buffer.from(t.data.subarray(5 * 32, 6 * 32)));
+    expect(Buffer.from(hasher.leafHash(bundle[5]!))).toEqual(Buffer.from(t.data.subarray(5 * 32, 6 * 32)));
     expect(Buffer.from(bundle[5]!)).toEqual(Buffer.from(entries[0]!));
   });
 

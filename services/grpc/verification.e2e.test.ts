@@ -19,7 +19,7 @@ import {
 import { readSignerKeyFile } from "../config/key-files.js";
 import { nodeEd25519 } from "../crypto/ed25519-node.js";
 import { publicKeyOfVerifierKey } from "../config/key-files.js";
-import { startRegistry, type RunningRegistry } from "../server.js";
+import { startRegistry, type RunningRegistry } from "../../app/server.js";
 import { CompactBundles } from "../verify/compact.js";
 import { verifyLabelBundle } from "../verify/bundle.js";
 import type { TrustConfig } from "../verify/trust.js";

@@ -6,7 +6,7 @@ import { parseSignedNote } from "../../log/note.js";
 import { proveConsistency, proveInclusion } from "../../log/prove.js";
 import { HASH_SIZE, type Hash } from "../../log/hash.js";
 import { MAX_TILE_LEVEL, TILE_WIDTH, bundlePath, tilePath, tileWidthInTree } from "../../log/tile.js";
-import type { LogView } from "../sequencer/log-view.js";
+import type { LogView } from "../readmodel/log-view.js";
 import { LeafIndex } from "./leaf-index.js";
 
 /** Most entries one GetEntries call may ask for. */
@@ -117,7 +117,7 @@ export class LogReads {
       index = found;
     }
     const checkpoint = this.checkpointIfLatest(size);
-    const [proof, entries] = await Promise.all([proveInclusion(this.view.hasher, reader, index, size), this.view.store.readEntries(index, index + 1)]);
+    const [proof, entries] = await Promise.all([proveInclusion(reader, index, size), this.view.store.readEntries(index, index + 1)]);
     return { index, treeSize: size, proof, entry: entries[0]!, checkpoint };
   }
 
@@ -127,7 +127,7 @@ export class LogReads {
     if (firstSize < 1) throw new LogReadError("INVALID_ARGUMENT", "bad-first-size", "first size must be at least 1 (RFC 9162 defines no proof from the empty tree)");
     if (firstSize > second) throw new LogReadError("INVALID_ARGUMENT", "size-order", `first size ${firstSize} is beyond second size ${second}`);
     const checkpoint = this.checkpointIfLatest(second);
-    const proof = await proveConsistency(this.view.hasher, this.view.hashReader(this.view.tree), firstSize, second);
+    const proof = await proveConsistency(this.view.hashReader(this.view.tree), firstSize, second);
     return { firstSize, secondSize: second, proof, checkpoint };
   }
 

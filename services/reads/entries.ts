@@ -3,7 +3,7 @@
 // checkpoint, every bundle of an issuer shares them.
 import { proveInclusions } from "../../log/prove.js";
 import type { ProvenEntry } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
-import type { LogView } from "../sequencer/log-view.js";
+import type { LogView } from "../readmodel/log-view.js";
 import type { Snapshot } from "./snapshot.js";
 
 /** Context entry sets kept per snapshot (one per issuer and category pair). */
@@ -30,7 +30,7 @@ export class ProvenEntries {
     const todo = indices.filter((_, k) => out[k] === undefined);
     if (todo.length === 0) return out as ProvenEntry[];
     const reader = this.view.hashReader(snap.tree);
-    const [bytes, proofs] = await Promise.all([this.readBytes(todo), proveInclusions(this.view.hasher, reader, todo, snap.size)]);
+    const [bytes, proofs] = await Promise.all([this.readBytes(todo), proveInclusions(reader, todo, snap.size)]);
     for (let k = 0, t = 0; k < indices.length; k++) {
       if (out[k] !== undefined) continue;
       const i = indices[k]!;

@@ -21,7 +21,7 @@ import { productKey, type IssuerRecord, type LabelRecord } from "../domain/state
 import { checkId, checkText, ISSUER_ID, LABEL_ID, REGISTRATION_CODE } from "../domain/syntax.js";
 import { isViolation } from "../domain/violation.js";
 import { RegistryError } from "../sequencer/errors.js";
-import type { LogView } from "../sequencer/log-view.js";
+import type { LogView } from "../readmodel/log-view.js";
 import { replayEntries } from "../verify/replay.js";
 import { toIssuerState, toLabelState } from "./convert.js";
 import { ProvenEntries } from "./entries.js";

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { LabelStatus } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import { buildFixture, LABELS, rotatedKey, trust } from "../../test/verification-fixture.js";
-import { reason, signStatement, statement, T0 } from "../domain/testkit.js";
+import { reason, signStatement, statement, T0 } from "../../test/domain-testkit.js";
 import { RegistryError } from "../sequencer/errors.js";
 import { verifyLabelBundle } from "../verify/bundle.js";
 import { watchFilter } from "./watch.js";

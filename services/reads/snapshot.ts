@@ -4,7 +4,7 @@
 import { parseCheckpoint } from "../../log/checkpoint.js";
 import { parseSignedNote } from "../../log/note.js";
 import type { TreeState } from "../../log/tree-state.js";
-import type { LogView } from "../sequencer/log-view.js";
+import type { LogView } from "../readmodel/log-view.js";
 
 export interface Snapshot {
   readonly size: number;

@@ -13,7 +13,7 @@ import type { LabelEventKind as DomainKind } from "../domain/state.js";
 import { CATEGORY_ID, checkId, ISSUER_ID, LABEL_ID, labelIssuerId } from "../domain/syntax.js";
 import { isViolation } from "../domain/violation.js";
 import { RegistryError } from "../sequencer/errors.js";
-import type { LogView } from "../sequencer/log-view.js";
+import type { LogView } from "../readmodel/log-view.js";
 import { EVENT_KIND } from "./convert.js";
 import { MAX_WATCH_FILTER_IDS, MAX_WATCH_LABEL_IDS, WATCH_CHUNK } from "./limits.js";
 import type { Reads } from "./reads.js";

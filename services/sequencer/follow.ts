@@ -2,7 +2,7 @@
 // the store to grow and catch their view up, so every read path serves projections within
 // moments of a commit. Store outages are ridden out: the loop retries, and the view keeps
 // serving the last state it had.
-import type { LogView } from "./log-view.js";
+import type { LogView } from "../readmodel/log-view.js";
 
 export interface FollowerOptions {
   /** Pause after a failed wait or catch-up before trying again. Default 250 ms. */

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ed25519NoteSigner } from "../../log/note-keys.js";
 import { usePostgres } from "../../test/postgres.js";
-import { T0, testKey } from "../domain/testkit.js";
+import { T0, testKey } from "../../test/domain-testkit.js";
 import { Registry } from "../registry.js";
 import type { SequencerLease } from "../store/lease.js";
 import { openMemoryStore } from "../store/memory.js";

@@ -28,13 +28,13 @@ import type { DomainConfig } from "../domain/config.js";
 import { encodeLogEntry, parseSignedStatement, type Submission } from "../domain/decode.js";
 import { signerName, type Signer } from "../domain/state.js";
 import { isViolation } from "../domain/violation.js";
-import type { VerifyAsyncFn } from "../crypto/ed25519-async.js";
+import type { VerifyAsyncFn } from "../crypto/verify-pool.js";
 import { SizeConflictError } from "../store/port.js";
 import { DEFAULT_RATE_LIMIT, SignerRateLimiter, type RateLimit } from "./rate-limit.js";
 import { Batcher, BatcherClosedError, QueueFullError, type BatcherOptions, type ItemResult } from "./batcher.js";
 import { BatchHashReader } from "./batch-hashes.js";
 import { RegistryError } from "./errors.js";
-import { noteBytes, type LogView } from "./log-view.js";
+import { noteBytes, type LogView } from "../readmodel/log-view.js";
 
 /** What a signer gets back: enough to verify offline with the log's verifier key. */
 export interface SequencedReceipt {
@@ -61,7 +61,7 @@ export interface SequencerOptions {
   readonly now?: () => bigint;
   readonly batch?: Partial<BatcherOptions>;
   /**
-   * Verifies signatures off the event loop (services/crypto/ed25519-async.ts). Absent: the
+   * Verifies signatures off the event loop (services/crypto/verify-pool.ts). Absent: the
    * domain's synchronous `verify` runs on the event loop. Must agree with `domain.verify`.
    */
   readonly verifyAsync?: VerifyAsyncFn;
@@ -204,7 +204,7 @@ export class Sequencer {
     let checkpoint = view.checkpoint;
     if (entries.length > 0) {
       const started = performance.now();
-      const integration = integrate(oldTree, entries, view.hasher);
+      const integration = integrate(oldTree, entries);
       tree = integration.state;
       checkpoint = signNote(formatCheckpoint({ origin: this.opts.origin, size: tree.size, root: tree.root, extensions: [] }), [this.opts.logSigner]);
       try {
@@ -252,7 +252,7 @@ export class Sequencer {
         if (o.kind === "refused") return { ok: false, error: o.error };
         const entry = o.index >= oldSize ? entries[o.index - oldSize]! : older.get(o.index)!;
         try {
-          const inclusionProof = await proveInclusion(view.hasher, reader, o.index, tree.size);
+          const inclusionProof = await proveInclusion(reader, o.index, tree.size);
           return { ok: true, value: { index: o.index, entry, inclusionProof, checkpoint, treeSize: tree.size } };
         } catch (e) {
           return { ok: false, error: new RegistryError("INTERNAL", "proof-failed", `committed at index ${o.index}, but the proof failed: ${errorText(e)}; retry with the same request id`, { cause: e }) };

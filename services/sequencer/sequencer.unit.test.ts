@@ -1,16 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { openCheckpoint } from "../../log/checkpoint.js";
-import { defaultHasher } from "../../log/hash.js";
 import { ed25519NoteSigner, parseVerifierKey } from "../../log/note-keys.js";
 import { verifyInclusion } from "../../log/proof.js";
 import { type Statement, Tier } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import { LogEntry } from "../../proto/gen/messages/labelreg/v1/entry.js";
-import { CATEGORY, T0, labelIssued, reason, signStatement, statement, testKey, type TestKey } from "../domain/testkit.js";
+import { CATEGORY, T0, labelIssued, reason, signStatement, statement, testKey, type TestKey } from "../../test/domain-testkit.js";
 import { Registry } from "../registry.js";
 import { MemoryLog, openMemoryStore } from "../store/memory.js";
 import type { LogStore } from "../store/port.js";
 import { RegistryError } from "./errors.js";
 import type { SequencedReceipt } from "./sequencer.js";
+import { hasher } from "../../log/hasher.js";
 
 const authority = testKey(1);
 const issuerKey = testKey(2);
@@ -32,7 +32,7 @@ async function setUp(r: Registry) {
 /** Checks a receipt with the log library alone, as a client would. */
 function verifyReceipt(rc: SequencedReceipt) {
   const { checkpoint } = openCheckpoint(rc.checkpoint, parseVerifierKey(logSigner.verifierKey));
-  verifyInclusion(defaultHasher, rc.index, checkpoint.size, defaultHasher.leafHash(rc.entry), rc.inclusionProof, checkpoint.root);
+  verifyInclusion(rc.index, checkpoint.size, hasher.leafHash(rc.entry), rc.inclusionProof, checkpoint.root);
   return LogEntry.decode(rc.entry);
 }
 

@@ -6,7 +6,7 @@ import { fromUtf8 } from "../../log/bytes.js";
 import { cosigner, parseCosignatureVerifierKey } from "../../log/cosignature.js";
 import { parseVerifierKey } from "../../log/note-keys.js";
 import { openWitnessedCheckpoint, witnessPolicy } from "../../log/witness-policy.js";
-import { fixtureIssuer, fixtureLogSigner, issueStatement, openFixtureRegistry, populate, submitAs } from "../audit/fixture.js";
+import { fixtureIssuer, fixtureLogSigner, issueStatement, openFixtureRegistry, populate, submitAs } from "../../test/audit-fixture.js";
 import type { Registry } from "../registry.js";
 import { MemoryLog, openMemoryStore } from "../store/memory.js";
 import { startWitnessServer, type RunningWitnessServer } from "../witness/http.js";

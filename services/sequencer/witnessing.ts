@@ -18,7 +18,7 @@ import { parseSignedNote } from "../../log/note.js";
 import { proveConsistency } from "../../log/prove.js";
 import type { TreeState } from "../../log/tree-state.js";
 import { addCheckpoint } from "../witness/client.js";
-import type { LogView } from "./log-view.js";
+import type { LogView } from "../readmodel/log-view.js";
 
 export interface WitnessEndpoint {
   /** The witness's submission prefix: requests go to `<url>/add-checkpoint`. */
@@ -101,7 +101,7 @@ class WitnessLink {
         this.lastError = `witness holds size ${old}, beyond this checkpoint's ${job.size}`;
         return undefined;
       }
-      const proof = await proveConsistency(this.view.hasher, this.view.hashReader(job.tree), old, job.size);
+      const proof = await proveConsistency(this.view.hashReader(job.tree), old, job.size);
       const out = await addCheckpoint(this.endpoint.url, old, proof, utf8(job.note), AbortSignal.timeout(this.requestTimeoutMs));
       if (out.kind === "conflict") {
         if (out.size === old) {

@@ -1,12 +1,9 @@
 // Argument checks every LogStore backend applies the same way, before touching its data, so that
 // bad input gets the same typed error from every backend (the contract suite holds them to it).
+import { MAX_ENTRY_SIZE } from "../../log/bundle.js";
 import { HASH_SIZE } from "../../log/hash.js";
+import { TILE_WIDTH } from "../../log/tile.js";
 import { InvalidWriteError, type AppendBatch } from "./port.js";
-
-/** The largest entry tlog-tiles can carry: entry bundles prefix each entry with a big-endian uint16. */
-export const MAX_ENTRY_SIZE = 65_535;
-/** Hashes per full tile (C2SP tlog-tiles). */
-export const TILE_WIDTH = 256;
 
 function isCount(n: unknown): n is number {
   return typeof n === "number" && Number.isSafeInteger(n) && n >= 0;

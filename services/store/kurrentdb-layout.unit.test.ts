@@ -5,7 +5,7 @@ import { StreamNotFoundError, WrongExpectedVersionError } from "@kurrent/kurrent
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { utf8 } from "../../log/bytes.js";
-import { MAX_ENTRY_SIZE } from "./checks.js";
+import { MAX_ENTRY_SIZE } from "../../log/bundle.js";
 import { classifyKurrentError } from "./kurrentdb.js";
 import {
   DEFAULT_MAX_APPEND_BYTES,

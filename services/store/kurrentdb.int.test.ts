@@ -13,7 +13,7 @@ import { signNote } from "../../log/note.js";
 import { ed25519NoteSigner } from "../../log/note-keys.js";
 import { tilesOfTree } from "../../log/tile.js";
 import { emptyTreeState } from "../../log/tree-state.js";
-import { describeLogStoreContract } from "./contract.js";
+import { describeLogStoreContract } from "../../test/store/contract.js";
 import { openKurrentDbStore } from "./kurrentdb.js";
 import { TILED_EVENT, encodeTiled, logStreams } from "./kurrentdb-layout.js";
 

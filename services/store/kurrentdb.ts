@@ -20,7 +20,6 @@ import {
   type ResolvedEvent,
   type StreamSubscription,
 } from "@kurrent/kurrentdb-client";
-import { defaultHasher, type TreeHasher } from "../../log/hash.js";
 import { tileWidthInTree } from "../../log/tile.js";
 import { checkBatch, checkCount, checkEntryRange, checkNote } from "./checks.js";
 import { GrowthWaiters } from "./growth.js";
@@ -70,8 +69,6 @@ export interface KurrentDbStoreOptions {
   pollIntervalMillis?: number;
   /** How long a reader lets a writer finish writing a batch's tiles before rebuilding them. Default 2000 ms. */
   tileGraceMillis?: number;
-  /** Hasher for rebuilding tiles. Default SHA-256 (RFC 9162). */
-  hasher?: TreeHasher;
 }
 
 /** The latest checkpoint event: the log's head. */
@@ -135,7 +132,6 @@ export async function openKurrentDbStore(options: KurrentDbStoreOptions): Promis
     deadline: options.deadlineMillis ?? 5000,
     poll: options.pollIntervalMillis ?? 1000,
     grace: options.tileGraceMillis ?? 2000,
-    hasher: options.hasher ?? defaultHasher,
   });
   try {
     await store.latestCheckpoint();
@@ -151,7 +147,6 @@ interface Settings {
   readonly deadline: number;
   readonly poll: number;
   readonly grace: number;
-  readonly hasher: TreeHasher;
 }
 
 export class KurrentDbStore implements LogStore {
@@ -400,7 +395,6 @@ export class KurrentDbStore implements LogStore {
         fromSize: from,
         toSize: head.marker.size,
         note: head.marker.note,
-        hasher: this.settings.hasher,
         fetchTile: async (level, index, width) => {
           const t = await this.readStoredTile(level, index);
           if (!t || t.width < width) throw new StoreUnavailableError(`kurrentdb store: tile ${level}/${index} below the watermark is missing`);

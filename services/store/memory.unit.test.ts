@@ -1,4 +1,4 @@
-import { describeLogStoreContract } from "./contract.js";
+import { describeLogStoreContract } from "../../test/store/contract.js";
 import { MemoryLog, openMemoryStore } from "./memory.js";
 
 describeLogStoreContract("memory", async () => {

@@ -2,7 +2,7 @@
 // its tree size is the revision that guards every append (compare-and-set), as in Sunlight's
 // LockBackend and Tessera's storage drivers. Every backend (memory, SQLite, PostgreSQL,
 // KurrentDB) implements this one narrow interface and passes one shared contract suite
-// (services/store/contract.ts).
+// (test/store/contract.ts).
 
 /** One hash tile as C2SP tlog-tiles defines it: `width` hashes (1..256) at tile level `level`. */
 export interface TileWrite {

@@ -7,7 +7,7 @@ import { elapsed } from "../../test/elapsed.js";
 import { usePostgres } from "../../test/postgres.js";
 import { openPostgresStore, type PostgresStore } from "./postgres.js";
 import { StoreUnavailableError } from "./port.js";
-import { syntheticBatch, syntheticEntry } from "./synthetic.js";
+import { syntheticBatch, syntheticEntry } from "../../test/store/synthetic.js";
 
 const cluster = usePostgres();
 let database = "";

@@ -7,7 +7,7 @@ import type { LeaseGrant, SequencerLease } from "./lease.js";
 import { fencedConnectionString, openPostgresLease } from "./postgres-lease.js";
 import { openPostgresStore, type PostgresStore } from "./postgres.js";
 import { SizeConflictError, StoreUnavailableError } from "./port.js";
-import { syntheticBatch } from "./synthetic.js";
+import { syntheticBatch } from "../../test/store/synthetic.js";
 
 const cluster = usePostgres();
 let database = "";

@@ -6,11 +6,11 @@ import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import { elapsed } from "../../test/elapsed.js";
 import { usePostgres } from "../../test/postgres.js";
-import { describeLogStoreContract } from "./contract.js";
+import { describeLogStoreContract } from "../../test/store/contract.js";
 import { openPostgresStore, type PostgresStore, type PostgresStoreOptions } from "./postgres.js";
 import { InvalidSchemaNameError } from "./postgres-schema.js";
 import { SizeConflictError, StoreUnavailableError } from "./port.js";
-import { syntheticBatch, syntheticEntry, syntheticNote } from "./synthetic.js";
+import { syntheticBatch, syntheticEntry, syntheticNote } from "../../test/store/synthetic.js";
 
 const cluster = usePostgres();
 let database = "";

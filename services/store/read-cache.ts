@@ -6,6 +6,8 @@
 //
 // Filled by this process's own appends (write-through) and by every read (the followers of read
 // replicas and standbys read each new entry as it commits), least recently used evicted first.
+import { ByteLru } from "../../log/lru.js";
+import { TILE_WIDTH } from "../../log/tile.js";
 import { checkCount } from "./checks.js";
 import { StoreUnavailableError, type AppendBatch, type LogStore, type StoredCheckpoint, type TileWrite } from "./port.js";
 
@@ -14,54 +16,15 @@ export interface ReadCacheOptions {
   readonly maxBytes?: number;
 }
 
-const FULL = 256;
-const tileKey = (level: number, index: number) => `${level}/${index}`;
-
-/** Bounded LRU of byte strings (Map iteration order is insertion order: re-insert on use). */
-class Lru<K, V extends { readonly bytes: number }> {
-  private readonly map = new Map<K, V>();
-  private used = 0;
-  constructor(private readonly budget: () => number, private readonly share: (used: number) => void) {}
-
-  get(key: K): V | undefined {
-    const v = this.map.get(key);
-    if (v !== undefined) {
-      this.map.delete(key);
-      this.map.set(key, v);
-    }
-    return v;
-  }
-
-  set(key: K, value: V): void {
-    const old = this.map.get(key);
-    if (old) {
-      this.used -= old.bytes;
-      this.map.delete(key);
-    }
-    this.map.set(key, value);
-    this.used += value.bytes;
-    this.share(this.used);
-    while (this.budget() < 0 && this.map.size > 0) {
-      const [k, v] = this.map.entries().next().value as [K, V];
-      this.map.delete(k);
-      this.used -= v.bytes;
-      this.share(this.used);
-    }
-  }
-}
+/** An entry's bytes or a tile, as kept; keys "e<index>" and "t<level>/<index>". */
+type Kept = { readonly entry: Uint8Array } | { readonly tile: TileWrite };
+const KEPT_OVERHEAD = 64;
+const entryKey = (index: number) => `e${index}`;
+const tileKey = (level: number, index: number) => `t${level}/${index}`;
 
 export class ReadCachedStore implements LogStore {
-  private readonly maxBytes: number;
-  private entryBytes = 0;
-  private tileBytes = 0;
-  private readonly entries = new Lru<number, { data: Uint8Array; bytes: number }>(
-    () => this.maxBytes - this.entryBytes - this.tileBytes,
-    (u) => (this.entryBytes = u),
-  );
-  private readonly tiles = new Lru<string, { tile: TileWrite; bytes: number }>(
-    () => this.maxBytes - this.entryBytes - this.tileBytes,
-    (u) => (this.tileBytes = u),
-  );
+  /** Entries and tiles under one byte budget. */
+  private readonly kept: ByteLru<string, Kept>;
   /** The largest committed size this process has seen: entries below it exist. */
   private committed = 0;
   private closed = false;
@@ -70,7 +33,7 @@ export class ReadCachedStore implements LogStore {
     readonly inner: LogStore,
     options: ReadCacheOptions = {},
   ) {
-    this.maxBytes = options.maxBytes ?? 256 * 1024 * 1024;
+    this.kept = new ByteLru(options.maxBytes ?? 256 * 1024 * 1024, (k) => KEPT_OVERHEAD + ("entry" in k ? k.entry.length : k.tile.data.length));
   }
 
   async append(batch: AppendBatch): Promise<void> {
@@ -97,9 +60,9 @@ export class ReadCachedStore implements LogStore {
     if (start < end && end <= this.committed) {
       const out: Uint8Array[] = [];
       for (let i = start; i < end; i++) {
-        const hit = this.entries.get(i);
-        if (!hit) break;
-        out.push(hit.data.slice());
+        const hit = this.kept.get(entryKey(i));
+        if (!hit || !("entry" in hit)) break;
+        out.push(hit.entry.slice());
       }
       if (out.length === end - start) return out;
     }
@@ -113,8 +76,8 @@ export class ReadCachedStore implements LogStore {
     this.checkOpen();
     checkCount("level", level);
     checkCount("index", index);
-    const cached = this.tiles.get(tileKey(level, index))?.tile;
-    if (cached?.width === FULL) return { ...cached, data: cached.data.slice() };
+    const cached = this.keptTile(level, index);
+    if (cached?.width === TILE_WIDTH) return { ...cached, data: cached.data.slice() };
     try {
       const t = await this.inner.readTile(level, index);
       if (t) this.keepTile({ ...t, data: t.data.slice() });
@@ -145,15 +108,19 @@ export class ReadCachedStore implements LogStore {
     if (size > this.committed) this.committed = size;
   }
 
-  private keepEntry(index: number, data: Uint8Array): void {
-    this.entries.set(index, { data, bytes: data.length + 64 });
+  private keepEntry(index: number, entry: Uint8Array): void {
+    this.kept.set(entryKey(index), { entry });
+  }
+
+  private keptTile(level: number, index: number): TileWrite | undefined {
+    const k = this.kept.get(tileKey(level, index));
+    return k && "tile" in k ? k.tile : undefined;
   }
 
   private keepTile(tile: TileWrite): void {
-    const key = tileKey(tile.level, tile.index);
-    const have = this.tiles.get(key)?.tile;
+    const have = this.keptTile(tile.level, tile.index);
     if (have && have.width >= tile.width) return;
-    this.tiles.set(key, { tile, bytes: tile.data.length + 64 });
+    this.kept.set(tileKey(tile.level, tile.index), { tile });
   }
 }
 

@@ -2,11 +2,11 @@
 // while the store behind it is unavailable (here: a memory store that was closed, which rejects
 // every call with StoreUnavailableError, as a dead database does).
 import { describe, expect, it } from "vitest";
-import { describeLogStoreContract } from "./contract.js";
+import { describeLogStoreContract } from "../../test/store/contract.js";
 import { MemoryLog, openMemoryStore } from "./memory.js";
 import { StoreUnavailableError } from "./port.js";
 import { withReadCache } from "./read-cache.js";
-import { syntheticBatch } from "./synthetic.js";
+import { syntheticBatch } from "../../test/store/synthetic.js";
 
 describeLogStoreContract("memory behind a read cache", async () => {
   const log = new MemoryLog();

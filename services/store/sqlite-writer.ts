@@ -9,67 +9,20 @@
 // Appends are committed in the order they are sent. If the worker dies, the appends it was given
 // fail with StoreUnavailableError (their outcome is unknown, as the port says) and the next
 // append starts a new worker.
-import { createRequire } from "node:module";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { startWorker } from "../workers/start.js";
 import { SizeConflictError, StoreUnavailableError, type AppendBatch } from "./port.js";
 
-// Plain JavaScript (no loader in a worker). A packed batch is, in float64 then uint32 fields:
+// A packed batch (packBatch), in float64 then uint32 fields:
 // [expectedSize f64][newSize f64][entries u32][tiles u32][noteLen u32]
 // [entryLen u32 x entries][level u32, width u32, index f64 x tiles], then the entry bytes,
 // the tile bytes (width * 32 each) and the note, back to back.
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require("node:worker_threads");
-const Database = require(workerData.driver);
-const db = new Database(workerData.file, { timeout: workerData.busyTimeoutMs });
-db.pragma("journal_mode = WAL");
-db.pragma("synchronous = FULL");
-db.pragma("journal_size_limit = 67108864");
-const size = db.prepare("SELECT coalesce(max(size), 0) FROM checkpoints").pluck();
-const insertEntry = db.prepare("INSERT INTO entries (idx, data) VALUES (?, ?)");
-const upsertTile = db.prepare(
-  "INSERT INTO tiles (level, idx, width, data) VALUES (?, ?, ?, ?) " +
-  "ON CONFLICT (level, idx) DO UPDATE SET width = excluded.width, data = excluded.data WHERE excluded.width > tiles.width");
-const insertCheckpoint = db.prepare("INSERT INTO checkpoints (size, note) VALUES (?, ?)");
-class Conflict { constructor(actual) { this.actual = actual; } }
-const append = db.transaction((buffer) => {
-  const view = new DataView(buffer);
-  const bytes = Buffer.from(buffer);
-  const expected = view.getFloat64(0);
-  const newSize = view.getFloat64(8);
-  const entries = view.getUint32(16);
-  const tiles = view.getUint32(20);
-  const noteLen = view.getUint32(24);
-  const actual = size.get();
-  if (actual !== expected) throw new Conflict(actual);
-  let head = 28;
-  let at = 28 + 4 * entries + 16 * tiles;
-  for (let i = 0; i < entries; i++, head += 4) {
-    const len = view.getUint32(head);
-    insertEntry.run(expected + i, bytes.subarray(at, at + len));
-    at += len;
-  }
-  for (let i = 0; i < tiles; i++, head += 16) {
-    const level = view.getUint32(head);
-    const width = view.getUint32(head + 4);
-    const index = view.getFloat64(head + 8);
-    upsertTile.run(level, index, width, bytes.subarray(at, at + width * 32));
-    at += width * 32;
-  }
-  insertCheckpoint.run(newSize, bytes.subarray(at, at + noteLen));
-});
-parentPort.on("message", (msg) => {
-  if (msg === "close") { db.close(); parentPort.close(); return; }
-  const { id, buffer } = msg;
-  try {
-    append.immediate(buffer);
-    parentPort.postMessage({ id });
-  } catch (e) {
-    if (e instanceof Conflict) parentPort.postMessage({ id, conflict: e.actual });
-    else parentPort.postMessage({ id, error: String(e && e.message || e) });
-  }
-});
-parentPort.postMessage({ ready: true });
-`;
+export const BATCH_HEAD = 28;
+export const ENTRY_HEAD = 4;
+export const TILE_HEAD = 16;
+
+/** What the writer's thread (sqlite-write-worker.ts) answers. */
+export type WriterReply = { ready: true } | { id: number; conflict?: number; error?: string };
 
 interface Waiter {
   readonly expectedSize: number;
@@ -77,11 +30,9 @@ interface Waiter {
   readonly reject: (e: unknown) => void;
 }
 
-type Reply = { ready: true } | { id: number; conflict?: number; error?: string };
-
 /** Packs a checked batch into one transferable buffer (the layout above). */
 export function packBatch(batch: AppendBatch, newSize: number): ArrayBuffer {
-  let size = 28 + 4 * batch.entries.length + 16 * batch.tiles.length + batch.checkpoint.length;
+  let size = BATCH_HEAD + ENTRY_HEAD * batch.entries.length + TILE_HEAD * batch.tiles.length + batch.checkpoint.length;
   for (const e of batch.entries) size += e.length;
   for (const t of batch.tiles) size += t.data.length;
   const buffer = new ArrayBuffer(size);
@@ -92,11 +43,11 @@ export function packBatch(batch: AppendBatch, newSize: number): ArrayBuffer {
   view.setUint32(16, batch.entries.length);
   view.setUint32(20, batch.tiles.length);
   view.setUint32(24, batch.checkpoint.length);
-  let head = 28;
-  let at = 28 + 4 * batch.entries.length + 16 * batch.tiles.length;
+  let head = BATCH_HEAD;
+  let at = BATCH_HEAD + ENTRY_HEAD * batch.entries.length + TILE_HEAD * batch.tiles.length;
   for (const e of batch.entries) {
     view.setUint32(head, e.length);
-    head += 4;
+    head += ENTRY_HEAD;
     bytes.set(e, at);
     at += e.length;
   }
@@ -104,7 +55,7 @@ export function packBatch(batch: AppendBatch, newSize: number): ArrayBuffer {
     view.setUint32(head, t.level);
     view.setUint32(head + 4, t.width);
     view.setFloat64(head + 8, t.index);
-    head += 16;
+    head += TILE_HEAD;
     bytes.set(t.data, at);
     at += t.data.length;
   }
@@ -112,7 +63,7 @@ export function packBatch(batch: AppendBatch, newSize: number): ArrayBuffer {
   return buffer;
 }
 
-/** The write connection's thread. One per store instance, started by the first append. */
+/** The write connection's thread. One per store instance, started by start() or the first append. */
 export class SqliteWriter {
   private worker: Worker | undefined;
   private ready: Promise<void> | undefined;
@@ -159,15 +110,14 @@ export class SqliteWriter {
     await exited;
   }
 
-  private start(): Worker {
+  /** Starts the thread (once); appends wait for it to be ready. */
+  start(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { file: this.file, busyTimeoutMs: this.busyTimeoutMs, driver: createRequire(import.meta.url).resolve("better-sqlite3") },
-    });
+    const worker = startWorker(new URL("./sqlite-write-worker.ts", import.meta.url), { workerData: { file: this.file, busyTimeoutMs: this.busyTimeoutMs } });
+    worker.unref(); // an idle writer never keeps the process alive; an append refs it
     this.worker = worker;
     this.ready = new Promise<void>((resolve, reject) => {
-      worker.on("message", (m: Reply) => {
+      worker.on("message", (m: WriterReply) => {
         if ("ready" in m) return resolve();
         const w = this.waiting.get(m.id);
         if (!w) return;

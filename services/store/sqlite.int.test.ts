@@ -6,10 +6,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { bytesEqual } from "../../log/bytes.js";
-import { describeLogStoreContract } from "./contract.js";
+import { describeLogStoreContract } from "../../test/store/contract.js";
 import { StoreUnavailableError, type LogStore } from "./port.js";
 import { SQLITE_FILE, openSqliteStore } from "./sqlite.js";
-import { parseSyntheticEntry, syntheticBatch, syntheticEntry, syntheticNote, syntheticTile, tilesTouched } from "./synthetic.js";
+import { parseSyntheticEntry, syntheticBatch, syntheticEntry, syntheticNote, syntheticTile, tilesTouched } from "../../test/store/synthetic.js";
 
 const tempDirs: string[] = [];
 function tempDir(): string {
@@ -26,7 +26,7 @@ describeLogStoreContract("sqlite", async () => {
   };
 });
 
-const APPENDER = fileURLToPath(new URL("./sqlite-appender.ts", import.meta.url));
+const APPENDER = fileURLToPath(new URL("../../test/store/sqlite-appender.ts", import.meta.url));
 
 interface Ack {
   writer: string;
@@ -45,12 +45,15 @@ function appender(dir: string, writer: string, args: { batches: number; maxBatch
   let stderr = "";
   let onReady: () => void = () => {};
   const ready = new Promise<void>((r) => (onReady = r));
+  let onAck: () => void = () => {};
+  const firstAck = new Promise<void>((r) => (onAck = r));
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
     const parts = (partial + chunk).split("\n");
     partial = parts.pop()!; // only whole lines count: a torn last line was never acknowledged
     for (const line of parts) {
       lines.push(line);
       if (line === "ready") onReady();
+      if (line.startsWith("ack ")) onAck();
     }
   });
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
@@ -64,7 +67,7 @@ function appender(dir: string, writer: string, args: { batches: number; maxBatch
         const [, w, s, e] = l.split(" ");
         return { writer: w!, start: Number(s), end: Number(e) };
       });
-  return { child, ready, exited, acks, lines, stderr: () => stderr };
+  return { child, ready, firstAck, exited, acks, lines, stderr: () => stderr };
 }
 
 /**
@@ -217,7 +220,9 @@ describe("sqlite store, on files and across processes", () => {
     const rounds = 8;
     for (let round = 0; round < rounds; round++) {
       const p = appender(dir, `r${round}`, { batches: 0, maxBatch: 256, jitterMs: 0 });
-      await p.ready;
+      // Killed at a random moment while it appends: the window opens at its first acknowledged
+      // append, as the writer's thread takes a while to start when it runs as TypeScript.
+      await Promise.race([p.firstAck, p.exited]);
       await new Promise((r) => setTimeout(r, 20 + Math.random() * 250));
       p.child.kill("SIGKILL");
       expect((await p.exited).signal).toBe("SIGKILL");

@@ -97,6 +97,8 @@ class SqliteStore implements LogStore {
     busyTimeoutMs: number,
   ) {
     this.writer = new SqliteWriter(path, busyTimeoutMs);
+    // Its thread loads while the caller does other start-up work, not on the first append.
+    this.writer.start();
     this.sizeStmt = db.prepare<[], number>("SELECT coalesce(max(size), 0) FROM checkpoints").pluck();
     this.checkpointStmt = db.prepare<[], { size: number; note: Buffer }>(
       "SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1",

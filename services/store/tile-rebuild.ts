@@ -3,7 +3,6 @@
 // rebuilds them here from the committed entries, checked against the signed checkpoint's root.
 import { bytesEqual, toHex } from "../../log/bytes.js";
 import { parseCheckpoint } from "../../log/checkpoint.js";
-import type { TreeHasher } from "../../log/hash.js";
 import { integrate } from "../../log/integrate.js";
 import { parseSignedNote } from "../../log/note.js";
 import type { TileFetcher } from "../../log/tile.js";
@@ -24,7 +23,6 @@ export interface TileRebuildInput {
   readonly toSize: number;
   /** The signed checkpoint note for `toSize`: the rebuilt tree must have its root. */
   readonly note: Uint8Array;
-  readonly hasher: TreeHasher;
   /** Stored tiles, cut to the width asked for (complete for a tree of `fromSize`). */
   readonly fetchTile: TileFetcher;
   /** Committed entries [start, end). */
@@ -40,7 +38,7 @@ export interface TileRebuildInput {
  * not what was signed) or the note is not a checkpoint.
  */
 export async function rebuildTiles(input: TileRebuildInput): Promise<TileWrite[]> {
-  const { fromSize, toSize, hasher } = input;
+  const { fromSize, toSize } = input;
   if (!(Number.isSafeInteger(fromSize) && Number.isSafeInteger(toSize) && 0 <= fromSize && fromSize <= toSize)) {
     throw new RangeError(`tile rebuild: bad range ${fromSize}..${toSize}`);
   }
@@ -52,12 +50,12 @@ export async function rebuildTiles(input: TileRebuildInput): Promise<TileWrite[]
   } catch (e) {
     throw new TileRebuildError(`the checkpoint of size ${toSize} cannot be read: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
-  let state = await loadTreeState(fromSize, input.fetchTile, { hasher });
+  let state = await loadTreeState(fromSize, input.fetchTile);
   const widest = new Map<string, TileWrite>();
   const chunk = input.chunk ?? 4096;
   for (let start = fromSize; start < toSize; start += chunk) {
     const end = Math.min(toSize, start + chunk);
-    const integration = integrate(state, await input.readEntries(start, end), hasher);
+    const integration = integrate(state, await input.readEntries(start, end));
     for (const t of integration.tiles) {
       // Later chunks widen the same partial tiles; keep the widest.
       const key = `${t.level}/${t.index}`;

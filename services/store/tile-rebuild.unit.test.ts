@@ -4,7 +4,6 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { formatCheckpoint } from "../../log/checkpoint.js";
 import { utf8 } from "../../log/bytes.js";
-import { defaultHasher } from "../../log/hash.js";
 import { integrate } from "../../log/integrate.js";
 import { signNote } from "../../log/note.js";
 import { ed25519NoteSigner } from "../../log/note-keys.js";
@@ -25,7 +24,7 @@ function grow(batchSizes: number[]) {
   let state = emptyTreeState();
   for (const n of batchSizes) {
     const batch = Array.from({ length: n }, (_, k) => entry(state.size + k));
-    const it = integrate(state, batch, defaultHasher);
+    const it = integrate(state, batch);
     entries.push(...batch);
     tilesOfBatch.push(it.tiles);
     state = it.state;
@@ -68,7 +67,6 @@ describe("rebuildTiles", () => {
           fromSize,
           toSize: log.state.size,
           note: noteFor(log.state),
-          hasher: defaultHasher,
           fetchTile: fetcherOf(stored),
           readEntries: async (a, b) => log.entries.slice(a, b),
           chunk,
@@ -85,13 +83,13 @@ describe("rebuildTiles", () => {
     storeTiles(stored, log.tilesOfBatch[0]!);
     const tampered = log.entries.map((e, i) => (i === 310 ? utf8("forged") : e));
     await expect(
-      rebuildTiles({ fromSize: 300, toSize: 320, note: noteFor(log.state), hasher: defaultHasher, fetchTile: fetcherOf(stored), readEntries: async (a, b) => tampered.slice(a, b) }),
+      rebuildTiles({ fromSize: 300, toSize: 320, note: noteFor(log.state), fetchTile: fetcherOf(stored), readEntries: async (a, b) => tampered.slice(a, b) }),
     ).rejects.toThrow(TileRebuildError);
   });
 
   it("refuses a note that is not a checkpoint of the size, and a bad range", async () => {
     const log = grow([10]);
-    const base = { fromSize: 0, toSize: 10, hasher: defaultHasher, fetchTile: fetcherOf(new Map()), readEntries: async (a: number, b: number) => log.entries.slice(a, b) };
+    const base = { fromSize: 0, toSize: 10, fetchTile: fetcherOf(new Map()), readEntries: async (a: number, b: number) => log.entries.slice(a, b) };
     await expect(rebuildTiles({ ...base, note: utf8("synthetic checkpoint\n") })).rejects.toThrow(TileRebuildError);
     await expect(rebuildTiles({ ...base, note: noteFor(log.states.get(0)!) })).rejects.toThrow(/size 0, not 10/);
     await expect(rebuildTiles({ ...base, fromSize: 11, note: noteFor(log.state) })).rejects.toThrow(RangeError);

@@ -5,6 +5,7 @@
 //
 // Portable: log/ and services/domain/ only, so the gateway bundles it for the browser unchanged.
 import { toHex } from "../../log/bytes.js";
+import { hasher } from "../../log/hasher.js";
 import type { Checkpoint } from "../../log/checkpoint.js";
 import type { LabelBundle, ProvenEntry } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import { decodeLogEntryFast } from "../domain/entry-wire.js";
@@ -78,7 +79,7 @@ function verify(
   if (bundle.entries.length === 0) return fail({ code: "no-entries", message: "the bundle holds no entry about the label" }, cp);
 
   // One verifier for both lists: their proofs share the path to the root.
-  const proofs = new InclusionVerifier(t.hasher, cp.checkpoint.size, cp.checkpoint.root);
+  const proofs = new InclusionVerifier(cp.checkpoint.size, cp.checkpoint.root);
   const own = provenEntries(bundle.entries, cp.checkpoint, t, proofs, "entry");
   if (!Array.isArray(own)) return fail(own, cp);
   const context = provenEntries(bundle.contextEntries, cp.checkpoint, t, proofs, "context entry");
@@ -139,11 +140,11 @@ function provenEntries(list: readonly ProvenEntry[], cp: Checkpoint, t: Resolved
     }
     const index = Number(p.index);
     try {
-      proofs.verify(index, t.hasher.leafHash(p.entry), p.inclusionProof);
+      proofs.verify(index, hasher.leafHash(p.entry), p.inclusionProof);
     } catch (e) {
       return { code: "inclusion-proof", message: `${what} ${index}: ${errorText(e)}` };
     }
-    const decoded = decodeLogEntryFast(p.entry, t.statementDigest);
+    const decoded = decodeLogEntryFast(p.entry);
     if (isViolation(decoded)) return { code: "entry-malformed", message: `${what} ${index}: ${decoded.message}` };
     out.push({ index, decoded });
   }

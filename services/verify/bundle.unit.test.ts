@@ -1,6 +1,6 @@
 import { describe, expect, it, beforeAll } from "vitest";
 import { proveConsistency } from "../../log/prove.js";
-import { DAY, T0 } from "../domain/testkit.js";
+import { DAY, T0 } from "../../test/domain-testkit.js";
 import { buildFixture, LABELS, trust, type Fixture } from "../../test/verification-fixture.js";
 import { verifyLabelBundle } from "./bundle.js";
 import { verifyReceipt } from "./receipt.js";
@@ -8,7 +8,7 @@ import { memoizedTrust } from "./memo.js";
 import { resolveTrust } from "./trust.js";
 import { CompactBundles } from "./compact.js";
 import { BulkVerification } from "../reads/bulk.js";
-import { testKey, signStatement, statement } from "../domain/testkit.js";
+import { testKey, signStatement, statement } from "../../test/domain-testkit.js";
 
 let fx: Fixture;
 beforeAll(async () => {
@@ -59,7 +59,7 @@ describe("verifier on real registry data", () => {
     fx.clock = now;
     await fx.registry.submit(signStatement(testKey(1), statement({ $case: "categoryPublished", value: { categoryId: "smart-lock", name: "Smart locks", description: "" } }, { signedAtUnix: now })));
     const snap = fx.reads.snapshot();
-    const proof = await proveConsistency(fx.registry.view.hasher, fx.registry.view.hashReader(snap.tree), oldSize, snap.size);
+    const proof = await proveConsistency(fx.registry.view.hashReader(snap.tree), oldSize, snap.size);
     const ok = verifyLabelBundle(bundle!, trust, { nowUnix: now, fresher: { checkpoint: snap.checkpoint, consistencyProof: proof } });
     expect(ok.status).toBe("valid");
     expect(ok.consistentWith?.size).toBe(snap.size);

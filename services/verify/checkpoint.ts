@@ -12,12 +12,15 @@ export interface OpenedCheckpoint {
   readonly cosignedBy: readonly string[];
 }
 
+/** The part of a ResolvedTrust a checkpoint is opened under. */
+export type CheckpointTrust = Pick<ResolvedTrust, "log" | "witnessPolicy" | "checkpoints">;
+
 export function checkpointRef(c: Checkpoint): CheckpointRef {
   return { origin: c.origin, size: c.size, rootHex: toHex(c.root) };
 }
 
 /** Opens a signed checkpoint note; never throws (a failure is a reason). */
-export function openTrustedCheckpoint(note: string, trust: ResolvedTrust): OpenedCheckpoint | VerdictReason {
+export function openTrustedCheckpoint(note: string, trust: CheckpointTrust): OpenedCheckpoint | VerdictReason {
   if (note === "") return { code: "checkpoint-missing", message: "the bundle names no checkpoint" };
   const known = trust.checkpoints?.get(note);
   if (known) return known;

@@ -22,7 +22,7 @@ export function checkFreshness(old: Checkpoint, fresher: Fresher, t: ResolvedTru
     return { code: "fresher-older", message: `the "newer" checkpoint has size ${cp.checkpoint.size}, below the bundle's ${old.size}` };
   }
   try {
-    verifyConsistency(t.hasher, old.size, cp.checkpoint.size, fresher.consistencyProof, old.root, cp.checkpoint.root);
+    verifyConsistency(old.size, cp.checkpoint.size, fresher.consistencyProof, old.root, cp.checkpoint.root);
   } catch (e) {
     return { code: "fresher-inconsistent", message: `the bundle's checkpoint is not a prefix of the newer one: ${errorText(e)}` };
   }

@@ -10,7 +10,8 @@
 //
 // Portable: log/ only.
 import { bytesEqual } from "../../log/bytes.js";
-import type { Hash, TreeHasher } from "../../log/hash.js";
+import type { Hash } from "../../log/hash.js";
+import { hasher } from "../../log/hasher.js";
 import { inclusionProofLength } from "../../log/proof.js";
 import { ProofError } from "../../log/proof-error.js";
 import { checkHash, checkTreeNumber, half } from "../../log/tree.js";
@@ -20,7 +21,6 @@ export class InclusionVerifier {
   private readonly levels: Map<number, Hash>[] = [];
 
   constructor(
-    private readonly hasher: TreeHasher,
     readonly size: number,
     readonly root: Hash,
   ) {
@@ -73,7 +73,7 @@ export class InclusionVerifier {
         if (sibling === undefined || !bytesEqual(sibling, p)) throw rootMismatch();
       } else {
         seen.push(level, fn, r, level, siblingIndex, p);
-        r = left ? this.hasher.nodeHash(p, r) : this.hasher.nodeHash(r, p);
+        r = left ? hasher.nodeHash(p, r) : hasher.nodeHash(r, p);
       }
       fn = half(fn);
       sn = half(sn);

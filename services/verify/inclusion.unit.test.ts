@@ -2,24 +2,24 @@
 // of proofs (genuine, or with a flipped bit, a swapped hash, the wrong index, a dropped or extra
 // hash), every proof gets exactly the outcome it gets alone, whatever was verified before it.
 import fc from "fast-check";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import type { Hash } from "../../log/hash.js";
 import { MemoryHashes } from "../../log/memory-hashes.js";
 import { verifyInclusion } from "../../log/proof.js";
 import { proveInclusion } from "../../log/prove.js";
 import { treeRoot } from "../../log/tree.js";
-import { nodeHasher } from "../crypto/sha256-node.js";
 import { proofOutcome } from "../../test/proof-outcome.js";
 import { InclusionVerifier } from "./inclusion.js";
+import { hasher } from "../../log/hasher.js";
 
-const h = nodeHasher;
+const h = hasher;
 const N = 5000;
 let leaves: Hash[] = [];
 let tree: MemoryHashes;
 
 beforeAll(() => {
   leaves = Array.from({ length: N }, (_, i) => h.leafHash(new TextEncoder().encode(`entry ${i}`)));
-  tree = MemoryHashes.fromLeafHashes(h, leaves);
+  tree = MemoryHashes.fromLeafHashes(leaves);
 });
 
 type Mutation = { kind: "none" } | { kind: "flip"; at: number; bit: number } | { kind: "swap"; a: number; b: number } | { kind: "index"; delta: number } | { kind: "drop" } | { kind: "extra" };
@@ -68,13 +68,13 @@ describe("InclusionVerifier", () => {
         fc.integer({ min: 1, max: N }),
         fc.array(fc.tuple(fc.nat(), mutation), { minLength: 1, maxLength: 12 }),
         async (size, asks) => {
-          const root = await treeRoot(h, tree, size);
-          const v = new InclusionVerifier(h, size, root);
+          const root = await treeRoot(tree, size);
+          const v = new InclusionVerifier(size, root);
           for (const [pick, m] of asks) {
             const at = pick % size;
-            const { index, proof } = mutate(at, await proveInclusion(h, tree, at, size), m);
+            const { index, proof } = mutate(at, await proveInclusion(tree, at, size), m);
             const leaf = leaves[at]!;
-            const alone = proofOutcome(() => verifyInclusion(h, index, size, leaf, proof, root));
+            const alone = proofOutcome(() => verifyInclusion(index, size, leaf, proof, root));
             expect(proofOutcome(() => v.verify(index, leaf, proof))).toBe(alone);
           }
         },
@@ -85,28 +85,29 @@ describe("InclusionVerifier", () => {
 
   it("hashes a shared path once: a neighbour's proof costs only the hashes below the shared node", async () => {
     const size = 4096;
-    const root = await treeRoot(h, tree, size);
-    let hashes = 0;
-    const counting = { ...h, nodeHash: (l: Hash, r: Hash) => (hashes++, h.nodeHash(l, r)) };
-    const v = new InclusionVerifier(counting, size, root);
-    v.verify(1000, leaves[1000]!, await proveInclusion(h, tree, 1000, size));
-    expect(hashes).toBe(12);
-    v.verify(1001, leaves[1001]!, await proveInclusion(h, tree, 1001, size));
-    expect(hashes).toBe(12); // its leaf is the first node's proven sibling
-    v.verify(1002, leaves[1002]!, await proveInclusion(h, tree, 1002, size));
-    expect(hashes).toBe(13);
+    const root = await treeRoot(tree, size);
+    const spy = vi.spyOn(hasher, "nodeHash");
+    const hashes = () => spy.mock.calls.length;
+    const v = new InclusionVerifier(size, root);
+    v.verify(1000, leaves[1000]!, await proveInclusion(tree, 1000, size));
+    expect(hashes()).toBe(12);
+    v.verify(1001, leaves[1001]!, await proveInclusion(tree, 1001, size));
+    expect(hashes()).toBe(12); // its leaf is the first node's proven sibling
+    v.verify(1002, leaves[1002]!, await proveInclusion(tree, 1002, size));
+    expect(hashes()).toBe(13);
+    spy.mockRestore();
   });
 
   it("remembers nothing from a proof that failed", async () => {
     const size = 1000;
-    const root = await treeRoot(h, tree, size);
-    const v = new InclusionVerifier(h, size, root);
-    const good = await proveInclusion(h, tree, 10, size);
+    const root = await treeRoot(tree, size);
+    const v = new InclusionVerifier(size, root);
+    const good = await proveInclusion(tree, 10, size);
     const bad = good.slice();
     bad[5] = h.emptyRoot;
     expect(proofOutcome(() => v.verify(10, leaves[10]!, bad))).toBe("ROOT_MISMATCH");
     // A forged leaf hash whose (forged) path was never accepted is still refused.
-    const p11 = await proveInclusion(h, tree, 11, size);
+    const p11 = await proveInclusion(tree, 11, size);
     expect(proofOutcome(() => v.verify(11, h.emptyRoot, p11))).toBe("ROOT_MISMATCH");
     expect(proofOutcome(() => v.verify(10, leaves[10]!, good))).toBe("ok");
   });

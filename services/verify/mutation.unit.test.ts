@@ -5,7 +5,7 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { LabelBundle, ProvenEntry } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
-import { T0 } from "../domain/testkit.js";
+import { T0 } from "../../test/domain-testkit.js";
 import { buildFixture, LABELS, trust } from "../../test/verification-fixture.js";
 import { verifyLabelBundle } from "./bundle.js";
 import { resolveTrust } from "./trust.js";

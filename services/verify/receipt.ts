@@ -4,11 +4,12 @@
 // caller passes the bundle context that accredits the issuer key (e.g. from GetIssuer).
 import type { Receipt } from "../../proto/gen/messages/labelreg/v1/entry.js";
 import type { ProvenEntry } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
+import { hasher } from "../../log/hasher.js";
 import { verifyInclusion } from "../../log/proof.js";
 import { decodeLogEntry, type DecodedEntry } from "../domain/decode.js";
 import { keyIdHex, keyIdOf, statementSigningInput } from "../domain/signing.js";
 import { isViolation } from "../domain/violation.js";
-import { errorText, openTrustedCheckpoint } from "./checkpoint.js";
+import { errorText, openTrustedCheckpoint, type CheckpointTrust, type OpenedCheckpoint } from "./checkpoint.js";
 import { replayEntries } from "./replay.js";
 import { resolveTrust, type ResolvedTrust, type TrustConfig } from "./trust.js";
 import type { CheckpointRef, VerdictReason } from "./verdict.js";
@@ -24,21 +25,32 @@ export type ReceiptVerdict =
     }
   | { readonly ok: false; readonly reason: VerdictReason };
 
+/**
+ * What every receipt check shares: the checkpoint opened under the log's key (and the witness
+ * policy, if any), the index below its size, and the entry's inclusion proof. Never throws.
+ */
+export function proveReceiptEntry(receipt: Receipt, trust: CheckpointTrust): { readonly cp: OpenedCheckpoint; readonly index: number } | VerdictReason {
+  const cp = openTrustedCheckpoint(receipt.checkpoint, trust);
+  if ("code" in cp) return cp;
+  if (receipt.index >= BigInt(cp.checkpoint.size)) return { code: "index-beyond-checkpoint", message: `index ${receipt.index} is not below ${cp.checkpoint.size}` };
+  const index = Number(receipt.index);
+  try {
+    verifyInclusion(index, cp.checkpoint.size, hasher.leafHash(receipt.entry), receipt.inclusionProof, cp.checkpoint.root);
+  } catch (e) {
+    return { code: "inclusion-proof", message: errorText(e) };
+  }
+  return { cp, index };
+}
+
 /** Verifies a receipt; never throws. `context`: entries (proven under the same checkpoint) accrediting the signer. */
 export function verifyReceipt(receipt: Receipt, trust: TrustConfig | ResolvedTrust, context: readonly ProvenEntry[] = []): ReceiptVerdict {
   const t = "domain" in trust ? trust : resolveTrust(trust);
   const no = (reason: VerdictReason): ReceiptVerdict => ({ ok: false, reason });
   try {
-    const cp = openTrustedCheckpoint(receipt.checkpoint, t);
-    if ("code" in cp) return no(cp);
-    if (receipt.index >= BigInt(cp.checkpoint.size)) return no({ code: "index-beyond-checkpoint", message: `index ${receipt.index} is not below ${cp.checkpoint.size}` });
-    const index = Number(receipt.index);
-    try {
-      verifyInclusion(t.hasher, index, cp.checkpoint.size, t.hasher.leafHash(receipt.entry), receipt.inclusionProof, cp.checkpoint.root);
-    } catch (e) {
-      return no({ code: "inclusion-proof", message: errorText(e) });
-    }
-    const entry = decodeLogEntry(receipt.entry, t.statementDigest);
+    const proven = proveReceiptEntry(receipt, t);
+    if ("code" in proven) return no(proven);
+    const { cp, index } = proven;
+    const entry = decodeLogEntry(receipt.entry);
     if (isViolation(entry)) return no({ code: "entry-malformed", message: entry.message });
     const base = { ok: true as const, index, asOf: cp.ref, entry };
     if (keyIdHex(entry.keyId) === keyIdHex(keyIdOf(t.domain.authorityPublicKey))) {
@@ -52,11 +64,11 @@ export function verifyReceipt(receipt: Receipt, trust: TrustConfig | ResolvedTru
     for (const p of context) {
       if (p.index >= receipt.index) continue;
       try {
-        verifyInclusion(t.hasher, Number(p.index), cp.checkpoint.size, t.hasher.leafHash(p.entry), p.inclusionProof, cp.checkpoint.root);
+        verifyInclusion(Number(p.index), cp.checkpoint.size, hasher.leafHash(p.entry), p.inclusionProof, cp.checkpoint.root);
       } catch (e) {
         return no({ code: "inclusion-proof", message: `context entry ${p.index}: ${errorText(e)}` });
       }
-      const d = decodeLogEntry(p.entry, t.statementDigest);
+      const d = decodeLogEntry(p.entry);
       if (isViolation(d)) return no({ code: "entry-malformed", message: `context entry ${p.index}: ${d.message}` });
       ctx.push({ index: Number(p.index), decoded: d });
     }

@@ -1,7 +1,6 @@
 // What a verifier trusts: the log's verifier key, the authority's key, optionally a witness
 // policy, and the registry's rule parameters. Portable: no Node built-ins on this path.
 import { nobleEd25519, type Ed25519 } from "../../log/ed25519.js";
-import { defaultHasher, type Sha256, type TreeHasher } from "../../log/hash.js";
 import { parseVerifierKey } from "../../log/note-keys.js";
 import type { NoteVerifier } from "../../log/note.js";
 import type { WitnessPolicy } from "../../log/witness-policy.js";
@@ -20,10 +19,6 @@ export interface TrustConfig {
   readonly maxValiditySeconds?: number;
   /** Ed25519 implementation (default: portable noble; Node callers may pass nodeEd25519). */
   readonly ed25519?: Ed25519;
-  /** RFC 9162 hasher (default: portable noble SHA-256). */
-  readonly hasher?: TreeHasher;
-  /** SHA-256 for statement digests (default: portable noble; Node callers may pass nodeSha256). */
-  readonly sha256?: Sha256;
 }
 
 /** A TrustConfig with its keys parsed, ready for many verifications. */
@@ -32,9 +27,6 @@ export interface ResolvedTrust {
   readonly witnessPolicy: WitnessPolicy | undefined;
   readonly domain: DomainConfig;
   readonly ed25519: Ed25519;
-  readonly hasher: TreeHasher;
-  /** Statement digests for decodeLogEntry; its portable default when absent. */
-  readonly statementDigest?: (statementBytes: Uint8Array) => Uint8Array;
   /** Checkpoints already opened, by note text (see memoizedTrust). */
   readonly checkpoints?: Map<string, OpenedCheckpoint>;
 }
@@ -51,7 +43,5 @@ export function resolveTrust(t: TrustConfig): ResolvedTrust {
       ...(t.maxValiditySeconds !== undefined ? { maxValiditySeconds: t.maxValiditySeconds } : {}),
     }),
     ed25519: ed,
-    hasher: t.hasher ?? defaultHasher,
-    ...(t.sha256 ? { statementDigest: (b: Uint8Array) => t.sha256!(b) } : {}),
   };
 }

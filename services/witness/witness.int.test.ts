@@ -12,7 +12,7 @@ import { startWitnessServer, type RunningWitnessServer } from "./http.js";
 import { formatWitnessKey, parseWitnessKey } from "./key.js";
 import { formatAddCheckpointRequest } from "./request.js";
 import { WitnessState } from "./state.js";
-import { TestLog } from "./test-log.js";
+import { TestLog } from "../../test/witness-log.js";
 import { TLOG_SIZE_CONTENT_TYPE, Witness } from "./witness.js";
 
 const dirs: string[] = [];

@@ -8,7 +8,7 @@
 // the stored checkpoint is advanced atomically (compare-and-set on the size) and cosigned.
 import { CheckpointError, parseCheckpoint, type Checkpoint } from "../../log/checkpoint.js";
 import { cosignCheckpoint, type Cosigner } from "../../log/cosignature.js";
-import { defaultHasher, type TreeHasher } from "../../log/hash.js";
+import { hasher } from "../../log/hasher.js";
 import { NoteError, openNote, parseSignedNote, type NoteVerifier } from "../../log/note.js";
 import { verifyConsistency } from "../../log/proof.js";
 import { AddCheckpointRequestError, parseAddCheckpointRequest } from "./request.js";
@@ -27,7 +27,6 @@ export interface WitnessOptions {
   /** The logs this witness cosigns, as verifier keys; each key's name is its log's origin. */
   readonly logs: readonly NoteVerifier[];
   readonly state: WitnessState;
-  readonly hasher?: TreeHasher;
   /** Told of every refused checkpoint from a known log with a valid signature: possible evidence of misbehaviour. */
   readonly onEvidence?: (e: { origin: string; status: number; reason: string; note: Uint8Array }) => void;
 }
@@ -37,11 +36,9 @@ const conflict = (size: number): WitnessAnswer => ({ status: 409, contentType: T
 
 export class Witness {
   private readonly logs = new Map<string, NoteVerifier[]>();
-  private readonly hasher: TreeHasher;
 
   constructor(private readonly opts: WitnessOptions) {
     for (const v of opts.logs) this.logs.set(v.name, [...(this.logs.get(v.name) ?? []), v]);
-    this.hasher = opts.hasher ?? defaultHasher;
   }
 
   get name(): string {
@@ -71,7 +68,7 @@ export class Witness {
     const storedSize = stored?.size ?? 0;
     if (req.oldSize !== storedSize) return conflict(storedSize);
     try {
-      verifyConsistency(this.hasher, req.oldSize, checkpoint.size, req.proof, stored?.root ?? this.hasher.emptyRoot, checkpoint.root, { emptyOldTree: "accept" });
+      verifyConsistency(req.oldSize, checkpoint.size, req.proof, stored?.root ?? hasher.emptyRoot, checkpoint.root, { emptyOldTree: "accept" });
     } catch (e) {
       // Equal sizes with different roots is the spec's 409; any other failure is a bad proof.
       if (stored && checkpoint.size === stored.size && req.proof.length === 0) {

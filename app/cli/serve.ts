@@ -1,0 +1,92 @@
+// `labelreg serve`: runs the registry. With no options: the embedded SQLite store in ./data,
+// a log key and a development authority key created on first start, gRPC on 127.0.0.1:50051.
+import type { Command } from "commander";
+import { DEFAULT_RATE_LIMIT } from "../../services/sequencer/rate-limit.js";
+import { DEFAULT_HTTP_ADDRESS } from "../../gateway/server.js";
+import { DEFAULT_GRPC_ADDRESS, DEFAULT_ORIGIN, startRegistry } from "../server.js";
+import { storeSpecFromFlags, type StoreFlags } from "../../services/store/open.js";
+
+export function registerServe(cmd: Command): void {
+  cmd
+    .option("--data <dir>", "data directory (store and keys)", "data")
+    .option("--grpc <host:port>", "gRPC listen address", DEFAULT_GRPC_ADDRESS)
+    .option("--http <host:port|off>", "HTTP gateway listen address (tlog-tiles, JSON API, label pages), or off", DEFAULT_HTTP_ADDRESS)
+    .option("--public-url <url>", "the gateway's public base URL, which QR codes hold (default: its listen address)")
+    .option("--access-log", "log every HTTP request as a JSON line")
+    .option("--origin <name>", "the log's origin (checkpoint key name) for a new log", DEFAULT_ORIGIN)
+    .option("--authority-key <vkey|file>", "the authority's verifier key; without it a development authority key is created")
+    .option("--tls-cert <file>", "PEM certificate for gRPC and HTTP")
+    .option("--tls-key <file>", "PEM private key for --tls-cert")
+    .option("--tls-client-ca <file>", "require client certificates signed by this CA (mTLS)")
+    .option("--rate-limit <n>", "statements per second per signer (issuer or authority)", (v) => parseFloat(v))
+    .option("--rate-burst <n>", "statements a signer may send at once", (v) => parseInt(v, 10))
+    .option("--batch-max <n>", "most statements per batch", (v) => parseInt(v, 10))
+    .option("--batch-linger-ms <ms>", "how long an idle sequencer waits to fill a batch", (v) => parseInt(v, 10))
+    .option("--max-pending <n>", "statements waiting before RESOURCE_EXHAUSTED", (v) => parseInt(v, 10))
+    .option("--read-only", "serve reads only (a read replica): follow the shared store, refuse writes")
+    .option("--store <kind>", "event store: sqlite (in --data), postgres (shared; failover) or kurrentdb (cluster)")
+    .option("--postgres-url <url>", "PostgreSQL connection string for --store postgres")
+    .option("--postgres-schema <name>", "schema holding the log (default labelreg)")
+    .option("--lease-ttl-ms <ms>", "the PostgreSQL sequencer lease's time to live: how long a crashed leader blocks failover (default 3000)")
+    .option("--kurrentdb <url>", "KurrentDB connection string for --store kurrentdb, e.g. kurrentdb://h1,h2,h3?nodePreference=leader")
+    .option("--kurrentdb-prefix <name>", "stream name prefix of the log (default labelreg)")
+    .option("--witness <url=vkey>", "a witness: its submission URL and cosignature verifier key; repeat for more", (v: string, p: string[] = []) => [...p, v])
+    .option("--witness-required <k>", "cosignatures each checkpoint should get before receipts go out (default: all witnesses)", (v) => parseInt(v, 10))
+    .option("--witness-timeout-ms <ms>", "the longest receipts wait for those cosignatures", (v) => parseInt(v, 10), 2000)
+    .action(async (o: Record<string, string | number | boolean | undefined>) => {
+      if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) throw new Error("--tls-cert and --tls-key go together");
+      const batch = {
+        ...(typeof o.batchMax === "number" ? { maxBatch: o.batchMax } : {}),
+        ...(typeof o.batchLingerMs === "number" ? { lingerMs: o.batchLingerMs } : {}),
+        ...(typeof o.maxPending === "number" ? { maxPending: o.maxPending } : {}),
+      };
+      const running = await startRegistry({
+        dataDir: String(o.data),
+        grpcAddress: String(o.grpc),
+        origin: String(o.origin),
+        ...(o.authorityKey ? { authorityKey: String(o.authorityKey) } : {}),
+        ...(o.tlsCert ? { tls: { certFile: String(o.tlsCert), keyFile: String(o.tlsKey), ...(o.tlsClientCa ? { clientCaFile: String(o.tlsClientCa) } : {}) } } : {}),
+        batch,
+        ...(typeof o.rateLimit === "number" || typeof o.rateBurst === "number"
+          ? { rateLimit: { perSecond: typeof o.rateLimit === "number" ? o.rateLimit : DEFAULT_RATE_LIMIT.perSecond, burst: typeof o.rateBurst === "number" ? o.rateBurst : DEFAULT_RATE_LIMIT.burst } }
+          : {}),
+        ...(o.readOnly ? { readOnly: true } : {}),
+        storage: storeSpecFromFlags(o as StoreFlags),
+        ...(Array.isArray(o.witness) ? { witnessing: witnessingOptions(o.witness, o.witnessRequired, o.witnessTimeoutMs) } : {}),
+        ...(o.http !== "off" ? { http: { address: String(o.http), ...(o.publicUrl ? { publicBaseUrl: String(o.publicUrl) } : {}), ...(o.accessLog ? { accessLog: true } : {}) } } : {}),
+      });
+      const info = {
+        msg: "labelreg serving",
+        grpc: running.grpc.address,
+        ...(running.http ? { http: running.http.url } : {}),
+        tls: Boolean(o.tlsCert),
+        treeSize: running.registry.view.size,
+        logVerifierKey: running.logVerifierKey,
+        authorityVerifierKey: running.authorityVerifierKey,
+        ...(running.devAuthorityKeyFile ? { devAuthorityKeyFile: running.devAuthorityKeyFile } : {}),
+      };
+      console.log(`labelreg: gRPC on ${running.grpc.address}${o.tlsCert ? " (TLS)" : ""}, log size ${info.treeSize}`);
+      if (running.http) console.log(`labelreg: HTTP gateway on ${running.http.url} (tlog-tiles, label pages /l/<id>, /metrics)`);
+      console.log(`labelreg: log verifier key:       ${running.logVerifierKey}`);
+      console.log(`labelreg: authority verifier key: ${running.authorityVerifierKey}`);
+      if (running.devAuthorityKeyFile) console.log(`labelreg: DEVELOPMENT authority key in ${running.devAuthorityKeyFile} (for production pass --authority-key with the verifier key only)`);
+      console.log(JSON.stringify(info));
+      const stop = async (signal: string) => {
+        console.log(JSON.stringify({ msg: "labelreg stopping", signal }));
+        await running.close();
+        process.exit(0);
+      };
+      process.once("SIGINT", () => void stop("SIGINT"));
+      process.once("SIGTERM", () => void stop("SIGTERM"));
+    });
+}
+
+/** `--witness url=vkey` options as WitnessingOptions (k defaults to every witness). */
+function witnessingOptions(specs: string[], required: unknown, timeoutMs: unknown) {
+  const witnesses = specs.map((s) => {
+    const at = s.indexOf("=");
+    if (at < 0) throw new Error(`--witness ${s}: expected <url>=<verifier key>`);
+    return { url: s.slice(0, at), verifierKey: s.slice(at + 1) };
+  });
+  return { witnesses, required: typeof required === "number" ? required : witnesses.length, timeoutMs: Number(timeoutMs) };
+}

@@ -1,0 +1,142 @@
+// `labelreg verify`: checks labels the way a platform would, with two keys (the log's and the
+// authority's) and nothing else trusted. A label id asks the registry for its bundle; --bundle
+// verifies a saved bundle offline; --csv verifies many ids over one VerifyLabels call (compact
+// form, progress bar). Human output by default, --json for machines. Exit code 0 only when
+// every label is valid, 1 otherwise (2: usage or connection errors).
+import { readFileSync, writeFileSync } from "node:fs";
+import * as grpc from "@grpc/grpc-js";
+import { SingleBar, Presets } from "cli-progress";
+import type { Command } from "commander";
+import { GetLabelResponse, LabelBundle, VerificationServiceClient, type VerifyLabelsResponse } from "../../proto/gen/grpc/labelreg/v1/verification_service.js";
+import { channelCredentials } from "../../services/client/connect.js";
+import { publicKeyOfVerifierKey, readVerifierKey } from "../../services/config/key-files.js";
+import { nodeEd25519 } from "../../services/crypto/ed25519-node.js";
+import { CompactBundles } from "../../services/verify/compact.js";
+import { verifyLabelBundle } from "../../services/verify/bundle.js";
+import { memoizedTrust } from "../../services/verify/memo.js";
+import { resolveTrust, type ResolvedTrust } from "../../services/verify/trust.js";
+import type { Verdict } from "../../services/verify/verdict.js";
+import { parseCsv } from "./csv.js";
+
+interface VerifyOptions {
+  registry: string;
+  logKey: string;
+  authorityKey: string;
+  bundle?: string;
+  csv?: string;
+  saveBundle?: string;
+  json?: boolean;
+  at?: string;
+  tlsCa?: string;
+}
+
+/** Label ids from a CSV: the `label_id` column if there is a header naming it, else the first column. */
+export function labelIdsFromCsv(text: string): string[] {
+  const records = parseCsv(text);
+  const header = records[0]?.fields.map((f) => f.trim().toLowerCase()) ?? [];
+  const col = header.indexOf("label_id");
+  const rows = col >= 0 ? records.slice(1) : records;
+  return rows.map((r) => (r.fields[Math.max(col, 0)] ?? "").trim()).filter((id) => id !== "");
+}
+
+/** A bundle file: a LabelBundle, or a GetLabel answer holding one, as protobuf JSON. */
+export function readBundleFile(path: string): LabelBundle {
+  const json = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+  return "bundle" in json ? GetLabelResponse.fromJSON(json).bundle ?? LabelBundle.fromJSON({}) : LabelBundle.fromJSON(json);
+}
+
+function human(v: Verdict): string {
+  const l = v.label;
+  const head = `${v.labelId}: ${v.status.toUpperCase()}`;
+  const what = l ? ` — ${l.manufacturerName} ${l.productModel}, ${"★".repeat(l.tier)} tier ${l.tier}, issuer ${l.issuerId}, valid ${date(l.validFromUnix)} to ${date(l.validUntilUnix)}` : "";
+  const why = v.reasons.map((r) => `\n    ${r.code}: ${r.message}`).join("");
+  const asOf = v.asOf ? `\n    as of checkpoint ${v.asOf.origin} size ${v.asOf.size}${v.cosignedBy.length ? ` cosigned by ${v.cosignedBy.join(", ")}` : ""}` : "";
+  return head + what + why + asOf;
+}
+
+const date = (unix: number) => new Date(unix * 1000).toISOString().slice(0, 10);
+
+function report(verdicts: readonly Verdict[], json: boolean): number {
+  if (json) console.log(JSON.stringify(verdicts.length === 1 ? verdicts[0] : verdicts, null, 2));
+  else {
+    for (const v of verdicts) console.log(human(v));
+    if (verdicts.length > 0) console.log(`\nA bundle does not prove:\n${verdicts[0]!.doesNotProve.map((d) => `  - ${d}`).join("\n")}`);
+    if (verdicts.length > 1) console.log(`\n${verdicts.filter((v) => v.valid).length} of ${verdicts.length} labels valid`);
+  }
+  return verdicts.length > 0 && verdicts.every((v) => v.valid) ? 0 : 1;
+}
+
+function notFound(labelId: string, code: string, message: string): Verdict {
+  return { labelId, status: "not-verifiable", valid: false, reasons: [{ code, message }], asOf: undefined, cosignedBy: [], evaluatedAtUnix: Math.floor(Date.now() / 1000), label: undefined, consistentWith: undefined, doesNotProve: [] };
+}
+
+async function bulk(client: VerificationServiceClient, ids: readonly string[], coldTrust: ResolvedTrust, nowUnix: bigint | undefined, progress: boolean): Promise<Verdict[]> {
+  const bar = progress ? new SingleBar({ format: "verifying [{bar}] {value}/{total} labels", stream: process.stderr }, Presets.shades_classic) : undefined;
+  bar?.start(ids.length, 0);
+  // One checkpoint and shared context entries: verify each of their signatures once.
+  const trust = memoizedTrust(coldTrust);
+  const compact = new CompactBundles();
+  const verdicts: Verdict[] = [];
+  const call = client.verifyLabels();
+  await new Promise<void>((res, rej) => {
+    call.on("data", (m: VerifyLabelsResponse) => {
+      const r = compact.accept(m);
+      if (!r) return;
+      if (r.result?.$case === "label") verdicts.push(verifyLabelBundle(compact.expand(r.result.value.bundle!), trust, { expectedLabelId: r.labelId, ...(nowUnix !== undefined ? { nowUnix } : {}) }));
+      else if (r.result?.$case === "error") verdicts.push(notFound(r.labelId, r.result.value.rule, r.result.value.message));
+      bar?.increment();
+    });
+    call.on("end", res);
+    call.on("error", rej);
+    for (let i = 0; i < ids.length; i += 10_000) call.write({ labelIds: ids.slice(i, i + 10_000), compact: true });
+    call.end();
+  });
+  bar?.stop();
+  return verdicts;
+}
+
+export function registerVerify(cmd: Command): void {
+  cmd
+    .requiredOption("--log-key <vkey|file>", "the log's verifier key")
+    .requiredOption("--authority-key <vkey|file>", "the authority's verifier key")
+    .option("--registry <host:port>", "the registry's gRPC address", "127.0.0.1:50051")
+    .option("--bundle <file>", "verify a saved bundle (protobuf JSON) offline")
+    .option("--csv <file>", "verify every label id in a CSV (a label_id column, or the first column)")
+    .option("--save-bundle <file>", "with a label id: save the bundle for offline verification")
+    .option("--at <unix>", "evaluate expiry at this time (Unix seconds) instead of now")
+    .option("--tls-ca <file>", "connect with TLS, trusting this CA")
+    .option("--json", "machine-readable verdicts")
+    .action(async (labelId: string | undefined, o: VerifyOptions) => {
+      const modes = [labelId !== undefined, o.bundle !== undefined, o.csv !== undefined].filter(Boolean).length;
+      if (modes !== 1) throw new Error("give exactly one of: a label id, --bundle FILE, --csv FILE");
+      const trust = resolveTrust({
+        logKey: readVerifierKey(o.logKey),
+        authorityPublicKey: publicKeyOfVerifierKey(readVerifierKey(o.authorityKey)),
+        ed25519: nodeEd25519,
+      });
+      const nowUnix = o.at !== undefined ? BigInt(o.at) : undefined;
+      const opts = nowUnix !== undefined ? { nowUnix } : {};
+      if (o.bundle) {
+        process.exitCode = report([verifyLabelBundle(readBundleFile(o.bundle), trust, opts)], Boolean(o.json));
+        return;
+      }
+      const client = new VerificationServiceClient(o.registry, channelCredentials(o.tlsCa ? { caFile: o.tlsCa } : undefined));
+      try {
+        if (o.csv) {
+          const ids = labelIdsFromCsv(readFileSync(o.csv, "utf8"));
+          process.exitCode = report(await bulk(client, ids, trust, nowUnix, !o.json && process.stderr.isTTY), Boolean(o.json));
+          return;
+        }
+        const res = await new Promise<GetLabelResponse | grpc.ServiceError>((r) => client.getLabel({ labelId: labelId! }, (e, v) => r(e ?? v!)));
+        if (res instanceof Error) {
+          if (res.code !== grpc.status.NOT_FOUND && res.code !== grpc.status.INVALID_ARGUMENT) throw new Error(`registry: ${res.details || res.message}`);
+          process.exitCode = report([notFound(labelId!, res.code === grpc.status.NOT_FOUND ? "label-not-found" : "malformed-id", res.details)], Boolean(o.json));
+          return;
+        }
+        if (o.saveBundle) writeFileSync(o.saveBundle, JSON.stringify(LabelBundle.toJSON(res.bundle!), null, 2) + "\n");
+        process.exitCode = report([verifyLabelBundle(res.bundle!, trust, { ...opts, expectedLabelId: labelId! })], Boolean(o.json));
+      } finally {
+        client.close();
+      }
+    });
+}

@@ -9,8 +9,7 @@
 //     rate measured here (plus one SHA-256 of the value per key, at its size);
 //   - proofs under 1 KB, and their verification flat in log n, at 10^4, 10^6 and 10^7 keys;
 //   - under 1 ms per proof verified in Chromium, with the portable hasher the consumer page uses.
-// "SHA-256" is shortOrLongSha256 (services/crypto/sha256-node.ts), which the server's map hasher
-// digests with: WebAssembly for short inputs, Node's crypto for long ones.
+// "SHA-256" is this runtime's one SHA-256 (log/hasher.ts), which the map hasher digests with.
 // The 10^7-key map does not fit in the in-memory node store: its root and proofs come from a
 // recursion over sorted keys (bench/map-stream.ts), checked here against the real map at 10^4.
 import * as crypto from "node:crypto";
@@ -25,7 +24,8 @@ import { proveKeys } from "../log/map/prove.js";
 import { MemoryMapNodeStore } from "../log/map/store.js";
 import { updateMap, type MapEntry } from "../log/map/update.js";
 import { verifyMapProof } from "../log/map/verify.js";
-import { shortOrLongSha256 } from "../services/crypto/sha256-node.js";
+import { sha256 } from "../log/hasher.js";
+import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
 import { encodeMapProof } from "../services/domain/map-wire.js";
 import type { HexProof } from "./map-browser.js";
 import { streamMap } from "./map-stream.js";
@@ -78,14 +78,15 @@ console.log(`machine: ${cpus()[0]?.model ?? "unknown"}, ${cpus().length} cores, 
 
 const in65 = new Uint8Array(crypto.randomBytes(65));
 const value = new Uint8Array(crypto.randomBytes(VALUE_BYTES));
-const sha65 = (await measureSync(() => shortOrLongSha256(in65), OPTS)).perSecond;
-const shaValue = (await measureSync(() => shortOrLongSha256(value), OPTS)).perSecond;
-const noble65 = (await measureSync(() => defaultMapHasher.digest(in65), OPTS)).perSecond;
+const sha65 = (await measureSync(() => sha256(in65), OPTS)).perSecond;
+const shaValue = (await measureSync(() => sha256(value), OPTS)).perSecond;
+const nobleMapHasher = mapHasherFromDigest((d: Uint8Array) => nobleSha256(d));
+const noble65 = (await measureSync(() => nobleMapHasher.digest(in65), OPTS)).perSecond;
 record({ group: "sha256", name: "65 B (a leaf or node hash's input), server", value: sha65, unit: "hash/s" });
 record({ group: "sha256", name: `${VALUE_BYTES} B (a value), server`, value: shaValue, unit: "hash/s" });
 record({ group: "sha256", name: "65 B, @noble/hashes (browsers)", value: noble65, unit: "hash/s" });
 
-const server = mapHasherFromDigest(shortOrLongSha256);
+const server = mapHasherFromDigest(sha256);
 const nodeHashRate = (await measureSync(() => server.nodeHash(in65.subarray(1, 33), in65.subarray(33)), OPTS)).perSecond;
 record({ group: "sha256", name: "MapHasher.nodeHash, server", value: nodeHashRate, unit: "hash/s", reference: sha65 });
 
@@ -114,8 +115,8 @@ for (const b of [1, ...BATCHES]) {
   const perKey = (server.hashes - h0) / (counted * b);
   const nodeHashes = Math.round(perKey * b);
   const hashesOfABatch = () => {
-    for (let i = 0; i < nodeHashes; i++) shortOrLongSha256(in65);
-    for (let i = 0; i < b; i++) shortOrLongSha256(value);
+    for (let i = 0; i < nodeHashes; i++) sha256(in65);
+    for (let i = 0; i < b; i++) sha256(value);
   };
   const pair = await measureSyncPair(hashesOfABatch, () => updateMap(store, server, randomEntries(b, () => value)), PAIR_OPTS);
   const rate = pair.op.perSecond * b;
@@ -209,7 +210,7 @@ for (const n of SIZES) {
   record({ group: "proof", name: `n=${exp(n)}: size, largest of ${items.length}`, value: sizes[sizes.length - 1]!, unit: "bytes", limit: 1024 });
   for (const [name, h] of [
     ["server", server],
-    ["noble", defaultMapHasher],
+    ["noble", nobleMapHasher],
   ] as [string, MapHasher][]) {
     const r = await measureSync((i) => verifyMapProof(h, streamed.root, items[i % items.length]!.key, items[i % items.length]!.proof), OPTS);
     record({ group: "verify", name: `n=${exp(n)}: ${name} hasher`, value: 1e6 / r.perSecond, unit: "us/proof", note: `${Math.round(r.perSecond).toLocaleString("en-US")} proofs/s` });

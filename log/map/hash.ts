@@ -2,11 +2,10 @@
 // node = SHA-256(0x03 || left || right), the empty subtree = 32 zero bytes. 0x00 and 0x01 are RFC
 // 9162's log prefixes, so a map hash never equals a log hash over the same bytes.
 //
-// Built on the log's one-shot Sha256Digest (log/hash.ts), so the server plugs in its fast digest
-// (services/crypto/sha256-node.ts shortOrLongSha256) and a browser the portable @noble/hashes one,
-// with the same bytes either way.
-import { sha256 as nobleSha256Base } from "@noble/hashes/sha2.js";
-import { HASH_SIZE, type Hash, type Sha256Digest } from "../hash.js";
+// Built on a one-shot SHA-256 digest; the default is this runtime's one SHA-256
+// (log/hasher.ts), so the map hashes as the log does: same bytes on every runtime.
+import { HASH_SIZE, type Hash } from "../hash.js";
+import { sha256 } from "../hasher.js";
 
 /** The hash of an empty subtree, and the root of the empty map. */
 export const ZERO_HASH: Hash = new Uint8Array(HASH_SIZE);
@@ -34,7 +33,7 @@ const NODE_PREFIX = 3;
  * Not re-entrant; `digest` must not keep its input. Arguments of the wrong length throw: the map
  * never hashes anything but 32-byte keys and hashes, and a verifier checks lengths first.
  */
-export function mapHasherFromDigest(digest: Sha256Digest): MapHasher {
+export function mapHasherFromDigest(digest: (data: Uint8Array) => Uint8Array): MapHasher {
   const buf = new Uint8Array(1 + 2 * HASH_SIZE);
   let hashes = 0;
   const two = (prefix: number, a: Uint8Array, b: Uint8Array): Hash => {
@@ -55,8 +54,8 @@ export function mapHasherFromDigest(digest: Sha256Digest): MapHasher {
   };
 }
 
-/** The portable map hasher (@noble/hashes; runs in browsers). */
-export const defaultMapHasher: MapHasher = mapHasherFromDigest((data) => nobleSha256Base(data));
+/** The map hasher of this runtime (log/hasher.ts's SHA-256; runs in browsers). */
+export const defaultMapHasher: MapHasher = mapHasherFromDigest(sha256);
 
 /** Whether `h` is the empty subtree's hash. */
 export function isZeroHash(h: Hash): boolean {

@@ -17,7 +17,7 @@ import { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import { IssuerStatus, LabelStatus } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import { decodeMapProof, decodeMapValue, encodeMapProof } from "./map-wire.js";
 import { mapEntries, MapTouched } from "./map-values.js";
-import { CATEGORY, DAY, labelIssued, reason, signStatement, statement, T0, testKey, TestRegistry, type TestKey } from "./testkit.js";
+import { CATEGORY, DAY, labelIssued, reason, signStatement, statement, T0, testKey, TestRegistry, type TestKey } from "../../test/domain-testkit.js";
 import { isViolation } from "./violation.js";
 
 const A = testKey(2);

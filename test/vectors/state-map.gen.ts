@@ -16,7 +16,7 @@ import { MemoryMapNodeStore } from "../../log/map/store.js";
 import { updateMap, type MapEntry } from "../../log/map/update.js";
 import { Tier } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import { mapEntries, MapTouched } from "../../services/domain/map-values.js";
-import { CATEGORY, labelIssued, reason, statement, testKey, TestRegistry } from "../../services/domain/testkit.js";
+import { CATEGORY, labelIssued, reason, statement, testKey, TestRegistry } from "../domain-testkit.js";
 
 export interface VectorProof {
   key: string;

@@ -10,7 +10,7 @@
 import * as crypto from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fromHex } from "../log/bytes.js";
-import { type Hash } from "../log/hash.js";
+import type { Hash } from "../log/hash.js";
 import { verifyConsistency, verifyInclusion } from "../log/proof.js";
 import { loadWasmSha256 } from "../log/sha256-wasm.js";
 import { measureSyncPair, type MeasureOptions } from "./measure.js";

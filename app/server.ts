@@ -148,6 +148,7 @@ export async function startRegistry(config: ServerConfig): Promise<RunningRegist
     devAuthorityKeyFile,
     async close() {
       warming.abort();
+      witnessing?.close();
       await http?.close();
       await grpc.close();
       await election?.stop();

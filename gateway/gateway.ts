@@ -46,6 +46,8 @@ export interface GatewayOptions {
   readonly logSize?: () => number;
   /** The gateway's public base URL (what QR codes and canonical links hold), e.g. https://labels.example.cn. */
   readonly publicBaseUrl: string;
+  /** True when publicBaseUrl is only the listen address (no --public-url): printed labels say so. */
+  readonly publicBaseUrlIsDefault?: boolean;
   readonly limits?: Partial<GatewayLimits>;
   readonly metrics?: GatewayMetrics;
   readonly logger?: Logger;
@@ -79,6 +81,7 @@ export class Gateway {
         logVerifierKey: opts.registry.logVerifierKey,
         ...(opts.registry.witnesses ? { witnesses: opts.registry.witnesses } : {}),
         publicBaseUrl: opts.publicBaseUrl,
+        ...(opts.publicBaseUrlIsDefault ? { publicBaseUrlIsDefault: true } : {}),
         ...(opts.verifier ? { verifier: opts.verifier } : {}),
         ...(opts.now ? { now: opts.now } : {}),
       });
@@ -175,7 +178,7 @@ export class Gateway {
   private errorReply(e: unknown, req: IncomingMessage): Reply {
     if (e instanceof RouteError) {
       if (e.status === 400 && req.url?.startsWith("/l/")) {
-        return htmlErrorReply(400, "malformed", LabelRoutes.lang(req.headers["accept-language"], undefined));
+        return htmlErrorReply(400, "malformed", LabelRoutes.lang(req.headers["accept-language"], queryLang(req.url)));
       }
       return textReply(e.status, e.message, e.allow ? { allow: e.allow } : {});
     }
@@ -192,4 +195,11 @@ export class Gateway {
     this.logger("error", "internal error", { path: loggablePath(req.url), error: e instanceof Error ? `${e.name}: ${e.message.slice(0, 300)}` : "non-error thrown" });
     return textReply(500, "internal error");
   }
+}
+
+/** The ?lang= of a URL the router refused, so its error page honours the language switch. */
+function queryLang(url: string | undefined): string | undefined {
+  const q = url?.indexOf("?") ?? -1;
+  if (!url || q < 0) return undefined;
+  return new URLSearchParams(url.slice(q + 1, q + 1 + 256)).get("lang") ?? undefined;
 }

@@ -36,6 +36,22 @@ export function parseListenAddress(address: string): { host: string; port: numbe
   return { host: m[1] ?? m[2] ?? "", port };
 }
 
+/** Whether only this machine can reach `host` (127.0.0.0/8, ::1, localhost). */
+export function isLoopbackHost(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/**
+ * The start-up warning for a gateway that others can reach but whose QR codes and links name its
+ * listen address (no --public-url): a phone scanning a printed label cannot follow them.
+ */
+export function publicUrlWarning(address: string, publicBaseUrl: string | undefined): string | undefined {
+  if (publicBaseUrl !== undefined) return undefined;
+  const { host } = parseListenAddress(address);
+  if (isLoopbackHost(host)) return undefined;
+  return `no --public-url: QR codes and printed labels will point at the listen address ${address}, which phones cannot use; pass --public-url https://<the name people reach this gateway by>`;
+}
+
 export async function startGateway(opts: GatewayServerOptions): Promise<RunningGateway> {
   const { host, port } = parseListenAddress(opts.address);
   const l = { ...DEFAULT_LIMITS, ...opts.limits };
@@ -49,9 +65,11 @@ export async function startGateway(opts: GatewayServerOptions): Promise<RunningG
     ? createHttpsServer({ ...common, cert: readFileSync(opts.tls.certFile), key: readFileSync(opts.tls.keyFile) })
     : createHttpServer(common);
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    const failed = (e: NodeJS.ErrnoException) =>
+      reject(e.code === "EADDRINUSE" ? new Error(`cannot listen for HTTP on ${opts.address}: the address is already in use (another registry or gateway running? --http chooses another address)`, { cause: e }) : e);
+    server.once("error", failed);
     server.listen(port, host, () => {
-      server.off("error", reject);
+      server.off("error", failed);
       resolve();
     });
   });
@@ -60,7 +78,7 @@ export async function startGateway(opts: GatewayServerOptions): Promise<RunningG
   const url = `${opts.tls ? "https" : "http"}://${shownHost}:${actual}`;
   let gateway: Gateway;
   try {
-    gateway = new Gateway({ ...opts, publicBaseUrl: opts.publicBaseUrl ?? url });
+    gateway = new Gateway({ ...opts, publicBaseUrl: opts.publicBaseUrl ?? url, publicBaseUrlIsDefault: opts.publicBaseUrl === undefined });
   } catch (e) {
     server.close();
     throw e;

@@ -57,6 +57,8 @@ export async function startRegistryChild(opts: RegistryChildOptions): Promise<Re
       "127.0.0.1:0",
       "--http",
       "off",
+      "--log-format",
+      "json",
       ...(opts.args ?? []),
     ],
     { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"], env: opts.env ?? process.env },

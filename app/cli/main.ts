@@ -4,7 +4,8 @@
 // the auditor each take long to load, and a script calls the CLI once per label, so `--help` and
 // each command load only what they use. The top-level help needs only the names and descriptions
 // below.
-import { Command } from "commander";
+import type { Command } from "commander";
+import { LabelregCommand } from "./command.js";
 
 type Register = (cmd: Command) => void;
 
@@ -50,7 +51,7 @@ function namedCommand(args: readonly string[]): string | undefined {
 }
 
 async function main(): Promise<void> {
-  const program = new Command();
+  const program = new LabelregCommand();
   program.name("labelreg").description("The cybersecurity label registry: a verifiable transparency log of label events").showHelpAfterError();
   const named = namedCommand(process.argv.slice(2));
   for (const c of COMMANDS) {

@@ -2,12 +2,13 @@
 // a log key and a development authority key created on first start, gRPC on 127.0.0.1:50051.
 import type { Command } from "commander";
 import { DEFAULT_RATE_LIMIT } from "../../services/sequencer/rate-limit.js";
-import { DEFAULT_HTTP_ADDRESS } from "../../gateway/server.js";
+import { DEFAULT_HTTP_ADDRESS, publicUrlWarning } from "../../gateway/server.js";
+import { logFormatOf, withLogFormat } from "./log-format.js";
 import { DEFAULT_GRPC_ADDRESS, DEFAULT_ORIGIN, startRegistry } from "../server.js";
 import { storeSpecFromFlags, type StoreFlags } from "../../services/store/open.js";
 
 export function registerServe(cmd: Command): void {
-  cmd
+  withLogFormat(cmd)
     .option("--data <dir>", "data directory (store and keys)", "data")
     .option("--grpc <host:port>", "gRPC listen address", DEFAULT_GRPC_ADDRESS)
     .option("--http <host:port|off>", "HTTP gateway listen address (tlog-tiles, JSON API, label pages), or off", DEFAULT_HTTP_ADDRESS)
@@ -35,6 +36,7 @@ export function registerServe(cmd: Command): void {
     .option("--witness-timeout-ms <ms>", "the longest receipts wait for those cosignatures", (v) => parseInt(v, 10), 2000)
     .action(async (o: Record<string, string | number | boolean | undefined>) => {
       if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) throw new Error("--tls-cert and --tls-key go together");
+      const format = logFormatOf(o.logFormat);
       const batch = {
         ...(typeof o.batchMax === "number" ? { maxBatch: o.batchMax } : {}),
         ...(typeof o.batchLingerMs === "number" ? { lingerMs: o.batchLingerMs } : {}),
@@ -65,14 +67,20 @@ export function registerServe(cmd: Command): void {
         authorityVerifierKey: running.authorityVerifierKey,
         ...(running.devAuthorityKeyFile ? { devAuthorityKeyFile: running.devAuthorityKeyFile } : {}),
       };
-      console.log(`labelreg: gRPC on ${running.grpc.address}${o.tlsCert ? " (TLS)" : ""}, log size ${info.treeSize}`);
-      if (running.http) console.log(`labelreg: HTTP gateway on ${running.http.url} (tlog-tiles, label pages /l/<id>, /metrics)`);
-      console.log(`labelreg: log verifier key:       ${running.logVerifierKey}`);
-      console.log(`labelreg: authority verifier key: ${running.authorityVerifierKey}`);
-      if (running.devAuthorityKeyFile) console.log(`labelreg: DEVELOPMENT authority key in ${running.devAuthorityKeyFile} (for production pass --authority-key with the verifier key only)`);
-      console.log(JSON.stringify(info));
+      const warning = o.http !== "off" ? publicUrlWarning(String(o.http), o.publicUrl ? String(o.publicUrl) : undefined) : undefined;
+      if (format === "json") {
+        console.log(JSON.stringify(info));
+        if (warning) console.log(JSON.stringify({ level: "warn", msg: warning }));
+      } else {
+        console.log(`labelreg: gRPC on ${running.grpc.address}${o.tlsCert ? " (TLS)" : ""}, log size ${info.treeSize}`);
+        if (running.http) console.log(`labelreg: HTTP gateway on ${running.http.url} (tlog-tiles, label pages /l/<id>, JSON API /api/v1/, /metrics)`);
+        console.log(`labelreg: log verifier key:       ${running.logVerifierKey}`);
+        console.log(`labelreg: authority verifier key: ${running.authorityVerifierKey}`);
+        if (running.devAuthorityKeyFile) console.log(`labelreg: DEVELOPMENT authority key in ${running.devAuthorityKeyFile} (for production pass --authority-key with the verifier key only)`);
+        if (warning) console.error(`labelreg: warning: ${warning}`);
+      }
       const stop = async (signal: string) => {
-        console.log(JSON.stringify({ msg: "labelreg stopping", signal }));
+        console.log(format === "json" ? JSON.stringify({ msg: "labelreg stopping", signal }) : `labelreg: stopping (${signal})`);
         await running.close();
         process.exit(0);
       };

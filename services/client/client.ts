@@ -8,7 +8,7 @@ import { IssuanceServiceClient } from "../../proto/gen/grpc/labelreg/v1/issuance
 import type { Statement } from "../../proto/gen/grpc/labelreg/v1/statement.js";
 import { nodeEd25519 } from "../crypto/ed25519-node.js";
 import { channelCredentials, type ClientTls } from "./connect.js";
-import { fromServiceError, RegistryClientError } from "./errors.js";
+import { fromServiceError, RegistryClientError, UnverifiedReceiptError } from "./errors.js";
 import { verifySubmission, type VerifiedReceipt } from "./receipt.js";
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from "./retry.js";
 import type { StatementSigner } from "./signer.js";
@@ -61,9 +61,17 @@ export class RegistryClient {
     return this.submit(signer.sign(statement));
   }
 
-  /** Checks a receipt against this client's log key and the statement it is for. */
+  /**
+   * Checks a receipt against this client's log key and the statement it is for. A receipt that
+   * does not verify throws UnverifiedReceiptError, which carries it: the write may have happened.
+   */
   verify(receipt: Receipt, signed?: SignedStatement): VerifiedReceipt {
-    return verifySubmission(receipt, this.log, signed);
+    try {
+      return verifySubmission(receipt, this.log, signed);
+    } catch (e) {
+      if (e instanceof RegistryClientError && e.rule === "bad-receipt") throw new UnverifiedReceiptError(receipt, e);
+      throw e;
+    }
   }
 
   private submitOnce(signed: SignedStatement): Promise<Receipt> {

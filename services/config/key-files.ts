@@ -25,6 +25,10 @@ export function ensurePrivateDir(dir: string): void {
 /** Reads a private key file, refusing one that group or others may read. */
 export function readSignerKeyFile(path: string): Ed25519NoteSigner {
   const st = statSync(path);
+  // A public key passed by mistake is named as such, before its (rightly) open mode is blamed.
+  if (st.isFile() && st.size < 4096 && isVerifierKeyText(readFileSync(path, "utf8").trim())) {
+    throw new KeyFileError(path, `this is a public (verifier) key; a private key file is needed here (the file keygen wrote without .pub)`);
+  }
   if (process.platform !== "win32" && (st.mode & 0o077) !== 0) {
     throw new KeyFileError(path, `private key file has mode ${(st.mode & 0o777).toString(8)}; it must be readable by its owner only (chmod 600)`);
   }
@@ -35,10 +39,23 @@ export function readSignerKeyFile(path: string): Ed25519NoteSigner {
   }
 }
 
-/** Writes a new private key file with mode 0600; refuses to overwrite an existing file. */
+/**
+ * Writes a new private key file with mode 0600; refuses to overwrite an existing file. Missing
+ * directories are created 0700; an existing one is left as it is (it may be the working tree or
+ * /tmp, whose permissions are not this command's to change).
+ */
 export function writeSignerKeyFile(path: string, signerKey: string): void {
-  ensurePrivateDir(dirname(path));
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   writeFileSync(path, signerKey + "\n", { mode: 0o600, flag: "wx" });
+}
+
+function isVerifierKeyText(text: string): boolean {
+  try {
+    parseVerifierKey(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A verifier key: either the key string itself or the path of a file holding it. */

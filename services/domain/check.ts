@@ -186,14 +186,22 @@ function checkMapLists(state: RegistryState, product: string, registrationCode: 
   return undefined;
 }
 
+/** A Unix time as an ISO 8601 date-time for messages (a bare number outside Date's range). */
+function isoTime(unix: bigint): string {
+  const ms = Number(unix) * 1000;
+  return Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString().replace(".000Z", "Z") : String(unix);
+}
+
 function checkValidity(from: bigint, until: bigint, now: bigint, config: DomainConfig): Check {
-  if (until <= now) return violation("INVALID_ARGUMENT", "validity-ended", `valid_until_unix ${until} is not after the log's time ${now}`);
+  if (until <= now) return violation("INVALID_ARGUMENT", "validity-ended", `the end of validity (valid_until_unix ${until}, ${isoTime(until)}) is in the past: the log's time is ${isoTime(now)}`);
   if (from > now + BigInt(config.clockSkewSeconds)) {
     return violation("INVALID_ARGUMENT", "validity-starts-in-future", `valid_from_unix ${from} is after the log's time ${now}`);
   }
   const start = from > now ? from : now;
   if (until - start > BigInt(config.maxValiditySeconds)) {
-    return violation("INVALID_ARGUMENT", "validity-too-long", `the label would be valid for more than ${config.maxValiditySeconds}s`);
+    const days = (n: bigint | number) => Math.ceil(Number(n) / 86_400);
+    const years = Math.round((config.maxValiditySeconds / (365.25 * 86_400)) * 10) / 10;
+    return violation("INVALID_ARGUMENT", "validity-too-long", `the label would be valid for ${days(until - start)} days, longer than the ${days(config.maxValiditySeconds)} days (about ${years} years) allowed`);
   }
   return undefined;
 }

@@ -57,7 +57,7 @@ function checkIssued(s: LabelIssued): Check {
     checkTime("valid_from_unix", s.validFromUnix, false) ??
     checkTime("valid_until_unix", s.validUntilUnix, false) ??
     (s.validUntilUnix <= s.validFromUnix
-      ? violation("INVALID_ARGUMENT", "validity-period", "valid_until_unix must be after valid_from_unix")
+      ? violation("INVALID_ARGUMENT", "validity-period", "the end of validity (valid_until_unix) must be after its start (valid_from_unix)")
       : undefined) ??
     checkTime("security_support_until_unix", s.securitySupportUntilUnix, true) ??
     checkText("testing_lab.name", lab.name, 1, L.MAX_NAME_BYTES) ??

@@ -62,6 +62,24 @@ export function serverCredentials(tls: TlsFiles | undefined): grpc.ServerCredent
   );
 }
 
+// grpc-js logs a failed bind itself ("E No address added out of total 1 resolved") and then fails
+// it; bindError below says the same once, in words. Its other lines are kept as grpc-js writes them.
+const BIND_FAILED = "No address added";
+grpc.setLogger({
+  error: (message?: unknown, ...rest: unknown[]) => {
+    if (!String(message).startsWith(BIND_FAILED)) console.error(`E ${String(message)}`, ...rest);
+  },
+  info: (message?: unknown, ...rest: unknown[]) => console.error(`I ${String(message)}`, ...rest),
+  debug: (message?: unknown, ...rest: unknown[]) => console.error(`D ${String(message)}`, ...rest),
+});
+
+/** grpc-js reports a busy port as "No address added out of total 1 resolved": say what it means. */
+function bindError(address: string, err: Error): Error {
+  if (/EADDRINUSE/.test(err.message)) return new Error(`cannot listen for gRPC on ${address}: the address is already in use (another registry running? --grpc chooses another address)`, { cause: err });
+  if (/EACCES/.test(err.message)) return new Error(`cannot listen for gRPC on ${address}: permission denied (ports below 1024 need privileges)`, { cause: err });
+  return new Error(`cannot listen for gRPC on ${address}: ${err.message}`, { cause: err });
+}
+
 export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningGrpcServer> {
   const server = new grpc.Server({
     "grpc.max_receive_message_length": opts.maxMessageBytes,
@@ -79,7 +97,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
   new ReflectionService(pkg).addToServer(server);
 
   const port = await new Promise<number>((res, rej) =>
-    server.bindAsync(opts.address, serverCredentials(opts.tls), (err, p) => (err ? rej(err) : res(p))),
+    server.bindAsync(opts.address, serverCredentials(opts.tls), (err, p) => (err ? rej(bindError(opts.address, err)) : res(p))),
   );
   const host = opts.address.slice(0, opts.address.lastIndexOf(":"));
   return {

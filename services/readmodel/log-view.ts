@@ -122,6 +122,13 @@ export class LogView {
    */
   cosign: ((c: { tree: TreeState; checkpoint: string }) => Promise<string>) | undefined;
 
+  /**
+   * Set by witnessing while the latest checkpoint lacks the cosignatures its policy requires: the
+   * newest earlier checkpoint that has them, with its tree, so public reads can answer from it
+   * (services/reads/snapshot.ts). Undefined when the latest meets the policy, or none ever did.
+   */
+  witnessed: { readonly tree: TreeState; readonly checkpoint: string } | undefined;
+
   /** Replaces the latest checkpoint note by a cosigned one of the same size. */
   setCheckpointNote(note: string): void {
     this.checkpoint = note;

@@ -13,6 +13,8 @@ import { startWitnessServer, type RunningWitnessServer } from "../witness/http.j
 import { WitnessState } from "../witness/state.js";
 import { Witness } from "../witness/witness.js";
 import { Witnessing } from "./witnessing.js";
+import { Reads } from "../reads/reads.js";
+import { viewLogSource } from "../../gateway/tiles/log-source.js";
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -29,10 +31,24 @@ async function startWitness(i: number, dir = mkdtempSync(join(tmpdir(), "wit-"))
   return { server, state, dir };
 }
 
-function withWitnessing(r: Registry, urls: string[], required: number, timeoutMs = 2000): Witnessing {
-  const w = new Witnessing(r.view, { witnesses: urls.map((url, i) => ({ url, verifierKey: keys[i]!.verifierKey })), required, timeoutMs, log: () => undefined });
+function withWitnessing(r: Registry, urls: string[], required: number, timeoutMs = 2000, retry: { retryFirstMs?: number; retryMaxMs?: number } = {}): Witnessing {
+  const w = new Witnessing(r.view, { witnesses: urls.map((url, i) => ({ url, verifierKey: keys[i]!.verifierKey })), required, timeoutMs, log: () => undefined, ...retry });
   r.view.cosign = w.cosign;
+  cleanups.push(() => w.close());
   return w;
+}
+
+/** Makes a witness answer 503 while `down.value` is true, as a witness in an outage does. */
+function outage(w: RunningWitnessServer): { value: boolean } {
+  const down = { value: false };
+  const handlers = w.server.listeners("request");
+  w.server.removeAllListeners("request");
+  w.server.on("request", (req, res) => {
+    if (!down.value) return handlers.forEach((h) => (h as (...a: unknown[]) => void)(req, res));
+    req.resume();
+    res.writeHead(503).end("down for maintenance\n");
+  });
+  return down;
 }
 
 const policy = (k: number) => witnessPolicy(k, keys.map((k) => parseCosignatureVerifierKey(k.verifierKey)));
@@ -113,5 +129,40 @@ describe("witnessing", () => {
     expect(again.status()[0]!.knownSize).toBe(size + 1);
     expect(openWitnessedCheckpoint(rc.checkpoint, logKey, policy(1)).cosignatures).toHaveLength(1);
     void first;
+  });
+
+  it("after an outage, asks the witnesses again until the latest checkpoint has its cosignatures, with no further write; meanwhile reads answer from the last cosigned one", async () => {
+    const r = await openFixtureRegistry();
+    cleanups.push(() => r.close());
+    const wit = await startWitness(0);
+    const down = outage(wit.server);
+    withWitnessing(r, [wit.server.url], 1, 200, { retryFirstMs: 50, retryMaxMs: 200 });
+    await populate(r, 2);
+    const cosigned = r.view.checkpoint;
+    const cosignedSize = r.view.size;
+    expect(openWitnessedCheckpoint(cosigned, logKey, policy(1)).checkpoint.size).toBe(cosignedSize);
+
+    down.value = true;
+    const rc = await submitAs(r, fixtureIssuer, issueStatement("CCRC-W5", "W-5"));
+    expect(() => openWitnessedCheckpoint(rc.checkpoint, logKey, policy(1))).toThrow(/cosignatures/);
+    // Public reads: the last checkpoint that met the policy, the newer one named as pending.
+    expect(r.view.witnessed?.checkpoint).toBe(cosigned);
+    const published = await viewLogSource(r.view).checkpoint();
+    expect(published).toMatchObject({ size: cosignedSize, pendingSize: rc.index + 1 });
+    const reads = new Reads(r.view, r.domain);
+    expect((await reads.getLabel("CCRC-1")).bundle!.checkpoint).toBe(cosigned);
+    // A label with entries past it can only be proven at the latest.
+    expect((await reads.getLabel("CCRC-W5")).bundle!.checkpoint).toBe(r.view.checkpoint);
+
+    // The witness comes back; nobody writes. The latest checkpoint gets its cosignature anyway.
+    await new Promise((res) => setTimeout(res, 300));
+    down.value = false;
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && r.view.witnessed !== undefined) await new Promise((res) => setTimeout(res, 50));
+    expect(r.view.size).toBe(rc.index + 1);
+    expect(openWitnessedCheckpoint(r.view.checkpoint, logKey, policy(1)).checkpoint.size).toBe(rc.index + 1);
+    expect(fromUtf8((await viewLogSource(r.view).checkpoint())!.note)).toBe(r.view.checkpoint);
+    expect((await viewLogSource(r.view).checkpoint())!.pendingSize).toBeUndefined();
+    expect((await reads.getLabel("CCRC-1")).bundle!.checkpoint).toBe(r.view.checkpoint);
   });
 });

@@ -7,6 +7,7 @@
 import { toHex } from "../../log/bytes.js";
 import { hasher } from "../../log/hasher.js";
 import type { Checkpoint } from "../../log/checkpoint.js";
+import { reasonCodeToJSON } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import type { LabelBundle, ProvenEntry } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import { decodeLogEntryFast } from "../domain/entry-wire.js";
 import { labelStatusAt, type LabelRecord, type LabelStatus } from "../domain/state.js";
@@ -17,7 +18,7 @@ import { errorText, openTrustedCheckpoint, type OpenedCheckpoint } from "./check
 import { checkFreshness, type Fresher } from "./freshness.js";
 import { replayEntries, type IndexedEntry, type Replayed } from "./replay.js";
 import { resolveTrust, type ResolvedTrust, type TrustConfig } from "./trust.js";
-import { BUNDLE_DOES_NOT_PROVE, type Verdict, type VerdictReason, type VerdictStatus, type VerifiedLabel } from "./verdict.js";
+import { BUNDLE_DOES_NOT_PROVE, type StatedReason, type Verdict, type VerdictReason, type VerdictStatus, type VerifiedLabel } from "./verdict.js";
 
 export interface VerifyOptions {
   /** When to evaluate expiry (Unix seconds); default the current time. */
@@ -116,7 +117,7 @@ function verify(
     labelId,
     status,
     valid: status === "valid",
-    reasons: status === "valid" ? [] : [statusReason(record, labelStatus, replayed)],
+    reasons: status === "valid" ? [] : [statusReason(record, labelStatus, replayed, statedReason(own.at(-1)))],
     asOf: cp.ref,
     cosignedBy: cp.cosignedBy,
     evaluatedAtUnix: Number(now),
@@ -151,14 +152,23 @@ function provenEntries(list: readonly ProvenEntry[], cp: Checkpoint, proofs: Inc
   return out;
 }
 
-function statusReason(r: LabelRecord, s: LabelStatus, replayed: Replayed): VerdictReason {
+/** The reason a suspension or revocation (the label's last entry, when it is one) gives. */
+function statedReason(last: IndexedEntry | undefined): StatedReason | undefined {
+  const k = last?.decoded.statement.kind;
+  if ((k?.$case !== "labelSuspended" && k?.$case !== "labelRevoked") || !k.value.reason) return undefined;
+  const code = reasonCodeToJSON(k.value.reason.code).replace(/^REASON_CODE_/, "").toLowerCase().replaceAll("_", "-");
+  return { code, text: k.value.reason.text };
+}
+
+function statusReason(r: LabelRecord, s: LabelStatus, replayed: Replayed, stated: StatedReason | undefined): VerdictReason {
   const last = r.history[r.history.length - 1]!;
   const at = replayed.logIndex[last.index];
+  const why = stated ? `: ${stated.text} (${stated.code})` : "";
   switch (s) {
     case "REVOKED":
-      return { code: "revoked", message: `label ${r.labelId} was revoked (entry ${at}, by ${last.signer.kind})` };
+      return { code: "revoked", message: `label ${r.labelId} was revoked (entry ${at}, by ${last.signer.kind})${why}`, ...(stated ? { stated } : {}) };
     case "SUSPENDED":
-      return { code: "suspended", message: `label ${r.labelId} is suspended (by ${r.suspendedByAuthority ? "the authority" : "its issuer"})` };
+      return { code: "suspended", message: `label ${r.labelId} is suspended (by ${r.suspendedByAuthority ? "the authority" : "its issuer"})${why}`, ...(stated ? { stated } : {}) };
     case "EXPIRED":
       return { code: "expired", message: `label ${r.labelId} expired at ${new Date(Number(r.validUntilUnix) * 1000).toISOString()}` };
     default:

@@ -7,8 +7,8 @@ import { logFormatOf, withLogFormat } from "./log-format.js";
 import { DEFAULT_GRPC_ADDRESS, DEFAULT_ORIGIN, startRegistry } from "../server.js";
 import { storeSpecFromFlags, type StoreFlags } from "../../services/store/open.js";
 
-export function registerServe(program: Command): void {
-  withLogFormat(program.command("serve").description("run the registry"))
+export function registerServe(cmd: Command): void {
+  withLogFormat(cmd)
     .option("--data <dir>", "data directory (store and keys)", "data")
     .option("--grpc <host:port>", "gRPC listen address", DEFAULT_GRPC_ADDRESS)
     .option("--http <host:port|off>", "HTTP gateway listen address (tlog-tiles, JSON API, label pages), or off", DEFAULT_HTTP_ADDRESS)

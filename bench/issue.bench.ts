@@ -26,7 +26,7 @@
 // (`--read-only`) following the log: its lag behind the sequencer is reported too.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { spawn } from "node:child_process";
@@ -34,6 +34,7 @@ import { SubmitBulkRequest, SubmitBulkResponse, SubmitRequest, SubmitResponse } 
 import { openPostgresStore } from "../services/store/postgres.js";
 import { openSqliteStore } from "../services/store/sqlite.js";
 import { startRegistryChild, type RegistryChild } from "../test/registry-child.js";
+import { repoRoot } from "../test/testdata.js";
 import { shareKeys } from "../test/shared-store.js";
 import { categoryPublished, issuerAccredited, issuerKey, labelIssued, sign, type RawSigner } from "../test/statement-kit.js";
 import { ReplicaLagProbe } from "./replica-lag.js";
@@ -49,10 +50,9 @@ import {
   type Judge,
   type RunResult,
   type UnaryClientKind,
-  type UnaryTransport,
 } from "./load.js";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const root = repoRoot;
 const { values: args } = parseArgs({
   options: {
     store: { type: "string", default: "sqlite" },
@@ -203,7 +203,7 @@ async function benchStore(store: StoreKind): Promise<Record<string, unknown>> {
     const replicaLag = await lagProbe?.stop();
     await server.stop();
 
-    const noop = spawn(process.execPath, ["--import", "tsx", join(root, "bench", "noop-server.ts"), join(dir, "unary.bin"), join(dir, "bulk.bin")], {
+    const noop = spawn(process.execPath, [fileURLToPath(new URL("./noop-server.js", import.meta.url)), join(dir, "unary.bin"), join(dir, "bulk.bin")], {
       cwd: root,
       stdio: ["ignore", "pipe", "inherit"],
     });

@@ -36,8 +36,8 @@ export interface RegistryGatewayOptions {
 }
 
 /**
- * Starts the gateway over `registry`. The in-browser verifier is built with esbuild first; if that
- * fails (esbuild missing), pages are served without it and say so (they work without JavaScript).
+ * Starts the gateway over `registry`. The in-browser verifier is loaded first (verifier/build.ts); if
+ * that fails, pages are served without it and say so (they work without JavaScript).
  */
 export async function startRegistryGateway(registry: Registry, opts: RegistryGatewayOptions): Promise<RunningGateway> {
   const logger = opts.logger ?? jsonLogger;

@@ -8,7 +8,7 @@ import { service as healthService } from "grpc-health-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateSignerKey } from "../log/note-keys.js";
 import type { SignedStatement } from "../proto/gen/grpc/labelreg/v1/entry.js";
-import { Tier } from "../proto/gen/grpc/labelreg/v1/statement.js";
+import type { Tier } from "../proto/gen/grpc/labelreg/v1/statement.js";
 import type { RegistryClient } from "../services/client/client.js";
 import { StatementSigner } from "../services/client/signer.js";
 import * as S from "../services/client/statements.js";

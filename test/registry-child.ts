@@ -1,12 +1,12 @@
-// A registry server in a child process (`labelreg serve`, via test/serve-only.ts), for crash tests and benchmarks: the
-// server gets its own event loop (and core), and can be killed with SIGKILL like a real crash.
+// A registry server in a child process, for crash tests and benchmarks: the built `labelreg serve`
+// (dist/, what production runs), with its own event loop (and core), killable with SIGKILL like a
+// real crash.
 import { spawn, type ChildProcess } from "node:child_process";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { readSignerKeyFile } from "../services/config/key-files.js";
 import { parseVerifierKey, type Ed25519NoteSigner } from "../log/note-keys.js";
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+import { builtCli } from "./built.js";
+import { repoRoot } from "./testdata.js";
 
 export interface RegistryChild {
   readonly child: ChildProcess;
@@ -42,11 +42,6 @@ export interface RegistryChildOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Run the child with this limit on open file descriptors (ulimit -n), as a small server might. */
   readonly maxOpenFiles?: number;
-  /**
-   * The script (run with tsx) and its arguments instead of `test/serve-only.ts serve --data DIR --grpc 127.0.0.1:0`;
-   * it must print the same start-up JSON line and keep the dev authority key in DIR/authority.key.
-   */
-  readonly command?: readonly string[];
 }
 
 /**
@@ -54,19 +49,28 @@ export interface RegistryChildOptions {
  * time, nothing else listening) and waits for its start-up JSON line.
  */
 export async function startRegistryChild(opts: RegistryChildOptions): Promise<RegistryChild> {
-  const nodeArgv = [
-    "--import",
-    "tsx",
-    // As `npm start` and the labelreg bin run it (bin/labelreg.mjs says why).
-    "--max-semi-space-size=64",
-    ...(opts.nodeArgs ?? []),
-    ...(opts.command ?? [join(root, "test", "serve-only.ts"), "serve", "--data", opts.dataDir, "--grpc", "127.0.0.1:0", "--http", "off", "--log-format", "json"]),
-    ...(opts.args ?? []),
-  ];
-  const limited = opts.maxOpenFiles === undefined ? undefined : ["-c", `ulimit -n ${opts.maxOpenFiles} && exec "$0" "$@"`, process.execPath];
-  const child = limited
-    ? spawn("sh", [...limited, ...nodeArgv], { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: opts.env ?? process.env })
-    : spawn(process.execPath, nodeArgv, { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: opts.env ?? process.env });
+  const limited = opts.maxOpenFiles === undefined ? [] : ["-c", `ulimit -n ${opts.maxOpenFiles} && exec "$0" "$@"`, process.execPath];
+  const child = spawn(
+    limited.length > 0 ? "sh" : process.execPath,
+    [
+      ...limited,
+      // As `npm start` and the labelreg bin run it (bin/labelreg.mjs says why).
+      "--max-semi-space-size=64",
+      ...(opts.nodeArgs ?? []),
+      builtCli,
+      "serve",
+      "--data",
+      opts.dataDir,
+      "--grpc",
+      "127.0.0.1:0",
+      "--http",
+      "off",
+      "--log-format",
+      "json",
+      ...(opts.args ?? []),
+    ],
+    { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"], env: opts.env ?? process.env },
+  );
   let err = "";
   child.stderr!.setEncoding("utf8").on("data", (d: string) => {
     err = (err + d).slice(-20_000);

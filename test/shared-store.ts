@@ -4,6 +4,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { LogView } from "../services/readmodel/log-view.js";
 import { DEFAULT_ORIGIN, devAuthorityKeyPath, logKeyPath, startRegistry, type RunningRegistry } from "../app/server.js";
 
 /** Makes `to` a data directory holding the same log key and development authority key as `from` (a standby). */
@@ -16,6 +17,18 @@ export function shareKeys(from: string, to: string): void {
 export function shareAuthorityKey(from: string, to: string): void {
   mkdirSync(to, { recursive: true, mode: 0o700 });
   copyFileSync(devAuthorityKeyPath(from), devAuthorityKeyPath(to));
+}
+
+/** Resolves once `view` (a replica's, say) has advanced to `size` entries: on its advance event, not a clock. */
+export function reaches(view: LogView, size: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (view.size >= size) return resolve();
+    const stop = view.onAdvance((now) => {
+      if (now < size) return;
+      stop();
+      resolve();
+    });
+  });
 }
 
 /** Polls `check` every `everyMs` until it returns true; the elapsed milliseconds, or throws after `timeoutMs`. */

@@ -71,10 +71,8 @@ function printReport(r: AuditReport, json: boolean, c: AuditContext): void {
   console.log(r.ok ? "labelreg audit: OK: no violations" : `labelreg audit: ${r.findings.length} finding(s)`);
 }
 
-export function registerAudit(program: Command): void {
-  program
-    .command("audit")
-    .description("audit a registry's log from its public tlog-tiles read path: every proof, every entry, every rule")
+export function registerAudit(cmd: Command): void {
+  cmd
     .requiredOption("--url <base>", "the log's tlog-tiles base URL (where /checkpoint is)")
     .requiredOption("--log-key <vkey|file>", "the log's verifier key")
     .requiredOption("--authority-key <vkey|file>", "the authority's verifier key")

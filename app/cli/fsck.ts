@@ -7,10 +7,8 @@ import { fsck } from "../../services/integrity/fsck.js";
 import { IntegrityError } from "../../services/integrity/integrity-error.js";
 import { storeSpecFromFlags, type StoreFlags } from "../../services/store/open.js";
 
-export function registerFsck(program: Command): void {
-  program
-    .command("fsck")
-    .description("check a registry's stored log: checkpoint signature, every entry against the hash tiles, the root")
+export function registerFsck(cmd: Command): void {
+  cmd
     .option("--data <dir>", "data directory (store, log.pub)", "data")
     .option("--log-key <vkey|file>", "the log's verifier key (default <data>/log.pub)")
     .option("--store <kind>", "event store: sqlite (in --data), postgres or kurrentdb")

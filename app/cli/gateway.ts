@@ -10,8 +10,8 @@ import { DEFAULT_HTTP_ADDRESS, publicUrlWarning } from "../../gateway/server.js"
 import { logFormatOf, withLogFormat } from "./log-format.js";
 import { startStandaloneGateway } from "../../gateway/standalone.js";
 
-export function registerGateway(program: Command): void {
-  withLogFormat(program.command("gateway").description("run the HTTP gateway (tlog-tiles, label pages, JSON API) against a registry's gRPC address"))
+export function registerGateway(cmd: Command): void {
+  withLogFormat(cmd)
     .requiredOption("--registry <host:port>", "the registry's gRPC address")
     .option("--http <host:port>", "HTTP listen address", DEFAULT_HTTP_ADDRESS)
     .option("--public-url <url>", "the gateway's public base URL")

@@ -29,9 +29,7 @@ function labelChangeCommand(issuer: Command, name: string, description: string):
   );
 }
 
-export function registerIssuer(program: Command): void {
-  const issuer = program.command("issuer").description("an issuer's label statements: issue, upgrade, downgrade, renew, suspend, reinstate, revoke");
-
+export function registerIssuer(issuer: Command): void {
   const issue = withSubmitOptions(
     issuer.command("issue").description("issue a new label (one from the options, or many from --csv; see README 'Issuing labels')"),
     "receipt JSON file; with --csv, the directory for one receipt per label (default: receipts/)",

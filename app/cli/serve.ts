@@ -9,8 +9,8 @@ import { storeSpecFromFlags, type StoreFlags } from "../../services/store/open.j
 import { DEFAULT_GRPC_CONNECTION_LIMITS as L, type GrpcConnectionLimits } from "../../services/grpc/connection-limits.js";
 import { DEFAULT_SCRUB_RATE } from "../../services/integrity/scrub.js";
 
-export function registerServe(program: Command): void {
-  withLogFormat(program.command("serve").description("run the registry"))
+export function registerServe(cmd: Command): void {
+  withLogFormat(cmd)
     .option("--data <dir>", "data directory (store and keys)", "data")
     .option("--grpc <host:port>", "gRPC listen address", DEFAULT_GRPC_ADDRESS)
     .option("--http <host:port|off>", "HTTP gateway listen address (tlog-tiles, JSON API, label pages), or off", DEFAULT_HTTP_ADDRESS)

@@ -3,15 +3,14 @@
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readSignerKeyFile } from "../../services/config/key-files.js";
+import { labelregBin as bin } from "../../test/built.js";
 import { startRegistry, type RunningRegistry } from "../server.js";
 import { categoryPublished, issuerAccredited, issuerKey, labelChange, labelIssued, sign } from "../../test/statement-kit.js";
 import { labelIdsFromCsv } from "./verify.js";
 
-const bin = join(resolve(dirname(fileURLToPath(import.meta.url)), "..", ".."), "bin", "labelreg.mjs");
 let dir: string;
 let running: RunningRegistry;
 

@@ -61,7 +61,7 @@ export function labelIdsFromCsv(text: string): string[] {
   const header = records[0]?.fields.map((f) => f.trim().toLowerCase()) ?? [];
   const col = header.indexOf("label_id");
   const rows = col >= 0 ? records.slice(1) : records;
-  return rows.map((r) => (r.fields[col >= 0 ? col : 0] ?? "").trim()).filter((id) => id !== "");
+  return rows.map((r) => (r.fields[Math.max(col, 0)] ?? "").trim()).filter((id) => id !== "");
 }
 
 /** A bundle file: a LabelBundle, or a GetLabel answer holding one, as protobuf JSON. */
@@ -123,10 +123,8 @@ async function bulk(client: VerificationServiceClient, ids: readonly string[], c
   return verdicts;
 }
 
-export function registerVerify(program: Command): void {
-  program
-    .command("verify [label-id]")
-    .description("verify labels with the log's and the authority's keys: one id (asks the registry), --bundle FILE (offline), or --csv FILE (bulk)")
+export function registerVerify(cmd: Command): void {
+  cmd
     .requiredOption("--log-key <vkey|file>", "the log's verifier key")
     .requiredOption("--authority-key <vkey|file>", "the authority's verifier key")
     .option("--registry <host:port>", "the registry's gRPC address", "127.0.0.1:50051")

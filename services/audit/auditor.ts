@@ -339,7 +339,7 @@ export class Auditor {
           }
         }
       } else if (decode) {
-        const sigs = chunk.signatures ? await chunk.signatures : undefined;
+        const sigs = await chunk.signatures;
         for (let i = 0; i < chunk.entries.length; i++) {
           const index = chunk.start + i;
           const e = chunk.decoded![i]!;

@@ -1,11 +1,11 @@
 // The rules beyond the label state machine: who may sign what, keys, time, idempotency,
 // one live label per product, and the batch journal.
 import { describe, expect, it } from "vitest";
-import { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
+import type { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import { apply } from "./apply.js";
 import { check } from "./check.js";
 import { decodeLogEntry, encodeLogEntry } from "./decode.js";
-import { RegistryState, issuerKeyAt } from "./state.js";
+import { type RegistryState, issuerKeyAt } from "./state.js";
 import { keyIdHex } from "./signing.js";
 import { CATEGORY, DAY, labelIssued, reason, signStatement, statement, T0, testKey, TestRegistry } from "../../test/domain-testkit.js";
 import { isViolation } from "./violation.js";

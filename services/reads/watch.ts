@@ -90,7 +90,7 @@ export async function* watchLabels(reads: Reads, req: WatchLabelsRequest, signal
         if (isViolation(d)) throw new Error(`store: entry ${index} does not decode: ${d.message}`);
         const s = d.statement;
         const c = s.kind?.$case;
-        if (!c || !c.startsWith("label")) continue;
+        if (!c?.startsWith("label")) continue;
         const kind = EVENT_KIND[c as DomainKind];
         const issuerId = labelIssuerId(s.labelId) ?? "";
         const categoryId = view.state.labels.get(s.labelId)?.categoryId ?? "";

@@ -91,21 +91,28 @@ describe("witnessing", () => {
     cleanups.push(() => r.close());
     const fast = await startWitness(0);
     const slow = await startWitness(1);
-    // Delay the slow witness's answers by 400 ms.
+    // The slow witness answers nothing until the receipt is out (its requests wait on a gate).
+    let openGate!: () => void;
+    const gate = new Promise<void>((res) => (openGate = res));
     const handlers = slow.server.server.listeners("request");
     slow.server.server.removeAllListeners("request");
-    slow.server.server.on("request", (req, res) => setTimeout(() => handlers.forEach((h) => (h as (...a: unknown[]) => void)(req, res)), 400));
-    const w = withWitnessing(r, [fast.server.url, slow.server.url], 1, 5000);
-    const changes: number[] = [];
-    w.onNoteChange((s) => changes.push(s));
+    slow.server.server.on("request", (req, res) => void gate.then(() => handlers.forEach((h) => (h as (...a: unknown[]) => void)(req, res))));
+    // The timeout bounds only the slow witness's request here: the receipt needs one cosignature.
+    const w = withWitnessing(r, [fast.server.url, slow.server.url], 1, 30_000);
+    const twoCosigned = new Promise<void>((res) =>
+      w.onNoteChange(() => {
+        if (openWitnessedCheckpoint(r.view.checkpoint, logKey, policy(1)).cosignatures.length === 2) res();
+      }),
+    );
     await populate(r, 0);
     const rc = await submitAs(r, fixtureIssuer, issueStatement("CCRC-W3", "W-3"));
     // The receipt went out with the fast witness alone; the slow one's line comes later.
-    expect(openWitnessedCheckpoint(rc.checkpoint, logKey, policy(1)).cosignatures.length).toBeGreaterThanOrEqual(1);
-    await new Promise((res) => setTimeout(res, 1500));
+    expect(openWitnessedCheckpoint(rc.checkpoint, logKey, policy(1)).cosignatures.map((c) => c.name)).toEqual(["witness.test/w1"]);
+    openGate();
+    await twoCosigned;
     const opened = openWitnessedCheckpoint(r.view.checkpoint, logKey, policy(2));
     expect(opened.cosignatures).toHaveLength(2);
-    expect(changes.length).toBeGreaterThan(0);
+    expect(opened.checkpoint.size).toBe(rc.index + 1);
   });
 
   it("learns a witness's size from its 409 (a witness that already cosigned part of the log)", async () => {

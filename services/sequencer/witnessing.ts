@@ -212,7 +212,8 @@ export class Witnessing {
     const enough = new Promise<void>((r) => (release = r));
     let settled = 0;
     for (const link of this.links) {
-      link.submit(size, c.checkpoint, c.tree).then((line) => {
+      // submit() never rejects: a failed attempt resolves undefined and is kept as lastError.
+      void link.submit(size, c.checkpoint, c.tree).then((line) => {
         settled++;
         if (line) {
           count++;

@@ -38,6 +38,7 @@ interface Ack {
 function appender(dir: string, writer: string, args: { batches: number; maxBatch: number; jitterMs: number; at?: number }) {
   const argv = [APPENDER, dir, writer, String(args.batches), String(args.maxBatch), String(args.jitterMs)];
   if (args.at !== undefined) argv.push(String(args.at));
+  // From source through tsx, like this test: the child drives the store module, not the built registry.
   const child = spawn(process.execPath, ["--import", "tsx", ...argv], { stdio: ["ignore", "pipe", "pipe"] });
   const lines: string[] = [];
   let partial = "";

@@ -81,9 +81,9 @@ function verify(
 
   // One verifier for both lists: their proofs share the path to the root.
   const proofs = new InclusionVerifier(cp.checkpoint.size, cp.checkpoint.root);
-  const own = provenEntries(bundle.entries, cp.checkpoint, t, proofs, "entry");
+  const own = provenEntries(bundle.entries, cp.checkpoint, proofs, "entry");
   if (!Array.isArray(own)) return fail(own, cp);
-  const context = provenEntries(bundle.contextEntries, cp.checkpoint, t, proofs, "context entry");
+  const context = provenEntries(bundle.contextEntries, cp.checkpoint, proofs, "context entry");
   if (!Array.isArray(context)) return fail(context, cp);
   for (const e of own) {
     const s = e.decoded.statement;
@@ -128,7 +128,7 @@ function verify(
 }
 
 /** Checks indices, inclusion proofs and decoding of proven entries; never throws. */
-function provenEntries(list: readonly ProvenEntry[], cp: Checkpoint, t: ResolvedTrust, proofs: InclusionVerifier, what: string): IndexedEntry[] | VerdictReason {
+function provenEntries(list: readonly ProvenEntry[], cp: Checkpoint, proofs: InclusionVerifier, what: string): IndexedEntry[] | VerdictReason {
   const out: IndexedEntry[] = [];
   let last = -1n;
   for (const p of list) {

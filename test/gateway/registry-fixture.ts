@@ -2,7 +2,7 @@
 // labels in different states, with the gateway mounted on it exactly as `labelreg serve` does.
 
 import { ed25519NoteSigner } from "../../log/note-keys.js";
-import { Statement, Tier } from "../../proto/gen/messages/labelreg/v1/statement.js";
+import { type Statement, Tier } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import { CATEGORY, DAY, T0, labelIssued, reason, signStatement, statement, testKey } from "../domain-testkit.js";
 import { Registry } from "../../services/registry.js";
 import { MemoryLog, openMemoryStore } from "../../services/store/memory.js";

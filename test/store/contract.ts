@@ -13,7 +13,7 @@ import {
   type LogStore,
   type TileWrite,
 } from "../../services/store/port.js";
-import { syntheticBatch, syntheticEntry, syntheticNote, syntheticTile, tilesTouched } from "./synthetic.js";
+import { syntheticBatch, syntheticEntry, syntheticNote, syntheticTile } from "./synthetic.js";
 
 /** Fresh, empty backing data for one test (a database, a directory, a stream prefix...). */
 export interface LogStoreBackend {

@@ -17,7 +17,6 @@ import { auditStore } from "./crash-audit.js";
 import { Connection, Load, ReceiptBook, submitOnce } from "./issuance-load.js";
 import { startRegistryChild, type RegistryChild } from "./registry-child.js";
 import { categoryPublished, issuerAccredited, issuerKey, sign } from "./statement-kit.js";
-import { hasher } from "../log/hasher.js";
 
 const ROUNDS = 12;
 const ISSUERS = 3;

@@ -1,14 +1,20 @@
 // Assembles a running registry from its configuration: keys, store, core, gRPC server. The CLI's
 // `serve` and the tests call this; nothing here parses command lines.
 import { join, resolve } from "node:path";
-import type { Ed25519NoteSigner } from "../log/note-keys.js";
 import { startRegistryGateway } from "../gateway/mount.js";
 import { GatewayMetrics } from "../gateway/ops/metrics.js";
 import type { RunningGateway } from "../gateway/server.js";
+import { parseVerifierKey, type Ed25519NoteSigner } from "../log/note-keys.js";
 import { ensurePrivateDir, loadOrCreateSignerKey, publicKeyOfVerifierKey, readSignerKeyFile, readVerifierKey } from "../services/config/key-files.js";
+import { nodeEd25519 } from "../services/crypto/ed25519-node.js";
+import { uncached } from "../services/integrity/check-log.js";
+import { LogKeyError, replicaLogKey, sequencerLogKey } from "../services/integrity/log-key.js";
+import { checkNoEntriesBeyondCheckpoint, checkNotBehindRecord, probeWitnesses, PublishedSizeRecorder, publishedSizePath, readPublishedSize } from "../services/integrity/rollback.js";
+import { DEFAULT_SCRUB_RATE, Scrub } from "../services/integrity/scrub.js";
 import { issuanceService } from "../services/grpc/issuance.js";
 import { logService } from "../services/grpc/log.js";
 import { Witnessing, type WitnessingOptions } from "../services/sequencer/witnessing.js";
+import type { GrpcConnectionLimits } from "../services/grpc/connection-limits.js";
 import { startGrpcServer, type RunningGrpcServer, type TlsFiles } from "../services/grpc/server.js";
 import { verificationService } from "../services/grpc/verification.js";
 import { Registry } from "../services/registry.js";
@@ -34,6 +40,8 @@ export interface ServerConfig {
    */
   readonly authorityKey?: string;
   readonly tls?: TlsFiles;
+  /** Connection limits of the gRPC listener (idle and age limits, keepalive, a cap); defaults in connection-limits.ts. */
+  readonly grpcConnections?: Partial<GrpcConnectionLimits>;
   readonly batch?: Partial<BatcherOptions>;
   /** Per-signer statements/s limit. */
   readonly rateLimit?: RateLimit;
@@ -48,6 +56,15 @@ export interface ServerConfig {
   /** Witnesses to cosign each checkpoint (k of n, with a timeout); none by default. */
   readonly witnessing?: WitnessingOptions;
   readonly clockSkewSeconds?: number;
+  /**
+   * The log's verifier key (string or file). A read replica needs it and holds no private key;
+   * a sequencer checks that its log.key is this key.
+   */
+  readonly logKey?: string;
+  /** Start even if the store is behind the size this registry recorded as published (a fork the operator accepts). */
+  readonly acceptRollback?: boolean;
+  /** The background scrub's pace, entries per second; 0 turns it off. Default DEFAULT_SCRUB_RATE. */
+  readonly scrubEntriesPerSecond?: number;
   /** The HTTP gateway (tlog-tiles, label pages, metrics); absent: none. Uses `tls` too when set. */
   readonly http?: { readonly address: string; readonly publicBaseUrl?: string; readonly accessLog?: boolean };
 }
@@ -74,7 +91,10 @@ export function devAuthorityKeyPath(dataDir: string): string {
 export async function startRegistry(config: ServerConfig): Promise<RunningRegistry> {
   const dataDir = resolve(config.dataDir);
   ensurePrivateDir(dataDir);
-  const { signer: logSigner } = loadOrCreateSignerKey(logKeyPath(dataDir), config.origin);
+  if (config.readOnly && config.logKey === undefined) {
+    throw new Error("a read replica (--read-only) needs the log's verifier key: --log-key <vkey|file> (it never uses the private log.key)");
+  }
+  const givenLogKey = config.logKey === undefined ? undefined : readVerifierKey(config.logKey);
   let authorityVerifierKey: string;
   let devAuthorityKeyFile: string | undefined;
   if (config.authorityKey) {
@@ -87,18 +107,16 @@ export async function startRegistry(config: ServerConfig): Promise<RunningRegist
   const { store, lease } = config.store
     ? { store: config.store, lease: undefined }
     : await openConfiguredStore(config.storage ?? { kind: "sqlite" }, { dataDir, readOnly: config.readOnly === true });
-  const metrics = new GatewayMetrics();
-  const registry = await Registry.open({
-    store,
-    logSigner,
-    authorityPublicKey: publicKeyOfVerifierKey(authorityVerifierKey),
-    ...(config.batch ? { batch: config.batch } : {}),
-    ...(config.rateLimit ? { rateLimit: config.rateLimit } : {}),
-    ...(config.readOnly ? { readOnly: true } : {}),
-    ...(lease ? { standby: true } : {}),
-    ...(config.clockSkewSeconds !== undefined ? { clockSkewSeconds: config.clockSkewSeconds } : {}),
-    onBatch: metrics.observeBatch,
-  });
+  let opened: Awaited<ReturnType<typeof openTrusted>>;
+  try {
+    opened = await openTrusted(config, dataDir, store, { givenLogKey, authorityVerifierKey, standby: lease !== undefined });
+  } catch (e) {
+    await lease?.close();
+    await store.close();
+    throw e;
+  }
+  const { registry, logVerifierKey, recorder } = opened;
+  const scrub = startScrub(config, store, registry);
   // Proofs for old entries are fast only from warm tiles: warm them in the background.
   const warming = new AbortController();
   void registry.view.warmTiles(warming.signal);
@@ -116,12 +134,24 @@ export async function startRegistry(config: ServerConfig): Promise<RunningRegist
       })
     : undefined;
   if (!lease) void witnessing?.cosignLatest();
+  const stopChecks = async () => {
+    await scrub?.stop();
+    await recorder.flush();
+  };
   const grpc = await startGrpcServer({
     address: config.grpcAddress,
     maxMessageBytes: MAX_GRPC_MESSAGE_BYTES,
     ...(config.tls ? { tls: config.tls } : {}),
+    ...(config.grpcConnections ? { connections: config.grpcConnections } : {}),
     services: [issuanceService(registry), logService(registry, witnessing && ((fn) => witnessing.onNoteChange(fn))), verificationService(registry)],
+  }).catch(async (e: unknown) => {
+    warming.abort();
+    await election?.stop();
+    await stopChecks();
+    await registry.close();
+    throw e;
   });
+  const metrics = opened.metrics;
   const http = config.http
     ? await startRegistryGateway(registry, {
         address: config.http.address,
@@ -135,6 +165,7 @@ export async function startRegistry(config: ServerConfig): Promise<RunningRegist
         warming.abort();
         await grpc.close();
         await election?.stop();
+        await stopChecks();
         await registry.close();
         throw e;
       })
@@ -143,17 +174,86 @@ export async function startRegistry(config: ServerConfig): Promise<RunningRegist
     registry,
     grpc,
     http,
-    logVerifierKey: logSigner.verifierKey,
+    logVerifierKey,
     authorityVerifierKey,
     devAuthorityKeyFile,
     async close() {
       warming.abort();
+      witnessing?.close();
       await http?.close();
       await grpc.close();
       await election?.stop();
+      await stopChecks();
       await registry.close();
     },
   };
+}
+
+/**
+ * The log key, the registry over the checked store, and the rollback checks: everything that
+ * must hold before this process serves or sequences anything (services/integrity/).
+ */
+async function openTrusted(
+  config: ServerConfig,
+  dataDir: string,
+  store: LogStore,
+  { givenLogKey, authorityVerifierKey, standby }: { givenLogKey: string | undefined; authorityVerifierKey: string; standby: boolean },
+) {
+  await checkNoEntriesBeyondCheckpoint(store);
+  let logSigner: Ed25519NoteSigner | undefined;
+  if (config.readOnly) {
+    await replicaLogKey(givenLogKey!, store);
+  } else {
+    logSigner = (await sequencerLogKey(logKeyPath(dataDir), config.origin, store)).signer;
+    if (givenLogKey !== undefined && givenLogKey !== logSigner.verifierKey) {
+      throw new LogKeyError(`--log-key is not the verifier key of ${logKeyPath(dataDir)} (${logSigner.verifierKey.split("+").slice(0, 2).join("+")})`);
+    }
+  }
+  const metrics = new GatewayMetrics();
+  const registry = await Registry.open({
+    store,
+    ...(logSigner ? { logSigner } : { logVerifierKey: givenLogKey! }),
+    authorityPublicKey: publicKeyOfVerifierKey(authorityVerifierKey),
+    ...(config.batch ? { batch: config.batch } : {}),
+    ...(config.rateLimit ? { rateLimit: config.rateLimit } : {}),
+    ...(config.readOnly ? { readOnly: true } : {}),
+    ...(standby ? { standby: true } : {}),
+    ...(config.clockSkewSeconds !== undefined ? { clockSkewSeconds: config.clockSkewSeconds } : {}),
+    onBatch: metrics.observeBatch,
+  });
+  try {
+    const recordPath = publishedSizePath(dataDir);
+    const record = readPublishedSize(recordPath);
+    if (record && !config.acceptRollback) await checkNotBehindRecord(registry.view, record, recordPath);
+    if (config.witnessing && !config.readOnly) {
+      for (const p of await probeWitnesses(registry.view, config.witnessing.witnesses, config.witnessing.requestTimeoutMs ?? 10_000)) {
+        if (p.error) console.error(JSON.stringify({ level: "warn", msg: "labelreg: could not ask a witness for its latest size of this log at start-up", witness: p.url, error: p.error }));
+      }
+    }
+    const recorder = new PublishedSizeRecorder(recordPath, registry.origin, config.acceptRollback ? undefined : record);
+    const view = registry.view;
+    if (view.size > 0 || config.acceptRollback) await recorder.record(view.size, view.tree.root, config.acceptRollback);
+    view.onAdvance((size) => void recorder.record(size, view.tree.root));
+    registry.onIntegrityFailure((e) => {
+      console.error(JSON.stringify({ level: "error", msg: "labelreg: the store failed an integrity check; sequencing stopped", problem: e.problem, index: e.index, error: e.message }));
+    });
+    return { registry, logVerifierKey: registry.logVerifierKey, recorder, metrics };
+  } catch (e) {
+    await registry.close();
+    throw e;
+  }
+}
+
+/** The background scrub (services/integrity/scrub.ts), unless turned off. */
+function startScrub(config: ServerConfig, store: LogStore, registry: Registry): Scrub | undefined {
+  const rate = config.scrubEntriesPerSecond ?? DEFAULT_SCRUB_RATE;
+  if (rate <= 0) return undefined;
+  return new Scrub({
+    store: uncached(store),
+    log: parseVerifierKey(registry.logVerifierKey, nodeEd25519),
+    entriesPerSecond: rate,
+    onMismatch: (e) => registry.fail(e),
+  });
 }
 
 let lastLeaseError = "";

@@ -23,7 +23,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { encodeBundle } from "../log/bundle.js";
 import { parseVerifierKey } from "../log/note-keys.js";
@@ -40,9 +40,10 @@ import { domainConfig } from "../services/domain/config.js";
 import { statementSigningInput } from "../services/domain/signing.js";
 import { devAuthorityKeyPath, logKeyPath } from "../app/server.js";
 import { openSqliteStore } from "../services/store/sqlite.js";
+import { repoRoot } from "../test/testdata.js";
 import { buildLog } from "./verify-log.js";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const root = repoRoot;
 const log = (msg: string) => console.log(msg);
 
 /**
@@ -78,7 +79,7 @@ async function serveChild(dataDir: string, fromStore: boolean): Promise<void> {
 }
 
 async function startServer(dataDir: string): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--serve", dataDir], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), "--serve", dataDir], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
   const url = await new Promise<string>((res, rej) => {
     let buf = "";
     child.stdout!.on("data", (d: Buffer) => {
@@ -146,7 +147,7 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv[0] === "--serve") return serveChild(argv[1]!, argv.includes("--from-store"));
   if (!process.execArgv.includes(YOUNG_GENERATION)) {
-    const child = spawn(process.execPath, [YOUNG_GENERATION, "--import", "tsx", fileURLToPath(import.meta.url), ...argv], { cwd: root, stdio: "inherit" });
+    const child = spawn(process.execPath, [YOUNG_GENERATION, fileURLToPath(import.meta.url), ...argv], { cwd: root, stdio: "inherit" });
     process.exitCode = await new Promise<number>((r) => child.once("exit", (code) => r(code ?? 1)));
     return;
   }
@@ -160,7 +161,7 @@ async function main(): Promise<void> {
 
   const logKey = parseVerifierKey(readSignerKeyFile(logKeyPath(dataDir)).verifierKey, nodeEd25519);
   const authority = readSignerKeyFile(devAuthorityKeyPath(dataDir));
-  const domain = domainConfig(publicKeyOfVerifierKey(authority.verifierKey), nodeEd25519.verify);
+  const domain = domainConfig(logKey.name, publicKeyOfVerifierKey(authority.verifierKey), nodeEd25519.verify);
 
   // The machine's Ed25519 verification rate, over 40,000 of the log's own signatures.
   const store = await openSqliteStore({ dir: dataDir });

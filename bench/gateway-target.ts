@@ -3,7 +3,7 @@
 // there is a full tile), and a bare node:http server answering the same full tile's bytes from
 // memory with the same headers. Optionally writes the tile to a directory for nginx.
 //
-//   node --import tsx bench/gateway-target.ts [dir-for-static-files]
+//   node dist/bench/gateway-target.js [dir-for-static-files]
 //
 // Prints one JSON line {gateway, bare, labelId} once both listen.
 import { mkdirSync, writeFileSync } from "node:fs";

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 
 const arg = (name: string, def: number) => {
@@ -36,7 +37,7 @@ async function load(name: string, url: string, headers: Record<string, string> =
 }
 
 function startTarget(dir: string): Promise<{ child: ChildProcess; info: { gateway: string; bare: string; labelId: string; treeSize: number } }> {
-  const child = spawn(process.execPath, ["--import", "tsx", join("bench", "gateway-target.ts"), dir], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [fileURLToPath(new URL("./gateway-target.js", import.meta.url)), dir], { stdio: ["ignore", "pipe", "inherit"] });
   return new Promise((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`bench target exited with ${code}`)));
     createInterface({ input: child.stdout! }).once("line", (line) => resolve({ child, info: JSON.parse(line) }));

@@ -26,7 +26,7 @@
 // (`--read-only`) following the log: its lag behind the sequencer is reported too.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { spawn } from "node:child_process";
@@ -34,6 +34,7 @@ import { SubmitBulkRequest, SubmitBulkResponse, SubmitRequest, SubmitResponse } 
 import { openPostgresStore } from "../services/store/postgres.js";
 import { openSqliteStore } from "../services/store/sqlite.js";
 import { startRegistryChild, type RegistryChild } from "../test/registry-child.js";
+import { repoRoot } from "../test/testdata.js";
 import { shareKeys } from "../test/shared-store.js";
 import { categoryPublished, issuerAccredited, issuerKey, labelIssued, sign, type RawSigner } from "../test/statement-kit.js";
 import { ReplicaLagProbe } from "./replica-lag.js";
@@ -49,10 +50,9 @@ import {
   type Judge,
   type RunResult,
   type UnaryClientKind,
-  type UnaryTransport,
 } from "./load.js";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const root = repoRoot;
 const { values: args } = parseArgs({
   options: {
     store: { type: "string", default: "sqlite" },
@@ -115,7 +115,7 @@ async function benchStore(store: StoreKind): Promise<Record<string, unknown>> {
       server = await startRegistryChild({ dataDir, nodeArgs, args: storeArgs });
       // A read replica on the same log (same keys), to measure how far it trails the sequencer.
       shareKeys(dataDir, join(dir, "replica"));
-      const replica = await startRegistryChild({ dataDir: join(dir, "replica"), args: [...storeArgs, "--read-only"] });
+      const replica = await startRegistryChild({ dataDir: join(dir, "replica"), args: [...storeArgs, "--read-only", "--log-key", join(dataDir, "log.pub")] });
       cleanups.unshift(async () => void (await replica.kill()));
       lagProbe = new ReplicaLagProbe(server.address, replica.address);
     }
@@ -129,7 +129,7 @@ async function benchStore(store: StoreKind): Promise<Record<string, unknown>> {
     // sequences once it holds the lease (a few milliseconds after start): retry until it does.
     const issuerCount = n("issuers");
     const issuers: { id: string; key: RawSigner }[] = Array.from({ length: issuerCount }, (_, i) => ({ id: `BENCH${i}`, key: issuerKey(1000 + i) }));
-    const setup = [sign(server.authority, categoryPublished("setup-cat")), ...issuers.map((is) => sign(server.authority, issuerAccredited(`setup-${is.id}`, is.id, is.key)))];
+    const setup = [sign(server.authority, categoryPublished("setup-cat"), server.origin), ...issuers.map((is) => sign(server.authority, issuerAccredited(`setup-${is.id}`, is.id, is.key), server.origin))];
     for (let attempt = 1; ; attempt++) {
       const setupRun = await closedLoopUnary("setup", setupCalls, SUBMIT, setup.map((s) => Buffer.from(SubmitRequest.encode({ signedStatement: s }).finish())), 1, judgeUnary);
       if (setupRun.ok === setup.length) break;
@@ -142,7 +142,7 @@ async function benchStore(store: StoreKind): Promise<Record<string, unknown>> {
     const signNext = () => {
       const s = serial++;
       const is = issuers[s % issuerCount]!;
-      return sign(is.key, labelIssued(`r${s}`, is.id, `${s}`));
+      return sign(is.key, labelIssued(`r${s}`, is.id, `${s}`), server.origin);
     };
     const unaryReq = (count: number) => Array.from({ length: count }, () => Buffer.from(SubmitRequest.encode({ signedStatement: signNext() }).finish()));
     const bulkReq = (count: number) =>
@@ -203,7 +203,7 @@ async function benchStore(store: StoreKind): Promise<Record<string, unknown>> {
     const replicaLag = await lagProbe?.stop();
     await server.stop();
 
-    const noop = spawn(process.execPath, ["--import", "tsx", join(root, "bench", "noop-server.ts"), join(dir, "unary.bin"), join(dir, "bulk.bin")], {
+    const noop = spawn(process.execPath, [fileURLToPath(new URL("./noop-server.js", import.meta.url)), join(dir, "unary.bin"), join(dir, "bulk.bin")], {
       cwd: root,
       stdio: ["ignore", "pipe", "inherit"],
     });

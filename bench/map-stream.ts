@@ -13,10 +13,10 @@ export interface StreamedMap {
 }
 
 /**
- * `keys`: n sorted distinct 32-byte keys, flat; `valueOf(i)` the value of key i; `targets`:
+ * `keys`: n sorted distinct 32-byte keys, flat; `valueAt(i)` the value of key i; `targets`:
  * sorted 32-byte keys, flat, to prove.
  */
-export function streamMap(hasher: MapHasher, keys: Uint8Array, valueOf: (i: number) => Uint8Array, targets: Uint8Array): StreamedMap {
+export function streamMap(hasher: MapHasher, keys: Uint8Array, valueAt: (i: number) => Uint8Array, targets: Uint8Array): StreamedMap {
   const key = (i: number) => keys.subarray(32 * i, 32 * i + 32);
   const target = (t: number) => targets.subarray(32 * t, 32 * t + 32);
   const siblings: Hash[][] = Array.from({ length: targets.length / 32 }, () => []);
@@ -31,7 +31,7 @@ export function streamMap(hasher: MapHasher, keys: Uint8Array, valueOf: (i: numb
   };
   const build = (lo: number, hi: number, depth: number, tlo: number, thi: number): Hash => {
     if (hi - lo <= 1) {
-      const leaf = hi > lo ? { kind: "leaf" as const, key: key(lo), valueHash: hasher.digest(valueOf(lo)) } : undefined;
+      const leaf = hi > lo ? { kind: "leaf" as const, key: key(lo), valueHash: hasher.digest(valueAt(lo)) } : undefined;
       for (let t = tlo; t < thi; t++) ends[t] = { depth, terminal: leaf ?? { kind: "empty" } };
       return leaf ? hasher.leafHash(leaf.key, leaf.valueHash) : ZERO_HASH;
     }

@@ -1,6 +1,6 @@
 // The state map's benchmark (a command, not a test):
 //
-//   npm run bench:map            (or: npx tsx bench/map.bench.ts [--quick])
+//   npm run bench:map [-- --quick]
 //
 // Prints a table and writes it as JSON to bench/results/map.json. Targets, each against a limit
 // measured in the same run:
@@ -16,10 +16,9 @@ import * as crypto from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { toHex } from "../log/bytes.js";
-import { compareKeys, defaultMapHasher, mapHasherFromDigest, type MapHasher } from "../log/map/hash.js";
+import { compareKeys, mapHasherFromDigest, type MapHasher } from "../log/map/hash.js";
 import type { MapProof } from "../log/map/proof.js";
 import { proveKeys } from "../log/map/prove.js";
 import { MemoryMapNodeStore } from "../log/map/store.js";
@@ -30,6 +29,7 @@ import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
 import { encodeMapProof } from "../services/domain/map-wire.js";
 import type { HexProof } from "./map-browser.js";
 import { streamMap } from "./map-stream.js";
+import { repoRoot } from "../test/testdata.js";
 import { measureSync, measureSyncPair, prng, type MeasureOptions } from "./measure.js";
 
 const quick = process.argv.includes("--quick");
@@ -92,10 +92,10 @@ record({ group: "sha256", name: "MapHasher.nodeHash, server", value: nodeHashRat
 
 // ---- batch updates ----
 
-function randomEntries(n: number, valueOf: (i: number) => Uint8Array): MapEntry[] {
+function randomEntries(n: number, valueAt: (i: number) => Uint8Array): MapEntry[] {
   const keys = new Uint8Array(32 * n);
   crypto.randomFillSync(keys);
-  return Array.from({ length: n }, (_, i) => ({ key: keys.subarray(32 * i, 32 * i + 32), value: valueOf(i) }));
+  return Array.from({ length: n }, (_, i) => ({ key: keys.subarray(32 * i, 32 * i + 32), value: valueAt(i) }));
 }
 
 const store = new MemoryMapNodeStore();
@@ -159,7 +159,7 @@ function sortedKeys(n: number, seed: number): Uint8Array {
   return keys.subarray(0, 32 * m);
 }
 
-const valueOf = (i: number) => Uint8Array.of(i & 255, (i >> 8) & 255, (i >> 16) & 255, i >>> 24);
+const valueAt = (i: number) => Uint8Array.of(i & 255, (i >> 8) & 255, (i >> 16) & 255, i >>> 24);
 interface Pool {
   n: number;
   root: Uint8Array;
@@ -174,12 +174,12 @@ for (const n of SIZES) {
   const rand = prng(n + 1);
   const picked = new Set<number>();
   while (picked.size < TARGETS) picked.add(Math.floor(rand() * count));
-  const present = [...picked].map((i) => ({ key: keys.subarray(32 * i, 32 * i + 32), value: valueOf(i) }));
+  const present = [...picked].map((i) => ({ key: keys.subarray(32 * i, 32 * i + 32), value: valueAt(i) }));
   const absent = Array.from({ length: TARGETS }, () => new Uint8Array(crypto.randomBytes(32)));
   const targets = [...present.map((p) => p.key), ...absent].sort(compareKeys);
   const flat = new Uint8Array(32 * targets.length);
   targets.forEach((t, i) => flat.set(t, 32 * i));
-  const streamed = streamMap(server, keys, valueOf, flat);
+  const streamed = streamMap(server, keys, valueAt, flat);
   const valueByKey = new Map(present.map((p) => [toHex(p.key), p.value]));
   const items = targets.map((key, i) => {
     const p = streamed.proofs[i]!;
@@ -189,7 +189,7 @@ for (const n of SIZES) {
   if (n === SIZES[0]) {
     // The streamed map is the real one: same root, same proofs.
     const real = new MemoryMapNodeStore();
-    const root = updateMap(real, server, Array.from({ length: count }, (_, i) => ({ key: keys.subarray(32 * i, 32 * i + 32), value: valueOf(i) })));
+    const root = updateMap(real, server, Array.from({ length: count }, (_, i) => ({ key: keys.subarray(32 * i, 32 * i + 32), value: valueAt(i) })));
     if (toHex(root) !== toHex(streamed.root)) throw new Error("bench/map-stream.ts disagrees with the map's root");
     const realProofs = proveKeys(real, targets);
     realProofs.forEach((p, i) => {
@@ -229,7 +229,7 @@ const hex = (it: { key: Uint8Array; proof: MapProof }): HexProof => {
 };
 try {
   const esbuild = await import("esbuild");
-  const bundle = await esbuild.build({ entryPoints: [join(dirname(fileURLToPath(import.meta.url)), "map-browser.ts")], bundle: true, format: "iife", platform: "browser", target: "es2022", minify: true, write: false, logLevel: "silent" });
+  const bundle = await esbuild.build({ entryPoints: [join(repoRoot, "bench", "map-browser.ts")], bundle: true, format: "iife", platform: "browser", target: "es2022", minify: true, write: false, logLevel: "silent" });
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     args: ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
@@ -250,7 +250,7 @@ try {
   record({ group: "chromium", name: "not measured", value: NaN, unit: "", note: e instanceof Error ? e.message.split("\n")[0] : String(e) });
 }
 
-const out = join(dirname(fileURLToPath(import.meta.url)), "results", "map.json");
+const out = join(repoRoot, "bench", "results", "map.json");
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, JSON.stringify({ machine: { cpu: cpus()[0]?.model, cores: cpus().length, memoryMiB: mib(totalmem()), node: process.version }, quick, rows }, null, 2) + "\n");
 console.log(`\nwrote ${out}`);

@@ -4,7 +4,7 @@
 // SubmitBulkResponse whose leading `sequence` field is replaced by the request's, so the client
 // can match responses exactly as it does for the registry).
 //
-//   node --import tsx bench/noop-server.ts <unary-response-file> <bulk-response-file>
+//   node dist/bench/noop-server.js <unary-response-file> <bulk-response-file>
 //
 // Prints {"port": N} once listening.
 import { readFileSync } from "node:fs";

@@ -1,6 +1,6 @@
 // A quick look at the SQLite store's append and read speed (a command, not a test):
 //
-//   npx tsx bench/store.bench.ts [batches] [batchSize] [entryBytes]
+//   npm run build && node dist/bench/store.bench.js [batches] [batchSize] [entryBytes]
 //
 // Each append is a batch of entries with its tiles and checkpoint, committed durably (one
 // transaction, WAL with synchronous=FULL: one fsync of the WAL per commit).

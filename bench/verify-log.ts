@@ -43,7 +43,7 @@ export async function buildLog(dataDir: string, entries: number, log: (msg: stri
     const at = (s: Statement): Statement => ({ ...s, signedAtUnix: T });
     const keys: RawSigner[] = Array.from({ length: ISSUERS }, (_, i) => issuerKey(1000 + i));
     const entryOf = (key: RawSigner, s: Statement) => {
-      const signed = sign(key, at(s));
+      const signed = sign(key, at(s), ORIGIN);
       return LogEntry.encode({ statement: signed.statement, keyId: signed.keyId, signature: signed.signature, sequencedAtUnix: T, mapCommitment: undefined }).finish();
     };
     let tree = emptyTreeState();

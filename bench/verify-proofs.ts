@@ -1,6 +1,6 @@
 // Proof verification rates, measured in a process of their own (run by bench/log.bench.ts):
 //
-//   node --import tsx bench/verify-proofs.ts <pools.json>   → one JSON line on stdout
+//   node dist/bench/verify-proofs.js <pools.json>   → one JSON line on stdout
 //
 // A verifier is a separate program from the log (a browser, an auditor, a marketplace's client):
 // it holds proofs and checkpoints, not the log's tiles. Measured inside the benchmark's main
@@ -10,7 +10,7 @@
 import * as crypto from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fromHex } from "../log/bytes.js";
-import { type Hash } from "../log/hash.js";
+import type { Hash } from "../log/hash.js";
 import { verifyConsistency, verifyInclusion } from "../log/proof.js";
 import { loadWasmSha256 } from "../log/sha256-wasm.js";
 import { measureSyncPair, type MeasureOptions } from "./measure.js";
@@ -74,7 +74,7 @@ async function main(file: string): Promise<void> {
 
 const file = process.argv[2];
 if (!file) {
-  console.error("usage: node --import tsx bench/verify-proofs.ts <pools.json>");
+  console.error("usage: node dist/bench/verify-proofs.js <pools.json>");
   process.exit(2);
 }
 await main(file);

@@ -15,7 +15,7 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import { parseSignedNote } from "../log/note.js";
@@ -36,11 +36,12 @@ import { verifyLabelBundle } from "../services/verify/bundle.js";
 import { memoizedTrust } from "../services/verify/memo.js";
 import { resolveTrust } from "../services/verify/trust.js";
 import { startRegistryChild } from "../test/registry-child.js";
+import { repoRoot } from "../test/testdata.js";
 import { closedLoopUnary, rawClient, type RunResult } from "./load.js";
 import { prng } from "./measure.js";
 import { buildLog, labelIdOf } from "./verify-log.js";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const root = repoRoot;
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => {
   const i = args.indexOf(`--${name}`);
@@ -178,7 +179,7 @@ async function runSize(entries: number): Promise<SizeResult> {
     await server.stop();
     // The no-op answers the same bytes as a real GetLabel response.
     writeFileSync(join(dataDir, "..", "verify-noop.bin"), sample);
-    const noopProc = spawn(process.execPath, ["--import", "tsx", join(root, "bench", "noop-server.ts"), join(dataDir, "..", "verify-noop.bin"), join(dataDir, "..", "verify-noop.bin")], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+    const noopProc = spawn(process.execPath, [fileURLToPath(new URL("./noop-server.js", import.meta.url)), join(dataDir, "..", "verify-noop.bin"), join(dataDir, "..", "verify-noop.bin")], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
     try {
       const port = await new Promise<number>((res) => noopProc.stdout.setEncoding("utf8").once("data", (d: string) => res((JSON.parse(d) as { port: number }).port)));
       const nc = rawClient(`127.0.0.1:${port}`);

@@ -95,7 +95,10 @@ describe("consumer page in Chromium", () => {
     const page = await open("/l/CCRC-3", "en-US");
     const v = await verdict(page);
     expect(v.state).toBe("failed");
-    expect(v.text).toMatch(/^Verification failed: .*inclusion/i);
+    expect(v.text).toMatch(/^Verification failed: the proofs do not show that this record is in the log\./);
+    expect(await page.locator("#verify-status").getAttribute("title")).toMatch(/inclusion/i);
+    // The status box above no longer says "Active" without a word: it says it is not confirmed.
+    expect(await page.locator("#status-check").textContent()).toMatch(/^Not confirmed/);
     const bg = await page.locator("#verify-status").evaluate((el) => getComputedStyle(el).backgroundColor);
     expect(bg).toBe("rgb(179, 38, 30)");
     await page.screenshot({ path: join(OUT, "tampered.en.png"), fullPage: true });

@@ -63,8 +63,29 @@ describe("label pages", () => {
     const png = await get("/l/CCRC-1/qr.png");
     expect(png.headers.get("content-type")).toBe("image/png");
     expect([...new Uint8Array(await png.arrayBuffer()).subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
-    const label = await (await get("/l/CCRC-1/label.svg")).text();
+    const labelReply = await get("/l/CCRC-1/label.svg");
+    const label = await labelReply.text();
     expect(label).toContain("CCRC-1");
+    // An active label prints plain; the public URL is configured, so no warning either.
+    expect(label).not.toContain("status-band");
+    expect(label).not.toContain("--public-url");
+    expect(labelReply.headers.get("warning")).toBeNull();
+  });
+
+  it("prints a revoked label marked REVOKED across its stars, in both languages", async () => {
+    const label = await (await get("/l/CCRC-2/label.svg")).text();
+    expect(label).toMatch(/<g class="status-band"[^>]*>.*>已撤销 · REVOKED<\/text><\/g>/);
+  });
+
+  it("the 404 and 400 pages switch language like label pages", async () => {
+    const missing = await (await get("/l/CCRC-999?lang=en")).text();
+    expect(missing).toContain('<a class="lang" href="?lang=zh-CN"');
+    expect(missing).toContain("No such label");
+    const bad = await get("/l/not%20a%20label?lang=en");
+    expect(bad.status).toBe(400);
+    const html = await bad.text();
+    expect(html).toContain("Not a label number");
+    expect(html).toContain('<a class="lang" href="?lang=zh-CN"');
   });
 
   it("serves the verifier module, gzip-compressed when accepted", async () => {

@@ -4,6 +4,7 @@
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { StoreUnavailableError } from "../services/store/port.js";
+import { ClientAbortLog, isClientAbort } from "./http/client-abort.js";
 import { DEFAULT_LIMITS, type GatewayLimits } from "./http/limits.js";
 import { send, textReply, type Reply } from "./http/reply.js";
 import { parseRoute, RouteError, type Route } from "./http/route.js";
@@ -46,6 +47,8 @@ export interface GatewayOptions {
   readonly logSize?: () => number;
   /** The gateway's public base URL (what QR codes and canonical links hold), e.g. https://labels.example.cn. */
   readonly publicBaseUrl: string;
+  /** True when publicBaseUrl is only the listen address (no --public-url): printed labels say so. */
+  readonly publicBaseUrlIsDefault?: boolean;
   readonly limits?: Partial<GatewayLimits>;
   readonly metrics?: GatewayMetrics;
   readonly logger?: Logger;
@@ -60,17 +63,22 @@ export interface GatewayOptions {
   readonly now?: () => Date;
 }
 
+/** The status metrics record for a request its client abandoned (nginx's "client closed request"). */
+const CLIENT_CLOSED = 499;
+
 export class Gateway {
   readonly limits: GatewayLimits;
   readonly metrics: GatewayMetrics;
   readonly tlog: TlogReadPath;
   private readonly labels: LabelRoutes | undefined;
   private readonly logger: Logger;
+  private readonly aborts: ClientAbortLog;
 
   constructor(private readonly opts: GatewayOptions) {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.metrics = opts.metrics ?? new GatewayMetrics();
     this.logger = opts.logger ?? jsonLogger;
+    this.aborts = new ClientAbortLog(this.logger);
     this.tlog = new TlogReadPath(opts.log, opts.cacheBytes === undefined ? {} : { cacheBytes: opts.cacheBytes });
     this.labels =
       opts.registry &&
@@ -79,6 +87,7 @@ export class Gateway {
         logVerifierKey: opts.registry.logVerifierKey,
         ...(opts.registry.witnesses ? { witnesses: opts.registry.witnesses } : {}),
         publicBaseUrl: opts.publicBaseUrl,
+        ...(opts.publicBaseUrlIsDefault ? { publicBaseUrlIsDefault: true } : {}),
         ...(opts.verifier ? { verifier: opts.verifier } : {}),
         ...(opts.now ? { now: opts.now } : {}),
       });
@@ -100,7 +109,16 @@ export class Gateway {
         this.logger(reply.status >= 500 ? "error" : "info", "http", { method: req.method?.slice(0, 16), path: loggablePath(req.url), status: reply.status, ms: Math.round((performance.now() - started) * 100) / 100 });
       }
     };
-    const fail = (e: unknown): void => finish(this.errorReply(e, req));
+    const fail = (e: unknown): void => {
+      if (isClientAbort(e, req)) {
+        // Nobody is left to answer: no reply, no 500, one quiet log line now and then.
+        this.aborts.record({ method: req.method?.slice(0, 16), path: loggablePath(req.url) });
+        this.metrics.observeRequest(kind, CLIENT_CLOSED, (performance.now() - started) / 1000);
+        res.destroy();
+        return;
+      }
+      finish(this.errorReply(e, req));
+    };
     let route: Route;
     try {
       route = parseRoute(req.method ?? "", req.url ?? "", this.limits);
@@ -108,6 +126,12 @@ export class Gateway {
       const declared = Number(req.headers["content-length"] ?? 0);
       if (!(declared >= 0) || declared > this.limits.maxBodyBytes) {
         finish(textReply(413, `request body larger than ${this.limits.maxBodyBytes} bytes`, { connection: "close" }));
+        return;
+      }
+      // Only POST routes read a body (parseRoute allows POST only there): refuse one elsewhere
+      // rather than leave it unread on the connection.
+      if (req.method !== "POST" && (declared > 0 || req.headers["transfer-encoding"] !== undefined)) {
+        finish(textReply(400, `a ${req.method?.slice(0, 16)} request takes no body`, { connection: "close" }));
         return;
       }
       // Hot path: a cached full tile is answered without a promise.
@@ -175,7 +199,7 @@ export class Gateway {
   private errorReply(e: unknown, req: IncomingMessage): Reply {
     if (e instanceof RouteError) {
       if (e.status === 400 && req.url?.startsWith("/l/")) {
-        return htmlErrorReply(400, "malformed", LabelRoutes.lang(req.headers["accept-language"], undefined));
+        return htmlErrorReply(400, "malformed", LabelRoutes.lang(req.headers["accept-language"], queryLang(req.url)));
       }
       return textReply(e.status, e.message, e.allow ? { allow: e.allow } : {});
     }
@@ -192,4 +216,11 @@ export class Gateway {
     this.logger("error", "internal error", { path: loggablePath(req.url), error: e instanceof Error ? `${e.name}: ${e.message.slice(0, 300)}` : "non-error thrown" });
     return textReply(500, "internal error");
   }
+}
+
+/** The ?lang= of a URL the router refused, so its error page honours the language switch. */
+function queryLang(url: string | undefined): string | undefined {
+  const q = url?.indexOf("?") ?? -1;
+  if (!url || q < 0) return undefined;
+  return new URLSearchParams(url.slice(q + 1, q + 1 + 256)).get("lang") ?? undefined;
 }

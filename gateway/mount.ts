@@ -6,7 +6,7 @@ import { Reads } from "../services/reads/reads.js";
 import type { Registry } from "../services/registry.js";
 import { JsonApi } from "./api/json-api.js";
 import { InProcessReadApi } from "./api/read-api.js";
-import { DEFAULT_LIMITS } from "./http/limits.js";
+import { DEFAULT_LIMITS, type GatewayLimits } from "./http/limits.js";
 import { jsonLogger } from "./ops/log.js";
 import { verifierOptions } from "./verifier/build.js";
 import type { TlsFiles } from "../services/grpc/server.js";
@@ -31,11 +31,13 @@ export interface RegistryGatewayOptions {
   readonly witnesses?: PageWitnesses;
   /** The clock label statuses (expiry) are read at; default the system clock. */
   readonly now?: () => Date;
+  /** Input limits and timeouts; default DEFAULT_LIMITS. */
+  readonly limits?: Partial<GatewayLimits>;
 }
 
 /**
- * Starts the gateway over `registry`. The in-browser verifier is built with esbuild first; if that
- * fails (esbuild missing), pages are served without it and say so (they work without JavaScript).
+ * Starts the gateway over `registry`. The in-browser verifier is loaded first (verifier/build.ts); if
+ * that fails, pages are served without it and say so (they work without JavaScript).
  */
 export async function startRegistryGateway(registry: Registry, opts: RegistryGatewayOptions): Promise<RunningGateway> {
   const logger = opts.logger ?? jsonLogger;
@@ -48,8 +50,9 @@ export async function startRegistryGateway(registry: Registry, opts: RegistryGat
     metrics: opts.metrics,
     api: new JsonApi({
       reads: new InProcessReadApi(new Reads(registry.view, registry.domain, opts.now ? { now: () => BigInt(Math.floor(opts.now!().getTime() / 1000)) } : {}), new LogReads(registry.view, registry.origin)),
-      maxBodyBytes: DEFAULT_LIMITS.maxBodyBytes,
+      maxBodyBytes: opts.limits?.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes,
     }),
+    ...(opts.limits ? { limits: opts.limits } : {}),
     ...(opts.publicBaseUrl !== undefined ? { publicBaseUrl: opts.publicBaseUrl } : {}),
     ...(opts.tls ? { tls: opts.tls } : {}),
     ...(opts.accessLog ? { accessLog: true } : {}),

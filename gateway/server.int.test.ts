@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openMemoryStore } from "../services/store/memory.js";
 import { silentLogger } from "./ops/log.js";
-import { parseListenAddress, startGateway } from "./server.js";
+import { parseListenAddress, publicUrlWarning, startGateway } from "./server.js";
 import { storeLogSource } from "./tiles/log-source.js";
 
 describe("gateway server", () => {
@@ -39,5 +39,27 @@ describe("gateway server", () => {
     expect(parseListenAddress("127.0.0.1:8080")).toEqual({ host: "127.0.0.1", port: 8080 });
     expect(parseListenAddress("[::1]:0")).toEqual({ host: "::1", port: 0 });
     for (const bad of ["8080", "host:", "a b:1", "h:70000", "[::1]"]) expect(() => parseListenAddress(bad)).toThrow(RangeError);
+  });
+
+  it("warns about QR codes only when others can reach the listener and no public URL is set", () => {
+    for (const loop of ["127.0.0.1:8080", "127.1.2.3:80", "localhost:8080", "[::1]:8080"]) expect(publicUrlWarning(loop, undefined)).toBeUndefined();
+    for (const open of ["0.0.0.0:8080", "[::]:8080", "192.168.1.20:8080", "labels.example.cn:80"]) {
+      expect(publicUrlWarning(open, undefined)).toMatch(/no --public-url: QR codes and printed labels will point at the listen address/);
+      expect(publicUrlWarning(open, "https://labels.example.cn")).toBeUndefined();
+    }
+  });
+
+  it("says plainly that the address is in use, not EADDRINUSE", async () => {
+    const store = openMemoryStore();
+    const first = await startGateway({ address: "127.0.0.1:0", log: storeLogSource(store), logger: silentLogger });
+    try {
+      const address = `127.0.0.1:${first.port}`;
+      await expect(startGateway({ address, log: storeLogSource(store), logger: silentLogger })).rejects.toThrow(
+        `cannot listen for HTTP on ${address}: the address is already in use (another registry or gateway running? --http chooses another address)`,
+      );
+    } finally {
+      await first.close();
+      await store.close();
+    }
   });
 });

@@ -6,7 +6,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { TlsFiles } from "../services/grpc/server.js";
 import { Gateway, type GatewayOptions } from "./gateway.js";
-import { DEFAULT_LIMITS } from "./http/limits.js";
+import { DEFAULT_LIMITS, type GatewayLimits } from "./http/limits.js";
 
 export const DEFAULT_HTTP_ADDRESS = "127.0.0.1:8080";
 
@@ -36,6 +36,22 @@ export function parseListenAddress(address: string): { host: string; port: numbe
   return { host: m[1] ?? m[2] ?? "", port };
 }
 
+/** Whether only this machine can reach `host` (127.0.0.0/8, ::1, localhost). */
+export function isLoopbackHost(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/**
+ * The start-up warning for a gateway that others can reach but whose QR codes and links name its
+ * listen address (no --public-url): a phone scanning a printed label cannot follow them.
+ */
+export function publicUrlWarning(address: string, publicBaseUrl: string | undefined): string | undefined {
+  if (publicBaseUrl !== undefined) return undefined;
+  const { host } = parseListenAddress(address);
+  if (isLoopbackHost(host)) return undefined;
+  return `no --public-url: QR codes and printed labels will point at the listen address ${address}, which phones cannot use; pass --public-url https://<the name people reach this gateway by>`;
+}
+
 export async function startGateway(opts: GatewayServerOptions): Promise<RunningGateway> {
   const { host, port } = parseListenAddress(opts.address);
   const l = { ...DEFAULT_LIMITS, ...opts.limits };
@@ -44,14 +60,19 @@ export async function startGateway(opts: GatewayServerOptions): Promise<RunningG
     requestTimeout: l.requestTimeoutMs,
     headersTimeout: l.headersTimeoutMs,
     keepAliveTimeout: l.keepAliveTimeoutMs,
+    // Node checks those timeouts only this often (30 s by default, which let them run 2-3 times
+    // over): a tenth of the shorter one, within 50 ms .. 1 s.
+    connectionsCheckingInterval: connectionsCheckingInterval(l),
   };
   const server: Server = opts.tls
     ? createHttpsServer({ ...common, cert: readFileSync(opts.tls.certFile), key: readFileSync(opts.tls.keyFile) })
     : createHttpServer(common);
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    const failed = (e: NodeJS.ErrnoException) =>
+      reject(e.code === "EADDRINUSE" ? new Error(`cannot listen for HTTP on ${opts.address}: the address is already in use (another registry or gateway running? --http chooses another address)`, { cause: e }) : e);
+    server.once("error", failed);
     server.listen(port, host, () => {
-      server.off("error", reject);
+      server.off("error", failed);
       resolve();
     });
   });
@@ -60,7 +81,7 @@ export async function startGateway(opts: GatewayServerOptions): Promise<RunningG
   const url = `${opts.tls ? "https" : "http"}://${shownHost}:${actual}`;
   let gateway: Gateway;
   try {
-    gateway = new Gateway({ ...opts, publicBaseUrl: opts.publicBaseUrl ?? url });
+    gateway = new Gateway({ ...opts, publicBaseUrl: opts.publicBaseUrl ?? url, publicBaseUrlIsDefault: opts.publicBaseUrl === undefined });
   } catch (e) {
     server.close();
     throw e;
@@ -78,4 +99,9 @@ export async function startGateway(opts: GatewayServerOptions): Promise<RunningG
         setTimeout(() => server.closeAllConnections(), 2000).unref();
       }),
   };
+}
+
+/** How often Node checks the header and request timeouts of open connections. */
+export function connectionsCheckingInterval(l: Pick<GatewayLimits, "headersTimeoutMs" | "requestTimeoutMs">): number {
+  return Math.min(1000, Math.max(50, Math.floor(Math.min(l.headersTimeoutMs, l.requestTimeoutMs) / 10)));
 }

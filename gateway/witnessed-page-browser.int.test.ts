@@ -6,7 +6,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cosigner } from "../log/cosignature.js";
 import { formatVerifierKey, parseVerifierKey, SIG_TYPE_ED25519 } from "../log/note-keys.js";
@@ -14,6 +14,7 @@ import { startRegistry, type RunningRegistry } from "../app/server.js";
 import { startWitnessServer, type RunningWitnessServer } from "../services/witness/http.js";
 import { WitnessState } from "../services/witness/state.js";
 import { Witness } from "../services/witness/witness.js";
+import { launchChromium } from "../test/gateway/chromium.js";
 import { authority, seedLabels } from "../test/gateway/registry-fixture.js";
 
 const OUT = join(process.cwd(), "test-output", "gateway");
@@ -46,10 +47,7 @@ beforeAll(async () => {
   });
   // Signed on the real clock: the browser verifier checks signing times with the default skew.
   await seedLabels(registry.registry, BigInt(Math.floor(Date.now() / 1000)));
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

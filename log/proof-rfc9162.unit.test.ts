@@ -6,7 +6,6 @@ import { fromBase64 } from "./bytes.js";
 import { verifyConsistency, verifyInclusion, type ConsistencyOptions } from "./proof.js";
 import { proofOutcome } from "../test/proof-outcome.js";
 import { verifySubtreeInclusion } from "./subtree-proof.js";
-import { hasher } from "./hasher.js";
 
 interface InclusionCase {
   leafIdx: number;

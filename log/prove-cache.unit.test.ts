@@ -2,7 +2,7 @@
 // multi-subtree ranges, and must stay byte-identical to proofs made without it.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type Hash } from "./hash.js";
+import type { Hash } from "./hash.js";
 import { MemoryHashes } from "./memory-hashes.js";
 import { verifyConsistency, verifyInclusion } from "./proof.js";
 import { proveConsistency, proveInclusion } from "./prove.js";

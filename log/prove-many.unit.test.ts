@@ -3,7 +3,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { toHex } from "./bytes.js";
-import { type Hash } from "./hash.js";
+import type { Hash } from "./hash.js";
 import { MemoryHashes } from "./memory-hashes.js";
 import { ProofError } from "./proof-error.js";
 import { verifyInclusion } from "./proof.js";

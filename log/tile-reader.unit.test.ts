@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { fromHex, toHex } from "./bytes.js";
-import { type Hash } from "./hash.js";
+import type { Hash } from "./hash.js";
 import { integrateLeafHashes } from "./integrate.js";
 import { TileDataError, type TileFetcher } from "./tile.js";
 import { TileCache, TileHashReader, TileVerificationError } from "./tile-reader.js";

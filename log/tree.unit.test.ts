@@ -64,13 +64,10 @@ describe("treeRoot and MemoryHashes", () => {
     }
   });
 
-  it("builds a 100,000-leaf tree quickly, with every level, and its root is MTH", async () => {
+  it("builds a 100,000-leaf tree with every level, and its root is MTH", async () => {
     const many = leafHashes(100_000);
-    const t0 = performance.now();
     const big = MemoryHashes.fromLeafHashes(many);
-    const ms = performance.now() - t0;
     expect(big.size).toBe(100_000);
-    expect(ms).toBeLessThan(5000); // ~100k node hashes: under a second even on a busy 2-core machine
     expect(toHex(await treeRoot(big, 100_000))).toBe(toHex(mth(hasher, many, 0, 100_000)));
     const [top] = await big.readHashes([{ level: 16, index: 0 }]);
     expect(toHex(top!)).toBe(toHex(mth(hasher, many, 0, 65536)));

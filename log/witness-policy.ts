@@ -3,7 +3,7 @@
 import { type Checkpoint, openCheckpoint } from "./checkpoint.js";
 import { bytesEqual } from "./bytes.js";
 import type { CosignatureVerifier } from "./cosignature.js";
-import { type Note, type NoteLimits, type NoteVerifier, type ParsedNote } from "./note.js";
+import type { Note, NoteLimits, NoteVerifier, ParsedNote } from "./note.js";
 
 export class WitnessPolicyError extends Error {
   constructor(

@@ -8,7 +8,10 @@ import type { VerifyAsyncFn } from "./crypto/verify-pool.js";
 import { VerifyPool } from "./crypto/verify-pool.js";
 import { nodeEd25519 } from "./crypto/ed25519-node.js";
 import { domainConfig, type DomainConfig } from "./domain/config.js";
+import { parseVerifierKey } from "../log/note-keys.js";
+import { IntegrityError } from "./integrity/integrity-error.js";
 import { RegistryError } from "./sequencer/errors.js";
+import { publishEmptyLogCheckpoint } from "./sequencer/empty-log.js";
 import { Follower } from "./sequencer/follow.js";
 import { LogView } from "./readmodel/log-view.js";
 import { Sequencer, type SequencedReceipt, type SequencerOptions } from "./sequencer/sequencer.js";
@@ -16,8 +19,10 @@ import type { LogStore } from "./store/port.js";
 
 export interface RegistryOptions {
   readonly store: LogStore;
-  /** The log's checkpoint signing key; its name is the log's origin. */
-  readonly logSigner: Ed25519NoteSigner;
+  /** The log's checkpoint signing key; its name is the log's origin. Absent on read replicas. */
+  readonly logSigner?: Ed25519NoteSigner;
+  /** The log's verifier key, when there is no signer (read replicas); else the signer's. */
+  readonly logVerifierKey?: string;
   /** The authority's Ed25519 public key: the trust root. Never its private key. */
   readonly authorityPublicKey: Uint8Array;
   readonly ed25519?: Ed25519;
@@ -51,6 +56,8 @@ export class Registry {
   private transition: Promise<void> = Promise.resolve();
   /** Signature-check workers this registry started (closed with it). */
   private verifyPool: VerifyPool | undefined;
+  /** Stores and serves the empty log's checkpoint if the store has none (before sequencing). */
+  private publishEmptyLog: () => Promise<void> = () => Promise.resolve();
 
   private constructor(
     readonly view: LogView,
@@ -64,13 +71,20 @@ export class Registry {
   /** Opens the registry over `store`, rebuilding every projection by replaying the log. */
   static async open(opts: RegistryOptions): Promise<Registry> {
     const ed = opts.ed25519 ?? nodeEd25519;
-    const domain = domainConfig(opts.authorityPublicKey, ed.verify, {
+    const logSigner = opts.logSigner;
+    if (!logSigner && !opts.readOnly) throw new Error("registry: a sequencing registry needs the log's signing key");
+    const logVerifierKey = logSigner?.verifierKey ?? opts.logVerifierKey;
+    if (logVerifierKey === undefined) throw new Error("registry: the log's verifier key is needed to check the store");
+    const logVerifier = parseVerifierKey(logVerifierKey, ed);
+    const domain = domainConfig(logVerifier.name, opts.authorityPublicKey, ed.verify, {
       ...(opts.clockSkewSeconds !== undefined ? { clockSkewSeconds: opts.clockSkewSeconds } : {}),
       ...(opts.maxValiditySeconds !== undefined ? { maxValiditySeconds: opts.maxValiditySeconds } : {}),
     });
     // The workers load while the log replays; the registry answers once both are done.
     const verifyPool = opts.readOnly || opts.verifyAsync !== undefined || opts.ed25519 ? undefined : new VerifyPool();
-    const view = new LogView(opts.store, opts.authorityPublicKey);
+    // Every checkpoint and entry read back from the store is checked against the log's key and
+    // tree before it is served or built on (services/integrity/).
+    const view = new LogView(opts.store, opts.authorityPublicKey, undefined, logVerifier);
     try {
       await view.catchUp();
       await verifyPool?.ready;
@@ -78,14 +92,14 @@ export class Registry {
       await verifyPool?.close();
       throw e;
     }
-    const origin = opts.logSigner.name;
+    const origin = logVerifier.name;
     const verifyAsync = verifyPool?.verify ?? opts.verifyAsync;
-    const makeSequencer = opts.readOnly
+    const makeSequencer = opts.readOnly || !logSigner
       ? undefined
       : () => new Sequencer({
           view,
           domain,
-          logSigner: opts.logSigner,
+          logSigner,
           origin,
           ...(opts.now ? { now: opts.now } : {}),
           ...(opts.batch ? { batch: opts.batch } : {}),
@@ -93,11 +107,50 @@ export class Registry {
           ...(opts.onBatch ? { onBatch: opts.onBatch } : {}),
           ...(verifyAsync ? { verifyAsync } : {}),
         });
-    const registry = new Registry(view, domain, origin, opts.logSigner.verifierKey, makeSequencer);
+    const registry = new Registry(view, domain, origin, logVerifierKey, makeSequencer);
     registry.verifyPool = verifyPool;
-    if (makeSequencer && !opts.standby) registry.sequencer = makeSequencer();
-    else registry.follower = new Follower(view);
+    if (logSigner) registry.publishEmptyLog = () => publishEmptyLogCheckpoint(view, logSigner, origin);
+    if (makeSequencer && !opts.standby) {
+      await registry.publishEmptyLog();
+      registry.sequencer = makeSequencer();
+    } else registry.follower = registry.newFollower();
     return registry;
+  }
+
+  /** Why this registry stopped sequencing for good: the store failed an integrity check. */
+  get integrityFailure(): IntegrityError | undefined {
+    return this.failure;
+  }
+
+  private failure: IntegrityError | undefined;
+  private readonly failureListeners = new Set<(e: IntegrityError) => void>();
+
+  /** Calls `fn` once if the store fails an integrity check while this registry runs. */
+  onIntegrityFailure(fn: (e: IntegrityError) => void): void {
+    this.failureListeners.add(fn);
+  }
+
+  /**
+   * The store holds something the log's key and tree do not vouch for (follower or scrub found
+   * it): stop sequencing and following for good, keep serving the last verified state, refuse
+   * writes naming the problem.
+   */
+  fail(e: IntegrityError): void {
+    if (this.failure) return;
+    this.failure = e;
+    void this.demote().then(() => this.serially(async () => {
+      await this.follower?.stop();
+      this.follower = undefined;
+    }));
+    for (const l of this.failureListeners) l(e);
+  }
+
+  private newFollower(): Follower {
+    return new Follower(this.view, {
+      onError: (e) => {
+        if (e instanceof IntegrityError) this.fail(e);
+      },
+    });
   }
 
   /** True while this registry does not sequence: a read replica, or a standby not yet promoted. */
@@ -122,7 +175,7 @@ export class Registry {
     this.sequencer = undefined; // refuse new statements now, not after the queue drains
     return this.serially(async () => {
       await sequencer?.close();
-      if (this.sequencer === undefined) this.follower ??= new Follower(this.view);
+      if (this.sequencer === undefined && !this.failure) this.follower ??= this.newFollower();
     });
   }
 
@@ -134,13 +187,16 @@ export class Registry {
 
   private async becomeSequencer(): Promise<void> {
     if (!this.makeSequencer) throw new Error("registry: a read replica cannot sequence");
+    if (this.failure) throw this.failure;
     if (this.sequencer) return;
     await this.follower?.stop();
     this.follower = undefined;
     try {
       await this.view.catchUp();
+      await this.publishEmptyLog();
     } catch (e) {
-      this.follower = new Follower(this.view);
+      if (e instanceof IntegrityError) this.fail(e);
+      else this.follower = this.newFollower();
       throw e;
     }
     this.sequencer = this.makeSequencer();
@@ -153,6 +209,9 @@ export class Registry {
 
   /** Sequences a signed statement; resolves with its receipt once durable. Throws RegistryError. */
   submit(signed: SignedStatement): Promise<SequencedReceipt> {
+    if (this.failure) {
+      return Promise.reject(new RegistryError("DATA_LOSS", "integrity-failure", `this registry stopped sequencing: ${this.failure.message}`));
+    }
     if (!this.sequencer) {
       return Promise.reject(
         this.makeSequencer

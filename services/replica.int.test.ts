@@ -1,9 +1,10 @@
 // Read replicas on a shared PostgreSQL store: a `--read-only` registry follows the sequencing one
-// and serves the new label over its HTTP JSON API within a second of the receipt, and refuses
-// writes with UNAVAILABLE naming the rule. A throwaway cluster of its own (test/postgres.ts).
+// and, once its view reaches a receipt's tree size, serves the new label over its HTTP JSON API;
+// it refuses writes with UNAVAILABLE naming the rule. A throwaway cluster of its own
+// (test/postgres.ts). How long a replica lags is a figure of `npm run bench:issue -- --store postgres`.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { usePostgres } from "../test/postgres.js";
-import { startPrimaryAndReplica, waitUntil, type RegistryPair } from "../test/shared-store.js";
+import { reaches, startPrimaryAndReplica, type RegistryPair } from "../test/shared-store.js";
 import { categoryPublished, issuerAccredited, issuerKey, labelIssued, sign } from "../test/statement-kit.js";
 import { readSignerKeyFile } from "./config/key-files.js";
 import { RegistryError } from "./sequencer/errors.js";
@@ -33,28 +34,22 @@ async function labelStatus(base: string, labelId: string): Promise<number> {
 }
 
 describe("read replica on a shared PostgreSQL store", () => {
-  it("serves each new label over HTTP within a second of its receipt", async () => {
-    await primary.registry.submit(sign(authority(), categoryPublished("cat")));
-    await primary.registry.submit(sign(authority(), issuerAccredited("acc", "RPL", issuer)));
-    const lags: number[] = [];
+  it("follows each receipt and then serves its label over HTTP", async () => {
+    await primary.registry.submit(sign(authority(), categoryPublished("cat"), primary.registry.origin));
+    await primary.registry.submit(sign(authority(), issuerAccredited("acc", "RPL", issuer), primary.registry.origin));
     for (let i = 0; i < 40; i++) {
-      const receipt = await primary.registry.submit(sign(issuer, labelIssued(`one-${i}`, "RPL", `O${i}`)));
-      const lag = await waitUntil(`replica serves label ${i}`, async () => (await labelStatus(replica.http!.url, `RPL-O${i}`)) === 200, 5000, 2);
-      lags.push(lag);
-      expect(replica.registry.view.size).toBeGreaterThanOrEqual(receipt.treeSize);
+      const receipt = await primary.registry.submit(sign(issuer, labelIssued(`one-${i}`, "RPL", `O${i}`), primary.registry.origin));
+      await reaches(replica.registry.view, receipt.treeSize);
+      expect(await labelStatus(replica.http!.url, `RPL-O${i}`)).toBe(200);
     }
-    lags.sort((a, b) => a - b);
-    console.log(`replica lag over HTTP: median ${lags[20]!.toFixed(1)} ms, max ${lags.at(-1)!.toFixed(1)} ms`);
-    expect(lags.at(-1)!).toBeLessThan(1000);
     expect(await labelStatus(replica.http!.url, "RPL-NEVER")).toBe(404);
   });
 
-  it("catches up with a burst of 2,000 statements within a second of the last receipt, with the same checkpoint", async () => {
-    const receipts = await Promise.all(Array.from({ length: 2000 }, (_, i) => primary.registry.submit(sign(issuer, labelIssued(`burst-${i}`, "RPL", `B${i}`)))));
+  it("catches up with a burst of 2,000 statements, with the same checkpoint", async () => {
+    const receipts = await Promise.all(Array.from({ length: 2000 }, (_, i) => primary.registry.submit(sign(issuer, labelIssued(`burst-${i}`, "RPL", `B${i}`), primary.registry.origin))));
     const size = Math.max(...receipts.map((r) => r.treeSize));
-    const lag = await waitUntil("replica reaches the burst", () => replica.registry.view.size >= size, 5000, 2);
-    console.log(`replica lag after a 2,000-statement burst: ${lag.toFixed(1)} ms`);
-    expect(lag).toBeLessThan(1000);
+    await reaches(replica.registry.view, size);
+    expect(replica.registry.view.size).toBe(size);
     expect(replica.registry.view.checkpoint).toBe(primary.registry.view.checkpoint);
     expect(replica.registry.view.tree.root).toEqual(primary.registry.view.tree.root);
     const tlog = await fetch(`${replica.http!.url}/checkpoint`);
@@ -63,9 +58,9 @@ describe("read replica on a shared PostgreSQL store", () => {
   });
 
   it("refuses writes with UNAVAILABLE naming the read-only rule, and writes nothing", async () => {
-    await waitUntil("replica caught up", () => replica.registry.view.size === primary.registry.view.size, 5000);
+    await reaches(replica.registry.view, primary.registry.view.size);
     const before = replica.registry.view.size;
-    const err = await replica.registry.submit(sign(issuer, labelIssued("to-replica", "RPL", "NOPE"))).catch((e: unknown) => e);
+    const err = await replica.registry.submit(sign(issuer, labelIssued("to-replica", "RPL", "NOPE"), replica.registry.origin)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RegistryError);
     expect(err).toMatchObject({ code: "UNAVAILABLE", rule: "read-only" });
     expect(replica.registry.view.size).toBe(before);

@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 const issuer = issuerKey(11);
-const issue = (n: number) => sign(issuer, labelIssued(`out-${n}`, "OUT", `N${n}`));
+const issue = (n: number) => sign(issuer, labelIssued(`out-${n}`, "OUT", `N${n}`), primary.registry.origin);
 const status = async (r: RunningRegistry, labelId: string) => {
   const res = await fetch(`${r.http!.url}/api/v1/labels/${labelId}`);
   await res.arrayBuffer();
@@ -36,8 +36,8 @@ const status = async (r: RunningRegistry, labelId: string) => {
 describe("the shared store goes down and comes back", () => {
   it("writes fail fast with UNAVAILABLE, reads keep serving, and both registries recover by themselves", async () => {
     const authority = readSignerKeyFile(devAuthorityKeyPath(pair.primaryDir));
-    await primary.registry.submit(sign(authority, categoryPublished("cat")));
-    await primary.registry.submit(sign(authority, issuerAccredited("acc", "OUT", issuer)));
+    await primary.registry.submit(sign(authority, categoryPublished("cat"), primary.registry.origin));
+    await primary.registry.submit(sign(authority, issuerAccredited("acc", "OUT", issuer), primary.registry.origin));
     for (let n = 0; n < 20; n++) await primary.registry.submit(issue(n));
     await waitUntil("replica caught up", () => replica.registry.view.size === primary.registry.view.size, 5000);
     const sizeBefore = primary.registry.view.size;

@@ -36,7 +36,7 @@ describe("witnessing with a standby", () => {
     // The witness needs the log's key, which the registry creates on its first start.
     const first = await startRegistry({ ...common, dataDir: aDir });
     await waitUntil("the first process takes the lease", () => !first.registry.readOnly, 5000);
-    await first.registry.submit(sign(readSignerKeyFile(devAuthorityKeyPath(aDir)), categoryPublished("witnessed-cat")));
+    await first.registry.submit(sign(readSignerKeyFile(devAuthorityKeyPath(aDir)), categoryPublished("witnessed-cat"), first.registry.origin));
     const logKey = parseVerifierKey(first.logVerifierKey);
     await first.close();
     shareKeys(aDir, join(dir, "b"));

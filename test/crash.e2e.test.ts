@@ -11,20 +11,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { bytesEqual, fromHex, toHex } from "../log/bytes.js";
-import { openCheckpoint } from "../log/checkpoint.js";
-import { integrate } from "../log/integrate.js";
-import { parseVerifierKey } from "../log/note-keys.js";
-import { verifyConsistency } from "../log/proof.js";
-import { proveConsistency } from "../log/prove.js";
-import { TileHashReader } from "../log/tile-reader.js";
-import { emptyTreeState } from "../log/tree-state.js";
-import { nodeEd25519 } from "../services/crypto/ed25519-node.js";
+import { bytesEqual } from "../log/bytes.js";
 import { openSqliteStore } from "../services/store/sqlite.js";
+import { auditStore } from "./crash-audit.js";
 import { Connection, Load, ReceiptBook, submitOnce } from "./issuance-load.js";
 import { startRegistryChild, type RegistryChild } from "./registry-child.js";
 import { categoryPublished, issuerAccredited, issuerKey, sign } from "./statement-kit.js";
-import { hasher } from "../log/hasher.js";
 
 const ROUNDS = 12;
 const ISSUERS = 3;
@@ -42,47 +34,7 @@ afterAll(async () => {
 async function audit(book: ReceiptBook, logVerifierKey: string): Promise<number> {
   const store = await openSqliteStore({ dir: dataDir });
   try {
-    const latest = await store.latestCheckpoint();
-    const size = latest?.size ?? 0;
-    const entries = await store.readEntries(0, size);
-    let root = hasher.emptyRoot;
-    if (latest) {
-      const { checkpoint } = openCheckpoint(latest.note, parseVerifierKey(logVerifierKey, nodeEd25519));
-      expect(checkpoint.size).toBe(size);
-      root = checkpoint.root;
-    }
-
-    // Receipts: same bytes at the same index.
-    const wrong = book.acked.filter((a) => !(a.index < size && bytesEqual(entries[a.index]!, a.entry)));
-    expect(wrong.map((a) => a.index), "acknowledged entries missing or changed").toEqual([]);
-
-    // Every root clients saw is the root of that prefix of the entries; the last is the checkpoint's.
-    const sizes = [...book.roots.keys()].sort((a, b) => a - b);
-    expect(sizes.filter((s) => s > size), "checkpoints seen beyond the durable log").toEqual([]);
-    let tree = emptyTreeState();
-    for (const s of [...sizes, size]) {
-      if (s > tree.size) tree = integrate(tree, entries.slice(tree.size, s)).state;
-      const seen = book.roots.get(s);
-      if (seen !== undefined) expect(toHex(tree.root), `root of size ${s}`).toBe(seen);
-    }
-    expect(toHex(tree.root), "recomputed tree vs the signed checkpoint").toBe(toHex(root));
-    if (latest) book.seen(size, toHex(root));
-
-    // Consistency proofs from the store's tiles, for (a sample of) the checkpoints seen.
-    const reader = new TileHashReader(
-      size,
-      async (level, index, width) => {
-        const t = await store.readTile(level, index);
-        if (!t || t.width < width) throw new Error(`tile ${level}/${index} width ${width} missing`);
-        return t.data.subarray(0, width * 32);
-      },
-    );
-    const sample = sizes.length <= 60 ? sizes : Array.from({ length: 60 }, () => sizes[Math.floor(Math.random() * sizes.length)]!);
-    for (const s of sample) {
-      const proof = await proveConsistency(reader, s, size);
-      verifyConsistency(s, size, proof, fromHex(book.roots.get(s)!), root);
-    }
-    return size;
+    return await auditStore(store, book, logVerifierKey);
   } finally {
     await store.close();
   }
@@ -111,7 +63,7 @@ describe("crash safety: SIGKILL under load, restart on the same data", () => {
     const issuers = Array.from({ length: ISSUERS }, (_, i) => ({ id: `CRASH${i}`, key: issuerKey(7000 + i) }));
     const client = await conn.get();
     for (const s of [categoryPublished("crash-cat"), ...issuers.map((is) => issuerAccredited(`crash-${is.id}`, is.id, is.key))]) {
-      const signed = sign(authority, s);
+      const signed = sign(authority, s, server.origin);
       book.record(signed, await submitOnce(client, signed));
     }
 

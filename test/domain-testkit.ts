@@ -44,6 +44,8 @@ export function signStatement(key: TestKey, statement: Statement | Uint8Array): 
 export const T0 = 1_800_000_000n;
 export const DAY = 86_400n;
 export const CATEGORY = "consumer-network-camera";
+/** The origin of the testkit's logs: TestRegistry's, and every statement()'s unless overridden. */
+export const TEST_ORIGIN = "registry.test/log";
 
 let counter = 0;
 /** A fresh request id. */
@@ -52,7 +54,7 @@ export function rid(): string {
 }
 
 export function statement(kind: Statement["kind"], fields: Partial<Statement> = {}): Statement {
-  return { requestId: rid(), signedAtUnix: T0, labelId: "", expectedLabelVersion: 0n, kind, ...fields };
+  return { requestId: rid(), signedAtUnix: T0, labelId: "", expectedLabelVersion: 0n, logOrigin: TEST_ORIGIN, kind, ...fields };
 }
 
 export function labelIssued(fields: Partial<LabelIssued> = {}): LabelIssued {
@@ -82,8 +84,8 @@ export class TestRegistry {
   readonly state: RegistryState;
   now = T0;
 
-  constructor(overrides: Parameters<typeof domainConfig>[2] = {}) {
-    this.config = domainConfig(this.authority.publicKey, nobleVerify, overrides);
+  constructor(overrides: Parameters<typeof domainConfig>[3] = {}) {
+    this.config = domainConfig(TEST_ORIGIN, this.authority.publicKey, nobleVerify, overrides);
     this.state = new RegistryState(this.authority.publicKey);
   }
 

@@ -93,7 +93,7 @@ class Clients {
       const is = issuers[l % issuers.length]!;
       this.lanes.push(
         (async () => {
-          for (let n = 0; !this.stopped; n++) await this.submit(sign(is.key, labelIssued(`${is.id}-L${l}N${n}`, is.id, `L${l}N${n}`)));
+          for (let n = 0; !this.stopped; n++) await this.submit(sign(is.key, labelIssued(`${is.id}-L${l}N${n}`, is.id, `L${l}N${n}`), this.book.origin));
         })(),
       );
     }
@@ -111,9 +111,9 @@ class Clients {
 }
 
 async function setUp(c: Clients, authority: RawSigner, issuerCount: number) {
-  await c.submit(sign(authority, categoryPublished("cat")));
+  await c.submit(sign(authority, categoryPublished("cat"), c.book.origin));
   const issuers = Array.from({ length: issuerCount }, (_, i) => ({ id: `FO${i}`, key: issuerKey(300 + i) }));
-  for (const is of issuers) await c.submit(sign(authority, issuerAccredited(`acc-${is.id}`, is.id, is.key)));
+  for (const is of issuers) await c.submit(sign(authority, issuerAccredited(`acc-${is.id}`, is.id, is.key), c.book.origin));
   return issuers;
 }
 
@@ -195,7 +195,7 @@ describe("sequencer failover on a shared PostgreSQL store", () => {
     // The resumed process may still answer statements it committed before the pause; whatever
     // it answers must be in the log (the audit checks every receipt). Then it is a standby.
     await sleep(1500);
-    const late = await submitOnce(c.clients[0]!, sign(issuers[0]!.key, labelIssued("after-resume", issuers[0]!.id, "AFTERRESUME")), 2000).catch(
+    const late = await submitOnce(c.clients[0]!, sign(issuers[0]!.key, labelIssued("after-resume", issuers[0]!.id, "AFTERRESUME"), c.book.origin), 2000).catch(
       (e: grpc.ServiceError) => e,
     );
     expect(late).toMatchObject({ code: grpc.status.UNAVAILABLE });

@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateSignerKey } from "../log/note-keys.js";
-import { Tier, type LabelIssued } from "../proto/gen/grpc/labelreg/v1/statement.js";
+import type { SignedStatement } from "../proto/gen/grpc/labelreg/v1/entry.js";
+import { Tier, type LabelIssued, type Statement } from "../proto/gen/grpc/labelreg/v1/statement.js";
 import { RegistryClient, type RegistryClientOptions } from "../services/client/client.js";
 import { StatementSigner } from "../services/client/signer.js";
 import { accreditIssuer, nowUnix, publishCategory } from "../services/client/statements.js";
@@ -21,8 +22,12 @@ export interface IssuanceFixture {
   readonly running: RunningRegistry;
   readonly address: string;
   readonly logKey: string;
+  /** The log's origin (its key's name), which statements for it name. */
+  readonly origin: string;
   readonly authority: StatementSigner;
   readonly authorityKeyFile: string;
+  /** Signs `statement` for this registry's log (log_origin set to its origin). */
+  sign(signer: StatementSigner, statement: Statement): SignedStatement;
   /** A client on the registry (closed by close()). */
   client(opts?: Partial<RegistryClientOptions>): RegistryClient;
   /** A new issuer key file in the fixture's directory. */
@@ -46,6 +51,8 @@ export async function startIssuanceFixture(config: Partial<ServerConfig> = {}): 
     running,
     address: running.grpc.address,
     logKey: running.logVerifierKey,
+    origin: running.registry.origin,
+    sign: (signer, statement) => signer.sign({ ...statement, logOrigin: running.registry.origin }),
     authority: StatementSigner.fromKeyFile(authorityKeyFile),
     authorityKeyFile,
     client(opts = {}) {

@@ -8,7 +8,7 @@ import { service as healthService } from "grpc-health-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateSignerKey } from "../log/note-keys.js";
 import type { SignedStatement } from "../proto/gen/grpc/labelreg/v1/entry.js";
-import { Tier } from "../proto/gen/grpc/labelreg/v1/statement.js";
+import type { Tier } from "../proto/gen/grpc/labelreg/v1/statement.js";
 import type { RegistryClient } from "../services/client/client.js";
 import { StatementSigner } from "../services/client/signer.js";
 import * as S from "../services/client/statements.js";
@@ -86,26 +86,28 @@ describe("IssuanceService over gRPC", () => {
 
   it("every refusal has its status and rule on the wire, and writes nothing", async () => {
     await client.submitStatement(ccrc, S.issueLabel("CCRC-REF", sampleLabel("REFUSALS")));
-    const good = ccrc.sign(S.suspendLabel({ labelId: "CCRC-REF", expectedVersion: 1 }, reason));
+    const good = f.sign(ccrc, S.suspendLabel({ labelId: "CCRC-REF", expectedVersion: 1 }, reason));
     const stranger = StatementSigner.fromKeyString(generateSignerKey("EVIL").signerKey);
     const fixedId = S.issueLabel("CCRC-REQ", sampleLabel("REQ-1"), { requestId: "fixed-request-id" });
     await client.submitStatement(ccrc, fixedId);
     const cases: [string, SignedStatement, grpc.status, string][] = [
+      ["a statement for another log", ccrc.sign(S.suspendLabel({ labelId: "CCRC-REF", expectedVersion: 1 }, reason, { logOrigin: "other.example/labels" })), grpc.status.INVALID_ARGUMENT, "wrong-log"],
+      ["a statement naming no log", ccrc.sign(S.suspendLabel({ labelId: "CCRC-REF", expectedVersion: 1 }, reason)), grpc.status.INVALID_ARGUMENT, "wrong-log"],
       ["malformed statement bytes", { ...good, statement: Uint8Array.of(0xff, 0xff, 0xff) }, grpc.status.INVALID_ARGUMENT, "malformed-protobuf"],
-      ["oversized statement", ccrc.sign(S.issueLabel("CCRC-BIG", { ...sampleLabel("BIG"), productModel: "x".repeat(20_000) })), grpc.status.INVALID_ARGUMENT, "statement-too-large"],
+      ["oversized statement", f.sign(ccrc, S.issueLabel("CCRC-BIG", { ...sampleLabel("BIG"), productModel: "x".repeat(20_000) })), grpc.status.INVALID_ARGUMENT, "statement-too-large"],
       ["short key id", { ...good, keyId: good.keyId.subarray(0, 31) }, grpc.status.INVALID_ARGUMENT, "byte-length"],
-      ["structurally invalid", ccrc.sign(S.issueLabel("CCRC-T9", { ...sampleLabel("T9"), tier: 9 as Tier })), grpc.status.INVALID_ARGUMENT, "tier-range"],
-      ["unknown category", ccrc.sign(S.issueLabel("CCRC-CAT", { ...sampleLabel("CAT"), categoryId: "smart-kettle" })), grpc.status.INVALID_ARGUMENT, "category-not-in-catalogue"],
+      ["structurally invalid", f.sign(ccrc, S.issueLabel("CCRC-T9", { ...sampleLabel("T9"), tier: 9 as Tier })), grpc.status.INVALID_ARGUMENT, "tier-range"],
+      ["unknown category", f.sign(ccrc, S.issueLabel("CCRC-CAT", { ...sampleLabel("CAT"), categoryId: "smart-kettle" })), grpc.status.INVALID_ARGUMENT, "category-not-in-catalogue"],
       ["bad signature", { ...good, signature: Uint8Array.from(good.signature, (b, i) => (i === 0 ? b ^ 1 : b)) }, grpc.status.UNAUTHENTICATED, "bad-signature"],
-      ["unknown key", stranger.sign(S.suspendLabel({ labelId: "CCRC-REF", expectedVersion: 1 }, reason)), grpc.status.UNAUTHENTICATED, "unknown-key"],
-      ["not the label's issuer", cqc.sign(S.suspendLabel({ labelId: "CCRC-REF", expectedVersion: 1 }, reason)), grpc.status.PERMISSION_DENIED, "not-label-issuer"],
-      ["label id of another issuer", cqc.sign(S.issueLabel("CCRC-X", sampleLabel("X"))), grpc.status.PERMISSION_DENIED, "label-id-not-issuers"],
-      ["issuer signs an authority statement", ccrc.sign(S.publishCategory({ categoryId: "router", name: "Routers" })), grpc.status.PERMISSION_DENIED, "authority-only"],
-      ["transition not allowed", ccrc.sign(S.reinstateLabel({ labelId: "CCRC-REF", expectedVersion: 1 }, reason)), grpc.status.FAILED_PRECONDITION, "transition-not-allowed"],
-      ["stale version", ccrc.sign(S.suspendLabel({ labelId: "CCRC-REF", expectedVersion: 3 }, reason)), grpc.status.ABORTED, "label-version-mismatch"],
-      ["product has a live label", ccrc.sign(S.issueLabel("CCRC-DUP", sampleLabel("REFUSALS"))), grpc.status.ALREADY_EXISTS, "product-has-live-label"],
-      ["request id reused for other bytes", ccrc.sign(S.issueLabel("CCRC-REQ2", sampleLabel("REQ-2"), { requestId: "fixed-request-id" })), grpc.status.ALREADY_EXISTS, "request-id-reused"],
-      ["unknown label", ccrc.sign(S.suspendLabel({ labelId: "CCRC-NONE", expectedVersion: 1 }, reason)), grpc.status.NOT_FOUND, "label-not-found"],
+      ["unknown key", f.sign(stranger, S.suspendLabel({ labelId: "CCRC-REF", expectedVersion: 1 }, reason)), grpc.status.UNAUTHENTICATED, "unknown-key"],
+      ["not the label's issuer", f.sign(cqc, S.suspendLabel({ labelId: "CCRC-REF", expectedVersion: 1 }, reason)), grpc.status.PERMISSION_DENIED, "not-label-issuer"],
+      ["label id of another issuer", f.sign(cqc, S.issueLabel("CCRC-X", sampleLabel("X"))), grpc.status.PERMISSION_DENIED, "label-id-not-issuers"],
+      ["issuer signs an authority statement", f.sign(ccrc, S.publishCategory({ categoryId: "router", name: "Routers" })), grpc.status.PERMISSION_DENIED, "authority-only"],
+      ["transition not allowed", f.sign(ccrc, S.reinstateLabel({ labelId: "CCRC-REF", expectedVersion: 1 }, reason)), grpc.status.FAILED_PRECONDITION, "transition-not-allowed"],
+      ["stale version", f.sign(ccrc, S.suspendLabel({ labelId: "CCRC-REF", expectedVersion: 3 }, reason)), grpc.status.ABORTED, "label-version-mismatch"],
+      ["product has a live label", f.sign(ccrc, S.issueLabel("CCRC-DUP", sampleLabel("REFUSALS"))), grpc.status.ALREADY_EXISTS, "product-has-live-label"],
+      ["request id reused for other bytes", f.sign(ccrc, S.issueLabel("CCRC-REQ2", sampleLabel("REQ-2"), { requestId: "fixed-request-id" })), grpc.status.ALREADY_EXISTS, "request-id-reused"],
+      ["unknown label", f.sign(ccrc, S.suspendLabel({ labelId: "CCRC-NONE", expectedVersion: 1 }, reason)), grpc.status.NOT_FOUND, "label-not-found"],
     ];
     const size = f.treeSize();
     const checkpoint = f.running.registry.view.checkpoint;

@@ -37,6 +37,11 @@ export class ReceiptBook {
     this.log = parseVerifierKey(logVerifierKey, nodeEd25519);
   }
 
+  /** The log's origin (its key's name): statements for it name it as log_origin. */
+  get origin(): string {
+    return this.log.name;
+  }
+
   /** Verifies a receipt as a client would and records it; returns its index. */
   record(signed: SignedStatement, r: Receipt): number {
     const index = Number(r.index);
@@ -140,7 +145,7 @@ export class Load {
             () => labelChange(`${labelId}-6`, labelId, 6n, "revoke"),
           ];
           for (const step of steps) {
-            if (!(await this.submit(sign(key, step()), labelId))) return;
+            if (!(await this.submit(sign(key, step(), this.book.origin), labelId))) return;
           }
         }
       })(),
@@ -156,11 +161,11 @@ export class Load {
           const key = issuerKey(50_000 + n);
           const steps = [
             issuerAccredited(`${id}-a`, id, key),
-            { requestId: `${id}-s`, signedAtUnix: issuerAccredited("x", id, key).signedAtUnix, labelId: "", expectedLabelVersion: 0n, kind: { $case: "issuerSuspended" as const, value: { issuerId: id, reason: { code: 8, text: "crash test" } } } },
+            { requestId: `${id}-s`, signedAtUnix: issuerAccredited("x", id, key).signedAtUnix, labelId: "", expectedLabelVersion: 0n, logOrigin: "", kind: { $case: "issuerSuspended" as const, value: { issuerId: id, reason: { code: 8, text: "crash test" } } } },
             issuerAccredited(`${id}-b`, id, key),
-            { requestId: `${id}-w`, signedAtUnix: issuerAccredited("x", id, key).signedAtUnix, labelId: "", expectedLabelVersion: 0n, kind: { $case: "issuerWithdrawn" as const, value: { issuerId: id, reason: { code: 8, text: "crash test" } } } },
+            { requestId: `${id}-w`, signedAtUnix: issuerAccredited("x", id, key).signedAtUnix, labelId: "", expectedLabelVersion: 0n, logOrigin: "", kind: { $case: "issuerWithdrawn" as const, value: { issuerId: id, reason: { code: 8, text: "crash test" } } } },
           ];
-          for (const s of steps) if (!(await this.submit(sign(authority, s), id))) return;
+          for (const s of steps) if (!(await this.submit(sign(authority, s, this.book.origin), id))) return;
         }
       })(),
     );

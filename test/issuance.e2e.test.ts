@@ -3,10 +3,8 @@
 // (including a CSV bulk issuance with bad rows). Every receipt is checked with the log library
 // alone (log/): signed checkpoint, inclusion proof, entry bytes; and every checkpoint's root is
 // recomputed from all the entries, so each is a prefix of one log.
-import { execFile } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bytesEqual, toHex } from "../log/bytes.js";
 import { openCheckpoint } from "../log/checkpoint.js";
@@ -14,15 +12,15 @@ import { parseVerifierKey } from "../log/note-keys.js";
 import { verifyInclusion } from "../log/proof.js";
 import { LogEntry, Receipt, type SignedStatement } from "../proto/gen/messages/labelreg/v1/entry.js";
 import { Statement, Tier } from "../proto/gen/messages/labelreg/v1/statement.js";
-import { RegistryClient } from "../services/client/client.js";
+import type { RegistryClient } from "../services/client/client.js";
 import { formatCsv } from "../app/cli/csv.js";
 import { LABEL_COLUMNS } from "../app/cli/label-fields.js";
 import * as S from "../services/client/statements.js";
+import { labelreg } from "./labelreg-cli.js";
 import { naiveRoot } from "./naive-merkle.js";
 import { CATEGORY, sampleLabel, startIssuanceFixture, type IssuanceFixture } from "./issuance-fixture.js";
 import { hasher } from "../log/hasher.js";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const reason = (text: string) => ({ code: 1, text });
 const evidence = (n: number) => ({ sha256: new Uint8Array(32).fill(n), uri: `https://lab.example/reports/${n}.pdf` });
 
@@ -67,7 +65,7 @@ describe("issuance with the client SDK", () => {
   afterAll(() => f.close());
 
   async function submit(signer: { sign(s: Statement): SignedStatement }, s: Statement) {
-    const signed = signer.sign(s);
+    const signed = signer.sign(client.forThisLog(s));
     const r = await client.submit(signed);
     receipts.push(r.receipt);
     const checked = checkWithLogLibrary(f.logKey, r.receipt, signed);
@@ -99,7 +97,7 @@ describe("issuance with the client SDK", () => {
     const state = f.running.registry.view.state.labels.get(label);
     expect(state).toMatchObject({ state: "REVOKED", version: 7n, tier: Tier.TIER_ENHANCED });
     // REVOKED is final
-    await expect(client.submit(issuer.sign(S.reinstateLabel({ labelId: label, expectedVersion: 7 }, reason("no"))))).rejects.toMatchObject({ code: "FAILED_PRECONDITION", rule: "transition-not-allowed" });
+    await expect(client.submit(f.sign(issuer, S.reinstateLabel({ labelId: label, expectedVersion: 7 }, reason("no"))))).rejects.toMatchObject({ code: "FAILED_PRECONDITION", rule: "transition-not-allowed" });
   });
 
   it("the authority suspends and revokes another issuer's label, rotates the issuer's key, suspends and withdraws it", async () => {
@@ -109,11 +107,11 @@ describe("issuance with the client SDK", () => {
     await submit(f.authority, S.suspendLabel({ labelId: "CQC-1", expectedVersion: 1 }, reason("market surveillance")));
     const second = f.newIssuerKey("CQC");
     await submit(f.authority, S.rotateIssuerKey({ issuerId: "CQC", newPublicKey: second.signer.publicKey, reason: { code: 8, text: "annual rotation" } }));
-    await expect(client.submit(first.signer.sign(S.issueLabel("CQC-2", sampleLabel("R-2"))))).rejects.toMatchObject({ code: "UNAUTHENTICATED", rule: "key-retired" });
+    await expect(client.submit(f.sign(first.signer, S.issueLabel("CQC-2", sampleLabel("R-2"))))).rejects.toMatchObject({ code: "UNAUTHENTICATED", rule: "key-retired" });
     await submit(second.signer, S.issueLabel("CQC-2", sampleLabel("R-2")));
     await submit(f.authority, S.revokeLabel({ labelId: "CQC-1", expectedVersion: 2 }, reason("fraud")));
     await submit(f.authority, S.suspendIssuer("CQC", reason("audit")));
-    await expect(client.submit(second.signer.sign(S.issueLabel("CQC-3", sampleLabel("R-3"))))).rejects.toMatchObject({ code: "PERMISSION_DENIED", rule: "issuer-suspended" });
+    await expect(client.submit(f.sign(second.signer, S.issueLabel("CQC-3", sampleLabel("R-3"))))).rejects.toMatchObject({ code: "PERMISSION_DENIED", rule: "issuer-suspended" });
     await submit(f.authority, S.withdrawIssuer("CQC", reason("accreditation ended")));
     expect(f.running.registry.view.state.issuers.get("CQC")?.status).toBe("WITHDRAWN");
   });
@@ -123,21 +121,6 @@ describe("issuance with the client SDK", () => {
     checkOneLog(receipts, f.logKey);
   });
 });
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function labelreg(cwd: string, args: string[]): Promise<Run> {
-  return new Promise((res) => {
-    execFile(process.execPath, [join(root, "bin", "labelreg.mjs"), ...args], { cwd, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === "number" ? err.code : 99) : 0;
-      res({ code, stdout, stderr });
-    });
-  });
-}
 
 describe("issuance with the labelreg CLI", () => {
   let f: IssuanceFixture;
@@ -194,7 +177,7 @@ describe("issuance with the labelreg CLI", () => {
     expect(r.stderr).toContain("refused: ABORTED label-version-mismatch: label CCRC-2 is at version 1, not 5");
     const bad = await cli(["issuer", "issue", "--key", "ccrc.key", "--label-id", "CCRC-3"]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/manufacturer_name: is required/);
+    expect(bad.stderr).toMatch(/required options not specified: --manufacturer-name, --registration-code, /);
     expect(f.treeSize()).toBe(size);
   });
 

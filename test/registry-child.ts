@@ -1,18 +1,22 @@
-// A registry server in a child process (`labelreg serve`, via test/serve-only.ts), for crash tests and benchmarks: the
-// server gets its own event loop (and core), and can be killed with SIGKILL like a real crash.
+// A registry server in a child process, for crash tests and benchmarks: the built `labelreg serve`
+// (dist/, what production runs), with its own event loop (and core), killable with SIGKILL like a
+// real crash.
 import { spawn, type ChildProcess } from "node:child_process";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { readSignerKeyFile } from "../services/config/key-files.js";
-import type { Ed25519NoteSigner } from "../log/note-keys.js";
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+import { parseVerifierKey, type Ed25519NoteSigner } from "../log/note-keys.js";
+import { builtCli } from "./built.js";
+import { repoRoot } from "./testdata.js";
 
 export interface RegistryChild {
   readonly child: ChildProcess;
   /** host:port of the gRPC server. */
   readonly address: string;
+  /** The HTTP gateway's base URL, when the child serves one (`--http 127.0.0.1:0` in args). */
+  readonly httpUrl?: string;
   readonly logVerifierKey: string;
+  /** The log's origin (its verifier key's name): what statements for it name as log_origin. */
+  readonly origin: string;
   /** The development authority key the server created in the data directory. */
   readonly authority: Ed25519NoteSigner;
   /** Tree size the server reported at start-up. */
@@ -36,11 +40,8 @@ export interface RegistryChildOptions {
   /** Give up waiting for the start-up line after this long. Default 30 s. */
   readonly startTimeoutMs?: number;
   readonly env?: NodeJS.ProcessEnv;
-  /**
-   * The script (run with tsx) and its arguments instead of `test/serve-only.ts serve --data DIR --grpc 127.0.0.1:0`;
-   * it must print the same start-up JSON line and keep the dev authority key in DIR/authority.key.
-   */
-  readonly command?: readonly string[];
+  /** Run the child with this limit on open file descriptors (ulimit -n), as a small server might. */
+  readonly maxOpenFiles?: number;
 }
 
 /**
@@ -48,25 +49,34 @@ export interface RegistryChildOptions {
  * time, nothing else listening) and waits for its start-up JSON line.
  */
 export async function startRegistryChild(opts: RegistryChildOptions): Promise<RegistryChild> {
+  const limited = opts.maxOpenFiles === undefined ? [] : ["-c", `ulimit -n ${opts.maxOpenFiles} && exec "$0" "$@"`, process.execPath];
   const child = spawn(
-    process.execPath,
+    limited.length > 0 ? "sh" : process.execPath,
     [
-      "--import",
-      "tsx",
+      ...limited,
       // As `npm start` and the labelreg bin run it (bin/labelreg.mjs says why).
       "--max-semi-space-size=64",
       ...(opts.nodeArgs ?? []),
-      ...(opts.command ?? [join(root, "test", "serve-only.ts"), "serve", "--data", opts.dataDir, "--grpc", "127.0.0.1:0", "--http", "off"]),
+      builtCli,
+      "serve",
+      "--data",
+      opts.dataDir,
+      "--grpc",
+      "127.0.0.1:0",
+      "--http",
+      "off",
+      "--log-format",
+      "json",
       ...(opts.args ?? []),
     ],
-    { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: opts.env ?? process.env },
+    { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"], env: opts.env ?? process.env },
   );
   let err = "";
   child.stderr!.setEncoding("utf8").on("data", (d: string) => {
     err = (err + d).slice(-20_000);
   });
   const exited = new Promise<string>((res) => child.once("exit", (code, signal) => res(signal ?? `exit ${code}`)));
-  const info = await new Promise<{ grpc: string; logVerifierKey: string; treeSize: number }>((res, rej) => {
+  const info = await new Promise<{ grpc: string; http?: string; logVerifierKey: string; treeSize: number }>((res, rej) => {
     let out = "";
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
@@ -76,7 +86,7 @@ export async function startRegistryChild(opts: RegistryChildOptions): Promise<Re
       out += d;
       for (const line of out.split("\n")) {
         if (!line.startsWith("{")) continue;
-        const j = JSON.parse(line) as { msg?: string; grpc: string; logVerifierKey: string; treeSize: number };
+        const j = JSON.parse(line) as { msg?: string; grpc: string; http?: string; logVerifierKey: string; treeSize: number };
         if (j.msg === "labelreg serving") {
           clearTimeout(timer);
           res(j);
@@ -96,7 +106,9 @@ export async function startRegistryChild(opts: RegistryChildOptions): Promise<Re
   return {
     child,
     address: info.grpc,
+    ...(info.http ? { httpUrl: info.http } : {}),
     logVerifierKey: info.logVerifierKey,
+    origin: parseVerifierKey(info.logVerifierKey).name,
     treeSize: info.treeSize,
     authority: readSignerKeyFile(join(opts.dataDir, "authority.key")),
     exited,

@@ -4,12 +4,31 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { LogView } from "../services/readmodel/log-view.js";
 import { DEFAULT_ORIGIN, devAuthorityKeyPath, logKeyPath, startRegistry, type RunningRegistry } from "../app/server.js";
 
-/** Makes `to` a data directory holding the same log key and development authority key as `from`. */
+/** Makes `to` a data directory holding the same log key and development authority key as `from` (a standby). */
 export function shareKeys(from: string, to: string): void {
   mkdirSync(to, { recursive: true, mode: 0o700 });
   for (const path of [logKeyPath, devAuthorityKeyPath]) copyFileSync(path(from), path(to));
+}
+
+/** A read replica's data directory: the development authority key only (replicas take the log's verifier key, --log-key). */
+export function shareAuthorityKey(from: string, to: string): void {
+  mkdirSync(to, { recursive: true, mode: 0o700 });
+  copyFileSync(devAuthorityKeyPath(from), devAuthorityKeyPath(to));
+}
+
+/** Resolves once `view` (a replica's, say) has advanced to `size` entries: on its advance event, not a clock. */
+export function reaches(view: LogView, size: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (view.size >= size) return resolve();
+    const stop = view.onAdvance((now) => {
+      if (now < size) return;
+      stop();
+      resolve();
+    });
+  });
 }
 
 /** Polls `check` every `everyMs` until it returns true; the elapsed milliseconds, or throws after `timeoutMs`. */
@@ -37,8 +56,8 @@ export async function startPrimaryAndReplica(url: string): Promise<RegistryPair>
   const common = { grpcAddress: "127.0.0.1:0", origin: DEFAULT_ORIGIN, storage: { kind: "postgres", url } as const, http: { address: "127.0.0.1:0" } };
   const primaryDir = join(dir, "primary");
   const primary = await startRegistry({ ...common, dataDir: primaryDir });
-  shareKeys(primaryDir, join(dir, "replica"));
-  const replica = await startRegistry({ ...common, dataDir: join(dir, "replica"), readOnly: true });
+  shareAuthorityKey(primaryDir, join(dir, "replica"));
+  const replica = await startRegistry({ ...common, dataDir: join(dir, "replica"), readOnly: true, logKey: primary.logVerifierKey });
   // The only sequencing process takes the lease at once.
   await waitUntil("primary takes the lease", () => !primary.registry.readOnly, 5000);
   return {

@@ -28,13 +28,14 @@ export function nowUnix(): bigint {
   return BigInt(Math.floor(Date.now() / 1000));
 }
 
-export function sign(key: RawSigner, statement: Statement): SignedStatement {
-  const bytes = Statement.encode(statement).finish();
+/** Signs `statement` for the log of origin `logOrigin` (the registry's Registry.origin or log key name). */
+export function sign(key: RawSigner, statement: Statement, logOrigin: string): SignedStatement {
+  const bytes = Statement.encode({ ...statement, logOrigin }).finish();
   return { statement: bytes, keyId: keyIdOf(key.publicKey), signature: key.sign(statementSigningInput(bytes)) };
 }
 
 function base(requestId: string, kind: Statement["kind"], fields: Partial<Statement> = {}): Statement {
-  return { requestId, signedAtUnix: nowUnix(), labelId: "", expectedLabelVersion: 0n, kind, ...fields };
+  return { requestId, signedAtUnix: nowUnix(), labelId: "", expectedLabelVersion: 0n, logOrigin: "", kind, ...fields };
 }
 
 export function categoryPublished(requestId: string, categoryId = CATEGORY): Statement {

@@ -44,7 +44,7 @@ describe("Submit fuzzed with arbitrary request bytes", () => {
       SubmitRequest.encode({ signedStatement: SignedStatement.fromPartial(s) }).finish(),
     ),
     fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }).map((flips) => {
-      const signed = issuer.sign(Statement.decode(validStatement()));
+      const signed = f.sign(issuer, Statement.decode(validStatement()));
       const bytes = SubmitRequest.encode({ signedStatement: signed }).finish();
       // Flip bytes in the framing and statement only (the first 40): a flip in the signature
       // would just be a bad signature, UNAUTHENTICATED, a different and correct answer.
@@ -77,10 +77,8 @@ describe("Submit fuzzed with arbitrary request bytes", () => {
   });
 
   it("empty, truncated and huge-length-prefix requests", async () => {
-    const good = SubmitRequest.encode({ signedStatement: issuer.sign(S.issueLabel("FUZZ-3", sampleLabel("T"))) }).finish();
-    // A valid request with an unknown field appended: the generated decoder would skip it.
-    const withUnknownField = Uint8Array.from([...good, 0xb0, 0x08]);
-    for (const bytes of [new Uint8Array(0), good.subarray(0, good.length - 1), good.subarray(0, 3), Uint8Array.of(0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f), withUnknownField]) {
+    const good = SubmitRequest.encode({ signedStatement: f.sign(issuer, S.issueLabel("FUZZ-3", sampleLabel("T"))) }).finish();
+    for (const bytes of [new Uint8Array(0), good.subarray(0, good.length - 1), good.subarray(0, 3), Uint8Array.of(0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f)]) {
       const r = await send(bytes);
       expect(r.code).toBe(grpc.status.INVALID_ARGUMENT);
       expect(typeof r.rule).toBe("string");

@@ -1,9 +1,18 @@
 // The shared test vectors live beside the repo (../shared/testdata) and are read in place, never copied.
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+/** The checkout: the nearest folder above this module with a package.json (this file also runs compiled, from dist/test/). */
+export const repoRoot = (() => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "package.json"))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`);
+    dir = up;
+  }
+  return dir;
+})();
 export const testdataRoot = resolve(repoRoot, "..", "shared", "testdata");
 
 export function testdataPath(...parts: string[]): string {

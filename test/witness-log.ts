@@ -1,7 +1,7 @@
 // Test support: a log held in memory that signs checkpoints and proves consistency, so witness and
 // witnessing tests can play a log (honest or forked) without a registry.
 import { formatCheckpoint } from "../log/checkpoint.js";
-import { type Hash } from "../log/hash.js";
+import type { Hash } from "../log/hash.js";
 import { MemoryHashes } from "../log/memory-hashes.js";
 import { ed25519NoteSigner, type Ed25519NoteSigner } from "../log/note-keys.js";
 import { signNote } from "../log/note.js";

@@ -12,6 +12,7 @@ import { httpTlogSource } from "../../services/audit/tlog-client.js";
 import { publicKeyOfVerifierKey, readVerifierKey } from "../../services/config/key-files.js";
 import { nodeEd25519 } from "../../services/crypto/ed25519-node.js";
 import { domainConfig } from "../../services/domain/config.js";
+import { unreachable } from "./unreachable.js";
 import { availableParallelism } from "node:os";
 
 interface AuditFlags {
@@ -29,11 +30,40 @@ interface AuditFlags {
   maxValidity?: number;
 }
 
-function printReport(r: AuditReport, json: boolean): void {
+/** Facts the findings alone do not say: which keys the checkpoint's signature matched, if any. */
+interface AuditContext {
+  url: string;
+  logKeyName: string;
+  authorityKeyName: string;
+}
+
+/** A hint for a checkpoint the log key does not verify: the two keys given may be swapped. */
+function keyHint(r: AuditReport, c: AuditContext): string | undefined {
+  if (!r.findings.some((f) => f.rule === "checkpoint-not-signed")) return undefined;
+  const origin = r.checkpoint.split("\n", 1)[0] ?? "";
+  if (origin === c.authorityKeyName) {
+    return `the checkpoint is from log ${JSON.stringify(origin)}, which is the name of the --authority-key: --log-key and --authority-key look swapped`;
+  }
+  if (origin !== c.logKeyName) {
+    return `the checkpoint is from log ${JSON.stringify(origin)}, but --log-key is the key of ${JSON.stringify(c.logKeyName)}: check --log-key (is it the log's key, not the authority's, and for this --url?) before suspecting the operator`;
+  }
+  return undefined;
+}
+
+function printReport(r: AuditReport, json: boolean, c: AuditContext): void {
+  const hint = keyHint(r, c);
   if (json) {
-    console.log(JSON.stringify({ ...r, checkpoint: r.checkpoint }));
+    console.log(JSON.stringify({ ...r, checkpoint: r.checkpoint, ...(hint ? { hint } : {}) }));
     return;
   }
+  // Nothing was read: say where reading failed, not a range of entries.
+  if (r.checkpoint === "" && r.findings.length === 1 && r.findings[0]!.rule === "read-failed") {
+    const m = r.findings[0]!.message;
+    const why = /: HTTP \d+$/.test(m) ? `the log's read path at ${c.url} answered ${m.replace(/^tlog-tiles: /, "")}` : unreachable("the log's read path", c.url, m);
+    console.log(`labelreg audit: ${why}; nothing was audited`);
+    return;
+  }
+  if (hint) console.log(`labelreg audit: ${hint}`);
   const range = r.fromSize === r.size ? `size ${r.size} (nothing new)` : `entries ${r.fromSize}..${r.size - 1}`;
   console.log(`labelreg audit: ${r.origin}: ${range}; ${r.entriesChecked} entries checked, ${r.entriesVerified} verified against tiles in ${r.seconds.toFixed(1)} s`);
   if (r.operatorNote) console.log(`labelreg audit: operator read API: ${r.operatorNote}`);
@@ -41,10 +71,8 @@ function printReport(r: AuditReport, json: boolean): void {
   console.log(r.ok ? "labelreg audit: OK: no violations" : `labelreg audit: ${r.findings.length} finding(s)`);
 }
 
-export function registerAudit(program: Command): void {
-  program
-    .command("audit")
-    .description("audit a registry's log from its public tlog-tiles read path: every proof, every entry, every rule")
+export function registerAudit(cmd: Command): void {
+  cmd
     .requiredOption("--url <base>", "the log's tlog-tiles base URL (where /checkpoint is)")
     .requiredOption("--log-key <vkey|file>", "the log's verifier key")
     .requiredOption("--authority-key <vkey|file>", "the authority's verifier key")
@@ -59,8 +87,10 @@ export function registerAudit(program: Command): void {
     .option("--max-validity <seconds>", "the registry's longest label validity, if not the default", (v) => parseInt(v, 10))
     .action(async (o: AuditFlags) => {
       const logKey = parseVerifierKey(readVerifierKey(o.logKey), nodeEd25519);
-      const authority = publicKeyOfVerifierKey(readVerifierKey(o.authorityKey));
-      const domain = domainConfig(authority, nodeEd25519.verify, {
+      const authorityKey = readVerifierKey(o.authorityKey);
+      const authority = publicKeyOfVerifierKey(authorityKey);
+      const context: AuditContext = { url: o.url, logKeyName: logKey.name, authorityKeyName: authorityKey.split("+", 1)[0] ?? "" };
+      const domain = domainConfig(logKey.name, authority, nodeEd25519.verify, {
         ...(o.clockSkew !== undefined ? { clockSkewSeconds: o.clockSkew } : {}),
         ...(o.maxValidity !== undefined ? { maxValiditySeconds: o.maxValidity } : {}),
       });
@@ -105,7 +135,7 @@ export function registerAudit(program: Command): void {
           const r = await auditor.run();
           if (barPhase) bar.stop();
           barPhase = "";
-          if (!o.follow || !r.ok || r.fromSize !== r.size || !o.json) printReport(r, Boolean(o.json));
+          if (!o.follow || !r.ok || r.fromSize !== r.size || !o.json) printReport(r, Boolean(o.json), context);
           if (!r.ok) failed = true;
           // A log failure (fork, tampering) ends a follow: nothing after it can be trusted.
           if (!o.follow || r.findings.some((f) => f.kind === "log") || stopping) break;

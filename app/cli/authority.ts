@@ -20,9 +20,7 @@ function parseScope(items: readonly string[]): ScopeEntry[] {
 const publicKeyOf = (vkey: string) => publicKeyOfVerifierKey(readVerifierKey(vkey));
 
 
-export function registerAuthority(program: Command): void {
-  const authority = program.command("authority").description("the authority's statements: accredit issuers, manage their keys, publish catalogue categories");
-
+export function registerAuthority(authority: Command): void {
   withSubmitOptions(
     authority
       .command("accredit")

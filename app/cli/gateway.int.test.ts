@@ -2,17 +2,16 @@
 // with the log and authority keys it serves label pages (pinning the witness keys given) and the
 // JSON API from the registry's gRPC address; a malformed witness key stops it at start.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cosigner } from "../../log/cosignature.js";
 import { formatVerifierKey, SIG_TYPE_ED25519 } from "../../log/note-keys.js";
 import { authority, seedLabels } from "../../test/gateway/registry-fixture.js";
+import { builtVerifierBundle, labelregBin as bin } from "../../test/built.js";
 import { startRegistry, type RunningRegistry } from "../server.js";
 
-const bin = join(resolve(dirname(fileURLToPath(import.meta.url)), "..", ".."), "bin", "labelreg.mjs");
 const authorityKey = formatVerifierKey("authority", SIG_TYPE_ED25519, authority.publicKey);
 const witnessKey = cosigner("witness.test/cli", new Uint8Array(32).fill(63)).verifierKey;
 let dir: string;
@@ -62,6 +61,12 @@ describe("labelreg gateway", () => {
     const html = await page.text();
     expect(html).toContain("EV-C200");
     expect(html).toContain(witnessKey);
+    // The built gateway serves the verifier bundled at build time (production has no esbuild).
+    const script = /<script type="module" src="(\/assets\/verifier-[0-9a-f]{12}\.js)">/.exec(html)?.[1];
+    expect(script, "the page loads the in-browser verifier").toBeDefined();
+    const js = await fetch(`${url}${script}`);
+    expect(js.status).toBe(200);
+    expect(Buffer.from(await js.arrayBuffer()).equals(readFileSync(builtVerifierBundle))).toBe(true);
     const [a, b] = await Promise.all([fetch(`${url}/api/v1/labels/CCRC-2`), fetch(`${reg.http!.url}/api/v1/labels/CCRC-2`)]);
     expect(a.status).toBe(200);
     expect(await a.json()).toEqual(await b.json());

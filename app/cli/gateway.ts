@@ -6,13 +6,12 @@ import type { Command } from "commander";
 import { channelCredentials } from "../../services/client/connect.js";
 import { publicKeyOfVerifierKey, readVerifierKey } from "../../services/config/key-files.js";
 import { jsonLogger } from "../../gateway/ops/log.js";
-import { DEFAULT_HTTP_ADDRESS } from "../../gateway/server.js";
+import { DEFAULT_HTTP_ADDRESS, publicUrlWarning } from "../../gateway/server.js";
+import { logFormatOf, withLogFormat } from "./log-format.js";
 import { startStandaloneGateway } from "../../gateway/standalone.js";
 
-export function registerGateway(program: Command): void {
-  program
-    .command("gateway")
-    .description("run the HTTP gateway (tlog-tiles, label pages, JSON API) against a registry's gRPC address")
+export function registerGateway(cmd: Command): void {
+  withLogFormat(cmd)
     .requiredOption("--registry <host:port>", "the registry's gRPC address")
     .option("--http <host:port>", "HTTP listen address", DEFAULT_HTTP_ADDRESS)
     .option("--public-url <url>", "the gateway's public base URL")
@@ -42,8 +41,14 @@ export function registerGateway(program: Command): void {
         logger: jsonLogger,
       });
       const serves = trust ? "tlog-tiles, label pages and JSON API" : "tlog-tiles only: pass --log-key and --authority-key for label pages";
-      console.log(`labelreg: HTTP gateway on ${running.url} (${serves}, from ${String(o.registry)})`);
-      console.log(JSON.stringify({ msg: "labelreg gateway serving", http: running.url, registry: o.registry, labels: Boolean(trust) }));
+      const warning = publicUrlWarning(String(o.http), o.publicUrl ? String(o.publicUrl) : undefined);
+      if (logFormatOf(o.logFormat) === "json") {
+        console.log(JSON.stringify({ msg: "labelreg gateway serving", http: running.url, registry: o.registry, labels: Boolean(trust) }));
+        if (warning) console.log(JSON.stringify({ level: "warn", msg: warning }));
+      } else {
+        console.log(`labelreg: HTTP gateway on ${running.url} (${serves}, from ${String(o.registry)})`);
+        if (warning) console.error(`labelreg: warning: ${warning}`);
+      }
       const stop = async () => {
         await running.close();
         process.exit(0);

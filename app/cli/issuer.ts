@@ -5,7 +5,7 @@ import type { Command } from "commander";
 import { downgradeLabel, reinstateLabel, renewLabel, revokeLabel, suspendLabel, upgradeLabel, type LabelChange } from "../../services/client/statements.js";
 import { parseDigest, parseReason, parseTier, parseTime, parseVersion } from "./field-values.js";
 import { addCsvOptions, issueFromCsv, type CsvIssueOptions } from "./issue-csv.js";
-import { LABEL_COLUMNS, labelStatementFromFields, type LabelFields } from "./label-fields.js";
+import { COLUMN_HELP, LABEL_COLUMNS, REQUIRED_COLUMNS, labelStatementFromFields, type LabelFields } from "./label-fields.js";
 import { envelopeOf, signAndSubmit, withReason, withSubmitOptions, type ReasonOptions, type SubmitOptions } from "./submit-command.js";
 
 interface ChangeOptions extends SubmitOptions {
@@ -29,14 +29,17 @@ function labelChangeCommand(issuer: Command, name: string, description: string):
   );
 }
 
-export function registerIssuer(program: Command): void {
-  const issuer = program.command("issuer").description("an issuer's label statements: issue, upgrade, downgrade, renew, suspend, reinstate, revoke");
-
+export function registerIssuer(issuer: Command): void {
   const issue = withSubmitOptions(
     issuer.command("issue").description("issue a new label (one from the options, or many from --csv; see README 'Issuing labels')"),
     "receipt JSON file; with --csv, the directory for one receipt per label (default: receipts/)",
   );
-  for (const col of LABEL_COLUMNS) if (col !== "request_id") issue.option(`--${col.replaceAll("_", "-")} <value>`, `label field ${col}`);
+  // Required unless --csv gives the labels; commander cannot say "one or the other", so the
+  // help marks them and labelStatementFromFields reports every missing one at once.
+  for (const col of LABEL_COLUMNS) {
+    if (col === "request_id") continue;
+    issue.option(`--${col.replaceAll("_", "-")} <value>`, `${REQUIRED_COLUMNS.includes(col) ? "(required) " : ""}${COLUMN_HELP[col]}`);
+  }
   addCsvOptions(issue);
   issue.action(async (o: SubmitOptions & Record<string, string | undefined> & { csv?: string }) => {
     if (o.csv !== undefined) return issueFromCsv(o as unknown as CsvIssueOptions);
@@ -46,6 +49,8 @@ export function registerIssuer(program: Command): void {
       if (v !== undefined) fields[col] = v;
     }
     if (o.requestId) fields.request_id = o.requestId;
+    const missing = REQUIRED_COLUMNS.filter((c) => !fields[c]?.trim()).map((c) => `--${c.replaceAll("_", "-")}`);
+    if (missing.length) throw new Error(`required options not specified: ${missing.join(", ")} (or --csv FILE for many labels; see --help)`);
     await signAndSubmit(o, () => labelStatementFromFields(fields));
   });
 

@@ -5,10 +5,8 @@ import { writeSignerKeyFile } from "../../services/config/key-files.js";
 import { nodeEd25519 } from "../../services/crypto/ed25519-node.js";
 import { writeFileSync } from "node:fs";
 
-export function registerKeygen(program: Command): void {
-  program
-    .command("keygen")
-    .description("create an Ed25519 key: the private key file (mode 0600) and <file>.pub with the verifier key")
+export function registerKeygen(cmd: Command): void {
+  cmd
     .requiredOption("--name <name>", "key name (for an issuer: its issuer id; for a log: its origin)")
     .requiredOption("--out <file>", "private key file to create (refuses to overwrite)")
     .action((o: { name: string; out: string }) => {

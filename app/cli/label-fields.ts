@@ -44,6 +44,28 @@ export const REQUIRED_COLUMNS: readonly LabelColumn[] = [
   "doc_sha256",
 ];
 
+/** What each column holds, in the words `issuer issue --help` shows beside its option. */
+export const COLUMN_HELP: Readonly<Record<LabelColumn, string>> = {
+  label_id: "<issuer id>-<serial>, e.g. CCRC-2026000123",
+  manufacturer_name: "the manufacturer's legal name",
+  registration_code: "the manufacturer's registration code (unified social credit code, 18 characters)",
+  product_model: "the product model, e.g. EV-C200",
+  category_id: "a published catalogue category, e.g. consumer-network-camera",
+  tier: "1, 2, 3 or basic, enhanced, leading",
+  valid_from: "start of validity (default: now)",
+  valid_until: "end of validity, exclusive: YYYY-MM-DD (UTC midnight), RFC 3339 with a zone, or Unix seconds",
+  security_support_until: "the manufacturer's security-support end date (same formats)",
+  lab_name: "the testing lab's name",
+  lab_accreditation_code: "the testing lab's accreditation code",
+  standard_reference: "the standard relied on, e.g. \"GB/T 00000-2025\"",
+  test_report_sha256: "SHA-256 of the test report: 64 hex digits (sha256sum FILE)",
+  test_report_uri: "https URI of the test report",
+  doc_sha256: "SHA-256 of the declaration of conformity: 64 hex digits",
+  doc_uri: "https URI of the declaration of conformity",
+  key_indicators: "\"name=value; name=value\", e.g. \"vuln-disclosure=yes; update-years=5\"",
+  request_id: "idempotency key (default: a random UUID)",
+};
+
 export type LabelFields = Partial<Record<LabelColumn, string>>;
 
 /**
@@ -53,7 +75,9 @@ export type LabelFields = Partial<Record<LabelColumn, string>>;
  */
 export function labelStatementFromFields(fields: LabelFields, now: bigint = nowUnix()): Statement {
   const get = (c: LabelColumn): string => fields[c]?.trim() ?? "";
-  for (const c of REQUIRED_COLUMNS) if (get(c) === "") throw new FieldError(c, "is required");
+  const missing = REQUIRED_COLUMNS.filter((c) => get(c) === "");
+  if (missing.length === 1) throw new FieldError(missing[0]!, "is required");
+  if (missing.length > 1) throw new FieldError(missing[0]!, `${missing.length} required fields are missing: ${missing.join(", ")}`, false);
   const opt = (c: LabelColumn, parse: (f: string, t: string) => bigint, dflt: bigint) => (get(c) === "" ? dflt : parse(c, get(c)));
   const label: LabelIssued = {
     manufacturer: { name: get("manufacturer_name"), registrationCode: get("registration_code") },
@@ -69,6 +93,15 @@ export function labelStatementFromFields(fields: LabelFields, now: bigint = nowU
     declarationOfConformity: { sha256: parseDigest("doc_sha256", get("doc_sha256")), uri: get("doc_uri") },
     keyIndicators: parseIndicators("key_indicators", get("key_indicators").split(";")),
   };
+  // Said here in the words of the options, before the registry's rule (named after proto fields) would.
+  if (label.validUntilUnix <= label.validFromUnix) {
+    const until = get("valid_until");
+    throw new FieldError(
+      "validity-period",
+      get("valid_from") === "" ? `valid_until: the end date ${until} is in the past; give a later one` : `valid_until: the end date ${until} is not after the start date (valid_from ${get("valid_from")})`,
+      false,
+    );
+  }
   const requestId = get("request_id");
   const s = issueLabel(get("label_id"), label, { signedAtUnix: now, ...(requestId ? { requestId } : {}) });
   const v = validateStatement(s);

@@ -2,14 +2,15 @@
 // a log key and a development authority key created on first start, gRPC on 127.0.0.1:50051.
 import type { Command } from "commander";
 import { DEFAULT_RATE_LIMIT } from "../../services/sequencer/rate-limit.js";
-import { DEFAULT_HTTP_ADDRESS } from "../../gateway/server.js";
+import { DEFAULT_HTTP_ADDRESS, publicUrlWarning } from "../../gateway/server.js";
+import { logFormatOf, withLogFormat } from "./log-format.js";
 import { DEFAULT_GRPC_ADDRESS, DEFAULT_ORIGIN, startRegistry } from "../server.js";
 import { storeSpecFromFlags, type StoreFlags } from "../../services/store/open.js";
+import { DEFAULT_GRPC_CONNECTION_LIMITS as L, type GrpcConnectionLimits } from "../../services/grpc/connection-limits.js";
+import { DEFAULT_SCRUB_RATE } from "../../services/integrity/scrub.js";
 
-export function registerServe(program: Command): void {
-  program
-    .command("serve")
-    .description("run the registry")
+export function registerServe(cmd: Command): void {
+  withLogFormat(cmd)
     .option("--data <dir>", "data directory (store and keys)", "data")
     .option("--grpc <host:port>", "gRPC listen address", DEFAULT_GRPC_ADDRESS)
     .option("--http <host:port|off>", "HTTP gateway listen address (tlog-tiles, JSON API, label pages), or off", DEFAULT_HTTP_ADDRESS)
@@ -25,7 +26,17 @@ export function registerServe(program: Command): void {
     .option("--batch-max <n>", "most statements per batch", (v) => parseInt(v, 10))
     .option("--batch-linger-ms <ms>", "how long an idle sequencer waits to fill a batch", (v) => parseInt(v, 10))
     .option("--max-pending <n>", "statements waiting before RESOURCE_EXHAUSTED", (v) => parseInt(v, 10))
-    .option("--read-only", "serve reads only (a read replica): follow the shared store, refuse writes")
+    .option("--read-only", "serve reads only (a read replica): follow the shared store, refuse writes; needs --log-key")
+    .option("--log-key <vkey|file>", "the log's verifier key: required with --read-only (replicas hold no private key); a sequencer checks its log.key against it")
+    .option("--accept-rollback", "start although the store is behind the size this registry recorded as published (it was restored from an older copy): accepts a fork")
+    .option("--scrub-rate <entries/s>", `pace of the background integrity scrub (re-hashes every stored entry, pass after pass); 0 turns it off (default ${DEFAULT_SCRUB_RATE})`, (v) => parseNonNegative("--scrub-rate", v))
+    .option("--grpc-max-connections <n>", `most gRPC connections at once; at the cap the quietest is closed for a new one (default ${L.maxConnections})`, (v) => parsePositive("--grpc-max-connections", v))
+    .option("--grpc-idle-ms <ms>", `close a gRPC connection with no call for this long (default ${L.idleMs})`, (v) => parsePositive("--grpc-idle-ms", v))
+    .option("--grpc-max-age-ms <ms>", `ask any gRPC connection to reconnect after this long (default ${L.maxAgeMs})`, (v) => parsePositive("--grpc-max-age-ms", v))
+    .option("--grpc-age-grace-ms <ms>", `then close it this much later even with calls running (default ${L.ageGraceMs})`, (v) => parsePositive("--grpc-age-grace-ms", v))
+    .option("--grpc-keepalive-ms <ms>", `ping each gRPC connection this often (default ${L.keepaliveTimeMs})`, (v) => parsePositive("--grpc-keepalive-ms", v))
+    .option("--grpc-keepalive-timeout-ms <ms>", `close it when a ping is not answered within this (default ${L.keepaliveTimeoutMs})`, (v) => parsePositive("--grpc-keepalive-timeout-ms", v))
+    .option("--grpc-first-byte-timeout-ms <ms>", `close a connection that sends nothing for this long after connecting (default ${L.firstByteTimeoutMs})`, (v) => parsePositive("--grpc-first-byte-timeout-ms", v))
     .option("--store <kind>", "event store: sqlite (in --data), postgres (shared; failover) or kurrentdb (cluster)")
     .option("--postgres-url <url>", "PostgreSQL connection string for --store postgres")
     .option("--postgres-schema <name>", "schema holding the log (default labelreg)")
@@ -37,6 +48,7 @@ export function registerServe(program: Command): void {
     .option("--witness-timeout-ms <ms>", "the longest receipts wait for those cosignatures", (v) => parseInt(v, 10), 2000)
     .action(async (o: Record<string, string | number | boolean | undefined>) => {
       if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) throw new Error("--tls-cert and --tls-key go together");
+      const format = logFormatOf(o.logFormat);
       const batch = {
         ...(typeof o.batchMax === "number" ? { maxBatch: o.batchMax } : {}),
         ...(typeof o.batchLingerMs === "number" ? { lingerMs: o.batchLingerMs } : {}),
@@ -53,6 +65,10 @@ export function registerServe(program: Command): void {
           ? { rateLimit: { perSecond: typeof o.rateLimit === "number" ? o.rateLimit : DEFAULT_RATE_LIMIT.perSecond, burst: typeof o.rateBurst === "number" ? o.rateBurst : DEFAULT_RATE_LIMIT.burst } }
           : {}),
         ...(o.readOnly ? { readOnly: true } : {}),
+        ...(o.logKey ? { logKey: String(o.logKey) } : {}),
+        ...(o.acceptRollback ? { acceptRollback: true } : {}),
+        ...(typeof o.scrubRate === "number" ? { scrubEntriesPerSecond: o.scrubRate } : {}),
+        grpcConnections: grpcConnectionFlags(o),
         storage: storeSpecFromFlags(o as StoreFlags),
         ...(Array.isArray(o.witness) ? { witnessing: witnessingOptions(o.witness, o.witnessRequired, o.witnessTimeoutMs) } : {}),
         ...(o.http !== "off" ? { http: { address: String(o.http), ...(o.publicUrl ? { publicBaseUrl: String(o.publicUrl) } : {}), ...(o.accessLog ? { accessLog: true } : {}) } } : {}),
@@ -67,14 +83,20 @@ export function registerServe(program: Command): void {
         authorityVerifierKey: running.authorityVerifierKey,
         ...(running.devAuthorityKeyFile ? { devAuthorityKeyFile: running.devAuthorityKeyFile } : {}),
       };
-      console.log(`labelreg: gRPC on ${running.grpc.address}${o.tlsCert ? " (TLS)" : ""}, log size ${info.treeSize}`);
-      if (running.http) console.log(`labelreg: HTTP gateway on ${running.http.url} (tlog-tiles, label pages /l/<id>, /metrics)`);
-      console.log(`labelreg: log verifier key:       ${running.logVerifierKey}`);
-      console.log(`labelreg: authority verifier key: ${running.authorityVerifierKey}`);
-      if (running.devAuthorityKeyFile) console.log(`labelreg: DEVELOPMENT authority key in ${running.devAuthorityKeyFile} (for production pass --authority-key with the verifier key only)`);
-      console.log(JSON.stringify(info));
+      const warning = o.http !== "off" ? publicUrlWarning(String(o.http), o.publicUrl ? String(o.publicUrl) : undefined) : undefined;
+      if (format === "json") {
+        console.log(JSON.stringify(info));
+        if (warning) console.log(JSON.stringify({ level: "warn", msg: warning }));
+      } else {
+        console.log(`labelreg: gRPC on ${running.grpc.address}${o.tlsCert ? " (TLS)" : ""}, log size ${info.treeSize}`);
+        if (running.http) console.log(`labelreg: HTTP gateway on ${running.http.url} (tlog-tiles, label pages /l/<id>, JSON API /api/v1/, /metrics)`);
+        console.log(`labelreg: log verifier key:       ${running.logVerifierKey}`);
+        console.log(`labelreg: authority verifier key: ${running.authorityVerifierKey}`);
+        if (running.devAuthorityKeyFile) console.log(`labelreg: DEVELOPMENT authority key in ${running.devAuthorityKeyFile} (for production pass --authority-key with the verifier key only)`);
+        if (warning) console.error(`labelreg: warning: ${warning}`);
+      }
       const stop = async (signal: string) => {
-        console.log(JSON.stringify({ msg: "labelreg stopping", signal }));
+        console.log(format === "json" ? JSON.stringify({ msg: "labelreg stopping", signal }) : `labelreg: stopping (${signal})`);
         await running.close();
         process.exit(0);
       };
@@ -91,4 +113,28 @@ function witnessingOptions(specs: string[], required: unknown, timeoutMs: unknow
     return { url: s.slice(0, at), verifierKey: s.slice(at + 1) };
   });
   return { witnesses, required: typeof required === "number" ? required : witnesses.length, timeoutMs: Number(timeoutMs) };
+}
+
+function parsePositive(flag: string, v: string): number {
+  const n = /^\d{1,12}$/.test(v) ? Number(v) : NaN;
+  if (!(n > 0)) throw new Error(`${flag} must be a positive whole number, not ${JSON.stringify(v)}`);
+  return n;
+}
+
+function parseNonNegative(flag: string, v: string): number {
+  return v === "0" ? 0 : parsePositive(flag, v);
+}
+
+/** The --grpc-* connection limit flags given. */
+function grpcConnectionFlags(o: Record<string, unknown>): Partial<GrpcConnectionLimits> {
+  const pick = (flag: string, key: keyof GrpcConnectionLimits) => (typeof o[flag] === "number" ? { [key]: o[flag] } : {});
+  return {
+    ...pick("grpcMaxConnections", "maxConnections"),
+    ...pick("grpcIdleMs", "idleMs"),
+    ...pick("grpcMaxAgeMs", "maxAgeMs"),
+    ...pick("grpcAgeGraceMs", "ageGraceMs"),
+    ...pick("grpcKeepaliveMs", "keepaliveTimeMs"),
+    ...pick("grpcKeepaliveTimeoutMs", "keepaliveTimeoutMs"),
+    ...pick("grpcFirstByteTimeoutMs", "firstByteTimeoutMs"),
+  };
 }

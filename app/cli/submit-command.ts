@@ -6,14 +6,16 @@ import type { Command } from "commander";
 import type { Statement } from "../../proto/gen/grpc/labelreg/v1/statement.js";
 import { RegistryClient } from "../../services/client/client.js";
 import type { ClientTls } from "../../services/client/connect.js";
-import { RegistryClientError } from "../../services/client/errors.js";
+import { RegistryClientError, UnverifiedReceiptError } from "../../services/client/errors.js";
 import { receiptToJson } from "../../services/client/receipt-json.js";
+import type { Receipt } from "../../proto/gen/grpc/labelreg/v1/entry.js";
 import type { VerifiedReceipt } from "../../services/client/receipt.js";
 import { StatementSigner } from "../../services/client/signer.js";
 import { labelOutcome } from "../../services/client/statements.js";
 import { readVerifierKey } from "../../services/config/key-files.js";
 import { DEFAULT_GRPC_ADDRESS } from "../server.js";
 import { REASON_CODES } from "./field-values.js";
+import { isConnectionFailure, unreachable } from "./unreachable.js";
 
 export interface SubmitOptions {
   key: string;
@@ -94,9 +96,33 @@ export function outcomeOf(r: VerifiedReceipt, savedTo: string): Record<string, u
 }
 
 /** Writes the receipt as proto3 JSON, creating the directory. */
-export function saveReceipt(path: string, r: VerifiedReceipt): void {
+export function saveReceipt(path: string, r: { receipt: Receipt }): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, receiptToJson(r.receipt));
+}
+
+/**
+ * Exit codes of the write commands: 0 written and receipt verified; 1 refused (nothing written)
+ * or, in bulk, some row failed; 2 the command could not run (bad option, unreadable key or
+ * file); 3 the registry answered with a receipt that does not verify under --log-key, so the
+ * statement may be in the log: its receipt is saved marked unverified, and it must not be sent again blindly.
+ */
+export const EXIT_REFUSED = 1;
+export const EXIT_UNVERIFIED_RECEIPT = 3;
+
+/** Where a receipt that did not verify is kept: beside the verified ones, marked in its name. */
+export function unverifiedReceiptPath(path: string): string {
+  return path.replace(/(\.json)?$/, ".unverified.json");
+}
+
+/** What to say about a statement that was answered with a receipt the given log key does not verify. */
+export function describeUnverified(what: string, e: UnverifiedReceiptError, logKey: string, savedTo: string): string {
+  const origin = e.receipt.checkpoint.split("\n", 1)[0] ?? "";
+  return (
+    `${what} was logged at index ${e.claimedIndex} (as the registry says), but its receipt did not verify under the log key ${logKey}` +
+    ` (probably the wrong key: the receipt's checkpoint is from log ${JSON.stringify(origin)}). ${e.message}.` +
+    ` The receipt is saved, marked unverified, in ${savedTo}; do not send the statement again: check the receipt with the right key.`
+  );
 }
 
 export function defaultReceiptPath(dir: string, r: VerifiedReceipt): string {
@@ -113,7 +139,7 @@ export async function signAndSubmit(o: SubmitOptions, build: () => Statement): P
   const statement = build();
   const client = openClient(o);
   try {
-    const r = await client.submit(signer.sign(statement));
+    const r = await client.submitStatement(signer, statement);
     const path = o.out ?? defaultReceiptPath("receipts", r);
     saveReceipt(path, r);
     const out = outcomeOf(r, path);
@@ -123,8 +149,16 @@ export async function signAndSubmit(o: SubmitOptions, build: () => Statement): P
       console.log(`${String(out.kind)} ${String(out.subject)} logged at index ${r.index} (tree size ${r.checkpoint.size})${state}; receipt in ${path}`);
     }
   } catch (e) {
+    if (e instanceof UnverifiedReceiptError) {
+      const path = unverifiedReceiptPath(o.out ?? join("receipts", `${e.claimedIndex}-${subjectOf(statement)}.json`));
+      saveReceipt(path, e);
+      if (o.json) console.log(JSON.stringify({ error: { code: e.code, rule: "receipt-unverified", message: e.message }, index: e.claimedIndex.toString(), receipt: path, verified: false }));
+      console.error(`labelreg: ${describeUnverified(`${statement.kind?.$case ?? "statement"} ${subjectOf(statement)}`, e, o.logKey, path)}`);
+      process.exitCode = EXIT_UNVERIFIED_RECEIPT;
+      return;
+    }
     if (!(e instanceof RegistryClientError)) throw e;
-    reportRefusal(e, o.json);
+    reportRefusal(e, o.json, o.registry);
   } finally {
     client.close();
   }
@@ -135,8 +169,9 @@ export function describeRefusal(code: string, rule: string, message: string): st
   return `${code} ${rule}: ${message.startsWith(`${rule}: `) ? message.slice(rule.length + 2) : message}`;
 }
 
-export function reportRefusal(e: RegistryClientError, json?: boolean): void {
+export function reportRefusal(e: RegistryClientError, json?: boolean, address?: string): void {
   if (json) console.log(JSON.stringify({ error: { code: e.code, rule: e.rule, message: e.message } }));
-  console.error(`labelreg: refused: ${describeRefusal(e.code, e.rule, e.message)}`);
-  process.exitCode = 1;
+  if (address !== undefined && isConnectionFailure(e.code, e.rule)) console.error(`labelreg: ${unreachable("the registry", address, e.message)}; nothing was sent`);
+  else console.error(`labelreg: refused: ${describeRefusal(e.code, e.rule, e.message)}`);
+  process.exitCode = EXIT_REFUSED;
 }

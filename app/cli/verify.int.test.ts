@@ -3,15 +3,14 @@
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readSignerKeyFile } from "../../services/config/key-files.js";
+import { labelregBin as bin } from "../../test/built.js";
 import { startRegistry, type RunningRegistry } from "../server.js";
 import { categoryPublished, issuerAccredited, issuerKey, labelChange, labelIssued, sign } from "../../test/statement-kit.js";
 import { labelIdsFromCsv } from "./verify.js";
 
-const bin = join(resolve(dirname(fileURLToPath(import.meta.url)), "..", ".."), "bin", "labelreg.mjs");
 let dir: string;
 let running: RunningRegistry;
 
@@ -29,11 +28,11 @@ beforeAll(async () => {
   const authority = readSignerKeyFile(running.devAuthorityKeyFile!);
   const issuer = issuerKey(77);
   const r = running.registry;
-  await r.submit(sign(authority, categoryPublished("c1")));
-  await r.submit(sign(authority, issuerAccredited("a1", "CLIV", issuer)));
-  await r.submit(sign(issuer, labelIssued("l1", "CLIV", "1")));
-  await r.submit(sign(issuer, labelIssued("l2", "CLIV", "2")));
-  await r.submit(sign(issuer, labelChange("l2r", "CLIV-2", 1n, "revoke")));
+  await r.submit(sign(authority, categoryPublished("c1"), r.origin));
+  await r.submit(sign(authority, issuerAccredited("a1", "CLIV", issuer), r.origin));
+  await r.submit(sign(issuer, labelIssued("l1", "CLIV", "1"), r.origin));
+  await r.submit(sign(issuer, labelIssued("l2", "CLIV", "2"), r.origin));
+  await r.submit(sign(issuer, labelChange("l2r", "CLIV-2", 1n, "revoke"), r.origin));
 }, 30_000);
 
 afterAll(async () => {

@@ -9,6 +9,8 @@ import { SingleBar, Presets } from "cli-progress";
 import type { Command } from "commander";
 import { GetLabelResponse, LabelBundle, VerificationServiceClient, type VerifyLabelsResponse } from "../../proto/gen/grpc/labelreg/v1/verification_service.js";
 import { channelCredentials } from "../../services/client/connect.js";
+import { parseCosignatureVerifierKey } from "../../log/cosignature.js";
+import { witnessPolicy, type WitnessPolicy } from "../../log/witness-policy.js";
 import { publicKeyOfVerifierKey, readVerifierKey } from "../../services/config/key-files.js";
 import { nodeEd25519 } from "../../services/crypto/ed25519-node.js";
 import { CompactBundles } from "../../services/verify/compact.js";
@@ -17,6 +19,7 @@ import { memoizedTrust } from "../../services/verify/memo.js";
 import { resolveTrust, type ResolvedTrust } from "../../services/verify/trust.js";
 import type { Verdict } from "../../services/verify/verdict.js";
 import { parseCsv } from "./csv.js";
+import { unreachable } from "./unreachable.js";
 
 interface VerifyOptions {
   registry: string;
@@ -28,6 +31,28 @@ interface VerifyOptions {
   json?: boolean;
   at?: string;
   tlsCa?: string;
+  witnessKey?: string[];
+  witnessRequired?: string;
+}
+
+/** --witness-key (repeatable) and --witness-required k as a policy; k defaults to every key given. */
+function witnessPolicyOf(o: VerifyOptions): WitnessPolicy | undefined {
+  if (!o.witnessKey?.length) {
+    if (o.witnessRequired !== undefined) throw new Error("--witness-required needs --witness-key");
+    return undefined;
+  }
+  const k = o.witnessRequired === undefined ? o.witnessKey.length : Number(o.witnessRequired);
+  if (!Number.isSafeInteger(k) || k < 1 || k > o.witnessKey.length) throw new Error(`--witness-required must be a whole number from 1 to ${o.witnessKey.length} (the --witness-key count)`);
+  return witnessPolicy(k, o.witnessKey.map((key) => parseCosignatureVerifierKey(readVerifierKeyText(key))));
+}
+
+/** A witness key as given, or read from the file it names. */
+function readVerifierKeyText(keyOrPath: string): string {
+  try {
+    return readFileSync(keyOrPath, "utf8").trim();
+  } catch {
+    return keyOrPath.trim();
+  }
 }
 
 /** Label ids from a CSV: the `label_id` column if there is a header naming it, else the first column. */
@@ -36,7 +61,7 @@ export function labelIdsFromCsv(text: string): string[] {
   const header = records[0]?.fields.map((f) => f.trim().toLowerCase()) ?? [];
   const col = header.indexOf("label_id");
   const rows = col >= 0 ? records.slice(1) : records;
-  return rows.map((r) => (r.fields[col >= 0 ? col : 0] ?? "").trim()).filter((id) => id !== "");
+  return rows.map((r) => (r.fields[Math.max(col, 0)] ?? "").trim()).filter((id) => id !== "");
 }
 
 /** A bundle file: a LabelBundle, or a GetLabel answer holding one, as protobuf JSON. */
@@ -61,14 +86,17 @@ function report(verdicts: readonly Verdict[], json: boolean): number {
   if (json) console.log(JSON.stringify(verdicts.length === 1 ? verdicts[0] : verdicts, null, 2));
   else {
     for (const v of verdicts) console.log(human(v));
-    if (verdicts.length > 0) console.log(`\nA bundle does not prove:\n${verdicts[0]!.doesNotProve.map((d) => `  - ${d}`).join("\n")}`);
+    const limits = verdicts.find((v) => v.doesNotProve.length > 0)?.doesNotProve;
+    if (limits) console.log(`\nA bundle does not prove:\n${limits.map((d) => `  - ${d}`).join("\n")}`);
     if (verdicts.length > 1) console.log(`\n${verdicts.filter((v) => v.valid).length} of ${verdicts.length} labels valid`);
   }
   return verdicts.length > 0 && verdicts.every((v) => v.valid) ? 0 : 1;
 }
 
 function notFound(labelId: string, code: string, message: string): Verdict {
-  return { labelId, status: "not-verifiable", valid: false, reasons: [{ code, message }], asOf: undefined, cosignedBy: [], evaluatedAtUnix: Math.floor(Date.now() / 1000), label: undefined, consistentWith: undefined, completeAsOf: undefined, doesNotProve: [] };
+  // The registry's messages already begin with their rule; say it once.
+  const text = message.startsWith(`${code}: `) ? message.slice(code.length + 2) : message;
+  return { labelId, status: "not-verifiable", valid: false, reasons: [{ code, message: text }], asOf: undefined, cosignedBy: [], evaluatedAtUnix: Math.floor(Date.now() / 1000), label: undefined, consistentWith: undefined, completeAsOf: undefined, doesNotProve: [] };
 }
 
 async function bulk(client: VerificationServiceClient, ids: readonly string[], coldTrust: ResolvedTrust, nowUnix: bigint | undefined, progress: boolean): Promise<Verdict[]> {
@@ -96,10 +124,8 @@ async function bulk(client: VerificationServiceClient, ids: readonly string[], c
   return verdicts;
 }
 
-export function registerVerify(program: Command): void {
-  program
-    .command("verify [label-id]")
-    .description("verify labels with the log's and the authority's keys: one id (asks the registry), --bundle FILE (offline), or --csv FILE (bulk)")
+export function registerVerify(cmd: Command): void {
+  cmd
     .requiredOption("--log-key <vkey|file>", "the log's verifier key")
     .requiredOption("--authority-key <vkey|file>", "the authority's verifier key")
     .option("--registry <host:port>", "the registry's gRPC address", "127.0.0.1:50051")
@@ -108,14 +134,18 @@ export function registerVerify(program: Command): void {
     .option("--save-bundle <file>", "with a label id: save the bundle for offline verification")
     .option("--at <unix>", "evaluate expiry at this time (Unix seconds) instead of now")
     .option("--tls-ca <file>", "connect with TLS, trusting this CA")
+    .option("--witness-key <vkey|file>", "a witness's cosignature verifier key; the checkpoint must carry its cosignature (repeat for more)", (v: string, p: string[] = []) => [...p, v])
+    .option("--witness-required <k>", "how many of the --witness-key witnesses must have cosigned (default: all)")
     .option("--json", "machine-readable verdicts")
     .action(async (labelId: string | undefined, o: VerifyOptions) => {
       const modes = [labelId !== undefined, o.bundle !== undefined, o.csv !== undefined].filter(Boolean).length;
       if (modes !== 1) throw new Error("give exactly one of: a label id, --bundle FILE, --csv FILE");
+      const policy = witnessPolicyOf(o);
       const trust = resolveTrust({
         logKey: readVerifierKey(o.logKey),
         authorityPublicKey: publicKeyOfVerifierKey(readVerifierKey(o.authorityKey)),
         ed25519: nodeEd25519,
+        ...(policy ? { witnessPolicy: policy } : {}),
       });
       const nowUnix = o.at !== undefined ? BigInt(o.at) : undefined;
       const opts = nowUnix !== undefined ? { nowUnix } : {};
@@ -127,12 +157,17 @@ export function registerVerify(program: Command): void {
       try {
         if (o.csv) {
           const ids = labelIdsFromCsv(readFileSync(o.csv, "utf8"));
-          process.exitCode = report(await bulk(client, ids, trust, nowUnix, !o.json && process.stderr.isTTY), Boolean(o.json));
+          const verdicts = await bulk(client, ids, trust, nowUnix, !o.json && process.stderr.isTTY).catch((e: unknown) => {
+            const se = e as Partial<grpc.ServiceError>;
+            if (se.code === grpc.status.UNAVAILABLE || se.code === grpc.status.DEADLINE_EXCEEDED) throw new Error(unreachable("the registry", o.registry, se.details || se.message || ""));
+            throw e;
+          });
+          process.exitCode = report(verdicts, Boolean(o.json));
           return;
         }
         const res = await new Promise<GetLabelResponse | grpc.ServiceError>((r) => client.getLabel({ labelId: labelId! }, (e, v) => r(e ?? v!)));
         if (res instanceof Error) {
-          if (res.code !== grpc.status.NOT_FOUND && res.code !== grpc.status.INVALID_ARGUMENT) throw new Error(`registry: ${res.details || res.message}`);
+          if (res.code !== grpc.status.NOT_FOUND && res.code !== grpc.status.INVALID_ARGUMENT) throw new Error(res.code === grpc.status.UNAVAILABLE || res.code === grpc.status.DEADLINE_EXCEEDED ? unreachable("the registry", o.registry, res.details || res.message) : `registry: ${res.details || res.message}`);
           process.exitCode = report([notFound(labelId!, res.code === grpc.status.NOT_FOUND ? "label-not-found" : "malformed-id", res.details)], Boolean(o.json));
           return;
         }

@@ -11,8 +11,7 @@ import { Witness } from "../../services/witness/witness.js";
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
-export function registerWitness(program: Command): void {
-  const witness = program.command("witness").description("a transparency-log witness (C2SP tlog-witness v1)");
+export function registerWitness(witness: Command): void {
   witness
     .command("serve")
     .description("cosign checkpoints of the configured logs that are consistent with what this witness saw before")

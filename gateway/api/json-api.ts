@@ -138,7 +138,7 @@ export class JsonApi {
     if (a === "log" && n === 2) {
       if (b === "checkpoint") {
         const cp = await reads.checkpoint();
-        if (cp.note === "") return jsonReply(404, { code: 5, status: "NOT_FOUND", message: "the log is empty", rule: "empty-log" });
+        if (cp.note === "") return jsonReply(404, { code: 5, status: "NOT_FOUND", message: "no checkpoint yet", rule: "no-checkpoint" });
         return ok(GetCheckpointResponse.toJSON({ checkpoint: cp.note, treeSize: BigInt(cp.size), cosigners: cp.cosigners }));
       }
       if (b === "inclusion") {

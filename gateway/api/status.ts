@@ -20,6 +20,7 @@ const CODES: Readonly<Record<string, readonly [number, number]>> = {
   OUT_OF_RANGE: [11, 400],
   INTERNAL: [13, 500],
   UNAVAILABLE: [14, 503],
+  DATA_LOSS: [15, 500],
   UNAUTHENTICATED: [16, 401],
 };
 

@@ -3,6 +3,7 @@
 
 import { escapeHtml as e } from "../page/escape.js";
 import type { Lang } from "../page/lang.js";
+import { MESSAGES } from "../page/messages.js";
 import { PAGE_CSS } from "../page/page-style.js";
 
 export type LabelErrorKind = "unknown" | "malformed";
@@ -36,12 +37,14 @@ const TEXT: Record<Lang, Record<LabelErrorKind, { title: string; body: string }>
 export function labelErrorPage(kind: LabelErrorKind, lang: Lang, labelId?: string): string {
   const t = TEXT[lang];
   const m = t[kind];
+  const other: Lang = lang === "en" ? "zh-CN" : "en";
   const id = labelId === undefined ? "" : `<p class="id">${e(labelId.slice(0, 80))}</p>`;
   return (
     `<!doctype html><html lang="${lang}"><head><meta charset="utf-8">` +
     `<meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex">` +
     `<title>${e(m.title)}</title><style>${PAGE_CSS}</style></head><body>` +
-    `<header><span class="site">${e(t.site)}</span></header><main id="main">` +
+    `<header><span class="site">${e(t.site)}</span>` +
+    `<a class="lang" href="?lang=${other}" hreflang="${other}" lang="${other}">${e(MESSAGES[lang].switchLanguage)}</a></header><main id="main">` +
     `<section class="status s-revoked" aria-labelledby="h"><h1 id="h">${e(m.title)}</h1>${id}<p>${e(m.body)}</p></section>` +
     `</main></body></html>`
   );

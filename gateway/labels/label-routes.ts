@@ -13,6 +13,7 @@ import type { Reply } from "../http/reply.js";
 import type { LabelResource } from "../http/route.js";
 import { labelErrorPage, type LabelErrorKind } from "./error-page.js";
 import type { LabelSource } from "./label-source.js";
+import { pageStatusAt } from "./label-view-map.js";
 import type { LabelRecord } from "../../services/domain/state.js";
 import type { LabelView } from "../page/label-view.js";
 import type { PageWitnesses } from "../page/label-page.js";
@@ -32,6 +33,11 @@ export interface LabelRoutesOptions {
   /** The registry's witness policy, pinned in pages so the verifier script requires it. */
   readonly witnesses?: PageWitnesses;
   readonly publicBaseUrl: string;
+  /**
+   * Set when no public URL was configured and publicBaseUrl is only the listen address: printed
+   * labels then say their QR code leads there (a phone cannot reach 127.0.0.1).
+   */
+  readonly publicBaseUrlIsDefault?: boolean;
   /** The in-browser verifier: its module URL, and the URL of a label's bundle for it to check. */
   readonly verifier?: { readonly bundleUrl: string; readonly dataUrl: (labelId: string) => string };
   readonly now?: () => Date;
@@ -79,8 +85,14 @@ export class LabelRoutes {
         return { status: 200, headers: { "content-type": "image/svg+xml", "cache-control": QR_CACHE }, body: qrSvg(url) };
       case "qr.png":
         return { status: 200, headers: { "content-type": "image/png", "cache-control": QR_CACHE }, body: await qrPng(url) };
-      case "label.svg":
-        return { status: 200, headers: { "content-type": "image/svg+xml", "cache-control": PAGE_CACHE }, body: labelSvg(labelId, record.tier as 1 | 2 | 3, url) };
+      case "label.svg": {
+        const now = this.opts.now?.() ?? new Date();
+        const status = pageStatusAt(record, BigInt(Math.floor(now.getTime() / 1000)));
+        const qrWarning = this.opts.publicBaseUrlIsDefault ? `QR → ${this.opts.publicBaseUrl}: set --public-url before printing` : undefined;
+        const headers: Record<string, string> = { "content-type": "image/svg+xml", "cache-control": PAGE_CACHE };
+        if (qrWarning) headers.warning = `299 labelreg "the QR code leads to ${this.opts.publicBaseUrl}, the listen address; start with --public-url"`;
+        return { status: 200, headers, body: labelSvg(labelId, record.tier as 1 | 2 | 3, url, { status, ...(qrWarning ? { qrWarning } : {}) }) };
+      }
       case "page": {
         const now = this.opts.now?.() ?? new Date();
         const lv = await snap.views.view(snap.state, record, BigInt(Math.floor(now.getTime() / 1000)), size);

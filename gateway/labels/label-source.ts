@@ -2,6 +2,7 @@
 // (viewLabelSource), or a registry's GetLabel over gRPC (gateway/labels/bundle-label-source.ts).
 
 import type { LabelRecord, RegistryState } from "../../services/domain/state.js";
+import { witnessedSnapshotFor } from "../../services/reads/snapshot.js";
 import type { LogView } from "../../services/readmodel/log-view.js";
 import { LabelViews } from "./label-view-map.js";
 
@@ -33,7 +34,8 @@ export function viewLabelSource(view: LogView): LabelSource {
     // await between them names the checkpoint the state comes from.
     label(labelId) {
       const record = view.state.labels.get(labelId);
-      const size = view.size;
+      // The size GetLabel's bundle will be as of (the page's verifier checks that bundle).
+      const size = witnessedSnapshotFor(view, record?.history)?.size ?? view.size;
       return Promise.resolve(record && { record, state: view.state, size, views });
     },
   };

@@ -23,13 +23,18 @@ const EVENT: Record<DomainEventKind, LabelEventKind> = {
  * NOT_YET_VALID has no page status of its own: the page shows the label as active and its
  * validity period, which starts later. (The sequencer admits a start only within the clock skew.)
  */
-const STATUS: Record<DomainStatus, LabelStatus> = {
+const STATUS: Readonly<Record<DomainStatus, LabelStatus>> = {
   ACTIVE: "active",
   SUSPENDED: "suspended",
   REVOKED: "revoked",
   EXPIRED: "expired",
   NOT_YET_VALID: "active",
 };
+
+/** The status the page (and the printed label) shows for a record at a time. */
+export function pageStatusAt(record: LabelRecord, nowUnix: bigint): LabelStatus {
+  return STATUS[labelStatusAt(record, nowUnix)];
+}
 
 /** Reads entries [start, end) of the log (LogStore.readEntries). */
 export type EntryReader = (start: number, end: number) => Promise<Uint8Array[]>;
@@ -93,7 +98,7 @@ export class LabelViews {
     return {
       labelId: record.labelId,
       tier,
-      status: STATUS[labelStatusAt(record, nowUnix)],
+      status: pageStatusAt(record, nowUnix),
       productModel: record.productModel,
       manufacturer: { name: record.manufacturer.name, ...(record.manufacturer.registrationCode ? { registrationCode: record.manufacturer.registrationCode } : {}) },
       category: state.categories.get(record.categoryId)?.name ?? record.categoryId,

@@ -6,7 +6,7 @@ import { escapeHtml as e, jsonForScript, safeHttpUrl } from "./escape.js";
 import { LABEL_EVENT_KINDS, LABEL_STATUSES, TIERS, type LabelHistoryEntry, type LabelView, type Tier } from "./label-view.js";
 import { labelPageUrl } from "./label-url.js";
 import type { Lang } from "./lang.js";
-import { MESSAGES, type Messages } from "./messages.js";
+import { KEY_INDICATOR_IDS, MESSAGES, type KeyIndicatorId, type Messages } from "./messages.js";
 import { PAGE_CSS } from "./page-style.js";
 
 export interface LabelPageOptions {
@@ -35,6 +35,11 @@ export interface LabelPageOptions {
  * or `failed` (red, bold) and replaces the text. It is a live region, so screen readers hear it.
  */
 export const VERIFY_STATUS_ID = "verify-status";
+/**
+ * The id of an empty line in the status box that the verifier script fills when it could not
+ * confirm the status (or is awaiting witnesses), so the status box never contradicts the check.
+ */
+export const STATUS_CHECK_ID = "status-check";
 /** The id of the `<script type="application/json">` holding {@link PageConfig}. */
 export const PAGE_CONFIG_ID = "label-config";
 
@@ -130,12 +135,23 @@ function details(m: Messages, df: DateFormat, v: LabelView, now: Date): string {
   );
 }
 
+/** A well-known indicator id in the page's words; any other name as the issuer wrote it. */
+function indicatorName(m: Messages, name: string): string {
+  const id = name.trim().toLowerCase().replace(/[\s_]+/g, "-");
+  return (KEY_INDICATOR_IDS as readonly string[]).includes(id) ? m.keyIndicatorName[id as KeyIndicatorId] : name;
+}
+
+function indicatorValue(m: Messages, value: string): string {
+  const v = value.trim().toLowerCase();
+  return v === "yes" || v === "true" ? m.yes : v === "no" || v === "false" ? m.no : value;
+}
+
 function record(m: Messages, v: LabelView): string {
   const href = v.testReportUri === undefined ? undefined : safeHttpUrl(v.testReportUri);
   let report = "";
   if (href !== undefined) report = row(m.testReport, `<a href="${e(href)}" rel="noopener noreferrer">${e(m.openTestReport)}</a>`);
   else if (v.testReportUri) report = row(m.testReport, `<code>${e(v.testReportUri)}</code>`);
-  const indicators = (v.keyIndicators ?? []).map((k) => row(k.name, e(k.value))).join("");
+  const indicators = (v.keyIndicators ?? []).map((k) => row(indicatorName(m, k.name), e(indicatorValue(m, k.value)))).join("");
   return (
     `<section aria-labelledby="record-h"><h2 id="record-h">${e(m.recordHeading)}</h2><dl>` +
     indicators +
@@ -218,9 +234,12 @@ export function renderLabelPage(view: LabelView, opts: LabelPageOptions): string
     `<p class="kind">${e(m.labelName)}</p>${stars(m, view.tier)}` +
     `<h1 id="label-h">${e(m.stars(view.tier))} · ${e(m.tierName[view.tier])}</h1>` +
     `<p class="model">${e(view.productModel)}</p><p class="maker">${e(view.manufacturer.name)}</p>` +
+    `<p class="facts"><span>${time(df, view.validUntil, m.validUntil(df.date(view.validUntil)))}</span><span>${e(m.certifiedBy(view.issuer.name))}</span></p>` +
     `<p class="id">${e(m.labelId + m.colon + view.labelId)}</p></section>` +
     `<section class="status s-${view.status}" aria-labelledby="status-h">` +
-    `<h2 id="status-h">${e(m.statusHeading)} <span class="badge">${e(status.name)}</span></h2><p>${e(status.meaning)}</p></section>` +
+    `<h2 id="status-h">${e(m.statusHeading)} <span class="badge">${e(status.name)}</span></h2><p>${e(status.meaning)}</p>` +
+    (hasScript ? `<p id="${STATUS_CHECK_ID}" class="check"></p>` : "") +
+    `</section>` +
     verifySlot(m, view, hasScript) +
     tierMeaning(m, view.tier) +
     details(m, df, view, now) +

@@ -160,9 +160,19 @@ describe("renderLabelPage verifier slot", () => {
       messages: {
         verified: expect.stringContaining("{size}"),
         witnessed: expect.stringContaining("{witnesses}"),
+        awaiting: expect.stringContaining("{size}"),
         failed: expect.stringContaining("{reason}"),
+        reasons: expect.objectContaining({ status: expect.stringContaining("{proven}") }),
+        statusNames: { active: "有效", suspended: "已暂停", revoked: "已撤销", expired: "已过期" },
+        statusUnconfirmed: expect.stringContaining("未经确认"),
+        statusAwaiting: expect.stringContaining("见证方"),
       },
     });
+    // Every verifier phrase is in the page's language: no Latin letters in the Chinese ones.
+    const values = (o: unknown): string[] => (typeof o === "string" ? [o] : Object.values(o as object).flatMap(values));
+    const words = values(config(html).messages).join(" ").replace(/\{[a-z]+\}/g, "");
+    expect(words).not.toMatch(/[A-Za-z]{3,}/);
+    expect(html).toContain('<p id="status-check" class="check"></p>');
     expect(html).toContain('<script type="module" src="/static/verify.js"></script>');
     expect(html).toContain('<p id="verify-status" role="status" aria-live="polite" data-state="pending">正在核验…</p>');
     expect(html).toContain("<noscript><style>#verify-status{display:none}</style></noscript>");
@@ -297,5 +307,31 @@ describe("renderLabelPage refuses bad input with typed errors", () => {
 
   it("label id that cannot be a URL", () => {
     expect(() => renderLabelPage(sampleLabelView({ labelId: "\ud800" }), opts("en"))).toThrow(InvalidLabelIdError);
+  });
+});
+
+describe("renderLabelPage first screen and indicators", () => {
+  it("shows the end of validity and the certification body with the product, before the status", () => {
+    for (const [lang, until, by] of [
+      ["zh-CN", "有效期至 2029年6月30日", "发证机构：中网安认证中心"],
+      ["en", "Valid until 30 June 2029", "Certified by 中网安认证中心"],
+    ] as const) {
+      const html = renderLabelPage(sampleLabelView(), opts(lang));
+      const hero = one(html, /<section class="hero[^"]*"[^>]*>(.*?)<\/section>/);
+      expect(text(hero)).toContain(until);
+      expect(text(hero)).toContain(by);
+    }
+  });
+
+  it("names well-known key indicators in the page's language and says yes/no in words; other names as written", () => {
+    const view = sampleLabelView({ keyIndicators: [{ name: "vuln-disclosure", value: "yes" }, { name: "Update-Years", value: "5" }, { name: "默认口令", value: "no" }] });
+    const zh = text(renderLabelPage(view, opts("zh-CN")));
+    expect(zh).toContain("漏洞披露渠道有");
+    expect(zh).toContain("安全更新年限5");
+    expect(zh).toContain("默认口令无");
+    expect(zh).not.toContain("vuln-disclosure");
+    const en = text(renderLabelPage(view, opts("en")));
+    expect(en).toContain("Vulnerability disclosureYes");
+    expect(en).toContain("Years of security updates5");
   });
 });

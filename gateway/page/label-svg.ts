@@ -1,9 +1,11 @@
 // The printable label (/l/<id>/label.svg) a manufacturer puts on a box: the stars, the tier in
 // Chinese and English, the QR code to the label page, and the label id. Black on white, stars
-// drawn as shapes rather than font glyphs, so it prints the same anywhere; 60 × 90 mm.
+// drawn as shapes rather than font glyphs, so it prints the same anywhere; 60 × 90 mm. A label
+// that is not active is still printable (a shop may need to mark stock) but never as a valid
+// one: a band across the stars names its status in both languages.
 
 import { escapeHtml as e } from "./escape.js";
-import type { Tier } from "./label-view.js";
+import type { LabelStatus, Tier } from "./label-view.js";
 import { MESSAGES } from "./messages.js";
 import { QR_QUIET_ZONE, qrPath, qrSymbol } from "./qr.js";
 
@@ -29,12 +31,30 @@ function starPoints(cx: number, cy: number, outer: number): string {
   return pts.join(" ");
 }
 
+export interface LabelSvgOptions {
+  /** The label's status; anything but active is printed across the stars. Default active. */
+  readonly status?: LabelStatus;
+  /** A line printed under the QR code, for a label whose QR code leads nowhere useful. */
+  readonly qrWarning?: string;
+}
+
+/** The band across the stars of a label that is not active: its status in both languages. */
+function statusBand(status: Exclude<LabelStatus, "active">): string {
+  const text = `${MESSAGES["zh-CN"].status[status].name} · ${MESSAGES.en.status[status].name.toUpperCase()}`;
+  return (
+    `<g class="status-band" transform="rotate(-6 ${W / 2} 98)">` +
+    `<rect x="14" y="84" width="${W - 28}" height="28" fill="#fff" stroke="${INK}" stroke-width="3"/>` +
+    `<text x="${W / 2}" y="104" font-size="15" font-weight="700" text-anchor="middle" font-family="${CJK_FONT}" fill="${INK}">${e(text)}</text></g>`
+  );
+}
+
 /**
  * The label image for `labelId` at `tier`, its QR code holding `pageUrl` (from labelPageUrl).
  * A complete SVG document; every text is escaped. Throws QrEncodeError if the URL cannot be a
  * QR symbol.
  */
-export function labelSvg(labelId: string, tier: Tier, pageUrl: string): string {
+export function labelSvg(labelId: string, tier: Tier, pageUrl: string, opts: LabelSvgOptions = {}): string {
+  const status = opts.status ?? "active";
   const zh = MESSAGES["zh-CN"];
   const en = MESSAGES.en;
   const symbol = qrSymbol(pageUrl);
@@ -49,7 +69,9 @@ export function labelSvg(labelId: string, tier: Tier, pageUrl: string): string {
     })
     .join("");
   const fit = labelId.length > ID_FIT_CHARS ? ` textLength="200" lengthAdjust="spacingAndGlyphs"` : "";
-  const title = `${zh.labelName} ${zh.tierLabel(tier)} · ${en.labelName} ${en.tierLabel(tier)} · ${labelId}`;
+  const marked = status === "active" ? "" : ` · ${zh.status[status].name} ${en.status[status].name.toUpperCase()}`;
+  const title = `${zh.labelName} ${zh.tierLabel(tier)} · ${en.labelName} ${en.tierLabel(tier)} · ${labelId}${marked}`;
+  const warning = opts.qrWarning ? `<text x="${W / 2}" y="352" font-size="7" fill="${INK}">${e(opts.qrWarning)}</text>` : "";
   return (
     `<?xml version="1.0" encoding="UTF-8"?>\n` +
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="60mm" height="90mm" role="img" aria-labelledby="label-title">` +
@@ -64,7 +86,9 @@ export function labelSvg(labelId: string, tier: Tier, pageUrl: string): string {
     `<text x="${W / 2}" y="157" font-size="11" fill="${INK}">${e(`${en.stars(tier)} · ${en.tierName[tier]}`)}</text>` +
     `<text x="${W / 2}" y="318" font-size="10" fill="${INK}">${e(`${zh.scanToVerify} · ${en.scanToVerify}`)}</text>` +
     `<text x="${W / 2}" y="338" font-size="12" font-weight="700" font-family="${MONO_FONT}" fill="${INK}"${fit}>${e(labelId)}</text>` +
+    warning +
     `</g>` +
+    (status === "active" ? "" : statusBand(status)) +
     `<g transform="translate(${r2(qrX)} ${qrY}) scale(${scale})" shape-rendering="crispEdges">` +
     `<rect width="${symbol.modules.size + 2 * QR_QUIET_ZONE}" height="${symbol.modules.size + 2 * QR_QUIET_ZONE}" fill="#fff"/>` +
     `<path transform="translate(${QR_QUIET_ZONE} ${QR_QUIET_ZONE})" fill="${INK}" d="${qrPath(symbol)}"/></g>` +

@@ -65,4 +65,30 @@ describe("labelSvg", () => {
   it("refuses a URL no QR code holds", () => {
     expect(() => labelSvg(ID, 1, "x".repeat(5000))).toThrow(QrEncodeError);
   });
+
+  it("marks a label that is not active across its stars, in both languages; an active one is unmarked", () => {
+    expect(labelSvg(ID, 2, URL_)).not.toContain("status-band");
+    expect(labelSvg(ID, 2, URL_, { status: "active" })).not.toContain("status-band");
+    for (const [status, words] of [
+      ["suspended", "已暂停 · SUSPENDED"],
+      ["revoked", "已撤销 · REVOKED"],
+      ["expired", "已过期 · EXPIRED"],
+    ] as const) {
+      const svg = labelSvg(ID, 3, URL_, { status });
+      const band = /<g class="status-band"[^>]*>(.*?)<\/g>/.exec(svg)?.[1] ?? "";
+      expect(band).toContain(`>${words}</text>`);
+      // Drawn after (over) the stars, and across them: the band's box spans the star row.
+      expect(svg.indexOf("status-band")).toBeGreaterThan(svg.lastIndexOf('class="star-'));
+      const [y, h] = [Number(/<rect x="14" y="([0-9.]+)"/.exec(band)?.[1]), Number(/height="([0-9.]+)"/.exec(band)?.[1])];
+      expect(y).toBeLessThan(98);
+      expect(y + h).toBeGreaterThan(98);
+      expect(svg).toMatch(new RegExp(`<title id="label-title">[^<]*${words.replace(" · ", " ")}</title>`));
+    }
+  });
+
+  it("prints a warning under the QR code when asked (no public URL configured)", () => {
+    const svg = labelSvg(ID, 1, URL_, { qrWarning: "QR → http://127.0.0.1:8080: set --public-url before printing" });
+    expect(svg).toContain(">QR → http://127.0.0.1:8080: set --public-url before printing</text>");
+    expect(labelSvg(ID, 1, URL_)).not.toContain("--public-url");
+  });
 });

@@ -10,7 +10,7 @@ export const DEFAULT_LANG: Lang = "zh-CN";
 const RANGE = /^(?:\*|[a-z]{1,8}(?:-[a-z0-9]{1,8})*)$/i;
 const QVALUE = /^(?:0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?)$/;
 /** More entries than any real browser sends; the rest are ignored so a huge header costs little. */
-const MAX_RANGES = 32;
+export const MAX_RANGES = 32;
 
 /**
  * Maps a language tag to a page language, or undefined if we have none for it.

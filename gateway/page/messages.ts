@@ -11,6 +11,16 @@ export interface StatusText {
   readonly meaning: string;
 }
 
+/** The page's phrases for what went wrong when a verification failed (the English detail goes beside them). */
+export type FailureKind = "unreadable" | "fetch" | "checkpoint" | "proof" | "entries" | "status";
+
+/**
+ * Key indicators that issuers name by these ids (`--key-indicators "vuln-disclosure=yes"`) are
+ * shown by their names in the page's language; any other name is shown as the issuer wrote it.
+ */
+export const KEY_INDICATOR_IDS = ["default-passwords", "vuln-disclosure", "update-years", "fix-days", "auto-updates", "data-encryption", "secure-boot", "penetration-test", "sbom"] as const;
+export type KeyIndicatorId = (typeof KEY_INDICATOR_IDS)[number];
+
 export interface Messages {
   readonly siteName: string;
   readonly skipToContent: string;
@@ -61,6 +71,13 @@ export interface Messages {
   readonly openTestReport: string;
   readonly declarationDigest: string;
   readonly keyIndicators: string;
+  readonly keyIndicatorName: Record<KeyIndicatorId, string>;
+  /** Indicator values "yes" and "no" in words. */
+  readonly yes: string;
+  readonly no: string;
+  /** In the first screen, under the product: the end of validity and who certified it. */
+  readonly validUntil: (date: string) => string;
+  readonly certifiedBy: (issuer: string) => string;
   readonly historyHeading: string;
   readonly event: Record<LabelEventKind, string>;
   readonly logEntry: (index: number) => string;
@@ -69,11 +86,22 @@ export interface Messages {
   readonly verifyHeading: string;
   readonly verifying: string;
   readonly noScript: (checkpointSize: number) => string;
-  /** For the in-browser verifier: `{size}` and `{witnesses}`, `{reason}` are filled in by the script. */
+  /**
+   * For the in-browser verifier (handed to it as JSON, so strings only): `{size}`, `{witnesses}`,
+   * `{reason}` (one of `reasons`), `{proven}` and `{shown}` (status names) are filled in by the script.
+   */
   readonly verifier: {
     readonly verified: string;
     readonly witnessed: string;
+    /** Everything verifies but the witnesses' cosignatures the page requires are not there (yet). */
+    readonly awaiting: string;
     readonly failed: string;
+    readonly reasons: Record<FailureKind, string>;
+    readonly statusNames: Record<LabelStatus, string>;
+    /** Put into the status box when the check below it failed, so the two never disagree. */
+    readonly statusUnconfirmed: string;
+    /** Put into the status box while the check below awaits witnesses. */
+    readonly statusAwaiting: string;
   };
   readonly timesIn: (zone: string) => string;
   readonly footer: string;
@@ -144,6 +172,21 @@ const zhCN: Messages = {
   openTestReport: "查看检测报告",
   declarationDigest: "符合性声明摘要",
   keyIndicators: "主要指标",
+  keyIndicatorName: {
+    "default-passwords": "默认口令",
+    "vuln-disclosure": "漏洞披露渠道",
+    "update-years": "安全更新年限",
+    "fix-days": "漏洞修复时限（天）",
+    "auto-updates": "自动安全更新",
+    "data-encryption": "数据加密",
+    "secure-boot": "安全启动",
+    "penetration-test": "第三方渗透测试",
+    sbom: "软件物料清单（SBOM）",
+  },
+  yes: "有",
+  no: "无",
+  validUntil: (d) => `有效期至 ${d}`,
+  certifiedBy: (i) => `发证机构：${i}`,
   historyHeading: "标识历史",
   event: {
     issued: "颁发",
@@ -164,7 +207,20 @@ const zhCN: Messages = {
   verifier: {
     verified: "已核验：此记录包含在日志检查点 {size} 中，签名有效。",
     witnessed: "见证方：{witnesses}",
+    awaiting:
+      "尚待独立见证方确认：此记录在日志检查点 {size} 中，登记机构的签名和证明均有效，但该检查点尚未获得本页要求的见证方副署。通常几分钟内即可完成，请稍后刷新；在此之前，请谨慎参考上方状态。",
     failed: "核验失败：{reason}。此页面显示的内容不可信，请勿以此作为购买依据。",
+    reasons: {
+      unreadable: "页面的密钥或核验数据无法读取",
+      fetch: "无法获取核验数据",
+      checkpoint: "日志检查点没有有效的签名",
+      proof: "证明数据不能表明此记录包含在日志中",
+      entries: "日志中关于此标识的记录未通过核验",
+      status: "日志记录的状态为“{proven}”，本页却显示为“{shown}”",
+    },
+    statusNames: { active: "有效", suspended: "已暂停", revoked: "已撤销", expired: "已过期" },
+    statusUnconfirmed: "未经确认：此状态未能通过下方的真实性核验，请勿以此作为依据。",
+    statusAwaiting: "此状态尚待独立见证方确认，见下方的真实性核验。",
   },
   timesIn: (z) => `以下时间均为${z}`,
   footer: "每一条标识记录都写入公开、只可追加的透明日志，任何人都可以独立核验标识的完整历史。",
@@ -235,6 +291,21 @@ const en: Messages = {
   openTestReport: "Read the test report",
   declarationDigest: "Declaration of conformity digest",
   keyIndicators: "Key indicators",
+  keyIndicatorName: {
+    "default-passwords": "Default passwords",
+    "vuln-disclosure": "Vulnerability disclosure",
+    "update-years": "Years of security updates",
+    "fix-days": "Days to fix a vulnerability",
+    "auto-updates": "Automatic security updates",
+    "data-encryption": "Data encryption",
+    "secure-boot": "Secure boot",
+    "penetration-test": "Third-party penetration test",
+    sbom: "Software bill of materials (SBOM)",
+  },
+  yes: "Yes",
+  no: "No",
+  validUntil: (d) => `Valid until ${d}`,
+  certifiedBy: (i) => `Certified by ${i}`,
   historyHeading: "Label history",
   event: {
     issued: "Issued",
@@ -255,7 +326,20 @@ const en: Messages = {
   verifier: {
     verified: "Verified: this record is in log checkpoint {size}, and its signatures are valid.",
     witnessed: "Witnessed by: {witnesses}",
+    awaiting:
+      "Awaiting independent witnesses: this record is in log checkpoint {size} and the registry's signatures and proofs are valid, but that checkpoint does not yet carry the witness countersignatures this page requires. This usually clears within minutes: reload later, and until then rely on the status above with care.",
     failed: "Verification failed: {reason}. Do not trust what this page shows or rely on it to buy.",
+    reasons: {
+      unreadable: "this page's keys or the proof data are unreadable",
+      fetch: "the proof data could not be fetched",
+      checkpoint: "the log checkpoint's signature is not valid",
+      proof: "the proofs do not show that this record is in the log",
+      entries: "the log's records of this label do not check out",
+      status: "the log says the label is {proven}, but the page says {shown}",
+    },
+    statusNames: { active: "active", suspended: "suspended", revoked: "revoked", expired: "expired" },
+    statusUnconfirmed: "Not confirmed: this status failed the authenticity check below. Do not rely on it.",
+    statusAwaiting: "This status still awaits independent witnesses: see the authenticity check below.",
   },
   timesIn: (z) => `Times in ${z}`,
   footer: "Every label event is written to a public, append-only transparency log, so anyone can check a label's whole history independently.",

@@ -28,6 +28,8 @@ h2{font-size:1.1rem}
 .model{margin:.25rem 0 0;font-size:1.05rem}
 .maker{margin:0;color:var(--muted)}
 .id{margin:.5rem 0 0;font-size:.85rem;color:var(--muted)}
+.facts{margin:.4rem 0 0;font-size:.95rem}
+.facts span{display:block}
 .status{border-width:2px}
 .status h2{display:flex;align-items:center;gap:.5rem;flex-wrap:wrap}
 .badge{display:inline-block;padding:.1rem .7rem;border-radius:999px;font-size:1rem;color:#fff}
@@ -39,6 +41,11 @@ h2{font-size:1.1rem}
 #verify-status{margin:0;padding:.6rem .8rem;border-radius:10px;background:#e8f0fe;color:#0b3d91}
 #verify-status[data-state=ok]{background:#e6f4ea;color:#0d5223}
 #verify-status[data-state=failed]{background:#b3261e;color:#fff;font-weight:600}
+#verify-status[data-state=awaiting]{background:#fef7e0;color:#5c3c00;font-weight:600}
+.check:empty{display:none}
+.status .check{margin-top:.5rem;font-weight:600}
+body[data-verified=failed] .status{border-color:#5f6368;background:#f1f3f4}
+body[data-verified=failed] .status .badge{background:#5f6368;text-decoration:line-through}
 .req{margin:.5rem 0 0;padding:0;list-style:none}
 .req li{position:relative;padding:.2rem 0 .2rem 1.7rem}
 .req li::before{content:"✓";position:absolute;left:.2rem;color:#137333;font-weight:700}

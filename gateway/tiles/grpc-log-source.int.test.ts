@@ -5,7 +5,8 @@
 import { credentials } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bytesEqual } from "../../log/bytes.js";
-import { CATEGORY, signStatement, statement } from "../../test/domain-testkit.js";
+import type { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
+import { CATEGORY, signStatement as signFor, statement, type TestKey } from "../../test/domain-testkit.js";
 import { startTestRegistry, type TestRegistry } from "../../test/gateway/grpc-registry.js";
 import { authority, issue, issuerKey as issuer } from "../../test/gateway/registry-fixture.js";
 import { silentLogger } from "../ops/log.js";
@@ -19,6 +20,7 @@ let standalone: RunningGateway;
 beforeAll(async () => {
   reg = await startTestRegistry();
   const r = reg.registry;
+  const signStatement = (key: TestKey, s: Statement) => signFor(key, { ...s, logOrigin: r.origin });
   await r.submit(signStatement(authority, statement({ $case: "categoryPublished", value: { categoryId: CATEGORY, name: "Cameras", description: "" } })));
   await r.submit(signStatement(authority, statement({ $case: "issuerAccredited", value: { issuerId: "CCRC", name: "CCRC", publicKey: issuer.publicKey, scope: [{ categoryId: CATEGORY, maxTier: 3 }] } })));
   await Promise.all(Array.from({ length: 300 }, (_, i) => r.submit(signStatement(issuer, issue(`CCRC-S${i}`, `M-${i}`)))));

@@ -6,12 +6,18 @@ import { utf8 } from "../../log/bytes.js";
 import type { LogView } from "../../services/readmodel/log-view.js";
 import type { LogStore, StoredCheckpoint, TileWrite } from "../../services/store/port.js";
 
+/** A checkpoint as /checkpoint serves it. */
+export interface PublishedCheckpoint extends StoredCheckpoint {
+  /** Set when a newer checkpoint of this size exists but still awaits its witnesses' cosignatures. */
+  readonly pendingSize?: number;
+}
+
 export interface LogSource {
   /**
    * The latest checkpoint as published (note bytes, with any cosignatures) and its size;
    * undefined for an empty log. May lag the store by up to the source's refresh interval.
    */
-  checkpoint(): Promise<StoredCheckpoint | undefined>;
+  checkpoint(): Promise<PublishedCheckpoint | undefined>;
   /** Like checkpoint(), but not older than the call: for deciding that a resource does not exist. */
   freshCheckpoint(): Promise<StoredCheckpoint | undefined>;
   /** The widest stored version of a hash tile (see LogStore.readTile). */
@@ -64,7 +70,11 @@ export function cachedCheckpoint(
   };
 }
 
-/** A source over the registry's committed view: the checkpoint comes from memory, always current. */
+/**
+ * A source over the registry's committed view: the checkpoint comes from memory, always current.
+ * While the latest checkpoint awaits the cosignatures its witness policy requires, checkpoint()
+ * is the newest one that has them, naming the latest as pending; freshCheckpoint() the latest.
+ */
 export function viewLogSource(view: LogView): LogSource {
   let note = "";
   let bytes: Uint8Array = new Uint8Array(0);
@@ -76,8 +86,19 @@ export function viewLogSource(view: LogView): LogSource {
     }
     return Promise.resolve({ size: view.size, note: bytes });
   };
+  let witnessedNote = "";
+  let witnessedBytes: Uint8Array = new Uint8Array(0);
+  const published = (): Promise<PublishedCheckpoint | undefined> => {
+    const w = view.witnessed;
+    if (!w || w.tree.size >= view.size) return current();
+    if (w.checkpoint !== witnessedNote) {
+      witnessedNote = w.checkpoint;
+      witnessedBytes = utf8(witnessedNote);
+    }
+    return Promise.resolve({ size: w.tree.size, note: witnessedBytes, pendingSize: view.size });
+  };
   return {
-    checkpoint: current,
+    checkpoint: published,
     freshCheckpoint: current,
     readTile: (level, index) => view.store.readTile(level, index),
     readEntries: (start, end) => view.store.readEntries(start, end),

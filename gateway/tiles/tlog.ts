@@ -18,6 +18,8 @@ export const IMMUTABLE = "public, max-age=31536000, immutable";
 export const PARTIAL_CACHE = "public, max-age=10";
 /** tlog-tiles: the checkpoint must not be cached beyond a few seconds. */
 export const CHECKPOINT_CACHE = "public, max-age=2";
+/** On /checkpoint: the size of a newer checkpoint still awaiting witness cosignatures. */
+export const PENDING_CHECKPOINT_HEADER = "labelreg-pending-checkpoint-size";
 const OCTETS = "application/octet-stream";
 const FULL_TILE_HEADERS = { "content-type": OCTETS, "cache-control": IMMUTABLE };
 
@@ -60,7 +62,10 @@ export class TlogReadPath {
   async checkpoint(): Promise<Reply> {
     const cp = await this.source.checkpoint();
     if (!cp) return textReply(404, "the log is empty: no checkpoint yet", { "cache-control": CHECKPOINT_CACHE });
-    return { status: 200, headers: { "content-type": "text/plain; charset=utf-8", "cache-control": CHECKPOINT_CACHE }, body: cp.note };
+    const headers: Record<string, string> = { "content-type": "text/plain; charset=utf-8", "cache-control": CHECKPOINT_CACHE };
+    // A newer checkpoint exists but lacks its witnesses' cosignatures: say so beside the one served.
+    if (cp.pendingSize !== undefined) headers[PENDING_CHECKPOINT_HEADER] = String(cp.pendingSize);
+    return { status: 200, headers, body: cp.note };
   }
 
   /** A cached full tile's reply, without touching the store; undefined on a miss. */

@@ -2,13 +2,17 @@
 // the page's pinned trust roots from #label-config, fetches the label's bundle from the JSON API,
 // verifies it with the same library platforms use (gateway/verifier/page-verify.ts over
 // services/verify, applying the pinned witness policy if any), and writes the result into
-// #verify-status: green "verified against checkpoint N" with the witnesses, or red with what
-// failed. It also checks that the status the server rendered is the status the log proves.
+// #verify-status: green "verified against checkpoint N" with the witnesses, amber while the
+// checkpoint awaits its witnesses, or red with what failed. It also checks that the status the
+// server rendered is the status the log proves, and marks the status box when it could not
+// confirm it, so the two boxes never say opposite things.
 //
 // Browser-only code: it touches the DOM; everything it verifies with is portable library code.
 
 import type { PageConfig } from "../page/label-page.js";
-import { verifyForPage } from "./page-verify.js";
+import { pickLanguage } from "../page/lang.js";
+import { MESSAGES } from "../page/messages.js";
+import { pageFailure, verifyForPage, type PageResult } from "./page-verify.js";
 
 function slot(): HTMLElement {
   const el = document.getElementById("verify-status");
@@ -16,31 +20,40 @@ function slot(): HTMLElement {
   return el;
 }
 
-function show(state: "ok" | "failed", text: string): void {
+function show(r: PageResult, messages: PageConfig["messages"]): void {
   const el = slot();
-  el.dataset.state = state;
-  el.textContent = text;
+  el.dataset.state = r.state;
+  el.textContent = r.text;
+  if (r.detail) el.title = r.detail;
+  document.body.dataset.verified = r.state;
+  const check = document.getElementById("status-check");
+  if (check) check.textContent = r.state === "failed" ? messages.statusUnconfirmed : r.state === "awaiting" ? messages.statusAwaiting : "";
 }
 
 async function run(cfg: PageConfig): Promise<void> {
-  const failed = (reason: string) => show("failed", cfg.messages.failed.replace("{reason}", reason));
-  if (!cfg.dataUrl) return failed("the page does not name its proof bundle");
+  const m = cfg.messages;
+  if (!cfg.dataUrl) return show(pageFailure(m, "unreadable", "the page does not name its proof bundle"), m);
   let json: unknown;
   try {
     const res = await fetch(cfg.dataUrl, { headers: { accept: "application/json" }, cache: "no-store" });
-    if (!res.ok) return failed(`the registry answered ${res.status} for the proof bundle`);
+    if (!res.ok) return show(pageFailure(m, "fetch", `the registry answered ${res.status} for the proof bundle`), m);
     json = await res.json();
   } catch {
-    return failed("the proof bundle could not be fetched");
+    return show(pageFailure(m, "fetch", "the proof bundle could not be fetched"), m);
   }
-  const r = verifyForPage(cfg, json);
-  show(r.state, r.text);
+  show(verifyForPage(cfg, json), m);
 }
 
 const cfgEl = document.getElementById("label-config");
+let cfg: PageConfig | undefined;
 try {
-  const cfg = JSON.parse(cfgEl?.textContent ?? "") as PageConfig;
-  run(cfg).catch((e: unknown) => show("failed", cfg.messages.failed.replace("{reason}", e instanceof Error ? e.message : "unexpected error")));
+  cfg = JSON.parse(cfgEl?.textContent ?? "") as PageConfig;
 } catch {
-  show("failed", "Verification failed: the page configuration is unreadable.");
+  // The page's own language still says what happened.
+  const m = MESSAGES[pickLanguage(undefined, document.documentElement.lang)].verifier;
+  show(pageFailure(m, "unreadable", "the page configuration is unreadable"), m);
+}
+if (cfg) {
+  const m = cfg.messages;
+  run(cfg).catch((e: unknown) => show(pageFailure(m, "unreadable", e instanceof Error ? e.message : "unexpected error"), m));
 }

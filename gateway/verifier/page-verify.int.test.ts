@@ -4,6 +4,7 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { cosignCheckpoint, cosigner } from "../../log/cosignature.js";
+import { generateSignerKey } from "../../log/note-keys.js";
 import { GetLabelResponse } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import { T0 } from "../../test/domain-testkit.js";
 import { toBase64 } from "../../log/bytes.js";
@@ -15,6 +16,8 @@ import { verifyForPage } from "./page-verify.js";
 const NOW = T0 + 10n;
 const w1 = cosigner("witness.test/w1", new Uint8Array(32).fill(21), { clock: () => NOW });
 const w2 = cosigner("witness.test/w2", new Uint8Array(32).fill(22), { clock: () => NOW });
+/** A log key of the same name as the fixture's, but another key. */
+const cosignerLogKey = generateSignerKey(logSigner.name, new Uint8Array(32).fill(19)).verifierKey;
 let fx: Fixture;
 let plain: unknown;
 let cosigned: unknown;
@@ -47,17 +50,36 @@ describe("verifyForPage", () => {
     expect(r).toEqual({ state: "ok", text: `Verified: this record is in log checkpoint ${size()}, and its signatures are valid. Witnessed by: witness.test/w1` });
   });
 
-  it("fails when the checkpoint has fewer cosignatures than the policy requires", () => {
+  it("says 'awaiting witnesses', never 'verified' nor 'failed', when only cosignatures are missing", () => {
     const r = verifyForPage(config(LABELS.valid, "active", { verifierKeys: [w1.verifierKey, w2.verifierKey], required: 2 }), cosigned, NOW);
-    expect(r.state).toBe("failed");
-    expect(r.text).toMatch(/^Verification failed: .*cosignature/);
+    expect(r.state).toBe("awaiting");
+    expect(r.text).toBe(MESSAGES.en.verifier.awaiting.replace("{size}", String(size())));
+    expect(r.detail).toMatch(/cosignature/);
     const none = verifyForPage(config(LABELS.valid, "active", { verifierKeys: [w1.verifierKey], required: 1 }), plain, NOW);
-    expect(none.state).toBe("failed");
+    expect(none.state).toBe("awaiting");
+    // In Chinese, all in Chinese.
+    const zh = verifyForPage({ ...config(LABELS.valid, "active", { verifierKeys: [w1.verifierKey], required: 1 }), lang: "zh-CN", messages: MESSAGES["zh-CN"].verifier }, plain, NOW);
+    expect(zh.text).toBe(MESSAGES["zh-CN"].verifier.awaiting.replace("{size}", String(size())));
+  });
+
+  it("missing cosignatures do not hide another failure: a wrong status still fails", () => {
+    const r = verifyForPage(config(LABELS.valid, "revoked", { verifierKeys: [w1.verifierKey], required: 1 }), plain, NOW);
+    expect(r.state).toBe("failed");
+    const zh = verifyForPage({ ...config(LABELS.valid, "revoked"), lang: "zh-CN", messages: MESSAGES["zh-CN"].verifier }, plain, NOW);
+    expect(zh.text).toBe("核验失败：日志记录的状态为“有效”，本页却显示为“已撤销”。此页面显示的内容不可信，请勿以此作为购买依据。");
   });
 
   it("does not count a cosignature by a key the page does not pin", () => {
     const r = verifyForPage(config(LABELS.valid, "active", { verifierKeys: [w2.verifierKey], required: 1 }), cosigned, NOW);
+    expect(r.state).toBe("awaiting");
+  });
+
+  it("a checkpoint signed by another log key fails, in the page's language, with the detail in English beside it", () => {
+    const other = { ...config(LABELS.valid, "active"), logVerifierKey: cosignerLogKey, lang: "zh-CN" as const, messages: MESSAGES["zh-CN"].verifier };
+    const r = verifyForPage(other, plain, NOW);
     expect(r.state).toBe("failed");
+    expect(r.text).toBe("核验失败：日志检查点没有有效的签名。此页面显示的内容不可信，请勿以此作为购买依据。");
+    expect(r.detail).toMatch(/checkpoint/);
   });
 
   it("without a policy verifies against the log's key alone and names no witness", () => {
@@ -69,6 +91,7 @@ describe("verifyForPage", () => {
 
   it("fails on a status the log does not prove, a malformed witness key, and junk", () => {
     expect(verifyForPage(config(LABELS.valid, "revoked"), plain, NOW).text).toContain("the log says the label is active, but the page says revoked");
+    expect(verifyForPage(config(LABELS.valid, "revoked"), plain, NOW).state).toBe("failed");
     expect(verifyForPage(config(LABELS.valid, "active", { verifierKeys: ["not a key"], required: 1 }), plain, NOW).state).toBe("failed");
     expect(verifyForPage(config(LABELS.valid, "active", { verifierKeys: [w1.verifierKey], required: 2 }), plain, NOW).state).toBe("failed");
     for (const junk of [null, 7, "x", {}, { bundle: { checkpoint: 5 } }]) expect(verifyForPage(config(LABELS.valid, "active"), junk, NOW).state).toBe("failed");

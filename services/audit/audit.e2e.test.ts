@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cosigner, parseCosignatureVerifierKey } from "../../log/cosignature.js";
 import { ed25519NoteSigner, parseVerifierKey } from "../../log/note-keys.js";
 import { openWitnessedCheckpoint, witnessPolicy } from "../../log/witness-policy.js";
+import { labelregBin } from "../../test/built.js";
 import { categoryPublished, issuerAccredited, issuerKey, labelChange, labelIssued, sign } from "../../test/statement-kit.js";
 import { readSignerKeyFile } from "../config/key-files.js";
 import { startRegistry, type RunningRegistry } from "../../app/server.js";
@@ -44,10 +45,10 @@ beforeAll(async () => {
   const authority = readSignerKeyFile(registry.devAuthorityKeyFile!);
   const issuer = issuerKey(5);
   const r = registry.registry;
-  await r.submit(sign(authority, categoryPublished("c1")));
-  await r.submit(sign(authority, issuerAccredited("a1", "E2E", issuer)));
-  for (let i = 0; i < 20; i++) await r.submit(sign(issuer, labelIssued(`l${i}`, "E2E", `${i}`)));
-  await r.submit(sign(authority, labelChange("rv1", "E2E-3", 1n, "revoke")));
+  await r.submit(sign(authority, categoryPublished("c1"), r.origin));
+  await r.submit(sign(authority, issuerAccredited("a1", "E2E", issuer), r.origin));
+  for (let i = 0; i < 20; i++) await r.submit(sign(issuer, labelIssued(`l${i}`, "E2E", `${i}`), r.origin));
+  await r.submit(sign(authority, labelChange("rv1", "E2E-3", 1n, "revoke"), r.origin));
 }, 120_000);
 
 afterAll(async () => {
@@ -61,9 +62,7 @@ function audit(...extra: string[]) {
   return run(
     process.execPath,
     [
-      "--import",
-      "tsx",
-      join(root, "app/cli/main.ts"),
+      labelregBin,
       "audit",
       "--url",
       registry.http!.url,
@@ -105,7 +104,7 @@ describe("labelreg audit against a running registry", () => {
 
   it("exits non-zero naming the rule when the checkpoint is not signed by the key it trusts", async () => {
     const impostor = ed25519NoteSigner("e2e.test/log", new Uint8Array(32).fill(1)).verifierKey;
-    const args = ["--import", "tsx", join(root, "app/cli/main.ts"), "audit", "--url", registry.http!.url, "--log-key", impostor, "--authority-key", registry.authorityVerifierKey, "--state", join(dir, "other.json")];
+    const args = [labelregBin, "audit", "--url", registry.http!.url, "--log-key", impostor, "--authority-key", registry.authorityVerifierKey, "--state", join(dir, "other.json")];
     const failed = await run(process.execPath, args, { cwd: root }).then(
       () => undefined,
       (e: { code: number; stdout: string }) => e,

@@ -1,4 +1,4 @@
-import * as grpc from "@grpc/grpc-js";
+import type * as grpc from "@grpc/grpc-js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -35,8 +35,8 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-const domain = domainConfig(fixtureAuthority.publicKey, nodeEd25519.verify);
 const logKey = parseVerifierKey(fixtureLogSigner.verifierKey);
+const domain = domainConfig(logKey.name, fixtureAuthority.publicKey, nodeEd25519.verify);
 
 function tempState(): string {
   const d = mkdtempSync(join(tmpdir(), "audit-"));
@@ -219,6 +219,14 @@ describe.each(modes)("labelreg audit ($name)", (mode) => {
       expect.objectContaining({ kind: "rule", rule: "outside-scope", index: at }),
       expect.objectContaining({ kind: "rule", rule: "duplicate-request-id", index: at + 2 }),
     ]);
+  });
+
+  it("catches a statement for another log written into the store (log_origin is not the checkpoints' origin)", async () => {
+    const { log, registry, site } = await setUp(1);
+    await registry.close();
+    const at = await appendBehindSequencer(openMemoryStore(log), registry.view.tree, [{ key: fixtureIssuer, s: { ...issueStatement("CCRC-W", "W-1"), logOrigin: "other.example/log" } }]);
+    const r = await auditor(site.url).run();
+    expect(r.findings).toEqual([expect.objectContaining({ kind: "rule", rule: "wrong-log", index: at })]);
   });
 
   it("catches a statement signed by a withdrawn issuer's key", async () => {

@@ -127,7 +127,8 @@ export class Auditor {
   private readonly cache: TileCache;
 
   constructor(private readonly opts: AuditorOptions) {
-    this.replayer = new Replayer(opts.domain);
+    // The rules run for the log being audited: its checkpoints verify under logKey, whose name is their origin.
+    this.replayer = new Replayer({ ...opts.domain, logOrigin: opts.logKey.name });
     if (opts.checkPool) this.replayer.onNewKeys = (keys) => opts.checkPool!.teach(keys);
     this.cache = new TileCache(opts.tileCacheBytes ?? 64 * 1024 * 1024);
   }
@@ -342,7 +343,7 @@ export class Auditor {
           }
         }
       } else if (decode) {
-        const sigs = chunk.signatures ? await chunk.signatures : undefined;
+        const sigs = await chunk.signatures;
         for (let i = 0; i < chunk.entries.length; i++) {
           const index = chunk.start + i;
           const e = chunk.decoded![i]!;

@@ -32,7 +32,7 @@ describe("client SDK over gRPC", () => {
   afterAll(() => f.close());
 
   it("submits, verifies the receipt, and a resend of the same bytes returns the same receipt", async () => {
-    const signed = issuer.sign(issueLabel("CCRC-1", sampleLabel("EV-1")));
+    const signed = f.sign(issuer, issueLabel("CCRC-1", sampleLabel("EV-1")));
     const size = f.treeSize();
     const r = await client.submit(signed);
     expect(r.index).toBe(size);
@@ -44,7 +44,7 @@ describe("client SDK over gRPC", () => {
   });
 
   it("refusals are RegistryClientError with the status name and the rule", async () => {
-    const stale = issuer.sign(upgradeLabel({ labelId: "CCRC-1", expectedVersion: 7 }, { tier: Tier.TIER_LEADING, testReport: { sha256: new Uint8Array(32).fill(9), uri: "https://lab.example/r.pdf" } }));
+    const stale = f.sign(issuer, upgradeLabel({ labelId: "CCRC-1", expectedVersion: 7 }, { tier: Tier.TIER_LEADING, testReport: { sha256: new Uint8Array(32).fill(9), uri: "https://lab.example/r.pdf" } }));
     const e = await client.submit(stale).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(RegistryClientError);
     expect(e).toMatchObject({ code: "ABORTED", rule: "label-version-mismatch" });
@@ -52,9 +52,9 @@ describe("client SDK over gRPC", () => {
   });
 
   it("verifySubmission refuses a receipt that does not prove the submitted statement", async () => {
-    const signed = issuer.sign(suspendLabel({ labelId: "CCRC-1", expectedVersion: 1 }, reason));
+    const signed = f.sign(issuer, suspendLabel({ labelId: "CCRC-1", expectedVersion: 1 }, reason));
     const good = (await client.submit(signed)).receipt;
-    const other = issuer.sign(issueLabel("CCRC-2", sampleLabel("EV-2")));
+    const other = f.sign(issuer, issueLabel("CCRC-2", sampleLabel("EV-2")));
     const flip = (b: Uint8Array, i: number) => Uint8Array.from(b, (x, j) => (j === i ? x ^ 1 : x));
     const tampered: [string, Receipt, SignedStatement][] = [
       ["entry byte", { ...good, entry: flip(good.entry, 5) }, signed],
@@ -72,7 +72,7 @@ describe("client SDK over gRPC", () => {
   });
 
   it("a receipt saved as proto3 JSON reads back and verifies", async () => {
-    const r = await client.submit(issuer.sign(issueLabel("CCRC-3", sampleLabel("EV-3"))));
+    const r = await client.submit(f.sign(issuer, issueLabel("CCRC-3", sampleLabel("EV-3"))));
     const json = receiptToJson(r.receipt);
     const o = JSON.parse(json) as Record<string, unknown>;
     expect(typeof o.index).toBe("string");
@@ -85,7 +85,7 @@ describe("client SDK over gRPC", () => {
     for (let i = 0; i < 300; i++) {
       // every tenth reuses a product: refused with product-has-live-label
       const model = i % 10 === 9 ? "BULK-0" : `BULK-${i}`;
-      signed.push(issuer.sign(issueLabel(`CCRC-B${i}`, sampleLabel(model))));
+      signed.push(f.sign(issuer, issueLabel(`CCRC-B${i}`, sampleLabel(model))));
     }
     const results: BulkResult[] = [];
     let pulled = 0;
@@ -106,7 +106,7 @@ describe("client SDK over gRPC", () => {
   });
 
   it("bulk: resending statements already in the log returns their original receipts", async () => {
-    const signed = [0, 1, 2].map((i) => issuer.sign(issueLabel(`CCRC-R${i}`, sampleLabel(`RESEND-${i}`))));
+    const signed = [0, 1, 2].map((i) => f.sign(issuer, issueLabel(`CCRC-R${i}`, sampleLabel(`RESEND-${i}`))));
     const first: BulkResult[] = [];
     await submitBulk(client, signed, { onResult: (r) => first.push(r) });
     const second: BulkResult[] = [];
@@ -122,7 +122,7 @@ describe("client retries", () => {
     const f = await startIssuanceFixture({ batch: { maxPending: 3, maxBatch: 1000, lingerMs: 20 } });
     try {
       const issuer = (await f.accredited("LOAD")).signer;
-      const signed = Array.from({ length: 60 }, (_, i) => issuer.sign(issueLabel(`LOAD-${i}`, sampleLabel(`LOAD-${i}`))));
+      const signed = Array.from({ length: 60 }, (_, i) => f.sign(issuer, issueLabel(`LOAD-${i}`, sampleLabel(`LOAD-${i}`))));
       const noRetry = f.client({ retry: { attempts: 1 } });
       const outcomes = await Promise.allSettled(signed.map((s) => noRetry.submit(s)));
       const exhausted = outcomes.filter((o) => o.status === "rejected");
@@ -145,7 +145,7 @@ describe("client retries", () => {
     await f.running.close();
     const client = new RegistryClient({ address, logKey: f.logKey, retry: { attempts: 40, initialDelayMs: 100, maxDelayMs: 200 }, deadlineMs: 2000 });
     try {
-      const pending = client.submit(issuer.sign(issueLabel("AWAY-1", sampleLabel("AWAY-1"))));
+      const pending = client.submit(f.sign(issuer, issueLabel("AWAY-1", sampleLabel("AWAY-1"))));
       await new Promise((r) => setTimeout(r, 500));
       const again = await startRegistry({ dataDir, grpcAddress: address, origin: "test.example/labelreg" });
       try {
@@ -176,7 +176,7 @@ describe("client retries", () => {
               again = await startRegistry({ dataDir, grpcAddress: f.address, origin: "test.example/labelreg" });
             })();
           }
-          yield issuer.sign(issueLabel(`BOUNCE-${i}`, sampleLabel(`BOUNCE-${i}`)));
+          yield f.sign(issuer, issueLabel(`BOUNCE-${i}`, sampleLabel(`BOUNCE-${i}`)));
         }
       }
       const results: BulkResult[] = [];
@@ -196,7 +196,7 @@ describe("client retries", () => {
   it("gives up with UNAVAILABLE after the attempts run out", async () => {
     const client = new RegistryClient({ address: "127.0.0.1:1", logKey: generateSignerKey("x.example/log").verifierKey, retry: { attempts: 2, initialDelayMs: 1 }, deadlineMs: 1000 });
     const issuer = StatementSigner.fromKeyString(generateSignerKey("ABC").signerKey);
-    await expect(client.submit(issuer.sign(issueLabel("ABC-1", sampleLabel("X"))))).rejects.toMatchObject({ code: "UNAVAILABLE" });
+    await expect(client.submit(client.sign(issuer, issueLabel("ABC-1", sampleLabel("X"))))).rejects.toMatchObject({ code: "UNAVAILABLE" });
     client.close();
   });
 });

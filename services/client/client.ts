@@ -8,7 +8,7 @@ import { IssuanceServiceClient } from "../../proto/gen/grpc/labelreg/v1/issuance
 import type { Statement } from "../../proto/gen/grpc/labelreg/v1/statement.js";
 import { nodeEd25519 } from "../crypto/ed25519-node.js";
 import { channelCredentials, type ClientTls } from "./connect.js";
-import { fromServiceError, RegistryClientError } from "./errors.js";
+import { fromServiceError, RegistryClientError, UnverifiedReceiptError } from "./errors.js";
 import { verifySubmission, type VerifiedReceipt } from "./receipt.js";
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from "./retry.js";
 import type { StatementSigner } from "./signer.js";
@@ -33,11 +33,17 @@ export class RegistryClient {
   /** The generated gRPC stub (for the bulk submitter and for callers who need it raw). */
   readonly stub: IssuanceServiceClient;
   readonly log: NoteVerifier;
+  /**
+   * The log's origin: the name of its verifier key, which is the first line of its checkpoints
+   * (receipts are verified against it), and what every statement for it names as log_origin.
+   */
+  readonly origin: string;
   readonly retry: RetryPolicy;
   readonly deadlineMs: number;
 
   constructor(opts: RegistryClientOptions) {
     this.log = typeof opts.logKey === "string" ? parseVerifierKey(opts.logKey.trim(), nodeEd25519) : opts.logKey;
+    this.origin = this.log.name;
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
     this.deadlineMs = opts.deadlineMs ?? 30_000;
     this.stub = new IssuanceServiceClient(opts.address, channelCredentials(opts.tls), {
@@ -56,14 +62,32 @@ export class RegistryClient {
     return this.verify(receipt, signed);
   }
 
-  /** Signs `statement` with `signer` and submits it. */
+  /** Signs `statement` with `signer` and submits it; an empty log_origin is set to this log's. */
   submitStatement(signer: StatementSigner, statement: Statement): Promise<VerifiedReceipt> {
-    return this.submit(signer.sign(statement));
+    return this.submit(this.sign(signer, statement));
   }
 
-  /** Checks a receipt against this client's log key and the statement it is for. */
+  /** Signs `statement` for this log (an empty log_origin set to this log's), to submit now or later. */
+  sign(signer: StatementSigner, statement: Statement): SignedStatement {
+    return signer.sign(this.forThisLog(statement));
+  }
+
+  /** `statement` with log_origin set to this log's origin if it names none. */
+  forThisLog(statement: Statement): Statement {
+    return statement.logOrigin === "" ? { ...statement, logOrigin: this.origin } : statement;
+  }
+
+  /**
+   * Checks a receipt against this client's log key and the statement it is for. A receipt that
+   * does not verify throws UnverifiedReceiptError, which carries it: the write may have happened.
+   */
   verify(receipt: Receipt, signed?: SignedStatement): VerifiedReceipt {
-    return verifySubmission(receipt, this.log, signed);
+    try {
+      return verifySubmission(receipt, this.log, signed);
+    } catch (e) {
+      if (e instanceof RegistryClientError && e.rule === "bad-receipt") throw new UnverifiedReceiptError(receipt, e);
+      throw e;
+    }
   }
 
   private submitOnce(signed: SignedStatement): Promise<Receipt> {

@@ -1,5 +1,6 @@
 // The one error type the client SDK throws for anything the registry or the transport refused.
 // No grpc-js import: receipt verification, which throws it, also runs in a browser.
+import type { Receipt } from "../../proto/gen/messages/labelreg/v1/entry.js";
 
 /** gRPC status names (google.rpc.Code), indexed by their number. */
 const STATUS_NAMES = [
@@ -84,4 +85,24 @@ export function fromServiceError(e: unknown): RegistryClientError {
 
 export function badReceipt(message: string, cause?: unknown): RegistryClientError {
   return new RegistryClientError("DATA_LOSS", "bad-receipt", `the registry's receipt does not verify: ${message}`, cause === undefined ? undefined : { cause });
+}
+
+/**
+ * The registry answered a statement with a receipt, but the receipt does not verify under the
+ * log key the client was given (most often the wrong key). The statement may well be in the log:
+ * keep `receipt` and check it, rather than send the statement again.
+ */
+export class UnverifiedReceiptError extends RegistryClientError {
+  constructor(
+    readonly receipt: Receipt,
+    cause: RegistryClientError,
+  ) {
+    super("DATA_LOSS", "bad-receipt", cause.message, { cause });
+    this.name = "UnverifiedReceiptError";
+  }
+
+  /** The index the registry says the statement is at (not verified). */
+  get claimedIndex(): bigint {
+    return this.receipt.index;
+  }
 }

@@ -1,5 +1,6 @@
 // Builders for every statement kind, with the envelope filled in: a fresh request id (the
-// idempotency key: reuse it only to resend the very same signed bytes) and signed-at = now.
+// idempotency key: reuse it only to resend the very same signed bytes), signed-at = now, and the
+// log's origin when given (RegistryClient.submitStatement fills it in from the log's key).
 import type {
   Evidence,
   IssuerAccredited,
@@ -15,6 +16,11 @@ export interface EnvelopeOptions {
   readonly requestId?: string;
   /** Default: now, in Unix seconds. */
   readonly signedAtUnix?: bigint;
+  /**
+   * The origin of the log the statement is for (RegistryClient.origin). Default: empty, which a
+   * registry refuses (`wrong-log`) unless RegistryClient.submitStatement fills it in.
+   */
+  readonly logOrigin?: string;
 }
 
 type Kind = NonNullable<Statement["kind"]>;
@@ -30,6 +36,7 @@ function envelope(kind: Kind, labelId: string, expectedLabelVersion: bigint, o: 
     signedAtUnix: o.signedAtUnix ?? nowUnix(),
     labelId,
     expectedLabelVersion,
+    logOrigin: o.logOrigin ?? "",
     kind,
   };
 }

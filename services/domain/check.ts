@@ -75,11 +75,21 @@ export function authenticateWith(state: RegistryState, sub: Submission, signatur
 
 /**
  * Every rule that depends on the state, for an authenticated submission, evaluated at `now`
- * (Unix seconds). Order: idempotent replay, request-id reuse, clock skew, signer standing, then
- * the kind's own rules. Pure: reads `state`, never changes it.
+ * (Unix seconds). Order: the log origin, idempotent replay, request-id reuse, clock skew, signer
+ * standing, then the kind's own rules. Pure: reads `state`, never changes it.
  */
 export function checkRules(state: RegistryState, sub: Submission, signer: Signer, now: bigint, config: DomainConfig): CheckResult {
   const s = sub.statement;
+  // First: a statement for another log is refused whatever this log holds.
+  if (s.logOrigin !== config.logOrigin) {
+    return violation(
+      "INVALID_ARGUMENT",
+      "wrong-log",
+      s.logOrigin === ""
+        ? `the statement names no log_origin; this log is ${JSON.stringify(config.logOrigin)}`
+        : `the statement is for log ${JSON.stringify(s.logOrigin)}, not this log ${JSON.stringify(config.logOrigin)}`,
+    );
+  }
   const used = state.requests.get(requestKey(signer, s.requestId));
   if (used) {
     if (used.digest === byteString(sub.digest)) return { kind: "replay", index: used.index };
@@ -186,14 +196,22 @@ function checkMapLists(state: RegistryState, product: string, registrationCode: 
   return undefined;
 }
 
+/** A Unix time as an ISO 8601 date-time for messages (a bare number outside Date's range). */
+function isoTime(unix: bigint): string {
+  const ms = Number(unix) * 1000;
+  return Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString().replace(".000Z", "Z") : String(unix);
+}
+
 function checkValidity(from: bigint, until: bigint, now: bigint, config: DomainConfig): Check {
-  if (until <= now) return violation("INVALID_ARGUMENT", "validity-ended", `valid_until_unix ${until} is not after the log's time ${now}`);
+  if (until <= now) return violation("INVALID_ARGUMENT", "validity-ended", `the end of validity (valid_until_unix ${until}, ${isoTime(until)}) is in the past: the log's time is ${isoTime(now)}`);
   if (from > now + BigInt(config.clockSkewSeconds)) {
     return violation("INVALID_ARGUMENT", "validity-starts-in-future", `valid_from_unix ${from} is after the log's time ${now}`);
   }
   const start = from > now ? from : now;
   if (until - start > BigInt(config.maxValiditySeconds)) {
-    return violation("INVALID_ARGUMENT", "validity-too-long", `the label would be valid for more than ${config.maxValiditySeconds}s`);
+    const days = (n: bigint | number) => Math.ceil(Number(n) / 86_400);
+    const years = Math.round((config.maxValiditySeconds / (365.25 * 86_400)) * 10) / 10;
+    return violation("INVALID_ARGUMENT", "validity-too-long", `the label would be valid for ${days(until - start)} days, longer than the ${days(config.maxValiditySeconds)} days (about ${years} years) allowed`);
   }
   return undefined;
 }

@@ -4,6 +4,11 @@
 export type VerifyFn = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean;
 
 export interface DomainConfig {
+  /**
+   * The origin of the log the rules run for (its checkpoints' first line): a statement whose
+   * log_origin differs is refused (`wrong-log`). An auditor takes it from the checkpoint.
+   */
+  readonly logOrigin: string;
   /** The authority's Ed25519 public key (32 bytes): the trust root that accredits issuers. */
   readonly authorityPublicKey: Uint8Array;
   /** Signature verification (strict RFC 8032 / ZIP-215 as the Ed25519 layer decides). */
@@ -19,11 +24,13 @@ export const DEFAULT_CLOCK_SKEW_SECONDS = 300;
 export const DEFAULT_MAX_VALIDITY_SECONDS = 3 * 366 * 24 * 3600;
 
 export function domainConfig(
+  logOrigin: string,
   authorityPublicKey: Uint8Array,
   verify: VerifyFn,
   overrides: Partial<Pick<DomainConfig, "clockSkewSeconds" | "maxValiditySeconds">> = {},
 ): DomainConfig {
   return {
+    logOrigin,
     authorityPublicKey,
     verify,
     clockSkewSeconds: overrides.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS,

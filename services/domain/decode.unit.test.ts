@@ -68,8 +68,8 @@ describe("decodeStatement", () => {
     ["signed at 0", statement({ $case: "categoryPublished", value: { categoryId: "x", name: "X", description: "" } }, { signedAtUnix: 0n }), "time-range"],
     ["year 10000", statement({ $case: "categoryPublished", value: { categoryId: "x", name: "X", description: "" } }, { signedAtUnix: 253402300800n }), "time-range"],
     ["bad category id", statement({ $case: "categoryPublished", value: { categoryId: "Bad_Id", name: "X", description: "" } }), "malformed-id"],
-    ["empty scope", statement({ $case: "issuerAccredited", value: { issuerId: "AB", name: "n", publicKey: new Uint8Array(32), scope: [] } }), "too-many-entries"],
-    ["repeated scope", statement({ $case: "issuerAccredited", value: { issuerId: "AB", name: "n", publicKey: new Uint8Array(32), scope: [{ categoryId: "x", maxTier: 1 }, { categoryId: "x", maxTier: 2 }] } }), "duplicate-entry"],
+    ["empty scope", statement({ $case: "issuerAccredited", value: { issuerId: "AB", name: "n", publicKey: testKey(5).publicKey, scope: [] } }), "too-many-entries"],
+    ["repeated scope", statement({ $case: "issuerAccredited", value: { issuerId: "AB", name: "n", publicKey: testKey(5).publicKey, scope: [{ categoryId: "x", maxTier: 1 }, { categoryId: "x", maxTier: 2 }] } }), "duplicate-entry"],
     ["short key", statement({ $case: "issuerKeyRotated", value: { issuerId: "AB", newPublicKey: new Uint8Array(31), reason: reason() } }), "byte-length"],
   ];
   for (const [name, s, rule] of cases) {

@@ -13,7 +13,7 @@ import { MemoryMapNodeStore } from "../../log/map/store.js";
 import { updateMap } from "../../log/map/update.js";
 import { verifyMapProof } from "../../log/map/verify.js";
 import type { SignedStatement } from "../../proto/gen/messages/labelreg/v1/entry.js";
-import { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
+import type { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import { IssuerStatus, LabelStatus } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import { decodeMapProof, decodeMapValue, encodeMapProof } from "./map-wire.js";
 import { mapEntries, MapTouched } from "./map-values.js";

@@ -1,15 +1,17 @@
 // The rules beyond the label state machine: who may sign what, keys, time, idempotency,
 // one live label per product, and the batch journal.
 import { describe, expect, it } from "vitest";
-import { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
+import type { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import { apply } from "./apply.js";
 import { check } from "./check.js";
 import { decodeLogEntry, decodeStatementEntry, encodeLogEntry } from "./decode.js";
-import { RegistryState, issuerKeyAt } from "./state.js";
+import { type RegistryState, issuerKeyAt } from "./state.js";
 import { keyIdHex } from "./signing.js";
 import { CATEGORY, DAY, labelIssued, reason, signStatement, statement, T0, testKey, TestRegistry } from "../../test/domain-testkit.js";
 import { isViolation } from "./violation.js";
 import { MAX_ISSUER_KEYS, MAX_MANUFACTURER_PRODUCTS, MAX_PRODUCT_LABELS } from "./limits.js";
+import { bytesEqual } from "../../log/bytes.js";
+import { ed25519Vectors } from "../../test/ed25519-vectors.js";
 
 const A = testKey(2);
 const B = testKey(3);
@@ -108,7 +110,49 @@ describe("who may sign what", () => {
   });
 });
 
+describe("which log", () => {
+  it("refuses a statement for another log, or naming none, and changes nothing", () => {
+    const reg = world();
+    const size = reg.state.size;
+    for (const logOrigin of ["other.example/labels", ""]) {
+      expect(reg.submit(A, issue("CCRC-1", {}, { logOrigin }))).toMatchObject({ code: "INVALID_ARGUMENT", rule: "wrong-log" });
+      expect(reg.submit(reg.authority, { ...suspendIssuer("CCRC"), logOrigin })).toMatchObject({ code: "INVALID_ARGUMENT", rule: "wrong-log" });
+    }
+    expect(reg.state.size).toBe(size);
+    expect(reg.state.labels.size).toBe(0);
+    expect(reg.state.issuers.get("CCRC")?.status).toBe("ACTIVE");
+    expect(reg.submit(A, issue("CCRC-1")).kind).toBe("accepted");
+  });
+});
+
 describe("keys", () => {
+  // Small-order and non-canonical encodings (C2SP/CCTV): the signature policy refuses every
+  // signature under them, so an accreditation or rotation naming one would be a dead key.
+  const deadKeys = ed25519Vectors()
+    .filter((v) => v.flags.includes("low_order_A") || v.flags.includes("non_canonical_A"))
+    .map((v) => v.key)
+    .filter((k, i, all) => all.findIndex((o) => bytesEqual(o, k)) === i);
+
+  it("refuses keys that can never verify in accreditations and rotations, writing nothing", () => {
+    expect(deadKeys.length).toBeGreaterThanOrEqual(4);
+    const identity = Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? 1 : 0));
+    expect(deadKeys.some((k) => bytesEqual(k, identity))).toBe(true);
+    const reg = world();
+    const size = reg.state.size;
+    for (const [i, key] of deadKeys.entries()) {
+      const accredit = statement({ $case: "issuerAccredited", value: { issuerId: `DEAD${i}`, name: "n", publicKey: key, scope: [{ categoryId: CATEGORY, maxTier: 1 }] } });
+      expect(reg.submit(reg.authority, accredit), `key ${i}`).toMatchObject({ code: "INVALID_ARGUMENT", rule: "unusable-public-key" });
+      const rotate = statement({ $case: "issuerKeyRotated", value: { issuerId: "TUV", newPublicKey: key, reason: reason() } });
+      expect(reg.submit(reg.authority, rotate), `key ${i}`).toMatchObject({ code: "INVALID_ARGUMENT", rule: "unusable-public-key" });
+    }
+    // Not a point at all.
+    const offCurve = Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? 2 : 0));
+    const rotate = statement({ $case: "issuerKeyRotated", value: { issuerId: "TUV", newPublicKey: offCurve, reason: reason() } });
+    expect(reg.submit(reg.authority, rotate)).toMatchObject({ code: "INVALID_ARGUMENT", rule: "unusable-public-key" });
+    expect(reg.state.size).toBe(size);
+    expect(reg.state.issuers.get("TUV")?.currentKeyIdHex).toBe(keyIdHex(B.keyId));
+  });
+
   it("unknown keys and bad signatures are UNAUTHENTICATED", () => {
     const reg = world();
     expect(reg.submit(testKey(42), issue("CCRC-1"))).toMatchObject({ code: "UNAUTHENTICATED", rule: "unknown-key" });

@@ -114,6 +114,7 @@ const statement = schema(
     f(2, "signedAtUnix", INT64),
     f(3, "labelId", STRING),
     f(4, "expectedLabelVersion", UINT64),
+    f(5, "logOrigin", STRING),
     oneof(10, "labelIssued", labelIssued),
     oneof(11, "labelUpgraded", labelUpgraded),
     oneof(12, "labelDowngraded", labelDowngraded),
@@ -127,7 +128,7 @@ const statement = schema(
     oneof(23, "issuerWithdrawn", issuerReason),
     oneof(24, "categoryPublished", categoryPublished),
   ],
-  () => ({ requestId: "", signedAtUnix: 0n, labelId: "", expectedLabelVersion: 0n, kind: undefined }),
+  () => ({ requestId: "", signedAtUnix: 0n, labelId: "", expectedLabelVersion: 0n, logOrigin: "", kind: undefined }),
 );
 
 const WIRE_VARINT = 0;

@@ -52,13 +52,13 @@ const kind = fc.oneof(
   fc.record({ $case: fc.constant("categoryPublished" as const), value: fc.record({ categoryId: text, name: text, description: text }) }),
 );
 
-const statement: fc.Arbitrary<Statement> = fc.record({ requestId: text, signedAtUnix: int64, labelId: text, expectedLabelVersion: uint64, kind: opt(kind) });
+const statement: fc.Arbitrary<Statement> = fc.record({ requestId: text, signedAtUnix: int64, labelId: text, expectedLabelVersion: uint64, logOrigin: text, kind: opt(kind) });
 const encoded = statement.map((s) => Statement.encode(s).finish());
 
 // Small fields to splice in: tags of the statement and its kinds, values at the edges (zero,
 // empty, not minimal, a ten-byte varint).
 const field = fc.tuple(
-  fc.constantFrom([0x08], [0x0a], [0x10], [0x12], [0x1a], [0x20], [0x22], [0x52], [0x72], [0xa2, 0x01], [0xc2, 0x01], [0xc8, 0x01]),
+  fc.constantFrom([0x08], [0x0a], [0x10], [0x12], [0x1a], [0x20], [0x22], [0x2a], [0x52], [0x72], [0xa2, 0x01], [0xc2, 0x01], [0xc8, 0x01]),
   fc.constantFrom([], [0x00], [0x01], [0x80, 0x00], [0x01, 0x41], [0x02, 0x08, 0x00], [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]),
 );
 
@@ -108,7 +108,7 @@ describe("readStatement", () => {
   });
 
   it("keeps negative enum values and a leading U+FEFF as the generated decoder does", () => {
-    const s: Statement = { requestId: "\ufeffr", signedAtUnix: -1n, labelId: "", expectedLabelVersion: 2n ** 64n - 1n, kind: { $case: "labelUpgraded", value: { tier: -7 as Tier, testReport: undefined } } };
+    const s: Statement = { requestId: "\ufeffr", signedAtUnix: -1n, labelId: "", expectedLabelVersion: 2n ** 64n - 1n, logOrigin: "o", kind: { $case: "labelUpgraded", value: { tier: -7 as Tier, testReport: undefined } } };
     const b = Statement.encode(s).finish();
     expect(readStatement(b)).toEqual(s);
   });

@@ -1,6 +1,7 @@
 // Field syntax: identifiers, free text, URIs, digests, times. Each check returns undefined or an
 // INVALID_ARGUMENT violation naming the field, so decode + validate never throws.
-import { MAX_TIME, MAX_URI_BYTES, MIN_TIME } from "./limits.js";
+import { publicKeyProblem } from "../../log/ed25519.js";
+import { MAX_TIME, MAX_URI_BYTES, MIN_TIME, PUBLIC_KEY_BYTES } from "./limits.js";
 import { violation, type RuleViolation } from "./violation.js";
 
 export const ISSUER_ID = /^[A-Z0-9]{2,16}$/;
@@ -70,6 +71,18 @@ export function checkUri(field: string, value: string, optional: boolean): RuleV
 export function checkBytes(field: string, value: Uint8Array, size: number): RuleViolation | undefined {
   if (value.length === size) return undefined;
   return bad(field, "byte-length", `is ${value.length} bytes, not ${size}`);
+}
+
+/**
+ * An Ed25519 public key that can verify a signature: 32 bytes, a canonical encoding of a point on
+ * the curve, not of small order. The signature policy (log/ed25519.ts) refuses every signature
+ * under any other key, so a key of another kind in an accreditation could never sign anything.
+ */
+export function checkPublicKey(field: string, value: Uint8Array): RuleViolation | undefined {
+  const v = checkBytes(field, value, PUBLIC_KEY_BYTES);
+  if (v) return v;
+  const problem = publicKeyProblem(value);
+  return problem === undefined ? undefined : bad(field, "unusable-public-key", `is not an Ed25519 key any signature can verify under (${problem})`);
 }
 
 /** A Unix time in 1..9999-12-31; 0 allowed only when `optional` (meaning "not given"). */

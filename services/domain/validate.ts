@@ -8,7 +8,7 @@ import type {
   Statement,
 } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import * as L from "./limits.js";
-import { CATEGORY_ID, checkBytes, checkId, checkText, checkTier, checkTime, checkUri, ISSUER_ID, LABEL_ID, REGISTRATION_CODE, REQUEST_ID } from "./syntax.js";
+import { CATEGORY_ID, checkBytes, checkId, checkPublicKey, checkText, checkTier, checkTime, checkUri, ISSUER_ID, LABEL_ID, REGISTRATION_CODE, REQUEST_ID } from "./syntax.js";
 import { violation, type RuleViolation } from "./violation.js";
 
 type Check = RuleViolation | undefined;
@@ -57,7 +57,7 @@ function checkIssued(s: LabelIssued): Check {
     checkTime("valid_from_unix", s.validFromUnix, false) ??
     checkTime("valid_until_unix", s.validUntilUnix, false) ??
     (s.validUntilUnix <= s.validFromUnix
-      ? violation("INVALID_ARGUMENT", "validity-period", "valid_until_unix must be after valid_from_unix")
+      ? violation("INVALID_ARGUMENT", "validity-period", "the end of validity (valid_until_unix) must be after its start (valid_from_unix)")
       : undefined) ??
     checkTime("security_support_until_unix", s.securitySupportUntilUnix, true) ??
     checkText("testing_lab.name", lab.name, 1, L.MAX_NAME_BYTES) ??
@@ -89,7 +89,7 @@ function checkAccredited(s: IssuerAccredited): Check {
   const v =
     checkId("issuer_id", s.issuerId, ISSUER_ID) ??
     checkText("name", s.name, 1, L.MAX_NAME_BYTES) ??
-    checkBytes("public_key", s.publicKey, L.PUBLIC_KEY_BYTES);
+    checkPublicKey("public_key", s.publicKey);
   if (v) return v;
   if (s.scope.length < 1 || s.scope.length > L.MAX_SCOPE_ENTRIES) {
     return violation("INVALID_ARGUMENT", "too-many-entries", `scope has ${s.scope.length} entries, not within 1..${L.MAX_SCOPE_ENTRIES}`);
@@ -130,7 +130,7 @@ function checkKind(s: Statement): Check {
     case "issuerKeyRotated":
       return (
         checkId("issuer_id", k.value.issuerId, ISSUER_ID) ??
-        checkBytes("new_public_key", k.value.newPublicKey, L.PUBLIC_KEY_BYTES) ??
+        checkPublicKey("new_public_key", k.value.newPublicKey) ??
         checkReason("reason", k.value.reason)
       );
     case "issuerSuspended":

@@ -67,7 +67,7 @@ export function logService(registry: Registry, noteChanges?: NoteChanges): GrpcS
   const impl: LogServiceServer = {
     getCheckpoint: unary(async () => {
       const c = reads.checkpoint();
-      if (c.size === 0) throw new LogReadError("NOT_FOUND", "empty-log", "the log is empty: no checkpoint yet");
+      if (c.note === "") throw new LogReadError("NOT_FOUND", "no-checkpoint", "no checkpoint yet: the sequencer has not published the empty log's");
       return { checkpoint: c.note, treeSize: BigInt(c.size), cosigners: c.cosigners };
     }),
 

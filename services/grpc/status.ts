@@ -2,6 +2,8 @@
 import * as grpc from "@grpc/grpc-js";
 import { RegistryError, type RegistryErrorCode } from "../sequencer/errors.js";
 import { ABSENCE_METADATA_KEY } from "../client/errors.js";
+import { framingError, requestFraming } from "./framing.js";
+import { protoPackage } from "./proto-package.js";
 
 const CODES: Record<RegistryErrorCode, grpc.status> = {
   INVALID_ARGUMENT: grpc.status.INVALID_ARGUMENT,
@@ -15,6 +17,7 @@ const CODES: Record<RegistryErrorCode, grpc.status> = {
   UNAVAILABLE: grpc.status.UNAVAILABLE,
   INTERNAL: grpc.status.INTERNAL,
   DEADLINE_EXCEEDED: grpc.status.DEADLINE_EXCEEDED,
+  DATA_LOSS: grpc.status.DATA_LOSS,
 };
 
 /** Metadata key carrying the stable rule name of a refusal. */
@@ -51,27 +54,23 @@ export class MalformedRequest {
 /**
  * The service definition with request decoding that never throws: grpc-js answers a throwing
  * deserializer with INTERNAL, but malformed input is the caller's error (INVALID_ARGUMENT).
+ * Requests follow ordinary protobuf rules (unknown fields skipped, any field order); the framing
+ * check (framing.ts) first refuses length prefixes that the generated decoder would read past.
  */
 export function withSafeDecoding<D extends grpc.ServiceDefinition>(definition: D): D {
   const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
   for (const [name, m] of Object.entries(definition)) {
+    const framing = requestFraming(protoPackage(), m.path);
     out[name] = {
       ...m,
       requestDeserialize: (bytes: Buffer) => {
-        let req: unknown;
+        const broken = framingError(bytes, framing);
+        if (broken !== undefined) return new MalformedRequest(broken);
         try {
-          req = m.requestDeserialize(bytes);
+          return m.requestDeserialize(bytes);
         } catch (e) {
           return new MalformedRequest(e instanceof Error ? e.message : String(e));
         }
-        // The generated decoder reads a nested message past its declared length (and skips
-        // unknown fields), so a request with broken framing can decode as a valid one. Accept
-        // only the canonical encoding, as the statements themselves are: one request, one byte
-        // string, and a wrong length prefix is an error, as in Go's and C++'s parsers.
-        if (!Buffer.from(m.requestSerialize(req)).equals(bytes)) {
-          return new MalformedRequest("the request is not in canonical protobuf encoding (framing, field order, unknown or default-valued fields)");
-        }
-        return req;
       },
     };
   }

@@ -1,105 +1,119 @@
-// Direct decoding of the issuance requests, which accepts exactly what the generic path accepts
-// (services/grpc/status.ts withSafeDecoding: decode, re-encode, compare) in one pass over the
-// bytes: the canonical encoding only (fields in number order, each written only when not
-// default, minimal varints, lengths that end exactly where their message ends, nothing unknown).
-// Bytes fields are views into the request buffer, as the generated decoder gives. Differential-
-// fuzzed against the generic path (submit-wire.unit.test.ts).
+// Direct decoding of the issuance requests: what the generic path (status.ts withSafeDecoding:
+// the framing check, then the generated decoder) accepts and gives, without building a reader
+// and the generated objects for each request. Ordinary protobuf rules: fields in any order,
+// unknown fields skipped, a field given twice is the last one (as the generated decoder keeps it).
+// Bytes fields are views into the request buffer, as the generated decoder gives.
+// Differential-fuzzed against the generic path (submit-wire.unit.test.ts).
 import type { SignedStatement } from "../../proto/gen/grpc/labelreg/v1/entry.js";
 import type { SubmitBulkRequest, SubmitRequest } from "../../proto/gen/grpc/labelreg/v1/issuance_service.js";
+import { framingError, requestFraming } from "./framing.js";
+import { protoPackage } from "./proto-package.js";
 import { MalformedRequest } from "./status.js";
 
-const NOT_CANONICAL = "the request is not in canonical protobuf encoding (framing, field order, unknown or default-valued fields)";
+const SUBMIT = requestFraming(protoPackage(), "/labelreg.v1.IssuanceService/Submit");
+const SUBMIT_BULK = requestFraming(protoPackage(), "/labelreg.v1.IssuanceService/SubmitBulk");
 
-class Cursor {
+/**
+ * Reads the fields of bytes that passed the framing check (so every length, varint and group in
+ * them is whole): calls `field` for each, which consumes the value or returns false to skip it.
+ */
+class Fields {
   at = 0;
-  constructor(
-    readonly buf: Uint8Array,
-    readonly end: number,
-  ) {}
+  constructor(readonly buf: Uint8Array) {}
 
-  /** A minimal varint of at most `maxBytes` bytes, as a number (lengths) or undefined if malformed. */
-  varint32(): number | undefined {
-    let value = 0;
-    for (let i = 0; i < 5; i++) {
-      if (this.at >= this.end) return undefined;
+  varint(): bigint {
+    let v = 0n;
+    for (let shift = 0n; ; shift += 7n) {
       const b = this.buf[this.at++]!;
-      value += (b & 0x7f) * 2 ** (7 * i);
-      if ((b & 0x80) === 0) {
-        if (b === 0 && i > 0) return undefined; // not minimal
-        return value <= 0xffffffff ? value : undefined;
-      }
+      v |= BigInt(b & 0x7f) << shift;
+      if (b < 0x80) return BigInt.asUintN(64, v);
     }
-    return undefined;
   }
 
-  /** A minimal uint64 varint as a bigint, or undefined if malformed. */
-  varint64(): bigint | undefined {
-    let value = 0n;
-    for (let i = 0; i < 10; i++) {
-      if (this.at >= this.end) return undefined;
+  length(): number {
+    let v = 0;
+    for (let scale = 1; ; scale *= 128) {
       const b = this.buf[this.at++]!;
-      if (i === 9 && b > 1) return undefined; // past 64 bits
-      value |= BigInt(b & 0x7f) << BigInt(7 * i);
-      if ((b & 0x80) === 0) return b === 0 && i > 0 ? undefined : value;
+      v += (b & 0x7f) * scale;
+      if (b < 0x80) return v;
     }
-    return undefined;
   }
 
-  /** A length-delimited field's bounds after its tag, or undefined if it overruns `end`. */
-  delimited(): { start: number; end: number } | undefined {
-    const len = this.varint32();
-    if (len === undefined || len > this.end - this.at) return undefined;
+  delimited(): Uint8Array {
+    const len = this.length();
     const start = this.at;
     this.at += len;
-    return { start, end: this.at };
+    return this.buf.subarray(start, this.at);
+  }
+
+  skip(wire: number): void {
+    if (wire === 0) this.varint();
+    else if (wire === 1) this.at += 8;
+    else if (wire === 5) this.at += 4;
+    else if (wire === 2) {
+      const len = this.length(); // read before `this.at` is: `this.at += this.length()` would drop the prefix
+      this.at += len;
+    }
+    else if (wire === 3) {
+      for (;;) {
+        const tag = this.length();
+        if ((tag & 7) === 4) return;
+        this.skip(tag & 7);
+      }
+    }
+  }
+
+  each(end: number, field: (no: number, wire: number) => boolean): void {
+    while (this.at < end) {
+      const tag = this.length();
+      if (!field(tag >>> 3, tag & 7)) this.skip(tag & 7);
+    }
   }
 }
 
 const EMPTY = new Uint8Array(0);
 
-/** SignedStatement within [start, end): fields 1, 2, 3 (bytes), each present only if non-empty. */
-function signedStatement(buf: Uint8Array, start: number, end: number): SignedStatement | undefined {
-  const c = new Cursor(buf, end);
-  c.at = start;
-  const fields: Uint8Array[] = [EMPTY, EMPTY, EMPTY];
-  let last = 0;
-  while (c.at < end) {
-    const tag = buf[c.at++]!;
-    const field = tag >> 3;
-    if ((tag & 7) !== 2 || field <= last || field > 3) return undefined;
-    const span = c.delimited();
-    if (span === undefined || span.end === span.start) return undefined;
-    fields[field - 1] = buf.subarray(span.start, span.end);
-    last = field;
-  }
-  return { statement: fields[0]!, keyId: fields[1]!, signature: fields[2]! };
+function signedStatement(r: Fields): SignedStatement {
+  const bytes = r.delimited();
+  const inner = new Fields(bytes);
+  const s: SignedStatement = { statement: EMPTY, keyId: EMPTY, signature: EMPTY };
+  inner.each(bytes.length, (no, wire) => {
+    if (wire !== 2) return false;
+    if (no === 1) s.statement = inner.delimited();
+    else if (no === 2) s.keyId = inner.delimited();
+    else if (no === 3) s.signature = inner.delimited();
+    else return false;
+    return true;
+  });
+  return s;
 }
 
-/** SubmitRequest, canonical only; MalformedRequest otherwise (never throws). */
+/** SubmitRequest; MalformedRequest for bytes the framing check refuses (never throws). */
 export function decodeSubmitRequest(buf: Uint8Array): SubmitRequest | MalformedRequest {
-  if (buf.length === 0) return { signedStatement: undefined };
-  const c = new Cursor(buf, buf.length);
-  if (buf[c.at++] !== 0x0a) return new MalformedRequest(NOT_CANONICAL);
-  const span = c.delimited();
-  if (span === undefined || span.end !== buf.length) return new MalformedRequest(NOT_CANONICAL);
-  const s = signedStatement(buf, span.start, span.end);
-  return s ? { signedStatement: s } : new MalformedRequest(NOT_CANONICAL);
+  const broken = framingError(buf, SUBMIT);
+  if (broken !== undefined) return new MalformedRequest(broken);
+  const r = new Fields(buf);
+  let signed: SignedStatement | undefined;
+  r.each(buf.length, (no, wire) => {
+    if (no !== 1 || wire !== 2) return false;
+    signed = signedStatement(r);
+    return true;
+  });
+  return { signedStatement: signed };
 }
 
-/** SubmitBulkRequest, canonical only; MalformedRequest otherwise (never throws). */
+/** SubmitBulkRequest; MalformedRequest for bytes the framing check refuses (never throws). */
 export function decodeSubmitBulkRequest(buf: Uint8Array): SubmitBulkRequest | MalformedRequest {
-  const c = new Cursor(buf, buf.length);
+  const broken = framingError(buf, SUBMIT_BULK);
+  if (broken !== undefined) return new MalformedRequest(broken);
+  const r = new Fields(buf);
   let sequence = 0n;
-  if (c.at < buf.length && buf[c.at] === 0x08) {
-    c.at++;
-    const v = c.varint64();
-    if (v === undefined || v === 0n) return new MalformedRequest(NOT_CANONICAL);
-    sequence = v;
-  }
-  if (c.at === buf.length) return { sequence, signedStatement: undefined };
-  if (buf[c.at++] !== 0x12) return new MalformedRequest(NOT_CANONICAL);
-  const span = c.delimited();
-  if (span === undefined || span.end !== buf.length) return new MalformedRequest(NOT_CANONICAL);
-  const s = signedStatement(buf, span.start, span.end);
-  return s ? { sequence, signedStatement: s } : new MalformedRequest(NOT_CANONICAL);
+  let signed: SignedStatement | undefined;
+  r.each(buf.length, (no, wire) => {
+    if (no === 1 && wire === 0) sequence = r.varint();
+    else if (no === 2 && wire === 2) signed = signedStatement(r);
+    else return false;
+    return true;
+  });
+  return { sequence, signedStatement: signed };
 }

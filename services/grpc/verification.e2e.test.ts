@@ -48,7 +48,7 @@ function clients() {
 
 function submit(key: RawSigner, s: Statement): Promise<void> {
   const c = clients().issuance;
-  return new Promise((res, rej) => c.submit({ signedStatement: sign(key, s) }, (err) => (c.close(), err ? rej(err) : res())));
+  return new Promise((res, rej) => c.submit({ signedStatement: sign(key, s, running.registry.origin) }, (err) => (c.close(), err ? rej(err) : res())));
 }
 
 function getLabel(labelId: string): Promise<GetLabelResponse> {

@@ -5,7 +5,7 @@
 // commitment entry it passes against the root it reaches.
 import { bytesEqual, fromUtf8, utf8 } from "../../log/bytes.js";
 import { parseCheckpoint } from "../../log/checkpoint.js";
-import { parseSignedNote } from "../../log/note.js";
+import { parseSignedNote, type NoteVerifier } from "../../log/note.js";
 import { TileCache, TileHashReader } from "../../log/tile-reader.js";
 import { TILE_WIDTH, type TileFetcher } from "../../log/tile.js";
 import { emptyTreeState, loadTreeState, type TreeState } from "../../log/tree-state.js";
@@ -15,7 +15,10 @@ import { decodeLogEntryFast } from "../domain/entry-wire.js";
 import { StateMap } from "./state-map.js";
 import { RegistryState } from "../domain/state.js";
 import { isViolation } from "../domain/violation.js";
-import type { LogStore } from "../store/port.js";
+import { verifyStoredCheckpoint } from "../integrity/checkpoint-check.js";
+import { IntegrityError } from "../integrity/integrity-error.js";
+import { TreeCheck } from "../integrity/tree-check.js";
+import type { LogStore, StoredCheckpoint } from "../store/port.js";
 
 /** Tile cache of a registry: enough for the whole tree of ~8 million entries. */
 export const DEFAULT_TILE_CACHE_BYTES = 512 * 1024 * 1024;
@@ -35,6 +38,8 @@ export class LogView {
   /** Sequencing time of the newest entry: the next must not be earlier. */
   lastSequencedAt = 0n;
   readonly tileCache: TileCache;
+  /** Set when a catch-up failed after applying part of its entries; every later one rethrows it. */
+  private failure: IntegrityError | undefined;
   private readonly listeners = new Set<(size: number) => void>();
 
   constructor(
@@ -43,6 +48,11 @@ export class LogView {
     // Proofs for random old entries touch a cold tile each (255 hashes to warm it), so the cache
     // must hold the tree's tiles: about 64 bytes per entry once hashed up (bench:log, bench:verify).
     tileCacheBytes = DEFAULT_TILE_CACHE_BYTES,
+    /**
+     * The log's key: every checkpoint read from the store must carry its signature. Without it
+     * (tests of the view alone) the note is only parsed.
+     */
+    private readonly logVerifier?: NoteVerifier,
   ) {
     this.state = new RegistryState(authorityPublicKey);
     this.map = new StateMap();
@@ -55,34 +65,51 @@ export class LogView {
   }
 
   /**
-   * Brings the view up to the store's latest checkpoint: applies the new entries to the
-   * projections and reloads the right edge, checked against the checkpoint's root. Entries are
-   * trusted (this process or its peers sequenced them after check()); the auditor is the one
-   * that rechecks every rule.
+   * Brings the view up to the store's latest checkpoint: checks its signature, checks every new
+   * entry against the stored tiles and the signed root by recomputing the tree from the entries
+   * (services/integrity/tree-check.ts), and only then applies them to the projections. A store
+   * that disagrees throws IntegrityError, naming the entry where it can. Rules are not rechecked
+   * (this process or its peers sequenced the entries after check()); the auditor does that.
    */
   async catchUp(): Promise<number> {
+    if (this.failure) throw this.failure;
     const latest = await this.store.latestCheckpoint();
     if (!latest || latest.size <= this.size) {
-      if (latest && latest.size === this.size) this.checkpoint = fromUtf8(latest.note);
+      if (latest && latest.size === this.size) {
+        const note = fromUtf8(latest.note);
+        if (note !== this.checkpoint) this.checkpoint = this.checkedNote(latest, note);
+      }
       return this.size;
     }
     const initial = this.size === 0;
-    const note = fromUtf8(latest.note);
+    const note = this.checkedNote(latest, fromUtf8(latest.note));
     const cp = parseCheckpoint(parseSignedNote(note).text);
-    if (cp.size !== latest.size) throw new Error(`store: checkpoint note says size ${cp.size}, store says ${latest.size}`);
+    // The stored right edge must give the signed root before anything is applied; the check
+    // below then holds every tile (the edge too) to the entries, so the entries give that root.
+    await this.expectStoredRoot(latest.size, cp.root);
+    const check = new TreeCheck(this.tree, this.store);
     for (let start = this.size; start < latest.size; start += CATCH_UP_CHUNK) {
       const end = Math.min(latest.size, start + CATCH_UP_CHUNK);
       const entries = await this.store.readEntries(start, end);
-      entries.forEach((bytes, i) => {
-        const e = decodeLogEntryFast(bytes);
-        if (isViolation(e)) throw new Error(`store: entry ${start + i} does not decode: ${e.message}`);
-        apply(this.state, e, start + i);
-        if (isCommitment(e)) this.checkCommitment(e.commitment, e.sequencedAtUnix, start + i);
-        else this.map.note(this.state, e.statement);
-        if (e.sequencedAtUnix > this.lastSequencedAt) this.lastSequencedAt = e.sequencedAtUnix;
-      });
+      try {
+        // Checked before applied: an entry the tree does not vouch for never reaches the state.
+        await check.extend(entries);
+        entries.forEach((bytes, i) => {
+          const e = decodeLogEntryFast(bytes);
+          if (isViolation(e)) throw new IntegrityError("bad-entry", `entry ${start + i} does not decode: ${e.message}`, start + i);
+          apply(this.state, e, start + i);
+          if (isCommitment(e)) this.checkCommitment(e.commitment, e.sequencedAtUnix, start + i);
+          else this.map.note(this.state, e.statement);
+          if (e.sequencedAtUnix > this.lastSequencedAt) this.lastSequencedAt = e.sequencedAtUnix;
+        });
+      } catch (e) {
+        // Entries of earlier chunks are applied already: this view can never catch up again.
+        if (e instanceof IntegrityError && start > this.size) this.failure = e;
+        throw e;
+      }
     }
-    this.tree = await loadTreeState(latest.size, this.storeFetcher(), { expectedRoot: cp.root });
+    check.expectRoot(latest.size, cp.root, `the checkpoint of size ${latest.size}`);
+    this.tree = check.state;
     this.checkpoint = note;
     // The first catch-up (a process starting on an existing log) warms the tiles before anyone
     // reads: warmed in the background under load, every request for an old entry paid for a
@@ -93,16 +120,31 @@ export class LogView {
     return this.size;
   }
 
+  /** The latest checkpoint's note, verified under the log key when the view has it. */
+  private checkedNote(latest: StoredCheckpoint, note: string): string {
+    if (this.logVerifier) verifyStoredCheckpoint(latest, this.logVerifier);
+    else if (parseCheckpoint(parseSignedNote(note).text).size !== latest.size) throw new IntegrityError("checkpoint-signature", `the checkpoint note's size is not the store's ${latest.size}`);
+    return note;
+  }
+
+  private async expectStoredRoot(size: number, root: Uint8Array): Promise<void> {
+    try {
+      await loadTreeState(size, this.storeFetcher(), { expectedRoot: root });
+    } catch (e) {
+      throw new IntegrityError("root-mismatch", `the stored tiles of size ${size} do not give the signed checkpoint's root: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
   /**
    * Brings the map up to the commitment entry at `index` and checks that entry: the map over the
    * entries before it must have its root, and it must count exactly them. A mismatch stops
    * everything (start-up, a replica following): the log and the state it claims disagree.
    */
   private checkCommitment(c: { root: Uint8Array; size: bigint }, sequencedAtUnix: bigint, index: number): void {
-    if (c.size !== BigInt(index)) throw new Error(`store: the map commitment at index ${index} counts ${c.size} entries, not ${index}`);
+    if (c.size !== BigInt(index)) throw new IntegrityError("map-commitment", `the map commitment at index ${index} counts ${c.size} entries, not ${index}`, index);
     const prepared = this.map.prepare(this.state);
     if (!bytesEqual(prepared.update.root, c.root)) {
-      throw new Error(`store: the map commitment at index ${index} does not match the map the entries before it give`);
+      throw new IntegrityError("map-commitment", `the map commitment at index ${index} does not match the map the entries before it give`, index);
     }
     this.map.commit(prepared, index, sequencedAtUnix);
   }
@@ -144,6 +186,13 @@ export class LogView {
    * sequencer awaits it before answering, and hands out the note it resolves to. Never rejects.
    */
   cosign: ((c: { tree: TreeState; checkpoint: string }) => Promise<string>) | undefined;
+
+  /**
+   * Set by witnessing while the latest checkpoint lacks the cosignatures its policy requires: the
+   * newest earlier checkpoint that has them, with its tree, so public reads can answer from it
+   * (services/reads/snapshot.ts). Undefined when the latest meets the policy, or none ever did.
+   */
+  witnessed: { readonly tree: TreeState; readonly checkpoint: string } | undefined;
 
   /** Replaces the latest checkpoint note by a cosigned one of the same size. */
   setCheckpointNote(note: string): void {

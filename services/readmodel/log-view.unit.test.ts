@@ -53,7 +53,7 @@ describe("LogView.catchUp", () => {
   it("warms the full tiles on the first catch-up, before it returns", async () => {
     const authority = issuerKey(7);
     const entries = Array.from({ length: 520 }, (_, i) => {
-      const s = sign(authority, categoryPublished(`r${i}`, `cat-${i}`));
+      const s = sign(authority, categoryPublished(`r${i}`, `cat-${i}`), "example.com/log");
       return LogEntry.encode({ statement: s.statement, keyId: s.keyId, signature: s.signature, sequencedAtUnix: 1n, mapCommitment: undefined }).finish();
     });
     const { state, tiles } = integrate(emptyTreeState(), entries);
@@ -72,7 +72,7 @@ describe("LogView.catchUp with map commitments", () => {
   const authority = issuerKey(7);
   const signer = ed25519NoteSigner("example.com/log", new Uint8Array(32).fill(3), nodeEd25519);
   const statementEntry = (i: number) => {
-    const s = sign(authority, categoryPublished(`r${i}`, `cat-${i}`));
+    const s = sign(authority, categoryPublished(`r${i}`, `cat-${i}`), "example.com/log");
     return LogEntry.encode({ statement: s.statement, keyId: s.keyId, signature: s.signature, sequencedAtUnix: 1n, mapCommitment: undefined }).finish();
   };
   /** Batches of statements, each ended by a commitment to the map computed independently here; `tamper` flips a root. */

@@ -27,7 +27,7 @@ import type { LogView } from "../readmodel/log-view.js";
 import { replayEntries } from "../verify/replay.js";
 import { toIssuerState, toLabelState } from "./convert.js";
 import { ProvenEntries } from "./entries.js";
-import { pinSnapshot, type Snapshot } from "./snapshot.js";
+import { pinPublicSnapshot, pinSnapshot, type Snapshot } from "./snapshot.js";
 
 export interface ReadsOptions {
   /** The clock that label statuses (expiry) are evaluated at, Unix seconds. */
@@ -54,8 +54,11 @@ export class Reads {
     return pinSnapshot(this.view);
   }
 
-  /** A label's state and bundle as of `snap`. NOT_FOUND for an unknown label, INVALID_ARGUMENT for a malformed id. */
-  async getLabel(labelId: string, snap: Snapshot = this.snapshot()): Promise<GetLabelResponse> {
+  /**
+   * A label's state and bundle as of `snap`; by default as of the newest witnessed checkpoint
+   * that holds all of it (pinPublicSnapshot). NOT_FOUND for an unknown label (with its proof of
+   * absence), INVALID_ARGUMENT for a malformed id. */
+  async getLabel(labelId: string, snap: Snapshot = pinPublicSnapshot(this.view, this.view.state.labels.get(labelId)?.history)): Promise<GetLabelResponse> {
     let found;
     try {
       found = this.labelAt(labelId, snap);

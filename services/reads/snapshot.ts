@@ -28,6 +28,23 @@ export function pinSnapshot(view: LogView): Snapshot {
   return { size: tree.size, tree, checkpoint };
 }
 
+/**
+ * While the latest checkpoint still lacks the witness cosignatures its policy requires
+ * (LogView.witnessed): the newest checkpoint that has them, if every entry about the thing read
+ * (`indices`) is in it. Otherwise undefined: the latest answers, its proofs hold, and a verifier
+ * with the policy reports its checkpoint as awaiting its witnesses.
+ */
+export function witnessedSnapshotFor(view: LogView, indices: readonly { readonly index: number }[] | undefined): Snapshot | undefined {
+  const w = view.witnessed;
+  if (!w || w.tree.size >= view.size || !indices?.length || !indices.every((h) => h.index < w.tree.size)) return undefined;
+  return { size: w.tree.size, tree: w.tree, checkpoint: w.checkpoint };
+}
+
+/** The snapshot public reads about one thing answer from: see witnessedSnapshotFor. */
+export function pinPublicSnapshot(view: LogView, indices: readonly { readonly index: number }[] | undefined): Snapshot {
+  return witnessedSnapshotFor(view, indices) ?? pinSnapshot(view);
+}
+
 // Every read pins a snapshot, and the note changes only with a commit or a cosignature: parse
 // each note once.
 let lastNote = "";

@@ -92,7 +92,7 @@ export async function* watchLabels(reads: Reads, req: WatchLabelsRequest, signal
         if (isCommitment(d)) continue;
         const s = d.statement;
         const c = s.kind?.$case;
-        if (!c || !c.startsWith("label")) continue;
+        if (!c?.startsWith("label")) continue;
         const kind = EVENT_KIND[c as DomainKind];
         const issuerId = labelIssuerId(s.labelId) ?? "";
         const categoryId = view.state.labels.get(s.labelId)?.categoryId ?? "";

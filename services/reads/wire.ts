@@ -8,7 +8,7 @@
 import { putVarint, varintSize } from "../grpc/varint.js";
 import { encodeLabelState } from "./label-wire.js";
 import {
-  GetLabelResponse,
+  type GetLabelResponse,
   LabelBundle,
   ProvenEntry,
   VerifyLabelsResponse,

@@ -2,7 +2,8 @@
 // to their own status (the names are google.rpc.Code's) and pass `rule` along for machines.
 import type { RuleViolation, ViolationCode } from "../domain/violation.js";
 
-export type RegistryErrorCode = ViolationCode | "RESOURCE_EXHAUSTED" | "UNAVAILABLE" | "INTERNAL" | "DEADLINE_EXCEEDED";
+/** DATA_LOSS: the store failed an integrity check (services/integrity/); retrying does not help. */
+export type RegistryErrorCode = ViolationCode | "RESOURCE_EXHAUSTED" | "UNAVAILABLE" | "INTERNAL" | "DEADLINE_EXCEEDED" | "DATA_LOSS";
 
 export class RegistryError extends Error {
   constructor(

@@ -39,7 +39,9 @@ export class Follower {
         // Catch up first: the log may have grown before we started waiting.
         await this.view.catchUp();
         if (signal.aborted) return;
-        await this.view.store.waitForGrowth(this.view.size, signal);
+        // The empty log's checkpoint, stored by the sequencer, grows nothing: poll until it is there.
+        if (this.view.checkpoint === "") await sleep(this.options.retryMillis ?? 250, signal);
+        else await this.view.store.waitForGrowth(this.view.size, signal);
       } catch (e) {
         if (signal.aborted) return;
         this.options.onError?.(e);
@@ -49,9 +51,11 @@ export class Follower {
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** Resolves after `ms`, or at once when `signal` aborts (never rejects). `unref`: the wait alone does not keep the process alive. */
+export function sleep(ms: number, signal: AbortSignal, unref = false): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
+    if (unref) timer.unref();
     function done() {
       clearTimeout(timer);
       signal.removeEventListener("abort", done);

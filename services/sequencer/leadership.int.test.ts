@@ -1,21 +1,56 @@
 // LeaderElection over a real PostgreSQL lease: the holder renews often enough for the lease's
 // TTL (a third of it when that is under 500 ms), keeps it without a gap, and a second process
-// takes over only once the first stops.
+// takes over only once the first stops. The lease expires on the database's clock, so time runs
+// for real; the test waits on the lease calls and election events, never on a fixed sleep.
 import { afterEach, describe, expect, it } from "vitest";
 import { ed25519NoteSigner } from "../../log/note-keys.js";
 import { usePostgres } from "../../test/postgres.js";
 import { T0, testKey } from "../../test/domain-testkit.js";
 import { Registry } from "../registry.js";
+import type { SequencerLease } from "../store/lease.js";
 import { openMemoryStore } from "../store/memory.js";
 import { openPostgresLease } from "../store/postgres-lease.js";
 import { LeaderElection, type LeadershipEvent } from "./leadership.js";
 
 const cluster = usePostgres();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const stops: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const stop of stops.splice(0)) await stop();
 });
+
+// Every lease answer and election event wakes the waiters, which recheck their condition.
+const waiters = new Set<() => void>();
+function changed(): void {
+  for (const w of waiters) w();
+  waiters.clear();
+}
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise<void>((r) => waiters.add(r));
+}
+
+/** The real lease, counting its answers. */
+function counted(lease: SequencerLease) {
+  const counts = { renewed: 0, refused: 0 };
+  const wrapped: SequencerLease = {
+    holder: lease.holder,
+    ttlMillis: lease.ttlMillis,
+    acquire: async () => {
+      const g = await lease.acquire();
+      if (!g) counts.refused++;
+      changed();
+      return g;
+    },
+    renew: async (grant) => {
+      const g = await lease.renew(grant);
+      if (g) counts.renewed++;
+      changed();
+      return g;
+    },
+    release: (grant) => lease.release(grant),
+    close: () => lease.close(),
+  };
+  return { wrapped, counts };
+}
 
 async function candidate(url: string, holder: string, ttlMillis: number) {
   const registry = await Registry.open({
@@ -25,31 +60,38 @@ async function candidate(url: string, holder: string, ttlMillis: number) {
     now: () => T0,
     standby: true,
   });
-  const lease = await openPostgresLease({ connectionString: url, holder, ttlMillis });
+  const { wrapped, counts } = counted(await openPostgresLease({ connectionString: url, holder, ttlMillis }));
   const events: LeadershipEvent[] = [];
-  const election = new LeaderElection(registry, lease, { onEvent: (e) => events.push(e) });
+  const election = new LeaderElection(registry, wrapped, {
+    onEvent: (e) => {
+      events.push(e);
+      changed();
+    },
+  });
   const stop = async () => {
     await election.stop();
     await registry.close();
   };
   stops.push(stop);
-  return { election, events, stop };
+  return { election, events, counts, stop };
 }
 
 describe("LeaderElection on a PostgreSQL lease", () => {
-  it("holds a 500 ms lease for seconds without losing it, then hands it over on stop", async () => {
+  it("holds a 500 ms lease through many renewals without losing it, then hands it over on stop", async () => {
     const url = await cluster().createDatabase("leader");
     const a = await candidate(url, "a", 500);
-    for (let t = 0; !a.election.leading && t < 100; t++) await sleep(20);
-    expect(a.election.leading).toBe(true);
+    await until(() => a.election.leading);
     const b = await candidate(url, "b", 500);
-    await sleep(3000);
-    // Renewing every 500 ms, as before the TTL was a flag, would let a 500 ms grant lapse.
+    // Twelve renewals span several TTLs; meanwhile b tries (and fails) to take the lease. Renewing
+    // every 500 ms, as before the TTL was a flag, would let a 500 ms grant lapse: b would take it,
+    // or a would step down, and the wait ends early on that.
+    const lost = () => a.events.some((e) => e.kind !== "promoted") || b.election.leading;
+    await until(() => lost() || (a.counts.renewed >= 12 && b.counts.refused >= 3));
     expect(a.events.filter((e) => e.kind !== "promoted")).toEqual([]);
     expect(a.election.leading).toBe(true);
     expect(b.election.leading).toBe(false);
     await a.stop();
-    for (let t = 0; !b.election.leading && t < 100; t++) await sleep(20);
-    expect(b.election.leading).toBe(true);
+    await until(() => b.election.leading);
+    expect(b.events.map((e) => e.kind)).toEqual(["promoted"]);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { openCheckpoint } from "../../log/checkpoint.js";
 import { ed25519NoteSigner, parseVerifierKey } from "../../log/note-keys.js";
 import { verifyInclusion } from "../../log/proof.js";
-import { Statement, Tier } from "../../proto/gen/messages/labelreg/v1/statement.js";
+import { type Statement, Tier } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import { LogEntry } from "../../proto/gen/messages/labelreg/v1/entry.js";
 import { CATEGORY, T0, labelIssued, reason, signStatement, statement, testKey, type TestKey } from "../../test/domain-testkit.js";
 import { Registry } from "../registry.js";

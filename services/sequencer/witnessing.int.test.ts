@@ -13,6 +13,8 @@ import { startWitnessServer, type RunningWitnessServer } from "../witness/http.j
 import { WitnessState } from "../witness/state.js";
 import { Witness } from "../witness/witness.js";
 import { Witnessing } from "./witnessing.js";
+import { Reads } from "../reads/reads.js";
+import { viewLogSource } from "../../gateway/tiles/log-source.js";
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -29,10 +31,24 @@ async function startWitness(i: number, dir = mkdtempSync(join(tmpdir(), "wit-"))
   return { server, state, dir };
 }
 
-function withWitnessing(r: Registry, urls: string[], required: number, timeoutMs = 2000): Witnessing {
-  const w = new Witnessing(r.view, { witnesses: urls.map((url, i) => ({ url, verifierKey: keys[i]!.verifierKey })), required, timeoutMs, log: () => undefined });
+function withWitnessing(r: Registry, urls: string[], required: number, timeoutMs = 2000, retry: { retryFirstMs?: number; retryMaxMs?: number } = {}): Witnessing {
+  const w = new Witnessing(r.view, { witnesses: urls.map((url, i) => ({ url, verifierKey: keys[i]!.verifierKey })), required, timeoutMs, log: () => undefined, ...retry });
   r.view.cosign = w.cosign;
+  cleanups.push(() => w.close());
   return w;
+}
+
+/** Makes a witness answer 503 while `down.value` is true, as a witness in an outage does. */
+function outage(w: RunningWitnessServer): { value: boolean } {
+  const down = { value: false };
+  const handlers = w.server.listeners("request");
+  w.server.removeAllListeners("request");
+  w.server.on("request", (req, res) => {
+    if (!down.value) return handlers.forEach((h) => (h as (...a: unknown[]) => void)(req, res));
+    req.resume();
+    res.writeHead(503).end("down for maintenance\n");
+  });
+  return down;
 }
 
 const policy = (k: number) => witnessPolicy(k, keys.map((k) => parseCosignatureVerifierKey(k.verifierKey)));
@@ -75,21 +91,28 @@ describe("witnessing", () => {
     cleanups.push(() => r.close());
     const fast = await startWitness(0);
     const slow = await startWitness(1);
-    // Delay the slow witness's answers by 400 ms.
+    // The slow witness answers nothing until the receipt is out (its requests wait on a gate).
+    let openGate!: () => void;
+    const gate = new Promise<void>((res) => (openGate = res));
     const handlers = slow.server.server.listeners("request");
     slow.server.server.removeAllListeners("request");
-    slow.server.server.on("request", (req, res) => setTimeout(() => handlers.forEach((h) => (h as (...a: unknown[]) => void)(req, res)), 400));
-    const w = withWitnessing(r, [fast.server.url, slow.server.url], 1, 5000);
-    const changes: number[] = [];
-    w.onNoteChange((s) => changes.push(s));
+    slow.server.server.on("request", (req, res) => void gate.then(() => handlers.forEach((h) => (h as (...a: unknown[]) => void)(req, res))));
+    // The timeout bounds only the slow witness's request here: the receipt needs one cosignature.
+    const w = withWitnessing(r, [fast.server.url, slow.server.url], 1, 30_000);
+    const twoCosigned = new Promise<void>((res) =>
+      w.onNoteChange(() => {
+        if (openWitnessedCheckpoint(r.view.checkpoint, logKey, policy(1)).cosignatures.length === 2) res();
+      }),
+    );
     await populate(r, 0);
     const rc = await submitAs(r, fixtureIssuer, issueStatement("CCRC-W3", "W-3"));
     // The receipt went out with the fast witness alone; the slow one's line comes later.
-    expect(openWitnessedCheckpoint(rc.checkpoint, logKey, policy(1)).cosignatures.length).toBeGreaterThanOrEqual(1);
-    await new Promise((res) => setTimeout(res, 1500));
+    expect(openWitnessedCheckpoint(rc.checkpoint, logKey, policy(1)).cosignatures.map((c) => c.name)).toEqual(["witness.test/w1"]);
+    openGate();
+    await twoCosigned;
     const opened = openWitnessedCheckpoint(r.view.checkpoint, logKey, policy(2));
     expect(opened.cosignatures).toHaveLength(2);
-    expect(changes.length).toBeGreaterThan(0);
+    expect(opened.checkpoint.size).toBe(rc.index + 1);
   });
 
   it("learns a witness's size from its 409 (a witness that already cosigned part of the log)", async () => {
@@ -106,5 +129,40 @@ describe("witnessing", () => {
     expect(again.status()[0]!.knownSize).toBe(size + 2); // the statement and its map commitment
     expect(openWitnessedCheckpoint(rc.checkpoint, logKey, policy(1)).cosignatures).toHaveLength(1);
     void first;
+  });
+
+  it("after an outage, asks the witnesses again until the latest checkpoint has its cosignatures, with no further write; meanwhile reads answer from the last cosigned one", async () => {
+    const r = await openFixtureRegistry();
+    cleanups.push(() => r.close());
+    const wit = await startWitness(0);
+    const down = outage(wit.server);
+    withWitnessing(r, [wit.server.url], 1, 200, { retryFirstMs: 50, retryMaxMs: 200 });
+    await populate(r, 2);
+    const cosigned = r.view.checkpoint;
+    const cosignedSize = r.view.size;
+    expect(openWitnessedCheckpoint(cosigned, logKey, policy(1)).checkpoint.size).toBe(cosignedSize);
+
+    down.value = true;
+    const rc = await submitAs(r, fixtureIssuer, issueStatement("CCRC-W5", "W-5"));
+    expect(() => openWitnessedCheckpoint(rc.checkpoint, logKey, policy(1))).toThrow(/cosignatures/);
+    // Public reads: the last checkpoint that met the policy, the newer one named as pending.
+    expect(r.view.witnessed?.checkpoint).toBe(cosigned);
+    const published = await viewLogSource(r.view).checkpoint();
+    expect(published).toMatchObject({ size: cosignedSize, pendingSize: rc.index + 1 });
+    const reads = new Reads(r.view, r.domain);
+    expect((await reads.getLabel("CCRC-1")).bundle!.checkpoint).toBe(cosigned);
+    // A label with entries past it can only be proven at the latest.
+    expect((await reads.getLabel("CCRC-W5")).bundle!.checkpoint).toBe(r.view.checkpoint);
+
+    // The witness comes back; nobody writes. The latest checkpoint gets its cosignature anyway.
+    await new Promise((res) => setTimeout(res, 300));
+    down.value = false;
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && r.view.witnessed !== undefined) await new Promise((res) => setTimeout(res, 50));
+    expect(r.view.size).toBe(rc.index + 1);
+    expect(openWitnessedCheckpoint(r.view.checkpoint, logKey, policy(1)).checkpoint.size).toBe(rc.index + 1);
+    expect(fromUtf8((await viewLogSource(r.view).checkpoint())!.note)).toBe(r.view.checkpoint);
+    expect((await viewLogSource(r.view).checkpoint())!.pendingSize).toBeUndefined();
+    expect((await reads.getLabel("CCRC-1")).bundle!.checkpoint).toBe(r.view.checkpoint);
   });
 });

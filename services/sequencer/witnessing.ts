@@ -9,6 +9,12 @@
 // published note while it is the latest. Each note is stored (store.updateCheckpointNote) before
 // it is published (LogView.setCheckpointNote).
 //
+// A checkpoint left with fewer than `required` cosignatures (a witness down or slow) is not left
+// so: the latest checkpoint is offered again, in the background, to the witnesses that have not
+// cosigned it, after 1 s and then at doubling intervals up to 30 s, until it has enough or a newer
+// one replaces it. Meanwhile LogView.witnessed holds the newest checkpoint that did meet the
+// policy, so public reads can answer from it rather than from one no browser would accept.
+//
 // Only cosignatures that verify under the configured witness key are kept. Submissions to one
 // witness are serialised, and a submission overtaken by a newer checkpoint is dropped, so a
 // witness sees the log's sizes in order.
@@ -35,8 +41,14 @@ export interface WitnessingOptions {
   readonly timeoutMs: number;
   /** Per HTTP request to a witness; default max(10 s, timeoutMs). */
   readonly requestTimeoutMs?: number;
+  /** First wait before asking again for missing cosignatures (default 1 s); it doubles up to retryMaxMs (default 30 s). */
+  readonly retryFirstMs?: number;
+  readonly retryMaxMs?: number;
   readonly log?: (msg: string, fields: Record<string, unknown>) => void;
 }
+
+const RETRY_FIRST_MS = 1000;
+const RETRY_MAX_MS = 30_000;
 
 export interface CommitToCosign {
   readonly tree: TreeState;
@@ -147,6 +159,12 @@ export class Witnessing {
   private readonly requestTimeoutMs: number;
   /** Serialises note updates so that late cosignatures are merged, never lost. */
   private updating: Promise<void> = Promise.resolve();
+  /** The newest checkpoint seen with `required` cosignatures. */
+  private met: { readonly tree: TreeState; readonly checkpoint: string } | undefined;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private retryDelayMs: number;
+  private short = false;
+  private closed = false;
 
   constructor(
     private readonly view: LogView,
@@ -158,6 +176,14 @@ export class Witnessing {
     if (!(opts.timeoutMs >= 0)) throw new RangeError("witnessing: timeoutMs must be >= 0");
     this.requestTimeoutMs = opts.requestTimeoutMs ?? Math.max(10_000, opts.timeoutMs);
     this.links = opts.witnesses.map((w) => new WitnessLink(w, parseCosignatureVerifierKey(w.verifierKey), view, this.requestTimeoutMs));
+    this.retryDelayMs = opts.retryFirstMs ?? RETRY_FIRST_MS;
+  }
+
+  /** Stops asking witnesses again (the registry is closing). */
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
   }
 
   /** Each witness: the size it last cosigned (if known) and its last error (if any). */
@@ -178,13 +204,16 @@ export class Witnessing {
   cosign = async (c: CommitToCosign): Promise<string> => {
     const size = c.tree.size;
     if (this.links.length === 0) return c.checkpoint;
+    // Until this checkpoint has its cosignatures, public reads answer from the last one that had.
+    if (this.opts.required > 0 && this.met && this.met.tree.size < size) this.view.witnessed = this.met;
     let note = c.checkpoint;
     let count = 0;
     let release!: () => void;
     const enough = new Promise<void>((r) => (release = r));
     let settled = 0;
     for (const link of this.links) {
-      link.submit(size, c.checkpoint, c.tree).then((line) => {
+      // submit() never rejects: a failed attempt resolves undefined and is kept as lastError.
+      void link.submit(size, c.checkpoint, c.tree).then((line) => {
         settled++;
         if (line) {
           count++;
@@ -200,16 +229,75 @@ export class Witnessing {
     clearTimeout(timer);
     await this.updating;
     if (count < this.opts.required) {
-      this.log("witnessing: publishing a checkpoint with fewer cosignatures than required", { size, cosignatures: count, required: this.opts.required, witnesses: this.status() });
+      this.log("witnessing: publishing a checkpoint with fewer cosignatures than required; asking again in the background", { size, cosignatures: count, required: this.opts.required, witnesses: this.status() });
     }
+    this.review();
     // The published note may hold more than `note` if other cosignatures were merged meanwhile.
     return this.view.size === size ? this.view.checkpoint : note;
   };
 
-  /** Asks the witnesses to cosign the current checkpoint (at start-up, or for an idle log). */
+  /** Asks the witnesses to cosign the current checkpoint (at start-up, or for an idle log; the empty log's too). */
   cosignLatest(): Promise<string> {
-    if (this.view.size === 0) return Promise.resolve("");
+    if (this.view.checkpoint === "") return Promise.resolve("");
     return this.cosign({ tree: this.view.tree, checkpoint: this.view.checkpoint });
+  }
+
+  /** The configured witnesses with a cosignature line on `note` (lines are verified before they are added). */
+  private cosignedBy(note: string): Set<WitnessLink> {
+    const have = new Set<WitnessLink>();
+    for (const sig of parseSignedNote(note).signatures) {
+      const link = this.links.find((l) => l.verifier.name === sig.name && l.verifier.keyId === sig.keyId);
+      if (link) have.add(link);
+    }
+    return have;
+  }
+
+  /**
+   * After the latest note changed: records it as the newest that meets the policy, or keeps
+   * public reads on the last one that did and asks the missing witnesses again later.
+   */
+  private review(): void {
+    if (this.closed || this.view.size === 0 || this.opts.required === 0) return;
+    if (this.cosignedBy(this.view.checkpoint).size >= this.opts.required) {
+      this.met = { tree: this.view.tree, checkpoint: this.view.checkpoint };
+      this.view.witnessed = undefined;
+      clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
+      this.retryDelayMs = this.opts.retryFirstMs ?? RETRY_FIRST_MS;
+      if (this.short) this.log("witnessing: the latest checkpoint has the cosignatures it requires again", { size: this.view.size, required: this.opts.required });
+      this.short = false;
+      return;
+    }
+    this.short = true;
+    this.view.witnessed = this.met && this.met.tree.size < this.view.size ? this.met : undefined;
+    if (this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.askAgain();
+    }, this.retryDelayMs);
+    this.retryTimer.unref?.();
+    this.retryDelayMs = Math.min(this.retryDelayMs * 2, this.opts.retryMaxMs ?? RETRY_MAX_MS);
+  }
+
+  /** Offers the latest checkpoint to the witnesses that have not cosigned it; never rejects. */
+  private async askAgain(): Promise<void> {
+    if (this.closed) return;
+    const size = this.view.size;
+    const tree = this.view.tree;
+    const have = this.cosignedBy(this.view.checkpoint);
+    // The witnesses get the log's note alone, as after a commit.
+    const logOnly = withoutLines(this.view.checkpoint, (name, keyId) => this.links.some((l) => l.verifier.name === name && l.verifier.keyId === keyId));
+    await Promise.all(
+      this.links
+        .filter((l) => !have.has(l))
+        .map((l) =>
+          l.submit(size, logOnly, tree).then((line) => {
+            if (line) this.updating = this.updating.then(() => this.addLine(size, line)).catch((e) => this.log("witnessing: cannot store a cosigned note", { size, error: String(e) }));
+          }),
+        ),
+    );
+    await this.updating;
+    this.review();
   }
 
   /** Adds one verified signature line to the latest note, if `size` is still the latest. */
@@ -219,11 +307,12 @@ export class Witnessing {
     const added = parseSignedNote(`${this.view.checkpoint}${line}`);
     const mine = added.signatures.at(-1)!;
     const keep = added.signatures.filter((s) => s === mine || s.name !== mine.name || s.keyId !== mine.keyId);
-    const merged = `${added.text}\n${keep.map((s) => `\u2014 ${s.name} ${s.base64}\n`).join("")}`;
+    const merged = noteWith(added.text, keep);
     if (!(await this.view.store.updateCheckpointNote(size, utf8(merged)))) return;
     if (this.view.size !== size) return;
     this.view.setCheckpointNote(merged);
     for (const l of this.listeners) l(size);
+    this.review();
   }
 
   private log(msg: string, fields: Record<string, unknown>): void {
@@ -231,3 +320,13 @@ export class Witnessing {
   }
 }
 
+/** A signed note of `text` with these signature lines. */
+function noteWith(text: string, sigs: readonly { name: string; base64: string }[]): string {
+  return `${text}\n${sigs.map((s) => `\u2014 ${s.name} ${s.base64}\n`).join("")}`;
+}
+
+/** The note without the signature lines `drop` picks. */
+function withoutLines(note: string, drop: (name: string, keyId: number) => boolean): string {
+  const parsed = parseSignedNote(note);
+  return noteWith(parsed.text, parsed.signatures.filter((s) => !drop(s.name, s.keyId)));
+}

@@ -36,14 +36,23 @@ export function checkNote(note: Uint8Array): void {
   if (!(note instanceof Uint8Array) || note.length === 0) throw new InvalidWriteError("the checkpoint note is empty");
 }
 
+/** Whether `batch` is the empty log's checkpoint: no entries, no tiles, at size 0 (see LogStore.append). */
+export function isEmptyLogCheckpoint(batch: AppendBatch): boolean {
+  return batch.expectedSize === 0 && Array.isArray(batch.entries) && batch.entries.length === 0 && Array.isArray(batch.tiles) && batch.tiles.length === 0;
+}
+
 /**
  * Checks the shape of a batch; throws RangeError for a bad expectedSize and InvalidWriteError for
  * anything else malformed. Returns the tree size after the batch.
  */
 export function checkBatch(batch: AppendBatch): number {
   checkCount("expectedSize", batch.expectedSize);
+  if (isEmptyLogCheckpoint(batch)) {
+    checkNote(batch.checkpoint);
+    return 0;
+  }
   if (!Array.isArray(batch.entries) || batch.entries.length === 0) {
-    throw new InvalidWriteError("a batch needs at least one entry");
+    throw new InvalidWriteError("a batch needs at least one entry (only the empty log's checkpoint, at size 0, has none)");
   }
   const newSize = batch.expectedSize + batch.entries.length;
   if (!Number.isSafeInteger(newSize)) throw new InvalidWriteError("the tree would outgrow safe integers");

@@ -203,7 +203,8 @@ export function decodeMarker(data: Uint8Array): CheckpointMarker {
   const keys = Object.keys(o).sort().join(",");
   if (keys !== "note,offsets,size,v") throw new MarkerFormatError(`unexpected fields ${keys}`);
   if (o.v !== 1) throw new MarkerFormatError(`unknown version ${String(o.v)}`);
-  if (!isCount(o.size) || o.size === 0) throw new MarkerFormatError("size must be a positive integer");
+  // Size 0: the empty log's checkpoint, the one marker that commits no entries.
+  if (!isCount(o.size)) throw new MarkerFormatError("size must be a non-negative integer");
   if (typeof o.note !== "string") throw new MarkerFormatError("note must be base64 text");
   let note: Uint8Array;
   try {

@@ -173,6 +173,8 @@ describe("event codecs", () => {
   it("round-trips markers and watermarks", () => {
     const m = { size: 5, note, offsets: [[2, 3]] as const };
     expect(decodeMarker(encodeMarker(m))).toEqual({ size: 5, note, offsets: [[2, 3]] });
+    // the empty log's checkpoint
+    expect(decodeMarker(encodeMarker({ size: 0, note, offsets: [] }))).toEqual({ size: 0, note, offsets: [] });
     expect(decodeTiled(encodeTiled(0))).toBe(0);
     expect(decodeTiled(encodeTiled(2 ** 53 - 1))).toBe(2 ** 53 - 1);
   });
@@ -184,7 +186,7 @@ describe("event codecs", () => {
       "[]",
       '{"v":1,"size":5,"offsets":[],"note":""}',
       '{"v":2,"size":5,"offsets":[],"note":"AA=="}',
-      '{"v":1,"size":0,"offsets":[],"note":"AA=="}',
+      '{"v":1,"size":0,"offsets":[[0,1]],"note":"AA=="}',
       '{"v":1,"size":-1,"offsets":[],"note":"AA=="}',
       '{"v":1,"size":1.5,"offsets":[],"note":"AA=="}',
       '{"v":1,"size":5,"offsets":[],"note":"AA="}',

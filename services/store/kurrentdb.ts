@@ -178,6 +178,9 @@ export class KurrentDbStore implements LogStore {
         head = await this.readHead();
         if (sizeOf(head) !== batch.expectedSize) throw new SizeConflictError(batch.expectedSize, sizeOf(head));
       }
+      const emptyLog = batch.entries.length === 0;
+      // The empty log's checkpoint goes only into a log without any marker.
+      if (emptyLog && head.marker) throw new SizeConflictError(batch.expectedSize, sizeOf(head));
       await this.ensureTiles(head);
       const firstRevision = await this.appendEntries(batch, head);
       const marker: CheckpointMarker = {
@@ -185,7 +188,7 @@ export class KurrentDbStore implements LogStore {
         note: batch.checkpoint.slice(),
         offsets: offsetsAfterBatch(offsetsOf(head), batch.expectedSize, firstRevision),
       };
-      head = await this.appendMarker(head, marker, batch.expectedSize);
+      head = await this.appendMarker(head, marker, batch.expectedSize, !emptyLog);
       this.cachedHead = head;
     } catch (e) {
       this.cachedHead = undefined;
@@ -312,8 +315,11 @@ export class KurrentDbStore implements LogStore {
     }
   }
 
-  /** Appends the commit marker after `head`; retries over cosignature updates of the same size. */
-  private async appendMarker(head: Head, marker: CheckpointMarker, expectedSize: number): Promise<Head> {
+  /**
+   * Appends the commit marker after `head`; retries over cosignature updates of the same size
+   * when `retry` (never for the empty log's marker: one that appeared meanwhile is a lost race).
+   */
+  private async appendMarker(head: Head, marker: CheckpointMarker, expectedSize: number, retry: boolean): Promise<Head> {
     for (let attempt = 0; ; attempt++) {
       try {
         await this.client.appendToStream(this.streams.checkpoints, [this.markerEvent(marker)], {
@@ -326,7 +332,7 @@ export class KurrentDbStore implements LogStore {
         if (f.kind !== "conflict") throw f.kind === "unavailable" ? f.error : e;
         head = await this.readHead();
         // A cosignature update at our size leaves our entries valid; anything else is a lost race.
-        if (sizeOf(head) !== expectedSize || attempt >= 3) throw new SizeConflictError(expectedSize, sizeOf(head));
+        if (!retry || sizeOf(head) !== expectedSize || attempt >= 3) throw new SizeConflictError(expectedSize, sizeOf(head));
       }
     }
   }

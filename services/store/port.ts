@@ -47,7 +47,7 @@ export class SizeConflictError extends Error {
 }
 
 /**
- * A write the store refuses because it is malformed (no entries, an entry over 65,535 bytes, a
+ * A write the store refuses because it is malformed (no entries beyond size 0, an entry over 65,535 bytes, a
  * tile of the wrong shape or outside the tree, an empty checkpoint). Nothing was written.
  */
 export class InvalidWriteError extends Error {
@@ -83,6 +83,11 @@ export interface LogStore {
    * SizeConflictError and writes nothing. A malformed batch, including one with no entries (a
    * checkpoint for an existing size is never replaced by a different root), is refused with
    * InvalidWriteError.
+   *
+   * One batch has no entries: the empty log's checkpoint (expectedSize 0, no entries, no tiles),
+   * which a new log publishes before its first entry. It is stored only while the store holds no
+   * checkpoint at all; otherwise it is refused with SizeConflictError and writes nothing, so the
+   * size-0 checkpoint, once stored, is never replaced (cosignatures aside).
    */
   append(batch: AppendBatch): Promise<void>;
 
@@ -117,6 +122,14 @@ export interface LogStore {
    * instance or process sharing the backing data, promptly (within milliseconds, not seconds).
    */
   waitForGrowth(size: number, signal?: AbortSignal): Promise<number>;
+
+  /**
+   * How many stored entries have an index at or past `index`. Past the latest checkpoint's size
+   * it is 0 in any store written through append(); more means the store was restored torn
+   * (entries and checkpoints copied at different moments). Optional: stores whose layout cannot
+   * hold such entries leave it out.
+   */
+  countEntriesFrom?(index: number): Promise<number>;
 
   /** Releases connections and file handles; pending waitForGrowth calls reject. Idempotent. */
   close(): Promise<void>;

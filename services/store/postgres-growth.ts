@@ -3,7 +3,7 @@
 // are lost while that connection is down, so a slow poll of the committed size runs whenever
 // someone is waiting; it also reconnects the listener. A wait therefore survives a database
 // outage and resolves once the database is back and has grown.
-import pg from "pg";
+import type pg from "pg";
 import { GrowthWaiters } from "./growth.js";
 import { StoreUnavailableError } from "./port.js";
 

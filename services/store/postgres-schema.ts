@@ -53,8 +53,16 @@ CREATE TABLE IF NOT EXISTS ${s}.tiles (
   PRIMARY KEY (level, idx)
 );
 CREATE TABLE IF NOT EXISTS ${s}.checkpoints (
-  size bigint PRIMARY KEY CHECK (size > 0),
+  size bigint PRIMARY KEY CONSTRAINT checkpoints_size_check CHECK (size >= 0),
   note bytea NOT NULL
 );
+-- Tables made before the empty log's checkpoint (size 0) was stored refused it.
+DO $$ BEGIN
+  IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = '${s}.checkpoints'::regclass
+             AND conname = 'checkpoints_size_check' AND pg_get_constraintdef(oid) LIKE '%> 0%') THEN
+    ALTER TABLE ${s}.checkpoints DROP CONSTRAINT checkpoints_size_check;
+    ALTER TABLE ${s}.checkpoints ADD CONSTRAINT checkpoints_size_check CHECK (size >= 0);
+  END IF;
+END $$;
 `;
 }

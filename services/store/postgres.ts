@@ -144,10 +144,12 @@ export class PostgresStore implements LogStore {
     // The compare-and-set and every write of the batch in one statement (three round trips with
     // BEGIN and COMMIT, instead of six): each insert takes its rows only if the head moved, so a
     // lost compare-and-set writes nothing. The notification is delivered to listeners only if
-    // and when the transaction commits.
+    // and when the transaction commits. The empty log's checkpoint (no entries, size 0 to 0)
+    // moves the head only while no checkpoint exists (a racing one inserts nothing: a conflict).
     this.appendSql = `
       WITH head AS (
-        UPDATE ${this.s}.log_head SET size = $2 WHERE size = $1 RETURNING size
+        UPDATE ${this.s}.log_head SET size = $2 WHERE size = $1
+          AND ($2 > $1 OR NOT EXISTS (SELECT 1 FROM ${this.s}.checkpoints)) RETURNING size
       ), e AS (
         INSERT INTO ${this.s}.entries (idx, data)
         SELECT $1::bigint + ord - 1, data FROM unnest($3::bytea[]) WITH ORDINALITY AS t(data, ord)
@@ -159,7 +161,7 @@ export class PostgresStore implements LogStore {
         ON CONFLICT (level, idx) DO UPDATE SET width = EXCLUDED.width, data = EXCLUDED.data
         WHERE ${this.s}.tiles.width < EXCLUDED.width
       ), c AS (
-        INSERT INTO ${this.s}.checkpoints (size, note) SELECT size, $8 FROM head RETURNING size
+        INSERT INTO ${this.s}.checkpoints (size, note) SELECT size, $8 FROM head ON CONFLICT DO NOTHING RETURNING size
       )
       SELECT (SELECT count(*)::int FROM c) AS moved, (SELECT pg_notify($9, size::text) FROM c) AS notified`;
     this.growth = new GrowthFollower({
@@ -271,6 +273,13 @@ export class PostgresStore implements LogStore {
       throw new RangeError(`store: range end ${end} exceeds the tree size ${size}`);
     }
     return result.rows.map((row) => bytes(row.data));
+  }
+
+  async countEntriesFrom(index: number): Promise<number> {
+    this.checkOpen();
+    checkCount("index", index);
+    const result = await this.query<{ n: string }>("countEntriesFrom", `SELECT count(*) AS n FROM ${this.s}.entries WHERE idx >= $1`, [index]);
+    return Number(result.rows[0]?.n ?? 0);
   }
 
   async readTile(level: number, index: number): Promise<TileWrite | undefined> {

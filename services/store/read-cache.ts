@@ -29,11 +29,16 @@ export class ReadCachedStore implements LogStore {
   private committed = 0;
   private closed = false;
 
+  /** Passed through uncached, where the inner store has it. */
+  readonly countEntriesFrom?: (index: number) => Promise<number>;
+
   constructor(
     readonly inner: LogStore,
     options: ReadCacheOptions = {},
   ) {
     this.kept = new ByteLru(options.maxBytes ?? 256 * 1024 * 1024, (k) => KEPT_OVERHEAD + ("entry" in k ? k.entry.length : k.tile.data.length));
+    const count = inner.countEntriesFrom?.bind(inner);
+    if (count) this.countEntriesFrom = count;
   }
 
   async append(batch: AppendBatch): Promise<void> {

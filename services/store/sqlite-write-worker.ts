@@ -14,6 +14,7 @@ db.pragma("journal_mode = WAL");
 db.pragma("synchronous = FULL");
 db.pragma("journal_size_limit = 67108864");
 const size = db.prepare<[], number>("SELECT coalesce(max(size), 0) FROM checkpoints").pluck();
+const anyCheckpoint = db.prepare<[], number>("SELECT count(*) FROM checkpoints").pluck();
 const insertEntry = db.prepare("INSERT INTO entries (idx, data) VALUES (?, ?)");
 const upsertTile = db.prepare(
   "INSERT INTO tiles (level, idx, width, data) VALUES (?, ?, ?, ?) " +
@@ -35,6 +36,8 @@ const append = db.transaction((buffer: ArrayBuffer) => {
   const noteLen = view.getUint32(24);
   const actual = size.get()!;
   if (actual !== expected) throw new Conflict(actual);
+  // The empty log's checkpoint (no entries) is stored only into a store without any checkpoint.
+  if (entries === 0 && anyCheckpoint.get()! > 0) throw new Conflict(actual);
   let head = BATCH_HEAD;
   let at = BATCH_HEAD + ENTRY_HEAD * entries + TILE_HEAD * tiles;
   for (let i = 0; i < entries; i++, head += ENTRY_HEAD) {

@@ -38,6 +38,7 @@ interface Ack {
 function appender(dir: string, writer: string, args: { batches: number; maxBatch: number; jitterMs: number; at?: number }) {
   const argv = [APPENDER, dir, writer, String(args.batches), String(args.maxBatch), String(args.jitterMs)];
   if (args.at !== undefined) argv.push(String(args.at));
+  // From source through tsx, like this test: the child drives the store module, not the built registry.
   const child = spawn(process.execPath, ["--import", "tsx", ...argv], { stdio: ["ignore", "pipe", "pipe"] });
   const lines: string[] = [];
   let partial = "";
@@ -137,6 +138,26 @@ describe("sqlite store, on files and across processes", () => {
     db.pragma("user_version = 99");
     db.close();
     await expect(openSqliteStore({ dir })).rejects.toThrow(/schema version 99/);
+  });
+
+  it("migrates a version-1 database, whose checkpoints refused size 0, keeping what it holds", async () => {
+    const dir = tempDir();
+    const db = new Database(join(dir, SQLITE_FILE));
+    db.exec(`CREATE TABLE entries (idx INTEGER PRIMARY KEY CHECK (idx >= 0), data BLOB NOT NULL);
+      CREATE TABLE tiles (level INTEGER NOT NULL, idx INTEGER NOT NULL, width INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (level, idx));
+      CREATE TABLE checkpoints (size INTEGER PRIMARY KEY CHECK (size > 0), note BLOB NOT NULL CHECK (length(note) > 0));`);
+    db.pragma("user_version = 1");
+    db.close();
+    const empty = { expectedSize: 0, entries: [], tiles: [], checkpoint: syntheticNote("empty", 0) };
+    const store = await openSqliteStore({ dir });
+    await store.append(empty);
+    expect(await store.latestCheckpoint()).toEqual({ size: 0, note: empty.checkpoint });
+    await store.append(syntheticBatch("a", 0, 2));
+    await store.close();
+    const again = new Database(join(dir, SQLITE_FILE));
+    expect(again.pragma("user_version", { simple: true })).toBe(2);
+    expect(again.prepare("SELECT size FROM checkpoints ORDER BY size").pluck().all()).toEqual([0, 2]);
+    again.close();
   });
 
   it("fails an append fast with StoreUnavailableError while another connection holds the write lock", async () => {

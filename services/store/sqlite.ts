@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { checkBatch, checkCount, checkEntryRange, checkNote } from "./checks.js";
 import { GrowthWaiters } from "./growth.js";
 import { SqliteWriter } from "./sqlite-writer.js";
-import { sqliteSchema, SQLITE_SCHEMA_VERSION } from "./sqlite-schema.js";
+import { sqliteMigrationFrom1, sqliteSchema, SQLITE_SCHEMA_VERSION } from "./sqlite-schema.js";
 import {
   InvalidWriteError,
   SizeConflictError,
@@ -153,6 +153,12 @@ class SqliteStore implements LogStore {
     return rows.map(bytes);
   }
 
+  async countEntriesFrom(index: number): Promise<number> {
+    this.checkOpen();
+    checkCount("index", index);
+    return guarded("read", () => this.db.prepare<[number], number>("SELECT count(*) FROM entries WHERE idx >= ?").pluck().get(index)!);
+  }
+
   async readTile(level: number, index: number): Promise<TileWrite | undefined> {
     this.checkOpen();
     checkCount("level", level);
@@ -241,6 +247,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<LogS
         if (version > SQLITE_SCHEMA_VERSION) {
           throw new StoreUnavailableError(`store: ${file} has schema version ${version}, newer than this program's ${SQLITE_SCHEMA_VERSION}`);
         }
+        if (version === 1) db.exec(sqliteMigrationFrom1);
         db.exec(sqliteSchema);
         db.pragma(`user_version = ${SQLITE_SCHEMA_VERSION}`);
       }).immediate();

@@ -7,6 +7,7 @@
 import { toHex } from "../../log/bytes.js";
 import { hasher } from "../../log/hasher.js";
 import type { Checkpoint } from "../../log/checkpoint.js";
+import { reasonCodeToJSON } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import type { LabelBundle, ProvenEntry } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import { onlyStatement } from "../domain/decode.js";
 import { decodeLogEntryFast } from "../domain/entry-wire.js";
@@ -19,7 +20,7 @@ import { checkFreshness, type Fresher } from "./freshness.js";
 import { replayEntries, type IndexedEntry, type Replayed } from "./replay.js";
 import { resolveTrust, type ResolvedTrust, type TrustConfig } from "./trust.js";
 import { checkCompleteness } from "./completeness.js";
-import { BUNDLE_DOES_NOT_PROVE, COMPLETE_BUNDLE_DOES_NOT_PROVE, type Verdict, type VerdictReason, type VerdictStatus, type VerifiedLabel } from "./verdict.js";
+import { BUNDLE_DOES_NOT_PROVE, COMPLETE_BUNDLE_DOES_NOT_PROVE, type StatedReason, type Verdict, type VerdictReason, type VerdictStatus, type VerifiedLabel } from "./verdict.js";
 
 export interface VerifyOptions {
   /** When to evaluate expiry (Unix seconds); default the current time. */
@@ -89,9 +90,9 @@ function verify(
 
   // One verifier for both lists: their proofs share the path to the root.
   const proofs = new InclusionVerifier(cp.checkpoint.size, cp.checkpoint.root);
-  const own = provenEntries(bundle.entries, cp.checkpoint, t, proofs, "entry");
+  const own = provenEntries(bundle.entries, cp.checkpoint, proofs, "entry");
   if (!Array.isArray(own)) return fail(own, cp);
-  const context = provenEntries(bundle.contextEntries, cp.checkpoint, t, proofs, "context entry");
+  const context = provenEntries(bundle.contextEntries, cp.checkpoint, proofs, "context entry");
   if (!Array.isArray(context)) return fail(context, cp);
   for (const e of own) {
     const s = e.decoded.statement;
@@ -131,7 +132,7 @@ function verify(
     labelId,
     status,
     valid: status === "valid",
-    reasons: status === "valid" ? [] : [statusReason(record, labelStatus, replayed)],
+    reasons: status === "valid" ? [] : [statusReason(record, labelStatus, replayed, statedReason(own.at(-1)))],
     asOf: cp.ref,
     cosignedBy: cp.cosignedBy,
     evaluatedAtUnix: Number(now),
@@ -143,7 +144,7 @@ function verify(
 }
 
 /** Checks indices, inclusion proofs and decoding of proven entries; never throws. */
-function provenEntries(list: readonly ProvenEntry[], cp: Checkpoint, t: ResolvedTrust, proofs: InclusionVerifier, what: string): IndexedEntry[] | VerdictReason {
+function provenEntries(list: readonly ProvenEntry[], cp: Checkpoint, proofs: InclusionVerifier, what: string): IndexedEntry[] | VerdictReason {
   const out: IndexedEntry[] = [];
   let last = -1n;
   for (const p of list) {
@@ -167,14 +168,23 @@ function provenEntries(list: readonly ProvenEntry[], cp: Checkpoint, t: Resolved
   return out;
 }
 
-function statusReason(r: LabelRecord, s: LabelStatus, replayed: Replayed): VerdictReason {
+/** The reason a suspension or revocation (the label's last entry, when it is one) gives. */
+function statedReason(last: IndexedEntry | undefined): StatedReason | undefined {
+  const k = last?.decoded.statement.kind;
+  if ((k?.$case !== "labelSuspended" && k?.$case !== "labelRevoked") || !k.value.reason) return undefined;
+  const code = reasonCodeToJSON(k.value.reason.code).replace(/^REASON_CODE_/, "").toLowerCase().replaceAll("_", "-");
+  return { code, text: k.value.reason.text };
+}
+
+function statusReason(r: LabelRecord, s: LabelStatus, replayed: Replayed, stated: StatedReason | undefined): VerdictReason {
   const last = r.history[r.history.length - 1]!;
   const at = replayed.logIndex[last.index];
+  const why = stated ? `: ${stated.text} (${stated.code})` : "";
   switch (s) {
     case "REVOKED":
-      return { code: "revoked", message: `label ${r.labelId} was revoked (entry ${at}, by ${last.signer.kind})` };
+      return { code: "revoked", message: `label ${r.labelId} was revoked (entry ${at}, by ${last.signer.kind})${why}`, ...(stated ? { stated } : {}) };
     case "SUSPENDED":
-      return { code: "suspended", message: `label ${r.labelId} is suspended (by ${r.suspendedByAuthority ? "the authority" : "its issuer"})` };
+      return { code: "suspended", message: `label ${r.labelId} is suspended (by ${r.suspendedByAuthority ? "the authority" : "its issuer"})${why}`, ...(stated ? { stated } : {}) };
     case "EXPIRED":
       return { code: "expired", message: `label ${r.labelId} expired at ${new Date(Number(r.validUntilUnix) * 1000).toISOString()}` };
     default:

@@ -38,7 +38,8 @@ export function resolveTrust(t: TrustConfig): ResolvedTrust {
   return {
     log,
     witnessPolicy: t.witnessPolicy,
-    domain: domainConfig(t.authorityPublicKey, ed.verify, {
+    // The rules run for the log whose checkpoints verify under this key: its name is their origin.
+    domain: domainConfig(log.name, t.authorityPublicKey, ed.verify, {
       ...(t.clockSkewSeconds !== undefined ? { clockSkewSeconds: t.clockSkewSeconds } : {}),
       ...(t.maxValiditySeconds !== undefined ? { maxValiditySeconds: t.maxValiditySeconds } : {}),
     }),

@@ -12,6 +12,14 @@ export type VerdictStatus = "valid" | "expired" | "suspended" | "revoked" | "not
 export interface VerdictReason {
   readonly code: string;
   readonly message: string;
+  /** For a suspension or revocation: the reason its signer gave (code as in the CLI's --reason-code, and text). */
+  readonly stated?: StatedReason;
+}
+
+/** The reason a label statement carries, as its signer wrote it. */
+export interface StatedReason {
+  readonly code: string;
+  readonly text: string;
 }
 
 export interface CheckpointRef {

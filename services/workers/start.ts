@@ -1,5 +1,5 @@
 // Starting a worker thread on a typed module of this code base. A worker gets no module loader
-// from its parent, so when this file runs as TypeScript (tsx, the labelreg bin, vitest) the
+// from its parent, so when this file runs as TypeScript (tsx, vitest) the
 // worker first registers tsx's loader and then imports the module; compiled to JavaScript it
 // imports the module directly. The string below is only that bootstrap: the worker's code is the
 // module named by `url`, type-checked like the rest.

@@ -2,7 +2,7 @@
 // labels in different states, with the gateway mounted on it exactly as `labelreg serve` does.
 
 import { ed25519NoteSigner } from "../../log/note-keys.js";
-import { Statement, Tier } from "../../proto/gen/messages/labelreg/v1/statement.js";
+import { type Statement, Tier } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import { CATEGORY, DAY, T0, labelIssued, reason, signStatement, statement, testKey } from "../domain-testkit.js";
 import { Registry } from "../../services/registry.js";
 import { MemoryLog, openMemoryStore } from "../../services/store/memory.js";
@@ -35,8 +35,8 @@ export const issue = (labelId: string, model: string, tier = Tier.TIER_ENHANCED)
  * `registry.submit`, in that order. Statements are signed at `at` (default the testkit's T0) and
  * labels are valid from just before it, so a registry on the real clock can pass `now`.
  */
-export async function seedLabels(registry: Pick<Registry, "submit">, at: bigint = T0): Promise<void> {
-  const submitAs = (key: typeof authority, s: Statement) => registry.submit(signStatement(key, { ...s, signedAtUnix: at }));
+export async function seedLabels(registry: Pick<Registry, "submit" | "origin">, at: bigint = T0): Promise<void> {
+  const submitAs = (key: typeof authority, s: Statement) => registry.submit(signStatement(key, { ...s, signedAtUnix: at, logOrigin: registry.origin }));
   const issueAt = (labelId: string, productModel: string) =>
     statement({ $case: "labelIssued", value: labelIssued({ productModel, tier: Tier.TIER_ENHANCED, validFromUnix: at - 10n, validUntilUnix: at + 365n * DAY, securitySupportUntilUnix: at + 5n * 365n * DAY }) }, { labelId });
   await submitAs(authority, statement({ $case: "categoryPublished", value: { categoryId: CATEGORY, name: "Consumer network cameras", description: "" } }));
@@ -62,7 +62,7 @@ export async function openFixture(extraLabels = 0): Promise<Fixture> {
     batch: { lingerMs: 1 },
     onBatch: metrics.observeBatch,
   });
-  const submitAs = async (key: typeof authority, s: Statement) => (await registry.submit(signStatement(key, s))).index;
+  const submitAs = async (key: typeof authority, s: Statement) => (await registry.submit(signStatement(key, { ...s, logOrigin: registry.origin }))).index;
   await seedLabels(registry);
   await submitAs(issuerKey, issue("CCRC-3", "EV-TAMPER"));
   await Promise.all(Array.from({ length: extraLabels }, (_, i) => submitAs(issuerKey, issue(`CCRC-X${i}`, `EV-X${i}`))));

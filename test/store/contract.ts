@@ -13,7 +13,7 @@ import {
   type LogStore,
   type TileWrite,
 } from "../../services/store/port.js";
-import { syntheticBatch, syntheticEntry, syntheticNote, syntheticTile, tilesTouched } from "./synthetic.js";
+import { syntheticBatch, syntheticEntry, syntheticNote, syntheticTile } from "./synthetic.js";
 
 /** Fresh, empty backing data for one test (a database, a directory, a stream prefix...). */
 export interface LogStoreBackend {
@@ -217,6 +217,44 @@ export function describeLogStoreContract(name: string, factory: () => Promise<Lo
         await expectHolds(s, [first, ok]);
       }));
 
+    it("stores the empty log's checkpoint once, before anything else, and grows from it", () =>
+      run(async (open) => {
+        const [s, other] = [await open(), await open()];
+        const empty: AppendBatch = { expectedSize: 0, entries: [], tiles: [], checkpoint: syntheticNote("empty", 0) };
+        await s.append(empty);
+        expect(await other.latestCheckpoint()).toEqual({ size: 0, note: empty.checkpoint });
+        expect(await other.readEntries(0, 0)).toEqual([]);
+        // Never stored twice, the same note or another: a lost race, nothing written.
+        for (const again of [empty, { ...empty, checkpoint: syntheticNote("other", 0) }]) {
+          await expect(other.append(again)).rejects.toBeInstanceOf(SizeConflictError);
+        }
+        expect(await s.latestCheckpoint()).toEqual({ size: 0, note: empty.checkpoint });
+        // Witnesses may cosign it.
+        const cosigned = syntheticNote("empty+witness", 0);
+        expect(await s.updateCheckpointNote(0, cosigned)).toBe(true);
+        expect(await other.latestCheckpoint()).toEqual({ size: 0, note: cosigned });
+        // The first entries go on top of it, and followers see the growth.
+        const grown = other.waitForGrowth(0);
+        const first = syntheticBatch("a", 0, 3);
+        await s.append(first);
+        expect(await grown).toBe(3);
+        await expectHolds(other, [first]);
+        await expect(s.append(empty)).rejects.toBeInstanceOf(SizeConflictError);
+        expect(await s.updateCheckpointNote(0, cosigned)).toBe(false);
+        await expectHolds(s, [first]);
+      }));
+
+    it("lets exactly one of concurrent empty-log checkpoints win, and none once the log has entries", () =>
+      run(async (open) => {
+        const stores = [await open(), await open()];
+        const notes = [0, 1, 2, 3].map((i) => syntheticNote(`empty${i}`, 0));
+        const results = await Promise.allSettled(notes.map((checkpoint, i) => stores[i % 2]!.append({ expectedSize: 0, entries: [], tiles: [], checkpoint })));
+        const won = results.flatMap((r, i) => (r.status === "fulfilled" ? [notes[i]!] : []));
+        expect(won).toHaveLength(1);
+        for (const r of results) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(SizeConflictError);
+        for (const s of stores) expect(await s.latestCheckpoint()).toEqual({ size: 0, note: won[0] });
+      }));
+
     it("keeps empty entries and entries of the maximum size", () =>
       run(async (open) => {
         const s = await open();
@@ -238,6 +276,18 @@ export function describeLogStoreContract(name: string, factory: () => Promise<Lo
         for (const [start, end] of [[0, 11], [10, 11], [11, 11], [5, 4], [-1, 2], [0.5, 2], [0, Number.NaN]] as const) {
           await expect(s.readEntries(start, end), `range [${start}, ${end})`).rejects.toThrow(RangeError);
         }
+      }));
+
+    it("counts stored entries from an index (where the store can), none past the checkpoint", () =>
+      run(async (open) => {
+        const s = await open();
+        if (!s.countEntriesFrom) return;
+        expect(await s.countEntriesFrom(0)).toBe(0);
+        for (const b of [syntheticBatch("a", 0, 4), syntheticBatch("a", 4, 6)]) await s.append(b);
+        expect(await s.countEntriesFrom(0)).toBe(10);
+        expect(await s.countEntriesFrom(7)).toBe(3);
+        expect(await s.countEntriesFrom(10)).toBe(0);
+        await expect(s.countEntriesFrom(-1)).rejects.toThrow(RangeError);
       }));
 
     it("widens tiles, never narrows them, and never changes a full tile", () =>

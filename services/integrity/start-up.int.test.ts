@@ -76,8 +76,8 @@ function replaceBytes(haystack: Uint8Array, needle: Uint8Array, by: Uint8Array):
 /** The issue's attack: the accreditation entry now names another public key. */
 function swapAccreditedKey(dataDir: string): void {
   withDb(dataDir, (db) => {
-    const entry = db.prepare<[], Buffer>("SELECT data FROM entries WHERE idx = 1").pluck().get()!;
-    db.prepare("UPDATE entries SET data = ? WHERE idx = 1").run(replaceBytes(entry, issuer.publicKey, impostor.publicKey));
+    const entry = db.prepare<[], Buffer>("SELECT data FROM entries WHERE idx = 2").pluck().get()!;
+    db.prepare("UPDATE entries SET data = ? WHERE idx = 2").run(replaceBytes(entry, issuer.publicKey, impostor.publicKey));
   });
 }
 
@@ -97,16 +97,18 @@ function copyStore(from: string, to: string): void {
   for (const f of readdirSync(from)) if (f.startsWith(SQLITE_FILE)) copyFileSync(join(from, f), join(to, f));
 }
 
+// Sizes: every write here is a batch of its own, a statement and its map commitment; populate's
+// set-up puts the accreditation at index 2.
 describe("start-up checks the store against the log's key and tree", () => {
-  it("an accreditation entry rewritten to another public key stops the start, naming entry 1; fsck names it too", async () => {
+  it("an accreditation entry rewritten to another public key stops the start, naming entry 2; fsck names it too", async () => {
     const dir = newDir();
     await populate(dir);
     swapAccreditedKey(dir);
     const e = await startFailure(dir);
     expect(e).toBeInstanceOf(IntegrityError);
-    expect(e).toMatchObject({ problem: "tree-mismatch", index: 1 });
-    expect(e.message).toContain("entry 1 does not hash");
-    await expect(fsck({ dataDir: dir })).rejects.toMatchObject({ problem: "tree-mismatch", index: 1 });
+    expect(e).toMatchObject({ problem: "tree-mismatch", index: 2 });
+    expect(e.message).toContain("entry 2 does not hash");
+    await expect(fsck({ dataDir: dir })).rejects.toMatchObject({ problem: "tree-mismatch", index: 2 });
   });
 
   it("labelreg fsck: OK on an untouched store, exit 1 naming the entry on a changed one", async () => {
@@ -118,21 +120,21 @@ describe("start-up checks the store against the log's key and tree", () => {
         (x: { code: number; stdout: string; stderr: string }) => ({ code: x.code, out: x.stdout + x.stderr }),
       );
     const ok = await cli([]);
-    expect(ok.out).toContain("labelreg fsck: OK: 4 entries");
+    expect(ok.out).toContain("labelreg fsck: OK: 8 entries");
     expect(ok.code).toBe(0);
     swapAccreditedKey(dir);
     const bad = await cli([]);
     expect(bad.code).toBe(1);
-    expect(bad.out).toContain("FAILED (tree-mismatch, entry 1)");
+    expect(bad.out).toContain("FAILED (tree-mismatch, entry 2)");
   });
 
   it("entries stored past the latest checkpoint (a torn restore) get a clear start-up error", async () => {
     const dir = newDir();
     await populate(dir, 1);
-    withDb(dir, (db) => db.prepare("INSERT INTO entries (idx, data) VALUES (3, x'00'), (4, x'01')").run());
+    withDb(dir, (db) => db.prepare("INSERT INTO entries (idx, data) VALUES (6, x'00'), (7, x'01')").run());
     const e = await startFailure(dir);
     expect(e).toMatchObject({ problem: "entries-beyond-checkpoint" });
-    expect(e.message).toContain("holds 2 entries at indexes 3 and above, past its latest checkpoint (size 3)");
+    expect(e.message).toContain("holds 2 entries at indexes 6 and above, past its latest checkpoint (size 6)");
     await expect(fsck({ dataDir: dir })).rejects.toMatchObject({ problem: "entries-beyond-checkpoint" });
   });
 
@@ -144,11 +146,11 @@ describe("start-up checks the store against the log's key and tree", () => {
       const stopped = new Promise<IntegrityError>((res) => r.registry.onIntegrityFailure(res));
       swapAccreditedKey(dir);
       const e = await stopped;
-      expect(e).toMatchObject({ problem: "tree-mismatch", index: 1 });
+      expect(e).toMatchObject({ problem: "tree-mismatch", index: 2 });
       const refused = await r.registry.submit(sign(issuer, labelIssued("after", "TST", "N99"), ORIGIN)).catch((x: unknown) => x);
       expect(refused).toBeInstanceOf(RegistryError);
       expect(refused).toMatchObject({ code: "DATA_LOSS", rule: "integrity-failure" });
-      expect((refused as Error).message).toContain("entry 1");
+      expect((refused as Error).message).toContain("entry 2");
       expect(r.registry.view.state.labels.size).toBeGreaterThan(0);
     } finally {
       await r.close();
@@ -163,7 +165,7 @@ describe("the log key and the store", () => {
     unlinkSync(logKeyPath(dir));
     const e = await startFailure(dir);
     expect(e).toBeInstanceOf(LogKeyError);
-    expect(e.message).toMatch(/log\.key is missing, but the store holds a log \(size 3, checkpoint signed by test\.example\/startup\+[0-9a-f]{8}\)/);
+    expect(e.message).toMatch(/log\.key is missing, but the store holds a log \(size 6, checkpoint signed by test\.example\/startup\+[0-9a-f]{8}\)/);
     expect(existsSync(logKeyPath(dir))).toBe(false);
   });
 
@@ -209,7 +211,7 @@ describe("the log key and the store", () => {
     unlinkSync(logKeyPath(dir));
     const replica = await start(dir, { readOnly: true, logKey: pub });
     try {
-      expect(replica.registry.view.size).toBe(3);
+      expect(replica.registry.view.size).toBe(6);
       expect(replica.logVerifierKey).toBe(pub);
     } finally {
       await replica.close();
@@ -232,13 +234,13 @@ describe("rollback of the store", () => {
     copyStore(backup, dir);
     const e = await startFailure(dir);
     expect(e).toMatchObject({ problem: "rollback" });
-    expect(e.message).toContain("the store's log has size 3, behind size 5 that this registry already published");
+    expect(e.message).toContain("the store's log has size 6, behind size 10 that this registry already published");
     expect(e.message).toContain("--accept-rollback");
     const r = await start(dir, { acceptRollback: true });
     await r.close();
     // Accepted: the record now follows the restored store.
     const again = await start(dir);
-    expect(again.registry.view.size).toBe(3);
+    expect(again.registry.view.size).toBe(6);
     await again.close();
   });
 
@@ -246,7 +248,7 @@ describe("rollback of the store", () => {
     const dir = newDir();
     await populate(dir, 1);
     const record = JSON.parse((await import("node:fs")).readFileSync(publishedSizePath(dir), "utf8")) as { size: number };
-    expect(record.size).toBe(3);
+    expect(record.size).toBe(6);
     writeFileSync(publishedSizePath(dir), JSON.stringify({ ...record, root: "00".repeat(32) }));
     const e = await startFailure(dir);
     expect(e).toMatchObject({ problem: "rollback" });
@@ -275,7 +277,7 @@ describe("rollback of the store", () => {
       unlinkSync(publishedSizePath(dir));
       const e = await startFailure(dir, { witnessing });
       expect(e).toMatchObject({ problem: "rollback" });
-      expect(e.message).toContain(`witness ${server.url} cosigned size 5 of this log, but the store holds only size 3`);
+      expect(e.message).toContain(`witness ${server.url} cosigned size 10 of this log, but the store holds only size 6`);
     } finally {
       await server.close();
       state.close();

@@ -35,8 +35,10 @@ afterAll(async () => {
 
 describe("gateway over the registry's LogService", () => {
   it("serves the same checkpoint, tiles and bundles as the gateway inside the registry", async () => {
-    expect(reg.registry.view.size).toBe(302);
-    for (const path of ["checkpoint", "tile/0/000", "tile/0/001.p/46", "tile/0/001.p/3", "tile/1/000.p/1", "tile/entries/000", "tile/entries/001.p/46"]) {
+    // 302 statements; how many map commitments (one per batch) depends on how they were batched.
+    expect(reg.registry.view.state.requests.size).toBe(302);
+    const w = reg.registry.view.size - 256;
+    for (const path of ["checkpoint", "tile/0/000", `tile/0/001.p/${w}`, "tile/0/001.p/3", "tile/1/000.p/1", "tile/entries/000", `tile/entries/001.p/${w}`]) {
       const a = await fetch(`${standalone.url}/${path}`);
       const b = await fetch(`${reg.http!.url}/${path}`);
       expect(a.status, path).toBe(200);
@@ -46,7 +48,9 @@ describe("gateway over the registry's LogService", () => {
   });
 
   it("404 beyond the tree; label pages are not served standalone", async () => {
-    for (const path of ["tile/0/001", "tile/0/001.p/47", "tile/entries/001", "tile/0/002.p/1"]) expect((await fetch(`${standalone.url}/${path}`)).status, path).toBe(404);
+    const past = reg.registry.view.size - 255;
+    expect(past).toBeLessThan(256); // the second tile stays partial
+    for (const path of ["tile/0/001", `tile/0/001.p/${past}`, "tile/entries/001", "tile/0/002.p/1"]) expect((await fetch(`${standalone.url}/${path}`)).status, path).toBe(404);
     expect((await fetch(`${standalone.url}/l/CCRC-S1`)).status).toBe(404);
     expect((await fetch(`${standalone.url}/healthz`)).status).toBe(200);
   });

@@ -28,7 +28,7 @@ export function checkCompleteness(bundle: LabelBundle, checkpoint: Checkpoint, o
   const labelId = bundle.labelId;
   const r = proveMapKey(commitment, "label", labelId, bundle.mapProof);
   if ("code" in r) return r;
-  if (!r.value || r.value.kind?.$case !== "label") return { code: "map-proof", message: `the map proves label ${labelId} absent at checkpoint ${checkpoint.size}, yet the bundle has entries about it` };
+  if (r.value?.kind?.$case !== "label") return { code: "map-proof", message: `the map proves label ${labelId} absent at checkpoint ${checkpoint.size}, yet the bundle has entries about it` };
   const committed = r.value.kind.value;
   const last = own[own.length - 1];
   if (committed.version !== BigInt(own.length) || r.value.lastIndex !== BigInt(last ?? -1)) {

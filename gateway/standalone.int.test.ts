@@ -4,7 +4,7 @@
 
 import { credentials } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testKey } from "../test/domain-testkit.js";
+import { signStatement, statement, T0, testKey } from "../test/domain-testkit.js";
 import { silentLogger } from "./ops/log.js";
 import type { RunningGateway } from "./server.js";
 import { startStandaloneGateway } from "./standalone.js";
@@ -129,5 +129,30 @@ describe("standalone gateway over the registry's VerificationService", () => {
     const text = await res.text();
     expect(text).toContain("does not verify under this gateway's pinned keys");
     expect(text).not.toContain("EV-C200");
+  });
+
+  it("publishes the registry's witnessed checkpoint while the latest awaits its cosignatures, naming the pending size, as the registry's own gateway does", async () => {
+    const view = reg.registry.view;
+    const older = { tree: view.tree, checkpoint: view.checkpoint };
+    const category = statement({ $case: "categoryPublished", value: { categoryId: "smart-lock", name: "Smart locks", description: "" } });
+    await reg.registry.submit(signStatement(authority, { ...category, signedAtUnix: T0, logOrigin: reg.registry.origin }));
+    expect(view.size).toBeGreaterThan(older.tree.size);
+    // What the witnessing component records during an outage: the newest checkpoint that met the policy.
+    view.witnessed = older;
+    try {
+      const [a, at, b, bt] = await both("/checkpoint");
+      expect(at).toBe(older.checkpoint);
+      expect(bt).toBe(older.checkpoint);
+      expect(a.headers.get("labelreg-pending-checkpoint-size")).toBe(String(view.size));
+      expect(b.headers.get("labelreg-pending-checkpoint-size")).toBe(String(view.size));
+      const [, aj, , bj] = await both("/api/v1/log/checkpoint");
+      expect(JSON.parse(aj)).toMatchObject({ witnessedCheckpoint: older.checkpoint, witnessedTreeSize: String(older.tree.size), treeSize: String(view.size) });
+      expect(aj).toBe(bj);
+    } finally {
+      view.witnessed = undefined;
+    }
+    const [a, at] = await both("/checkpoint");
+    expect(at).toBe(view.checkpoint);
+    expect(a.headers.get("labelreg-pending-checkpoint-size")).toBeNull();
   });
 });

@@ -86,7 +86,8 @@ export class GrpcReadApi implements ReadApi {
 
   async checkpoint(): Promise<CheckpointView> {
     const r = await this.unary(this.log, this.log.getCheckpoint, {});
-    return { note: r.checkpoint, size: Number(r.treeSize), cosigners: r.cosigners };
+    const witnessed = r.witnessedCheckpoint === "" ? undefined : { note: r.witnessedCheckpoint, size: Number(r.witnessedTreeSize) };
+    return { note: r.checkpoint, size: Number(r.treeSize), cosigners: r.cosigners, witnessed };
   }
 
   async inclusionProof(leaf: { index: number } | { leafHash: Uint8Array }, treeSize: number): Promise<InclusionAnswer> {

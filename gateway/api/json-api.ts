@@ -33,6 +33,7 @@ import { fromBase64 } from "../../log/bytes.js";
 import { MAX_WATCH_FILTER_IDS, MAX_WATCH_LABEL_IDS } from "../../services/reads/limits.js";
 import { jsonReply, type Reply } from "../http/reply.js";
 import type { Route } from "../http/route.js";
+import { checkpointResponse } from "../../services/logreads/log-reads.js";
 import type { ReadApi } from "./read-api.js";
 import { ApiRequestError, apiErrorReply } from "./status.js";
 
@@ -139,7 +140,7 @@ export class JsonApi {
       if (b === "checkpoint") {
         const cp = await reads.checkpoint();
         if (cp.note === "") return jsonReply(404, { code: 5, status: "NOT_FOUND", message: "no checkpoint yet", rule: "no-checkpoint" });
-        return ok(GetCheckpointResponse.toJSON({ checkpoint: cp.note, treeSize: BigInt(cp.size), cosigners: cp.cosigners }));
+        return ok(GetCheckpointResponse.toJSON(checkpointResponse(cp)));
       }
       if (b === "inclusion") {
         const treeSize = intParam(q, "treeSize");

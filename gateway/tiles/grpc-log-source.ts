@@ -7,7 +7,7 @@ import { utf8 } from "../../log/bytes.js";
 import { TILE_WIDTH, tileWidthInTree } from "../../log/tile.js";
 import { LogServiceClient } from "../../proto/gen/grpc/labelreg/v1/log_service.js";
 import { StoreUnavailableError } from "../../services/store/port.js";
-import { cachedCheckpoint, type LogSource } from "./log-source.js";
+import { cachedCheckpoint, type LogSource, type PublishedCheckpoint } from "./log-source.js";
 
 /** Unary calls give up after this long: a reader is waiting. */
 const DEADLINE_MS = 10_000;
@@ -26,18 +26,30 @@ export interface GrpcLogSource extends LogSource {
 export function grpcLogSource(address: string, credentials: ChannelCredentials, checkpointTtlMs = 500): GrpcLogSource {
   const client = new LogServiceClient(address, credentials, { "grpc.max_receive_message_length": 16 * 1024 * 1024 });
   const deadline = () => ({ deadline: Date.now() + DEADLINE_MS });
+  // The latest checkpoint, and what to publish: the registry's witnessed one while the latest
+  // awaits its cosignatures (as the registry's own gateway publishes), else the latest.
   const cp = cachedCheckpoint(
     () =>
-      new Promise((resolve, reject) =>
+      new Promise<(PublishedCheckpoint & { published: PublishedCheckpoint }) | undefined>((resolve, reject) =>
         client.getCheckpoint({}, new Metadata(), deadline(), (err, res) => {
           if (err) return reject(unavailable(err));
-          resolve(res.checkpoint === "" ? undefined : { size: Number(res.treeSize), note: utf8(res.checkpoint) });
+          if (res.checkpoint === "") return resolve(undefined);
+          const latest = { size: Number(res.treeSize), note: utf8(res.checkpoint) };
+          const published =
+            res.witnessedCheckpoint === ""
+              ? latest
+              : { size: Number(res.witnessedTreeSize), note: utf8(res.witnessedCheckpoint), pendingSize: latest.size };
+          resolve({ ...latest, published });
         }),
       ),
     checkpointTtlMs,
   );
   return {
-    ...cp,
+    checkpoint: async () => (await cp.checkpoint())?.published,
+    async freshCheckpoint() {
+      const c = await cp.freshCheckpoint();
+      return c && { size: c.size, note: c.note };
+    },
     async readTile(level, index) {
       const latest = await cp.checkpoint();
       const width = latest ? tileWidthInTree(level, index, latest.size) : 0;

@@ -44,13 +44,13 @@ export function storeLogSource(store: LogStore, checkpointTtlMs = 500): LogSourc
  * checkpoint() and freshCheckpoint() over a reader: re-read at most every `ttlMs`, one read at a
  * time for every request waiting on it.
  */
-export function cachedCheckpoint(
-  latest: () => Promise<StoredCheckpoint | undefined>,
+export function cachedCheckpoint<T extends StoredCheckpoint>(
+  latest: () => Promise<T | undefined>,
   ttlMs: number,
-): Pick<LogSource, "checkpoint" | "freshCheckpoint"> {
-  let cached: { at: number; value: StoredCheckpoint | undefined } | undefined;
-  let inFlight: Promise<StoredCheckpoint | undefined> | undefined;
-  const read = (): Promise<StoredCheckpoint | undefined> => {
+): { checkpoint(): Promise<T | undefined>; freshCheckpoint(): Promise<T | undefined> } {
+  let cached: { at: number; value: T | undefined } | undefined;
+  let inFlight: Promise<T | undefined> | undefined;
+  const read = (): Promise<T | undefined> => {
     inFlight ??= latest().then(
       (value) => {
         cached = { at: Date.now(), value };

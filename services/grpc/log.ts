@@ -8,7 +8,7 @@ import {
   type WatchCheckpointsRequest,
   type WatchCheckpointsResponse,
 } from "../../proto/gen/grpc/labelreg/v1/log_service.js";
-import { LogReadError, LogReads, type NoteChanges } from "../logreads/log-reads.js";
+import { checkpointResponse, LogReadError, LogReads, type NoteChanges } from "../logreads/log-reads.js";
 import type { Registry } from "../registry.js";
 import type { GrpcServiceBinding } from "./server.js";
 import { RULE_METADATA_KEY, toServiceError, wellFormed, withSafeDecoding } from "./status.js";
@@ -68,7 +68,7 @@ export function logService(registry: Registry, noteChanges?: NoteChanges): GrpcS
     getCheckpoint: unary(async () => {
       const c = reads.checkpoint();
       if (c.note === "") throw new LogReadError("NOT_FOUND", "no-checkpoint", "no checkpoint yet: the sequencer has not published the empty log's");
-      return { checkpoint: c.note, treeSize: BigInt(c.size), cosigners: c.cosigners };
+      return checkpointResponse(c);
     }),
 
     getInclusionProof: unary(async (req) => {

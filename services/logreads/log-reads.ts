@@ -6,6 +6,7 @@ import { parseSignedNote } from "../../log/note.js";
 import { proveConsistency, proveInclusion } from "../../log/prove.js";
 import { HASH_SIZE, type Hash } from "../../log/hash.js";
 import { MAX_TILE_LEVEL, TILE_WIDTH, bundlePath, tilePath, tileWidthInTree } from "../../log/tile.js";
+import type { GetCheckpointResponse } from "../../proto/gen/messages/labelreg/v1/log_service.js";
 import type { LogView } from "../readmodel/log-view.js";
 import { LeafIndex } from "./leaf-index.js";
 
@@ -34,6 +35,19 @@ export interface CheckpointView {
   readonly size: number;
   /** Signature names other than the log's origin: the witnesses that cosigned. */
   readonly cosigners: string[];
+  /** While `note` awaits the cosignatures the witness policy requires: the newest that has them. */
+  readonly witnessed?: { readonly note: string; readonly size: number };
+}
+
+/** The GetCheckpoint answer (gRPC and the JSON API) for a checkpoint view. */
+export function checkpointResponse(c: CheckpointView): GetCheckpointResponse {
+  return {
+    checkpoint: c.note,
+    treeSize: BigInt(c.size),
+    cosigners: c.cosigners,
+    witnessedCheckpoint: c.witnessed?.note ?? "",
+    witnessedTreeSize: BigInt(c.witnessed?.size ?? 0),
+  };
 }
 
 export interface InclusionAnswer {
@@ -80,7 +94,9 @@ export class LogReads {
     if (note === "") return { note, size, cosigners: [] };
     const names = new Set(parseSignedNote(note).signatures.map((s) => s.name));
     names.delete(this.origin);
-    return { note, size, cosigners: [...names] };
+    const w = this.view.witnessed;
+    const witnessed = w && w.tree.size < size ? { note: w.checkpoint, size: w.tree.size } : undefined;
+    return { note, size, cosigners: [...names], witnessed };
   }
 
   /** `size` 0 means the latest; anything beyond the latest is OUT_OF_RANGE. */

@@ -61,7 +61,7 @@ describe("labelreg as a new user meets it", () => {
     expect(r.stderr).toContain(`saved, marked unverified, in ${saved}`);
     expect(r.stderr).not.toContain("refused");
     // It was written, and the saved receipt verifies under the right key.
-    expect(f.treeSize()).toBe(before + 1);
+    expect(f.treeSize()).toBe(before + 2); // and its batch's map commitment
     const receipt = receiptFromJson(readFileSync(join(f.dir, saved), "utf8"));
     expect(f.client().verify(receipt).index).toBe(index);
   });

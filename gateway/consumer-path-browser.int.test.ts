@@ -100,7 +100,7 @@ async function printLabel(path: string, name: string): Promise<string> {
 }
 
 async function submit(key: typeof authority, s: Parameters<typeof signStatement>[1]): Promise<void> {
-  await registry.registry.submit(signStatement(key, { ...s, signedAtUnix: now() }));
+  await registry.registry.submit(signStatement(key, { ...s, signedAtUnix: now(), logOrigin: registry.registry.origin }));
 }
 
 describe("the README's consumer path on a phone", () => {

@@ -50,18 +50,31 @@ describe("labelreg as a new user meets it", () => {
     expect(mode(join(f.dir, "new", "keys", "y.key"))).toBe(0o600);
   });
 
-  it("a wrong --log-key on a write: says the statement was logged at index N but its receipt did not verify, saves it marked unverified, exits 3", async () => {
+  it("a --log-key of another log on a write: refused as wrong-log before anything is written, naming the key to check", async () => {
     const before = f.treeSize();
     const r = await cli(["issuer", "suspend", "--key", issuerKey, "--registry", f.address, "--log-key", `${issuerKey}.pub`, "--label-id", LABEL, "--expected-version", "1", "--reason", "unfixed CVE", "--reason-code", "unfixed-vulnerability"]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain("refused: INVALID_ARGUMENT wrong-log");
+    expect(r.stderr).toContain(`the statement was signed for the log that ${issuerKey}.pub names; is that this registry's log key (its data/log.pub)? Nothing was written`);
+    expect(f.treeSize()).toBe(before);
+  });
+
+  it("a wrong --log-key of this log's name on a write: says the statement was logged at index N but its receipt did not verify, saves it marked unverified, exits 3", async () => {
+    // A key with this log's name but other bytes (a stale or mistyped copy): the statement names
+    // the right log, so it is written, and only the receipt check can notice.
+    const origin = readFileSync(join(f.dir, "data", "log.pub"), "utf8").trim().split("+")[0]!;
+    expect((await cli(["keygen", "--name", origin, "--out", "stale-log.key"])).code).toBe(0);
+    const before = f.treeSize();
+    const r = await cli(["issuer", "suspend", "--key", issuerKey, "--registry", f.address, "--log-key", "stale-log.key.pub", "--label-id", LABEL, "--expected-version", "1", "--reason", "unfixed CVE", "--reason-code", "unfixed-vulnerability"]);
     expect(r.code, r.stderr).toBe(3);
     const index = before;
     const saved = `receipts/${index}-${LABEL}.unverified.json`;
-    expect(r.stderr).toContain(`labelSuspended ${LABEL} was logged at index ${index} (as the registry says), but its receipt did not verify under the log key ${issuerKey}.pub`);
+    expect(r.stderr).toContain(`labelSuspended ${LABEL} was logged at index ${index} (as the registry says), but its receipt did not verify under the log key stale-log.key.pub`);
     expect(r.stderr).toContain("probably the wrong key");
     expect(r.stderr).toContain(`saved, marked unverified, in ${saved}`);
     expect(r.stderr).not.toContain("refused");
     // It was written, and the saved receipt verifies under the right key.
-    expect(f.treeSize()).toBe(before + 2); // and its batch's map commitment
+    expect(f.treeSize()).toBeGreaterThan(before);
     const receipt = receiptFromJson(readFileSync(join(f.dir, saved), "utf8"));
     expect(f.client().verify(receipt).index).toBe(index);
   });

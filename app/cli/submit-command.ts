@@ -158,7 +158,7 @@ export async function signAndSubmit(o: SubmitOptions, build: () => Statement): P
       return;
     }
     if (!(e instanceof RegistryClientError)) throw e;
-    reportRefusal(e, o.json, o.registry);
+    reportRefusal(e, o.json, o.registry, o.logKey);
   } finally {
     client.close();
   }
@@ -169,9 +169,14 @@ export function describeRefusal(code: string, rule: string, message: string): st
   return `${code} ${rule}: ${message.startsWith(`${rule}: `) ? message.slice(rule.length + 2) : message}`;
 }
 
-export function reportRefusal(e: RegistryClientError, json?: boolean, address?: string): void {
+export function reportRefusal(e: RegistryClientError, json?: boolean, address?: string, logKey?: string): void {
   if (json) console.log(JSON.stringify({ error: { code: e.code, rule: e.rule, message: e.message } }));
   if (address !== undefined && isConnectionFailure(e.code, e.rule)) console.error(`labelreg: ${unreachable("the registry", address, e.message)}; nothing was sent`);
   else console.error(`labelreg: refused: ${describeRefusal(e.code, e.rule, e.message)}`);
+  // Statements are signed for the log whose key verifies the receipts, so a wrong --log-key shows
+  // up here, before anything is written.
+  if (e.rule === "wrong-log" && logKey !== undefined) {
+    console.error(`labelreg: the statement was signed for the log that ${logKey} names; is that this registry's log key (its data/log.pub)? Nothing was written`);
+  }
   process.exitCode = EXIT_REFUSED;
 }

@@ -5,11 +5,24 @@ import { startRegistryGateway } from "../gateway/mount.js";
 import { GatewayMetrics } from "../gateway/ops/metrics.js";
 import type { RunningGateway } from "../gateway/server.js";
 import { parseVerifierKey, type Ed25519NoteSigner } from "../log/note-keys.js";
-import { ensurePrivateDir, loadOrCreateSignerKey, publicKeyOfVerifierKey, readSignerKeyFile, readVerifierKey } from "../services/config/key-files.js";
+import {
+  ensurePrivateDir,
+  loadOrCreateSignerKey,
+  publicKeyOfVerifierKey,
+  readSignerKeyFile,
+  readVerifierKey,
+} from "../services/config/key-files.js";
 import { nodeEd25519 } from "../services/crypto/ed25519-node.js";
 import { uncached } from "../services/integrity/check-log.js";
 import { LogKeyError, replicaLogKey, sequencerLogKey } from "../services/integrity/log-key.js";
-import { checkNoEntriesBeyondCheckpoint, checkNotBehindRecord, probeWitnesses, PublishedSizeRecorder, publishedSizePath, readPublishedSize } from "../services/integrity/rollback.js";
+import {
+  checkNoEntriesBeyondCheckpoint,
+  checkNotBehindRecord,
+  probeWitnesses,
+  PublishedSizeRecorder,
+  publishedSizePath,
+  readPublishedSize,
+} from "../services/integrity/rollback.js";
 import { DEFAULT_SCRUB_RATE, Scrub } from "../services/integrity/scrub.js";
 import { issuanceService } from "../services/grpc/issuance.js";
 import { logService } from "../services/grpc/log.js";
@@ -92,7 +105,9 @@ export async function startRegistry(config: ServerConfig): Promise<RunningRegist
   const dataDir = resolve(config.dataDir);
   ensurePrivateDir(dataDir);
   if (config.readOnly && config.logKey === undefined) {
-    throw new Error("a read replica (--read-only) needs the log's verifier key: --log-key <vkey|file> (it never uses the private log.key)");
+    throw new Error(
+      "a read replica (--read-only) needs the log's verifier key: --log-key <vkey|file> (it never uses the private log.key)",
+    );
   }
   const givenLogKey = config.logKey === undefined ? undefined : readVerifierKey(config.logKey);
   let authorityVerifierKey: string;
@@ -109,7 +124,11 @@ export async function startRegistry(config: ServerConfig): Promise<RunningRegist
     : await openConfiguredStore(config.storage ?? { kind: "sqlite" }, { dataDir, readOnly: config.readOnly === true });
   let opened: Awaited<ReturnType<typeof openTrusted>>;
   try {
-    opened = await openTrusted(config, dataDir, store, { givenLogKey, authorityVerifierKey, standby: lease !== undefined });
+    opened = await openTrusted(config, dataDir, store, {
+      givenLogKey,
+      authorityVerifierKey,
+      standby: lease !== undefined,
+    });
   } catch (e) {
     await lease?.close();
     await store.close();
@@ -121,7 +140,8 @@ export async function startRegistry(config: ServerConfig): Promise<RunningRegist
   const warming = new AbortController();
   void registry.view.warmTiles(warming.signal);
   // With a lease, this process is a standby until it holds the lease, and then the sequencer.
-  const witnessing = config.witnessing && !config.readOnly ? new Witnessing(registry.view, config.witnessing) : undefined;
+  const witnessing =
+    config.witnessing && !config.readOnly ? new Witnessing(registry.view, config.witnessing) : undefined;
   if (witnessing) registry.view.cosign = witnessing.cosign;
   // Only the sequencer asks witnesses to cosign its latest checkpoint: a standby would store
   // their cosignatures into a log it does not write. With a lease, that is on promotion.
@@ -143,7 +163,11 @@ export async function startRegistry(config: ServerConfig): Promise<RunningRegist
     maxMessageBytes: MAX_GRPC_MESSAGE_BYTES,
     ...(config.tls ? { tls: config.tls } : {}),
     ...(config.grpcConnections ? { connections: config.grpcConnections } : {}),
-    services: [issuanceService(registry), logService(registry, witnessing && ((fn) => witnessing.onNoteChange(fn))), verificationService(registry)],
+    services: [
+      issuanceService(registry),
+      logService(registry, witnessing && ((fn) => witnessing.onNoteChange(fn))),
+      verificationService(registry),
+    ],
   }).catch(async (e: unknown) => {
     warming.abort();
     await election?.stop();
@@ -160,7 +184,14 @@ export async function startRegistry(config: ServerConfig): Promise<RunningRegist
         ...(config.http.accessLog ? { accessLog: true } : {}),
         ...(config.tls ? { tls: config.tls } : {}),
         // Pages pin the witness policy receipts wait for, so browsers check the same k of n.
-        ...(config.witnessing ? { witnesses: { verifierKeys: config.witnessing.witnesses.map((w) => w.verifierKey), required: config.witnessing.required } } : {}),
+        ...(config.witnessing
+          ? {
+              witnesses: {
+                verifierKeys: config.witnessing.witnesses.map((w) => w.verifierKey),
+                required: config.witnessing.required,
+              },
+            }
+          : {}),
       }).catch(async (e: unknown) => {
         warming.abort();
         await grpc.close();
@@ -197,7 +228,11 @@ async function openTrusted(
   config: ServerConfig,
   dataDir: string,
   store: LogStore,
-  { givenLogKey, authorityVerifierKey, standby }: { givenLogKey: string | undefined; authorityVerifierKey: string; standby: boolean },
+  {
+    givenLogKey,
+    authorityVerifierKey,
+    standby,
+  }: { givenLogKey: string | undefined; authorityVerifierKey: string; standby: boolean },
 ) {
   await checkNoEntriesBeyondCheckpoint(store);
   let logSigner: Ed25519NoteSigner | undefined;
@@ -206,7 +241,9 @@ async function openTrusted(
   } else {
     logSigner = (await sequencerLogKey(logKeyPath(dataDir), config.origin, store)).signer;
     if (givenLogKey !== undefined && givenLogKey !== logSigner.verifierKey) {
-      throw new LogKeyError(`--log-key is not the verifier key of ${logKeyPath(dataDir)} (${logSigner.verifierKey.split("+").slice(0, 2).join("+")})`);
+      throw new LogKeyError(
+        `--log-key is not the verifier key of ${logKeyPath(dataDir)} (${logSigner.verifierKey.split("+").slice(0, 2).join("+")})`,
+      );
     }
   }
   const metrics = new GatewayMetrics();
@@ -226,8 +263,20 @@ async function openTrusted(
     const record = readPublishedSize(recordPath);
     if (record && !config.acceptRollback) await checkNotBehindRecord(registry.view, record, recordPath);
     if (config.witnessing && !config.readOnly) {
-      for (const p of await probeWitnesses(registry.view, config.witnessing.witnesses, config.witnessing.requestTimeoutMs ?? 10_000)) {
-        if (p.error) console.error(JSON.stringify({ level: "warn", msg: "labelreg: could not ask a witness for its latest size of this log at start-up", witness: p.url, error: p.error }));
+      for (const p of await probeWitnesses(
+        registry.view,
+        config.witnessing.witnesses,
+        config.witnessing.requestTimeoutMs ?? 10_000,
+      )) {
+        if (p.error)
+          console.error(
+            JSON.stringify({
+              level: "warn",
+              msg: "labelreg: could not ask a witness for its latest size of this log at start-up",
+              witness: p.url,
+              error: p.error,
+            }),
+          );
       }
     }
     const recorder = new PublishedSizeRecorder(recordPath, registry.origin, config.acceptRollback ? undefined : record);
@@ -235,7 +284,15 @@ async function openTrusted(
     if (view.size > 0 || config.acceptRollback) await recorder.record(view.size, view.tree.root, config.acceptRollback);
     view.onAdvance((size) => void recorder.record(size, view.tree.root));
     registry.onIntegrityFailure((e) => {
-      console.error(JSON.stringify({ level: "error", msg: "labelreg: the store failed an integrity check; sequencing stopped", problem: e.problem, index: e.index, error: e.message }));
+      console.error(
+        JSON.stringify({
+          level: "error",
+          msg: "labelreg: the store failed an integrity check; sequencing stopped",
+          problem: e.problem,
+          index: e.index,
+          error: e.message,
+        }),
+      );
     });
     return { registry, logVerifierKey: registry.logVerifierKey, recorder, metrics };
   } catch (e) {

@@ -65,13 +65,19 @@ async function serveChild(dataDir: string, fromStore: boolean): Promise<void> {
     files.set(tilePath(t), stored.data.subarray(0, t.width * 32));
     if (t.level === 0) {
       const first = t.index * TILE_WIDTH;
-      files.set(bundlePath({ index: t.index, width: t.width }), encodeBundle(await store.readEntries(first, first + t.width)));
+      files.set(
+        bundlePath({ index: t.index, width: t.width }),
+        encodeBundle(await store.readEntries(first, first + t.width)),
+      );
     }
   }
   await store.close();
   const server = createServer((req, res) => {
     const body = files.get((req.url ?? "/").slice(1));
-    res.writeHead(body ? 200 : 404, { "content-type": "application/octet-stream", "content-length": body?.length ?? 0 });
+    res.writeHead(body ? 200 : 404, {
+      "content-type": "application/octet-stream",
+      "content-length": body?.length ?? 0,
+    });
     res.end(body);
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
@@ -79,7 +85,10 @@ async function serveChild(dataDir: string, fromStore: boolean): Promise<void> {
 }
 
 async function startServer(dataDir: string): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), "--serve", dataDir], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), "--serve", dataDir], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const url = await new Promise<string>((res, rej) => {
     let buf = "";
     child.stdout!.on("data", (d: Buffer) => {
@@ -93,7 +102,10 @@ async function startServer(dataDir: string): Promise<{ url: string; stop: () => 
 }
 
 /** Ed25519 verifications per second on a pool of `threads` workers, over real signatures of the log. */
-async function verifyRate(items: { pk: Uint8Array; msg: Uint8Array; sig: Uint8Array }[], threads: number): Promise<{ rate: number; cpuUs: number }> {
+async function verifyRate(
+  items: { pk: Uint8Array; msg: Uint8Array; sig: Uint8Array }[],
+  threads: number,
+): Promise<{ rate: number; cpuUs: number }> {
   const pool = new VerifyPool(threads);
   try {
     await Promise.all(items.slice(0, 2000).map((it) => pool.verify(it.pk, it.msg, it.sig))); // warm-up
@@ -147,7 +159,10 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv[0] === "--serve") return serveChild(argv[1]!, argv.includes("--from-store"));
   if (!process.execArgv.includes(YOUNG_GENERATION)) {
-    const child = spawn(process.execPath, [YOUNG_GENERATION, fileURLToPath(import.meta.url), ...argv], { cwd: root, stdio: "inherit" });
+    const child = spawn(process.execPath, [YOUNG_GENERATION, fileURLToPath(import.meta.url), ...argv], {
+      cwd: root,
+      stdio: "inherit",
+    });
     process.exitCode = await new Promise<number>((r) => child.once("exit", (code) => r(code ?? 1)));
     return;
   }
@@ -185,8 +200,12 @@ async function main(): Promise<void> {
   const all = await verifyRate(items, cores);
   const oneCore = one.rate;
   const allCores = all.rate;
-  log(`Ed25519 verification (OpenSSL, worker pool): ${Math.round(oneCore).toLocaleString("en")}/s on 1 core, ${Math.round(allCores).toLocaleString("en")}/s on ${cores} cores`);
-  log(`   CPU per verification: ${one.cpuUs.toFixed(1)} us on 1 core, ${all.cpuUs.toFixed(1)} us on ${cores} cores (the pool's own work included)`);
+  log(
+    `Ed25519 verification (OpenSSL, worker pool): ${Math.round(oneCore).toLocaleString("en")}/s on 1 core, ${Math.round(allCores).toLocaleString("en")}/s on ${cores} cores`,
+  );
+  log(
+    `   CPU per verification: ${one.cpuUs.toFixed(1)} us on 1 core, ${all.cpuUs.toFixed(1)} us on ${cores} cores (the pool's own work included)`,
+  );
 
   const server = await startServer(dataDir);
   try {
@@ -194,11 +213,14 @@ async function main(): Promise<void> {
     const hashOnly = await new Auditor({ source: httpTlogSource(server.url), logKey, domain, rules: false }).run();
     const hashCpu = cpuMs() - c0;
     log(`1. tiles + hashes only:       ${summary(hashOnly)} (target >= 200,000/s)`);
-    log(`   the auditor's own CPU: ${(hashCpu / 1000).toFixed(1)} s = ${Math.round(hashOnly.entriesVerified / (hashCpu / 1000)).toLocaleString("en")} entries per CPU-second`);
+    log(
+      `   the auditor's own CPU: ${(hashCpu / 1000).toFixed(1)} s = ${Math.round(hashOnly.entriesVerified / (hashCpu / 1000)).toLocaleString("en")} entries per CPU-second`,
+    );
 
     const pool = new CheckPool({ threads: cores, keys: [domain.authorityPublicKey] });
     // Warmed up as the Ed25519 pool is (its workers load and compile the decoder first).
-    for (let i = 0; i < 4; i++) await Promise.all(Array.from({ length: cores }, (_, k) => pool.check(sampleBytes.slice(256 * k, 256 * (k + 1)))));
+    for (let i = 0; i < 4; i++)
+      await Promise.all(Array.from({ length: cores }, (_, k) => pool.check(sampleBytes.slice(256 * k, 256 * (k + 1)))));
     c0 = cpuMs();
     const t0 = threadCpuMs();
     const full = await new Auditor({ source: httpTlogSource(server.url), logKey, domain, checkPool: pool }).run();
@@ -209,25 +231,38 @@ async function main(): Promise<void> {
     const rate = full.entriesChecked / full.seconds;
     const meanRate = (allCores + after.rate) / 2;
     log(`2. every signature and rule:  ${summary(full)}`);
-    log(`   Ed25519 on ${cores} cores again, just after: ${Math.round(after.rate).toLocaleString("en")}/s (before: ${Math.round(allCores).toLocaleString("en")}/s, mean ${Math.round(meanRate).toLocaleString("en")}/s)`);
-    log(`   = ${((100 * rate) / meanRate).toFixed(1)}% of the ${cores}-core Ed25519 verification rate, before and after (target >= 80%); ${((100 * rate) / Math.max(allCores, after.rate)).toFixed(1)}% of the faster of the two`);
+    log(
+      `   Ed25519 on ${cores} cores again, just after: ${Math.round(after.rate).toLocaleString("en")}/s (before: ${Math.round(allCores).toLocaleString("en")}/s, mean ${Math.round(meanRate).toLocaleString("en")}/s)`,
+    );
+    log(
+      `   = ${((100 * rate) / meanRate).toFixed(1)}% of the ${cores}-core Ed25519 verification rate, before and after (target >= 80%); ${((100 * rate) / Math.max(allCores, after.rate)).toFixed(1)}% of the faster of the two`,
+    );
     // On a machine shared with other work the wall-clock ratio moves with the load; the CPU
     // figures below do not: the share of the audit's CPU that is signature verification is the
     // ratio an idle machine reaches when every core is busy.
     const verifyUs = 1e6 / oneCore;
     const auditUs = (fullCpu * 1000) / full.entriesChecked;
-    log(`   CPU per entry: ${auditUs.toFixed(1)} us in all (workers included), of which ${verifyUs.toFixed(1)} us is the Ed25519 check: ${((100 * verifyUs) / auditUs).toFixed(1)}% of the CPU`);
+    log(
+      `   CPU per entry: ${auditUs.toFixed(1)} us in all (workers included), of which ${verifyUs.toFixed(1)} us is the Ed25519 check: ${((100 * verifyUs) / auditUs).toFixed(1)}% of the CPU`,
+    );
     const perThread = [...t1].map(([id, ms]) => ({ id, us: ((ms - (t0.get(id) ?? 0)) * 1000) / full.entriesChecked }));
     const mainThread = perThread.find((t) => t.id === String(process.pid));
     if (mainThread) {
-      log(`   of which the main thread (rules, projections, reads): ${mainThread.us.toFixed(1)} us; the workers and V8's helper threads: ${(auditUs - mainThread.us).toFixed(1)} us`);
+      log(
+        `   of which the main thread (rules, projections, reads): ${mainThread.us.toFixed(1)} us; the workers and V8's helper threads: ${(auditUs - mainThread.us).toFixed(1)} us`,
+      );
       // Threads are not named on Node 20: the pool's workers are the busiest ones, the rest are
       // V8's helpers (garbage collection, compilation) and Node's.
       const others = perThread.filter((t) => t !== mainThread && t.us >= 0.1).sort((a, b) => b.us - a.us);
-      log(`   the other threads, busiest first (the pool's ${cores} workers, then helpers): ${others.map((t) => t.us.toFixed(1)).join(", ")} us`);
+      log(
+        `   the other threads, busiest first (the pool's ${cores} workers, then helpers): ${others.map((t) => t.us.toFixed(1)).join(", ")} us`,
+      );
     }
-    log(`   CPU ratio: ${all.cpuUs.toFixed(1)} us per verification on ${cores} cores / ${auditUs.toFixed(1)} us per audited entry = ${((100 * all.cpuUs) / auditUs).toFixed(1)}% (what the rate ratio approaches when every core is busy)`);
-    for (const f of [...hashOnly.findings, ...full.findings].slice(0, 10)) log(`   finding: ${f.rule} at ${f.index}: ${f.message}`);
+    log(
+      `   CPU ratio: ${all.cpuUs.toFixed(1)} us per verification on ${cores} cores / ${auditUs.toFixed(1)} us per audited entry = ${((100 * all.cpuUs) / auditUs).toFixed(1)}% (what the rate ratio approaches when every core is busy)`,
+    );
+    for (const f of [...hashOnly.findings, ...full.findings].slice(0, 10))
+      log(`   finding: ${f.rule} at ${f.index}: ${f.message}`);
     if (!hashOnly.ok || !full.ok) process.exitCode = 1;
   } finally {
     server.stop();

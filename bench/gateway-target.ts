@@ -16,7 +16,11 @@ const staticDir = process.argv[2];
 const fx = await openFixture(300);
 const tile = (await fx.registry.view.store.readTile(0, 0))!;
 if (tile.width !== 256) throw new Error("bench: expected a full tile 0/000");
-const headers = { "content-type": "application/octet-stream", "cache-control": "public, max-age=31536000, immutable", "content-length": tile.data.length };
+const headers = {
+  "content-type": "application/octet-stream",
+  "cache-control": "public, max-age=31536000, immutable",
+  "content-length": tile.data.length,
+};
 const bare = createServer((req, res) => {
   if (req.url === "/tile/0/000") {
     res.writeHead(200, headers);

@@ -33,11 +33,22 @@ interface Result {
 async function load(name: string, url: string, headers: Record<string, string> = {}): Promise<Result> {
   await autocannon({ url, connections: CONNECTIONS, duration: 1, headers }); // warm-up (caches, JIT)
   const r = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers });
-  return { name, rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx };
+  return {
+    name,
+    rps: Math.round(r.requests.average),
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors,
+    non2xx: r.non2xx,
+  };
 }
 
-function startTarget(dir: string): Promise<{ child: ChildProcess; info: { gateway: string; bare: string; labelId: string; treeSize: number } }> {
-  const child = spawn(process.execPath, [fileURLToPath(new URL("./gateway-target.js", import.meta.url)), dir], { stdio: ["ignore", "pipe", "inherit"] });
+function startTarget(
+  dir: string,
+): Promise<{ child: ChildProcess; info: { gateway: string; bare: string; labelId: string; treeSize: number } }> {
+  const child = spawn(process.execPath, [fileURLToPath(new URL("./gateway-target.js", import.meta.url)), dir], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   return new Promise((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`bench target exited with ${code}`)));
     createInterface({ input: child.stdout! }).once("line", (line) => resolve({ child, info: JSON.parse(line) }));
@@ -84,22 +95,34 @@ try {
   }
   results.push(...bareRuns, ...gwRuns);
   results.push(await load("checkpoint (gateway)", `${info.gateway}/checkpoint`));
-  results.push(await load("label page zh-CN (gateway)", `${info.gateway}/l/${info.labelId}`, { "accept-language": "zh-CN,zh;q=0.9" }));
+  results.push(
+    await load("label page zh-CN (gateway)", `${info.gateway}/l/${info.labelId}`, {
+      "accept-language": "zh-CN,zh;q=0.9",
+    }),
+  );
   results.push(await load("label bundle JSON (gateway)", `${info.gateway}/api/v1/labels/${info.labelId}`));
   if (nginx) {
     results.push(await load("tile 0/000 (nginx, 1 worker)", `${nginx.url}/tile/0/000`));
     results.push(await load("checkpoint (nginx, 1 worker)", `${nginx.url}/checkpoint`));
   }
-  console.log(`gateway bench: ${CONNECTIONS} connections, ${SECONDS}s each, loopback, log size ${info.treeSize}, node ${process.version}`);
+  console.log(
+    `gateway bench: ${CONNECTIONS} connections, ${SECONDS}s each, loopback, log size ${info.treeSize}, node ${process.version}`,
+  );
   for (const r of results) {
-    console.log(`${r.name.padEnd(38)} ${String(r.rps).padStart(7)} req/s  p50 ${String(r.p50).padStart(3)} ms  p99 ${String(r.p99).padStart(3)} ms${r.errors || r.non2xx ? `  errors ${r.errors} non-2xx ${r.non2xx}` : ""}`);
+    console.log(
+      `${r.name.padEnd(38)} ${String(r.rps).padStart(7)} req/s  p50 ${String(r.p50).padStart(3)} ms  p99 ${String(r.p99).padStart(3)} ms${r.errors || r.non2xx ? `  errors ${r.errors} non-2xx ${r.non2xx}` : ""}`,
+    );
   }
   const median = (rs: Result[]) => [...rs].map((r) => r.rps).sort((a, b) => a - b)[Math.floor(rs.length / 2)]!;
   const bare = median(bareRuns);
   const gw = median(gwRuns);
-  console.log(`full tiles (medians of ${ROUNDS}): gateway ${gw} req/s = ${((100 * gw) / bare).toFixed(0)}% of bare node:http (${bare} req/s); target >= 80%`);
+  console.log(
+    `full tiles (medians of ${ROUNDS}): gateway ${gw} req/s = ${((100 * gw) / bare).toFixed(0)}% of bare node:http (${bare} req/s); target >= 80%`,
+  );
   if (!nginx) console.log("nginx: not installed, no context figure");
-  console.log(JSON.stringify({ bench: "gateway", connections: CONNECTIONS, seconds: SECONDS, results, tileRatio: gw / bare }));
+  console.log(
+    JSON.stringify({ bench: "gateway", connections: CONNECTIONS, seconds: SECONDS, results, tileRatio: gw / bare }),
+  );
 } finally {
   nginx?.stop();
   child.kill("SIGTERM");

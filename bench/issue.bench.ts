@@ -30,13 +30,25 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { spawn } from "node:child_process";
-import { SubmitBulkRequest, SubmitBulkResponse, SubmitRequest, SubmitResponse } from "../proto/gen/grpc/labelreg/v1/issuance_service.js";
+import {
+  SubmitBulkRequest,
+  SubmitBulkResponse,
+  SubmitRequest,
+  SubmitResponse,
+} from "../proto/gen/grpc/labelreg/v1/issuance_service.js";
 import { openPostgresStore } from "../services/store/postgres.js";
 import { openSqliteStore } from "../services/store/sqlite.js";
 import { startRegistryChild, type RegistryChild } from "../test/registry-child.js";
 import { repoRoot } from "../test/testdata.js";
 import { shareKeys } from "../test/shared-store.js";
-import { categoryPublished, issuerAccredited, issuerKey, labelIssued, sign, type RawSigner } from "../test/statement-kit.js";
+import {
+  categoryPublished,
+  issuerAccredited,
+  issuerKey,
+  labelIssued,
+  sign,
+  type RawSigner,
+} from "../test/statement-kit.js";
 import { ReplicaLagProbe } from "./replica-lag.js";
 import {
   closedLoopUnary,
@@ -70,8 +82,10 @@ const { values: args } = parseArgs({
 });
 const n = (k: keyof typeof args) => Number(args[k]);
 type StoreKind = "sqlite" | "postgres";
-if (args.store !== "sqlite" && args.store !== "postgres") throw new Error(`--store must be sqlite or postgres, not ${args.store}`);
-if (args.client !== "grpc-js" && args.client !== "h2") throw new Error(`--client must be grpc-js or h2, not ${args.client}`);
+if (args.store !== "sqlite" && args.store !== "postgres")
+  throw new Error(`--store must be sqlite or postgres, not ${args.store}`);
+if (args.client !== "grpc-js" && args.client !== "h2")
+  throw new Error(`--client must be grpc-js or h2, not ${args.client}`);
 const clientKind: UnaryClientKind = args.client;
 const stores: StoreKind[] = args.store === "postgres" ? ["sqlite", "postgres"] : ["sqlite"];
 
@@ -83,7 +97,12 @@ const NOOP_BULK = "/bench.Noop/Bulk";
 const judgeUnary: Judge = (res) => (SubmitResponse.decode(res).receipt ? undefined : "no-receipt");
 const judgeBulk: BulkJudge = (res) => {
   const r = SubmitBulkResponse.decode(res);
-  const error = r.result?.$case === "receipt" ? undefined : r.result?.$case === "status" ? `status ${r.result.value.code}/${r.result.value.rule}` : "empty";
+  const error =
+    r.result?.$case === "receipt"
+      ? undefined
+      : r.result?.$case === "status"
+        ? `status ${r.result.value.code}/${r.result.value.rule}`
+        : "empty";
   return { sequence: Number(r.sequence), error };
 };
 
@@ -92,7 +111,20 @@ for (const store of stores) summaries[store] = await benchStore(store);
 mkdirSync(join(root, "bench", "results"), { recursive: true });
 writeFileSync(
   join(root, "bench", "results", "issue.json"),
-  JSON.stringify({ date: new Date().toISOString(), unaryClient: clientKind, cores: cpus().length, loadavg: loadavg(), cpu: cpus()[0]?.model, node: process.version, args, stores: summaries }, null, 2) + "\n",
+  JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      unaryClient: clientKind,
+      cores: cpus().length,
+      loadavg: loadavg(),
+      cpu: cpus()[0]?.model,
+      node: process.version,
+      args,
+      stores: summaries,
+    },
+    null,
+    2,
+  ) + "\n",
 );
 
 async function benchStore(store: StoreKind): Promise<Record<string, unknown>> {
@@ -115,7 +147,10 @@ async function benchStore(store: StoreKind): Promise<Record<string, unknown>> {
       server = await startRegistryChild({ dataDir, nodeArgs, args: storeArgs });
       // A read replica on the same log (same keys), to measure how far it trails the sequencer.
       shareKeys(dataDir, join(dir, "replica"));
-      const replica = await startRegistryChild({ dataDir: join(dir, "replica"), args: [...storeArgs, "--read-only", "--log-key", join(dataDir, "log.pub")] });
+      const replica = await startRegistryChild({
+        dataDir: join(dir, "replica"),
+        args: [...storeArgs, "--read-only", "--log-key", join(dataDir, "log.pub")],
+      });
       cleanups.unshift(async () => void (await replica.kill()));
       lagProbe = new ReplicaLagProbe(server.address, replica.address);
     }
@@ -128,10 +163,23 @@ async function benchStore(store: StoreKind): Promise<Record<string, unknown>> {
     // The authority publishes the category and accredits the issuers. On PostgreSQL the server
     // sequences once it holds the lease (a few milliseconds after start): retry until it does.
     const issuerCount = n("issuers");
-    const issuers: { id: string; key: RawSigner }[] = Array.from({ length: issuerCount }, (_, i) => ({ id: `BENCH${i}`, key: issuerKey(1000 + i) }));
-    const setup = [sign(server.authority, categoryPublished("setup-cat"), server.origin), ...issuers.map((is) => sign(server.authority, issuerAccredited(`setup-${is.id}`, is.id, is.key), server.origin))];
+    const issuers: { id: string; key: RawSigner }[] = Array.from({ length: issuerCount }, (_, i) => ({
+      id: `BENCH${i}`,
+      key: issuerKey(1000 + i),
+    }));
+    const setup = [
+      sign(server.authority, categoryPublished("setup-cat"), server.origin),
+      ...issuers.map((is) => sign(server.authority, issuerAccredited(`setup-${is.id}`, is.id, is.key), server.origin)),
+    ];
     for (let attempt = 1; ; attempt++) {
-      const setupRun = await closedLoopUnary("setup", setupCalls, SUBMIT, setup.map((s) => Buffer.from(SubmitRequest.encode({ signedStatement: s }).finish())), 1, judgeUnary);
+      const setupRun = await closedLoopUnary(
+        "setup",
+        setupCalls,
+        SUBMIT,
+        setup.map((s) => Buffer.from(SubmitRequest.encode({ signedStatement: s }).finish())),
+        1,
+        judgeUnary,
+      );
       if (setupRun.ok === setup.length) break;
       if (attempt >= 50) throw new Error(`setup failed: ${JSON.stringify(setupRun.errors)}`);
       await new Promise((r) => setTimeout(r, 100));
@@ -144,9 +192,12 @@ async function benchStore(store: StoreKind): Promise<Record<string, unknown>> {
       const is = issuers[s % issuerCount]!;
       return sign(is.key, labelIssued(`r${s}`, is.id, `${s}`), server.origin);
     };
-    const unaryReq = (count: number) => Array.from({ length: count }, () => Buffer.from(SubmitRequest.encode({ signedStatement: signNext() }).finish()));
+    const unaryReq = (count: number) =>
+      Array.from({ length: count }, () => Buffer.from(SubmitRequest.encode({ signedStatement: signNext() }).finish()));
     const bulkReq = (count: number) =>
-      Array.from({ length: count }, (_, i) => Buffer.from(SubmitBulkRequest.encode({ sequence: BigInt(i + 1), signedStatement: signNext() }).finish()));
+      Array.from({ length: count }, (_, i) =>
+        Buffer.from(SubmitBulkRequest.encode({ sequence: BigInt(i + 1), signedStatement: signNext() }).finish()),
+      );
     const t = performance.now();
     const warm = unaryReq(3000);
     const unary = unaryReq(n("unary"));
@@ -157,9 +208,15 @@ async function benchStore(store: StoreKind): Promise<Record<string, unknown>> {
     const sample = unaryReq(1);
     const sampleBulk = bulkReq(1);
     // Requests as the unary client sends them (framed for h2), made before any timing.
-    const [warmU, unaryU, openU] = [warm, unary, open].map((list) => list.map((b) => calls.prepare(b))) as [Buffer[], Buffer[], Buffer[]];
+    const [warmU, unaryU, openU] = [warm, unary, open].map((list) => list.map((b) => calls.prepare(b))) as [
+      Buffer[],
+      Buffer[],
+      Buffer[],
+    ];
     const via = clientKind === "grpc-js" ? "" : ` ${clientKind}`;
-    console.error(`signed ${serial} statements in ${((performance.now() - t) / 1000).toFixed(1)} s; request ${unary[0]!.length} bytes`);
+    console.error(
+      `signed ${serial} statements in ${((performance.now() - t) / 1000).toFixed(1)} s; request ${unary[0]!.length} bytes`,
+    );
 
     const measured = async (run: () => Promise<RunResult>, pid: number) => {
       const c0 = await processCpuSeconds(pid);
@@ -169,23 +226,89 @@ async function benchStore(store: StoreKind): Promise<Record<string, unknown>> {
       const c1 = await processCpuSeconds(pid);
       if (c0 !== undefined && c1 !== undefined) r.serverCpuSeconds = c1 - c0;
       r.clientCpuSeconds = (u1.user + u1.system) / 1e6;
-      console.error(`${r.name}: ${r.rate.toFixed(0)}/s p50 ${r.p50Ms.toFixed(1)} ms p99 ${r.p99Ms.toFixed(1)} ms ${JSON.stringify(r.errors)}`);
+      console.error(
+        `${r.name}: ${r.rate.toFixed(0)}/s p50 ${r.p50Ms.toFixed(1)} ms p99 ${r.p99Ms.toFixed(1)} ms ${JSON.stringify(r.errors)}`,
+      );
       return r;
     };
 
     await closedLoopUnary("warm-up", calls, SUBMIT, warmU, 64, judgeUnary);
     const results: RunResult[] = [];
-    results.push(await measured(() => closedLoopUnary(`registry unary (c=${n("concurrency")})${via}`, calls, SUBMIT, unaryU, n("concurrency"), judgeUnary), serverPid));
-    results.push(await measured(() => streaming(`registry stream (${n("streams")}x${n("window")})`, client, BULK, bulk, n("streams"), n("window"), judgeBulk), serverPid));
-    results.push(await measured(() => openLoopUnary(`registry open loop @${n("open-rate")}/s${via}`, calls, SUBMIT, openU, n("open-rate"), judgeUnary), serverPid));
-    results.push(await measured(() => openLoopStream(`registry open stream @${n("open-rate")}/s`, client, BULK, openBulk, n("open-rate"), n("streams"), judgeBulk), serverPid));
+    results.push(
+      await measured(
+        () =>
+          closedLoopUnary(
+            `registry unary (c=${n("concurrency")})${via}`,
+            calls,
+            SUBMIT,
+            unaryU,
+            n("concurrency"),
+            judgeUnary,
+          ),
+        serverPid,
+      ),
+    );
+    results.push(
+      await measured(
+        () =>
+          streaming(
+            `registry stream (${n("streams")}x${n("window")})`,
+            client,
+            BULK,
+            bulk,
+            n("streams"),
+            n("window"),
+            judgeBulk,
+          ),
+        serverPid,
+      ),
+    );
+    results.push(
+      await measured(
+        () =>
+          openLoopUnary(
+            `registry open loop @${n("open-rate")}/s${via}`,
+            calls,
+            SUBMIT,
+            openU,
+            n("open-rate"),
+            judgeUnary,
+          ),
+        serverPid,
+      ),
+    );
+    results.push(
+      await measured(
+        () =>
+          openLoopStream(
+            `registry open stream @${n("open-rate")}/s`,
+            client,
+            BULK,
+            openBulk,
+            n("open-rate"),
+            n("streams"),
+            judgeBulk,
+          ),
+        serverPid,
+      ),
+    );
 
     // Recorded replies for the no-op: a real receipt response, and a bulk one without its sequence.
     const unaryReply = await new Promise<Buffer>((res, rej) =>
-      client.makeUnaryRequest(SUBMIT, (b: Buffer) => b, (b: Buffer) => b, sample[0]!, (err, r) => (err ? rej(err) : res(r!))),
+      client.makeUnaryRequest(
+        SUBMIT,
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        sample[0]!,
+        (err, r) => (err ? rej(err) : res(r!)),
+      ),
     );
     const bulkReply = await new Promise<Buffer>((res, rej) => {
-      const call = client.makeBidiStreamRequest(BULK, (b: Buffer) => b, (b: Buffer) => b);
+      const call = client.makeBidiStreamRequest(
+        BULK,
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+      );
       call.on("data", (r: Buffer) => {
         call.end();
         res(r);
@@ -203,42 +326,125 @@ async function benchStore(store: StoreKind): Promise<Record<string, unknown>> {
     const replicaLag = await lagProbe?.stop();
     await server.stop();
 
-    const noop = spawn(process.execPath, [fileURLToPath(new URL("./noop-server.js", import.meta.url)), join(dir, "unary.bin"), join(dir, "bulk.bin")], {
-      cwd: root,
-      stdio: ["ignore", "pipe", "inherit"],
-    });
+    const noop = spawn(
+      process.execPath,
+      [fileURLToPath(new URL("./noop-server.js", import.meta.url)), join(dir, "unary.bin"), join(dir, "bulk.bin")],
+      {
+        cwd: root,
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
     cleanups.unshift(() => void noop.kill("SIGKILL"));
-    const port = await new Promise<number>((res) => noop.stdout.setEncoding("utf8").once("data", (d: string) => res((JSON.parse(d) as { port: number }).port)));
+    const port = await new Promise<number>((res) =>
+      noop.stdout.setEncoding("utf8").once("data", (d: string) => res((JSON.parse(d) as { port: number }).port)),
+    );
     const noopClient = rawClient(`127.0.0.1:${port}`);
     const noopCalls = unaryTransport(clientKind, `127.0.0.1:${port}`);
     await closedLoopUnary("noop warm-up", noopCalls, NOOP_UNARY, warmU, 64, judgeUnary);
-    results.push(await measured(() => closedLoopUnary(`no-op unary (c=${n("concurrency")})${via}`, noopCalls, NOOP_UNARY, unaryU, n("concurrency"), judgeUnary), noop.pid!));
-    results.push(await measured(() => streaming(`no-op stream (${n("streams")}x${n("window")})`, noopClient, NOOP_BULK, bulk, n("streams"), n("window"), judgeBulk), noop.pid!));
-    results.push(await measured(() => openLoopUnary(`no-op open loop @${n("open-rate")}/s${via}`, noopCalls, NOOP_UNARY, openU, n("open-rate"), judgeUnary), noop.pid!));
-    results.push(await measured(() => openLoopStream(`no-op open stream @${n("open-rate")}/s`, noopClient, NOOP_BULK, openBulk, n("open-rate"), n("streams"), judgeBulk), noop.pid!));
+    results.push(
+      await measured(
+        () =>
+          closedLoopUnary(
+            `no-op unary (c=${n("concurrency")})${via}`,
+            noopCalls,
+            NOOP_UNARY,
+            unaryU,
+            n("concurrency"),
+            judgeUnary,
+          ),
+        noop.pid!,
+      ),
+    );
+    results.push(
+      await measured(
+        () =>
+          streaming(
+            `no-op stream (${n("streams")}x${n("window")})`,
+            noopClient,
+            NOOP_BULK,
+            bulk,
+            n("streams"),
+            n("window"),
+            judgeBulk,
+          ),
+        noop.pid!,
+      ),
+    );
+    results.push(
+      await measured(
+        () =>
+          openLoopUnary(
+            `no-op open loop @${n("open-rate")}/s${via}`,
+            noopCalls,
+            NOOP_UNARY,
+            openU,
+            n("open-rate"),
+            judgeUnary,
+          ),
+        noop.pid!,
+      ),
+    );
+    results.push(
+      await measured(
+        () =>
+          openLoopStream(
+            `no-op open stream @${n("open-rate")}/s`,
+            noopClient,
+            NOOP_BULK,
+            openBulk,
+            n("open-rate"),
+            n("streams"),
+            judgeBulk,
+          ),
+        noop.pid!,
+      ),
+    );
     noopClient.close();
     noopCalls.close();
 
     let treeSize: number | undefined;
     {
-      const s = postgresUrl ? await openPostgresStore({ connectionString: postgresUrl }) : await openSqliteStore({ dir: dataDir });
+      const s = postgresUrl
+        ? await openPostgresStore({ connectionString: postgresUrl })
+        : await openSqliteStore({ dir: dataDir });
       treeSize = (await s.latestCheckpoint())?.size;
       await s.close();
     }
 
-    const [ru, rs, ro, ros, nu, ns] = results as [RunResult, RunResult, RunResult, RunResult, RunResult, RunResult, RunResult, RunResult];
+    const [ru, rs, ro, ros, nu, ns] = results as [
+      RunResult,
+      RunResult,
+      RunResult,
+      RunResult,
+      RunResult,
+      RunResult,
+      RunResult,
+      RunResult,
+    ];
     const ratios = { unary: ru.rate / nu.rate, stream: rs.rate / ns.rate };
     const fmt = (x: number, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : "-");
     const head = ["run", "ok", "refused", "s", "stmts/s", "p50 ms", "p99 ms", "max ms", "server cpu s", "client cpu s"];
     const rows = results.map((r) => [
-      r.name, String(r.ok), String(Object.values(r.errors).reduce((a, b) => a + b, 0)), fmt(r.seconds, 2), fmt(r.rate), fmt(r.p50Ms, 1), fmt(r.p99Ms, 1), fmt(r.maxMs, 1),
+      r.name,
+      String(r.ok),
+      String(Object.values(r.errors).reduce((a, b) => a + b, 0)),
+      fmt(r.seconds, 2),
+      fmt(r.rate),
+      fmt(r.p50Ms, 1),
+      fmt(r.p99Ms, 1),
+      fmt(r.maxMs, 1),
       r.serverCpuSeconds === undefined ? "-" : fmt(r.serverCpuSeconds, 2),
       r.clientCpuSeconds === undefined ? "-" : fmt(r.clientCpuSeconds, 2),
     ]);
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-    const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+    const line = (cells: string[]) =>
+      cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
     // Other work on the machine skews every figure: say how busy it was.
-    console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}, node ${process.version}; store ${store}, durable commits`);
+    console.log(
+      `machine: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(" ")}, node ${process.version}; store ${store}, durable commits`,
+    );
     console.log(line(head));
     for (const r of rows) console.log(line(r));
     console.log(`ratio to no-op: unary ${ratios.unary.toFixed(2)}, stream ${ratios.stream.toFixed(2)}`);

@@ -42,7 +42,14 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-function summarize(name: string, count: number, ok: number, errors: Record<string, number>, seconds: number, latencies: number[]): RunResult {
+function summarize(
+  name: string,
+  count: number,
+  ok: number,
+  errors: Record<string, number>,
+  seconds: number,
+  latencies: number[],
+): RunResult {
   const sorted = Float64Array.from(latencies).sort();
   return {
     name,
@@ -57,10 +64,21 @@ function summarize(name: string, count: number, ok: number, errors: Record<strin
   };
 }
 
-function unaryCall(client: grpc.Client, path: string, req: Buffer, deadlineMs: number): Promise<{ err: grpc.ServiceError | null; res: Buffer | undefined }> {
+function unaryCall(
+  client: grpc.Client,
+  path: string,
+  req: Buffer,
+  deadlineMs: number,
+): Promise<{ err: grpc.ServiceError | null; res: Buffer | undefined }> {
   return new Promise((resolve) => {
-    client.makeUnaryRequest(path, identity, identity, req, new grpc.Metadata(), { deadline: Date.now() + deadlineMs }, (err, res) =>
-      resolve({ err: err ?? null, res }),
+    client.makeUnaryRequest(
+      path,
+      identity,
+      identity,
+      req,
+      new grpc.Metadata(),
+      { deadline: Date.now() + deadlineMs },
+      (err, res) => resolve({ err: err ?? null, res }),
     );
   });
 }
@@ -104,10 +122,18 @@ function grpcJsTransport(client: grpc.Client): UnaryTransport {
 }
 
 /** A grpc-js client as a transport (its requests as they are). */
-const transportOf = (c: grpc.Client | UnaryTransport): UnaryTransport => (c instanceof grpc.Client ? grpcJsTransport(c) : c);
+const transportOf = (c: grpc.Client | UnaryTransport): UnaryTransport =>
+  c instanceof grpc.Client ? grpcJsTransport(c) : c;
 
 /** `concurrency` calls in flight until every request is answered (closed loop). */
-export async function closedLoopUnary(name: string, via: grpc.Client | UnaryTransport, path: string, requests: readonly Buffer[], concurrency: number, judge: Judge): Promise<RunResult> {
+export async function closedLoopUnary(
+  name: string,
+  via: grpc.Client | UnaryTransport,
+  path: string,
+  requests: readonly Buffer[],
+  concurrency: number,
+  judge: Judge,
+): Promise<RunResult> {
   const client = transportOf(via);
   const latencies: number[] = [];
   const errors: Record<string, number> = {};
@@ -132,7 +158,14 @@ export async function closedLoopUnary(name: string, via: grpc.Client | UnaryTran
 }
 
 /** Sends at a fixed offered rate regardless of answers (open loop). */
-export async function openLoopUnary(name: string, via: grpc.Client | UnaryTransport, path: string, requests: readonly Buffer[], ratePerSecond: number, judge: Judge): Promise<RunResult> {
+export async function openLoopUnary(
+  name: string,
+  via: grpc.Client | UnaryTransport,
+  path: string,
+  requests: readonly Buffer[],
+  ratePerSecond: number,
+  judge: Judge,
+): Promise<RunResult> {
   const client = transportOf(via);
   const latencies: number[] = [];
   const errors: Record<string, number> = {};

@@ -77,8 +77,15 @@ function record(row: Row): Row {
   rows.push(row);
   const fmt = (x: number) => (x >= 100 ? Math.round(x).toLocaleString("en-US") : x.toPrecision(3));
   const ratio = row.ratio === undefined ? "" : ` ${(row.ratio * 100).toFixed(0)}% of ${fmt(row.reference!)}`;
-  const verdict = row.pass === undefined ? "" : row.pass ? `  ok (target ${row.target! * 100}%)` : `  MISSED (target ${row.target! * 100}%)`;
-  console.log(`${row.group.padEnd(12)} ${row.name.padEnd(44)} ${fmt(row.value).padStart(12)} ${row.unit.padEnd(9)}${ratio}${verdict}${row.note ? `  [${row.note}]` : ""}`);
+  const verdict =
+    row.pass === undefined
+      ? ""
+      : row.pass
+        ? `  ok (target ${row.target! * 100}%)`
+        : `  MISSED (target ${row.target! * 100}%)`;
+  console.log(
+    `${row.group.padEnd(12)} ${row.name.padEnd(44)} ${fmt(row.value).padStart(12)} ${row.unit.padEnd(9)}${ratio}${verdict}${row.note ? `  [${row.note}]` : ""}`,
+  );
   return row;
 }
 
@@ -106,19 +113,30 @@ function countHashes(run: () => void): number {
 const nodeLeafBuf = new Uint8Array(1 + 1024);
 const nodeNodeBuf = new Uint8Array(65).fill(1, 0, 1);
 const nodeCrypto = {
-  leafHash: (e: Uint8Array) => (nodeLeafBuf.set(e, 1), oneShot("sha256", nodeLeafBuf.subarray(0, 1 + e.length), "buffer")),
-  nodeHash: (l: Uint8Array, r: Uint8Array) => (nodeNodeBuf.set(l, 1), nodeNodeBuf.set(r, 33), oneShot("sha256", nodeNodeBuf, "buffer")),
+  leafHash: (e: Uint8Array) => (
+    nodeLeafBuf.set(e, 1), oneShot("sha256", nodeLeafBuf.subarray(0, 1 + e.length), "buffer")
+  ),
+  nodeHash: (l: Uint8Array, r: Uint8Array) => (
+    nodeNodeBuf.set(l, 1), nodeNodeBuf.set(r, 33), oneShot("sha256", nodeNodeBuf, "buffer")
+  ),
 };
 
 const mib = (b: number) => Math.round(b / 2 ** 20);
 function memory(): { rssMiB: number; heapUsedMiB: number; externalMiB: number; arrayBuffersMiB: number } {
   const m = process.memoryUsage();
-  return { rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed), externalMiB: mib(m.external), arrayBuffersMiB: mib(m.arrayBuffers) };
+  return {
+    rssMiB: mib(m.rss),
+    heapUsedMiB: mib(m.heapUsed),
+    externalMiB: mib(m.external),
+    arrayBuffersMiB: mib(m.arrayBuffers),
+  };
 }
 
 const started = performance.now();
 const cpu = cpus()[0]?.model ?? "unknown";
-console.log(`machine: ${cpu}, ${cpus().length} cores, ${mib(totalmem())} MiB, Node ${process.version}${quick ? " (quick run)" : ""}\n`);
+console.log(
+  `machine: ${cpu}, ${cpus().length} cores, ${mib(totalmem())} MiB, Node ${process.version}${quick ? " (quick run)" : ""}\n`,
+);
 
 // ---- primitives: SHA-256 and Ed25519, Node crypto against @noble ----
 
@@ -128,7 +146,11 @@ if (wasm === undefined) throw new Error("the WebAssembly SHA-256 (log/sha256-was
 const in64 = crypto.randomBytes(64);
 const in1k = crypto.randomBytes(1024);
 // One-shot digests of a 64-byte input, one call each: what "the SHA-256 rate" means below.
-const RAW64 = { node: () => oneShot("sha256", in64, "buffer"), noble: () => nobleSha256Raw(in64), wasm: () => wasm.digest(in64) };
+const RAW64 = {
+  node: () => oneShot("sha256", in64, "buffer"),
+  noble: () => nobleSha256Raw(in64),
+  wasm: () => wasm.digest(in64),
+};
 const sha = {
   node64: await measureSync(RAW64.node, OPTS),
   noble64: await measureSync(RAW64.noble, OPTS),
@@ -139,13 +161,23 @@ const sha = {
 };
 record({ group: "sha256", name: "node crypto, 64 B", value: sha.node64.perSecond, unit: "hash/s" });
 record({ group: "sha256", name: "@noble/hashes, 64 B", value: sha.noble64.perSecond, unit: "hash/s" });
-record({ group: "sha256", name: "WebAssembly (log/sha256-wasm.ts), 64 B", value: sha.wasm64.perSecond, unit: "hash/s" });
+record({
+  group: "sha256",
+  name: "WebAssembly (log/sha256-wasm.ts), 64 B",
+  value: sha.wasm64.perSecond,
+  unit: "hash/s",
+});
 record({ group: "sha256", name: "node crypto, 1 KiB", value: sha.node1k.perSecond, unit: "hash/s" });
 record({ group: "sha256", name: "@noble/hashes, 1 KiB", value: sha.noble1k.perSecond, unit: "hash/s" });
 record({ group: "sha256", name: "WebAssembly, 1 KiB", value: sha.wasm1k.perSecond, unit: "hash/s" });
 // The limit is the faster of the two one-shot rates, re-measured interleaved with each judged rate.
 const SERVER_REF: "node" | "wasm" = sha.wasm64.perSecond >= sha.node64.perSecond ? "wasm" : "node";
-const SHA_LIMIT = { server: Math.max(sha.node64.perSecond, sha.wasm64.perSecond), node: sha.node64.perSecond, wasm: sha.wasm64.perSecond, noble: sha.noble64.perSecond };
+const SHA_LIMIT = {
+  server: Math.max(sha.node64.perSecond, sha.wasm64.perSecond),
+  node: sha.node64.perSecond,
+  wasm: sha.wasm64.perSecond,
+  noble: sha.noble64.perSecond,
+};
 const REF = { server: RAW64[SERVER_REF], noble: RAW64.noble };
 
 const leftHash = crypto.randomBytes(32);
@@ -156,18 +188,36 @@ for (const [name, h, limit] of [
   ["noble", nobleHasher, SHA_LIMIT.noble],
 ] as const) {
   const r = await measureSync(() => h.nodeHash(leftHash, rightHash), OPTS);
-  record({ group: "sha256", name: `${name} TreeHasher.nodeHash (65 B)`, value: r.perSecond, unit: "hash/s", reference: limit });
+  record({
+    group: "sha256",
+    name: `${name} TreeHasher.nodeHash (65 B)`,
+    value: r.perSecond,
+    unit: "hash/s",
+    reference: limit,
+  });
 }
 // Inside one call, a fold pays no per-hash crossing: the rate a verifier's hashing runs at.
 const foldPathHashes = Array.from({ length: 24 }, () => new Uint8Array(crypto.randomBytes(32)));
 const foldSides = Uint8Array.from({ length: 24 }, (_, i) => i % 2);
 const folded = await measureSync(() => wasm.foldPath(leftHash, foldPathHashes, 0, foldSides, false), OPTS);
-record({ group: "sha256", name: "wasm nodeHash in a 24-hash foldPath", value: folded.perSecond * 24, unit: "hash/s", reference: SHA_LIMIT.wasm });
+record({
+  group: "sha256",
+  name: "wasm nodeHash in a 24-hash foldPath",
+  value: folded.perSecond * 24,
+  unit: "hash/s",
+  reference: SHA_LIMIT.wasm,
+});
 for (const n of [64, 246, 310, 400]) {
   const entry = crypto.randomBytes(n);
   const w = await measureSync(() => wasm.leafHash(entry), OPTS);
   const c = await measureSync(() => nodeCrypto.leafHash(entry), OPTS);
-  record({ group: "leaf", name: `${n}-byte leaf: wasm / node crypto`, value: w.perSecond / c.perSecond, unit: "x", note: `${Math.round(w.perSecond).toLocaleString("en-US")} vs ${Math.round(c.perSecond).toLocaleString("en-US")} hash/s` });
+  record({
+    group: "leaf",
+    name: `${n}-byte leaf: wasm / node crypto`,
+    value: w.perSecond / c.perSecond,
+    unit: "x",
+    note: `${Math.round(w.perSecond).toLocaleString("en-US")} vs ${Math.round(c.perSecond).toLocaleString("en-US")} hash/s`,
+  });
 }
 
 const message = new TextEncoder().encode("example.com/log\n123456789\nq4yDIPHEmKi4aHPFg3LwKU62UNlwPb5X2pSJ2lpgsdw=\n");
@@ -176,11 +226,27 @@ for (const ed of [nodeEd25519, nobleEd25519] as Ed25519[]) {
   const signer = ed.signer(crypto.randomBytes(32));
   const sig = signer.sign(message);
   const prepared = ed.verifier(signer.publicKey);
-  if (!ed.verify(signer.publicKey, message, sig) || !prepared(message, sig)) throw new Error(`${ed.name}: own signature does not verify`);
+  if (!ed.verify(signer.publicKey, message, sig) || !prepared(message, sig))
+    throw new Error(`${ed.name}: own signature does not verify`);
   const edOpts = { ...OPTS, repMs: (OPTS.repMs ?? 200) / 2 };
-  record({ group: "ed25519", name: `${ed.name} sign`, value: (await measureSync(() => signer.sign(message), edOpts)).perSecond, unit: "op/s" });
-  record({ group: "ed25519", name: `${ed.name} verify`, value: (await measureSync(() => ed.verify(signer.publicKey, message, sig), edOpts)).perSecond, unit: "op/s" });
-  const r = record({ group: "ed25519", name: `${ed.name} verify, prepared key`, value: (await measureSync(() => prepared(message, sig), edOpts)).perSecond, unit: "op/s" });
+  record({
+    group: "ed25519",
+    name: `${ed.name} sign`,
+    value: (await measureSync(() => signer.sign(message), edOpts)).perSecond,
+    unit: "op/s",
+  });
+  record({
+    group: "ed25519",
+    name: `${ed.name} verify`,
+    value: (await measureSync(() => ed.verify(signer.publicKey, message, sig), edOpts)).perSecond,
+    unit: "op/s",
+  });
+  const r = record({
+    group: "ed25519",
+    name: `${ed.name} verify, prepared key`,
+    value: (await measureSync(() => prepared(message, sig), edOpts)).perSecond,
+    unit: "op/s",
+  });
   if (ed === nodeEd25519) nodePreparedVerify = r.value;
 }
 {
@@ -189,7 +255,14 @@ for (const ed of [nodeEd25519, nobleEd25519] as Ed25519[]) {
   const signer = nodeEd25519.signer(crypto.randomBytes(32));
   const sig = signer.sign(message);
   const checks = await measureSync(() => policyRejects(signer.publicKey, sig), OPTS);
-  record({ group: "ed25519", name: "policy byte checks (policyRejects)", value: checks.perSecond, unit: "op/s", reference: nodePreparedVerify, target: 20 });
+  record({
+    group: "ed25519",
+    name: "policy byte checks (policyRejects)",
+    value: checks.perSecond,
+    unit: "op/s",
+    reference: nodePreparedVerify,
+    target: 20,
+  });
 }
 
 // ---- the integrator ----
@@ -208,14 +281,19 @@ const entryPool = Array.from({ length: 4096 }, () => new Uint8Array(crypto.rando
       off += batch;
       return b;
     };
-    const pair = await measureSyncPair(REF[name], () => (state = integrate(state, nextBatch()).state), { ...PAIR_OPTS, unitsPerOp: batch });
+    const pair = await measureSyncPair(REF[name], () => (state = integrate(state, nextBatch()).state), {
+      ...PAIR_OPTS,
+      unitsPerOp: batch,
+    });
     const r = pair.op;
     const shaNow = pair.ref.perSecond; // SHA-256 measured interleaved with this run
     let s = state;
     const probe = Math.max(1, Math.round(65536 / batch));
-    const hashesPerEntry = countHashes(() => {
-      for (let k = 0; k < probe; k++) s = integrate(s, nextBatch()).state;
-    }) / (probe * batch);
+    const hashesPerEntry =
+      countHashes(() => {
+        for (let k = 0; k < probe; k++) s = integrate(s, nextBatch()).state;
+      }) /
+      (probe * batch);
     // The limit is SHA-256 at the hashes the batch needs: two an entry, plus the root fold (one hash
     // per 1 bit of the tree size) once per batch, which dominates batches of one and no others.
     record({
@@ -224,7 +302,7 @@ const entryPool = Array.from({ length: 4096 }, () => new Uint8Array(crypto.rando
       value: r.perSecond,
       unit: "entry/s",
       reference: shaNow / Math.max(2, hashesPerEntry),
-      ratio: (pair.ratio * Math.max(2, hashesPerEntry)),
+      ratio: pair.ratio * Math.max(2, hashesPerEntry),
       target: 0.6,
       note: `${hashesPerEntry.toFixed(2)} hashes/entry; ${((r.perSecond * 200) / shaNow).toFixed(0)}% of SHA-256/2; tree reached ${state.size.toLocaleString("en-US")}`,
     });
@@ -257,7 +335,10 @@ interface ProofFigures {
 const proofFigures: ProofFigures[] = [];
 // Proofs handed to a separate verifier process (bench/verify-proofs.ts), with the hash counts.
 const verifyPools: ProofPools["sizes"][number][] = [];
-const verifyCounts = new Map<number, { label: string; incLen: number; conLen: number; incHashes: number; conHashes: number }>();
+const verifyCounts = new Map<
+  number,
+  { label: string; incLen: number; conLen: number; incHashes: number; conHashes: number }
+>();
 
 for (const size of SIZES) {
   const cache = new TileCache(CACHE_BYTES);
@@ -266,8 +347,10 @@ for (const size of SIZES) {
   if (size === BIG) {
     // Fill the cache as a long-running server's would be: every tile read once (255 hashes each).
     const f0 = performance.now();
-    for (let t = 0; t * 256 < size; t++) await reader.readHashes([{ level: 1, index: Math.min(t * 128, Math.floor(size / 2) - 1) }]);
-    for (let t = 0; t * 65536 < size; t++) await reader.readHashes([{ level: 9, index: Math.min(t * 128, Math.floor(size / 512) - 1) }]);
+    for (let t = 0; t * 256 < size; t++)
+      await reader.readHashes([{ level: 1, index: Math.min(t * 128, Math.floor(size / 2) - 1) }]);
+    for (let t = 0; t * 65536 < size; t++)
+      await reader.readHashes([{ level: 9, index: Math.min(t * 128, Math.floor(size / 512) - 1) }]);
     const m = memory();
     record({
       group: "setup",
@@ -327,35 +410,61 @@ for (const size of SIZES) {
     consistency: con.map((p) => ({ size1: p.size1, root1: toHex(p.root1), proof: p.proof.map(toHex) })),
   });
   verifyCounts.set(size, { label, incLen, conLen, incHashes: incHashes / POOL, conHashes: conHashes / POOL });
-  proofFigures.push({ size, cacheBytes: cache.bytes, cacheTiles: cache.size, inclusionLength: incLen, consistencyLength: conLen });
+  proofFigures.push({
+    size,
+    cacheBytes: cache.bytes,
+    cacheTiles: cache.size,
+    inclusionLength: incLen,
+    consistencyLength: conLen,
+  });
 
   if (size === BIG) {
     const small = new TileCache(DEFAULT_CACHE_BYTES);
     const r = new TileHashReader(size, tree.fetch, { cache: small });
     const g = await measureAsync(() => proveInclusion(r, Math.floor(rand() * size), size), genOpts);
-    record({ group: "prove", name: `inclusion ${label}, 64 MiB TileCache`, value: g.perSecond, unit: "proof/s", note: `cache ${mib(small.bytes)} MiB in ${small.size} tiles` });
+    record({
+      group: "prove",
+      name: `inclusion ${label}, 64 MiB TileCache`,
+      value: g.perSecond,
+      unit: "proof/s",
+      note: `cache ${mib(small.bytes)} MiB in ${small.size} tiles`,
+    });
   }
 }
 
 // Flatness: generation at the largest size against the smallest, per proof and per proof hash
 // (a proof is log2(n) hashes long, so per proof it cannot be flat; per hash it should be).
 for (const kind of ["inclusion", "consistency"] as const) {
-  const at = (size: number) => rows.find((r) => r.group === "prove" && r.name === `${kind} n=${size.toExponential(0).replace("+", "")}`)!.value;
-  const len = (size: number) => proofFigures.find((p) => p.size === size)![kind === "inclusion" ? "inclusionLength" : "consistencyLength"];
+  const at = (size: number) =>
+    rows.find((r) => r.group === "prove" && r.name === `${kind} n=${size.toExponential(0).replace("+", "")}`)!.value;
+  const len = (size: number) =>
+    proofFigures.find((p) => p.size === size)![kind === "inclusion" ? "inclusionLength" : "consistencyLength"];
   const big = BIG.toExponential(0).replace("+", "");
   record({ group: "flat", name: `prove ${kind}: ${big} vs 1e3, per proof`, value: at(BIG) / at(1_000), unit: "x" });
-  record({ group: "flat", name: `prove ${kind}: ${big} vs 1e3, per proof hash`, value: (at(BIG) * len(BIG)) / (at(1_000) * len(1_000)), unit: "x" });
+  record({
+    group: "flat",
+    name: `prove ${kind}: ${big} vs 1e3, per proof hash`,
+    value: (at(BIG) * len(BIG)) / (at(1_000) * len(1_000)),
+    unit: "x",
+  });
 }
 
 // ---- proof verification, in a verifier process of its own (see bench/verify-proofs.ts) ----
 
 const poolsFile = join(mkdtempSync(join(tmpdir(), "labelreg-log-bench-")), "pools.json");
-writeFileSync(poolsFile, JSON.stringify({ options: PAIR_OPTS, serverReference: SERVER_REF, sizes: verifyPools } satisfies ProofPools));
-const verifier = spawnSync(process.execPath, ["--max-semi-space-size=64", fileURLToPath(new URL("./verify-proofs.js", import.meta.url)), poolsFile], {
-  encoding: "utf8",
-  stdio: ["ignore", "pipe", "inherit"],
-  maxBuffer: 1 << 20,
-});
+writeFileSync(
+  poolsFile,
+  JSON.stringify({ options: PAIR_OPTS, serverReference: SERVER_REF, sizes: verifyPools } satisfies ProofPools),
+);
+const verifier = spawnSync(
+  process.execPath,
+  ["--max-semi-space-size=64", fileURLToPath(new URL("./verify-proofs.js", import.meta.url)), poolsFile],
+  {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    maxBuffer: 1 << 20,
+  },
+);
 rmSync(dirname(poolsFile), { recursive: true, force: true });
 if (verifier.status !== 0) throw new Error(`bench/verify-proofs.ts failed with status ${verifier.status}`);
 for (const v of JSON.parse(verifier.stdout) as VerifyRates[]) {
@@ -391,7 +500,9 @@ console.log(
     proofFigures.map((p) => `TileCache at n=${p.size}: ${mib(p.cacheBytes)} MiB in ${p.cacheTiles} tiles`).join("; "),
 );
 const missed = rows.filter((r) => r.pass === false);
-console.log(`${missed.length === 0 ? "all targets met" : `${missed.length} target(s) missed`}; ${seconds.toFixed(0)} s in all`);
+console.log(
+  `${missed.length === 0 ? "all targets met" : `${missed.length} target(s) missed`}; ${seconds.toFixed(0)} s in all`,
+);
 
 const out = join(repoRoot, "bench", "results", "log.json");
 mkdirSync(dirname(out), { recursive: true });
@@ -402,8 +513,22 @@ writeFileSync(
       command: quick ? "npm run bench:log -- --quick" : "npm run bench:log",
       date: new Date().toISOString(),
       machine: { cpu, cores: cpus().length, memoryMiB: mib(totalmem()), node: process.version },
-      method: { ...OPTS, statistic: "median of CPU-time rates; ratios to SHA-256: median of interleaved pairs' ratios", pairs: PAIR_OPTS, tileCacheMaxBytes: CACHE_BYTES, defaultTileCacheMaxBytes: DEFAULT_CACHE_BYTES, verificationPool: POOL },
-      setup: { treeSize: BIG, buildSeconds, tileBytes: tree.bytes, memoryAfterBuild: afterBuild, memoryAfterProofs: afterProofs, proofs: proofFigures },
+      method: {
+        ...OPTS,
+        statistic: "median of CPU-time rates; ratios to SHA-256: median of interleaved pairs' ratios",
+        pairs: PAIR_OPTS,
+        tileCacheMaxBytes: CACHE_BYTES,
+        defaultTileCacheMaxBytes: DEFAULT_CACHE_BYTES,
+        verificationPool: POOL,
+      },
+      setup: {
+        treeSize: BIG,
+        buildSeconds,
+        tileBytes: tree.bytes,
+        memoryAfterBuild: afterBuild,
+        memoryAfterProofs: afterProofs,
+        proofs: proofFigures,
+      },
       seconds,
       rows,
     },

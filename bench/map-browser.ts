@@ -14,7 +14,11 @@ export interface HexProof {
 function parse(p: HexProof): { key: Uint8Array; proof: MapProof } {
   const t = p.terminal;
   const terminal: MapProof["terminal"] =
-    t.kind === "empty" ? t : t.kind === "leaf" ? { kind: "leaf", key: fromHex(t.key), valueHash: fromHex(t.valueHash) } : { kind: "value", value: fromHex(t.value) };
+    t.kind === "empty"
+      ? t
+      : t.kind === "leaf"
+        ? { kind: "leaf", key: fromHex(t.key), valueHash: fromHex(t.valueHash) }
+        : { kind: "value", value: fromHex(t.value) };
   return { key: fromHex(p.key), proof: { siblings: p.siblings.map(fromHex), terminal } };
 }
 

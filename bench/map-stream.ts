@@ -16,7 +16,12 @@ export interface StreamedMap {
  * `keys`: n sorted distinct 32-byte keys, flat; `valueAt(i)` the value of key i; `targets`:
  * sorted 32-byte keys, flat, to prove.
  */
-export function streamMap(hasher: MapHasher, keys: Uint8Array, valueAt: (i: number) => Uint8Array, targets: Uint8Array): StreamedMap {
+export function streamMap(
+  hasher: MapHasher,
+  keys: Uint8Array,
+  valueAt: (i: number) => Uint8Array,
+  targets: Uint8Array,
+): StreamedMap {
   const key = (i: number) => keys.subarray(32 * i, 32 * i + 32);
   const target = (t: number) => targets.subarray(32 * t, 32 * t + 32);
   const siblings: Hash[][] = Array.from({ length: targets.length / 32 }, () => []);

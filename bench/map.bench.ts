@@ -66,13 +66,17 @@ function record(row: Row): Row {
   const ratio = row.ratio === undefined ? "" : ` ${(row.ratio * 100).toFixed(0)}% of ${fmt(row.reference!)}`;
   const goal = row.target !== undefined ? `target ${row.target * 100}%` : `limit ${row.limit}`;
   const verdict = row.pass === undefined ? "" : row.pass ? `  ok (${goal})` : `  MISSED (${goal})`;
-  console.log(`${row.group.padEnd(8)} ${row.name.padEnd(50)} ${fmt(row.value).padStart(12)} ${row.unit.padEnd(8)}${ratio}${verdict}${row.note ? `  [${row.note}]` : ""}`);
+  console.log(
+    `${row.group.padEnd(8)} ${row.name.padEnd(50)} ${fmt(row.value).padStart(12)} ${row.unit.padEnd(8)}${ratio}${verdict}${row.note ? `  [${row.note}]` : ""}`,
+  );
   return row;
 }
 
 const mib = (b: number) => Math.round(b / 2 ** 20);
 const exp = (n: number) => n.toExponential(0).replace("+", "");
-console.log(`machine: ${cpus()[0]?.model ?? "unknown"}, ${cpus().length} cores, ${mib(totalmem())} MiB, Node ${process.version}${quick ? " (quick run)" : ""}\n`);
+console.log(
+  `machine: ${cpus()[0]?.model ?? "unknown"}, ${cpus().length} cores, ${mib(totalmem())} MiB, Node ${process.version}${quick ? " (quick run)" : ""}\n`,
+);
 
 // ---- SHA-256, the limit every rate is judged against ----
 
@@ -87,7 +91,8 @@ record({ group: "sha256", name: `${VALUE_BYTES} B (a value), server`, value: sha
 record({ group: "sha256", name: "65 B, @noble/hashes (browsers)", value: noble65, unit: "hash/s" });
 
 const server = mapHasherFromDigest(sha256);
-const nodeHashRate = (await measureSync(() => server.nodeHash(in65.subarray(1, 33), in65.subarray(33)), OPTS)).perSecond;
+const nodeHashRate = (await measureSync(() => server.nodeHash(in65.subarray(1, 33), in65.subarray(33)), OPTS))
+  .perSecond;
 record({ group: "sha256", name: "MapHasher.nodeHash, server", value: nodeHashRate, unit: "hash/s", reference: sha65 });
 
 // ---- batch updates ----
@@ -100,9 +105,19 @@ function randomEntries(n: number, valueAt: (i: number) => Uint8Array): MapEntry[
 
 const store = new MemoryMapNodeStore();
 const t0 = performance.now();
-updateMap(store, server, randomEntries(BASE, (i) => Uint8Array.of(i & 255, (i >> 8) & 255, i >> 16)));
+updateMap(
+  store,
+  server,
+  randomEntries(BASE, (i) => Uint8Array.of(i & 255, (i >> 8) & 255, i >> 16)),
+);
 const heap = process.memoryUsage();
-record({ group: "setup", name: `build a ${exp(BASE)}-key map in one batch`, value: (performance.now() - t0) / 1000, unit: "s", note: `${store.size.toLocaleString("en-US")} nodes; heap ${mib(heap.heapUsed)} MiB, rss ${mib(heap.rss)} MiB` });
+record({
+  group: "setup",
+  name: `build a ${exp(BASE)}-key map in one batch`,
+  value: (performance.now() - t0) / 1000,
+  unit: "s",
+  note: `${store.size.toLocaleString("en-US")} nodes; heap ${mib(heap.heapUsed)} MiB, rss ${mib(heap.rss)} MiB`,
+});
 
 // Judged as a pair (bench/measure.ts measureSyncPair): each update of a batch against the same
 // number of SHA-256 calls on inputs of the same sizes, their repetitions interleaved, so the
@@ -111,18 +126,35 @@ for (const b of [1, ...BATCHES]) {
   // Hashes a batch of this size computes, counted on batches outside the timed runs.
   const h0 = server.hashes;
   const counted = Math.max(5, Math.ceil(2000 / b));
-  for (let r = 0; r < counted; r++) updateMap(store, server, randomEntries(b, () => value));
+  for (let r = 0; r < counted; r++)
+    updateMap(
+      store,
+      server,
+      randomEntries(b, () => value),
+    );
   const perKey = (server.hashes - h0) / (counted * b);
   const nodeHashes = Math.round(perKey * b);
   const hashesOfABatch = () => {
     for (let i = 0; i < nodeHashes; i++) sha256(in65);
     for (let i = 0; i < b; i++) sha256(value);
   };
-  const pair = await measureSyncPair(hashesOfABatch, () => updateMap(store, server, randomEntries(b, () => value)), PAIR_OPTS);
+  const pair = await measureSyncPair(
+    hashesOfABatch,
+    () =>
+      updateMap(
+        store,
+        server,
+        randomEntries(b, () => value),
+      ),
+    PAIR_OPTS,
+  );
   const rate = pair.op.perSecond * b;
   record({
     group: "update",
-    name: b === 1 ? "batches of 1 key (nothing shared)" : `batches of ${b.toLocaleString("en-US")} new keys into ~${exp(BASE)}`,
+    name:
+      b === 1
+        ? "batches of 1 key (nothing shared)"
+        : `batches of ${b.toLocaleString("en-US")} new keys into ~${exp(BASE)}`,
     value: rate,
     unit: "keys/s",
     reference: rate / pair.ratio,
@@ -184,36 +216,77 @@ for (const n of SIZES) {
   const items = targets.map((key, i) => {
     const p = streamed.proofs[i]!;
     const v = valueByKey.get(toHex(key));
-    return { key, proof: v === undefined ? p : { siblings: p.siblings, terminal: { kind: "value" as const, value: v } } };
+    return {
+      key,
+      proof: v === undefined ? p : { siblings: p.siblings, terminal: { kind: "value" as const, value: v } },
+    };
   });
   if (n === SIZES[0]) {
     // The streamed map is the real one: same root, same proofs.
     const real = new MemoryMapNodeStore();
-    const root = updateMap(real, server, Array.from({ length: count }, (_, i) => ({ key: keys.subarray(32 * i, 32 * i + 32), value: valueAt(i) })));
+    const root = updateMap(
+      real,
+      server,
+      Array.from({ length: count }, (_, i) => ({ key: keys.subarray(32 * i, 32 * i + 32), value: valueAt(i) })),
+    );
     if (toHex(root) !== toHex(streamed.root)) throw new Error("bench/map-stream.ts disagrees with the map's root");
     const realProofs = proveKeys(real, targets);
     realProofs.forEach((p, i) => {
-      if (p.siblings.map(toHex).join() !== streamed.proofs[i]!.siblings.map(toHex).join() || p.terminal.kind !== streamed.proofs[i]!.terminal.kind) {
+      if (
+        p.siblings.map(toHex).join() !== streamed.proofs[i]!.siblings.map(toHex).join() ||
+        p.terminal.kind !== streamed.proofs[i]!.terminal.kind
+      ) {
         throw new Error("bench/map-stream.ts disagrees with the map's proofs");
       }
     });
   }
   for (const it of items) verifyMapProof(server, streamed.root, it.key, it.proof);
   pools.push({ n, root: streamed.root, items });
-  record({ group: "setup", name: `stream a ${exp(n)}-key map and ${2 * TARGETS} proofs`, value: (performance.now() - built) / 1000, unit: "s" });
+  record({
+    group: "setup",
+    name: `stream a ${exp(n)}-key map and ${2 * TARGETS} proofs`,
+    value: (performance.now() - built) / 1000,
+    unit: "s",
+  });
 
   // Sizes as sent (MapProof encoding), the value itself left out of a proof of presence.
-  const sizes = items.map((it) => encodeMapProof(it.proof).length - (it.proof.terminal.kind === "value" ? it.proof.terminal.value.length + 2 : 0)).sort((a, b) => a - b);
+  const sizes = items
+    .map(
+      (it) =>
+        encodeMapProof(it.proof).length - (it.proof.terminal.kind === "value" ? it.proof.terminal.value.length + 2 : 0),
+    )
+    .sort((a, b) => a - b);
   const depths = items.map((it) => it.proof.siblings.length);
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  record({ group: "proof", name: `n=${exp(n)}: size, mean`, value: mean(sizes), unit: "bytes", note: `depth mean ${mean(depths).toFixed(1)}, max ${Math.max(...depths)}` });
-  record({ group: "proof", name: `n=${exp(n)}: size, largest of ${items.length}`, value: sizes[sizes.length - 1]!, unit: "bytes", limit: 1024 });
+  record({
+    group: "proof",
+    name: `n=${exp(n)}: size, mean`,
+    value: mean(sizes),
+    unit: "bytes",
+    note: `depth mean ${mean(depths).toFixed(1)}, max ${Math.max(...depths)}`,
+  });
+  record({
+    group: "proof",
+    name: `n=${exp(n)}: size, largest of ${items.length}`,
+    value: sizes[sizes.length - 1]!,
+    unit: "bytes",
+    limit: 1024,
+  });
   for (const [name, h] of [
     ["server", server],
     ["noble", nobleMapHasher],
   ] as [string, MapHasher][]) {
-    const r = await measureSync((i) => verifyMapProof(h, streamed.root, items[i % items.length]!.key, items[i % items.length]!.proof), OPTS);
-    record({ group: "verify", name: `n=${exp(n)}: ${name} hasher`, value: 1e6 / r.perSecond, unit: "us/proof", note: `${Math.round(r.perSecond).toLocaleString("en-US")} proofs/s` });
+    const r = await measureSync(
+      (i) => verifyMapProof(h, streamed.root, items[i % items.length]!.key, items[i % items.length]!.proof),
+      OPTS,
+    );
+    record({
+      group: "verify",
+      name: `n=${exp(n)}: ${name} hasher`,
+      value: 1e6 / r.perSecond,
+      unit: "us/proof",
+      note: `${Math.round(r.perSecond).toLocaleString("en-US")} proofs/s`,
+    });
   }
 }
 
@@ -224,15 +297,37 @@ const hex = (it: { key: Uint8Array; proof: MapProof }): HexProof => {
   return {
     key: toHex(it.key),
     siblings: it.proof.siblings.map(toHex),
-    terminal: t.kind === "empty" ? t : t.kind === "leaf" ? { kind: "leaf", key: toHex(t.key), valueHash: toHex(t.valueHash) } : { kind: "value", value: toHex(t.value) },
+    terminal:
+      t.kind === "empty"
+        ? t
+        : t.kind === "leaf"
+          ? { kind: "leaf", key: toHex(t.key), valueHash: toHex(t.valueHash) }
+          : { kind: "value", value: toHex(t.value) },
   };
 };
 try {
   const esbuild = await import("esbuild");
-  const bundle = await esbuild.build({ entryPoints: [join(repoRoot, "bench", "map-browser.ts")], bundle: true, format: "iife", platform: "browser", target: "es2022", minify: true, write: false, logLevel: "silent" });
+  const bundle = await esbuild.build({
+    entryPoints: [join(repoRoot, "bench", "map-browser.ts")],
+    bundle: true,
+    format: "iife",
+    platform: "browser",
+    target: "es2022",
+    minify: true,
+    write: false,
+    logLevel: "silent",
+  });
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    args: [
+      "--no-sandbox",
+      "--headless",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
   });
   try {
     const page = await browser.newPage();
@@ -240,17 +335,49 @@ try {
     await page.addScriptTag({ content: bundle.outputFiles[0]!.text });
     for (const p of pools) {
       const arg = { root: toHex(p.root), pool: p.items.map(hex), ms: quick ? 300 : 1000 };
-      const r = await page.evaluate((a) => (globalThis as unknown as { benchMapVerify: (r: string, p: HexProof[], ms: number) => { usPerProof: number; proofs: number } }).benchMapVerify(a.root, a.pool, a.ms), arg);
-      record({ group: "chromium", name: `n=${exp(p.n)}: verify a proof (@noble/hashes)`, value: r.usPerProof / 1000, unit: "ms", limit: 1, note: `${r.proofs.toLocaleString("en-US")} proofs timed` });
+      const r = await page.evaluate(
+        (a) =>
+          (
+            globalThis as unknown as {
+              benchMapVerify: (r: string, p: HexProof[], ms: number) => { usPerProof: number; proofs: number };
+            }
+          ).benchMapVerify(a.root, a.pool, a.ms),
+        arg,
+      );
+      record({
+        group: "chromium",
+        name: `n=${exp(p.n)}: verify a proof (@noble/hashes)`,
+        value: r.usPerProof / 1000,
+        unit: "ms",
+        limit: 1,
+        note: `${r.proofs.toLocaleString("en-US")} proofs timed`,
+      });
     }
   } finally {
     await browser.close();
   }
 } catch (e) {
-  record({ group: "chromium", name: "not measured", value: NaN, unit: "", note: e instanceof Error ? e.message.split("\n")[0] : String(e) });
+  record({
+    group: "chromium",
+    name: "not measured",
+    value: NaN,
+    unit: "",
+    note: e instanceof Error ? e.message.split("\n")[0] : String(e),
+  });
 }
 
 const out = join(repoRoot, "bench", "results", "map.json");
 mkdirSync(dirname(out), { recursive: true });
-writeFileSync(out, JSON.stringify({ machine: { cpu: cpus()[0]?.model, cores: cpus().length, memoryMiB: mib(totalmem()), node: process.version }, quick, rows }, null, 2) + "\n");
+writeFileSync(
+  out,
+  JSON.stringify(
+    {
+      machine: { cpu: cpus()[0]?.model, cores: cpus().length, memoryMiB: mib(totalmem()), node: process.version },
+      quick,
+      rows,
+    },
+    null,
+    2,
+  ) + "\n",
+);
 console.log(`\nwrote ${out}`);

@@ -129,7 +129,11 @@ function syncRunner(op: (i: number) => unknown): (n: number) => Promise<Timing> 
  * `ratio` is the median of the ratios of each adjacent pair of repetitions: a burst of load from
  * elsewhere spoils one pair, where it could move the median of either rate on its own.
  */
-export async function measureSyncPair(ref: () => unknown, op: (i: number) => unknown, options: MeasureOptions = {}): Promise<{ ref: Rate; op: Rate; ratio: number }> {
+export async function measureSyncPair(
+  ref: () => unknown,
+  op: (i: number) => unknown,
+  options: MeasureOptions = {},
+): Promise<{ ref: Rate; op: Rate; ratio: number }> {
   const repMs = options.repMs ?? 200;
   const runs = [syncRunner(ref), syncRunner(op)];
   const units = [1, options.unitsPerOp ?? 1];
@@ -147,6 +151,11 @@ export async function measureSyncPair(ref: () => unknown, op: (i: number) => unk
       wall[j]!.push((ns[j]! * units[j]! * 1000) / t.wall);
     }
   }
-  const pack = (j: number): Rate => ({ perSecond: median(cpu[j]!), reps: cpu[j]!, wallPerSecond: median(wall[j]!), opsPerRep: ns[j]! });
+  const pack = (j: number): Rate => ({
+    perSecond: median(cpu[j]!),
+    reps: cpu[j]!,
+    wallPerSecond: median(wall[j]!),
+    opsPerRep: ns[j]!,
+  });
   return { ref: pack(0), op: pack(1), ratio: median(cpu[1]!.map((r, i) => r / cpu[0]![i]!)) };
 }

@@ -53,7 +53,10 @@ function sequenceField(req: Buffer): Buffer {
   return req.subarray(0, i + 1);
 }
 
-const server = new grpc.Server({ "grpc.max_receive_message_length": 16 << 20, "grpc.max_send_message_length": 16 << 20 });
+const server = new grpc.Server({
+  "grpc.max_receive_message_length": 16 << 20,
+  "grpc.max_send_message_length": 16 << 20,
+});
 server.addService(definition, {
   Unary: (_call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => cb(null, unaryReply),
   Bulk: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => {

@@ -22,7 +22,9 @@ export class ReplicaLagProbe {
   private readonly calls: grpc.ClientReadableStream<WatchCheckpointsResponse>[] = [];
 
   constructor(primaryAddress: string, replicaAddress: string) {
-    this.clients = [primaryAddress, replicaAddress].map((a) => new LogServiceClient(a, grpc.credentials.createInsecure()));
+    this.clients = [primaryAddress, replicaAddress].map(
+      (a) => new LogServiceClient(a, grpc.credentials.createInsecure()),
+    );
     this.clients.forEach((client, i) => {
       const into = i === 0 ? this.published : this.reached;
       const call = client.watchCheckpoints({ afterSize: 0n });
@@ -36,7 +38,8 @@ export class ReplicaLagProbe {
   async stop(graceMs = 5000): Promise<LagSummary> {
     const last = this.published.at(-1)?.size ?? 0;
     const until = performance.now() + graceMs;
-    while ((this.reached.at(-1)?.size ?? 0) < last && performance.now() < until) await new Promise((r) => setTimeout(r, 10));
+    while ((this.reached.at(-1)?.size ?? 0) < last && performance.now() < until)
+      await new Promise((r) => setTimeout(r, 10));
     for (const c of this.calls) c.cancel();
     for (const c of this.clients) c.close();
     return summarise(this.published, this.reached);
@@ -44,7 +47,10 @@ export class ReplicaLagProbe {
 }
 
 /** For each published size, the delay until the first reached size at or above it. */
-export function summarise(published: readonly { size: number; at: number }[], reached: readonly { size: number; at: number }[]): LagSummary {
+export function summarise(
+  published: readonly { size: number; at: number }[],
+  reached: readonly { size: number; at: number }[],
+): LagSummary {
   const lags: number[] = [];
   let unreached = 0;
   let j = 0;

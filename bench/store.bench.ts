@@ -26,9 +26,12 @@ try {
   }
   const seconds = (performance.now() - t0) / 1000;
   latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!.toFixed(2);
+  const pct = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!.toFixed(2);
   const total = batches * batchSize;
-  console.log(`machine: ${cpus().length} cores; ${batches} appends of ${batchSize} entries x ${entryBytes} bytes + tiles + checkpoint`);
+  console.log(
+    `machine: ${cpus().length} cores; ${batches} appends of ${batchSize} entries x ${entryBytes} bytes + tiles + checkpoint`,
+  );
   console.log(
     `append: ${(batches / seconds).toFixed(0)} batches/s, ${(total / seconds).toFixed(0)} entries/s, ` +
       `latency p50 ${pct(50)} ms, p99 ${pct(99)} ms`,

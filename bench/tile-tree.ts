@@ -53,7 +53,8 @@ export function buildTileTree(size: number, batch = 1 << 16): TileTree {
   }
   const fetch: TileFetcher = (level, index, width) => {
     const t = tiles.get(key(level, index));
-    if (t === undefined || t.length < width * 32) return Promise.reject(new Error(`no tile ${level}/${index} of width ${width}`));
+    if (t === undefined || t.length < width * 32)
+      return Promise.reject(new Error(`no tile ${level}/${index} of width ${width}`));
     return Promise.resolve(t.subarray(0, width * 32));
   };
   return {

@@ -14,7 +14,15 @@ import type { Statement } from "../proto/gen/messages/labelreg/v1/statement.js";
 import { loadOrCreateSignerKey } from "../services/config/key-files.js";
 import { devAuthorityKeyPath, logKeyPath } from "../app/server.js";
 import { openSqliteStore, SQLITE_FILE } from "../services/store/sqlite.js";
-import { categoryPublished, issuerAccredited, issuerKey, labelChange, labelIssued, sign, type RawSigner } from "../test/statement-kit.js";
+import {
+  categoryPublished,
+  issuerAccredited,
+  issuerKey,
+  labelChange,
+  labelIssued,
+  sign,
+  type RawSigner,
+} from "../test/statement-kit.js";
 import { join } from "node:path";
 
 export const ENTRIES_PER_LABEL = 3;
@@ -44,12 +52,26 @@ export async function buildLog(dataDir: string, entries: number, log: (msg: stri
     const keys: RawSigner[] = Array.from({ length: ISSUERS }, (_, i) => issuerKey(1000 + i));
     const entryOf = (key: RawSigner, s: Statement) => {
       const signed = sign(key, at(s), ORIGIN);
-      return LogEntry.encode({ statement: signed.statement, keyId: signed.keyId, signature: signed.signature, sequencedAtUnix: T, mapCommitment: undefined }).finish();
+      return LogEntry.encode({
+        statement: signed.statement,
+        keyId: signed.keyId,
+        signature: signed.signature,
+        sequencedAtUnix: T,
+        mapCommitment: undefined,
+      }).finish();
     };
     let tree = emptyTreeState();
     const flush = async (batch: Uint8Array[]) => {
       const integration = integrate(tree, batch);
-      const note = signNote(formatCheckpoint({ origin: ORIGIN, size: integration.state.size, root: integration.state.root, extensions: [] }), [logSigner]);
+      const note = signNote(
+        formatCheckpoint({
+          origin: ORIGIN,
+          size: integration.state.size,
+          root: integration.state.root,
+          extensions: [],
+        }),
+        [logSigner],
+      );
       await store.append({ expectedSize: tree.size, entries: batch, tiles: integration.tiles, checkpoint: utf8(note) });
       tree = integration.state;
     };
@@ -65,11 +87,16 @@ export async function buildLog(dataDir: string, entries: number, log: (msg: stri
       const v = issued.kind!.value as { validFromUnix: bigint; validUntilUnix: bigint };
       v.validFromUnix = T - 60n;
       v.validUntilUnix = T + 365n * 86_400n;
-      batch.push(entryOf(issuer, issued), entryOf(issuer, labelChange(`s${j}`, id, 1n, "suspend")), entryOf(issuer, labelChange(`r${j}`, id, 2n, "reinstate")));
+      batch.push(
+        entryOf(issuer, issued),
+        entryOf(issuer, labelChange(`s${j}`, id, 1n, "suspend")),
+        entryOf(issuer, labelChange(`r${j}`, id, 2n, "reinstate")),
+      );
       if (batch.length >= 8190) {
         await flush(batch);
         batch = [];
-        if ((j + 1) % 30_000 < 2730) log(`  built ${tree.size} entries (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+        if ((j + 1) % 30_000 < 2730)
+          log(`  built ${tree.size} entries (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
       }
     }
     if (batch.length > 0) await flush(batch);

@@ -53,14 +53,22 @@ async function main(file: string): Promise<void> {
     const con = s.consistency.map((p) => ({ size1: p.size1, root1: fromHex(p.root1), proof: hashes(p.proof) }));
     {
       const name = "server";
-      const pi = await measureSyncPair(REF[name], (i) => {
-        const p = inc[i % inc.length]!;
-        verifyInclusion(p.index, s.size, p.leaf, p.proof, root);
-      }, pools.options);
-      const pc = await measureSyncPair(REF[name], (i) => {
-        const p = con[i % con.length]!;
-        verifyConsistency(p.size1, s.size, p.proof, p.root1, root);
-      }, pools.options);
+      const pi = await measureSyncPair(
+        REF[name],
+        (i) => {
+          const p = inc[i % inc.length]!;
+          verifyInclusion(p.index, s.size, p.leaf, p.proof, root);
+        },
+        pools.options,
+      );
+      const pc = await measureSyncPair(
+        REF[name],
+        (i) => {
+          const p = con[i % con.length]!;
+          verifyConsistency(p.size1, s.size, p.proof, p.root1, root);
+        },
+        pools.options,
+      );
       out.push({
         size: s.size,
         hasher: name,

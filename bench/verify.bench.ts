@@ -85,11 +85,19 @@ async function runSize(entries: number): Promise<SizeResult> {
   // generation of 64 MiB (V8's default 16 MiB meant a young collection every few hundred reads, each
   // slower as the old generation grows: 45 pauses of ~7-25 ms in 8,500 GetLabels at 10^6 entries,
   // 10 with 64 MiB, and a shorter start-up). `labelreg serve` should be started with the same.
-  const server = await startRegistryChild({ dataDir, startTimeoutMs: 600_000, nodeArgs: ["--max-old-space-size=8192", "--max-semi-space-size=64", ...childNodeArgs] });
+  const server = await startRegistryChild({
+    dataDir,
+    startTimeoutMs: 600_000,
+    nodeArgs: ["--max-old-space-size=8192", "--max-semi-space-size=64", ...childNodeArgs],
+  });
   const startupSeconds = (performance.now() - t0) / 1000;
   log(`  registry start-up (replaying ${server.treeSize} entries into the projections): ${f(startupSeconds, 1)} s`);
   const authority = readSignerKeyFile(devAuthorityKeyPath(dataDir));
-  const trust = resolveTrust({ logKey: server.logVerifierKey, authorityPublicKey: authority.publicKey, ed25519: nodeEd25519 });
+  const trust = resolveTrust({
+    logKey: server.logVerifierKey,
+    authorityPublicKey: authority.publicKey,
+    ed25519: nodeEd25519,
+  });
   try {
     const rand = prng(entries);
     const ids = Array.from({ length: requests }, () => labelIdOf(Math.floor(rand() * labels)));
@@ -105,12 +113,18 @@ async function runSize(entries: number): Promise<SizeResult> {
       ids.slice(0, 2000).map(
         (labelId) =>
           new Promise<void>((res, rej) =>
-            client.makeUnaryRequest(GET_LABEL, (b: Buffer) => b, (b: Buffer) => b, Buffer.from(GetLabelRequest.encode({ labelId }).finish()), (err, r) => {
-              if (err) return rej(err);
-              sample = r!;
-              responses.push(GetLabelResponse.decode(r!));
-              res();
-            }),
+            client.makeUnaryRequest(
+              GET_LABEL,
+              (b: Buffer) => b,
+              (b: Buffer) => b,
+              Buffer.from(GetLabelRequest.encode({ labelId }).finish()),
+              (err, r) => {
+                if (err) return rej(err);
+                sample = r!;
+                responses.push(GetLabelResponse.decode(r!));
+                res();
+              },
+            ),
           ),
       ),
     );
@@ -118,7 +132,9 @@ async function runSize(entries: number): Promise<SizeResult> {
 
     // VerifyLabels of 10,000 ids, compact.
     const bulkIds = Array.from({ length: 10_000 }, () => labelIdOf(Math.floor(rand() * labels)));
-    const vc = new VerificationServiceClient(server.address, grpc.credentials.createInsecure(), { "grpc.max_receive_message_length": 64 << 20 });
+    const vc = new VerificationServiceClient(server.address, grpc.credentials.createInsecure(), {
+      "grpc.max_receive_message_length": 64 << 20,
+    });
     const got: VerifyLabelsResponse[] = [];
     const b0 = performance.now();
     await new Promise<void>((res, rej) => {
@@ -137,7 +153,8 @@ async function runSize(entries: number): Promise<SizeResult> {
     let bulkValid = 0;
     for (const m of got) {
       const r = compact.accept(m);
-      if (r?.result?.$case === "label" && verifyLabelBundle(compact.expand(r.result.value.bundle!), warm).valid) bulkValid++;
+      if (r?.result?.$case === "label" && verifyLabelBundle(compact.expand(r.result.value.bundle!), warm).valid)
+        bulkValid++;
     }
     const bulkVerifySeconds = (performance.now() - c0) / 1000;
 
@@ -145,12 +162,16 @@ async function runSize(entries: number): Promise<SizeResult> {
     const bundles = responses.map((r) => r.bundle!);
     const sigs: { pk: Uint8Array; msg: Uint8Array; sig: Uint8Array }[][] = bundles.map((b) => {
       const note = parseSignedNote(b.checkpoint);
-      const out = [{ pk: publicKeyOfVerifierKey(server.logVerifierKey), msg: note.textBytes, sig: note.signatures[0]!.signature }];
+      const out = [
+        { pk: publicKeyOfVerifierKey(server.logVerifierKey), msg: note.textBytes, sig: note.signatures[0]!.signature },
+      ];
       const all = [...b.contextEntries, ...b.entries].sort((x, y) => Number(x.index - y.index));
       for (const p of all) {
         const d = decodeStatementEntry(p.entry);
         if (isViolation(d)) throw new Error(d.message);
-        const pk = d.statement.kind?.$case.startsWith("label") ? findIssuerKey(all, d.statement.labelId) : authority.publicKey;
+        const pk = d.statement.kind?.$case.startsWith("label")
+          ? findIssuerKey(all, d.statement.labelId)
+          : authority.publicKey;
         out.push({ pk, msg: statementSigningInput(d.statementBytes), sig: d.signature });
       }
       return out;
@@ -168,7 +189,9 @@ async function runSize(entries: number): Promise<SizeResult> {
         for (let k = from; k < to; k++) if (verifyLabelBundle(bundles[k]!, trust).valid) ok++;
         verifierMs += performance.now() - t;
         t = performance.now();
-        for (let k = from; k < to; k++) for (const s of sigs[k]!) if (!nodeEd25519.verify(s.pk, s.msg, s.sig)) throw new Error("signature does not verify");
+        for (let k = from; k < to; k++)
+          for (const s of sigs[k]!)
+            if (!nodeEd25519.verify(s.pk, s.msg, s.sig)) throw new Error("signature does not verify");
         ed25519Ms += performance.now() - t;
       }
     }
@@ -179,14 +202,37 @@ async function runSize(entries: number): Promise<SizeResult> {
     await server.stop();
     // The no-op answers the same bytes as a real GetLabel response.
     writeFileSync(join(dataDir, "..", "verify-noop.bin"), sample);
-    const noopProc = spawn(process.execPath, [fileURLToPath(new URL("./noop-server.js", import.meta.url)), join(dataDir, "..", "verify-noop.bin"), join(dataDir, "..", "verify-noop.bin")], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+    const noopProc = spawn(
+      process.execPath,
+      [
+        fileURLToPath(new URL("./noop-server.js", import.meta.url)),
+        join(dataDir, "..", "verify-noop.bin"),
+        join(dataDir, "..", "verify-noop.bin"),
+      ],
+      { cwd: root, stdio: ["ignore", "pipe", "inherit"] },
+    );
     try {
-      const port = await new Promise<number>((res) => noopProc.stdout.setEncoding("utf8").once("data", (d: string) => res((JSON.parse(d) as { port: number }).port)));
+      const port = await new Promise<number>((res) =>
+        noopProc.stdout.setEncoding("utf8").once("data", (d: string) => res((JSON.parse(d) as { port: number }).port)),
+      );
       const nc = rawClient(`127.0.0.1:${port}`);
       await closedLoopUnary("warm-up", nc, NOOP_UNARY_PATH, reqs.slice(0, 500), concurrency, judge);
       const noop = await closedLoopUnary(`no-op (c=${concurrency})`, nc, NOOP_UNARY_PATH, reqs, concurrency, judge);
       nc.close();
-      return { entries: server.treeSize, labels, startupSeconds, getLabel, noop, responseBytes: sample.length, bulkSeconds, bulkVerifySeconds, bulkValid, bundlesPerSecond, ed25519BundlesPerSecond, sigsPerBundle };
+      return {
+        entries: server.treeSize,
+        labels,
+        startupSeconds,
+        getLabel,
+        noop,
+        responseBytes: sample.length,
+        bulkSeconds,
+        bulkVerifySeconds,
+        bulkValid,
+        bundlesPerSecond,
+        ed25519BundlesPerSecond,
+        sigsPerBundle,
+      };
     } finally {
       noopProc.kill("SIGKILL");
     }
@@ -201,7 +247,12 @@ function findIssuerKey(all: readonly { entry: Uint8Array }[], labelId: string): 
   const issuerId = labelId.slice(0, labelId.indexOf("-"));
   for (const p of all) {
     const d = decodeStatementEntry(p.entry);
-    if (!isViolation(d) && d.statement.kind?.$case === "issuerAccredited" && d.statement.kind.value.issuerId === issuerId) return d.statement.kind.value.publicKey;
+    if (
+      !isViolation(d) &&
+      d.statement.kind?.$case === "issuerAccredited" &&
+      d.statement.kind.value.issuerId === issuerId
+    )
+      return d.statement.kind.value.publicKey;
   }
   throw new Error(`no accreditation of ${issuerId} in the bundle`);
 }
@@ -209,16 +260,30 @@ function findIssuerKey(all: readonly { entry: Uint8Array }[], labelId: string): 
 const results: SizeResult[] = [];
 for (const n of sizes) results.push(await runSize(n));
 
-log(`\nmachine: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), node ${process.version}; client, registry and no-op each in their own process`);
+log(
+  `\nmachine: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), node ${process.version}; client, registry and no-op each in their own process`,
+);
 for (const r of results) {
   log(`\n-- ${r.entries} entries, ${r.labels} labels (3 entries each); registry start-up ${f(r.startupSeconds, 1)} s`);
-  log(`GetLabel:  ${f(r.getLabel.rate)} rps, p50 ${f(r.getLabel.p50Ms, 2)} ms, p99 ${f(r.getLabel.p99Ms, 2)} ms (response ${r.responseBytes} bytes)${Object.keys(r.getLabel.errors).length ? ` errors ${JSON.stringify(r.getLabel.errors)}` : ""}`);
-  log(`no-op:     ${f(r.noop.rate)} rps, p50 ${f(r.noop.p50Ms, 2)} ms, p99 ${f(r.noop.p99Ms, 2)} ms  -> GetLabel at ${f((100 * r.getLabel.rate) / r.noop.rate)}% of no-op (target >= 50%, p99 < 20 ms)`);
-  log(`VerifyLabels 10,000 ids (compact): server answer ${f(r.bulkSeconds, 2)} s (target < 2 s); client verification ${f(r.bulkVerifySeconds, 2)} s (memoized checkpoint and context signatures), ${r.bulkValid} valid`);
-  log(`verifier (cold, every signature of every bundle): ${f(r.bundlesPerSecond)} bundles/s; Ed25519 alone (${f(r.sigsPerBundle, 1)} signatures a bundle): ${f(r.ed25519BundlesPerSecond)} bundles/s -> ${f((100 * r.bundlesPerSecond) / r.ed25519BundlesPerSecond)}% (target >= 70%)`);
+  log(
+    `GetLabel:  ${f(r.getLabel.rate)} rps, p50 ${f(r.getLabel.p50Ms, 2)} ms, p99 ${f(r.getLabel.p99Ms, 2)} ms (response ${r.responseBytes} bytes)${Object.keys(r.getLabel.errors).length ? ` errors ${JSON.stringify(r.getLabel.errors)}` : ""}`,
+  );
+  log(
+    `no-op:     ${f(r.noop.rate)} rps, p50 ${f(r.noop.p50Ms, 2)} ms, p99 ${f(r.noop.p99Ms, 2)} ms  -> GetLabel at ${f((100 * r.getLabel.rate) / r.noop.rate)}% of no-op (target >= 50%, p99 < 20 ms)`,
+  );
+  log(
+    `VerifyLabels 10,000 ids (compact): server answer ${f(r.bulkSeconds, 2)} s (target < 2 s); client verification ${f(r.bulkVerifySeconds, 2)} s (memoized checkpoint and context signatures), ${r.bulkValid} valid`,
+  );
+  log(
+    `verifier (cold, every signature of every bundle): ${f(r.bundlesPerSecond)} bundles/s; Ed25519 alone (${f(r.sigsPerBundle, 1)} signatures a bundle): ${f(r.ed25519BundlesPerSecond)} bundles/s -> ${f((100 * r.bundlesPerSecond) / r.ed25519BundlesPerSecond)}% (target >= 70%)`,
+  );
 }
 if (results.length >= 2) {
   const [a, b] = [results[0]!, results[results.length - 1]!];
-  log(`\nfrom ${a.entries} to ${b.entries} entries (x${f(b.entries / a.entries, 1)}; log2 grows x${f(Math.log2(b.entries) / Math.log2(a.entries), 2)}):`);
-  log(`  GetLabel rps x${f(b.getLabel.rate / a.getLabel.rate, 2)}, p99 x${f(b.getLabel.p99Ms / a.getLabel.p99Ms, 2)}; VerifyLabels time x${f(b.bulkSeconds / a.bulkSeconds, 2)}; verifier bundles/s x${f(b.bundlesPerSecond / a.bundlesPerSecond, 2)}; start-up x${f(b.startupSeconds / a.startupSeconds, 2)}`);
+  log(
+    `\nfrom ${a.entries} to ${b.entries} entries (x${f(b.entries / a.entries, 1)}; log2 grows x${f(Math.log2(b.entries) / Math.log2(a.entries), 2)}):`,
+  );
+  log(
+    `  GetLabel rps x${f(b.getLabel.rate / a.getLabel.rate, 2)}, p99 x${f(b.getLabel.p99Ms / a.getLabel.p99Ms, 2)}; VerifyLabels time x${f(b.bulkSeconds / a.bulkSeconds, 2)}; verifier bundles/s x${f(b.bundlesPerSecond / a.bundlesPerSecond, 2)}; start-up x${f(b.startupSeconds / a.startupSeconds, 2)}`,
+  );
 }

@@ -38,12 +38,19 @@ const now = () => BigInt(Math.floor(Date.now() / 1000));
 beforeAll(async () => {
   mkdirSync(OUT, { recursive: true });
   dir = mkdtempSync(join(tmpdir(), "labelreg-consumer-path-"));
-  const config = { dataDir: join(dir, "reg"), grpcAddress: "127.0.0.1:0", origin: "consumer.test/log", authorityKey: formatVerifierKey("authority", SIG_TYPE_ED25519, authority.publicKey) };
+  const config = {
+    dataDir: join(dir, "reg"),
+    grpcAddress: "127.0.0.1:0",
+    origin: "consumer.test/log",
+    authorityKey: formatVerifierKey("authority", SIG_TYPE_ED25519, authority.publicKey),
+  };
   const first = await startRegistry(config);
   const logVerifierKey = first.logVerifierKey;
   await first.close();
   witnessState = new WitnessState(join(dir, "witness"));
-  witness = await startWitnessServer(new Witness({ cosigner: witnessKey, logs: [parseVerifierKey(logVerifierKey)], state: witnessState }));
+  witness = await startWitnessServer(
+    new Witness({ cosigner: witnessKey, logs: [parseVerifierKey(logVerifierKey)], state: witnessState }),
+  );
   const handlers = witness.server.listeners("request");
   witness.server.removeAllListeners("request");
   witness.server.on("request", (req, res) => {
@@ -54,7 +61,13 @@ beforeAll(async () => {
   registry = await startRegistry({
     ...config,
     http: { address: "127.0.0.1:0" },
-    witnessing: { witnesses: [{ url: witness.url, verifierKey: witnessKey.verifierKey }], required: 1, timeoutMs: 500, retryFirstMs: 200, retryMaxMs: 1000 },
+    witnessing: {
+      witnesses: [{ url: witness.url, verifierKey: witnessKey.verifierKey }],
+      required: 1,
+      timeoutMs: 500,
+      retryFirstMs: 200,
+      retryMaxMs: 1000,
+    },
   });
   await seedLabels(registry.registry, now());
   browser = await launchChromium();
@@ -71,14 +84,22 @@ afterAll(async () => {
 const url = (path: string) => `${registry.http!.url}${path}`;
 
 async function phone(path: string, locale: string): Promise<Page> {
-  const ctx = await browser.newContext({ viewport: PHONE, locale, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+  const ctx = await browser.newContext({
+    viewport: PHONE,
+    locale,
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+  });
   const page = await ctx.newPage();
   await page.goto(url(path));
   return page;
 }
 
 async function settled(page: Page): Promise<{ state: string | null; text: string; check: string }> {
-  await expect.poll(() => page.locator("#verify-status").getAttribute("data-state"), { timeout: 20_000 }).not.toBe("pending");
+  await expect
+    .poll(() => page.locator("#verify-status").getAttribute("data-state"), { timeout: 20_000 })
+    .not.toBe("pending");
   return {
     state: await page.locator("#verify-status").getAttribute("data-state"),
     text: (await page.locator("#verify-status").textContent()) ?? "",
@@ -100,7 +121,9 @@ async function printLabel(path: string, name: string): Promise<string> {
 }
 
 async function submit(key: typeof authority, s: Parameters<typeof signStatement>[1]): Promise<void> {
-  await registry.registry.submit(signStatement(key, { ...s, signedAtUnix: now(), logOrigin: registry.registry.origin }));
+  await registry.registry.submit(
+    signStatement(key, { ...s, signedAtUnix: now(), logOrigin: registry.registry.origin }),
+  );
 }
 
 describe("the README's consumer path on a phone", () => {
@@ -132,7 +155,13 @@ describe("the README's consumer path on a phone", () => {
   });
 
   it("a suspended label: the page says so with the reason; the printed label is marked across its stars, in both languages", async () => {
-    await submit(issuerKey, statement({ $case: "labelSuspended", value: { reason: reason("unfixed CVE in firmware 1.2") } }, { labelId: "CCRC-1", expectedLabelVersion: 2n }));
+    await submit(
+      issuerKey,
+      statement(
+        { $case: "labelSuspended", value: { reason: reason("unfixed CVE in firmware 1.2") } },
+        { labelId: "CCRC-1", expectedLabelVersion: 2n },
+      ),
+    );
     for (const lang of ["zh-CN", "en"] as const) {
       const page = await phone(`/l/CCRC-1?lang=${lang}`, lang);
       expect(await page.locator(".status .badge").textContent()).toBe(MESSAGES[lang].status.suspended.name);
@@ -157,7 +186,21 @@ describe("the README's consumer path on a phone", () => {
   it("a witness outage: untouched labels stay green, a new one says 'awaiting witnesses' in the page's language, and all turn green when the witness is back", async () => {
     witnessDown = true;
     const t = now();
-    await submit(issuerKey, statement({ $case: "labelIssued", value: labelIssued({ productModel: "EV-OUTAGE", tier: Tier.TIER_BASIC, validFromUnix: t - 10n, validUntilUnix: t + 365n * DAY }) }, { labelId: "CCRC-9" }));
+    await submit(
+      issuerKey,
+      statement(
+        {
+          $case: "labelIssued",
+          value: labelIssued({
+            productModel: "EV-OUTAGE",
+            tier: Tier.TIER_BASIC,
+            validFromUnix: t - 10n,
+            validUntilUnix: t + 365n * DAY,
+          }),
+        },
+        { labelId: "CCRC-9" },
+      ),
+    );
     // /checkpoint serves the last cosigned checkpoint and names the newer one as pending.
     const cp = await fetch(url("/checkpoint"));
     expect(Number(cp.headers.get("labelreg-pending-checkpoint-size"))).toBe(registry.registry.view.size);
@@ -176,7 +219,9 @@ describe("the README's consumer path on a phone", () => {
       expect(v.text).toBe(MESSAGES[lang].verifier.awaiting.replace("{size}", String(registry.registry.view.size)));
       expect(v.check).toBe(MESSAGES[lang].verifier.statusAwaiting);
       // Nothing on the page says the opposite: no red, no "failed".
-      expect(await page.locator("body").textContent()).not.toContain(lang === "en" ? "Verification failed" : "核验失败");
+      expect(await page.locator("body").textContent()).not.toContain(
+        lang === "en" ? "Verification failed" : "核验失败",
+      );
       await shot(page, `8-outage-new-label.${lang}`);
       await page.context().close();
     }

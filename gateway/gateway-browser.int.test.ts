@@ -20,7 +20,15 @@ beforeAll(async () => {
   fx = await openFixture();
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    args: [
+      "--no-sandbox",
+      "--headless",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
   });
 });
 afterAll(async () => {
@@ -38,8 +46,13 @@ async function open(path: string, locale = "zh-CN"): Promise<Page> {
 }
 
 const verdict = async (page: Page) => {
-  await expect.poll(() => page.locator("#verify-status").getAttribute("data-state"), { timeout: 15_000 }).not.toBe("pending");
-  return { state: await page.locator("#verify-status").getAttribute("data-state"), text: (await page.locator("#verify-status").textContent()) ?? "" };
+  await expect
+    .poll(() => page.locator("#verify-status").getAttribute("data-state"), { timeout: 15_000 })
+    .not.toBe("pending");
+  return {
+    state: await page.locator("#verify-status").getAttribute("data-state"),
+    text: (await page.locator("#verify-status").textContent()) ?? "",
+  };
 };
 
 describe("consumer page in Chromium", () => {
@@ -89,7 +102,8 @@ describe("consumer page in Chromium", () => {
     const entry = fx.memLog.entries[index]!;
     const model = utf8("EV-TAMPER");
     let at = -1;
-    for (let i = 0; i + model.length <= entry.length && at < 0; i++) if (bytesEqual(entry.subarray(i, i + model.length), model)) at = i;
+    for (let i = 0; i + model.length <= entry.length && at < 0; i++)
+      if (bytesEqual(entry.subarray(i, i + model.length), model)) at = i;
     expect(at).toBeGreaterThan(0);
     entry[at + 3] = "X".charCodeAt(0); // EV-XAMPER: still a well-formed statement, no longer the logged one
     const page = await open("/l/CCRC-3", "en-US");

@@ -110,7 +110,10 @@ describe("JSON API", () => {
     const v = verifyLabelBundle(res.bundle!, trust(), { nowUnix: 1_800_000_100n });
     expect(v.status).toBe("valid");
     expect(v.label?.tier).toBe(3);
-    const revoked = verifyLabelBundle(GetLabelResponse.fromJSON(await (await get("/api/v1/labels/CCRC-2")).json()).bundle!, trust());
+    const revoked = verifyLabelBundle(
+      GetLabelResponse.fromJSON(await (await get("/api/v1/labels/CCRC-2")).json()).bundle!,
+      trust(),
+    );
     expect(revoked.status).toBe("revoked");
   });
 
@@ -127,7 +130,10 @@ describe("JSON API", () => {
   });
 
   it("product lookup, issuers, catalogue and log proofs", async () => {
-    const p = (await (await get("/api/v1/products/91330100MA2AXXXX1X/EV-C300")).json()) as { labels: unknown[]; liveLabelId: string };
+    const p = (await (await get("/api/v1/products/91330100MA2AXXXX1X/EV-C300")).json()) as {
+      labels: unknown[];
+      liveLabelId: string;
+    };
     expect(p.labels).toHaveLength(1);
     expect(p.liveLabelId).toBeUndefined(); // proto3 JSON omits default values
     expect(((await (await get("/api/v1/issuers")).json()) as { issuers: unknown[] }).issuers).toHaveLength(1);
@@ -142,10 +148,17 @@ describe("JSON API", () => {
   });
 
   it("POST /api/v1/labels:verify answers NDJSON, one VerifyLabelsResponse per line", async () => {
-    const r = await get("/api/v1/labels:verify", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ labelIds: ["CCRC-1", "CCRC-2", "CCRC-77"] }) });
+    const r = await get("/api/v1/labels:verify", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ labelIds: ["CCRC-1", "CCRC-2", "CCRC-77"] }),
+    });
     expect(r.status).toBe(200);
     expect(r.headers.get("content-type")).toBe("application/x-ndjson");
-    const lines = (await r.text()).trim().split("\n").map((l) => VerifyLabelsResponse.fromJSON(JSON.parse(l)));
+    const lines = (await r.text())
+      .trim()
+      .split("\n")
+      .map((l) => VerifyLabelsResponse.fromJSON(JSON.parse(l)));
     expect(lines[0]!.message?.$case).toBe("snapshot");
     const results = lines.flatMap((l) => (l.message?.$case === "result" ? [l.message.value] : []));
     expect(results.map((x) => [x.labelId, x.result?.$case])).toEqual([
@@ -153,9 +166,24 @@ describe("JSON API", () => {
       ["CCRC-2", "label"],
       ["CCRC-77", "error"],
     ]);
-    expect((await get("/api/v1/labels:verify", { method: "POST", headers: { "content-type": "application/json" }, body: "{" })).status).toBe(400);
-    expect((await get("/api/v1/labels:verify", { method: "POST", headers: { "content-type": "text/plain" }, body: "{}" })).status).toBe(400);
-    const tooBig = await get("/api/v1/labels:verify", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ labelIds: Array(200_000).fill("CCRC-1") }) });
+    expect(
+      (
+        await get("/api/v1/labels:verify", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: "{",
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (await get("/api/v1/labels:verify", { method: "POST", headers: { "content-type": "text/plain" }, body: "{}" }))
+        .status,
+    ).toBe(400);
+    const tooBig = await get("/api/v1/labels:verify", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ labelIds: Array(200_000).fill("CCRC-1") }),
+    });
     expect(tooBig.status).toBe(413);
   });
 
@@ -176,13 +204,21 @@ describe("JSON API", () => {
       }
     };
     seen.push(await readUntil(/LABEL_EVENT_KIND_ISSUED/));
-    const index = await fx.submit(statement({ $case: "labelSuspended", value: { reason: reason("investigation") } }, { labelId: "CCRC-3", expectedLabelVersion: 1n }));
+    const index = await fx.submit(
+      statement(
+        { $case: "labelSuspended", value: { reason: reason("investigation") } },
+        { labelId: "CCRC-3", expectedLabelVersion: 1n },
+      ),
+    );
     const text = await readUntil(/LABEL_EVENT_KIND_SUSPENDED/);
     expect(text).toMatch(new RegExp(`id: ${index + 1}\\nevent: label`));
     ctrl.abort();
     // Resume after the suspension: nothing about CCRC-3 is replayed.
     const again = new AbortController();
-    const r2 = await get("/api/v1/labels:watch?labelIds=CCRC-3", { signal: again.signal, headers: { "last-event-id": String(index + 1) } });
+    const r2 = await get("/api/v1/labels:watch?labelIds=CCRC-3", {
+      signal: again.signal,
+      headers: { "last-event-id": String(index + 1) },
+    });
     const first = new TextDecoder().decode((await r2.body!.getReader().read()).value);
     expect(first).not.toContain("LABEL_EVENT_KIND");
     again.abort();
@@ -203,13 +239,29 @@ describe("operations", () => {
 
   it("fuzz through the socket: no request target or method gets a 500", async () => {
     const targets = fc.oneof(
-      fc.constantFrom("/l/", "/l/CCRC-1/", "/api/v1/", "/api/v1/labels/", "/api/v1/products/", "/api/v1/log/inclusion?index=", "/tile/", "/tile/entries/", "/assets/"),
+      fc.constantFrom(
+        "/l/",
+        "/l/CCRC-1/",
+        "/api/v1/",
+        "/api/v1/labels/",
+        "/api/v1/products/",
+        "/api/v1/log/inclusion?index=",
+        "/tile/",
+        "/tile/entries/",
+        "/assets/",
+      ),
       fc.string({ maxLength: 30 }).map((s) => `/${encodeURIComponent(s)}`),
     );
-    const samples = fc.sample(fc.tuple(fc.constantFrom("GET", "HEAD", "POST", "DELETE"), targets, fc.string({ maxLength: 40 })), 300);
+    const samples = fc.sample(
+      fc.tuple(fc.constantFrom("GET", "HEAD", "POST", "DELETE"), targets, fc.string({ maxLength: 40 })),
+      300,
+    );
     for (const [method, prefix, tail] of samples) {
       const target = prefix + encodeURI(tail).replace(/#/g, "%23");
-      const r = await get(target, { method, ...(method === "POST" ? { body: tail, headers: { "content-type": "application/json" } } : {}) });
+      const r = await get(target, {
+        method,
+        ...(method === "POST" ? { body: tail, headers: { "content-type": "application/json" } } : {}),
+      });
       expect(r.status, `${method} ${target}`).toBeLessThan(500);
       await r.arrayBuffer();
     }

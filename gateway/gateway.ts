@@ -42,7 +42,11 @@ export interface GatewayOptions {
    * Enables the label pages: where labels are read, and the log's verifier key pinned in them.
    * Without it only the log is served.
    */
-  readonly registry?: { readonly labels: LabelSource; readonly logVerifierKey: string; readonly witnesses?: PageWitnesses };
+  readonly registry?: {
+    readonly labels: LabelSource;
+    readonly logVerifierKey: string;
+    readonly witnesses?: PageWitnesses;
+  };
   /** The log's size for /metrics, when known without a read (the registry's view). */
   readonly logSize?: () => number;
   /** The gateway's public base URL (what QR codes and canonical links hold), e.g. https://labels.example.cn. */
@@ -106,7 +110,12 @@ export class Gateway {
       send(req, res, reply);
       this.metrics.observeRequest(kind, reply.status, (performance.now() - started) / 1000);
       if (this.opts.accessLog || reply.status >= 500) {
-        this.logger(reply.status >= 500 ? "error" : "info", "http", { method: req.method?.slice(0, 16), path: loggablePath(req.url), status: reply.status, ms: Math.round((performance.now() - started) * 100) / 100 });
+        this.logger(reply.status >= 500 ? "error" : "info", "http", {
+          method: req.method?.slice(0, 16),
+          path: loggablePath(req.url),
+          status: reply.status,
+          ms: Math.round((performance.now() - started) * 100) / 100,
+        });
       }
     };
     const fail = (e: unknown): void => {
@@ -174,8 +183,13 @@ export class Gateway {
       case "asset": {
         const a = this.opts.assets?.get(route.name);
         if (!a) return textReply(404, "no such asset");
-        const headers = { "content-type": a.contentType, "cache-control": a.immutable ? "public, max-age=31536000, immutable" : "public, max-age=60", vary: "Accept-Encoding" };
-        if (a.gz && acceptsGzip(req.headers["accept-encoding"])) return { status: 200, headers: { ...headers, "content-encoding": "gzip" }, body: a.gz };
+        const headers = {
+          "content-type": a.contentType,
+          "cache-control": a.immutable ? "public, max-age=31536000, immutable" : "public, max-age=60",
+          vary: "Accept-Encoding",
+        };
+        if (a.gz && acceptsGzip(req.headers["accept-encoding"]))
+          return { status: 200, headers: { ...headers, "content-encoding": "gzip" }, body: a.gz };
         return { status: 200, headers, body: a.body };
       }
       case "api": {
@@ -193,7 +207,11 @@ export class Gateway {
 
   private async health(): Promise<Reply> {
     const cp = await this.opts.log.checkpoint();
-    return { status: 200, headers: { "content-type": "application/json", "cache-control": "no-store" }, body: JSON.stringify({ status: "ok", treeSize: cp?.size ?? 0 }) };
+    return {
+      status: 200,
+      headers: { "content-type": "application/json", "cache-control": "no-store" },
+      body: JSON.stringify({ status: "ok", treeSize: cp?.size ?? 0 }),
+    };
   }
 
   private errorReply(e: unknown, req: IncomingMessage): Reply {
@@ -210,10 +228,19 @@ export class Gateway {
     if (e instanceof BadBundleError) {
       // The upstream registry answered, but not with anything this gateway can vouch for: a
       // gateway error (502), logged loudly, as it means the registry or the pinned keys are wrong.
-      this.logger("error", "registry answer does not verify", { path: loggablePath(req.url), error: e.message.slice(0, 300) });
-      return textReply(502, "the registry's answer for this label does not verify under this gateway's pinned keys, so it is not shown");
+      this.logger("error", "registry answer does not verify", {
+        path: loggablePath(req.url),
+        error: e.message.slice(0, 300),
+      });
+      return textReply(
+        502,
+        "the registry's answer for this label does not verify under this gateway's pinned keys, so it is not shown",
+      );
     }
-    this.logger("error", "internal error", { path: loggablePath(req.url), error: e instanceof Error ? `${e.name}: ${e.message.slice(0, 300)}` : "non-error thrown" });
+    this.logger("error", "internal error", {
+      path: loggablePath(req.url),
+      error: e instanceof Error ? `${e.name}: ${e.message.slice(0, 300)}` : "non-error thrown",
+    });
     return textReply(500, "internal error");
   }
 }

@@ -64,7 +64,9 @@ describe("HTTP timeouts are enforced on time", () => {
     const s = await open();
     const t = performance.now();
     const closed = untilClosed(s, t);
-    s.write("POST /api/v1/labels:verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"labelIds\":");
+    s.write(
+      'POST /api/v1/labels:verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"labelIds":',
+    );
     const { ms } = await closed;
     expect(ms).toBeGreaterThanOrEqual(700);
     expect(ms).toBeLessThan(2000);
@@ -73,21 +75,35 @@ describe("HTTP timeouts are enforced on time", () => {
 
 describe("bodies", () => {
   it("a GET with a body is refused with 400, with Content-Length or chunked", async () => {
-    expect(await exchange("GET /checkpoint HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")).toMatch(/^HTTP\/1\.1 400 [\s\S]*a GET request takes no body/);
-    expect(await exchange("GET /checkpoint HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")).toMatch(/^HTTP\/1\.1 400/);
+    expect(await exchange("GET /checkpoint HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")).toMatch(
+      /^HTTP\/1\.1 400 [\s\S]*a GET request takes no body/,
+    );
+    expect(
+      await exchange(
+        "GET /checkpoint HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+      ),
+    ).toMatch(/^HTTP\/1\.1 400/);
     // No body (or an empty one) is fine.
-    expect(await exchange("GET /checkpoint HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")).toMatch(/^HTTP\/1\.1 200/);
+    expect(await exchange("GET /checkpoint HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")).toMatch(
+      /^HTTP\/1\.1 200/,
+    );
   });
 
   it("clients aborting mid-body are logged at info, rate-limited, never as a 500", async () => {
     // A gateway of its own: the timeouts above already count as aborted requests in the other.
     lines.length = 0;
-    const own = await startRegistryGateway(f.registry, { address: "127.0.0.1:0", metrics, logger: (level, msg, fields = {}) => lines.push({ level, msg, fields }) });
+    const own = await startRegistryGateway(f.registry, {
+      address: "127.0.0.1:0",
+      metrics,
+      logger: (level, msg, fields = {}) => lines.push({ level, msg, fields }),
+    });
     for (let i = 0; i < 20; i++) {
       const s = connect(own.port, "127.0.0.1");
       await new Promise((r) => s.once("connect", r));
       const closed = untilClosed(s, performance.now());
-      s.write("POST /api/v1/labels:verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"labelIds\":[");
+      s.write(
+        'POST /api/v1/labels:verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"labelIds":[',
+      );
       await new Promise((r) => setTimeout(r, 20));
       s.destroy();
       await closed;

@@ -45,11 +45,22 @@ export async function startRegistryGateway(registry: Registry, opts: RegistryGat
     ...(await verifierOptions(logger)),
     address: opts.address,
     log: viewLogSource(registry.view),
-    registry: { labels: viewLabelSource(registry.view), logVerifierKey: registry.logVerifierKey, ...(opts.witnesses ? { witnesses: opts.witnesses } : {}) },
+    registry: {
+      labels: viewLabelSource(registry.view),
+      logVerifierKey: registry.logVerifierKey,
+      ...(opts.witnesses ? { witnesses: opts.witnesses } : {}),
+    },
     logSize: () => registry.view.size,
     metrics: opts.metrics,
     api: new JsonApi({
-      reads: new InProcessReadApi(new Reads(registry.view, registry.domain, opts.now ? { now: () => BigInt(Math.floor(opts.now!().getTime() / 1000)) } : {}), new LogReads(registry.view, registry.origin)),
+      reads: new InProcessReadApi(
+        new Reads(
+          registry.view,
+          registry.domain,
+          opts.now ? { now: () => BigInt(Math.floor(opts.now!().getTime() / 1000)) } : {},
+        ),
+        new LogReads(registry.view, registry.origin),
+      ),
       maxBodyBytes: opts.limits?.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes,
     }),
     ...(opts.limits ? { limits: opts.limits } : {}),

@@ -15,9 +15,36 @@ describe("gateway server", () => {
   it("serves HTTPS with the configured certificate", async () => {
     const dir = mkdtempSync(join(tmpdir(), "labelreg-gw-tls-"));
     const [certFile, keyFile] = [join(dir, "cert.pem"), join(dir, "key.pem")];
-    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", keyFile, "-out", certFile], { stdio: "ignore" });
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=localhost",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+        "-keyout",
+        keyFile,
+        "-out",
+        certFile,
+      ],
+      { stdio: "ignore" },
+    );
     const store = openMemoryStore();
-    const gw = await startGateway({ address: "127.0.0.1:0", log: storeLogSource(store), tls: { certFile, keyFile }, logger: silentLogger });
+    const gw = await startGateway({
+      address: "127.0.0.1:0",
+      log: storeLogSource(store),
+      tls: { certFile, keyFile },
+      logger: silentLogger,
+    });
     try {
       expect(gw.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
       const body = await new Promise<string>((resolve, reject) =>
@@ -38,13 +65,17 @@ describe("gateway server", () => {
   it("parses listen addresses", () => {
     expect(parseListenAddress("127.0.0.1:8080")).toEqual({ host: "127.0.0.1", port: 8080 });
     expect(parseListenAddress("[::1]:0")).toEqual({ host: "::1", port: 0 });
-    for (const bad of ["8080", "host:", "a b:1", "h:70000", "[::1]"]) expect(() => parseListenAddress(bad)).toThrow(RangeError);
+    for (const bad of ["8080", "host:", "a b:1", "h:70000", "[::1]"])
+      expect(() => parseListenAddress(bad)).toThrow(RangeError);
   });
 
   it("warns about QR codes only when others can reach the listener and no public URL is set", () => {
-    for (const loop of ["127.0.0.1:8080", "127.1.2.3:80", "localhost:8080", "[::1]:8080"]) expect(publicUrlWarning(loop, undefined)).toBeUndefined();
+    for (const loop of ["127.0.0.1:8080", "127.1.2.3:80", "localhost:8080", "[::1]:8080"])
+      expect(publicUrlWarning(loop, undefined)).toBeUndefined();
     for (const open of ["0.0.0.0:8080", "[::]:8080", "192.168.1.20:8080", "labels.example.cn:80"]) {
-      expect(publicUrlWarning(open, undefined)).toMatch(/no --public-url: QR codes and printed labels will point at the listen address/);
+      expect(publicUrlWarning(open, undefined)).toMatch(
+        /no --public-url: QR codes and printed labels will point at the listen address/,
+      );
       expect(publicUrlWarning(open, "https://labels.example.cn")).toBeUndefined();
     }
   });

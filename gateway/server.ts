@@ -69,7 +69,14 @@ export async function startGateway(opts: GatewayServerOptions): Promise<RunningG
     : createHttpServer(common);
   await new Promise<void>((resolve, reject) => {
     const failed = (e: NodeJS.ErrnoException) =>
-      reject(e.code === "EADDRINUSE" ? new Error(`cannot listen for HTTP on ${opts.address}: the address is already in use (another registry or gateway running? --http chooses another address)`, { cause: e }) : e);
+      reject(
+        e.code === "EADDRINUSE"
+          ? new Error(
+              `cannot listen for HTTP on ${opts.address}: the address is already in use (another registry or gateway running? --http chooses another address)`,
+              { cause: e },
+            )
+          : e,
+      );
     server.once("error", failed);
     server.listen(port, host, () => {
       server.off("error", failed);
@@ -81,7 +88,11 @@ export async function startGateway(opts: GatewayServerOptions): Promise<RunningG
   const url = `${opts.tls ? "https" : "http"}://${shownHost}:${actual}`;
   let gateway: Gateway;
   try {
-    gateway = new Gateway({ ...opts, publicBaseUrl: opts.publicBaseUrl ?? url, publicBaseUrlIsDefault: opts.publicBaseUrl === undefined });
+    gateway = new Gateway({
+      ...opts,
+      publicBaseUrl: opts.publicBaseUrl ?? url,
+      publicBaseUrlIsDefault: opts.publicBaseUrl === undefined,
+    });
   } catch (e) {
     server.close();
     throw e;

@@ -19,10 +19,20 @@ let wrongKey: RunningGateway;
 beforeAll(async () => {
   reg = await startTestRegistry(PUBLIC);
   await seedLabels(reg.registry);
-  const common = { registry: reg.grpc.address, credentials: credentials.createInsecure(), address: "127.0.0.1:0", publicBaseUrl: PUBLIC, logger: silentLogger, checkpointTtlMs: 0 };
+  const common = {
+    registry: reg.grpc.address,
+    credentials: credentials.createInsecure(),
+    address: "127.0.0.1:0",
+    publicBaseUrl: PUBLIC,
+    logger: silentLogger,
+    checkpointTtlMs: 0,
+  };
   // The standalone gateway replays bundles under the registry's rules, so it is told the same skew.
   const trust = { logVerifierKey: reg.logVerifierKey, clockSkewSeconds: TEST_CLOCK_SKEW_SECONDS };
-  standalone = await startStandaloneGateway({ ...common, trust: { ...trust, authorityPublicKey: authority.publicKey } });
+  standalone = await startStandaloneGateway({
+    ...common,
+    trust: { ...trust, authorityPublicKey: authority.publicKey },
+  });
   wrongKey = await startStandaloneGateway({ ...common, trust: { ...trust, authorityPublicKey: testKey(9).publicKey } });
 });
 afterAll(async () => {
@@ -45,7 +55,8 @@ describe("standalone gateway over the registry's VerificationService", () => {
         expect(a.status, `${id} ${lang}`).toBe(200);
         expect(b.status).toBe(200);
         expect(at, `${id} ${lang}`).toBe(bt);
-        for (const h of ["content-type", "content-language", "cache-control", "content-security-policy"]) expect(a.headers.get(h), h).toBe(b.headers.get(h));
+        for (const h of ["content-type", "content-language", "cache-control", "content-security-policy"])
+          expect(a.headers.get(h), h).toBe(b.headers.get(h));
       }
     }
     const [, page] = await both("/l/CCRC-2?lang=en");
@@ -98,7 +109,11 @@ describe("standalone gateway over the registry's VerificationService", () => {
   });
 
   it("streams the same bulk verification", async () => {
-    const init = { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ labelIds: ["CCRC-1", "CCRC-404", "CCRC-2"], compact: true }) };
+    const init = {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ labelIds: ["CCRC-1", "CCRC-404", "CCRC-2"], compact: true }),
+    };
     const [a, at, b, bt] = await both("/api/v1/labels:verify", init);
     expect(a.status).toBe(200);
     expect(b.status).toBe(200);
@@ -108,7 +123,9 @@ describe("standalone gateway over the registry's VerificationService", () => {
 
   it("streams the change feed as server-sent events", async () => {
     const abort = new AbortController();
-    const res = await fetch(`${standalone.url}/api/v1/labels:watch?fromIndex=0&labelIds=CCRC-2`, { signal: abort.signal });
+    const res = await fetch(`${standalone.url}/api/v1/labels:watch?fromIndex=0&labelIds=CCRC-2`, {
+      signal: abort.signal,
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("text/event-stream");
     const reader = res.body!.getReader();
@@ -134,8 +151,13 @@ describe("standalone gateway over the registry's VerificationService", () => {
   it("publishes the registry's witnessed checkpoint while the latest awaits its cosignatures, naming the pending size, as the registry's own gateway does", async () => {
     const view = reg.registry.view;
     const older = { tree: view.tree, checkpoint: view.checkpoint };
-    const category = statement({ $case: "categoryPublished", value: { categoryId: "smart-lock", name: "Smart locks", description: "" } });
-    await reg.registry.submit(signStatement(authority, { ...category, signedAtUnix: T0, logOrigin: reg.registry.origin }));
+    const category = statement({
+      $case: "categoryPublished",
+      value: { categoryId: "smart-lock", name: "Smart locks", description: "" },
+    });
+    await reg.registry.submit(
+      signStatement(authority, { ...category, signedAtUnix: T0, logOrigin: reg.registry.origin }),
+    );
     expect(view.size).toBeGreaterThan(older.tree.size);
     // What the witnessing component records during an outage: the newest checkpoint that met the policy.
     view.witnessed = older;
@@ -146,7 +168,11 @@ describe("standalone gateway over the registry's VerificationService", () => {
       expect(a.headers.get("labelreg-pending-checkpoint-size")).toBe(String(view.size));
       expect(b.headers.get("labelreg-pending-checkpoint-size")).toBe(String(view.size));
       const [, aj, , bj] = await both("/api/v1/log/checkpoint");
-      expect(JSON.parse(aj)).toMatchObject({ witnessedCheckpoint: older.checkpoint, witnessedTreeSize: String(older.tree.size), treeSize: String(view.size) });
+      expect(JSON.parse(aj)).toMatchObject({
+        witnessedCheckpoint: older.checkpoint,
+        witnessedTreeSize: String(older.tree.size),
+        treeSize: String(view.size),
+      });
       expect(aj).toBe(bj);
     } finally {
       view.witnessed = undefined;

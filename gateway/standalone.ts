@@ -59,7 +59,11 @@ export async function startStandaloneGateway(opts: StandaloneGatewayOptions): Pr
       ...(trust && opts.trust
         ? {
             ...(await verifierOptions(logger)),
-            registry: { labels: bundleLabelSource(reads, trust), logVerifierKey: opts.trust.logVerifierKey, ...(opts.witnesses ? { witnesses: opts.witnesses } : {}) },
+            registry: {
+              labels: bundleLabelSource(reads, trust),
+              logVerifierKey: opts.trust.logVerifierKey,
+              ...(opts.witnesses ? { witnesses: opts.witnesses } : {}),
+            },
             api: new JsonApi({ reads, maxBodyBytes: DEFAULT_LIMITS.maxBodyBytes }),
           }
         : {}),

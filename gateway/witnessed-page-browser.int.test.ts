@@ -39,11 +39,17 @@ beforeAll(async () => {
   const logVerifierKey = first.logVerifierKey;
   await first.close();
   witnessState = new WitnessState(join(dir, "witness"));
-  witness = await startWitnessServer(new Witness({ cosigner: witnessKey, logs: [parseVerifierKey(logVerifierKey)], state: witnessState }));
+  witness = await startWitnessServer(
+    new Witness({ cosigner: witnessKey, logs: [parseVerifierKey(logVerifierKey)], state: witnessState }),
+  );
   registry = await startRegistry({
     ...config,
     http: { address: "127.0.0.1:0" },
-    witnessing: { witnesses: [{ url: witness.url, verifierKey: witnessKey.verifierKey }], required: 1, timeoutMs: 3000 },
+    witnessing: {
+      witnesses: [{ url: witness.url, verifierKey: witnessKey.verifierKey }],
+      required: 1,
+      timeoutMs: 3000,
+    },
   });
   // Signed on the real clock: the browser verifier checks signing times with the default skew.
   await seedLabels(registry.registry, BigInt(Math.floor(Date.now() / 1000)));
@@ -65,7 +71,9 @@ describe("consumer page with a witness", () => {
     const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "en-US" });
     const page = await ctx.newPage();
     await page.goto(`${registry.http!.url}/l/CCRC-1`);
-    await expect.poll(() => page.locator("#verify-status").getAttribute("data-state"), { timeout: 15_000 }).not.toBe("pending");
+    await expect
+      .poll(() => page.locator("#verify-status").getAttribute("data-state"), { timeout: 15_000 })
+      .not.toBe("pending");
     const text = (await page.locator("#verify-status").textContent()) ?? "";
     expect(await page.locator("#verify-status").getAttribute("data-state"), text).toBe("ok");
     expect(text).toContain(`checkpoint ${registry.registry.view.size}`);

@@ -22,7 +22,8 @@ export class BundleError extends Error {
 
 /** Throws BundleError if entry `i` could not be put in a bundle (more than 65,535 bytes). */
 export function checkEntrySize(entry: Uint8Array, i: number): void {
-  if (entry.length > MAX_ENTRY_SIZE) throw new BundleError(`entry ${i} has ${entry.length} bytes, more than ${MAX_ENTRY_SIZE}`);
+  if (entry.length > MAX_ENTRY_SIZE)
+    throw new BundleError(`entry ${i} has ${entry.length} bytes, more than ${MAX_ENTRY_SIZE}`);
 }
 
 /** Encodes entries as a bundle. Throws BundleError if an entry exceeds 65,535 bytes. */

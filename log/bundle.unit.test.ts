@@ -64,16 +64,20 @@ describe("entry bundles", () => {
       .tuple(someBundle, fc.nat(), fc.uint8Array({ maxLength: 4 }))
       .map(([b, at, junk]) => concatBytes(b.subarray(0, at % (b.length + 1)), junk, b.subarray(at % (b.length + 1))));
     fc.assert(
-      fc.property(fc.oneof(fc.uint8Array({ maxLength: 600 }), mutated), fc.option(fc.integer({ min: 0, max: 300 })), (bytes, count) => {
-        let d: Uint8Array[];
-        try {
-          d = decodeBundle(bytes, count ?? undefined);
-        } catch (e) {
-          expect(e).toBeInstanceOf(BundleError);
-          return;
-        }
-        expect(toHex(encodeBundle(d))).toBe(toHex(bytes));
-      }),
+      fc.property(
+        fc.oneof(fc.uint8Array({ maxLength: 600 }), mutated),
+        fc.option(fc.integer({ min: 0, max: 300 })),
+        (bytes, count) => {
+          let d: Uint8Array[];
+          try {
+            d = decodeBundle(bytes, count ?? undefined);
+          } catch (e) {
+            expect(e).toBeInstanceOf(BundleError);
+            return;
+          }
+          expect(toHex(encodeBundle(d))).toBe(toHex(bytes));
+        },
+      ),
       { numRuns: 5000 },
     );
   });

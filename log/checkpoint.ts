@@ -37,7 +37,8 @@ const CONTROL = /[\u0000-\u0009\u000b-\u001f]/;
 
 /** Parses a checkpoint body (a note text). Throws CheckpointError. */
 export function parseCheckpoint(text: string): Checkpoint {
-  if (!text.endsWith("\n")) throw new CheckpointError("malformed-checkpoint", "checkpoint text must end with a newline");
+  if (!text.endsWith("\n"))
+    throw new CheckpointError("malformed-checkpoint", "checkpoint text must end with a newline");
   if (CONTROL.test(text)) throw new CheckpointError("malformed-checkpoint", "checkpoint contains a control character");
   // The three mandatory lines first, so a malformed head is refused before any extension is split.
   const e1 = text.indexOf("\n");
@@ -48,7 +49,8 @@ export function parseCheckpoint(text: string): Checkpoint {
   const sizeLine = text.slice(e1 + 1, e2);
   const rootLine = text.slice(e2 + 1, e3);
   if (origin.length === 0) throw new CheckpointError("bad-origin", "empty origin line");
-  if (!DECIMAL.test(sizeLine)) throw new CheckpointError("bad-size", "tree size is not a decimal without leading zeros");
+  if (!DECIMAL.test(sizeLine))
+    throw new CheckpointError("bad-size", "tree size is not a decimal without leading zeros");
   const size = Number(sizeLine);
   if (!Number.isSafeInteger(size)) throw new CheckpointError("bad-size", "tree size beyond 2^53 - 1");
   let root: Uint8Array;
@@ -57,7 +59,8 @@ export function parseCheckpoint(text: string): Checkpoint {
   } catch {
     throw new CheckpointError("bad-root", "root hash is not strict standard base64");
   }
-  if (root.length !== HASH_SIZE) throw new CheckpointError("bad-root", `root hash is ${root.length} bytes, not ${HASH_SIZE}`);
+  if (root.length !== HASH_SIZE)
+    throw new CheckpointError("bad-root", `root hash is ${root.length} bytes, not ${HASH_SIZE}`);
   const extensions = e3 + 1 === text.length ? [] : text.slice(e3 + 1, -1).split("\n");
   if (extensions.some((e) => e.length === 0)) throw new CheckpointError("bad-extension", "empty extension line");
   return { origin, size, root, extensions };
@@ -65,11 +68,14 @@ export function parseCheckpoint(text: string): Checkpoint {
 
 /** Formats a checkpoint body; refuses what parseCheckpoint would refuse, so the two round-trip. */
 export function formatCheckpoint(c: Checkpoint): string {
-  if (c.origin.length === 0 || c.origin.includes("\n")) throw new CheckpointError("bad-origin", "origin must be one non-empty line");
-  if (!Number.isSafeInteger(c.size) || c.size < 0) throw new CheckpointError("bad-size", "tree size must be a non-negative safe integer");
+  if (c.origin.length === 0 || c.origin.includes("\n"))
+    throw new CheckpointError("bad-origin", "origin must be one non-empty line");
+  if (!Number.isSafeInteger(c.size) || c.size < 0)
+    throw new CheckpointError("bad-size", "tree size must be a non-negative safe integer");
   if (c.root.length !== HASH_SIZE) throw new CheckpointError("bad-root", `root hash must be ${HASH_SIZE} bytes`);
   for (const e of c.extensions) {
-    if (e.length === 0 || e.includes("\n")) throw new CheckpointError("bad-extension", "an extension is one non-empty line");
+    if (e.length === 0 || e.includes("\n"))
+      throw new CheckpointError("bad-extension", "an extension is one non-empty line");
   }
   const text = [c.origin, String(c.size), toBase64(c.root), ...c.extensions].join("\n") + "\n";
   if (CONTROL.test(text)) throw new CheckpointError("malformed-checkpoint", "checkpoint contains a control character");
@@ -90,6 +96,7 @@ export function openCheckpoint(
   const note = openNote(signedNote, [log], opts);
   const checkpoint = parseCheckpoint(note.text);
   const origin = opts?.origin ?? log.name;
-  if (checkpoint.origin !== origin) throw new CheckpointError("wrong-origin", `checkpoint is for ${checkpoint.origin}, not ${origin}`);
+  if (checkpoint.origin !== origin)
+    throw new CheckpointError("wrong-origin", `checkpoint is for ${checkpoint.origin}, not ${origin}`);
   return { checkpoint, note };
 }

@@ -2,7 +2,13 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { readTestdataJson } from "../test/testdata.js";
 import { fromBase64, toBase64, toHex } from "./bytes.js";
-import { CheckpointError, formatCheckpoint, openCheckpoint, parseCheckpoint, type CheckpointErrorCode } from "./checkpoint.js";
+import {
+  CheckpointError,
+  formatCheckpoint,
+  openCheckpoint,
+  parseCheckpoint,
+  type CheckpointErrorCode,
+} from "./checkpoint.js";
 import { NoteError, signNote } from "./note.js";
 import { ed25519NoteSigner, parseVerifierKey } from "./note-keys.js";
 
@@ -56,7 +62,14 @@ describe("checkpoint body", () => {
     for (const size of ["01", "-1", "+1", " 1", "1 ", "1.0", "1e3", "0x10", "", "\u0661", "9007199254740992"]) {
       expectCode(() => parseCheckpoint(`o\n${size}\n${ROOT}\n`), "bad-size");
     }
-    for (const root of ["", ROOT.slice(0, -1), toBase64(new Uint8Array(31)), toBase64(new Uint8Array(33)), ROOT.replace("=", ""), `${ROOT} `]) {
+    for (const root of [
+      "",
+      ROOT.slice(0, -1),
+      toBase64(new Uint8Array(31)),
+      toBase64(new Uint8Array(33)),
+      ROOT.replace("=", ""),
+      `${ROOT} `,
+    ]) {
       expectCode(() => parseCheckpoint(`o\n1\n${root}\n`), "bad-root");
     }
     expectCode(() => parseCheckpoint(`o\n1\n${ROOT}\n\n`), "bad-extension");
@@ -78,10 +91,16 @@ describe("checkpoint body", () => {
   it("format and parse round-trip", () => {
     const line = fc.string({ minLength: 1, maxLength: 20 }).filter((s) => !/[\u0000-\u001f]/.test(s));
     fc.assert(
-      fc.property(line, fc.nat({ max: Number.MAX_SAFE_INTEGER }), fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.array(line, { maxLength: 3 }), (origin, size, root, extensions) => {
-        const c = { origin, size, root, extensions };
-        expect(parseCheckpoint(formatCheckpoint(c))).toEqual(c);
-      }),
+      fc.property(
+        line,
+        fc.nat({ max: Number.MAX_SAFE_INTEGER }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.array(line, { maxLength: 3 }),
+        (origin, size, root, extensions) => {
+          const c = { origin, size, root, extensions };
+          expect(parseCheckpoint(formatCheckpoint(c))).toEqual(c);
+        },
+      ),
     );
   });
 
@@ -118,8 +137,12 @@ describe("openCheckpoint", () => {
     const s = ed25519NoteSigner("log.example", new Uint8Array(32).fill(4));
     const v = parseVerifierKey(s.verifierKey);
     expectCode(() => openCheckpoint(signNote(`other.example\n1\n${ROOT}\n`, [s]), v), "wrong-origin");
-    expect(openCheckpoint(signNote(`other.example\n1\n${ROOT}\n`, [s]), v, { origin: "other.example" }).checkpoint.size).toBe(1);
+    expect(
+      openCheckpoint(signNote(`other.example\n1\n${ROOT}\n`, [s]), v, { origin: "other.example" }).checkpoint.size,
+    ).toBe(1);
     expectCode(() => openCheckpoint(signNote("just text\n", [s]), v), "malformed-checkpoint");
-    expect(() => openCheckpoint(signNote(`log.example\n1\n${ROOT}\n`, [s]), parseVerifierKey(oracle[0]!.verifier_key))).toThrow(NoteError);
+    expect(() =>
+      openCheckpoint(signNote(`log.example\n1\n${ROOT}\n`, [s]), parseVerifierKey(oracle[0]!.verifier_key)),
+    ).toThrow(NoteError);
   });
 });

@@ -8,7 +8,14 @@
 import { concatBytes, utf8 } from "./bytes.js";
 import { parseCheckpoint } from "./checkpoint.js";
 import { ED25519_SEED_SIZE, nobleEd25519, publicKeyProblem, type Ed25519 } from "./ed25519.js";
-import { NoteError, addSignatures, isValidKeyName, type NoteLimits, type NoteSigner, type NoteVerifier } from "./note.js";
+import {
+  NoteError,
+  addSignatures,
+  isValidKeyName,
+  type NoteLimits,
+  type NoteSigner,
+  type NoteVerifier,
+} from "./note.js";
 import { computeKeyId, formatVerifierKey, splitVerifierKey } from "./note-keys.js";
 
 /** Signature type byte of Ed25519 cosignature/v1 keys. */
@@ -49,7 +56,11 @@ export interface CosignatureVerifier extends NoteVerifier {
   timestampOf(text: Uint8Array, signature: Uint8Array): bigint | undefined;
 }
 
-export function cosignatureVerifier(name: string, publicKey: Uint8Array, ed: Ed25519 = nobleEd25519): CosignatureVerifier {
+export function cosignatureVerifier(
+  name: string,
+  publicKey: Uint8Array,
+  ed: Ed25519 = nobleEd25519,
+): CosignatureVerifier {
   if (!isValidKeyName(name)) throw new NoteError("bad-key-name", "invalid cosigner name");
   const problem = publicKeyProblem(publicKey);
   if (problem) throw new NoteError("bad-public-key", `cosigner public key refused: ${problem}`);
@@ -72,7 +83,10 @@ export function cosignatureVerifier(name: string, publicKey: Uint8Array, ed: Ed2
 export function parseCosignatureVerifierKey(vkey: string, ed: Ed25519 = nobleEd25519): CosignatureVerifier {
   const parts = splitVerifierKey(vkey);
   if (parts.type !== SIG_TYPE_COSIGNATURE_V1) {
-    throw new NoteError("unsupported-algorithm", `signature type 0x${parts.type.toString(16)} is not an Ed25519 cosignature/v1 key`);
+    throw new NoteError(
+      "unsupported-algorithm",
+      `signature type 0x${parts.type.toString(16)} is not an Ed25519 cosignature/v1 key`,
+    );
   }
   return cosignatureVerifier(parts.name, parts.key, ed);
 }
@@ -112,7 +126,8 @@ export function cosigner(
         throw new CosignatureError("not-a-checkpoint", "a cosigner signs only checkpoint texts");
       }
       const t = clock();
-      if (t < 0n || t > MAX_COSIGNATURE_TIMESTAMP) throw new CosignatureError("bad-timestamp", "timestamp outside 0 .. 2^63 - 1");
+      if (t < 0n || t > MAX_COSIGNATURE_TIMESTAMP)
+        throw new CosignatureError("bad-timestamp", "timestamp outside 0 .. 2^63 - 1");
       const head = new Uint8Array(8);
       new DataView(head.buffer).setBigUint64(0, t);
       return concatBytes(head, s.sign(cosignatureMessage(text, t)));

@@ -29,7 +29,9 @@ const CP = `log.example/1\n42\n${ROOT}\n`;
 const log = ed25519NoteSigner("log.example/1", new Uint8Array(32).fill(1));
 const logV = parseVerifierKey(log.verifierKey);
 const T = 1679315147n;
-const witnesses = [0, 1, 2, 3].map((i) => cosigner(`w${i}.example`, new Uint8Array(32).fill(20 + i), { clock: () => T + BigInt(i) }));
+const witnesses = [0, 1, 2, 3].map((i) =>
+  cosigner(`w${i}.example`, new Uint8Array(32).fill(20 + i), { clock: () => T + BigInt(i) }),
+);
 const wv = witnesses.map((w) => parseCosignatureVerifierKey(w.verifierKey));
 const signed = signNote(CP, [log]);
 
@@ -39,7 +41,8 @@ function cosignedBy(...idx: number[]): string {
 
 describe("cosignature/v1 (Ed25519)", () => {
   it("the spec example's signature line carries its key id and timestamp", () => {
-    const line = "\u2014 witness.example.com/w1 jWbPPwAAAABkGFDLEZMHwSRaJNiIDoe9DYn/zXcrtPHeolMI5OWXEhZCB9dlrDJsX3b2oyin1nPZqhf5nNo0xUe+mbIUBkBIfZ+qnA==\n";
+    const line =
+      "\u2014 witness.example.com/w1 jWbPPwAAAABkGFDLEZMHwSRaJNiIDoe9DYn/zXcrtPHeolMI5OWXEhZCB9dlrDJsX3b2oyin1nPZqhf5nNo0xUe+mbIUBkBIfZ+qnA==\n";
     const [sig] = parseSignedNote(`x\n\n${line}`).signatures;
     expect(sig!.keyId.toString(16)).toBe("8d66cf3f");
     expect(splitCosignature(sig!.signature)?.timestamp).toBe(T);
@@ -53,7 +56,9 @@ describe("cosignature/v1 (Ed25519)", () => {
     const msg = `cosignature/v1\ntime 1679315147\n${CP}`;
     expect(cosignatureMessage(utf8(CP), T)).toEqual(utf8(msg));
     const spki = Buffer.concat([Buffer.from("302a300506032b6570032100", "hex"), w.publicKey]);
-    expect(opensslVerify(null, utf8(msg), createPublicKey({ key: spki, format: "der", type: "spki" }), sig.subarray(8))).toBe(true);
+    expect(
+      opensslVerify(null, utf8(msg), createPublicKey({ key: spki, format: "der", type: "spki" }), sig.subarray(8)),
+    ).toBe(true);
   });
 
   it("key id uses type 0x04 and verifier keys round-trip", () => {
@@ -80,11 +85,15 @@ describe("cosignature/v1 (Ed25519)", () => {
 
   it("Node and noble cosigners produce identical cosignatures", () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.bigInt({ min: 0n, max: (1n << 63n) - 1n }), (seed, t) => {
-        const a = cosigner("w.example", seed, { ed: nobleEd25519, clock: () => t }).sign(utf8(CP));
-        const b = cosigner("w.example", seed, { ed: nodeEd25519, clock: () => t }).sign(utf8(CP));
-        expect(a).toEqual(b);
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.bigInt({ min: 0n, max: (1n << 63n) - 1n }),
+        (seed, t) => {
+          const a = cosigner("w.example", seed, { ed: nobleEd25519, clock: () => t }).sign(utf8(CP));
+          const b = cosigner("w.example", seed, { ed: nodeEd25519, clock: () => t }).sign(utf8(CP));
+          expect(a).toEqual(b);
+        },
+      ),
       { numRuns: 50 },
     );
   });
@@ -111,7 +120,10 @@ describe("witness policy", () => {
   it("k of n: counts each valid witness once", () => {
     const policy = witnessPolicy(2, wv.slice(0, 3));
     expect(() => checkWitnessPolicy(policy, parseSignedNote(cosignedBy(0)))).toThrow(WitnessPolicyError);
-    expect(validCosignatures(policy, parseSignedNote(cosignedBy(0, 1))).map((c) => c.name)).toEqual(["w0.example", "w1.example"]);
+    expect(validCosignatures(policy, parseSignedNote(cosignedBy(0, 1))).map((c) => c.name)).toEqual([
+      "w0.example",
+      "w1.example",
+    ]);
     const r = openWitnessedCheckpoint(cosignedBy(2, 0, 1), logV, policy);
     expect(r.checkpoint.size).toBe(42);
     expect(r.cosignatures.map((c) => [c.name, c.timestamp])).toEqual([
@@ -148,7 +160,10 @@ describe("witness policy", () => {
     const raw = fromBase64(w1.base64);
     raw[raw.length - 1]! ^= 1;
     const broken = n.replace(w1.base64, toBase64(raw));
-    expect(openWitnessedCheckpoint(broken, logV, policy).cosignatures.map((c) => c.name)).toEqual(["w0.example", "w2.example"]);
+    expect(openWitnessedCheckpoint(broken, logV, policy).cosignatures.map((c) => c.name)).toEqual([
+      "w0.example",
+      "w2.example",
+    ]);
     expect(() => openWitnessedCheckpoint(broken, logV, witnessPolicy(3, wv.slice(0, 3)))).toThrow(WitnessPolicyError);
   });
 
@@ -160,7 +175,10 @@ describe("witness policy", () => {
   });
 
   it("the log's signature is still required", () => {
-    const unsignedByLog = cosignCheckpoint(signNote(CP, [ed25519NoteSigner("log.example/1", new Uint8Array(32).fill(9))]), witnesses[0]!);
+    const unsignedByLog = cosignCheckpoint(
+      signNote(CP, [ed25519NoteSigner("log.example/1", new Uint8Array(32).fill(9))]),
+      witnesses[0]!,
+    );
     expect(() => openWitnessedCheckpoint(unsignedByLog, logV, witnessPolicy(1, wv))).toThrow(NoteError);
   });
 
@@ -169,7 +187,9 @@ describe("witness policy", () => {
     expect(() => witnessPolicy(-1, wv)).toThrow(WitnessPolicyError);
     expect(() => witnessPolicy(1, [wv[0]!, wv[0]!])).toThrow(WitnessPolicyError);
     const alias = cosigner("alias.example", new Uint8Array(32).fill(20));
-    expect(() => witnessPolicy(2, [wv[0]!, parseCosignatureVerifierKey(alias.verifierKey)])).toThrow(WitnessPolicyError);
+    expect(() => witnessPolicy(2, [wv[0]!, parseCosignatureVerifierKey(alias.verifierKey)])).toThrow(
+      WitnessPolicyError,
+    );
     expect(witnessPolicy(0, []).threshold).toBe(0);
     expect(openWitnessedCheckpoint(signed, logV, witnessPolicy(0, [])).cosignatures).toEqual([]);
   });

@@ -42,7 +42,8 @@ describe("Ed25519 policy on the CCTV vectors (portable path)", () => {
       const { key, sig, flags: f } = v;
       if (f.includes("low_order_A") || f.includes("non_canonical_A")) expect(isRejectedPointEncoding(key)).toBe(true);
       if (f.includes("low_order_R") || f.includes("non_canonical_R")) expect(isRejectedPointEncoding(sig)).toBe(true);
-      if (!f.includes("low_order_A") && !f.includes("non_canonical_A")) expect(isRejectedPointEncoding(key)).toBe(false);
+      if (!f.includes("low_order_A") && !f.includes("non_canonical_A"))
+        expect(isRejectedPointEncoding(key)).toBe(false);
     }
   });
 });
@@ -104,10 +105,16 @@ describe("policy helpers", () => {
 
   it("publicKeyProblem refuses bad keys and accepts honest ones", () => {
     expect(publicKeyProblem(new Uint8Array(31))).toMatch(/32 bytes/);
-    expect(publicKeyProblem(fromHex("0100000000000000000000000000000000000000000000000000000000000000"))).toMatch(/small order/);
-    expect(publicKeyProblem(fromHex("f0ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"))).toMatch(/non-canonical/);
+    expect(publicKeyProblem(fromHex("0100000000000000000000000000000000000000000000000000000000000000"))).toMatch(
+      /small order/,
+    );
+    expect(publicKeyProblem(fromHex("f0ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"))).toMatch(
+      /non-canonical/,
+    );
     // y = 2 is not on the curve.
-    expect(publicKeyProblem(fromHex("0200000000000000000000000000000000000000000000000000000000000000"))).toMatch(/not a point/);
+    expect(publicKeyProblem(fromHex("0200000000000000000000000000000000000000000000000000000000000000"))).toMatch(
+      /not a point/,
+    );
     expect(publicKeyProblem(nobleEd25519.signer(new Uint8Array(32)).publicKey)).toBeUndefined();
   });
 

@@ -20,7 +20,14 @@ export interface Folded {
  * else r = H(r || path[i]). With `withOld`, a second hash starts at `seed` and takes only the
  * left siblings: a consistency proof's old root.
  */
-export function foldPathJs(hasher: TreeHasher, seed: Hash, path: readonly Hash[], from: number, lefts: Uint8Array, withOld: boolean): Folded {
+export function foldPathJs(
+  hasher: TreeHasher,
+  seed: Hash,
+  path: readonly Hash[],
+  from: number,
+  lefts: Uint8Array,
+  withOld: boolean,
+): Folded {
   let r = seed;
   let fr = seed;
   for (let i = from; i < path.length; i++) {

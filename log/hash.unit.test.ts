@@ -14,7 +14,9 @@ const reference = {
 describe("nobleHasher (the portable fallback)", () => {
   it("gives RFC 6962's empty root and empty-entry leaf hash", () => {
     expect(toHex(nobleHasher.emptyRoot)).toBe("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-    expect(nobleHasher.leafHash(new Uint8Array())).toEqual(fromHex("6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"));
+    expect(nobleHasher.leafHash(new Uint8Array())).toEqual(
+      fromHex("6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"),
+    );
   });
 
   it("equals the concatenating hasher on any entries and node inputs, of any length", () => {
@@ -42,7 +44,8 @@ describe("nobleHasher (the portable fallback)", () => {
         const path = entries.map((e) => reference.leafHash(e));
         const lefts = Uint8Array.from(path, (_, i) => i % 2);
         let r = path[0]!;
-        for (let i = 1; i < path.length; i++) r = lefts[i] ? reference.nodeHash(path[i]!, r) : reference.nodeHash(r, path[i]!);
+        for (let i = 1; i < path.length; i++)
+          r = lefts[i] ? reference.nodeHash(path[i]!, r) : reference.nodeHash(r, path[i]!);
         expect(toHex(nobleHasher.foldPath(path[0]!, path, 1, lefts, false).root)).toBe(toHex(r));
       }),
       { numRuns: 200 },

@@ -24,7 +24,8 @@ describe("log/hasher.ts without WebAssembly", () => {
     expect(hasher).toBe(nobleHasher);
     const oracle = readTestdataJson<Oracle>("oracle", "merkle.json");
     const tree = MemoryHashes.fromLeafHashes(oracle.leaves.map((l) => hasher.leafHash(fromHex(l))));
-    for (const [size, root] of Object.entries(oracle.roots)) expect(toHex(await treeRoot(tree, Number(size)))).toBe(root);
+    for (const [size, root] of Object.entries(oracle.roots))
+      expect(toHex(await treeRoot(tree, Number(size)))).toBe(root);
     for (const p of oracle.inclusion) {
       verifyInclusion(p.index, p.size, fromHex(p.leaf_hash), p.proof.map(fromHex), fromHex(p.root));
       expect((await proveInclusion(tree, p.index, p.size)).map(toHex)).toEqual(p.proof);

@@ -44,7 +44,8 @@ export function integrate(state: TreeState, entries: readonly Uint8Array[]): Int
 /** As integrate, from leaf hashes already computed (each 32 bytes, else RangeError). */
 export function integrateLeafHashes(state: TreeState, leafHashes: readonly Hash[]): Integration {
   leafHashes.forEach((h, i) => {
-    if (!(h instanceof Uint8Array) || h.length !== HASH_SIZE) throw new RangeError(`integrate: leaf hash ${i} is not ${HASH_SIZE} bytes`);
+    if (!(h instanceof Uint8Array) || h.length !== HASH_SIZE)
+      throw new RangeError(`integrate: leaf hash ${i} is not ${HASH_SIZE} bytes`);
   });
   return extend(state, leafHashes.length, (i) => leafHashes[i]!);
 }
@@ -110,7 +111,12 @@ class TileEdge {
   private take(level: number): Uint8Array {
     const old = this.levels[level];
     let buf: Uint8Array;
-    if (old !== undefined && old.byteOffset === 0 && old.buffer.byteLength === TILE_BYTES && claimed.get(old.buffer) === old.length) {
+    if (
+      old !== undefined &&
+      old.byteOffset === 0 &&
+      old.buffer.byteLength === TILE_BYTES &&
+      claimed.get(old.buffer) === old.length
+    ) {
       buf = new Uint8Array(old.buffer, 0, TILE_BYTES);
     } else {
       buf = new Uint8Array(TILE_BYTES);

@@ -23,7 +23,8 @@ class TileMap {
       const key = `${t.level}/${t.index}`;
       const old = this.tiles.get(key);
       if (old && old.width > t.width) throw new Error(`tile ${key} narrowed from ${old.width} to ${t.width}`);
-      if (old && !bytesEqual(old.data, t.data.subarray(0, old.data.length))) throw new Error(`tile ${key} rewrote a hash`);
+      if (old && !bytesEqual(old.data, t.data.subarray(0, old.data.length)))
+        throw new Error(`tile ${key} rewrote a hash`);
       this.tiles.set(key, { ...t, data: t.data.slice() });
     }
   }
@@ -36,7 +37,8 @@ class TileMap {
 
 function buildAt(size: number, batch = size): TreeState {
   let s = emptyTreeState();
-  for (let i = 0; i < size; i += batch) s = integrateLeafHashes(s, leafHashes.slice(i, Math.min(size, i + batch))).state;
+  for (let i = 0; i < size; i += batch)
+    s = integrateLeafHashes(s, leafHashes.slice(i, Math.min(size, i + batch))).state;
   return s;
 }
 
@@ -98,7 +100,9 @@ describe("integrate (leaf hashes a batch at a time)", () => {
           const batch = entries.slice(fast.size, end);
           const f = integrate(fast, batch);
           const s = integrateLeafHashes(slow, leafHashes.slice(slow.size, end));
-          expect(f.tiles.map((t) => `${tilePath(t)} ${toHex(t.data)}`)).toEqual(s.tiles.map((t) => `${tilePath(t)} ${toHex(t.data)}`));
+          expect(f.tiles.map((t) => `${tilePath(t)} ${toHex(t.data)}`)).toEqual(
+            s.tiles.map((t) => `${tilePath(t)} ${toHex(t.data)}`),
+          );
           expect(toHex(f.state.root)).toBe(toHex(s.state.root));
           expect(f.state.frontier.map(toHex)).toEqual(s.state.frontier.map(toHex));
           fast = f.state;
@@ -166,27 +170,33 @@ describe("loadTreeState", () => {
 describe("integrate (property)", () => {
   // Independent roots by naive recursion, for every prefix up to 600 (crossing 256 and 512).
   const NAIVE_MAX = 600;
-  const naiveRoots = Array.from({ length: NAIVE_MAX + 1 }, (_, n) => toHex(naiveRoot(leafHashes.slice(0, n), nobleHasher)));
+  const naiveRoots = Array.from({ length: NAIVE_MAX + 1 }, (_, n) =>
+    toHex(naiveRoot(leafHashes.slice(0, n), nobleHasher)),
+  );
 
   it("many small random batches give the same tiles as one batch, and the naive RFC 9162 root after each", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: NAIVE_MAX }), fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 40 }), (n, cuts) => {
-        const once = new TileMap();
-        once.put(integrateLeafHashes(emptyTreeState(), leafHashes.slice(0, n)).tiles);
-        const inBatches = new TileMap();
-        let s = emptyTreeState();
-        let c = 0;
-        while (s.size < n) {
-          const end = Math.min(n, s.size + cuts[c++ % cuts.length]!);
-          const r = integrateLeafHashes(s, leafHashes.slice(s.size, end));
-          inBatches.put(r.tiles);
-          expect(r.tiles.map(tilePath)).toEqual(tilesOfGrowth(s.size, end).map(tilePath));
-          s = r.state;
-          expect(toHex(s.root)).toBe(naiveRoots[end]);
-        }
-        expect([...inBatches.tiles.keys()].sort()).toEqual([...once.tiles.keys()].sort());
-        for (const [k, t] of once.tiles) expect(toHex(inBatches.tiles.get(k)!.data)).toBe(toHex(t.data));
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: NAIVE_MAX }),
+        fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 40 }),
+        (n, cuts) => {
+          const once = new TileMap();
+          once.put(integrateLeafHashes(emptyTreeState(), leafHashes.slice(0, n)).tiles);
+          const inBatches = new TileMap();
+          let s = emptyTreeState();
+          let c = 0;
+          while (s.size < n) {
+            const end = Math.min(n, s.size + cuts[c++ % cuts.length]!);
+            const r = integrateLeafHashes(s, leafHashes.slice(s.size, end));
+            inBatches.put(r.tiles);
+            expect(r.tiles.map(tilePath)).toEqual(tilesOfGrowth(s.size, end).map(tilePath));
+            s = r.state;
+            expect(toHex(s.root)).toBe(naiveRoots[end]);
+          }
+          expect([...inBatches.tiles.keys()].sort()).toEqual([...once.tiles.keys()].sort());
+          for (const [k, t] of once.tiles) expect(toHex(inBatches.tiles.get(k)!.data)).toBe(toHex(t.data));
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -195,11 +205,23 @@ describe("integrate (property)", () => {
     // Integration appends in place to the newest state's partial tiles; a fork must copy them.
     fc.assert(
       fc.property(
-        fc.array(fc.record({ from: fc.nat(), batch: fc.integer({ min: 1, max: 300 }), offset: fc.integer({ min: 0, max: 1 }) }), { minLength: 1, maxLength: 30 }),
+        fc.array(
+          fc.record({
+            from: fc.nat(),
+            batch: fc.integer({ min: 1, max: 300 }),
+            offset: fc.integer({ min: 0, max: 1 }),
+          }),
+          { minLength: 1, maxLength: 30 },
+        ),
         (steps) => {
           // pure: every batch on the way used the oracle's own leaves, so the naive root applies.
           const states: { state: TreeState; pure: boolean }[] = [{ state: emptyTreeState(), pure: true }];
-          const seen: { state: TreeState; edge: string[]; frontier: string[]; tiles: { data: Uint8Array; hex: string }[] }[] = [];
+          const seen: {
+            state: TreeState;
+            edge: string[];
+            frontier: string[];
+            tiles: { data: Uint8Array; hex: string }[];
+          }[] = [];
           for (const step of steps) {
             const { state: from, pure } = states[step.from % states.length]!;
             const end = Math.min(NAIVE_MAX, from.size + step.batch);
@@ -209,7 +231,12 @@ describe("integrate (property)", () => {
             const r = integrateLeafHashes(from, leaves);
             if (pure && step.offset === 0) expect(toHex(r.state.root)).toBe(naiveRoots[end]);
             states.push({ state: r.state, pure: pure && step.offset === 0 });
-            seen.push({ state: r.state, edge: r.state.edge.map(toHex), frontier: r.state.frontier.map(toHex), tiles: r.tiles.map((t) => ({ data: t.data, hex: toHex(t.data) })) });
+            seen.push({
+              state: r.state,
+              edge: r.state.edge.map(toHex),
+              frontier: r.state.frontier.map(toHex),
+              tiles: r.tiles.map((t) => ({ data: t.data, hex: toHex(t.data) })),
+            });
             for (const v of seen) {
               expect(v.state.edge.map(toHex)).toEqual(v.edge);
               expect(v.state.frontier.map(toHex)).toEqual(v.frontier);
@@ -232,7 +259,10 @@ describe("integrate (property)", () => {
         let s = start;
         let c = 0;
         while (s.size < 67_000) {
-          const r = integrateLeafHashes(s, leafHashes.slice(s.size, Math.min(67_000, s.size + cuts[c++ % cuts.length]!)));
+          const r = integrateLeafHashes(
+            s,
+            leafHashes.slice(s.size, Math.min(67_000, s.size + cuts[c++ % cuts.length]!)),
+          );
           got.put(r.tiles);
           s = r.state;
           const root: Hash | undefined = roots.has(s.size) ? s.root : undefined;

@@ -24,7 +24,8 @@ export class ByteLru<K, V> {
     readonly maxBytes: number,
     private readonly sizeOf: (value: V) => number,
   ) {
-    if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) throw new RangeError(`ByteLru: maxBytes ${maxBytes} is not a non-negative integer`);
+    if (!Number.isSafeInteger(maxBytes) || maxBytes < 0)
+      throw new RangeError(`ByteLru: maxBytes ${maxBytes} is not a non-negative integer`);
   }
 
   /** Values kept now. */

@@ -44,28 +44,33 @@ describe("ByteLru", () => {
 
   it("matches a second-chance model under random operations", () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: 40 })), { maxLength: 200 }), (ops) => {
-        const c = lru<number>(64);
-        const model: [number, number, boolean][] = []; // [key, bytes, used], oldest first
-        const total = () => model.reduce((s, [, b]) => s + b, 0);
-        for (const [isSet, k, n] of ops) {
-          const at = model.findIndex(([key]) => key === k);
-          if (isSet) {
-            c.set(k, buf(n));
-            if (at >= 0) model.splice(at, 1);
-            if (n <= 64) model.push([k, n, false]);
-            while (total() > 64) {
-              const oldest = model.shift()!;
-              if (oldest[2]) model.push([oldest[0], oldest[1], false]);
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: 40 })), {
+          maxLength: 200,
+        }),
+        (ops) => {
+          const c = lru<number>(64);
+          const model: [number, number, boolean][] = []; // [key, bytes, used], oldest first
+          const total = () => model.reduce((s, [, b]) => s + b, 0);
+          for (const [isSet, k, n] of ops) {
+            const at = model.findIndex(([key]) => key === k);
+            if (isSet) {
+              c.set(k, buf(n));
+              if (at >= 0) model.splice(at, 1);
+              if (n <= 64) model.push([k, n, false]);
+              while (total() > 64) {
+                const oldest = model.shift()!;
+                if (oldest[2]) model.push([oldest[0], oldest[1], false]);
+              }
+            } else {
+              expect(c.get(k)?.length).toBe(at >= 0 ? model[at]![1] : undefined);
+              if (at >= 0) model[at]![2] = true;
             }
-          } else {
-            expect(c.get(k)?.length).toBe(at >= 0 ? model[at]![1] : undefined);
-            if (at >= 0) model[at]![2] = true;
+            expect(c.bytes).toBe(total());
+            expect(c.size).toBe(model.length);
           }
-          expect(c.bytes).toBe(total());
-          expect(c.size).toBe(model.length);
-        }
-      }),
+        },
+      ),
     );
   });
 });

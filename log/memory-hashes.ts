@@ -44,7 +44,9 @@ export class MemoryHashes implements HashReader {
       const id = ids[i]!;
       const h = this.levels[id.level]?.[id.index];
       if (h === undefined) {
-        return Promise.reject(new ProofError("NOT_IN_TREE", `subtree (${id.level}, ${id.index}) is not in a tree of size ${this.size}`));
+        return Promise.reject(
+          new ProofError("NOT_IN_TREE", `subtree (${id.level}, ${id.index}) is not in a tree of size ${this.size}`),
+        );
       }
       out[i] = h;
     }

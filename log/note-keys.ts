@@ -61,7 +61,8 @@ export function splitVerifierKey(vkey: string): KeyParts {
   const keyId = parseInt(idHex, 16);
   const type = body[0]!;
   const key = body.subarray(1);
-  if (computeKeyId(name, type, key) !== keyId) throw new NoteError("key-id-mismatch", "verifier key id does not match its name and key");
+  if (computeKeyId(name, type, key) !== keyId)
+    throw new NoteError("key-id-mismatch", "verifier key id does not match its name and key");
   return { name, keyId, type, key };
 }
 
@@ -88,7 +89,10 @@ export function ed25519NoteVerifier(name: string, publicKey: Uint8Array, ed: Ed2
 export function parseVerifierKey(vkey: string, ed: Ed25519 = nobleEd25519): NoteVerifier {
   const parts = splitVerifierKey(vkey);
   if (parts.type !== SIG_TYPE_ED25519) {
-    throw new NoteError("unsupported-algorithm", `signature type 0x${parts.type.toString(16)} is not a note signing key`);
+    throw new NoteError(
+      "unsupported-algorithm",
+      `signature type 0x${parts.type.toString(16)} is not a note signing key`,
+    );
   }
   return ed25519NoteVerifier(parts.name, parts.key, ed);
 }
@@ -118,11 +122,14 @@ export function ed25519NoteSigner(name: string, seed: Uint8Array, ed: Ed25519 = 
  * as Go does, so a corrupted key string is caught before it signs anything. Throws NoteError.
  */
 export function parseSignerKey(skey: string, ed: Ed25519 = nobleEd25519): Ed25519NoteSigner {
-  if (!skey.startsWith(SIGNER_PREFIX)) throw new NoteError("malformed-key", "signer key does not start with PRIVATE+KEY+");
+  if (!skey.startsWith(SIGNER_PREFIX))
+    throw new NoteError("malformed-key", "signer key does not start with PRIVATE+KEY+");
   const { name, idHex, body } = splitKeyFields(skey.slice(SIGNER_PREFIX.length), "signer key");
-  if (body[0] !== SIG_TYPE_ED25519) throw new NoteError("unsupported-algorithm", "signer key is not an Ed25519 note key");
+  if (body[0] !== SIG_TYPE_ED25519)
+    throw new NoteError("unsupported-algorithm", "signer key is not an Ed25519 note key");
   const signer = ed25519NoteSigner(name, body.subarray(1), ed);
-  if (signer.keyId !== parseInt(idHex, 16)) throw new NoteError("key-id-mismatch", "signer key id does not match its name and key");
+  if (signer.keyId !== parseInt(idHex, 16))
+    throw new NoteError("key-id-mismatch", "signer key id does not match its name and key");
   return signer;
 }
 

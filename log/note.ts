@@ -135,12 +135,14 @@ function decodeNote(msg: Uint8Array | string, maxNoteBytes: number): { bytes: Ui
     }
   }
   if (bytes.length > maxNoteBytes) throw new NoteError("too-large", `note longer than ${maxNoteBytes} bytes`);
-  if (CONTROL.test(str)) throw new NoteError("control-character", "note contains a control character other than newline");
+  if (CONTROL.test(str))
+    throw new NoteError("control-character", "note contains a control character other than newline");
   return { bytes, str };
 }
 
 function parseSignatureLine(line: string): NoteSignature {
-  if (!line.startsWith(SIG_PREFIX)) throw new NoteError("malformed-signature", "signature line does not start with an em dash and a space");
+  if (!line.startsWith(SIG_PREFIX))
+    throw new NoteError("malformed-signature", "signature line does not start with an em dash and a space");
   const rest = line.slice(SIG_PREFIX.length);
   const space = rest.indexOf(" ");
   if (space < 0) throw new NoteError("malformed-signature", "signature line has no space after the key name");
@@ -170,7 +172,8 @@ export function parseSignedNote(msg: Uint8Array | string, opts?: NoteLimits): Pa
   if (split < 0) throw new NoteError("no-signatures", "note has no blank line before a signature block");
   const text = str.slice(0, split + 1);
   const block = str.slice(split + 2);
-  if (block.length === 0 || !block.endsWith("\n")) throw new NoteError("no-signatures", "signature block is empty or lacks its final newline");
+  if (block.length === 0 || !block.endsWith("\n"))
+    throw new NoteError("no-signatures", "signature block is empty or lacks its final newline");
   const lines = block.slice(0, -1).split("\n");
   if (lines.length > maxSignatures) throw new NoteError("too-many-signatures", `more than ${maxSignatures} signatures`);
   const seen = new Set<string>();
@@ -195,7 +198,8 @@ export function verifierMap(verifiers: readonly NoteVerifier[]): Map<string, Not
   const map = new Map<string, NoteVerifier>();
   for (const v of verifiers) {
     const k = verifierKey(v.name, v.keyId);
-    if (map.has(k)) throw new NoteError("ambiguous-verifiers", `two known keys named ${v.name} with id ${v.keyId.toString(16)}`);
+    if (map.has(k))
+      throw new NoteError("ambiguous-verifiers", `two known keys named ${v.name} with id ${v.keyId.toString(16)}`);
     map.set(k, v);
   }
   return map;
@@ -263,7 +267,11 @@ export function signNote(text: string, signers: readonly NoteSigner[]): string {
  * which the new signature replaces. It does not verify the existing signatures: open the note
  * first if that matters. Throws NoteError.
  */
-export function addSignatures(signedNote: Uint8Array | string, signers: readonly NoteSigner[], opts?: NoteLimits): string {
+export function addSignatures(
+  signedNote: Uint8Array | string,
+  signers: readonly NoteSigner[],
+  opts?: NoteLimits,
+): string {
   const parsed = parseSignedNote(signedNote, opts);
   const replaced = new Set(signers.map((s) => verifierKey(s.name, s.keyId)));
   const kept = parsed.signatures.filter((s) => !replaced.has(verifierKey(s.name, s.keyId)));
@@ -273,4 +281,3 @@ export function addSignatures(signedNote: Uint8Array | string, signers: readonly
   const added = signers.map((s) => signWith(s, parsed.textBytes)).join("");
   return `${parsed.text}\n${lines}${added}`;
 }
-

@@ -54,7 +54,10 @@ describe("oracle/notes.json (Go's sumdb/note)", () => {
       it(`${ed.name}: ${v.key_name}: key strings, key id, signed note byte for byte, open`, () => {
         const seed = fromHex(v.ed25519_seed_hex);
         expect(formatSignerKey(v.key_name, seed, ed)).toBe(v.signer_key);
-        expect(generateSignerKey(v.key_name, seed, ed)).toEqual({ signerKey: v.signer_key, verifierKey: v.verifier_key });
+        expect(generateSignerKey(v.key_name, seed, ed)).toEqual({
+          signerKey: v.signer_key,
+          verifierKey: v.verifier_key,
+        });
         const signer = parseSignerKey(v.signer_key, ed);
         expect(signer.verifierKey).toBe(v.verifier_key);
         const verifier = parseVerifierKey(v.verifier_key, ed);
@@ -108,7 +111,9 @@ describe("signed-note rules, one by one", () => {
   });
 
   it("accepts 16 and more signatures, up to the limit, and refuses beyond it", () => {
-    const signers = Array.from({ length: 100 }, (_, i) => ed25519NoteSigner(`w${i}.example`, new Uint8Array(32).fill(i + 10)));
+    const signers = Array.from({ length: 100 }, (_, i) =>
+      ed25519NoteSigner(`w${i}.example`, new Uint8Array(32).fill(i + 10)),
+    );
     const n16 = signNote(TEXT, signers.slice(0, 16));
     const all16 = signers.slice(0, 16).map((s) => parseVerifierKey(s.verifierKey));
     expect(openNote(n16, all16).sigs).toHaveLength(16);
@@ -201,7 +206,10 @@ describe("signed-note rules, one by one", () => {
   });
 
   it("refuses two known verifiers with the same name and id", () => {
-    expectNoteError(() => openNote(signNote(TEXT, [signerA]), [vA, parseVerifierKey(signerA.verifierKey)]), "ambiguous-verifiers");
+    expectNoteError(
+      () => openNote(signNote(TEXT, [signerA]), [vA, parseVerifierKey(signerA.verifierKey)]),
+      "ambiguous-verifiers",
+    );
   });
 
   it("adds signatures to a signed note, replacing the signer's own old line", () => {
@@ -229,7 +237,11 @@ describe("key strings", () => {
   it("refuses malformed and mismatched key strings with typed errors", () => {
     const v = oracle[0]!.verifier_key;
     const s = oracle[0]!.signer_key;
-    const [name, id, key] = [v.slice(0, v.indexOf("+")), v.split("+")[1]!, v.slice(v.indexOf("+", v.indexOf("+") + 1) + 1)];
+    const [name, id, key] = [
+      v.slice(0, v.indexOf("+")),
+      v.split("+")[1]!,
+      v.slice(v.indexOf("+", v.indexOf("+") + 1) + 1),
+    ];
     expectNoteError(() => parseVerifierKey(`${name}+${id}`), "malformed-key");
     expectNoteError(() => parseVerifierKey(`${name}+${id.toUpperCase()}+${key}`), "malformed-key");
     expectNoteError(() => parseVerifierKey(`${name}+${id.slice(1)}+${key}`), "malformed-key");
@@ -243,7 +255,10 @@ describe("key strings", () => {
     // Another algorithm, with a consistent id: unsupported, not malformed.
     const lowOrder = fromHex("0100000000000000000000000000000000000000000000000000000000000000");
     const id4 = formatKeyId(computeKeyId("w", 4, new Uint8Array(32).fill(9)));
-    expectNoteError(() => parseVerifierKey(`w+${id4}+${toBase64(Uint8Array.of(4, ...new Uint8Array(32).fill(9)))}`), "unsupported-algorithm");
+    expectNoteError(
+      () => parseVerifierKey(`w+${id4}+${toBase64(Uint8Array.of(4, ...new Uint8Array(32).fill(9)))}`),
+      "unsupported-algorithm",
+    );
     const idLow = formatKeyId(computeKeyId("w", 1, lowOrder));
     expectNoteError(() => parseVerifierKey(`w+${idLow}+${toBase64(Uint8Array.of(1, ...lowOrder))}`), "bad-public-key");
   });
@@ -270,7 +285,10 @@ function idBytes(id: number): number[] {
 
 // Property and fuzz tests.
 const noteText = fc
-  .array(fc.string({ unit: "grapheme", maxLength: 30 }).map((s) => s.replace(/[\u0000-\u001f]/g, "")), { minLength: 1, maxLength: 6 })
+  .array(
+    fc.string({ unit: "grapheme", maxLength: 30 }).map((s) => s.replace(/[\u0000-\u001f]/g, "")),
+    { minLength: 1, maxLength: 6 },
+  )
   .map((lines) => `${lines.join("\n")}\n`);
 
 describe("properties", () => {

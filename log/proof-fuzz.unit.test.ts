@@ -34,7 +34,12 @@ const proofArb = fc.oneof(
   { weight: 1, arbitrary: fc.anything() as fc.Arbitrary<unknown> },
 ) as fc.Arbitrary<Uint8Array[]>;
 
-const optionsArb = fc.oneof(fc.constant(undefined), fc.constant(null as never), fc.anything() as fc.Arbitrary<never>, fc.record({ emptyOldTree: fc.constantFrom("reject", "accept") as fc.Arbitrary<"reject" | "accept"> }));
+const optionsArb = fc.oneof(
+  fc.constant(undefined),
+  fc.constant(null as never),
+  fc.anything() as fc.Arbitrary<never>,
+  fc.record({ emptyOldTree: fc.constantFrom("reject", "accept") as fc.Arbitrary<"reject" | "accept"> }),
+);
 
 function onlyProofErrors(run: () => void): void {
   try {
@@ -64,18 +69,34 @@ describe("verifiers under arbitrary input", () => {
 
   it("verifyConsistency throws only ProofError, in both modes", () => {
     fc.assert(
-      fc.property(numberArb, numberArb, proofArb, hashArb, hashArb, optionsArb, (size1, size2, proof, root1, root2, options) => {
-        onlyProofErrors(() => verifyConsistency(size1, size2, proof, root1, root2, options));
-      }),
+      fc.property(
+        numberArb,
+        numberArb,
+        proofArb,
+        hashArb,
+        hashArb,
+        optionsArb,
+        (size1, size2, proof, root1, root2, options) => {
+          onlyProofErrors(() => verifyConsistency(size1, size2, proof, root1, root2, options));
+        },
+      ),
       { numRuns: 5000 },
     );
   });
 
   it("verifySubtreeInclusion throws only ProofError", () => {
     fc.assert(
-      fc.property(numberArb, numberArb, numberArb, hashArb, proofArb, hashArb, (index, start, end, leaf, proof, root) => {
-        onlyProofErrors(() => verifySubtreeInclusion(index, start, end, leaf, proof, root));
-      }),
+      fc.property(
+        numberArb,
+        numberArb,
+        numberArb,
+        hashArb,
+        proofArb,
+        hashArb,
+        (index, start, end, leaf, proof, root) => {
+          onlyProofErrors(() => verifySubtreeInclusion(index, start, end, leaf, proof, root));
+        },
+      ),
       { numRuns: 5000 },
     );
   });

@@ -29,7 +29,6 @@ beforeAll(() => {
   tree = MemoryHashes.fromLeafHashes(leaves);
 });
 
-
 function flip(proof: readonly Hash[], at: number, bit: number): Hash[] {
   const out = proof.slice();
   const b = out[at]!.slice();
@@ -38,12 +37,18 @@ function flip(proof: readonly Hash[], at: number, bit: number): Hash[] {
   return out;
 }
 
-const sizeArb = fc.oneof(fc.integer({ min: 1, max: N }), fc.integer({ min: 1, max: 600 }), fc.constantFrom(1, 2, 3, 4, 1024, 65536, 65537, N));
+const sizeArb = fc.oneof(
+  fc.integer({ min: 1, max: N }),
+  fc.integer({ min: 1, max: 600 }),
+  fc.constantFrom(1, 2, 3, 4, 1024, 65536, 65537, N),
+);
 const bitArb = fc.integer({ min: 0, max: 255 });
 const runs = { numRuns: 300 };
 
 describe("inclusion proofs", () => {
-  const caseArb = sizeArb.chain((size) => fc.record({ size: fc.constant(size), index: fc.integer({ min: 0, max: size - 1 }), bit: bitArb }));
+  const caseArb = sizeArb.chain((size) =>
+    fc.record({ size: fc.constant(size), index: fc.integer({ min: 0, max: size - 1 }), bit: bitArb }),
+  );
 
   it("every generated proof verifies, with the length the RFC calls for", async () => {
     await fc.assert(
@@ -62,10 +67,18 @@ describe("inclusion proofs", () => {
         const proof = await proveInclusion(tree, index, size);
         const root = await rootAt(size);
         for (let i = 0; i < proof.length; i++) {
-          expect(proofOutcome(() => verifyInclusion(index, size, leaves[index]!, flip(proof, i, (bit + 37 * i) % 256), root))).toBe("ROOT_MISMATCH");
+          expect(
+            proofOutcome(() =>
+              verifyInclusion(index, size, leaves[index]!, flip(proof, i, (bit + 37 * i) % 256), root),
+            ),
+          ).toBe("ROOT_MISMATCH");
         }
-        expect(proofOutcome(() => verifyInclusion(index, size, flip([leaves[index]!], 0, bit)[0]!, proof, root))).toBe("ROOT_MISMATCH");
-        expect(proofOutcome(() => verifyInclusion(index, size, leaves[index]!, proof, flip([root], 0, bit)[0]!))).toBe("ROOT_MISMATCH");
+        expect(proofOutcome(() => verifyInclusion(index, size, flip([leaves[index]!], 0, bit)[0]!, proof, root))).toBe(
+          "ROOT_MISMATCH",
+        );
+        expect(proofOutcome(() => verifyInclusion(index, size, leaves[index]!, proof, flip([root], 0, bit)[0]!))).toBe(
+          "ROOT_MISMATCH",
+        );
       }),
       runs,
     );
@@ -76,7 +89,8 @@ describe("inclusion proofs", () => {
       fc.asyncProperty(caseArb, fc.constantFrom(-1, 1, 2, -2, 256), async ({ size, index }, d) => {
         const proof = await proveInclusion(tree, index, size);
         const root = await rootAt(size);
-        if (index + d >= 0) expect(proofOutcome(() => verifyInclusion(index + d, size, leaves[index]!, proof, root))).not.toBe("ok");
+        if (index + d >= 0)
+          expect(proofOutcome(() => verifyInclusion(index + d, size, leaves[index]!, proof, root))).not.toBe("ok");
         const size2 = size + d;
         if (size2 >= 1 && size2 <= N) {
           const root2 = await rootAt(size2);
@@ -99,8 +113,16 @@ describe("inclusion proofs", () => {
         const proof = await proveInclusion(sub, index - start, end - start);
         const subRoot = await treeRoot(sub, end - start);
         verifySubtreeInclusion(index, start, end, leaves[index]!, proof, subRoot);
-        if (proof.length > 0) expect(proofOutcome(() => verifySubtreeInclusion(index, start, end, leaves[index]!, flip(proof, 0, at % 256), subRoot))).toBe("ROOT_MISMATCH");
-        if (start > 0) expect(proofOutcome(() => verifySubtreeInclusion(index, start - 1, end, leaves[index]!, proof, subRoot))).not.toBe("ok");
+        if (proof.length > 0)
+          expect(
+            proofOutcome(() =>
+              verifySubtreeInclusion(index, start, end, leaves[index]!, flip(proof, 0, at % 256), subRoot),
+            ),
+          ).toBe("ROOT_MISMATCH");
+        if (start > 0)
+          expect(
+            proofOutcome(() => verifySubtreeInclusion(index, start - 1, end, leaves[index]!, proof, subRoot)),
+          ).not.toBe("ok");
       }),
       runs,
     );
@@ -108,7 +130,9 @@ describe("inclusion proofs", () => {
 });
 
 describe("consistency proofs", () => {
-  const caseArb = sizeArb.chain((size2) => fc.record({ size2: fc.constant(size2), size1: fc.integer({ min: 1, max: size2 }), bit: bitArb }));
+  const caseArb = sizeArb.chain((size2) =>
+    fc.record({ size2: fc.constant(size2), size1: fc.integer({ min: 1, max: size2 }), bit: bitArb }),
+  );
 
   it("every generated proof verifies, with the length the RFC calls for", async () => {
     await fc.assert(
@@ -127,10 +151,16 @@ describe("consistency proofs", () => {
         const proof = await proveConsistency(tree, size1, size2);
         const [r1, r2] = [await rootAt(size1), await rootAt(size2)];
         for (let i = 0; i < proof.length; i++) {
-          expect(proofOutcome(() => verifyConsistency(size1, size2, flip(proof, i, (bit + 37 * i) % 256), r1, r2))).toMatch(/ROOT_MISMATCH$/);
+          expect(
+            proofOutcome(() => verifyConsistency(size1, size2, flip(proof, i, (bit + 37 * i) % 256), r1, r2)),
+          ).toMatch(/ROOT_MISMATCH$/);
         }
-        expect(proofOutcome(() => verifyConsistency(size1, size2, proof, flip([r1], 0, bit)[0]!, r2))).toMatch(/ROOT_MISMATCH$/);
-        expect(proofOutcome(() => verifyConsistency(size1, size2, proof, r1, flip([r2], 0, bit)[0]!))).toMatch(/ROOT_MISMATCH$/);
+        expect(proofOutcome(() => verifyConsistency(size1, size2, proof, flip([r1], 0, bit)[0]!, r2))).toMatch(
+          /ROOT_MISMATCH$/,
+        );
+        expect(proofOutcome(() => verifyConsistency(size1, size2, proof, r1, flip([r2], 0, bit)[0]!))).toMatch(
+          /ROOT_MISMATCH$/,
+        );
       }),
       runs,
     );
@@ -144,12 +174,18 @@ describe("consistency proofs", () => {
         const s1 = size1 + d;
         if (s1 >= 1 && s1 <= N) {
           const r = await rootAt(s1);
-          expect(proofOutcome(() => verifyConsistency(s1, size2, proof, r, r2)), `size1 ${size1}->${s1}`).not.toBe("ok");
+          expect(
+            proofOutcome(() => verifyConsistency(s1, size2, proof, r, r2)),
+            `size1 ${size1}->${s1}`,
+          ).not.toBe("ok");
         }
         const s2 = size2 + d;
         if (s2 >= 1 && s2 <= N) {
           const r = await rootAt(s2);
-          expect(proofOutcome(() => verifyConsistency(size1, s2, proof, r1, r)), `size2 ${size2}->${s2}`).not.toBe("ok");
+          expect(
+            proofOutcome(() => verifyConsistency(size1, s2, proof, r1, r)),
+            `size2 ${size2}->${s2}`,
+          ).not.toBe("ok");
         }
       }),
       runs,
@@ -164,8 +200,12 @@ describe("consistency proofs", () => {
         const r2 = await rootAt(size2);
         expect(proofOutcome(() => verifyConsistency(0, size2, proof, h.emptyRoot, r2))).toBe("EMPTY_OLD_TREE");
         verifyConsistency(0, size2, proof, h.emptyRoot, r2, { emptyOldTree: "accept" });
-        expect(proofOutcome(() => verifyConsistency(0, size2, proof, r2, r2, { emptyOldTree: "accept" }))).toBe(size2 === 0 ? "ok" : "OLD_ROOT_MISMATCH");
-        expect(proofOutcome(() => verifyConsistency(0, size2, [r2], h.emptyRoot, r2, { emptyOldTree: "accept" }))).toBe("PROOF_TOO_LONG");
+        expect(proofOutcome(() => verifyConsistency(0, size2, proof, r2, r2, { emptyOldTree: "accept" }))).toBe(
+          size2 === 0 ? "ok" : "OLD_ROOT_MISMATCH",
+        );
+        expect(proofOutcome(() => verifyConsistency(0, size2, [r2], h.emptyRoot, r2, { emptyOldTree: "accept" }))).toBe(
+          "PROOF_TOO_LONG",
+        );
       }),
       { numRuns: 50 },
     );

@@ -38,7 +38,6 @@ const proofOf = (p: string[] | null) => (p ?? []).map(b64);
  */
 const STRICTER = new Set(["consistency/additional/sizes-are-equal-one-and-proof-is-empty.json"]);
 
-
 function cases<T>(folder: string): { name: string; c: T }[] {
   return listTestdataJson("rfc9162-merkle", folder).map(({ rel }) => ({
     name: `${folder}/${rel}`,
@@ -50,12 +49,17 @@ describe("rfc9162-merkle/inclusion", () => {
   const all = cases<InclusionCase>("inclusion");
   it("has its cases, in every subfolder", () => {
     expect(all.length).toBeGreaterThan(80);
-    for (const sub of ["0/", "1/", "4/", "single-entry/"]) expect(all.some((x) => x.name.startsWith(`inclusion/${sub}`))).toBe(true);
+    for (const sub of ["0/", "1/", "4/", "single-entry/"])
+      expect(all.some((x) => x.name.startsWith(`inclusion/${sub}`))).toBe(true);
   });
   it.each(all.map((x) => [x.name, x.c] as const))("%s", (name, c) => {
-    const got = proofOutcome(() => verifyInclusion(c.leafIdx, c.treeSize, b64(c.leafHash), proofOf(c.proof), b64(c.root)));
+    const got = proofOutcome(() =>
+      verifyInclusion(c.leafIdx, c.treeSize, b64(c.leafHash), proofOf(c.proof), b64(c.root)),
+    );
     // The server's hasher folds paths in WebAssembly: the same outcome on every case.
-    expect(proofOutcome(() => verifyInclusion(c.leafIdx, c.treeSize, b64(c.leafHash), proofOf(c.proof), b64(c.root)))).toBe(got);
+    expect(
+      proofOutcome(() => verifyInclusion(c.leafIdx, c.treeSize, b64(c.leafHash), proofOf(c.proof), b64(c.root))),
+    ).toBe(got);
     if (c.wantErr) expect(got, name).not.toBe("ok");
     else expect(got, name).toBe(STRICTER.has(name) ? "BAD_HASH" : "ok");
   });
@@ -68,11 +72,16 @@ describe.each<[string, ConsistencyOptions]>([
   const all = cases<ConsistencyCase>("consistency");
   it("has its cases, in every subfolder", () => {
     expect(all.length).toBeGreaterThan(80);
-    for (const sub of ["0/", "1/", "4/", "additional/"]) expect(all.some((x) => x.name.startsWith(`consistency/${sub}`))).toBe(true);
+    for (const sub of ["0/", "1/", "4/", "additional/"])
+      expect(all.some((x) => x.name.startsWith(`consistency/${sub}`))).toBe(true);
   });
   it.each(all.map((x) => [x.name, x.c] as const))("%s", (name, c) => {
-    const got = proofOutcome(() => verifyConsistency(c.size1, c.size2, proofOf(c.proof), b64(c.root1), b64(c.root2), options));
-    expect(proofOutcome(() => verifyConsistency(c.size1, c.size2, proofOf(c.proof), b64(c.root1), b64(c.root2), options))).toBe(got);
+    const got = proofOutcome(() =>
+      verifyConsistency(c.size1, c.size2, proofOf(c.proof), b64(c.root1), b64(c.root2), options),
+    );
+    expect(
+      proofOutcome(() => verifyConsistency(c.size1, c.size2, proofOf(c.proof), b64(c.root1), b64(c.root2), options)),
+    ).toBe(got);
     if (c.wantErr) expect(got, name).not.toBe("ok");
     else expect(got, name).toBe(STRICTER.has(name) ? "BAD_HASH" : "ok");
   });

@@ -95,13 +95,7 @@ function checkProof(proof: unknown, want: number): asserts proof is readonly Has
  * (RFC 9162 §2.1.3.2). Throws ProofError: INVALID_NUMBER, INDEX_OUT_OF_RANGE, BAD_HASH,
  * BAD_PROOF, PROOF_TOO_LONG, PROOF_TOO_SHORT or ROOT_MISMATCH.
  */
-export function verifyInclusion(
-  index: number,
-  size: number,
-  leafHash: Hash,
-  proof: readonly Hash[],
-  root: Hash,
-): void {
+export function verifyInclusion(index: number, size: number, leafHash: Hash, proof: readonly Hash[], root: Hash): void {
   checkTreeNumber(index, "leaf index");
   checkTreeNumber(size, "tree size");
   if (index >= size) throw new ProofError("INDEX_OUT_OF_RANGE", `leaf index ${index} >= tree size ${size}`);
@@ -159,8 +153,10 @@ export function verifyConsistency(
       throw new ProofError("EMPTY_OLD_TREE", "a consistency proof from the empty tree is not defined by RFC 9162");
     }
     checkProof(proof, 0);
-    if (!bytesEqual(root1, hasher.emptyRoot)) throw new ProofError("OLD_ROOT_MISMATCH", "root1 is not the empty tree's root");
-    if (size2 === 0 && !bytesEqual(root2, hasher.emptyRoot)) throw new ProofError("ROOT_MISMATCH", "root2 is not the empty tree's root");
+    if (!bytesEqual(root1, hasher.emptyRoot))
+      throw new ProofError("OLD_ROOT_MISMATCH", "root1 is not the empty tree's root");
+    if (size2 === 0 && !bytesEqual(root2, hasher.emptyRoot))
+      throw new ProofError("ROOT_MISMATCH", "root2 is not the empty tree's root");
     return;
   }
   if (size1 === size2) {

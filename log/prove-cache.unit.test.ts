@@ -32,20 +32,24 @@ const hex = (p: Hash[]) => p.map(toHex);
 describe("proof generation with the fold cache", () => {
   it("gives the same proofs as a fresh reader, and they verify (property)", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 2, max: leaves.length }), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 20 }), async (size, picks) => {
-        const shared = counted();
-        const root = await treeRoot(tree, size);
-        for (const x of picks) {
-          const index = Math.min(size - 1, Math.floor(x * size));
-          const size1 = Math.max(1, Math.min(size - 1, Math.floor(x * size)));
-          const inc = await proveInclusion(shared, index, size);
-          expect(hex(inc)).toEqual(hex(await proveInclusion(counted(), index, size)));
-          verifyInclusion(index, size, leaves[index]!, inc, root);
-          const con = await proveConsistency(shared, size1, size);
-          expect(hex(con)).toEqual(hex(await proveConsistency(counted(), size1, size)));
-          verifyConsistency(size1, size, con, await treeRoot(tree, size1), root);
-        }
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 2, max: leaves.length }),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 20 }),
+        async (size, picks) => {
+          const shared = counted();
+          const root = await treeRoot(tree, size);
+          for (const x of picks) {
+            const index = Math.min(size - 1, Math.floor(x * size));
+            const size1 = Math.max(1, Math.min(size - 1, Math.floor(x * size)));
+            const inc = await proveInclusion(shared, index, size);
+            expect(hex(inc)).toEqual(hex(await proveInclusion(counted(), index, size)));
+            verifyInclusion(index, size, leaves[index]!, inc, root);
+            const con = await proveConsistency(shared, size1, size);
+            expect(hex(con)).toEqual(hex(await proveConsistency(counted(), size1, size)));
+            verifyConsistency(size1, size, con, await treeRoot(tree, size1), root);
+          }
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -33,19 +33,23 @@ function counted(): HashReader & { calls: number; ids: number } {
 describe("proveInclusions", () => {
   it("gives proveInclusion's proofs, in order, with one read (property)", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: leaves.length }), fc.array(fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), { maxLength: 12 }), async (size, picks) => {
-        const indices = picks.map((x) => Math.floor(x * size));
-        const many = counted();
-        const got = await proveInclusions(many, indices, size);
-        expect(many.calls).toBe(indices.some((i) => i > 0 || size > 1) ? 1 : 0);
-        const root = await treeRoot(tree, size);
-        expect(got).toHaveLength(indices.length);
-        for (let k = 0; k < indices.length; k++) {
-          const one = await proveInclusion(counted(), indices[k]!, size);
-          expect(got[k]!.map(toHex)).toEqual(one.map(toHex));
-          expect(() => verifyInclusion(indices[k]!, size, leaves[indices[k]!]!, got[k]!, root)).not.toThrow();
-        }
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: leaves.length }),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), { maxLength: 12 }),
+        async (size, picks) => {
+          const indices = picks.map((x) => Math.floor(x * size));
+          const many = counted();
+          const got = await proveInclusions(many, indices, size);
+          expect(many.calls).toBe(indices.some((i) => i > 0 || size > 1) ? 1 : 0);
+          const root = await treeRoot(tree, size);
+          expect(got).toHaveLength(indices.length);
+          for (let k = 0; k < indices.length; k++) {
+            const one = await proveInclusion(counted(), indices[k]!, size);
+            expect(got[k]!.map(toHex)).toEqual(one.map(toHex));
+            expect(() => verifyInclusion(indices[k]!, size, leaves[indices[k]!]!, got[k]!, root)).not.toThrow();
+          }
+        },
+      ),
       { numRuns: 150 },
     );
   });

@@ -40,7 +40,8 @@ describe("digest", () => {
 
   it("equals noble's at every length from 0 to 300 bytes (every padding case)", () => {
     const data = new Uint8Array(300).map((_, i) => (i * 131 + 7) & 0xff);
-    for (let n = 0; n <= 300; n++) expect(hex(wasm.digest(data.subarray(0, n))), `length ${n}`).toBe(hex(nobleSha256(data.subarray(0, n))));
+    for (let n = 0; n <= 300; n++)
+      expect(hex(wasm.digest(data.subarray(0, n))), `length ${n}`).toBe(hex(nobleSha256(data.subarray(0, n))));
   });
 
   it("equals noble's on random inputs, up to a maximal log entry and beyond the initial memory", () => {
@@ -103,7 +104,9 @@ describe("tree hashes", () => {
     const big = Array.from({ length: 40 }, (_, i) => new Uint8Array(i % 2 ? 65_535 : 10).fill(i));
     for (const entries of [many, big, [...big, ...many]]) {
       const all = wasm.leafHashes(entries);
-      entries.forEach((e, i) => expect(hex(all.subarray(32 * i, 32 * i + 32)), `entry ${i}`).toBe(hex(nobleHasher.leafHash(e))));
+      entries.forEach((e, i) =>
+        expect(hex(all.subarray(32 * i, 32 * i + 32)), `entry ${i}`).toBe(hex(nobleHasher.leafHash(e))),
+      );
     }
     expect(wasm.leafHashes([]).length).toBe(0);
   });
@@ -145,6 +148,8 @@ describe("foldPath", () => {
     const path = [new Uint8Array(31), new Uint8Array(32)];
     const lefts = new Uint8Array([0, 1]);
     const seed = new Uint8Array(32);
-    expect(hex(wasm.foldPath(seed, path, 0, lefts, false).root)).toBe(hex(foldPathJs(nobleHasher, seed, path, 0, lefts, false).root));
+    expect(hex(wasm.foldPath(seed, path, 0, lefts, false).root)).toBe(
+      hex(foldPathJs(nobleHasher, seed, path, 0, lefts, false).root),
+    );
   });
 });

@@ -38,6 +38,7 @@ export function verifySubtreeInclusion(
   checkTreeNumber(start, "subtree start");
   checkTreeNumber(end, "subtree end");
   if (!isValidSubtree(start, end)) throw new ProofError("INVALID_SUBTREE", `[${start}, ${end}) is not a valid subtree`);
-  if (index < start || index >= end) throw new ProofError("INDEX_OUT_OF_RANGE", `leaf index ${index} is outside [${start}, ${end})`);
+  if (index < start || index >= end)
+    throw new ProofError("INDEX_OUT_OF_RANGE", `leaf index ${index} is outside [${start}, ${end})`);
   verifyInclusion(index - start, end - start, leafHash, proof, subtreeHash);
 }

@@ -17,7 +17,15 @@ import { hasher } from "./hasher.js";
 import { ByteLru } from "./lru.js";
 import { bytesEqual, toHex } from "./bytes.js";
 import type { HashReader, SubtreeId } from "./subtree.js";
-import { TILE_HEIGHT, TILE_WIDTH, fetchTile, partialTilesOfTree, tileWidthInTree, type TileCoord, type TileFetcher } from "./tile.js";
+import {
+  TILE_HEIGHT,
+  TILE_WIDTH,
+  fetchTile,
+  partialTilesOfTree,
+  tileWidthInTree,
+  type TileCoord,
+  type TileFetcher,
+} from "./tile.js";
 import { stateFromEdge } from "./tree-state.js";
 
 /** A fetched tile that does not hash to what the tree's root (through its parent tiles) requires. */
@@ -132,7 +140,8 @@ export class TileHashReader implements HashReader {
     if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`TileHashReader: ${size} is not a tree size`);
     this.cache = options.cache ?? new TileCache();
     this.root = options.root;
-    if (this.root !== undefined && this.root.length !== HASH_SIZE) throw new RangeError("TileHashReader: root is not 32 bytes");
+    if (this.root !== undefined && this.root.length !== HASH_SIZE)
+      throw new RangeError("TileHashReader: root is not 32 bytes");
   }
 
   /** Returns fresh copies (views of one buffer per call): callers may keep or change them. */
@@ -185,7 +194,9 @@ export class TileHashReader implements HashReader {
       index < 0 ||
       (index + 1) * 2 ** level > this.size
     ) {
-      throw new RangeError(`TileHashReader: subtree (level ${level}, index ${index}) is not complete in a tree of size ${this.size}`);
+      throw new RangeError(
+        `TileHashReader: subtree (level ${level}, index ${index}) is not complete in a tree of size ${this.size}`,
+      );
     }
   }
 
@@ -221,7 +232,10 @@ export class TileHashReader implements HashReader {
       const n = Math.floor(t.width / 2 ** k);
       for (let j = 0; j < n; j++) {
         const l = 2 * j * HASH_SIZE;
-        up.set(hasher.nodeHash(below.subarray(l, l + HASH_SIZE), below.subarray(l + HASH_SIZE, l + 2 * HASH_SIZE)), o + j * HASH_SIZE);
+        up.set(
+          hasher.nodeHash(below.subarray(l, l + HASH_SIZE), below.subarray(l + HASH_SIZE, l + 2 * HASH_SIZE)),
+          o + j * HASH_SIZE,
+        );
       }
       below = up.subarray(o, o + n * HASH_SIZE);
       o += n * HASH_SIZE;
@@ -276,7 +290,10 @@ export class TileHashReader implements HashReader {
       const got = stateFromEdge(this.size, edge).root;
       if (!bytesEqual(got, this.root!)) {
         const top = coords[coords.length - 1] ?? { level: 0, index: 0, width: 0 };
-        throw new TileVerificationError(top, `and the rest of the right edge give root ${toHex(got)}, not the expected ${toHex(this.root!)}`);
+        throw new TileVerificationError(
+          top,
+          `and the rest of the right edge give root ${toHex(got)}, not the expected ${toHex(this.root!)}`,
+        );
       }
       const tiles = new Map<number, CachedTile>();
       coords.forEach((c, i) => {
@@ -293,7 +310,14 @@ export class TileHashReader implements HashReader {
 }
 
 function newTile(c: TileCoord, data: Uint8Array): CachedTile {
-  return { key: tileKey(c.level, c.index), width: c.width, data, up: undefined, verified: false, bytes: data.length + ENTRY_OVERHEAD };
+  return {
+    key: tileKey(c.level, c.index),
+    width: c.width,
+    data,
+    up: undefined,
+    verified: false,
+    bytes: data.length + ENTRY_OVERHEAD,
+  };
 }
 
 /** Hashes of levels 1..k-1 above a tile of `width`: where level k starts in CachedTile.up. */

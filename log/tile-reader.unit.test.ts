@@ -47,7 +47,9 @@ const flip = (data: Uint8Array, at = 0) => {
 const idIn = (size: number) =>
   fc
     .integer({ min: 0, max: Math.floor(Math.log2(size)) })
-    .chain((level) => fc.integer({ min: 0, max: Math.floor(size / 2 ** level) - 1 }).map((index) => ({ level, index })));
+    .chain((level) =>
+      fc.integer({ min: 0, max: Math.floor(size / 2 ** level) - 1 }).map((index) => ({ level, index })),
+    );
 
 const oracleSizes = [...roots.keys()].filter((s) => s > 0).sort((a, b) => a - b);
 
@@ -55,7 +57,9 @@ describe("TileHashReader", () => {
   it("serves any complete subtree, at any level, in a tree of any size (property)", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.integer({ min: 1, max: N }).chain((size) => fc.tuple(fc.constant(size), fc.array(idIn(size), { minLength: 1, maxLength: 40 }))),
+        fc
+          .integer({ min: 1, max: N })
+          .chain((size) => fc.tuple(fc.constant(size), fc.array(idIn(size), { minLength: 1, maxLength: 40 }))),
         async ([size, ids]) => {
           const r = new TileHashReader(size, fetcher().fetch);
           const got = await r.readHashes(ids);
@@ -72,15 +76,19 @@ describe("TileHashReader", () => {
     await expect(r.readHashes([{ level: 3, index: 125 }])).rejects.toThrow(RangeError); // leaves 1000..1007
     expect((await r.readHashes([{ level: 3, index: 124 }])).length).toBe(1);
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.integer(), fc.double()), fc.oneof(fc.integer(), fc.double(), fc.maxSafeNat()), async (level, index) => {
-        try {
-          const [h] = await r.readHashes([{ level, index }]);
-          expect(toHex(h!)).toBe(toHex(levels[level]![index]!));
-          expect((index + 1) * 2 ** level).toBeLessThanOrEqual(1000);
-        } catch (e) {
-          expect(e).toBeInstanceOf(RangeError);
-        }
-      }),
+      fc.asyncProperty(
+        fc.oneof(fc.integer(), fc.double()),
+        fc.oneof(fc.integer(), fc.double(), fc.maxSafeNat()),
+        async (level, index) => {
+          try {
+            const [h] = await r.readHashes([{ level, index }]);
+            expect(toHex(h!)).toBe(toHex(levels[level]![index]!));
+            expect((index + 1) * 2 ** level).toBeLessThanOrEqual(1000);
+          } catch (e) {
+            expect(e).toBeInstanceOf(RangeError);
+          }
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -97,7 +105,10 @@ describe("TileHashReader", () => {
     expect(f.calls).toEqual(["0/0.256"]);
     await r.readHashes([...ids, { level: 2, index: 63 }]);
     expect(f.calls).toEqual(["0/0.256"]);
-    await r.readHashes([{ level: 8, index: 0 }, { level: 16, index: 0 }]);
+    await r.readHashes([
+      { level: 8, index: 0 },
+      { level: 16, index: 0 },
+    ]);
     expect(f.calls.sort()).toEqual(["0/0.256", "1/0.256", "2/0.1"]);
   });
 
@@ -154,11 +165,13 @@ describe("TileHashReader verifying against a root", () => {
 
   it("rejects a wrong root, and any tampered tile: full at level 0 or 1, or on the right edge", async () => {
     const size = 70_000;
-    const root = fromHex(roots.get(size) ?? toHex(integrateLeafHashes(emptyTreeState(), leafHashes.slice(0, size)).state.root));
-    const wrongRoot = flip(root.slice(), 31);
-    await expect(new TileHashReader(size, fetcher().fetch, { root: wrongRoot }).readHashes([{ level: 0, index: 0 }])).rejects.toThrow(
-      TileVerificationError,
+    const root = fromHex(
+      roots.get(size) ?? toHex(integrateLeafHashes(emptyTreeState(), leafHashes.slice(0, size)).state.root),
     );
+    const wrongRoot = flip(root.slice(), 31);
+    await expect(
+      new TileHashReader(size, fetcher().fetch, { root: wrongRoot }).readHashes([{ level: 0, index: 0 }]),
+    ).rejects.toThrow(TileVerificationError);
     const cases: [string, number, number, { level: number; index: number }][] = [
       ["full level-0 tile", 0, 5, { level: 0, index: 5 * 256 + 3 }],
       ["full level-1 tile", 1, 0, { level: 8, index: 7 }],
@@ -178,10 +191,14 @@ describe("TileHashReader verifying against a root", () => {
 
   it("a failed edge fetch is retried by the next read", async () => {
     const size = 1000;
-    const root = fromHex(roots.get(size) ?? toHex(integrateLeafHashes(emptyTreeState(), leafHashes.slice(0, size)).state.root));
+    const root = fromHex(
+      roots.get(size) ?? toHex(integrateLeafHashes(emptyTreeState(), leafHashes.slice(0, size)).state.root),
+    );
     let fail = true;
     const f = fetcher();
-    const r = new TileHashReader(size, (l, i, w) => (fail ? Promise.reject(new Error("flaky")) : f.fetch(l, i, w)), { root });
+    const r = new TileHashReader(size, (l, i, w) => (fail ? Promise.reject(new Error("flaky")) : f.fetch(l, i, w)), {
+      root,
+    });
     await expect(r.readHashes([{ level: 0, index: 999 }])).rejects.toThrow("flaky");
     fail = false;
     expect(toHex((await r.readHashes([{ level: 0, index: 999 }]))[0]!)).toBe(toHex(leafHashes[999]!));

@@ -115,7 +115,8 @@ export function bundlesOfGrowth(oldSize: number, newSize: number): BundleCoord[]
 // ---- paths ----
 
 function checkCoord(level: number, index: number, width: number): string | undefined {
-  if (!Number.isInteger(level) || level < 0 || level > MAX_TILE_LEVEL) return `level ${level} is not in 0..${MAX_TILE_LEVEL}`;
+  if (!Number.isInteger(level) || level < 0 || level > MAX_TILE_LEVEL)
+    return `level ${level} is not in 0..${MAX_TILE_LEVEL}`;
   if (!Number.isSafeInteger(index) || index < 0) return `index ${index} is not a non-negative safe integer`;
   if (!Number.isInteger(width) || width < 1 || width > TILE_WIDTH) return `width ${width} is not in 1..${TILE_WIDTH}`;
   // The tile's last hash must end inside a tree of at most 2^53 - 1 entries. Products that
@@ -127,7 +128,8 @@ function checkCoord(level: number, index: number, width: number): string | undef
 
 /** `N` as C2SP writes it: 3-digit groups, all but the last prefixed with `x` (1234067 → x001/x234/067). */
 export function formatTileIndex(index: number): string {
-  if (!Number.isSafeInteger(index) || index < 0) throw new RangeError(`tlog-tiles: index ${index} is not a non-negative safe integer`);
+  if (!Number.isSafeInteger(index) || index < 0)
+    throw new RangeError(`tlog-tiles: index ${index} is not a non-negative safe integer`);
   let s = String(index % 1000).padStart(3, "0");
   for (let n = Math.floor(index / 1000); n > 0; n = Math.floor(n / 1000)) {
     s = `x${String(n % 1000).padStart(3, "0")}/${s}`;
@@ -182,7 +184,9 @@ function parseIndexAndWidth(path: string, segs: string[]): [number, number] {
     if (last ? !GROUP.test(g) : !X_GROUP.test(g)) {
       throw new TilePathError(
         path,
-        last ? `index group ${JSON.stringify(g)} is not 3 digits` : `index group ${JSON.stringify(g)} is not x and 3 digits`,
+        last
+          ? `index group ${JSON.stringify(g)} is not 3 digits`
+          : `index group ${JSON.stringify(g)} is not x and 3 digits`,
       );
     }
     const v = Number(last ? g : g.slice(1));
@@ -229,12 +233,16 @@ export function parseBundlePath(path: string): BundleCoord {
 }
 
 /** A parsed tlog-tiles resource path below the log's prefix (excluding `checkpoint`). */
-export type TlogPath = { readonly kind: "tile"; readonly tile: TileCoord } | { readonly kind: "bundle"; readonly bundle: BundleCoord };
+export type TlogPath =
+  | { readonly kind: "tile"; readonly tile: TileCoord }
+  | { readonly kind: "bundle"; readonly bundle: BundleCoord };
 
 /** Parses either kind of tile path; throws TilePathError for anything else. */
 export function parseTlogPath(path: string): TlogPath {
   const segs = splitTilePath(path);
-  return segs[1] === "entries" ? { kind: "bundle", bundle: parseBundlePath(path) } : { kind: "tile", tile: parseTilePath(path) };
+  return segs[1] === "entries"
+    ? { kind: "bundle", bundle: parseBundlePath(path) }
+    : { kind: "tile", tile: parseTilePath(path) };
 }
 
 // ---- tile bytes ----
@@ -258,7 +266,9 @@ export class TileDataError extends Error {
     readonly tile: TileCoord,
     readonly length: number,
   ) {
-    super(`tlog-tiles: tile ${tile.level}/${tile.index} of width ${tile.width} came as ${length} bytes, not ${tile.width * HASH_SIZE}`);
+    super(
+      `tlog-tiles: tile ${tile.level}/${tile.index} of width ${tile.width} came as ${length} bytes, not ${tile.width * HASH_SIZE}`,
+    );
     this.name = "TileDataError";
   }
 }
@@ -266,6 +276,7 @@ export class TileDataError extends Error {
 /** Fetches a tile and checks its length (TileDataError if wrong). */
 export async function fetchTile(fetch: TileFetcher, t: TileCoord): Promise<Uint8Array> {
   const data = await fetch(t.level, t.index, t.width);
-  if (!(data instanceof Uint8Array) || data.length !== t.width * HASH_SIZE) throw new TileDataError(t, data?.length ?? -1);
+  if (!(data instanceof Uint8Array) || data.length !== t.width * HASH_SIZE)
+    throw new TileDataError(t, data?.length ?? -1);
   return data;
 }

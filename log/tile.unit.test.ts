@@ -80,12 +80,15 @@ describe("tile paths", () => {
     expect(() => parseTilePath(p)).toThrow(TilePathError);
   });
 
-  it.each([["tile/entries/1"], ["tile/entries/000.p/256"], ["tile/entries/000/000"], ["tile/0/000"], ["tile/entries/x000/000"]])(
-    "rejects bundle path %s",
-    (p) => {
-      expect(() => parseBundlePath(p)).toThrow(TilePathError);
-    },
-  );
+  it.each([
+    ["tile/entries/1"],
+    ["tile/entries/000.p/256"],
+    ["tile/entries/000/000"],
+    ["tile/0/000"],
+    ["tile/entries/x000/000"],
+  ])("rejects bundle path %s", (p) => {
+    expect(() => parseBundlePath(p)).toThrow(TilePathError);
+  });
 
   it("refuses to format coordinates no path has", () => {
     expect(() => tilePath({ level: 0, index: 0, width: 0 })).toThrow(RangeError);
@@ -96,7 +99,10 @@ describe("tile paths", () => {
 
   const coord = fc.record({
     level: fc.integer({ min: 0, max: 63 }),
-    index: fc.oneof(fc.integer({ min: 0, max: 2000 }), fc.maxSafeNat().map((n) => Math.floor(n / 256))),
+    index: fc.oneof(
+      fc.integer({ min: 0, max: 2000 }),
+      fc.maxSafeNat().map((n) => Math.floor(n / 256)),
+    ),
     width: fc.integer({ min: 1, max: 256 }),
   });
 
@@ -120,17 +126,29 @@ describe("tile paths", () => {
   const pathish = fc.oneof(
     fc.string({ maxLength: 80 }),
     fc
-      .array(fc.oneof(fc.constantFrom("tile", "entries", "x", ".p", "0", "00", "000", "x000", "x001", "255", "256", "63", "64", ""), fc.string({ maxLength: 5 })), {
-        maxLength: 9,
-      })
+      .array(
+        fc.oneof(
+          fc.constantFrom("tile", "entries", "x", ".p", "0", "00", "000", "x000", "x001", "255", "256", "63", "64", ""),
+          fc.string({ maxLength: 5 }),
+        ),
+        {
+          maxLength: 9,
+        },
+      )
       .map((a) => a.join("/")),
-    coord.map((t) => {
-      try {
-        return tilePath(t);
-      } catch {
-        return "tile/0/000";
-      }
-    }).chain((p) => fc.tuple(fc.nat(p.length), fc.string({ maxLength: 3 })).map(([i, s]) => p.slice(0, i) + s + p.slice(i + s.length))),
+    coord
+      .map((t) => {
+        try {
+          return tilePath(t);
+        } catch {
+          return "tile/0/000";
+        }
+      })
+      .chain((p) =>
+        fc
+          .tuple(fc.nat(p.length), fc.string({ maxLength: 3 }))
+          .map(([i, s]) => p.slice(0, i) + s + p.slice(i + s.length)),
+      ),
   );
 
   it("fuzz: any string gives a TilePathError or a path that formats back to itself", () => {

@@ -64,7 +64,9 @@ export function stateFromEdge(size: number, edge: readonly Uint8Array[]): TreeSt
   for (let level = 0, n = size; n > 0; level++, n = Math.floor(n / TILE_WIDTH)) {
     const data = edge[level] ?? new Uint8Array(0);
     if (data.length !== (n % TILE_WIDTH) * HASH_SIZE) {
-      throw new TreeStateError(`partial tile at level ${level} has ${data.length} bytes, expected ${(n % TILE_WIDTH) * HASH_SIZE}`);
+      throw new TreeStateError(
+        `partial tile at level ${level} has ${data.length} bytes, expected ${(n % TILE_WIDTH) * HASH_SIZE}`,
+      );
     }
     levels.push(data);
   }
@@ -99,7 +101,9 @@ export async function loadTreeState(
   tiles.forEach((t, i) => (edge[t.level] = data[i]!));
   const state = stateFromEdge(size, edge);
   if (options.expectedRoot && !bytesEqual(state.root, options.expectedRoot)) {
-    throw new TreeStateError(`tiles of size ${size} give root ${toHex(state.root)}, expected ${toHex(options.expectedRoot)}`);
+    throw new TreeStateError(
+      `tiles of size ${size} give root ${toHex(state.root)}, expected ${toHex(options.expectedRoot)}`,
+    );
   }
   return state;
 }

@@ -20,18 +20,26 @@ function mth(h: TreeHasher, leaves: readonly Hash[], lo: number, hi: number): Ha
   return h.nodeHash(mth(h, leaves, lo, lo + k), mth(h, leaves, lo + k, hi));
 }
 
-const leafHashes = (n: number) => Array.from({ length: n }, (_, i) => hasher.leafHash(new Uint8Array([i & 255, (i >> 8) & 255, i >> 16])));
+const leafHashes = (n: number) =>
+  Array.from({ length: n }, (_, i) => hasher.leafHash(new Uint8Array([i & 255, (i >> 8) & 255, i >> 16])));
 
 describe("tree arithmetic beyond 32 bits", () => {
   it("log2Floor, half and largestPowerOfTwoBelow agree with BigInt up to 2^53 - 1", () => {
     fc.assert(
-      fc.property(fc.oneof(fc.integer({ min: 2, max: 2 ** 33 }), fc.integer({ min: 2, max: MAX }), fc.constantFrom(2, 3, 2 ** 31, 2 ** 31 + 1, 2 ** 32, 2 ** 32 + 1, 2 ** 52, 2 ** 53 - 1)), (x) => {
-        const b = BigInt(x);
-        expect(log2Floor(x)).toBe(bigLog2(b));
-        expect(half(x)).toBe(Number(b >> 1n));
-        const k = largestPowerOfTwoBelow(x);
-        expect(k < x && x <= 2 * k && isPowerOfTwo(k)).toBe(true);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.integer({ min: 2, max: 2 ** 33 }),
+          fc.integer({ min: 2, max: MAX }),
+          fc.constantFrom(2, 3, 2 ** 31, 2 ** 31 + 1, 2 ** 32, 2 ** 32 + 1, 2 ** 52, 2 ** 53 - 1),
+        ),
+        (x) => {
+          const b = BigInt(x);
+          expect(log2Floor(x)).toBe(bigLog2(b));
+          expect(half(x)).toBe(Number(b >> 1n));
+          const k = largestPowerOfTwoBelow(x);
+          expect(k < x && x <= 2 * k && isPowerOfTwo(k)).toBe(true);
+        },
+      ),
       { numRuns: 2000 },
     );
   });

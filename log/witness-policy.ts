@@ -98,4 +98,3 @@ export function openWitnessedCheckpoint(
   const { checkpoint, note } = openCheckpoint(signedNote, log, opts);
   return { checkpoint, note, cosignatures: checkWitnessPolicy(policy, note) };
 }
-

@@ -39,9 +39,17 @@ function walk(dir, out = []) {
 const isSource = (p) => (p.endsWith(".ts") && !p.endsWith(".test.ts")) || p.endsWith(".proto");
 
 function inputsDigest() {
-  const files = [...SOURCE_DIRS.flatMap((d) => walk(join(root, d)).filter(isSource)), ...INPUT_FILES.map((f) => join(root, f))].map((p) => relative(root, p)).sort();
+  const files = [
+    ...SOURCE_DIRS.flatMap((d) => walk(join(root, d)).filter(isSource)),
+    ...INPUT_FILES.map((f) => join(root, f)),
+  ]
+    .map((p) => relative(root, p))
+    .sort();
   const h = createHash("sha256");
-  for (const f of files) h.update(`${f}\0`).update(readFileSync(join(root, f))).update("\0");
+  for (const f of files)
+    h.update(`${f}\0`)
+      .update(readFileSync(join(root, f)))
+      .update("\0");
   return h.digest("hex");
 }
 
@@ -60,7 +68,10 @@ const env = { ...process.env, PATH: `${join(root, "node_modules", ".bin")}${deli
 class StepFailed extends Error {}
 function run(cmd, args) {
   const r = spawnSync(cmd, args, { cwd: root, stdio: "inherit", env });
-  if (r.status !== 0) throw new StepFailed(`build: \`${cmd} ${args.join(" ")}\` failed (${r.error?.message ?? r.signal ?? `exit ${r.status}`})`);
+  if (r.status !== 0)
+    throw new StepFailed(
+      `build: \`${cmd} ${args.join(" ")}\` failed (${r.error?.message ?? r.signal ?? `exit ${r.status}`})`,
+    );
 }
 
 /** Removes compiled files whose TypeScript source is gone (tsc builds incrementally into dist/). */
@@ -84,8 +95,13 @@ async function build(digest) {
     mkdirSync(dirname(to), { recursive: true });
     cpSync(f, to);
   }
-  const { bundleVerifier, VERIFIER_BUNDLE_FILE } = await import(pathToFileURL(join(dist, "gateway", "verifier", "build.js")).href);
-  writeFileSync(join(dist, "gateway", "verifier", VERIFIER_BUNDLE_FILE), await bundleVerifier(join(root, "gateway", "verifier", "browser.ts")));
+  const { bundleVerifier, VERIFIER_BUNDLE_FILE } = await import(
+    pathToFileURL(join(dist, "gateway", "verifier", "build.js")).href
+  );
+  writeFileSync(
+    join(dist, "gateway", "verifier", VERIFIER_BUNDLE_FILE),
+    await bundleVerifier(join(root, "gateway", "verifier", "browser.ts")),
+  );
   writeFileSync(stampFile, `${digest}\n`);
   console.error(`build: dist/ built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

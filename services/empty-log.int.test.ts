@@ -39,12 +39,20 @@ function goVerifyNote(note: string, verifierKey: string): string[] {
   const key = Buffer.from(keyB64, "base64");
   expect(key[0]).toBe(0x01);
   const publicKey = key.subarray(1);
-  const keyId = createHash("sha256").update(Buffer.concat([Buffer.from(`${name}\n`), key])).digest().subarray(0, 4);
+  const keyId = createHash("sha256")
+    .update(Buffer.concat([Buffer.from(`${name}\n`), key]))
+    .digest()
+    .subarray(0, 4);
   const split = note.indexOf("\n\n");
   expect(split).toBeGreaterThan(0);
   const text = note.slice(0, split + 1);
-  const lines = note.slice(split + 2).split("\n").filter((l) => l !== "");
-  const mine = lines.map((l) => /^\u2014 (\S+) (\S+)$/.exec(l)!).find((m) => m[1] === name && Buffer.from(m[2]!, "base64").subarray(0, 4).equals(keyId));
+  const lines = note
+    .slice(split + 2)
+    .split("\n")
+    .filter((l) => l !== "");
+  const mine = lines
+    .map((l) => /^\u2014 (\S+) (\S+)$/.exec(l)!)
+    .find((m) => m[1] === name && Buffer.from(m[2]!, "base64").subarray(0, 4).equals(keyId));
   expect(mine, "a signature line of the log's key").toBeDefined();
   const sig = Buffer.from(mine![2]!, "base64").subarray(4);
   const spki = Buffer.concat([Buffer.from("302a300506032b6570032100", "hex"), publicKey]);
@@ -58,7 +66,14 @@ function grpcCheckpoint(address: string): Promise<GetCheckpointResponse> {
 }
 
 async function start(witnessing?: Parameters<typeof startRegistry>[0]["witnessing"]): Promise<RunningRegistry> {
-  const r = await startRegistry({ dataDir: join(dir, "reg"), grpcAddress: "127.0.0.1:0", origin: ORIGIN, http: { address: "127.0.0.1:0" }, batch: { lingerMs: 1 }, ...(witnessing ? { witnessing } : {}) });
+  const r = await startRegistry({
+    dataDir: join(dir, "reg"),
+    grpcAddress: "127.0.0.1:0",
+    origin: ORIGIN,
+    http: { address: "127.0.0.1:0" },
+    batch: { lingerMs: 1 },
+    ...(witnessing ? { witnessing } : {}),
+  });
   cleanups.push(() => r.close());
   return r;
 }
@@ -81,9 +96,15 @@ describe("a new log's checkpoint", () => {
     const witnessKey = cosigner("witness.test/empty", new Uint8Array(32).fill(77));
     const state = new WitnessState(join(dir, "witness"));
     cleanups.push(() => state.close());
-    const witness: RunningWitnessServer = await startWitnessServer(new Witness({ cosigner: witnessKey, logs: [parseVerifierKey(logKey)], state }));
+    const witness: RunningWitnessServer = await startWitnessServer(
+      new Witness({ cosigner: witnessKey, logs: [parseVerifierKey(logKey)], state }),
+    );
     cleanups.push(() => witness.close());
-    const again = await start({ witnesses: [{ url: witness.url, verifierKey: witnessKey.verifierKey }], required: 1, timeoutMs: 5000 });
+    const again = await start({
+      witnesses: [{ url: witness.url, verifierKey: witnessKey.verifierKey }],
+      required: 1,
+      timeoutMs: 5000,
+    });
     expect(again.logVerifierKey).toBe(logKey);
     let cosigned = note;
     for (let i = 0; i < 100 && !cosigned.includes(witnessKey.name); i++) {

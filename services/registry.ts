@@ -94,19 +94,21 @@ export class Registry {
     }
     const origin = logVerifier.name;
     const verifyAsync = verifyPool?.verify ?? opts.verifyAsync;
-    const makeSequencer = opts.readOnly || !logSigner
-      ? undefined
-      : () => new Sequencer({
-          view,
-          domain,
-          logSigner,
-          origin,
-          ...(opts.now ? { now: opts.now } : {}),
-          ...(opts.batch ? { batch: opts.batch } : {}),
-          ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
-          ...(opts.onBatch ? { onBatch: opts.onBatch } : {}),
-          ...(verifyAsync ? { verifyAsync } : {}),
-        });
+    const makeSequencer =
+      opts.readOnly || !logSigner
+        ? undefined
+        : () =>
+            new Sequencer({
+              view,
+              domain,
+              logSigner,
+              origin,
+              ...(opts.now ? { now: opts.now } : {}),
+              ...(opts.batch ? { batch: opts.batch } : {}),
+              ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
+              ...(opts.onBatch ? { onBatch: opts.onBatch } : {}),
+              ...(verifyAsync ? { verifyAsync } : {}),
+            });
     const registry = new Registry(view, domain, origin, logVerifierKey, makeSequencer);
     registry.verifyPool = verifyPool;
     if (logSigner) registry.publishEmptyLog = () => publishEmptyLogCheckpoint(view, logSigner, origin);
@@ -138,10 +140,12 @@ export class Registry {
   fail(e: IntegrityError): void {
     if (this.failure) return;
     this.failure = e;
-    void this.demote().then(() => this.serially(async () => {
-      await this.follower?.stop();
-      this.follower = undefined;
-    }));
+    void this.demote().then(() =>
+      this.serially(async () => {
+        await this.follower?.stop();
+        this.follower = undefined;
+      }),
+    );
     for (const l of this.failureListeners) l(e);
   }
 
@@ -210,13 +214,27 @@ export class Registry {
   /** Sequences a signed statement; resolves with its receipt once durable. Throws RegistryError. */
   submit(signed: SignedStatement): Promise<SequencedReceipt> {
     if (this.failure) {
-      return Promise.reject(new RegistryError("DATA_LOSS", "integrity-failure", `this registry stopped sequencing: ${this.failure.message}`));
+      return Promise.reject(
+        new RegistryError(
+          "DATA_LOSS",
+          "integrity-failure",
+          `this registry stopped sequencing: ${this.failure.message}`,
+        ),
+      );
     }
     if (!this.sequencer) {
       return Promise.reject(
         this.makeSequencer
-          ? new RegistryError("UNAVAILABLE", "not-sequencer", "this registry is a standby, not the active sequencer; retry (with the same request id) at the active one")
-          : new RegistryError("UNAVAILABLE", "read-only", "this registry is a read replica; submit to the sequencing registry"),
+          ? new RegistryError(
+              "UNAVAILABLE",
+              "not-sequencer",
+              "this registry is a standby, not the active sequencer; retry (with the same request id) at the active one",
+            )
+          : new RegistryError(
+              "UNAVAILABLE",
+              "read-only",
+              "this registry is a read replica; submit to the sequencing registry",
+            ),
       );
     }
     return this.sequencer.submit(signed);

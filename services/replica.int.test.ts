@@ -38,7 +38,9 @@ describe("read replica on a shared PostgreSQL store", () => {
     await primary.registry.submit(sign(authority(), categoryPublished("cat"), primary.registry.origin));
     await primary.registry.submit(sign(authority(), issuerAccredited("acc", "RPL", issuer), primary.registry.origin));
     for (let i = 0; i < 40; i++) {
-      const receipt = await primary.registry.submit(sign(issuer, labelIssued(`one-${i}`, "RPL", `O${i}`), primary.registry.origin));
+      const receipt = await primary.registry.submit(
+        sign(issuer, labelIssued(`one-${i}`, "RPL", `O${i}`), primary.registry.origin),
+      );
       await reaches(replica.registry.view, receipt.treeSize);
       expect(await labelStatus(replica.http!.url, `RPL-O${i}`)).toBe(200);
     }
@@ -46,7 +48,11 @@ describe("read replica on a shared PostgreSQL store", () => {
   });
 
   it("catches up with a burst of 2,000 statements, with the same checkpoint", async () => {
-    const receipts = await Promise.all(Array.from({ length: 2000 }, (_, i) => primary.registry.submit(sign(issuer, labelIssued(`burst-${i}`, "RPL", `B${i}`), primary.registry.origin))));
+    const receipts = await Promise.all(
+      Array.from({ length: 2000 }, (_, i) =>
+        primary.registry.submit(sign(issuer, labelIssued(`burst-${i}`, "RPL", `B${i}`), primary.registry.origin)),
+      ),
+    );
     const size = Math.max(...receipts.map((r) => r.treeSize));
     await reaches(replica.registry.view, size);
     expect(replica.registry.view.size).toBe(size);
@@ -60,7 +66,9 @@ describe("read replica on a shared PostgreSQL store", () => {
   it("refuses writes with UNAVAILABLE naming the read-only rule, and writes nothing", async () => {
     await reaches(replica.registry.view, primary.registry.view.size);
     const before = replica.registry.view.size;
-    const err = await replica.registry.submit(sign(issuer, labelIssued("to-replica", "RPL", "NOPE"), replica.registry.origin)).catch((e: unknown) => e);
+    const err = await replica.registry
+      .submit(sign(issuer, labelIssued("to-replica", "RPL", "NOPE"), replica.registry.origin))
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RegistryError);
     expect(err).toMatchObject({ code: "UNAVAILABLE", rule: "read-only" });
     expect(replica.registry.view.size).toBe(before);

@@ -47,7 +47,10 @@ describe("the shared store goes down and comes back", () => {
 
     // Writes: UNAVAILABLE, fast — while the lease still runs (the append fails) and after the
     // sequencer stepped down (refused at once).
-    for (const [n, pause] of [[100, 0], [101, 3500]] as const) {
+    for (const [n, pause] of [
+      [100, 0],
+      [101, 3500],
+    ] as const) {
       await new Promise((r) => setTimeout(r, pause));
       const { ms, result } = await elapsed(primary.registry.submit(issue(n)));
       expect(result.status).toBe("rejected");
@@ -70,12 +73,21 @@ describe("the shared store goes down and comes back", () => {
     // Recovery by itself: the lease is taken again, statements commit, the replica follows.
     const recoveredMs = await waitUntil(
       "primary sequences again",
-      async () => primary.registry.submit(issue(200)).then(() => true, () => false),
+      async () =>
+        primary.registry.submit(issue(200)).then(
+          () => true,
+          () => false,
+        ),
       30_000,
       200,
     );
     console.log(`store back: the primary sequenced again after ${recoveredMs.toFixed(0)} ms`);
-    await waitUntil("replica serves the new label", async () => (await status(replica, "OUT-N200")) === 200, 10_000, 20);
+    await waitUntil(
+      "replica serves the new label",
+      async () => (await status(replica, "OUT-N200")) === 200,
+      10_000,
+      20,
+    );
     expect(replica.registry.view.checkpoint).toBe(primary.registry.view.checkpoint);
     // The statements refused during the outage were never written.
     expect(await status(replica, "OUT-N100")).toBe(404);
@@ -90,14 +102,25 @@ describe("the shared store goes down and comes back", () => {
       const { ms, result } = await elapsed(primary.registry.submit(issue(300)));
       expect(result.status).toBe("rejected");
       expect((result as PromiseRejectedResult).reason).toMatchObject({ code: "UNAVAILABLE" });
-      console.log(`store frozen: submit refused in ${ms.toFixed(0)} ms (${((result as PromiseRejectedResult).reason as RegistryError).rule})`);
+      console.log(
+        `store frozen: submit refused in ${ms.toFixed(0)} ms (${((result as PromiseRejectedResult).reason as RegistryError).rule})`,
+      );
       expect(ms).toBeLessThan(4000);
       expect(await status(replica, "OUT-N19")).toBe(200);
       expect(await status(primary, "OUT-N200")).toBe(200);
     } finally {
       cluster().thaw();
     }
-    await waitUntil("primary sequences again", async () => primary.registry.submit(issue(301)).then(() => true, () => false), 30_000, 200);
+    await waitUntil(
+      "primary sequences again",
+      async () =>
+        primary.registry.submit(issue(301)).then(
+          () => true,
+          () => false,
+        ),
+      30_000,
+      200,
+    );
     await waitUntil("replica follows", () => replica.registry.view.size > sizeBefore, 10_000, 20);
   });
 });

@@ -12,7 +12,13 @@ import { usePostgres } from "../test/postgres.js";
 import { shareKeys, waitUntil } from "../test/shared-store.js";
 import { categoryPublished, sign } from "../test/statement-kit.js";
 import { readSignerKeyFile } from "./config/key-files.js";
-import { devAuthorityKeyPath, DEFAULT_ORIGIN, startRegistry, type RunningRegistry, type ServerConfig } from "../app/server.js";
+import {
+  devAuthorityKeyPath,
+  DEFAULT_ORIGIN,
+  startRegistry,
+  type RunningRegistry,
+  type ServerConfig,
+} from "../app/server.js";
 import { startWitnessServer, type RunningWitnessServer } from "./witness/http.js";
 import { WitnessState } from "./witness/state.js";
 import { Witness } from "./witness/witness.js";
@@ -31,23 +37,35 @@ describe("witnessing with a standby", () => {
   it("a standby asks no witness; once promoted it asks for its latest checkpoint", async () => {
     const url = await cluster().createDatabase("witness_failover");
     // A short lease so that the standby takes over soon after the sequencer stops.
-    const common = { grpcAddress: "127.0.0.1:0", origin: DEFAULT_ORIGIN, storage: { kind: "postgres", url, leaseTtlMillis: 1000 } as const };
+    const common = {
+      grpcAddress: "127.0.0.1:0",
+      origin: DEFAULT_ORIGIN,
+      storage: { kind: "postgres", url, leaseTtlMillis: 1000 } as const,
+    };
     const aDir = join(dir, "a");
     // The witness needs the log's key, which the registry creates on its first start.
     const first = await startRegistry({ ...common, dataDir: aDir });
     await waitUntil("the first process takes the lease", () => !first.registry.readOnly, 5000);
-    await first.registry.submit(sign(readSignerKeyFile(devAuthorityKeyPath(aDir)), categoryPublished("witnessed-cat"), first.registry.origin));
+    await first.registry.submit(
+      sign(readSignerKeyFile(devAuthorityKeyPath(aDir)), categoryPublished("witnessed-cat"), first.registry.origin),
+    );
     const logKey = parseVerifierKey(first.logVerifierKey);
     await first.close();
     shareKeys(aDir, join(dir, "b"));
 
     const state = new WitnessState(join(dir, "witness"));
     running.push(state);
-    const witness: RunningWitnessServer = await startWitnessServer(new Witness({ cosigner: witnessKey, logs: [logKey], state }));
+    const witness: RunningWitnessServer = await startWitnessServer(
+      new Witness({ cosigner: witnessKey, logs: [logKey], state }),
+    );
     running.push(witness);
     let requests = 0;
     witness.server.on("request", () => requests++);
-    const witnessing: ServerConfig["witnessing"] = { witnesses: [{ url: witness.url, verifierKey: witnessKey.verifierKey }], required: 1, timeoutMs: 3000 };
+    const witnessing: ServerConfig["witnessing"] = {
+      witnesses: [{ url: witness.url, verifierKey: witnessKey.verifierKey }],
+      required: 1,
+      timeoutMs: 3000,
+    };
 
     const a: RunningRegistry = await startRegistry({ ...common, dataDir: aDir, witnessing });
     running.push(a);

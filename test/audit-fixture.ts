@@ -2,7 +2,16 @@
 // test/domain-testkit.ts, over any store.
 import { ed25519NoteSigner } from "../log/note-keys.js";
 import type { Statement } from "../proto/gen/messages/labelreg/v1/statement.js";
-import { CATEGORY, T0, labelIssued, reason, signStatement, statement, testKey, type TestKey } from "./domain-testkit.js";
+import {
+  CATEGORY,
+  T0,
+  labelIssued,
+  reason,
+  signStatement,
+  statement,
+  testKey,
+  type TestKey,
+} from "./domain-testkit.js";
 import { Registry } from "../services/registry.js";
 import { openMemoryStore } from "../services/store/memory.js";
 import type { LogStore } from "../services/store/port.js";
@@ -14,8 +23,17 @@ export const fixtureLogSeed = new Uint8Array(32).fill(9);
 export const FIXTURE_ORIGIN = "registry.test/log";
 export const fixtureLogSigner = ed25519NoteSigner(FIXTURE_ORIGIN, fixtureLogSeed);
 
-export async function openFixtureRegistry(store: LogStore = openMemoryStore(), now: () => bigint = () => T0): Promise<Registry> {
-  return Registry.open({ store, logSigner: fixtureLogSigner, authorityPublicKey: fixtureAuthority.publicKey, now, batch: { lingerMs: 1 } });
+export async function openFixtureRegistry(
+  store: LogStore = openMemoryStore(),
+  now: () => bigint = () => T0,
+): Promise<Registry> {
+  return Registry.open({
+    store,
+    logSigner: fixtureLogSigner,
+    authorityPublicKey: fixtureAuthority.publicKey,
+    now,
+    batch: { lingerMs: 1 },
+  });
 }
 
 export function submitAs(r: Registry, key: TestKey, s: Statement) {
@@ -30,12 +48,47 @@ export const issueStatement = (labelId: string, model: string, tier = 2) =>
  * `labels` labels by CCRC, every third one revoked by the authority afterwards.
  */
 export async function populate(r: Registry, labels = 6): Promise<void> {
-  await submitAs(r, fixtureAuthority, statement({ $case: "categoryPublished", value: { categoryId: CATEGORY, name: "Cameras", description: "" } }));
-  await submitAs(r, fixtureAuthority, statement({ $case: "issuerAccredited", value: { issuerId: "CCRC", name: "CCRC", publicKey: fixtureIssuer.publicKey, scope: [{ categoryId: CATEGORY, maxTier: 3 }] } }));
-  await submitAs(r, fixtureAuthority, statement({ $case: "issuerAccredited", value: { issuerId: "ABC", name: "ABC", publicKey: fixtureIssuer2.publicKey, scope: [{ categoryId: CATEGORY, maxTier: 1 }] } }));
+  await submitAs(
+    r,
+    fixtureAuthority,
+    statement({ $case: "categoryPublished", value: { categoryId: CATEGORY, name: "Cameras", description: "" } }),
+  );
+  await submitAs(
+    r,
+    fixtureAuthority,
+    statement({
+      $case: "issuerAccredited",
+      value: {
+        issuerId: "CCRC",
+        name: "CCRC",
+        publicKey: fixtureIssuer.publicKey,
+        scope: [{ categoryId: CATEGORY, maxTier: 3 }],
+      },
+    }),
+  );
+  await submitAs(
+    r,
+    fixtureAuthority,
+    statement({
+      $case: "issuerAccredited",
+      value: {
+        issuerId: "ABC",
+        name: "ABC",
+        publicKey: fixtureIssuer2.publicKey,
+        scope: [{ categoryId: CATEGORY, maxTier: 1 }],
+      },
+    }),
+  );
   for (let i = 0; i < labels; i++) await submitAs(r, fixtureIssuer, issueStatement(`CCRC-${i}`, `EV-${i}`));
   for (let i = 0; i < labels; i += 3) {
-    await submitAs(r, fixtureAuthority, statement({ $case: "labelRevoked", value: { reason: reason() } }, { labelId: `CCRC-${i}`, expectedLabelVersion: 1n }));
+    await submitAs(
+      r,
+      fixtureAuthority,
+      statement(
+        { $case: "labelRevoked", value: { reason: reason() } },
+        { labelId: `CCRC-${i}`, expectedLabelVersion: 1n },
+      ),
+    );
   }
 }
 

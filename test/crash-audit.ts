@@ -31,11 +31,17 @@ export async function auditStore(store: LogStore, book: ReceiptBook, logVerifier
 
   // Receipts: same bytes at the same index.
   const wrong = book.acked.filter((a) => !(a.index < size && bytesEqual(entries[a.index]!, a.entry)));
-  expect(wrong.map((a) => a.index), "acknowledged entries missing or changed").toEqual([]);
+  expect(
+    wrong.map((a) => a.index),
+    "acknowledged entries missing or changed",
+  ).toEqual([]);
 
   // Every root clients saw is the root of that prefix of the entries; the last is the checkpoint's.
   const sizes = [...book.roots.keys()].sort((a, b) => a - b);
-  expect(sizes.filter((s) => s > size), "checkpoints seen beyond the durable log").toEqual([]);
+  expect(
+    sizes.filter((s) => s > size),
+    "checkpoints seen beyond the durable log",
+  ).toEqual([]);
   let tree = emptyTreeState();
   for (const s of [...sizes, size]) {
     if (s > tree.size) tree = integrate(tree, entries.slice(tree.size, s)).state;
@@ -46,15 +52,13 @@ export async function auditStore(store: LogStore, book: ReceiptBook, logVerifier
   if (latest) book.seen(size, toHex(root));
 
   // Consistency proofs from the store's tiles, for (a sample of) the checkpoints seen.
-  const reader = new TileHashReader(
-    size,
-    async (level, index, width) => {
-      const t = await store.readTile(level, index);
-      if (!t || t.width < width) throw new Error(`tile ${level}/${index} width ${width} missing`);
-      return t.data.subarray(0, width * 32);
-    },
-  );
-  const sample = sizes.length <= 60 ? sizes : Array.from({ length: 60 }, () => sizes[Math.floor(Math.random() * sizes.length)]!);
+  const reader = new TileHashReader(size, async (level, index, width) => {
+    const t = await store.readTile(level, index);
+    if (!t || t.width < width) throw new Error(`tile ${level}/${index} width ${width} missing`);
+    return t.data.subarray(0, width * 32);
+  });
+  const sample =
+    sizes.length <= 60 ? sizes : Array.from({ length: 60 }, () => sizes[Math.floor(Math.random() * sizes.length)]!);
   for (const s of sample) {
     const proof = await proveConsistency(reader, s, size);
     verifyConsistency(s, size, proof, fromHex(book.roots.get(s)!), root);

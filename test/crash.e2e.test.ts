@@ -62,7 +62,10 @@ describe("crash safety: SIGKILL under load, restart on the same data", () => {
     // Set-up under no load: the catalogue category and the issuers the lanes sign as.
     const issuers = Array.from({ length: ISSUERS }, (_, i) => ({ id: `CRASH${i}`, key: issuerKey(7000 + i) }));
     const client = await conn.get();
-    for (const s of [categoryPublished("crash-cat"), ...issuers.map((is) => issuerAccredited(`crash-${is.id}`, is.id, is.key))]) {
+    for (const s of [
+      categoryPublished("crash-cat"),
+      ...issuers.map((is) => issuerAccredited(`crash-${is.id}`, is.id, is.key)),
+    ]) {
       const signed = sign(authority, s, server.origin);
       book.record(signed, await submitOnce(client, signed));
     }
@@ -102,6 +105,8 @@ describe("crash safety: SIGKILL under load, restart on the same data", () => {
     // The load was real: many receipts, and kills landed while statements were in flight.
     expect(book.acked.length).toBeGreaterThan(ROUNDS * 50);
     expect(load.retried).toBeGreaterThan(0);
-    console.log(`crash test: ${ROUNDS} kills, log size ${finalSize}, ${book.acked.length} receipts, ${book.roots.size} checkpoints seen, ${load.retried} statements retried after an unknown outcome`);
+    console.log(
+      `crash test: ${ROUNDS} kills, log size ${finalSize}, ${book.acked.length} receipts, ${book.roots.size} checkpoints seen, ${load.retried} statements retried after an unknown outcome`,
+    );
   }, 180_000);
 });

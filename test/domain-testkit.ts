@@ -54,7 +54,15 @@ export function rid(): string {
 }
 
 export function statement(kind: Statement["kind"], fields: Partial<Statement> = {}): Statement {
-  return { requestId: rid(), signedAtUnix: T0, labelId: "", expectedLabelVersion: 0n, logOrigin: TEST_ORIGIN, kind, ...fields };
+  return {
+    requestId: rid(),
+    signedAtUnix: T0,
+    labelId: "",
+    expectedLabelVersion: 0n,
+    logOrigin: TEST_ORIGIN,
+    kind,
+    ...fields,
+  };
 }
 
 export function labelIssued(fields: Partial<LabelIssued> = {}): LabelIssued {
@@ -103,15 +111,28 @@ export class TestRegistry {
   /** Submits and throws unless accepted: for setting up a scenario. */
   must(key: TestKey, s: Statement): void {
     const r = this.submit(key, s);
-    if (r.kind !== "accepted") throw new Error(`setup statement refused: ${JSON.stringify(isViolation(r) ? r.message : r)}`);
+    if (r.kind !== "accepted")
+      throw new Error(`setup statement refused: ${JSON.stringify(isViolation(r) ? r.message : r)}`);
   }
 
   publishCategory(categoryId = CATEGORY): void {
-    this.must(this.authority, statement({ $case: "categoryPublished", value: { categoryId, name: "Consumer network cameras", description: "" } }));
+    this.must(
+      this.authority,
+      statement({
+        $case: "categoryPublished",
+        value: { categoryId, name: "Consumer network cameras", description: "" },
+      }),
+    );
   }
 
   accredit(issuerId: string, key: TestKey, scope = [{ categoryId: CATEGORY, maxTier: 3 }]): void {
-    this.must(this.authority, statement({ $case: "issuerAccredited", value: { issuerId, name: `${issuerId} certification`, publicKey: key.publicKey, scope } }));
+    this.must(
+      this.authority,
+      statement({
+        $case: "issuerAccredited",
+        value: { issuerId, name: `${issuerId} certification`, publicKey: key.publicKey, scope },
+      }),
+    );
   }
 
   /** The parsed form of a signed statement (for tests of the stages). */

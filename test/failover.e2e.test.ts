@@ -35,7 +35,14 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const RETRY = new Set([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED, grpc.status.CANCELLED, grpc.status.RESOURCE_EXHAUSTED, grpc.status.INTERNAL, grpc.status.UNKNOWN]);
+const RETRY = new Set([
+  grpc.status.UNAVAILABLE,
+  grpc.status.DEADLINE_EXCEEDED,
+  grpc.status.CANCELLED,
+  grpc.status.RESOURCE_EXHAUSTED,
+  grpc.status.INTERNAL,
+  grpc.status.UNKNOWN,
+]);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Two registry processes on one log; the first takes the lease. */
@@ -94,7 +101,8 @@ class Clients {
       const is = issuers[l % issuers.length]!;
       this.lanes.push(
         (async () => {
-          for (let n = 0; !this.stopped; n++) await this.submit(sign(is.key, labelIssued(`${is.id}-L${l}N${n}`, is.id, `L${l}N${n}`), this.book.origin));
+          for (let n = 0; !this.stopped; n++)
+            await this.submit(sign(is.key, labelIssued(`${is.id}-L${l}N${n}`, is.id, `L${l}N${n}`), this.book.origin));
         })(),
       );
     }
@@ -114,7 +122,8 @@ class Clients {
 async function setUp(c: Clients, authority: RawSigner, issuerCount: number) {
   await c.submit(sign(authority, categoryPublished("cat"), c.book.origin));
   const issuers = Array.from({ length: issuerCount }, (_, i) => ({ id: `FO${i}`, key: issuerKey(300 + i) }));
-  for (const is of issuers) await c.submit(sign(authority, issuerAccredited(`acc-${is.id}`, is.id, is.key), c.book.origin));
+  for (const is of issuers)
+    await c.submit(sign(authority, issuerAccredited(`acc-${is.id}`, is.id, is.key), c.book.origin));
   return issuers;
 }
 
@@ -127,7 +136,10 @@ async function audit(url: string, c: Clients): Promise<number> {
     expect(c.book.problems, "receipts that do not verify, or two roots for one size").toEqual([]);
     expect(c.book.refusals).toEqual([]);
     const wrong = c.book.acked.filter((a) => !(a.index < size && bytesEqual(entries[a.index]!, a.entry)));
-    expect(wrong.map((a) => a.index), "acknowledged entries missing or changed").toEqual([]);
+    expect(
+      wrong.map((a) => a.index),
+      "acknowledged entries missing or changed",
+    ).toEqual([]);
     // Each statement once: distinct acknowledged statements are exactly the log's statement
     // entries; the others are the map commitments that end each batch.
     const statements = new Set(c.book.acked.map((a) => toHex(a.signed.signature)));
@@ -179,7 +191,9 @@ describe("sequencer failover on a shared PostgreSQL store", () => {
     const { url, a, b } = await startPair("pause", ["--lease-ttl-ms", "2000"]);
     const db = new pg.Client({ connectionString: url });
     await db.connect();
-    const lease = await db.query<{ ms: string }>("SELECT EXTRACT(EPOCH FROM expires_at - clock_timestamp()) * 1000 AS ms FROM labelreg.sequencer_lease");
+    const lease = await db.query<{ ms: string }>(
+      "SELECT EXTRACT(EPOCH FROM expires_at - clock_timestamp()) * 1000 AS ms FROM labelreg.sequencer_lease",
+    );
     await db.end();
     expect(Number(lease.rows[0]!.ms)).toBeGreaterThan(0);
     expect(Number(lease.rows[0]!.ms)).toBeLessThanOrEqual(2000);
@@ -198,9 +212,11 @@ describe("sequencer failover on a shared PostgreSQL store", () => {
     // The resumed process may still answer statements it committed before the pause; whatever
     // it answers must be in the log (the audit checks every receipt). Then it is a standby.
     await sleep(1500);
-    const late = await submitOnce(c.clients[0]!, sign(issuers[0]!.key, labelIssued("after-resume", issuers[0]!.id, "AFTERRESUME"), c.book.origin), 2000).catch(
-      (e: grpc.ServiceError) => e,
-    );
+    const late = await submitOnce(
+      c.clients[0]!,
+      sign(issuers[0]!.key, labelIssued("after-resume", issuers[0]!.id, "AFTERRESUME"), c.book.origin),
+      2000,
+    ).catch((e: grpc.ServiceError) => e);
     expect(late).toMatchObject({ code: grpc.status.UNAVAILABLE });
     await c.stop();
     await audit(url, c);

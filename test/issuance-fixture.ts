@@ -42,7 +42,12 @@ export interface IssuanceFixture {
 
 export async function startIssuanceFixture(config: Partial<ServerConfig> = {}): Promise<IssuanceFixture> {
   const dir = mkdtempSync(join(tmpdir(), "labelreg-issuance-"));
-  const running = await startRegistry({ dataDir: join(dir, "data"), grpcAddress: "127.0.0.1:0", origin: "test.example/labelreg", ...config });
+  const running = await startRegistry({
+    dataDir: join(dir, "data"),
+    grpcAddress: "127.0.0.1:0",
+    origin: "test.example/labelreg",
+    ...config,
+  });
   const authorityKeyFile = running.devAuthorityKeyFile!;
   const clients: RegistryClient[] = [];
   let categoryPublished = false;
@@ -70,13 +75,21 @@ export async function startIssuanceFixture(config: Partial<ServerConfig> = {}): 
     async accredited(issuerId) {
       const c = f.client();
       if (!categoryPublished) {
-        await c.submitStatement(f.authority, publishCategory({ categoryId: CATEGORY, name: "Consumer network cameras" }));
+        await c.submitStatement(
+          f.authority,
+          publishCategory({ categoryId: CATEGORY, name: "Consumer network cameras" }),
+        );
         categoryPublished = true;
       }
       const key = f.newIssuerKey(issuerId);
       await c.submitStatement(
         f.authority,
-        accreditIssuer({ issuerId, name: `${issuerId} Certification`, publicKey: key.signer.publicKey, scope: [{ categoryId: CATEGORY, maxTier: Tier.TIER_LEADING }] }),
+        accreditIssuer({
+          issuerId,
+          name: `${issuerId} Certification`,
+          publicKey: key.signer.publicKey,
+          scope: [{ categoryId: CATEGORY, maxTier: Tier.TIER_LEADING }],
+        }),
       );
       return key;
     },
@@ -92,7 +105,11 @@ export async function startIssuanceFixture(config: Partial<ServerConfig> = {}): 
 }
 
 /** A valid label (testkit's, with times around now) for product model `model` of a manufacturer with `registrationCode`. */
-export function sampleLabel(model: string, registrationCode = "91330100MA2AXXXX1X", tier: Tier = Tier.TIER_BASIC): LabelIssued {
+export function sampleLabel(
+  model: string,
+  registrationCode = "91330100MA2AXXXX1X",
+  tier: Tier = Tier.TIER_BASIC,
+): LabelIssued {
   const now = nowUnix();
   return labelIssued({
     manufacturer: { name: "Hangzhou Example Vision Co., Ltd.", registrationCode },

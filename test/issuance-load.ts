@@ -83,16 +83,32 @@ export class Connection {
   }
 }
 
-const RETRY = new Set([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED, grpc.status.CANCELLED, grpc.status.RESOURCE_EXHAUSTED, grpc.status.INTERNAL, grpc.status.UNKNOWN]);
+const RETRY = new Set([
+  grpc.status.UNAVAILABLE,
+  grpc.status.DEADLINE_EXCEEDED,
+  grpc.status.CANCELLED,
+  grpc.status.RESOURCE_EXHAUSTED,
+  grpc.status.INTERNAL,
+  grpc.status.UNKNOWN,
+]);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function submitOnce(client: IssuanceServiceClient, signed: SignedStatement, deadlineMs = 5000): Promise<Receipt> {
+export function submitOnce(
+  client: IssuanceServiceClient,
+  signed: SignedStatement,
+  deadlineMs = 5000,
+): Promise<Receipt> {
   return new Promise((resolve, reject) => {
-    client.submit({ signedStatement: signed }, new grpc.Metadata(), { deadline: Date.now() + deadlineMs }, (err, res) => {
-      if (err) reject(err);
-      else if (!res.receipt) reject(new Error("response without a receipt"));
-      else resolve(res.receipt);
-    });
+    client.submit(
+      { signedStatement: signed },
+      new grpc.Metadata(),
+      { deadline: Date.now() + deadlineMs },
+      (err, res) => {
+        if (err) reject(err);
+        else if (!res.receipt) reject(new Error("response without a receipt"));
+        else resolve(res.receipt);
+      },
+    );
   });
 }
 
@@ -161,9 +177,29 @@ export class Load {
           const key = issuerKey(50_000 + n);
           const steps = [
             issuerAccredited(`${id}-a`, id, key),
-            { requestId: `${id}-s`, signedAtUnix: issuerAccredited("x", id, key).signedAtUnix, labelId: "", expectedLabelVersion: 0n, logOrigin: "", kind: { $case: "issuerSuspended" as const, value: { issuerId: id, reason: { code: 8, text: "crash test" } } } },
+            {
+              requestId: `${id}-s`,
+              signedAtUnix: issuerAccredited("x", id, key).signedAtUnix,
+              labelId: "",
+              expectedLabelVersion: 0n,
+              logOrigin: "",
+              kind: {
+                $case: "issuerSuspended" as const,
+                value: { issuerId: id, reason: { code: 8, text: "crash test" } },
+              },
+            },
             issuerAccredited(`${id}-b`, id, key),
-            { requestId: `${id}-w`, signedAtUnix: issuerAccredited("x", id, key).signedAtUnix, labelId: "", expectedLabelVersion: 0n, logOrigin: "", kind: { $case: "issuerWithdrawn" as const, value: { issuerId: id, reason: { code: 8, text: "crash test" } } } },
+            {
+              requestId: `${id}-w`,
+              signedAtUnix: issuerAccredited("x", id, key).signedAtUnix,
+              labelId: "",
+              expectedLabelVersion: 0n,
+              logOrigin: "",
+              kind: {
+                $case: "issuerWithdrawn" as const,
+                value: { issuerId: id, reason: { code: 8, text: "crash test" } },
+              },
+            },
           ];
           for (const s of steps) if (!(await this.submit(sign(authority, s, this.book.origin), id))) return;
         }

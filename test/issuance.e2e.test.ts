@@ -50,7 +50,8 @@ function checkOneLog(receipts: readonly Receipt[], logKey: string): void {
   expect([...byIndex.keys()].sort((a, b) => a - b)).toEqual(leaves.map((_, i) => i));
   for (const r of receipts) {
     const { checkpoint } = openCheckpoint(r.checkpoint, parseVerifierKey(logKey));
-    if (checkpoint.size <= leaves.length) expect(toHex(naiveRoot(leaves.slice(0, checkpoint.size), hasher))).toBe(toHex(checkpoint.root));
+    if (checkpoint.size <= leaves.length)
+      expect(toHex(naiveRoot(leaves.slice(0, checkpoint.size), hasher))).toBe(toHex(checkpoint.root));
   }
 }
 
@@ -74,16 +75,38 @@ describe("issuance with the client SDK", () => {
   }
 
   it("authority publishes, accredits; the issuer takes a label through its whole life; every receipt verifies", async () => {
-    expect((await submit(f.authority, S.publishCategory({ categoryId: CATEGORY, name: "Consumer network cameras" }))).index).toBe(0);
+    expect(
+      (await submit(f.authority, S.publishCategory({ categoryId: CATEGORY, name: "Consumer network cameras" }))).index,
+    ).toBe(0);
     const issuer = f.newIssuerKey("CCRC").signer;
-    await submit(f.authority, S.accreditIssuer({ issuerId: "CCRC", name: "CCRC Certification", publicKey: issuer.publicKey, scope: [{ categoryId: CATEGORY, maxTier: Tier.TIER_LEADING }] }));
+    await submit(
+      f.authority,
+      S.accreditIssuer({
+        issuerId: "CCRC",
+        name: "CCRC Certification",
+        publicKey: issuer.publicKey,
+        scope: [{ categoryId: CATEGORY, maxTier: Tier.TIER_LEADING }],
+      }),
+    );
 
     const label = "CCRC-2026000123";
     const steps: [Statement, string][] = [
       [S.issueLabel(label, sampleLabel("EV-C200", undefined, Tier.TIER_BASIC)), "labelIssued"],
-      [S.upgradeLabel({ labelId: label, expectedVersion: 1 }, { tier: Tier.TIER_LEADING, testReport: evidence(3) }), "labelUpgraded"],
-      [S.downgradeLabel({ labelId: label, expectedVersion: 2 }, { tier: Tier.TIER_ENHANCED, reason: reason("penetration test finding") }), "labelDowngraded"],
-      [S.renewLabel({ labelId: label, expectedVersion: 3 }, { validUntilUnix: S.nowUnix() + 700n * 86_400n }), "labelRenewed"],
+      [
+        S.upgradeLabel({ labelId: label, expectedVersion: 1 }, { tier: Tier.TIER_LEADING, testReport: evidence(3) }),
+        "labelUpgraded",
+      ],
+      [
+        S.downgradeLabel(
+          { labelId: label, expectedVersion: 2 },
+          { tier: Tier.TIER_ENHANCED, reason: reason("penetration test finding") },
+        ),
+        "labelDowngraded",
+      ],
+      [
+        S.renewLabel({ labelId: label, expectedVersion: 3 }, { validUntilUnix: S.nowUnix() + 700n * 86_400n }),
+        "labelRenewed",
+      ],
       [S.suspendLabel({ labelId: label, expectedVersion: 4 }, reason("unfixed vulnerability")), "labelSuspended"],
       [S.reinstateLabel({ labelId: label, expectedVersion: 5 }, reason("fixed in firmware 2.1")), "labelReinstated"],
       [S.revokeLabel({ labelId: label, expectedVersion: 6 }, reason("support ended")), "labelRevoked"],
@@ -97,21 +120,43 @@ describe("issuance with the client SDK", () => {
     const state = f.running.registry.view.state.labels.get(label);
     expect(state).toMatchObject({ state: "REVOKED", version: 7n, tier: Tier.TIER_ENHANCED });
     // REVOKED is final
-    await expect(client.submit(f.sign(issuer, S.reinstateLabel({ labelId: label, expectedVersion: 7 }, reason("no"))))).rejects.toMatchObject({ code: "FAILED_PRECONDITION", rule: "transition-not-allowed" });
+    await expect(
+      client.submit(f.sign(issuer, S.reinstateLabel({ labelId: label, expectedVersion: 7 }, reason("no")))),
+    ).rejects.toMatchObject({ code: "FAILED_PRECONDITION", rule: "transition-not-allowed" });
   });
 
   it("the authority suspends and revokes another issuer's label, rotates the issuer's key, suspends and withdraws it", async () => {
     const first = f.newIssuerKey("CQC");
-    await submit(f.authority, S.accreditIssuer({ issuerId: "CQC", name: "CQC", publicKey: first.signer.publicKey, scope: [{ categoryId: CATEGORY, maxTier: Tier.TIER_ENHANCED }] }));
+    await submit(
+      f.authority,
+      S.accreditIssuer({
+        issuerId: "CQC",
+        name: "CQC",
+        publicKey: first.signer.publicKey,
+        scope: [{ categoryId: CATEGORY, maxTier: Tier.TIER_ENHANCED }],
+      }),
+    );
     await submit(first.signer, S.issueLabel("CQC-1", sampleLabel("R-1")));
     await submit(f.authority, S.suspendLabel({ labelId: "CQC-1", expectedVersion: 1 }, reason("market surveillance")));
     const second = f.newIssuerKey("CQC");
-    await submit(f.authority, S.rotateIssuerKey({ issuerId: "CQC", newPublicKey: second.signer.publicKey, reason: { code: 8, text: "annual rotation" } }));
-    await expect(client.submit(f.sign(first.signer, S.issueLabel("CQC-2", sampleLabel("R-2"))))).rejects.toMatchObject({ code: "UNAUTHENTICATED", rule: "key-retired" });
+    await submit(
+      f.authority,
+      S.rotateIssuerKey({
+        issuerId: "CQC",
+        newPublicKey: second.signer.publicKey,
+        reason: { code: 8, text: "annual rotation" },
+      }),
+    );
+    await expect(client.submit(f.sign(first.signer, S.issueLabel("CQC-2", sampleLabel("R-2"))))).rejects.toMatchObject({
+      code: "UNAUTHENTICATED",
+      rule: "key-retired",
+    });
     await submit(second.signer, S.issueLabel("CQC-2", sampleLabel("R-2")));
     await submit(f.authority, S.revokeLabel({ labelId: "CQC-1", expectedVersion: 2 }, reason("fraud")));
     await submit(f.authority, S.suspendIssuer("CQC", reason("audit")));
-    await expect(client.submit(f.sign(second.signer, S.issueLabel("CQC-3", sampleLabel("R-3"))))).rejects.toMatchObject({ code: "PERMISSION_DENIED", rule: "issuer-suspended" });
+    await expect(client.submit(f.sign(second.signer, S.issueLabel("CQC-3", sampleLabel("R-3"))))).rejects.toMatchObject(
+      { code: "PERMISSION_DENIED", rule: "issuer-suspended" },
+    );
     await submit(f.authority, S.withdrawIssuer("CQC", reason("accreditation ended")));
     expect(f.running.registry.view.state.issuers.get("CQC")?.status).toBe("WITHDRAWN");
   });
@@ -140,17 +185,106 @@ describe("issuance with the labelreg CLI", () => {
     const auth = ["--key", f.authorityKeyFile, "--json"];
     const steps: [string[], Record<string, unknown>][] = [
       // Each command is a batch of its own: its statement and the batch's map commitment.
-      [["authority", "publish-category", ...auth, "--category-id", CATEGORY, "--name", "Consumer network cameras"], { index: 0, kind: "categoryPublished" }],
-      [["authority", "accredit", ...auth, "--issuer-id", "CCRC", "--name", "CCRC Certification", "--public-key", "ccrc.key.pub", "--scope", `${CATEGORY}:3`], { index: 2, kind: "issuerAccredited" }],
       [
-        ["issuer", "issue", "--key", "ccrc.key", "--json", "--label-id", "CCRC-1", "--manufacturer-name", "Example Vision Co., Ltd.", "--registration-code", "91330100MA2AXXXX1X",
-          "--product-model", "EV-C200", "--category-id", CATEGORY, "--tier", "basic", "--valid-until", "2027-12-31", "--security-support-until", "2030-12-31",
-          "--lab-name", "Example Lab", "--lab-accreditation-code", "CNAS L0001", "--standard-reference", "GB/T 00000-2025", "--test-report-sha256", "ab".repeat(32),
-          "--test-report-uri", "https://lab.example/r/1.pdf", "--doc-sha256", "cd".repeat(32), "--key-indicators", "default passwords=none; updates=5 years", "--out", "r/issue.json"],
+        ["authority", "publish-category", ...auth, "--category-id", CATEGORY, "--name", "Consumer network cameras"],
+        { index: 0, kind: "categoryPublished" },
+      ],
+      [
+        [
+          "authority",
+          "accredit",
+          ...auth,
+          "--issuer-id",
+          "CCRC",
+          "--name",
+          "CCRC Certification",
+          "--public-key",
+          "ccrc.key.pub",
+          "--scope",
+          `${CATEGORY}:3`,
+        ],
+        { index: 2, kind: "issuerAccredited" },
+      ],
+      [
+        [
+          "issuer",
+          "issue",
+          "--key",
+          "ccrc.key",
+          "--json",
+          "--label-id",
+          "CCRC-1",
+          "--manufacturer-name",
+          "Example Vision Co., Ltd.",
+          "--registration-code",
+          "91330100MA2AXXXX1X",
+          "--product-model",
+          "EV-C200",
+          "--category-id",
+          CATEGORY,
+          "--tier",
+          "basic",
+          "--valid-until",
+          "2027-12-31",
+          "--security-support-until",
+          "2030-12-31",
+          "--lab-name",
+          "Example Lab",
+          "--lab-accreditation-code",
+          "CNAS L0001",
+          "--standard-reference",
+          "GB/T 00000-2025",
+          "--test-report-sha256",
+          "ab".repeat(32),
+          "--test-report-uri",
+          "https://lab.example/r/1.pdf",
+          "--doc-sha256",
+          "cd".repeat(32),
+          "--key-indicators",
+          "default passwords=none; updates=5 years",
+          "--out",
+          "r/issue.json",
+        ],
         { index: 4, kind: "labelIssued", state: "ACTIVE", version: "1", receipt: "r/issue.json" },
       ],
-      [["issuer", "upgrade", "--key", "ccrc.key", "--json", "--label-id", "CCRC-1", "--expected-version", "1", "--tier", "3", "--test-report-sha256", "ef".repeat(32), "--test-report-uri", "https://lab.example/r/2.pdf"], { index: 6, state: "ACTIVE", version: "2" }],
-      [["issuer", "revoke", "--key", "ccrc.key", "--json", "--label-id", "CCRC-1", "--expected-version", "2", "--reason", "support ended", "--reason-code", "support-ended"], { index: 8, state: "REVOKED", version: "3" }],
+      [
+        [
+          "issuer",
+          "upgrade",
+          "--key",
+          "ccrc.key",
+          "--json",
+          "--label-id",
+          "CCRC-1",
+          "--expected-version",
+          "1",
+          "--tier",
+          "3",
+          "--test-report-sha256",
+          "ef".repeat(32),
+          "--test-report-uri",
+          "https://lab.example/r/2.pdf",
+        ],
+        { index: 6, state: "ACTIVE", version: "2" },
+      ],
+      [
+        [
+          "issuer",
+          "revoke",
+          "--key",
+          "ccrc.key",
+          "--json",
+          "--label-id",
+          "CCRC-1",
+          "--expected-version",
+          "2",
+          "--reason",
+          "support ended",
+          "--reason-code",
+          "support-ended",
+        ],
+        { index: 8, state: "REVOKED", version: "3" },
+      ],
     ];
     for (const [args, want] of steps) {
       const r = await cli(args);
@@ -161,18 +295,65 @@ describe("issuance with the labelreg CLI", () => {
       expect(c.index).toBe(want.index);
     }
     const issued = checkWithLogLibrary(f.logKey, savedReceipt("r/issue.json")).statement;
-    expect(issued.kind?.$case === "labelIssued" && issued.kind.value).toMatchObject({ tier: 1, validUntilUnix: BigInt(Date.UTC(2027, 11, 31) / 1000), keyIndicators: [{ name: "default passwords", value: "none" }, { name: "updates", value: "5 years" }] });
+    expect(issued.kind?.$case === "labelIssued" && issued.kind.value).toMatchObject({
+      tier: 1,
+      validUntilUnix: BigInt(Date.UTC(2027, 11, 31) / 1000),
+      keyIndicators: [
+        { name: "default passwords", value: "none" },
+        { name: "updates", value: "5 years" },
+      ],
+    });
     // human output names the index and the state
-    const human = await cli(["issuer", "issue", "--key", "ccrc.key", "--label-id", "CCRC-2", "--manufacturer-name", "Example Vision Co., Ltd.", "--registration-code", "91330100MA2AXXXX1X",
-      "--product-model", "EV-C300", "--category-id", CATEGORY, "--tier", "2", "--valid-until", "2027-12-31", "--lab-name", "Example Lab", "--standard-reference", "GB/T 00000-2025",
-      "--test-report-sha256", "ab".repeat(32), "--test-report-uri", "https://lab.example/r/3.pdf", "--doc-sha256", "cd".repeat(32)]);
+    const human = await cli([
+      "issuer",
+      "issue",
+      "--key",
+      "ccrc.key",
+      "--label-id",
+      "CCRC-2",
+      "--manufacturer-name",
+      "Example Vision Co., Ltd.",
+      "--registration-code",
+      "91330100MA2AXXXX1X",
+      "--product-model",
+      "EV-C300",
+      "--category-id",
+      CATEGORY,
+      "--tier",
+      "2",
+      "--valid-until",
+      "2027-12-31",
+      "--lab-name",
+      "Example Lab",
+      "--standard-reference",
+      "GB/T 00000-2025",
+      "--test-report-sha256",
+      "ab".repeat(32),
+      "--test-report-uri",
+      "https://lab.example/r/3.pdf",
+      "--doc-sha256",
+      "cd".repeat(32),
+    ]);
     expect(human.code, human.stderr).toBe(0);
-    expect(human.stdout).toMatch(/logged at index 10 .*CCRC-2 is ACTIVE at version 1; receipt in receipts\/10-CCRC-2\.json/);
+    expect(human.stdout).toMatch(
+      /logged at index 10 .*CCRC-2 is ACTIVE at version 1; receipt in receipts\/10-CCRC-2\.json/,
+    );
   });
 
   it("a refusal prints the status and rule, exits 1, and writes nothing", async () => {
     const size = f.treeSize();
-    const r = await cli(["issuer", "revoke", "--key", "ccrc.key", "--label-id", "CCRC-2", "--expected-version", "5", "--reason", "stale"]);
+    const r = await cli([
+      "issuer",
+      "revoke",
+      "--key",
+      "ccrc.key",
+      "--label-id",
+      "CCRC-2",
+      "--expected-version",
+      "5",
+      "--reason",
+      "stale",
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("refused: ABORTED label-version-mismatch: label CCRC-2 is at version 1, not 5");
     const bad = await cli(["issuer", "issue", "--key", "ccrc.key", "--label-id", "CCRC-3"]);
@@ -188,7 +369,7 @@ describe("issuance with the labelreg CLI", () => {
     for (let i = 1; i <= 300; i++) {
       const cell: Record<string, string> = {
         label_id: `CCRC-CSV${i}`,
-        manufacturer_name: i % 2 ? "Shenzhen Example Tech, Inc." : "Example \"Quoted\" Ltd.",
+        manufacturer_name: i % 2 ? "Shenzhen Example Tech, Inc." : 'Example "Quoted" Ltd.',
         registration_code: "91440300MA5EXXXX2Y",
         product_model: `CAM-${i}`,
         category_id: CATEGORY,
@@ -216,9 +397,26 @@ describe("issuance with the labelreg CLI", () => {
     expectedFailures.set(150, "column-count");
     writeFileSync(join(f.dir, "labels.csv"), formatCsv(rows));
     const size = f.statementCount();
-    const r = await cli(["issuer", "issue", "--key", "ccrc.key", "--csv", "labels.csv", "--out", "bulk", "--window", "32", "--json"]);
+    const r = await cli([
+      "issuer",
+      "issue",
+      "--key",
+      "ccrc.key",
+      "--csv",
+      "labels.csv",
+      "--out",
+      "bulk",
+      "--window",
+      "32",
+      "--json",
+    ]);
     expect(r.code, r.stderr).toBe(1);
-    const out = JSON.parse(r.stdout.trim()) as { rows: number; issued: number; failed: number; failures: { row: number; rule: string; code: string }[] };
+    const out = JSON.parse(r.stdout.trim()) as {
+      rows: number;
+      issued: number;
+      failed: number;
+      failures: { row: number; rule: string; code: string }[];
+    };
     expect(out.rows).toBe(300);
     expect(Object.fromEntries(out.failures.map((x) => [x.row, x.rule]))).toEqual(Object.fromEntries(expectedFailures));
     expect(out.issued).toBe(300 - expectedFailures.size);

@@ -6,7 +6,11 @@ import { readTestdataJson } from "./testdata.js";
 export interface OracleTiles {
   tree_size: number;
   tiles_of_tree: { path: string; sha256: string }[];
-  growths: { old_size: number; new_size: number; published: { path: string; sha256: string; data_base64?: string }[] }[];
+  growths: {
+    old_size: number;
+    new_size: number;
+    published: { path: string; sha256: string; data_base64?: string }[];
+  }[];
 }
 
 interface OracleMerkle {

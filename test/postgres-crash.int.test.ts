@@ -32,7 +32,8 @@ afterAll(async () => {
 async function until(what: string, check: () => boolean, timeoutMs: number): Promise<number> {
   const start = performance.now();
   while (!check()) {
-    if (performance.now() - start > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms\n${server?.stderr() ?? ""}`);
+    if (performance.now() - start > timeoutMs)
+      throw new Error(`${what}: not within ${timeoutMs} ms\n${server?.stderr() ?? ""}`);
     await new Promise((r) => setTimeout(r, 20));
   }
   return performance.now() - start;
@@ -41,7 +42,10 @@ async function until(what: string, check: () => boolean, timeoutMs: number): Pro
 describe("crash safety: the PostgreSQL server killed under load", () => {
   it(`keeps every acknowledged entry, never forks, and the registry recovers by itself, over ${ROUNDS} kills`, async () => {
     const url = await cluster().createDatabase("dbcrash");
-    server = await startRegistryChild({ dataDir: join(dir, "data"), args: ["--store", "postgres", "--postgres-url", url, "--lease-ttl-ms", "1000", "--batch-linger-ms", "2"] });
+    server = await startRegistryChild({
+      dataDir: join(dir, "data"),
+      args: ["--store", "postgres", "--postgres-url", url, "--lease-ttl-ms", "1000", "--batch-linger-ms", "2"],
+    });
     const book = new ReceiptBook(server.logVerifierKey);
     const conn = new Connection();
     conn.set(server.address);
@@ -49,7 +53,10 @@ describe("crash safety: the PostgreSQL server killed under load", () => {
     // Set-up under no load (the standby takes the lease within moments: retry until it sequences).
     const issuers = Array.from({ length: ISSUERS }, (_, i) => ({ id: `PGK${i}`, key: issuerKey(8000 + i) }));
     const client = await conn.get();
-    for (const s of [categoryPublished("pgcrash-cat"), ...issuers.map((is) => issuerAccredited(`pgcrash-${is.id}`, is.id, is.key))]) {
+    for (const s of [
+      categoryPublished("pgcrash-cat"),
+      ...issuers.map((is) => issuerAccredited(`pgcrash-${is.id}`, is.id, is.key)),
+    ]) {
       const signed = sign(server.authority, s, server.origin);
       for (let attempt = 0; ; attempt++) {
         try {
@@ -77,7 +84,13 @@ describe("crash safety: the PostgreSQL server killed under load", () => {
       await new Promise((r) => setTimeout(r, 300 + Math.random() * 1200));
       await cluster().start();
       // Recovery: the same registry process sequences again (new receipts), with no restart.
-      recoveries.push(await until(`round ${round}: sequencing resumes after the database returns`, () => book.acked.length >= ackedAtKill + 20, 60_000));
+      recoveries.push(
+        await until(
+          `round ${round}: sequencing resumes after the database returns`,
+          () => book.acked.length >= ackedAtKill + 20,
+          60_000,
+        ),
+      );
       expect(server.child.exitCode).toBeNull();
     }
     await load.stop();

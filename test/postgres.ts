@@ -172,8 +172,16 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   // --no-sync: initdb's own files need no fsync for a throwaway cluster; the server still fsyncs.
   try {
     await tool("initdb", [
-      "-D", dataDir, "-U", "postgres", "-A", "trust", "--no-sync",
-      "--encoding=UTF8", "--locale=C", "--no-instructions",
+      "-D",
+      dataDir,
+      "-U",
+      "postgres",
+      "-A",
+      "trust",
+      "--no-sync",
+      "--encoding=UTF8",
+      "--locale=C",
+      "--no-instructions",
     ]);
   } catch (err) {
     cleanupSync();

@@ -49,7 +49,8 @@ export interface RegistryChildOptions {
  * time, nothing else listening) and waits for its start-up JSON line.
  */
 export async function startRegistryChild(opts: RegistryChildOptions): Promise<RegistryChild> {
-  const limited = opts.maxOpenFiles === undefined ? [] : ["-c", `ulimit -n ${opts.maxOpenFiles} && exec "$0" "$@"`, process.execPath];
+  const limited =
+    opts.maxOpenFiles === undefined ? [] : ["-c", `ulimit -n ${opts.maxOpenFiles} && exec "$0" "$@"`, process.execPath];
   const child = spawn(
     limited.length > 0 ? "sh" : process.execPath,
     [
@@ -76,28 +77,36 @@ export async function startRegistryChild(opts: RegistryChildOptions): Promise<Re
     err = (err + d).slice(-20_000);
   });
   const exited = new Promise<string>((res) => child.once("exit", (code, signal) => res(signal ?? `exit ${code}`)));
-  const info = await new Promise<{ grpc: string; http?: string; logVerifierKey: string; treeSize: number }>((res, rej) => {
-    let out = "";
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      rej(new Error(`registry child did not start within ${opts.startTimeoutMs ?? 30_000} ms: ${err}`));
-    }, opts.startTimeoutMs ?? 30_000);
-    child.stdout!.setEncoding("utf8").on("data", (d: string) => {
-      out += d;
-      for (const line of out.split("\n")) {
-        if (!line.startsWith("{")) continue;
-        const j = JSON.parse(line) as { msg?: string; grpc: string; http?: string; logVerifierKey: string; treeSize: number };
-        if (j.msg === "labelreg serving") {
-          clearTimeout(timer);
-          res(j);
+  const info = await new Promise<{ grpc: string; http?: string; logVerifierKey: string; treeSize: number }>(
+    (res, rej) => {
+      let out = "";
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        rej(new Error(`registry child did not start within ${opts.startTimeoutMs ?? 30_000} ms: ${err}`));
+      }, opts.startTimeoutMs ?? 30_000);
+      child.stdout!.setEncoding("utf8").on("data", (d: string) => {
+        out += d;
+        for (const line of out.split("\n")) {
+          if (!line.startsWith("{")) continue;
+          const j = JSON.parse(line) as {
+            msg?: string;
+            grpc: string;
+            http?: string;
+            logVerifierKey: string;
+            treeSize: number;
+          };
+          if (j.msg === "labelreg serving") {
+            clearTimeout(timer);
+            res(j);
+          }
         }
-      }
-    });
-    void exited.then((how) => {
-      clearTimeout(timer);
-      rej(new Error(`registry child exited (${how}) before serving: ${err}`));
-    });
-  });
+      });
+      void exited.then((how) => {
+        clearTimeout(timer);
+        rej(new Error(`registry child exited (${how}) before serving: ${err}`));
+      });
+    },
+  );
   child.stdout!.resume();
   const signalAndWait = (sig: NodeJS.Signals) => {
     if (child.exitCode === null && child.signalCode === null) child.kill(sig);

@@ -32,7 +32,12 @@ export function reaches(view: LogView, size: number): Promise<void> {
 }
 
 /** Polls `check` every `everyMs` until it returns true; the elapsed milliseconds, or throws after `timeoutMs`. */
-export async function waitUntil(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000, everyMs = 5): Promise<number> {
+export async function waitUntil(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+  everyMs = 5,
+): Promise<number> {
   const start = performance.now();
   for (;;) {
     if (await check()) return performance.now() - start;
@@ -53,11 +58,21 @@ export interface RegistryPair {
 /** Starts both (HTTP gateways on free ports) and waits for the primary to hold the lease. */
 export async function startPrimaryAndReplica(url: string): Promise<RegistryPair> {
   const dir = mkdtempSync(join(tmpdir(), "labelreg-pair-"));
-  const common = { grpcAddress: "127.0.0.1:0", origin: DEFAULT_ORIGIN, storage: { kind: "postgres", url } as const, http: { address: "127.0.0.1:0" } };
+  const common = {
+    grpcAddress: "127.0.0.1:0",
+    origin: DEFAULT_ORIGIN,
+    storage: { kind: "postgres", url } as const,
+    http: { address: "127.0.0.1:0" },
+  };
   const primaryDir = join(dir, "primary");
   const primary = await startRegistry({ ...common, dataDir: primaryDir });
   shareAuthorityKey(primaryDir, join(dir, "replica"));
-  const replica = await startRegistry({ ...common, dataDir: join(dir, "replica"), readOnly: true, logKey: primary.logVerifierKey });
+  const replica = await startRegistry({
+    ...common,
+    dataDir: join(dir, "replica"),
+    readOnly: true,
+    logKey: primary.logVerifierKey,
+  });
   // The only sequencing process takes the lease at once.
   await waitUntil("primary takes the lease", () => !primary.registry.readOnly, 5000);
   return {

@@ -39,13 +39,21 @@ function base(requestId: string, kind: Statement["kind"], fields: Partial<Statem
 }
 
 export function categoryPublished(requestId: string, categoryId = CATEGORY): Statement {
-  return base(requestId, { $case: "categoryPublished", value: { categoryId, name: "Consumer network cameras", description: "" } });
+  return base(requestId, {
+    $case: "categoryPublished",
+    value: { categoryId, name: "Consumer network cameras", description: "" },
+  });
 }
 
 export function issuerAccredited(requestId: string, issuerId: string, key: RawSigner): Statement {
   return base(requestId, {
     $case: "issuerAccredited",
-    value: { issuerId, name: `${issuerId} certification`, publicKey: key.publicKey, scope: [{ categoryId: CATEGORY, maxTier: Tier.TIER_LEADING }] },
+    value: {
+      issuerId,
+      name: `${issuerId} certification`,
+      publicKey: key.publicKey,
+      scope: [{ categoryId: CATEGORY, maxTier: Tier.TIER_LEADING }],
+    },
   });
 }
 
@@ -82,11 +90,25 @@ export function labelChange(
   const fields = { labelId, expectedLabelVersion: version };
   switch (kind) {
     case "upgrade":
-      return base(requestId, { $case: "labelUpgraded", value: { tier, testReport: { sha256: new Uint8Array(32).fill(3), uri: "https://lab.example/up.pdf" } } }, fields);
+      return base(
+        requestId,
+        {
+          $case: "labelUpgraded",
+          value: { tier, testReport: { sha256: new Uint8Array(32).fill(3), uri: "https://lab.example/up.pdf" } },
+        },
+        fields,
+      );
     case "downgrade":
       return base(requestId, { $case: "labelDowngraded", value: { tier, reason } }, fields);
     case "renew":
-      return base(requestId, { $case: "labelRenewed", value: { validUntilUnix: nowUnix() + 700n * DAY, securitySupportUntilUnix: 0n, testReport: undefined } }, fields);
+      return base(
+        requestId,
+        {
+          $case: "labelRenewed",
+          value: { validUntilUnix: nowUnix() + 700n * DAY, securitySupportUntilUnix: 0n, testReport: undefined },
+        },
+        fields,
+      );
     case "suspend":
       return base(requestId, { $case: "labelSuspended", value: { reason } }, fields);
     case "reinstate":

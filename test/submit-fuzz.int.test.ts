@@ -31,18 +31,29 @@ describe("Submit fuzzed with arbitrary request bytes", () => {
   const send = (bytes: Uint8Array) =>
     new Promise<{ code: grpc.status; rule: unknown }>((res) =>
       raw.makeUnaryRequest("/labelreg.v1.IssuanceService/Submit", identity, identity, Buffer.from(bytes), (err) =>
-        res(err ? { code: err.code, rule: err.metadata.get("labelreg-rule")[0] } : { code: grpc.status.OK, rule: undefined }),
+        res(
+          err
+            ? { code: err.code, rule: err.metadata.get("labelreg-rule")[0] }
+            : { code: grpc.status.OK, rule: undefined },
+        ),
       ),
     );
 
   // Request bytes of three shapes: anything; a SubmitRequest around arbitrary statement bytes;
   // a real signed statement with a few bytes changed (well-formed enough to reach the rules).
-  const validStatement = () => Statement.encode(S.issueLabel("FUZZ-1", sampleLabel("FUZZ-MODEL"), { requestId: "fuzz", signedAtUnix: S.nowUnix() })).finish();
+  const validStatement = () =>
+    Statement.encode(
+      S.issueLabel("FUZZ-1", sampleLabel("FUZZ-MODEL"), { requestId: "fuzz", signedAtUnix: S.nowUnix() }),
+    ).finish();
   const requestBytes = fc.oneof(
     fc.uint8Array({ maxLength: 512 }),
-    fc.record({ statement: fc.uint8Array({ maxLength: 300 }), keyId: fc.uint8Array({ maxLength: 40 }), signature: fc.uint8Array({ maxLength: 70 }) }).map((s) =>
-      SubmitRequest.encode({ signedStatement: SignedStatement.fromPartial(s) }).finish(),
-    ),
+    fc
+      .record({
+        statement: fc.uint8Array({ maxLength: 300 }),
+        keyId: fc.uint8Array({ maxLength: 40 }),
+        signature: fc.uint8Array({ maxLength: 70 }),
+      })
+      .map((s) => SubmitRequest.encode({ signedStatement: SignedStatement.fromPartial(s) }).finish()),
     fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }).map((flips) => {
       const signed = f.sign(issuer, Statement.decode(validStatement()));
       const bytes = SubmitRequest.encode({ signedStatement: signed }).finish();
@@ -77,8 +88,15 @@ describe("Submit fuzzed with arbitrary request bytes", () => {
   });
 
   it("empty, truncated and huge-length-prefix requests", async () => {
-    const good = SubmitRequest.encode({ signedStatement: f.sign(issuer, S.issueLabel("FUZZ-3", sampleLabel("T"))) }).finish();
-    for (const bytes of [new Uint8Array(0), good.subarray(0, good.length - 1), good.subarray(0, 3), Uint8Array.of(0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f)]) {
+    const good = SubmitRequest.encode({
+      signedStatement: f.sign(issuer, S.issueLabel("FUZZ-3", sampleLabel("T"))),
+    }).finish();
+    for (const bytes of [
+      new Uint8Array(0),
+      good.subarray(0, good.length - 1),
+      good.subarray(0, 3),
+      Uint8Array.of(0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f),
+    ]) {
       const r = await send(bytes);
       expect(r.code).toBe(grpc.status.INVALID_ARGUMENT);
       expect(typeof r.rule).toBe("string");

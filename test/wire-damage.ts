@@ -8,7 +8,10 @@ import fc from "fast-check";
  * `fields` (tag bytes, value bytes) spliced in, a span repeated, or two adjacent spans swapped;
  * and random bytes.
  */
-export function damaged(valid: fc.Arbitrary<Uint8Array>, fields: fc.Arbitrary<readonly [readonly number[], readonly number[]]>): fc.Arbitrary<Uint8Array> {
+export function damaged(
+  valid: fc.Arbitrary<Uint8Array>,
+  fields: fc.Arbitrary<readonly [readonly number[], readonly number[]]>,
+): fc.Arbitrary<Uint8Array> {
   const at = (b: Uint8Array, i: number) => i % (b.length + 1);
   return fc.oneof(
     valid,

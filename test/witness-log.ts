@@ -38,7 +38,9 @@ export class TestLog {
 
   /** The signed checkpoint note of `size` (default: the current size). */
   async checkpoint(size = this.size, signer: Ed25519NoteSigner = this.signer): Promise<Uint8Array> {
-    return utf8(signNote(formatCheckpoint({ origin: this.origin, size, root: await this.root(size), extensions: [] }), [signer]));
+    return utf8(
+      signNote(formatCheckpoint({ origin: this.origin, size, root: await this.root(size), extensions: [] }), [signer]),
+    );
   }
 
   proof(oldSize: number, newSize = this.size): Promise<Hash[]> {

@@ -59,13 +59,17 @@ function printReport(r: AuditReport, json: boolean, c: AuditContext): void {
   // Nothing was read: say where reading failed, not a range of entries.
   if (r.checkpoint === "" && r.findings.length === 1 && r.findings[0]!.rule === "read-failed") {
     const m = r.findings[0]!.message;
-    const why = /: HTTP \d+$/.test(m) ? `the log's read path at ${c.url} answered ${m.replace(/^tlog-tiles: /, "")}` : unreachable("the log's read path", c.url, m);
+    const why = /: HTTP \d+$/.test(m)
+      ? `the log's read path at ${c.url} answered ${m.replace(/^tlog-tiles: /, "")}`
+      : unreachable("the log's read path", c.url, m);
     console.log(`labelreg audit: ${why}; nothing was audited`);
     return;
   }
   if (hint) console.log(`labelreg audit: ${hint}`);
   const range = r.fromSize === r.size ? `size ${r.size} (nothing new)` : `entries ${r.fromSize}..${r.size - 1}`;
-  console.log(`labelreg audit: ${r.origin}: ${range}; ${r.entriesChecked} entries checked, ${r.entriesVerified} verified against tiles in ${r.seconds.toFixed(1)} s`);
+  console.log(
+    `labelreg audit: ${r.origin}: ${range}; ${r.entriesChecked} entries checked, ${r.entriesVerified} verified against tiles in ${r.seconds.toFixed(1)} s`,
+  );
   if (r.operatorNote) console.log(`labelreg audit: operator read API: ${r.operatorNote}`);
   for (const f of r.findings) console.log(`  ${formatFinding(f)}`);
   console.log(r.ok ? "labelreg audit: OK: no violations" : `labelreg audit: ${r.findings.length} finding(s)`);
@@ -84,12 +88,18 @@ export function registerAudit(cmd: Command): void {
     .option("--interval <seconds>", "how often --follow polls the checkpoint", (v) => Number(v), 5)
     .option("--no-progress", "no progress bar")
     .option("--clock-skew <seconds>", "the registry's allowed clock skew, if not the default", (v) => parseInt(v, 10))
-    .option("--max-validity <seconds>", "the registry's longest label validity, if not the default", (v) => parseInt(v, 10))
+    .option("--max-validity <seconds>", "the registry's longest label validity, if not the default", (v) =>
+      parseInt(v, 10),
+    )
     .action(async (o: AuditFlags) => {
       const logKey = parseVerifierKey(readVerifierKey(o.logKey), nodeEd25519);
       const authorityKey = readVerifierKey(o.authorityKey);
       const authority = publicKeyOfVerifierKey(authorityKey);
-      const context: AuditContext = { url: o.url, logKeyName: logKey.name, authorityKeyName: authorityKey.split("+", 1)[0] ?? "" };
+      const context: AuditContext = {
+        url: o.url,
+        logKeyName: logKey.name,
+        authorityKeyName: authorityKey.split("+", 1)[0] ?? "",
+      };
       const domain = domainConfig(logKey.name, authority, nodeEd25519.verify, {
         ...(o.clockSkew !== undefined ? { clockSkewSeconds: o.clockSkew } : {}),
         ...(o.maxValidity !== undefined ? { maxValiditySeconds: o.maxValidity } : {}),
@@ -99,7 +109,11 @@ export function registerAudit(cmd: Command): void {
       const pool = new CheckPool({ threads: availableParallelism(), keys: [authority] });
       const operator = o.operatorGrpc ? grpcLabelReader(o.operatorGrpc) : undefined;
       const showBar = o.progress && !o.json && process.stderr.isTTY;
-      const bar = new SingleBar({ format: "{phase} [{bar}] {percentage}% {value}/{total} entries, {eta_formatted} left", stream: process.stderr, hideCursor: true });
+      const bar = new SingleBar({
+        format: "{phase} [{bar}] {percentage}% {value}/{total} entries, {eta_formatted} left",
+        stream: process.stderr,
+        hideCursor: true,
+      });
       let barPhase = "";
       const auditor = new Auditor({
         source: httpTlogSource(o.url),

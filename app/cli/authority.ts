@@ -1,10 +1,23 @@
 // `labelreg authority ...`: the authority's statements (signed with its offline key).
 import type { Command } from "commander";
 import type { ScopeEntry } from "../../proto/gen/grpc/labelreg/v1/statement.js";
-import { accreditIssuer, publishCategory, rotateIssuerKey, suspendIssuer, withdrawIssuer } from "../../services/client/statements.js";
+import {
+  accreditIssuer,
+  publishCategory,
+  rotateIssuerKey,
+  suspendIssuer,
+  withdrawIssuer,
+} from "../../services/client/statements.js";
 import { publicKeyOfVerifierKey, readVerifierKey } from "../../services/config/key-files.js";
 import { FieldError, parseReason, parseTier } from "./field-values.js";
-import { envelopeOf, signAndSubmit, withReason, withSubmitOptions, type ReasonOptions, type SubmitOptions } from "./submit-command.js";
+import {
+  envelopeOf,
+  signAndSubmit,
+  withReason,
+  withSubmitOptions,
+  type ReasonOptions,
+  type SubmitOptions,
+} from "./submit-command.js";
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -19,7 +32,6 @@ function parseScope(items: readonly string[]): ScopeEntry[] {
 
 const publicKeyOf = (vkey: string) => publicKeyOfVerifierKey(readVerifierKey(vkey));
 
-
 export function registerAuthority(authority: Command): void {
   withSubmitOptions(
     authority
@@ -30,7 +42,12 @@ export function registerAuthority(authority: Command): void {
       .requiredOption("--public-key <vkey|file>", "the issuer's verifier key (the .pub that labelreg keygen wrote)")
       .requiredOption("--scope <category:tier>", "a category the issuer may label, up to a tier (repeatable)", collect),
   ).action((o: SubmitOptions & { issuerId: string; name: string; publicKey: string; scope: string[] }) =>
-    signAndSubmit(o, () => accreditIssuer({ issuerId: o.issuerId, name: o.name, publicKey: publicKeyOf(o.publicKey), scope: parseScope(o.scope) }, envelopeOf(o))),
+    signAndSubmit(o, () =>
+      accreditIssuer(
+        { issuerId: o.issuerId, name: o.name, publicKey: publicKeyOf(o.publicKey), scope: parseScope(o.scope) },
+        envelopeOf(o),
+      ),
+    ),
   );
 
   withSubmitOptions(
@@ -43,17 +60,38 @@ export function registerAuthority(authority: Command): void {
       "administrative",
     ),
   ).action((o: SubmitOptions & ReasonOptions & { issuerId: string; newPublicKey: string }) =>
-    signAndSubmit(o, () => rotateIssuerKey({ issuerId: o.issuerId, newPublicKey: publicKeyOf(o.newPublicKey), reason: parseReason(o.reasonCode, o.reason) }, envelopeOf(o))),
+    signAndSubmit(o, () =>
+      rotateIssuerKey(
+        {
+          issuerId: o.issuerId,
+          newPublicKey: publicKeyOf(o.newPublicKey),
+          reason: parseReason(o.reasonCode, o.reason),
+        },
+        envelopeOf(o),
+      ),
+    ),
   );
 
   withSubmitOptions(
-    withReason(authority.command("suspend-issuer").description("suspend an issuer: it signs nothing until accredited again").requiredOption("--issuer-id <id>", "the issuer id"), "other"),
+    withReason(
+      authority
+        .command("suspend-issuer")
+        .description("suspend an issuer: it signs nothing until accredited again")
+        .requiredOption("--issuer-id <id>", "the issuer id"),
+      "other",
+    ),
   ).action((o: SubmitOptions & ReasonOptions & { issuerId: string }) =>
     signAndSubmit(o, () => suspendIssuer(o.issuerId, parseReason(o.reasonCode, o.reason), envelopeOf(o))),
   );
 
   withSubmitOptions(
-    withReason(authority.command("withdraw-issuer").description("withdraw an issuer for good (its labels stay as they are)").requiredOption("--issuer-id <id>", "the issuer id"), "administrative"),
+    withReason(
+      authority
+        .command("withdraw-issuer")
+        .description("withdraw an issuer for good (its labels stay as they are)")
+        .requiredOption("--issuer-id <id>", "the issuer id"),
+      "administrative",
+    ),
   ).action((o: SubmitOptions & ReasonOptions & { issuerId: string }) =>
     signAndSubmit(o, () => withdrawIssuer(o.issuerId, parseReason(o.reasonCode, o.reason), envelopeOf(o))),
   );
@@ -66,6 +104,8 @@ export function registerAuthority(authority: Command): void {
       .requiredOption("--name <name>", "e.g. Consumer network cameras")
       .option("--description <text>", "one line", ""),
   ).action((o: SubmitOptions & { categoryId: string; name: string; description: string }) =>
-    signAndSubmit(o, () => publishCategory({ categoryId: o.categoryId, name: o.name, description: o.description }, envelopeOf(o))),
+    signAndSubmit(o, () =>
+      publishCategory({ categoryId: o.categoryId, name: o.name, description: o.description }, envelopeOf(o)),
+    ),
   );
 }

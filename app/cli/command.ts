@@ -11,9 +11,13 @@ export class LabelregCommand extends Command {
   missingMandatoryOptionValue(_first: Option): void {
     const missing: string[] = [];
     for (let cmd: Command | null = this; cmd; cmd = cmd.parent) {
-      for (const o of cmd.options) if (o.mandatory && cmd.getOptionValue(o.attributeName()) === undefined) missing.push(`'${o.flags}'`);
+      for (const o of cmd.options)
+        if (o.mandatory && cmd.getOptionValue(o.attributeName()) === undefined) missing.push(`'${o.flags}'`);
     }
-    const message = missing.length === 1 ? `error: required option ${missing[0]} not specified` : `error: required options not specified: ${missing.join(", ")}`;
+    const message =
+      missing.length === 1
+        ? `error: required option ${missing[0]} not specified`
+        : `error: required options not specified: ${missing.join(", ")}`;
     this.error(message, { code: "commander.missingMandatoryOptionValue" });
   }
 }

@@ -19,7 +19,13 @@ describe("parseCsv", () => {
   });
 
   it("round-trips any table through formatCsv", () => {
-    const table = fc.array(fc.array(fc.string({ unit: fc.constantFrom("a", ",", '"', "\n", "\r", " ", "é", "\u2028") }), { minLength: 1, maxLength: 5 }), { maxLength: 8 });
+    const table = fc.array(
+      fc.array(fc.string({ unit: fc.constantFrom("a", ",", '"', "\n", "\r", " ", "é", "\u2028") }), {
+        minLength: 1,
+        maxLength: 5,
+      }),
+      { maxLength: 8 },
+    );
     fc.assert(
       fc.property(table, (rows) => {
         expect(parseCsv(formatCsv(rows)).map((r) => r.fields)).toEqual(rows);

@@ -31,17 +31,32 @@ export function parseTime(field: string, text: string): bigint {
   if (DATE.test(t) || DATE_TIME.test(t)) {
     const ms = Date.parse(DATE.test(t) ? `${t}T00:00:00Z` : t);
     // Date.parse rolls 2026-02-30 over to March: refuse dates that do not round-trip.
-    if (Number.isFinite(ms) && (!DATE.test(t) || new Date(ms).toISOString().slice(0, 10) === t)) return BigInt(Math.floor(ms / 1000));
+    if (Number.isFinite(ms) && (!DATE.test(t) || new Date(ms).toISOString().slice(0, 10) === t))
+      return BigInt(Math.floor(ms / 1000));
   }
-  throw new FieldError(field, `${JSON.stringify(t.slice(0, 40))} is not a time: use Unix seconds, YYYY-MM-DD or an RFC 3339 date-time with a zone`);
+  throw new FieldError(
+    field,
+    `${JSON.stringify(t.slice(0, 40))} is not a time: use Unix seconds, YYYY-MM-DD or an RFC 3339 date-time with a zone`,
+  );
 }
 
-const TIERS: Record<string, Tier> = { "1": Tier.TIER_BASIC, "2": Tier.TIER_ENHANCED, "3": Tier.TIER_LEADING, basic: Tier.TIER_BASIC, enhanced: Tier.TIER_ENHANCED, leading: Tier.TIER_LEADING };
+const TIERS: Record<string, Tier> = {
+  "1": Tier.TIER_BASIC,
+  "2": Tier.TIER_ENHANCED,
+  "3": Tier.TIER_LEADING,
+  basic: Tier.TIER_BASIC,
+  enhanced: Tier.TIER_ENHANCED,
+  leading: Tier.TIER_LEADING,
+};
 
 /** A tier: 1, 2, 3 (stars) or basic, enhanced, leading. */
 export function parseTier(field: string, text: string): Tier {
   const t = TIERS[text.trim().toLowerCase()];
-  if (t === undefined) throw new FieldError(field, `${JSON.stringify(text.slice(0, 40))} is not a tier: 1, 2, 3, basic, enhanced or leading`);
+  if (t === undefined)
+    throw new FieldError(
+      field,
+      `${JSON.stringify(text.slice(0, 40))} is not a tier: 1, 2, 3, basic, enhanced or leading`,
+    );
   return t;
 }
 
@@ -67,7 +82,11 @@ export const REASON_CODES: Readonly<Record<string, ReasonCode>> = {
 
 export function parseReason(codeName: string, text: string): Reason {
   const code = REASON_CODES[codeName.trim().toLowerCase()];
-  if (code === undefined) throw new FieldError("reason-code", `${JSON.stringify(codeName.slice(0, 40))} is not one of ${Object.keys(REASON_CODES).join(", ")}`);
+  if (code === undefined)
+    throw new FieldError(
+      "reason-code",
+      `${JSON.stringify(codeName.slice(0, 40))} is not one of ${Object.keys(REASON_CODES).join(", ")}`,
+    );
   return { code, text };
 }
 

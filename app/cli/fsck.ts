@@ -24,10 +24,14 @@ export function registerFsck(cmd: Command): void {
           ...(o.logKey ? { logKey: o.logKey } : {}),
           storage: storeSpecFromFlags(o as StoreFlags),
         });
-        console.log(`labelreg fsck: OK: ${r.entriesChecked} entries, every tile and the signed root of size ${r.size} check out (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+        console.log(
+          `labelreg fsck: OK: ${r.entriesChecked} entries, every tile and the signed root of size ${r.size} check out (${((performance.now() - started) / 1000).toFixed(1)} s)`,
+        );
       } catch (e) {
         if (!(e instanceof IntegrityError)) throw e;
-        console.log(`labelreg fsck: FAILED (${e.problem}${e.index !== undefined ? `, entry ${e.index}` : ""}): ${e.message}`);
+        console.log(
+          `labelreg fsck: FAILED (${e.problem}${e.index !== undefined ? `, entry ${e.index}` : ""}): ${e.message}`,
+        );
         process.exitCode = 1;
       }
     });

@@ -19,13 +19,34 @@ let reg: RunningRegistry;
 let child: ChildProcess | undefined;
 let url: string;
 
-const args = (extra: string[]) => [bin, "gateway", "--registry", reg.grpc.address, "--http", "127.0.0.1:0", "--log-key", reg.logVerifierKey, "--authority-key", authorityKey, ...extra];
+const args = (extra: string[]) => [
+  bin,
+  "gateway",
+  "--registry",
+  reg.grpc.address,
+  "--http",
+  "127.0.0.1:0",
+  "--log-key",
+  reg.logVerifierKey,
+  "--authority-key",
+  authorityKey,
+  ...extra,
+];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "labelreg-cli-gateway-"));
-  reg = await startRegistry({ dataDir: dir, grpcAddress: "127.0.0.1:0", origin: "test.example/cli-gw", authorityKey, batch: { lingerMs: 1 }, http: { address: "127.0.0.1:0" } });
+  reg = await startRegistry({
+    dataDir: dir,
+    grpcAddress: "127.0.0.1:0",
+    origin: "test.example/cli-gw",
+    authorityKey,
+    batch: { lingerMs: 1 },
+    http: { address: "127.0.0.1:0" },
+  });
   await seedLabels(reg.registry, BigInt(Math.floor(Date.now() / 1000)));
-  const c = spawn(process.execPath, args(["--witness-key", witnessKey, "--witness-required", "1"]), { stdio: ["ignore", "pipe", "pipe"] });
+  const c = spawn(process.execPath, args(["--witness-key", witnessKey, "--witness-required", "1"]), {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   child = c;
   url = await new Promise<string>((res, rej) => {
     let out = "";
@@ -67,7 +88,10 @@ describe("labelreg gateway", () => {
     const js = await fetch(`${url}${script}`);
     expect(js.status).toBe(200);
     expect(Buffer.from(await js.arrayBuffer()).equals(readFileSync(builtVerifierBundle))).toBe(true);
-    const [a, b] = await Promise.all([fetch(`${url}/api/v1/labels/CCRC-2`), fetch(`${reg.http!.url}/api/v1/labels/CCRC-2`)]);
+    const [a, b] = await Promise.all([
+      fetch(`${url}/api/v1/labels/CCRC-2`),
+      fetch(`${reg.http!.url}/api/v1/labels/CCRC-2`),
+    ]);
     expect(a.status).toBe(200);
     expect(await a.json()).toEqual(await b.json());
     expect((await fetch(`${url}/l/CCRC-404`)).status).toBe(404);
@@ -75,7 +99,9 @@ describe("labelreg gateway", () => {
 
   it("refuses to start with a malformed witness key", async () => {
     const r = await new Promise<{ code: number; stderr: string }>((res) =>
-      execFile(process.execPath, args(["--witness-key", "not-a-key"]), { timeout: 20_000 }, (err, _out, stderr) => res({ code: err ? Number(err.code) : 0, stderr })),
+      execFile(process.execPath, args(["--witness-key", "not-a-key"]), { timeout: 20_000 }, (err, _out, stderr) =>
+        res({ code: err ? Number(err.code) : 0, stderr }),
+      ),
     );
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/key/i);

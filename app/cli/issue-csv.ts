@@ -10,9 +10,23 @@ import { submitBulk, DEFAULT_BULK_WINDOW } from "../../services/client/bulk.js";
 import { StatementSigner } from "../../services/client/signer.js";
 import { parseCsv } from "./csv.js";
 import { FieldError } from "./field-values.js";
-import { LABEL_COLUMNS, REQUIRED_COLUMNS, labelStatementFromFields, type LabelColumn, type LabelFields } from "./label-fields.js";
+import {
+  LABEL_COLUMNS,
+  REQUIRED_COLUMNS,
+  labelStatementFromFields,
+  type LabelColumn,
+  type LabelFields,
+} from "./label-fields.js";
 import { UnverifiedReceiptError } from "../../services/client/errors.js";
-import { describeRefusal, EXIT_REFUSED, EXIT_UNVERIFIED_RECEIPT, openClient, saveReceipt, unverifiedReceiptPath, type SubmitOptions } from "./submit-command.js";
+import {
+  describeRefusal,
+  EXIT_REFUSED,
+  EXIT_UNVERIFIED_RECEIPT,
+  openClient,
+  saveReceipt,
+  unverifiedReceiptPath,
+  type SubmitOptions,
+} from "./submit-command.js";
 
 export interface CsvIssueOptions extends SubmitOptions {
   csv: string;
@@ -51,7 +65,8 @@ export function readLabelCsv(text: string): { valid: ValidRow[]; failures: RowFa
   if (!header) throw new Error("the CSV file is empty (a header row is required)");
   const cols = header.fields.map((h) => h.trim().toLowerCase());
   const unknown = cols.filter((c) => !(LABEL_COLUMNS as readonly string[]).includes(c));
-  if (unknown.length) throw new Error(`unknown CSV column(s): ${unknown.join(", ")}; the columns are ${LABEL_COLUMNS.join(", ")}`);
+  if (unknown.length)
+    throw new Error(`unknown CSV column(s): ${unknown.join(", ")}; the columns are ${LABEL_COLUMNS.join(", ")}`);
   const dup = cols.find((c, i) => cols.indexOf(c) !== i);
   if (dup) throw new Error(`CSV column ${dup} appears twice`);
   const missing = REQUIRED_COLUMNS.filter((c) => !cols.includes(c));
@@ -65,8 +80,10 @@ export function readLabelCsv(text: string): { valid: ValidRow[]; failures: RowFa
     const fields: LabelFields = {};
     cols.forEach((c, j) => (fields[c as LabelColumn] = rec.fields[j] ?? ""));
     const labelId = fields.label_id?.trim() ?? "";
-    const fail = (rule: string, message: string) => failures.push({ row, line: rec.line, labelId, code: "INVALID_ARGUMENT", rule, message });
-    if (rec.fields.length !== cols.length) return fail("column-count", `the row has ${rec.fields.length} fields, the header ${cols.length}`);
+    const fail = (rule: string, message: string) =>
+      failures.push({ row, line: rec.line, labelId, code: "INVALID_ARGUMENT", rule, message });
+    if (rec.fields.length !== cols.length)
+      return fail("column-count", `the row has ${rec.fields.length} fields, the header ${cols.length}`);
     try {
       labelStatementFromFields(fields);
     } catch (e) {
@@ -92,7 +109,11 @@ export async function issueFromCsv(o: CsvIssueOptions): Promise<void> {
   // The ETA is the rate over the last ETA_WINDOW rows, not the last 10 (cli-progress's default),
   // which jumped about while the stream's window filled; {eta_formatted} says "1m30s", not "90".
   const bar = new SingleBar(
-    { format: "issuing [{bar}] {value}/{total} rows | {issued} issued, {failed} failed | eta {eta_formatted}", stream: process.stderr, etaBuffer: ETA_WINDOW },
+    {
+      format: "issuing [{bar}] {value}/{total} rows | {issued} issued, {failed} failed | eta {eta_formatted}",
+      stream: process.stderr,
+      etaBuffer: ETA_WINDOW,
+    },
     Presets.shades_classic,
   );
   if (o.progress !== false) bar.start(rows, failures.length, { issued: 0, failed: failures.length });
@@ -117,9 +138,23 @@ export async function issueFromCsv(o: CsvIssueOptions): Promise<void> {
           // Logged, most likely, but not provably under --log-key: kept, and not counted as refused.
           saveReceipt(unverifiedReceiptPath(join(outDir, `${v.labelId}.json`)), r.error);
           unverified++;
-          failures.push({ row: v.row, line: v.line, labelId: v.labelId, code: r.error.code, rule: "receipt-unverified", message: `logged at index ${r.error.claimedIndex} (as the registry says), but the receipt did not verify under the log key ${o.logKey}: ${r.error.message}` });
+          failures.push({
+            row: v.row,
+            line: v.line,
+            labelId: v.labelId,
+            code: r.error.code,
+            rule: "receipt-unverified",
+            message: `logged at index ${r.error.claimedIndex} (as the registry says), but the receipt did not verify under the log key ${o.logKey}: ${r.error.message}`,
+          });
         } else {
-          failures.push({ row: v.row, line: v.line, labelId: v.labelId, code: r.error.code, rule: r.error.rule, message: r.error.message });
+          failures.push({
+            row: v.row,
+            line: v.line,
+            labelId: v.labelId,
+            code: r.error.code,
+            rule: r.error.rule,
+            message: r.error.message,
+          });
         }
         bar.increment(1, { issued, failed: failures.length });
       },
@@ -129,11 +164,21 @@ export async function issueFromCsv(o: CsvIssueOptions): Promise<void> {
     bar.stop();
   }
   failures.sort((a, b) => a.row - b.row);
-  const summary = { rows, issued, failed: failures.length - unverified, unverified, invalid: failures.filter((f) => f.code === "INVALID_ARGUMENT").length, receipts: outDir };
+  const summary = {
+    rows,
+    issued,
+    failed: failures.length - unverified,
+    unverified,
+    invalid: failures.filter((f) => f.code === "INVALID_ARGUMENT").length,
+    receipts: outDir,
+  };
   if (o.json) console.log(JSON.stringify({ ...summary, failures }));
   else {
-    for (const f of failures) console.error(`row ${f.row} (line ${f.line}) ${f.labelId || "-"}: ${describeRefusal(f.code, f.rule, f.message)}`);
-    const unverifiedText = unverified ? `, ${unverified} logged with a receipt that did not verify under ${o.logKey} (probably the wrong --log-key; saved as <label id>.unverified.json; do not resend them)` : "";
+    for (const f of failures)
+      console.error(`row ${f.row} (line ${f.line}) ${f.labelId || "-"}: ${describeRefusal(f.code, f.rule, f.message)}`);
+    const unverifiedText = unverified
+      ? `, ${unverified} logged with a receipt that did not verify under ${o.logKey} (probably the wrong --log-key; saved as <label id>.unverified.json; do not resend them)`
+      : "";
     console.log(`${rows} rows: ${issued} issued, ${summary.failed} failed${unverifiedText}; receipts in ${outDir}/`);
   }
   if (unverified > 0) process.exitCode = EXIT_UNVERIFIED_RECEIPT;

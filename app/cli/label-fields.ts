@@ -57,12 +57,12 @@ export const COLUMN_HELP: Readonly<Record<LabelColumn, string>> = {
   security_support_until: "the manufacturer's security-support end date (same formats)",
   lab_name: "the testing lab's name",
   lab_accreditation_code: "the testing lab's accreditation code",
-  standard_reference: "the standard relied on, e.g. \"GB/T 00000-2025\"",
+  standard_reference: 'the standard relied on, e.g. "GB/T 00000-2025"',
   test_report_sha256: "SHA-256 of the test report: 64 hex digits (sha256sum FILE)",
   test_report_uri: "https URI of the test report",
   doc_sha256: "SHA-256 of the declaration of conformity: 64 hex digits",
   doc_uri: "https URI of the declaration of conformity",
-  key_indicators: "\"name=value; name=value\", e.g. \"vuln-disclosure=yes; update-years=5\"",
+  key_indicators: '"name=value; name=value", e.g. "vuln-disclosure=yes; update-years=5"',
   request_id: "idempotency key (default: a random UUID)",
 };
 
@@ -77,8 +77,10 @@ export function labelStatementFromFields(fields: LabelFields, now: bigint = nowU
   const get = (c: LabelColumn): string => fields[c]?.trim() ?? "";
   const missing = REQUIRED_COLUMNS.filter((c) => get(c) === "");
   if (missing.length === 1) throw new FieldError(missing[0]!, "is required");
-  if (missing.length > 1) throw new FieldError(missing[0]!, `${missing.length} required fields are missing: ${missing.join(", ")}`, false);
-  const opt = (c: LabelColumn, parse: (f: string, t: string) => bigint, dflt: bigint) => (get(c) === "" ? dflt : parse(c, get(c)));
+  if (missing.length > 1)
+    throw new FieldError(missing[0]!, `${missing.length} required fields are missing: ${missing.join(", ")}`, false);
+  const opt = (c: LabelColumn, parse: (f: string, t: string) => bigint, dflt: bigint) =>
+    get(c) === "" ? dflt : parse(c, get(c));
   const label: LabelIssued = {
     manufacturer: { name: get("manufacturer_name"), registrationCode: get("registration_code") },
     productModel: get("product_model"),
@@ -98,7 +100,9 @@ export function labelStatementFromFields(fields: LabelFields, now: bigint = nowU
     const until = get("valid_until");
     throw new FieldError(
       "validity-period",
-      get("valid_from") === "" ? `valid_until: the end date ${until} is in the past; give a later one` : `valid_until: the end date ${until} is not after the start date (valid_from ${get("valid_from")})`,
+      get("valid_from") === ""
+        ? `valid_until: the end date ${until} is in the past; give a later one`
+        : `valid_until: the end date ${until} is not after the start date (valid_from ${get("valid_from")})`,
       false,
     );
   }

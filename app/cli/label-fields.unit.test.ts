@@ -27,7 +27,12 @@ const good: LabelFields = {
 describe("label fields", () => {
   it("builds the issuance statement", () => {
     const s = labelStatementFromFields(good, 1_790_000_000n);
-    expect(s).toMatchObject({ requestId: "row-1", labelId: "CCRC-2026000123", signedAtUnix: 1_790_000_000n, expectedLabelVersion: 0n });
+    expect(s).toMatchObject({
+      requestId: "row-1",
+      labelId: "CCRC-2026000123",
+      signedAtUnix: 1_790_000_000n,
+      expectedLabelVersion: 0n,
+    });
     const v = s.kind?.$case === "labelIssued" ? s.kind.value : undefined;
     expect(v?.tier).toBe(2);
     expect(v?.validFromUnix).toBe(BigInt(Date.UTC(2026, 6, 1) / 1000));
@@ -71,7 +76,10 @@ describe("label fields", () => {
   });
 
   it("fuzz: arbitrary cells give a statement or a FieldError, nothing else", () => {
-    const cell = fc.oneof(fc.string({ maxLength: 80 }), fc.constantFrom("1", "3", "2026-07-01", "9999-12-31", "0", "ab".repeat(32), "https://x.example/a", "a=b"));
+    const cell = fc.oneof(
+      fc.string({ maxLength: 80 }),
+      fc.constantFrom("1", "3", "2026-07-01", "9999-12-31", "0", "ab".repeat(32), "https://x.example/a", "a=b"),
+    );
     fc.assert(
       fc.property(fc.dictionary(fc.constantFrom(...LABEL_COLUMNS), cell), (patch) => {
         try {

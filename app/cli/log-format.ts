@@ -6,7 +6,12 @@ import { Option, type Command } from "commander";
 export type LogFormat = "human" | "json";
 
 export function withLogFormat(cmd: Command): Command {
-  return cmd.addOption(new Option("--log-format <format>", "start-up facts and events as lines for people or JSON (default: human on a terminal, json otherwise)").choices(["human", "json"]));
+  return cmd.addOption(
+    new Option(
+      "--log-format <format>",
+      "start-up facts and events as lines for people or JSON (default: human on a terminal, json otherwise)",
+    ).choices(["human", "json"]),
+  );
 }
 
 export function logFormatOf(value: unknown): LogFormat {

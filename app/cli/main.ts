@@ -26,7 +26,11 @@ const COMMANDS: readonly { spec: string; description: string; load: () => Promis
     description: "an issuer's label statements: issue, upgrade, downgrade, renew, suspend, reinstate, revoke",
     load: async () => (await import("./issuer.js")).registerIssuer,
   },
-  { spec: "witness", description: "a transparency-log witness (C2SP tlog-witness v1)", load: async () => (await import("./witness.js")).registerWitness },
+  {
+    spec: "witness",
+    description: "a transparency-log witness (C2SP tlog-witness v1)",
+    load: async () => (await import("./witness.js")).registerWitness,
+  },
   {
     spec: "audit",
     description: "audit a registry's log from its public tlog-tiles read path: every proof, every entry, every rule",
@@ -34,7 +38,8 @@ const COMMANDS: readonly { spec: string; description: string; load: () => Promis
   },
   {
     spec: "verify [label-id]",
-    description: "verify labels with the log's and the authority's keys: one id (asks the registry), --bundle FILE (offline), or --csv FILE (bulk)",
+    description:
+      "verify labels with the log's and the authority's keys: one id (asks the registry), --bundle FILE (offline), or --csv FILE (bulk)",
     load: async () => (await import("./verify.js")).registerVerify,
   },
   {
@@ -57,7 +62,10 @@ function namedCommand(args: readonly string[]): string | undefined {
 
 async function main(): Promise<void> {
   const program = new LabelregCommand();
-  program.name("labelreg").description("The cybersecurity label registry: a verifiable transparency log of label events").showHelpAfterError();
+  program
+    .name("labelreg")
+    .description("The cybersecurity label registry: a verifiable transparency log of label events")
+    .showHelpAfterError();
   const named = namedCommand(process.argv.slice(2));
   for (const c of COMMANDS) {
     const cmd = program.command(c.spec).description(c.description);

@@ -31,7 +31,10 @@ export interface SubmitOptions {
 }
 
 /** Adds the connection and signing options to a write command. */
-export function withSubmitOptions(cmd: Command, outHelp = "receipt JSON file (default: receipts/<index>-<subject>.json)"): Command {
+export function withSubmitOptions(
+  cmd: Command,
+  outHelp = "receipt JSON file (default: receipts/<index>-<subject>.json)",
+): Command {
   return cmd
     .requiredOption("--key <file>", "the signer's private key file (labelreg keygen; mode 0600)")
     .requiredOption("--log-key <vkey|file>", "the log's verifier key, to check the receipt")
@@ -59,7 +62,11 @@ export function withReason(cmd: Command, defaultCode: string): Command {
 
 export function clientTls(o: SubmitOptions): ClientTls | undefined {
   if (!o.tls && !o.tlsCa && !o.tlsCert && !o.tlsKey) return undefined;
-  return { ...(o.tlsCa ? { caFile: o.tlsCa } : {}), ...(o.tlsCert ? { certFile: o.tlsCert } : {}), ...(o.tlsKey ? { keyFile: o.tlsKey } : {}) };
+  return {
+    ...(o.tlsCa ? { caFile: o.tlsCa } : {}),
+    ...(o.tlsCert ? { certFile: o.tlsCert } : {}),
+    ...(o.tlsKey ? { keyFile: o.tlsKey } : {}),
+  };
 }
 
 export function openClient(o: SubmitOptions): RegistryClient {
@@ -145,15 +152,29 @@ export async function signAndSubmit(o: SubmitOptions, build: () => Statement): P
     const out = outcomeOf(r, path);
     if (o.json) console.log(JSON.stringify(out));
     else {
-      const state = out.state ? `: label ${String(out.labelId)} is ${String(out.state)} at version ${String(out.version)}` : "";
-      console.log(`${String(out.kind)} ${String(out.subject)} logged at index ${r.index} (tree size ${r.checkpoint.size})${state}; receipt in ${path}`);
+      const state = out.state
+        ? `: label ${String(out.labelId)} is ${String(out.state)} at version ${String(out.version)}`
+        : "";
+      console.log(
+        `${String(out.kind)} ${String(out.subject)} logged at index ${r.index} (tree size ${r.checkpoint.size})${state}; receipt in ${path}`,
+      );
     }
   } catch (e) {
     if (e instanceof UnverifiedReceiptError) {
       const path = unverifiedReceiptPath(o.out ?? join("receipts", `${e.claimedIndex}-${subjectOf(statement)}.json`));
       saveReceipt(path, e);
-      if (o.json) console.log(JSON.stringify({ error: { code: e.code, rule: "receipt-unverified", message: e.message }, index: e.claimedIndex.toString(), receipt: path, verified: false }));
-      console.error(`labelreg: ${describeUnverified(`${statement.kind?.$case ?? "statement"} ${subjectOf(statement)}`, e, o.logKey, path)}`);
+      if (o.json)
+        console.log(
+          JSON.stringify({
+            error: { code: e.code, rule: "receipt-unverified", message: e.message },
+            index: e.claimedIndex.toString(),
+            receipt: path,
+            verified: false,
+          }),
+        );
+      console.error(
+        `labelreg: ${describeUnverified(`${statement.kind?.$case ?? "statement"} ${subjectOf(statement)}`, e, o.logKey, path)}`,
+      );
       process.exitCode = EXIT_UNVERIFIED_RECEIPT;
       return;
     }
@@ -171,12 +192,15 @@ export function describeRefusal(code: string, rule: string, message: string): st
 
 export function reportRefusal(e: RegistryClientError, json?: boolean, address?: string, logKey?: string): void {
   if (json) console.log(JSON.stringify({ error: { code: e.code, rule: e.rule, message: e.message } }));
-  if (address !== undefined && isConnectionFailure(e.code, e.rule)) console.error(`labelreg: ${unreachable("the registry", address, e.message)}; nothing was sent`);
+  if (address !== undefined && isConnectionFailure(e.code, e.rule))
+    console.error(`labelreg: ${unreachable("the registry", address, e.message)}; nothing was sent`);
   else console.error(`labelreg: refused: ${describeRefusal(e.code, e.rule, e.message)}`);
   // Statements are signed for the log whose key verifies the receipts, so a wrong --log-key shows
   // up here, before anything is written.
   if (e.rule === "wrong-log" && logKey !== undefined) {
-    console.error(`labelreg: the statement was signed for the log that ${logKey} names; is that this registry's log key (its data/log.pub)? Nothing was written`);
+    console.error(
+      `labelreg: the statement was signed for the log that ${logKey} names; is that this registry's log key (its data/log.pub)? Nothing was written`,
+    );
   }
   process.exitCode = EXIT_REFUSED;
 }

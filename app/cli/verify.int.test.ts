@@ -8,7 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readSignerKeyFile } from "../../services/config/key-files.js";
 import { labelregBin as bin } from "../../test/built.js";
 import { startRegistry, type RunningRegistry } from "../server.js";
-import { categoryPublished, issuerAccredited, issuerKey, labelChange, labelIssued, sign } from "../../test/statement-kit.js";
+import {
+  categoryPublished,
+  issuerAccredited,
+  issuerKey,
+  labelChange,
+  labelIssued,
+  sign,
+} from "../../test/statement-kit.js";
 import { labelIdsFromCsv } from "./verify.js";
 
 let dir: string;
@@ -16,15 +23,32 @@ let running: RunningRegistry;
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((res) =>
-    execFile(process.execPath, [bin, "verify", "--registry", running.grpc.address, "--log-key", running.logVerifierKey, "--authority-key", running.authorityVerifierKey, ...args], (err, stdout, stderr) =>
-      res({ code: err ? Number(err.code) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [
+        bin,
+        "verify",
+        "--registry",
+        running.grpc.address,
+        "--log-key",
+        running.logVerifierKey,
+        "--authority-key",
+        running.authorityVerifierKey,
+        ...args,
+      ],
+      (err, stdout, stderr) => res({ code: err ? Number(err.code) : 0, stdout, stderr }),
     ),
   );
 }
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "labelreg-cli-verify-"));
-  running = await startRegistry({ dataDir: join(dir, "data"), grpcAddress: "127.0.0.1:0", origin: "test.example/cli", batch: { lingerMs: 1 } });
+  running = await startRegistry({
+    dataDir: join(dir, "data"),
+    grpcAddress: "127.0.0.1:0",
+    origin: "test.example/cli",
+    batch: { lingerMs: 1 },
+  });
   const authority = readSignerKeyFile(running.devAuthorityKeyFile!);
   const issuer = issuerKey(77);
   const r = running.registry;
@@ -73,7 +97,11 @@ describe("labelreg verify", () => {
     writeFileSync(all, "CLIV-1\nCLIV-2\nCLIV-404\n");
     const mixed = await cli(["--csv", all, "--json"]);
     expect(mixed.code).toBe(1);
-    expect(JSON.parse(mixed.stdout).map((v: { status: string }) => v.status)).toEqual(["valid", "revoked", "not-verifiable"]);
+    expect(JSON.parse(mixed.stdout).map((v: { status: string }) => v.status)).toEqual([
+      "valid",
+      "revoked",
+      "not-verifiable",
+    ]);
   }, 30_000);
 
   it("reads label ids from a header column or the first column", () => {

@@ -7,7 +7,12 @@ import { readFileSync, writeFileSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
 import { SingleBar, Presets } from "cli-progress";
 import type { Command } from "commander";
-import { GetLabelResponse, LabelBundle, VerificationServiceClient, type VerifyLabelsResponse } from "../../proto/gen/grpc/labelreg/v1/verification_service.js";
+import {
+  GetLabelResponse,
+  LabelBundle,
+  VerificationServiceClient,
+  type VerifyLabelsResponse,
+} from "../../proto/gen/grpc/labelreg/v1/verification_service.js";
 import { channelCredentials } from "../../services/client/connect.js";
 import { parseCosignatureVerifierKey } from "../../log/cosignature.js";
 import { witnessPolicy, type WitnessPolicy } from "../../log/witness-policy.js";
@@ -42,8 +47,14 @@ function witnessPolicyOf(o: VerifyOptions): WitnessPolicy | undefined {
     return undefined;
   }
   const k = o.witnessRequired === undefined ? o.witnessKey.length : Number(o.witnessRequired);
-  if (!Number.isSafeInteger(k) || k < 1 || k > o.witnessKey.length) throw new Error(`--witness-required must be a whole number from 1 to ${o.witnessKey.length} (the --witness-key count)`);
-  return witnessPolicy(k, o.witnessKey.map((key) => parseCosignatureVerifierKey(readVerifierKeyText(key))));
+  if (!Number.isSafeInteger(k) || k < 1 || k > o.witnessKey.length)
+    throw new Error(
+      `--witness-required must be a whole number from 1 to ${o.witnessKey.length} (the --witness-key count)`,
+    );
+  return witnessPolicy(
+    k,
+    o.witnessKey.map((key) => parseCosignatureVerifierKey(readVerifierKeyText(key))),
+  );
 }
 
 /** A witness key as given, or read from the file it names. */
@@ -67,16 +78,24 @@ export function labelIdsFromCsv(text: string): string[] {
 /** A bundle file: a LabelBundle, or a GetLabel answer holding one, as protobuf JSON. */
 export function readBundleFile(path: string): LabelBundle {
   const json = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
-  return "bundle" in json ? GetLabelResponse.fromJSON(json).bundle ?? LabelBundle.fromJSON({}) : LabelBundle.fromJSON(json);
+  return "bundle" in json
+    ? (GetLabelResponse.fromJSON(json).bundle ?? LabelBundle.fromJSON({}))
+    : LabelBundle.fromJSON(json);
 }
 
 function human(v: Verdict): string {
   const l = v.label;
   const head = `${v.labelId}: ${v.status.toUpperCase()}`;
-  const what = l ? ` — ${l.manufacturerName} ${l.productModel}, ${"★".repeat(l.tier)} tier ${l.tier}, issuer ${l.issuerId}, valid ${date(l.validFromUnix)} to ${date(l.validUntilUnix)}` : "";
+  const what = l
+    ? ` — ${l.manufacturerName} ${l.productModel}, ${"★".repeat(l.tier)} tier ${l.tier}, issuer ${l.issuerId}, valid ${date(l.validFromUnix)} to ${date(l.validUntilUnix)}`
+    : "";
   const why = v.reasons.map((r) => `\n    ${r.code}: ${r.message}`).join("");
-  const asOf = v.asOf ? `\n    as of checkpoint ${v.asOf.origin} size ${v.asOf.size}${v.cosignedBy.length ? ` cosigned by ${v.cosignedBy.join(", ")}` : ""}` : "";
-  const complete = v.completeAsOf ? `\n    the label's complete, current record as of that checkpoint (${new Date(v.completeAsOf.sequencedAtUnix * 1000).toISOString()})` : "";
+  const asOf = v.asOf
+    ? `\n    as of checkpoint ${v.asOf.origin} size ${v.asOf.size}${v.cosignedBy.length ? ` cosigned by ${v.cosignedBy.join(", ")}` : ""}`
+    : "";
+  const complete = v.completeAsOf
+    ? `\n    the label's complete, current record as of that checkpoint (${new Date(v.completeAsOf.sequencedAtUnix * 1000).toISOString()})`
+    : "";
   return head + what + why + asOf + complete;
 }
 
@@ -88,7 +107,8 @@ function report(verdicts: readonly Verdict[], json: boolean): number {
     for (const v of verdicts) console.log(human(v));
     const limits = verdicts.find((v) => v.doesNotProve.length > 0)?.doesNotProve;
     if (limits) console.log(`\nA bundle does not prove:\n${limits.map((d) => `  - ${d}`).join("\n")}`);
-    if (verdicts.length > 1) console.log(`\n${verdicts.filter((v) => v.valid).length} of ${verdicts.length} labels valid`);
+    if (verdicts.length > 1)
+      console.log(`\n${verdicts.filter((v) => v.valid).length} of ${verdicts.length} labels valid`);
   }
   return verdicts.length > 0 && verdicts.every((v) => v.valid) ? 0 : 1;
 }
@@ -96,11 +116,34 @@ function report(verdicts: readonly Verdict[], json: boolean): number {
 function notFound(labelId: string, code: string, message: string): Verdict {
   // The registry's messages already begin with their rule; say it once.
   const text = message.startsWith(`${code}: `) ? message.slice(code.length + 2) : message;
-  return { labelId, status: "not-verifiable", valid: false, reasons: [{ code, message: text }], asOf: undefined, cosignedBy: [], evaluatedAtUnix: Math.floor(Date.now() / 1000), label: undefined, consistentWith: undefined, completeAsOf: undefined, doesNotProve: [] };
+  return {
+    labelId,
+    status: "not-verifiable",
+    valid: false,
+    reasons: [{ code, message: text }],
+    asOf: undefined,
+    cosignedBy: [],
+    evaluatedAtUnix: Math.floor(Date.now() / 1000),
+    label: undefined,
+    consistentWith: undefined,
+    completeAsOf: undefined,
+    doesNotProve: [],
+  };
 }
 
-async function bulk(client: VerificationServiceClient, ids: readonly string[], coldTrust: ResolvedTrust, nowUnix: bigint | undefined, progress: boolean): Promise<Verdict[]> {
-  const bar = progress ? new SingleBar({ format: "verifying [{bar}] {value}/{total} labels", stream: process.stderr }, Presets.shades_classic) : undefined;
+async function bulk(
+  client: VerificationServiceClient,
+  ids: readonly string[],
+  coldTrust: ResolvedTrust,
+  nowUnix: bigint | undefined,
+  progress: boolean,
+): Promise<Verdict[]> {
+  const bar = progress
+    ? new SingleBar(
+        { format: "verifying [{bar}] {value}/{total} labels", stream: process.stderr },
+        Presets.shades_classic,
+      )
+    : undefined;
   bar?.start(ids.length, 0);
   // One checkpoint and shared context entries: verify each of their signatures once.
   const trust = memoizedTrust(coldTrust);
@@ -111,8 +154,15 @@ async function bulk(client: VerificationServiceClient, ids: readonly string[], c
     call.on("data", (m: VerifyLabelsResponse) => {
       const r = compact.accept(m);
       if (!r) return;
-      if (r.result?.$case === "label") verdicts.push(verifyLabelBundle(compact.expand(r.result.value.bundle!), trust, { expectedLabelId: r.labelId, ...(nowUnix !== undefined ? { nowUnix } : {}) }));
-      else if (r.result?.$case === "error") verdicts.push(notFound(r.labelId, r.result.value.rule, r.result.value.message));
+      if (r.result?.$case === "label")
+        verdicts.push(
+          verifyLabelBundle(compact.expand(r.result.value.bundle!), trust, {
+            expectedLabelId: r.labelId,
+            ...(nowUnix !== undefined ? { nowUnix } : {}),
+          }),
+        );
+      else if (r.result?.$case === "error")
+        verdicts.push(notFound(r.labelId, r.result.value.rule, r.result.value.message));
       bar?.increment();
     });
     call.on("end", res);
@@ -134,7 +184,11 @@ export function registerVerify(cmd: Command): void {
     .option("--save-bundle <file>", "with a label id: save the bundle for offline verification")
     .option("--at <unix>", "evaluate expiry at this time (Unix seconds) instead of now")
     .option("--tls-ca <file>", "connect with TLS, trusting this CA")
-    .option("--witness-key <vkey|file>", "a witness's cosignature verifier key; the checkpoint must carry its cosignature (repeat for more)", (v: string, p: string[] = []) => [...p, v])
+    .option(
+      "--witness-key <vkey|file>",
+      "a witness's cosignature verifier key; the checkpoint must carry its cosignature (repeat for more)",
+      (v: string, p: string[] = []) => [...p, v],
+    )
     .option("--witness-required <k>", "how many of the --witness-key witnesses must have cosigned (default: all)")
     .option("--json", "machine-readable verdicts")
     .action(async (labelId: string | undefined, o: VerifyOptions) => {
@@ -153,26 +207,45 @@ export function registerVerify(cmd: Command): void {
         process.exitCode = report([verifyLabelBundle(readBundleFile(o.bundle), trust, opts)], Boolean(o.json));
         return;
       }
-      const client = new VerificationServiceClient(o.registry, channelCredentials(o.tlsCa ? { caFile: o.tlsCa } : undefined));
+      const client = new VerificationServiceClient(
+        o.registry,
+        channelCredentials(o.tlsCa ? { caFile: o.tlsCa } : undefined),
+      );
       try {
         if (o.csv) {
           const ids = labelIdsFromCsv(readFileSync(o.csv, "utf8"));
-          const verdicts = await bulk(client, ids, trust, nowUnix, !o.json && process.stderr.isTTY).catch((e: unknown) => {
-            const se = e as Partial<grpc.ServiceError>;
-            if (se.code === grpc.status.UNAVAILABLE || se.code === grpc.status.DEADLINE_EXCEEDED) throw new Error(unreachable("the registry", o.registry, se.details || se.message || ""));
-            throw e;
-          });
+          const verdicts = await bulk(client, ids, trust, nowUnix, !o.json && process.stderr.isTTY).catch(
+            (e: unknown) => {
+              const se = e as Partial<grpc.ServiceError>;
+              if (se.code === grpc.status.UNAVAILABLE || se.code === grpc.status.DEADLINE_EXCEEDED)
+                throw new Error(unreachable("the registry", o.registry, se.details || se.message || ""));
+              throw e;
+            },
+          );
           process.exitCode = report(verdicts, Boolean(o.json));
           return;
         }
-        const res = await new Promise<GetLabelResponse | grpc.ServiceError>((r) => client.getLabel({ labelId: labelId! }, (e, v) => r(e ?? v!)));
+        const res = await new Promise<GetLabelResponse | grpc.ServiceError>((r) =>
+          client.getLabel({ labelId: labelId! }, (e, v) => r(e ?? v!)),
+        );
         if (res instanceof Error) {
-          if (res.code !== grpc.status.NOT_FOUND && res.code !== grpc.status.INVALID_ARGUMENT) throw new Error(res.code === grpc.status.UNAVAILABLE || res.code === grpc.status.DEADLINE_EXCEEDED ? unreachable("the registry", o.registry, res.details || res.message) : `registry: ${res.details || res.message}`);
-          process.exitCode = report([notFound(labelId!, res.code === grpc.status.NOT_FOUND ? "label-not-found" : "malformed-id", res.details)], Boolean(o.json));
+          if (res.code !== grpc.status.NOT_FOUND && res.code !== grpc.status.INVALID_ARGUMENT)
+            throw new Error(
+              res.code === grpc.status.UNAVAILABLE || res.code === grpc.status.DEADLINE_EXCEEDED
+                ? unreachable("the registry", o.registry, res.details || res.message)
+                : `registry: ${res.details || res.message}`,
+            );
+          process.exitCode = report(
+            [notFound(labelId!, res.code === grpc.status.NOT_FOUND ? "label-not-found" : "malformed-id", res.details)],
+            Boolean(o.json),
+          );
           return;
         }
         if (o.saveBundle) writeFileSync(o.saveBundle, JSON.stringify(LabelBundle.toJSON(res.bundle!), null, 2) + "\n");
-        process.exitCode = report([verifyLabelBundle(res.bundle!, trust, { ...opts, expectedLabelId: labelId! })], Boolean(o.json));
+        process.exitCode = report(
+          [verifyLabelBundle(res.bundle!, trust, { ...opts, expectedLabelId: labelId! })],
+          Boolean(o.json),
+        );
       } finally {
         client.close();
       }

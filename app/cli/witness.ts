@@ -15,7 +15,11 @@ export function registerWitness(witness: Command): void {
   witness
     .command("serve")
     .description("cosign checkpoints of the configured logs that are consistent with what this witness saw before")
-    .requiredOption("--log <vkey|file>", "a log's verifier key (its name is the log's origin); repeat for more logs", collect)
+    .requiredOption(
+      "--log <vkey|file>",
+      "a log's verifier key (its name is the log's origin); repeat for more logs",
+      collect,
+    )
     .option("--data <dir>", "directory for the witness key and its state", "witness-data")
     .option("--name <name>", "the witness's name, for a new key", "localhost/labelreg-witness")
     .option("--listen <host:port>", "HTTP listen address", "127.0.0.1:7380")
@@ -28,10 +32,24 @@ export function registerWitness(witness: Command): void {
         cosigner,
         logs,
         state,
-        onEvidence: (e) => console.log(JSON.stringify({ level: "warn", msg: "witness: refused a validly signed checkpoint", origin: e.origin, status: e.status, reason: e.reason, note: Buffer.from(e.note).toString("utf8") })),
+        onEvidence: (e) =>
+          console.log(
+            JSON.stringify({
+              level: "warn",
+              msg: "witness: refused a validly signed checkpoint",
+              origin: e.origin,
+              status: e.status,
+              reason: e.reason,
+              note: Buffer.from(e.note).toString("utf8"),
+            }),
+          ),
       });
       const at = o.listen.lastIndexOf(":");
-      const server = await startWitnessServer(w, { host: o.listen.slice(0, at), port: Number(o.listen.slice(at + 1)), prefix: o.prefix });
+      const server = await startWitnessServer(w, {
+        host: o.listen.slice(0, at),
+        port: Number(o.listen.slice(at + 1)),
+        prefix: o.prefix,
+      });
       console.log(`labelreg witness: POST ${server.url}/add-checkpoint`);
       console.log(`labelreg witness: verifier key ${cosigner.verifierKey}`);
       console.log(`labelreg witness: logs ${logs.map((l) => l.name).join(", ")}`);

@@ -23,7 +23,12 @@ import type { ReadApi } from "./read-api.js";
 const DEADLINE_MS = 10_000;
 const MAX_MESSAGE = 16 * 1024 * 1024;
 
-type Unary<Req, Res> = (req: Req, md: Metadata, opts: Partial<CallOptions>, cb: (err: ServiceError | null, res: Res) => void) => unknown;
+type Unary<Req, Res> = (
+  req: Req,
+  md: Metadata,
+  opts: Partial<CallOptions>,
+  cb: (err: ServiceError | null, res: Res) => void,
+) => unknown;
 
 export class GrpcReadApi implements ReadApi {
   private readonly verification: VerificationServiceClient;
@@ -37,7 +42,9 @@ export class GrpcReadApi implements ReadApi {
 
   private unary<Req, Res>(client: object, method: Unary<Req, Res>, req: Req): Promise<Res> {
     return new Promise((resolve, reject) =>
-      method.call(client, req, new Metadata(), { deadline: Date.now() + DEADLINE_MS }, (err, res) => (err ? reject(fromServiceError(err)) : resolve(res))),
+      method.call(client, req, new Metadata(), { deadline: Date.now() + DEADLINE_MS }, (err, res) =>
+        err ? reject(fromServiceError(err)) : resolve(res),
+      ),
     );
   }
 
@@ -86,19 +93,37 @@ export class GrpcReadApi implements ReadApi {
 
   async checkpoint(): Promise<CheckpointView> {
     const r = await this.unary(this.log, this.log.getCheckpoint, {});
-    const witnessed = r.witnessedCheckpoint === "" ? undefined : { note: r.witnessedCheckpoint, size: Number(r.witnessedTreeSize) };
+    const witnessed =
+      r.witnessedCheckpoint === "" ? undefined : { note: r.witnessedCheckpoint, size: Number(r.witnessedTreeSize) };
     return { note: r.checkpoint, size: Number(r.treeSize), cosigners: r.cosigners, witnessed };
   }
 
   async inclusionProof(leaf: { index: number } | { leafHash: Uint8Array }, treeSize: number): Promise<InclusionAnswer> {
-    const l = "index" in leaf ? { $case: "index" as const, value: BigInt(leaf.index) } : { $case: "leafHash" as const, value: leaf.leafHash };
+    const l =
+      "index" in leaf
+        ? { $case: "index" as const, value: BigInt(leaf.index) }
+        : { $case: "leafHash" as const, value: leaf.leafHash };
     const r = await this.unary(this.log, this.log.getInclusionProof, { leaf: l, treeSize: BigInt(treeSize) });
-    return { index: Number(r.index), treeSize: Number(r.treeSize), proof: r.proof, entry: r.entry, checkpoint: r.checkpoint };
+    return {
+      index: Number(r.index),
+      treeSize: Number(r.treeSize),
+      proof: r.proof,
+      entry: r.entry,
+      checkpoint: r.checkpoint,
+    };
   }
 
   async consistencyProof(firstSize: number, secondSize: number): Promise<ConsistencyAnswer> {
-    const r = await this.unary(this.log, this.log.getConsistencyProof, { firstSize: BigInt(firstSize), secondSize: BigInt(secondSize) });
-    return { firstSize: Number(r.firstSize), secondSize: Number(r.secondSize), proof: r.proof, checkpoint: r.checkpoint };
+    const r = await this.unary(this.log, this.log.getConsistencyProof, {
+      firstSize: BigInt(firstSize),
+      secondSize: BigInt(secondSize),
+    });
+    return {
+      firstSize: Number(r.firstSize),
+      secondSize: Number(r.secondSize),
+      proof: r.proof,
+      checkpoint: r.checkpoint,
+    };
   }
 
   close(): void {

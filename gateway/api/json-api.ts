@@ -58,7 +58,8 @@ function intParam(q: URLSearchParams, name: string, required = false): number {
     if (required) throw new ApiRequestError("missing-parameter", `query parameter ${name} is required`);
     return 0;
   }
-  if (!/^[0-9]{1,16}$/.test(v) || !Number.isSafeInteger(Number(v))) throw new ApiRequestError("bad-number", `${name} ${JSON.stringify(v.slice(0, 20))} is not a non-negative integer`);
+  if (!/^[0-9]{1,16}$/.test(v) || !Number.isSafeInteger(Number(v)))
+    throw new ApiRequestError("bad-number", `${name} ${JSON.stringify(v.slice(0, 20))} is not a non-negative integer`);
   return Number(v);
 }
 
@@ -72,7 +73,8 @@ function listParam(q: URLSearchParams, name: string, max: number): string[] {
 
 async function readJsonBody(req: IncomingMessage, max: number): Promise<unknown> {
   const type = req.headers["content-type"] ?? "";
-  if (!/^application\/json\s*(;|$)/i.test(type)) throw new ApiRequestError("bad-content-type", "the body must be application/json");
+  if (!/^application\/json\s*(;|$)/i.test(type))
+    throw new ApiRequestError("bad-content-type", "the body must be application/json");
   const chunks: Buffer[] = [];
   let n = 0;
   for await (const c of req as AsyncIterable<Buffer>) {
@@ -89,18 +91,26 @@ async function readJsonBody(req: IncomingMessage, max: number): Promise<unknown>
 
 function verifyRequest(body: unknown): { labelIds: string[]; compact: boolean } {
   const b = body as { labelIds?: unknown; compact?: unknown } | null;
-  if (typeof b !== "object" || b === null || !Array.isArray(b.labelIds) || !b.labelIds.every((x) => typeof x === "string")) {
+  if (
+    typeof b !== "object" ||
+    b === null ||
+    !Array.isArray(b.labelIds) ||
+    !b.labelIds.every((x) => typeof x === "string")
+  ) {
     throw new ApiRequestError("bad-request", 'the body must be {"labelIds": [string, ...], "compact"?: boolean}');
   }
-  if (b.compact !== undefined && typeof b.compact !== "boolean") throw new ApiRequestError("bad-request", "compact must be a boolean");
+  if (b.compact !== undefined && typeof b.compact !== "boolean")
+    throw new ApiRequestError("bad-request", "compact must be a boolean");
   return { labelIds: b.labelIds as string[], compact: b.compact === true };
 }
 
 function watchRequest(q: URLSearchParams, lastEventId: string | undefined): WatchLabelsRequest {
-  const from = lastEventId !== undefined && /^[0-9]{1,16}$/.test(lastEventId) ? Number(lastEventId) : intParam(q, "fromIndex");
+  const from =
+    lastEventId !== undefined && /^[0-9]{1,16}$/.test(lastEventId) ? Number(lastEventId) : intParam(q, "fromIndex");
   const kinds = listParam(q, "eventKinds", 16).map((k) => {
     const v = labelEventKindFromJSON(k);
-    if (v === LabelEventKind.UNRECOGNIZED || v === LabelEventKind.LABEL_EVENT_KIND_UNSPECIFIED) throw new ApiRequestError("bad-event-kind", `unknown event kind ${JSON.stringify(k.slice(0, 40))}`);
+    if (v === LabelEventKind.UNRECOGNIZED || v === LabelEventKind.LABEL_EVENT_KIND_UNSPECIFIED)
+      throw new ApiRequestError("bad-event-kind", `unknown event kind ${JSON.stringify(k.slice(0, 40))}`);
     return v;
   });
   return {
@@ -132,14 +142,16 @@ export class JsonApi {
     const q = route.query;
     const n = route.segments.length;
     if (a === "labels" && n === 2 && b !== undefined) return ok(GetLabelResponse.toJSON(await reads.getLabel(b)));
-    if (a === "products" && n === 3 && b !== undefined && c !== undefined) return ok(LookupProductResponse.toJSON(await reads.lookupProduct(b, c)));
+    if (a === "products" && n === 3 && b !== undefined && c !== undefined)
+      return ok(LookupProductResponse.toJSON(await reads.lookupProduct(b, c)));
     if (a === "issuers" && n === 1) return ok(ListIssuersResponse.toJSON(await reads.listIssuers()));
     if (a === "issuers" && n === 2 && b !== undefined) return ok(GetIssuerResponse.toJSON(await reads.getIssuer(b)));
     if (a === "catalogue" && n === 1) return ok(ListCatalogueResponse.toJSON(await reads.listCatalogue()));
     if (a === "log" && n === 2) {
       if (b === "checkpoint") {
         const cp = await reads.checkpoint();
-        if (cp.note === "") return jsonReply(404, { code: 5, status: "NOT_FOUND", message: "no checkpoint yet", rule: "no-checkpoint" });
+        if (cp.note === "")
+          return jsonReply(404, { code: 5, status: "NOT_FOUND", message: "no checkpoint yet", rule: "no-checkpoint" });
         return ok(GetCheckpointResponse.toJSON(checkpointResponse(cp)));
       }
       if (b === "inclusion") {
@@ -147,11 +159,26 @@ export class JsonApi {
         const hash = q.get("leafHash");
         const leaf = hash !== null ? { leafHash: decodeHash(hash) } : { index: intParam(q, "index", true) };
         const r = await reads.inclusionProof(leaf, treeSize);
-        return ok(GetInclusionProofResponse.toJSON({ index: BigInt(r.index), treeSize: BigInt(r.treeSize), proof: r.proof, entry: r.entry, checkpoint: r.checkpoint }));
+        return ok(
+          GetInclusionProofResponse.toJSON({
+            index: BigInt(r.index),
+            treeSize: BigInt(r.treeSize),
+            proof: r.proof,
+            entry: r.entry,
+            checkpoint: r.checkpoint,
+          }),
+        );
       }
       if (b === "consistency") {
         const r = await reads.consistencyProof(intParam(q, "firstSize", true), intParam(q, "secondSize"));
-        return ok(GetConsistencyProofResponse.toJSON({ firstSize: BigInt(r.firstSize), secondSize: BigInt(r.secondSize), proof: r.proof, checkpoint: r.checkpoint }));
+        return ok(
+          GetConsistencyProofResponse.toJSON({
+            firstSize: BigInt(r.firstSize),
+            secondSize: BigInt(r.secondSize),
+            proof: r.proof,
+            checkpoint: r.checkpoint,
+          }),
+        );
       }
     }
     if (a === "labels:verify" && n === 1) {
@@ -160,7 +187,11 @@ export class JsonApi {
       // Pull the first message before answering, so a refusal (too many ids) is still a status.
       const first = await gen.next();
       return async (res) => {
-        res.writeHead(200, { "content-type": "application/x-ndjson", "cache-control": "no-store", "access-control-allow-origin": "*" });
+        res.writeHead(200, {
+          "content-type": "application/x-ndjson",
+          "cache-control": "no-store",
+          "access-control-allow-origin": "*",
+        });
         if (!first.done) await write(res, `${JSON.stringify(VerifyLabelsResponse.toJSON(first.value))}\n`);
         for await (const m of gen) {
           if (res.destroyed) return;
@@ -194,17 +225,28 @@ export class JsonApi {
       res.end(r.body);
       return;
     }
-    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", "access-control-allow-origin": "*", "x-accel-buffering": "no" });
+    res.writeHead(200, {
+      "content-type": "text/event-stream",
+      "cache-control": "no-store",
+      "access-control-allow-origin": "*",
+      "x-accel-buffering": "no",
+    });
     const beat = setInterval(() => res.write(": keep-alive\n\n"), this.opts.heartbeatMs ?? 15_000);
     try {
       const send = async (m: WatchLabelsResponse) => {
         const kind = m.message?.$case === "event" ? "label" : "progress";
-        await write(res, `id: ${m.nextIndex}\nevent: ${kind}\ndata: ${JSON.stringify(WatchLabelsResponse.toJSON(m))}\n\n`);
+        await write(
+          res,
+          `id: ${m.nextIndex}\nevent: ${kind}\ndata: ${JSON.stringify(WatchLabelsResponse.toJSON(m))}\n\n`,
+        );
       };
       if (!first.done) await send(first.value);
       for await (const m of gen) await send(m);
     } catch (e) {
-      if (!abort.signal.aborted) res.write(`event: error\ndata: ${JSON.stringify({ message: e instanceof Error ? e.message.slice(0, 200) : "error" })}\n\n`);
+      if (!abort.signal.aborted)
+        res.write(
+          `event: error\ndata: ${JSON.stringify({ message: e instanceof Error ? e.message.slice(0, 200) : "error" })}\n\n`,
+        );
     } finally {
       clearInterval(beat);
       res.end();

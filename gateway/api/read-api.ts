@@ -13,7 +13,12 @@ import type {
   WatchLabelsRequest,
   WatchLabelsResponse,
 } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
-import type { CheckpointView, ConsistencyAnswer, InclusionAnswer, LogReads } from "../../services/logreads/log-reads.js";
+import type {
+  CheckpointView,
+  ConsistencyAnswer,
+  InclusionAnswer,
+  LogReads,
+} from "../../services/logreads/log-reads.js";
 import { BulkVerification } from "../../services/reads/bulk.js";
 import type { Reads } from "../../services/reads/reads.js";
 import { watchLabels } from "../../services/reads/watch.js";

@@ -41,9 +41,23 @@ export class ApiRequestError extends Error {
  * gateway's refusals come from the registry as RegistryClientError, with the same code and rule.
  */
 export function apiErrorReply(e: unknown): Reply | undefined {
-  if (!(e instanceof RegistryError || e instanceof LogReadError || e instanceof ApiRequestError || e instanceof RegistryClientError)) return undefined;
+  if (
+    !(
+      e instanceof RegistryError ||
+      e instanceof LogReadError ||
+      e instanceof ApiRequestError ||
+      e instanceof RegistryClientError
+    )
+  )
+    return undefined;
   const [code, http] = CODES[e.code] ?? [13, 500];
   // An unknown label's proof of absence, as the LabelBundle JSON the label route answers with.
   const absence = e instanceof RegistryError || e instanceof RegistryClientError ? e.absence : undefined;
-  return jsonReply(http, { code, status: e.code, message: e.message, rule: e.rule, ...(absence ? { absence: LabelBundle.toJSON(LabelBundle.decode(absence)) } : {}) });
+  return jsonReply(http, {
+    code,
+    status: e.code,
+    message: e.message,
+    rule: e.rule,
+    ...(absence ? { absence: LabelBundle.toJSON(LabelBundle.decode(absence)) } : {}),
+  });
 }

@@ -31,6 +31,9 @@ export class ClientAbortLog {
     this.last = t;
     const notLogged = this.unlogged;
     this.unlogged = 0;
-    this.logger("info", "client aborted the request", { ...fields, ...(notLogged > 0 ? { earlierAbortsNotLogged: notLogged } : {}) });
+    this.logger("info", "client aborted the request", {
+      ...fields,
+      ...(notLogged > 0 ? { earlierAbortsNotLogged: notLogged } : {}),
+    });
   }
 }

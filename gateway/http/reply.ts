@@ -18,11 +18,19 @@ export const COMMON_HEADERS: OutgoingHttpHeaders = {
 export const NO_STORE = "no-store";
 
 export function textReply(status: number, text: string, headers: OutgoingHttpHeaders = {}): Reply {
-  return { status, headers: { "content-type": "text/plain; charset=utf-8", "cache-control": NO_STORE, ...headers }, body: `${text}\n` };
+  return {
+    status,
+    headers: { "content-type": "text/plain; charset=utf-8", "cache-control": NO_STORE, ...headers },
+    body: `${text}\n`,
+  };
 }
 
 export function jsonReply(status: number, value: unknown, headers: OutgoingHttpHeaders = {}): Reply {
-  return { status, headers: { "content-type": "application/json", "cache-control": NO_STORE, ...headers }, body: JSON.stringify(value) };
+  return {
+    status,
+    headers: { "content-type": "application/json", "cache-control": NO_STORE, ...headers },
+    body: JSON.stringify(value),
+  };
 }
 
 /** Writes `reply` (no body for HEAD). */

@@ -12,7 +12,12 @@ export type Route =
   | { readonly kind: "checkpoint" }
   | { readonly kind: "tile"; readonly tile: TileCoord }
   | { readonly kind: "bundle"; readonly bundle: BundleCoord }
-  | { readonly kind: "label"; readonly labelId: string; readonly resource: LabelResource; readonly lang: string | undefined }
+  | {
+      readonly kind: "label";
+      readonly labelId: string;
+      readonly resource: LabelResource;
+      readonly lang: string | undefined;
+    }
   | { readonly kind: "asset"; readonly name: string }
   | { readonly kind: "api"; readonly segments: readonly string[]; readonly query: URLSearchParams }
   | { readonly kind: "healthz" }
@@ -69,7 +74,11 @@ function parseQuery(q: string): URLSearchParams {
  */
 export function parseRoute(method: string, target: string, limits: GatewayLimits = DEFAULT_LIMITS): Route {
   // A UTF-16 unit is at most 3 UTF-8 bytes: only long targets need counting.
-  if (target.length > limits.maxUrlBytes || (target.length * 3 > limits.maxUrlBytes && utf8Bytes(target) > limits.maxUrlBytes)) throw new RouteError(414, "request target too long");
+  if (
+    target.length > limits.maxUrlBytes ||
+    (target.length * 3 > limits.maxUrlBytes && utf8Bytes(target) > limits.maxUrlBytes)
+  )
+    throw new RouteError(414, "request target too long");
   const q = target.indexOf("?");
   const path = q < 0 ? target : target.slice(0, q);
   const rawQuery = q < 0 ? "" : target.slice(q + 1);
@@ -110,7 +119,8 @@ function match(path: string, rawQuery: string): Route {
     const lang = query.get("lang") ?? undefined;
     return { kind: "label", labelId, resource, lang: lang === undefined ? undefined : lang.slice(0, 35) };
   }
-  if (first === "assets" && segs.length === 2 && ASSET_NAME.test(segs[1] ?? "")) return { kind: "asset", name: segs[1] ?? "" };
+  if (first === "assets" && segs.length === 2 && ASSET_NAME.test(segs[1] ?? ""))
+    return { kind: "asset", name: segs[1] ?? "" };
   if (first === "api" && segs[1] === "v1" && segs.length >= 3 && segs.length <= 6) {
     const rest = segs.slice(2);
     if (!rest.every((s) => API_SEGMENT.test(s))) throw new RouteError(400, "malformed API path");

@@ -16,9 +16,17 @@ const statusOf = (method: string, target: string): number | string => {
 describe("parseRoute", () => {
   it("routes every kind of resource", () => {
     expect(parseRoute("GET", "/checkpoint")).toEqual({ kind: "checkpoint" });
-    expect(parseRoute("HEAD", "/tile/1/x001/234.p/7")).toEqual({ kind: "tile", tile: { level: 1, index: 1234, width: 7 } });
+    expect(parseRoute("HEAD", "/tile/1/x001/234.p/7")).toEqual({
+      kind: "tile",
+      tile: { level: 1, index: 1234, width: 7 },
+    });
     expect(parseRoute("GET", "/tile/entries/005")).toEqual({ kind: "bundle", bundle: { index: 5, width: 256 } });
-    expect(parseRoute("GET", "/l/CCRC-2026X1?lang=en")).toMatchObject({ kind: "label", labelId: "CCRC-2026X1", resource: "page", lang: "en" });
+    expect(parseRoute("GET", "/l/CCRC-2026X1?lang=en")).toMatchObject({
+      kind: "label",
+      labelId: "CCRC-2026X1",
+      resource: "page",
+      lang: "en",
+    });
     expect(parseRoute("GET", "/l/CCRC-1/qr.png")).toMatchObject({ kind: "label", resource: "qr.png", lang: undefined });
     expect(parseRoute("GET", "/l/CCRC-1/label.svg")).toMatchObject({ resource: "label.svg" });
     expect(parseRoute("GET", "/l/%43CRC-1")).toMatchObject({ labelId: "CCRC-1" });
@@ -48,21 +56,56 @@ describe("parseRoute", () => {
 
   it("every formatted tile and bundle path routes back to its coordinates", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 2 ** 20 }), fc.integer({ min: 1, max: 256 }), (level, index, width) => {
-        expect(parseRoute("GET", `/${tilePath({ level, index, width })}`)).toEqual({ kind: "tile", tile: { level, index, width } });
-        expect(parseRoute("GET", `/${bundlePath({ index, width })}`)).toEqual({ kind: "bundle", bundle: { index, width } });
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer({ min: 0, max: 2 ** 20 }),
+        fc.integer({ min: 1, max: 256 }),
+        (level, index, width) => {
+          expect(parseRoute("GET", `/${tilePath({ level, index, width })}`)).toEqual({
+            kind: "tile",
+            tile: { level, index, width },
+          });
+          expect(parseRoute("GET", `/${bundlePath({ index, width })}`)).toEqual({
+            kind: "bundle",
+            bundle: { index, width },
+          });
+        },
+      ),
     );
   });
 
   it("fuzz: any method and target gives a route or a RouteError, never another exception", () => {
     const seg = fc.oneof(
-      fc.constantFrom("tile", "entries", "l", "api", "v1", "assets", "checkpoint", "000", "x001", "001.p", "255", "0", "63", "64", "qr.svg", "CCRC-1", "%", "%zz", "%2F", "..", ""),
+      fc.constantFrom(
+        "tile",
+        "entries",
+        "l",
+        "api",
+        "v1",
+        "assets",
+        "checkpoint",
+        "000",
+        "x001",
+        "001.p",
+        "255",
+        "0",
+        "63",
+        "64",
+        "qr.svg",
+        "CCRC-1",
+        "%",
+        "%zz",
+        "%2F",
+        "..",
+        "",
+      ),
       fc.string({ maxLength: 12 }),
       fc.stringMatching(/^x?[0-9]{1,4}(\.p)?$/),
     );
     const target = fc.oneof(
-      fc.tuple(fc.array(seg, { maxLength: 8 }), fc.option(fc.string({ maxLength: 40 }))).map(([s, q]) => `/${s.join("/")}${q === null ? "" : `?${q}`}`),
+      fc
+        .tuple(fc.array(seg, { maxLength: 8 }), fc.option(fc.string({ maxLength: 40 })))
+        .map(([s, q]) => `/${s.join("/")}${q === null ? "" : `?${q}`}`),
       fc.string({ maxLength: 3000 }),
       fc.string({ unit: "binary", maxLength: 100 }),
     );

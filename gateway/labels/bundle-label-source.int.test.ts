@@ -21,8 +21,13 @@ describe("bundleLabelSource", () => {
       const projected = fx.registry.view.state.labels.get(id)!;
       expect(snap, id).toBeDefined();
       expect(snap!.size).toBe(fx.registry.view.size);
-      expect({ ...snap!.record, history: snap!.record.history.map((h) => [h.index, h.kind]) }).toEqual({ ...projected, history: projected.history.map((h) => [h.index, h.kind]) });
-      expect(snap!.state.categories.get(projected.categoryId)?.name).toBe(fx.registry.view.state.categories.get(projected.categoryId)?.name);
+      expect({ ...snap!.record, history: snap!.record.history.map((h) => [h.index, h.kind]) }).toEqual({
+        ...projected,
+        history: projected.history.map((h) => [h.index, h.kind]),
+      });
+      expect(snap!.state.categories.get(projected.categoryId)?.name).toBe(
+        fx.registry.view.state.categories.get(projected.categoryId)?.name,
+      );
     }
     expect(await source.label("CCRC-404")).toBeUndefined();
   });
@@ -32,7 +37,15 @@ describe("bundleLabelSource", () => {
     const a = await source.label(LABELS.rotated);
     expect(await source.label(LABELS.rotated)).toBe(a);
     const version = fx.registry.view.state.labels.get(LABELS.rotated)!.version;
-    await fx.registry.submit(signStatement(rotatedKey, statement({ $case: "labelRevoked", value: { reason: reason() } }, { labelId: LABELS.rotated, expectedLabelVersion: version, signedAtUnix: fx.clock })));
+    await fx.registry.submit(
+      signStatement(
+        rotatedKey,
+        statement(
+          { $case: "labelRevoked", value: { reason: reason() } },
+          { labelId: LABELS.rotated, expectedLabelVersion: version, signedAtUnix: fx.clock },
+        ),
+      ),
+    );
     const b = await source.label(LABELS.rotated);
     expect(b).not.toBe(a);
     expect(b!.record.history.at(-1)?.kind).toBe("labelRevoked");
@@ -40,7 +53,10 @@ describe("bundleLabelSource", () => {
   });
 
   it("refuses a bundle that does not verify under its keys", async () => {
-    const wrong = bundleLabelSource(fx.reads, resolveTrust({ logKey: logSigner.verifierKey, authorityPublicKey: testKey(9).publicKey }));
+    const wrong = bundleLabelSource(
+      fx.reads,
+      resolveTrust({ logKey: logSigner.verifierKey, authorityPublicKey: testKey(9).publicKey }),
+    );
     await expect(wrong.label(LABELS.valid)).rejects.toBeInstanceOf(BadBundleError);
   });
 });

@@ -41,7 +41,11 @@ interface Cached {
  * last one verified for the label reuses that snapshot (and so the rendered page) instead of
  * verifying again: what one checkpoint proves about a label does not change.
  */
-export function bundleLabelSource(reads: Pick<ReadApi, "getLabel">, trust: ResolvedTrust, cacheBytes = DEFAULT_SNAPSHOT_CACHE_BYTES): LabelSource {
+export function bundleLabelSource(
+  reads: Pick<ReadApi, "getLabel">,
+  trust: ResolvedTrust,
+  cacheBytes = DEFAULT_SNAPSHOT_CACHE_BYTES,
+): LabelSource {
   const cache = new ByteLru<string, Cached>(cacheBytes, (c) => c.byteLength);
   return {
     authorityPublicKey: trust.domain.authorityPublicKey,
@@ -50,7 +54,8 @@ export function bundleLabelSource(reads: Pick<ReadApi, "getLabel">, trust: Resol
       try {
         bundle = (await reads.getLabel(labelId)).bundle;
       } catch (e) {
-        if ((e instanceof RegistryClientError || e instanceof RegistryError) && e.code === "NOT_FOUND") return undefined;
+        if ((e instanceof RegistryClientError || e instanceof RegistryError) && e.code === "NOT_FOUND")
+          return undefined;
         if (e instanceof RegistryClientError && (e.code === "UNAVAILABLE" || e.code === "DEADLINE_EXCEEDED")) {
           throw new StoreUnavailableError(`registry VerificationService: ${e.message}`, { cause: e });
         }
@@ -61,7 +66,8 @@ export function bundleLabelSource(reads: Pick<ReadApi, "getLabel">, trust: Resol
       if (hit && hit.checkpoint === bundle.checkpoint) return hit.snap;
       // Status does not matter here (an expired label still verifies); the time only must not fail it.
       const verdict = verifyLabelBundle(bundle, trust, { expectedLabelId: labelId });
-      if (verdict.status === "not-verifiable" || !verdict.asOf) throw new BadBundleError(labelId, verdict.reasons.map((r) => r.code).join(", "));
+      if (verdict.status === "not-verifiable" || !verdict.asOf)
+        throw new BadBundleError(labelId, verdict.reasons.map((r) => r.code).join(", "));
       const bytes = new Map<number, Uint8Array>();
       const entries: IndexedEntry[] = [];
       for (const p of [...bundle.contextEntries, ...bundle.entries].sort((a, b) => (a.index < b.index ? -1 : 1))) {
@@ -76,8 +82,13 @@ export function bundleLabelSource(reads: Pick<ReadApi, "getLabel">, trust: Resol
       const partial = replayed.state.labels.get(labelId);
       if (!partial) throw new BadBundleError(labelId, "the label is not among its entries");
       // The replay numbers entries by position; the page shows log indices.
-      const record: LabelRecord = { ...partial, history: partial.history.map((h) => ({ ...h, index: replayed.logIndex[h.index] ?? -1 })) };
-      const views = new LabelViews(async (start, end) => Array.from({ length: end - start }, (_, i) => bytes.get(start + i) ?? new Uint8Array()));
+      const record: LabelRecord = {
+        ...partial,
+        history: partial.history.map((h) => ({ ...h, index: replayed.logIndex[h.index] ?? -1 })),
+      };
+      const views = new LabelViews(async (start, end) =>
+        Array.from({ length: end - start }, (_, i) => bytes.get(start + i) ?? new Uint8Array()),
+      );
       const snap: LabelSnapshot = { record, state: replayed.state, size: verdict.asOf.size, views };
       let byteLength = bundle.checkpoint.length;
       for (const b of bytes.values()) byteLength += b.length;

@@ -48,7 +48,13 @@ const HTML = "text/html; charset=utf-8";
 export function htmlErrorReply(status: 400 | 404, kind: LabelErrorKind, lang: Lang, labelId?: string): Reply {
   return {
     status,
-    headers: { "content-type": HTML, "content-language": lang, vary: "Accept-Language", "cache-control": "no-store", "content-security-policy": PAGE_CSP },
+    headers: {
+      "content-type": HTML,
+      "content-language": lang,
+      vary: "Accept-Language",
+      "cache-control": "no-store",
+      "content-security-policy": PAGE_CSP,
+    },
     body: labelErrorPage(kind, lang, labelId),
   };
 }
@@ -63,7 +69,11 @@ export class LabelRoutes {
   constructor(private readonly opts: LabelRoutesOptions) {
     labelPageUrl(opts.publicBaseUrl, "X-1"); // InvalidBaseUrlError at start-up, not per request
     // A bad witness key or k fails here (NoteError, WitnessPolicyError), not in every browser.
-    if (opts.witnesses) witnessPolicy(opts.witnesses.required, opts.witnesses.verifierKeys.map((k) => parseCosignatureVerifierKey(k)));
+    if (opts.witnesses)
+      witnessPolicy(
+        opts.witnesses.required,
+        opts.witnesses.verifierKeys.map((k) => parseCosignatureVerifierKey(k)),
+      );
   }
 
   /** Chooses the language as the page does: ?lang= first, then Accept-Language. */
@@ -76,22 +86,41 @@ export class LabelRoutes {
     if (!snap) {
       return resource === "page"
         ? htmlErrorReply(404, "unknown", lang, labelId)
-        : { status: 404, headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" }, body: "no such label\n" };
+        : {
+            status: 404,
+            headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
+            body: "no such label\n",
+          };
     }
     const { record, size } = snap;
     const url = labelPageUrl(this.opts.publicBaseUrl, labelId);
     switch (resource) {
       case "qr.svg":
-        return { status: 200, headers: { "content-type": "image/svg+xml", "cache-control": QR_CACHE }, body: qrSvg(url) };
+        return {
+          status: 200,
+          headers: { "content-type": "image/svg+xml", "cache-control": QR_CACHE },
+          body: qrSvg(url),
+        };
       case "qr.png":
-        return { status: 200, headers: { "content-type": "image/png", "cache-control": QR_CACHE }, body: await qrPng(url) };
+        return {
+          status: 200,
+          headers: { "content-type": "image/png", "cache-control": QR_CACHE },
+          body: await qrPng(url),
+        };
       case "label.svg": {
         const now = this.opts.now?.() ?? new Date();
         const status = pageStatusAt(record, BigInt(Math.floor(now.getTime() / 1000)));
-        const qrWarning = this.opts.publicBaseUrlIsDefault ? `QR → ${this.opts.publicBaseUrl}: set --public-url before printing` : undefined;
+        const qrWarning = this.opts.publicBaseUrlIsDefault
+          ? `QR → ${this.opts.publicBaseUrl}: set --public-url before printing`
+          : undefined;
         const headers: Record<string, string> = { "content-type": "image/svg+xml", "cache-control": PAGE_CACHE };
-        if (qrWarning) headers.warning = `299 labelreg "the QR code leads to ${this.opts.publicBaseUrl}, the listen address; start with --public-url"`;
-        return { status: 200, headers, body: labelSvg(labelId, record.tier as 1 | 2 | 3, url, { status, ...(qrWarning ? { qrWarning } : {}) }) };
+        if (qrWarning)
+          headers.warning = `299 labelreg "the QR code leads to ${this.opts.publicBaseUrl}, the listen address; start with --public-url"`;
+        return {
+          status: 200,
+          headers,
+          body: labelSvg(labelId, record.tier as 1 | 2 | 3, url, { status, ...(qrWarning ? { qrWarning } : {}) }),
+        };
       }
       case "page": {
         const now = this.opts.now?.() ?? new Date();
@@ -108,7 +137,14 @@ export class LabelRoutes {
         }
         return {
           status: 200,
-          headers: { "content-type": HTML, "content-language": lang, vary: "Accept-Language", "cache-control": PAGE_CACHE, "content-security-policy": PAGE_CSP, "referrer-policy": "no-referrer" },
+          headers: {
+            "content-type": HTML,
+            "content-language": lang,
+            vary: "Accept-Language",
+            "cache-control": PAGE_CACHE,
+            "content-security-policy": PAGE_CSP,
+            "referrer-policy": "no-referrer",
+          },
           body: html,
         };
       }

@@ -4,7 +4,13 @@
 
 import { toHex } from "../../log/bytes.js";
 import { decodeStatementEntry } from "../../services/domain/decode.js";
-import { labelStatusAt, type LabelEventKind as DomainEventKind, type LabelRecord, type LabelStatus as DomainStatus, type RegistryState } from "../../services/domain/state.js";
+import {
+  labelStatusAt,
+  type LabelEventKind as DomainEventKind,
+  type LabelRecord,
+  type LabelStatus as DomainStatus,
+  type RegistryState,
+} from "../../services/domain/state.js";
 import { isViolation } from "../../services/domain/violation.js";
 import type { Evidence } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import type { LabelEventKind, LabelHistoryEntry, LabelStatus, LabelView, Tier } from "../page/label-view.js";
@@ -58,11 +64,20 @@ async function historyOf(record: LabelRecord, read: EntryReader): Promise<LabelH
       const e = bytes && decodeStatementEntry(bytes);
       if (!e || isViolation(e)) throw new LabelHistoryError(record.labelId, h.index, "does not decode");
       const s = e.statement;
-      if (s.labelId !== record.labelId || s.kind?.$case !== h.kind) throw new LabelHistoryError(record.labelId, h.index, `is not the ${h.kind} the projection names`);
+      if (s.labelId !== record.labelId || s.kind?.$case !== h.kind)
+        throw new LabelHistoryError(record.labelId, h.index, `is not the ${h.kind} the projection names`);
       const k = s.kind;
-      const tier = k.$case === "labelIssued" || k.$case === "labelUpgraded" || k.$case === "labelDowngraded" ? asTier(k.value.tier) : undefined;
+      const tier =
+        k.$case === "labelIssued" || k.$case === "labelUpgraded" || k.$case === "labelDowngraded"
+          ? asTier(k.value.tier)
+          : undefined;
       const reason =
-        k.$case === "labelDowngraded" || k.$case === "labelSuspended" || k.$case === "labelReinstated" || k.$case === "labelRevoked" ? k.value.reason?.text : undefined;
+        k.$case === "labelDowngraded" ||
+        k.$case === "labelSuspended" ||
+        k.$case === "labelReinstated" ||
+        k.$case === "labelRevoked"
+          ? k.value.reason?.text
+          : undefined;
       return {
         logIndex: h.index,
         kind: EVENT[h.kind],
@@ -92,7 +107,8 @@ export class LabelViews {
       this.histories.set(record, history);
     }
     const tier = asTier(record.tier);
-    if (tier === undefined) throw new LabelHistoryError(record.labelId, record.history[0]?.index ?? -1, `left tier ${record.tier}`);
+    if (tier === undefined)
+      throw new LabelHistoryError(record.labelId, record.history[0]?.index ?? -1, `left tier ${record.tier}`);
     const support = record.securitySupportUntilUnix;
     const reportUri = record.testReport.uri;
     return {
@@ -100,10 +116,16 @@ export class LabelViews {
       tier,
       status: pageStatusAt(record, nowUnix),
       productModel: record.productModel,
-      manufacturer: { name: record.manufacturer.name, ...(record.manufacturer.registrationCode ? { registrationCode: record.manufacturer.registrationCode } : {}) },
+      manufacturer: {
+        name: record.manufacturer.name,
+        ...(record.manufacturer.registrationCode ? { registrationCode: record.manufacturer.registrationCode } : {}),
+      },
       category: state.categories.get(record.categoryId)?.name ?? record.categoryId,
       issuer: { name: state.issuers.get(record.issuerId)?.name ?? record.issuerId, id: record.issuerId },
-      testingLab: { name: record.testingLab.name, ...(record.testingLab.accreditationCode ? { id: record.testingLab.accreditationCode } : {}) },
+      testingLab: {
+        name: record.testingLab.name,
+        ...(record.testingLab.accreditationCode ? { id: record.testingLab.accreditationCode } : {}),
+      },
       standard: record.standardReference,
       validFrom: dateOf(record.validFromUnix),
       validUntil: dateOf(record.validUntilUnix),

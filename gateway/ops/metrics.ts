@@ -29,7 +29,12 @@ export class GatewayMetrics {
   constructor(opts: GatewayMetricsOptions = {}) {
     const registers = [this.registry];
     if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: "labelreg_" });
-    this.requests = new Counter({ name: "labelreg_http_requests_total", help: "HTTP requests answered, by route and status code", labelNames: ["route", "code"], registers });
+    this.requests = new Counter({
+      name: "labelreg_http_requests_total",
+      help: "HTTP requests answered, by route and status code",
+      labelNames: ["route", "code"],
+      registers,
+    });
     this.latency = new Histogram({
       name: "labelreg_http_request_duration_seconds",
       help: "Time from request to response written, by route",
@@ -47,7 +52,11 @@ export class GatewayMetrics {
         if (n !== undefined) this.set(n);
       },
     });
-    this.committedSize = new Gauge({ name: "labelreg_sequencer_tree_size", help: "Tree size after the latest batch this process sequenced", registers });
+    this.committedSize = new Gauge({
+      name: "labelreg_sequencer_tree_size",
+      help: "Tree size after the latest batch this process sequenced",
+      registers,
+    });
     this.batchEntries = new Histogram({
       name: "labelreg_sequencer_batch_entries",
       help: "Entries appended per sequenced batch",

@@ -31,11 +31,17 @@ const valid = (d: Date): boolean => !Number.isNaN(d.getTime());
 export function dateFormat(lang: Lang, timeZone: string = DEFAULT_TIME_ZONE): DateFormat {
   const locale = LOCALE[lang];
   const date = new Intl.DateTimeFormat(locale, { dateStyle: "long", timeZone });
-  const dateTime = new Intl.DateTimeFormat(locale, { dateStyle: "long", timeStyle: "short", hourCycle: "h23", timeZone });
+  const dateTime = new Intl.DateTimeFormat(locale, {
+    dateStyle: "long",
+    timeStyle: "short",
+    hourCycle: "h23",
+    timeZone,
+  });
   const iso = new Intl.DateTimeFormat("en-CA", { year: "numeric", month: "2-digit", day: "2-digit", timeZone });
   const zoneName =
-    new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: "long" }).formatToParts(0).find((p) => p.type === "timeZoneName")
-      ?.value ?? timeZone;
+    new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: "long" })
+      .formatToParts(0)
+      .find((p) => p.type === "timeZoneName")?.value ?? timeZone;
   return {
     date: (d) => (valid(d) ? date.format(d) : UNKNOWN_DATE),
     dateTime: (d) => (valid(d) ? dateTime.format(d) : UNKNOWN_DATE),

@@ -19,7 +19,10 @@ const HTML_ESCAPES: Readonly<Record<string, string>> = {
 export function escapeHtml(s: string): string {
   return s
     .replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c)
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd");
+    .replace(
+      /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+      "\ufffd",
+    );
 }
 
 /**
@@ -28,7 +31,10 @@ export function escapeHtml(s: string): string {
  * U+2028/U+2029 are escaped too. `JSON.parse` of the element's text gives `value` back.
  */
 export function jsonForScript(value: unknown): string {
-  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return JSON.stringify(value).replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 /**

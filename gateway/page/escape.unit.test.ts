@@ -4,7 +4,8 @@ import { escapeHtml, jsonForScript, safeHttpUrl } from "./escape.js";
 import { hostileString } from "../../test/fuzz-strings.js";
 
 const ENTITY = { "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'" } as const;
-const unescapeHtml = (s: string): string => s.replace(/&(?:amp|lt|gt|quot|#39);/g, (m) => ENTITY[m as keyof typeof ENTITY]);
+const unescapeHtml = (s: string): string =>
+  s.replace(/&(?:amp|lt|gt|quot|#39);/g, (m) => ENTITY[m as keyof typeof ENTITY]);
 /** XML 1.0 Char production, minus U+007F which HTML also calls a control; a lone surrogate is never a Char. */
 function xmlChar(cp: number): boolean {
   if (cp === 0x9 || cp === 0xa || cp === 0xd) return true;
@@ -13,11 +14,14 @@ function xmlChar(cp: number): boolean {
   return cp !== 0xfffe && cp !== 0xffff;
 }
 // String iteration yields whole code points for pairs and single units for lone surrogates.
-const withReplacements = (s: string): string => [...s].map((c) => (xmlChar(c.codePointAt(0) ?? 0) ? c : "\ufffd")).join("");
+const withReplacements = (s: string): string =>
+  [...s].map((c) => (xmlChar(c.codePointAt(0) ?? 0) ? c : "\ufffd")).join("");
 
 describe("escapeHtml", () => {
   it("escapes the five specials", () => {
-    expect(escapeHtml(`<a href="x" title='y'>&</a>`)).toBe("&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;");
+    expect(escapeHtml(`<a href="x" title='y'>&</a>`)).toBe(
+      "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;",
+    );
     expect(escapeHtml("网络安全标识 ★")).toBe("网络安全标识 ★");
   });
 
@@ -51,11 +55,14 @@ describe("escapeHtml", () => {
 describe("jsonForScript", () => {
   it("cannot close the script element or open a comment, and parses back to the value (fuzzed)", () => {
     fc.assert(
-      fc.property(fc.dictionary(hostileString, fc.oneof(hostileString, fc.integer(), fc.array(hostileString))), (value) => {
-        const out = jsonForScript(value);
-        expect(out).not.toMatch(/[<>&\u2028\u2029]/);
-        expect(JSON.parse(out)).toEqual(value);
-      }),
+      fc.property(
+        fc.dictionary(hostileString, fc.oneof(hostileString, fc.integer(), fc.array(hostileString))),
+        (value) => {
+          const out = jsonForScript(value);
+          expect(out).not.toMatch(/[<>&\u2028\u2029]/);
+          expect(JSON.parse(out)).toEqual(value);
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -68,17 +75,29 @@ describe("safeHttpUrl", () => {
     ["HTTPS://EXAMPLE.CN/a b", "https://example.cn/a%20b"],
   ])("keeps %s", (raw, want) => expect(safeHttpUrl(raw)).toBe(want));
 
-  it.each(["javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,<b>x</b>", "/relative/path", "ftp://example.cn/x", "", "vbscript:x"])(
-    "refuses %j",
-    (raw) => expect(safeHttpUrl(raw)).toBeUndefined(),
-  );
+  it.each([
+    "javascript:alert(1)",
+    " JavaScript:alert(1)",
+    "data:text/html,<b>x</b>",
+    "/relative/path",
+    "ftp://example.cn/x",
+    "",
+    "vbscript:x",
+  ])("refuses %j", (raw) => expect(safeHttpUrl(raw)).toBeUndefined());
 
   it("never throws and returns only http(s) URLs (fuzzed)", () => {
     fc.assert(
-      fc.property(fc.oneof(hostileString, fc.webUrl(), fc.constantFrom("javascript:", "https:", "http:").chain((p) => hostileString.map((s) => p + s))), (s) => {
-        const out = safeHttpUrl(s);
-        if (out !== undefined) expect(out).toMatch(/^https?:\/\//);
-      }),
+      fc.property(
+        fc.oneof(
+          hostileString,
+          fc.webUrl(),
+          fc.constantFrom("javascript:", "https:", "http:").chain((p) => hostileString.map((s) => p + s)),
+        ),
+        (s) => {
+          const out = safeHttpUrl(s);
+          if (out !== undefined) expect(out).toMatch(/^https?:\/\//);
+        },
+      ),
       { numRuns: 2000 },
     );
   });

@@ -43,7 +43,15 @@ beforeAll(async () => {
   mkdirSync(OUT, { recursive: true });
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    args: [
+      "--no-sandbox",
+      "--headless",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
   });
 });
 
@@ -135,7 +143,9 @@ describe("label page in Chromium", () => {
     expect(await page.locator("img").count()).toBe(0);
     expect(await page.locator("p.model").textContent()).toBe(evil("model"));
     expect(await page.locator(".timeline li p").textContent()).toBe(`Reason: ${evil("reason")}`);
-    const cfg = await page.evaluate(() => (window as unknown as { __config: { labelId: string; logVerifierKey: string } }).__config);
+    const cfg = await page.evaluate(
+      () => (window as unknown as { __config: { labelId: string; logVerifierKey: string } }).__config,
+    );
     expect(cfg.labelId).toBe(evil("id"));
     expect(cfg.logVerifierKey).toBe(evil("key"));
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
@@ -145,7 +155,9 @@ describe("label page in Chromium", () => {
   it("the language switch link leads to the other language's page", async () => {
     const page = await phonePage(renderLabelPage(sampleLabelView(), opts("zh-CN")));
     const href = await page.locator("a.lang").getAttribute("href");
-    expect(new URL(href ?? "", "https://labels.example.cn/l/CSL-2026-0000137").href).toBe("https://labels.example.cn/l/CSL-2026-0000137?lang=en");
+    expect(new URL(href ?? "", "https://labels.example.cn/l/CSL-2026-0000137").href).toBe(
+      "https://labels.example.cn/l/CSL-2026-0000137?lang=en",
+    );
     expect(await page.locator("a.lang").textContent()).toBe("English");
     const box = await page.locator("a.lang").boundingBox();
     expect(box?.height).toBeGreaterThanOrEqual(44); // a tap target
@@ -171,7 +183,9 @@ describe("SVGs in Chromium", () => {
       expect(await parseErrors(page, labelSvg(id, 3, url))).toBe("http://www.w3.org/2000/svg");
     }
     const url = labelPageUrl("https://labels.example.cn", "CSL-2026-0000137");
-    await page.setContent(`<body style="margin:0">${labelSvg("CSL-2026-0000137", 2, url).replace(/^<\?xml[^>]*>\n/, "")}</body>`);
+    await page.setContent(
+      `<body style="margin:0">${labelSvg("CSL-2026-0000137", 2, url).replace(/^<\?xml[^>]*>\n/, "")}</body>`,
+    );
     await page.screenshot({ path: join(OUT, "label.svg.png") });
     await ctx.close();
   });

@@ -3,7 +3,14 @@
 
 import { dateFormat, type DateFormat } from "./dates.js";
 import { escapeHtml as e, jsonForScript, safeHttpUrl } from "./escape.js";
-import { LABEL_EVENT_KINDS, LABEL_STATUSES, TIERS, type LabelHistoryEntry, type LabelView, type Tier } from "./label-view.js";
+import {
+  LABEL_EVENT_KINDS,
+  LABEL_STATUSES,
+  TIERS,
+  type LabelHistoryEntry,
+  type LabelView,
+  type Tier,
+} from "./label-view.js";
 import { labelPageUrl } from "./label-url.js";
 import type { Lang } from "./lang.js";
 import { KEY_INDICATOR_IDS, MESSAGES, type KeyIndicatorId, type Messages } from "./messages.js";
@@ -78,7 +85,8 @@ function checkView(view: LabelView): void {
   if (!LABEL_STATUSES.includes(view.status)) throw new InvalidLabelViewError(`unknown status ${String(view.status)}`);
   for (const h of view.history) {
     if (!LABEL_EVENT_KINDS.includes(h.kind)) throw new InvalidLabelViewError(`unknown event kind ${String(h.kind)}`);
-    if (h.tier !== undefined && !TIERS.includes(h.tier)) throw new InvalidLabelViewError(`history tier ${String(h.tier)}`);
+    if (h.tier !== undefined && !TIERS.includes(h.tier))
+      throw new InvalidLabelViewError(`history tier ${String(h.tier)}`);
   }
 }
 
@@ -137,7 +145,10 @@ function details(m: Messages, df: DateFormat, v: LabelView, now: Date): string {
 
 /** A well-known indicator id in the page's words; any other name as the issuer wrote it. */
 function indicatorName(m: Messages, name: string): string {
-  const id = name.trim().toLowerCase().replace(/[\s_]+/g, "-");
+  const id = name
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_]+/g, "-");
   return (KEY_INDICATOR_IDS as readonly string[]).includes(id) ? m.keyIndicatorName[id as KeyIndicatorId] : name;
 }
 
@@ -149,9 +160,12 @@ function indicatorValue(m: Messages, value: string): string {
 function record(m: Messages, v: LabelView): string {
   const href = v.testReportUri === undefined ? undefined : safeHttpUrl(v.testReportUri);
   let report = "";
-  if (href !== undefined) report = row(m.testReport, `<a href="${e(href)}" rel="noopener noreferrer">${e(m.openTestReport)}</a>`);
+  if (href !== undefined)
+    report = row(m.testReport, `<a href="${e(href)}" rel="noopener noreferrer">${e(m.openTestReport)}</a>`);
   else if (v.testReportUri) report = row(m.testReport, `<code>${e(v.testReportUri)}</code>`);
-  const indicators = (v.keyIndicators ?? []).map((k) => row(indicatorName(m, k.name), e(indicatorValue(m, k.value)))).join("");
+  const indicators = (v.keyIndicators ?? [])
+    .map((k) => row(indicatorName(m, k.name), e(indicatorValue(m, k.value))))
+    .join("");
   return (
     `<section aria-labelledby="record-h"><h2 id="record-h">${e(m.recordHeading)}</h2><dl>` +
     indicators +

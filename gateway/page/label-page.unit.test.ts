@@ -2,7 +2,13 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { escapeHtml, safeHttpUrl } from "./escape.js";
 import { hostileString } from "../../test/fuzz-strings.js";
-import { InvalidLabelViewError, PAGE_CONFIG_ID, renderLabelPage, type LabelPageOptions, type PageConfig } from "./label-page.js";
+import {
+  InvalidLabelViewError,
+  PAGE_CONFIG_ID,
+  renderLabelPage,
+  type LabelPageOptions,
+  type PageConfig,
+} from "./label-page.js";
 import { InvalidBaseUrlError, InvalidLabelIdError } from "./label-url.js";
 import { LABEL_STATUSES, TIERS, type LabelView } from "./label-view.js";
 import { LANGS, type Lang } from "./lang.js";
@@ -29,7 +35,9 @@ const starsOff = (html: string) => one(html, /<span class="off">(★*)<\/span>/)
 const badge = (html: string) => one(html, /<span class="badge">([^<]*)<\/span>/);
 const timeline = (html: string) => [...html.matchAll(/<li class="e-([a-z]+)">/g)].map((m) => m[1]);
 const config = (html: string): PageConfig =>
-  JSON.parse(one(html, new RegExp(`<script type="application/json" id="${PAGE_CONFIG_ID}">([^<]*)</script>`))) as PageConfig;
+  JSON.parse(
+    one(html, new RegExp(`<script type="application/json" id="${PAGE_CONFIG_ID}">([^<]*)</script>`)),
+  ) as PageConfig;
 /** The page with tags removed and the five entities decoded: roughly what a reader sees. */
 const text = (html: string) =>
   html
@@ -81,7 +89,9 @@ describe("renderLabelPage in both languages and every status", () => {
         expect(t).toContain(view.labelId);
         const until = status === "expired" ? ["2027年6月30日", "30 June 2027"] : ["2029年6月30日", "30 June 2029"];
         expect(t).toContain(lang === "en" ? `1 July 2026 to ${until[1]}` : `2026年7月1日 至 ${until[0]}`);
-        expect(t).toContain(lang === "en" ? "security updates until 31 December 2031" : "提供安全更新至 2031年12月31日");
+        expect(t).toContain(
+          lang === "en" ? "security updates until 31 December 2031" : "提供安全更新至 2031年12月31日",
+        );
         expect(html).toContain('<time datetime="2031-12-31">');
         const kinds = view.history.map((h) => h.kind);
         expect(timeline(html)).toEqual(kinds);
@@ -106,8 +116,12 @@ describe("renderLabelPage content", () => {
       expect(starsOff(zh)).toBe(3 - tier);
       expect(zh).toContain(`<span class="vh">${["一", "二", "三"][tier - 1]}星（最高为三星）</span>`);
       expect(en).toContain(`<span class="vh">${tier} of 3 stars</span>`);
-      expect(one(zh, /<h1 id="label-h">([^<]*)<\/h1>/)).toBe(["一星 · 基础级", "二星 · 增强级", "三星 · 领先级"][tier - 1]);
-      expect(one(en, /<h1 id="label-h">([^<]*)<\/h1>/)).toBe(["1 star · Basic", "2 stars · Enhanced", "3 stars · Leading"][tier - 1]);
+      expect(one(zh, /<h1 id="label-h">([^<]*)<\/h1>/)).toBe(
+        ["一星 · 基础级", "二星 · 增强级", "三星 · 领先级"][tier - 1],
+      );
+      expect(one(en, /<h1 id="label-h">([^<]*)<\/h1>/)).toBe(
+        ["1 star · Basic", "2 stars · Enhanced", "3 stars · Leading"][tier - 1],
+      );
       expect(one(en, /<ul class="req">(.*?)<\/ul>/).match(/<li>/g)?.length).toBe(tier + 2);
       expect(text(zh)).toContain("没有弱口令，也没有所有设备通用的默认口令");
       expect(text(en).includes("penetration testing by an independent third party")).toBe(tier === 3);
@@ -117,7 +131,9 @@ describe("renderLabelPage content", () => {
 
   it("warns when security support has ended, and says when it was not declared", () => {
     const ended = sampleLabelView({ securitySupportEnd: new Date("2027-01-31T12:00:00+08:00") });
-    expect(text(renderLabelPage(ended, opts("en")))).toContain("Ended on 31 January 2027: this product no longer gets security updates");
+    expect(text(renderLabelPage(ended, opts("en")))).toContain(
+      "Ended on 31 January 2027: this product no longer gets security updates",
+    );
     expect(text(renderLabelPage(ended, opts("zh-CN")))).toContain("已于 2027年1月31日 结束");
     expect(renderLabelPage(ended, opts("zh-CN"))).toContain('<span class="warn">');
     const undeclared = sampleLabelView({ securitySupportEnd: undefined });
@@ -128,15 +144,19 @@ describe("renderLabelPage content", () => {
     const view = sampleLabelView({ validFrom: new Date("2026-06-30T20:00:00Z"), validUntil: new Date(Number.NaN) });
     expect(text(renderLabelPage(view, opts("en")))).toContain("1 July 2026 to —");
     expect(text(renderLabelPage(view, opts("en", { timeZone: "UTC" })))).toContain("30 June 2026 to —");
-    expect(text(renderLabelPage(view, opts("en", { timeZone: "UTC" })))).toContain("Times in Coordinated Universal Time");
+    expect(text(renderLabelPage(view, opts("en", { timeZone: "UTC" })))).toContain(
+      "Times in Coordinated Universal Time",
+    );
     expect(() => renderLabelPage(view, opts("en", { timeZone: "Mars/Olympus" }))).toThrow(RangeError);
   });
 
   it("links the test report only if it is an http(s) URL", () => {
     const link = renderLabelPage(sampleLabelView(), opts("en"));
-    expect(link).toContain('<a href="https://reports.example.cn/CSL-2026-0000137.pdf" rel="noopener noreferrer">Read the test report</a>');
+    expect(link).toContain(
+      '<a href="https://reports.example.cn/CSL-2026-0000137.pdf" rel="noopener noreferrer">Read the test report</a>',
+    );
     const js = renderLabelPage(sampleLabelView({ testReportUri: "javascript:alert(1)" }), opts("en"));
-    expect(js).not.toContain("href=\"javascript");
+    expect(js).not.toContain('href="javascript');
     expect(js).toContain("<code>javascript:alert(1)</code>");
     const none = renderLabelPage(sampleLabelView({ testReportUri: undefined }), opts("en"));
     expect(none).not.toContain("Test report</dt>");
@@ -170,7 +190,9 @@ describe("renderLabelPage verifier slot", () => {
     });
     // Every verifier phrase is in the page's language: no Latin letters in the Chinese ones.
     const values = (o: unknown): string[] => (typeof o === "string" ? [o] : Object.values(o as object).flatMap(values));
-    const words = values(config(html).messages).join(" ").replace(/\{[a-z]+\}/g, "");
+    const words = values(config(html).messages)
+      .join(" ")
+      .replace(/\{[a-z]+\}/g, "");
     expect(words).not.toMatch(/[A-Za-z]{3,}/);
     expect(html).toContain('<p id="status-check" class="check"></p>');
     expect(html).toContain('<script type="module" src="/static/verify.js"></script>');
@@ -248,7 +270,10 @@ describe("renderLabelPage escaping", () => {
   it("escapes hostile input in every field and option", () => {
     for (const lang of LANGS) {
       const view = viewWithStrings(hostile);
-      const html = renderLabelPage(view, opts(lang, { logVerifierKey: hostile("key"), bundleUrl: hostile("bundle"), dataUrl: hostile("data") }));
+      const html = renderLabelPage(
+        view,
+        opts(lang, { logVerifierKey: hostile("key"), bundleUrl: hostile("bundle"), dataUrl: hostile("data") }),
+      );
       expect(html).not.toContain("<img");
       expect(html).not.toContain("<!--");
       expect(html.match(/<\/script>/g)?.length).toBe(2); // the config and the module, nothing else
@@ -279,13 +304,17 @@ describe("renderLabelPage escaping", () => {
     const fields = ["labelId", ...STRING_FIELDS];
     const value = hostileString.filter((s) => s.trim() !== "" && safeHttpUrl(s) === undefined && wellFormed(s));
     fc.assert(
-      fc.property(fc.array(value, { minLength: fields.length, maxLength: fields.length }), hostileString, (values, key) => {
-        const pick = (f: string) => values[fields.indexOf(f)] ?? "unlisted";
-        const html = render(pick, key);
-        expect(specials(html)).toEqual(baseline);
-        expect(config(html).logVerifierKey).toBe(key);
-        expect(config(html).labelId).toBe(pick("labelId"));
-      }),
+      fc.property(
+        fc.array(value, { minLength: fields.length, maxLength: fields.length }),
+        hostileString,
+        (values, key) => {
+          const pick = (f: string) => values[fields.indexOf(f)] ?? "unlisted";
+          const html = render(pick, key);
+          expect(specials(html)).toEqual(baseline);
+          expect(config(html).logVerifierKey).toBe(key);
+          expect(config(html).labelId).toBe(pick("labelId"));
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -301,9 +330,14 @@ describe("renderLabelPage refuses bad input with typed errors", () => {
     expect(() => renderLabelPage(sampleLabelView(bad), opts("en"))).toThrow(InvalidLabelViewError);
   });
 
-  it.each(["labels.example.cn", "javascript:alert(1)//", "ftp://x.cn", "https://x.cn/?a=1"])("bad base URL %j", (base) => {
-    expect(() => renderLabelPage(sampleLabelView(), opts("en", { publicBaseUrl: base }))).toThrow(InvalidBaseUrlError);
-  });
+  it.each(["labels.example.cn", "javascript:alert(1)//", "ftp://x.cn", "https://x.cn/?a=1"])(
+    "bad base URL %j",
+    (base) => {
+      expect(() => renderLabelPage(sampleLabelView(), opts("en", { publicBaseUrl: base }))).toThrow(
+        InvalidBaseUrlError,
+      );
+    },
+  );
 
   it("label id that cannot be a URL", () => {
     expect(() => renderLabelPage(sampleLabelView({ labelId: "\ud800" }), opts("en"))).toThrow(InvalidLabelIdError);
@@ -324,7 +358,13 @@ describe("renderLabelPage first screen and indicators", () => {
   });
 
   it("names well-known key indicators in the page's language and says yes/no in words; other names as written", () => {
-    const view = sampleLabelView({ keyIndicators: [{ name: "vuln-disclosure", value: "yes" }, { name: "Update-Years", value: "5" }, { name: "默认口令", value: "no" }] });
+    const view = sampleLabelView({
+      keyIndicators: [
+        { name: "vuln-disclosure", value: "yes" },
+        { name: "Update-Years", value: "5" },
+        { name: "默认口令", value: "no" },
+      ],
+    });
     const zh = text(renderLabelPage(view, opts("zh-CN")));
     expect(zh).toContain("漏洞披露渠道有");
     expect(zh).toContain("安全更新年限5");

@@ -71,7 +71,9 @@ export function labelSvg(labelId: string, tier: Tier, pageUrl: string, opts: Lab
   const fit = labelId.length > ID_FIT_CHARS ? ` textLength="200" lengthAdjust="spacingAndGlyphs"` : "";
   const marked = status === "active" ? "" : ` · ${zh.status[status].name} ${en.status[status].name.toUpperCase()}`;
   const title = `${zh.labelName} ${zh.tierLabel(tier)} · ${en.labelName} ${en.tierLabel(tier)} · ${labelId}${marked}`;
-  const warning = opts.qrWarning ? `<text x="${W / 2}" y="352" font-size="7" fill="${INK}">${e(opts.qrWarning)}</text>` : "";
+  const warning = opts.qrWarning
+    ? `<text x="${W / 2}" y="352" font-size="7" fill="${INK}">${e(opts.qrWarning)}</text>`
+    : "";
   return (
     `<?xml version="1.0" encoding="UTF-8"?>\n` +
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="60mm" height="90mm" role="img" aria-labelledby="label-title">` +

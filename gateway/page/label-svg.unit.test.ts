@@ -14,7 +14,11 @@ describe("labelSvg", () => {
   it("shows the tier's stars and words in both languages, the id, and the page's QR code", () => {
     for (const tier of TIERS) {
       const svg = labelSvg(ID, tier, URL_);
-      expect(svg.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 240 360" width="60mm" height="90mm"')).toBe(true);
+      expect(
+        svg.startsWith(
+          '<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 240 360" width="60mm" height="90mm"',
+        ),
+      ).toBe(true);
       expect(svg.trimEnd().endsWith("</svg>")).toBe(true);
       expect(svg.match(/class="star-on"/g)?.length ?? 0).toBe(tier);
       expect(svg.match(/class="star-off"/g)?.length ?? 0).toBe(3 - tier);
@@ -30,7 +34,9 @@ describe("labelSvg", () => {
 
   it("draws stars as closed ten-point polygons inside the canvas", () => {
     const svg = labelSvg(ID, 3, URL_);
-    const polygons = [...svg.matchAll(/points="([^"]*)"/g)].map((m) => (m[1] ?? "").split(" ").map((p) => p.split(",").map(Number)));
+    const polygons = [...svg.matchAll(/points="([^"]*)"/g)].map((m) =>
+      (m[1] ?? "").split(" ").map((p) => p.split(",").map(Number)),
+    );
     expect(polygons).toHaveLength(3);
     for (const pts of polygons) {
       expect(pts).toHaveLength(10);
@@ -46,18 +52,23 @@ describe("labelSvg", () => {
   it("fits a long id into the label width", () => {
     expect(labelSvg(ID, 1, URL_)).not.toContain("textLength");
     const long = "CSL-2026-0000137-REISSUED-FOR-EXPORT";
-    expect(labelSvg(long, 1, labelPageUrl("https://labels.example.cn", long))).toContain('textLength="200" lengthAdjust="spacingAndGlyphs">CSL-2026');
+    expect(labelSvg(long, 1, labelPageUrl("https://labels.example.cn", long))).toContain(
+      'textLength="200" lengthAdjust="spacingAndGlyphs">CSL-2026',
+    );
   });
 
   it("escapes the label id (fuzzed)", () => {
     fc.assert(
-      fc.property(hostileString.filter((s) => s !== "" && !/[\ud800-\udfff]/.test(s)), (id) => {
-        const svg = labelSvg(id, 2, labelPageUrl("https://labels.example.cn", id));
-        expect(svg).toContain(`>${escapeHtml(id)}</text>`);
-        const body = svg.slice(svg.indexOf("<svg"));
-        // Only the template's own tags: a hostile id adds none.
-        expect(body.match(/</g)?.length).toBe(labelSvg("x", 2, URL_).slice(svg.indexOf("<svg")).match(/</g)?.length);
-      }),
+      fc.property(
+        hostileString.filter((s) => s !== "" && !/[\ud800-\udfff]/.test(s)),
+        (id) => {
+          const svg = labelSvg(id, 2, labelPageUrl("https://labels.example.cn", id));
+          expect(svg).toContain(`>${escapeHtml(id)}</text>`);
+          const body = svg.slice(svg.indexOf("<svg"));
+          // Only the template's own tags: a hostile id adds none.
+          expect(body.match(/</g)?.length).toBe(labelSvg("x", 2, URL_).slice(svg.indexOf("<svg")).match(/</g)?.length);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -79,7 +90,10 @@ describe("labelSvg", () => {
       expect(band).toContain(`>${words}</text>`);
       // Drawn after (over) the stars, and across them: the band's box spans the star row.
       expect(svg.indexOf("status-band")).toBeGreaterThan(svg.lastIndexOf('class="star-'));
-      const [y, h] = [Number(/<rect x="14" y="([0-9.]+)"/.exec(band)?.[1]), Number(/height="([0-9.]+)"/.exec(band)?.[1])];
+      const [y, h] = [
+        Number(/<rect x="14" y="([0-9.]+)"/.exec(band)?.[1]),
+        Number(/height="([0-9.]+)"/.exec(band)?.[1]),
+      ];
       expect(y).toBeLessThan(98);
       expect(y + h).toBeGreaterThan(98);
       expect(svg).toMatch(new RegExp(`<title id="label-title">[^<]*${words.replace(" · ", " ")}</title>`));

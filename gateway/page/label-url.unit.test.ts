@@ -12,12 +12,19 @@ describe("labelPageUrl", () => {
     ["https://labels.example.cn", "标识 1", "https://labels.example.cn/l/%E6%A0%87%E8%AF%86%201"],
   ])("%s + %j -> %s", (base, id, want) => expect(labelPageUrl(base, id)).toBe(want));
 
-  it.each(["", "labels.example.cn", "/l", "ftp://x.cn", "javascript:alert(1)", "https://x.cn/?q=1", "https://x.cn/#top"])(
-    "refuses base %j",
-    (base) => expect(() => labelPageUrl(base, "CSL-1")).toThrow(InvalidBaseUrlError),
-  );
+  it.each([
+    "",
+    "labels.example.cn",
+    "/l",
+    "ftp://x.cn",
+    "javascript:alert(1)",
+    "https://x.cn/?q=1",
+    "https://x.cn/#top",
+  ])("refuses base %j", (base) => expect(() => labelPageUrl(base, "CSL-1")).toThrow(InvalidBaseUrlError));
 
-  it.each(["", "a\ud800", "\udc00b"])("refuses id %j", (id) => expect(() => labelPageUrl("https://x.cn", id)).toThrow(InvalidLabelIdError));
+  it.each(["", "a\ud800", "\udc00b"])("refuses id %j", (id) =>
+    expect(() => labelPageUrl("https://x.cn", id)).toThrow(InvalidLabelIdError),
+  );
 
   it("puts any id in exactly one path segment that decodes back to it, or throws a typed error (fuzzed)", () => {
     fc.assert(

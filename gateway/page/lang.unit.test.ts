@@ -66,10 +66,15 @@ describe("pickLanguage", () => {
   it("never throws and always returns a page language (fuzzed)", () => {
     const header = fc.oneof(
       hostileString,
-      fc.array(
-        fc.tuple(fc.oneof(fc.constantFrom("en", "zh", "zh-TW", "*", "fr", "en-US"), hostileString), fc.oneof(fc.double(), hostileString)),
-        { maxLength: 50 },
-      ).map((parts) => parts.map(([t, q]) => `${t};q=${String(q)}`).join(",")),
+      fc
+        .array(
+          fc.tuple(
+            fc.oneof(fc.constantFrom("en", "zh", "zh-TW", "*", "fr", "en-US"), hostileString),
+            fc.oneof(fc.double(), hostileString),
+          ),
+          { maxLength: 50 },
+        )
+        .map((parts) => parts.map(([t, q]) => `${t};q=${String(q)}`).join(",")),
     );
     fc.assert(
       fc.property(header, fc.option(hostileString), (h, q) => {

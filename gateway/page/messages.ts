@@ -18,7 +18,17 @@ export type FailureKind = "unreadable" | "fetch" | "checkpoint" | "proof" | "ent
  * Key indicators that issuers name by these ids (`--key-indicators "vuln-disclosure=yes"`) are
  * shown by their names in the page's language; any other name is shown as the issuer wrote it.
  */
-export const KEY_INDICATOR_IDS = ["default-passwords", "vuln-disclosure", "update-years", "fix-days", "auto-updates", "data-encryption", "secure-boot", "penetration-test", "sbom"] as const;
+export const KEY_INDICATOR_IDS = [
+  "default-passwords",
+  "vuln-disclosure",
+  "update-years",
+  "fix-days",
+  "auto-updates",
+  "data-encryption",
+  "secure-boot",
+  "penetration-test",
+  "sbom",
+] as const;
 export type KeyIndicatorId = (typeof KEY_INDICATOR_IDS)[number];
 
 export interface Messages {
@@ -243,7 +253,8 @@ const en: Messages = {
   status: {
     active: {
       name: "Active",
-      meaning: "This label is valid: the certification body confirms that this product model meets the requirements of the tier shown.",
+      meaning:
+        "This label is valid: the certification body confirms that this product model meets the requirements of the tier shown.",
     },
     suspended: {
       name: "Suspended",
@@ -265,7 +276,8 @@ const en: Messages = {
   tierIntro: (t) => `${en.tierLabel(t)} means this product model was tested and meets these requirements:`,
   requirements: {
     noDefaultPasswords: "No weak passwords and no default password shared by every device",
-    vulnerabilityManagement: "The manufacturer runs a vulnerability-management process and keeps fixing the flaws it finds",
+    vulnerabilityManagement:
+      "The manufacturer runs a vulnerability-management process and keeps fixing the flaws it finds",
     softwareUpdates: "Security updates keep coming for the software",
     enhanced: "Beyond the basic tier, it meets the standard's enhanced security requirements",
     penetrationTesting: "It passed penetration testing by an independent third party",
@@ -342,7 +354,8 @@ const en: Messages = {
     statusAwaiting: "This status still awaits independent witnesses: see the authenticity check below.",
   },
   timesIn: (z) => `Times in ${z}`,
-  footer: "Every label event is written to a public, append-only transparency log, so anyone can check a label's whole history independently.",
+  footer:
+    "Every label event is written to a public, append-only transparency log, so anyone can check a label's whole history independently.",
   checkpointNote: (n) => `Read at log checkpoint: ${n} entries`,
 };
 

@@ -73,6 +73,11 @@ export function qrSvg(text: string, pixelsPerModule = 8): string {
 /** A PNG of the QR code for `text`, with the quiet zone, `pixelsPerModule` pixels per module. Throws QrEncodeError. */
 export async function qrPng(text: string, pixelsPerModule = 8): Promise<Uint8Array> {
   qrSymbol(text); // the typed error for text that cannot be encoded
-  const png = await toBuffer(text, { errorCorrectionLevel: QR_ERROR_CORRECTION, margin: QR_QUIET_ZONE, scale: pixelsPerModule, type: "png" });
+  const png = await toBuffer(text, {
+    errorCorrectionLevel: QR_ERROR_CORRECTION,
+    margin: QR_QUIET_ZONE,
+    scale: pixelsPerModule,
+    type: "png",
+  });
   return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
 }

@@ -9,7 +9,9 @@ const URL_ = labelPageUrl("https://labels.example.cn", "CSL-2026-0000137");
 /** The text a symbol holds, from its segments (qrcode splits a URL into byte/alphanumeric/numeric runs). */
 function symbolText(text: string): string {
   return qrSymbol(text)
-    .segments.map((s) => (typeof s.data === "string" ? s.data : new TextDecoder("utf-8", { fatal: true }).decode(s.data)))
+    .segments.map((s) =>
+      typeof s.data === "string" ? s.data : new TextDecoder("utf-8", { fatal: true }).decode(s.data),
+    )
     .join("");
 }
 
@@ -28,7 +30,8 @@ function modulesOfPath(d: string): Set<string> {
 function modulesOfSymbol(text: string): Set<string> {
   const { modules } = qrSymbol(text);
   const dark = new Set<string>();
-  for (let y = 0; y < modules.size; y++) for (let x = 0; x < modules.size; x++) if (modules.get(y, x)) dark.add(`${x},${y}`);
+  for (let y = 0; y < modules.size; y++)
+    for (let x = 0; x < modules.size; x++) if (modules.get(y, x)) dark.add(`${x},${y}`);
   return dark;
 }
 
@@ -76,7 +79,12 @@ function readPng(png: Uint8Array): Png {
       const up = y > 0 ? (out[(y - 1) * stride + i] ?? 0) : 0;
       const c = i >= 4 && y > 0 ? (out[(y - 1) * stride + i - 4] ?? 0) : 0;
       const p = a + up - c;
-      const paeth = Math.abs(p - a) <= Math.abs(p - up) && Math.abs(p - a) <= Math.abs(p - c) ? a : Math.abs(p - up) <= Math.abs(p - c) ? up : c;
+      const paeth =
+        Math.abs(p - a) <= Math.abs(p - up) && Math.abs(p - a) <= Math.abs(p - c)
+          ? a
+          : Math.abs(p - up) <= Math.abs(p - c)
+            ? up
+            : c;
       const pred = [0, a, up, (a + up) >> 1, paeth][filter ?? 99];
       if (pred === undefined) throw new Error(`bad PNG filter ${filter}`);
       out[y * stride + i] = (x + pred) & 0xff;
@@ -122,7 +130,11 @@ describe("qrSvg", () => {
     const svg = qrSvg(URL_);
     const size = qrSymbol(URL_).modules.size;
     const side = size + 2 * QR_QUIET_ZONE;
-    expect(svg).toMatch(new RegExp(`^<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${side} ${side}" width="${side * 8}" height="${side * 8}"`));
+    expect(svg).toMatch(
+      new RegExp(
+        `^<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${side} ${side}" width="${side * 8}" height="${side * 8}"`,
+      ),
+    );
     expect(svg.endsWith("</svg>")).toBe(true);
     expect(svg).toContain(`<title>${URL_}</title>`);
     expect(svg).toContain(`<path transform="translate(${QR_QUIET_ZONE} ${QR_QUIET_ZONE})" fill="#000" d="`);

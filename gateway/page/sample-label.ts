@@ -41,8 +41,18 @@ export function sampleLabelInStatus(status: LabelStatus): LabelView {
   const reasonEvent = {
     active: undefined,
     expired: undefined,
-    suspended: { logIndex: 3870, kind: "suspended" as const, time: at("2027-03-02T10:30:00+08:00"), reason: "远程管理接口存在未修复的高危漏洞" },
-    revoked: { logIndex: 4405, kind: "revoked" as const, time: at("2027-05-20T16:45:00+08:00"), reason: "制造商未在期限内修复漏洞" },
+    suspended: {
+      logIndex: 3870,
+      kind: "suspended" as const,
+      time: at("2027-03-02T10:30:00+08:00"),
+      reason: "远程管理接口存在未修复的高危漏洞",
+    },
+    revoked: {
+      logIndex: 4405,
+      kind: "revoked" as const,
+      time: at("2027-05-20T16:45:00+08:00"),
+      reason: "制造商未在期限内修复漏洞",
+    },
   }[status];
   return {
     ...base,

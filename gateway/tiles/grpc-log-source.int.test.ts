@@ -21,9 +21,29 @@ beforeAll(async () => {
   reg = await startTestRegistry();
   const r = reg.registry;
   const signStatement = (key: TestKey, s: Statement) => signFor(key, { ...s, logOrigin: r.origin });
-  await r.submit(signStatement(authority, statement({ $case: "categoryPublished", value: { categoryId: CATEGORY, name: "Cameras", description: "" } })));
-  await r.submit(signStatement(authority, statement({ $case: "issuerAccredited", value: { issuerId: "CCRC", name: "CCRC", publicKey: issuer.publicKey, scope: [{ categoryId: CATEGORY, maxTier: 3 }] } })));
-  await Promise.all(Array.from({ length: 300 }, (_, i) => r.submit(signStatement(issuer, issue(`CCRC-S${i}`, `M-${i}`)))));
+  await r.submit(
+    signStatement(
+      authority,
+      statement({ $case: "categoryPublished", value: { categoryId: CATEGORY, name: "Cameras", description: "" } }),
+    ),
+  );
+  await r.submit(
+    signStatement(
+      authority,
+      statement({
+        $case: "issuerAccredited",
+        value: {
+          issuerId: "CCRC",
+          name: "CCRC",
+          publicKey: issuer.publicKey,
+          scope: [{ categoryId: CATEGORY, maxTier: 3 }],
+        },
+      }),
+    ),
+  );
+  await Promise.all(
+    Array.from({ length: 300 }, (_, i) => r.submit(signStatement(issuer, issue(`CCRC-S${i}`, `M-${i}`)))),
+  );
   source = grpcLogSource(reg.grpc.address, credentials.createInsecure(), 0);
   standalone = await startGateway({ address: "127.0.0.1:0", log: source, logger: silentLogger });
 });
@@ -38,7 +58,15 @@ describe("gateway over the registry's LogService", () => {
     // 302 statements; how many map commitments (one per batch) depends on how they were batched.
     expect(reg.registry.view.state.requests.size).toBe(302);
     const w = reg.registry.view.size - 256;
-    for (const path of ["checkpoint", "tile/0/000", `tile/0/001.p/${w}`, "tile/0/001.p/3", "tile/1/000.p/1", "tile/entries/000", `tile/entries/001.p/${w}`]) {
+    for (const path of [
+      "checkpoint",
+      "tile/0/000",
+      `tile/0/001.p/${w}`,
+      "tile/0/001.p/3",
+      "tile/1/000.p/1",
+      "tile/entries/000",
+      `tile/entries/001.p/${w}`,
+    ]) {
       const a = await fetch(`${standalone.url}/${path}`);
       const b = await fetch(`${reg.http!.url}/${path}`);
       expect(a.status, path).toBe(200);
@@ -50,7 +78,8 @@ describe("gateway over the registry's LogService", () => {
   it("404 beyond the tree; label pages are not served standalone", async () => {
     const past = reg.registry.view.size - 255;
     expect(past).toBeLessThan(256); // the second tile stays partial
-    for (const path of ["tile/0/001", `tile/0/001.p/${past}`, "tile/entries/001", "tile/0/002.p/1"]) expect((await fetch(`${standalone.url}/${path}`)).status, path).toBe(404);
+    for (const path of ["tile/0/001", `tile/0/001.p/${past}`, "tile/entries/001", "tile/0/002.p/1"])
+      expect((await fetch(`${standalone.url}/${path}`)).status, path).toBe(404);
     expect((await fetch(`${standalone.url}/l/CCRC-S1`)).status).toBe(404);
     expect((await fetch(`${standalone.url}/healthz`)).status).toBe(200);
   });

@@ -55,10 +55,15 @@ export function grpcLogSource(address: string, credentials: ChannelCredentials, 
       const width = latest ? tileWidthInTree(level, index, latest.size) : 0;
       if (width === 0) return undefined;
       return new Promise((resolve, reject) =>
-        client.getTile({ level, index: BigInt(index), width: width === TILE_WIDTH ? 0 : width, entryBundle: false }, new Metadata(), deadline(), (err, res) => {
-          if (err) return err.code === status.NOT_FOUND ? resolve(undefined) : reject(unavailable(err));
-          resolve({ level, index, width, data: res.data });
-        }),
+        client.getTile(
+          { level, index: BigInt(index), width: width === TILE_WIDTH ? 0 : width, entryBundle: false },
+          new Metadata(),
+          deadline(),
+          (err, res) => {
+            if (err) return err.code === status.NOT_FOUND ? resolve(undefined) : reject(unavailable(err));
+            resolve({ level, index, width, data: res.data });
+          },
+        ),
       );
     },
     readEntries(start, end) {
@@ -66,7 +71,9 @@ export function grpcLogSource(address: string, credentials: ChannelCredentials, 
         const out: Uint8Array[] = [];
         const call = client.getEntries({ start: BigInt(start), end: BigInt(end) }, deadline());
         call.on("data", (m: { entries: Uint8Array[] }) => out.push(...m.entries));
-        call.on("error", (e: ServiceError) => reject(e.code === status.OUT_OF_RANGE ? new RangeError(e.message) : unavailable(e)));
+        call.on("error", (e: ServiceError) =>
+          reject(e.code === status.OUT_OF_RANGE ? new RangeError(e.message) : unavailable(e)),
+        );
         call.on("end", () => resolve(out));
       });
     },

@@ -29,7 +29,12 @@ let gw: RunningGateway;
 beforeAll(async () => {
   store = openMemoryStore();
   log = await growLog(store, SIZES);
-  gw = await startGateway({ address: "127.0.0.1:0", log: storeLogSource(store, 0), publicBaseUrl: "https://labels.example.cn", logger: silentLogger });
+  gw = await startGateway({
+    address: "127.0.0.1:0",
+    log: storeLogSource(store, 0),
+    publicBaseUrl: "https://labels.example.cn",
+    logger: silentLogger,
+  });
 });
 afterAll(async () => {
   await gw?.close();
@@ -62,7 +67,9 @@ describe("tlog-tiles read path", () => {
       const r = await get(tilePath(t));
       expect(r.status, tilePath(t)).toBe(200);
       expect(r.headers.get("content-type")).toBe("application/octet-stream");
-      expect(r.headers.get("cache-control")).toBe(t.width === TILE_WIDTH ? "public, max-age=31536000, immutable" : "public, max-age=10");
+      expect(r.headers.get("cache-control")).toBe(
+        t.width === TILE_WIDTH ? "public, max-age=31536000, immutable" : "public, max-age=10",
+      );
       const stored = await store.readTile(t.level, t.index);
       expect(bytesEqual(await bytes(r), stored!.data.subarray(0, t.width * 32)), tilePath(t)).toBe(true);
     }
@@ -75,7 +82,19 @@ describe("tlog-tiles read path", () => {
   });
 
   it("answers 404 for tiles and bundles the tree does not hold yet, uncached", async () => {
-    for (const p of ["tile/0/273", "tile/0/273.p/213", "tile/0/274.p/1", "tile/1/001", "tile/1/001.p/18", "tile/2/000", "tile/3/000.p/1", "tile/0/x001/000", "tile/entries/273", "tile/entries/273.p/213", "tile/entries/x123/456"]) {
+    for (const p of [
+      "tile/0/273",
+      "tile/0/273.p/213",
+      "tile/0/274.p/1",
+      "tile/1/001",
+      "tile/1/001.p/18",
+      "tile/2/000",
+      "tile/3/000.p/1",
+      "tile/0/x001/000",
+      "tile/entries/273",
+      "tile/entries/273.p/213",
+      "tile/entries/x123/456",
+    ]) {
       const r = await get(p);
       expect(r.status, p).toBe(404);
       expect(r.headers.get("cache-control"), p).toBe("no-store");
@@ -83,7 +102,21 @@ describe("tlog-tiles read path", () => {
   });
 
   it("answers 400 for malformed paths", async () => {
-    const bad = ["tile/0/1", "tile/00/000", "tile/0/000.p/0", "tile/0/000.p/256", "tile/0/000.p/012", "tile/0/x000/001", "tile/64/000", "tile/0/000/", "tile/entries/000.p/", "tile/-1/000", "tile/0/%30%30%30", "tile/entries", "tile/0/000.p/1/x"];
+    const bad = [
+      "tile/0/1",
+      "tile/00/000",
+      "tile/0/000.p/0",
+      "tile/0/000.p/256",
+      "tile/0/000.p/012",
+      "tile/0/x000/001",
+      "tile/64/000",
+      "tile/0/000/",
+      "tile/entries/000.p/",
+      "tile/-1/000",
+      "tile/0/%30%30%30",
+      "tile/entries",
+      "tile/0/000.p/1/x",
+    ];
     for (const p of bad) expect((await get(p)).status, p).toBe(400);
   });
 
@@ -96,7 +129,9 @@ describe("tlog-tiles read path", () => {
     expect(bytesEqual(await bytes(full), want)).toBe(true);
     const partial = await get("tile/entries/273.p/212");
     expect(partial.headers.get("cache-control")).toBe("public, max-age=10");
-    expect(decodeBundle(await bytes(partial), 212).map((e) => fromUtf8(e))).toEqual(Array.from({ length: 212 }, (_, k) => fromUtf8(testEntry(273 * 256 + k))));
+    expect(decodeBundle(await bytes(partial), 212).map((e) => fromUtf8(e))).toEqual(
+      Array.from({ length: 212 }, (_, k) => fromUtf8(testEntry(273 * 256 + k))),
+    );
     // Node's fetch decodes gzip itself; ask with node:http semantics instead to see the encoding.
     await new Promise((r) => setTimeout(r, 50)); // the cached bundle's gzip form is made off the request path
     const gz = await rawGet("tile/entries/001", { "accept-encoding": "gzip" });
@@ -109,8 +144,15 @@ describe("tlog-tiles read path", () => {
   });
 
   it("a tlog client verifies tiles, bundles and inclusion proofs read over HTTP against the checkpoint", async () => {
-    const { checkpoint } = openCheckpoint(await (await get("checkpoint")).text(), parseVerifierKey(testLogSigner.verifierKey));
-    const reader = new TileHashReader(checkpoint.size, async (level, index, width) => bytes(await get(tilePath({ level, index, width }))), { root: checkpoint.root });
+    const { checkpoint } = openCheckpoint(
+      await (await get("checkpoint")).text(),
+      parseVerifierKey(testLogSigner.verifierKey),
+    );
+    const reader = new TileHashReader(
+      checkpoint.size,
+      async (level, index, width) => bytes(await get(tilePath({ level, index, width }))),
+      { root: checkpoint.root },
+    );
     for (const index of [0, 255, 256, 65_535, 70_000, 70_099]) {
       const proof = await proveInclusion(reader, index, checkpoint.size);
       verifyInclusion(index, checkpoint.size, hasher.leafHash(testEntry(index)), proof, checkpoint.root);
@@ -141,7 +183,12 @@ describe("tlog-tiles read path", () => {
 
   it("an empty log has no checkpoint (404) and no tiles", async () => {
     const empty = openMemoryStore();
-    const g = await startGateway({ address: "127.0.0.1:0", log: storeLogSource(empty, 0), publicBaseUrl: "https://x.example", logger: silentLogger });
+    const g = await startGateway({
+      address: "127.0.0.1:0",
+      log: storeLogSource(empty, 0),
+      publicBaseUrl: "https://x.example",
+      logger: silentLogger,
+    });
     try {
       expect((await fetch(`${g.url}/checkpoint`)).status).toBe(404);
       expect((await fetch(`${g.url}/tile/0/000.p/1`)).status).toBe(404);
@@ -156,7 +203,11 @@ describe("tlog-tiles read path", () => {
 
 import { request } from "node:http";
 import { hasher } from "../../log/hasher.js";
-function rawGet(path: string, headers: Record<string, string>, method = "GET"): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+function rawGet(
+  path: string,
+  headers: Record<string, string>,
+  method = "GET",
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = request(`${gw.url}/${path}`, { method, headers }, (res) => {
       const chunks: Buffer[] = [];

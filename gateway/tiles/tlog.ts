@@ -62,7 +62,10 @@ export class TlogReadPath {
   async checkpoint(): Promise<Reply> {
     const cp = await this.source.checkpoint();
     if (!cp) return textReply(404, "the log is empty: no checkpoint yet", { "cache-control": CHECKPOINT_CACHE });
-    const headers: Record<string, string> = { "content-type": "text/plain; charset=utf-8", "cache-control": CHECKPOINT_CACHE };
+    const headers: Record<string, string> = {
+      "content-type": "text/plain; charset=utf-8",
+      "cache-control": CHECKPOINT_CACHE,
+    };
     // A newer checkpoint exists but lacks its witnesses' cosignatures: say so beside the one served.
     if (cp.pendingSize !== undefined) headers[PENDING_CHECKPOINT_HEADER] = String(cp.pendingSize);
     return { status: 200, headers, body: cp.note };
@@ -129,5 +132,7 @@ const NO_CACHE_404 = "no-store";
 
 function bundleReply(raw: Uint8Array, gz: Uint8Array | undefined, cacheControl: string): Reply {
   const headers = { "content-type": OCTETS, "cache-control": cacheControl, vary: "Accept-Encoding" };
-  return gz ? { status: 200, headers: { ...headers, "content-encoding": "gzip" }, body: gz } : { status: 200, headers, body: raw };
+  return gz
+    ? { status: 200, headers: { ...headers, "content-encoding": "gzip" }, body: gz }
+    : { status: 200, headers, body: raw };
 }

@@ -27,7 +27,9 @@ function show(r: PageResult, messages: PageConfig["messages"]): void {
   if (r.detail) el.title = r.detail;
   document.body.dataset.verified = r.state;
   const check = document.getElementById("status-check");
-  if (check) check.textContent = r.state === "failed" ? messages.statusUnconfirmed : r.state === "awaiting" ? messages.statusAwaiting : "";
+  if (check)
+    check.textContent =
+      r.state === "failed" ? messages.statusUnconfirmed : r.state === "awaiting" ? messages.statusAwaiting : "";
 }
 
 async function run(cfg: PageConfig): Promise<void> {
@@ -55,5 +57,7 @@ try {
 }
 if (cfg) {
   const m = cfg.messages;
-  run(cfg).catch((e: unknown) => show(pageFailure(m, "unreadable", e instanceof Error ? e.message : "unexpected error"), m));
+  run(cfg).catch((e: unknown) =>
+    show(pageFailure(m, "unreadable", e instanceof Error ? e.message : "unexpected error"), m),
+  );
 }

@@ -42,9 +42,19 @@ let loaded: Promise<VerifierAsset> | undefined;
 export function loadVerifier(): Promise<VerifierAsset> {
   loaded ??= (async () => {
     const here = dirname(fileURLToPath(import.meta.url));
-    const js = import.meta.url.endsWith(".ts") ? await bundleVerifier(join(here, "browser.ts")) : new Uint8Array(await readFile(join(here, VERIFIER_BUNDLE_FILE)));
+    const js = import.meta.url.endsWith(".ts")
+      ? await bundleVerifier(join(here, "browser.ts"))
+      : new Uint8Array(await readFile(join(here, VERIFIER_BUNDLE_FILE)));
     const hash = createHash("sha256").update(js).digest("hex").slice(0, 12);
-    return { name: `verifier-${hash}.js`, asset: { contentType: "text/javascript; charset=utf-8", body: js, gz: gzipSync(js, { level: 9 }), immutable: true } };
+    return {
+      name: `verifier-${hash}.js`,
+      asset: {
+        contentType: "text/javascript; charset=utf-8",
+        body: js,
+        gz: gzipSync(js, { level: 9 }),
+        immutable: true,
+      },
+    };
   })();
   loaded.catch(() => {
     loaded = undefined;
@@ -59,12 +69,17 @@ export function loadVerifier(): Promise<VerifierAsset> {
  */
 export async function verifierOptions(logger: Logger): Promise<Pick<GatewayOptions, "assets" | "verifier">> {
   const verifier = await loadVerifier().catch((e: unknown) => {
-    logger("warn", "in-browser verifier not available; label pages are served without it", { error: e instanceof Error ? e.message.slice(0, 200) : "unknown" });
+    logger("warn", "in-browser verifier not available; label pages are served without it", {
+      error: e instanceof Error ? e.message.slice(0, 200) : "unknown",
+    });
     return undefined;
   });
   if (!verifier) return {};
   return {
     assets: new Map([[verifier.name, verifier.asset]]),
-    verifier: { bundleUrl: `/assets/${verifier.name}`, dataUrl: (id: string) => `/api/v1/labels/${encodeURIComponent(id)}` },
+    verifier: {
+      bundleUrl: `/assets/${verifier.name}`,
+      dataUrl: (id: string) => `/api/v1/labels/${encodeURIComponent(id)}`,
+    },
   };
 }

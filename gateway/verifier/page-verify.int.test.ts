@@ -39,43 +39,88 @@ beforeAll(async () => {
   fx = await buildFixture();
   const r = await fx.reads.getLabel(LABELS.valid);
   plain = GetLabelResponse.toJSON(r);
-  cosigned = GetLabelResponse.toJSON({ ...r, bundle: { ...r.bundle!, checkpoint: cosignCheckpoint(r.bundle!.checkpoint, w1) } });
+  cosigned = GetLabelResponse.toJSON({
+    ...r,
+    bundle: { ...r.bundle!, checkpoint: cosignCheckpoint(r.bundle!.checkpoint, w1) },
+  });
 });
 
 describe("verifyForPage", () => {
   const size = () => fx.registry.view.size;
 
   it("names the witnesses that cosigned under the pinned policy", () => {
-    const r = verifyForPage(config(LABELS.valid, "active", { verifierKeys: [w1.verifierKey, w2.verifierKey], required: 1 }), cosigned, NOW);
-    expect(r).toEqual({ state: "ok", text: `Verified: this record is in log checkpoint ${size()}, and its signatures are valid. Witnessed by: witness.test/w1` });
+    const r = verifyForPage(
+      config(LABELS.valid, "active", { verifierKeys: [w1.verifierKey, w2.verifierKey], required: 1 }),
+      cosigned,
+      NOW,
+    );
+    expect(r).toEqual({
+      state: "ok",
+      text: `Verified: this record is in log checkpoint ${size()}, and its signatures are valid. Witnessed by: witness.test/w1`,
+    });
   });
 
   it("says 'awaiting witnesses', never 'verified' nor 'failed', when only cosignatures are missing", () => {
-    const r = verifyForPage(config(LABELS.valid, "active", { verifierKeys: [w1.verifierKey, w2.verifierKey], required: 2 }), cosigned, NOW);
+    const r = verifyForPage(
+      config(LABELS.valid, "active", { verifierKeys: [w1.verifierKey, w2.verifierKey], required: 2 }),
+      cosigned,
+      NOW,
+    );
     expect(r.state).toBe("awaiting");
     expect(r.text).toBe(MESSAGES.en.verifier.awaiting.replace("{size}", String(size())));
     expect(r.detail).toMatch(/cosignature/);
-    const none = verifyForPage(config(LABELS.valid, "active", { verifierKeys: [w1.verifierKey], required: 1 }), plain, NOW);
+    const none = verifyForPage(
+      config(LABELS.valid, "active", { verifierKeys: [w1.verifierKey], required: 1 }),
+      plain,
+      NOW,
+    );
     expect(none.state).toBe("awaiting");
     // In Chinese, all in Chinese.
-    const zh = verifyForPage({ ...config(LABELS.valid, "active", { verifierKeys: [w1.verifierKey], required: 1 }), lang: "zh-CN", messages: MESSAGES["zh-CN"].verifier }, plain, NOW);
+    const zh = verifyForPage(
+      {
+        ...config(LABELS.valid, "active", { verifierKeys: [w1.verifierKey], required: 1 }),
+        lang: "zh-CN",
+        messages: MESSAGES["zh-CN"].verifier,
+      },
+      plain,
+      NOW,
+    );
     expect(zh.text).toBe(MESSAGES["zh-CN"].verifier.awaiting.replace("{size}", String(size())));
   });
 
   it("missing cosignatures do not hide another failure: a wrong status still fails", () => {
-    const r = verifyForPage(config(LABELS.valid, "revoked", { verifierKeys: [w1.verifierKey], required: 1 }), plain, NOW);
+    const r = verifyForPage(
+      config(LABELS.valid, "revoked", { verifierKeys: [w1.verifierKey], required: 1 }),
+      plain,
+      NOW,
+    );
     expect(r.state).toBe("failed");
-    const zh = verifyForPage({ ...config(LABELS.valid, "revoked"), lang: "zh-CN", messages: MESSAGES["zh-CN"].verifier }, plain, NOW);
-    expect(zh.text).toBe("核验失败：日志记录的状态为“有效”，本页却显示为“已撤销”。此页面显示的内容不可信，请勿以此作为购买依据。");
+    const zh = verifyForPage(
+      { ...config(LABELS.valid, "revoked"), lang: "zh-CN", messages: MESSAGES["zh-CN"].verifier },
+      plain,
+      NOW,
+    );
+    expect(zh.text).toBe(
+      "核验失败：日志记录的状态为“有效”，本页却显示为“已撤销”。此页面显示的内容不可信，请勿以此作为购买依据。",
+    );
   });
 
   it("does not count a cosignature by a key the page does not pin", () => {
-    const r = verifyForPage(config(LABELS.valid, "active", { verifierKeys: [w2.verifierKey], required: 1 }), cosigned, NOW);
+    const r = verifyForPage(
+      config(LABELS.valid, "active", { verifierKeys: [w2.verifierKey], required: 1 }),
+      cosigned,
+      NOW,
+    );
     expect(r.state).toBe("awaiting");
   });
 
   it("a checkpoint signed by another log key fails, in the page's language, with the detail in English beside it", () => {
-    const other = { ...config(LABELS.valid, "active"), logVerifierKey: cosignerLogKey, lang: "zh-CN" as const, messages: MESSAGES["zh-CN"].verifier };
+    const other = {
+      ...config(LABELS.valid, "active"),
+      logVerifierKey: cosignerLogKey,
+      lang: "zh-CN" as const,
+      messages: MESSAGES["zh-CN"].verifier,
+    };
     const r = verifyForPage(other, plain, NOW);
     expect(r.state).toBe("failed");
     expect(r.text).toBe("核验失败：日志检查点没有有效的签名。此页面显示的内容不可信，请勿以此作为购买依据。");
@@ -85,24 +130,39 @@ describe("verifyForPage", () => {
   it("without a policy verifies against the log's key alone and names no witness", () => {
     for (const json of [plain, cosigned]) {
       const r = verifyForPage(config(LABELS.valid, "active"), json, NOW);
-      expect(r).toEqual({ state: "ok", text: `Verified: this record is in log checkpoint ${size()}, and its signatures are valid.` });
+      expect(r).toEqual({
+        state: "ok",
+        text: `Verified: this record is in log checkpoint ${size()}, and its signatures are valid.`,
+      });
     }
   });
 
   it("fails on a status the log does not prove, a malformed witness key, and junk", () => {
-    expect(verifyForPage(config(LABELS.valid, "revoked"), plain, NOW).text).toContain("the log says the label is active, but the page says revoked");
+    expect(verifyForPage(config(LABELS.valid, "revoked"), plain, NOW).text).toContain(
+      "the log says the label is active, but the page says revoked",
+    );
     expect(verifyForPage(config(LABELS.valid, "revoked"), plain, NOW).state).toBe("failed");
-    expect(verifyForPage(config(LABELS.valid, "active", { verifierKeys: ["not a key"], required: 1 }), plain, NOW).state).toBe("failed");
-    expect(verifyForPage(config(LABELS.valid, "active", { verifierKeys: [w1.verifierKey], required: 2 }), plain, NOW).state).toBe("failed");
-    for (const junk of [null, 7, "x", {}, { bundle: { checkpoint: 5 } }]) expect(verifyForPage(config(LABELS.valid, "active"), junk, NOW).state).toBe("failed");
+    expect(
+      verifyForPage(config(LABELS.valid, "active", { verifierKeys: ["not a key"], required: 1 }), plain, NOW).state,
+    ).toBe("failed");
+    expect(
+      verifyForPage(config(LABELS.valid, "active", { verifierKeys: [w1.verifierKey], required: 2 }), plain, NOW).state,
+    ).toBe("failed");
+    for (const junk of [null, 7, "x", {}, { bundle: { checkpoint: 5 } }])
+      expect(verifyForPage(config(LABELS.valid, "active"), junk, NOW).state).toBe("failed");
   });
 
   it("never throws and never says ok for arbitrary JSON or arbitrary witness keys (fuzzed)", () => {
     fc.assert(
-      fc.property(fc.jsonValue(), fc.array(fc.string(), { maxLength: 3 }), fc.integer({ min: -1, max: 4 }), (json, keys, k) => {
-        const r = verifyForPage(config(LABELS.valid, "active", { verifierKeys: keys, required: k }), json, NOW);
-        expect(r.state).toBe("failed");
-      }),
+      fc.property(
+        fc.jsonValue(),
+        fc.array(fc.string(), { maxLength: 3 }),
+        fc.integer({ min: -1, max: 4 }),
+        (json, keys, k) => {
+          const r = verifyForPage(config(LABELS.valid, "active", { verifierKeys: keys, required: k }), json, NOW);
+          expect(r.state).toBe("failed");
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -36,7 +36,14 @@ export function pageTrust(cfg: Pick<PageConfig, "logVerifierKey" | "authorityPub
   return {
     logKey: cfg.logVerifierKey,
     authorityPublicKey: fromBase64(cfg.authorityPublicKey ?? ""),
-    ...(w ? { witnessPolicy: witnessPolicy(w.required, w.verifierKeys.map((k) => parseCosignatureVerifierKey(k))) } : {}),
+    ...(w
+      ? {
+          witnessPolicy: witnessPolicy(
+            w.required,
+            w.verifierKeys.map((k) => parseCosignatureVerifierKey(k)),
+          ),
+        }
+      : {}),
   };
 }
 
@@ -67,7 +74,11 @@ export function verifyForPage(cfg: PageConfig, json: unknown, nowUnix?: bigint):
     trust = pageTrust(cfg);
     bundle = GetLabelResponse.fromJSON(json).bundle;
   } catch (e) {
-    return pageFailure(m, "unreadable", e instanceof Error ? e.message : "the page's keys or the proof bundle are unreadable");
+    return pageFailure(
+      m,
+      "unreadable",
+      e instanceof Error ? e.message : "the page's keys or the proof bundle are unreadable",
+    );
   }
   if (!bundle) return pageFailure(m, "fetch", "the registry sent no proof bundle");
   const opts = { expectedLabelId: cfg.labelId, ...(nowUnix === undefined ? {} : { nowUnix }) };
@@ -75,22 +86,31 @@ export function verifyForPage(cfg: PageConfig, json: unknown, nowUnix?: bigint):
   let awaiting: string | undefined;
   if (verdict.status === "not-verifiable" && verdict.reasons[0]?.code === "witness-policy" && trust.witnessPolicy) {
     // Too few cosignatures: a witness may be catching up. What holds without them is said, no more.
-    const without = verifyLabelBundle(bundle, { logKey: trust.logKey, authorityPublicKey: trust.authorityPublicKey }, opts);
+    const without = verifyLabelBundle(
+      bundle,
+      { logKey: trust.logKey, authorityPublicKey: trust.authorityPublicKey },
+      opts,
+    );
     if (without.status !== "not-verifiable" && without.asOf) {
       awaiting = verdict.reasons[0].message;
       verdict = without;
     }
   }
-  if (verdict.status === "not-verifiable" || !verdict.asOf) return pageFailure(m, failureKind(verdict), verdict.reasons.map((r) => r.message).join("; ") || "not verifiable");
+  if (verdict.status === "not-verifiable" || !verdict.asOf)
+    return pageFailure(m, failureKind(verdict), verdict.reasons.map((r) => r.message).join("; ") || "not verifiable");
   const proven = pageStatusOf(verdict.status);
   if (proven !== cfg.status) {
     return {
       state: "failed",
-      text: m.failed.replace("{reason}", m.reasons.status.replace("{proven}", m.statusNames[proven]).replace("{shown}", m.statusNames[cfg.status])),
+      text: m.failed.replace(
+        "{reason}",
+        m.reasons.status.replace("{proven}", m.statusNames[proven]).replace("{shown}", m.statusNames[cfg.status]),
+      ),
       detail: `the log says the label is ${proven}, but the page says ${cfg.status}`,
     };
   }
-  if (awaiting !== undefined) return { state: "awaiting", text: m.awaiting.replace("{size}", String(verdict.asOf.size)), detail: awaiting };
+  if (awaiting !== undefined)
+    return { state: "awaiting", text: m.awaiting.replace("{size}", String(verdict.asOf.size)), detail: awaiting };
   let text = m.verified.replace("{size}", String(verdict.asOf.size));
   if (verdict.cosignedBy.length > 0) text += ` ${m.witnessed.replace("{witnesses}", verdict.cosignedBy.join(", "))}`;
   return { state: "ok", text };

@@ -20,23 +20,38 @@ const hasher = defaultMapHasher;
 /** Keys that often share long prefixes: a few stems, each key a stem with a few bits changed. */
 const keyArb = fc.oneof(
   fc.uint8Array({ minLength: 32, maxLength: 32 }),
-  fc.tuple(fc.integer({ min: 0, max: 3 }), fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 3 })).map(([stem, flips]) => {
-    const k = new Uint8Array(32).fill(stem * 0x41);
-    for (const f of flips) k[31 - (f >> 3)]! ^= 1 << (f & 7);
-    return k;
-  }),
+  fc
+    .tuple(fc.integer({ min: 0, max: 3 }), fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 3 }))
+    .map(([stem, flips]) => {
+      const k = new Uint8Array(32).fill(stem * 0x41);
+      for (const f of flips) k[31 - (f >> 3)]! ^= 1 << (f & 7);
+      return k;
+    }),
 );
 const entryArb = fc.record({ key: keyArb, value: fc.uint8Array({ minLength: 1, maxLength: 40 }) });
 /** Batches of entries; an entry may update a key of an earlier batch (or of its own). */
 const batchesArb = fc.array(fc.array(entryArb, { maxLength: 30 }), { minLength: 1, maxLength: 6 }).chain((batches) =>
-  fc.array(fc.record({ batch: fc.nat(batches.length - 1), from: fc.nat(), value: fc.uint8Array({ minLength: 1, maxLength: 8 }) }), { maxLength: 10 }).map((updates) => {
-    const all = batches.flat();
-    for (const u of updates) if (all.length > 0) batches[u.batch]!.push({ key: all[u.from % all.length]!.key, value: u.value });
-    return batches;
-  }),
+  fc
+    .array(
+      fc.record({
+        batch: fc.nat(batches.length - 1),
+        from: fc.nat(),
+        value: fc.uint8Array({ minLength: 1, maxLength: 8 }),
+      }),
+      { maxLength: 10 },
+    )
+    .map((updates) => {
+      const all = batches.flat();
+      for (const u of updates)
+        if (all.length > 0) batches[u.batch]!.push({ key: all[u.from % all.length]!.key, value: u.value });
+      return batches;
+    }),
 );
 
-function build(batches: readonly (readonly MapEntry[])[], h: MapHasher = hasher): { store: MemoryMapNodeStore; roots: Uint8Array[] } {
+function build(
+  batches: readonly (readonly MapEntry[])[],
+  h: MapHasher = hasher,
+): { store: MemoryMapNodeStore; roots: Uint8Array[] } {
   const store = new MemoryMapNodeStore();
   return { store, roots: batches.map((b) => updateMap(store, h, b)) };
 }
@@ -51,7 +66,12 @@ function proofFails(root: Uint8Array, key: Uint8Array, proof: MapProof): boolean
   }
 }
 
-function checkProofs(store: MemoryMapNodeStore, root: Uint8Array, present: readonly NaiveEntry[], absent: readonly Uint8Array[]): void {
+function checkProofs(
+  store: MemoryMapNodeStore,
+  root: Uint8Array,
+  present: readonly NaiveEntry[],
+  absent: readonly Uint8Array[],
+): void {
   const proofs = proveKeys(store, [...present.map((e) => e.key), ...absent]);
   present.forEach((e, i) => {
     const p = withValue(hasher, e.key, proofs[i]!, e.value);
@@ -125,7 +145,8 @@ describe("state map", () => {
           };
           if (proof.terminal.kind === "value") expect(proofFails(root, keyBit(bitAt % 256), proof)).toBe(true);
           else if (d > 0) expect(proofFails(root, keyBit(bitAt % d), proof)).toBe(true);
-          if (proof.terminal.kind === "empty" && d < 256) expect(proofFails(root, keyBit(d + (bitAt % (256 - d))), proof)).toBe(false);
+          if (proof.terminal.kind === "empty" && d < 256)
+            expect(proofFails(root, keyBit(d + (bitAt % (256 - d))), proof)).toBe(false);
           if (d > 0) {
             const siblings = proof.siblings.slice();
             siblings[bitAt % d] = flip(siblings[bitAt % d]!);
@@ -134,14 +155,18 @@ describe("state map", () => {
           const t = proof.terminal;
           if (t.kind === "value") {
             expect(proofFails(root, key, { ...proof, terminal: { kind: "value", value: flip(t.value) } })).toBe(true);
-            expect(proofFails(root, key, { ...proof, terminal: { kind: "value", value: Uint8Array.of(...t.value, 0) } })).toBe(true);
+            expect(
+              proofFails(root, key, { ...proof, terminal: { kind: "value", value: Uint8Array.of(...t.value, 0) } }),
+            ).toBe(true);
             expect(proofFails(root, key, { ...proof, terminal: { kind: "empty" } })).toBe(true);
           } else if (t.kind === "leaf") {
             expect(proofFails(root, key, { ...proof, terminal: { ...t, key: flip(t.key) } })).toBe(true);
             expect(proofFails(root, key, { ...proof, terminal: { ...t, valueHash: flip(t.valueHash) } })).toBe(true);
             expect(proofFails(root, key, { ...proof, terminal: { kind: "empty" } })).toBe(true);
           } else {
-            expect(proofFails(root, key, { ...proof, terminal: { kind: "value", value: Uint8Array.of(1) } })).toBe(true);
+            expect(proofFails(root, key, { ...proof, terminal: { kind: "value", value: Uint8Array.of(1) } })).toBe(
+              true,
+            );
           }
           // Truncated and extended.
           if (d > 0) {
@@ -149,7 +174,9 @@ describe("state map", () => {
             expect(proofFails(root, key, { ...proof, siblings: proof.siblings.slice(1) })).toBe(true);
           }
           expect(proofFails(root, key, { ...proof, siblings: [...proof.siblings, ZERO_HASH] })).toBe(true);
-          expect(proofFails(root, key, { ...proof, siblings: [...proof.siblings, flip(new Uint8Array(32))] })).toBe(true);
+          expect(proofFails(root, key, { ...proof, siblings: [...proof.siblings, flip(new Uint8Array(32))] })).toBe(
+            true,
+          );
           expect(proofFails(root, key, { ...proof, siblings: [ZERO_HASH, ...proof.siblings] })).toBe(true);
         }
       }),
@@ -168,35 +195,59 @@ describe("state map", () => {
       { numRuns: 100 },
     );
     fc.assert(
-      fc.property(fc.integer({ min: -2, max: 300 }), fc.uint8Array({ maxLength: 40 }), fc.uint8Array({ maxLength: 300 }), (depth, zeroBitmap, nonZero) => {
-        try {
-          const s = expandSiblings({ depth, zeroBitmap, nonZero });
-          const again = compactSiblings(s);
-          expect(again.depth).toBe(depth);
-          expect(toHex(again.zeroBitmap)).toBe(toHex(zeroBitmap));
-          expect(toHex(again.nonZero)).toBe(toHex(nonZero));
-        } catch (e) {
-          expect(e).toBeInstanceOf(ProofError);
-        }
-      }),
+      fc.property(
+        fc.integer({ min: -2, max: 300 }),
+        fc.uint8Array({ maxLength: 40 }),
+        fc.uint8Array({ maxLength: 300 }),
+        (depth, zeroBitmap, nonZero) => {
+          try {
+            const s = expandSiblings({ depth, zeroBitmap, nonZero });
+            const again = compactSiblings(s);
+            expect(again.depth).toBe(depth);
+            expect(toHex(again.zeroBitmap)).toBe(toHex(zeroBitmap));
+            expect(toHex(again.nonZero)).toBe(toHex(nonZero));
+          } catch (e) {
+            expect(e).toBeInstanceOf(ProofError);
+          }
+        },
+      ),
       { numRuns: 2000 },
     );
   });
 
   it("verifies nothing but ProofError on arbitrary input", () => {
-    const anything = fc.oneof(fc.constant(undefined), fc.constant(null), fc.integer(), fc.uint8Array({ maxLength: 40 }), fc.string());
+    const anything = fc.oneof(
+      fc.constant(undefined),
+      fc.constant(null),
+      fc.integer(),
+      fc.uint8Array({ maxLength: 40 }),
+      fc.string(),
+    );
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), anything, anything, fc.array(fc.uint8Array({ minLength: 31, maxLength: 33 }), { maxLength: 4 }), (root, key, a, b, siblings) => {
-        for (const terminal of [a, { kind: "leaf", key: a, valueHash: b }, { kind: "value", value: a }, { kind: "empty" }, undefined]) {
-          for (const proof of [{ siblings, terminal }, a, { siblings: a, terminal }]) {
-            try {
-              verifyMapProof(hasher, root, key, proof as MapProof);
-            } catch (e) {
-              expect(e).toBeInstanceOf(ProofError);
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        anything,
+        anything,
+        fc.array(fc.uint8Array({ minLength: 31, maxLength: 33 }), { maxLength: 4 }),
+        (root, key, a, b, siblings) => {
+          for (const terminal of [
+            a,
+            { kind: "leaf", key: a, valueHash: b },
+            { kind: "value", value: a },
+            { kind: "empty" },
+            undefined,
+          ]) {
+            for (const proof of [{ siblings, terminal }, a, { siblings: a, terminal }]) {
+              try {
+                verifyMapProof(hasher, root, key, proof as MapProof);
+              } catch (e) {
+                expect(e).toBeInstanceOf(ProofError);
+              }
             }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -206,7 +257,10 @@ describe("state map", () => {
     for (const bs of batches) {
       const sync = build(bs);
       const mem = new MemoryMapNodeStore();
-      const slow = { getNodes: async (paths: Parameters<MemoryMapNodeStore["getNodes"]>[0]): Promise<NodeReads> => mem.getNodes(paths) };
+      const slow = {
+        getNodes: async (paths: Parameters<MemoryMapNodeStore["getNodes"]>[0]): Promise<NodeReads> =>
+          mem.getNodes(paths),
+      };
       let root = ZERO_HASH;
       for (const b of bs) {
         const u = await computeUpdateAsync(slow, hasher, b);
@@ -224,7 +278,12 @@ describe("state map", () => {
     for (const b of bs) {
       const nodes: MapNode[] = [];
       const store = new MemoryMapNodeStore();
-      const spy = { getNodes: store.getNodes.bind(store), putNodes: (w: Parameters<MemoryMapNodeStore["putNodes"]>[0]) => (nodes.push(...w.map((x) => x.node)), store.putNodes(w)) };
+      const spy = {
+        getNodes: store.getNodes.bind(store),
+        putNodes: (w: Parameters<MemoryMapNodeStore["putNodes"]>[0]) => (
+          nodes.push(...w.map((x) => x.node)), store.putNodes(w)
+        ),
+      };
       for (const batch of b) updateMap(spy, hasher, batch);
       for (const n of nodes) expect(decodeNode(hasher, encodeNode(n))).toEqual(n);
     }
@@ -239,7 +298,10 @@ describe("state map", () => {
     const n = 100_000;
     const rand = new Uint8Array(n * 32);
     for (let i = 0; i < rand.length; i += 65536) crypto.getRandomValues(rand.subarray(i, i + 65536));
-    const entries = Array.from({ length: n }, (_, i) => ({ key: rand.subarray(32 * i, 32 * i + 32), value: Uint8Array.of(i & 255, i >> 8, i >> 16) }));
+    const entries = Array.from({ length: n }, (_, i) => ({
+      key: rand.subarray(32 * i, 32 * i + 32),
+      value: Uint8Array.of(i & 255, i >> 8, i >> 16),
+    }));
     const batches: MapEntry[][] = [];
     for (let at = 0; at < n; ) {
       const size = Math.min(n - at, 1 + Math.floor(Math.random() * 20_000));
@@ -247,7 +309,9 @@ describe("state map", () => {
       at += size;
     }
     // Updates of earlier keys ride in the last batch.
-    const updates = entries.filter((_, i) => i % 97 === 0).map((e) => ({ key: e.key, value: Uint8Array.of(9, ...e.value) }));
+    const updates = entries
+      .filter((_, i) => i % 97 === 0)
+      .map((e) => ({ key: e.key, value: Uint8Array.of(9, ...e.value) }));
     batches.push(updates);
     const { store, roots } = build(batches, fast);
     const latest = naiveLatest([...entries, ...updates]);

@@ -20,6 +20,7 @@ export async function runAsync<T>(plan: Plan<T>, store: Pick<MapNodeStore, "getN
 }
 
 function checked(paths: readonly NodePath[], reads: NodeReads): NodeReads {
-  if (reads.length !== paths.length) throw new Error(`map store answered ${reads.length} nodes for ${paths.length} paths`);
+  if (reads.length !== paths.length)
+    throw new Error(`map store answered ${reads.length} nodes for ${paths.length} paths`);
   return reads;
 }

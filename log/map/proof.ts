@@ -29,8 +29,10 @@ export interface MapProof {
  */
 export function withValue(hasher: MapHasher, key: MapKey, proof: MapProof, value: Uint8Array): MapProof {
   const t = proof.terminal;
-  if (t.kind !== "leaf" || !bytesEqual(t.key, key)) throw new Error("withValue: the proof does not end at the key's own leaf");
-  if (!bytesEqual(hasher.digest(value), t.valueHash)) throw new Error("withValue: the value is not the one the map holds");
+  if (t.kind !== "leaf" || !bytesEqual(t.key, key))
+    throw new Error("withValue: the proof does not end at the key's own leaf");
+  if (!bytesEqual(hasher.digest(value), t.valueHash))
+    throw new Error("withValue: the value is not the one the map holds");
   return { siblings: proof.siblings, terminal: { kind: "value", value } };
 }
 
@@ -71,13 +73,19 @@ export function compactSiblings(siblings: readonly Hash[]): CompactSiblings {
  */
 export function expandSiblings(c: CompactSiblings): Hash[] {
   const { depth, zeroBitmap, nonZero } = c;
-  if (!Number.isInteger(depth) || depth < 0 || depth > MAX_MAP_DEPTH) throw new ProofError("BAD_PROOF", `map proof depth ${depth} is not in 0..${MAX_MAP_DEPTH}`);
-  if (zeroBitmap.length !== (depth + 7) >> 3) throw new ProofError("BAD_PROOF", `map proof zero bitmap has ${zeroBitmap.length} bytes, not ceil(${depth} / 8)`);
-  if (depth & 7 && (zeroBitmap[zeroBitmap.length - 1]! & (0xff >> (depth & 7))) !== 0) throw new ProofError("BAD_PROOF", "map proof zero bitmap has bits set past its depth");
+  if (!Number.isInteger(depth) || depth < 0 || depth > MAX_MAP_DEPTH)
+    throw new ProofError("BAD_PROOF", `map proof depth ${depth} is not in 0..${MAX_MAP_DEPTH}`);
+  if (zeroBitmap.length !== (depth + 7) >> 3)
+    throw new ProofError("BAD_PROOF", `map proof zero bitmap has ${zeroBitmap.length} bytes, not ceil(${depth} / 8)`);
+  if (depth & 7 && (zeroBitmap[zeroBitmap.length - 1]! & (0xff >> (depth & 7))) !== 0)
+    throw new ProofError("BAD_PROOF", "map proof zero bitmap has bits set past its depth");
   let zeros = 0;
   for (let i = 0; i < depth; i++) zeros += (zeroBitmap[i >> 3]! >> (7 - (i & 7))) & 1;
   if (nonZero.length !== (depth - zeros) * HASH_SIZE) {
-    throw new ProofError("BAD_PROOF", `map proof has ${nonZero.length} bytes of siblings, not 32 for each of the ${depth - zeros} non-empty ones`);
+    throw new ProofError(
+      "BAD_PROOF",
+      `map proof has ${nonZero.length} bytes of siblings, not 32 for each of the ${depth - zeros} non-empty ones`,
+    );
   }
   const out: Hash[] = [];
   let at = 0;
@@ -87,7 +95,11 @@ export function expandSiblings(c: CompactSiblings): Hash[] {
       continue;
     }
     const h = nonZero.subarray(at, at + HASH_SIZE);
-    if (isZeroHash(h)) throw new ProofError("BAD_PROOF", `map proof sibling ${i} is the empty hash written out: it belongs in the zero bitmap`);
+    if (isZeroHash(h))
+      throw new ProofError(
+        "BAD_PROOF",
+        `map proof sibling ${i} is the empty hash written out: it belongs in the zero bitmap`,
+      );
     out.push(h);
     at += HASH_SIZE;
   }

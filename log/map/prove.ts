@@ -16,8 +16,10 @@ export function* planProofs(keys: readonly MapKey[]): Plan<MapProof[]> {
   const rootNode = (yield [ROOT_PATH])[0];
   if (rootNode === undefined) return out.fill({ siblings: [], terminal: { kind: "empty" } });
   const { left, right } = rootNode;
-  const single = left.kind === EMPTY && right.kind === LEAF ? right : right.kind === EMPTY && left.kind === LEAF ? left : undefined;
-  if (single) return out.fill({ siblings: [], terminal: { kind: "leaf", key: single.key!, valueHash: single.valueHash! } });
+  const single =
+    left.kind === EMPTY && right.kind === LEAF ? right : right.kind === EMPTY && left.kind === LEAF ? left : undefined;
+  if (single)
+    return out.fill({ siblings: [], terminal: { kind: "leaf", key: single.key!, valueHash: single.valueHash! } });
 
   const siblings: Hash[][] = keys.map(() => []);
   let walking = keys.map((_, i) => i);
@@ -31,7 +33,8 @@ export function* planProofs(keys: readonly MapKey[]): Plan<MapProof[]> {
       siblings[k]!.push(siblingOn(node, key, depth).hash);
       const c = childOn(node, key, depth);
       if (c.kind === INNER) deeper.push(k);
-      else if (c.kind === LEAF) out[k] = { siblings: siblings[k]!, terminal: { kind: "leaf", key: c.key!, valueHash: c.valueHash! } };
+      else if (c.kind === LEAF)
+        out[k] = { siblings: siblings[k]!, terminal: { kind: "leaf", key: c.key!, valueHash: c.valueHash! } };
       else out[k] = { siblings: siblings[k]!, terminal: { kind: "empty" } };
     });
     walking = deeper;

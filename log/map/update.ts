@@ -9,7 +9,18 @@
 import { bytesEqual } from "../bytes.js";
 import type { Hash } from "../hash.js";
 import { compareKeys, keyBit, type MapHasher, type MapKey } from "./hash.js";
-import { EMPTY, EMPTY_CHILD, INNER, innerChild, LEAF, leafChild, nodeHashOf, type MapChild, type MapNode, type NodePath } from "./node.js";
+import {
+  EMPTY,
+  EMPTY_CHILD,
+  INNER,
+  innerChild,
+  LEAF,
+  leafChild,
+  nodeHashOf,
+  type MapChild,
+  type MapNode,
+  type NodePath,
+} from "./node.js";
 import { runAsync, runSync, type Plan } from "./plan.js";
 import type { MapNodeStore, NodeWrite, SyncMapNodeStore } from "./store.js";
 
@@ -53,7 +64,8 @@ class Task {
 export function* planUpdate(hasher: MapHasher, entries: readonly MapEntry[]): Plan<MapUpdate> {
   const { keys, valueHashes } = sortedUpdates(hasher, entries);
   const rootNode = (yield [ROOT_PATH])[0];
-  if (keys.length === 0) return { root: rootNode === undefined ? EMPTY_CHILD.hash : nodeHashOf(hasher, rootNode), writes: [] };
+  if (keys.length === 0)
+    return { root: rootNode === undefined ? EMPTY_CHILD.hash : nodeHashOf(hasher, rootNode), writes: [] };
 
   const root = new Task(0, 0, keys.length, rootChild(rootNode));
   if (root.old.kind === INNER) root.node = rootNode;
@@ -92,18 +104,29 @@ export function* planUpdate(hasher: MapHasher, entries: readonly MapEntry[]): Pl
   if (root.leaf) {
     // The map holds one leaf: the root node keeps it on its side, beside an empty child.
     const only = root.result;
-    writes.push({ path: ROOT_PATH, node: keyBit(only.key!, 0) === 0 ? { left: only, right: EMPTY_CHILD } : { left: EMPTY_CHILD, right: only } });
+    writes.push({
+      path: ROOT_PATH,
+      node: keyBit(only.key!, 0) === 0 ? { left: only, right: EMPTY_CHILD } : { left: EMPTY_CHILD, right: only },
+    });
   }
   return { root: root.result.hash, writes };
 }
 
 /** Computes a batch's update against a synchronous store (the caller stores the writes). */
-export function computeUpdate(store: Pick<SyncMapNodeStore, "getNodes">, hasher: MapHasher, entries: readonly MapEntry[]): MapUpdate {
+export function computeUpdate(
+  store: Pick<SyncMapNodeStore, "getNodes">,
+  hasher: MapHasher,
+  entries: readonly MapEntry[],
+): MapUpdate {
   return runSync(planUpdate(hasher, entries), store);
 }
 
 /** Computes a batch's update against any store (the caller stores the writes). */
-export function computeUpdateAsync(store: Pick<MapNodeStore, "getNodes">, hasher: MapHasher, entries: readonly MapEntry[]): Promise<MapUpdate> {
+export function computeUpdateAsync(
+  store: Pick<MapNodeStore, "getNodes">,
+  hasher: MapHasher,
+  entries: readonly MapEntry[],
+): Promise<MapUpdate> {
   return runAsync(planUpdate(hasher, entries), store);
 }
 
@@ -189,7 +212,8 @@ function indexOfKey(keys: readonly MapKey[], lo: number, hi: number, key: MapKey
 /** The batch's keys in order, one update per key (the last one given wins), with value hashes. */
 function sortedUpdates(hasher: MapHasher, entries: readonly MapEntry[]): { keys: MapKey[]; valueHashes: Hash[] } {
   const order = entries.map((_, i) => i);
-  for (const e of entries) if (!(e.key instanceof Uint8Array) || e.key.length !== 32) throw new RangeError("map keys must be 32 bytes");
+  for (const e of entries)
+    if (!(e.key instanceof Uint8Array) || e.key.length !== 32) throw new RangeError("map keys must be 32 bytes");
   order.sort((a, b) => compareKeys(entries[a]!.key, entries[b]!.key) || a - b);
   const keys: MapKey[] = [];
   const valueHashes: Hash[] = [];

@@ -27,7 +27,8 @@ export class VersionedMemoryMapNodeStore {
   at(version: number): Pick<SyncMapNodeStore, "getNodes"> {
     return {
       getNodes: (paths: readonly NodePath[]): NodeReads => {
-        if (version < this.floor) throw new Error(`map nodes of version ${version} are no longer kept (oldest ${this.floor})`);
+        if (version < this.floor)
+          throw new Error(`map nodes of version ${version} are no longer kept (oldest ${this.floor})`);
         return paths.map((p) => {
           let v = this.nodes.get(memoryKey(p));
           while (v !== undefined && v.version > version) v = v.older;

@@ -15,34 +15,43 @@ const value = (i: number, round: number) => new Uint8Array([i & 0xff, round]);
 describe("VersionedMemoryMapNodeStore", () => {
   it("reads every kept version as that version's map: same root, proofs verify against it", () => {
     fc.assert(
-      fc.property(fc.array(fc.uniqueArray(fc.integer({ min: 0, max: 300 }), { minLength: 1, maxLength: 20 }), { minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 4 }), (batches, keep) => {
-        const versioned = new VersionedMemoryMapNodeStore();
-        const plain = new MemoryMapNodeStore();
-        const roots: { version: number; root: Uint8Array; values: Map<number, Uint8Array> }[] = [];
-        const current = new Map<number, Uint8Array>();
-        batches.forEach((ids, round) => {
-          const version = 3 * round + 2; // versions need not be consecutive
-          const entries = ids.map((i) => ({ key: key(i), value: value(i, round) }));
-          for (const i of ids) current.set(i, value(i, round));
-          const u = computeUpdate(versioned.at(Number.MAX_SAFE_INTEGER), h, entries);
-          versioned.put(u.writes, version);
-          expect(u.root).toEqual(updateMap(plain, h, entries));
-          roots.push({ version, root: u.root, values: new Map(current) });
-          if (roots.length > keep) versioned.setFloor(roots[roots.length - keep]!.version);
-        });
-        for (const r of roots.slice(-keep)) {
-          const at = versioned.at(r.version);
-          expect(runSync(planRoot(h), at)).toEqual(r.root);
-          const probe = [0, 7, 150, 299, ...r.values.keys()].slice(0, 12);
-          const proofs = proveKeys(at, probe.map(key));
-          probe.forEach((i, j) => {
-            const v = r.values.get(i);
-            const p = v ? withValue(h, key(i), proofs[j]!, v) : proofs[j]!;
-            expect(verifyMapProof(h, r.root, key(i), p)).toEqual(v ? { present: true, value: v } : { present: false });
+      fc.property(
+        fc.array(fc.uniqueArray(fc.integer({ min: 0, max: 300 }), { minLength: 1, maxLength: 20 }), {
+          minLength: 1,
+          maxLength: 8,
+        }),
+        fc.integer({ min: 1, max: 4 }),
+        (batches, keep) => {
+          const versioned = new VersionedMemoryMapNodeStore();
+          const plain = new MemoryMapNodeStore();
+          const roots: { version: number; root: Uint8Array; values: Map<number, Uint8Array> }[] = [];
+          const current = new Map<number, Uint8Array>();
+          batches.forEach((ids, round) => {
+            const version = 3 * round + 2; // versions need not be consecutive
+            const entries = ids.map((i) => ({ key: key(i), value: value(i, round) }));
+            for (const i of ids) current.set(i, value(i, round));
+            const u = computeUpdate(versioned.at(Number.MAX_SAFE_INTEGER), h, entries);
+            versioned.put(u.writes, version);
+            expect(u.root).toEqual(updateMap(plain, h, entries));
+            roots.push({ version, root: u.root, values: new Map(current) });
+            if (roots.length > keep) versioned.setFloor(roots[roots.length - keep]!.version);
           });
-        }
-        if (roots.length > keep) expect(() => versioned.at(roots[0]!.version).getNodes([])).toThrow(/no longer kept/);
-      }),
+          for (const r of roots.slice(-keep)) {
+            const at = versioned.at(r.version);
+            expect(runSync(planRoot(h), at)).toEqual(r.root);
+            const probe = [0, 7, 150, 299, ...r.values.keys()].slice(0, 12);
+            const proofs = proveKeys(at, probe.map(key));
+            probe.forEach((i, j) => {
+              const v = r.values.get(i);
+              const p = v ? withValue(h, key(i), proofs[j]!, v) : proofs[j]!;
+              expect(verifyMapProof(h, r.root, key(i), p)).toEqual(
+                v ? { present: true, value: v } : { present: false },
+              );
+            });
+          }
+          if (roots.length > keep) expect(() => versioned.at(roots[0]!.version).getNodes([])).toThrow(/no longer kept/);
+        },
+      ),
       { numRuns: 150 },
     );
   });

@@ -11,7 +11,14 @@ import { cosigner, parseCosignatureVerifierKey } from "../../log/cosignature.js"
 import { ed25519NoteSigner, parseVerifierKey } from "../../log/note-keys.js";
 import { openWitnessedCheckpoint, witnessPolicy } from "../../log/witness-policy.js";
 import { labelregBin } from "../../test/built.js";
-import { categoryPublished, issuerAccredited, issuerKey, labelChange, labelIssued, sign } from "../../test/statement-kit.js";
+import {
+  categoryPublished,
+  issuerAccredited,
+  issuerKey,
+  labelChange,
+  labelIssued,
+  sign,
+} from "../../test/statement-kit.js";
 import { readSignerKeyFile } from "../config/key-files.js";
 import { startRegistry, type RunningRegistry } from "../../app/server.js";
 import { startWitnessServer, type RunningWitnessServer } from "../witness/http.js";
@@ -34,13 +41,19 @@ beforeAll(async () => {
   const logVerifierKey = first.logVerifierKey;
   await first.close();
   witnessState = new WitnessState(join(dir, "witness"));
-  witness = await startWitnessServer(new Witness({ cosigner: witnessKey, logs: [parseVerifierKey(logVerifierKey)], state: witnessState }));
+  witness = await startWitnessServer(
+    new Witness({ cosigner: witnessKey, logs: [parseVerifierKey(logVerifierKey)], state: witnessState }),
+  );
   registry = await startRegistry({
     dataDir: join(dir, "reg"),
     grpcAddress: "127.0.0.1:0",
     origin,
     http: { address: "127.0.0.1:0" },
-    witnessing: { witnesses: [{ url: witness.url, verifierKey: witnessKey.verifierKey }], required: 1, timeoutMs: 3000 },
+    witnessing: {
+      witnesses: [{ url: witness.url, verifierKey: witnessKey.verifierKey }],
+      required: 1,
+      timeoutMs: 3000,
+    },
   });
   const authority = readSignerKeyFile(registry.devAuthorityKeyFile!);
   const issuer = issuerKey(5);
@@ -86,7 +99,13 @@ describe("labelreg audit against a running registry", () => {
   it("audits the log through the gateway, compares GetLabel answers, and exits 0", async () => {
     const { stdout } = await audit("--json");
     const report = JSON.parse(stdout.trim().split("\n").at(-1)!);
-    expect(report).toMatchObject({ ok: true, fromSize: 0, size: registry.registry.view.size, labelsCompared: 20, findings: [] });
+    expect(report).toMatchObject({
+      ok: true,
+      fromSize: 0,
+      size: registry.registry.view.size,
+      labelsCompared: 20,
+      findings: [],
+    });
     expect(report.entriesChecked).toBe(registry.registry.view.size);
     // The plain-words form, second run: nothing new.
     const again = await audit();
@@ -104,7 +123,18 @@ describe("labelreg audit against a running registry", () => {
 
   it("exits non-zero naming the rule when the checkpoint is not signed by the key it trusts", async () => {
     const impostor = ed25519NoteSigner("e2e.test/log", new Uint8Array(32).fill(1)).verifierKey;
-    const args = [labelregBin, "audit", "--url", registry.http!.url, "--log-key", impostor, "--authority-key", registry.authorityVerifierKey, "--state", join(dir, "other.json")];
+    const args = [
+      labelregBin,
+      "audit",
+      "--url",
+      registry.http!.url,
+      "--log-key",
+      impostor,
+      "--authority-key",
+      registry.authorityVerifierKey,
+      "--state",
+      join(dir, "other.json"),
+    ];
     const failed = await run(process.execPath, args, { cwd: root }).then(
       () => undefined,
       (e: { code: number; stdout: string }) => e,

@@ -25,7 +25,16 @@ import { MemoryLog, openMemoryStore } from "../store/memory.js";
 import type { LogStore } from "../store/port.js";
 import { Auditor, type AuditorOptions } from "./auditor.js";
 import { CheckPool } from "./check-pool.js";
-import { fixtureAuthority, fixtureIssuer, fixtureIssuer2, fixtureLogSigner, issueStatement, openFixtureRegistry, populate, submitAs } from "../../test/audit-fixture.js";
+import {
+  fixtureAuthority,
+  fixtureIssuer,
+  fixtureIssuer2,
+  fixtureLogSigner,
+  issueStatement,
+  openFixtureRegistry,
+  populate,
+  submitAs,
+} from "../../test/audit-fixture.js";
 import { grpcLabelReader } from "./operator.js";
 import { serveStaticTlog, type StaticTlog } from "./static-tlog.js";
 import { httpTlogSource } from "./tlog-client.js";
@@ -83,16 +92,31 @@ async function appendBehindSequencer(
   signed: { key: TestKey; s: ReturnType<typeof statement> }[] | Uint8Array[],
   opts: { commit?: boolean; tamper?: (c: { root: Uint8Array; size: bigint }) => void } = {},
 ): Promise<number> {
-  const entries = signed.length > 0 && signed[0] instanceof Uint8Array ? (signed as Uint8Array[]) : entriesOf(signed as { key: TestKey; s: ReturnType<typeof statement> }[]);
+  const entries =
+    signed.length > 0 && signed[0] instanceof Uint8Array
+      ? (signed as Uint8Array[])
+      : entriesOf(signed as { key: TestKey; s: ReturnType<typeof statement> }[]);
   if (opts.commit !== false) {
     const replay = new Replayer(domain);
-    for (const [i, e] of [...(await store.readEntries(0, tree.size)), ...entries].entries()) replay.check(i, decodeLogEntry(e), undefined);
-    const c = { root: Uint8Array.from(replay.map.prepare(replay.state).update.root), size: BigInt(tree.size + entries.length) };
+    for (const [i, e] of [...(await store.readEntries(0, tree.size)), ...entries].entries())
+      replay.check(i, decodeLogEntry(e), undefined);
+    const c = {
+      root: Uint8Array.from(replay.map.prepare(replay.state).update.root),
+      size: BigInt(tree.size + entries.length),
+    };
     opts.tamper?.(c);
     entries.push(encodeCommitmentEntry(c, T0));
   }
   const integration = integrate(tree, entries);
-  const note = signNote(formatCheckpoint({ origin: fixtureLogSigner.name, size: integration.state.size, root: integration.state.root, extensions: [] }), [fixtureLogSigner]);
+  const note = signNote(
+    formatCheckpoint({
+      origin: fixtureLogSigner.name,
+      size: integration.state.size,
+      root: integration.state.root,
+      extensions: [],
+    }),
+    [fixtureLogSigner],
+  );
   await store.append({ expectedSize: tree.size, entries, tiles: integration.tiles, checkpoint: utf8(note) });
   return tree.size;
 }
@@ -103,7 +127,10 @@ let pool: CheckPool | undefined;
 afterAll(() => pool?.close());
 const modes: { name: string; extra: () => Partial<AuditorOptions> }[] = [
   { name: "inline", extra: () => ({}) },
-  { name: "check pool", extra: () => ({ checkPool: (pool ??= new CheckPool({ threads: 2, keys: [fixtureAuthority.publicKey] })) }) },
+  {
+    name: "check pool",
+    extra: () => ({ checkPool: (pool ??= new CheckPool({ threads: 2, keys: [fixtureAuthority.publicKey] })) }),
+  },
 ];
 
 describe.each(modes)("labelreg audit ($name)", (mode) => {
@@ -114,7 +141,11 @@ describe.each(modes)("labelreg audit ($name)", (mode) => {
     const pool = new VerifyPool(2);
     cleanups.push(() => pool.close());
     const progress: number[] = [];
-    const r1 = await auditor(site.url, { statePath, verifyAsync: pool.verify, onProgress: (p) => progress.push(p.done) }).run();
+    const r1 = await auditor(site.url, {
+      statePath,
+      verifyAsync: pool.verify,
+      onProgress: (p) => progress.push(p.done),
+    }).run();
     expect(r1.findings).toEqual([]);
     expect(r1.ok).toBe(true);
     expect(r1.entriesChecked).toBe(registry.view.size);
@@ -189,10 +220,14 @@ describe.each(modes)("labelreg audit ($name)", (mode) => {
     expect(r.findings).toEqual([expect.objectContaining({ kind: "log", rule: "fork", index: n })]);
     // And grown past the fork, it is still caught (no consistency proof exists).
     await submitAs(other, fixtureIssuer, issueStatement("CCRC-C", "C-1"));
-    expect((await auditor(forkSite.url, { statePath }).run()).findings).toEqual([expect.objectContaining({ rule: "fork", index: n })]);
+    expect((await auditor(forkSite.url, { statePath }).run()).findings).toEqual([
+      expect.objectContaining({ rule: "fork", index: n }),
+    ]);
     // A log that shrank is caught too.
     forkSite.checkpointOverride = log.checkpoints[3]!.note;
-    expect((await auditor(forkSite.url, { statePath }).run()).findings).toEqual([expect.objectContaining({ rule: "log-shrank", index: log.checkpoints[3]!.size })]);
+    expect((await auditor(forkSite.url, { statePath }).run()).findings).toEqual([
+      expect.objectContaining({ rule: "log-shrank", index: log.checkpoints[3]!.size }),
+    ]);
   });
 
   it("refuses a checkpoint not signed by the log's key", async () => {
@@ -224,16 +259,24 @@ describe.each(modes)("labelreg audit ($name)", (mode) => {
   it("catches a statement for another log written into the store (log_origin is not the checkpoints' origin)", async () => {
     const { log, registry, site } = await setUp(1);
     await registry.close();
-    const at = await appendBehindSequencer(openMemoryStore(log), registry.view.tree, [{ key: fixtureIssuer, s: { ...issueStatement("CCRC-W", "W-1"), logOrigin: "other.example/log" } }]);
+    const at = await appendBehindSequencer(openMemoryStore(log), registry.view.tree, [
+      { key: fixtureIssuer, s: { ...issueStatement("CCRC-W", "W-1"), logOrigin: "other.example/log" } },
+    ]);
     const r = await auditor(site.url).run();
     expect(r.findings).toEqual([expect.objectContaining({ kind: "rule", rule: "wrong-log", index: at })]);
   });
 
   it("catches a statement signed by a withdrawn issuer's key", async () => {
     const { log, registry, site } = await setUp(3);
-    await submitAs(registry, fixtureAuthority, statement({ $case: "issuerWithdrawn", value: { issuerId: "ABC", reason: reason() } }));
+    await submitAs(
+      registry,
+      fixtureAuthority,
+      statement({ $case: "issuerWithdrawn", value: { issuerId: "ABC", reason: reason() } }),
+    );
     await registry.close();
-    const at = await appendBehindSequencer(openMemoryStore(log), registry.view.tree, [{ key: fixtureIssuer2, s: issueStatement("ABC-9", "Y-9", 1) }]);
+    const at = await appendBehindSequencer(openMemoryStore(log), registry.view.tree, [
+      { key: fixtureIssuer2, s: issueStatement("ABC-9", "Y-9", 1) },
+    ]);
     const r = await auditor(site.url).run();
     expect(r.findings).toEqual([expect.objectContaining({ kind: "rule", rule: "issuer-withdrawn", index: at })]);
   });
@@ -248,42 +291,72 @@ describe.each(modes)("labelreg audit ($name)", (mode) => {
     if (isViolation(sub)) throw new Error(sub.message);
     await appendBehindSequencer(openMemoryStore(log), registry.view.tree, [encodeLogEntry(sub, T0)]);
     const r = await auditor(site.url).run();
-    expect(r.findings).toEqual([expect.objectContaining({ kind: "rule", rule: "bad-signature", index: registry.view.size })]);
+    expect(r.findings).toEqual([
+      expect.objectContaining({ kind: "rule", rule: "bad-signature", index: registry.view.size }),
+    ]);
   });
 
   it("catches a map commitment with a wrong root, naming its index; the next honest one passes", async () => {
     const { log, registry, site } = await setUp(3);
     await registry.close();
     const store = openMemoryStore(log);
-    const at = await appendBehindSequencer(store, registry.view.tree, [{ key: fixtureIssuer, s: issueStatement("CCRC-T", "T-1") }], { tamper: (c) => void (c.root[7]! ^= 1) });
+    const at = await appendBehindSequencer(
+      store,
+      registry.view.tree,
+      [{ key: fixtureIssuer, s: issueStatement("CCRC-T", "T-1") }],
+      { tamper: (c) => void (c.root[7]! ^= 1) },
+    );
     const r = await auditor(site.url).run();
     expect(r.findings).toEqual([expect.objectContaining({ kind: "rule", rule: "map-commitment-root", index: at + 1 })]);
     // The auditor goes on from the map the entries give, not the one committed: an honest next batch is no finding.
-    const tree = await loadTreeState(log.size, async (l, i, w) => (await store.readTile(l, i))!.data.subarray(0, w * 32));
+    const tree = await loadTreeState(log.size, async (l, i, w) =>
+      (await store.readTile(l, i))!.data.subarray(0, w * 32),
+    );
     await appendBehindSequencer(store, tree, [{ key: fixtureIssuer, s: issueStatement("CCRC-U", "U-1") }]);
-    expect((await auditor(site.url).run()).findings).toEqual([expect.objectContaining({ rule: "map-commitment-root", index: at + 1 })]);
+    expect((await auditor(site.url).run()).findings).toEqual([
+      expect.objectContaining({ rule: "map-commitment-root", index: at + 1 }),
+    ]);
   });
 
   it("catches a commitment that does not count its own index, and a checkpoint that does not end with a commitment", async () => {
     const { log, registry, site } = await setUp(3);
     await registry.close();
     const store = openMemoryStore(log);
-    const at = await appendBehindSequencer(store, registry.view.tree, [{ key: fixtureIssuer, s: issueStatement("CCRC-S", "S-1") }], { tamper: (c) => void (c.size -= 1n) });
-    expect((await auditor(site.url).run()).findings).toEqual([expect.objectContaining({ kind: "rule", rule: "map-commitment-size", index: at + 1 })]);
+    const at = await appendBehindSequencer(
+      store,
+      registry.view.tree,
+      [{ key: fixtureIssuer, s: issueStatement("CCRC-S", "S-1") }],
+      { tamper: (c) => void (c.size -= 1n) },
+    );
+    expect((await auditor(site.url).run()).findings).toEqual([
+      expect.objectContaining({ kind: "rule", rule: "map-commitment-size", index: at + 1 }),
+    ]);
 
     const { log: log2, registry: reg2, site: site2 } = await setUp(3);
     await reg2.close();
-    const at2 = await appendBehindSequencer(openMemoryStore(log2), reg2.view.tree, [{ key: fixtureIssuer, s: issueStatement("CCRC-S", "S-1") }], { commit: false });
-    expect((await auditor(site2.url).run()).findings).toEqual([expect.objectContaining({ kind: "rule", rule: "checkpoint-without-commitment", index: at2 })]);
+    const at2 = await appendBehindSequencer(
+      openMemoryStore(log2),
+      reg2.view.tree,
+      [{ key: fixtureIssuer, s: issueStatement("CCRC-S", "S-1") }],
+      { commit: false },
+    );
+    expect((await auditor(site2.url).run()).findings).toEqual([
+      expect.objectContaining({ kind: "rule", rule: "checkpoint-without-commitment", index: at2 }),
+    ]);
   });
 
   it("catches a statement entry that also carries a commitment", async () => {
     const { log, registry, site } = await setUp(3);
     await registry.close();
     const [e] = entriesOf([{ key: fixtureIssuer, s: issueStatement("CCRC-H", "H-1") }]);
-    const both = LogEntry.encode({ ...LogEntry.decode(e!), mapCommitment: { root: new Uint8Array(32), size: 1n } }).finish();
+    const both = LogEntry.encode({
+      ...LogEntry.decode(e!),
+      mapCommitment: { root: new Uint8Array(32), size: 1n },
+    }).finish();
     const at = await appendBehindSequencer(openMemoryStore(log), registry.view.tree, [both]);
-    expect((await auditor(site.url).run()).findings).toEqual([expect.objectContaining({ kind: "rule", rule: "bad-commitment-entry", index: at })]);
+    expect((await auditor(site.url).run()).findings).toEqual([
+      expect.objectContaining({ kind: "rule", rule: "bad-commitment-entry", index: at }),
+    ]);
   });
 
   it("catches an operator read API that hides a revocation (the real VerificationService, with a lie spliced in)", async () => {
@@ -303,7 +376,9 @@ describe.each(modes)("labelreg audit ($name)", (mode) => {
           }),
       },
     };
-    const servers = await Promise.all([honest, lying].map((b) => startGrpcServer({ address: "127.0.0.1:0", maxMessageBytes: 16 << 20, services: [b] })));
+    const servers = await Promise.all(
+      [honest, lying].map((b) => startGrpcServer({ address: "127.0.0.1:0", maxMessageBytes: 16 << 20, services: [b] })),
+    );
     cleanups.push(...servers.map((s) => () => s.close()));
     const readers = servers.map((s) => grpcLabelReader(s.address));
     cleanups.push(...readers.map((r) => () => r.close()));
@@ -313,7 +388,9 @@ describe.each(modes)("labelreg audit ($name)", (mode) => {
     const bad = await auditor(site.url, { operator: readers[1]!.read, sample: 1000 }).run();
     const revokedAt = registry.view.state.labels.get("CCRC-3")!.history.find((h) => h.kind === "labelRevoked")!.index;
     expect(bad.ok).toBe(false);
-    expect(bad.findings).toContainEqual(expect.objectContaining({ kind: "operator", rule: "operator-answer-differs", index: revokedAt }));
+    expect(bad.findings).toContainEqual(
+      expect.objectContaining({ kind: "operator", rule: "operator-answer-differs", index: revokedAt }),
+    );
     expect(bad.findings.every((f) => f.message.includes("CCRC-3"))).toBe(true);
   });
 });

@@ -165,11 +165,23 @@ export class Auditor {
       const n = await this.walk(auditFrom, cp.size, cp.size, reader, "audit", findings);
       verifiedEntries += n;
       // Every batch ends with the map's commitment, so every checkpoint's last entry is one.
-      if (n > 0 && this.opts.rules !== false && !this.replayer.lastWasCommitment && findings.length < (this.opts.maxFindings ?? 1000)) {
-        findings.push({ kind: "rule", rule: "checkpoint-without-commitment", index: cp.size - 1, message: `the checkpoint of size ${cp.size} does not end with a map commitment` });
+      if (
+        n > 0 &&
+        this.opts.rules !== false &&
+        !this.replayer.lastWasCommitment &&
+        findings.length < (this.opts.maxFindings ?? 1000)
+      ) {
+        findings.push({
+          kind: "rule",
+          rule: "checkpoint-without-commitment",
+          index: cp.size - 1,
+          message: `the checkpoint of size ${cp.size} does not end with a map commitment`,
+        });
       }
       if (this.opts.rules !== false) checkedEntries += n;
-      const edge = (await this.guard(() => loadTreeState(cp.size, this.opts.source.tile, { expectedRoot: cp.root }), cp.size)).edge;
+      const edge = (
+        await this.guard(() => loadTreeState(cp.size, this.opts.source.tile, { expectedRoot: cp.root }), cp.size)
+      ).edge;
       this.verified = { checkpoint: cp, note, edge };
       for (const f of findings) if (f.index !== undefined && f.kind === "rule") this.refused.add(f.index);
       this.save();
@@ -202,8 +214,13 @@ export class Auditor {
       this.loaded = true;
       const s = this.opts.statePath ? readAuditState(this.opts.statePath) : undefined;
       if (s) {
-        if (s.origin !== this.opts.logKey.name) throw new Error(`audit state is for log ${s.origin}, not ${this.opts.logKey.name}`);
-        this.verified = { checkpoint: { origin: s.origin, size: s.size, root: s.root, extensions: [] }, note: s.checkpoint, edge: s.edge };
+        if (s.origin !== this.opts.logKey.name)
+          throw new Error(`audit state is for log ${s.origin}, not ${this.opts.logKey.name}`);
+        this.verified = {
+          checkpoint: { origin: s.origin, size: s.size, root: s.root, extensions: [] },
+          note: s.checkpoint,
+          edge: s.edge,
+        };
         this.refused = new Set(s.refused);
       }
     }
@@ -231,7 +248,11 @@ export class Auditor {
       return openCheckpoint(note, this.opts.logKey).checkpoint;
     } catch (e) {
       if (e instanceof NoteError || e instanceof CheckpointError) {
-        throw new Fatal({ kind: "log", rule: "checkpoint-not-signed", message: `the checkpoint is not validly signed by ${this.opts.logKey.name}: ${e.message}` });
+        throw new Fatal({
+          kind: "log",
+          rule: "checkpoint-not-signed",
+          message: `the checkpoint is not validly signed by ${this.opts.logKey.name}: ${e.message}`,
+        });
       }
       throw e;
     }
@@ -243,7 +264,12 @@ export class Auditor {
     if (!prior) return;
     const old = prior.checkpoint;
     if (cp.size < old.size) {
-      throw new Fatal({ kind: "log", rule: "log-shrank", index: cp.size, message: `the checkpoint has size ${cp.size}, below the ${old.size} verified earlier: entries from ${cp.size} on were removed` });
+      throw new Fatal({
+        kind: "log",
+        rule: "log-shrank",
+        index: cp.size,
+        message: `the checkpoint has size ${cp.size}, below the ${old.size} verified earlier: entries from ${cp.size} on were removed`,
+      });
     }
     let consistent: boolean;
     if (cp.size === old.size) consistent = cp.root.every((b, i) => b === old.root[i]);
@@ -259,7 +285,11 @@ export class Auditor {
     }
     if (consistent) return;
     const d = await this.guard(() => locateDivergence(old.size, prior.edge, reader), cp.size);
-    const where = d ? (d.exact ? `entry ${d.index} differs` : `the entries ${d.index}..${d.end - 1} differ`) : "the trees differ";
+    const where = d
+      ? d.exact
+        ? `entry ${d.index} differs`
+        : `the entries ${d.index}..${d.end - 1} differ`
+      : "the trees differ";
     throw new Fatal({
       kind: "log",
       rule: "fork",
@@ -273,7 +303,8 @@ export class Auditor {
     try {
       return await fn();
     } catch (e) {
-      if (e instanceof TileVerificationError || e instanceof TileDataError) throw new Fatal(await this.tileFinding(e.tile, e.message, size));
+      if (e instanceof TileVerificationError || e instanceof TileDataError)
+        throw new Fatal(await this.tileFinding(e.tile, e.message, size));
       if (e instanceof TlogFetchError) throw new Fatal({ kind: "log", rule: "read-failed", message: e.message });
       throw e;
     }
@@ -286,16 +317,25 @@ export class Auditor {
    */
   private async tileFinding(t: TileCoord, message: string, size: number): Promise<Finding> {
     const candidates: TileCoord[] = t.level === 0 ? [t] : [];
-    if (size % TILE_WIDTH !== 0) candidates.push({ level: 0, index: Math.floor(size / TILE_WIDTH), width: size % TILE_WIDTH });
+    if (size % TILE_WIDTH !== 0)
+      candidates.push({ level: 0, index: Math.floor(size / TILE_WIDTH), width: size % TILE_WIDTH });
     for (const c of candidates) {
       try {
-        const [tile, bundle] = await Promise.all([this.opts.source.tile(0, c.index, c.width), this.opts.source.bundle(c.index, c.width)]);
+        const [tile, bundle] = await Promise.all([
+          this.opts.source.tile(0, c.index, c.width),
+          this.opts.source.bundle(c.index, c.width),
+        ]);
         const entries = decodeBundle(bundle, c.width);
         for (let j = 0; j < c.width; j++) {
           const h = hasher.leafHash(entries[j]!);
           const index = c.index * TILE_WIDTH + j;
           if (!h.every((b, k) => b === tile[j * 32 + k])) {
-            return { kind: "log", rule: "tile-mismatch", index, message: `${message}; hash ${j} of tile 0/${c.index} is not the hash of entry ${index}` };
+            return {
+              kind: "log",
+              rule: "tile-mismatch",
+              index,
+              message: `${message}; hash ${j} of tile 0/${c.index} is not the hash of entry ${index}`,
+            };
           }
         }
       } catch {
@@ -310,7 +350,14 @@ export class Auditor {
    * Verifies entries [from, to) against the tiles of the tree of `size` (bundles fetched one
    * chunk ahead), and replays them: checked ("audit") or trusted ("replay"). Returns how many.
    */
-  private async walk(from: number, to: number, size: number, reader: TileHashReader, phase: "replay" | "audit", findings: Finding[]): Promise<number> {
+  private async walk(
+    from: number,
+    to: number,
+    size: number,
+    reader: TileHashReader,
+    phase: "replay" | "audit",
+    findings: Finding[],
+  ): Promise<number> {
     if (from >= to) return 0;
     const check = phase === "audit" && this.opts.rules !== false;
     const decode = this.opts.rules !== false;
@@ -322,7 +369,10 @@ export class Auditor {
     const fill = () => {
       while (ahead.length < PREFETCH && fetchedTo < to) {
         const end = Math.min(to, fetchedTo + CHUNK - (fetchedTo % CHUNK));
-        const p = check && this.opts.checkPool ? this.fetchChecked(fetchedTo, end, size, reader, this.opts.checkPool) : this.fetchChunk(fetchedTo, end, size, reader, check, decode);
+        const p =
+          check && this.opts.checkPool
+            ? this.fetchChecked(fetchedTo, end, size, reader, this.opts.checkPool)
+            : this.fetchChunk(fetchedTo, end, size, reader, check, decode);
         p.catch(() => undefined); // observed when its turn comes
         ahead.push(p);
         fetchedTo = end;
@@ -375,7 +425,10 @@ export class Auditor {
       return concatBytes(...(await reader.readHashes(ids)));
     }
     const coord = { level: 0, index, width };
-    const [data, [root]] = await Promise.all([fetchTile(this.opts.source.tile, coord), reader.readHashes([{ level: TILE_HEIGHT, index }])]);
+    const [data, [root]] = await Promise.all([
+      fetchTile(this.opts.source.tile, coord),
+      reader.readHashes([{ level: TILE_HEIGHT, index }]),
+    ]);
     if (!bytesEqual(tileRoot(data), root!)) {
       throw new TileVerificationError(coord, "does not hash to its entry in the parent tile");
     }
@@ -383,7 +436,14 @@ export class Auditor {
   }
 
   /** Fetches, verifies and (optionally) decodes entries [start, end), and starts their signature checks. */
-  private async fetchChunk(start: number, end: number, size: number, reader: TileHashReader, check: boolean, decode: boolean): Promise<Chunk> {
+  private async fetchChunk(
+    start: number,
+    end: number,
+    size: number,
+    reader: TileHashReader,
+    check: boolean,
+    decode: boolean,
+  ): Promise<Chunk> {
     const firstBundle = Math.floor(start / TILE_WIDTH);
     const lastBundle = Math.floor((end - 1) / TILE_WIDTH);
     const widthOf = (b: number) => Math.min(TILE_WIDTH, size - b * TILE_WIDTH);
@@ -403,7 +463,12 @@ export class Auditor {
         all = decodeBundle(await bundles[b - firstBundle]!, width);
       } catch (e) {
         if (e instanceof Fatal) throw e;
-        throw new Fatal({ kind: "log", rule: "bundle-malformed", index: b * TILE_WIDTH, message: `entry bundle ${b}: ${e instanceof Error ? e.message : String(e)}` });
+        throw new Fatal({
+          kind: "log",
+          rule: "bundle-malformed",
+          index: b * TILE_WIDTH,
+          message: `entry bundle ${b}: ${e instanceof Error ? e.message : String(e)}`,
+        });
       }
       const lo = Math.max(start, b * TILE_WIDTH);
       const hi = Math.min(end, b * TILE_WIDTH + width);
@@ -413,7 +478,12 @@ export class Auditor {
         const got = hasher.leafHash(entry);
         for (let k = 0; k < HASH_SIZE; k++) {
           if (got[k] !== tile[j * HASH_SIZE + k]) {
-            throw new Fatal({ kind: "log", rule: "entry-mismatch", index: i, message: `the bytes served for entry ${i} do not hash to its leaf hash in the tiles the checkpoint vouches for` });
+            throw new Fatal({
+              kind: "log",
+              rule: "entry-mismatch",
+              index: i,
+              message: `the bytes served for entry ${i} do not hash to its leaf hash in the tiles the checkpoint vouches for`,
+            });
           }
         }
         entries.push(entry);
@@ -440,7 +510,13 @@ export class Auditor {
    * hash, decode and verify it; the leaf hashes they computed are then compared with the
    * verified tiles here, bundle by bundle in log order, so the same failure is reported first.
    */
-  private async fetchChecked(start: number, end: number, size: number, reader: TileHashReader, pool: CheckPool): Promise<Chunk> {
+  private async fetchChecked(
+    start: number,
+    end: number,
+    size: number,
+    reader: TileHashReader,
+    pool: CheckPool,
+  ): Promise<Chunk> {
     const firstBundle = Math.floor(start / TILE_WIDTH);
     const lastBundle = Math.floor((end - 1) / TILE_WIDTH);
     const widthOf = (b: number) => Math.min(TILE_WIDTH, size - b * TILE_WIDTH);
@@ -454,7 +530,12 @@ export class Auditor {
         try {
           all = decodeBundle(bytes, width);
         } catch (e) {
-          throw new Fatal({ kind: "log", rule: "bundle-malformed", index: b * TILE_WIDTH, message: `entry bundle ${b}: ${e instanceof Error ? e.message : String(e)}` });
+          throw new Fatal({
+            kind: "log",
+            rule: "bundle-malformed",
+            index: b * TILE_WIDTH,
+            message: `entry bundle ${b}: ${e instanceof Error ? e.message : String(e)}`,
+          });
         }
         return pool.check(all.slice(lo, hi));
       });
@@ -474,7 +555,12 @@ export class Auditor {
         const at = (i - b * TILE_WIDTH) * HASH_SIZE;
         for (let x = 0; x < HASH_SIZE; x++) {
           if (got[x] !== tile[at + x]) {
-            throw new Fatal({ kind: "log", rule: "entry-mismatch", index: i, message: `the bytes served for entry ${i} do not hash to its leaf hash in the tiles the checkpoint vouches for` });
+            throw new Fatal({
+              kind: "log",
+              rule: "entry-mismatch",
+              index: i,
+              message: `the bytes served for entry ${i} do not hash to its leaf hash in the tiles the checkpoint vouches for`,
+            });
           }
         }
         entries.push(r.entries[j]!);
@@ -499,9 +585,13 @@ export class Auditor {
       try {
         answer = await this.opts.operator!(id);
       } catch (e) {
-        return { compared, note: `the operator's read API failed after ${compared} labels: ${e instanceof Error ? e.message : String(e)}` };
+        return {
+          compared,
+          note: `the operator's read API failed after ${compared} labels: ${e instanceof Error ? e.message : String(e)}`,
+        };
       }
-      for (const f of compareLabel(this.replayer.state.labels.get(id)!, size, answer)) if (findings.length < (this.opts.maxFindings ?? 1000)) findings.push(f);
+      for (const f of compareLabel(this.replayer.state.labels.get(id)!, size, answer))
+        if (findings.length < (this.opts.maxFindings ?? 1000)) findings.push(f);
       compared++;
     }
     return { compared, note: `${compared} of ${ids.length} labels compared` };
@@ -512,7 +602,12 @@ export class Auditor {
 function tileRoot(data: Uint8Array): Uint8Array {
   let level: Uint8Array[] = [];
   for (let j = 0; j < TILE_WIDTH; j += 2) {
-    level.push(hasher.nodeHash(data.subarray(j * HASH_SIZE, (j + 1) * HASH_SIZE), data.subarray((j + 1) * HASH_SIZE, (j + 2) * HASH_SIZE)));
+    level.push(
+      hasher.nodeHash(
+        data.subarray(j * HASH_SIZE, (j + 1) * HASH_SIZE),
+        data.subarray((j + 1) * HASH_SIZE, (j + 2) * HASH_SIZE),
+      ),
+    );
   }
   while (level.length > 1) {
     const up: Uint8Array[] = [];

@@ -13,8 +13,15 @@ function entry(key: TestKey, s: Statement): Uint8Array {
   return encodeLogEntry(sub, T0);
 }
 const accredit = (issuerId: string, key: TestKey) =>
-  entry(fixtureAuthority, statement({ $case: "issuerAccredited", value: { issuerId, name: issuerId, publicKey: key.publicKey, scope: [{ categoryId: CATEGORY, maxTier: 3 }] } }));
-const labels = (key: TestKey, prefix: string, n: number) => Array.from({ length: n }, (_, i) => entry(key, issueStatement(`${prefix}-${i}`, `M-${prefix}-${i}`)));
+  entry(
+    fixtureAuthority,
+    statement({
+      $case: "issuerAccredited",
+      value: { issuerId, name: issuerId, publicKey: key.publicKey, scope: [{ categoryId: CATEGORY, maxTier: 3 }] },
+    }),
+  );
+const labels = (key: TestKey, prefix: string, n: number) =>
+  Array.from({ length: n }, (_, i) => entry(key, issueStatement(`${prefix}-${i}`, `M-${prefix}-${i}`)));
 
 const pools: CheckPool[] = [];
 afterEach(async () => {
@@ -32,7 +39,10 @@ describe("CheckPool", () => {
     const first = await p.check([accredit("CCRC", fixtureIssuer), ...labels(fixtureIssuer, "CCRC", 3)]);
     expect([0, 1, 2, 3].map((i) => first.verdict(i))).toEqual([SIG_VALID, SIG_VALID, SIG_VALID, SIG_VALID]);
     // Both workers get a batch now; only one of them decoded the accreditation.
-    const [a, b] = await Promise.all([p.check(labels(fixtureIssuer, "CCRC", 40)), p.check(labels(fixtureIssuer, "CCRC", 40))]);
+    const [a, b] = await Promise.all([
+      p.check(labels(fixtureIssuer, "CCRC", 40)),
+      p.check(labels(fixtureIssuer, "CCRC", 40)),
+    ]);
     for (const r of [a, b]) expect(r.unchecked()).toEqual([]);
     const bad = labels(fixtureIssuer, "CCRC", 1)[0]!;
     bad[bad.length - 20]! ^= 1;

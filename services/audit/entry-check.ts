@@ -83,7 +83,12 @@ export class KeyTable {
   /** Every key an entry's statement names (valid or not: the key id decides, not the rules). */
   learn(e: DecodedEntry): Uint8Array[] {
     const k = e.statement.kind;
-    const named = k?.$case === "issuerAccredited" ? k.value.publicKey : k?.$case === "issuerKeyRotated" ? k.value.newPublicKey : undefined;
+    const named =
+      k?.$case === "issuerAccredited"
+        ? k.value.publicKey
+        : k?.$case === "issuerKeyRotated"
+          ? k.value.newPublicKey
+          : undefined;
     if (!named || this.get(keyIdOf(named)) !== undefined) return [];
     this.add(named);
     return [named];
@@ -170,7 +175,8 @@ export function checkEntries(entries: readonly Uint8Array[], keys: KeyTable, dep
   const violations: [number, RuleViolation][] = [];
   const decoded = entries.map((e) => decodeLogEntryFast(e));
   const learned: Uint8Array[] = [];
-  for (const d of decoded) if (!isViolation(d) && !isCommitment(d)) for (const k of keys.learn(d)) learned.push(Uint8Array.from(k));
+  for (const d of decoded)
+    if (!isViolation(d) && !isCommitment(d)) for (const k of keys.learn(d)) learned.push(Uint8Array.from(k));
   // The batch's leaf hashes in one call (one crossing into WebAssembly).
   const leaves = hasher.leafHashes(entries);
   let input = new Uint8Array(STATEMENT_SIGNING_PREFIX.length + 1024);
@@ -224,7 +230,8 @@ export class EntryResults {
     readonly entries: readonly Uint8Array[],
     batch: CheckedBatch,
   ) {
-    if (batch.records.byteLength !== entries.length * RECORD_SIZE) throw new RangeError("checked batch: record count does not match the entries");
+    if (batch.records.byteLength !== entries.length * RECORD_SIZE)
+      throw new RangeError("checked batch: record count does not match the entries");
     this.bytes = new Uint8Array(batch.records);
     this.view = new DataView(batch.records);
     this.violations = new Map(batch.violations);

@@ -2,11 +2,27 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { nodeEd25519 } from "../crypto/ed25519-node.js";
 import { nodeEntryCheckDeps } from "./check-deps.js";
-import { decodeLogEntry, encodeCommitmentEntry, encodeLogEntry, isCommitment, parseSignedStatement } from "../domain/decode.js";
+import {
+  decodeLogEntry,
+  encodeCommitmentEntry,
+  encodeLogEntry,
+  isCommitment,
+  parseSignedStatement,
+} from "../domain/decode.js";
 import { keyIdOf } from "../domain/signing.js";
 import { CATEGORY, T0, signStatement, statement } from "../../test/domain-testkit.js";
 import { isViolation } from "../domain/violation.js";
-import { checkEntries, EntryResults, KeyTable, packEntries, SIG_INVALID, SIG_UNCHECKED, SIG_VALID, unpackEntries, type EntryCheckDeps } from "./entry-check.js";
+import {
+  checkEntries,
+  EntryResults,
+  KeyTable,
+  packEntries,
+  SIG_INVALID,
+  SIG_UNCHECKED,
+  SIG_VALID,
+  unpackEntries,
+  type EntryCheckDeps,
+} from "./entry-check.js";
 import { fixtureAuthority, fixtureIssuer, fixtureIssuer2, issueStatement } from "../../test/audit-fixture.js";
 import type { TestKey } from "../../test/domain-testkit.js";
 import type { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
@@ -23,7 +39,13 @@ function entry(key: TestKey, s: Statement, at = T0): Uint8Array {
 }
 
 const accredit = (issuerId: string, key: TestKey) =>
-  entry(fixtureAuthority, statement({ $case: "issuerAccredited", value: { issuerId, name: issuerId, publicKey: key.publicKey, scope: [{ categoryId: CATEGORY, maxTier: 3 }] } }));
+  entry(
+    fixtureAuthority,
+    statement({
+      $case: "issuerAccredited",
+      value: { issuerId, name: issuerId, publicKey: key.publicKey, scope: [{ categoryId: CATEGORY, maxTier: 3 }] },
+    }),
+  );
 
 function authorityTable(): KeyTable {
   const t = new KeyTable();
@@ -49,7 +71,16 @@ function expectSameAsInline(entries: Uint8Array[], r: EntryResults, keys: KeyTab
     if (isViolation(got) || isCommitment(got)) return;
     expect({ ...got, digest: new Uint8Array(got.digest) }).toEqual({ ...d, digest: new Uint8Array(d.digest) });
     const pk = keys.get(d.keyId);
-    const want = pk === undefined ? SIG_UNCHECKED : nodeEd25519.verify(pk, new Uint8Array([...new TextEncoder().encode("labelreg/v1/statement\n"), ...d.statementBytes]), d.signature) ? SIG_VALID : SIG_INVALID;
+    const want =
+      pk === undefined
+        ? SIG_UNCHECKED
+        : nodeEd25519.verify(
+              pk,
+              new Uint8Array([...new TextEncoder().encode("labelreg/v1/statement\n"), ...d.statementBytes]),
+              d.signature,
+            )
+          ? SIG_VALID
+          : SIG_INVALID;
     expect(r.verdict(i)).toBe(want);
   });
 }
@@ -87,7 +118,13 @@ describe("entry-check", () => {
     entries.push(encodeCommitmentEntry({ root: new Uint8Array(32).fill(9), size: 6n }, 5n)); // a map commitment
     const keys = authorityTable();
     const r = new EntryResults(entries, checkEntries(entries, keys, deps));
-    expect([0, 1, 2, 3, 5].map((i) => r.verdict(i))).toEqual([SIG_VALID, SIG_VALID, SIG_VALID, SIG_UNCHECKED, SIG_INVALID]);
+    expect([0, 1, 2, 3, 5].map((i) => r.verdict(i))).toEqual([
+      SIG_VALID,
+      SIG_VALID,
+      SIG_VALID,
+      SIG_UNCHECKED,
+      SIG_INVALID,
+    ]);
     expect(isViolation(r.decoded(4))).toBe(true);
     const c = r.decoded(6);
     expect(!isViolation(c) && isCommitment(c) && c.commitment.size).toBe(6n);
@@ -96,20 +133,40 @@ describe("entry-check", () => {
   });
 
   it("agrees with decodeLogEntry on mutated entries (fuzz)", () => {
-    const valid = [accredit("CCRC", fixtureIssuer), entry(fixtureIssuer, issueStatement("CCRC-1", "M-1")), entry(fixtureAuthority, issueStatement("AUTH-1", "M-2"))];
+    const valid = [
+      accredit("CCRC", fixtureIssuer),
+      entry(fixtureIssuer, issueStatement("CCRC-1", "M-1")),
+      entry(fixtureAuthority, issueStatement("AUTH-1", "M-2")),
+    ];
     const mutated = fc
-      .tuple(fc.constantFrom(...valid), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 3 }), fc.nat(), fc.nat())
+      .tuple(
+        fc.constantFrom(...valid),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 3 }),
+        fc.nat(),
+        fc.nat(),
+      )
       .map(([e, flips, cutAt, cutLen]) => {
         const out = e.slice();
         for (const [at, x] of flips) out[at % out.length]! ^= x;
-        return cutLen % 4 === 0 ? new Uint8Array([...out.subarray(0, cutAt % out.length), ...out.subarray((cutAt % out.length) + (cutLen % 7))]) : out;
+        return cutLen % 4 === 0
+          ? new Uint8Array([
+              ...out.subarray(0, cutAt % out.length),
+              ...out.subarray((cutAt % out.length) + (cutLen % 7)),
+            ])
+          : out;
       });
     fc.assert(
-      fc.property(fc.array(fc.oneof(mutated, fc.constantFrom(...valid), fc.uint8Array({ maxLength: 64 })), { minLength: 1, maxLength: 8 }), (entries) => {
-        const keys = authorityTable();
-        const r = new EntryResults(entries, checkEntries(entries, keys, deps));
-        expectSameAsInline(entries, r, keys);
-      }),
+      fc.property(
+        fc.array(fc.oneof(mutated, fc.constantFrom(...valid), fc.uint8Array({ maxLength: 64 })), {
+          minLength: 1,
+          maxLength: 8,
+        }),
+        (entries) => {
+          const keys = authorityTable();
+          const r = new EntryResults(entries, checkEntries(entries, keys, deps));
+          expectSameAsInline(entries, r, keys);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -125,15 +182,18 @@ describe("entry-check", () => {
     t.add(fixtureIssuer.publicKey);
     const ids = [fixtureAuthority, fixtureIssuer].map((k) => keyIdOf(k.publicKey));
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 1 }), fc.nat(31), fc.boolean()), { maxLength: 20 }), (lookups) => {
-        for (const [which, at, alter] of lookups) {
-          const id = Uint8Array.from(ids[which]!);
-          if (alter) id[at] = id[at]! ^ 1;
-          const want = alter ? undefined : [fixtureAuthority, fixtureIssuer][which]!.publicKey;
-          expect(t.get(id)).toEqual(want);
-          expect(t.verifierOf(id, deps) !== undefined).toBe(!alter);
-        }
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 1 }), fc.nat(31), fc.boolean()), { maxLength: 20 }),
+        (lookups) => {
+          for (const [which, at, alter] of lookups) {
+            const id = Uint8Array.from(ids[which]!);
+            if (alter) id[at] = id[at]! ^ 1;
+            const want = alter ? undefined : [fixtureAuthority, fixtureIssuer][which]!.publicKey;
+            expect(t.get(id)).toEqual(want);
+            expect(t.verifierOf(id, deps) !== undefined).toBe(!alter);
+          }
+        },
+      ),
     );
     expect(t.get(ids[0]!.subarray(0, 31))).toBeUndefined();
     expect(t.get(new Uint8Array(0))).toBeUndefined();

@@ -19,7 +19,11 @@ export interface Divergence {
 }
 
 /** Undefined when every subtree of the old tree has the same hash now (the trees agree). */
-export async function locateDivergence(oldSize: number, oldEdge: readonly Uint8Array[], reader: HashReader): Promise<Divergence | undefined> {
+export async function locateDivergence(
+  oldSize: number,
+  oldEdge: readonly Uint8Array[],
+  reader: HashReader,
+): Promise<Divergence | undefined> {
   for (let level = oldEdge.length - 1; level >= 0; level--) {
     const tile = oldEdge[level]!;
     const width = tile.length / HASH_SIZE;

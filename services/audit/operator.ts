@@ -72,7 +72,12 @@ export function operatorLabelOf(res: GetLabelResponse): OperatorLabel {
 export function compareLabel(ours: LabelRecord, auditedSize: number, theirs: OperatorLabel | "not-found"): Finding[] {
   const out: Finding[] = [];
   const f = (index: number | undefined, message: string) =>
-    out.push({ kind: "operator", rule: "operator-answer-differs", ...(index === undefined ? {} : { index }), message: `GetLabel(${ours.labelId}) ${message}` });
+    out.push({
+      kind: "operator",
+      rule: "operator-answer-differs",
+      ...(index === undefined ? {} : { index }),
+      message: `GetLabel(${ours.labelId}) ${message}`,
+    });
   if (theirs === "not-found") {
     f(ours.history[0]?.index, `answers NOT_FOUND, but the log issued the label at entry ${ours.history[0]?.index}`);
     return out;
@@ -85,7 +90,8 @@ export function compareLabel(ours: LabelRecord, auditedSize: number, theirs: Ope
   }
   const oursAt = new Set(ours.history.map((e) => e.index));
   for (const h of theirs.history) {
-    if (h.index < auditedSize && !oursAt.has(h.index)) f(h.index, `lists a ${h.kind} at entry ${h.index} that the log does not have for this label`);
+    if (h.index < auditedSize && !oursAt.has(h.index))
+      f(h.index, `lists a ${h.kind} at entry ${h.index} that the log does not have for this label`);
   }
   if (ours.state === "REVOKED" && theirs.status !== "REVOKED") {
     const revokedAt = ours.history.find((e) => e.kind === "labelRevoked")?.index;
@@ -95,22 +101,31 @@ export function compareLabel(ours: LabelRecord, auditedSize: number, theirs: Ope
     if (theirs.tier !== ours.tier) f(undefined, `says tier ${theirs.tier}, the log says ${ours.tier}`);
     if (theirs.version !== ours.version) f(undefined, `says version ${theirs.version}, the log says ${ours.version}`);
     const status = labelStatusAt(ours, theirs.statusAtUnix);
-    if (theirs.status !== status && !(ours.state === "REVOKED")) f(undefined, `says ${theirs.status} at ${theirs.statusAtUnix}, the log says ${status}`);
+    if (theirs.status !== status && !(ours.state === "REVOKED"))
+      f(undefined, `says ${theirs.status} at ${theirs.statusAtUnix}, the log says ${status}`);
   }
   return out;
 }
 
 /** A LabelReader over the operator's gRPC VerificationService at `address` (host:port). */
-export function grpcLabelReader(address: string, credentials = grpc.credentials.createInsecure()): { read: LabelReader; close(): void } {
+export function grpcLabelReader(
+  address: string,
+  credentials = grpc.credentials.createInsecure(),
+): { read: LabelReader; close(): void } {
   const client = new VerificationServiceClient(address, credentials);
   const read: LabelReader = (labelId) =>
     new Promise((resolve, reject) => {
       const req: GetLabelRequest = { labelId };
-      client.getLabel(req, new grpc.Metadata(), { deadline: Date.now() + 30_000 }, (err: grpc.ServiceError | null, res: GetLabelResponse) => {
-        if (err?.code === grpc.status.NOT_FOUND) resolve("not-found");
-        else if (err) reject(err);
-        else resolve(operatorLabelOf(res));
-      });
+      client.getLabel(
+        req,
+        new grpc.Metadata(),
+        { deadline: Date.now() + 30_000 },
+        (err: grpc.ServiceError | null, res: GetLabelResponse) => {
+          if (err?.code === grpc.status.NOT_FOUND) resolve("not-found");
+          else if (err) reject(err);
+          else resolve(operatorLabelOf(res));
+        },
+      );
     });
   return { read, close: () => client.close() };
 }

@@ -107,7 +107,12 @@ export class Replayer {
     this.learnKeys(e);
     const findings: Finding[] = [];
     if (e.sequencedAtUnix < this.lastSequencedAt) {
-      findings.push({ kind: "rule", rule: "sequenced-at-went-back", index, message: `sequenced at ${e.sequencedAtUnix}, before the previous entry's ${this.lastSequencedAt}` });
+      findings.push({
+        kind: "rule",
+        rule: "sequenced-at-went-back",
+        index,
+        message: `sequenced at ${e.sequencedAtUnix}, before the previous entry's ${this.lastSequencedAt}`,
+      });
     } else {
       this.lastSequencedAt = e.sequencedAtUnix;
     }
@@ -118,7 +123,12 @@ export class Replayer {
     const r = checkRules(this.state, e, signer, e.sequencedAtUnix, this.config);
     if (r.kind === "replay") {
       this.state.advance();
-      findings.push({ kind: "rule", rule: "duplicate-request-id", index, message: `request id ${JSON.stringify(e.statement.requestId)} was already sequenced at index ${r.index}` });
+      findings.push({
+        kind: "rule",
+        rule: "duplicate-request-id",
+        index,
+        message: `request id ${JSON.stringify(e.statement.requestId)} was already sequenced at index ${r.index}`,
+      });
       return findings;
     }
     if (r.kind === "violation") return this.refuse(index, r, findings);
@@ -131,12 +141,22 @@ export class Replayer {
   private checkCommitment(index: number, e: CommitmentEntry): Finding[] {
     const findings: Finding[] = [];
     if (e.sequencedAtUnix < this.lastSequencedAt) {
-      findings.push({ kind: "rule", rule: "sequenced-at-went-back", index, message: `sequenced at ${e.sequencedAtUnix}, before the previous entry's ${this.lastSequencedAt}` });
+      findings.push({
+        kind: "rule",
+        rule: "sequenced-at-went-back",
+        index,
+        message: `sequenced at ${e.sequencedAtUnix}, before the previous entry's ${this.lastSequencedAt}`,
+      });
     } else {
       this.lastSequencedAt = e.sequencedAtUnix;
     }
     if (e.commitment.size !== BigInt(index)) {
-      findings.push({ kind: "rule", rule: "map-commitment-size", index, message: `the map commitment counts ${e.commitment.size} entries; at index ${index} it must count ${index}` });
+      findings.push({
+        kind: "rule",
+        rule: "map-commitment-size",
+        index,
+        message: `the map commitment counts ${e.commitment.size} entries; at index ${index} it must count ${index}`,
+      });
     }
     const prepared = this.map.prepare(this.state);
     if (!bytesEqual(prepared.update.root, e.commitment.root)) {

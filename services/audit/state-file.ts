@@ -50,15 +50,26 @@ export function readAuditState(path: string): AuditState | undefined {
   }
   try {
     if (j.version !== 1) throw new Error(`unknown version ${String(j.version)}`);
-    if (typeof j.origin !== "string" || typeof j.checkpoint !== "string" || typeof j.auditedAt !== "string") throw new Error("missing fields");
+    if (typeof j.origin !== "string" || typeof j.checkpoint !== "string" || typeof j.auditedAt !== "string")
+      throw new Error("missing fields");
     if (!Number.isSafeInteger(j.size) || j.size < 0) throw new Error("bad size");
     const root = fromBase64(j.root);
     if (root.length !== HASH_SIZE) throw new Error("bad root");
     if (!Array.isArray(j.edge)) throw new Error("bad edge");
     const edge = j.edge.map((e) => fromBase64(e));
     if (!/^(0|[1-9][0-9]*)$/.test(j.lastSequencedAt)) throw new Error("bad lastSequencedAt");
-    if (!Array.isArray(j.refused) || !j.refused.every((i) => Number.isSafeInteger(i) && i >= 0 && i < j.size)) throw new Error("bad refused list");
-    return { origin: j.origin, size: j.size, root, checkpoint: j.checkpoint, edge, lastSequencedAt: BigInt(j.lastSequencedAt), refused: j.refused, auditedAt: j.auditedAt };
+    if (!Array.isArray(j.refused) || !j.refused.every((i) => Number.isSafeInteger(i) && i >= 0 && i < j.size))
+      throw new Error("bad refused list");
+    return {
+      origin: j.origin,
+      size: j.size,
+      root,
+      checkpoint: j.checkpoint,
+      edge,
+      lastSequencedAt: BigInt(j.lastSequencedAt),
+      refused: j.refused,
+      auditedAt: j.auditedAt,
+    };
   } catch (e) {
     throw new AuditStateError(path, e instanceof Error ? e.message : String(e));
   }

@@ -34,8 +34,25 @@ describe("audit state file", () => {
       fc.property(
         fc.oneof(
           fc.string(),
-          fc.tuple(fc.nat(), fc.string({ maxLength: 3 })).map(([at, s]) => good.slice(0, at % good.length) + s + good.slice((at % good.length) + 1)),
-          fc.dictionary(fc.constantFrom("version", "origin", "size", "root", "edge", "refused", "lastSequencedAt", "checkpoint", "auditedAt"), fc.jsonValue()).map((o) => JSON.stringify({ ...JSON.parse(good), ...o })),
+          fc
+            .tuple(fc.nat(), fc.string({ maxLength: 3 }))
+            .map(([at, s]) => good.slice(0, at % good.length) + s + good.slice((at % good.length) + 1)),
+          fc
+            .dictionary(
+              fc.constantFrom(
+                "version",
+                "origin",
+                "size",
+                "root",
+                "edge",
+                "refused",
+                "lastSequencedAt",
+                "checkpoint",
+                "auditedAt",
+              ),
+              fc.jsonValue(),
+            )
+            .map((o) => JSON.stringify({ ...JSON.parse(good), ...o })),
         ),
         (text) => {
           writeFileSync(path, text);

@@ -11,7 +11,9 @@ afterEach(() => closers.splice(0).forEach((c) => c()));
  * answering on its request number `dropAt` (1-based per connection): what a client sees when a
  * server closes an idle keep-alive connection just as a request is sent on it.
  */
-async function server(dropAt: (connection: number, request: number) => boolean): Promise<{ url: string; connections: () => number }> {
+async function server(
+  dropAt: (connection: number, request: number) => boolean,
+): Promise<{ url: string; connections: () => number }> {
   let connections = 0;
   const sockets: Socket[] = [];
   const s = createServer((sock) => {

@@ -40,7 +40,9 @@ export function httpTlogSource(baseUrl: string, opts: { timeoutMs?: number; maxS
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const secure = base.protocol === "https:";
   if (!secure && base.protocol !== "http:") throw new RangeError(`tlog-tiles: ${baseUrl} is not an http(s) URL`);
-  const agent = secure ? new https.Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 16 }) : new http.Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 16 });
+  const agent = secure
+    ? new https.Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 16 })
+    : new http.Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 16 });
   // A keep-alive socket the server closed while idle (servers time idle connections out after a
   // few seconds, and a busy auditor can leave one idle that long) fails the next request sent on
   // it with a reset; such a request never reached the server, and a GET is idempotent, so it is

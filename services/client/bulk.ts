@@ -14,8 +14,18 @@ import type { VerifiedReceipt } from "./receipt.js";
 import { backoffMs } from "./retry.js";
 
 export type BulkResult =
-  | { readonly position: number; readonly signed: SignedStatement; readonly ok: true; readonly receipt: VerifiedReceipt }
-  | { readonly position: number; readonly signed: SignedStatement; readonly ok: false; readonly error: RegistryClientError };
+  | {
+      readonly position: number;
+      readonly signed: SignedStatement;
+      readonly ok: true;
+      readonly receipt: VerifiedReceipt;
+    }
+  | {
+      readonly position: number;
+      readonly signed: SignedStatement;
+      readonly ok: false;
+      readonly error: RegistryClientError;
+    };
 
 export interface BulkOptions {
   /** Statements sent but not yet answered, at most (default 256). */
@@ -74,7 +84,8 @@ class BulkRun {
   }
 
   async run(statements: Iterable<SignedStatement> | AsyncIterable<SignedStatement>): Promise<BulkSummary> {
-    const it = Symbol.asyncIterator in statements ? statements[Symbol.asyncIterator]() : toAsync(statements[Symbol.iterator]());
+    const it =
+      Symbol.asyncIterator in statements ? statements[Symbol.asyncIterator]() : toAsync(statements[Symbol.iterator]());
     let position = 0;
     let exhausted = false;
     this.open();
@@ -127,7 +138,12 @@ class BulkRun {
     this.bySequence = new Map();
     s.on("data", (res: SubmitBulkResponse) => this.onResponse(s, res));
     s.on("error", (e: unknown) => this.onStreamEnd(s, fromServiceError(e)));
-    s.on("end", () => this.onStreamEnd(s, new RegistryClientError("UNAVAILABLE", "transport", "the bulk stream ended with statements unanswered")));
+    s.on("end", () =>
+      this.onStreamEnd(
+        s,
+        new RegistryClientError("UNAVAILABLE", "transport", "the bulk stream ended with statements unanswered"),
+      ),
+    );
     for (const item of this.items.values()) this.send(item);
   }
 
@@ -157,10 +173,13 @@ class BulkRun {
         ? new RegistryClientError(statusName(r.value.code), r.value.rule || "transport", r.value.message)
         : new RegistryClientError("DATA_LOSS", "bad-receipt", "a bulk response carries neither a receipt nor a status");
     if (error.retryable && item.attempts < this.client.retry.attempts) {
-      setTimeout(() => {
-        // A reopened stream has already resent everything unanswered.
-        if (this.stream === s && this.items.has(item.position)) this.send(item);
-      }, backoffMs(this.client.retry, item.attempts++));
+      setTimeout(
+        () => {
+          // A reopened stream has already resent everything unanswered.
+          if (this.stream === s && this.items.has(item.position)) this.send(item);
+        },
+        backoffMs(this.client.retry, item.attempts++),
+      );
       return;
     }
     this.finish(item, { ok: false, error });
@@ -182,7 +201,10 @@ class BulkRun {
     setTimeout(() => this.open(), backoffMs(this.client.retry, this.streamFailures));
   }
 
-  private finish(item: Item, r: { ok: true; receipt: VerifiedReceipt } | { ok: false; error: RegistryClientError }): void {
+  private finish(
+    item: Item,
+    r: { ok: true; receipt: VerifiedReceipt } | { ok: false; error: RegistryClientError },
+  ): void {
     this.items.delete(item.position);
     if (r.ok) this.accepted++;
     else this.refused++;

@@ -44,7 +44,16 @@ describe("client SDK over gRPC", () => {
   });
 
   it("refusals are RegistryClientError with the status name and the rule", async () => {
-    const stale = f.sign(issuer, upgradeLabel({ labelId: "CCRC-1", expectedVersion: 7 }, { tier: Tier.TIER_LEADING, testReport: { sha256: new Uint8Array(32).fill(9), uri: "https://lab.example/r.pdf" } }));
+    const stale = f.sign(
+      issuer,
+      upgradeLabel(
+        { labelId: "CCRC-1", expectedVersion: 7 },
+        {
+          tier: Tier.TIER_LEADING,
+          testReport: { sha256: new Uint8Array(32).fill(9), uri: "https://lab.example/r.pdf" },
+        },
+      ),
+    );
     const e = await client.submit(stale).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(RegistryClientError);
     expect(e).toMatchObject({ code: "ABORTED", rule: "label-version-mismatch" });
@@ -58,7 +67,11 @@ describe("client SDK over gRPC", () => {
     const flip = (b: Uint8Array, i: number) => Uint8Array.from(b, (x, j) => (j === i ? x ^ 1 : x));
     const tampered: [string, Receipt, SignedStatement][] = [
       ["entry byte", { ...good, entry: flip(good.entry, 5) }, signed],
-      ["proof hash", { ...good, inclusionProof: good.inclusionProof.map((h, i) => (i === 0 ? flip(h, 0) : h)) }, signed],
+      [
+        "proof hash",
+        { ...good, inclusionProof: good.inclusionProof.map((h, i) => (i === 0 ? flip(h, 0) : h)) },
+        signed,
+      ],
       ["index", { ...good, index: good.index ^ 1n }, signed],
       ["checkpoint", { ...good, checkpoint: good.checkpoint.replace(/\n\d+\n/, "\n999\n") }, signed],
       ["statement", good, other],
@@ -101,7 +114,8 @@ describe("client SDK over gRPC", () => {
     expect(new Set(results.map((r) => r.position)).size).toBe(300);
     for (const r of results) {
       if (r.ok) expect(r.position % 10).not.toBe(9);
-      else expect([r.position % 10, r.error.code, r.error.rule]).toEqual([9, "ALREADY_EXISTS", "product-has-live-label"]);
+      else
+        expect([r.position % 10, r.error.code, r.error.rule]).toEqual([9, "ALREADY_EXISTS", "product-has-live-label"]);
     }
   });
 
@@ -111,7 +125,8 @@ describe("client SDK over gRPC", () => {
     await submitBulk(client, signed, { onResult: (r) => first.push(r) });
     const second: BulkResult[] = [];
     await submitBulk(client, signed, { onResult: (r) => second.push(r) });
-    const idx = (rs: BulkResult[]) => rs.sort((a, b) => a.position - b.position).map((r) => (r.ok ? r.receipt.index : -1));
+    const idx = (rs: BulkResult[]) =>
+      rs.sort((a, b) => a.position - b.position).map((r) => (r.ok ? r.receipt.index : -1));
     expect(idx(second)).toEqual(idx(first));
     expect(idx(first)).not.toContain(-1);
   });
@@ -122,12 +137,15 @@ describe("client retries", () => {
     const f = await startIssuanceFixture({ batch: { maxPending: 3, maxBatch: 1000, lingerMs: 20 } });
     try {
       const issuer = (await f.accredited("LOAD")).signer;
-      const signed = Array.from({ length: 60 }, (_, i) => f.sign(issuer, issueLabel(`LOAD-${i}`, sampleLabel(`LOAD-${i}`))));
+      const signed = Array.from({ length: 60 }, (_, i) =>
+        f.sign(issuer, issueLabel(`LOAD-${i}`, sampleLabel(`LOAD-${i}`))),
+      );
       const noRetry = f.client({ retry: { attempts: 1 } });
       const outcomes = await Promise.allSettled(signed.map((s) => noRetry.submit(s)));
       const exhausted = outcomes.filter((o) => o.status === "rejected");
       expect(exhausted.length).toBeGreaterThan(0);
-      for (const o of exhausted) expect((o as PromiseRejectedResult).reason).toMatchObject({ code: "RESOURCE_EXHAUSTED" });
+      for (const o of exhausted)
+        expect((o as PromiseRejectedResult).reason).toMatchObject({ code: "RESOURCE_EXHAUSTED" });
       const patient = f.client({ retry: { attempts: 100, initialDelayMs: 5, maxDelayMs: 50 } });
       const receipts = await Promise.all(signed.map((s) => patient.submit(s)));
       expect(new Set(receipts.map((r) => r.index)).size).toBe(60);
@@ -143,7 +161,12 @@ describe("client retries", () => {
     const address = f.address;
     const dataDir = join(f.dir, "data");
     await f.running.close();
-    const client = new RegistryClient({ address, logKey: f.logKey, retry: { attempts: 40, initialDelayMs: 100, maxDelayMs: 200 }, deadlineMs: 2000 });
+    const client = new RegistryClient({
+      address,
+      logKey: f.logKey,
+      retry: { attempts: 40, initialDelayMs: 100, maxDelayMs: 200 },
+      deadlineMs: 2000,
+    });
     try {
       const pending = client.submit(f.sign(issuer, issueLabel("AWAY-1", sampleLabel("AWAY-1"))));
       await new Promise((r) => setTimeout(r, 500));
@@ -163,7 +186,11 @@ describe("client retries", () => {
     const f = await startIssuanceFixture();
     const issuer = (await f.accredited("BOUNCE")).signer;
     const dataDir = join(f.dir, "data");
-    const client = new RegistryClient({ address: f.address, logKey: f.logKey, retry: { attempts: 50, initialDelayMs: 50, maxDelayMs: 200 } });
+    const client = new RegistryClient({
+      address: f.address,
+      logKey: f.logKey,
+      retry: { attempts: 50, initialDelayMs: 50, maxDelayMs: 200 },
+    });
     let again: Awaited<ReturnType<typeof startRegistry>> | undefined;
     try {
       let restarted: Promise<void> | undefined;
@@ -194,9 +221,16 @@ describe("client retries", () => {
   });
 
   it("gives up with UNAVAILABLE after the attempts run out", async () => {
-    const client = new RegistryClient({ address: "127.0.0.1:1", logKey: generateSignerKey("x.example/log").verifierKey, retry: { attempts: 2, initialDelayMs: 1 }, deadlineMs: 1000 });
+    const client = new RegistryClient({
+      address: "127.0.0.1:1",
+      logKey: generateSignerKey("x.example/log").verifierKey,
+      retry: { attempts: 2, initialDelayMs: 1 },
+      deadlineMs: 1000,
+    });
     const issuer = StatementSigner.fromKeyString(generateSignerKey("ABC").signerKey);
-    await expect(client.submit(client.sign(issuer, issueLabel("ABC-1", sampleLabel("X"))))).rejects.toMatchObject({ code: "UNAVAILABLE" });
+    await expect(client.submit(client.sign(issuer, issueLabel("ABC-1", sampleLabel("X"))))).rejects.toMatchObject({
+      code: "UNAVAILABLE",
+    });
     client.close();
   });
 });
@@ -205,28 +239,87 @@ describe("client over TLS", () => {
   it("connects with a CA file and a client certificate (mTLS), and refuses an unknown CA", async () => {
     const dir = mkdtempSync(join(tmpdir(), "labelreg-tls-"));
     const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
-    for (const who of ["ca", "other-ca"]) ssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", `${who}.key`, "-out", `${who}.pem`, "-days", "2", "-subj", `/CN=${who}`);
+    for (const who of ["ca", "other-ca"])
+      ssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        `${who}.key`,
+        "-out",
+        `${who}.pem`,
+        "-days",
+        "2",
+        "-subj",
+        `/CN=${who}`,
+      );
     const leaf = (name: string, ext: string) => {
-      ssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${name}`);
+      ssl(
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        `${name}.key`,
+        "-out",
+        `${name}.csr`,
+        "-subj",
+        `/CN=${name}`,
+      );
       writeFileSync(join(dir, `${name}.ext`), ext);
-      ssl("x509", "-req", "-in", `${name}.csr`, "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", `${name}.pem`, "-days", "2", "-extfile", `${name}.ext`);
+      ssl(
+        "x509",
+        "-req",
+        "-in",
+        `${name}.csr`,
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        `${name}.pem`,
+        "-days",
+        "2",
+        "-extfile",
+        `${name}.ext`,
+      );
     };
     leaf("server", "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
     leaf("client", "extendedKeyUsage=clientAuth\n");
-    const f = await startIssuanceFixture({ tls: { certFile: join(dir, "server.pem"), keyFile: join(dir, "server.key"), clientCaFile: join(dir, "ca.pem") } });
+    const f = await startIssuanceFixture({
+      tls: { certFile: join(dir, "server.pem"), keyFile: join(dir, "server.key"), clientCaFile: join(dir, "ca.pem") },
+    });
     try {
       const tls = { caFile: join(dir, "ca.pem"), certFile: join(dir, "client.pem"), keyFile: join(dir, "client.key") };
       const address = f.address.replace("127.0.0.1", "localhost");
       const authority = f.client({ address, tls });
       const issuerKey = f.newIssuerKey("TLSX");
       const { publishCategory } = await import("./statements.js");
-      const r = await authority.submitStatement(f.authority, publishCategory({ categoryId: "smart-lock", name: "Smart locks" }));
+      const r = await authority.submitStatement(
+        f.authority,
+        publishCategory({ categoryId: "smart-lock", name: "Smart locks" }),
+      );
       expect(r.index).toBe(0);
       expect(issuerKey.signer.keyId.length).toBe(32);
-      const stranger = f.client({ address, tls: { caFile: join(dir, "other-ca.pem"), certFile: join(dir, "client.pem"), keyFile: join(dir, "client.key") }, retry: { attempts: 1 } });
-      await expect(stranger.submitStatement(f.authority, publishCategory({ categoryId: "router", name: "Routers" }))).rejects.toMatchObject({ code: "UNAVAILABLE" });
+      const stranger = f.client({
+        address,
+        tls: { caFile: join(dir, "other-ca.pem"), certFile: join(dir, "client.pem"), keyFile: join(dir, "client.key") },
+        retry: { attempts: 1 },
+      });
+      await expect(
+        stranger.submitStatement(f.authority, publishCategory({ categoryId: "router", name: "Routers" })),
+      ).rejects.toMatchObject({ code: "UNAVAILABLE" });
       const noCert = f.client({ address, tls: { caFile: join(dir, "ca.pem") }, retry: { attempts: 1 } });
-      await expect(noCert.submitStatement(f.authority, publishCategory({ categoryId: "router", name: "Routers" }))).rejects.toMatchObject({ code: "UNAVAILABLE" });
+      await expect(
+        noCert.submitStatement(f.authority, publishCategory({ categoryId: "router", name: "Routers" })),
+      ).rejects.toMatchObject({ code: "UNAVAILABLE" });
       expect(f.treeSize()).toBe(2);
     } finally {
       await f.close();

@@ -92,11 +92,17 @@ export class RegistryClient {
 
   private submitOnce(signed: SignedStatement): Promise<Receipt> {
     return new Promise((resolve, reject) => {
-      this.stub.submit({ signedStatement: signed }, new Metadata(), { deadline: Date.now() + this.deadlineMs }, (err, res) => {
-        if (err) reject(fromServiceError(err));
-        else if (!res?.receipt) reject(new RegistryClientError("DATA_LOSS", "bad-receipt", "the registry answered without a receipt"));
-        else resolve(res.receipt);
-      });
+      this.stub.submit(
+        { signedStatement: signed },
+        new Metadata(),
+        { deadline: Date.now() + this.deadlineMs },
+        (err, res) => {
+          if (err) reject(fromServiceError(err));
+          else if (!res?.receipt)
+            reject(new RegistryClientError("DATA_LOSS", "bad-receipt", "the registry answered without a receipt"));
+          else resolve(res.receipt);
+        },
+      );
     });
   }
 

@@ -15,7 +15,8 @@ export interface ClientTls {
 /** Insecure credentials when `tls` is undefined; TLS otherwise. Throws on unreadable files or a lone cert/key. */
 export function channelCredentials(tls: ClientTls | undefined): ChannelCredentials {
   if (!tls) return credentials.createInsecure();
-  if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) throw new Error("a client certificate needs both its cert file and its key file");
+  if ((tls.certFile === undefined) !== (tls.keyFile === undefined))
+    throw new Error("a client certificate needs both its cert file and its key file");
   const read = (f: string | undefined) => (f === undefined ? null : readFileSync(f));
   return credentials.createSsl(read(tls.caFile), read(tls.keyFile), read(tls.certFile));
 }

@@ -79,12 +79,25 @@ export function fromServiceError(e: unknown): RegistryClientError {
   const code = statusName(se.code);
   const rule = se.metadata?.get(RULE_METADATA_KEY)[0];
   const absence = se.metadata?.get(ABSENCE_METADATA_KEY)[0];
-  const text = typeof se.details === "string" && se.details !== "" ? se.details : typeof se.message === "string" ? se.message : code;
-  return new RegistryClientError(code, typeof rule === "string" && rule !== "" ? rule : "transport", text, { cause: e, absence: absence instanceof Uint8Array ? absence : undefined });
+  const text =
+    typeof se.details === "string" && se.details !== ""
+      ? se.details
+      : typeof se.message === "string"
+        ? se.message
+        : code;
+  return new RegistryClientError(code, typeof rule === "string" && rule !== "" ? rule : "transport", text, {
+    cause: e,
+    absence: absence instanceof Uint8Array ? absence : undefined,
+  });
 }
 
 export function badReceipt(message: string, cause?: unknown): RegistryClientError {
-  return new RegistryClientError("DATA_LOSS", "bad-receipt", `the registry's receipt does not verify: ${message}`, cause === undefined ? undefined : { cause });
+  return new RegistryClientError(
+    "DATA_LOSS",
+    "bad-receipt",
+    `the registry's receipt does not verify: ${message}`,
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 /**

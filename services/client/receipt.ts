@@ -31,7 +31,8 @@ export interface VerifiedReceipt {
  */
 export function verifySubmission(receipt: Receipt, log: NoteVerifier, submitted?: SignedStatement): VerifiedReceipt {
   const proven = proveReceiptEntry(receipt, { log, witnessPolicy: undefined });
-  if ("code" in proven) throw badReceipt(proven.code === "inclusion-proof" ? `inclusion proof: ${proven.message}` : proven.message);
+  if ("code" in proven)
+    throw badReceipt(proven.code === "inclusion-proof" ? `inclusion proof: ${proven.message}` : proven.message);
   const { index, cp } = proven;
   const checkpoint = cp.checkpoint;
   let entry: LogEntry;

@@ -22,7 +22,11 @@ export function backoffMs(policy: RetryPolicy, retry: number): number {
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Runs `attempt` until it succeeds, fails with a non-retryable error, or the attempts run out. */
-export async function withRetry<T>(policy: RetryPolicy, attempt: () => Promise<T>, isRetryable: (e: unknown) => e is RegistryClientError): Promise<T> {
+export async function withRetry<T>(
+  policy: RetryPolicy,
+  attempt: () => Promise<T>,
+  isRetryable: (e: unknown) => e is RegistryClientError,
+): Promise<T> {
   for (let n = 1; ; n++) {
     try {
       return await attempt();

@@ -53,6 +53,10 @@ export class StatementSigner {
 
   /** Signs already encoded statement bytes, exactly as given. */
   signBytes(statementBytes: Uint8Array): SignedStatement {
-    return { statement: statementBytes, keyId: this.keyId, signature: this.key.sign(statementSigningInput(statementBytes)) };
+    return {
+      statement: statementBytes,
+      keyId: this.keyId,
+      signature: this.key.sign(statementSigningInput(statementBytes)),
+    };
   }
 }

@@ -48,7 +48,8 @@ export interface LabelChange {
   readonly expectedVersion: bigint | number;
 }
 
-const change = (c: LabelChange, kind: Kind, o: EnvelopeOptions) => envelope(kind, c.labelId, BigInt(c.expectedVersion), o);
+const change = (c: LabelChange, kind: Kind, o: EnvelopeOptions) =>
+  envelope(kind, c.labelId, BigInt(c.expectedVersion), o);
 
 // --- an issuer's label statements (the authority may also suspend, reinstate and revoke) ---
 
@@ -56,7 +57,11 @@ export function issueLabel(labelId: string, label: LabelIssued, o: EnvelopeOptio
   return envelope({ $case: "labelIssued", value: label }, labelId, 0n, o);
 }
 
-export function upgradeLabel(c: LabelChange, v: { tier: Tier; testReport: Evidence }, o: EnvelopeOptions = {}): Statement {
+export function upgradeLabel(
+  c: LabelChange,
+  v: { tier: Tier; testReport: Evidence },
+  o: EnvelopeOptions = {},
+): Statement {
   return change(c, { $case: "labelUpgraded", value: v }, o);
 }
 
@@ -69,7 +74,11 @@ export function renewLabel(
   v: { validUntilUnix: bigint; securitySupportUntilUnix?: bigint; testReport?: Evidence },
   o: EnvelopeOptions = {},
 ): Statement {
-  const value = { validUntilUnix: v.validUntilUnix, securitySupportUntilUnix: v.securitySupportUntilUnix ?? 0n, testReport: v.testReport };
+  const value = {
+    validUntilUnix: v.validUntilUnix,
+    securitySupportUntilUnix: v.securitySupportUntilUnix ?? 0n,
+    testReport: v.testReport,
+  };
   return change(c, { $case: "labelRenewed", value }, o);
 }
 
@@ -87,12 +96,18 @@ export function revokeLabel(c: LabelChange, reason: Reason, o: EnvelopeOptions =
 
 // --- the authority's statements ---
 
-export function accreditIssuer(v: { issuerId: string; name: string; publicKey: Uint8Array; scope: readonly ScopeEntry[] }, o: EnvelopeOptions = {}): Statement {
+export function accreditIssuer(
+  v: { issuerId: string; name: string; publicKey: Uint8Array; scope: readonly ScopeEntry[] },
+  o: EnvelopeOptions = {},
+): Statement {
   const value: IssuerAccredited = { issuerId: v.issuerId, name: v.name, publicKey: v.publicKey, scope: [...v.scope] };
   return envelope({ $case: "issuerAccredited", value }, "", 0n, o);
 }
 
-export function rotateIssuerKey(v: { issuerId: string; newPublicKey: Uint8Array; reason: Reason }, o: EnvelopeOptions = {}): Statement {
+export function rotateIssuerKey(
+  v: { issuerId: string; newPublicKey: Uint8Array; reason: Reason },
+  o: EnvelopeOptions = {},
+): Statement {
   return envelope({ $case: "issuerKeyRotated", value: v }, "", 0n, o);
 }
 
@@ -104,8 +119,16 @@ export function withdrawIssuer(issuerId: string, reason: Reason, o: EnvelopeOpti
   return envelope({ $case: "issuerWithdrawn", value: { issuerId, reason } }, "", 0n, o);
 }
 
-export function publishCategory(v: { categoryId: string; name: string; description?: string }, o: EnvelopeOptions = {}): Statement {
-  return envelope({ $case: "categoryPublished", value: { categoryId: v.categoryId, name: v.name, description: v.description ?? "" } }, "", 0n, o);
+export function publishCategory(
+  v: { categoryId: string; name: string; description?: string },
+  o: EnvelopeOptions = {},
+): Statement {
+  return envelope(
+    { $case: "categoryPublished", value: { categoryId: v.categoryId, name: v.name, description: v.description ?? "" } },
+    "",
+    0n,
+    o,
+  );
 }
 
 /** What an accepted label statement leaves the label as: its state and its new version. */

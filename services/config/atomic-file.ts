@@ -70,5 +70,9 @@ export async function writeFileAtomicAsync(path: string, data: string, mode = 0o
     await rm(tmp, { force: true });
   }
   const d = await open(dir, "r").catch(() => undefined);
-  if (d) await d.sync().catch(() => undefined).finally(() => d.close());
+  if (d)
+    await d
+      .sync()
+      .catch(() => undefined)
+      .finally(() => d.close());
 }

@@ -18,9 +18,16 @@ describe("writing key files", () => {
     const keyDir = join(dir, "full");
     const path = join(keyDir, "log.key");
     const script = join(dir, "create-key.ts");
-    writeFileSync(script, `import { loadOrCreateSignerKey } from ${JSON.stringify(resolve("services/config/key-files.ts"))};\nloadOrCreateSignerKey(process.argv[2]!, "test.example/log");\n`);
+    writeFileSync(
+      script,
+      `import { loadOrCreateSignerKey } from ${JSON.stringify(resolve("services/config/key-files.ts"))};\nloadOrCreateSignerKey(process.argv[2]!, "test.example/log");\n`,
+    );
     // A file size limit of 0 makes every write fail (EFBIG) as a full disk would (ENOSPC).
-    const failed = await run("sh", ["-c", `trap "" XFSZ; ulimit -f 0; exec "${process.execPath}" --import tsx "${script}" "${path}"`], { encoding: "utf8" }).then(
+    const failed = await run(
+      "sh",
+      ["-c", `trap "" XFSZ; ulimit -f 0; exec "${process.execPath}" --import tsx "${script}" "${path}"`],
+      { encoding: "utf8" },
+    ).then(
       () => "",
       (e: { stderr: string }) => e.stderr,
     );
@@ -71,7 +78,17 @@ describe("private keys are never echoed", () => {
     const main = resolve("app/cli/main.ts");
     for (const args of [
       ["audit", "--url", "http://127.0.0.1:9", "--log-key", signerKey, "--authority-key", verifierKey],
-      ["gateway", "--registry", "127.0.0.1:9", "--http", "127.0.0.1:0", "--log-key", verifierKey, "--authority-key", signerKey],
+      [
+        "gateway",
+        "--registry",
+        "127.0.0.1:9",
+        "--http",
+        "127.0.0.1:0",
+        "--log-key",
+        verifierKey,
+        "--authority-key",
+        signerKey,
+      ],
     ]) {
       const out = await run(process.execPath, ["--import", "tsx", main, ...args], { encoding: "utf8" }).then(
         (r) => r.stdout + r.stderr,

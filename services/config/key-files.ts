@@ -3,7 +3,14 @@
 // others can read is refused, not silently used. Public keys are verifier key strings.
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { dirname } from "node:path";
-import { SIG_TYPE_ED25519, generateSignerKey, parseSignerKey, parseVerifierKey, splitVerifierKey, type Ed25519NoteSigner } from "../../log/note-keys.js";
+import {
+  SIG_TYPE_ED25519,
+  generateSignerKey,
+  parseSignerKey,
+  parseVerifierKey,
+  splitVerifierKey,
+  type Ed25519NoteSigner,
+} from "../../log/note-keys.js";
 import { nodeEd25519 } from "../crypto/ed25519-node.js";
 import { writeFileAtomic } from "./atomic-file.js";
 
@@ -28,13 +35,20 @@ export function readSignerKeyFile(path: string): Ed25519NoteSigner {
   const st = statSync(path);
   // A public key passed by mistake is named as such, before its (rightly) open mode is blamed.
   if (st.isFile() && st.size < 4096 && isVerifierKeyText(readFileSync(path, "utf8").trim())) {
-    throw new KeyFileError(path, `this is a public (verifier) key; a private key file is needed here (the file keygen wrote without .pub)`);
+    throw new KeyFileError(
+      path,
+      `this is a public (verifier) key; a private key file is needed here (the file keygen wrote without .pub)`,
+    );
   }
   if (process.platform !== "win32" && (st.mode & 0o077) !== 0) {
-    throw new KeyFileError(path, `private key file has mode ${(st.mode & 0o777).toString(8)}; it must be readable by its owner only (chmod 600)`);
+    throw new KeyFileError(
+      path,
+      `private key file has mode ${(st.mode & 0o777).toString(8)}; it must be readable by its owner only (chmod 600)`,
+    );
   }
   const text = readFileSync(path, "utf8").trim();
-  if (text === "") throw new KeyFileError(path, "the key file is empty (an interrupted write?); restore the key from its backup");
+  if (text === "")
+    throw new KeyFileError(path, "the key file is empty (an interrupted write?); restore the key from its backup");
   try {
     return parseSignerKey(text, nodeEd25519);
   } catch (e) {
@@ -67,7 +81,9 @@ export function describeKeyText(text: string): string {
   const t = text.trim();
   if (t.toUpperCase().includes("PRIVATE")) {
     const [name, id] = t.startsWith(SIGNER_KEY_PREFIX) ? t.slice(SIGNER_KEY_PREFIX.length).split("+") : [];
-    return name && id && /^[0-9a-f]{8}$/.test(id) ? `a private signer key (${name}+${id}, not shown)` : "a private key (not shown)";
+    return name && id && /^[0-9a-f]{8}$/.test(id)
+      ? `a private signer key (${name}+${id}, not shown)`
+      : "a private key (not shown)";
   }
   return JSON.stringify(t.length > 120 ? `${t.slice(0, 120)}…` : t);
 }
@@ -89,7 +105,10 @@ export function readVerifierKey(keyOrPath: string): string {
   const where = fromFile ? keyOrPath : describeKeyText(keyOrPath);
   if (text.toUpperCase().includes("PRIVATE")) {
     const what = fromFile ? `holds ${describeKeyText(text)}` : "was given";
-    throw new KeyFileError(where, `${what} where a verifier key is expected: pass the log's or authority's verifier key (the .pub file) instead; a private key belongs in a 0600 file`);
+    throw new KeyFileError(
+      where,
+      `${what} where a verifier key is expected: pass the log's or authority's verifier key (the .pub file) instead; a private key belongs in a 0600 file`,
+    );
   }
   try {
     parseVerifierKey(text);
@@ -114,6 +133,7 @@ export function loadOrCreateSignerKey(path: string, name: string): { signer: Ed2
 /** The raw 32-byte Ed25519 public key inside a verifier key string. */
 export function publicKeyOfVerifierKey(vkey: string): Uint8Array {
   const parts = splitVerifierKey(vkey);
-  if (parts.type !== SIG_TYPE_ED25519 || parts.key.length !== 32) throw new KeyFileError(describeKeyText(vkey), "not an Ed25519 verifier key");
+  if (parts.type !== SIG_TYPE_ED25519 || parts.key.length !== 32)
+    throw new KeyFileError(describeKeyText(vkey), "not an Ed25519 verifier key");
   return parts.key;
 }

@@ -51,7 +51,11 @@ export class VerifyPool {
 
   /** Resolves whether the signature is valid, exactly as nodeEd25519.verify would answer; never rejects. */
   readonly verify: VerifyAsyncFn = (publicKey, message, signature) => {
-    if (publicKey.length !== ED25519_PUBLIC_KEY_SIZE || signature.length !== ED25519_SIGNATURE_SIZE || policyRejects(publicKey, signature)) {
+    if (
+      publicKey.length !== ED25519_PUBLIC_KEY_SIZE ||
+      signature.length !== ED25519_SIGNATURE_SIZE ||
+      policyRejects(publicKey, signature)
+    ) {
       return Promise.resolve(false);
     }
     return new Promise<boolean>((resolve) => {

@@ -14,7 +14,9 @@ describe("VerifyPool (batched OpenSSL checks on worker threads)", () => {
   it("agrees with nodeEd25519.verify and the policy on every CCTV vector, all in flight at once", async () => {
     const vectors = ed25519Vectors();
     const got = await Promise.all(vectors.map((v) => pool.verify(v.key, v.msg, v.sig)));
-    const mismatches = vectors.filter((v, i) => got[i] !== nodeEd25519.verify(v.key, v.msg, v.sig) || got[i] !== policyAccepts(v));
+    const mismatches = vectors.filter(
+      (v, i) => got[i] !== nodeEd25519.verify(v.key, v.msg, v.sig) || got[i] !== policyAccepts(v),
+    );
     expect(mismatches.map((v) => v.number)).toEqual([]);
   });
 
@@ -22,7 +24,9 @@ describe("VerifyPool (batched OpenSSL checks on worker threads)", () => {
     const n = 2000;
     const sigs = Array.from({ length: n }, (_, i) => signer.sign(message(i)));
     // Every third signature is for another message: must be refused, and only that one.
-    const got = await Promise.all(sigs.map((s, i) => pool.verify(signer.publicKey, message(i % 3 === 0 ? i + 1 : i), s)));
+    const got = await Promise.all(
+      sigs.map((s, i) => pool.verify(signer.publicKey, message(i % 3 === 0 ? i + 1 : i), s)),
+    );
     expect(got.every((ok, i) => ok === (i % 3 !== 0))).toBe(true);
   });
 
@@ -31,7 +35,9 @@ describe("VerifyPool (batched OpenSSL checks on worker threads)", () => {
     try {
       const n = 3000; // six batches: two go to the worker, four wait for its answers
       const sigs = Array.from({ length: n }, (_, i) => signer.sign(message(i)));
-      const got = await Promise.all(sigs.map((s, i) => one.verify(signer.publicKey, message(i % 5 === 0 ? i + 1 : i), s)));
+      const got = await Promise.all(
+        sigs.map((s, i) => one.verify(signer.publicKey, message(i % 5 === 0 ? i + 1 : i), s)),
+      );
       expect(got.every((ok, i) => ok === (i % 5 !== 0))).toBe(true);
     } finally {
       await one.close();

@@ -1,7 +1,17 @@
 // Folding an accepted statement into the projected state.
 import type { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import { isCommitment, type CommitmentEntry, type Submission } from "./decode.js";
-import { byteString, keptBytes, keptEvidence, keptIndicators, keptManufacturer, keptSigner, keptString, keptTestingLab, keptTime } from "./kept.js";
+import {
+  byteString,
+  keptBytes,
+  keptEvidence,
+  keptIndicators,
+  keptManufacturer,
+  keptSigner,
+  keptString,
+  keptTestingLab,
+  keptTime,
+} from "./kept.js";
 import { keyIdHex, keyIdOf } from "./signing.js";
 import {
   productKey,
@@ -121,11 +131,19 @@ function issue(state: RegistryState, s: Statement, l: Extract<Kind, { $case: "la
   state.productLabels.set(product, earlier === undefined ? [label.labelId] : earlier.concat(label.labelId));
   if (earlier === undefined) {
     const products = state.manufacturerProducts.get(m.registrationCode);
-    state.manufacturerProducts.set(label.manufacturer.registrationCode, products === undefined ? [product] : products.concat(product));
+    state.manufacturerProducts.set(
+      label.manufacturer.registrationCode,
+      products === undefined ? [product] : products.concat(product),
+    );
   }
 }
 
-function changeLabel(state: RegistryState, labelId: string, kind: Exclude<Kind, { $case: "labelIssued" | `issuer${string}` | "categoryPublished" }>, at: At): void {
+function changeLabel(
+  state: RegistryState,
+  labelId: string,
+  kind: Exclude<Kind, { $case: "labelIssued" | `issuer${string}` | "categoryPublished" }>,
+  at: At,
+): void {
   const old = state.labels.get(labelId);
   if (!old) throw new Error(`apply: label ${labelId} does not exist`);
   const happened: HistoryEvent<LabelEventKind> = event(at, kind.$case);
@@ -177,7 +195,13 @@ function changeIssuer(state: RegistryState, kind: Extract<Kind, { $case: `issuer
         history: (old?.history ?? []).concat(happened),
       };
       if (!old) {
-        state.keys.set(keyId, { keyIdHex: keyId, publicKey: keptBytes(a.publicKey), issuerId: a.issuerId, fromIndex: at.index, untilIndex: undefined });
+        state.keys.set(keyId, {
+          keyIdHex: keyId,
+          publicKey: keptBytes(a.publicKey),
+          issuerId: a.issuerId,
+          fromIndex: at.index,
+          untilIndex: undefined,
+        });
       }
       break;
     }
@@ -186,14 +210,24 @@ function changeIssuer(state: RegistryState, kind: Extract<Kind, { $case: `issuer
       const keyId = keyIdHex(keyIdOf(kind.value.newPublicKey));
       const retired = state.keys.get(old.currentKeyIdHex);
       if (retired) state.keys.set(retired.keyIdHex, { ...retired, untilIndex: at.index });
-      state.keys.set(keyId, { keyIdHex: keyId, publicKey: keptBytes(kind.value.newPublicKey), issuerId: old.issuerId, fromIndex: at.index, untilIndex: undefined });
+      state.keys.set(keyId, {
+        keyIdHex: keyId,
+        publicKey: keptBytes(kind.value.newPublicKey),
+        issuerId: old.issuerId,
+        fromIndex: at.index,
+        untilIndex: undefined,
+      });
       next = { ...old, currentKeyIdHex: keyId, history: old.history.concat(happened) };
       break;
     }
     case "issuerSuspended":
     case "issuerWithdrawn":
       if (!old) throw new Error(`apply: issuer ${kind.value.issuerId} does not exist`);
-      next = { ...old, status: kind.$case === "issuerSuspended" ? "SUSPENDED" : "WITHDRAWN", history: old.history.concat(happened) };
+      next = {
+        ...old,
+        status: kind.$case === "issuerSuspended" ? "SUSPENDED" : "WITHDRAWN",
+        history: old.history.concat(happened),
+      };
       break;
   }
   state.issuers.set(next.issuerId, next);

@@ -43,7 +43,11 @@ export function decodeCanonical<T>(codec: Codec<T>, bytes: Uint8Array, what: str
   try {
     message = codec.decode(bytes);
   } catch (e) {
-    return violation("INVALID_ARGUMENT", "malformed-protobuf", `${what} does not decode: ${e instanceof Error ? e.message : String(e)}`);
+    return violation(
+      "INVALID_ARGUMENT",
+      "malformed-protobuf",
+      `${what} does not decode: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
   let again: Uint8Array;
   try {
@@ -53,7 +57,11 @@ export function decodeCanonical<T>(codec: Codec<T>, bytes: Uint8Array, what: str
     return violation("INVALID_ARGUMENT", "non-canonical-encoding", `${what} does not re-encode`);
   }
   if (!bytesEqual(again, bytes)) {
-    return violation("INVALID_ARGUMENT", "non-canonical-encoding", `${what} is not in canonical protobuf encoding (unknown, repeated, default-valued or out-of-order fields, or invalid UTF-8)`);
+    return violation(
+      "INVALID_ARGUMENT",
+      "non-canonical-encoding",
+      `${what} is not in canonical protobuf encoding (unknown, repeated, default-valued or out-of-order fields, or invalid UTF-8)`,
+    );
   }
   return message;
 }
@@ -61,7 +69,11 @@ export function decodeCanonical<T>(codec: Codec<T>, bytes: Uint8Array, what: str
 /** Decodes and structurally validates statement bytes (at most MAX_STATEMENT_BYTES). */
 export function decodeStatement(bytes: Uint8Array): Statement | RuleViolation {
   if (bytes.length > MAX_STATEMENT_BYTES) {
-    return violation("INVALID_ARGUMENT", "statement-too-large", `statement is ${bytes.length} bytes, at most ${MAX_STATEMENT_BYTES}`);
+    return violation(
+      "INVALID_ARGUMENT",
+      "statement-too-large",
+      `statement is ${bytes.length} bytes, at most ${MAX_STATEMENT_BYTES}`,
+    );
   }
   const s = decodeCanonical(Statement, bytes, "statement");
   if (isViolation(s)) return s;
@@ -73,8 +85,12 @@ export function decodeStatement(bytes: Uint8Array): Statement | RuleViolation {
  * `digest` computes Submission.digest (SHA-256; default the portable statementDigest, a server
  * may pass Node's).
  */
-export function parseSignedStatement(signed: SignedStatement, digest: (statementBytes: Uint8Array) => Uint8Array = statementDigest): Submission | RuleViolation {
-  const v = checkBytes("key_id", signed.keyId, KEY_ID_BYTES) ?? checkBytes("signature", signed.signature, SIGNATURE_BYTES);
+export function parseSignedStatement(
+  signed: SignedStatement,
+  digest: (statementBytes: Uint8Array) => Uint8Array = statementDigest,
+): Submission | RuleViolation {
+  const v =
+    checkBytes("key_id", signed.keyId, KEY_ID_BYTES) ?? checkBytes("signature", signed.signature, SIGNATURE_BYTES);
   if (v) return v;
   const statement = decodeStatement(signed.statement);
   if (isViolation(statement)) return statement;
@@ -90,7 +106,11 @@ export function parseSignedStatement(signed: SignedStatement, digest: (statement
 /** Decodes encoded SignedStatement bytes, then parseSignedStatement. */
 export function decodeSignedStatement(bytes: Uint8Array): Submission | RuleViolation {
   if (bytes.length > MAX_ENTRY_BYTES) {
-    return violation("INVALID_ARGUMENT", "statement-too-large", `signed statement is ${bytes.length} bytes, at most ${MAX_ENTRY_BYTES}`);
+    return violation(
+      "INVALID_ARGUMENT",
+      "statement-too-large",
+      `signed statement is ${bytes.length} bytes, at most ${MAX_ENTRY_BYTES}`,
+    );
   }
   const s = decodeCanonical(SignedStatement, bytes, "signed statement");
   return isViolation(s) ? s : parseSignedStatement(s);
@@ -121,17 +141,29 @@ export function isCommitment(e: DecodedLogEntry): e is CommitmentEntry {
  * commitment and its time; its size is not checked here (that it equals the entry's index is the
  * auditor's check, which knows the index).
  */
-export function decodeLogEntry(bytes: Uint8Array, digest: (statementBytes: Uint8Array) => Uint8Array = statementDigest): DecodedLogEntry | RuleViolation {
+export function decodeLogEntry(
+  bytes: Uint8Array,
+  digest: (statementBytes: Uint8Array) => Uint8Array = statementDigest,
+): DecodedLogEntry | RuleViolation {
   if (bytes.length > MAX_ENTRY_BYTES) {
-    return violation("INVALID_ARGUMENT", "entry-too-large", `log entry is ${bytes.length} bytes, at most ${MAX_ENTRY_BYTES}`);
+    return violation(
+      "INVALID_ARGUMENT",
+      "entry-too-large",
+      `log entry is ${bytes.length} bytes, at most ${MAX_ENTRY_BYTES}`,
+    );
   }
   const e = decodeCanonical(LogEntry, bytes, "log entry");
   if (isViolation(e)) return e;
   if (e.mapCommitment !== undefined) {
     if (e.statement.length !== 0 || e.keyId.length !== 0 || e.signature.length !== 0) {
-      return violation("INVALID_ARGUMENT", "bad-commitment-entry", "a commitment entry carries no statement, key id nor signature");
+      return violation(
+        "INVALID_ARGUMENT",
+        "bad-commitment-entry",
+        "a commitment entry carries no statement, key id nor signature",
+      );
     }
-    if (e.mapCommitment.root.length !== HASH_SIZE) return violation("INVALID_ARGUMENT", "bad-commitment-entry", "a map commitment's root is 32 bytes");
+    if (e.mapCommitment.root.length !== HASH_SIZE)
+      return violation("INVALID_ARGUMENT", "bad-commitment-entry", "a map commitment's root is 32 bytes");
     return { commitment: e.mapCommitment, sequencedAtUnix: e.sequencedAtUnix };
   }
   const sub = parseSignedStatement(e, digest);
@@ -141,12 +173,16 @@ export function decodeLogEntry(bytes: Uint8Array, digest: (statementBytes: Uint8
 
 /** A decoded entry where only a statement entry will do (a label's history, a receipt's entry): a commitment is refused. */
 export function onlyStatement(e: DecodedLogEntry | RuleViolation): DecodedEntry | RuleViolation {
-  if (!isViolation(e) && isCommitment(e)) return violation("INVALID_ARGUMENT", "not-a-statement-entry", "the entry is a map commitment, not a statement");
+  if (!isViolation(e) && isCommitment(e))
+    return violation("INVALID_ARGUMENT", "not-a-statement-entry", "the entry is a map commitment, not a statement");
   return e;
 }
 
 /** decodeLogEntry, statement entries only (onlyStatement). */
-export function decodeStatementEntry(bytes: Uint8Array, digest?: (statementBytes: Uint8Array) => Uint8Array): DecodedEntry | RuleViolation {
+export function decodeStatementEntry(
+  bytes: Uint8Array,
+  digest?: (statementBytes: Uint8Array) => Uint8Array,
+): DecodedEntry | RuleViolation {
   return onlyStatement(decodeLogEntry(bytes, digest));
 }
 

@@ -6,7 +6,13 @@ import { LogEntry, SignedStatement } from "../../proto/gen/messages/labelreg/v1/
 import { Statement, type Tier } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import { concatBytes } from "../../log/bytes.js";
 import { check } from "./check.js";
-import { decodeLogEntry, decodeSignedStatement, decodeStatement, decodeStatementEntry, encodeLogEntry } from "./decode.js";
+import {
+  decodeLogEntry,
+  decodeSignedStatement,
+  decodeStatement,
+  decodeStatementEntry,
+  encodeLogEntry,
+} from "./decode.js";
 import { MAX_STATEMENT_BYTES } from "./limits.js";
 import { checkText, utf8Length } from "./syntax.js";
 import { labelIssued, reason, signStatement, statement, T0, testKey, TestRegistry } from "../../test/domain-testkit.js";
@@ -47,30 +53,173 @@ describe("decodeStatement", () => {
 
   const cases: [string, Statement, string][] = [
     ["empty oneof", statement(undefined), "missing-kind"],
-    ["tier 0", statement({ $case: "labelIssued", value: labelIssued({ tier: 0 }) }, { labelId: "CCRC-1" }), "tier-range"],
-    ["tier 4", statement({ $case: "labelIssued", value: labelIssued({ tier: 4 as Tier }) }, { labelId: "CCRC-1" }), "tier-range"],
-    ["end before start", statement({ $case: "labelIssued", value: labelIssued({ validUntilUnix: T0 - 10n }) }, { labelId: "CCRC-1" }), "validity-period"],
-    ["no manufacturer", statement({ $case: "labelIssued", value: labelIssued({ manufacturer: undefined }) }, { labelId: "CCRC-1" }), "missing-field"],
-    ["short digest", statement({ $case: "labelIssued", value: labelIssued({ testReport: { sha256: new Uint8Array(31), uri: "https://a.example/r" } }) }, { labelId: "CCRC-1" }), "byte-length"],
-    ["http uri", statement({ $case: "labelIssued", value: labelIssued({ testReport: { sha256: new Uint8Array(32), uri: "http://a.example/r" } }) }, { labelId: "CCRC-1" }), "malformed-uri"],
-    ["control char", statement({ $case: "labelIssued", value: labelIssued({ productModel: "A\nB" }) }, { labelId: "CCRC-1" }), "text-characters"],
-    ["bidi override", statement({ $case: "labelIssued", value: labelIssued({ productModel: "A\u202eB" }) }, { labelId: "CCRC-1" }), "text-characters"],
-    ["trailing space", statement({ $case: "labelIssued", value: labelIssued({ productModel: "AB " }) }, { labelId: "CCRC-1" }), "text-characters"],
-    ["not NFC", statement({ $case: "labelIssued", value: labelIssued({ productModel: "Cafe\u0301" }) }, { labelId: "CCRC-1" }), "text-not-nfc"],
-    ["model too long", statement({ $case: "labelIssued", value: labelIssued({ productModel: "M".repeat(129) }) }, { labelId: "CCRC-1" }), "text-length"],
-    ["lower-case label id", statement({ $case: "labelIssued", value: labelIssued() }, { labelId: "ccrc-1" }), "malformed-id"],
-    ["issuance at version 1", statement({ $case: "labelIssued", value: labelIssued() }, { labelId: "CCRC-1", expectedLabelVersion: 1n }), "expected-version-range"],
-    ["change at version 0", statement({ $case: "labelRevoked", value: { reason: reason() } }, { labelId: "CCRC-1" }), "expected-version-range"],
-    ["no reason", statement({ $case: "labelRevoked", value: { reason: undefined } }, { labelId: "CCRC-1", expectedLabelVersion: 1n }), "missing-field"],
-    ["reason code 0", statement({ $case: "labelRevoked", value: { reason: { code: 0, text: "x" } } }, { labelId: "CCRC-1", expectedLabelVersion: 1n }), "reason-code"],
-    ["label id on a category", statement({ $case: "categoryPublished", value: { categoryId: "x", name: "X", description: "" } }, { labelId: "CCRC-1" }), "label-fields-not-allowed"],
-    ["bad request id", statement({ $case: "categoryPublished", value: { categoryId: "x", name: "X", description: "" } }, { requestId: "a b" }), "malformed-id"],
-    ["signed at 0", statement({ $case: "categoryPublished", value: { categoryId: "x", name: "X", description: "" } }, { signedAtUnix: 0n }), "time-range"],
-    ["year 10000", statement({ $case: "categoryPublished", value: { categoryId: "x", name: "X", description: "" } }, { signedAtUnix: 253402300800n }), "time-range"],
-    ["bad category id", statement({ $case: "categoryPublished", value: { categoryId: "Bad_Id", name: "X", description: "" } }), "malformed-id"],
-    ["empty scope", statement({ $case: "issuerAccredited", value: { issuerId: "AB", name: "n", publicKey: testKey(5).publicKey, scope: [] } }), "too-many-entries"],
-    ["repeated scope", statement({ $case: "issuerAccredited", value: { issuerId: "AB", name: "n", publicKey: testKey(5).publicKey, scope: [{ categoryId: "x", maxTier: 1 }, { categoryId: "x", maxTier: 2 }] } }), "duplicate-entry"],
-    ["short key", statement({ $case: "issuerKeyRotated", value: { issuerId: "AB", newPublicKey: new Uint8Array(31), reason: reason() } }), "byte-length"],
+    [
+      "tier 0",
+      statement({ $case: "labelIssued", value: labelIssued({ tier: 0 }) }, { labelId: "CCRC-1" }),
+      "tier-range",
+    ],
+    [
+      "tier 4",
+      statement({ $case: "labelIssued", value: labelIssued({ tier: 4 as Tier }) }, { labelId: "CCRC-1" }),
+      "tier-range",
+    ],
+    [
+      "end before start",
+      statement({ $case: "labelIssued", value: labelIssued({ validUntilUnix: T0 - 10n }) }, { labelId: "CCRC-1" }),
+      "validity-period",
+    ],
+    [
+      "no manufacturer",
+      statement({ $case: "labelIssued", value: labelIssued({ manufacturer: undefined }) }, { labelId: "CCRC-1" }),
+      "missing-field",
+    ],
+    [
+      "short digest",
+      statement(
+        {
+          $case: "labelIssued",
+          value: labelIssued({ testReport: { sha256: new Uint8Array(31), uri: "https://a.example/r" } }),
+        },
+        { labelId: "CCRC-1" },
+      ),
+      "byte-length",
+    ],
+    [
+      "http uri",
+      statement(
+        {
+          $case: "labelIssued",
+          value: labelIssued({ testReport: { sha256: new Uint8Array(32), uri: "http://a.example/r" } }),
+        },
+        { labelId: "CCRC-1" },
+      ),
+      "malformed-uri",
+    ],
+    [
+      "control char",
+      statement({ $case: "labelIssued", value: labelIssued({ productModel: "A\nB" }) }, { labelId: "CCRC-1" }),
+      "text-characters",
+    ],
+    [
+      "bidi override",
+      statement({ $case: "labelIssued", value: labelIssued({ productModel: "A\u202eB" }) }, { labelId: "CCRC-1" }),
+      "text-characters",
+    ],
+    [
+      "trailing space",
+      statement({ $case: "labelIssued", value: labelIssued({ productModel: "AB " }) }, { labelId: "CCRC-1" }),
+      "text-characters",
+    ],
+    [
+      "not NFC",
+      statement({ $case: "labelIssued", value: labelIssued({ productModel: "Cafe\u0301" }) }, { labelId: "CCRC-1" }),
+      "text-not-nfc",
+    ],
+    [
+      "model too long",
+      statement({ $case: "labelIssued", value: labelIssued({ productModel: "M".repeat(129) }) }, { labelId: "CCRC-1" }),
+      "text-length",
+    ],
+    [
+      "lower-case label id",
+      statement({ $case: "labelIssued", value: labelIssued() }, { labelId: "ccrc-1" }),
+      "malformed-id",
+    ],
+    [
+      "issuance at version 1",
+      statement({ $case: "labelIssued", value: labelIssued() }, { labelId: "CCRC-1", expectedLabelVersion: 1n }),
+      "expected-version-range",
+    ],
+    [
+      "change at version 0",
+      statement({ $case: "labelRevoked", value: { reason: reason() } }, { labelId: "CCRC-1" }),
+      "expected-version-range",
+    ],
+    [
+      "no reason",
+      statement(
+        { $case: "labelRevoked", value: { reason: undefined } },
+        { labelId: "CCRC-1", expectedLabelVersion: 1n },
+      ),
+      "missing-field",
+    ],
+    [
+      "reason code 0",
+      statement(
+        { $case: "labelRevoked", value: { reason: { code: 0, text: "x" } } },
+        { labelId: "CCRC-1", expectedLabelVersion: 1n },
+      ),
+      "reason-code",
+    ],
+    [
+      "label id on a category",
+      statement(
+        { $case: "categoryPublished", value: { categoryId: "x", name: "X", description: "" } },
+        { labelId: "CCRC-1" },
+      ),
+      "label-fields-not-allowed",
+    ],
+    [
+      "bad request id",
+      statement(
+        { $case: "categoryPublished", value: { categoryId: "x", name: "X", description: "" } },
+        { requestId: "a b" },
+      ),
+      "malformed-id",
+    ],
+    [
+      "signed at 0",
+      statement(
+        { $case: "categoryPublished", value: { categoryId: "x", name: "X", description: "" } },
+        { signedAtUnix: 0n },
+      ),
+      "time-range",
+    ],
+    [
+      "year 10000",
+      statement(
+        { $case: "categoryPublished", value: { categoryId: "x", name: "X", description: "" } },
+        { signedAtUnix: 253402300800n },
+      ),
+      "time-range",
+    ],
+    [
+      "bad category id",
+      statement({ $case: "categoryPublished", value: { categoryId: "Bad_Id", name: "X", description: "" } }),
+      "malformed-id",
+    ],
+    [
+      "empty scope",
+      statement({
+        $case: "issuerAccredited",
+        value: { issuerId: "AB", name: "n", publicKey: testKey(5).publicKey, scope: [] },
+      }),
+      "too-many-entries",
+    ],
+    [
+      "repeated scope",
+      statement({
+        $case: "issuerAccredited",
+        value: {
+          issuerId: "AB",
+          name: "n",
+          publicKey: testKey(5).publicKey,
+          scope: [
+            { categoryId: "x", maxTier: 1 },
+            { categoryId: "x", maxTier: 2 },
+          ],
+        },
+      }),
+      "duplicate-entry",
+    ],
+    [
+      "short key",
+      statement({
+        $case: "issuerKeyRotated",
+        value: { issuerId: "AB", newPublicKey: new Uint8Array(31), reason: reason() },
+      }),
+      "byte-length",
+    ],
   ];
   for (const [name, s, rule] of cases) {
     it(`refuses ${name} (${rule})`, () => expectInvalid(decodeStatement(encode(s)), rule));
@@ -79,7 +228,9 @@ describe("decodeStatement", () => {
 
 describe("syntax helpers", () => {
   it("counts UTF-8 bytes like TextEncoder", () => {
-    fc.assert(fc.property(fc.string({ unit: "grapheme" }), (s) => utf8Length(s) === new TextEncoder().encode(s).length));
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme" }), (s) => utf8Length(s) === new TextEncoder().encode(s).length),
+    );
   });
   it("checkText refuses lone surrogates", () => {
     expect(checkText("f", "a\ud800b", 1, 10)?.rule).toBe("text-characters");
@@ -90,7 +241,11 @@ describe("fuzz: untrusted bytes never crash a decoder or check()", () => {
   const reg = new TestRegistry();
   reg.publishCategory();
   const validSigned = SignedStatement.encode(signStatement(reg.authority, valid)).finish();
-  const validEntry = LogEntry.encode({ ...signStatement(reg.authority, valid), sequencedAtUnix: T0, mapCommitment: undefined }).finish();
+  const validEntry = LogEntry.encode({
+    ...signStatement(reg.authority, valid),
+    sequencedAtUnix: T0,
+    mapCommitment: undefined,
+  }).finish();
 
   function decodesOrRefuses(f: (b: Uint8Array) => unknown) {
     return (b: Uint8Array) => {
@@ -116,7 +271,9 @@ describe("fuzz: untrusted bytes never crash a decoder or check()", () => {
     fc.assert(fc.property(mutated(encode(valid)), decodesOrRefuses(decodeStatement)), { numRuns: 3000 });
   });
   it("decodeSignedStatement and decodeLogEntry over arbitrary and mutated bytes", () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 512 }), decodesOrRefuses(decodeSignedStatement)), { numRuns: 2000 });
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 512 }), decodesOrRefuses(decodeSignedStatement)), {
+      numRuns: 2000,
+    });
     fc.assert(fc.property(mutated(validSigned), decodesOrRefuses(decodeSignedStatement)), { numRuns: 2000 });
     fc.assert(fc.property(fc.uint8Array({ maxLength: 512 }), decodesOrRefuses(decodeLogEntry)), { numRuns: 2000 });
     fc.assert(fc.property(mutated(validEntry), decodesOrRefuses(decodeLogEntry)), { numRuns: 2000 });
@@ -132,7 +289,12 @@ describe("fuzz: untrusted bytes never crash a decoder or check()", () => {
     const key = testKey(2);
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 256 }), fc.boolean(), (bytes, goodKey) => {
-        const r = check(reg.state, { statement: bytes, keyId: goodKey ? reg.authority.keyId : key.keyId, signature: new Uint8Array(64) }, T0, reg.config);
+        const r = check(
+          reg.state,
+          { statement: bytes, keyId: goodKey ? reg.authority.keyId : key.keyId, signature: new Uint8Array(64) },
+          T0,
+          reg.config,
+        );
         expect(isViolation(r)).toBe(true);
       }),
       { numRuns: 1000 },

@@ -74,12 +74,27 @@ export function readLogEntry(buf: Uint8Array): EntryFields | undefined {
 }
 
 /** decodeLogEntry(bytes, digest), faster on well-formed entries (see the header). */
-export function decodeLogEntryFast(bytes: Uint8Array, digest: (statementBytes: Uint8Array) => Uint8Array = statementDigest): DecodedLogEntry | RuleViolation {
+export function decodeLogEntryFast(
+  bytes: Uint8Array,
+  digest: (statementBytes: Uint8Array) => Uint8Array = statementDigest,
+): DecodedLogEntry | RuleViolation {
   const e = bytes.length <= MAX_ENTRY_BYTES ? readLogEntry(bytes) : undefined;
-  if (e === undefined || e.keyId.length !== KEY_ID_BYTES || e.signature.length !== SIGNATURE_BYTES || e.statement.length > MAX_STATEMENT_BYTES) {
+  if (
+    e === undefined ||
+    e.keyId.length !== KEY_ID_BYTES ||
+    e.signature.length !== SIGNATURE_BYTES ||
+    e.statement.length > MAX_STATEMENT_BYTES
+  ) {
     return decodeLogEntry(bytes, digest);
   }
   const statement = readStatement(e.statement);
   if (statement === undefined || validateStatement(statement) !== undefined) return decodeLogEntry(bytes, digest);
-  return { statementBytes: e.statement, keyId: e.keyId, signature: e.signature, statement, digest: digest(e.statement), sequencedAtUnix: e.sequencedAtUnix };
+  return {
+    statementBytes: e.statement,
+    keyId: e.keyId,
+    signature: e.signature,
+    statement,
+    digest: digest(e.statement),
+    sequencedAtUnix: e.sequencedAtUnix,
+  };
 }

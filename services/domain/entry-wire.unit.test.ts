@@ -15,30 +15,80 @@ const fixtureIssuer = testKey(2);
 // Statements that pass validateStatement (the fast path's whole way), of several kinds.
 const valid: Uint8Array[] = [
   statement({ $case: "labelIssued", value: labelIssued() }, { labelId: "CCRC-1" }),
-  statement({ $case: "labelIssued", value: labelIssued({ productModel: "相机 EV-1", keyIndicators: [] }) }, { labelId: "CCRC-2" }),
-  statement({ $case: "labelRevoked", value: { reason: reason("端口 open") } }, { labelId: "CCRC-1", expectedLabelVersion: 3n }),
-  statement({ $case: "issuerAccredited", value: { issuerId: "CCRC", name: "CCRC", publicKey: fixtureIssuer.publicKey, scope: [{ categoryId: CATEGORY, maxTier: 3 }] } }),
+  statement(
+    { $case: "labelIssued", value: labelIssued({ productModel: "相机 EV-1", keyIndicators: [] }) },
+    { labelId: "CCRC-2" },
+  ),
+  statement(
+    { $case: "labelRevoked", value: { reason: reason("端口 open") } },
+    { labelId: "CCRC-1", expectedLabelVersion: 3n },
+  ),
+  statement({
+    $case: "issuerAccredited",
+    value: {
+      issuerId: "CCRC",
+      name: "CCRC",
+      publicKey: fixtureIssuer.publicKey,
+      scope: [{ categoryId: CATEGORY, maxTier: 3 }],
+    },
+  }),
   statement({ $case: "categoryPublished", value: { categoryId: CATEGORY, name: "Cameras", description: "" } }),
 ].map((s) => Statement.encode(s).finish());
 
 const entryOf = (statementBytes: Uint8Array, at: bigint) => {
   const signed = signStatement(fixtureAuthority, statementBytes);
-  return LogEntry.encode({ statement: signed.statement, keyId: signed.keyId, signature: signed.signature, sequencedAtUnix: at, mapCommitment: undefined }).finish();
+  return LogEntry.encode({
+    statement: signed.statement,
+    keyId: signed.keyId,
+    signature: signed.signature,
+    sequencedAtUnix: at,
+    mapCommitment: undefined,
+  }).finish();
 };
 
-const bytesField = fc.oneof(fc.constant(new Uint8Array(0)), fc.uint8Array({ minLength: 1, maxLength: 70 }), fc.constantFrom(...valid));
-const time = fc.oneof(fc.constant(0n), fc.constant(T0), fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), fc.bigInt({ min: 1n, max: 2n ** 49n }));
-const commitment = fc.option(fc.record({ root: fc.oneof(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ maxLength: 40 })), size: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }) }), { nil: undefined });
+const bytesField = fc.oneof(
+  fc.constant(new Uint8Array(0)),
+  fc.uint8Array({ minLength: 1, maxLength: 70 }),
+  fc.constantFrom(...valid),
+);
+const time = fc.oneof(
+  fc.constant(0n),
+  fc.constant(T0),
+  fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+  fc.bigInt({ min: 1n, max: 2n ** 49n }),
+);
+const commitment = fc.option(
+  fc.record({
+    root: fc.oneof(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ maxLength: 40 })),
+    size: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+  }),
+  { nil: undefined },
+);
 const anyEntry = fc
-  .record({ statement: bytesField, keyId: bytesField, signature: bytesField, sequencedAtUnix: time, mapCommitment: commitment })
+  .record({
+    statement: bytesField,
+    keyId: bytesField,
+    signature: bytesField,
+    sequencedAtUnix: time,
+    mapCommitment: commitment,
+  })
   .map((e) => LogEntry.encode(e).finish());
 const commitmentEntry = fc
-  .tuple(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.bigInt({ min: 0n, max: 2n ** 40n }), fc.oneof(fc.constant(0n), fc.constant(T0)))
+  .tuple(
+    fc.uint8Array({ minLength: 32, maxLength: 32 }),
+    fc.bigInt({ min: 0n, max: 2n ** 40n }),
+    fc.oneof(fc.constant(0n), fc.constant(T0)),
+  )
   .map(([root, size, at]) => encodeCommitmentEntry({ root, size }, at));
-const goodEntry = fc.tuple(fc.constantFrom(...valid), fc.oneof(fc.constant(T0), fc.bigInt({ min: 1n, max: 2n ** 49n }))).map(([s, at]) => entryOf(s, at));
+const goodEntry = fc
+  .tuple(fc.constantFrom(...valid), fc.oneof(fc.constant(T0), fc.bigInt({ min: 1n, max: 2n ** 49n })))
+  .map(([s, at]) => entryOf(s, at));
 
 // Small fields to splice in: the entry's tags, with values at the edges (zero, empty, not minimal).
-const field = fc.tuple(fc.constantFrom([0x08], [0x0a], [0x12], [0x1a], [0x20], [0x22], [0x28], [0x2a]), fc.constantFrom([], [0x00], [0x01], [0x80, 0x00], [0x81, 0x01], [0x01, 0x41]));
+const field = fc.tuple(
+  fc.constantFrom([0x08], [0x0a], [0x12], [0x1a], [0x20], [0x22], [0x28], [0x2a]),
+  fc.constantFrom([], [0x00], [0x01], [0x80, 0x00], [0x81, 0x01], [0x01, 0x41]),
+);
 
 describe("entry-wire", () => {
   it("readLogEntry takes only canonical LogEntry bytes, with the generated decoder's fields", () => {
@@ -49,7 +99,12 @@ describe("entry-wire", () => {
         if (got === undefined) {
           // Refused: not canonical, or a time the one-pass reader leaves to the generic path.
           // (Commitment entries, one per batch, always go the generic way.)
-          if (!isViolation(generic)) expect(generic.mapCommitment !== undefined || generic.sequencedAtUnix < 1n || generic.sequencedAtUnix >= 2n ** 49n).toBe(true);
+          if (!isViolation(generic))
+            expect(
+              generic.mapCommitment !== undefined ||
+                generic.sequencedAtUnix < 1n ||
+                generic.sequencedAtUnix >= 2n ** 49n,
+            ).toBe(true);
           return;
         }
         expect(isViolation(generic)).toBe(false);

@@ -3,7 +3,12 @@
 // number of old objects and of ArrayBuffers: a 32-byte digest as its own ArrayBuffer, or a
 // 32-byte view that pins its whole decoded entry, cost far more than its bytes. Portable (the
 // verifier replays through apply() in the browser too).
-import type { Evidence, KeyIndicator, Manufacturer, TestingLab } from "../../proto/gen/messages/labelreg/v1/statement.js";
+import type {
+  Evidence,
+  KeyIndicator,
+  Manufacturer,
+  TestingLab,
+} from "../../proto/gen/messages/labelreg/v1/statement.js";
 import type { Signer } from "./state.js";
 
 const SLAB_BYTES = 64 * 1024;

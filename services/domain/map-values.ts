@@ -81,7 +81,8 @@ export function mapEntries(state: RegistryState, touched: MapTouched, hasher: Pi
   const out: MapEntry[] = [];
   const kinds: MapKeyKind[] = ["label", "product", "manufacturer", "issuer", "category"];
   for (const kind of kinds) {
-    for (const id of touched[kind]) out.push({ key: mapKey(hasher, kind, id), value: encodeMapValue(mapValue(state, kind, id)) });
+    for (const id of touched[kind])
+      out.push({ key: mapKey(hasher, kind, id), value: encodeMapValue(mapValue(state, kind, id)) });
   }
   return out;
 }
@@ -89,7 +90,8 @@ export function mapEntries(state: RegistryState, touched: MapTouched, hasher: Pi
 /** Encodes a value, refusing one over MAX_MAP_VALUE_BYTES (check() keeps every list within its limit). */
 export function encodeMapValue(value: MapValue): Uint8Array {
   const bytes = MapValue.encode(value).finish();
-  if (bytes.length > MAX_MAP_VALUE_BYTES) throw new Error(`map value of ${bytes.length} bytes is over ${MAX_MAP_VALUE_BYTES}`);
+  if (bytes.length > MAX_MAP_VALUE_BYTES)
+    throw new Error(`map value of ${bytes.length} bytes is over ${MAX_MAP_VALUE_BYTES}`);
   return bytes;
 }
 
@@ -107,7 +109,10 @@ export function mapValue(state: RegistryState, kind: MapKeyKind, id: string): Ma
     case "category": {
       const c = state.categories.get(id);
       if (!c) throw new Error(`map value: no category ${id}`);
-      return { lastIndex: BigInt(c.index), kind: { $case: "category", value: { categoryId: c.categoryId, name: c.name, description: c.description } } };
+      return {
+        lastIndex: BigInt(c.index),
+        kind: { $case: "category", value: { categoryId: c.categoryId, name: c.name, description: c.description } },
+      };
     }
   }
 }
@@ -173,13 +178,17 @@ function splitProductKey(key: string): { registrationCode: string; model: string
 function productValue(state: RegistryState, key: string): MapValue {
   const labelIds = state.productLabels.get(key);
   if (!labelIds) throw new Error(`map value: no product ${JSON.stringify(key)}`);
-  if (labelIds.length > MAX_PRODUCT_LABELS) throw new Error(`map value: product has ${labelIds.length} labels, over ${MAX_PRODUCT_LABELS}`);
+  if (labelIds.length > MAX_PRODUCT_LABELS)
+    throw new Error(`map value: product has ${labelIds.length} labels, over ${MAX_PRODUCT_LABELS}`);
   const latest = label(state, labelIds[labelIds.length - 1]!);
   const changed = latest.state === "REVOKED" ? latest.history[latest.history.length - 1]! : latest.history[0]!;
   const { registrationCode, model } = splitProductKey(key);
   return {
     lastIndex: BigInt(changed.index),
-    kind: { $case: "product", value: { registrationCode, model, labelIds: [...labelIds], liveLabelId: state.liveByProduct.get(key) ?? "" } },
+    kind: {
+      $case: "product",
+      value: { registrationCode, model, labelIds: [...labelIds], liveLabelId: state.liveByProduct.get(key) ?? "" },
+    },
   };
 }
 
@@ -187,11 +196,15 @@ function productValue(state: RegistryState, key: string): MapValue {
 function manufacturerValue(state: RegistryState, registrationCode: string): MapValue {
   const products = state.manufacturerProducts.get(registrationCode);
   if (!products) throw new Error(`map value: no manufacturer ${registrationCode}`);
-  if (products.length > MAX_MANUFACTURER_PRODUCTS) throw new Error(`map value: manufacturer has ${products.length} products, over ${MAX_MANUFACTURER_PRODUCTS}`);
+  if (products.length > MAX_MANUFACTURER_PRODUCTS)
+    throw new Error(`map value: manufacturer has ${products.length} products, over ${MAX_MANUFACTURER_PRODUCTS}`);
   const first = label(state, state.productLabels.get(products[products.length - 1]!)![0]!);
   return {
     lastIndex: BigInt(first.history[0]!.index),
-    kind: { $case: "manufacturer", value: { registrationCode, productModels: products.map((p) => splitProductKey(p).model) } },
+    kind: {
+      $case: "manufacturer",
+      value: { registrationCode, productModels: products.map((p) => splitProductKey(p).model) },
+    },
   };
 }
 
@@ -200,7 +213,8 @@ function issuerValue(state: RegistryState, id: string): MapValue {
   if (!i) throw new Error(`map value: no issuer ${id}`);
   // Issuers have few keys and change rarely: a scan of all keys costs less than an index kept for it.
   const keys = [...state.keys.values()].filter((k) => k.issuerId === id).sort((a, b) => a.fromIndex - b.fromIndex);
-  if (keys.length > MAX_ISSUER_KEYS) throw new Error(`map value: issuer has ${keys.length} keys, over ${MAX_ISSUER_KEYS}`);
+  if (keys.length > MAX_ISSUER_KEYS)
+    throw new Error(`map value: issuer has ${keys.length} keys, over ${MAX_ISSUER_KEYS}`);
   return {
     lastIndex: BigInt(i.history[i.history.length - 1]!.index),
     kind: {
@@ -210,7 +224,12 @@ function issuerValue(state: RegistryState, id: string): MapValue {
         name: i.name,
         status: ISSUER_STATES[i.status],
         scope: [...i.scope].map(([categoryId, maxTier]) => ({ categoryId, maxTier })),
-        keys: keys.map((k) => ({ publicKey: k.publicKey, keyId: keyIdOf(k.publicKey), fromIndex: BigInt(k.fromIndex), untilIndex: BigInt(k.untilIndex ?? 0) })),
+        keys: keys.map((k) => ({
+          publicKey: k.publicKey,
+          keyId: keyIdOf(k.publicKey),
+          fromIndex: BigInt(k.fromIndex),
+          untilIndex: BigInt(k.untilIndex ?? 0),
+        })),
       },
     },
   };

@@ -17,7 +17,18 @@ import type { Statement } from "../../proto/gen/messages/labelreg/v1/statement.j
 import { IssuerStatus, LabelStatus } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import { decodeMapProof, decodeMapValue, encodeMapProof } from "./map-wire.js";
 import { mapEntries, MapTouched } from "./map-values.js";
-import { CATEGORY, DAY, labelIssued, reason, signStatement, statement, T0, testKey, TestRegistry, type TestKey } from "../../test/domain-testkit.js";
+import {
+  CATEGORY,
+  DAY,
+  labelIssued,
+  reason,
+  signStatement,
+  statement,
+  T0,
+  testKey,
+  TestRegistry,
+  type TestKey,
+} from "../../test/domain-testkit.js";
 import { isViolation } from "./violation.js";
 
 const A = testKey(2);
@@ -28,15 +39,46 @@ const M1 = { name: "Example Vision", registrationCode: "91330100MA2AXXXX1X" };
 const M2 = { name: "Example Locks", registrationCode: "91110000MA00LOCK2Y" };
 const report = { sha256: new Uint8Array(32).fill(7), uri: "https://lab.example/r/2.pdf" };
 
-const issue = (labelId: string, manufacturer: typeof M1, productModel: string) => statement({ $case: "labelIssued", value: labelIssued({ manufacturer, productModel }) }, { labelId });
-const change = (labelId: string, version: bigint, kind: Statement["kind"]) => statement(kind, { labelId, expectedLabelVersion: version });
+const issue = (labelId: string, manufacturer: typeof M1, productModel: string) =>
+  statement({ $case: "labelIssued", value: labelIssued({ manufacturer, productModel }) }, { labelId });
+const change = (labelId: string, version: bigint, kind: Statement["kind"]) =>
+  statement(kind, { labelId, expectedLabelVersion: version });
 
 // The log: signed once, replayed by every run.
 const SCRIPT: [TestKey, Statement][] = [
-  [AUTHORITY, statement({ $case: "categoryPublished", value: { categoryId: CATEGORY, name: "Consumer network cameras", description: "" } })],
-  [AUTHORITY, statement({ $case: "categoryPublished", value: { categoryId: "smart-lock", name: "Smart locks", description: "Door locks" } })],
-  [AUTHORITY, statement({ $case: "issuerAccredited", value: { issuerId: "CCRC", name: "CCRC certification", publicKey: A.publicKey, scope: [{ categoryId: CATEGORY, maxTier: 3 }] } })],
-  [AUTHORITY, statement({ $case: "issuerAccredited", value: { issuerId: "TUV", name: "TUV", publicKey: B.publicKey, scope: [{ categoryId: CATEGORY, maxTier: 3 }] } })],
+  [
+    AUTHORITY,
+    statement({
+      $case: "categoryPublished",
+      value: { categoryId: CATEGORY, name: "Consumer network cameras", description: "" },
+    }),
+  ],
+  [
+    AUTHORITY,
+    statement({
+      $case: "categoryPublished",
+      value: { categoryId: "smart-lock", name: "Smart locks", description: "Door locks" },
+    }),
+  ],
+  [
+    AUTHORITY,
+    statement({
+      $case: "issuerAccredited",
+      value: {
+        issuerId: "CCRC",
+        name: "CCRC certification",
+        publicKey: A.publicKey,
+        scope: [{ categoryId: CATEGORY, maxTier: 3 }],
+      },
+    }),
+  ],
+  [
+    AUTHORITY,
+    statement({
+      $case: "issuerAccredited",
+      value: { issuerId: "TUV", name: "TUV", publicKey: B.publicKey, scope: [{ categoryId: CATEGORY, maxTier: 3 }] },
+    }),
+  ],
   [A, issue("CCRC-1", M1, "EV-C200")],
   [A, issue("CCRC-2", M1, "ev-c300")],
   [B, issue("TUV-1", M2, "Lock-1")],
@@ -45,16 +87,42 @@ const SCRIPT: [TestKey, Statement][] = [
   [A, change("CCRC-2", 2n, { $case: "labelReinstated", value: { reason: reason() } })],
   [A, change("CCRC-1", 2n, { $case: "labelRevoked", value: { reason: reason() } })],
   [A, issue("CCRC-3", M1, "Ev-C200")],
-  [AUTHORITY, statement({ $case: "issuerKeyRotated", value: { issuerId: "TUV", newPublicKey: C.publicKey, reason: reason() } })],
-  [C, change("TUV-1", 1n, { $case: "labelRenewed", value: { validUntilUnix: T0 + 400n * DAY, securitySupportUntilUnix: 0n, testReport: undefined } })],
+  [
+    AUTHORITY,
+    statement({ $case: "issuerKeyRotated", value: { issuerId: "TUV", newPublicKey: C.publicKey, reason: reason() } }),
+  ],
+  [
+    C,
+    change("TUV-1", 1n, {
+      $case: "labelRenewed",
+      value: { validUntilUnix: T0 + 400n * DAY, securitySupportUntilUnix: 0n, testReport: undefined },
+    }),
+  ],
   [AUTHORITY, statement({ $case: "issuerSuspended", value: { issuerId: "CCRC", reason: reason() } })],
-  [AUTHORITY, statement({ $case: "issuerAccredited", value: { issuerId: "CCRC", name: "CCRC", publicKey: A.publicKey, scope: [{ categoryId: CATEGORY, maxTier: 2 }, { categoryId: "smart-lock", maxTier: 1 }] } })],
+  [
+    AUTHORITY,
+    statement({
+      $case: "issuerAccredited",
+      value: {
+        issuerId: "CCRC",
+        name: "CCRC",
+        publicKey: A.publicKey,
+        scope: [
+          { categoryId: CATEGORY, maxTier: 2 },
+          { categoryId: "smart-lock", maxTier: 1 },
+        ],
+      },
+    }),
+  ],
   [C, change("TUV-1", 2n, { $case: "labelRevoked", value: { reason: reason() } })],
   [A, change("CCRC-3", 1n, { $case: "labelDowngraded", value: { tier: 1, reason: reason() } })],
   [AUTHORITY, change("CCRC-2", 3n, { $case: "labelRevoked", value: { reason: reason() } })],
   [C, issue("TUV-2", M2, "Lock-2")],
 ];
-const SIGNED: { signed: SignedStatement; statement: Statement }[] = SCRIPT.map(([key, s]) => ({ signed: signStatement(key, s), statement: s }));
+const SIGNED: { signed: SignedStatement; statement: Statement }[] = SCRIPT.map(([key, s]) => ({
+  signed: signStatement(key, s),
+  statement: s,
+}));
 
 function replay(cuts: ReadonlySet<number>, each?: (reg: TestRegistry, touched: MapTouched, index: number) => void) {
   const reg = new TestRegistry();
@@ -115,7 +183,9 @@ describe("map values", () => {
     const { reg, store, root } = replay(new Set([3, 9, 14]));
     const value = (kind: Parameters<typeof mapKey>[1], id: string) => {
       const key = mapKey(hasher, kind, id);
-      const entry = mapEntries(reg.state, MapTouched.everything(reg.state), hasher).find((e) => bytesEqual(e.key, key))!;
+      const entry = mapEntries(reg.state, MapTouched.everything(reg.state), hasher).find((e) =>
+        bytesEqual(e.key, key),
+      )!;
       // Through the wire and back, as a reader gets it.
       const proof = decodeMapProof(encodeMapProof(withValue(hasher, key, proveKeys(store, [key])[0]!, entry.value)));
       if (isViolation(proof)) throw new Error(proof.message);
@@ -126,26 +196,73 @@ describe("map values", () => {
       return v;
     };
     const l1 = value("label", "CCRC-1");
-    expect(l1.kind).toMatchObject({ $case: "label", value: { labelId: "CCRC-1", tier: 3, state: LabelStatus.LABEL_STATUS_REVOKED, version: 3n } });
+    expect(l1.kind).toMatchObject({
+      $case: "label",
+      value: { labelId: "CCRC-1", tier: 3, state: LabelStatus.LABEL_STATUS_REVOKED, version: 3n },
+    });
     expect(l1.lastIndex).toBe(10n);
-    expect(value("label", "CCRC-2").kind).toMatchObject({ value: { state: LabelStatus.LABEL_STATUS_REVOKED, version: 4n } });
+    expect(value("label", "CCRC-2").kind).toMatchObject({
+      value: { state: LabelStatus.LABEL_STATUS_REVOKED, version: 4n },
+    });
     expect(value("product", `${M1.registrationCode}\nEV-C200`)).toEqual({
       lastIndex: 11n,
-      kind: { $case: "product", value: { registrationCode: M1.registrationCode, model: "EV-C200", labelIds: ["CCRC-1", "CCRC-3"], liveLabelId: "CCRC-3" } },
+      kind: {
+        $case: "product",
+        value: {
+          registrationCode: M1.registrationCode,
+          model: "EV-C200",
+          labelIds: ["CCRC-1", "CCRC-3"],
+          liveLabelId: "CCRC-3",
+        },
+      },
     });
-    expect(value("product", `${M1.registrationCode}\nEV-C300`)).toMatchObject({ lastIndex: 18n, kind: { value: { labelIds: ["CCRC-2"], liveLabelId: "" } } });
+    expect(value("product", `${M1.registrationCode}\nEV-C300`)).toMatchObject({
+      lastIndex: 18n,
+      kind: { value: { labelIds: ["CCRC-2"], liveLabelId: "" } },
+    });
     expect(value("manufacturer", M1.registrationCode)).toEqual({
       lastIndex: 5n,
-      kind: { $case: "manufacturer", value: { registrationCode: M1.registrationCode, productModels: ["EV-C200", "EV-C300"] } },
+      kind: {
+        $case: "manufacturer",
+        value: { registrationCode: M1.registrationCode, productModels: ["EV-C200", "EV-C300"] },
+      },
     });
-    expect(value("manufacturer", M2.registrationCode)).toMatchObject({ lastIndex: 19n, kind: { value: { productModels: ["LOCK-1", "LOCK-2"] } } });
+    expect(value("manufacturer", M2.registrationCode)).toMatchObject({
+      lastIndex: 19n,
+      kind: { value: { productModels: ["LOCK-1", "LOCK-2"] } },
+    });
     const tuv = value("issuer", "TUV");
     expect(tuv.lastIndex).toBe(12n);
-    expect(tuv.kind).toMatchObject({ value: { status: IssuerStatus.ISSUER_STATUS_ACTIVE, keys: [{ fromIndex: 3n, untilIndex: 12n }, { fromIndex: 12n, untilIndex: 0n }] } });
-    expect(value("issuer", "CCRC")).toMatchObject({ lastIndex: 15n, kind: { value: { scope: [{ categoryId: CATEGORY, maxTier: 2 }, { categoryId: "smart-lock", maxTier: 1 }] } } });
-    expect(value("category", "smart-lock")).toEqual({ lastIndex: 1n, kind: { $case: "category", value: { categoryId: "smart-lock", name: "Smart locks", description: "Door locks" } } });
+    expect(tuv.kind).toMatchObject({
+      value: {
+        status: IssuerStatus.ISSUER_STATUS_ACTIVE,
+        keys: [
+          { fromIndex: 3n, untilIndex: 12n },
+          { fromIndex: 12n, untilIndex: 0n },
+        ],
+      },
+    });
+    expect(value("issuer", "CCRC")).toMatchObject({
+      lastIndex: 15n,
+      kind: {
+        value: {
+          scope: [
+            { categoryId: CATEGORY, maxTier: 2 },
+            { categoryId: "smart-lock", maxTier: 1 },
+          ],
+        },
+      },
+    });
+    expect(value("category", "smart-lock")).toEqual({
+      lastIndex: 1n,
+      kind: { $case: "category", value: { categoryId: "smart-lock", name: "Smart locks", description: "Door locks" } },
+    });
     // Absent things prove absent.
-    for (const [kind, id] of [["label", "CCRC-999"], ["product", `${M2.registrationCode}\nEV-C200`], ["issuer", "NOPE"]] as const) {
+    for (const [kind, id] of [
+      ["label", "CCRC-999"],
+      ["product", `${M2.registrationCode}\nEV-C200`],
+      ["issuer", "NOPE"],
+    ] as const) {
       const key = mapKey(hasher, kind, id);
       expect(verifyMapProof(hasher, root, key, proveKeys(store, [key])[0]!)).toEqual({ present: false });
     }

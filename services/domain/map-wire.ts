@@ -16,7 +16,11 @@ export function encodeMapProof(proof: MapProof): Uint8Array {
   const { depth, zeroBitmap, nonZero } = compactSiblings(proof.siblings);
   const t = proof.terminal;
   const terminal: MapProofMessage["terminal"] =
-    t.kind === "empty" ? { $case: "empty", value: {} } : t.kind === "leaf" ? { $case: "leaf", value: { key: t.key, valueHash: t.valueHash } } : { $case: "value", value: t.value };
+    t.kind === "empty"
+      ? { $case: "empty", value: {} }
+      : t.kind === "leaf"
+        ? { $case: "leaf", value: { key: t.key, valueHash: t.valueHash } }
+        : { $case: "value", value: t.value };
   return MapProofMessage.encode({ depth, zeroSiblings: zeroBitmap, siblings: nonZero, terminal }).finish();
 }
 
@@ -38,10 +42,12 @@ export function decodeMapProof(bytes: Uint8Array): MapProof | RuleViolation {
     case "empty":
       return { siblings, terminal: { kind: "empty" } };
     case "leaf":
-      if (t.value.key.length !== HASH_SIZE || t.value.valueHash.length !== HASH_SIZE) return bad("a map proof's leaf key and value hash are 32 bytes each");
+      if (t.value.key.length !== HASH_SIZE || t.value.valueHash.length !== HASH_SIZE)
+        return bad("a map proof's leaf key and value hash are 32 bytes each");
       return { siblings, terminal: { kind: "leaf", key: t.value.key, valueHash: t.value.valueHash } };
     case "value":
-      if (t.value.length === 0 || t.value.length > MAX_MAP_VALUE_BYTES) return bad(`a map proof's value is 1..${MAX_MAP_VALUE_BYTES} bytes`);
+      if (t.value.length === 0 || t.value.length > MAX_MAP_VALUE_BYTES)
+        return bad(`a map proof's value is 1..${MAX_MAP_VALUE_BYTES} bytes`);
       return { siblings, terminal: { kind: "value", value: t.value } };
     case undefined:
       return bad("a map proof must end at an empty subtree, a leaf or a value");
@@ -49,7 +55,8 @@ export function decodeMapProof(bytes: Uint8Array): MapProof | RuleViolation {
 }
 
 export function decodeMapValue(bytes: Uint8Array): MapValue | RuleViolation {
-  if (bytes.length === 0 || bytes.length > MAX_MAP_VALUE_BYTES) return violation("INVALID_ARGUMENT", "bad-map-value", `a map value is 1..${MAX_MAP_VALUE_BYTES} bytes`);
+  if (bytes.length === 0 || bytes.length > MAX_MAP_VALUE_BYTES)
+    return violation("INVALID_ARGUMENT", "bad-map-value", `a map value is 1..${MAX_MAP_VALUE_BYTES} bytes`);
   const v = decodeCanonical(MapValue, bytes, "map value");
   if (isViolation(v)) return v;
   if (v.kind === undefined) return violation("INVALID_ARGUMENT", "bad-map-value", "a map value names its kind");
@@ -57,10 +64,12 @@ export function decodeMapValue(bytes: Uint8Array): MapValue | RuleViolation {
 }
 
 export function decodeMapCommitment(bytes: Uint8Array): MapCommitment | RuleViolation {
-  if (bytes.length > 64) return violation("INVALID_ARGUMENT", "bad-map-commitment", "a map commitment is at most 64 bytes");
+  if (bytes.length > 64)
+    return violation("INVALID_ARGUMENT", "bad-map-commitment", "a map commitment is at most 64 bytes");
   const c = decodeCanonical(MapCommitment, bytes, "map commitment");
   if (isViolation(c)) return c;
   // The empty map's root is 32 zero bytes, written out like any other.
-  if (c.root.length !== HASH_SIZE) return violation("INVALID_ARGUMENT", "bad-map-commitment", "a map commitment's root is 32 bytes");
+  if (c.root.length !== HASH_SIZE)
+    return violation("INVALID_ARGUMENT", "bad-map-commitment", "a map commitment's root is 32 bytes");
   return c;
 }

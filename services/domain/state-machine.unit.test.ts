@@ -50,11 +50,23 @@ function eventStatement(e: Event, version: bigint, signedAt: bigint): Statement 
   const common = { labelId: LABEL, expectedLabelVersion: version, signedAtUnix: signedAt };
   switch (e) {
     case "upgrade":
-      return statement({ $case: "labelUpgraded", value: { tier: 3, testReport: { sha256: new Uint8Array(32).fill(9), uri: "https://lab.example/r2" } } }, common);
+      return statement(
+        {
+          $case: "labelUpgraded",
+          value: { tier: 3, testReport: { sha256: new Uint8Array(32).fill(9), uri: "https://lab.example/r2" } },
+        },
+        common,
+      );
     case "downgrade":
       return statement({ $case: "labelDowngraded", value: { tier: 1, reason: reason() } }, common);
     case "renew":
-      return statement({ $case: "labelRenewed", value: { validUntilUnix: UNTIL + 30n * DAY, securitySupportUntilUnix: 0n, testReport: undefined } }, common);
+      return statement(
+        {
+          $case: "labelRenewed",
+          value: { validUntilUnix: UNTIL + 30n * DAY, securitySupportUntilUnix: 0n, testReport: undefined },
+        },
+        common,
+      );
     case "suspend":
       return statement({ $case: "labelSuspended", value: { reason: reason() } }, common);
     case "reinstate":
@@ -69,7 +81,10 @@ function setUp(start: Start): { reg: TestRegistry; version: bigint } {
   const reg = new TestRegistry();
   reg.publishCategory();
   reg.accredit("CCRC", ISSUER);
-  reg.must(ISSUER, statement({ $case: "labelIssued", value: labelIssued({ validUntilUnix: UNTIL }) }, { labelId: LABEL }));
+  reg.must(
+    ISSUER,
+    statement({ $case: "labelIssued", value: labelIssued({ validUntilUnix: UNTIL }) }, { labelId: LABEL }),
+  );
   let version = 1n;
   if (start === "SUSPENDED_BY_ISSUER" || start === "SUSPENDED_BY_AUTHORITY") {
     const by = start === "SUSPENDED_BY_ISSUER" ? ISSUER : reg.authority;
@@ -112,9 +127,15 @@ describe("label state machine", () => {
 
   it("issuance: the issuer may, the authority may not; a label id is issued once", () => {
     const { reg } = setUp("ACTIVE");
-    const again = reg.submit(ISSUER, statement({ $case: "labelIssued", value: labelIssued({ productModel: "OTHER-1" }) }, { labelId: LABEL }));
+    const again = reg.submit(
+      ISSUER,
+      statement({ $case: "labelIssued", value: labelIssued({ productModel: "OTHER-1" }) }, { labelId: LABEL }),
+    );
     expect(again).toMatchObject({ code: "ALREADY_EXISTS", rule: "label-id-taken" });
-    const byAuthority = reg.submit(reg.authority, statement({ $case: "labelIssued", value: labelIssued({ productModel: "OTHER-2" }) }, { labelId: "CCRC-0002" }));
+    const byAuthority = reg.submit(
+      reg.authority,
+      statement({ $case: "labelIssued", value: labelIssued({ productModel: "OTHER-2" }) }, { labelId: "CCRC-0002" }),
+    );
     expect(byAuthority).toMatchObject({ code: "PERMISSION_DENIED", rule: "authority-cannot-assess" });
     const l = reg.state.labels.get(LABEL)!;
     expect(l).toMatchObject({ issuerId: "CCRC", tier: 2, version: 1n, state: "ACTIVE" });
@@ -124,18 +145,48 @@ describe("label state machine", () => {
   it("changes of an unknown label are NOT_FOUND for both signers", () => {
     const { reg } = setUp("ACTIVE");
     for (const key of [ISSUER, reg.authority]) {
-      const r = reg.submit(key, statement({ $case: "labelRevoked", value: { reason: reason() } }, { labelId: "CCRC-9999", expectedLabelVersion: 1n }));
+      const r = reg.submit(
+        key,
+        statement(
+          { $case: "labelRevoked", value: { reason: reason() } },
+          { labelId: "CCRC-9999", expectedLabelVersion: 1n },
+        ),
+      );
       expect(r).toMatchObject({ code: "NOT_FOUND", rule: "label-not-found" });
     }
   });
 
   it("direction rules: an upgrade raises, a downgrade lowers, a renewal extends", () => {
     const { reg } = setUp("ACTIVE");
-    const up = reg.submit(ISSUER, statement({ $case: "labelUpgraded", value: { tier: 2, testReport: { sha256: new Uint8Array(32), uri: "https://x.example/r" } } }, { labelId: LABEL, expectedLabelVersion: 1n }));
+    const up = reg.submit(
+      ISSUER,
+      statement(
+        {
+          $case: "labelUpgraded",
+          value: { tier: 2, testReport: { sha256: new Uint8Array(32), uri: "https://x.example/r" } },
+        },
+        { labelId: LABEL, expectedLabelVersion: 1n },
+      ),
+    );
     expect(up).toMatchObject({ code: FP, rule: "upgrade-must-raise-tier" });
-    const down = reg.submit(ISSUER, statement({ $case: "labelDowngraded", value: { tier: 3, reason: reason() } }, { labelId: LABEL, expectedLabelVersion: 1n }));
+    const down = reg.submit(
+      ISSUER,
+      statement(
+        { $case: "labelDowngraded", value: { tier: 3, reason: reason() } },
+        { labelId: LABEL, expectedLabelVersion: 1n },
+      ),
+    );
     expect(down).toMatchObject({ code: FP, rule: "downgrade-must-lower-tier" });
-    const renew = reg.submit(ISSUER, statement({ $case: "labelRenewed", value: { validUntilUnix: UNTIL, securitySupportUntilUnix: 0n, testReport: undefined } }, { labelId: LABEL, expectedLabelVersion: 1n }));
+    const renew = reg.submit(
+      ISSUER,
+      statement(
+        {
+          $case: "labelRenewed",
+          value: { validUntilUnix: UNTIL, securitySupportUntilUnix: 0n, testReport: undefined },
+        },
+        { labelId: LABEL, expectedLabelVersion: 1n },
+      ),
+    );
     expect(renew).toMatchObject({ code: FP, rule: "renewal-must-extend" });
   });
 
@@ -159,7 +210,10 @@ describe("label state machine", () => {
     const reg = new TestRegistry();
     reg.publishCategory();
     reg.accredit("CCRC", ISSUER);
-    reg.must(ISSUER, statement({ $case: "labelIssued", value: labelIssued({ validFromUnix: T0 + 100n }) }, { labelId: LABEL }));
+    reg.must(
+      ISSUER,
+      statement({ $case: "labelIssued", value: labelIssued({ validFromUnix: T0 + 100n }) }, { labelId: LABEL }),
+    );
     expect(labelStatusAt(reg.state.labels.get(LABEL)!, T0)).toBe("NOT_YET_VALID");
     expect(reg.submit(ISSUER, eventStatement("upgrade", 1n, T0)).kind).toBe("accepted");
     expect(reg.submit(ISSUER, eventStatement("reinstate", 2n, T0))).toMatchObject({ code: FP });

@@ -47,14 +47,34 @@ function schema(fields: Field[], base: () => Record<string, unknown>): Schema {
   return { byNo, base };
 }
 
-const f = (no: number, name: string, kind: number, of?: Schema): Field => ({ no, place: 0, name, kind, of, oneof: undefined });
-const oneof = (no: number, name: string, of: Schema): Field => ({ no, place: 0, name: "kind", kind: MESSAGE, of, oneof: name });
+const f = (no: number, name: string, kind: number, of?: Schema): Field => ({
+  no,
+  place: 0,
+  name,
+  kind,
+  of,
+  oneof: undefined,
+});
+const oneof = (no: number, name: string, of: Schema): Field => ({
+  no,
+  place: 0,
+  name: "kind",
+  kind: MESSAGE,
+  of,
+  oneof: name,
+});
 
 // Field lists and defaults as in proto/labelreg/v1/statement.proto and the generated createBase*.
 const reason = schema([f(1, "code", ENUM), f(2, "text", STRING)], () => ({ code: 0, text: "" }));
 const evidence = schema([f(1, "sha256", BYTES), f(2, "uri", STRING)], () => ({ sha256: new Uint8Array(0), uri: "" }));
-const manufacturer = schema([f(1, "name", STRING), f(2, "registrationCode", STRING)], () => ({ name: "", registrationCode: "" }));
-const testingLab = schema([f(1, "name", STRING), f(2, "accreditationCode", STRING)], () => ({ name: "", accreditationCode: "" }));
+const manufacturer = schema([f(1, "name", STRING), f(2, "registrationCode", STRING)], () => ({
+  name: "",
+  registrationCode: "",
+}));
+const testingLab = schema([f(1, "name", STRING), f(2, "accreditationCode", STRING)], () => ({
+  name: "",
+  accreditationCode: "",
+}));
 const keyIndicator = schema([f(1, "name", STRING), f(2, "value", STRING)], () => ({ name: "", value: "" }));
 const scopeEntry = schema([f(1, "categoryId", STRING), f(2, "maxTier", ENUM)], () => ({ categoryId: "", maxTier: 0 }));
 const labelIssued = schema(
@@ -87,27 +107,48 @@ const labelIssued = schema(
     keyIndicators: [],
   }),
 );
-const labelUpgraded = schema([f(1, "tier", ENUM), f(2, "testReport", MESSAGE, evidence)], () => ({ tier: 0, testReport: undefined }));
-const labelDowngraded = schema([f(1, "tier", ENUM), f(2, "reason", MESSAGE, reason)], () => ({ tier: 0, reason: undefined }));
-const labelRenewed = schema([f(1, "validUntilUnix", INT64), f(2, "securitySupportUntilUnix", INT64), f(3, "testReport", MESSAGE, evidence)], () => ({
-  validUntilUnix: 0n,
-  securitySupportUntilUnix: 0n,
+const labelUpgraded = schema([f(1, "tier", ENUM), f(2, "testReport", MESSAGE, evidence)], () => ({
+  tier: 0,
   testReport: undefined,
 }));
-const reasonOnly = schema([f(1, "reason", MESSAGE, reason)], () => ({ reason: undefined }));
-const issuerAccredited = schema([f(1, "issuerId", STRING), f(2, "name", STRING), f(3, "publicKey", BYTES), f(4, "scope", REPEATED, scopeEntry)], () => ({
-  issuerId: "",
-  name: "",
-  publicKey: new Uint8Array(0),
-  scope: [],
-}));
-const issuerKeyRotated = schema([f(1, "issuerId", STRING), f(2, "newPublicKey", BYTES), f(3, "reason", MESSAGE, reason)], () => ({
-  issuerId: "",
-  newPublicKey: new Uint8Array(0),
+const labelDowngraded = schema([f(1, "tier", ENUM), f(2, "reason", MESSAGE, reason)], () => ({
+  tier: 0,
   reason: undefined,
 }));
-const issuerReason = schema([f(1, "issuerId", STRING), f(2, "reason", MESSAGE, reason)], () => ({ issuerId: "", reason: undefined }));
-const categoryPublished = schema([f(1, "categoryId", STRING), f(2, "name", STRING), f(3, "description", STRING)], () => ({ categoryId: "", name: "", description: "" }));
+const labelRenewed = schema(
+  [f(1, "validUntilUnix", INT64), f(2, "securitySupportUntilUnix", INT64), f(3, "testReport", MESSAGE, evidence)],
+  () => ({
+    validUntilUnix: 0n,
+    securitySupportUntilUnix: 0n,
+    testReport: undefined,
+  }),
+);
+const reasonOnly = schema([f(1, "reason", MESSAGE, reason)], () => ({ reason: undefined }));
+const issuerAccredited = schema(
+  [f(1, "issuerId", STRING), f(2, "name", STRING), f(3, "publicKey", BYTES), f(4, "scope", REPEATED, scopeEntry)],
+  () => ({
+    issuerId: "",
+    name: "",
+    publicKey: new Uint8Array(0),
+    scope: [],
+  }),
+);
+const issuerKeyRotated = schema(
+  [f(1, "issuerId", STRING), f(2, "newPublicKey", BYTES), f(3, "reason", MESSAGE, reason)],
+  () => ({
+    issuerId: "",
+    newPublicKey: new Uint8Array(0),
+    reason: undefined,
+  }),
+);
+const issuerReason = schema([f(1, "issuerId", STRING), f(2, "reason", MESSAGE, reason)], () => ({
+  issuerId: "",
+  reason: undefined,
+}));
+const categoryPublished = schema(
+  [f(1, "categoryId", STRING), f(2, "name", STRING), f(3, "description", STRING)],
+  () => ({ categoryId: "", name: "", description: "" }),
+);
 const statement = schema(
   [
     f(1, "requestId", STRING),

@@ -53,7 +53,8 @@ export function checkText(field: string, value: string, min: number, max: number
   const n = utf8Length(value);
   if (n < min || n > max) return bad(field, "text-length", `is ${n} bytes of UTF-8, not within ${min}..${max}`);
   if (n === 0) return undefined;
-  if (FORBIDDEN_CHARS.test(value)) return bad(field, "text-characters", "contains a control, bidi or unpaired surrogate character");
+  if (FORBIDDEN_CHARS.test(value))
+    return bad(field, "text-characters", "contains a control, bidi or unpaired surrogate character");
   if (/^\s|\s$/u.test(value)) return bad(field, "text-characters", "has leading or trailing white space");
   if (value.normalize("NFC") !== value) return bad(field, "text-not-nfc", "is not in Unicode normalization form C");
   return undefined;
@@ -82,13 +83,16 @@ export function checkPublicKey(field: string, value: Uint8Array): RuleViolation 
   const v = checkBytes(field, value, PUBLIC_KEY_BYTES);
   if (v) return v;
   const problem = publicKeyProblem(value);
-  return problem === undefined ? undefined : bad(field, "unusable-public-key", `is not an Ed25519 key any signature can verify under (${problem})`);
+  return problem === undefined
+    ? undefined
+    : bad(field, "unusable-public-key", `is not an Ed25519 key any signature can verify under (${problem})`);
 }
 
 /** A Unix time in 1..9999-12-31; 0 allowed only when `optional` (meaning "not given"). */
 export function checkTime(field: string, value: bigint, optional: boolean): RuleViolation | undefined {
   if (value === 0n && optional) return undefined;
-  if (value < MIN_TIME || value > MAX_TIME) return bad(field, "time-range", `${value} is not a Unix time in ${MIN_TIME}..${MAX_TIME}`);
+  if (value < MIN_TIME || value > MAX_TIME)
+    return bad(field, "time-range", `${value} is not a Unix time in ${MIN_TIME}..${MAX_TIME}`);
   return undefined;
 }
 
@@ -97,4 +101,3 @@ export function checkTier(field: string, value: number): RuleViolation | undefin
   if (value === 1 || value === 2 || value === 3) return undefined;
   return bad(field, "tier-range", `is ${value}, not a tier 1..3`);
 }
-

@@ -8,7 +8,20 @@ import type {
   Statement,
 } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import * as L from "./limits.js";
-import { CATEGORY_ID, checkBytes, checkId, checkPublicKey, checkText, checkTier, checkTime, checkUri, ISSUER_ID, LABEL_ID, REGISTRATION_CODE, REQUEST_ID } from "./syntax.js";
+import {
+  CATEGORY_ID,
+  checkBytes,
+  checkId,
+  checkPublicKey,
+  checkText,
+  checkTier,
+  checkTime,
+  checkUri,
+  ISSUER_ID,
+  LABEL_ID,
+  REGISTRATION_CODE,
+  REQUEST_ID,
+} from "./syntax.js";
 import { violation, type RuleViolation } from "./violation.js";
 
 type Check = RuleViolation | undefined;
@@ -57,7 +70,11 @@ function checkIssued(s: LabelIssued): Check {
     checkTime("valid_from_unix", s.validFromUnix, false) ??
     checkTime("valid_until_unix", s.validUntilUnix, false) ??
     (s.validUntilUnix <= s.validFromUnix
-      ? violation("INVALID_ARGUMENT", "validity-period", "the end of validity (valid_until_unix) must be after its start (valid_from_unix)")
+      ? violation(
+          "INVALID_ARGUMENT",
+          "validity-period",
+          "the end of validity (valid_until_unix) must be after its start (valid_from_unix)",
+        )
       : undefined) ??
     checkTime("security_support_until_unix", s.securitySupportUntilUnix, true) ??
     checkText("testing_lab.name", lab.name, 1, L.MAX_NAME_BYTES) ??
@@ -71,7 +88,11 @@ function checkIssued(s: LabelIssued): Check {
 
 function checkIndicators(s: LabelIssued): Check {
   if (s.keyIndicators.length > L.MAX_KEY_INDICATORS) {
-    return violation("INVALID_ARGUMENT", "too-many-entries", `key_indicators has ${s.keyIndicators.length} entries, at most ${L.MAX_KEY_INDICATORS}`);
+    return violation(
+      "INVALID_ARGUMENT",
+      "too-many-entries",
+      `key_indicators has ${s.keyIndicators.length} entries, at most ${L.MAX_KEY_INDICATORS}`,
+    );
   }
   const names = new Set<string>();
   for (const [i, k] of s.keyIndicators.entries()) {
@@ -79,7 +100,12 @@ function checkIndicators(s: LabelIssued): Check {
       checkText(`key_indicators[${i}].name`, k.name, 1, L.MAX_INDICATOR_NAME_BYTES) ??
       checkText(`key_indicators[${i}].value`, k.value, 1, L.MAX_INDICATOR_VALUE_BYTES);
     if (v) return v;
-    if (names.has(k.name)) return violation("INVALID_ARGUMENT", "duplicate-entry", `key_indicators[${i}].name repeats ${JSON.stringify(k.name)}`);
+    if (names.has(k.name))
+      return violation(
+        "INVALID_ARGUMENT",
+        "duplicate-entry",
+        `key_indicators[${i}].name repeats ${JSON.stringify(k.name)}`,
+      );
     names.add(k.name);
   }
   return undefined;
@@ -92,13 +118,19 @@ function checkAccredited(s: IssuerAccredited): Check {
     checkPublicKey("public_key", s.publicKey);
   if (v) return v;
   if (s.scope.length < 1 || s.scope.length > L.MAX_SCOPE_ENTRIES) {
-    return violation("INVALID_ARGUMENT", "too-many-entries", `scope has ${s.scope.length} entries, not within 1..${L.MAX_SCOPE_ENTRIES}`);
+    return violation(
+      "INVALID_ARGUMENT",
+      "too-many-entries",
+      `scope has ${s.scope.length} entries, not within 1..${L.MAX_SCOPE_ENTRIES}`,
+    );
   }
   const seen = new Set<string>();
   for (const [i, e] of s.scope.entries()) {
-    const w = checkId(`scope[${i}].category_id`, e.categoryId, CATEGORY_ID) ?? checkTier(`scope[${i}].max_tier`, e.maxTier);
+    const w =
+      checkId(`scope[${i}].category_id`, e.categoryId, CATEGORY_ID) ?? checkTier(`scope[${i}].max_tier`, e.maxTier);
     if (w) return w;
-    if (seen.has(e.categoryId)) return violation("INVALID_ARGUMENT", "duplicate-entry", `scope[${i}] repeats category ${e.categoryId}`);
+    if (seen.has(e.categoryId))
+      return violation("INVALID_ARGUMENT", "duplicate-entry", `scope[${i}] repeats category ${e.categoryId}`);
     seen.add(e.categoryId);
   }
   return undefined;
@@ -151,7 +183,11 @@ function checkCommon(s: Statement): Check {
   if (v || !s.kind) return v;
   if (!LABEL_KINDS.has(s.kind.$case)) {
     if (s.labelId !== "" || s.expectedLabelVersion !== 0n) {
-      return violation("INVALID_ARGUMENT", "label-fields-not-allowed", `label_id and expected_label_version must be empty on ${s.kind.$case}`);
+      return violation(
+        "INVALID_ARGUMENT",
+        "label-fields-not-allowed",
+        `label_id and expected_label_version must be empty on ${s.kind.$case}`,
+      );
     }
     return undefined;
   }
@@ -162,7 +198,9 @@ function checkCommon(s: Statement): Check {
     return violation(
       "INVALID_ARGUMENT",
       "expected-version-range",
-      issuance ? "expected_label_version must be 0 for issuance" : "expected_label_version must be at least 1 for a change",
+      issuance
+        ? "expected_label_version must be 0 for issuance"
+        : "expected_label_version must be at least 1 for a change",
     );
   }
   return undefined;

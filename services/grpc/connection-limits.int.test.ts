@@ -25,19 +25,43 @@ afterAll(async () => {
 const FLOOD = 3000;
 const CAP = 300;
 /** The HTTP/2 client preface and an empty SETTINGS frame: a client that connects and then idles. */
-const PREFACE = Buffer.concat([Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"), Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0])]);
+const PREFACE = Buffer.concat([
+  Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"),
+  Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0]),
+]);
 
 let tlsMade: { cert: string; key: string } | undefined;
 function tlsFiles(): { cert: string; key: string } {
   if (tlsMade) return tlsMade;
   const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
-  ssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "server.key", "-out", "server.pem", "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1");
+  ssl(
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-keyout",
+    "server.key",
+    "-out",
+    "server.pem",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=localhost",
+    "-addext",
+    "subjectAltName=DNS:localhost,IP:127.0.0.1",
+  );
   return (tlsMade = { cert: join(dir, "server.pem"), key: join(dir, "server.key") });
 }
 
 /** Opens `n` idle connections (every other one says the HTTP/2 preface); resolves once each connected or failed. */
 async function flood(address: string, n: number): Promise<number> {
-  const [host, port] = [address.slice(0, address.lastIndexOf(":")), Number(address.slice(address.lastIndexOf(":") + 1))];
+  const [host, port] = [
+    address.slice(0, address.lastIndexOf(":")),
+    Number(address.slice(address.lastIndexOf(":") + 1)),
+  ];
   let connected = 0;
   const opened: Promise<void>[] = [];
   for (let i = 0; i < n; i++) {
@@ -96,16 +120,26 @@ describe("a flood of idle gRPC connections", () => {
       const child = await startRegistryChild({
         dataDir: join(dir, mode),
         maxOpenFiles: 1024,
-        args: ["--http", "127.0.0.1:0", "--grpc-max-connections", String(CAP), ...(tls ? ["--tls-cert", tls.cert, "--tls-key", tls.key] : [])],
+        args: [
+          "--http",
+          "127.0.0.1:0",
+          "--grpc-max-connections",
+          String(CAP),
+          ...(tls ? ["--tls-cert", tls.cert, "--tls-key", tls.key] : []),
+        ],
       });
       children.push(child);
       const connected = await flood(child.address, FLOOD);
       expect(connected).toBeGreaterThan(CAP);
       const credentials = tls ? grpc.credentials.createSsl(readFileSync(tls.cert)) : grpc.credentials.createInsecure();
       const ms = await healthCheck(child.address, credentials);
-      const status = tls ? await httpsHealthz(child.httpUrl!, readFileSync(tls.cert)) : (await fetch(`${child.httpUrl}/healthz`)).status;
+      const status = tls
+        ? await httpsHealthz(child.httpUrl!, readFileSync(tls.cert))
+        : (await fetch(`${child.httpUrl}/healthz`)).status;
       expect(status).toBe(200);
-      console.log(`${mode}: ${connected} idle connections made; a new gRPC call answered in ${ms.toFixed(0)} ms; /healthz ${status}`);
+      console.log(
+        `${mode}: ${connected} idle connections made; a new gRPC call answered in ${ms.toFixed(0)} ms; /healthz ${status}`,
+      );
       // The server holds at most the cap of them: count its descriptors (a client's own view is
       // no guide: past the accept queue, the kernel completes handshakes it then drops).
       const fds = readdirSync(`/proc/${child.child.pid}/fd`).length;
@@ -120,7 +154,10 @@ describe("a flood of idle gRPC connections", () => {
     const tls = tlsFiles();
     const [plain, secure] = await Promise.all([
       startRegistryChild({ dataDir: join(dir, "idle-plain"), args: limits }),
-      startRegistryChild({ dataDir: join(dir, "idle-tls"), args: [...limits, "--tls-cert", tls.cert, "--tls-key", tls.key] }),
+      startRegistryChild({
+        dataDir: join(dir, "idle-tls"),
+        args: [...limits, "--tls-cert", tls.cert, "--tls-key", tls.key],
+      }),
     ]);
     children.push(plain, secure);
     const port = (c: RegistryChild) => Number(c.address.split(":").at(-1));
@@ -130,7 +167,11 @@ describe("a flood of idle gRPC connections", () => {
       return new Promise<number>((res) => s.once("close", () => res(performance.now() - t)));
     };
     const speaking = connect(port(plain), "127.0.0.1", () => speaking.write(PREFACE));
-    const [a, b, c] = await Promise.all([closedAfter(speaking), closedAfter(connect(port(plain), "127.0.0.1")), closedAfter(connect(port(secure), "127.0.0.1"))]);
+    const [a, b, c] = await Promise.all([
+      closedAfter(speaking),
+      closedAfter(connect(port(plain), "127.0.0.1")),
+      closedAfter(connect(port(secure), "127.0.0.1")),
+    ]);
     // Plain HTTP/2 sessions start at connect, so grpc-js's idle limit closes both plain ones.
     expect(a).toBeLessThan(3000);
     expect(b).toBeLessThan(3000);

@@ -52,7 +52,8 @@ export function grpcConnectionOptions(l: GrpcConnectionLimits): grpc.ServerOptio
 /** Checks every limit is a positive whole number; RangeError naming the first that is not. */
 export function checkConnectionLimits(l: GrpcConnectionLimits): GrpcConnectionLimits {
   for (const [k, v] of Object.entries(l)) {
-    if (!Number.isSafeInteger(v) || v <= 0) throw new RangeError(`gRPC connection limit ${k} must be a positive whole number, not ${String(v)}`);
+    if (!Number.isSafeInteger(v) || v <= 0)
+      throw new RangeError(`gRPC connection limit ${k} must be a positive whole number, not ${String(v)}`);
   }
   return l;
 }
@@ -76,7 +77,12 @@ export interface GatedListener {
 }
 
 /** Listens on host:port and passes admitted sockets to `inject` (a grpc-js connection injector). */
-export async function listenGated(host: string, port: number, limits: GrpcConnectionLimits, inject: (socket: Socket) => void): Promise<GatedListener> {
+export async function listenGated(
+  host: string,
+  port: number,
+  limits: GrpcConnectionLimits,
+  inject: (socket: Socket) => void,
+): Promise<GatedListener> {
   const open = new Map<Socket, Tracked>();
   const sweep = setInterval(() => {
     const now = Date.now();

@@ -20,8 +20,24 @@ export interface Framing {
 /** Nesting deeper than this (messages and groups) is refused, as Go's and C++'s parsers do. */
 export const MAX_DEPTH = 100;
 
-const VARINT_TYPES = new Set(["TYPE_INT32", "TYPE_INT64", "TYPE_UINT32", "TYPE_UINT64", "TYPE_SINT32", "TYPE_SINT64", "TYPE_BOOL", "TYPE_ENUM"]);
-const FIXED_WIDTH: Record<string, 4 | 8> = { TYPE_FIXED32: 4, TYPE_SFIXED32: 4, TYPE_FLOAT: 4, TYPE_FIXED64: 8, TYPE_SFIXED64: 8, TYPE_DOUBLE: 8 };
+const VARINT_TYPES = new Set([
+  "TYPE_INT32",
+  "TYPE_INT64",
+  "TYPE_UINT32",
+  "TYPE_UINT64",
+  "TYPE_SINT32",
+  "TYPE_SINT64",
+  "TYPE_BOOL",
+  "TYPE_ENUM",
+]);
+const FIXED_WIDTH: Record<string, 4 | 8> = {
+  TYPE_FIXED32: 4,
+  TYPE_SFIXED32: 4,
+  TYPE_FLOAT: 4,
+  TYPE_FIXED64: 8,
+  TYPE_SFIXED64: 8,
+  TYPE_DOUBLE: 8,
+};
 
 interface FieldDescriptor {
   readonly number: number;
@@ -32,7 +48,8 @@ interface FieldDescriptor {
 
 function descriptorOf(pkg: PackageDefinition, fullName: string): { field: FieldDescriptor[] } {
   const d = pkg[fullName] as { format?: string; type?: { field: FieldDescriptor[] } } | undefined;
-  if (!d?.type || !d.format?.includes("DescriptorProto")) throw new Error(`framing: no message type ${fullName} in the proto package`);
+  if (!d?.type || !d.format?.includes("DescriptorProto"))
+    throw new Error(`framing: no message type ${fullName} in the proto package`);
   return d.type;
 }
 
@@ -52,7 +69,8 @@ export function framingOf(pkg: PackageDefinition, fullName: string, seen = new M
       f.nested.set(field.number, framingOf(pkg, pkg[name] ? name : `${scope}.${name}`, seen));
     } else if (field.type === "TYPE_STRING") f.strings.add(field.number);
     else if (field.label === "LABEL_REPEATED" && VARINT_TYPES.has(field.type)) f.packed.set(field.number, 0);
-    else if (field.label === "LABEL_REPEATED" && FIXED_WIDTH[field.type]) f.packed.set(field.number, FIXED_WIDTH[field.type]!);
+    else if (field.label === "LABEL_REPEATED" && FIXED_WIDTH[field.type])
+      f.packed.set(field.number, FIXED_WIDTH[field.type]!);
   }
   return f;
 }
@@ -127,7 +145,8 @@ class Walker {
 
   private packed(width: 0 | 4 | 8, no: number, stop: number): void {
     if (width > 0) {
-      if ((stop - this.at) % width !== 0) throw new Broken(`packed field ${no} is not a whole number of ${width}-byte values`);
+      if ((stop - this.at) % width !== 0)
+        throw new Broken(`packed field ${no} is not a whole number of ${width}-byte values`);
       return;
     }
     while (this.at < stop) this.varint(stop);

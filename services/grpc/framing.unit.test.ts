@@ -25,16 +25,25 @@ const UNKNOWN = [
 describe("request framing", () => {
   it("knows the request type of every RPC of every service", () => {
     const services = Object.entries(pkg).filter(([, d]) => !("format" in d));
-    expect(services.map(([name]) => name)).toEqual(expect.arrayContaining(["labelreg.v1.IssuanceService", "labelreg.v1.VerificationService", "labelreg.v1.LogService"]));
+    expect(services.map(([name]) => name)).toEqual(
+      expect.arrayContaining([
+        "labelreg.v1.IssuanceService",
+        "labelreg.v1.VerificationService",
+        "labelreg.v1.LogService",
+      ]),
+    );
     for (const [name, methods] of services) {
-      for (const method of Object.values(methods as Record<string, { path: string }>)) expect(() => requestFraming(pkg, method.path), `${name} ${method.path}`).not.toThrow();
+      for (const method of Object.values(methods as Record<string, { path: string }>))
+        expect(() => requestFraming(pkg, method.path), `${name} ${method.path}`).not.toThrow();
     }
     expect(submit.nested.get(1)?.nested.size).toBe(0); // SignedStatement: bytes only
     expect(watchLabels.packed.get(5)).toBe(0); // event_kinds: a packed run of varints
   });
 
   it("accepts unknown fields of every wire type, before, between and after the known ones", () => {
-    const s = SubmitRequest.encode({ signedStatement: { statement: Uint8Array.of(1), keyId: Uint8Array.of(2), signature: Uint8Array.of(3) } }).finish();
+    const s = SubmitRequest.encode({
+      signedStatement: { statement: Uint8Array.of(1), keyId: Uint8Array.of(2), signature: Uint8Array.of(3) },
+    }).finish();
     for (const u of UNKNOWN) {
       expect(framingError(Uint8Array.from([...u, ...s, ...u]), submit)).toBeUndefined();
       // inside the nested SignedStatement too
@@ -69,10 +78,28 @@ describe("request framing", () => {
   });
 
   it("never throws, and what it accepts the generated decoder reads without error", () => {
-    const valid = fc.record({ labelIds: fc.array(fc.string(), { maxLength: 3 }), eventKinds: fc.array(fc.integer({ min: 0, max: 7 }), { maxLength: 4 }) }).map((w) =>
-      WatchLabelsRequest.encode({ fromIndex: 3n, labelIds: w.labelIds, issuerIds: [], categoryIds: [], eventKinds: w.eventKinds }).finish(),
+    const valid = fc
+      .record({
+        labelIds: fc.array(fc.string(), { maxLength: 3 }),
+        eventKinds: fc.array(fc.integer({ min: 0, max: 7 }), { maxLength: 4 }),
+      })
+      .map((w) =>
+        WatchLabelsRequest.encode({
+          fromIndex: 3n,
+          labelIds: w.labelIds,
+          issuerIds: [],
+          categoryIds: [],
+          eventKinds: w.eventKinds,
+        }).finish(),
+      );
+    const bytes = fc.oneof(
+      fc.uint8Array({ maxLength: 64 }),
+      fc
+        .tuple(valid, fc.uint8Array({ maxLength: 8 }), fc.nat())
+        .map(([v, ins, at]) =>
+          Uint8Array.from([...v.subarray(0, at % (v.length + 1)), ...ins, ...v.subarray(at % (v.length + 1))]),
+        ),
     );
-    const bytes = fc.oneof(fc.uint8Array({ maxLength: 64 }), fc.tuple(valid, fc.uint8Array({ maxLength: 8 }), fc.nat()).map(([v, ins, at]) => Uint8Array.from([...v.subarray(0, at % (v.length + 1)), ...ins, ...v.subarray(at % (v.length + 1))])));
     fc.assert(
       fc.property(bytes, (b) => {
         if (framingError(b, watchLabels) === undefined) expect(() => WatchLabelsRequest.decode(b)).not.toThrow();

@@ -33,7 +33,8 @@ export function toReceipt(r: SequencedReceipt): Receipt {
   };
 }
 
-const missingStatement = () => new RegistryError("INVALID_ARGUMENT", "missing-statement", "signed_statement is required");
+const missingStatement = () =>
+  new RegistryError("INVALID_ARGUMENT", "missing-statement", "signed_statement is required");
 
 export function issuanceService(registry: Registry): GrpcServiceBinding {
   const impl: IssuanceServiceServer = {
@@ -80,7 +81,10 @@ export function issuanceService(registry: Registry): GrpcServiceBinding {
           (e) => {
             const err = e instanceof RegistryError ? e : new RegistryError("INTERNAL", "internal", "internal error");
             if (!(e instanceof RegistryError)) toServiceError(e);
-            answer({ sequence, result: { $case: "status", value: { code: grpcCode(err.code), rule: err.rule, message: err.message } } });
+            answer({
+              sequence,
+              result: { $case: "status", value: { code: grpcCode(err.code), rule: err.rule, message: err.message } },
+            });
           },
         );
       });
@@ -107,7 +111,15 @@ export function issuanceService(registry: Registry): GrpcServiceBinding {
  */
 function fastWire(d: typeof IssuanceServiceService): typeof IssuanceServiceService {
   return {
-    submit: { ...d.submit, requestDeserialize: decodeSubmitRequest as (b: Buffer) => SubmitRequest, responseSerialize: encodeSubmitResponse },
-    submitBulk: { ...d.submitBulk, requestDeserialize: decodeSubmitBulkRequest as (b: Buffer) => SubmitBulkRequest, responseSerialize: encodeSubmitBulkResponse },
+    submit: {
+      ...d.submit,
+      requestDeserialize: decodeSubmitRequest as (b: Buffer) => SubmitRequest,
+      responseSerialize: encodeSubmitResponse,
+    },
+    submitBulk: {
+      ...d.submitBulk,
+      requestDeserialize: decodeSubmitBulkRequest as (b: Buffer) => SubmitBulkRequest,
+      responseSerialize: encodeSubmitBulkResponse,
+    },
   };
 }

@@ -32,7 +32,8 @@ function serviceError(e: unknown): grpc.ServiceError {
 /** A JavaScript number from a uint64 field, or INVALID_ARGUMENT beyond 2^53 - 1. */
 function num(what: string, v: bigint | number): number {
   const n = Number(v);
-  if (!Number.isSafeInteger(n)) throw new LogReadError("INVALID_ARGUMENT", "bad-number", `${what} ${v} is beyond 2^53 - 1`);
+  if (!Number.isSafeInteger(n))
+    throw new LogReadError("INVALID_ARGUMENT", "bad-number", `${what} ${v} is beyond 2^53 - 1`);
   return n;
 }
 
@@ -67,7 +68,12 @@ export function logService(registry: Registry, noteChanges?: NoteChanges): GrpcS
   const impl: LogServiceServer = {
     getCheckpoint: unary(async () => {
       const c = reads.checkpoint();
-      if (c.note === "") throw new LogReadError("NOT_FOUND", "no-checkpoint", "no checkpoint yet: the sequencer has not published the empty log's");
+      if (c.note === "")
+        throw new LogReadError(
+          "NOT_FOUND",
+          "no-checkpoint",
+          "no checkpoint yet: the sequencer has not published the empty log's",
+        );
       return checkpointResponse(c);
     }),
 
@@ -76,12 +82,23 @@ export function logService(registry: Registry, noteChanges?: NoteChanges): GrpcS
       if (!req.leaf) throw new LogReadError("INVALID_ARGUMENT", "missing-leaf", "give index or leaf_hash");
       const leaf = req.leaf.$case === "index" ? { index: num("index", req.leaf.value) } : { leafHash: req.leaf.value };
       const a = await reads.inclusionProof(leaf, size);
-      return { index: BigInt(a.index), treeSize: BigInt(a.treeSize), proof: a.proof, entry: a.entry, checkpoint: a.checkpoint };
+      return {
+        index: BigInt(a.index),
+        treeSize: BigInt(a.treeSize),
+        proof: a.proof,
+        entry: a.entry,
+        checkpoint: a.checkpoint,
+      };
     }),
 
     getConsistencyProof: unary(async (req) => {
       const a = await reads.consistencyProof(num("first_size", req.firstSize), num("second_size", req.secondSize));
-      return { firstSize: BigInt(a.firstSize), secondSize: BigInt(a.secondSize), proof: a.proof, checkpoint: a.checkpoint };
+      return {
+        firstSize: BigInt(a.firstSize),
+        secondSize: BigInt(a.secondSize),
+        proof: a.proof,
+        checkpoint: a.checkpoint,
+      };
     }),
 
     getTile: unary(async (req) => {

@@ -87,7 +87,8 @@ export function encodeSubmitResponse(res: SubmitResponse): Buffer {
 /** SubmitBulkResponse as protobuf bytes, exactly as SubmitBulkResponse.encode writes it. */
 export function encodeSubmitBulkResponse(res: SubmitBulkResponse): Buffer {
   const result = res.result;
-  if (result?.$case !== "receipt" || res.sequence > BigInt(Number.MAX_SAFE_INTEGER)) return Buffer.from(SubmitBulkResponse.encode(res).finish());
+  if (result?.$case !== "receipt" || res.sequence > BigInt(Number.MAX_SAFE_INTEGER))
+    return Buffer.from(SubmitBulkResponse.encode(res).finish());
   const r = result.value;
   const note = noteBytes(r.checkpoint);
   const inner = receiptSize(r, note);

@@ -30,7 +30,11 @@ describe("direct issuance response encoding", () => {
   });
 
   it("gives exactly the generated SubmitBulkResponse bytes, receipts and statuses alike", () => {
-    const status = fc.record({ code: fc.integer({ min: 0, max: 16 }), rule: fc.string({ maxLength: 20 }), message: fc.string({ maxLength: 40 }) });
+    const status = fc.record({
+      code: fc.integer({ min: 0, max: 16 }),
+      rule: fc.string({ maxLength: 20 }),
+      message: fc.string({ maxLength: 40 }),
+    });
     const result = fc.oneof(
       fc.constant(undefined),
       receipt.map((value) => ({ $case: "receipt" as const, value })),
@@ -46,9 +50,15 @@ describe("direct issuance response encoding", () => {
   });
 
   it("keeps each receipt's own checkpoint when notes alternate", () => {
-    const a = encodeSubmitResponse({ receipt: { entry: new Uint8Array([1]), index: 1n, inclusionProof: [], checkpoint: "note A\n", ...noMap } });
-    const b = encodeSubmitResponse({ receipt: { entry: new Uint8Array([1]), index: 1n, inclusionProof: [], checkpoint: "note B, longer\n", ...noMap } });
-    const a2 = encodeSubmitResponse({ receipt: { entry: new Uint8Array([1]), index: 1n, inclusionProof: [], checkpoint: "note A\n", ...noMap } });
+    const a = encodeSubmitResponse({
+      receipt: { entry: new Uint8Array([1]), index: 1n, inclusionProof: [], checkpoint: "note A\n", ...noMap },
+    });
+    const b = encodeSubmitResponse({
+      receipt: { entry: new Uint8Array([1]), index: 1n, inclusionProof: [], checkpoint: "note B, longer\n", ...noMap },
+    });
+    const a2 = encodeSubmitResponse({
+      receipt: { entry: new Uint8Array([1]), index: 1n, inclusionProof: [], checkpoint: "note A\n", ...noMap },
+    });
     expect(SubmitResponse.decode(a).receipt?.checkpoint).toBe("note A\n");
     expect(SubmitResponse.decode(b).receipt?.checkpoint).toBe("note B, longer\n");
     expect(a2.equals(a)).toBe(true);

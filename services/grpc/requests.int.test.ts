@@ -3,7 +3,12 @@
 // refusal of a malformed or incomplete request carries its rule in the `labelreg-rule` trailer.
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { IssuanceServiceService, SubmitBulkRequest, SubmitBulkResponse, SubmitRequest } from "../../proto/gen/grpc/labelreg/v1/issuance_service.js";
+import {
+  IssuanceServiceService,
+  SubmitBulkRequest,
+  SubmitBulkResponse,
+  SubmitRequest,
+} from "../../proto/gen/grpc/labelreg/v1/issuance_service.js";
 import {
   GetCheckpointRequest,
   GetConsistencyProofRequest,
@@ -37,7 +42,9 @@ interface Answer {
   readonly first: Buffer | undefined;
 }
 
-const methods = [IssuanceServiceService, VerificationServiceService, LogServiceService].flatMap((s) => Object.values(s));
+const methods = [IssuanceServiceService, VerificationServiceService, LogServiceService].flatMap((s) =>
+  Object.values(s),
+);
 
 /** Calls `path` with `request` as its (first) request bytes and takes its first response or its status. */
 function call(client: grpc.Client, path: string, request: Uint8Array): Promise<Answer> {
@@ -49,11 +56,18 @@ function call(client: grpc.Client, path: string, request: Uint8Array): Promise<A
   };
   return new Promise((res) => {
     if (!m.requestStream && !m.responseStream) {
-      client.makeUnaryRequest(path, identity, identity, bytes, (err, out) => res(err ? { code: err.code, rule: ruleOf(err.metadata), first: undefined } : { code: grpc.status.OK, rule: undefined, first: out }));
+      client.makeUnaryRequest(path, identity, identity, bytes, (err, out) =>
+        res(
+          err
+            ? { code: err.code, rule: ruleOf(err.metadata), first: undefined }
+            : { code: grpc.status.OK, rule: undefined, first: out },
+        ),
+      );
       return;
     }
     const duplex = m.requestStream ? client.makeBidiStreamRequest(path, identity, identity) : undefined;
-    const stream: grpc.ClientReadableStream<Buffer> = duplex ?? client.makeServerStreamRequest(path, identity, identity, bytes);
+    const stream: grpc.ClientReadableStream<Buffer> =
+      duplex ?? client.makeServerStreamRequest(path, identity, identity, bytes);
     let done = false;
     stream.on("data", (d: Buffer) => {
       if (done) return;
@@ -89,19 +103,45 @@ describe("requests over gRPC, every RPC", () => {
     const fresh = (n: number) => f.sign(issuer, S.issueLabel(`FWD-N${n}`, sampleLabel(`FWD-N${n}`)));
     requests = {
       "/labelreg.v1.IssuanceService/Submit": SubmitRequest.encode({ signedStatement: fresh(1) }).finish(),
-      "/labelreg.v1.IssuanceService/SubmitBulk": SubmitBulkRequest.encode({ sequence: 1n, signedStatement: fresh(2) }).finish(),
+      "/labelreg.v1.IssuanceService/SubmitBulk": SubmitBulkRequest.encode({
+        sequence: 1n,
+        signedStatement: fresh(2),
+      }).finish(),
       "/labelreg.v1.VerificationService/GetLabel": GetLabelRequest.encode({ labelId: "FWD-1" }).finish(),
-      "/labelreg.v1.VerificationService/LookupProduct": LookupProductRequest.encode({ registrationCode: label.manufacturer!.registrationCode, productModel: "FWD-MODEL" }).finish(),
-      "/labelreg.v1.VerificationService/VerifyLabels": VerifyLabelsRequest.encode({ labelIds: ["FWD-1"], compact: false }).finish(),
-      "/labelreg.v1.VerificationService/WatchLabels": WatchLabelsRequest.encode({ fromIndex: 0n, labelIds: ["FWD-1"], issuerIds: [], categoryIds: [], eventKinds: [1] }).finish(),
+      "/labelreg.v1.VerificationService/LookupProduct": LookupProductRequest.encode({
+        registrationCode: label.manufacturer!.registrationCode,
+        productModel: "FWD-MODEL",
+      }).finish(),
+      "/labelreg.v1.VerificationService/VerifyLabels": VerifyLabelsRequest.encode({
+        labelIds: ["FWD-1"],
+        compact: false,
+      }).finish(),
+      "/labelreg.v1.VerificationService/WatchLabels": WatchLabelsRequest.encode({
+        fromIndex: 0n,
+        labelIds: ["FWD-1"],
+        issuerIds: [],
+        categoryIds: [],
+        eventKinds: [1],
+      }).finish(),
       "/labelreg.v1.VerificationService/GetIssuer": GetIssuerRequest.encode({ issuerId: "FWD" }).finish(),
       "/labelreg.v1.VerificationService/ListIssuers": ListIssuersRequest.encode({}).finish(),
       "/labelreg.v1.VerificationService/ListCatalogue": ListCatalogueRequest.encode({}).finish(),
       "/labelreg.v1.LogService/GetCheckpoint": GetCheckpointRequest.encode({}).finish(),
-      "/labelreg.v1.LogService/GetInclusionProof": GetInclusionProofRequest.encode({ leaf: { $case: "index", value: 0n }, treeSize: 0n }).finish(),
-      "/labelreg.v1.LogService/GetConsistencyProof": GetConsistencyProofRequest.encode({ firstSize: 1n, secondSize: 0n }).finish(),
+      "/labelreg.v1.LogService/GetInclusionProof": GetInclusionProofRequest.encode({
+        leaf: { $case: "index", value: 0n },
+        treeSize: 0n,
+      }).finish(),
+      "/labelreg.v1.LogService/GetConsistencyProof": GetConsistencyProofRequest.encode({
+        firstSize: 1n,
+        secondSize: 0n,
+      }).finish(),
       "/labelreg.v1.LogService/GetEntries": GetEntriesRequest.encode({ start: 0n, end: 1n }).finish(),
-      "/labelreg.v1.LogService/GetTile": GetTileRequest.encode({ level: 0, index: 0n, width: 1, entryBundle: false }).finish(),
+      "/labelreg.v1.LogService/GetTile": GetTileRequest.encode({
+        level: 0,
+        index: 0n,
+        width: 1,
+        entryBundle: false,
+      }).finish(),
       "/labelreg.v1.LogService/WatchCheckpoints": WatchCheckpointsRequest.encode({ afterSize: 0n }).finish(),
     };
   });
@@ -130,14 +170,27 @@ describe("requests over gRPC, every RPC", () => {
   it("a request whose framing is broken is refused on every RPC, with INVALID_ARGUMENT and rule malformed-request", async () => {
     // A length prefix running past the end of the request.
     for (const m of methods) {
-      expect(await call(raw, m.path, Uint8Array.of(0x0a, 0x05, 0x01)), m.path).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, rule: "malformed-request" });
+      expect(await call(raw, m.path, Uint8Array.of(0x0a, 0x05, 0x01)), m.path).toMatchObject({
+        code: grpc.status.INVALID_ARGUMENT,
+        rule: "malformed-request",
+      });
     }
   });
 
   it("a Submit without a statement is refused with rule missing-statement, in the trailer and in a bulk status", async () => {
-    expect(await call(raw, "/labelreg.v1.IssuanceService/Submit", new Uint8Array(0))).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, rule: "missing-statement" });
-    const bulk = await call(raw, "/labelreg.v1.IssuanceService/SubmitBulk", SubmitBulkRequest.encode({ sequence: 7n, signedStatement: undefined }).finish());
+    expect(await call(raw, "/labelreg.v1.IssuanceService/Submit", new Uint8Array(0))).toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      rule: "missing-statement",
+    });
+    const bulk = await call(
+      raw,
+      "/labelreg.v1.IssuanceService/SubmitBulk",
+      SubmitBulkRequest.encode({ sequence: 7n, signedStatement: undefined }).finish(),
+    );
     const r = SubmitBulkResponse.decode(bulk.first!);
-    expect(r).toMatchObject({ sequence: 7n, result: { $case: "status", value: { code: grpc.status.INVALID_ARGUMENT, rule: "missing-statement" } } });
+    expect(r).toMatchObject({
+      sequence: 7n,
+      result: { $case: "status", value: { code: grpc.status.INVALID_ARGUMENT, rule: "missing-statement" } },
+    });
   });
 });

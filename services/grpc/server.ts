@@ -6,7 +6,13 @@ import * as grpc from "@grpc/grpc-js";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
 import { parseListenAddress } from "../../gateway/server.js";
-import { checkConnectionLimits, DEFAULT_GRPC_CONNECTION_LIMITS, grpcConnectionOptions, listenGated, type GrpcConnectionLimits } from "./connection-limits.js";
+import {
+  checkConnectionLimits,
+  DEFAULT_GRPC_CONNECTION_LIMITS,
+  grpcConnectionOptions,
+  listenGated,
+  type GrpcConnectionLimits,
+} from "./connection-limits.js";
 import { protoPackage } from "./proto-package.js";
 
 export interface TlsFiles {
@@ -70,8 +76,15 @@ grpc.setLogger({
 
 /** grpc-js reports a busy port as "No address added out of total 1 resolved": say what it means. */
 function bindError(address: string, err: Error): Error {
-  if (/EADDRINUSE/.test(err.message)) return new Error(`cannot listen for gRPC on ${address}: the address is already in use (another registry running? --grpc chooses another address)`, { cause: err });
-  if (/EACCES/.test(err.message)) return new Error(`cannot listen for gRPC on ${address}: permission denied (ports below 1024 need privileges)`, { cause: err });
+  if (/EADDRINUSE/.test(err.message))
+    return new Error(
+      `cannot listen for gRPC on ${address}: the address is already in use (another registry running? --grpc chooses another address)`,
+      { cause: err },
+    );
+  if (/EACCES/.test(err.message))
+    return new Error(`cannot listen for gRPC on ${address}: permission denied (ports below 1024 need privileges)`, {
+      cause: err,
+    });
   return new Error(`cannot listen for gRPC on ${address}: ${err.message}`, { cause: err });
 }
 
@@ -95,10 +108,12 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
   // The registry accepts connections itself, so it can cap them (connection-limits.ts).
   const { host, port: wantedPort } = parseListenAddress(opts.address);
   const injector = server.createConnectionInjector(serverCredentials(opts.tls));
-  const listener = await listenGated(host, wantedPort, limits, (socket) => injector.injectConnection(socket)).catch((err: Error) => {
-    injector.destroy();
-    throw bindError(opts.address, err);
-  });
+  const listener = await listenGated(host, wantedPort, limits, (socket) => injector.injectConnection(socket)).catch(
+    (err: Error) => {
+      injector.destroy();
+      throw bindError(opts.address, err);
+    },
+  );
   const port = listener.port;
   // Shutting the grpc-js server down also stops this listener, as it would a port it bound.
   const force = server.forceShutdown.bind(server);

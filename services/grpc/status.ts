@@ -31,7 +31,10 @@ export function grpcCode(code: RegistryErrorCode): grpc.status {
  * A gRPC error for any thrown value. Unexpected errors become INTERNAL with a generic message:
  * their text may name files or internals, and it goes to the server log instead.
  */
-export function toServiceError(e: unknown, log: (msg: string, err: unknown) => void = defaultLog): Partial<grpc.ServiceError> {
+export function toServiceError(
+  e: unknown,
+  log: (msg: string, err: unknown) => void = defaultLog,
+): Partial<grpc.ServiceError> {
   if (e instanceof RegistryError) {
     const metadata = new grpc.Metadata();
     metadata.set(RULE_METADATA_KEY, e.rule);
@@ -80,7 +83,11 @@ export function withSafeDecoding<D extends grpc.ServiceDefinition>(definition: D
 /** Throws INVALID_ARGUMENT for a request that did not decode; narrows the type otherwise. */
 export function wellFormed<T>(req: T | MalformedRequest): T {
   if (req instanceof MalformedRequest) {
-    throw new RegistryError("INVALID_ARGUMENT", "malformed-request", `the request does not decode as protobuf: ${req.reason}`);
+    throw new RegistryError(
+      "INVALID_ARGUMENT",
+      "malformed-request",
+      `the request does not decode as protobuf: ${req.reason}`,
+    );
   }
   return req;
 }

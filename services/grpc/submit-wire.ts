@@ -53,8 +53,7 @@ class Fields {
     else if (wire === 2) {
       const len = this.length(); // read before `this.at` is: `this.at += this.length()` would drop the prefix
       this.at += len;
-    }
-    else if (wire === 3) {
+    } else if (wire === 3) {
       for (;;) {
         const tag = this.length();
         if ((tag & 7) === 4) return;

@@ -19,19 +19,49 @@ function generic<T>(codec: { decode(b: Uint8Array): T }, path: string, bytes: Ui
 
 function plain(m: unknown): string {
   if (m instanceof MalformedRequest) return "malformed";
-  return JSON.stringify(m, (_k, v: unknown) => (typeof v === "bigint" ? `${v}n` : v instanceof Uint8Array ? Buffer.from(v).toString("hex") : v));
+  return JSON.stringify(m, (_k, v: unknown) =>
+    typeof v === "bigint" ? `${v}n` : v instanceof Uint8Array ? Buffer.from(v).toString("hex") : v,
+  );
 }
 
 const bytesField = fc.oneof(fc.constant(new Uint8Array(0)), fc.uint8Array({ maxLength: 200 }));
 const signed = fc.record({ statement: bytesField, keyId: bytesField, signature: bytesField });
-const sequence = fc.oneof(fc.constant(0n), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.bigInt({ min: 1n, max: 300n }));
+const sequence = fc.oneof(
+  fc.constant(0n),
+  fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+  fc.bigInt({ min: 1n, max: 300n }),
+);
 
 // Small fields to splice in: the requests' and SignedStatement's tags, unknown fields of every
 // wire type (field 15, groups included) and tag 0, with values at the edges (zero, empty, not
 // minimal, a ten-byte varint).
 const field = fc.tuple(
-  fc.constantFrom([0x08], [0x0a], [0x12], [0x1a], [0x20], [0x78], [0x79], [0x7a], [0x7b], [0x7c], [0x7d], [0x00], [0xf8, 0x01]),
-  fc.constantFrom([], [0x00], [0x01], [0x80, 0x00], [0x81, 0x01], [0x01, 0x41], [0x7c], [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01], [1, 2, 3, 4, 5, 6, 7, 8]),
+  fc.constantFrom(
+    [0x08],
+    [0x0a],
+    [0x12],
+    [0x1a],
+    [0x20],
+    [0x78],
+    [0x79],
+    [0x7a],
+    [0x7b],
+    [0x7c],
+    [0x7d],
+    [0x00],
+    [0xf8, 0x01],
+  ),
+  fc.constantFrom(
+    [],
+    [0x00],
+    [0x01],
+    [0x80, 0x00],
+    [0x81, 0x01],
+    [0x01, 0x41],
+    [0x7c],
+    [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01],
+    [1, 2, 3, 4, 5, 6, 7, 8],
+  ),
 );
 
 const unaryPath = "/labelreg.v1.IssuanceService/Submit";
@@ -39,7 +69,9 @@ const bulkPath = "/labelreg.v1.IssuanceService/SubmitBulk";
 
 describe("direct issuance request decoding", () => {
   it("SubmitRequest: accepts and gives exactly what the framing check + generated decoder do", () => {
-    const valid = fc.option(signed, { nil: undefined }).map((s) => SubmitRequest.encode({ signedStatement: s }).finish());
+    const valid = fc
+      .option(signed, { nil: undefined })
+      .map((s) => SubmitRequest.encode({ signedStatement: s }).finish());
     fc.assert(
       fc.property(damaged(valid, field), (bytes) => {
         expect(plain(decodeSubmitRequest(bytes))).toBe(generic(SubmitRequest, unaryPath, bytes));
@@ -64,12 +96,19 @@ describe("direct issuance request decoding", () => {
     const good = { statement: Uint8Array.of(1), keyId: Uint8Array.of(2), signature: Uint8Array.of(3) };
     const bytes = SubmitRequest.encode({ signedStatement: good }).finish();
     // field 15 (varint), field 16 (bytes), a group (field 17) with a field inside, after and before
-    for (const extra of [[0x78, 0x05], [0x82, 0x01, 0x02, 0xaa, 0xbb], [0x8b, 0x01, 0x08, 0x01, 0x8c, 0x01]]) {
+    for (const extra of [
+      [0x78, 0x05],
+      [0x82, 0x01, 0x02, 0xaa, 0xbb],
+      [0x8b, 0x01, 0x08, 0x01, 0x8c, 0x01],
+    ]) {
       expect(decodeSubmitRequest(Uint8Array.from([...bytes, ...extra]))).toEqual({ signedStatement: good });
       expect(decodeSubmitRequest(Uint8Array.from([...extra, ...bytes]))).toEqual({ signedStatement: good });
     }
     // sequence 1 written in two bytes; fields out of order; a present but empty key id
-    expect(decodeSubmitBulkRequest(Uint8Array.from([0x12, 0x02, 0x12, 0x00, 0x08, 0x81, 0x00]))).toEqual({ sequence: 1n, signedStatement: { statement: new Uint8Array(0), keyId: new Uint8Array(0), signature: new Uint8Array(0) } });
+    expect(decodeSubmitBulkRequest(Uint8Array.from([0x12, 0x02, 0x12, 0x00, 0x08, 0x81, 0x00]))).toEqual({
+      sequence: 1n,
+      signedStatement: { statement: new Uint8Array(0), keyId: new Uint8Array(0), signature: new Uint8Array(0) },
+    });
   });
 
   it("refuses a nested message whose last field runs past its length, and other broken framing", () => {

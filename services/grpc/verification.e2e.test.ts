@@ -26,7 +26,15 @@ import { verifyLabelAbsence } from "../verify/completeness.js";
 import { ABSENCE_METADATA_KEY } from "../client/errors.js";
 import { LabelBundle as LabelBundleMessage } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import type { TrustConfig } from "../verify/trust.js";
-import { categoryPublished, issuerAccredited, issuerKey, labelChange, labelIssued, sign, type RawSigner } from "../../test/statement-kit.js";
+import {
+  categoryPublished,
+  issuerAccredited,
+  issuerKey,
+  labelChange,
+  labelIssued,
+  sign,
+  type RawSigner,
+} from "../../test/statement-kit.js";
 import type { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
 
 let dir: string;
@@ -38,17 +46,27 @@ let n = 0;
 const rid = () => `e2e-${Date.now()}-${++n}`;
 
 async function start(): Promise<void> {
-  running = await startRegistry({ dataDir: join(dir, "data"), grpcAddress: "127.0.0.1:0", origin: "test.example/verify", batch: { lingerMs: 1 } });
+  running = await startRegistry({
+    dataDir: join(dir, "data"),
+    grpcAddress: "127.0.0.1:0",
+    origin: "test.example/verify",
+    batch: { lingerMs: 1 },
+  });
 }
 
 function clients() {
   const creds = grpc.credentials.createInsecure();
-  return { issuance: new IssuanceServiceClient(running.grpc.address, creds), verification: new VerificationServiceClient(running.grpc.address, creds) };
+  return {
+    issuance: new IssuanceServiceClient(running.grpc.address, creds),
+    verification: new VerificationServiceClient(running.grpc.address, creds),
+  };
 }
 
 function submit(key: RawSigner, s: Statement): Promise<void> {
   const c = clients().issuance;
-  return new Promise((res, rej) => c.submit({ signedStatement: sign(key, s, running.registry.origin) }, (err) => (c.close(), err ? rej(err) : res())));
+  return new Promise((res, rej) =>
+    c.submit({ signedStatement: sign(key, s, running.registry.origin) }, (err) => (c.close(), err ? rej(err) : res())),
+  );
 }
 
 function getLabel(labelId: string): Promise<GetLabelResponse> {
@@ -66,7 +84,10 @@ function status(p: Promise<unknown>): Promise<grpc.ServiceError> {
 }
 
 /** Watches until `until` says stop; returns what was seen. */
-function watch(req: Partial<WatchLabelsRequest>, until: (seen: WatchLabelsResponse[]) => boolean): Promise<WatchLabelsResponse[]> {
+function watch(
+  req: Partial<WatchLabelsRequest>,
+  until: (seen: WatchLabelsResponse[]) => boolean,
+): Promise<WatchLabelsResponse[]> {
   const c = clients().verification;
   const seen: WatchLabelsResponse[] = [];
   return new Promise((res, rej) => {
@@ -89,7 +110,11 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "labelreg-verify-"));
   await start();
   authority = readSignerKeyFile(running.devAuthorityKeyFile!);
-  trust = { logKey: running.logVerifierKey, authorityPublicKey: publicKeyOfVerifierKey(running.authorityVerifierKey), ed25519: nodeEd25519 };
+  trust = {
+    logKey: running.logVerifierKey,
+    authorityPublicKey: publicKeyOfVerifierKey(running.authorityVerifierKey),
+    ed25519: nodeEd25519,
+  };
   await submit(authority, categoryPublished(rid()));
   await submit(authority, issuerAccredited(rid(), "PLAT", issuer));
   for (let i = 1; i <= 5; i++) await submit(issuer, labelIssued(rid(), "PLAT", String(i)));
@@ -100,7 +125,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const events = (seen: WatchLabelsResponse[]) => seen.flatMap((m) => (m.message?.$case === "event" ? [m.message.value] : []));
+const events = (seen: WatchLabelsResponse[]) =>
+  seen.flatMap((m) => (m.message?.$case === "event" ? [m.message.value] : []));
 
 describe("VerificationService over gRPC", () => {
   it("a platform watching the feed sees the issuer's revocation; GetLabel reports revoked with a bundle that verifies", async () => {
@@ -108,11 +134,19 @@ describe("VerificationService over gRPC", () => {
     expect(before.label!.status).toBe(LabelStatus.LABEL_STATUS_ACTIVE);
     expect(verifyLabelBundle(before.bundle!, trust).status).toBe("valid");
     const from = BigInt(running.registry.view.size);
-    const seen = watch({ fromIndex: from, eventKinds: [LabelEventKind.LABEL_EVENT_KIND_REVOKED] }, (s) => events(s).length > 0);
+    const seen = watch(
+      { fromIndex: from, eventKinds: [LabelEventKind.LABEL_EVENT_KIND_REVOKED] },
+      (s) => events(s).length > 0,
+    );
     await new Promise((r) => setTimeout(r, 50));
     await submit(issuer, labelChange(rid(), "PLAT-1", 1n, "revoke"));
     const [ev] = events(await seen);
-    expect(ev).toMatchObject({ labelId: "PLAT-1", kind: LabelEventKind.LABEL_EVENT_KIND_REVOKED, issuerId: "PLAT", byAuthority: false });
+    expect(ev).toMatchObject({
+      labelId: "PLAT-1",
+      kind: LabelEventKind.LABEL_EVENT_KIND_REVOKED,
+      issuerId: "PLAT",
+      byAuthority: false,
+    });
     const after = await getLabel("PLAT-1");
     expect(after.label!.status).toBe(LabelStatus.LABEL_STATUS_REVOKED);
     const v = verifyLabelBundle(after.bundle!, trust, { expectedLabelId: "PLAT-1" });
@@ -140,7 +174,11 @@ describe("VerificationService over gRPC", () => {
     const state = running.registry.view.state;
     for (const l of state.labels.values()) for (const h of l.history) expected.push(h.index);
     expect(indices).toEqual(expected.sort((a, b) => a - b));
-    expect(events(second).map((e) => e.kind)).toEqual([LabelEventKind.LABEL_EVENT_KIND_SUSPENDED, LabelEventKind.LABEL_EVENT_KIND_UPGRADED, LabelEventKind.LABEL_EVENT_KIND_REINSTATED]);
+    expect(events(second).map((e) => e.kind)).toEqual([
+      LabelEventKind.LABEL_EVENT_KIND_SUSPENDED,
+      LabelEventKind.LABEL_EVENT_KIND_UPGRADED,
+      LabelEventKind.LABEL_EVENT_KIND_REINSTATED,
+    ]);
   });
 
   it("VerifyLabels: compact bulk over one checkpoint; unknown ids answered in place", async () => {
@@ -161,11 +199,18 @@ describe("VerificationService over gRPC", () => {
     const out: string[] = [];
     for (const m of got) {
       const r = compact.accept(m);
-      if (r?.result?.$case === "label") out.push(verifyLabelBundle(compact.expand(r.result.value.bundle!), trust).status);
+      if (r?.result?.$case === "label")
+        out.push(verifyLabelBundle(compact.expand(r.result.value.bundle!), trust).status);
       if (r?.result?.$case === "error") out.push(`${r.result.value.code}:${r.result.value.rule}`);
     }
     expect(got[0]!.message?.$case).toBe("snapshot");
-    expect(out).toEqual(["revoked", "valid", `${grpc.status.NOT_FOUND}:label-not-found`, `${grpc.status.INVALID_ARGUMENT}:malformed-id`, "valid"]);
+    expect(out).toEqual([
+      "revoked",
+      "valid",
+      `${grpc.status.NOT_FOUND}:label-not-found`,
+      `${grpc.status.INVALID_ARGUMENT}:malformed-id`,
+      "valid",
+    ]);
   });
 
   it("bad input: NOT_FOUND, INVALID_ARGUMENT with the limit named", async () => {
@@ -173,14 +218,27 @@ describe("VerificationService over gRPC", () => {
     expect(missing.code).toBe(grpc.status.NOT_FOUND);
     // with the proof that no such label exists as of the checkpoint, in the trailers
     const absence = missing.metadata.get(ABSENCE_METADATA_KEY)[0] as Buffer;
-    expect(verifyLabelAbsence(LabelBundleMessage.decode(absence), trust)).toMatchObject({ labelId: "PLAT-999", absent: true });
+    expect(verifyLabelAbsence(LabelBundleMessage.decode(absence), trust)).toMatchObject({
+      labelId: "PLAT-999",
+      absent: true,
+    });
     expect((await status(getLabel("not a label"))).code).toBe(grpc.status.INVALID_ARGUMENT);
     const c = clients().verification;
-    const lookup = await status(new Promise((res, rej) => c.lookupProduct({ registrationCode: "91330100MAPLAT", productModel: "nothing" }, (e, r) => (e ? rej(e) : res(r)))));
+    const lookup = await status(
+      new Promise((res, rej) =>
+        c.lookupProduct({ registrationCode: "91330100MAPLAT", productModel: "nothing" }, (e, r) =>
+          e ? rej(e) : res(r),
+        ),
+      ),
+    );
     expect(lookup.code).toBe(grpc.status.NOT_FOUND);
-    const issuerErr = await status(new Promise((res, rej) => c.getIssuer({ issuerId: "NOPE" }, (e, r) => (e ? rej(e) : res(r)))));
+    const issuerErr = await status(
+      new Promise((res, rej) => c.getIssuer({ issuerId: "NOPE" }, (e, r) => (e ? rej(e) : res(r)))),
+    );
     expect(issuerErr.code).toBe(grpc.status.NOT_FOUND);
-    const tooMany = await status(watch({ labelIds: Array.from({ length: 10_001 }, (_, i) => `PLAT-${i}`) }, () => true));
+    const tooMany = await status(
+      watch({ labelIds: Array.from({ length: 10_001 }, (_, i) => `PLAT-${i}`) }, () => true),
+    );
     expect(tooMany.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(tooMany.details).toContain("10000");
     const beyond = await status(watch({ fromIndex: 1n << 40n }, () => true));
@@ -202,17 +260,24 @@ describe("VerificationService over gRPC", () => {
 
   it("issuers, catalogue and products name their checkpoint", async () => {
     const c = clients().verification;
-    const call = <T>(f: (cb: (e: grpc.ServiceError | null, r?: T) => void) => void) => new Promise<T>((res, rej) => f((e, r) => (e ? rej(e) : res(r!))));
-    const iss = await call<import("../../proto/gen/grpc/labelreg/v1/verification_service.js").GetIssuerResponse>((cb) => c.getIssuer({ issuerId: "PLAT" }, cb));
+    const call = <T>(f: (cb: (e: grpc.ServiceError | null, r?: T) => void) => void) =>
+      new Promise<T>((res, rej) => f((e, r) => (e ? rej(e) : res(r!))));
+    const iss = await call<import("../../proto/gen/grpc/labelreg/v1/verification_service.js").GetIssuerResponse>((cb) =>
+      c.getIssuer({ issuerId: "PLAT" }, cb),
+    );
     expect(iss.issuer!.keys.length).toBe(1);
     expect(iss.entries.length).toBe(2); // accreditation and its category
     expect(iss.checkpoint).not.toBe("");
-    const list = await call<import("../../proto/gen/grpc/labelreg/v1/verification_service.js").ListIssuersResponse>((cb) => c.listIssuers({}, cb));
+    const list = await call<import("../../proto/gen/grpc/labelreg/v1/verification_service.js").ListIssuersResponse>(
+      (cb) => c.listIssuers({}, cb),
+    );
     expect(list.issuers.map((i) => i.issuerId)).toEqual(["PLAT"]);
-    const cat = await call<import("../../proto/gen/grpc/labelreg/v1/verification_service.js").ListCatalogueResponse>((cb) => c.listCatalogue({}, cb));
+    const cat = await call<import("../../proto/gen/grpc/labelreg/v1/verification_service.js").ListCatalogueResponse>(
+      (cb) => c.listCatalogue({}, cb),
+    );
     expect(cat.categories.map((x) => x.categoryId)).toEqual(["consumer-network-camera"]);
-    const prod = await call<import("../../proto/gen/grpc/labelreg/v1/verification_service.js").LookupProductResponse>((cb) =>
-      c.lookupProduct({ registrationCode: "91330100MAPLAT", productModel: "m1" }, cb),
+    const prod = await call<import("../../proto/gen/grpc/labelreg/v1/verification_service.js").LookupProductResponse>(
+      (cb) => c.lookupProduct({ registrationCode: "91330100MAPLAT", productModel: "m1" }, cb),
     );
     expect(prod.labels.map((l) => l.labelId)).toEqual(["PLAT-1"]);
     expect(prod.liveLabelId).toBe("");

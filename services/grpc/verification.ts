@@ -73,7 +73,10 @@ function withBundleEncoder<D extends grpc.ServiceDefinition>(definition: D, enco
   return out as D;
 }
 
-export function verificationService(registry: Registry, reads = new Reads(registry.view, registry.domain)): GrpcServiceBinding {
+export function verificationService(
+  registry: Registry,
+  reads = new Reads(registry.view, registry.domain),
+): GrpcServiceBinding {
   const impl: VerificationServiceServer = {
     getLabel: unary((req) => reads.getLabel(req.labelId)),
     lookupProduct: unary((req) => reads.lookupProduct(req.registrationCode, req.productModel)),

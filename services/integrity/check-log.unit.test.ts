@@ -34,7 +34,12 @@ async function buildLog(size: number, batch = 300): Promise<{ log: MemoryLog; en
   for (let start = 0; start < size; start += batch) {
     const part = entries.slice(start, start + batch);
     const grown = integrate(state, part);
-    await store.append({ expectedSize: start, entries: part, tiles: grown.tiles, checkpoint: note(grown.state.size, grown.state.root) });
+    await store.append({
+      expectedSize: start,
+      entries: part,
+      tiles: grown.tiles,
+      checkpoint: note(grown.state.size, grown.state.root),
+    });
     state = grown.state;
   }
   return { log, entries };
@@ -103,7 +108,8 @@ describe("checkStoredLog", () => {
   it("catches an entry rewritten with every tile above it recomputed: the signed root does not match", async () => {
     const { log, entries } = await buildLog(600);
     const forged = entries.map((e, i) => (i === 42 ? utf8("a different accreditation") : e));
-    for (const t of integrate(emptyTreeState(), forged).tiles) log.tiles.set(`${t.level}/${t.index}`, { ...t, data: t.data.slice() });
+    for (const t of integrate(emptyTreeState(), forged).tiles)
+      log.tiles.set(`${t.level}/${t.index}`, { ...t, data: t.data.slice() });
     log.entries[42] = forged[42]!;
     const e = await failure(log);
     expect(e.problem).toBe("root-mismatch");
@@ -133,7 +139,10 @@ describe("LogView.catchUp on a tampered store", () => {
     const { log } = await buildLog(700);
     log.entries[513]![0]! ^= 1;
     const view = new LogView(openMemoryStore(log), new Uint8Array(32), undefined, verifier);
-    const e = await view.catchUp().then(() => undefined, (x: unknown) => x);
+    const e = await view.catchUp().then(
+      () => undefined,
+      (x: unknown) => x,
+    );
     expect(e).toBeInstanceOf(IntegrityError);
     expect((e as IntegrityError).index).toBe(513);
     expect(view.size).toBe(0);

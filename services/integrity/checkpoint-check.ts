@@ -19,7 +19,10 @@ export function verifyStoredCheckpoint(stored: StoredCheckpoint, log: NoteVerifi
     );
   }
   if (checkpoint.size !== stored.size) {
-    throw new IntegrityError("checkpoint-signature", `the store says its latest checkpoint has size ${stored.size}, the signed note says ${checkpoint.size}`);
+    throw new IntegrityError(
+      "checkpoint-signature",
+      `the store says its latest checkpoint has size ${stored.size}, the signed note says ${checkpoint.size}`,
+    );
   }
   return checkpoint;
 }

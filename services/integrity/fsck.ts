@@ -27,7 +27,8 @@ export async function fsck(opts: FsckOptions): Promise<CheckLogReport> {
   const keyArg = opts.logKey ?? join(dataDir, "log.pub");
   if (!opts.logKey && !existsSync(keyArg)) throw new Error(`fsck: no --log-key given and ${keyArg} does not exist`);
   const log = parseVerifierKey(readVerifierKey(keyArg), nodeEd25519);
-  const opened = opts.store ?? (await openConfiguredStore(opts.storage ?? { kind: "sqlite" }, { dataDir, readOnly: true })).store;
+  const opened =
+    opts.store ?? (await openConfiguredStore(opts.storage ?? { kind: "sqlite" }, { dataDir, readOnly: true })).store;
   const store = uncached(opened);
   try {
     await checkNoEntriesBeyondCheckpoint(store);

@@ -22,7 +22,9 @@ export class LogKeyError extends Error {
 /** Who signed a stored note, for messages: "name+id, ..." of its signature lines. */
 function signersOf(stored: StoredCheckpoint): string {
   try {
-    return parseSignedNote(new TextDecoder().decode(stored.note)).signatures.map((s) => `${s.name}+${formatKeyId(s.keyId)}`).join(", ");
+    return parseSignedNote(new TextDecoder().decode(stored.note))
+      .signatures.map((s) => `${s.name}+${formatKeyId(s.keyId)}`)
+      .join(", ");
   } catch {
     return "an unreadable note";
   }
@@ -32,7 +34,11 @@ function signersOf(stored: StoredCheckpoint): string {
  * The sequencer's log key at `path` for `store`: loaded and checked against the store's latest
  * checkpoint, or created (named `origin`) if the file is absent and the store holds no log.
  */
-export async function sequencerLogKey(path: string, origin: string, store: LogStore): Promise<{ signer: Ed25519NoteSigner; created: boolean }> {
+export async function sequencerLogKey(
+  path: string,
+  origin: string,
+  store: LogStore,
+): Promise<{ signer: Ed25519NoteSigner; created: boolean }> {
   const latest = await store.latestCheckpoint();
   if (!existsSync(path)) {
     if (latest) {

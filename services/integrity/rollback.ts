@@ -36,10 +36,19 @@ export function readPublishedSize(path: string): PublishedSize | undefined {
   if (!existsSync(path)) return undefined;
   try {
     const j = JSON.parse(readFileSync(path, "utf8")) as { origin?: unknown; size?: unknown; root?: unknown };
-    if (typeof j.origin !== "string" || !Number.isSafeInteger(j.size) || (j.size as number) < 0 || typeof j.root !== "string" || !/^[0-9a-f]{64}$/.test(j.root)) throw new Error("unexpected fields");
+    if (
+      typeof j.origin !== "string" ||
+      !Number.isSafeInteger(j.size) ||
+      (j.size as number) < 0 ||
+      typeof j.root !== "string" ||
+      !/^[0-9a-f]{64}$/.test(j.root)
+    )
+      throw new Error("unexpected fields");
     return { origin: j.origin, size: j.size as number, root: fromHex(j.root) };
   } catch (e) {
-    throw new Error(`${path}: the published-size record is damaged (${e instanceof Error ? e.message : String(e)}); restore it, or move it away and start with --accept-rollback if you are sure the store is the newest copy`);
+    throw new Error(
+      `${path}: the published-size record is damaged (${e instanceof Error ? e.message : String(e)}); restore it, or move it away and start with --accept-rollback if you are sure the store is the newest copy`,
+    );
   }
 }
 
@@ -87,7 +96,8 @@ export class PublishedSizeRecorder {
     private readonly path: string,
     private readonly origin: string,
     start: PublishedSize | undefined,
-    private readonly onError: (e: unknown) => void = (e) => console.error(JSON.stringify({ level: "error", msg: "cannot record the published size", error: String(e) })),
+    private readonly onError: (e: unknown) => void = (e) =>
+      console.error(JSON.stringify({ level: "error", msg: "cannot record the published size", error: String(e) })),
   ) {
     this.written = start?.size ?? -1;
   }
@@ -111,7 +121,11 @@ export class PublishedSizeRecorder {
         const { size, root } = this.next;
         this.next = undefined;
         try {
-          await writeFileAtomicAsync(this.path, `${JSON.stringify({ origin: this.origin, size, root: toHex(root) })}\n`, 0o644);
+          await writeFileAtomicAsync(
+            this.path,
+            `${JSON.stringify({ origin: this.origin, size, root: toHex(root) })}\n`,
+            0o644,
+          );
           this.written = size;
         } catch (e) {
           this.onError(e);
@@ -136,7 +150,11 @@ export interface WitnessProbe {
  * other answers 409 with its size. Throws IntegrityError("rollback") if a witness holds a larger
  * size, or another root for this size; an unreachable witness is only reported.
  */
-export async function probeWitnesses(view: LogView, witnesses: readonly WitnessEndpoint[], timeoutMs: number): Promise<WitnessProbe[]> {
+export async function probeWitnesses(
+  view: LogView,
+  witnesses: readonly WitnessEndpoint[],
+  timeoutMs: number,
+): Promise<WitnessProbe[]> {
   const note = view.checkpoint;
   if (note === "" || witnesses.length === 0) return [];
   const size = view.size;

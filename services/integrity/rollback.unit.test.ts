@@ -26,7 +26,12 @@ describe("PublishedSizeRecorder", () => {
 
   it("a damaged record is an error naming the file and the way out", () => {
     const path = join(dir, "damaged.json");
-    for (const text of ["", "{", JSON.stringify({ origin: "o", size: -1, root: "00".repeat(32) }), JSON.stringify({ origin: "o", size: 1, root: "xyz" })]) {
+    for (const text of [
+      "",
+      "{",
+      JSON.stringify({ origin: "o", size: -1, root: "00".repeat(32) }),
+      JSON.stringify({ origin: "o", size: 1, root: "xyz" }),
+    ]) {
       writeFileSync(path, text);
       expect(() => readPublishedSize(path)).toThrow(`${path}: the published-size record is damaged`);
     }

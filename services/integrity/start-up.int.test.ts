@@ -2,7 +2,16 @@
 // back (an entry, a torn restore, an older copy, a lost or swapped key), and the background
 // scrub finding a change made while it serves.
 import { execFile } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -14,7 +23,13 @@ import { generateSignerKey, parseVerifierKey } from "../../log/note-keys.js";
 import { categoryPublished, issuerAccredited, issuerKey, labelIssued, sign } from "../../test/statement-kit.js";
 import { readSignerKeyFile } from "../config/key-files.js";
 import { RegistryError } from "../sequencer/errors.js";
-import { devAuthorityKeyPath, logKeyPath, startRegistry, type RunningRegistry, type ServerConfig } from "../../app/server.js";
+import {
+  devAuthorityKeyPath,
+  logKeyPath,
+  startRegistry,
+  type RunningRegistry,
+  type ServerConfig,
+} from "../../app/server.js";
 import { SQLITE_FILE } from "../store/sqlite.js";
 import { startWitnessServer } from "../witness/http.js";
 import { WitnessState } from "../witness/state.js";
@@ -31,7 +46,14 @@ const newDir = () => join(root, `d${++dirs}`);
 const ORIGIN = "test.example/startup";
 
 function start(dataDir: string, extra: Partial<ServerConfig> = {}): Promise<RunningRegistry> {
-  return startRegistry({ dataDir, grpcAddress: "127.0.0.1:0", origin: ORIGIN, batch: { lingerMs: 1 }, scrubEntriesPerSecond: 0, ...extra });
+  return startRegistry({
+    dataDir,
+    grpcAddress: "127.0.0.1:0",
+    origin: ORIGIN,
+    batch: { lingerMs: 1 },
+    scrubEntriesPerSecond: 0,
+    ...extra,
+  });
 }
 
 const issuer = issuerKey(77);
@@ -47,7 +69,8 @@ async function populate(dataDir: string, labels = 3, extra: Partial<ServerConfig
       await r.registry.submit(sign(authority, issuerAccredited("acc", "TST", issuer), ORIGIN));
     }
     const from = r.registry.view.size;
-    for (let n = from; n < from + labels; n++) await r.registry.submit(sign(issuer, labelIssued(`l${n}`, "TST", `N${n}`), ORIGIN));
+    for (let n = from; n < from + labels; n++)
+      await r.registry.submit(sign(issuer, labelIssued(`l${n}`, "TST", `N${n}`), ORIGIN));
   } finally {
     await r.close();
   }
@@ -77,7 +100,9 @@ function replaceBytes(haystack: Uint8Array, needle: Uint8Array, by: Uint8Array):
 function swapAccreditedKey(dataDir: string): void {
   withDb(dataDir, (db) => {
     const entry = db.prepare<[], Buffer>("SELECT data FROM entries WHERE idx = 2").pluck().get()!;
-    db.prepare("UPDATE entries SET data = ? WHERE idx = 2").run(replaceBytes(entry, issuer.publicKey, impostor.publicKey));
+    db.prepare("UPDATE entries SET data = ? WHERE idx = 2").run(
+      replaceBytes(entry, issuer.publicKey, impostor.publicKey),
+    );
   });
 }
 
@@ -115,7 +140,11 @@ describe("start-up checks the store against the log's key and tree", () => {
     const dir = newDir();
     await populate(dir, 2);
     const cli = (args: string[]) =>
-      promisify(execFile)(process.execPath, ["--import", "tsx", resolve("app/cli/main.ts"), "fsck", "--data", dir, ...args], { encoding: "utf8" }).then(
+      promisify(execFile)(
+        process.execPath,
+        ["--import", "tsx", resolve("app/cli/main.ts"), "fsck", "--data", dir, ...args],
+        { encoding: "utf8" },
+      ).then(
         (r) => ({ code: 0, out: r.stdout }),
         (x: { code: number; stdout: string; stderr: string }) => ({ code: x.code, out: x.stdout + x.stderr }),
       );
@@ -147,7 +176,9 @@ describe("start-up checks the store against the log's key and tree", () => {
       swapAccreditedKey(dir);
       const e = await stopped;
       expect(e).toMatchObject({ problem: "tree-mismatch", index: 2 });
-      const refused = await r.registry.submit(sign(issuer, labelIssued("after", "TST", "N99"), ORIGIN)).catch((x: unknown) => x);
+      const refused = await r.registry
+        .submit(sign(issuer, labelIssued("after", "TST", "N99"), ORIGIN))
+        .catch((x: unknown) => x);
       expect(refused).toBeInstanceOf(RegistryError);
       expect(refused).toMatchObject({ code: "DATA_LOSS", rule: "integrity-failure" });
       expect((refused as Error).message).toContain("entry 2");
@@ -165,7 +196,9 @@ describe("the log key and the store", () => {
     unlinkSync(logKeyPath(dir));
     const e = await startFailure(dir);
     expect(e).toBeInstanceOf(LogKeyError);
-    expect(e.message).toMatch(/log\.key is missing, but the store holds a log \(size 6, checkpoint signed by test\.example\/startup\+[0-9a-f]{8}\)/);
+    expect(e.message).toMatch(
+      /log\.key is missing, but the store holds a log \(size 6, checkpoint signed by test\.example\/startup\+[0-9a-f]{8}\)/,
+    );
     expect(existsSync(logKeyPath(dir))).toBe(false);
   });
 
@@ -247,7 +280,9 @@ describe("rollback of the store", () => {
   it("a store with another history at the recorded size is refused", async () => {
     const dir = newDir();
     await populate(dir, 1);
-    const record = JSON.parse((await import("node:fs")).readFileSync(publishedSizePath(dir), "utf8")) as { size: number };
+    const record = JSON.parse((await import("node:fs")).readFileSync(publishedSizePath(dir), "utf8")) as {
+      size: number;
+    };
     expect(record.size).toBe(6);
     writeFileSync(publishedSizePath(dir), JSON.stringify({ ...record, root: "00".repeat(32) }));
     const e = await startFailure(dir);
@@ -269,7 +304,11 @@ describe("rollback of the store", () => {
     const state = new WitnessState(witnessDir);
     const server = await startWitnessServer(new Witness({ cosigner: key, logs: [parseVerifierKey(logKey)], state }));
     try {
-      const witnessing = { witnesses: [{ url: server.url, verifierKey: key.verifierKey }], required: 1, timeoutMs: 5000 };
+      const witnessing = {
+        witnesses: [{ url: server.url, verifierKey: key.verifierKey }],
+        required: 1,
+        timeoutMs: 5000,
+      };
       await populate(dir, 1, { witnessing });
       copyStore(dir, backup);
       await populate(dir, 2, { witnessing });
@@ -277,7 +316,9 @@ describe("rollback of the store", () => {
       unlinkSync(publishedSizePath(dir));
       const e = await startFailure(dir, { witnessing });
       expect(e).toMatchObject({ problem: "rollback" });
-      expect(e.message).toContain(`witness ${server.url} cosigned size 10 of this log, but the store holds only size 6`);
+      expect(e.message).toContain(
+        `witness ${server.url} cosigned size 10 of this log, but the store holds only size 6`,
+      );
     } finally {
       await server.close();
       state.close();

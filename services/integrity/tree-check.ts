@@ -36,7 +36,11 @@ export class TreeCheck {
     try {
       grown = integrate(this.verified, entries);
     } catch (e) {
-      throw new IntegrityError("bad-entry", `an entry in ${start}..${start + entries.length - 1} is not a valid log entry: ${e instanceof Error ? e.message : String(e)}`, start);
+      throw new IntegrityError(
+        "bad-entry",
+        `an entry in ${start}..${start + entries.length - 1} is not a valid log entry: ${e instanceof Error ? e.message : String(e)}`,
+        start,
+      );
     }
     const stored = await Promise.all(grown.tiles.map((t) => this.tiles.readTile(t.level, t.index)));
     grown.tiles.forEach((t, i) => {
@@ -46,12 +50,29 @@ export class TreeCheck {
       if (have && bytesEqual(have, t.data.subarray(0, want))) return;
       // The first hash that differs names the entries under it.
       let j = 0;
-      while (have && j < t.width && bytesEqual(have.subarray(j * HASH_SIZE, (j + 1) * HASH_SIZE), t.data.subarray(j * HASH_SIZE, (j + 1) * HASH_SIZE))) j++;
+      while (
+        have &&
+        j < t.width &&
+        bytesEqual(
+          have.subarray(j * HASH_SIZE, (j + 1) * HASH_SIZE),
+          t.data.subarray(j * HASH_SIZE, (j + 1) * HASH_SIZE),
+        )
+      )
+        j++;
       const span = TILE_WIDTH ** t.level;
       const first = (t.index * TILE_WIDTH + j) * span;
       const last = Math.min(first + span, grown.state.size) - 1;
-      const what = t.level === 0 ? `entry ${first} does not hash to its leaf hash in tile 0/${t.index}` : `entries ${first}..${last}: stored tile ${t.level}/${t.index} disagrees with the tree recomputed from the entries`;
-      throw new IntegrityError("tree-mismatch", have ? what : `tile ${t.level}/${t.index} of width ${t.width} is missing from the store (entries ${first}..${last})`, first);
+      const what =
+        t.level === 0
+          ? `entry ${first} does not hash to its leaf hash in tile 0/${t.index}`
+          : `entries ${first}..${last}: stored tile ${t.level}/${t.index} disagrees with the tree recomputed from the entries`;
+      throw new IntegrityError(
+        "tree-mismatch",
+        have
+          ? what
+          : `tile ${t.level}/${t.index} of width ${t.width} is missing from the store (entries ${first}..${last})`,
+        first,
+      );
     });
     this.verified = grown.state;
     return grown.state;
@@ -59,7 +80,8 @@ export class TreeCheck {
 
   /** Throws IntegrityError unless the verified tree has `size` entries and root `root`. */
   expectRoot(size: number, root: Hash, what: string): void {
-    if (this.verified.size !== size) throw new IntegrityError("root-mismatch", `checked ${this.verified.size} entries, expected ${size}`);
+    if (this.verified.size !== size)
+      throw new IntegrityError("root-mismatch", `checked ${this.verified.size} entries, expected ${size}`);
     if (!bytesEqual(this.verified.root, root)) {
       throw new IntegrityError(
         "root-mismatch",

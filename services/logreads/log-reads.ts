@@ -76,7 +76,8 @@ export interface TileAnswer {
 export type NoteChanges = (listener: (size: number) => void) => () => void;
 
 function checkNumber(what: string, n: number): void {
-  if (!Number.isSafeInteger(n) || n < 0) throw new LogReadError("INVALID_ARGUMENT", "bad-number", `${what} ${n} is not a non-negative integer below 2^53`);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new LogReadError("INVALID_ARGUMENT", "bad-number", `${what} ${n} is not a non-negative integer below 2^53`);
 }
 
 export class LogReads {
@@ -107,7 +108,8 @@ export class LogReads {
       if (latest === 0) throw new LogReadError("OUT_OF_RANGE", "empty-log", "the log is empty");
       return latest;
     }
-    if (size > latest) throw new LogReadError("OUT_OF_RANGE", "beyond-tree-size", `tree size ${size} is beyond the latest ${latest}`);
+    if (size > latest)
+      throw new LogReadError("OUT_OF_RANGE", "beyond-tree-size", `tree size ${size} is beyond the latest ${latest}`);
     return size;
   }
 
@@ -122,26 +124,45 @@ export class LogReads {
     let index: number;
     if ("index" in leaf) {
       checkNumber("index", leaf.index);
-      if (leaf.index >= size) throw new LogReadError("OUT_OF_RANGE", "index-beyond-tree", `index ${leaf.index} is not below tree size ${size}`);
+      if (leaf.index >= size)
+        throw new LogReadError(
+          "OUT_OF_RANGE",
+          "index-beyond-tree",
+          `index ${leaf.index} is not below tree size ${size}`,
+        );
       index = leaf.index;
     } else {
       if (!(leaf.leafHash instanceof Uint8Array) || leaf.leafHash.length !== HASH_SIZE) {
         throw new LogReadError("INVALID_ARGUMENT", "bad-leaf-hash", `a leaf hash is ${HASH_SIZE} bytes`);
       }
       const found = await this.leaves.find(leaf.leafHash, size, reader);
-      if (found === undefined) throw new LogReadError("NOT_FOUND", "leaf-not-found", `no leaf with that hash in the tree of size ${size}`);
+      if (found === undefined)
+        throw new LogReadError("NOT_FOUND", "leaf-not-found", `no leaf with that hash in the tree of size ${size}`);
       index = found;
     }
     const checkpoint = this.checkpointIfLatest(size);
-    const [proof, entries] = await Promise.all([proveInclusion(reader, index, size), this.view.store.readEntries(index, index + 1)]);
+    const [proof, entries] = await Promise.all([
+      proveInclusion(reader, index, size),
+      this.view.store.readEntries(index, index + 1),
+    ]);
     return { index, treeSize: size, proof, entry: entries[0]!, checkpoint };
   }
 
   async consistencyProof(firstSize: number, secondSize: number): Promise<ConsistencyAnswer> {
     checkNumber("first size", firstSize);
     const second = this.resolveSize(secondSize);
-    if (firstSize < 1) throw new LogReadError("INVALID_ARGUMENT", "bad-first-size", "first size must be at least 1 (RFC 9162 defines no proof from the empty tree)");
-    if (firstSize > second) throw new LogReadError("INVALID_ARGUMENT", "size-order", `first size ${firstSize} is beyond second size ${second}`);
+    if (firstSize < 1)
+      throw new LogReadError(
+        "INVALID_ARGUMENT",
+        "bad-first-size",
+        "first size must be at least 1 (RFC 9162 defines no proof from the empty tree)",
+      );
+    if (firstSize > second)
+      throw new LogReadError(
+        "INVALID_ARGUMENT",
+        "size-order",
+        `first size ${firstSize} is beyond second size ${second}`,
+      );
     const checkpoint = this.checkpointIfLatest(second);
     const proof = await proveConsistency(this.view.hashReader(this.view.tree), firstSize, second);
     return { firstSize, secondSize: second, proof, checkpoint };
@@ -151,11 +172,21 @@ export class LogReads {
   checkEntryRange(start: number, end: number): void {
     checkNumber("start", start);
     checkNumber("end", end);
-    if (start >= end) throw new LogReadError("INVALID_ARGUMENT", "empty-range", `start ${start} must be below end ${end}`);
+    if (start >= end)
+      throw new LogReadError("INVALID_ARGUMENT", "empty-range", `start ${start} must be below end ${end}`);
     if (end - start > MAX_ENTRIES_PER_CALL) {
-      throw new LogReadError("INVALID_ARGUMENT", "range-too-large", `at most ${MAX_ENTRIES_PER_CALL} entries per call, asked for ${end - start}`);
+      throw new LogReadError(
+        "INVALID_ARGUMENT",
+        "range-too-large",
+        `at most ${MAX_ENTRIES_PER_CALL} entries per call, asked for ${end - start}`,
+      );
     }
-    if (end > this.view.size) throw new LogReadError("OUT_OF_RANGE", "beyond-tree-size", `end ${end} is beyond the tree size ${this.view.size}`);
+    if (end > this.view.size)
+      throw new LogReadError(
+        "OUT_OF_RANGE",
+        "beyond-tree-size",
+        `end ${end} is beyond the tree size ${this.view.size}`,
+      );
   }
 
   /** Entries [start, end) in chunks of at most ENTRIES_PER_MESSAGE, read as the consumer pulls. */
@@ -172,9 +203,11 @@ export class LogReads {
     checkNumber("index", index);
     checkNumber("width", width);
     const w = width === 0 ? TILE_WIDTH : width;
-    if (w > TILE_WIDTH) throw new LogReadError("INVALID_ARGUMENT", "bad-width", `width ${width} is not in 0..${TILE_WIDTH}`);
+    if (w > TILE_WIDTH)
+      throw new LogReadError("INVALID_ARGUMENT", "bad-width", `width ${width} is not in 0..${TILE_WIDTH}`);
     const l = bundle ? 0 : level;
-    if (!Number.isInteger(l) || l < 0 || l > MAX_TILE_LEVEL) throw new LogReadError("INVALID_ARGUMENT", "bad-level", `level ${level} is not in 0..${MAX_TILE_LEVEL}`);
+    if (!Number.isInteger(l) || l < 0 || l > MAX_TILE_LEVEL)
+      throw new LogReadError("INVALID_ARGUMENT", "bad-level", `level ${level} is not in 0..${MAX_TILE_LEVEL}`);
     let path: string;
     try {
       path = bundle ? bundlePath({ index, width: w }) : tilePath({ level: l, index, width: w });
@@ -183,7 +216,8 @@ export class LogReads {
     }
     const tree = this.view.tree;
     const have = tileWidthInTree(l, index, tree.size);
-    if (have < w) throw new LogReadError("NOT_FOUND", "no-such-tile", `${path} does not exist in the tree of size ${tree.size}`);
+    if (have < w)
+      throw new LogReadError("NOT_FOUND", "no-such-tile", `${path} does not exist in the tree of size ${tree.size}`);
     if (bundle) {
       const first = index * TILE_WIDTH;
       return { data: encodeBundle(await this.view.store.readEntries(first, first + w)), width: w, path };
@@ -211,7 +245,11 @@ export class LogReads {
         const waiting = new Promise<void>((res) => (wake = res));
         const note = this.view.checkpoint;
         const size = this.view.size;
-        if (size > 0 && note !== "" && (size > sentSize || (size === sentSize && sentNote !== "" && note !== sentNote))) {
+        if (
+          size > 0 &&
+          note !== "" &&
+          (size > sentSize || (size === sentSize && sentNote !== "" && note !== sentNote))
+        ) {
           sentSize = size;
           sentNote = note;
           yield { note, size };

@@ -96,7 +96,8 @@ export class LogView {
         await check.extend(entries);
         entries.forEach((bytes, i) => {
           const e = decodeLogEntryFast(bytes);
-          if (isViolation(e)) throw new IntegrityError("bad-entry", `entry ${start + i} does not decode: ${e.message}`, start + i);
+          if (isViolation(e))
+            throw new IntegrityError("bad-entry", `entry ${start + i} does not decode: ${e.message}`, start + i);
           apply(this.state, e, start + i);
           if (isCommitment(e)) this.checkCommitment(e.commitment, e.sequencedAtUnix, start + i);
           else this.map.note(this.state, e.statement);
@@ -123,7 +124,8 @@ export class LogView {
   /** The latest checkpoint's note, verified under the log key when the view has it. */
   private checkedNote(latest: StoredCheckpoint, note: string): string {
     if (this.logVerifier) verifyStoredCheckpoint(latest, this.logVerifier);
-    else if (parseCheckpoint(parseSignedNote(note).text).size !== latest.size) throw new IntegrityError("checkpoint-signature", `the checkpoint note's size is not the store's ${latest.size}`);
+    else if (parseCheckpoint(parseSignedNote(note).text).size !== latest.size)
+      throw new IntegrityError("checkpoint-signature", `the checkpoint note's size is not the store's ${latest.size}`);
     return note;
   }
 
@@ -131,7 +133,10 @@ export class LogView {
     try {
       await loadTreeState(size, this.storeFetcher(), { expectedRoot: root });
     } catch (e) {
-      throw new IntegrityError("root-mismatch", `the stored tiles of size ${size} do not give the signed checkpoint's root: ${e instanceof Error ? e.message : String(e)}`);
+      throw new IntegrityError(
+        "root-mismatch",
+        `the stored tiles of size ${size} do not give the signed checkpoint's root: ${e instanceof Error ? e.message : String(e)}`,
+      );
     }
   }
 
@@ -141,10 +146,19 @@ export class LogView {
    * everything (start-up, a replica following): the log and the state it claims disagree.
    */
   private checkCommitment(c: { root: Uint8Array; size: bigint }, sequencedAtUnix: bigint, index: number): void {
-    if (c.size !== BigInt(index)) throw new IntegrityError("map-commitment", `the map commitment at index ${index} counts ${c.size} entries, not ${index}`, index);
+    if (c.size !== BigInt(index))
+      throw new IntegrityError(
+        "map-commitment",
+        `the map commitment at index ${index} counts ${c.size} entries, not ${index}`,
+        index,
+      );
     const prepared = this.map.prepare(this.state);
     if (!bytesEqual(prepared.update.root, c.root)) {
-      throw new IntegrityError("map-commitment", `the map commitment at index ${index} does not match the map the entries before it give`, index);
+      throw new IntegrityError(
+        "map-commitment",
+        `the map commitment at index ${index} does not match the map the entries before it give`,
+        index,
+      );
     }
     this.map.commit(prepared, index, sequencedAtUnix);
   }
@@ -237,7 +251,12 @@ export class LogView {
     const store = this.storeFetcher();
     const fetch: TileFetcher = (level, index, width) => {
       const edge = tree.edge[level];
-      if (edge && width < TILE_WIDTH && index === Math.floor(tree.size / TILE_WIDTH ** (level + 1)) && edge.length >= width * 32) {
+      if (
+        edge &&
+        width < TILE_WIDTH &&
+        index === Math.floor(tree.size / TILE_WIDTH ** (level + 1)) &&
+        edge.length >= width * 32
+      ) {
         return Promise.resolve(edge.subarray(0, width * 32));
       }
       return store(level, index, width);
@@ -250,4 +269,3 @@ export class LogView {
 export function noteBytes(note: string): Uint8Array {
   return utf8(note);
 }
-

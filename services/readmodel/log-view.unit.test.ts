@@ -54,10 +54,19 @@ describe("LogView.catchUp", () => {
     const authority = issuerKey(7);
     const entries = Array.from({ length: 520 }, (_, i) => {
       const s = sign(authority, categoryPublished(`r${i}`, `cat-${i}`), "example.com/log");
-      return LogEntry.encode({ statement: s.statement, keyId: s.keyId, signature: s.signature, sequencedAtUnix: 1n, mapCommitment: undefined }).finish();
+      return LogEntry.encode({
+        statement: s.statement,
+        keyId: s.keyId,
+        signature: s.signature,
+        sequencedAtUnix: 1n,
+        mapCommitment: undefined,
+      }).finish();
     });
     const { state, tiles } = integrate(emptyTreeState(), entries);
-    const note = signNote(formatCheckpoint({ origin: "example.com/log", size: state.size, root: state.root, extensions: [] }), [ed25519NoteSigner("example.com/log", new Uint8Array(32).fill(3), nodeEd25519)]);
+    const note = signNote(
+      formatCheckpoint({ origin: "example.com/log", size: state.size, root: state.root, extensions: [] }),
+      [ed25519NoteSigner("example.com/log", new Uint8Array(32).fill(3), nodeEd25519)],
+    );
     const store = openMemoryStore();
     await store.append({ expectedSize: 0, entries, tiles, checkpoint: utf8(note) });
     const view = new LogView(store, authority.publicKey);
@@ -73,7 +82,13 @@ describe("LogView.catchUp with map commitments", () => {
   const signer = ed25519NoteSigner("example.com/log", new Uint8Array(32).fill(3), nodeEd25519);
   const statementEntry = (i: number) => {
     const s = sign(authority, categoryPublished(`r${i}`, `cat-${i}`), "example.com/log");
-    return LogEntry.encode({ statement: s.statement, keyId: s.keyId, signature: s.signature, sequencedAtUnix: 1n, mapCommitment: undefined }).finish();
+    return LogEntry.encode({
+      statement: s.statement,
+      keyId: s.keyId,
+      signature: s.signature,
+      sequencedAtUnix: 1n,
+      mapCommitment: undefined,
+    }).finish();
   };
   /** Batches of statements, each ended by a commitment to the map computed independently here; `tamper` flips a root. */
   function log(batches: number[], tamper?: number): Uint8Array[] {
@@ -100,7 +115,10 @@ describe("LogView.catchUp with map commitments", () => {
   }
   async function viewOf(entries: Uint8Array[]) {
     const { state, tiles } = integrate(emptyTreeState(), entries);
-    const note = signNote(formatCheckpoint({ origin: "example.com/log", size: state.size, root: state.root, extensions: [] }), [signer]);
+    const note = signNote(
+      formatCheckpoint({ origin: "example.com/log", size: state.size, root: state.root, extensions: [] }),
+      [signer],
+    );
     const store = openMemoryStore();
     await store.append({ expectedSize: 0, entries, tiles, checkpoint: utf8(note) });
     return new LogView(store, authority.publicKey);

@@ -9,7 +9,18 @@
 // nothing).
 import { toHex } from "../../log/bytes.js";
 import type { Hash } from "../../log/hash.js";
-import { computeUpdate, defaultMapHasher, mapKey, proveKeys, VersionedMemoryMapNodeStore, type MapHasher, type MapKey, type MapKeyKind, type MapProof, type MapUpdate } from "../../log/map/index.js";
+import {
+  computeUpdate,
+  defaultMapHasher,
+  mapKey,
+  proveKeys,
+  VersionedMemoryMapNodeStore,
+  type MapHasher,
+  type MapKey,
+  type MapKeyKind,
+  type MapProof,
+  type MapUpdate,
+} from "../../log/map/index.js";
 import type { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import { encodeCommitmentEntry } from "../domain/decode.js";
 import { mapEntries, MapTouched } from "../domain/map-values.js";

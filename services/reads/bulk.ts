@@ -48,7 +48,18 @@ export class BulkVerification {
         if ("error" in r) {
           const e = r.error;
           if (!(e instanceof RegistryError) || (e.code !== "NOT_FOUND" && e.code !== "INVALID_ARGUMENT")) throw e;
-          yield { message: { $case: "result", value: { labelId, result: { $case: "error", value: { code: GRPC_CODE[e.code as ViolationCode], rule: e.rule, message: e.message } } } } };
+          yield {
+            message: {
+              $case: "result",
+              value: {
+                labelId,
+                result: {
+                  $case: "error",
+                  value: { code: GRPC_CODE[e.code as ViolationCode], rule: e.rule, message: e.message },
+                },
+              },
+            },
+          };
           continue;
         }
         const res = r.ok;
@@ -58,7 +69,12 @@ export class BulkVerification {
             for (const p of fresh) this.sent.add(p.index);
             yield { message: { $case: "context", value: { entries: fresh } } };
           }
-          res.bundle = { ...res.bundle, checkpoint: "", contextEntries: [], contextIndices: res.bundle.contextEntries.map((p) => p.index) };
+          res.bundle = {
+            ...res.bundle,
+            checkpoint: "",
+            contextEntries: [],
+            contextIndices: res.bundle.contextEntries.map((p) => p.index),
+          };
         }
         yield { message: { $case: "result", value: { labelId, result: { $case: "label", value: res } } } };
       }

@@ -67,7 +67,11 @@ export function toLabelState(r: LabelRecord, nowUnix: bigint, logIndex?: readonl
   };
 }
 
-const ISSUER_STATUS = { ACTIVE: IssuerStatus.ISSUER_STATUS_ACTIVE, SUSPENDED: IssuerStatus.ISSUER_STATUS_SUSPENDED, WITHDRAWN: IssuerStatus.ISSUER_STATUS_WITHDRAWN } as const;
+const ISSUER_STATUS = {
+  ACTIVE: IssuerStatus.ISSUER_STATUS_ACTIVE,
+  SUSPENDED: IssuerStatus.ISSUER_STATUS_SUSPENDED,
+  WITHDRAWN: IssuerStatus.ISSUER_STATUS_WITHDRAWN,
+} as const;
 
 /** An issuer record and its keys (oldest first) as the wire shows them. */
 export function toIssuerState(r: IssuerRecord, keys: readonly KeyRecord[], logIndex?: readonly number[]): IssuerState {

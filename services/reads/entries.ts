@@ -61,7 +61,11 @@ export class ProvenEntries {
   }
 
   /** A cached context for `key` at this snapshot, or the result of `build` (then cached). */
-  async context(snap: Snapshot, key: string, build: () => Promise<readonly ProvenEntry[]>): Promise<readonly ProvenEntry[]> {
+  async context(
+    snap: Snapshot,
+    key: string,
+    build: () => Promise<readonly ProvenEntry[]>,
+  ): Promise<readonly ProvenEntry[]> {
     if (snap.size === this.cacheSize) {
       const hit = this.contexts.get(key);
       if (hit) return hit;

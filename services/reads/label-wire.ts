@@ -4,7 +4,12 @@
 // encoder's (label-wire.unit.test.ts compares them on arbitrary messages); values the generated
 // encoder would write as 10-byte negatives, or refuse, go to it instead.
 import { putVarint } from "../grpc/varint.js";
-import type { Evidence, KeyIndicator, Manufacturer, TestingLab } from "../../proto/gen/messages/labelreg/v1/statement.js";
+import type {
+  Evidence,
+  KeyIndicator,
+  Manufacturer,
+  TestingLab,
+} from "../../proto/gen/messages/labelreg/v1/statement.js";
 import { LabelState, type LabelHistoryEvent } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 
 const utf8 = new TextEncoder();
@@ -15,7 +20,14 @@ const plain = (n: number) => Number.isSafeInteger(n) && n >= 0;
 const plainBig = (n: bigint) => n >= 0n && n <= MAX_SAFE;
 
 function fastPath(s: LabelState): boolean {
-  if (!plain(s.tier) || !plain(s.status) || !plainBig(s.statusAtUnix) || !plainBig(s.validFromUnix) || !plainBig(s.validUntilUnix)) return false;
+  if (
+    !plain(s.tier) ||
+    !plain(s.status) ||
+    !plainBig(s.statusAtUnix) ||
+    !plainBig(s.validFromUnix) ||
+    !plainBig(s.validUntilUnix)
+  )
+    return false;
   if (!plainBig(s.securitySupportUntilUnix) || !plainBig(s.version)) return false;
   for (const h of s.history) if (!plainBig(h.index) || !plain(h.kind) || !plainBig(h.sequencedAtUnix)) return false;
   return true;

@@ -16,7 +16,13 @@ export interface ProvenMapKey {
   readonly mapProof: Uint8Array;
 }
 
-export async function proveMapKey(view: LogView, entries: ProvenEntries, snap: Snapshot, kind: MapKeyKind, id: string): Promise<ProvenMapKey> {
+export async function proveMapKey(
+  view: LogView,
+  entries: ProvenEntries,
+  snap: Snapshot,
+  kind: MapKeyKind,
+  id: string,
+): Promise<ProvenMapKey> {
   const map = view.map;
   const c = map.commitment(snap.size - 1);
   if (!c) return { commitment: undefined, mapProof: new Uint8Array(0) };

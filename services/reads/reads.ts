@@ -58,7 +58,10 @@ export class Reads {
    * A label's state and bundle as of `snap`; by default as of the newest witnessed checkpoint
    * that holds all of it (pinPublicSnapshot). NOT_FOUND for an unknown label (with its proof of
    * absence), INVALID_ARGUMENT for a malformed id. */
-  async getLabel(labelId: string, snap: Snapshot = pinPublicSnapshot(this.view, this.view.state.labels.get(labelId)?.history)): Promise<GetLabelResponse> {
+  async getLabel(
+    labelId: string,
+    snap: Snapshot = pinPublicSnapshot(this.view, this.view.state.labels.get(labelId)?.history),
+  ): Promise<GetLabelResponse> {
     let found;
     try {
       found = this.labelAt(labelId, snap);
@@ -75,7 +78,10 @@ export class Reads {
    * that id's `error`); a store failure rejects the whole. All their entries are read and proven
    * together: subtrees that several proofs need are read once.
    */
-  async getLabels(labelIds: readonly string[], snap: Snapshot): Promise<({ ok: GetLabelResponse } | { error: unknown })[]> {
+  async getLabels(
+    labelIds: readonly string[],
+    snap: Snapshot,
+  ): Promise<({ ok: GetLabelResponse } | { error: unknown })[]> {
     const found = labelIds.map((id) => {
       try {
         return this.labelAt(id, snap);
@@ -91,7 +97,10 @@ export class Reads {
       found.map((f, k) => {
         if ("error" in f) return f;
         const mine = entries.slice(at, (at += f.indices.length));
-        return this.labelAnswer(labelIds[k]!, snap, f.record, f.indices, mine).then((ok) => ({ ok }), (error: unknown) => ({ error }));
+        return this.labelAnswer(labelIds[k]!, snap, f.record, f.indices, mine).then(
+          (ok) => ({ ok }),
+          (error: unknown) => ({ error }),
+        );
       }),
     );
   }
@@ -103,7 +112,15 @@ export class Reads {
   private async absent(labelId: string, snap: Snapshot, e: RegistryError): Promise<RegistryError> {
     const { commitment, mapProof } = await proveMapKey(this.view, this.entries, snap, "label", labelId);
     if (!commitment) return e;
-    const bundle: LabelBundle = { labelId, checkpoint: snap.checkpoint, entries: [], contextEntries: [], contextIndices: [], commitment, mapProof };
+    const bundle: LabelBundle = {
+      labelId,
+      checkpoint: snap.checkpoint,
+      entries: [],
+      contextEntries: [],
+      contextIndices: [],
+      commitment,
+      mapProof,
+    };
     return new RegistryError(e.code, e.rule, e.message, { absence: LabelBundle.encode(bundle).finish() });
   }
 
@@ -117,10 +134,24 @@ export class Reads {
   }
 
   /** The answer for a label whose own entries (at `indices`) are proven as `entries`. */
-  private async labelAnswer(labelId: string, snap: Snapshot, record: LabelRecord, indices: readonly number[], entries: ProvenEntry[]): Promise<GetLabelResponse> {
+  private async labelAnswer(
+    labelId: string,
+    snap: Snapshot,
+    record: LabelRecord,
+    indices: readonly number[],
+    entries: ProvenEntry[],
+  ): Promise<GetLabelResponse> {
     const contextEntries = await this.labelContext(snap, record);
     const { commitment, mapProof } = await proveMapKey(this.view, this.entries, snap, "label", labelId);
-    const bundle: LabelBundle = { labelId, checkpoint: snap.checkpoint, entries, contextEntries: [...contextEntries], contextIndices: [], commitment, mapProof };
+    const bundle: LabelBundle = {
+      labelId,
+      checkpoint: snap.checkpoint,
+      entries,
+      contextEntries: [...contextEntries],
+      contextIndices: [],
+      commitment,
+      mapProof,
+    };
     if (indices.length === record.history.length) return { label: toLabelState(record, this.now()), bundle };
     // The projections already hold entries beyond the snapshot: derive the label from its entries.
     const replayed = this.replay([...entries, ...contextEntries]);
@@ -141,7 +172,8 @@ export class Reads {
       const categories = new Set(categoryId ? [categoryId] : []);
       for (const p of issuerEntries) {
         const d = onlyStatement(decodeLogEntryFast(p.entry));
-        if (!isViolation(d) && d.statement.kind?.$case === "issuerAccredited") for (const s of d.statement.kind.value.scope) categories.add(s.categoryId);
+        if (!isViolation(d) && d.statement.kind?.$case === "issuerAccredited")
+          for (const s of d.statement.kind.value.scope) categories.add(s.categoryId);
       }
       const catIndices: number[] = [];
       for (const c of categories) {
@@ -168,7 +200,9 @@ export class Reads {
 
   /** The labels of a product, oldest first, and its live label. NOT_FOUND if it has none. */
   async lookupProduct(registrationCode: string, productModel: string): Promise<LookupProductResponse> {
-    const v = checkId("registration_code", registrationCode, REGISTRATION_CODE) ?? checkText("product_model", productModel, 1, MAX_MODEL_BYTES);
+    const v =
+      checkId("registration_code", registrationCode, REGISTRATION_CODE) ??
+      checkText("product_model", productModel, 1, MAX_MODEL_BYTES);
     if (v) throw RegistryError.fromViolation(v);
     const snap = this.snapshot();
     const ids = this.view.state.productLabels.get(productKey(registrationCode, productModel)) ?? [];
@@ -176,9 +210,18 @@ export class Reads {
     for (const id of ids) {
       const r = this.view.state.labels.get(id);
       if (!r || r.history[0]!.index >= snap.size) continue;
-      labels.push(r.history.every((h) => h.index < snap.size) ? toLabelState(r, this.now()) : (await this.getLabel(id, snap)).label!);
+      labels.push(
+        r.history.every((h) => h.index < snap.size)
+          ? toLabelState(r, this.now())
+          : (await this.getLabel(id, snap)).label!,
+      );
     }
-    if (labels.length === 0) throw new RegistryError("NOT_FOUND", "product-not-found", `no label was ever issued for product ${registrationCode} / ${productModel}`);
+    if (labels.length === 0)
+      throw new RegistryError(
+        "NOT_FOUND",
+        "product-not-found",
+        `no label was ever issued for product ${registrationCode} / ${productModel}`,
+      );
     const live = [...labels].reverse().find((l) => l.status !== LabelStatus.LABEL_STATUS_REVOKED);
     return { labels, liveLabelId: live?.labelId ?? "", checkpoint: snap.checkpoint };
   }
@@ -194,9 +237,15 @@ export class Reads {
     return { issuer: await this.issuerAsOf(snap, record, entries), entries: [...entries], checkpoint: snap.checkpoint };
   }
 
-  private async issuerAsOf(snap: Snapshot, record: IssuerRecord, entries?: readonly ProvenEntry[]): Promise<IssuerState> {
+  private async issuerAsOf(
+    snap: Snapshot,
+    record: IssuerRecord,
+    entries?: readonly ProvenEntry[],
+  ): Promise<IssuerState> {
     if (record.history.every((h) => h.index < snap.size)) {
-      const keys = [...this.view.state.keys.values()].filter((k) => k.issuerId === record.issuerId).sort((a, b) => a.fromIndex - b.fromIndex);
+      const keys = [...this.view.state.keys.values()]
+        .filter((k) => k.issuerId === record.issuerId)
+        .sort((a, b) => a.fromIndex - b.fromIndex);
       return toIssuerState(record, keys);
     }
     const replayed = this.replay(entries ?? (await this.issuerContext(snap, record.issuerId, "")));
@@ -207,7 +256,9 @@ export class Reads {
   /** Every issuer that exists at the snapshot, by issuer id. */
   async listIssuers(): Promise<ListIssuersResponse> {
     const snap = this.snapshot();
-    const records = [...this.view.state.issuers.values()].filter((r) => r.history[0]!.index < snap.size).sort((a, b) => (a.issuerId < b.issuerId ? -1 : 1));
+    const records = [...this.view.state.issuers.values()]
+      .filter((r) => r.history[0]!.index < snap.size)
+      .sort((a, b) => (a.issuerId < b.issuerId ? -1 : 1));
     const issuers = [];
     for (const r of records) issuers.push(await this.issuerAsOf(snap, r));
     return { issuers, checkpoint: snap.checkpoint };

@@ -13,7 +13,15 @@ describe("reads at a pinned snapshot", () => {
     const old = fx.reads.snapshot();
     fx.clock = T0 + 20n;
     const version = fx.registry.view.state.labels.get(LABELS.valid)!.version;
-    await fx.registry.submit(signStatement(rotatedKey, statement({ $case: "labelRevoked", value: { reason: reason() } }, { labelId: LABELS.valid, expectedLabelVersion: version, signedAtUnix: fx.clock })));
+    await fx.registry.submit(
+      signStatement(
+        rotatedKey,
+        statement(
+          { $case: "labelRevoked", value: { reason: reason() } },
+          { labelId: LABELS.valid, expectedLabelVersion: version, signedAtUnix: fx.clock },
+        ),
+      ),
+    );
     const then = await fx.reads.getLabel(LABELS.valid, old);
     expect(then.label!.status).toBe(LabelStatus.LABEL_STATUS_ACTIVE);
     expect(then.label!.history.length).toBe(1);
@@ -32,7 +40,10 @@ describe("reads at a pinned snapshot", () => {
     const iss = await fx.reads.getIssuer("CCRC");
     expect(iss.issuer!.keys.map((k) => k.untilIndex > 0n)).toEqual([true, false]);
     expect(iss.issuer!.history.map((h) => h.kind)).toEqual(["issuerAccredited", "issuerKeyRotated"]);
-    expect(fx.reads.listCatalogue().categories.map((c) => c.categoryId)).toEqual(["consumer-network-camera", "home-router"]);
+    expect(fx.reads.listCatalogue().categories.map((c) => c.categoryId)).toEqual([
+      "consumer-network-camera",
+      "home-router",
+    ]);
   });
 });
 
@@ -41,7 +52,13 @@ describe("watch filters", () => {
     const id = fc.oneof(fc.string(), fc.constantFrom("CCRC-1", "CCRC", "consumer-network-camera"));
     fc.assert(
       fc.property(
-        fc.record({ fromIndex: fc.bigInt({ min: 0n, max: 1n << 64n }), labelIds: fc.array(id, { maxLength: 5 }), issuerIds: fc.array(id, { maxLength: 5 }), categoryIds: fc.array(id, { maxLength: 5 }), eventKinds: fc.array(fc.integer({ min: -3, max: 12 }), { maxLength: 20 }) }),
+        fc.record({
+          fromIndex: fc.bigInt({ min: 0n, max: 1n << 64n }),
+          labelIds: fc.array(id, { maxLength: 5 }),
+          issuerIds: fc.array(id, { maxLength: 5 }),
+          categoryIds: fc.array(id, { maxLength: 5 }),
+          eventKinds: fc.array(fc.integer({ min: -3, max: 12 }), { maxLength: 20 }),
+        }),
         (req) => {
           try {
             watchFilter(req);

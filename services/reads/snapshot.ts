@@ -23,7 +23,8 @@ export function pinSnapshot(view: LogView): Snapshot {
   const checkpoint = view.checkpoint;
   if (checkpoint !== "") {
     const size = checkpointSize(checkpoint);
-    if (size !== tree.size) throw new Error(`log view: checkpoint size ${size} differs from the tree size ${tree.size}`);
+    if (size !== tree.size)
+      throw new Error(`log view: checkpoint size ${size} differs from the tree size ${tree.size}`);
   }
   return { size: tree.size, tree, checkpoint };
 }
@@ -34,9 +35,13 @@ export function pinSnapshot(view: LogView): Snapshot {
  * (`indices`) is in it. Otherwise undefined: the latest answers, its proofs hold, and a verifier
  * with the policy reports its checkpoint as awaiting its witnesses.
  */
-export function witnessedSnapshotFor(view: LogView, indices: readonly { readonly index: number }[] | undefined): Snapshot | undefined {
+export function witnessedSnapshotFor(
+  view: LogView,
+  indices: readonly { readonly index: number }[] | undefined,
+): Snapshot | undefined {
   const w = view.witnessed;
-  if (!w || w.tree.size >= view.size || !indices?.length || !indices.every((h) => h.index < w.tree.size)) return undefined;
+  if (!w || w.tree.size >= view.size || !indices?.length || !indices.every((h) => h.index < w.tree.size))
+    return undefined;
   return { size: w.tree.size, tree: w.tree, checkpoint: w.checkpoint };
 }
 

@@ -27,7 +27,12 @@ interface Filter {
 }
 
 function idSet(field: string, ids: readonly string[], syntax: RegExp, max: number): ReadonlySet<string> | undefined {
-  if (ids.length > max) throw new RegistryError("INVALID_ARGUMENT", "too-many-filter-ids", `${field}: at most ${max} ids (got ${ids.length})`);
+  if (ids.length > max)
+    throw new RegistryError(
+      "INVALID_ARGUMENT",
+      "too-many-filter-ids",
+      `${field}: at most ${max} ids (got ${ids.length})`,
+    );
   for (const id of ids) {
     const v = checkId(field, id, syntax);
     if (v) throw RegistryError.fromViolation(v);
@@ -38,10 +43,19 @@ function idSet(field: string, ids: readonly string[], syntax: RegExp, max: numbe
 /** Validates a watch request's filters and start; throws INVALID_ARGUMENT naming the limit or field. */
 export function watchFilter(req: WatchLabelsRequest): Filter {
   const kinds = req.eventKinds;
-  if (kinds.length > 7 * 2) throw new RegistryError("INVALID_ARGUMENT", "too-many-filter-ids", `event_kinds: at most 14 values (got ${kinds.length})`);
+  if (kinds.length > 7 * 2)
+    throw new RegistryError(
+      "INVALID_ARGUMENT",
+      "too-many-filter-ids",
+      `event_kinds: at most 14 values (got ${kinds.length})`,
+    );
   for (const k of kinds) {
     if (!(k >= LabelEventKind.LABEL_EVENT_KIND_ISSUED && k <= LabelEventKind.LABEL_EVENT_KIND_REVOKED)) {
-      throw new RegistryError("INVALID_ARGUMENT", "bad-event-kind", `event_kinds: ${k} is not a label event kind (1..7)`);
+      throw new RegistryError(
+        "INVALID_ARGUMENT",
+        "bad-event-kind",
+        `event_kinds: ${k} is not a label event kind (1..7)`,
+      );
     }
   }
   return {
@@ -72,12 +86,20 @@ function advancePast(view: LogView, size: number, signal: AbortSignal): Promise<
  * The feed from `req.fromIndex`, until `signal` aborts. Throws INVALID_ARGUMENT for bad filters
  * and for a start beyond the log (rule from-index-beyond-log): that log is not this one.
  */
-export async function* watchLabels(reads: Reads, req: WatchLabelsRequest, signal: AbortSignal): AsyncGenerator<WatchLabelsResponse> {
+export async function* watchLabels(
+  reads: Reads,
+  req: WatchLabelsRequest,
+  signal: AbortSignal,
+): AsyncGenerator<WatchLabelsResponse> {
   const filter = watchFilter(req);
   const view = reads.view;
   const first = reads.snapshot();
   if (req.fromIndex > BigInt(first.size)) {
-    throw new RegistryError("INVALID_ARGUMENT", "from-index-beyond-log", `from_index ${req.fromIndex} is beyond the log's size ${first.size}`);
+    throw new RegistryError(
+      "INVALID_ARGUMENT",
+      "from-index-beyond-log",
+      `from_index ${req.fromIndex} is beyond the log's size ${first.size}`,
+    );
   }
   let next = Number(req.fromIndex);
   while (!signal.aborted) {

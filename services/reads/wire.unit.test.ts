@@ -14,9 +14,21 @@ import { BulkVerification } from "./bulk.js";
 import { BundleEncoder } from "./wire.js";
 
 const bytes = (max: number) => fc.uint8Array({ maxLength: max });
-const index = fc.oneof(fc.bigInt({ min: 0n, max: 300n }), fc.bigInt({ min: 0n, max: (1n << 53n) - 1n }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }));
-const provenEntry: fc.Arbitrary<ProvenEntry> = fc.record({ index, entry: bytes(600), inclusionProof: fc.array(bytes(40), { maxLength: 25 }) });
-const text = fc.oneof(fc.string({ maxLength: 30 }), fc.string({ unit: "grapheme-ascii", minLength: 250, maxLength: 300 }), fc.constant("é€𝄞".repeat(70)));
+const index = fc.oneof(
+  fc.bigInt({ min: 0n, max: 300n }),
+  fc.bigInt({ min: 0n, max: (1n << 53n) - 1n }),
+  fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+);
+const provenEntry: fc.Arbitrary<ProvenEntry> = fc.record({
+  index,
+  entry: bytes(600),
+  inclusionProof: fc.array(bytes(40), { maxLength: 25 }),
+});
+const text = fc.oneof(
+  fc.string({ maxLength: 30 }),
+  fc.string({ unit: "grapheme-ascii", minLength: 250, maxLength: 300 }),
+  fc.constant("é€𝄞".repeat(70)),
+);
 const bundle: fc.Arbitrary<LabelBundle> = fc.record({
   labelId: text,
   checkpoint: text,
@@ -35,7 +47,9 @@ describe("BundleEncoder", () => {
         const want = LabelBundle.encode(b).finish();
         expect(enc.bundle(b)).toEqual(want);
         expect(enc.bundle(b)).toEqual(want);
-        expect(enc.getLabelResponse({ label: undefined, bundle: b })).toEqual(GetLabelResponse.encode({ label: undefined, bundle: b }).finish());
+        expect(enc.getLabelResponse({ label: undefined, bundle: b })).toEqual(
+          GetLabelResponse.encode({ label: undefined, bundle: b }).finish(),
+        );
       }),
       { numRuns: 100 },
     );

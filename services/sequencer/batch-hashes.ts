@@ -32,7 +32,8 @@ export class BatchHashReader implements HashReader {
     }
     if (missing !== undefined) {
       const read = await this.inner.readHashes(missing);
-      if (read.length !== missing.length) throw new Error(`hash reader returned ${read.length} hashes for ${missing.length} subtrees`);
+      if (read.length !== missing.length)
+        throw new Error(`hash reader returned ${read.length} hashes for ${missing.length} subtrees`);
       for (let j = 0; j < missing.length; j++) {
         this.known.set(keyOf(missing[j]!), read[j]!);
         out[at![j]!] = read[j]!;

@@ -80,7 +80,10 @@ export class Batcher<T, R> {
 
   private schedule(): void {
     if (this.inFlight || this.queue.length === 0) return; // a running batch schedules the next when it ends
-    const wait = this.closed || this.queue.length >= this.opts.maxBatch ? 0 : this.queue[0]!.at + this.opts.lingerMs - performance.now();
+    const wait =
+      this.closed || this.queue.length >= this.opts.maxBatch
+        ? 0
+        : this.queue[0]!.at + this.opts.lingerMs - performance.now();
     if (wait <= 0) {
       this.clearTimer();
       void this.runBatch();

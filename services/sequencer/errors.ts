@@ -3,7 +3,13 @@
 import type { RuleViolation, ViolationCode } from "../domain/violation.js";
 
 /** DATA_LOSS: the store failed an integrity check (services/integrity/); retrying does not help. */
-export type RegistryErrorCode = ViolationCode | "RESOURCE_EXHAUSTED" | "UNAVAILABLE" | "INTERNAL" | "DEADLINE_EXCEEDED" | "DATA_LOSS";
+export type RegistryErrorCode =
+  | ViolationCode
+  | "RESOURCE_EXHAUSTED"
+  | "UNAVAILABLE"
+  | "INTERNAL"
+  | "DEADLINE_EXCEEDED"
+  | "DATA_LOSS";
 
 export class RegistryError extends Error {
   constructor(

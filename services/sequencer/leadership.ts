@@ -60,7 +60,9 @@ export class LeaderElection {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.running = this.tick().finally(() => {
-        const every = this.grant ? this.options.renewEveryMillis ?? Math.min(500, Math.floor(this.lease.ttlMillis / 3)) : this.options.acquireEveryMillis ?? 500;
+        const every = this.grant
+          ? (this.options.renewEveryMillis ?? Math.min(500, Math.floor(this.lease.ttlMillis / 3)))
+          : (this.options.acquireEveryMillis ?? 500);
         this.schedule(every);
       });
     }, ms);
@@ -107,9 +109,12 @@ export class LeaderElection {
   private hold(grant: LeaseGrant): void {
     this.grant = grant;
     clearTimeout(this.deadline);
-    this.deadline = setTimeout(() => {
-      if (this.grant === grant) void this.stepDown("the lease could not be renewed in time");
-    }, Math.max(0, grant.validUntil - performance.now()));
+    this.deadline = setTimeout(
+      () => {
+        if (this.grant === grant) void this.stepDown("the lease could not be renewed in time");
+      },
+      Math.max(0, grant.validUntil - performance.now()),
+    );
   }
 
   private async stepDown(reason: string): Promise<void> {

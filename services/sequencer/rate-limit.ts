@@ -27,7 +27,8 @@ export class SignerRateLimiter {
     readonly limit: RateLimit,
     private readonly clock: () => number = () => performance.now(),
   ) {
-    if (!(limit.perSecond > 0 && limit.burst >= 1)) throw new RangeError("rate limit: perSecond must be > 0 and burst >= 1");
+    if (!(limit.perSecond > 0 && limit.burst >= 1))
+      throw new RangeError("rate limit: perSecond must be > 0 and burst >= 1");
   }
 
   /** Takes one token for `signer`; false when the signer is over its limit. */

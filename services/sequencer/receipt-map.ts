@@ -32,7 +32,12 @@ export function statementOf(entry: Uint8Array): Statement {
  * entry is not a kept commitment: a log written before commitments existed). The view's state
  * must be the state at `treeSize`, as it is right after the sequencer applies its batch.
  */
-export async function receiptMapProofs(view: LogView, reader: HashReader, treeSize: number, statements: readonly (Statement | undefined)[]): Promise<(ReceiptMapProof | undefined)[]> {
+export async function receiptMapProofs(
+  view: LogView,
+  reader: HashReader,
+  treeSize: number,
+  statements: readonly (Statement | undefined)[],
+): Promise<(ReceiptMapProof | undefined)[]> {
   const map = view.map;
   const c = map.commitment(treeSize - 1);
   if (!c) return statements.map(() => undefined);
@@ -40,7 +45,10 @@ export async function receiptMapProofs(view: LogView, reader: HashReader, treeSi
   const commitmentInclusionProof = await proveInclusion(reader, c.size, treeSize);
   const ids = statements.map((s) => (s ? statementMapKey(s) : undefined));
   const wanted = ids.filter((k) => k !== undefined);
-  const proofs = map.prove(c.size, wanted.map((k) => map.key(k.kind, k.id)));
+  const proofs = map.prove(
+    c.size,
+    wanted.map((k) => map.key(k.kind, k.id)),
+  );
   let next = 0;
   return ids.map((k) => {
     if (!k) return undefined;

@@ -123,7 +123,11 @@ export class Sequencer {
     const who = signer.kind === "authority" ? "the authority" : `issuer ${signer.issuerId}`;
     if (!this.rateLimiter.take(signerName(signer))) {
       const { perSecond, burst } = this.rateLimiter.limit;
-      throw new RegistryError("RESOURCE_EXHAUSTED", "signer-rate-limit", `signer-rate-limit: ${who} sent more than ${perSecond} statements/s (burst ${burst}); retry later`);
+      throw new RegistryError(
+        "RESOURCE_EXHAUSTED",
+        "signer-rate-limit",
+        `signer-rate-limit: ${who} sent more than ${perSecond} statements/s (burst ${burst}); retry later`,
+      );
     }
     try {
       return await this.batcher.enqueue({ sub, signer });
@@ -172,7 +176,12 @@ export class Sequencer {
         await view.catchUp();
         this.stale = false;
       } catch (e) {
-        const err = new RegistryError("UNAVAILABLE", "store-unavailable", `the log store cannot be read: ${errorText(e)}; retry with the same request id`, { cause: e });
+        const err = new RegistryError(
+          "UNAVAILABLE",
+          "store-unavailable",
+          `the log store cannot be read: ${errorText(e)}; retry with the same request id`,
+          { cause: e },
+        );
         return items.map(() => ({ ok: false, error: err }));
       }
     }
@@ -220,24 +229,51 @@ export class Sequencer {
       const started = performance.now();
       const integration = integrate(oldTree, entries);
       tree = integration.state;
-      checkpoint = signNote(formatCheckpoint({ origin: this.opts.origin, size: tree.size, root: tree.root, extensions: [] }), [this.opts.logSigner]);
+      checkpoint = signNote(
+        formatCheckpoint({ origin: this.opts.origin, size: tree.size, root: tree.root, extensions: [] }),
+        [this.opts.logSigner],
+      );
       try {
-        await view.store.append({ expectedSize: oldSize, entries, tiles: integration.tiles, checkpoint: noteBytes(checkpoint) });
+        await view.store.append({
+          expectedSize: oldSize,
+          entries,
+          tiles: integration.tiles,
+          checkpoint: noteBytes(checkpoint),
+        });
       } catch (e) {
         // Unknown outcome (or another writer won): learn the truth from the store before the next batch.
         this.stale = true;
         const err =
           e instanceof SizeConflictError
-            ? new RegistryError("UNAVAILABLE", "sequencer-conflict", `another sequencer moved the log (size ${e.actualSize}); retry with the same request id`, { cause: e })
-            : new RegistryError("UNAVAILABLE", "store-unavailable", `the log store did not commit the batch: ${errorText(e)}; retry with the same request id`, { cause: e });
+            ? new RegistryError(
+                "UNAVAILABLE",
+                "sequencer-conflict",
+                `another sequencer moved the log (size ${e.actualSize}); retry with the same request id`,
+                { cause: e },
+              )
+            : new RegistryError(
+                "UNAVAILABLE",
+                "store-unavailable",
+                `the log store did not commit the batch: ${errorText(e)}; retry with the same request id`,
+                { cause: e },
+              );
         return items.map(() => ({ ok: false, error: err }));
       }
       accepted.forEach((seq, i) => apply(state, seq, oldSize + i));
       const commitmentIndex = oldSize + accepted.length;
       const commitment = view.map.commit(map!, commitmentIndex, now);
-      apply(state, { commitment: { root: commitment.root, size: BigInt(commitmentIndex) }, sequencedAtUnix: now }, commitmentIndex);
+      apply(
+        state,
+        { commitment: { root: commitment.root, size: BigInt(commitmentIndex) }, sequencedAtUnix: now },
+        commitmentIndex,
+      );
       view.advance(tree, checkpoint, now);
-      this.opts.onBatch?.({ size: tree.size, entries: entries.length, statements: items.length, ms: performance.now() - started });
+      this.opts.onBatch?.({
+        size: tree.size,
+        entries: entries.length,
+        statements: items.length,
+        ms: performance.now() - started,
+      });
       if (view.cosign) checkpoint = await view.cosign({ tree, checkpoint });
     }
 
@@ -261,16 +297,32 @@ export class Sequencer {
       try {
         await Promise.all(replayed.map(async (i) => older.set(i, (await view.store.readEntries(i, i + 1))[0]!)));
       } catch (e) {
-        const err = new RegistryError("UNAVAILABLE", "store-unavailable", `cannot read the earlier receipt: ${errorText(e)}`, { cause: e });
+        const err = new RegistryError(
+          "UNAVAILABLE",
+          "store-unavailable",
+          `cannot read the earlier receipt: ${errorText(e)}`,
+          { cause: e },
+        );
         return outcomes.map((o) => (o.kind === "refused" ? { ok: false, error: o.error } : { ok: false, error: err }));
       }
     }
     let maps: (ReceiptMapProof | undefined)[];
     try {
-      const statements = outcomes.map((o) => (o.kind === "refused" ? undefined : o.index >= oldSize ? accepted[o.index - oldSize]!.statement : statementOf(older.get(o.index)!)));
+      const statements = outcomes.map((o) =>
+        o.kind === "refused"
+          ? undefined
+          : o.index >= oldSize
+            ? accepted[o.index - oldSize]!.statement
+            : statementOf(older.get(o.index)!),
+      );
       maps = await receiptMapProofs(view, reader, tree.size, statements);
     } catch (e) {
-      const err = new RegistryError("INTERNAL", "proof-failed", `committed, but the map proof failed: ${errorText(e)}; retry with the same request id`, { cause: e });
+      const err = new RegistryError(
+        "INTERNAL",
+        "proof-failed",
+        `committed, but the map proof failed: ${errorText(e)}; retry with the same request id`,
+        { cause: e },
+      );
       return outcomes.map((o) => (o.kind === "refused" ? { ok: false, error: o.error } : { ok: false, error: err }));
     }
     return Promise.all(
@@ -279,9 +331,20 @@ export class Sequencer {
         const entry = o.index >= oldSize ? entries[o.index - oldSize]! : older.get(o.index)!;
         try {
           const inclusionProof = await proveInclusion(reader, o.index, tree.size);
-          return { ok: true, value: { index: o.index, entry, inclusionProof, checkpoint, treeSize: tree.size, map: maps[i] } };
+          return {
+            ok: true,
+            value: { index: o.index, entry, inclusionProof, checkpoint, treeSize: tree.size, map: maps[i] },
+          };
         } catch (e) {
-          return { ok: false, error: new RegistryError("INTERNAL", "proof-failed", `committed at index ${o.index}, but the proof failed: ${errorText(e)}; retry with the same request id`, { cause: e }) };
+          return {
+            ok: false,
+            error: new RegistryError(
+              "INTERNAL",
+              "proof-failed",
+              `committed at index ${o.index}, but the proof failed: ${errorText(e)}; retry with the same request id`,
+              { cause: e },
+            ),
+          };
         }
       }),
     );

@@ -4,7 +4,16 @@ import { ed25519NoteSigner, parseVerifierKey } from "../../log/note-keys.js";
 import { verifyInclusion } from "../../log/proof.js";
 import { type Statement, Tier } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import { LogEntry } from "../../proto/gen/messages/labelreg/v1/entry.js";
-import { CATEGORY, T0, labelIssued, reason, signStatement, statement, testKey, type TestKey } from "../../test/domain-testkit.js";
+import {
+  CATEGORY,
+  T0,
+  labelIssued,
+  reason,
+  signStatement,
+  statement,
+  testKey,
+  type TestKey,
+} from "../../test/domain-testkit.js";
 import { Registry } from "../registry.js";
 import { MemoryLog, openMemoryStore } from "../store/memory.js";
 import type { LogStore } from "../store/port.js";
@@ -27,8 +36,24 @@ async function submit(r: Registry, key: TestKey, s: Statement) {
 }
 
 async function setUp(r: Registry) {
-  await submit(r, authority, statement({ $case: "categoryPublished", value: { categoryId: CATEGORY, name: "Cameras", description: "" } }));
-  await submit(r, authority, statement({ $case: "issuerAccredited", value: { issuerId: "CCRC", name: "CCRC", publicKey: issuerKey.publicKey, scope: [{ categoryId: CATEGORY, maxTier: 3 }] } }));
+  await submit(
+    r,
+    authority,
+    statement({ $case: "categoryPublished", value: { categoryId: CATEGORY, name: "Cameras", description: "" } }),
+  );
+  await submit(
+    r,
+    authority,
+    statement({
+      $case: "issuerAccredited",
+      value: {
+        issuerId: "CCRC",
+        name: "CCRC",
+        publicKey: issuerKey.publicKey,
+        scope: [{ categoryId: CATEGORY, maxTier: 3 }],
+      },
+    }),
+  );
 }
 
 /** Checks a receipt with the log library alone, as a client would. */
@@ -61,7 +86,20 @@ describe("Sequencer", () => {
     expect(last.mapCommitment?.size).toBe(5n);
     expect(last.mapCommitment?.root).toEqual(r.view.map.latest?.root);
     expect(last.statement).toHaveLength(0);
-    const up = await submit(r, issuerKey, statement({ $case: "labelUpgraded", value: { tier: Tier.TIER_LEADING, testReport: { sha256: new Uint8Array(32).fill(3), uri: "https://lab.example/r2.pdf" } } }, { labelId: "CCRC-1", expectedLabelVersion: 1n }));
+    const up = await submit(
+      r,
+      issuerKey,
+      statement(
+        {
+          $case: "labelUpgraded",
+          value: {
+            tier: Tier.TIER_LEADING,
+            testReport: { sha256: new Uint8Array(32).fill(3), uri: "https://lab.example/r2.pdf" },
+          },
+        },
+        { labelId: "CCRC-1", expectedLabelVersion: 1n },
+      ),
+    );
     verifyReceipt(up);
     expect(r.view.state.labels.get("CCRC-1")!.tier).toBe(3);
     expect(r.view.size).toBe(8);
@@ -85,7 +123,10 @@ describe("Sequencer", () => {
     expect(again.entry).toEqual(first.entry);
     verifyReceipt(again);
     const other = { ...s, labelId: "CCRC-8" };
-    await expect(submit(r, issuerKey, other)).rejects.toMatchObject({ code: "ALREADY_EXISTS", rule: "request-id-reused" });
+    await expect(submit(r, issuerKey, other)).rejects.toMatchObject({
+      code: "ALREADY_EXISTS",
+      rule: "request-id-reused",
+    });
     expect(r.view.size).toBe(6);
     // The retry's receipt proves the state against the commitment that ends its checkpoint.
     expect(verifySubmission(toReceipt(again), parseVerifierKey(logSigner.verifierKey)).state.commitment.size).toBe(5);
@@ -94,7 +135,9 @@ describe("Sequencer", () => {
   it("racing issuances of one product in one batch: exactly one wins", async () => {
     const r = await openRegistry(openMemoryStore(), { lingerMs: 20 });
     await setUp(r);
-    const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => submit(r, issuerKey, issue(`CCRC-R${i}`, "SAME-MODEL"))));
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) => submit(r, issuerKey, issue(`CCRC-R${i}`, "SAME-MODEL"))),
+    );
     const won = results.filter((x) => x.status === "fulfilled");
     expect(won).toHaveLength(1);
     for (const x of results) if (x.status === "rejected") expect(x.reason).toMatchObject({ code: "ALREADY_EXISTS" });
@@ -105,7 +148,11 @@ describe("Sequencer", () => {
     const r = await openRegistry(openMemoryStore(), { lingerMs: 20 });
     await setUp(r);
     await submit(r, issuerKey, issue("CCRC-V"));
-    const suspend = () => statement({ $case: "labelSuspended", value: { reason: reason() } }, { labelId: "CCRC-V", expectedLabelVersion: 1n });
+    const suspend = () =>
+      statement(
+        { $case: "labelSuspended", value: { reason: reason() } },
+        { labelId: "CCRC-V", expectedLabelVersion: 1n },
+      );
     const results = await Promise.allSettled(Array.from({ length: 8 }, () => submit(r, issuerKey, suspend())));
     expect(results.filter((x) => x.status === "fulfilled")).toHaveLength(1);
     for (const x of results) if (x.status === "rejected") expect(x.reason).toMatchObject({ code: "ABORTED" });
@@ -115,8 +162,13 @@ describe("Sequencer", () => {
     const r = await openRegistry();
     await setUp(r);
     const before = r.view.size;
-    await expect(submit(r, testKey(77), issue("CCRC-X"))).rejects.toMatchObject({ code: "UNAUTHENTICATED", rule: "unknown-key" });
-    await expect(r.submit({ statement: new Uint8Array([0xff, 0xff]), keyId: issuerKey.keyId, signature: new Uint8Array(64) })).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+    await expect(submit(r, testKey(77), issue("CCRC-X"))).rejects.toMatchObject({
+      code: "UNAUTHENTICATED",
+      rule: "unknown-key",
+    });
+    await expect(
+      r.submit({ statement: new Uint8Array([0xff, 0xff]), keyId: issuerKey.keyId, signature: new Uint8Array(64) }),
+    ).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
     const bad = signStatement(issuerKey, issue("CCRC-Y"));
     bad.signature[0]! ^= 1;
     await expect(r.submit(bad)).rejects.toMatchObject({ code: "UNAUTHENTICATED", rule: "bad-signature" });
@@ -182,22 +234,43 @@ describe("Sequencer", () => {
     expect(r2.view.map.latest).toEqual(r.view.map.latest); // the replay reached every committed root
     expect(r2.view.checkpoint).toBe(rc.checkpoint);
     expect(r2.view.state.labels.get("CCRC-P")!.version).toBe(1n);
-    const next = await submit(r2, issuerKey, statement({ $case: "labelRevoked", value: { reason: reason() } }, { labelId: "CCRC-P", expectedLabelVersion: 1n }));
+    const next = await submit(
+      r2,
+      issuerKey,
+      statement(
+        { $case: "labelRevoked", value: { reason: reason() } },
+        { labelId: "CCRC-P", expectedLabelVersion: 1n },
+      ),
+    );
     verifyReceipt(next);
     expect(next.checkpoint).toContain("\n8\n");
   });
 
   it("limits each signer's rate: over the limit is RESOURCE_EXHAUSTED, other signers carry on", async () => {
-    const r = await Registry.open({ store: openMemoryStore(), logSigner, authorityPublicKey: authority.publicKey, now: () => T0, batch: { lingerMs: 1 }, rateLimit: { perSecond: 0.001, burst: 3 } });
+    const r = await Registry.open({
+      store: openMemoryStore(),
+      logSigner,
+      authorityPublicKey: authority.publicKey,
+      now: () => T0,
+      batch: { lingerMs: 1 },
+      rateLimit: { perSecond: 0.001, burst: 3 },
+    });
     await setUp(r); // the authority's burst: 2 of 3
     await submit(r, issuerKey, issue("CCRC-A1", "M1"));
     await submit(r, issuerKey, issue("CCRC-A2", "M2"));
     await submit(r, issuerKey, issue("CCRC-A3", "M3"));
     const before = r.view.size;
-    await expect(submit(r, issuerKey, issue("CCRC-A4", "M4"))).rejects.toMatchObject({ code: "RESOURCE_EXHAUSTED", rule: "signer-rate-limit" });
+    await expect(submit(r, issuerKey, issue("CCRC-A4", "M4"))).rejects.toMatchObject({
+      code: "RESOURCE_EXHAUSTED",
+      rule: "signer-rate-limit",
+    });
     expect(r.view.size).toBe(before);
     // The authority still has budget of its own.
-    await submit(r, authority, statement({ $case: "categoryPublished", value: { categoryId: "home-router", name: "Routers", description: "" } }));
+    await submit(
+      r,
+      authority,
+      statement({ $case: "categoryPublished", value: { categoryId: "home-router", name: "Routers", description: "" } }),
+    );
     expect(r.view.size).toBe(before + 2);
     await r.close();
   });

@@ -6,7 +6,14 @@ import { fromUtf8 } from "../../log/bytes.js";
 import { cosigner, parseCosignatureVerifierKey } from "../../log/cosignature.js";
 import { parseVerifierKey } from "../../log/note-keys.js";
 import { openWitnessedCheckpoint, witnessPolicy } from "../../log/witness-policy.js";
-import { fixtureIssuer, fixtureLogSigner, issueStatement, openFixtureRegistry, populate, submitAs } from "../../test/audit-fixture.js";
+import {
+  fixtureIssuer,
+  fixtureLogSigner,
+  issueStatement,
+  openFixtureRegistry,
+  populate,
+  submitAs,
+} from "../../test/audit-fixture.js";
 import type { Registry } from "../registry.js";
 import { MemoryLog, openMemoryStore } from "../store/memory.js";
 import { startWitnessServer, type RunningWitnessServer } from "../witness/http.js";
@@ -24,15 +31,34 @@ afterEach(async () => {
 const keys = [1, 2, 3].map((i) => cosigner(`witness.test/w${i}`, new Uint8Array(32).fill(100 + i)));
 const logKey = parseVerifierKey(fixtureLogSigner.verifierKey);
 
-async function startWitness(i: number, dir = mkdtempSync(join(tmpdir(), "wit-"))): Promise<{ server: RunningWitnessServer; state: WitnessState; dir: string }> {
+async function startWitness(
+  i: number,
+  dir = mkdtempSync(join(tmpdir(), "wit-")),
+): Promise<{ server: RunningWitnessServer; state: WitnessState; dir: string }> {
   const state = new WitnessState(dir);
   const server = await startWitnessServer(new Witness({ cosigner: keys[i]!, logs: [logKey], state }));
-  cleanups.push(() => server.close(), () => state.close(), () => rmSync(dir, { recursive: true, force: true }));
+  cleanups.push(
+    () => server.close(),
+    () => state.close(),
+    () => rmSync(dir, { recursive: true, force: true }),
+  );
   return { server, state, dir };
 }
 
-function withWitnessing(r: Registry, urls: string[], required: number, timeoutMs = 2000, retry: { retryFirstMs?: number; retryMaxMs?: number } = {}): Witnessing {
-  const w = new Witnessing(r.view, { witnesses: urls.map((url, i) => ({ url, verifierKey: keys[i]!.verifierKey })), required, timeoutMs, log: () => undefined, ...retry });
+function withWitnessing(
+  r: Registry,
+  urls: string[],
+  required: number,
+  timeoutMs = 2000,
+  retry: { retryFirstMs?: number; retryMaxMs?: number } = {},
+): Witnessing {
+  const w = new Witnessing(r.view, {
+    witnesses: urls.map((url, i) => ({ url, verifierKey: keys[i]!.verifierKey })),
+    required,
+    timeoutMs,
+    log: () => undefined,
+    ...retry,
+  });
   r.view.cosign = w.cosign;
   cleanups.push(() => w.close());
   return w;
@@ -51,7 +77,11 @@ function outage(w: RunningWitnessServer): { value: boolean } {
   return down;
 }
 
-const policy = (k: number) => witnessPolicy(k, keys.map((k) => parseCosignatureVerifierKey(k.verifierKey)));
+const policy = (k: number) =>
+  witnessPolicy(
+    k,
+    keys.map((k) => parseCosignatureVerifierKey(k.verifierKey)),
+  );
 
 describe("witnessing", () => {
   it("every receipt carries k cosignatures that verify; the store and the view publish the cosigned note", async () => {
@@ -59,7 +89,11 @@ describe("witnessing", () => {
     const r = await openFixtureRegistry(openMemoryStore(store));
     cleanups.push(() => r.close());
     const ws = await Promise.all([0, 1].map((i) => startWitness(i)));
-    withWitnessing(r, ws.map((w) => w.server.url), 2);
+    withWitnessing(
+      r,
+      ws.map((w) => w.server.url),
+      2,
+    );
     await populate(r, 2);
     const rc = await submitAs(r, fixtureIssuer, issueStatement("CCRC-W1", "W-1"));
     const opened = openWitnessedCheckpoint(rc.checkpoint, logKey, policy(2));
@@ -82,8 +116,12 @@ describe("witnessing", () => {
     await populate(r, 1);
     const rc = await submitAs(r, fixtureIssuer, issueStatement("CCRC-W2", "W-2"));
     expect(performance.now() - t0).toBeLessThan(10_000);
-    expect(() => openWitnessedCheckpoint(rc.checkpoint, logKey, policy(2))).toThrow(/1 valid cosignatures of the 2 required/);
-    expect(openWitnessedCheckpoint(rc.checkpoint, logKey, policy(1)).cosignatures.map((c) => c.name)).toEqual(["witness.test/w1"]);
+    expect(() => openWitnessedCheckpoint(rc.checkpoint, logKey, policy(2))).toThrow(
+      /1 valid cosignatures of the 2 required/,
+    );
+    expect(openWitnessedCheckpoint(rc.checkpoint, logKey, policy(1)).cosignatures.map((c) => c.name)).toEqual([
+      "witness.test/w1",
+    ]);
   });
 
   it("a slow witness's late cosignature is merged into the published note", async () => {
@@ -96,7 +134,10 @@ describe("witnessing", () => {
     const gate = new Promise<void>((res) => (openGate = res));
     const handlers = slow.server.server.listeners("request");
     slow.server.server.removeAllListeners("request");
-    slow.server.server.on("request", (req, res) => void gate.then(() => handlers.forEach((h) => (h as (...a: unknown[]) => void)(req, res))));
+    slow.server.server.on(
+      "request",
+      (req, res) => void gate.then(() => handlers.forEach((h) => (h as (...a: unknown[]) => void)(req, res))),
+    );
     // The timeout bounds only the slow witness's request here: the receipt needs one cosignature.
     const w = withWitnessing(r, [fast.server.url, slow.server.url], 1, 30_000);
     const twoCosigned = new Promise<void>((res) =>
@@ -107,7 +148,9 @@ describe("witnessing", () => {
     await populate(r, 0);
     const rc = await submitAs(r, fixtureIssuer, issueStatement("CCRC-W3", "W-3"));
     // The receipt went out with the fast witness alone; the slow one's line comes later.
-    expect(openWitnessedCheckpoint(rc.checkpoint, logKey, policy(1)).cosignatures.map((c) => c.name)).toEqual(["witness.test/w1"]);
+    expect(openWitnessedCheckpoint(rc.checkpoint, logKey, policy(1)).cosignatures.map((c) => c.name)).toEqual([
+      "witness.test/w1",
+    ]);
     openGate();
     await twoCosigned;
     const opened = openWitnessedCheckpoint(r.view.checkpoint, logKey, policy(2));

@@ -114,7 +114,13 @@ class WitnessLink {
         return undefined;
       }
       const proof = await proveConsistency(this.view.hashReader(job.tree), old, job.size);
-      const out = await addCheckpoint(this.endpoint.url, old, proof, utf8(job.note), AbortSignal.timeout(this.requestTimeoutMs));
+      const out = await addCheckpoint(
+        this.endpoint.url,
+        old,
+        proof,
+        utf8(job.note),
+        AbortSignal.timeout(this.requestTimeoutMs),
+      );
       if (out.kind === "conflict") {
         if (out.size === old) {
           this.lastError = `409 at size ${old}: the witness holds another root for it`;
@@ -142,7 +148,12 @@ class WitnessLink {
       if (l === "") continue;
       try {
         const sig = parseSignedNote(`${note}${l}\n`).signatures.at(-1);
-        if (sig && sig.name === this.verifier.name && sig.keyId === this.verifier.keyId && this.verifier.timestampOf(text, sig.signature) !== undefined) {
+        if (
+          sig &&
+          sig.name === this.verifier.name &&
+          sig.keyId === this.verifier.keyId &&
+          this.verifier.timestampOf(text, sig.signature) !== undefined
+        ) {
           return `${l}\n`;
         }
       } catch {
@@ -175,7 +186,9 @@ export class Witnessing {
     }
     if (!(opts.timeoutMs >= 0)) throw new RangeError("witnessing: timeoutMs must be >= 0");
     this.requestTimeoutMs = opts.requestTimeoutMs ?? Math.max(10_000, opts.timeoutMs);
-    this.links = opts.witnesses.map((w) => new WitnessLink(w, parseCosignatureVerifierKey(w.verifierKey), view, this.requestTimeoutMs));
+    this.links = opts.witnesses.map(
+      (w) => new WitnessLink(w, parseCosignatureVerifierKey(w.verifierKey), view, this.requestTimeoutMs),
+    );
     this.retryDelayMs = opts.retryFirstMs ?? RETRY_FIRST_MS;
   }
 
@@ -188,7 +201,12 @@ export class Witnessing {
 
   /** Each witness: the size it last cosigned (if known) and its last error (if any). */
   status(): { url: string; name: string; knownSize: number | undefined; lastError: string | undefined }[] {
-    return this.links.map((l) => ({ url: l.endpoint.url, name: l.verifier.name, knownSize: l.knownSize, lastError: l.lastError }));
+    return this.links.map((l) => ({
+      url: l.endpoint.url,
+      name: l.verifier.name,
+      knownSize: l.knownSize,
+      lastError: l.lastError,
+    }));
   }
 
   /** Calls `fn` with the size whenever the published note of that size gains cosignatures. */
@@ -217,7 +235,9 @@ export class Witnessing {
         settled++;
         if (line) {
           count++;
-          this.updating = this.updating.then(() => this.addLine(size, line)).catch((e) => this.log("witnessing: cannot store a cosigned note", { size, error: String(e) }));
+          this.updating = this.updating
+            .then(() => this.addLine(size, line))
+            .catch((e) => this.log("witnessing: cannot store a cosigned note", { size, error: String(e) }));
           note = `${note}${line}`;
         }
         if (count >= this.opts.required || settled === this.links.length) release();
@@ -229,7 +249,10 @@ export class Witnessing {
     clearTimeout(timer);
     await this.updating;
     if (count < this.opts.required) {
-      this.log("witnessing: publishing a checkpoint with fewer cosignatures than required; asking again in the background", { size, cosignatures: count, required: this.opts.required, witnesses: this.status() });
+      this.log(
+        "witnessing: publishing a checkpoint with fewer cosignatures than required; asking again in the background",
+        { size, cosignatures: count, required: this.opts.required, witnesses: this.status() },
+      );
     }
     this.review();
     // The published note may hold more than `note` if other cosignatures were merged meanwhile.
@@ -264,7 +287,11 @@ export class Witnessing {
       clearTimeout(this.retryTimer);
       this.retryTimer = undefined;
       this.retryDelayMs = this.opts.retryFirstMs ?? RETRY_FIRST_MS;
-      if (this.short) this.log("witnessing: the latest checkpoint has the cosignatures it requires again", { size: this.view.size, required: this.opts.required });
+      if (this.short)
+        this.log("witnessing: the latest checkpoint has the cosignatures it requires again", {
+          size: this.view.size,
+          required: this.opts.required,
+        });
       this.short = false;
       return;
     }
@@ -286,13 +313,18 @@ export class Witnessing {
     const tree = this.view.tree;
     const have = this.cosignedBy(this.view.checkpoint);
     // The witnesses get the log's note alone, as after a commit.
-    const logOnly = withoutLines(this.view.checkpoint, (name, keyId) => this.links.some((l) => l.verifier.name === name && l.verifier.keyId === keyId));
+    const logOnly = withoutLines(this.view.checkpoint, (name, keyId) =>
+      this.links.some((l) => l.verifier.name === name && l.verifier.keyId === keyId),
+    );
     await Promise.all(
       this.links
         .filter((l) => !have.has(l))
         .map((l) =>
           l.submit(size, logOnly, tree).then((line) => {
-            if (line) this.updating = this.updating.then(() => this.addLine(size, line)).catch((e) => this.log("witnessing: cannot store a cosigned note", { size, error: String(e) }));
+            if (line)
+              this.updating = this.updating
+                .then(() => this.addLine(size, line))
+                .catch((e) => this.log("witnessing: cannot store a cosigned note", { size, error: String(e) }));
           }),
         ),
     );
@@ -328,5 +360,8 @@ function noteWith(text: string, sigs: readonly { name: string; base64: string }[
 /** The note without the signature lines `drop` picks. */
 function withoutLines(note: string, drop: (name: string, keyId: number) => boolean): string {
   const parsed = parseSignedNote(note);
-  return noteWith(parsed.text, parsed.signatures.filter((s) => !drop(s.name, s.keyId)));
+  return noteWith(
+    parsed.text,
+    parsed.signatures.filter((s) => !drop(s.name, s.keyId)),
+  );
 }

@@ -38,7 +38,13 @@ export function checkNote(note: Uint8Array): void {
 
 /** Whether `batch` is the empty log's checkpoint: no entries, no tiles, at size 0 (see LogStore.append). */
 export function isEmptyLogCheckpoint(batch: AppendBatch): boolean {
-  return batch.expectedSize === 0 && Array.isArray(batch.entries) && batch.entries.length === 0 && Array.isArray(batch.tiles) && batch.tiles.length === 0;
+  return (
+    batch.expectedSize === 0 &&
+    Array.isArray(batch.entries) &&
+    batch.entries.length === 0 &&
+    Array.isArray(batch.tiles) &&
+    batch.tiles.length === 0
+  );
 }
 
 /**
@@ -52,7 +58,9 @@ export function checkBatch(batch: AppendBatch): number {
     return 0;
   }
   if (!Array.isArray(batch.entries) || batch.entries.length === 0) {
-    throw new InvalidWriteError("a batch needs at least one entry (only the empty log's checkpoint, at size 0, has none)");
+    throw new InvalidWriteError(
+      "a batch needs at least one entry (only the empty log's checkpoint, at size 0, has none)",
+    );
   }
   const newSize = batch.expectedSize + batch.entries.length;
   if (!Number.isSafeInteger(newSize)) throw new InvalidWriteError("the tree would outgrow safe integers");

@@ -88,7 +88,9 @@ export function offsetsAfterBatch(offsets: Offsets, expectedSize: number, firstR
   const offset = firstRevision - expectedSize;
   const current = currentOffset(offsets);
   if (offset < current) {
-    throw new RangeError(`kurrentdb store: revision ${firstRevision} for entry ${expectedSize} overlaps committed entries`);
+    throw new RangeError(
+      `kurrentdb store: revision ${firstRevision} for entry ${expectedSize} overlaps committed entries`,
+    );
   }
   if (offset === current) return offsets;
   const last = offsets.at(-1);
@@ -155,7 +157,8 @@ export function chunkBySize(sizes: readonly number[], maxBytes: number): [number
   let used = 0;
   for (let i = 0; i < sizes.length; i++) {
     const cost = sizes[i]! + EVENT_OVERHEAD_BYTES;
-    if (cost > maxBytes) throw new RangeError(`kurrentdb store: an event of ${sizes[i]} bytes exceeds the append limit of ${maxBytes}`);
+    if (cost > maxBytes)
+      throw new RangeError(`kurrentdb store: an event of ${sizes[i]} bytes exceeds the append limit of ${maxBytes}`);
     if (used + cost > maxBytes) {
       chunks.push([start, i]);
       start = i;

@@ -79,7 +79,13 @@ describe("index and revision arithmetic", () => {
   it("maps every index to where it landed, across skipped tails", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ count: fc.integer({ min: 1, max: 20 }), tail: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 9 })) }), { minLength: 1, maxLength: 25 }),
+        fc.array(
+          fc.record({
+            count: fc.integer({ min: 1, max: 20 }),
+            tail: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 9 })),
+          }),
+          { minLength: 1, maxLength: 25 },
+        ),
         fc.nat(),
         fc.nat(),
         (batches, a, b) => {
@@ -101,7 +107,8 @@ describe("index and revision arithmetic", () => {
           // The table only grows when a tail is skipped.
           expect(offsets.length).toBeLessThanOrEqual(batches.filter((x) => x.tail > 0).length);
           // It survives the marker codec.
-          if (size > 0) expect(decodeMarker(encodeMarker({ size, note: utf8("n\n"), offsets })).offsets).toEqual(offsets);
+          if (size > 0)
+            expect(decodeMarker(encodeMarker({ size, note: utf8("n\n"), offsets })).offsets).toEqual(offsets);
         },
       ),
     );
@@ -124,8 +131,11 @@ describe("index and revision arithmetic", () => {
     expect(nextRevisionAfter(NO_STREAM)).toBe(0);
     expect(nextRevisionAfter(0n)).toBe(1);
     expect(nextRevisionAfter(299n)).toBe(300);
-    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 52 }), (n) => nextRevisionAfter(expectedStateBefore(n)) === n));
-    for (const bad of [-5n, -6n, -1n, 2n ** 60n, "any", 3, undefined]) expect(() => nextRevisionAfter(bad)).toThrow(RangeError);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 52 }), (n) => nextRevisionAfter(expectedStateBefore(n)) === n),
+    );
+    for (const bad of [-5n, -6n, -1n, 2n ** 60n, "any", 3, undefined])
+      expect(() => nextRevisionAfter(bad)).toThrow(RangeError);
   });
 });
 
@@ -201,7 +211,8 @@ describe("event codecs", () => {
     ];
     for (const text of bad) expect(() => decodeMarker(utf8(text)), text).toThrow(MarkerFormatError);
     expect(() => decodeMarker(new Uint8Array([0xff, 0xfe]))).toThrow(MarkerFormatError);
-    for (const text of ["", "01", "-1", "1.0", " 1", "99999999999999999", "x"]) expect(() => decodeTiled(utf8(text)), text).toThrow(MarkerFormatError);
+    for (const text of ["", "01", "-1", "1.0", " 1", "99999999999999999", "x"])
+      expect(() => decodeTiled(utf8(text)), text).toThrow(MarkerFormatError);
   });
 
   it("never crashes on arbitrary bytes: a marker or a MarkerFormatError", () => {
@@ -209,7 +220,12 @@ describe("event codecs", () => {
       fc.uint8Array({ maxLength: 200 }),
       fc.json().map((j) => utf8(j)),
       fc
-        .record({ v: fc.constantFrom(1, 2), size: fc.integer({ min: -2, max: 100 }), offsets: fc.array(fc.array(fc.integer({ min: -1, max: 120 }), { maxLength: 3 }), { maxLength: 4 }), note: fc.base64String() })
+        .record({
+          v: fc.constantFrom(1, 2),
+          size: fc.integer({ min: -2, max: 100 }),
+          offsets: fc.array(fc.array(fc.integer({ min: -1, max: 120 }), { maxLength: 3 }), { maxLength: 4 }),
+          note: fc.base64String(),
+        })
         .map((o) => utf8(JSON.stringify(o))),
     );
     fc.assert(
@@ -235,7 +251,8 @@ describe("event codecs", () => {
 
 describe("client errors as the port's", () => {
   it("a wrong expected revision is a conflict carrying the stream's next revision", () => {
-    const wrong = (current: bigint | "no_stream") => new WrongExpectedVersionError(undefined, { streamName: "p-entries", expected: 4n, current });
+    const wrong = (current: bigint | "no_stream") =>
+      new WrongExpectedVersionError(undefined, { streamName: "p-entries", expected: 4n, current });
     expect(classifyKurrentError("append", wrong(9n))).toEqual({ kind: "conflict", actualNext: 10 });
     expect(classifyKurrentError("append", wrong("no_stream"))).toEqual({ kind: "conflict", actualNext: 0 });
     // A deleted stream is never written over: unavailable, not a conflict.
@@ -243,7 +260,9 @@ describe("client errors as the port's", () => {
   });
 
   it("a missing stream is an empty log; anything else makes the store unavailable", () => {
-    expect(classifyKurrentError("read", new StreamNotFoundError(undefined, "p-checkpoints"))).toEqual({ kind: "not-found" });
+    expect(classifyKurrentError("read", new StreamNotFoundError(undefined, "p-checkpoints"))).toEqual({
+      kind: "not-found",
+    });
     const f = classifyKurrentError("append", new Error("14 UNAVAILABLE: no connection"));
     expect(f.kind).toBe("unavailable");
     if (f.kind === "unavailable") {

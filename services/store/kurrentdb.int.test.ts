@@ -33,7 +33,12 @@ async function removeLog(prefix: string): Promise<void> {
     const store = await openKurrentDbStore({ connectionString: url!, prefix });
     const size = (await store.latestCheckpoint())?.size ?? 0;
     await store.close();
-    const names = [streams.entries, streams.checkpoints, streams.tiled, ...tilesOfTree(size).map((t) => streams.tile(t.level, t.index))];
+    const names = [
+      streams.entries,
+      streams.checkpoints,
+      streams.tiled,
+      ...tilesOfTree(size).map((t) => streams.tile(t.level, t.index)),
+    ];
     await Promise.all(names.map((n) => client.deleteStream(n).catch(() => undefined)));
   } finally {
     await client.dispose();
@@ -52,20 +57,36 @@ describe.skipIf(!url)("KurrentDB store on a real cluster", () => {
     const entries = Array.from({ length: 600 }, (_, i) => utf8(`entry ${i}`));
     const first = integrate(emptyTreeState(), entries.slice(0, 300));
     const second = integrate(first.state, entries.slice(300));
-    const note = (s: typeof first.state) => utf8(signNote(formatCheckpoint({ origin: signer.name, size: s.size, root: s.root, extensions: [] }), [signer]));
+    const note = (s: typeof first.state) =>
+      utf8(signNote(formatCheckpoint({ origin: signer.name, size: s.size, root: s.root, extensions: [] }), [signer]));
     const writer = await openKurrentDbStore({ connectionString: url!, prefix });
     try {
-      await writer.append({ expectedSize: 0, entries: entries.slice(0, 300), tiles: first.tiles, checkpoint: note(first.state) });
+      await writer.append({
+        expectedSize: 0,
+        entries: entries.slice(0, 300),
+        tiles: first.tiles,
+        checkpoint: note(first.state),
+      });
       // The second batch commits without its tiles, and the watermark is put back: what a crash
       // right after the marker leaves.
-      await writer.append({ expectedSize: 300, entries: entries.slice(300), tiles: [], checkpoint: note(second.state) });
+      await writer.append({
+        expectedSize: 300,
+        entries: entries.slice(300),
+        tiles: [],
+        checkpoint: note(second.state),
+      });
       const raw = KurrentDBClient.connectionString(url!);
       await raw.appendToStream(logStreams(prefix).tiled, [binaryEvent({ type: TILED_EVENT, data: encodeTiled(300) })]);
       await raw.dispose();
       const reader = await openKurrentDbStore({ connectionString: url!, prefix, tileGraceMillis: 100 });
       try {
         for (const t of second.tiles) {
-          expect(await reader.readTile(t.level, t.index)).toEqual({ level: t.level, index: t.index, width: t.width, data: t.data });
+          expect(await reader.readTile(t.level, t.index)).toEqual({
+            level: t.level,
+            index: t.index,
+            width: t.width,
+            data: t.data,
+          });
         }
       } finally {
         await reader.close();

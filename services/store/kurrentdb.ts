@@ -98,20 +98,34 @@ export function classifyKurrentError(operation: string, err: unknown): KurrentFa
     try {
       return { kind: "conflict", actualNext: nextRevisionAfter(err.actualState) };
     } catch (e) {
-      return { kind: "unavailable", error: new StoreUnavailableError(`kurrentdb store: ${operation}: ${(e as Error).message}`, { cause: err }) };
+      return {
+        kind: "unavailable",
+        error: new StoreUnavailableError(`kurrentdb store: ${operation}: ${(e as Error).message}`, { cause: err }),
+      };
     }
   }
   if (err instanceof StreamNotFoundError) return { kind: "not-found" };
   if (err instanceof StoreUnavailableError) return { kind: "unavailable", error: err };
   const detail = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  return { kind: "unavailable", error: new StoreUnavailableError(`kurrentdb store: ${operation} failed: ${detail}`, { cause: err }) };
+  return {
+    kind: "unavailable",
+    error: new StoreUnavailableError(`kurrentdb store: ${operation} failed: ${detail}`, { cause: err }),
+  };
 }
 
 /** Port errors pass through; everything else becomes StoreUnavailableError. */
 function portError(operation: string, err: unknown): Error {
-  if (err instanceof SizeConflictError || err instanceof InvalidWriteError || err instanceof RangeError || err instanceof StoreUnavailableError) return err;
+  if (
+    err instanceof SizeConflictError ||
+    err instanceof InvalidWriteError ||
+    err instanceof RangeError ||
+    err instanceof StoreUnavailableError
+  )
+    return err;
   const f = classifyKurrentError(operation, err);
-  return f.kind === "unavailable" ? f.error : new StoreUnavailableError(`kurrentdb store: ${operation}: unexpected ${f.kind}`, { cause: err });
+  return f.kind === "unavailable"
+    ? f.error
+    : new StoreUnavailableError(`kurrentdb store: ${operation}: unexpected ${f.kind}`, { cause: err });
 }
 
 /** Opens the log under `prefix`; rejects with StoreUnavailableError if the cluster cannot be reached. */
@@ -125,7 +139,10 @@ export async function openKurrentDbStore(options: KurrentDbStoreOptions): Promis
   try {
     client = KurrentDBClient.connectionString(options.connectionString);
   } catch (e) {
-    throw new StoreUnavailableError(`kurrentdb store: bad connection string: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new StoreUnavailableError(
+      `kurrentdb store: bad connection string: ${e instanceof Error ? e.message : String(e)}`,
+      { cause: e },
+    );
   }
   const store = new KurrentDbStore(client, streams, {
     maxAppendBytes,
@@ -288,14 +305,20 @@ export class KurrentDbStore implements LogStore {
    * one. Returns the revision of the first entry. SizeConflictError if the log moved meanwhile.
    */
   private async appendEntries(batch: AppendBatch, head: Head): Promise<number> {
-    const chunks = chunkBySize(batch.entries.map((e) => e.length), this.settings.maxAppendBytes);
+    const chunks = chunkBySize(
+      batch.entries.map((e) => e.length),
+      this.settings.maxAppendBytes,
+    );
     let first = nextRevision(batch.expectedSize, offsetsOf(head));
     for (let attempt = 0; ; attempt++) {
       let rev = first;
       try {
         for (const [a, b] of chunks) {
           const events = batch.entries.slice(a, b).map((e) => binaryEvent({ type: ENTRY_EVENT, data: e.slice() }));
-          await this.client.appendToStream(this.streams.entries, events, { streamState: expectedStateBefore(rev), deadline: this.settings.deadline });
+          await this.client.appendToStream(this.streams.entries, events, {
+            streamState: expectedStateBefore(rev),
+            deadline: this.settings.deadline,
+          });
           rev += b - a;
         }
         return first;
@@ -319,7 +342,12 @@ export class KurrentDbStore implements LogStore {
    * Appends the commit marker after `head`; retries over cosignature updates of the same size
    * when `retry` (never for the empty log's marker: one that appeared meanwhile is a lost race).
    */
-  private async appendMarker(head: Head, marker: CheckpointMarker, expectedSize: number, retry: boolean): Promise<Head> {
+  private async appendMarker(
+    head: Head,
+    marker: CheckpointMarker,
+    expectedSize: number,
+    retry: boolean,
+  ): Promise<Head> {
     for (let attempt = 0; ; attempt++) {
       try {
         await this.client.appendToStream(this.streams.checkpoints, [this.markerEvent(marker)], {
@@ -332,7 +360,8 @@ export class KurrentDbStore implements LogStore {
         if (f.kind !== "conflict") throw f.kind === "unavailable" ? f.error : e;
         head = await this.readHead();
         // A cosignature update at our size leaves our entries valid; anything else is a lost race.
-        if (!retry || sizeOf(head) !== expectedSize || attempt >= 3) throw new SizeConflictError(expectedSize, sizeOf(head));
+        if (!retry || sizeOf(head) !== expectedSize || attempt >= 3)
+          throw new SizeConflictError(expectedSize, sizeOf(head));
       }
     }
   }
@@ -344,10 +373,14 @@ export class KurrentDbStore implements LogStore {
   /** Writes tiles (each to its own stream, concurrently), then the watermark `size`. */
   private async writeTiles(tiles: readonly TileWrite[], size: number): Promise<void> {
     await Promise.all(tiles.map((t) => this.widenTile(t)));
-    await this.client.appendToStream(this.streams.tiled, [binaryEvent({ type: TILED_EVENT, data: encodeTiled(size) })], {
-      streamState: ANY,
-      deadline: this.settings.deadline,
-    });
+    await this.client.appendToStream(
+      this.streams.tiled,
+      [binaryEvent({ type: TILED_EVENT, data: encodeTiled(size) })],
+      {
+        streamState: ANY,
+        deadline: this.settings.deadline,
+      },
+    );
     this.tiledKnown = Math.max(this.tiledKnown, size);
   }
 
@@ -403,7 +436,8 @@ export class KurrentDbStore implements LogStore {
         note: head.marker.note,
         fetchTile: async (level, index, width) => {
           const t = await this.readStoredTile(level, index);
-          if (!t || t.width < width) throw new StoreUnavailableError(`kurrentdb store: tile ${level}/${index} below the watermark is missing`);
+          if (!t || t.width < width)
+            throw new StoreUnavailableError(`kurrentdb store: tile ${level}/${index} below the watermark is missing`);
           return t.data.subarray(0, width * 32);
         },
         readEntries: (start, end) => this.readCommittedEntries(offsets, start, end),
@@ -435,18 +469,25 @@ export class KurrentDbStore implements LogStore {
     const last = await this.lastEvent(this.streams.tile(level, index));
     if (!last) return undefined;
     const width = last.data.length / 32;
-    if (!Number.isInteger(width) || width < 1 || width > 256) throw new StoreUnavailableError(`kurrentdb store: tile ${level}/${index} has ${last.data.length} bytes`);
+    if (!Number.isInteger(width) || width < 1 || width > 256)
+      throw new StoreUnavailableError(`kurrentdb store: tile ${level}/${index} has ${last.data.length} bytes`);
     return { level, index, width, data: last.data.slice() };
   }
 
   private async readCommittedEntries(offsets: Offsets, start: number, end: number): Promise<Uint8Array[]> {
     const out: Uint8Array[] = [];
     for (const run of revisionRuns(offsets, start, end)) {
-      const events = await this.readEvents(this.streams.entries, { direction: FORWARDS, fromRevision: BigInt(run.fromRevision), maxCount: run.count });
-      events.forEach((e, i) => {
-        if (Number(e.revision) !== run.fromRevision + i) throw new StoreUnavailableError(`kurrentdb store: entry ${run.start + i} is not at its revision`);
+      const events = await this.readEvents(this.streams.entries, {
+        direction: FORWARDS,
+        fromRevision: BigInt(run.fromRevision),
+        maxCount: run.count,
       });
-      if (events.length !== run.count) throw new StoreUnavailableError(`kurrentdb store: entries ${run.start}.. are missing from the stream`);
+      events.forEach((e, i) => {
+        if (Number(e.revision) !== run.fromRevision + i)
+          throw new StoreUnavailableError(`kurrentdb store: entry ${run.start + i} is not at its revision`);
+      });
+      if (events.length !== run.count)
+        throw new StoreUnavailableError(`kurrentdb store: entries ${run.start}.. are missing from the stream`);
       for (const e of events) out.push(e.data.slice());
     }
     return out;

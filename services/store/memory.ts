@@ -44,7 +44,8 @@ class MemoryStore implements LogStore {
     const newSize = checkBatch(batch);
     const log = this.log;
     if (log.size !== batch.expectedSize) throw new SizeConflictError(batch.expectedSize, log.size);
-    if (batch.entries.length === 0 && log.checkpoints.length > 0) throw new SizeConflictError(batch.expectedSize, log.size);
+    if (batch.entries.length === 0 && log.checkpoints.length > 0)
+      throw new SizeConflictError(batch.expectedSize, log.size);
     // Checked and applied within one turn of the event loop, so no other writer interleaves.
     for (const e of batch.entries) log.entries.push(copy(e));
     for (const t of batch.tiles) {

@@ -49,15 +49,26 @@ export function storeSpecFromFlags(f: StoreFlags): StoreSpec {
       return { kind };
     case "postgres":
       stray("--kurrentdb", f.kurrentdb);
-      if (!f.postgresUrl) throw new StoreConfigError("--store postgres needs --postgres-url postgresql://user@host:5432/db");
-      if (!/^postgres(ql)?:\/\//.test(f.postgresUrl)) throw new StoreConfigError("--postgres-url must be a postgresql:// URL");
-      return { kind, url: f.postgresUrl, ...(f.postgresSchema ? { schema: f.postgresSchema } : {}), ...leaseTtl(f.leaseTtlMs) };
+      if (!f.postgresUrl)
+        throw new StoreConfigError("--store postgres needs --postgres-url postgresql://user@host:5432/db");
+      if (!/^postgres(ql)?:\/\//.test(f.postgresUrl))
+        throw new StoreConfigError("--postgres-url must be a postgresql:// URL");
+      return {
+        kind,
+        url: f.postgresUrl,
+        ...(f.postgresSchema ? { schema: f.postgresSchema } : {}),
+        ...leaseTtl(f.leaseTtlMs),
+      };
     case "kurrentdb":
       stray("--postgres-url", f.postgresUrl);
       // KurrentDB elects its own leader; the registry holds no lease there.
       stray("--lease-ttl-ms", f.leaseTtlMs);
-      if (!f.kurrentdb) throw new StoreConfigError("--store kurrentdb needs --kurrentdb kurrentdb://host1,host2,host3?nodePreference=leader");
-      if (!/^(kurrentdb|kdb|esdb|eventstore)(\+discover)?:\/\//.test(f.kurrentdb)) throw new StoreConfigError("--kurrentdb must be a kurrentdb:// connection string");
+      if (!f.kurrentdb)
+        throw new StoreConfigError(
+          "--store kurrentdb needs --kurrentdb kurrentdb://host1,host2,host3?nodePreference=leader",
+        );
+      if (!/^(kurrentdb|kdb|esdb|eventstore)(\+discover)?:\/\//.test(f.kurrentdb))
+        throw new StoreConfigError("--kurrentdb must be a kurrentdb:// connection string");
       return { kind, url: f.kurrentdb, ...(f.kurrentdbPrefix ? { prefix: f.kurrentdbPrefix } : {}) };
     default:
       throw new StoreConfigError(`--store must be sqlite, postgres or kurrentdb, not ${JSON.stringify(kind)}`);
@@ -72,7 +83,10 @@ export function storeSpecFromFlags(f: StoreFlags): StoreSpec {
 function leaseTtl(value: string | undefined): { leaseTtlMillis?: number } {
   if (value === undefined) return {};
   const ms = /^\d{1,6}$/.test(value) ? Number(value) : NaN;
-  if (!(ms >= 500 && ms <= 60_000)) throw new StoreConfigError(`--lease-ttl-ms must be a whole number of milliseconds from 500 to 60000, not ${JSON.stringify(value)}`);
+  if (!(ms >= 500 && ms <= 60_000))
+    throw new StoreConfigError(
+      `--lease-ttl-ms must be a whole number of milliseconds from 500 to 60000, not ${JSON.stringify(value)}`,
+    );
   return { leaseTtlMillis: ms };
 }
 
@@ -87,22 +101,35 @@ export interface OpenedStore {
  * a store whose connections name its holder id to the lease fence. Remote stores get a read cache
  * (read-cache.ts), so reads keep serving while the store is down.
  */
-export async function openConfiguredStore(spec: StoreSpec, options: { dataDir: string; readOnly: boolean }): Promise<OpenedStore> {
+export async function openConfiguredStore(
+  spec: StoreSpec,
+  options: { dataDir: string; readOnly: boolean },
+): Promise<OpenedStore> {
   switch (spec.kind) {
     case "sqlite":
       return { store: await openSqliteStore({ dir: options.dataDir }) };
     case "kurrentdb":
-      return { store: withReadCache(await openKurrentDbStore({ connectionString: spec.url, ...(spec.prefix ? { prefix: spec.prefix } : {}) })) };
+      return {
+        store: withReadCache(
+          await openKurrentDbStore({ connectionString: spec.url, ...(spec.prefix ? { prefix: spec.prefix } : {}) }),
+        ),
+      };
     case "postgres": {
       // Short bounds: a registry answers UNAVAILABLE soon rather than hang on a stalled database
       // (a batch append takes milliseconds; catch-up reads are chunked).
       const schema = spec.schema ? { schema: spec.schema } : {};
       const bounds = { ...schema, connectTimeoutMillis: 1000, statementTimeoutMillis: 1500 };
-      if (options.readOnly) return { store: withReadCache(await openPostgresStore({ connectionString: spec.url, ...bounds })) };
+      if (options.readOnly)
+        return { store: withReadCache(await openPostgresStore({ connectionString: spec.url, ...bounds })) };
       const holder = newHolderId(hostname(), process.pid, randomBytes(6).toString("hex"));
       const store = await openPostgresStore({ connectionString: fencedConnectionString(spec.url, holder), ...bounds });
       try {
-        const lease = await openPostgresLease({ connectionString: spec.url, holder, ...schema, ...(spec.leaseTtlMillis ? { ttlMillis: spec.leaseTtlMillis } : {}) });
+        const lease = await openPostgresLease({
+          connectionString: spec.url,
+          holder,
+          ...schema,
+          ...(spec.leaseTtlMillis ? { ttlMillis: spec.leaseTtlMillis } : {}),
+        });
         return { store: withReadCache(store), lease };
       } catch (e) {
         await store.close();

@@ -8,13 +8,22 @@ import { fencedConnectionString } from "./postgres-lease.js";
 describe("storeSpecFromFlags", () => {
   it("defaults to SQLite and infers the kind from a connection string", () => {
     expect(storeSpecFromFlags({})).toEqual({ kind: "sqlite" });
-    expect(storeSpecFromFlags({ postgresUrl: "postgresql://u@h/db" })).toEqual({ kind: "postgres", url: "postgresql://u@h/db" });
-    expect(storeSpecFromFlags({ store: "postgres", postgresUrl: "postgres://h/db", postgresSchema: "reg2" })).toEqual({ kind: "postgres", url: "postgres://h/db", schema: "reg2" });
-    expect(storeSpecFromFlags({ kurrentdb: "kurrentdb://a,b,c?nodePreference=leader", kurrentdbPrefix: "cn" })).toEqual({
-      kind: "kurrentdb",
-      url: "kurrentdb://a,b,c?nodePreference=leader",
-      prefix: "cn",
+    expect(storeSpecFromFlags({ postgresUrl: "postgresql://u@h/db" })).toEqual({
+      kind: "postgres",
+      url: "postgresql://u@h/db",
     });
+    expect(storeSpecFromFlags({ store: "postgres", postgresUrl: "postgres://h/db", postgresSchema: "reg2" })).toEqual({
+      kind: "postgres",
+      url: "postgres://h/db",
+      schema: "reg2",
+    });
+    expect(storeSpecFromFlags({ kurrentdb: "kurrentdb://a,b,c?nodePreference=leader", kurrentdbPrefix: "cn" })).toEqual(
+      {
+        kind: "kurrentdb",
+        url: "kurrentdb://a,b,c?nodePreference=leader",
+        prefix: "cn",
+      },
+    );
   });
 
   it("names the missing or stray flag", () => {
@@ -24,23 +33,37 @@ describe("storeSpecFromFlags", () => {
       [{ store: "mysql" }, /sqlite, postgres or kurrentdb/],
       [{ store: "sqlite", postgresUrl: "postgresql://h/db" }, /--postgres-url does not go with --store sqlite/],
       [{ store: "postgres", postgresUrl: "postgresql://h/db", kurrentdb: "kurrentdb://h" }, /--kurrentdb does not go/],
-      [{ store: "kurrentdb", kurrentdb: "kurrentdb://h", postgresUrl: "postgresql://h/db" }, /--postgres-url does not go/],
+      [
+        { store: "kurrentdb", kurrentdb: "kurrentdb://h", postgresUrl: "postgresql://h/db" },
+        /--postgres-url does not go/,
+      ],
       [{ store: "postgres", postgresUrl: "mysql://h/db" }, /postgresql:\/\/ URL/],
       [{ store: "kurrentdb", kurrentdb: "http://h:2113" }, /kurrentdb:\/\//],
       [{ leaseTtlMs: "3000" }, /--lease-ttl-ms does not go with --store sqlite/],
       [{ kurrentdb: "kurrentdb://h", leaseTtlMs: "3000" }, /--lease-ttl-ms does not go with --store kurrentdb/],
-      ...["499", "60001", "1e3", "-1", "3000.5", "", " 3000", "abc"].map((v): [Parameters<typeof storeSpecFromFlags>[0], RegExp] => [
-        { postgresUrl: "postgresql://h/db", leaseTtlMs: v },
-        /--lease-ttl-ms must be a whole number of milliseconds from 500 to 60000/,
-      ]),
+      ...["499", "60001", "1e3", "-1", "3000.5", "", " 3000", "abc"].map(
+        (v): [Parameters<typeof storeSpecFromFlags>[0], RegExp] => [
+          { postgresUrl: "postgresql://h/db", leaseTtlMs: v },
+          /--lease-ttl-ms must be a whole number of milliseconds from 500 to 60000/,
+        ],
+      ),
     ];
-    for (const [flags, message] of cases) expect(() => storeSpecFromFlags(flags), JSON.stringify(flags)).toThrow(message);
+    for (const [flags, message] of cases)
+      expect(() => storeSpecFromFlags(flags), JSON.stringify(flags)).toThrow(message);
     expect(() => storeSpecFromFlags({ store: "x" })).toThrow(StoreConfigError);
   });
 
   it("takes the PostgreSQL lease's time to live", () => {
-    expect(storeSpecFromFlags({ postgresUrl: "postgresql://h/db", leaseTtlMs: "500" })).toEqual({ kind: "postgres", url: "postgresql://h/db", leaseTtlMillis: 500 });
-    expect(storeSpecFromFlags({ postgresUrl: "postgresql://h/db", leaseTtlMs: "60000" })).toEqual({ kind: "postgres", url: "postgresql://h/db", leaseTtlMillis: 60_000 });
+    expect(storeSpecFromFlags({ postgresUrl: "postgresql://h/db", leaseTtlMs: "500" })).toEqual({
+      kind: "postgres",
+      url: "postgresql://h/db",
+      leaseTtlMillis: 500,
+    });
+    expect(storeSpecFromFlags({ postgresUrl: "postgresql://h/db", leaseTtlMs: "60000" })).toEqual({
+      kind: "postgres",
+      url: "postgresql://h/db",
+      leaseTtlMillis: 60_000,
+    });
     fc.assert(
       fc.property(fc.string({ maxLength: 10 }), (v) => {
         try {
@@ -68,9 +91,12 @@ describe("holder ids and the fence's session setting", () => {
   });
 
   it("keeps other startup options and refuses unsafe holder ids", () => {
-    const url = new URL(fencedConnectionString("postgresql://u@h/db?options=-c%20search_path%3Dx&sslmode=disable", "node-1"));
+    const url = new URL(
+      fencedConnectionString("postgresql://u@h/db?options=-c%20search_path%3Dx&sslmode=disable", "node-1"),
+    );
     expect(url.searchParams.get("options")).toBe("-c search_path=x -c labelreg.sequencer=node-1");
     expect(url.searchParams.get("sslmode")).toBe("disable");
-    for (const bad of ["", "a b", "x;DROP", "a".repeat(61), "é"]) expect(() => fencedConnectionString("postgresql://h/db", bad)).toThrow(RangeError);
+    for (const bad of ["", "a b", "x;DROP", "a".repeat(61), "é"])
+      expect(() => fencedConnectionString("postgresql://h/db", bad)).toThrow(RangeError);
   });
 });

@@ -32,7 +32,11 @@ async function expectFastUnavailable(attempts: Promise<unknown>[]): Promise<void
 describe("PostgresStore: a server that dies", () => {
   it("fails writes and reads fast while the server is down, and the same instance recovers after restart", async () => {
     const store = await open();
-    const follower = await openPostgresStore({ connectionString: database, schema: store.schema, pollIntervalMillis: 200 });
+    const follower = await openPostgresStore({
+      connectionString: database,
+      schema: store.schema,
+      pollIntervalMillis: 200,
+    });
     try {
       await store.append(syntheticBatch("w", 0, 10));
       const grown = follower.waitForGrowth(10);

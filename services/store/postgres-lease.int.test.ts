@@ -18,7 +18,13 @@ beforeAll(async () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function withLog<T>(fn: (ctx: { schema: string; lease: (holder: string, ttlMillis?: number) => Promise<SequencerLease>; store: (holder?: string) => Promise<PostgresStore> }) => Promise<T>): Promise<T> {
+async function withLog<T>(
+  fn: (ctx: {
+    schema: string;
+    lease: (holder: string, ttlMillis?: number) => Promise<SequencerLease>;
+    store: (holder?: string) => Promise<PostgresStore>;
+  }) => Promise<T>,
+): Promise<T> {
   const schema = `lease_${++schemas}`;
   const opened: { close(): Promise<void> }[] = [];
   try {
@@ -30,7 +36,10 @@ async function withLog<T>(fn: (ctx: { schema: string; lease: (holder: string, tt
         return l;
       },
       store: async (holder) => {
-        const s = await openPostgresStore({ connectionString: holder ? fencedConnectionString(database, holder) : database, schema });
+        const s = await openPostgresStore({
+          connectionString: holder ? fencedConnectionString(database, holder) : database,
+          schema,
+        });
         opened.push(s);
         return s;
       },

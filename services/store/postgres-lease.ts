@@ -55,7 +55,8 @@ CREATE OR REPLACE TRIGGER sequencer_fence BEFORE UPDATE ON ${s}.log_head FOR EAC
 
 /** `url` with the session setting that names `holder` to the fence on every connection. */
 export function fencedConnectionString(url: string, holder: string): string {
-  if (!HOLDER.test(holder)) throw new RangeError(`postgres lease: holder id ${JSON.stringify(holder)} must match ${HOLDER.source}`);
+  if (!HOLDER.test(holder))
+    throw new RangeError(`postgres lease: holder id ${JSON.stringify(holder)} must match ${HOLDER.source}`);
   const u = new URL(url);
   const options = [u.searchParams.get("options"), `-c labelreg.sequencer=${holder}`].filter(Boolean).join(" ");
   u.searchParams.set("options", options);
@@ -66,7 +67,8 @@ export function fencedConnectionString(url: string, holder: string): string {
 export async function openPostgresLease(options: PostgresLeaseOptions): Promise<SequencerLease> {
   const schema = options.schema ?? "labelreg";
   const s = quoteSchema(schema);
-  if (!HOLDER.test(options.holder)) throw new RangeError(`postgres lease: bad holder id ${JSON.stringify(options.holder)}`);
+  if (!HOLDER.test(options.holder))
+    throw new RangeError(`postgres lease: bad holder id ${JSON.stringify(options.holder)}`);
   const ttl = options.ttlMillis ?? 3000;
   if (!(ttl >= 500)) throw new RangeError("postgres lease: ttlMillis must be at least 500");
   const timeout = options.statementTimeoutMillis ?? 1000;
@@ -95,12 +97,18 @@ export async function openPostgresLease(options: PostgresLeaseOptions): Promise<
     }
   } catch (e) {
     await pool.end().catch(() => undefined);
-    throw new StoreUnavailableError(`postgres lease: cannot install: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new StoreUnavailableError(`postgres lease: cannot install: ${e instanceof Error ? e.message : String(e)}`, {
+      cause: e,
+    });
   }
 
   const holder = options.holder;
   // A grant is valid locally until ttl after the request started, less 10% for clock drift.
-  const grant = (epoch: string, started: number): LeaseGrant => ({ holder, epoch: Number(epoch), validUntil: started + ttl * 0.9 });
+  const grant = (epoch: string, started: number): LeaseGrant => ({
+    holder,
+    epoch: Number(epoch),
+    validUntil: started + ttl * 0.9,
+  });
   const run = async (sql: string, params: unknown[]) => {
     try {
       return await pool.query<{ epoch: string }>(sql, params);
@@ -139,7 +147,10 @@ export async function openPostgresLease(options: PostgresLeaseOptions): Promise<
       return row && grant(row.epoch, started);
     },
     async release(g) {
-      await run(`UPDATE ${s}.sequencer_lease SET holder = NULL, expires_at = clock_timestamp() WHERE holder = $1 AND epoch = $2 RETURNING epoch`, [holder, g.epoch]);
+      await run(
+        `UPDATE ${s}.sequencer_lease SET holder = NULL, expires_at = clock_timestamp() WHERE holder = $1 AND epoch = $2 RETURNING epoch`,
+        [holder, g.epoch],
+      );
     },
     async close() {
       if (closed) return;

@@ -79,7 +79,12 @@ describe("PostgresStore: compare-and-set enforced by the database", () => {
 
   it("four instances racing many rounds never commit two checkpoints for one size", async () => {
     const first = await open();
-    const stores = [first, ...(await Promise.all([1, 2, 3].map(() => openPostgresStore({ connectionString: database, schema: first.schema }))))];
+    const stores = [
+      first,
+      ...(await Promise.all(
+        [1, 2, 3].map(() => openPostgresStore({ connectionString: database, schema: first.schema })),
+      )),
+    ];
     try {
       const acknowledged = new Map<number, string>();
       await Promise.all(
@@ -139,9 +144,7 @@ describe("PostgresStore: compare-and-set enforced by the database", () => {
 describe("PostgresStore: schemas", () => {
   it("creates its schema idempotently, also when several processes open the same new log at once", async () => {
     const schema = `shared_${++schemas}`;
-    const stores = await Promise.all(
-      [0, 1, 2, 3].map(() => openPostgresStore({ connectionString: database, schema })),
-    );
+    const stores = await Promise.all([0, 1, 2, 3].map(() => openPostgresStore({ connectionString: database, schema })));
     await stores[0]!.append(syntheticBatch("w", 0, 3));
     const again = await openPostgresStore({ connectionString: database, schema });
     expect((await again.latestCheckpoint())?.size).toBe(3);
@@ -170,7 +173,11 @@ describe("PostgresStore: schemas", () => {
 describe("PostgresStore: following", () => {
   it("wakes a waiter in another instance by NOTIFY, well before the poll would", async () => {
     const writer = await open();
-    const reader = await openPostgresStore({ connectionString: database, schema: writer.schema, pollIntervalMillis: 60_000 });
+    const reader = await openPostgresStore({
+      connectionString: database,
+      schema: writer.schema,
+      pollIntervalMillis: 60_000,
+    });
     try {
       await writer.append(syntheticBatch("w", 0, 1));
       expect(await reader.waitForGrowth(0)).toBe(1);

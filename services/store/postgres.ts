@@ -278,7 +278,11 @@ export class PostgresStore implements LogStore {
   async countEntriesFrom(index: number): Promise<number> {
     this.checkOpen();
     checkCount("index", index);
-    const result = await this.query<{ n: string }>("countEntriesFrom", `SELECT count(*) AS n FROM ${this.s}.entries WHERE idx >= $1`, [index]);
+    const result = await this.query<{ n: string }>(
+      "countEntriesFrom",
+      `SELECT count(*) AS n FROM ${this.s}.entries WHERE idx >= $1`,
+      [index],
+    );
     return Number(result.rows[0]?.n ?? 0);
   }
 

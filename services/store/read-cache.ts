@@ -9,7 +9,13 @@
 import { ByteLru } from "../../log/lru.js";
 import { TILE_WIDTH } from "../../log/tile.js";
 import { checkCount } from "./checks.js";
-import { StoreUnavailableError, type AppendBatch, type LogStore, type StoredCheckpoint, type TileWrite } from "./port.js";
+import {
+  StoreUnavailableError,
+  type AppendBatch,
+  type LogStore,
+  type StoredCheckpoint,
+  type TileWrite,
+} from "./port.js";
 
 export interface ReadCacheOptions {
   /** Bytes of entries and tiles kept. Default 256 MiB. */
@@ -36,7 +42,10 @@ export class ReadCachedStore implements LogStore {
     readonly inner: LogStore,
     options: ReadCacheOptions = {},
   ) {
-    this.kept = new ByteLru(options.maxBytes ?? 256 * 1024 * 1024, (k) => KEPT_OVERHEAD + ("entry" in k ? k.entry.length : k.tile.data.length));
+    this.kept = new ByteLru(
+      options.maxBytes ?? 256 * 1024 * 1024,
+      (k) => KEPT_OVERHEAD + ("entry" in k ? k.entry.length : k.tile.data.length),
+    );
     const count = inner.countEntriesFrom?.bind(inner);
     if (count) this.countEntriesFrom = count;
   }

@@ -113,7 +113,9 @@ export class SqliteWriter {
   /** Starts the thread (once); appends wait for it to be ready. */
   start(): Worker {
     if (this.worker) return this.worker;
-    const worker = startWorker(new URL("./sqlite-write-worker.ts", import.meta.url), { workerData: { file: this.file, busyTimeoutMs: this.busyTimeoutMs } });
+    const worker = startWorker(new URL("./sqlite-write-worker.ts", import.meta.url), {
+      workerData: { file: this.file, busyTimeoutMs: this.busyTimeoutMs },
+    });
     worker.unref(); // an idle writer never keeps the process alive; an append refs it
     this.worker = worker;
     this.ready = new Promise<void>((resolve, reject) => {
@@ -129,7 +131,10 @@ export class SqliteWriter {
       });
       const fail = (e: unknown) => {
         if (this.worker === worker) this.worker = undefined;
-        const err = new StoreUnavailableError(`store: sqlite writer stopped: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+        const err = new StoreUnavailableError(
+          `store: sqlite writer stopped: ${e instanceof Error ? e.message : String(e)}`,
+          { cause: e },
+        );
         reject(err);
         for (const w of this.waiting.values()) w.reject(err);
         this.waiting.clear();

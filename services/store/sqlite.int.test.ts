@@ -9,7 +9,14 @@ import { bytesEqual } from "../../log/bytes.js";
 import { describeLogStoreContract } from "../../test/store/contract.js";
 import { StoreUnavailableError, type LogStore } from "./port.js";
 import { SQLITE_FILE, openSqliteStore } from "./sqlite.js";
-import { parseSyntheticEntry, syntheticBatch, syntheticEntry, syntheticNote, syntheticTile, tilesTouched } from "../../test/store/synthetic.js";
+import {
+  parseSyntheticEntry,
+  syntheticBatch,
+  syntheticEntry,
+  syntheticNote,
+  syntheticTile,
+  tilesTouched,
+} from "../../test/store/synthetic.js";
 
 const tempDirs: string[] = [];
 function tempDir(): string {
@@ -35,7 +42,11 @@ interface Ack {
 }
 
 /** A sqlite-appender.ts child process and what it has printed so far. */
-function appender(dir: string, writer: string, args: { batches: number; maxBatch: number; jitterMs: number; at?: number }) {
+function appender(
+  dir: string,
+  writer: string,
+  args: { batches: number; maxBatch: number; jitterMs: number; at?: number },
+) {
   const argv = [APPENDER, dir, writer, String(args.batches), String(args.maxBatch), String(args.jitterMs)];
   if (args.at !== undefined) argv.push(String(args.at));
   // From source through tsx, like this test: the child drives the store module, not the built registry.
@@ -89,7 +100,8 @@ async function expectConsistentSyntheticLog(store: LogStore): Promise<number> {
   for (const shape of tilesTouched(0, size)) {
     const tile = await store.readTile(shape.level, shape.index);
     expect(tile?.width, `tile ${shape.level}/${shape.index}`).toBe(shape.width);
-    if (!bytesEqual(tile!.data, syntheticTile(shape).data)) expect.fail(`tile ${shape.level}/${shape.index} is damaged`);
+    if (!bytesEqual(tile!.data, syntheticTile(shape).data))
+      expect.fail(`tile ${shape.level}/${shape.index} is damaged`);
   }
   return size;
 }
@@ -99,7 +111,8 @@ async function expectAcked(store: LogStore, acks: readonly Ack[]): Promise<void>
   for (const a of acks) {
     const got = await store.readEntries(a.start, a.end);
     got.forEach((e, k) => {
-      if (!bytesEqual(e, syntheticEntry(a.writer, a.start + k))) expect.fail(`acknowledged entry ${a.start + k} of ${a.writer} is not there`);
+      if (!bytesEqual(e, syntheticEntry(a.writer, a.start + k)))
+        expect.fail(`acknowledged entry ${a.start + k} of ${a.writer} is not there`);
     });
   }
 }
@@ -109,7 +122,10 @@ function expectFileConsistent(dir: string, size: number): void {
   const db = new Database(join(dir, SQLITE_FILE), { readonly: true });
   try {
     expect(db.pragma("integrity_check", { simple: true })).toBe("ok");
-    const row = db.prepare("SELECT count(*) AS n, coalesce(max(idx), -1) AS last FROM entries").get() as { n: number; last: number };
+    const row = db.prepare("SELECT count(*) AS n, coalesce(max(idx), -1) AS last FROM entries").get() as {
+      n: number;
+      last: number;
+    };
     expect(row).toEqual({ n: size, last: size - 1 });
   } finally {
     db.close();
@@ -127,7 +143,8 @@ describe("sqlite store, on files and across processes", () => {
     await store.append(syntheticBatch("a", 0, 3));
     const mode = (p: string) => statSync(p).mode & 0o777;
     expect(mode(dir)).toBe(0o700);
-    for (const f of [SQLITE_FILE, `${SQLITE_FILE}-wal`, `${SQLITE_FILE}-shm`]) expect(mode(join(dir, f)), f).toBe(0o600);
+    for (const f of [SQLITE_FILE, `${SQLITE_FILE}-wal`, `${SQLITE_FILE}-shm`])
+      expect(mode(join(dir, f)), f).toBe(0o600);
     await store.close();
   });
 
@@ -254,7 +271,9 @@ describe("sqlite store, on files and across processes", () => {
       await store.close();
       expectFileConsistent(dir, size);
     }
-    console.log(`crash test: ${rounds} SIGKILLs, ${acked.length} acknowledged batches, ${acked.at(-1)?.end ?? 0} entries`);
+    console.log(
+      `crash test: ${rounds} SIGKILLs, ${acked.length} acknowledged batches, ${acked.at(-1)?.end ?? 0} entries`,
+    );
     expect(acked.length).toBeGreaterThan(rounds);
   });
 });

@@ -64,7 +64,9 @@ function guarded<T>(what: string, fn: () => T): T {
     return fn();
   } catch (err) {
     if (isTyped(err) || err instanceof StoreUnavailableError) throw err;
-    throw new StoreUnavailableError(`store: sqlite ${what} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+    throw new StoreUnavailableError(`store: sqlite ${what} failed: ${(err as Error)?.message ?? String(err)}`, {
+      cause: err,
+    });
   }
 }
 
@@ -103,7 +105,9 @@ class SqliteStore implements LogStore {
     this.checkpointStmt = db.prepare<[], { size: number; note: Buffer }>(
       "SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1",
     );
-    this.entriesStmt = db.prepare<[number, number], Buffer>("SELECT data FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx").pluck();
+    this.entriesStmt = db
+      .prepare<[number, number], Buffer>("SELECT data FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx")
+      .pluck();
     this.tileStmt = db.prepare<[number, number], { width: number; data: Buffer }>(
       "SELECT width, data FROM tiles WHERE level = ? AND idx = ?",
     );
@@ -143,12 +147,18 @@ class SqliteStore implements LogStore {
 
   async readEntries(start: number, end: number): Promise<Uint8Array[]> {
     this.checkOpen();
-    if (!(end <= this.knownSize)) this.knownSize = Math.max(this.knownSize, guarded("read", () => this.sizeStmt.get()!));
+    if (!(end <= this.knownSize))
+      this.knownSize = Math.max(
+        this.knownSize,
+        guarded("read", () => this.sizeStmt.get()!),
+      );
     checkEntryRange(start, end, this.knownSize);
     if (start === end) return [];
     const rows = guarded("read", () => this.entriesStmt.all(start, end));
     if (rows.length !== end - start) {
-      throw new StoreUnavailableError(`store: sqlite holds ${rows.length} of entries [${start}, ${end}); the file is damaged`);
+      throw new StoreUnavailableError(
+        `store: sqlite holds ${rows.length} of entries [${start}, ${end}); the file is damaged`,
+      );
     }
     return rows.map(bytes);
   }
@@ -156,7 +166,10 @@ class SqliteStore implements LogStore {
   async countEntriesFrom(index: number): Promise<number> {
     this.checkOpen();
     checkCount("index", index);
-    return guarded("read", () => this.db.prepare<[number], number>("SELECT count(*) FROM entries WHERE idx >= ?").pluck().get(index)!);
+    return guarded(
+      "read",
+      () => this.db.prepare<[number], number>("SELECT count(*) FROM entries WHERE idx >= ?").pluck().get(index)!,
+    );
   }
 
   async readTile(level: number, index: number): Promise<TileWrite | undefined> {
@@ -245,7 +258,9 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<LogS
       db.transaction(() => {
         const version = db.pragma("user_version", { simple: true }) as number;
         if (version > SQLITE_SCHEMA_VERSION) {
-          throw new StoreUnavailableError(`store: ${file} has schema version ${version}, newer than this program's ${SQLITE_SCHEMA_VERSION}`);
+          throw new StoreUnavailableError(
+            `store: ${file} has schema version ${version}, newer than this program's ${SQLITE_SCHEMA_VERSION}`,
+          );
         }
         if (version === 1) db.exec(sqliteMigrationFrom1);
         db.exec(sqliteSchema);

@@ -48,7 +48,10 @@ export async function rebuildTiles(input: TileRebuildInput): Promise<TileWrite[]
     if (cp.size !== toSize) throw new Error(`the checkpoint is for size ${cp.size}, not ${toSize}`);
     root = cp.root;
   } catch (e) {
-    throw new TileRebuildError(`the checkpoint of size ${toSize} cannot be read: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new TileRebuildError(
+      `the checkpoint of size ${toSize} cannot be read: ${e instanceof Error ? e.message : String(e)}`,
+      { cause: e },
+    );
   }
   let state = await loadTreeState(fromSize, input.fetchTile);
   const widest = new Map<string, TileWrite>();
@@ -59,12 +62,15 @@ export async function rebuildTiles(input: TileRebuildInput): Promise<TileWrite[]
     for (const t of integration.tiles) {
       // Later chunks widen the same partial tiles; keep the widest.
       const key = `${t.level}/${t.index}`;
-      if ((widest.get(key)?.width ?? 0) < t.width) widest.set(key, { level: t.level, index: t.index, width: t.width, data: t.data.slice() });
+      if ((widest.get(key)?.width ?? 0) < t.width)
+        widest.set(key, { level: t.level, index: t.index, width: t.width, data: t.data.slice() });
     }
     state = integration.state;
   }
   if (!bytesEqual(state.root, root)) {
-    throw new TileRebuildError(`entries ${fromSize}..${toSize} give root ${toHex(state.root)}, the checkpoint says ${toHex(root)}`);
+    throw new TileRebuildError(
+      `entries ${fromSize}..${toSize} give root ${toHex(state.root)}, the checkpoint says ${toHex(root)}`,
+    );
   }
   return [...widest.values()];
 }

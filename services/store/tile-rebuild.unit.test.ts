@@ -48,31 +48,37 @@ const fetcherOf =
     return t.data.subarray(0, width * 32);
   };
 
-const noteFor = (s: TreeState) => utf8(signNote(formatCheckpoint({ origin: signer.name, size: s.size, root: s.root, extensions: [] }), [signer]));
+const noteFor = (s: TreeState) =>
+  utf8(signNote(formatCheckpoint({ origin: signer.name, size: s.size, root: s.root, extensions: [] }), [signer]));
 
 describe("rebuildTiles", () => {
   it("recomputes exactly the tiles of the batches whose tiles were never written", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.integer({ min: 1, max: 600 }), { minLength: 1, maxLength: 5 }), fc.nat(), fc.integer({ min: 1, max: 999 }), async (batches, cut, chunk) => {
-        const log = grow(batches);
-        // Tiles of the first `written` batches reached the store; the rest were lost in a crash.
-        const written = cut % (batches.length + 1);
-        const stored = new Map<string, TileWrite>();
-        log.tilesOfBatch.slice(0, written).forEach((t) => storeTiles(stored, t));
-        const fromSize = batches.slice(0, written).reduce((a, b) => a + b, 0);
-        const want = new Map<string, TileWrite>();
-        log.tilesOfBatch.slice(written).forEach((t) => storeTiles(want, t));
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 1, max: 600 }), { minLength: 1, maxLength: 5 }),
+        fc.nat(),
+        fc.integer({ min: 1, max: 999 }),
+        async (batches, cut, chunk) => {
+          const log = grow(batches);
+          // Tiles of the first `written` batches reached the store; the rest were lost in a crash.
+          const written = cut % (batches.length + 1);
+          const stored = new Map<string, TileWrite>();
+          log.tilesOfBatch.slice(0, written).forEach((t) => storeTiles(stored, t));
+          const fromSize = batches.slice(0, written).reduce((a, b) => a + b, 0);
+          const want = new Map<string, TileWrite>();
+          log.tilesOfBatch.slice(written).forEach((t) => storeTiles(want, t));
 
-        const rebuilt = await rebuildTiles({
-          fromSize,
-          toSize: log.state.size,
-          note: noteFor(log.state),
-          fetchTile: fetcherOf(stored),
-          readEntries: async (a, b) => log.entries.slice(a, b),
-          chunk,
-        });
-        expect(new Map(rebuilt.map((t) => [`${t.level}/${t.index}`, t]))).toEqual(want);
-      }),
+          const rebuilt = await rebuildTiles({
+            fromSize,
+            toSize: log.state.size,
+            note: noteFor(log.state),
+            fetchTile: fetcherOf(stored),
+            readEntries: async (a, b) => log.entries.slice(a, b),
+            chunk,
+          });
+          expect(new Map(rebuilt.map((t) => [`${t.level}/${t.index}`, t]))).toEqual(want);
+        },
+      ),
       { numRuns: 20 },
     );
   });
@@ -83,18 +89,31 @@ describe("rebuildTiles", () => {
     storeTiles(stored, log.tilesOfBatch[0]!);
     const tampered = log.entries.map((e, i) => (i === 310 ? utf8("forged") : e));
     await expect(
-      rebuildTiles({ fromSize: 300, toSize: 320, note: noteFor(log.state), fetchTile: fetcherOf(stored), readEntries: async (a, b) => tampered.slice(a, b) }),
+      rebuildTiles({
+        fromSize: 300,
+        toSize: 320,
+        note: noteFor(log.state),
+        fetchTile: fetcherOf(stored),
+        readEntries: async (a, b) => tampered.slice(a, b),
+      }),
     ).rejects.toThrow(TileRebuildError);
   });
 
   it("refuses a note that is not a checkpoint of the size, and a bad range", async () => {
     const log = grow([10]);
-    const base = { fromSize: 0, toSize: 10, fetchTile: fetcherOf(new Map()), readEntries: async (a: number, b: number) => log.entries.slice(a, b) };
+    const base = {
+      fromSize: 0,
+      toSize: 10,
+      fetchTile: fetcherOf(new Map()),
+      readEntries: async (a: number, b: number) => log.entries.slice(a, b),
+    };
     await expect(rebuildTiles({ ...base, note: utf8("synthetic checkpoint\n") })).rejects.toThrow(TileRebuildError);
     await expect(rebuildTiles({ ...base, note: noteFor(log.states.get(0)!) })).rejects.toThrow(/size 0, not 10/);
     await expect(rebuildTiles({ ...base, fromSize: 11, note: noteFor(log.state) })).rejects.toThrow(RangeError);
     const all = new Map<string, TileWrite>();
     storeTiles(all, log.tilesOfBatch[0]!);
-    expect(await rebuildTiles({ ...base, fromSize: 10, fetchTile: fetcherOf(all), note: noteFor(log.state) })).toEqual([]);
+    expect(await rebuildTiles({ ...base, fromSize: 10, fetchTile: fetcherOf(all), note: noteFor(log.state) })).toEqual(
+      [],
+    );
   });
 });

@@ -20,7 +20,15 @@ import { checkFreshness, type Fresher } from "./freshness.js";
 import { replayEntries, type IndexedEntry, type Replayed } from "./replay.js";
 import { resolveTrust, type ResolvedTrust, type TrustConfig } from "./trust.js";
 import { checkCompleteness } from "./completeness.js";
-import { BUNDLE_DOES_NOT_PROVE, COMPLETE_BUNDLE_DOES_NOT_PROVE, type StatedReason, type Verdict, type VerdictReason, type VerdictStatus, type VerifiedLabel } from "./verdict.js";
+import {
+  BUNDLE_DOES_NOT_PROVE,
+  COMPLETE_BUNDLE_DOES_NOT_PROVE,
+  type StatedReason,
+  type Verdict,
+  type VerdictReason,
+  type VerdictStatus,
+  type VerifiedLabel,
+} from "./verdict.js";
 
 export interface VerifyOptions {
   /** When to evaluate expiry (Unix seconds); default the current time. */
@@ -45,10 +53,22 @@ const STATUS: Readonly<Record<LabelStatus, VerdictStatus>> = {
   NOT_YET_VALID: "not-yet-valid",
 };
 
-const LABEL_KINDS = new Set(["labelIssued", "labelUpgraded", "labelDowngraded", "labelRenewed", "labelSuspended", "labelReinstated", "labelRevoked"]);
+const LABEL_KINDS = new Set([
+  "labelIssued",
+  "labelUpgraded",
+  "labelDowngraded",
+  "labelRenewed",
+  "labelSuspended",
+  "labelReinstated",
+  "labelRevoked",
+]);
 
 /** Verifies a label bundle. Never throws for any bundle; a malformed trust config throws NoteError. */
-export function verifyLabelBundle(bundle: LabelBundle, trust: TrustConfig | ResolvedTrust, opts: VerifyOptions = {}): Verdict {
+export function verifyLabelBundle(
+  bundle: LabelBundle,
+  trust: TrustConfig | ResolvedTrust,
+  opts: VerifyOptions = {},
+): Verdict {
   const t = "domain" in trust ? trust : resolveTrust(trust);
   const now = opts.nowUnix ?? BigInt(Math.floor(Date.now() / 1000));
   const fail = (reason: VerdictReason, cp?: OpenedCheckpoint): Verdict => ({
@@ -81,12 +101,17 @@ function verify(
 ): Verdict {
   const labelId = bundle.labelId;
   if (opts.expectedLabelId !== undefined && labelId !== opts.expectedLabelId) {
-    return fail({ code: "wrong-label", message: `the bundle is about ${JSON.stringify(labelId)}, not ${opts.expectedLabelId}` });
+    return fail({
+      code: "wrong-label",
+      message: `the bundle is about ${JSON.stringify(labelId)}, not ${opts.expectedLabelId}`,
+    });
   }
-  if (!LABEL_ID.test(labelId)) return fail({ code: "malformed-label-id", message: `label id ${JSON.stringify(labelId)} is malformed` });
+  if (!LABEL_ID.test(labelId))
+    return fail({ code: "malformed-label-id", message: `label id ${JSON.stringify(labelId)} is malformed` });
   const cp = openTrustedCheckpoint(bundle.checkpoint, t);
   if ("code" in cp) return fail(cp);
-  if (bundle.entries.length === 0) return fail({ code: "no-entries", message: "the bundle holds no entry about the label" }, cp);
+  if (bundle.entries.length === 0)
+    return fail({ code: "no-entries", message: "the bundle holds no entry about the label" }, cp);
 
   // One verifier for both lists: their proofs share the path to the root.
   const proofs = new InclusionVerifier(cp.checkpoint.size, cp.checkpoint.root);
@@ -97,12 +122,21 @@ function verify(
   for (const e of own) {
     const s = e.decoded.statement;
     if (!LABEL_KINDS.has(s.kind?.$case ?? "") || s.labelId !== labelId) {
-      return fail({ code: "entry-not-about-label", message: `entry ${e.index} is not a statement about label ${labelId}` }, cp);
+      return fail(
+        { code: "entry-not-about-label", message: `entry ${e.index} is not a statement about label ${labelId}` },
+        cp,
+      );
     }
   }
   for (const e of context) {
     if (LABEL_KINDS.has(e.decoded.statement.kind?.$case ?? "")) {
-      return fail({ code: "context-entry-kind", message: `context entry ${e.index} is a label statement; context holds issuer and catalogue entries only` }, cp);
+      return fail(
+        {
+          code: "context-entry-kind",
+          message: `context entry ${e.index} is a label statement; context holds issuer and catalogue entries only`,
+        },
+        cp,
+      );
     }
   }
   const merged = [...own, ...context].sort((a, b) => a.index - b.index);
@@ -111,13 +145,30 @@ function verify(
   const record = replayed.state.labels.get(labelId);
   if (!record) return fail({ code: "label-missing", message: `the entries never issue label ${labelId}` }, cp);
   if (record.version !== BigInt(own.length)) {
-    return fail({ code: "entry-not-about-label", message: `the label's replayed version ${record.version} differs from its ${own.length} entries` }, cp);
+    return fail(
+      {
+        code: "entry-not-about-label",
+        message: `the label's replayed version ${record.version} differs from its ${own.length} entries`,
+      },
+      cp,
+    );
   }
 
-  const complete = checkCompleteness(bundle, cp.checkpoint, own.map((e) => e.index), replayed.state);
+  const complete = checkCompleteness(
+    bundle,
+    cp.checkpoint,
+    own.map((e) => e.index),
+    replayed.state,
+  );
   if (complete && "code" in complete) return fail(complete, cp);
   if (!complete && !opts.allowIncomplete) {
-    return fail({ code: "no-map-commitment", message: "the bundle carries no state map proof, so it cannot show that it lists every entry about the label" }, cp);
+    return fail(
+      {
+        code: "no-map-commitment",
+        message: "the bundle carries no state map proof, so it cannot show that it lists every entry about the label",
+      },
+      cp,
+    );
   }
 
   let consistentWith;
@@ -144,16 +195,27 @@ function verify(
 }
 
 /** Checks indices, inclusion proofs and decoding of proven entries; never throws. */
-function provenEntries(list: readonly ProvenEntry[], cp: Checkpoint, proofs: InclusionVerifier, what: string): IndexedEntry[] | VerdictReason {
+function provenEntries(
+  list: readonly ProvenEntry[],
+  cp: Checkpoint,
+  proofs: InclusionVerifier,
+  what: string,
+): IndexedEntry[] | VerdictReason {
   const out: IndexedEntry[] = [];
   let last = -1n;
   for (const p of list) {
     if (typeof p.index !== "bigint" || p.index <= last) {
-      return { code: "entry-order", message: `${what} ${String(p.index)} is out of order or repeated: entries must be in log order, each once` };
+      return {
+        code: "entry-order",
+        message: `${what} ${String(p.index)} is out of order or repeated: entries must be in log order, each once`,
+      };
     }
     last = p.index;
     if (p.index >= BigInt(cp.size)) {
-      return { code: "index-beyond-checkpoint", message: `${what} ${p.index} is not in the checkpoint's tree of size ${cp.size}` };
+      return {
+        code: "index-beyond-checkpoint",
+        message: `${what} ${p.index} is not in the checkpoint's tree of size ${cp.size}`,
+      };
     }
     const index = Number(p.index);
     try {
@@ -172,23 +234,45 @@ function provenEntries(list: readonly ProvenEntry[], cp: Checkpoint, proofs: Inc
 function statedReason(last: IndexedEntry | undefined): StatedReason | undefined {
   const k = last?.decoded.statement.kind;
   if ((k?.$case !== "labelSuspended" && k?.$case !== "labelRevoked") || !k.value.reason) return undefined;
-  const code = reasonCodeToJSON(k.value.reason.code).replace(/^REASON_CODE_/, "").toLowerCase().replaceAll("_", "-");
+  const code = reasonCodeToJSON(k.value.reason.code)
+    .replace(/^REASON_CODE_/, "")
+    .toLowerCase()
+    .replaceAll("_", "-");
   return { code, text: k.value.reason.text };
 }
 
-function statusReason(r: LabelRecord, s: LabelStatus, replayed: Replayed, stated: StatedReason | undefined): VerdictReason {
+function statusReason(
+  r: LabelRecord,
+  s: LabelStatus,
+  replayed: Replayed,
+  stated: StatedReason | undefined,
+): VerdictReason {
   const last = r.history[r.history.length - 1]!;
   const at = replayed.logIndex[last.index];
   const why = stated ? `: ${stated.text} (${stated.code})` : "";
   switch (s) {
     case "REVOKED":
-      return { code: "revoked", message: `label ${r.labelId} was revoked (entry ${at}, by ${last.signer.kind})${why}`, ...(stated ? { stated } : {}) };
+      return {
+        code: "revoked",
+        message: `label ${r.labelId} was revoked (entry ${at}, by ${last.signer.kind})${why}`,
+        ...(stated ? { stated } : {}),
+      };
     case "SUSPENDED":
-      return { code: "suspended", message: `label ${r.labelId} is suspended (by ${r.suspendedByAuthority ? "the authority" : "its issuer"})${why}`, ...(stated ? { stated } : {}) };
+      return {
+        code: "suspended",
+        message: `label ${r.labelId} is suspended (by ${r.suspendedByAuthority ? "the authority" : "its issuer"})${why}`,
+        ...(stated ? { stated } : {}),
+      };
     case "EXPIRED":
-      return { code: "expired", message: `label ${r.labelId} expired at ${new Date(Number(r.validUntilUnix) * 1000).toISOString()}` };
+      return {
+        code: "expired",
+        message: `label ${r.labelId} expired at ${new Date(Number(r.validUntilUnix) * 1000).toISOString()}`,
+      };
     default:
-      return { code: "not-yet-valid", message: `label ${r.labelId} is valid from ${new Date(Number(r.validFromUnix) * 1000).toISOString()}` };
+      return {
+        code: "not-yet-valid",
+        message: `label ${r.labelId} is valid from ${new Date(Number(r.validFromUnix) * 1000).toISOString()}`,
+      };
   }
 }
 

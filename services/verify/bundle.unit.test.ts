@@ -50,8 +50,12 @@ describe("verifier on real registry data", () => {
 
   it("refuses a bundle without the key chain, a wrong label, and another log's key", async () => {
     const { bundle } = await fx.reads.getLabel(LABELS.valid);
-    expect(verifyLabelBundle({ ...bundle!, contextEntries: [] }, trust, { nowUnix: now }).reasons[0]?.code).toBe("unknown-key");
-    expect(verifyLabelBundle(bundle!, trust, { nowUnix: now, expectedLabelId: LABELS.revoked }).reasons[0]?.code).toBe("wrong-label");
+    expect(verifyLabelBundle({ ...bundle!, contextEntries: [] }, trust, { nowUnix: now }).reasons[0]?.code).toBe(
+      "unknown-key",
+    );
+    expect(verifyLabelBundle(bundle!, trust, { nowUnix: now, expectedLabelId: LABELS.revoked }).reasons[0]?.code).toBe(
+      "wrong-label",
+    );
     const other = testKey(40);
     const v = verifyLabelBundle(bundle!, { ...trust, authorityPublicKey: other.publicKey }, { nowUnix: now });
     expect(v.status).toBe("not-verifiable");
@@ -61,14 +65,30 @@ describe("verifier on real registry data", () => {
     const { bundle } = await fx.reads.getLabel(LABELS.valid);
     const oldSize = fx.registry.view.size;
     fx.clock = now;
-    await fx.registry.submit(signStatement(testKey(1), statement({ $case: "categoryPublished", value: { categoryId: "smart-lock", name: "Smart locks", description: "" } }, { signedAtUnix: now })));
+    await fx.registry.submit(
+      signStatement(
+        testKey(1),
+        statement(
+          { $case: "categoryPublished", value: { categoryId: "smart-lock", name: "Smart locks", description: "" } },
+          { signedAtUnix: now },
+        ),
+      ),
+    );
     const snap = fx.reads.snapshot();
     const proof = await proveConsistency(fx.registry.view.hashReader(snap.tree), oldSize, snap.size);
-    const ok = verifyLabelBundle(bundle!, trust, { nowUnix: now, fresher: { checkpoint: snap.checkpoint, consistencyProof: proof } });
+    const ok = verifyLabelBundle(bundle!, trust, {
+      nowUnix: now,
+      fresher: { checkpoint: snap.checkpoint, consistencyProof: proof },
+    });
     expect(ok.status).toBe("valid");
     expect(ok.consistentWith?.size).toBe(snap.size);
     const bad = proof.map((h, i) => (i === 0 ? h.map((b) => b ^ 1) : h));
-    expect(verifyLabelBundle(bundle!, trust, { nowUnix: now, fresher: { checkpoint: snap.checkpoint, consistencyProof: bad } }).reasons[0]?.code).toBe("fresher-inconsistent");
+    expect(
+      verifyLabelBundle(bundle!, trust, {
+        nowUnix: now,
+        fresher: { checkpoint: snap.checkpoint, consistencyProof: bad },
+      }).reasons[0]?.code,
+    ).toBe("fresher-inconsistent");
   });
 
   it("compact bulk answers expand to bundles that verify, sharing one checkpoint", async () => {
@@ -79,7 +99,8 @@ describe("verifier on real registry data", () => {
     for await (const m of bulk.answer([LABELS.valid, LABELS.rotated, "CCRC-404", LABELS.revoked])) {
       if (m.message?.$case === "context") contexts++;
       const r = c.accept(m);
-      if (r?.result?.$case === "label") verdicts.push(verifyLabelBundle(c.expand(r.result.value.bundle!), trust, { nowUnix: now }).status);
+      if (r?.result?.$case === "label")
+        verdicts.push(verifyLabelBundle(c.expand(r.result.value.bundle!), trust, { nowUnix: now }).status);
       if (r?.result?.$case === "error") verdicts.push(r.result.value.rule);
     }
     expect(verdicts).toEqual(["valid", "valid", "label-not-found", "revoked"]);
@@ -89,7 +110,13 @@ describe("verifier on real registry data", () => {
   it("memoized trust: same verdicts, each signature checked once, a changed message still refused", async () => {
     let calls = 0;
     const base = resolveTrust(trust);
-    const counting = { ...base, domain: { ...base.domain, verify: (k: Uint8Array, m: Uint8Array, s: Uint8Array) => (calls++, base.domain.verify(k, m, s)) } };
+    const counting = {
+      ...base,
+      domain: {
+        ...base.domain,
+        verify: (k: Uint8Array, m: Uint8Array, s: Uint8Array) => (calls++, base.domain.verify(k, m, s)),
+      },
+    };
     const warm = memoizedTrust(counting);
     const { bundle } = await fx.reads.getLabel(LABELS.valid);
     expect(verifyLabelBundle(bundle!, warm, { nowUnix: now }).status).toBe("valid");
@@ -100,12 +127,22 @@ describe("verifier on real registry data", () => {
     const flipped = Uint8Array.from(e.entry);
     flipped[flipped.length - 70] = flipped[flipped.length - 70]! ^ 1; // inside the statement: the signature no longer matches
     expect(warm.domain.verify(trust.authorityPublicKey, flipped, flipped.subarray(0, 64))).toBe(false);
-    expect(verifyLabelBundle({ ...bundle!, entries: [{ ...e, entry: flipped }] }, warm, { nowUnix: now }).status).toBe("not-verifiable");
+    expect(verifyLabelBundle({ ...bundle!, entries: [{ ...e, entry: flipped }] }, warm, { nowUnix: now }).status).toBe(
+      "not-verifiable",
+    );
   });
 
   it("receipts from the write path verify", async () => {
     fx.clock = now;
-    const rc = await fx.registry.submit(signStatement(testKey(1), statement({ $case: "categoryPublished", value: { categoryId: "smart-tv", name: "Smart TVs", description: "" } }, { signedAtUnix: now })));
+    const rc = await fx.registry.submit(
+      signStatement(
+        testKey(1),
+        statement(
+          { $case: "categoryPublished", value: { categoryId: "smart-tv", name: "Smart TVs", description: "" } },
+          { signedAtUnix: now },
+        ),
+      ),
+    );
     const v = verifyReceipt(toReceipt(rc), trust);
     expect(v.ok && v.signature).toBe("authority");
     // The receipt proves the new state: the category as the map holds it at the batch's commitment.
@@ -114,9 +151,22 @@ describe("verifier on real registry data", () => {
     const noMap = { commitmentEntry: new Uint8Array(0), commitmentInclusionProof: [], mapProof: new Uint8Array(0) };
     const { bundle } = await fx.reads.getLabel(LABELS.valid);
     const e = bundle!.entries[0]!;
-    const withChain = verifyReceipt({ entry: e.entry, index: e.index, inclusionProof: e.inclusionProof, checkpoint: bundle!.checkpoint, ...noMap }, trust, bundle!.contextEntries);
+    const withChain = verifyReceipt(
+      { entry: e.entry, index: e.index, inclusionProof: e.inclusionProof, checkpoint: bundle!.checkpoint, ...noMap },
+      trust,
+      bundle!.contextEntries,
+    );
     expect(withChain.ok && withChain.signature).toBe("context");
-    const tampered = verifyReceipt({ entry: e.entry, index: e.index + 1n, inclusionProof: e.inclusionProof, checkpoint: bundle!.checkpoint, ...noMap }, trust);
+    const tampered = verifyReceipt(
+      {
+        entry: e.entry,
+        index: e.index + 1n,
+        inclusionProof: e.inclusionProof,
+        checkpoint: bundle!.checkpoint,
+        ...noMap,
+      },
+      trust,
+    );
     expect(tampered.ok).toBe(false);
   });
 });

@@ -13,7 +13,9 @@ export class CompactBundles {
   private readonly context = new Map<bigint, ProvenEntry>();
 
   /** Feeds one stream message; returns the label result it carries, if any. */
-  accept(msg: VerifyLabelsResponse): Extract<NonNullable<VerifyLabelsResponse["message"]>, { $case: "result" }>["value"] | undefined {
+  accept(
+    msg: VerifyLabelsResponse,
+  ): Extract<NonNullable<VerifyLabelsResponse["message"]>, { $case: "result" }>["value"] | undefined {
     const m = msg.message;
     if (!m) return undefined;
     if (m.$case === "snapshot") this.checkpoint = m.value.checkpoint;
@@ -33,6 +35,11 @@ export class CompactBundles {
       const e = this.context.get(i);
       if (e) contextEntries.push(e);
     }
-    return { ...b, checkpoint: b.checkpoint || this.checkpoint, contextEntries: [...b.contextEntries, ...contextEntries], contextIndices: [] };
+    return {
+      ...b,
+      checkpoint: b.checkpoint || this.checkpoint,
+      contextEntries: [...b.contextEntries, ...contextEntries],
+      contextIndices: [],
+    };
   }
 }

@@ -19,16 +19,29 @@ import type { CheckpointRef, VerdictReason } from "./verdict.js";
  * label's `own` entries (log indices, in order) are all of its history up to the checkpoint, with
  * `state` (their replay) giving the map's value. undefined when the bundle carries no commitment.
  */
-export function checkCompleteness(bundle: LabelBundle, checkpoint: Checkpoint, own: readonly number[], state: RegistryState): ProvenCommitment | undefined | VerdictReason {
+export function checkCompleteness(
+  bundle: LabelBundle,
+  checkpoint: Checkpoint,
+  own: readonly number[],
+  state: RegistryState,
+): ProvenCommitment | undefined | VerdictReason {
   const p = bundle.commitment;
   if (p === undefined) return undefined;
-  if (p.index !== BigInt(checkpoint.size - 1)) return { code: "map-commitment", message: `the commitment entry is at index ${p.index}, not the checkpoint's last (${checkpoint.size - 1})` };
+  if (p.index !== BigInt(checkpoint.size - 1))
+    return {
+      code: "map-commitment",
+      message: `the commitment entry is at index ${p.index}, not the checkpoint's last (${checkpoint.size - 1})`,
+    };
   const commitment = proveCommitment(checkpoint, p.entry, p.inclusionProof);
   if ("code" in commitment) return commitment;
   const labelId = bundle.labelId;
   const r = proveMapKey(commitment, "label", labelId, bundle.mapProof);
   if ("code" in r) return r;
-  if (r.value?.kind?.$case !== "label") return { code: "map-proof", message: `the map proves label ${labelId} absent at checkpoint ${checkpoint.size}, yet the bundle has entries about it` };
+  if (r.value?.kind?.$case !== "label")
+    return {
+      code: "map-proof",
+      message: `the map proves label ${labelId} absent at checkpoint ${checkpoint.size}, yet the bundle has entries about it`,
+    };
   const committed = r.value.kind.value;
   const last = own[own.length - 1];
   if (committed.version !== BigInt(own.length) || r.value.lastIndex !== BigInt(last ?? -1)) {
@@ -38,8 +51,14 @@ export function checkCompleteness(bundle: LabelBundle, checkpoint: Checkpoint, o
     };
   }
   const replayed = mapValue(state, "label", labelId);
-  if (replayed.kind?.$case !== "label" || !bytesEqual(MapLabel.encode(replayed.kind.value).finish(), MapLabel.encode(committed).finish())) {
-    return { code: "map-value-differs", message: `the replayed history of label ${labelId} does not give the state the map commits at checkpoint ${checkpoint.size}` };
+  if (
+    replayed.kind?.$case !== "label" ||
+    !bytesEqual(MapLabel.encode(replayed.kind.value).finish(), MapLabel.encode(committed).finish())
+  ) {
+    return {
+      code: "map-value-differs",
+      message: `the replayed history of label ${labelId} does not give the state the map commits at checkpoint ${checkpoint.size}`,
+    };
   }
   return commitment;
 }
@@ -62,20 +81,41 @@ export interface AbsenceVerdict {
 export function verifyLabelAbsence(bundle: LabelBundle, trust: TrustConfig | ResolvedTrust): AbsenceVerdict {
   const t = "domain" in trust ? trust : resolveTrust(trust);
   const labelId = typeof bundle?.labelId === "string" ? bundle.labelId : "";
-  const no = (reason: VerdictReason, asOf?: CheckpointRef): AbsenceVerdict => ({ labelId, absent: false, reasons: [reason], asOf, completeAsOf: undefined });
+  const no = (reason: VerdictReason, asOf?: CheckpointRef): AbsenceVerdict => ({
+    labelId,
+    absent: false,
+    reasons: [reason],
+    asOf,
+    completeAsOf: undefined,
+  });
   try {
     const cp = openTrustedCheckpoint(bundle.checkpoint, t);
     if ("code" in cp) return no(cp);
-    if (bundle.entries.length > 0) return no({ code: "not-an-absence", message: "the bundle holds entries about the label" }, cp.ref);
+    if (bundle.entries.length > 0)
+      return no({ code: "not-an-absence", message: "the bundle holds entries about the label" }, cp.ref);
     const p = bundle.commitment;
     if (!p) return no({ code: "no-map-commitment", message: "the answer carries no state map proof" }, cp.ref);
-    if (p.index !== BigInt(cp.checkpoint.size - 1)) return no({ code: "map-commitment", message: `the commitment entry is at index ${p.index}, not the checkpoint's last` }, cp.ref);
+    if (p.index !== BigInt(cp.checkpoint.size - 1))
+      return no(
+        { code: "map-commitment", message: `the commitment entry is at index ${p.index}, not the checkpoint's last` },
+        cp.ref,
+      );
     const commitment = proveCommitment(cp.checkpoint, p.entry, p.inclusionProof);
     if ("code" in commitment) return no(commitment, cp.ref);
     const r = proveMapKey(commitment, "label", labelId, bundle.mapProof);
     if ("code" in r) return no(r, cp.ref);
-    if (r.value) return no({ code: "label-exists", message: `the map holds label ${labelId} at checkpoint ${cp.checkpoint.size}` }, cp.ref);
-    return { labelId, absent: true, reasons: [], asOf: cp.ref, completeAsOf: { index: commitment.size, sequencedAtUnix: commitment.sequencedAtUnix } };
+    if (r.value)
+      return no(
+        { code: "label-exists", message: `the map holds label ${labelId} at checkpoint ${cp.checkpoint.size}` },
+        cp.ref,
+      );
+    return {
+      labelId,
+      absent: true,
+      reasons: [],
+      asOf: cp.ref,
+      completeAsOf: { index: commitment.size, sequencedAtUnix: commitment.sequencedAtUnix },
+    };
   } catch (e) {
     return no({ code: "malformed-bundle", message: errorText(e) });
   }

@@ -23,7 +23,11 @@ const doubleOf = (real: ReadApi, rewrite: (b: LabelBundle) => LabelBundle): Read
     return { ...r, bundle: rewrite(structuredClone(r.bundle!)) };
   },
 });
-const verdictFrom = async (api: ReadApi) => verifyLabelBundle((await api.getLabel(LABELS.suspended)).bundle!, trust, { nowUnix: now, expectedLabelId: LABELS.suspended });
+const verdictFrom = async (api: ReadApi) =>
+  verifyLabelBundle((await api.getLabel(LABELS.suspended)).bundle!, trust, {
+    nowUnix: now,
+    expectedLabelId: LABELS.suspended,
+  });
 
 describe("completeness of a label bundle", () => {
   it("the honest answer proves the suspension current and the history complete as of the checkpoint", async () => {
@@ -43,7 +47,12 @@ describe("completeness of a label bundle", () => {
   });
 
   it("a server that also strips the map proof and commitment is caught: a complete answer is required", async () => {
-    const stripping = doubleOf(fx.reads, (b) => ({ ...b, entries: b.entries.slice(0, -1), commitment: undefined, mapProof: new Uint8Array(0) }));
+    const stripping = doubleOf(fx.reads, (b) => ({
+      ...b,
+      entries: b.entries.slice(0, -1),
+      commitment: undefined,
+      mapProof: new Uint8Array(0),
+    }));
     const v = await verdictFrom(stripping);
     expect(v.status).toBe("not-verifiable");
     expect(v.reasons[0]!.code).toBe("no-map-commitment");
@@ -72,7 +81,9 @@ describe("completeness of a label bundle", () => {
       }),
     );
     expect(flipped.reasons[0]!.code).toBe("map-commitment");
-    const earlier = await verdictFrom(doubleOf(fx.reads, (b) => ({ ...b, commitment: { ...b.commitment!, index: b.commitment!.index - 2n } })));
+    const earlier = await verdictFrom(
+      doubleOf(fx.reads, (b) => ({ ...b, commitment: { ...b.commitment!, index: b.commitment!.index - 2n } })),
+    );
     expect(earlier.reasons[0]!.code).toBe("map-commitment");
   });
 });

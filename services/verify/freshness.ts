@@ -19,12 +19,18 @@ export function checkFreshness(old: Checkpoint, fresher: Fresher, t: ResolvedTru
   const cp = openTrustedCheckpoint(fresher.checkpoint, t);
   if ("code" in cp) return { code: `fresher-${cp.code}`, message: `newer ${cp.message}` };
   if (cp.checkpoint.size < old.size) {
-    return { code: "fresher-older", message: `the "newer" checkpoint has size ${cp.checkpoint.size}, below the bundle's ${old.size}` };
+    return {
+      code: "fresher-older",
+      message: `the "newer" checkpoint has size ${cp.checkpoint.size}, below the bundle's ${old.size}`,
+    };
   }
   try {
     verifyConsistency(old.size, cp.checkpoint.size, fresher.consistencyProof, old.root, cp.checkpoint.root);
   } catch (e) {
-    return { code: "fresher-inconsistent", message: `the bundle's checkpoint is not a prefix of the newer one: ${errorText(e)}` };
+    return {
+      code: "fresher-inconsistent",
+      message: `the bundle's checkpoint is not a prefix of the newer one: ${errorText(e)}`,
+    };
   }
   return cp.ref;
 }

@@ -80,7 +80,8 @@ export class InclusionVerifier {
       level++;
     }
     if (!proven && !bytesEqual(r, this.root)) throw rootMismatch();
-    for (let k = 0; k < seen.length; k += 3) (this.levels[seen[k] as number] ??= new Map()).set(seen[k + 1] as number, seen[k + 2] as Hash);
+    for (let k = 0; k < seen.length; k += 3)
+      (this.levels[seen[k] as number] ??= new Map()).set(seen[k + 1] as number, seen[k + 2] as Hash);
   }
 }
 

@@ -22,7 +22,13 @@ beforeAll(() => {
   tree = MemoryHashes.fromLeafHashes(leaves);
 });
 
-type Mutation = { kind: "none" } | { kind: "flip"; at: number; bit: number } | { kind: "swap"; a: number; b: number } | { kind: "index"; delta: number } | { kind: "drop" } | { kind: "extra" };
+type Mutation =
+  | { kind: "none" }
+  | { kind: "flip"; at: number; bit: number }
+  | { kind: "swap"; a: number; b: number }
+  | { kind: "index"; delta: number }
+  | { kind: "drop" }
+  | { kind: "extra" };
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 3, arbitrary: fc.constant({ kind: "none" as const }) },

@@ -40,11 +40,34 @@ const mapEntry = (b: LabelBundle, f: Field, i: number, fn: (p: ProvenEntry) => P
 };
 
 const mutation = fc.oneof(
-  fc.record({ kind: fc.constant("entry-byte" as const), f: fc.constantFrom<Field>("entries", "contextEntries"), i: fc.nat(), pos: fc.nat(), x: fc.integer({ min: 1, max: 255 }) }),
-  fc.record({ kind: fc.constant("proof-byte" as const), f: fc.constantFrom<Field>("entries", "contextEntries"), i: fc.nat(), j: fc.nat(), pos: fc.nat(), x: fc.integer({ min: 1, max: 255 }) }),
-  fc.record({ kind: fc.constant("index" as const), f: fc.constantFrom<Field>("entries", "contextEntries"), i: fc.nat(), d: fc.integer({ min: -5, max: 5 }).filter((d) => d !== 0) }),
+  fc.record({
+    kind: fc.constant("entry-byte" as const),
+    f: fc.constantFrom<Field>("entries", "contextEntries"),
+    i: fc.nat(),
+    pos: fc.nat(),
+    x: fc.integer({ min: 1, max: 255 }),
+  }),
+  fc.record({
+    kind: fc.constant("proof-byte" as const),
+    f: fc.constantFrom<Field>("entries", "contextEntries"),
+    i: fc.nat(),
+    j: fc.nat(),
+    pos: fc.nat(),
+    x: fc.integer({ min: 1, max: 255 }),
+  }),
+  fc.record({
+    kind: fc.constant("index" as const),
+    f: fc.constantFrom<Field>("entries", "contextEntries"),
+    i: fc.nat(),
+    d: fc.integer({ min: -5, max: 5 }).filter((d) => d !== 0),
+  }),
   fc.record({ kind: fc.constant("checkpoint-char" as const), pos: fc.nat(), d: fc.integer({ min: 1, max: 94 }) }),
-  fc.record({ kind: fc.constant("reorder" as const), f: fc.constantFrom<Field>("entries", "contextEntries"), i: fc.nat(), j: fc.nat() }),
+  fc.record({
+    kind: fc.constant("reorder" as const),
+    f: fc.constantFrom<Field>("entries", "contextEntries"),
+    i: fc.nat(),
+    j: fc.nat(),
+  }),
 );
 
 type Mutation = typeof mutation extends fc.Arbitrary<infer M> ? M : never;
@@ -54,9 +77,21 @@ function apply(b: LabelBundle, m: Mutation): LabelBundle | undefined {
     case "entry-byte":
       return mapEntry(b, m.f, m.i, (p) => ({ ...p, entry: flip(p.entry, m.pos, m.x) }));
     case "proof-byte":
-      return mapEntry(b, m.f, m.i, (p) => (p.inclusionProof.length === 0 ? p : { ...p, inclusionProof: p.inclusionProof.map((h, j) => (j === m.j % p.inclusionProof.length ? flip(h, m.pos, m.x) : h)) }));
+      return mapEntry(b, m.f, m.i, (p) =>
+        p.inclusionProof.length === 0
+          ? p
+          : {
+              ...p,
+              inclusionProof: p.inclusionProof.map((h, j) =>
+                j === m.j % p.inclusionProof.length ? flip(h, m.pos, m.x) : h,
+              ),
+            },
+      );
     case "index":
-      return mapEntry(b, m.f, m.i, (p) => ({ ...p, index: p.index + BigInt(m.d) < 0n ? p.index + 1n : p.index + BigInt(m.d) }));
+      return mapEntry(b, m.f, m.i, (p) => ({
+        ...p,
+        index: p.index + BigInt(m.d) < 0n ? p.index + 1n : p.index + BigInt(m.d),
+      }));
     case "checkpoint-char": {
       const pos = m.pos % b.checkpoint.length;
       // Printable ASCII shifted within printable ASCII (never the same character).

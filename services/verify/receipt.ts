@@ -43,7 +43,12 @@ export interface ReceiptState {
  * statement changed is in its map with a value last changed at `index` or later (a later entry of
  * the same batch may have changed it again). undefined when the receipt carries no commitment.
  */
-export function proveReceiptState(receipt: Receipt, checkpoint: Checkpoint, index: number, statement: Statement): ReceiptState | undefined | VerdictReason {
+export function proveReceiptState(
+  receipt: Receipt,
+  checkpoint: Checkpoint,
+  index: number,
+  statement: Statement,
+): ReceiptState | undefined | VerdictReason {
   if (receipt.commitmentEntry.length === 0) return undefined;
   const commitment = proveCommitment(checkpoint, receipt.commitmentEntry, receipt.commitmentInclusionProof);
   if ("code" in commitment) return commitment;
@@ -52,7 +57,11 @@ export function proveReceiptState(receipt: Receipt, checkpoint: Checkpoint, inde
   const r = proveMapKey(commitment, k.kind, k.id, receipt.mapProof);
   if ("code" in r) return r;
   if (!r.value) return { code: "map-proof", message: `the map proves the ${k.kind} ${k.id} absent after the write` };
-  if (r.value.lastIndex < BigInt(index)) return { code: "map-proof", message: `the ${k.kind} ${k.id}'s map value was last changed at ${r.value.lastIndex}, before the write at ${index}` };
+  if (r.value.lastIndex < BigInt(index))
+    return {
+      code: "map-proof",
+      message: `the ${k.kind} ${k.id}'s map value was last changed at ${r.value.lastIndex}, before the write at ${index}`,
+    };
   return { commitment, value: r.value };
 }
 
@@ -60,13 +69,23 @@ export function proveReceiptState(receipt: Receipt, checkpoint: Checkpoint, inde
  * What every receipt check shares: the checkpoint opened under the log's key (and the witness
  * policy, if any), the index below its size, and the entry's inclusion proof. Never throws.
  */
-export function proveReceiptEntry(receipt: Receipt, trust: CheckpointTrust): { readonly cp: OpenedCheckpoint; readonly index: number } | VerdictReason {
+export function proveReceiptEntry(
+  receipt: Receipt,
+  trust: CheckpointTrust,
+): { readonly cp: OpenedCheckpoint; readonly index: number } | VerdictReason {
   const cp = openTrustedCheckpoint(receipt.checkpoint, trust);
   if ("code" in cp) return cp;
-  if (receipt.index >= BigInt(cp.checkpoint.size)) return { code: "index-beyond-checkpoint", message: `index ${receipt.index} is not below ${cp.checkpoint.size}` };
+  if (receipt.index >= BigInt(cp.checkpoint.size))
+    return { code: "index-beyond-checkpoint", message: `index ${receipt.index} is not below ${cp.checkpoint.size}` };
   const index = Number(receipt.index);
   try {
-    verifyInclusion(index, cp.checkpoint.size, hasher.leafHash(receipt.entry), receipt.inclusionProof, cp.checkpoint.root);
+    verifyInclusion(
+      index,
+      cp.checkpoint.size,
+      hasher.leafHash(receipt.entry),
+      receipt.inclusionProof,
+      cp.checkpoint.root,
+    );
   } catch (e) {
     return { code: "inclusion-proof", message: errorText(e) };
   }
@@ -74,7 +93,11 @@ export function proveReceiptEntry(receipt: Receipt, trust: CheckpointTrust): { r
 }
 
 /** Verifies a receipt; never throws. `context`: entries (proven under the same checkpoint) accrediting the signer. */
-export function verifyReceipt(receipt: Receipt, trust: TrustConfig | ResolvedTrust, context: readonly ProvenEntry[] = []): ReceiptVerdict {
+export function verifyReceipt(
+  receipt: Receipt,
+  trust: TrustConfig | ResolvedTrust,
+  context: readonly ProvenEntry[] = [],
+): ReceiptVerdict {
   const t = "domain" in trust ? trust : resolveTrust(trust);
   const no = (reason: VerdictReason): ReceiptVerdict => ({ ok: false, reason });
   try {
@@ -97,7 +120,13 @@ export function verifyReceipt(receipt: Receipt, trust: TrustConfig | ResolvedTru
     for (const p of context) {
       if (p.index >= receipt.index) continue;
       try {
-        verifyInclusion(Number(p.index), cp.checkpoint.size, hasher.leafHash(p.entry), p.inclusionProof, cp.checkpoint.root);
+        verifyInclusion(
+          Number(p.index),
+          cp.checkpoint.size,
+          hasher.leafHash(p.entry),
+          p.inclusionProof,
+          cp.checkpoint.root,
+        );
       } catch (e) {
         return no({ code: "inclusion-proof", message: `context entry ${p.index}: ${errorText(e)}` });
       }
@@ -108,7 +137,11 @@ export function verifyReceipt(receipt: Receipt, trust: TrustConfig | ResolvedTru
     const chain = replayEntries(ctx, t.domain);
     if ("code" in chain) return no(chain);
     const key = chain.state.keys.get(keyIdHex(entry.keyId));
-    if (!key || key.untilIndex !== undefined) return no({ code: "unknown-key", message: "the context does not accredit the receipt's key as current before its entry" });
+    if (!key || key.untilIndex !== undefined)
+      return no({
+        code: "unknown-key",
+        message: "the context does not accredit the receipt's key as current before its entry",
+      });
     if (!t.domain.verify(key.publicKey, statementSigningInput(entry.statementBytes), entry.signature)) {
       return no({ code: "bad-signature", message: "the statement's signature does not verify with the issuer's key" });
     }

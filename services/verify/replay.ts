@@ -40,16 +40,24 @@ export function replayEntries(entries: readonly IndexedEntry[], config: DomainCo
   let lastIndex = -1;
   let lastTime = 0n;
   for (const { index, decoded } of entries) {
-    if (index <= lastIndex) return { code: "entry-order", message: `entry ${index} comes after entry ${lastIndex}: entries must be in log order, each once` };
+    if (index <= lastIndex)
+      return {
+        code: "entry-order",
+        message: `entry ${index} comes after entry ${lastIndex}: entries must be in log order, each once`,
+      };
     if (decoded.sequencedAtUnix < lastTime) {
-      return { code: "entry-time-order", message: `entry ${index} was sequenced at ${decoded.sequencedAtUnix}, before the earlier entry ${lastIndex} (${lastTime})` };
+      return {
+        code: "entry-time-order",
+        message: `entry ${index} was sequenced at ${decoded.sequencedAtUnix}, before the earlier entry ${lastIndex} (${lastTime})`,
+      };
     }
     const r = check(state, decoded, decoded.sequencedAtUnix, config);
     if (isViolation(r)) {
       const code = r.rule === "bad-signature" || r.rule === "unknown-key" ? r.rule : `rule-${r.rule}`;
       return { code, message: `entry ${index}: ${r.message}` };
     }
-    if (r.kind === "replay") return { code: "entry-duplicate", message: `entry ${index} repeats the statement of an earlier entry` };
+    if (r.kind === "replay")
+      return { code: "entry-duplicate", message: `entry ${index} repeats the statement of an earlier entry` };
     apply(state, decoded, state.size);
     logIndex.push(index);
     lastIndex = index;

@@ -35,12 +35,19 @@ function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | und
 }
 
 function send(res: ServerResponse, status: number, contentType: string, body: string): void {
-  res.writeHead(status, { "content-type": contentType, "content-length": Buffer.byteLength(body), "cache-control": "no-store" });
+  res.writeHead(status, {
+    "content-type": contentType,
+    "content-length": Buffer.byteLength(body),
+    "cache-control": "no-store",
+  });
   res.end(body);
 }
 
 /** Serves `witness` at `<prefix>/add-checkpoint` on host:port (port 0 picks a free one). */
-export async function startWitnessServer(witness: Witness, opts: { host?: string; port?: number; prefix?: string } = {}): Promise<RunningWitnessServer> {
+export async function startWitnessServer(
+  witness: Witness,
+  opts: { host?: string; port?: number; prefix?: string } = {},
+): Promise<RunningWitnessServer> {
   const prefix = (opts.prefix ?? "").replace(/\/+$/, "");
   const path = `${prefix}/add-checkpoint`;
   const server = createServer((req, res) => {
@@ -52,12 +59,19 @@ export async function startWitnessServer(witness: Witness, opts: { host?: string
     }
     readBody(req, MAX_REQUEST_BYTES).then(
       (body) => {
-        if (body === undefined) return send(res, 413, "text/plain; charset=utf-8", `body exceeds ${MAX_REQUEST_BYTES} bytes\n`);
+        if (body === undefined)
+          return send(res, 413, "text/plain; charset=utf-8", `body exceeds ${MAX_REQUEST_BYTES} bytes\n`);
         let a;
         try {
           a = witness.addCheckpoint(body);
         } catch (e) {
-          console.error(JSON.stringify({ level: "error", msg: "witness: internal error", error: e instanceof Error ? e.message : String(e) }));
+          console.error(
+            JSON.stringify({
+              level: "error",
+              msg: "witness: internal error",
+              error: e instanceof Error ? e.message : String(e),
+            }),
+          );
           return send(res, 500, "text/plain; charset=utf-8", "internal error\n");
         }
         send(res, a.status, a.contentType, a.body);

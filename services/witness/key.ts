@@ -30,9 +30,11 @@ export function parseWitnessKey(s: string): Cosigner {
   } catch {
     throw new NoteError("malformed-key", "witness key is not strict base64");
   }
-  if (body.length !== 33 || body[0] !== SIG_TYPE_COSIGNATURE_V1) throw new NoteError("unsupported-algorithm", "not an Ed25519 cosignature/v1 witness key");
+  if (body.length !== 33 || body[0] !== SIG_TYPE_COSIGNATURE_V1)
+    throw new NoteError("unsupported-algorithm", "not an Ed25519 cosignature/v1 witness key");
   const c = cosigner(rest.slice(0, p1), body.subarray(1), { ed: nodeEd25519 });
-  if (formatKeyId(c.keyId) !== rest.slice(p1 + 1, p2)) throw new NoteError("key-id-mismatch", "witness key id does not match its name and key");
+  if (formatKeyId(c.keyId) !== rest.slice(p1 + 1, p2))
+    throw new NoteError("key-id-mismatch", "witness key id does not match its name and key");
   return c;
 }
 
@@ -42,8 +44,11 @@ export function loadOrCreateWitnessKey(path: string, name: string): Cosigner {
     ensurePrivateDir(dirname(path));
     const seed = globalThis.crypto.getRandomValues(new Uint8Array(32));
     writeFileSync(path, formatWitnessKey(name, seed) + "\n", { mode: 0o600, flag: "wx" });
-    writeFileSync(path.replace(/\.key$/, "") + ".pub", cosigner(name, seed, { ed: nodeEd25519 }).verifierKey + "\n", { mode: 0o644 });
+    writeFileSync(path.replace(/\.key$/, "") + ".pub", cosigner(name, seed, { ed: nodeEd25519 }).verifierKey + "\n", {
+      mode: 0o644,
+    });
   }
-  if (process.platform !== "win32" && (statSync(path).mode & 0o077) !== 0) throw new Error(`${path}: witness key file must be readable by its owner only (chmod 600)`);
+  if (process.platform !== "win32" && (statSync(path).mode & 0o077) !== 0)
+    throw new Error(`${path}: witness key file must be readable by its owner only (chmod 600)`);
   return parseWitnessKey(readFileSync(path, "utf8").trim());
 }

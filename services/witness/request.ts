@@ -53,14 +53,16 @@ export function parseAddCheckpointRequest(body: Uint8Array): AddCheckpointReques
   for (;;) {
     const l = line();
     if (l === "") break;
-    if (proof.length === MAX_PROOF_LINES) throw new AddCheckpointRequestError(`more than ${MAX_PROOF_LINES} consistency proof lines`);
+    if (proof.length === MAX_PROOF_LINES)
+      throw new AddCheckpointRequestError(`more than ${MAX_PROOF_LINES} consistency proof lines`);
     let h: Uint8Array;
     try {
       h = fromBase64(l);
     } catch {
       throw new AddCheckpointRequestError(`proof line ${proof.length + 1} is not strict base64`);
     }
-    if (h.length !== HASH_SIZE) throw new AddCheckpointRequestError(`proof line ${proof.length + 1} is ${h.length} bytes, not ${HASH_SIZE}`);
+    if (h.length !== HASH_SIZE)
+      throw new AddCheckpointRequestError(`proof line ${proof.length + 1} is ${h.length} bytes, not ${HASH_SIZE}`);
     proof.push(h);
   }
   if (at >= body.length) throw new AddCheckpointRequestError("no checkpoint after the empty line");

@@ -1,7 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { utf8 } from "../../log/bytes.js";
-import { AddCheckpointRequestError, MAX_PROOF_LINES, formatAddCheckpointRequest, parseAddCheckpointRequest } from "./request.js";
+import {
+  AddCheckpointRequestError,
+  MAX_PROOF_LINES,
+  formatAddCheckpointRequest,
+  parseAddCheckpointRequest,
+} from "./request.js";
 
 const hash = fc.uint8Array({ minLength: 32, maxLength: 32 });
 const note = fc.uint8Array({ minLength: 1, maxLength: 200 });
@@ -9,12 +14,17 @@ const note = fc.uint8Array({ minLength: 1, maxLength: 200 });
 describe("add-checkpoint request parser", () => {
   it("round-trips every well-formed request", () => {
     fc.assert(
-      fc.property(fc.nat({ max: Number.MAX_SAFE_INTEGER }), fc.array(hash, { maxLength: MAX_PROOF_LINES }), note, (oldSize, proof, n) => {
-        const r = parseAddCheckpointRequest(formatAddCheckpointRequest(oldSize, proof, n));
-        expect(r.oldSize).toBe(oldSize);
-        expect(r.proof.map((h) => [...h])).toEqual(proof.map((h) => [...h]));
-        expect([...r.note]).toEqual([...n]);
-      }),
+      fc.property(
+        fc.nat({ max: Number.MAX_SAFE_INTEGER }),
+        fc.array(hash, { maxLength: MAX_PROOF_LINES }),
+        note,
+        (oldSize, proof, n) => {
+          const r = parseAddCheckpointRequest(formatAddCheckpointRequest(oldSize, proof, n));
+          expect(r.oldSize).toBe(oldSize);
+          expect(r.proof.map((h) => [...h])).toEqual(proof.map((h) => [...h]));
+          expect([...r.note]).toEqual([...n]);
+        },
+      ),
     );
   });
 
@@ -66,6 +76,8 @@ describe("add-checkpoint request parser", () => {
     ]) {
       expect(() => parseAddCheckpointRequest(utf8(bad)), JSON.stringify(bad)).toThrow(AddCheckpointRequestError);
     }
-    expect(parseAddCheckpointRequest(utf8(`old 1\n${`${h}\n`.repeat(MAX_PROOF_LINES)}\nx`)).proof.length).toBe(MAX_PROOF_LINES);
+    expect(parseAddCheckpointRequest(utf8(`old 1\n${`${h}\n`.repeat(MAX_PROOF_LINES)}\nx`)).proof.length).toBe(
+      MAX_PROOF_LINES,
+    );
   });
 });

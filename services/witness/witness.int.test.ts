@@ -93,7 +93,9 @@ describe("tlog-witness v1 add-checkpoint", () => {
     const other = new TestLog("log.test/other").grow(4);
     expect(witness.addCheckpoint(await body(other, 0, 4, [])).status).toBe(404);
     const impostor = ed25519NoteSigner(log.origin, new Uint8Array(32).fill(99));
-    expect(witness.addCheckpoint(formatAddCheckpointRequest(0, [], await log.checkpoint(4, impostor))).status).toBe(403);
+    expect(witness.addCheckpoint(formatAddCheckpointRequest(0, [], await log.checkpoint(4, impostor))).status).toBe(
+      403,
+    );
     expect(witness.addCheckpoint(formatAddCheckpointRequest(5, [], await log.checkpoint(4))).status).toBe(400);
     for (const bad of ["", "old 01\n\nx", "old 1\n", "new 1\n\n", "old 0\nAAAA\n\n"]) {
       expect(witness.addCheckpoint(utf8(bad)).status, bad).toBe(400);
@@ -124,12 +126,18 @@ describe("tlog-witness v1 add-checkpoint", () => {
     // Both read size 8; both compare-and-set from 8: the second loses.
     const root = await log.root(12);
     expect(a.state.advance(log.origin, 8, { size: 12, root, note: utf8("x") })).toEqual({ ok: true });
-    expect(b.state.advance(log.origin, 8, { size: 16, root: await log.root(16), note: utf8("y") })).toEqual({ ok: false, size: 12 });
+    expect(b.state.advance(log.origin, 8, { size: 16, root: await log.root(16), note: utf8("y") })).toEqual({
+      ok: false,
+      size: 12,
+    });
 
     // Over HTTP, concurrently, through two servers sharing the file.
     const sa = await startWitnessServer(a.witness);
     const sb = await startWitnessServer(b.witness);
-    cleanups.push(() => sa.close(), () => sb.close());
+    cleanups.push(
+      () => sa.close(),
+      () => sb.close(),
+    );
     log.grow(4); // 20
     const [ra, rb] = await Promise.all([
       addCheckpoint(sa.url, 12, await log.proof(12, 14), await log.checkpoint(14)),
@@ -150,11 +158,14 @@ describe("witness fuzz", () => {
     await expectCosigned(log, 20, witness.addCheckpoint(await body(log, 0, 20, [])));
     const valid = await body(log, 20, 40);
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), (edits) => {
-        const b = valid.slice();
-        for (const [at, v] of edits) b[at % b.length] = v;
-        expect([200, 400, 403, 404, 409, 422]).toContain(witness.addCheckpoint(b).status);
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
+        (edits) => {
+          const b = valid.slice();
+          for (const [at, v] of edits) b[at % b.length] = v;
+          expect([200, 400, 403, 404, 409, 422]).toContain(witness.addCheckpoint(b).status);
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -173,7 +184,10 @@ describe("witness HTTP server", () => {
     expect((await fetch(`${s.url}/add-checkpoint`)).status).toBe(405);
     expect((await fetch(`${s.url}/other`, { method: "POST", body: "x" })).status).toBe(404);
     expect((await fetch(`${s.url}/add-checkpoint`, { method: "POST", body: new Uint8Array(70_000) })).status).toBe(413);
-    const conflict = await fetch(`${s.url}/add-checkpoint`, { method: "POST", body: Uint8Array.from(formatAddCheckpointRequest(1, [], await log.checkpoint())) });
+    const conflict = await fetch(`${s.url}/add-checkpoint`, {
+      method: "POST",
+      body: Uint8Array.from(formatAddCheckpointRequest(1, [], await log.checkpoint())),
+    });
     expect(conflict.status).toBe(409);
     expect(conflict.headers.get("content-type")).toBe(TLOG_SIZE_CONTENT_TYPE);
     expect(await conflict.text()).toBe("3\n");

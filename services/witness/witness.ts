@@ -31,8 +31,16 @@ export interface WitnessOptions {
   readonly onEvidence?: (e: { origin: string; status: number; reason: string; note: Uint8Array }) => void;
 }
 
-const text = (status: WitnessAnswer["status"], body: string): WitnessAnswer => ({ status, contentType: "text/plain; charset=utf-8", body: body.endsWith("\n") ? body : body + "\n" });
-const conflict = (size: number): WitnessAnswer => ({ status: 409, contentType: TLOG_SIZE_CONTENT_TYPE, body: `${size}\n` });
+const text = (status: WitnessAnswer["status"], body: string): WitnessAnswer => ({
+  status,
+  contentType: "text/plain; charset=utf-8",
+  body: body.endsWith("\n") ? body : body + "\n",
+});
+const conflict = (size: number): WitnessAnswer => ({
+  status: 409,
+  contentType: TLOG_SIZE_CONTENT_TYPE,
+  body: `${size}\n`,
+});
 
 export class Witness {
   private readonly logs = new Map<string, NoteVerifier[]>();
@@ -53,7 +61,8 @@ export class Witness {
       req = parseAddCheckpointRequest(body);
       checkpoint = parseCheckpoint(parseSignedNote(req.note).text);
     } catch (e) {
-      if (e instanceof AddCheckpointRequestError || e instanceof NoteError || e instanceof CheckpointError) return text(400, e.message);
+      if (e instanceof AddCheckpointRequestError || e instanceof NoteError || e instanceof CheckpointError)
+        return text(400, e.message);
       throw e;
     }
     const verifiers = this.logs.get(checkpoint.origin);
@@ -61,14 +70,20 @@ export class Witness {
     try {
       openNote(req.note, verifiers);
     } catch (e) {
-      return text(403, `no valid signature by a trusted key for ${checkpoint.origin}: ${e instanceof Error ? e.message : String(e)}`);
+      return text(
+        403,
+        `no valid signature by a trusted key for ${checkpoint.origin}: ${e instanceof Error ? e.message : String(e)}`,
+      );
     }
-    if (req.oldSize > checkpoint.size) return text(400, `old size ${req.oldSize} is beyond the checkpoint size ${checkpoint.size}`);
+    if (req.oldSize > checkpoint.size)
+      return text(400, `old size ${req.oldSize} is beyond the checkpoint size ${checkpoint.size}`);
     const stored = this.opts.state.get(checkpoint.origin);
     const storedSize = stored?.size ?? 0;
     if (req.oldSize !== storedSize) return conflict(storedSize);
     try {
-      verifyConsistency(req.oldSize, checkpoint.size, req.proof, stored?.root ?? hasher.emptyRoot, checkpoint.root, { emptyOldTree: "accept" });
+      verifyConsistency(req.oldSize, checkpoint.size, req.proof, stored?.root ?? hasher.emptyRoot, checkpoint.root, {
+        emptyOldTree: "accept",
+      });
     } catch (e) {
       // Equal sizes with different roots is the spec's 409; any other failure is a bad proof.
       if (stored && checkpoint.size === stored.size && req.proof.length === 0) {
@@ -76,13 +91,22 @@ export class Witness {
         return conflict(storedSize);
       }
       this.evidence(checkpoint.origin, 422, e instanceof Error ? e.message : String(e), req.note);
-      return text(422, `the consistency proof from ${req.oldSize} to ${checkpoint.size} does not verify: ${e instanceof Error ? e.message : String(e)}`);
+      return text(
+        422,
+        `the consistency proof from ${req.oldSize} to ${checkpoint.size} does not verify: ${e instanceof Error ? e.message : String(e)}`,
+      );
     }
-    const r = this.opts.state.advance(checkpoint.origin, req.oldSize, { size: checkpoint.size, root: checkpoint.root, note: req.note.slice() });
+    const r = this.opts.state.advance(checkpoint.origin, req.oldSize, {
+      size: checkpoint.size,
+      root: checkpoint.root,
+      note: req.note.slice(),
+    });
     // Someone else advanced the log between our read and the compare-and-set.
     if (!r.ok) return conflict(r.size);
     const c = this.opts.cosigner;
-    const mine = parseSignedNote(cosignCheckpoint(req.note, c)).signatures.find((s) => s.name === c.name && s.keyId === c.keyId)!;
+    const mine = parseSignedNote(cosignCheckpoint(req.note, c)).signatures.find(
+      (s) => s.name === c.name && s.keyId === c.keyId,
+    )!;
     return { status: 200, contentType: "text/plain; charset=utf-8", body: `\u2014 ${c.name} ${mine.base64}\n` };
   }
 

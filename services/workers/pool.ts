@@ -11,7 +11,9 @@ import type { CheckedBatch } from "../audit/entry-check.js";
 import { startWorker } from "./start.js";
 
 /** What pool-worker.ts is asked; `buffer` is transferred. */
-export type PoolRequest = { readonly kind: "verify"; readonly id: number; readonly buffer: ArrayBuffer } | { readonly kind: "check"; readonly id: number; readonly buffer: ArrayBuffer };
+export type PoolRequest =
+  | { readonly kind: "verify"; readonly id: number; readonly buffer: ArrayBuffer }
+  | { readonly kind: "check"; readonly id: number; readonly buffer: ArrayBuffer };
 
 /** What it answers, per kind: a verdict byte per signature (1 = valid), or the checked entries. */
 export interface PoolReplies {
@@ -64,7 +66,12 @@ export class WorkerPool {
    * requests; undefined if there is none. Resolves with the reply, or undefined if the worker
    * failed first or the pool was closed.
    */
-  send<K extends PoolRequest["kind"]>(kind: K, buffer: ArrayBuffer, weight: number, maxJobs = Infinity): Promise<PoolReplies[K] | undefined> | undefined {
+  send<K extends PoolRequest["kind"]>(
+    kind: K,
+    buffer: ArrayBuffer,
+    weight: number,
+    maxJobs = Infinity,
+  ): Promise<PoolReplies[K] | undefined> | undefined {
     const lane = this.closed ? undefined : this.leastBusy(maxJobs);
     if (!lane) return undefined;
     return new Promise((resolve) => {
@@ -91,7 +98,13 @@ export class WorkerPool {
     const worker = startWorker(WORKER, { workerData: { keys } });
     worker.unref(); // an idle pool never keeps the process alive
     let loaded!: () => void;
-    const lane: Lane = { worker, ready: new Promise((r) => (loaded = r)), jobs: new Map(), outstanding: 0, dead: false };
+    const lane: Lane = {
+      worker,
+      ready: new Promise((r) => (loaded = r)),
+      jobs: new Map(),
+      outstanding: 0,
+      dead: false,
+    };
     worker.on("message", (m: { ready: true } | { id: number; reply: unknown }) => {
       if ("ready" in m) return loaded();
       const job = lane.jobs.get(m.id);

@@ -24,12 +24,19 @@ export interface BuiltLog {
 }
 
 /** Grows the log in `store` to each size of `sizes` in turn (one append, one checkpoint per size). */
-export async function growLog(store: LogStore, sizes: readonly number[], log: BuiltLog = { tree: emptyTreeState(), note: "" }): Promise<BuiltLog> {
+export async function growLog(
+  store: LogStore,
+  sizes: readonly number[],
+  log: BuiltLog = { tree: emptyTreeState(), note: "" },
+): Promise<BuiltLog> {
   for (const size of sizes) {
     const old = log.tree.size;
     const entries = Array.from({ length: size - old }, (_, k) => testEntry(old + k));
     const { state, tiles } = integrate(log.tree, entries);
-    const note = signNote(formatCheckpoint({ origin: TEST_ORIGIN, size: state.size, root: state.root, extensions: [] }), [testLogSigner]);
+    const note = signNote(
+      formatCheckpoint({ origin: TEST_ORIGIN, size: state.size, root: state.root, extensions: [] }),
+      [testLogSigner],
+    );
     await store.append({ expectedSize: old, entries, tiles, checkpoint: utf8(note) });
     log = { tree: state, note };
   }

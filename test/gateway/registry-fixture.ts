@@ -36,15 +36,63 @@ export const issue = (labelId: string, model: string, tier = Tier.TIER_ENHANCED)
  * labels are valid from just before it, so a registry on the real clock can pass `now`.
  */
 export async function seedLabels(registry: Pick<Registry, "submit" | "origin">, at: bigint = T0): Promise<void> {
-  const submitAs = (key: typeof authority, s: Statement) => registry.submit(signStatement(key, { ...s, signedAtUnix: at, logOrigin: registry.origin }));
+  const submitAs = (key: typeof authority, s: Statement) =>
+    registry.submit(signStatement(key, { ...s, signedAtUnix: at, logOrigin: registry.origin }));
   const issueAt = (labelId: string, productModel: string) =>
-    statement({ $case: "labelIssued", value: labelIssued({ productModel, tier: Tier.TIER_ENHANCED, validFromUnix: at - 10n, validUntilUnix: at + 365n * DAY, securitySupportUntilUnix: at + 5n * 365n * DAY }) }, { labelId });
-  await submitAs(authority, statement({ $case: "categoryPublished", value: { categoryId: CATEGORY, name: "Consumer network cameras", description: "" } }));
-  await submitAs(authority, statement({ $case: "issuerAccredited", value: { issuerId: "CCRC", name: "China Cybersecurity Review Certification", publicKey: issuerKey.publicKey, scope: [{ categoryId: CATEGORY, maxTier: 3 }] } }));
+    statement(
+      {
+        $case: "labelIssued",
+        value: labelIssued({
+          productModel,
+          tier: Tier.TIER_ENHANCED,
+          validFromUnix: at - 10n,
+          validUntilUnix: at + 365n * DAY,
+          securitySupportUntilUnix: at + 5n * 365n * DAY,
+        }),
+      },
+      { labelId },
+    );
+  await submitAs(
+    authority,
+    statement({
+      $case: "categoryPublished",
+      value: { categoryId: CATEGORY, name: "Consumer network cameras", description: "" },
+    }),
+  );
+  await submitAs(
+    authority,
+    statement({
+      $case: "issuerAccredited",
+      value: {
+        issuerId: "CCRC",
+        name: "China Cybersecurity Review Certification",
+        publicKey: issuerKey.publicKey,
+        scope: [{ categoryId: CATEGORY, maxTier: 3 }],
+      },
+    }),
+  );
   await submitAs(issuerKey, issueAt("CCRC-1", "EV-C200"));
-  await submitAs(issuerKey, statement({ $case: "labelUpgraded", value: { tier: Tier.TIER_LEADING, testReport: { sha256: new Uint8Array(32).fill(3), uri: "https://lab.example/r2.pdf" } } }, { labelId: "CCRC-1", expectedLabelVersion: 1n }));
+  await submitAs(
+    issuerKey,
+    statement(
+      {
+        $case: "labelUpgraded",
+        value: {
+          tier: Tier.TIER_LEADING,
+          testReport: { sha256: new Uint8Array(32).fill(3), uri: "https://lab.example/r2.pdf" },
+        },
+      },
+      { labelId: "CCRC-1", expectedLabelVersion: 1n },
+    ),
+  );
   await submitAs(issuerKey, issueAt("CCRC-2", "EV-C300"));
-  await submitAs(issuerKey, statement({ $case: "labelRevoked", value: { reason: reason("unfixed remote-code-execution vulnerability") } }, { labelId: "CCRC-2", expectedLabelVersion: 1n }));
+  await submitAs(
+    issuerKey,
+    statement(
+      { $case: "labelRevoked", value: { reason: reason("unfixed remote-code-execution vulnerability") } },
+      { labelId: "CCRC-2", expectedLabelVersion: 1n },
+    ),
+  );
 }
 
 /**
@@ -62,11 +110,20 @@ export async function openFixture(extraLabels = 0): Promise<Fixture> {
     batch: { lingerMs: 1 },
     onBatch: metrics.observeBatch,
   });
-  const submitAs = async (key: typeof authority, s: Statement) => (await registry.submit(signStatement(key, { ...s, logOrigin: registry.origin }))).index;
+  const submitAs = async (key: typeof authority, s: Statement) =>
+    (await registry.submit(signStatement(key, { ...s, logOrigin: registry.origin }))).index;
   await seedLabels(registry);
   await submitAs(issuerKey, issue("CCRC-3", "EV-TAMPER"));
-  await Promise.all(Array.from({ length: extraLabels }, (_, i) => submitAs(issuerKey, issue(`CCRC-X${i}`, `EV-X${i}`))));
-  const gw = await startRegistryGateway(registry, { address: "127.0.0.1:0", metrics, logger: silentLogger, publicBaseUrl: "https://labels.example.test", now: () => FIXTURE_NOW });
+  await Promise.all(
+    Array.from({ length: extraLabels }, (_, i) => submitAs(issuerKey, issue(`CCRC-X${i}`, `EV-X${i}`))),
+  );
+  const gw = await startRegistryGateway(registry, {
+    address: "127.0.0.1:0",
+    metrics,
+    logger: silentLogger,
+    publicBaseUrl: "https://labels.example.test",
+    now: () => FIXTURE_NOW,
+  });
   return {
     registry,
     memLog,

@@ -87,7 +87,11 @@ async function expectHolds(store: LogStore, batches: readonly AppendBatch[]): Pr
   await expect(store.readEntries(0, size + 1)).rejects.toThrow(RangeError);
   for (const want of model.tiles.values()) {
     const got = await store.readTile(want.level, want.index);
-    expect(got, `tile ${want.level}/${want.index}`).toMatchObject({ level: want.level, index: want.index, width: want.width });
+    expect(got, `tile ${want.level}/${want.index}`).toMatchObject({
+      level: want.level,
+      index: want.index,
+      width: want.width,
+    });
     expectSameBytes([got!.data], [want.data], `tile ${want.level}/${want.index}`);
   }
 }
@@ -193,7 +197,10 @@ export function describeLogStoreContract(name: string, factory: () => Promise<Lo
         const first = syntheticBatch("a", 0, 300);
         await s.append(first);
         const ok = syntheticBatch("b", 300, 2);
-        const tile = (t: Partial<TileWrite>): TileWrite => ({ ...syntheticTile({ level: 0, index: 1, width: 46 }), ...t });
+        const tile = (t: Partial<TileWrite>): TileWrite => ({
+          ...syntheticTile({ level: 0, index: 1, width: 46 }),
+          ...t,
+        });
         const invalid: [string, AppendBatch][] = [
           ["no entries", { ...ok, entries: [] }],
           ["an entry over 65,535 bytes", { ...ok, entries: [new Uint8Array(MAX_ENTRY_SIZE + 1)] }],
@@ -201,7 +208,10 @@ export function describeLogStoreContract(name: string, factory: () => Promise<Lo
           ["a tile of width 257", { ...ok, tiles: [tile({ width: 257, data: new Uint8Array(257 * HASH_SIZE) })] }],
           ["tile data of the wrong length", { ...ok, tiles: [tile({ data: new Uint8Array(45 * HASH_SIZE) })] }],
           ["a tile past the new tree", { ...ok, tiles: [tile({ width: 47, data: new Uint8Array(47 * HASH_SIZE) })] }],
-          ["a level-1 tile past the new tree", { ...ok, tiles: [tile({ level: 1, index: 0, width: 2, data: new Uint8Array(2 * HASH_SIZE) })] }],
+          [
+            "a level-1 tile past the new tree",
+            { ...ok, tiles: [tile({ level: 1, index: 0, width: 2, data: new Uint8Array(2 * HASH_SIZE) })] },
+          ],
           ["a negative tile index", { ...ok, tiles: [tile({ index: -1 })] }],
           ["a fractional tile level", { ...ok, tiles: [tile({ level: 0.5 })] }],
           ["an empty checkpoint", { ...ok, checkpoint: new Uint8Array(0) }],
@@ -248,7 +258,9 @@ export function describeLogStoreContract(name: string, factory: () => Promise<Lo
       run(async (open) => {
         const stores = [await open(), await open()];
         const notes = [0, 1, 2, 3].map((i) => syntheticNote(`empty${i}`, 0));
-        const results = await Promise.allSettled(notes.map((checkpoint, i) => stores[i % 2]!.append({ expectedSize: 0, entries: [], tiles: [], checkpoint })));
+        const results = await Promise.allSettled(
+          notes.map((checkpoint, i) => stores[i % 2]!.append({ expectedSize: 0, entries: [], tiles: [], checkpoint })),
+        );
         const won = results.flatMap((r, i) => (r.status === "fulfilled" ? [notes[i]!] : []));
         expect(won).toHaveLength(1);
         for (const r of results) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(SizeConflictError);
@@ -270,10 +282,26 @@ export function describeLogStoreContract(name: string, factory: () => Promise<Lo
         const batches = [syntheticBatch("a", 0, 4), syntheticBatch("a", 4, 6)];
         for (const b of batches) await s.append(b);
         const all = modelOf(batches).entries;
-        for (const [start, end] of [[0, 0], [0, 10], [3, 5], [4, 10], [9, 10], [10, 10], [2, 3]] as const) {
+        for (const [start, end] of [
+          [0, 0],
+          [0, 10],
+          [3, 5],
+          [4, 10],
+          [9, 10],
+          [10, 10],
+          [2, 3],
+        ] as const) {
           expectSameBytes(await s.readEntries(start, end), all.slice(start, end), `range [${start}, ${end})`);
         }
-        for (const [start, end] of [[0, 11], [10, 11], [11, 11], [5, 4], [-1, 2], [0.5, 2], [0, Number.NaN]] as const) {
+        for (const [start, end] of [
+          [0, 11],
+          [10, 11],
+          [11, 11],
+          [5, 4],
+          [-1, 2],
+          [0.5, 2],
+          [0, Number.NaN],
+        ] as const) {
           await expect(s.readEntries(start, end), `range [${start}, ${end})`).rejects.toThrow(RangeError);
         }
       }));
@@ -384,7 +412,9 @@ export function describeLogStoreContract(name: string, factory: () => Promise<Lo
         custom.abort(reason);
         await expect(waiting2).rejects.toBe(reason);
         // Observed before close() returns: closing (a writer thread's exit) may take longer than a tick.
-        const acrossClose = expect(within(GROWTH_NOTICE_MS, s.waitForGrowth(0), "wait across close")).rejects.toBeInstanceOf(StoreUnavailableError);
+        const acrossClose = expect(
+          within(GROWTH_NOTICE_MS, s.waitForGrowth(0), "wait across close"),
+        ).rejects.toBeInstanceOf(StoreUnavailableError);
         await s.close();
         await acrossClose;
         await expect(s.append(syntheticBatch("a", 0, 1))).rejects.toBeInstanceOf(StoreUnavailableError);
@@ -395,7 +425,11 @@ export function describeLogStoreContract(name: string, factory: () => Promise<Lo
     it("keeps everything across close and reopen", () =>
       run(async (open) => {
         const s = await open();
-        const batches = [syntheticBatch("a", 0, 255), syntheticBatch("a", 255, 2), syntheticBatch("a", 257, 65_280, { lengthOf: () => 0 })];
+        const batches = [
+          syntheticBatch("a", 0, 255),
+          syntheticBatch("a", 255, 2),
+          syntheticBatch("a", 257, 65_280, { lengthOf: () => 0 }),
+        ];
         for (const b of batches) await s.append(b);
         const cosigned = syntheticNote("cosigned", 65_537);
         expect(await s.updateCheckpointNote(65_537, cosigned)).toBe(true);
@@ -439,7 +473,11 @@ export function describeLogStoreContract(name: string, factory: () => Promise<Lo
 
     it("behaves like the model under random sequences of operations", async () => {
       const op = fc.oneof(
-        fc.record({ kind: fc.constant("append" as const), count: fc.integer({ min: 1, max: 300 }), stale: fc.boolean() }),
+        fc.record({
+          kind: fc.constant("append" as const),
+          count: fc.integer({ min: 1, max: 300 }),
+          stale: fc.boolean(),
+        }),
         fc.record({ kind: fc.constant("cosign" as const), delta: fc.integer({ min: -2, max: 1 }) }),
         fc.record({ kind: fc.constant("read" as const), a: fc.nat(), b: fc.nat() }),
       );
@@ -471,7 +509,11 @@ export function describeLogStoreContract(name: string, factory: () => Promise<Lo
               } else {
                 const [start, end] = [o.a % (size + 2), o.b % (size + 2)];
                 if (start <= end && end <= size) {
-                  expectSameBytes(await store.readEntries(start, end), modelOf(applied).entries.slice(start, end), "range");
+                  expectSameBytes(
+                    await store.readEntries(start, end),
+                    modelOf(applied).entries.slice(start, end),
+                    "range",
+                  );
                 } else {
                   await expect(store.readEntries(start, end)).rejects.toThrow(RangeError);
                 }

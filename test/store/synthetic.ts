@@ -51,7 +51,11 @@ function fill(out: Uint8Array, from: number, seed: string): void {
 export function syntheticTile(shape: TileShape, salt = ""): TileWrite {
   const data = new Uint8Array(shape.width * HASH_SIZE);
   for (let k = 0; k < shape.width; k++) {
-    fill(data.subarray(k * HASH_SIZE, (k + 1) * HASH_SIZE), 0, `${salt}/${shape.level}/${shape.index * TILE_WIDTH + k}`);
+    fill(
+      data.subarray(k * HASH_SIZE, (k + 1) * HASH_SIZE),
+      0,
+      `${salt}/${shape.level}/${shape.index * TILE_WIDTH + k}`,
+    );
   }
   return { ...shape, data };
 }
@@ -62,7 +66,10 @@ export function syntheticTile(shape: TileShape, salt = ""): TileWrite {
  */
 export function syntheticEntry(writer: string, index: number, length?: number, maxLength = 600): Uint8Array {
   const header = utf8(`${writer}:${index}:`);
-  const n = Math.max(header.length, length ?? header.length + (mix(`${writer}#${index}`) % (maxLength - header.length)));
+  const n = Math.max(
+    header.length,
+    length ?? header.length + (mix(`${writer}#${index}`) % (maxLength - header.length)),
+  );
   const out = new Uint8Array(n);
   out.set(header);
   fill(out, header.length, `${writer}:${index}`);

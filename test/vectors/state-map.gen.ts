@@ -75,13 +75,30 @@ function registryEntries(): MapEntry[] {
     const { id, key } = issuers[n % 3]!;
     const m = n % 25;
     const value = labelIssued({
-      manufacturer: { name: `Manufacturer ${m} Co., Ltd.`, registrationCode: `9133010${String(m).padStart(2, "0")}MA2AXXXX${m % 10}` },
+      manufacturer: {
+        name: `Manufacturer ${m} Co., Ltd.`,
+        registrationCode: `9133010${String(m).padStart(2, "0")}MA2AXXXX${m % 10}`,
+      },
       productModel: `Cam-${n}`,
       tier: [Tier.TIER_BASIC, Tier.TIER_ENHANCED, Tier.TIER_LEADING][n % 3]!,
     });
     reg.must(key, statement({ $case: "labelIssued", value }, { labelId: `${id}-${2026000000 + n}` }));
-    if (n % 12 === 5) reg.must(key, statement({ $case: "labelSuspended", value: { reason: reason() } }, { labelId: `${id}-${2026000000 + n}`, expectedLabelVersion: 1n }));
-    if (n % 12 === 7) reg.must(key, statement({ $case: "labelRevoked", value: { reason: reason() } }, { labelId: `${id}-${2026000000 + n}`, expectedLabelVersion: 1n }));
+    if (n % 12 === 5)
+      reg.must(
+        key,
+        statement(
+          { $case: "labelSuspended", value: { reason: reason() } },
+          { labelId: `${id}-${2026000000 + n}`, expectedLabelVersion: 1n },
+        ),
+      );
+    if (n % 12 === 7)
+      reg.must(
+        key,
+        statement(
+          { $case: "labelRevoked", value: { reason: reason() } },
+          { labelId: `${id}-${2026000000 + n}`, expectedLabelVersion: 1n },
+        ),
+      );
   }
   const entries = mapEntries(reg.state, MapTouched.everything(reg.state), hasher);
   if (entries.length !== 1000) throw new Error(`expected 1000 map entries, got ${entries.length}`);
@@ -96,7 +113,11 @@ export function stateMapVectors(): { maps: VectorMap[] } {
   const near0 = new Uint8Array(32).fill(0x5a);
   const near1 = branch(near0, 250);
   const big = registryEntries();
-  const bigAbsent = [mapKey(hasher, "product", "91330100MA2AXXXX1X\nNO-SUCH-MODEL"), mapKey(hasher, "issuer", "NOPE"), mapKey(hasher, "manufacturer", "000000000000000000")];
+  const bigAbsent = [
+    mapKey(hasher, "product", "91330100MA2AXXXX1X\nNO-SUCH-MODEL"),
+    mapKey(hasher, "issuer", "NOPE"),
+    mapKey(hasher, "manufacturer", "000000000000000000"),
+  ];
   for (let i = 0; bigAbsent.length < 10; i++) bigAbsent.push(key(`ABSENT-${i}`));
   return {
     maps: [

@@ -44,7 +44,10 @@ describe("state map vectors", () => {
       expect(toHex(updateMap(store, hasher, entries))).toBe(m.root);
       expect(toHex(naiveMapRoot(entries))).toBe(m.root);
       const root = fromHex(m.root);
-      const ours = proveKeys(store, m.proofs.map((p) => fromHex(p.key)));
+      const ours = proveKeys(
+        store,
+        m.proofs.map((p) => fromHex(p.key)),
+      );
       m.proofs.forEach((p, i) => {
         const key = fromHex(p.key);
         const held = entries.find((e) => bytesEqual(e.key, key));
@@ -60,7 +63,10 @@ describe("state map vectors", () => {
         expect(ours[i]!.siblings.map(toHex)).toEqual(p.siblings);
         const t = ours[i]!.terminal;
         if (p.empty) expect(t.kind).toBe("empty");
-        else expect(t.kind === "leaf" && toHex(t.key) === p.leaf_key && toHex(t.valueHash) === p.leaf_value_hash).toBe(true);
+        else
+          expect(t.kind === "leaf" && toHex(t.key) === p.leaf_key && toHex(t.valueHash) === p.leaf_value_hash).toBe(
+            true,
+          );
       });
     });
   });
@@ -73,11 +79,15 @@ describe("state map vectors", () => {
       const k = v.kind!;
       kinds.add(k.$case);
       const id =
-        k.$case === "label" ? k.value.labelId
-        : k.$case === "product" ? `${k.value.registrationCode}\n${k.value.model}`
-        : k.$case === "manufacturer" ? k.value.registrationCode
-        : k.$case === "issuer" ? k.value.issuerId
-        : k.value.categoryId;
+        k.$case === "label"
+          ? k.value.labelId
+          : k.$case === "product"
+            ? `${k.value.registrationCode}\n${k.value.model}`
+            : k.$case === "manufacturer"
+              ? k.value.registrationCode
+              : k.$case === "issuer"
+                ? k.value.issuerId
+                : k.value.categoryId;
       expect(toHex(mapKey(hasher, k.$case, id))).toBe(e.key);
     }
     expect([...kinds].sort()).toEqual(["category", "issuer", "label", "manufacturer", "product"]);

@@ -57,11 +57,20 @@ export function issuerAccredited(requestId: string, issuerId: string, key: RawSi
   });
 }
 
-/** A new label `<issuerId>-<serial>` for product model `M<serial>` of one manufacturer. */
+/**
+ * The manufacturer of numbered product `serial`: one per 4,000 products (the first keeps the
+ * issuer's plain code), under the registry's limit on one manufacturer's products.
+ */
+function registrationCodeOf(issuerId: string, serial: string): string {
+  const n = /^\d+$/.test(serial) ? Math.floor(Number(serial) / 4000) : 0;
+  return n === 0 ? `91330100MA${issuerId}` : `91330100MA${issuerId}-${n}`;
+}
+
+/** A new label `<issuerId>-<serial>` for product model `M<serial>` (of one manufacturer per 4,000). */
 export function labelIssued(requestId: string, issuerId: string, serial: string, tier = Tier.TIER_BASIC): Statement {
   const now = nowUnix();
   const value: LabelIssued = {
-    manufacturer: { name: "Hangzhou Example Vision Co., Ltd.", registrationCode: `91330100MA${issuerId}` },
+    manufacturer: { name: "Hangzhou Example Vision Co., Ltd.", registrationCode: registrationCodeOf(issuerId, serial) },
     productModel: `M${serial}`,
     categoryId: CATEGORY,
     tier,

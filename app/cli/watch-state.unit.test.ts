@@ -48,15 +48,21 @@ describe("watch state file", () => {
       { requiredKeys: [] },
     );
     fc.assert(
-      fc.property(fc.oneof(fc.string(), obj.map((o) => JSON.stringify(o))), (text) => {
-        try {
-          const s = parseWatchState("f", text);
-          expect(Number.isSafeInteger(s.nextIndex) && s.nextIndex >= 0).toBe(true);
-          expect(s.manufacturers.length).toBeGreaterThan(0);
-        } catch (e) {
-          expect(e).toBeInstanceOf(WatchStateError);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          obj.map((o) => JSON.stringify(o)),
+        ),
+        (text) => {
+          try {
+            const s = parseWatchState("f", text);
+            expect(Number.isSafeInteger(s.nextIndex) && s.nextIndex >= 0).toBe(true);
+            expect(s.manufacturers.length).toBeGreaterThan(0);
+          } catch (e) {
+            expect(e).toBeInstanceOf(WatchStateError);
+          }
+        },
+      ),
     );
   });
 });

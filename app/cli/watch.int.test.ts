@@ -4,26 +4,17 @@
 // state file the log's key does not vouch for stops the watch with exit 3.
 import { execFile } from "node:child_process";
 import { createServer, type Server } from "node:http";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readSignerKeyFile } from "../../services/config/key-files.js";
+import { join } from "node:path";
 import { labelregBin as bin } from "../../test/built.js";
-import {
-  categoryPublished,
-  issuerAccredited,
-  issuerKey,
-  labelChange,
-  labelIssued,
-  sign,
-} from "../../test/statement-kit.js";
-import { startRegistry, type RunningRegistry } from "../server.js";
+import { startCliRegistry, type CliRegistry } from "../../test/cli-registry.js";
+import { labelChange, labelIssued } from "../../test/statement-kit.js";
 import type { WatchReport } from "./watch.js";
 
+let reg: CliRegistry;
 let dir: string;
-let running: RunningRegistry;
-let submit: (s: ReturnType<typeof labelIssued>) => Promise<unknown>;
+const submit = (s: ReturnType<typeof labelIssued>) => reg.submit(s);
 // The statement kit names manufacturer 91330100MA<issuer> for serials below 4000, and
 // 91330100MA<issuer>-1 from 4000 on.
 const OURS = "91330100MAWAT";
@@ -38,11 +29,11 @@ function watch(extra: string[]): Promise<{ code: number; reports: WatchReport[];
         "--manufacturer",
         OURS,
         "--registry",
-        running.grpc.address,
+        reg.running.grpc.address,
         "--log-key",
-        running.logVerifierKey,
+        reg.running.logVerifierKey,
         "--authority-key",
-        running.authorityVerifierKey,
+        reg.running.authorityVerifierKey,
         "--once",
         ...extra,
       ],
@@ -61,29 +52,15 @@ function watch(extra: string[]): Promise<{ code: number; reports: WatchReport[];
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "labelreg-cli-watch-"));
-  running = await startRegistry({
-    dataDir: join(dir, "data"),
-    grpcAddress: "127.0.0.1:0",
-    origin: "test.example/watch",
-    batch: { lingerMs: 1 },
-  });
-  const authority = readSignerKeyFile(running.devAuthorityKeyFile!);
-  const issuer = issuerKey(91);
-  const r = running.registry;
-  await r.submit(sign(authority, categoryPublished("c1"), r.origin));
-  await r.submit(sign(authority, issuerAccredited("a1", "WAT", issuer), r.origin));
-  submit = (s) => r.submit(sign(issuer, s, r.origin));
+  reg = await startCliRegistry("WAT", 91);
+  dir = reg.dir;
   await submit(labelIssued("l1", "WAT", "1"));
   await submit(labelIssued("l4001", "WAT", "4001"));
   await submit(labelIssued("l2", "WAT", "2"));
   await submit(labelChange("s1", "WAT-1", 1n, "suspend"));
 }, 30_000);
 
-afterAll(async () => {
-  await running?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => reg?.close());
 
 describe("labelreg watch", () => {
   it("reports each of the manufacturer's label events once, verified, and what happened while it was stopped", async () => {

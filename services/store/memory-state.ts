@@ -41,7 +41,12 @@ export class MemoryStateData {
     return {
       rows: state.rows.map((r) => ({ table: r.table, key: copy(r.key), value: r.value && copy(r.value) })),
       nodes: state.nodes.map((n) => ({ path: copy(n.path), version: n.version, node: copy(n.node) })),
-      values: state.values.map((v) => ({ key: copy(v.key), version: v.version, hash: copy(v.hash), value: copy(v.value) })),
+      values: state.values.map((v) => ({
+        key: copy(v.key),
+        version: v.version,
+        hash: copy(v.hash),
+        value: copy(v.value),
+      })),
     };
   }
 

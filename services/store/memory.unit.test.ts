@@ -23,7 +23,9 @@ describe("memory store: a fault between any two steps of an append", () => {
           { table: "labelEntry" as const, key: `batch ${n}`, value: utf8("x") },
         ],
         nodes: [{ path: new Uint8Array([0]), version: size + 1, node: utf8(`node ${n}`) }],
-        values: [{ key: new Uint8Array(32), version: size + 1, hash: new Uint8Array(32).fill(n), value: utf8(`v${n}`) }],
+        values: [
+          { key: new Uint8Array(32), version: size + 1, hash: new Uint8Array(32).fill(n), value: utf8(`v${n}`) },
+        ],
       },
     });
     for (const [n, step] of MEMORY_APPEND_STEPS.entries()) {

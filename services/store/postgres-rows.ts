@@ -29,4 +29,3 @@ export function bytes(value: unknown): Uint8Array {
   if (!(value instanceof Uint8Array)) throw new Error("postgres store: expected bytea");
   return new Uint8Array(value);
 }
-

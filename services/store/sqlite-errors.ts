@@ -18,4 +18,3 @@ export function guarded<T>(what: string, fn: () => T): T {
     });
   }
 }
-

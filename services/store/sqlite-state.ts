@@ -36,7 +36,9 @@ export class SqliteStateTables implements StateTables {
   ) {
     this.sizeStmt = db.prepare<[], number>("SELECT coalesce(max(size), 0) FROM checkpoints").pluck();
     this.metaStmt = db.prepare<[], { rebuild: number; map_floor: number }>("SELECT rebuild, map_floor FROM state_meta");
-    this.rowStmt = db.prepare<[number, Uint8Array], Buffer>("SELECT value FROM state_rows WHERE tbl = ? AND key = ?").pluck();
+    this.rowStmt = db
+      .prepare<[number, Uint8Array], Buffer>("SELECT value FROM state_rows WHERE tbl = ? AND key = ?")
+      .pluck();
     this.nodeStmt = db
       .prepare<[Uint8Array, number], Buffer>(
         "SELECT node FROM map_nodes WHERE path = ? AND version <= ? ORDER BY version DESC LIMIT 1",

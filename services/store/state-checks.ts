@@ -112,7 +112,8 @@ export function checkStateWrite(state: StateWrite, minVersion: number, endVersio
   const nodes = list("nodes", state.nodes);
   nodes.forEach((n, i) => {
     const at = `map node ${i}`;
-    if (!isBytes(n?.path) || !isPathBytes(n.path)) throw new InvalidWriteError(`${at} has a path that is not pathBytes`);
+    if (!isBytes(n?.path) || !isPathBytes(n.path))
+      throw new InvalidWriteError(`${at} has a path that is not pathBytes`);
     version(at, n.version);
     if (!isBytes(n.node) || n.node.length < 2 || n.node.length > MAX_MAP_NODE_BYTES)
       throw new InvalidWriteError(`${at} needs node bytes of 2..${MAX_MAP_NODE_BYTES}`);
@@ -136,7 +137,6 @@ export function checkStateWrite(state: StateWrite, minVersion: number, endVersio
   });
   return { rows, nodes, values };
 }
-
 
 /** A rebuild step (writeRebuild, finishRebuild) without a rebuild begun. */
 export function notRebuilding(): InvalidWriteError {

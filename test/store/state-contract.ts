@@ -15,12 +15,7 @@ import {
   computeUpdate,
 } from "../../log/map/index.js";
 import { mapStateWrite, storedMapAt } from "../../services/store/map-nodes.js";
-import {
-  InvalidWriteError,
-  SizeConflictError,
-  type AppendBatch,
-  type LogStore,
-} from "../../services/store/port.js";
+import { InvalidWriteError, SizeConflictError, type AppendBatch, type LogStore } from "../../services/store/port.js";
 import {
   MapVersionPrunedError,
   MAX_STATE_KEY_BYTES,
@@ -58,7 +53,13 @@ const same = (a: (Uint8Array | undefined)[], b: (Uint8Array | undefined)[]) =>
   expect(a.map((x) => x && toHex(x))).toEqual(b.map((x) => x && toHex(x)));
 
 /** Everything a test wrote, read back, to compare two stores' tables (or one before and after). */
-async function snapshot(st: StateTables, keys: string[], paths: Uint8Array[], versions: number[], hashes: Uint8Array[]) {
+async function snapshot(
+  st: StateTables,
+  keys: string[],
+  paths: Uint8Array[],
+  versions: number[],
+  hashes: Uint8Array[],
+) {
   const rows = await st.readState("label", keys);
   const nodes = [];
   for (const v of versions) nodes.push((await st.readMapNodes(paths, v)).map((x) => x && toHex(x)));
@@ -173,12 +174,24 @@ export function describeStateContract(name: string, run: Run): void {
         const invalid: [string, StateWrite][] = [
           ["an unknown table", { rows: [good, { ...good, table: "nope" as "label" }] }],
           ["a key over the limit", { rows: [good, { ...good, key: "k".repeat(MAX_STATE_KEY_BYTES + 1) }] }],
-          ["a value over the limit", { rows: [good, { ...good, key: "x", value: new Uint8Array(MAX_STATE_VALUE_BYTES + 1) }] }],
-          ["a value that is not bytes", { rows: [good, { ...good, key: "x", value: "text" as unknown as Uint8Array }] }],
+          [
+            "a value over the limit",
+            { rows: [good, { ...good, key: "x", value: new Uint8Array(MAX_STATE_VALUE_BYTES + 1) }] },
+          ],
+          [
+            "a value that is not bytes",
+            { rows: [good, { ...good, key: "x", value: "text" as unknown as Uint8Array }] },
+          ],
           ["a key written twice", { rows: [good, { ...good, value: null }] }],
           ["a key written twice, as string and bytes", { rows: [good, { ...good, key: utf8("good") }] }],
-          ["a path whose length is not its depth's", { rows: [good], nodes: [{ ...okNode, path: new Uint8Array([9, 1]) }] }],
-          ["a path with bits past its depth", { rows: [good], nodes: [{ ...okNode, path: new Uint8Array([3, 0x1f]) }] }],
+          [
+            "a path whose length is not its depth's",
+            { rows: [good], nodes: [{ ...okNode, path: new Uint8Array([9, 1]) }] },
+          ],
+          [
+            "a path with bits past its depth",
+            { rows: [good], nodes: [{ ...okNode, path: new Uint8Array([3, 0x1f]) }] },
+          ],
           ["a node version before the batch", { rows: [good], nodes: [{ ...okNode, version: 3 }] }],
           ["a node version past the batch", { rows: [good], nodes: [{ ...okNode, version: 6 }] }],
           ["a fractional node version", { rows: [good], nodes: [{ ...okNode, version: 4.5 }] }],
@@ -240,7 +253,10 @@ export function describeStateContract(name: string, run: Run): void {
         for (const v of [0, 1, 2, 3, 4, 5, 8, 9, 10, 1_000_000, Number.MAX_SAFE_INTEGER]) {
           same(await st.readMapNodes([p, lone], v), [expected(v), v < 2 ? undefined : node("lone")]);
         }
-        same(await st.readMapValues(vals.map((x) => x.hash)), vals.map((x) => x.bytes));
+        same(
+          await st.readMapValues(vals.map((x) => x.hash)),
+          vals.map((x) => x.bytes),
+        );
         await expect(st.readMapNodes([p], -1)).rejects.toThrow(RangeError);
 
         await st.pruneMap(6);
@@ -339,10 +355,10 @@ export function describeStateContract(name: string, run: Run): void {
 
     it("runs the state map over the store's node table: the in-memory map's roots and proofs at every version", async () => {
       const keyArb = fc.integer({ min: 0, max: 40 }).map((n) => hasher.digest(utf8(`key ${n}`)));
-      const batchArb = fc.array(
-        fc.record({ key: keyArb, value: fc.uint8Array({ minLength: 1, maxLength: 12 }) }),
-        { minLength: 1, maxLength: 12 },
-      );
+      const batchArb = fc.array(fc.record({ key: keyArb, value: fc.uint8Array({ minLength: 1, maxLength: 12 }) }), {
+        minLength: 1,
+        maxLength: 12,
+      });
       await fc.assert(
         fc.asyncProperty(fc.array(batchArb, { minLength: 1, maxLength: 5 }), fc.nat(3), (batches, prune) =>
           run(async (open) => {
@@ -355,7 +371,11 @@ export function describeStateContract(name: string, run: Run): void {
             for (const [i, entries] of batches.entries()) {
               const count = 1 + (i % 3);
               const version = size + count - 1; // the commitment is the batch's last entry
-              const stored = await computeUpdateAsync(storedMapAt(st, hasher, Number.MAX_SAFE_INTEGER), hasher, entries);
+              const stored = await computeUpdateAsync(
+                storedMapAt(st, hasher, Number.MAX_SAFE_INTEGER),
+                hasher,
+                entries,
+              );
               const inMemory = computeUpdate(reference.at(Number.MAX_SAFE_INTEGER), hasher, entries);
               expect(toHex(stored.root)).toBe(toHex(inMemory.root));
               reference.put(inMemory.writes, version);

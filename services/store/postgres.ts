@@ -14,7 +14,6 @@ import { PostgresStateTables, stateParams, stateWriteCtes } from "./postgres-sta
 import { bytes, toSize, unavailable } from "./postgres-rows.js";
 import { checkSchemaVersion, growthChannel, quoteSchema, schemaDdl } from "./postgres-schema.js";
 import {
-  InvalidWriteError,
   SizeConflictError,
   StoreUnavailableError,
   type AppendBatch,

@@ -138,18 +138,11 @@ const finishRebuild = db.transaction((expected: number) => {
 });
 
 function handle(request: WriterRequest): void {
-  switch (request.op) {
-    case "append":
-      return append.immediate(request.buffer);
-    case "prune":
-      return prune.immediate(request.floor);
-    case "begin-rebuild":
-      return beginRebuild.immediate(request.expectedSize);
-    case "write-rebuild":
-      return writeRebuild.immediate(request.expectedSize, request.buffer);
-    case "finish-rebuild":
-      return finishRebuild.immediate(request.expectedSize);
-  }
+  if (request.op === "append") append.immediate(request.buffer);
+  else if (request.op === "prune") prune.immediate(request.floor);
+  else if (request.op === "begin-rebuild") beginRebuild.immediate(request.expectedSize);
+  else if (request.op === "write-rebuild") writeRebuild.immediate(request.expectedSize, request.buffer);
+  else finishRebuild.immediate(request.expectedSize);
 }
 
 const reply = (m: WriterReply) => parentPort!.postMessage(m);

@@ -17,8 +17,6 @@ import { SqliteStateTables } from "./sqlite-state.js";
 import { SqliteWriter } from "./sqlite-writer.js";
 import { sqliteMigrationFrom1, sqliteSchema, SQLITE_SCHEMA_VERSION } from "./sqlite-schema.js";
 import {
-  InvalidWriteError,
-  SizeConflictError,
   StoreUnavailableError,
   type AppendBatch,
   type LogStore,

@@ -28,6 +28,7 @@ export class SqliteStateTables implements StateTables {
   private readonly valueStmt;
   private readonly readRows;
   private readonly readNodes;
+  private readonly readStatus;
 
   constructor(
     db: Database.Database,
@@ -48,6 +49,10 @@ export class SqliteStateTables implements StateTables {
     this.readRows = db.transaction((table: number, keys: Uint8Array[]): StateRead => {
       const size = this.sizeStmt.get()!;
       return { size, values: keys.map((k) => opt(this.rowStmt.get(table, k))) };
+    });
+    this.readStatus = db.transaction((): StateStatus => {
+      const meta = this.metaStmt.get()!;
+      return { size: this.sizeStmt.get()!, rebuildNeeded: meta.rebuild !== REBUILD_IN_STEP, mapFloor: meta.map_floor };
     });
     this.readNodes = db.transaction((paths: readonly Uint8Array[], at: number) => {
       const floor = this.metaStmt.get()!.map_floor;
@@ -85,10 +90,7 @@ export class SqliteStateTables implements StateTables {
 
   async status(): Promise<StateStatus> {
     this.checkOpen();
-    return guarded("read", () => {
-      const meta = this.metaStmt.get()!;
-      return { size: this.sizeStmt.get()!, rebuildNeeded: meta.rebuild !== REBUILD_IN_STEP, mapFloor: meta.map_floor };
-    });
+    return guarded("read", () => this.readStatus());
   }
 
   async beginRebuild(expectedSize: number): Promise<void> {

@@ -152,17 +152,23 @@ export interface StateTables {
    * with SizeConflictError, and the tables stay marked rebuildNeeded until a rebuild at one
    * size runs through.
    *
-   * beginRebuild clears every row, node and value, sets the floor to 0 and marks rebuildNeeded.
+   * beginRebuild clears every row, node and value, sets the floor to 0 and marks rebuildNeeded,
+   * all in one transaction; durable once it resolves. If the tree is no longer `expectedSize`
+   * it rejects with SizeConflictError and changes nothing.
    */
   beginRebuild(expectedSize: number): Promise<void>;
 
   /**
-   * Writes one part of a rebuild (parts may be as small as memory wants). Its map versions must
-   * be below `expectedSize`. Rejects with InvalidWriteError unless a rebuild was begun, and with
-   * SizeConflictError if the tree is no longer `expectedSize`.
+   * Writes one part of a rebuild (parts may be as small as memory wants), all of it or none;
+   * durable once it resolves. Its map versions must be below `expectedSize`. Rejects with
+   * InvalidWriteError (a malformed part, or no rebuild begun) or SizeConflictError (the tree is
+   * no longer `expectedSize`), writing nothing.
    */
   writeRebuild(expectedSize: number, part: StateWrite): Promise<void>;
 
-  /** Ends a rebuild: the tables now reflect the log at `expectedSize` (rebuildNeeded false). */
+  /**
+   * Ends a rebuild: the tables now reflect the log at `expectedSize` (rebuildNeeded false);
+   * durable once it resolves. Rejects like writeRebuild, changing nothing.
+   */
   finishRebuild(expectedSize: number): Promise<void>;
 }

@@ -4,6 +4,7 @@
 // store keeps bytes and never looks inside them.
 import { HASH_SIZE } from "../../log/hash.js";
 import { utf8 } from "../../log/bytes.js";
+import { sha256 } from "../../log/hasher.js";
 import type { AppendBatch, TileWrite } from "../../services/store/port.js";
 import type { StateRowWrite, StateWrite } from "../../services/store/state.js";
 import { TILE_WIDTH } from "../../log/tile.js";
@@ -128,12 +129,12 @@ export function syntheticState(writer: string, expectedSize: number, count: numb
   const newSize = expectedSize + count;
   const rows: StateRowWrite[] = [{ table: "label", key: "size", value: utf8(String(newSize)) }];
   for (let i = expectedSize; i < newSize; i++) rows.push({ table: "labelEntry", key: `e${i}`, value: utf8(writer) });
-  const hash = new Uint8Array(HASH_SIZE);
-  fill(hash, 0, `value ${newSize}`);
+  // A real digest: fill() mixes through 32 bits, and two sizes' values would collide.
+  const value = utf8(`${writer} ${newSize}`);
   return {
     rows,
     nodes: [{ path: SYNTHETIC_NODE_PATH, version: newSize - 1, node: syntheticMapNode(newSize) }],
-    values: [{ key: new Uint8Array(HASH_SIZE), version: newSize - 1, hash, value: utf8(`${writer} ${newSize}`) }],
+    values: [{ key: new Uint8Array(HASH_SIZE), version: newSize - 1, hash: sha256(value), value }],
   };
 }
 

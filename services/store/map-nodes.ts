@@ -10,8 +10,8 @@ import {
   type MapHasher,
   type MapNodeStore,
   type NodePath,
+  type MapUpdate,
   type NodeReads,
-  type NodeWrite,
 } from "../../log/map/index.js";
 import type { MapNodeWrite, MapValueWrite, StateTables } from "./state.js";
 
@@ -34,21 +34,21 @@ export function storedMapAt(
 }
 
 /**
- * The state part (nodes and values) that stores a map update made as `version`: its node writes,
- * and the values of the entries it wrote (by the map hasher's digest, as the leaves commit to
- * them). `entries` are those given to the update (for a key given twice, the last one counts).
+ * The state part (nodes and values) that stores `update`, made as map version `version` from
+ * `entries`: its node writes, and the values of the entries (with the hashes the update computed,
+ * as the leaves commit to them). For a key given twice the last one counts, as in the update.
  */
 export function mapStateWrite(
-  hasher: MapHasher,
   version: number,
-  writes: readonly NodeWrite[],
+  update: MapUpdate,
   entries: readonly MapEntry[],
 ): { nodes: MapNodeWrite[]; values: MapValueWrite[] } {
-  const nodes = writes.map((w) => ({ path: pathBytes(w.path), version, node: encodeNode(w.node) }));
-  const last = new Map<string, MapEntry>();
-  for (const e of entries) last.set(keyString(e.key), e);
-  const values = [...last.values()].map((e) => ({ key: e.key, version, hash: hasher.digest(e.value), value: e.value }));
-  return { nodes, values };
+  const nodes = update.writes.map((w) => ({ path: pathBytes(w.path), version, node: encodeNode(w.node) }));
+  const last = new Map<string, MapValueWrite>();
+  entries.forEach((e, i) =>
+    last.set(keyString(e.key), { key: e.key, version, hash: update.valueHashes[i]!, value: e.value }),
+  );
+  return { nodes, values: [...last.values()] };
 }
 
 const keyString = (key: Hash) => String.fromCharCode(...key);

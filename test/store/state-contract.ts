@@ -379,7 +379,7 @@ export function describeStateContract(name: string, run: Run): void {
               const inMemory = computeUpdate(reference.at(Number.MAX_SAFE_INTEGER), hasher, entries);
               expect(toHex(stored.root)).toBe(toHex(inMemory.root));
               reference.put(inMemory.writes, version);
-              await s.append(withState("m", size, count, mapStateWrite(hasher, version, stored.writes, entries)));
+              await s.append(withState("m", size, count, mapStateWrite(version, stored, entries)));
               versions.push(version);
               size += count;
             }

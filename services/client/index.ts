@@ -10,6 +10,14 @@ export {
   RULE_METADATA_KEY,
   type StatusName,
 } from "./errors.js";
+export {
+  RegistryReader,
+  type RegistryReaderOptions,
+  type BulkLabelResult,
+  type Found,
+  type LabelLookup,
+  type ManufacturerProducts,
+} from "./reader.js";
 export { verifySubmission, type VerifiedReceipt } from "./receipt.js";
 export { receiptToJson, receiptFromJson } from "./receipt-json.js";
 export { DEFAULT_RETRY, type RetryPolicy } from "./retry.js";

@@ -10,11 +10,14 @@ import {
   MapAbsence,
   type GetIssuerResponse,
   type GetLabelResponse,
+  type LabelError,
   type ListManufacturerProductsResponse,
   type LookupProductResponse,
+  type VerifyLabelsResponse,
 } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import { nodeEd25519 } from "../crypto/ed25519-node.js";
 import { verifyLabelBundle } from "../verify/bundle.js";
+import { CompactBundles } from "../verify/compact.js";
 import { verifyLabelAbsence, type AbsenceVerdict } from "../verify/completeness.js";
 import {
   productMapId,
@@ -53,6 +56,9 @@ export type Found<A, V> =
 export type LabelLookup =
   | { readonly found: true; readonly answer: GetLabelResponse; readonly verdict: Verdict }
   | { readonly found: false; readonly absence: AbsenceVerdict };
+
+/** One id of verifyLabels: as getLabel, or the registry's refusal of that id (a malformed id). */
+export type BulkLabelResult = LabelLookup | { readonly found: false; readonly refused: LabelError };
 
 /** Every product of a manufacturer, read page by page, each page verified. */
 export interface ManufacturerProducts {
@@ -105,7 +111,52 @@ export class RegistryReader {
     return { found: true, answer, verdict };
   }
 
-  /** A product's labels, proven complete (not their states: get each label for that), or its absence. */
+  /**
+   * Many labels in one VerifyLabels call (compact form), each verified as getLabel verifies one,
+   * in the order asked; the registry's refusal of one id (a malformed id) is that id's result.
+   */
+  async verifyLabels(labelIds: readonly string[]): Promise<BulkLabelResult[]> {
+    const call = this.stub.verifyLabels(new Metadata(), { deadline: Date.now() + this.deadlineMs });
+    call.end({ labelIds: [...labelIds], compact: true });
+    const stream = new CompactBundles();
+    const out: BulkLabelResult[] = [];
+    try {
+      for await (const m of call as AsyncIterable<VerifyLabelsResponse>) {
+        const r = stream.accept(m);
+        if (!r) continue;
+        const labelId = labelIds[out.length];
+        if (r.labelId !== labelId)
+          throw badAnswer(`label ${labelId}`, {
+            code: "result-order",
+            message: `result ${out.length} is about ${JSON.stringify(r.labelId)}, not the id asked in that place`,
+          });
+        const res = r.result;
+        if (res?.$case === "label") {
+          const verdict = verifyLabelBundle(stream.expand(res.value.bundle!), this.trust, { expectedLabelId: labelId });
+          if (verdict.status === "not-verifiable") throw badAnswer(`label ${labelId}`, verdict.reasons[0]);
+          out.push({ found: true, answer: res.value, verdict });
+        } else if (res?.value.rule === "label-not-found") {
+          if (!res.value.absence) throw badAnswer(`label ${labelId}`, noProof);
+          const absence = verifyLabelAbsence(stream.expand(res.value.absence), this.trust);
+          if (!absence.absent || absence.labelId !== labelId)
+            throw badAnswer(`label ${labelId}'s absence`, absence.reasons[0]);
+          out.push({ found: false, absence });
+        } else if (res) out.push({ found: false, refused: res.value });
+      }
+    } catch (e) {
+      throw e instanceof RegistryClientError ? e : fromServiceError(e);
+    } finally {
+      call.cancel();
+    }
+    if (out.length !== labelIds.length)
+      throw badAnswer("the labels asked", {
+        code: "results-missing",
+        message: `${out.length} results for ${labelIds.length} ids`,
+      });
+    return out;
+  }
+
+  /** A product's labels, proven complete, with each label's state proven (not its event history), or its absence. */
   lookupProduct(registrationCode: string, productModel: string): Promise<Found<LookupProductResponse, ProductVerdict>> {
     return this.found(
       () => this.call(this.stub.lookupProduct, { registrationCode, productModel }),

@@ -69,6 +69,13 @@ function intParam(q: URLSearchParams, name: string, required = false): number {
   return Number(v);
 }
 
+/** intParam for a uint32 field (an offset, a limit), which must not wrap on the way to the registry. */
+function uint32Param(q: URLSearchParams, name: string): number {
+  const n = intParam(q, name);
+  if (n > 0xffffffff) throw new ApiRequestError("bad-number", `${name} ${n} is over 4294967295`);
+  return n;
+}
+
 function listParam(q: URLSearchParams, name: string, max: number): string[] {
   const v = q.get(name);
   if (!v) return [];
@@ -153,7 +160,7 @@ export class JsonApi {
     if (a === "issuers" && n === 1) return ok(ListIssuersResponse.toJSON(await reads.listIssuers()));
     if (a === "issuers" && n === 2 && b !== undefined) return ok(GetIssuerResponse.toJSON(await reads.getIssuer(b)));
     if (a === "manufacturers" && n === 3 && b !== undefined && c === "products") {
-      const r = await reads.listManufacturerProducts(b, intParam(q, "offset"), intParam(q, "limit"));
+      const r = await reads.listManufacturerProducts(b, uint32Param(q, "offset"), uint32Param(q, "limit"));
       return ok(ListManufacturerProductsResponse.toJSON(r));
     }
     if (a === "catalogue" && n === 1) return ok(ListCatalogueResponse.toJSON(await reads.listCatalogue()));

@@ -1,4 +1,5 @@
-// The labelreg client SDK: sign statements, submit them to a registry over gRPC, get verified receipts.
+// The labelreg client SDK: sign statements, submit them to a registry over gRPC, get verified receipts;
+// read labels, products, manufacturers and issuers with their proofs verified (RegistryReader).
 export { RegistryClient, type RegistryClientOptions } from "./client.js";
 export { submitBulk, DEFAULT_BULK_WINDOW, type BulkOptions, type BulkResult, type BulkSummary } from "./bulk.js";
 export { channelCredentials, type ClientTls } from "./connect.js";

@@ -25,6 +25,7 @@ import { resolveTrust, type ResolvedTrust } from "../../services/verify/trust.js
 import type { Verdict } from "../../services/verify/verdict.js";
 import { parseCsv } from "./csv.js";
 import { unreachable } from "./unreachable.js";
+import { verifyState } from "./verify-state.js";
 
 interface VerifyOptions {
   registry: string;
@@ -38,6 +39,8 @@ interface VerifyOptions {
   tlsCa?: string;
   witnessKey?: string[];
   witnessRequired?: string;
+  product?: string;
+  manufacturer?: string;
 }
 
 /** --witness-key (repeatable) and --witness-required k as a policy; k defaults to every key given. */
@@ -190,10 +193,15 @@ export function registerVerify(cmd: Command): void {
       (v: string, p: string[] = []) => [...p, v],
     )
     .option("--witness-required <k>", "how many of the --witness-key witnesses must have cosigned (default: all)")
+    .option("--product <code/model>", "a product's labels, proven complete: REGISTRATION_CODE/MODEL")
+    .option("--manufacturer <code>", "every product of a manufacturer with its labels, proven complete")
     .option("--json", "machine-readable verdicts")
     .action(async (labelId: string | undefined, o: VerifyOptions) => {
-      const modes = [labelId !== undefined, o.bundle !== undefined, o.csv !== undefined].filter(Boolean).length;
-      if (modes !== 1) throw new Error("give exactly one of: a label id, --bundle FILE, --csv FILE");
+      const modes = [labelId, o.bundle, o.csv, o.product, o.manufacturer].filter((m) => m !== undefined).length;
+      if (modes !== 1)
+        throw new Error(
+          "give exactly one of: a label id, --bundle FILE, --csv FILE, --product CODE/MODEL, --manufacturer CODE",
+        );
       const policy = witnessPolicyOf(o);
       const trust = resolveTrust({
         logKey: readVerifierKey(o.logKey),
@@ -203,6 +211,10 @@ export function registerVerify(cmd: Command): void {
       });
       const nowUnix = o.at !== undefined ? BigInt(o.at) : undefined;
       const opts = nowUnix !== undefined ? { nowUnix } : {};
+      if (o.product !== undefined || o.manufacturer !== undefined) {
+        process.exitCode = await verifyState(o, trust);
+        return;
+      }
       if (o.bundle) {
         process.exitCode = report([verifyLabelBundle(readBundleFile(o.bundle), trust, opts)], Boolean(o.json));
         return;

@@ -40,8 +40,8 @@ import { fromServiceError, RegistryClientError } from "./errors.js";
 export interface RegistryReaderOptions {
   /** host:port of the registry's gRPC endpoint. */
   readonly address: string;
-  /** The keys answers are verified under (Ed25519 defaults to Node's here). */
-  readonly trust: TrustConfig;
+  /** The keys answers are verified under (Ed25519 defaults to Node's here), or the same resolved. */
+  readonly trust: TrustConfig | ResolvedTrust;
   readonly tls?: ClientTls;
   /** Deadline of each call (default 30 s). */
   readonly deadlineMs?: number;
@@ -84,7 +84,7 @@ export class RegistryReader {
   private readonly deadlineMs: number;
 
   constructor(opts: RegistryReaderOptions) {
-    this.trust = resolveTrust({ ed25519: nodeEd25519, ...opts.trust });
+    this.trust = "domain" in opts.trust ? opts.trust : resolveTrust({ ed25519: nodeEd25519, ...opts.trust });
     this.deadlineMs = opts.deadlineMs ?? 30_000;
     this.stub = new VerificationServiceClient(opts.address, channelCredentials(opts.tls), {
       "grpc.max_receive_message_length": 16 * 1024 * 1024,

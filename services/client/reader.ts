@@ -18,6 +18,7 @@ import {
 import { nodeEd25519 } from "../crypto/ed25519-node.js";
 import { verifyLabelBundle } from "../verify/bundle.js";
 import { CompactBundles } from "../verify/compact.js";
+import { memoizedTrust } from "../verify/memo.js";
 import { verifyLabelAbsence, type AbsenceVerdict } from "../verify/completeness.js";
 import {
   productMapId,
@@ -119,6 +120,8 @@ export class RegistryReader {
     const call = this.stub.verifyLabels(new Metadata(), { deadline: Date.now() + this.deadlineMs });
     call.end({ labelIds: [...labelIds], compact: true });
     const stream = new CompactBundles();
+    // One checkpoint and shared context entries per stream: each signature is verified once.
+    const trust = memoizedTrust(this.trust);
     const out: BulkLabelResult[] = [];
     try {
       for await (const m of call as AsyncIterable<VerifyLabelsResponse>) {
@@ -132,12 +135,12 @@ export class RegistryReader {
           });
         const res = r.result;
         if (res?.$case === "label") {
-          const verdict = verifyLabelBundle(stream.expand(res.value.bundle!), this.trust, { expectedLabelId: labelId });
+          const verdict = verifyLabelBundle(stream.expand(res.value.bundle!), trust, { expectedLabelId: labelId });
           if (verdict.status === "not-verifiable") throw badAnswer(`label ${labelId}`, verdict.reasons[0]);
           out.push({ found: true, answer: res.value, verdict });
         } else if (res?.value.rule === "label-not-found") {
           if (!res.value.absence) throw badAnswer(`label ${labelId}`, noProof);
-          const absence = verifyLabelAbsence(stream.expand(res.value.absence), this.trust);
+          const absence = verifyLabelAbsence(stream.expand(res.value.absence), trust);
           if (!absence.absent || absence.labelId !== labelId)
             throw badAnswer(`label ${labelId}'s absence`, absence.reasons[0]);
           out.push({ found: false, absence });

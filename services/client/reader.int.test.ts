@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   VerificationServiceService,
   VerificationServiceClient,
+  type GetIssuerResponse,
   type LookupProductResponse,
   type ListManufacturerProductsResponse,
   type VerificationServiceServer,
@@ -139,6 +140,7 @@ describe("reads with proofs over gRPC", () => {
 async function double(rewrite: {
   product?: (r: LookupProductResponse) => LookupProductResponse;
   products?: (r: ListManufacturerProductsResponse) => ListManufacturerProductsResponse;
+  issuer?: (r: GetIssuerResponse) => GetIssuerResponse;
   /** Forward refusals with their status only, without the trailers (the proofs of absence). */
   bareErrors?: boolean;
 }): Promise<{ address: string; close: () => void }> {
@@ -155,6 +157,7 @@ async function double(rewrite: {
   const impl: Partial<VerificationServiceServer> = {
     lookupProduct: forward(real.lookupProduct, rewrite.product),
     listManufacturerProducts: forward(real.listManufacturerProducts, rewrite.products),
+    getIssuer: forward(real.getIssuer, rewrite.issuer),
   };
   const server = new grpc.Server();
   server.addService(VerificationServiceService, impl as grpc.UntypedServiceImplementation);
@@ -199,6 +202,22 @@ describe("a server that hides part of the answer", () => {
     const r = new RegistryReader({ address: d.address, trust: trust() });
     try {
       await refused(r.allManufacturerProducts(CODE), "incomplete-products");
+    } finally {
+      r.close();
+      d.close();
+    }
+  });
+
+  it("an issuer's latest entry (its key rotation) left out: caught (incomplete-history)", async () => {
+    const d = await double({
+      issuer: (r) => {
+        const last = r.issuer!.history.at(-1)!.index;
+        return { ...r, entries: r.entries.filter((p) => p.index !== last) };
+      },
+    });
+    const r = new RegistryReader({ address: d.address, trust: trust() });
+    try {
+      await refused(r.getIssuer("CCRC"), "incomplete-history");
     } finally {
       r.close();
       d.close();

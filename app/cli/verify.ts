@@ -26,6 +26,7 @@ import { resolveTrust, type ResolvedTrust } from "../../services/verify/trust.js
 import type { Verdict } from "../../services/verify/verdict.js";
 import { parseCsv } from "./csv.js";
 import { unreachable } from "./unreachable.js";
+import { verifyState } from "./verify-state.js";
 
 interface VerifyOptions {
   registry: string;
@@ -40,6 +41,8 @@ interface VerifyOptions {
   tlsCa?: string;
   witnessKey?: string[];
   witnessRequired?: string;
+  product?: string;
+  manufacturer?: string;
 }
 
 /** --witness-key (repeatable) and --witness-required k as a policy; k defaults to every key given. */
@@ -205,15 +208,17 @@ export function registerVerify(cmd: Command): void {
       (v: string, p: string[] = []) => [...p, v],
     )
     .option("--witness-required <k>", "how many of the --witness-key witnesses must have cosigned (default: all)")
+    .option("--product <code/model>", "a product's labels, proven complete: REGISTRATION_CODE/MODEL")
+    .option("--manufacturer <code>", "every product of a manufacturer with its labels, proven complete")
     .option("--json", "machine-readable verdicts")
     .action(async (labelId: string | undefined, o: VerifyOptions) => {
-      const modes = [
-        labelId !== undefined,
-        o.bundle !== undefined,
-        o.csv !== undefined,
-        o.evidence !== undefined,
-      ].filter(Boolean).length;
-      if (modes !== 1) throw new Error("give exactly one of: a label id, --bundle FILE, --csv FILE, --evidence FILE");
+      const modes = [labelId, o.bundle, o.csv, o.product, o.manufacturer, o.evidence].filter(
+        (m) => m !== undefined,
+      ).length;
+      if (modes !== 1)
+        throw new Error(
+          "give exactly one of: a label id, --bundle FILE, --csv FILE, --product CODE/MODEL, --manufacturer CODE, --evidence FILE",
+        );
       const policy = witnessPolicyOf(o);
       const trust = resolveTrust({
         logKey: readVerifierKey(o.logKey),
@@ -225,6 +230,10 @@ export function registerVerify(cmd: Command): void {
       const opts = nowUnix !== undefined ? { nowUnix } : {};
       if (o.evidence) {
         process.exitCode = reportEvidence(verifyEvidence(readFileSync(o.evidence, "utf8"), trust), Boolean(o.json));
+        return;
+      }
+      if (o.product !== undefined || o.manufacturer !== undefined) {
+        process.exitCode = await verifyState(o, trust);
         return;
       }
       if (o.bundle) {

@@ -22,6 +22,7 @@ import {
   GetIssuerRequest,
   GetLabelRequest,
   ListCatalogueRequest,
+  ListManufacturerProductsRequest,
   ListIssuersRequest,
   LookupProductRequest,
   VerificationServiceService,
@@ -127,6 +128,11 @@ describe("requests over gRPC, every RPC", () => {
       "/labelreg.v1.VerificationService/GetIssuer": GetIssuerRequest.encode({ issuerId: "FWD" }).finish(),
       "/labelreg.v1.VerificationService/ListIssuers": ListIssuersRequest.encode({}).finish(),
       "/labelreg.v1.VerificationService/ListCatalogue": ListCatalogueRequest.encode({}).finish(),
+      "/labelreg.v1.VerificationService/ListManufacturerProducts": ListManufacturerProductsRequest.encode({
+        registrationCode: label.manufacturer!.registrationCode,
+        offset: 0,
+        limit: 1,
+      }).finish(),
       "/labelreg.v1.LogService/GetCheckpoint": GetCheckpointRequest.encode({}).finish(),
       "/labelreg.v1.LogService/GetInclusionProof": GetInclusionProofRequest.encode({
         leaf: { $case: "index", value: 0n },

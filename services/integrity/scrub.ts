@@ -1,7 +1,9 @@
 // The background scrub: while the registry serves, re-reads the whole stored log at a low pace,
-// pass after pass, checking it as fsck does (check-log.ts). A store changed behind the running
-// registry's back (a disk, a database operator, an attacker with the database password but not
-// the log key) is found within one pass, and the registry stops sequencing, naming the entry.
+// pass after pass, checking it as fsck does (check-log.ts): every entry re-hashed, and the state
+// map recomputed with every map commitment entry checked against it. A store changed behind the
+// running registry's back (a disk, a database operator, an attacker with the database password
+// but not the log key) is found within one pass, and so is a commitment the log's key signed but
+// the entries do not give; the registry then stops sequencing, naming the entry.
 import type { NoteVerifier } from "../../log/note.js";
 import { sleep } from "../sequencer/follow.js";
 import type { LogStore } from "../store/port.js";
@@ -17,6 +19,8 @@ const STEP = 256;
 export interface ScrubOptions {
   readonly store: LogStore;
   readonly log: NoteVerifier;
+  /** The authority's public key: with it each pass recomputes the state map and checks every commitment. */
+  readonly authorityPublicKey?: Uint8Array;
   /** Entries checked per second (> 0). */
   readonly entriesPerSecond: number;
   /** Told once, of the first mismatch; the scrub then stops. */
@@ -50,6 +54,7 @@ export class Scrub {
       try {
         const r = await checkStoredLog(this.opts.store, {
           log: this.opts.log,
+          ...(this.opts.authorityPublicKey ? { authorityPublicKey: this.opts.authorityPublicKey } : {}),
           chunk: STEP,
           signal,
           between: () => sleep(stepMs, signal, true),

@@ -4,6 +4,7 @@
 import { toBase64 } from "../../log/bytes.js";
 import { parseCosignatureVerifierKey } from "../../log/cosignature.js";
 import { witnessPolicy } from "../../log/witness-policy.js";
+import { renderAbsentPage } from "../page/absent-page.js";
 import { renderLabelPage } from "../page/label-page.js";
 import { labelSvg } from "../page/label-svg.js";
 import { labelPageUrl } from "../page/label-url.js";
@@ -43,20 +44,20 @@ export interface LabelRoutesOptions {
   readonly now?: () => Date;
 }
 
-const HTML = "text/html; charset=utf-8";
+/** The headers of an HTML page in `lang`. */
+function htmlHeaders(lang: Lang, cacheControl: string): Record<string, string> {
+  return {
+    "content-type": "text/html; charset=utf-8",
+    "content-language": lang,
+    vary: "Accept-Language",
+    "cache-control": cacheControl,
+    "content-security-policy": PAGE_CSP,
+    "referrer-policy": "no-referrer",
+  };
+}
 
 export function htmlErrorReply(status: 400 | 404, kind: LabelErrorKind, lang: Lang, labelId?: string): Reply {
-  return {
-    status,
-    headers: {
-      "content-type": HTML,
-      "content-language": lang,
-      vary: "Accept-Language",
-      "cache-control": "no-store",
-      "content-security-policy": PAGE_CSP,
-    },
-    body: labelErrorPage(kind, lang, labelId),
-  };
+  return { status, headers: htmlHeaders(lang, "no-store"), body: labelErrorPage(kind, lang, labelId) };
 }
 
 export class LabelRoutes {
@@ -85,7 +86,7 @@ export class LabelRoutes {
     const snap = await this.opts.source.label(labelId);
     if (!snap) {
       return resource === "page"
-        ? htmlErrorReply(404, "unknown", lang, labelId)
+        ? this.absentReply(labelId, lang)
         : {
             status: 404,
             headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
@@ -135,20 +136,29 @@ export class LabelRoutes {
           html = this.render(lv, lang, now);
           cached.set(key, html);
         }
-        return {
-          status: 200,
-          headers: {
-            "content-type": HTML,
-            "content-language": lang,
-            vary: "Accept-Language",
-            "cache-control": PAGE_CACHE,
-            "content-security-policy": PAGE_CSP,
-            "referrer-policy": "no-referrer",
-          },
-          body: html,
-        };
+        return { status: 200, headers: htmlHeaders(lang, PAGE_CACHE), body: html };
       }
     }
+  }
+
+  /**
+   * The 404 page of a label id the registry does not hold: the server's answer, which the page's
+   * verifier proves (or fails to prove) from the registry's proof of absence.
+   */
+  private absentReply(labelId: string, lang: Lang): Reply {
+    const v = this.opts.verifier;
+    return {
+      status: 404,
+      // A label may be issued under this id at any moment.
+      headers: htmlHeaders(lang, "no-store"),
+      body: renderAbsentPage(labelId, {
+        lang,
+        logVerifierKey: this.opts.logVerifierKey,
+        authorityPublicKey: toBase64(this.opts.source.authorityPublicKey),
+        ...(this.opts.witnesses ? { witnesses: this.opts.witnesses } : {}),
+        ...(v ? { bundleUrl: v.bundleUrl, dataUrl: v.dataUrl(labelId) } : {}),
+      }),
+    };
   }
 
   private render(lv: LabelView, lang: Lang, now: Date): string {

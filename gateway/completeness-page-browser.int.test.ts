@@ -133,6 +133,22 @@ describe("the page of a label number that does not exist", () => {
     }
   });
 
+  it("its home link leads to the lookup form, which takes a number as typed to that label's page", async () => {
+    for (const lang of LANGS) {
+      const { page } = await phone("/l/CCRC-404", lang);
+      await page.locator("a.home").click();
+      await page.waitForURL((u) => u.pathname === "/");
+      expect(await page.locator("h1").textContent()).toBe(MESSAGES[lang].home.title);
+      await page.locator("#id").fill(" ccrc-1 ");
+      await shot(page, `5-home-lookup.${lang}`);
+      await page.locator(".lookup button").click();
+      await page.waitForURL((u) => u.pathname === "/l/CCRC-1");
+      expect(await page.evaluate(() => document.documentElement.lang)).toBe(lang);
+      expect((await settled(page)).state).toBe("ok");
+      await page.context().close();
+    }
+  });
+
   it("a tampered proof of absence: the answer could not be verified, and absence is never claimed", async () => {
     for (const lang of LANGS) {
       const { page, status } = await phone("/l/CCRC-404", lang, (json) => {

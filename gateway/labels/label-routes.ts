@@ -4,7 +4,9 @@
 import { toBase64 } from "../../log/bytes.js";
 import { parseCosignatureVerifierKey } from "../../log/cosignature.js";
 import { witnessPolicy } from "../../log/witness-policy.js";
+import { LABEL_ID } from "../../services/domain/syntax.js";
 import { renderAbsentPage } from "../page/absent-page.js";
+import { renderHomePage } from "../page/home-page.js";
 import { renderLabelPage } from "../page/label-page.js";
 import { labelSvg } from "../page/label-svg.js";
 import { labelPageUrl } from "../page/label-url.js";
@@ -22,6 +24,8 @@ import type { PageWitnesses } from "../page/label-page.js";
 /** The page script may come only from this gateway; styles are inline; nothing may frame the page. */
 export const PAGE_CSP =
   "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/** The home page's lookup form submits to this gateway; nothing else changes from PAGE_CSP. */
+export const HOME_CSP = PAGE_CSP.replace("form-action 'none'", "form-action 'self'");
 /** A label's status can change at any moment (a revocation): pages are cached only briefly. */
 export const PAGE_CACHE = "public, max-age=10";
 /** The QR code depends only on the label id and the public base URL. */
@@ -45,14 +49,35 @@ export interface LabelRoutesOptions {
 }
 
 /** The headers of an HTML page in `lang`. */
-function htmlHeaders(lang: Lang, cacheControl: string): Record<string, string> {
+function htmlHeaders(lang: Lang, cacheControl: string, csp = PAGE_CSP): Record<string, string> {
   return {
     "content-type": "text/html; charset=utf-8",
     "content-language": lang,
     vary: "Accept-Language",
     "cache-control": cacheControl,
-    "content-security-policy": PAGE_CSP,
+    "content-security-policy": csp,
     "referrer-policy": "no-referrer",
+  };
+}
+
+/** The home page, with its lookup form. */
+export function homeReply(lang: Lang): Reply {
+  return { status: 200, headers: htmlHeaders(lang, "public, max-age=300", HOME_CSP), body: renderHomePage(lang) };
+}
+
+/**
+ * The lookup form's answer: a redirect (303) to the page of the label number typed, read as
+ * people type it (any case, spaces around and inside), or the home page again (400) saying that
+ * what was typed is not a label number.
+ */
+export function lookupReply(typed: string, lang: Lang): Reply {
+  const id = typed.replace(/\s+/g, "").toUpperCase();
+  if (!LABEL_ID.test(id))
+    return { status: 400, headers: htmlHeaders(lang, "no-store", HOME_CSP), body: renderHomePage(lang, typed.trim()) };
+  return {
+    status: 303,
+    headers: { location: `/l/${encodeURIComponent(id)}?lang=${lang}`, "cache-control": "no-store" },
+    body: "",
   };
 }
 

@@ -122,6 +122,16 @@ export interface Messages {
     /** Put into the status box when completeness was not proven. */
     readonly statusIncomplete: string;
   };
+  /** The home page: look up a label by the number printed on it. */
+  readonly home: {
+    readonly title: string;
+    readonly intro: string;
+    readonly field: string;
+    readonly hint: string;
+    readonly submit: string;
+    /** Shown when what was typed cannot be a label number. */
+    readonly notALabelNumber: (typed: string) => string;
+  };
   /** The page for a label number the registry says it does not hold (HTTP 404). */
   readonly absent: {
     readonly title: string;
@@ -262,6 +272,14 @@ const zhCN: Messages = {
     complete: "这是截至日志检查点 {size}（{time}，{zone}）此标识完整、最新的记录。",
     incomplete: "但登记服务器未提供完整性证明，无法确认这是此标识的全部记录：之后的暂停或撤销可能未显示。",
     statusIncomplete: "无法确认此状态为最新，见下方的真实性核验。",
+  },
+  home: {
+    title: "查询网络安全标识",
+    intro: "扫描标识上的二维码，或输入标识上印的编号，即可查看该标识的状态和完整历史，并在您的浏览器中核验。",
+    field: "标识编号",
+    hint: "例如 CCRC-1234：字母或数字，一个连字符，再是字母或数字。",
+    submit: "查询",
+    notALabelNumber: (t) => `“${t}”不是有效的标识编号，请核对后重新输入。`,
   },
   absent: {
     title: "未找到此标识",
@@ -407,6 +425,15 @@ const en: Messages = {
     incomplete:
       "But the registry sent no proof of completeness, so this may not be the label's whole record: a later suspension or revocation may be missing.",
     statusIncomplete: "This status could not be shown to be current: see the authenticity check below.",
+  },
+  home: {
+    title: "Look up a cybersecurity label",
+    intro:
+      "Scan the QR code on a label, or type the number printed on it, to see the label's status and whole history, verified in your browser.",
+    field: "Label number",
+    hint: "For example CCRC-1234: letters or digits, a dash, then letters or digits.",
+    submit: "Look up",
+    notALabelNumber: (t) => `"${t}" is not a label number. Check it and try again.`,
   },
   absent: {
     title: "No such label",

@@ -1,7 +1,8 @@
 // One full pass over a stored log: the latest checkpoint's signature, every entry re-hashed,
 // every hash tile inside the tree compared, the root recomputed and, given the authority's key,
-// the state map recomputed and every map commitment entry checked against it (map-check.ts). `labelreg fsck` runs it
-// once; the scrub (scrub.ts) runs it over and over at a low pace beside a serving registry.
+// the state map recomputed and every map commitment entry checked against it (map-check.ts).
+// `labelreg fsck` runs it once; the scrub (scrub.ts) runs it over and over at a low pace beside
+// a serving registry.
 import { emptyTreeState } from "../../log/tree-state.js";
 import type { NoteVerifier } from "../../log/note.js";
 import type { LogStore } from "../store/port.js";

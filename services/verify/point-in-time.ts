@@ -59,6 +59,8 @@ export interface PointInTimeOptions extends Omit<VerifyOptions, "nowUnix"> {
   readonly nowUnix?: bigint;
 }
 
+const iso = (unix: number): string => new Date(unix * 1000).toISOString().replace(".000Z", "Z");
+
 /** Verifies the bundle and answers whether its label was valid (and of at least minTier) at atUnix. Never throws for any bundle. */
 export function labelAt(
   bundle: LabelBundle,
@@ -87,7 +89,7 @@ export function labelAt(
   // A prefix of a history that replayed is one that replays; anything else is a verifier bug.
   if ("code" in replayed) return unverifiable([replayed]);
   const record = replayed.state.labels.get(verdict.labelId);
-  const at = new Date(Number(atUnix) * 1000).toISOString();
+  const at = iso(Number(atUnix));
   const common = { ...base, complete, afterCheckpoint };
   if (!record) {
     const issued = verdict.label?.history[0];
@@ -105,7 +107,7 @@ export function labelAt(
       reasons: [
         {
           code: "not-issued",
-          message: `label ${verdict.labelId} did not exist yet at ${at}${issued ? ` (issued at ${new Date(issued.sequencedAtUnix * 1000).toISOString()}, entry ${issued.index})` : ""}`,
+          message: `label ${verdict.labelId} did not exist yet at ${at}${issued ? ` (issued at ${iso(issued.sequencedAtUnix)}, entry ${issued.index})` : ""}`,
         },
       ],
     };

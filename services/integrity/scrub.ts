@@ -10,7 +10,11 @@ import type { LogStore } from "../store/port.js";
 import { checkStoredLog } from "./check-log.js";
 import { IntegrityError } from "./integrity-error.js";
 
-/** Entries per second by default: a pass over a million entries every few minutes, a few per cent of a core. */
+/**
+ * Entries per second by default: a pass over a million entries every few minutes. Replaying the
+ * entries for the state map costs about what a start-up's catch-up costs per entry, far more than
+ * re-hashing them: lower the rate (--scrub-rate) if the scrub's share of a core matters.
+ */
 export const DEFAULT_SCRUB_RATE = 5000;
 
 /** Entries per step: small, so a step never holds the event loop for long. */

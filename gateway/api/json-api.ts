@@ -118,6 +118,7 @@ function watchRequest(q: URLSearchParams, lastEventId: string | undefined): Watc
     labelIds: listParam(q, "labelIds", MAX_WATCH_LABEL_IDS),
     issuerIds: listParam(q, "issuerIds", MAX_WATCH_FILTER_IDS),
     categoryIds: listParam(q, "categoryIds", MAX_WATCH_FILTER_IDS),
+    manufacturerCodes: listParam(q, "manufacturerCodes", MAX_WATCH_FILTER_IDS),
     eventKinds: kinds,
   };
 }

@@ -121,6 +121,7 @@ describe("requests over gRPC, every RPC", () => {
         labelIds: ["FWD-1"],
         issuerIds: [],
         categoryIds: [],
+        manufacturerCodes: [],
         eventKinds: [1],
       }).finish(),
       "/labelreg.v1.VerificationService/GetIssuer": GetIssuerRequest.encode({ issuerId: "FWD" }).finish(),

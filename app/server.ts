@@ -316,6 +316,7 @@ function startScrub(config: ServerConfig, store: LogStore, registry: Registry): 
   return new Scrub({
     store: uncached(store),
     log: parseVerifierKey(registry.logVerifierKey, nodeEd25519),
+    authorityPublicKey: registry.domain.authorityPublicKey,
     entriesPerSecond: rate,
     onMismatch: (e) => registry.fail(e),
   });

@@ -10,9 +10,9 @@ import type { Command } from "commander";
 import {
   GetLabelResponse,
   LabelBundle,
-  VerificationServiceClient,
   type VerifyLabelsResponse,
-} from "../../proto/gen/grpc/labelreg/v1/verification_service.js";
+} from "../../proto/gen/messages/labelreg/v1/verification_service.js";
+import { VerificationServiceClient } from "../../services/grpc/clients.js";
 import { channelCredentials } from "../../services/client/connect.js";
 import { parseCosignatureVerifierKey } from "../../log/cosignature.js";
 import { witnessPolicy, type WitnessPolicy } from "../../log/witness-policy.js";

@@ -5,8 +5,8 @@
 // the last note seen. The output is byte for byte what the generated encoders give (tested);
 // anything unusual (a status result, an index past 2^53) goes to the generated encoder.
 import { putVarint, varintSize } from "./varint.js";
-import type { Receipt } from "../../proto/gen/grpc/labelreg/v1/entry.js";
-import { SubmitBulkResponse, SubmitResponse } from "../../proto/gen/grpc/labelreg/v1/issuance_service.js";
+import type { Receipt } from "../../proto/gen/messages/labelreg/v1/entry.js";
+import { SubmitBulkResponse, SubmitResponse } from "../../proto/gen/messages/labelreg/v1/issuance_service.js";
 
 let lastNote = "";
 let lastNoteBytes: Buffer = Buffer.alloc(0);

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Receipt } from "../../proto/gen/grpc/labelreg/v1/entry.js";
-import { SubmitBulkResponse, SubmitResponse } from "../../proto/gen/grpc/labelreg/v1/issuance_service.js";
+import type { Receipt } from "../../proto/gen/messages/labelreg/v1/entry.js";
+import { SubmitBulkResponse, SubmitResponse } from "../../proto/gen/messages/labelreg/v1/issuance_service.js";
 import { encodeSubmitBulkResponse, encodeSubmitResponse } from "./receipt-wire.js";
 
 const receipt: fc.Arbitrary<Receipt> = fc.record({

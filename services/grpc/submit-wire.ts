@@ -4,8 +4,8 @@
 // unknown fields skipped, a field given twice is the last one (as the generated decoder keeps it).
 // Bytes fields are views into the request buffer, as the generated decoder gives.
 // Differential-fuzzed against the generic path (submit-wire.unit.test.ts).
-import type { SignedStatement } from "../../proto/gen/grpc/labelreg/v1/entry.js";
-import type { SubmitBulkRequest, SubmitRequest } from "../../proto/gen/grpc/labelreg/v1/issuance_service.js";
+import type { SignedStatement } from "../../proto/gen/messages/labelreg/v1/entry.js";
+import type { SubmitBulkRequest, SubmitRequest } from "../../proto/gen/messages/labelreg/v1/issuance_service.js";
 import { framingError, requestFraming } from "./framing.js";
 import { protoPackage } from "./proto-package.js";
 import { MalformedRequest } from "./status.js";

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { SubmitBulkRequest, SubmitRequest } from "../../proto/gen/grpc/labelreg/v1/issuance_service.js";
+import { SubmitBulkRequest, SubmitRequest } from "../../proto/gen/messages/labelreg/v1/issuance_service.js";
 import { framingError, requestFraming } from "./framing.js";
 import { protoPackage } from "./proto-package.js";
 import { MalformedRequest } from "./status.js";

@@ -3,18 +3,18 @@
 // cancelled call stops the work behind it.
 import type * as grpc from "@grpc/grpc-js";
 import {
-  VerificationServiceService,
+  VerificationServiceDefinition,
   type GetLabelResponse,
-  type VerificationServiceServer,
   type VerifyLabelsRequest,
   type VerifyLabelsResponse,
-} from "../../proto/gen/grpc/labelreg/v1/verification_service.js";
+} from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import { BulkVerification } from "../reads/bulk.js";
 import { BundleEncoder } from "../reads/wire.js";
 import { Reads } from "../reads/reads.js";
 import { watchLabels } from "../reads/watch.js";
 import type { Registry } from "../registry.js";
 import type { GrpcServiceBinding } from "./server.js";
+import { grpcDefinition, type ServiceHandlers } from "./service.js";
 import { toServiceError, wellFormed, withSafeDecoding, type MalformedRequest } from "./status.js";
 
 type Writable<T> = grpc.ServerWritableStream<unknown, T> | grpc.ServerDuplexStream<unknown, T>;
@@ -77,7 +77,7 @@ export function verificationService(
   registry: Registry,
   reads = new Reads(registry.view, registry.domain),
 ): GrpcServiceBinding {
-  const impl: VerificationServiceServer = {
+  const impl: ServiceHandlers<VerificationServiceDefinition> = {
     getLabel: unary((req) => reads.getLabel(req.labelId)),
     lookupProduct: unary((req) => reads.lookupProduct(req.registrationCode, req.productModel)),
     getIssuer: unary((req) => reads.getIssuer(req.issuerId)),
@@ -145,7 +145,7 @@ export function verificationService(
   const encoder = new BundleEncoder();
   return {
     name: "labelreg.v1.VerificationService",
-    definition: withBundleEncoder(withSafeDecoding(VerificationServiceService), encoder),
+    definition: withBundleEncoder(withSafeDecoding(grpcDefinition(VerificationServiceDefinition)), encoder),
     implementation: impl as unknown as grpc.UntypedServiceImplementation,
   };
 }

@@ -11,10 +11,8 @@ import { encodeMapProof } from "../domain/map-wire.js";
 import type { Registry } from "../registry.js";
 import { RegistryError } from "../sequencer/errors.js";
 import type { SequencedReceipt } from "../sequencer/sequencer.js";
-import { encodeSubmitBulkResponse, encodeSubmitResponse } from "./receipt-wire.js";
-import { decodeSubmitBulkRequest, decodeSubmitRequest } from "./submit-wire.js";
 import type { GrpcServiceBinding } from "./server.js";
-import { grpcDefinition, type GrpcDefinition, type ServiceHandlers } from "./service.js";
+import { grpcDefinition, type ServiceHandlers } from "./service.js";
 import { grpcCode, toServiceError, wellFormed, withSafeDecoding } from "./status.js";
 
 /** Statements of one bulk stream in flight at once; past it the stream is paused (back-pressure). */
@@ -99,27 +97,7 @@ export function issuanceService(registry: Registry): GrpcServiceBinding {
   };
   return {
     name: "labelreg.v1.IssuanceService",
-    definition: fastWire(withSafeDecoding(grpcDefinition(IssuanceServiceDefinition))),
+    definition: withSafeDecoding(grpcDefinition(IssuanceServiceDefinition)),
     implementation: impl as unknown as grpc.UntypedServiceImplementation,
-  };
-}
-
-/**
- * The service definition with the direct request decoders and response encoders: the same
- * requests accepted (framing checked, MalformedRequest otherwise) and given, and the same bytes
- * written, as the generic path, without its per-request reader and objects.
- */
-function fastWire(d: GrpcDefinition<IssuanceServiceDefinition>): GrpcDefinition<IssuanceServiceDefinition> {
-  return {
-    submit: {
-      ...d.submit,
-      requestDeserialize: decodeSubmitRequest as (b: Buffer) => SubmitRequest,
-      responseSerialize: encodeSubmitResponse,
-    },
-    submitBulk: {
-      ...d.submitBulk,
-      requestDeserialize: decodeSubmitBulkRequest as (b: Buffer) => SubmitBulkRequest,
-      responseSerialize: encodeSubmitBulkResponse,
-    },
   };
 }

@@ -4,7 +4,6 @@ import type { Receipt } from "../../proto/gen/messages/labelreg/v1/entry.js";
 import {
   IssuanceServiceDefinition,
   type SubmitBulkRequest,
-  type SubmitRequest,
   type SubmitBulkResponse,
 } from "../../proto/gen/messages/labelreg/v1/issuance_service.js";
 import { encodeMapProof } from "../domain/map-wire.js";

@@ -4,12 +4,9 @@
 import type * as grpc from "@grpc/grpc-js";
 import {
   VerificationServiceDefinition,
-  type GetLabelResponse,
   type VerifyLabelsRequest,
-  type VerifyLabelsResponse,
 } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import { BulkVerification } from "../reads/bulk.js";
-import { BundleEncoder } from "../reads/wire.js";
 import { Reads } from "../reads/reads.js";
 import { watchLabels } from "../reads/watch.js";
 import type { Registry } from "../registry.js";
@@ -50,27 +47,6 @@ function unary<Req, Res>(fn: (req: Req) => Promise<Res> | Res): grpc.handleUnary
       (e) => callback(toServiceError(e) as grpc.ServiceError),
     );
   };
-}
-
-/**
- * `definition` with GetLabel's and VerifyLabels' answers serialized by `encoder` (the same bytes
- * as the generated encoder, in one buffer, shared entries encoded once).
- */
-function withBundleEncoder<D extends grpc.ServiceDefinition>(definition: D, encoder: BundleEncoder): D {
-  const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = { ...definition };
-  const wrap = (name: string, encode: (v: never) => Uint8Array) => {
-    const m = definition[name]!;
-    out[name] = {
-      ...m,
-      responseSerialize: (v: unknown) => {
-        const b = encode(v as never);
-        return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-      },
-    };
-  };
-  wrap("getLabel", (v: GetLabelResponse) => encoder.getLabelResponse(v));
-  wrap("verifyLabels", (v: VerifyLabelsResponse) => encoder.verifyLabelsResponse(v));
-  return out as D;
 }
 
 export function verificationService(
@@ -141,11 +117,9 @@ export function verificationService(
       );
     },
   };
-  // Bundles are encoded by hand into one buffer, shared entries once (services/reads/wire.ts).
-  const encoder = new BundleEncoder();
   return {
     name: "labelreg.v1.VerificationService",
-    definition: withBundleEncoder(withSafeDecoding(grpcDefinition(VerificationServiceDefinition)), encoder),
+    definition: withSafeDecoding(grpcDefinition(VerificationServiceDefinition)),
     implementation: impl as unknown as grpc.UntypedServiceImplementation,
   };
 }

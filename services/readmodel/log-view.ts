@@ -10,7 +10,8 @@ import { TileCache, TileHashReader } from "../../log/tile-reader.js";
 import { TILE_WIDTH, type TileFetcher } from "../../log/tile.js";
 import { emptyTreeState, loadTreeState, type TreeState } from "../../log/tree-state.js";
 import { apply } from "../domain/apply.js";
-import { decodeLogEntry, isCommitment } from "../domain/decode.js";
+import { isCommitment } from "../domain/decode.js";
+import { decodeLogEntryFast } from "../domain/entry-wire.js";
 import { StateMap } from "./state-map.js";
 import { RegistryState } from "../domain/state.js";
 import { isViolation } from "../domain/violation.js";
@@ -94,7 +95,7 @@ export class LogView {
         // Checked before applied: an entry the tree does not vouch for never reaches the state.
         await check.extend(entries);
         entries.forEach((bytes, i) => {
-          const e = decodeLogEntry(bytes);
+          const e = decodeLogEntryFast(bytes);
           if (isViolation(e))
             throw new IntegrityError("bad-entry", `entry ${start + i} does not decode: ${e.message}`, start + i);
           apply(this.state, e, start + i);

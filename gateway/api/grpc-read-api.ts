@@ -9,6 +9,7 @@ import type {
   GetLabelResponse,
   ListCatalogueResponse,
   ListIssuersResponse,
+  ListManufacturerProductsResponse,
   LookupProductResponse,
   VerifyLabelsResponse,
   WatchLabelsRequest,
@@ -61,6 +62,17 @@ export class GrpcReadApi implements ReadApi {
   }
   listCatalogue(): Promise<ListCatalogueResponse> {
     return this.unary(this.verification, this.verification.listCatalogue, {});
+  }
+  listManufacturerProducts(
+    registrationCode: string,
+    offset: number,
+    limit: number,
+  ): Promise<ListManufacturerProductsResponse> {
+    return this.unary(this.verification, this.verification.listManufacturerProducts, {
+      registrationCode,
+      offset,
+      limit,
+    });
   }
 
   async *verifyLabels(labelIds: readonly string[], compact: boolean): AsyncGenerator<VerifyLabelsResponse> {

@@ -7,6 +7,7 @@ import {
   type VerifyLabelsRequest,
 } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import { BulkVerification } from "../reads/bulk.js";
+import { listManufacturerProducts } from "../reads/manufacturer.js";
 import { Reads } from "../reads/reads.js";
 import { watchLabels } from "../reads/watch.js";
 import type { Registry } from "../registry.js";
@@ -59,6 +60,9 @@ export function verificationService(
     getIssuer: unary((req) => reads.getIssuer(req.issuerId)),
     listIssuers: unary(() => reads.listIssuers()),
     listCatalogue: unary(() => reads.listCatalogue()),
+    listManufacturerProducts: unary((req) =>
+      listManufacturerProducts(reads, req.registrationCode, req.offset, req.limit),
+    ),
 
     watchLabels(call) {
       const abort = new AbortController();

@@ -27,9 +27,9 @@ import { isViolation } from "../services/domain/violation.js";
 import {
   GetLabelRequest,
   GetLabelResponse,
-  VerificationServiceClient,
   type VerifyLabelsResponse,
-} from "../proto/gen/grpc/labelreg/v1/verification_service.js";
+} from "../proto/gen/messages/labelreg/v1/verification_service.js";
+import { VerificationServiceClient } from "../services/grpc/clients.js";
 import { publicKeyOfVerifierKey, readSignerKeyFile } from "../services/config/key-files.js";
 import { nodeEd25519 } from "../services/crypto/ed25519-node.js";
 import { devAuthorityKeyPath } from "../app/server.js";

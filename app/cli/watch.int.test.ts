@@ -19,9 +19,7 @@ const submit = (s: ReturnType<typeof labelIssued>) => reg.submit(s);
 // 91330100MA<issuer>-1 from 4000 on.
 const OURS = "91330100MAWAT";
 
-function watch(
-  extra: string[],
-): Promise<{
+function watch(extra: string[]): Promise<{
   code: number;
   reports: WatchReport[];
   lists: { labels: number; checkpointSize: number }[];

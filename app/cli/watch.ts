@@ -18,14 +18,14 @@ import type { Command } from "commander";
 import { openCheckpoint, type Checkpoint } from "../../log/checkpoint.js";
 import { bytesEqual } from "../../log/bytes.js";
 import { verifyConsistency } from "../../log/proof.js";
-import { type GetConsistencyProofResponse, LogServiceClient } from "../../proto/gen/grpc/labelreg/v1/log_service.js";
+import type { GetConsistencyProofResponse } from "../../proto/gen/messages/labelreg/v1/log_service.js";
 import {
   type GetLabelResponse,
   labelEventKindToJSON,
-  VerificationServiceClient,
   type LabelEvent,
   type WatchLabelsResponse,
-} from "../../proto/gen/grpc/labelreg/v1/verification_service.js";
+} from "../../proto/gen/messages/labelreg/v1/verification_service.js";
+import { LogServiceClient, VerificationServiceClient } from "../../services/grpc/clients.js";
 import { channelCredentials } from "../../services/client/connect.js";
 import { RegistryReader } from "../../services/client/reader.js";
 import { publicKeyOfVerifierKey, readVerifierKey } from "../../services/config/key-files.js";

@@ -246,10 +246,7 @@ export class LogReads {
         const waiting = new Promise<void>((res) => (wake = res));
         const note = this.view.checkpoint;
         const size = this.view.size;
-        if (
-          note !== "" &&
-          (size > sentSize || (size === sentSize && sentNote !== "" && note !== sentNote))
-        ) {
+        if (note !== "" && (size > sentSize || (size === sentSize && sentNote !== "" && note !== sentNote))) {
           sentSize = size;
           sentNote = note;
           yield { note, size };

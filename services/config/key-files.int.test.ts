@@ -48,7 +48,9 @@ describe("writing key files", () => {
 
 describe("private keys are never echoed", () => {
   const { signerKey, verifierKey } = generateSignerKey("test.example/log");
-  const secret = signerKey.split("+").at(-1)!;
+  // PRIVATE+KEY+<name>+<hash>+<base64>: the base64 may itself hold "+" (taking only its last
+  // piece made this test fail whenever that piece was short enough to occur in the message).
+  const secret = signerKey.split("+").slice(4).join("+");
 
   it("a private key given as a verifier key: its kind, name and id, never its text", () => {
     const e = (() => {

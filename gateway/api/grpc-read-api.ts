@@ -11,6 +11,9 @@ import type {
   ListCatalogueResponse,
   ListIssuersResponse,
   LookupProductResponse,
+  GetStatsResponse,
+  SearchLabelsRequest,
+  SearchLabelsResponse,
   VerifyLabelsResponse,
   WatchLabelsRequest,
   WatchLabelsResponse,
@@ -62,6 +65,12 @@ export class GrpcReadApi implements ReadApi {
   }
   listCatalogue(): Promise<ListCatalogueResponse> {
     return this.unary(this.verification, this.verification.listCatalogue, {});
+  }
+  searchLabels(req: SearchLabelsRequest): Promise<SearchLabelsResponse> {
+    return this.unary(this.verification, this.verification.searchLabels, req);
+  }
+  getStats(): Promise<GetStatsResponse> {
+    return this.unary(this.verification, this.verification.getStats, {});
   }
 
   async *verifyLabels(labelIds: readonly string[], compact: boolean): AsyncGenerator<VerifyLabelsResponse> {

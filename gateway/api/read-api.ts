@@ -9,6 +9,9 @@ import type {
   ListCatalogueResponse,
   ListIssuersResponse,
   LookupProductResponse,
+  GetStatsResponse,
+  SearchLabelsRequest,
+  SearchLabelsResponse,
   VerifyLabelsResponse,
   WatchLabelsRequest,
   WatchLabelsResponse,
@@ -34,6 +37,8 @@ export interface ReadApi {
   getIssuer(issuerId: string): Promise<GetIssuerResponse>;
   listIssuers(): Promise<ListIssuersResponse>;
   listCatalogue(): Promise<ListCatalogueResponse>;
+  searchLabels(req: SearchLabelsRequest): Promise<SearchLabelsResponse>;
+  getStats(): Promise<GetStatsResponse>;
   /** VerifyLabels for one batch of ids: the Snapshot, (compact) context entries, one result per id. */
   verifyLabels(labelIds: readonly string[], compact: boolean): AsyncGenerator<VerifyLabelsResponse>;
   /** WatchLabels until `signal` aborts. */
@@ -65,6 +70,12 @@ export class InProcessReadApi implements ReadApi {
   }
   async listCatalogue(): Promise<ListCatalogueResponse> {
     return this.reads.listCatalogue();
+  }
+  async searchLabels(req: SearchLabelsRequest): Promise<SearchLabelsResponse> {
+    return this.reads.searchLabels(req);
+  }
+  async getStats(): Promise<GetStatsResponse> {
+    return this.reads.getStats();
   }
   verifyLabels(labelIds: readonly string[], compact: boolean): AsyncGenerator<VerifyLabelsResponse> {
     return new BulkVerification(this.reads, compact).answer(labelIds);

@@ -71,6 +71,9 @@ export type IssuerEventKind = "issuerAccredited" | "issuerKeyRotated" | "issuerS
 export interface IssuerRecord {
   readonly issuerId: string;
   readonly name: string;
+  /** The name in English and in Chinese, where published. */
+  readonly nameEn?: string | undefined;
+  readonly nameZh?: string | undefined;
   /** category id -> highest tier the issuer may label in it. */
   readonly scope: ReadonlyMap<string, number>;
   readonly status: IssuerStatus;
@@ -96,6 +99,9 @@ export interface KeyRecord {
 export interface CategoryRecord {
   readonly categoryId: string;
   readonly name: string;
+  /** The name in English and in Chinese, where published. */
+  readonly nameEn?: string | undefined;
+  readonly nameZh?: string | undefined;
   readonly description: string;
   readonly index: number;
 }

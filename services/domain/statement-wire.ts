@@ -20,6 +20,8 @@ const UINT64 = 3;
 const ENUM = 4;
 const MESSAGE = 5;
 const REPEATED = 6;
+/** A proto3 `optional string`: present even when empty, absent = undefined. */
+const OPTIONAL_STRING = 7;
 
 interface Field {
   readonly no: number;
@@ -125,7 +127,14 @@ const labelRenewed = schema(
 );
 const reasonOnly = schema([f(1, "reason", MESSAGE, reason)], () => ({ reason: undefined }));
 const issuerAccredited = schema(
-  [f(1, "issuerId", STRING), f(2, "name", STRING), f(3, "publicKey", BYTES), f(4, "scope", REPEATED, scopeEntry)],
+  [
+    f(1, "issuerId", STRING),
+    f(2, "name", STRING),
+    f(3, "publicKey", BYTES),
+    f(4, "scope", REPEATED, scopeEntry),
+    f(5, "nameEn", OPTIONAL_STRING),
+    f(6, "nameZh", OPTIONAL_STRING),
+  ],
   () => ({
     issuerId: "",
     name: "",
@@ -146,7 +155,13 @@ const issuerReason = schema([f(1, "issuerId", STRING), f(2, "reason", MESSAGE, r
   reason: undefined,
 }));
 const categoryPublished = schema(
-  [f(1, "categoryId", STRING), f(2, "name", STRING), f(3, "description", STRING)],
+  [
+    f(1, "categoryId", STRING),
+    f(2, "name", STRING),
+    f(3, "description", STRING),
+    f(4, "nameEn", OPTIONAL_STRING),
+    f(5, "nameZh", OPTIONAL_STRING),
+  ],
   () => ({ categoryId: "", name: "", description: "" }),
 );
 const statement = schema(
@@ -276,11 +291,14 @@ class Cursor {
     return this.at + len;
   }
 
-  string(end: number): string {
+  string(end: number, optional = false): string {
     const stop = this.delimited(end);
     const start = this.at;
     const len = stop - start;
-    if (len === 0) throw REFUSE;
+    if (len === 0) {
+      if (!optional) throw REFUSE;
+      return "";
+    }
     const buf = this.buf;
     this.at = stop;
     // ASCII as the generated decoder reads it (an array of codes, one fromCharCode call).
@@ -313,7 +331,8 @@ class Cursor {
       last = place;
       switch (field.kind) {
         case STRING:
-          m[field.name] = this.string(end);
+        case OPTIONAL_STRING:
+          m[field.name] = this.string(end, field.kind === OPTIONAL_STRING);
           break;
         case BYTES: {
           const stop = this.delimited(end);

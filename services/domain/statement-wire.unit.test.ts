@@ -71,6 +71,8 @@ const kind = fc.oneof(
       name: text,
       publicKey: bytes,
       scope: fc.array(fc.record({ categoryId: text, maxTier: enumValue }), { maxLength: 3 }),
+      nameEn: opt(text),
+      nameZh: opt(text),
     }),
   }),
   fc.record({
@@ -87,7 +89,7 @@ const kind = fc.oneof(
   }),
   fc.record({
     $case: fc.constant("categoryPublished" as const),
-    value: fc.record({ categoryId: text, name: text, description: text }),
+    value: fc.record({ categoryId: text, name: text, description: text, nameEn: opt(text), nameZh: opt(text) }),
   }),
 );
 

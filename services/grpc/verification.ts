@@ -83,6 +83,8 @@ export function verificationService(
     getIssuer: unary((req) => reads.getIssuer(req.issuerId)),
     listIssuers: unary(() => reads.listIssuers()),
     listCatalogue: unary(() => reads.listCatalogue()),
+    searchLabels: unary((req) => reads.searchLabels(req)),
+    getStats: unary(() => reads.getStats()),
 
     watchLabels(call) {
       const abort = new AbortController();

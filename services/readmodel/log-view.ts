@@ -9,10 +9,13 @@ import { parseSignedNote, type NoteVerifier } from "../../log/note.js";
 import { TileCache, TileHashReader } from "../../log/tile-reader.js";
 import { TILE_WIDTH, type TileFetcher } from "../../log/tile.js";
 import { emptyTreeState, loadTreeState, type TreeState } from "../../log/tree-state.js";
-import { apply } from "../domain/apply.js";
+import type { SequencedStatement } from "../domain/apply.js";
+import type { CommitmentEntry } from "../domain/decode.js";
 import { isCommitment } from "../domain/decode.js";
 import { decodeLogEntryFast } from "../domain/entry-wire.js";
 import { StateMap } from "./state-map.js";
+import { SearchIndex } from "../reads/search-index.js";
+import { StatsFold } from "../stats/fold.js";
 import { RegistryState } from "../domain/state.js";
 import { isViolation } from "../domain/violation.js";
 import { verifyStoredCheckpoint } from "../integrity/checkpoint-check.js";
@@ -31,6 +34,10 @@ export class LogView {
   readonly state: RegistryState;
   /** The state map, as of the newest commitment entry applied. */
   readonly map: StateMap;
+  /** The statistics (services/stats/), folded from the same entries as the projections. */
+  readonly stats = new StatsFold();
+  /** What SearchLabels needs beyond the projections: manufacturers by name, products by model. */
+  readonly search = new SearchIndex();
   /** Right edge of the tree of size `tree.size` (== state.size). */
   tree: TreeState;
   /** The latest signed checkpoint note (text), "" for an empty log. */
@@ -98,7 +105,7 @@ export class LogView {
           const e = decodeLogEntryFast(bytes);
           if (isViolation(e))
             throw new IntegrityError("bad-entry", `entry ${start + i} does not decode: ${e.message}`, start + i);
-          apply(this.state, e, start + i);
+          this.applyEntry(e, start + i);
           if (isCommitment(e)) this.checkCommitment(e.commitment, e.sequencedAtUnix, start + i);
           else this.map.note(this.state, e.statement);
           if (e.sequencedAtUnix > this.lastSequencedAt) this.lastSequencedAt = e.sequencedAtUnix;
@@ -185,6 +192,15 @@ export class LogView {
       // Proofs will load what they need on demand.
     }
     return warmed;
+  }
+
+  /**
+   * Applies a committed entry to the projections, the statistics and the search index: the one
+   * way entries reach them, after catching up and after this process's own commits.
+   */
+  applyEntry(entry: SequencedStatement | CommitmentEntry, index: number): void {
+    this.stats.apply(this.state, entry, index);
+    this.search.note(entry);
   }
 
   /** Records a commit made by this process: the state was already applied by the caller. */

@@ -21,7 +21,11 @@ export type Route =
   | { readonly kind: "asset"; readonly name: string }
   | { readonly kind: "api"; readonly segments: readonly string[]; readonly query: URLSearchParams }
   | { readonly kind: "healthz" }
-  | { readonly kind: "metrics" };
+  | { readonly kind: "metrics" }
+  /** The home page, and search results when the query has `q`. */
+  | { readonly kind: "home"; readonly query: URLSearchParams }
+  | { readonly kind: "stats"; readonly format: "html" | "csv"; readonly query: URLSearchParams }
+  | { readonly kind: "favicon" };
 
 /** A request the router refuses, with the HTTP status to answer and, for 405, the allowed methods. */
 export class RouteError extends Error {
@@ -97,6 +101,10 @@ function match(path: string, rawQuery: string): Route {
   if (path === "/checkpoint") return { kind: "checkpoint" };
   if (path === "/healthz") return { kind: "healthz" };
   if (path === "/metrics") return { kind: "metrics" };
+  if (path === "/") return { kind: "home", query: parseQuery(rawQuery) };
+  if (path === "/stats") return { kind: "stats", format: "html", query: parseQuery(rawQuery) };
+  if (path === "/stats.csv") return { kind: "stats", format: "csv", query: parseQuery(rawQuery) };
+  if (path === "/favicon.svg" || path === "/favicon.ico") return { kind: "favicon" };
   if (first === "tile") {
     try {
       const p = parseTlogPath(path.slice(1));

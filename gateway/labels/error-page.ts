@@ -5,12 +5,18 @@ import { escapeHtml as e } from "../page/escape.js";
 import type { Lang } from "../page/lang.js";
 import { MESSAGES } from "../page/messages.js";
 import { PAGE_CSS } from "../page/page-style.js";
+import { FAVICON_LINK } from "../page/favicon.js";
 
-export type LabelErrorKind = "unknown" | "malformed";
+export type LabelErrorKind = "unknown" | "malformed" | "page";
 
-const TEXT: Record<Lang, Record<LabelErrorKind, { title: string; body: string }> & { site: string }> = {
+const TEXT: Record<Lang, Record<LabelErrorKind, { title: string; body: string }> & { site: string; home: string }> = {
   "zh-CN": {
     site: "网络安全标识查询",
+    home: "返回首页，按编号、制造商或型号查询",
+    page: {
+      title: "找不到此页面",
+      body: "这个地址没有对应的页面。",
+    },
     unknown: {
       title: "未找到此标识",
       body: "登记簿中没有这个编号的网络安全标识。如果产品或包装上印有此编号，该标识可能是伪造的，请勿以此作为购买依据。",
@@ -22,6 +28,11 @@ const TEXT: Record<Lang, Record<LabelErrorKind, { title: string; body: string }>
   },
   en: {
     site: "Cybersecurity label lookup",
+    home: "Go to the home page to search by number, manufacturer or model",
+    page: {
+      title: "Page not found",
+      body: "There is no page at this address.",
+    },
     unknown: {
       title: "No such label",
       body: "The registry holds no cybersecurity label with this number. If a product or its box shows this number, the label may be counterfeit: do not rely on it to buy.",
@@ -42,10 +53,11 @@ export function labelErrorPage(kind: LabelErrorKind, lang: Lang, labelId?: strin
   return (
     `<!doctype html><html lang="${lang}"><head><meta charset="utf-8">` +
     `<meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex">` +
-    `<title>${e(m.title)}</title><style>${PAGE_CSS}</style></head><body>` +
-    `<header><span class="site">${e(t.site)}</span>` +
+    `<title>${e(m.title)}</title>${FAVICON_LINK}<style>${PAGE_CSS}</style></head><body>` +
+    `<header><a class="site" href="/?lang=${lang}">${e(t.site)}</a>` +
     `<a class="lang" href="?lang=${other}" hreflang="${other}" lang="${other}">${e(MESSAGES[lang].switchLanguage)}</a></header><main id="main">` +
     `<section class="status s-revoked" aria-labelledby="h"><h1 id="h">${e(m.title)}</h1>${id}<p>${e(m.body)}</p></section>` +
+    `<p><a href="/?lang=${lang}">${e(t.home)}</a></p>` +
     `</main></body></html>`
   );
 }

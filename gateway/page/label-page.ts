@@ -1,6 +1,7 @@
 // The consumer page at /l/<label id>: server-rendered HTML that says everything without
 // JavaScript, with one slot (#verify-status) that the in-browser verifier fills in.
 
+import { FAVICON_LINK } from "./favicon.js";
 import { dateFormat, type DateFormat } from "./dates.js";
 import { escapeHtml as e, jsonForScript, safeHttpUrl } from "./escape.js";
 import {
@@ -236,7 +237,7 @@ export function renderLabelPage(view: LabelView, opts: LabelPageOptions): string
     `<meta name="viewport" content="width=device-width,initial-scale=1"><meta name="color-scheme" content="light">` +
     `<title>${e(title)}</title><link rel="canonical" href="${e(canonical)}">` +
     `<link rel="alternate" hreflang="${other}" href="${e(`${canonical}?lang=${other}`)}">` +
-    `<style>${PAGE_CSS}</style>` +
+    `${FAVICON_LINK}<style>${PAGE_CSS}</style>` +
     (hasScript ? `<noscript><style>#${VERIFY_STATUS_ID}{display:none}</style></noscript>` : "") +
     `<script type="application/json" id="${PAGE_CONFIG_ID}">${jsonForScript(config)}</script>` +
     (hasScript ? `<script type="module" src="${e(opts.bundleUrl ?? "")}"></script>` : "") +

@@ -34,7 +34,8 @@ const SITE_CSS =
   ".p-active{background:#137333}.p-suspended{background:#8a4a00}.p-revoked{background:#b3261e}.p-expired{background:#5f6368}" +
   "nav.site-links{display:flex;gap:1rem}nav.site-links a{display:inline-flex;align-items:center;min-height:44px}" +
   "svg.chart{width:100%;height:auto;display:block}table{border-collapse:collapse;width:100%;font-size:.9rem}" +
-  "th,td{text-align:left;padding:.3rem .4rem;border-top:1px solid var(--line)}td.n,th.n{text-align:right}" +
+  ".tw{overflow-x:auto}th,td{text-align:left;padding:.3rem .4rem;border-top:1px solid var(--line)}" +
+  "td.n,th.n{text-align:right;overflow-wrap:normal;white-space:nowrap}" +
   ".err{border-color:#c5221f;background:#fce8e6}";
 
 /** `path?query` with `lang` replaced: the link to this page in the other language. */

@@ -6,7 +6,8 @@
 import { credentials } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseCsv } from "../../app/cli/csv.js";
-import { signStatement, statement } from "../../test/domain-testkit.js";
+import type { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
+import { DAY, labelIssued, signStatement, statement, testKey } from "../../test/domain-testkit.js";
 import { startTestRegistry, TEST_CLOCK_SKEW_SECONDS, type TestRegistry } from "../../test/gateway/grpc-registry.js";
 import { authority, seedLabels } from "../../test/gateway/registry-fixture.js";
 import { silentLogger } from "../ops/log.js";
@@ -38,6 +39,40 @@ beforeAll(async () => {
       signedAtUnix: now,
       logOrigin: reg.registry.origin,
     }),
+  );
+  // An issuer with names in both languages, and a label of it in the named category.
+  const lockIssuer = testKey(12);
+  const signed = (key: typeof authority, s: Statement) =>
+    reg.registry.submit(signStatement(key, { ...s, signedAtUnix: now, logOrigin: reg.registry.origin }));
+  await signed(
+    authority,
+    statement({
+      $case: "issuerAccredited",
+      value: {
+        issuerId: "LOCK",
+        name: "Lock Certification Centre",
+        nameEn: "Lock Certification Centre",
+        nameZh: "门锁认证中心",
+        publicKey: lockIssuer.publicKey,
+        scope: [{ categoryId: "smart-lock", maxTier: 3 }],
+      },
+    }),
+  );
+  await signed(
+    lockIssuer,
+    statement(
+      {
+        $case: "labelIssued",
+        value: labelIssued({
+          manufacturer: { name: "Lockmaker Ltd.", registrationCode: "91110000LOCK0001" },
+          productModel: "L-1",
+          categoryId: "smart-lock",
+          validFromUnix: now - 10n,
+          validUntilUnix: now + 100n * DAY,
+        }),
+      },
+      { labelId: "LOCK-1" },
+    ),
   );
   standalone = await startStandaloneGateway({
     registry: reg.grpc.address,
@@ -162,17 +197,34 @@ describe("statistics", () => {
     const [a, b] = await Promise.all(gateways.map(async ([, url]) => (await fetch(`${url}/api/v1/stats`)).json()));
     expect(a).toEqual(b);
     expect(a.stats.treeSize).toBe(String(reg.registry.view.size));
-    expect(a.stats.labels).toBe("2");
-    // CCRC-1 (3 stars) active; CCRC-2 revoked. (Proto3 JSON leaves zeros out.)
-    expect(a.stats.activeByTier.map((t: { labels?: string }) => t.labels ?? "0")).toEqual(["0", "0", "1"]);
+    expect(a.stats.labels).toBe("3");
+    // CCRC-1 (3 stars) and LOCK-1 (2 stars) active; CCRC-2 revoked. (Proto3 JSON leaves zeros out.)
+    expect(a.stats.activeByTier.map((t: { labels?: string }) => t.labels ?? "0")).toEqual(["0", "1", "1"]);
     const lock = a.stats.activeByCategory.find((c: { categoryId: string }) => c.categoryId === "smart-lock");
-    expect(lock).toMatchObject({ nameEn: "Smart locks", nameZh: "智能门锁" });
-    expect(lock.labels).toBeUndefined();
+    expect(lock).toMatchObject({ nameEn: "Smart locks", nameZh: "智能门锁", labels: "1" });
     const csv = await fetch(`${standalone.url}/stats.csv`);
     expect(csv.headers.get("content-type")).toMatch(/^text\/csv/);
     const rows = parseCsv(await csv.text()).map((r) => r.fields);
     expect(rows).toContainEqual(["log", "", "", "tree_size", a.stats.treeSize]);
     expect(rows).toContainEqual(["active_by_tier", "TIER_LEADING", "", "active", "1"]);
+  });
+});
+
+describe("names in both languages", () => {
+  it("the label page names the category and issuer in its language where both were published", async () => {
+    for (const [name, url] of gateways) {
+      const en = await fetch(`${url}/l/LOCK-1?lang=en`);
+      expect(en.status, name).toBe(200);
+      const enText = await en.text();
+      expect(enText).toContain("Smart locks");
+      expect(enText).toContain("Lock Certification Centre");
+      const zh = await (await fetch(`${url}/l/LOCK-1?lang=zh-CN`)).text();
+      expect(zh).toContain("智能门锁");
+      expect(zh).toContain("门锁认证中心");
+      expect(zh).not.toContain("Smart locks");
+    }
+    const issuer = await (await fetch(`${standalone.url}/api/v1/issuers/LOCK`)).json();
+    expect(issuer.issuer).toMatchObject({ nameEn: "Lock Certification Centre", nameZh: "门锁认证中心" });
   });
 });
 

@@ -1,6 +1,7 @@
 // The consumer page at /l/<label id>: server-rendered HTML that says everything without
 // JavaScript, with one slot (#verify-status) that the in-browser verifier fills in.
 
+import { nameIn } from "./names.js";
 import { FAVICON_LINK } from "./favicon.js";
 import { dateFormat, type DateFormat } from "./dates.js";
 import { escapeHtml as e, jsonForScript, safeHttpUrl } from "./escape.js";
@@ -203,6 +204,16 @@ function verifySlot(m: Messages, v: LabelView, hasScript: boolean): string {
   return `<section class="verify" aria-labelledby="verify-h"><h2 id="verify-h">${e(m.verifyHeading)}</h2>${slot}</section>`;
 }
 
+/** The view with the category's and issuer's names in `lang` where the authority published them. */
+function inLanguage(v: LabelView, lang: Lang): LabelView {
+  const { category, issuer } = v.names ?? {};
+  return {
+    ...v,
+    ...(category ? { category: nameIn(lang, category) } : {}),
+    ...(issuer ? { issuer: { ...v.issuer, name: nameIn(lang, issuer) } } : {}),
+  };
+}
+
 /**
  * Renders the whole page for `view` in `opts.lang`. Every string from the view is escaped; links
  * from it are shown only if http(s). The page needs no JavaScript; if `opts.bundleUrl` is given
@@ -210,8 +221,9 @@ function verifySlot(m: Messages, v: LabelView, hasScript: boolean): string {
  * its result into `#verify-status`. Throws InvalidLabelViewError for a view outside its contract,
  * InvalidBaseUrlError for a bad base URL, InvalidLabelIdError for an id that cannot be a URL, RangeError for an unknown time zone.
  */
-export function renderLabelPage(view: LabelView, opts: LabelPageOptions): string {
-  checkView(view);
+export function renderLabelPage(asRecorded: LabelView, opts: LabelPageOptions): string {
+  checkView(asRecorded);
+  const view = inLanguage(asRecorded, opts.lang);
   const m = MESSAGES[opts.lang];
   const df = dateFormat(opts.lang, opts.timeZone);
   const now = opts.now ?? new Date();

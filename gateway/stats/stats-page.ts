@@ -52,7 +52,7 @@ interface StatsText {
 const TEXT: Record<Lang, StatsText> = {
   "zh-CN": {
     title: "网络安全标识统计",
-    asOf: (size, time) => `截至日志第 ${size} 条记录（${time}）。`,
+    asOf: (size, time) => `截至大小为 ${size} 的检查点（日志共 ${size} 条记录），最后一条记录于 ${time}。`,
     why: "所有数字均由公开日志的记录逐条计算得出，任何人都可以用 labelreg audit --stats 从日志瓦片重新计算并核对。",
     summary: "概况",
     everIssued: "累计颁发标识",
@@ -92,7 +92,8 @@ const TEXT: Record<Lang, StatsText> = {
   },
   en: {
     title: "Cybersecurity label statistics",
-    asOf: (size, time) => `As of log entry ${size} (${time}).`,
+    asOf: (size, time) =>
+      `As of the checkpoint of size ${size} (the log's first ${size} entries), the last sequenced ${time}.`,
     why: "Every figure is computed from the public log's entries, one by one; anyone can recompute it from the log's tiles with labelreg audit --stats and compare.",
     summary: "Summary",
     everIssued: "Labels ever issued",
@@ -138,8 +139,8 @@ function table(head: readonly string[], rows: readonly (readonly (string | numbe
   const cell = (c: string | number, tag: "td" | "th") =>
     typeof c === "number" ? `<${tag} class="n">${c}</${tag}>` : `<${tag}>${e(c)}</${tag}>`;
   return (
-    `<table><caption class="vh">${e(caption)}</caption><thead><tr>${head.map((h, i) => (i === 0 ? `<th>${e(h)}</th>` : `<th class="n">${e(h)}</th>`)).join("")}</tr></thead>` +
-    `<tbody>${rows.map((r) => `<tr>${r.map((c, i) => cell(c, i === 0 ? "th" : "td")).join("")}</tr>`).join("")}</tbody></table>`
+    `<div class="tw"><table><caption class="vh">${e(caption)}</caption><thead><tr>${head.map((h, i) => (i === 0 ? `<th>${e(h)}</th>` : `<th class="n">${e(h)}</th>`)).join("")}</tr></thead>` +
+    `<tbody>${rows.map((r) => `<tr>${r.map((c, i) => cell(c, i === 0 ? "th" : "td")).join("")}</tr>`).join("")}</tbody></table></div>`
   );
 }
 
@@ -158,7 +159,7 @@ export function renderStatsPage(o: StatsPageOptions): string {
 
   const summary =
     `<section aria-labelledby="sum-h"><h1 id="sum-h">${e(t.title)}</h1>` +
-    `<p>${e(t.asOf(String(s.treeSize), s.asOfUnix === 0n ? "—" : time(s.asOfUnix)))}</p>` +
+    `<p>${e(t.asOf(String(s.treeSize), s.asOfUnix === 0n ? "—" : `${time(s.asOfUnix)} (${df.zoneName})`))}</p>` +
     `<dl><div><dt>${e(t.activeNow)}</dt><dd>${active}</dd></div><div><dt>${e(t.everIssued)}</dt><dd>${n(s.labels)}</dd></div></dl>` +
     `<p class="note">${e(t.why)}</p></section>`;
 

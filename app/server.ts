@@ -66,6 +66,11 @@ export interface ServerConfig {
    */
   readonly storage?: StoreSpec;
   readonly readOnly?: boolean;
+  /**
+   * False only for benchmarks on a new log: batches end without a state map commitment
+   * (Registry's mapCommitments). Refused on a log that has entries.
+   */
+  readonly mapCommitments?: false;
   /** Witnesses to cosign each checkpoint (k of n, with a timeout); none by default. */
   readonly witnessing?: WitnessingOptions;
   readonly clockSkewSeconds?: number;
@@ -246,6 +251,8 @@ async function openTrusted(
       );
     }
   }
+  if (config.mapCommitments === false && ((await store.latestCheckpoint())?.size ?? 0) > 0)
+    throw new Error("--no-map-commitments is for benchmarks on a new log; this log has entries");
   const metrics = new GatewayMetrics();
   const registry = await Registry.open({
     store,
@@ -254,6 +261,7 @@ async function openTrusted(
     ...(config.batch ? { batch: config.batch } : {}),
     ...(config.rateLimit ? { rateLimit: config.rateLimit } : {}),
     ...(config.readOnly ? { readOnly: true } : {}),
+    ...(config.mapCommitments === false ? { mapCommitments: false } : {}),
     ...(standby ? { standby: true } : {}),
     ...(config.clockSkewSeconds !== undefined ? { clockSkewSeconds: config.clockSkewSeconds } : {}),
     onBatch: metrics.observeBatch,

@@ -12,6 +12,8 @@
 //   open    unary at a fixed offered rate R for T seconds (latency from the scheduled send time);
 //   open stream  SubmitBulk on S streams at the same offered rate R for T seconds (latency from
 //           the scheduled send time), reported separately: bulk clients send this way;
+// then the stream again into a new log whose batches end without a state map commitment
+// (`serve --no-map-commitments`, hidden): their ratio is what the map costs the sequencer;
 // then the same three against a no-op gRPC server (bench/noop-server.ts) with the same message
 // sizes, so the ratio shows the registry's cost over the bare transport. Prints a table and
 // writes bench/results/issue.json.
@@ -40,7 +42,7 @@ import { openPostgresStore } from "../services/store/postgres.js";
 import { openSqliteStore } from "../services/store/sqlite.js";
 import { startRegistryChild, type RegistryChild } from "../test/registry-child.js";
 import { repoRoot } from "../test/testdata.js";
-import { shareKeys } from "../test/shared-store.js";
+import { shareAuthorityKey, shareKeys } from "../test/shared-store.js";
 import {
   categoryPublished,
   issuerAccredited,
@@ -136,6 +138,7 @@ async function benchStore(store: StoreKind): Promise<Record<string, unknown>> {
     let server: RegistryChild;
     let postgresUrl: string | undefined;
     let lagProbe: ReplicaLagProbe | undefined;
+    let bareStoreArgs: string[] = [];
     if (store === "sqlite") {
       server = await startRegistryChild({ dataDir, nodeArgs });
     } else {
@@ -143,6 +146,7 @@ async function benchStore(store: StoreKind): Promise<Record<string, unknown>> {
       const cluster = await startPostgres();
       cleanups.unshift(() => cluster.destroy());
       postgresUrl = await cluster.createDatabase("bench");
+      bareStoreArgs = ["--store", "postgres", "--postgres-url", await cluster.createDatabase("bench_bare")];
       const storeArgs = ["--store", "postgres", "--postgres-url", postgresUrl];
       server = await startRegistryChild({ dataDir, nodeArgs, args: storeArgs });
       // A read replica on the same log (same keys), to measure how far it trails the sequencer.
@@ -171,19 +175,22 @@ async function benchStore(store: StoreKind): Promise<Record<string, unknown>> {
       sign(server.authority, categoryPublished("setup-cat"), server.origin),
       ...issuers.map((is) => sign(server.authority, issuerAccredited(`setup-${is.id}`, is.id, is.key), server.origin)),
     ];
-    for (let attempt = 1; ; attempt++) {
-      const setupRun = await closedLoopUnary(
-        "setup",
-        setupCalls,
-        SUBMIT,
-        setup.map((s) => Buffer.from(SubmitRequest.encode({ signedStatement: s }).finish())),
-        1,
-        judgeUnary,
-      );
-      if (setupRun.ok === setup.length) break;
-      if (attempt >= 50) throw new Error(`setup failed: ${JSON.stringify(setupRun.errors)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const setUp = async (via: typeof setupCalls) => {
+      for (let attempt = 1; ; attempt++) {
+        const setupRun = await closedLoopUnary(
+          "setup",
+          via,
+          SUBMIT,
+          setup.map((s) => Buffer.from(SubmitRequest.encode({ signedStatement: s }).finish())),
+          1,
+          judgeUnary,
+        );
+        if (setupRun.ok === setup.length) return;
+        if (attempt >= 50) throw new Error(`setup failed: ${JSON.stringify(setupRun.errors)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    await setUp(setupCalls);
 
     // Pre-sign every statement of every run.
     let serial = 0;
@@ -326,6 +333,44 @@ async function benchStore(store: StoreKind): Promise<Record<string, unknown>> {
     const replicaLag = await lagProbe?.stop();
     await server.stop();
 
+    // The same stream into a new log whose batches end without a state map commitment (a
+    // hidden serve flag): the ratio of the two is what the map costs the sequencer. Same
+    // authority key and origin, so the same signed statements are valid there.
+    const bareDir = join(dir, "bare");
+    shareAuthorityKey(dataDir, bareDir);
+    const bare = await startRegistryChild({
+      dataDir: bareDir,
+      nodeArgs,
+      args: [...bareStoreArgs, "--no-map-commitments"],
+    });
+    cleanups.unshift(async () => void (await bare.kill()));
+    {
+      const bareSetup = unaryTransport("grpc-js", bare.address);
+      await setUp(bareSetup);
+      bareSetup.close();
+      const bareClient = rawClient(bare.address);
+      const bareCalls = unaryTransport("grpc-js", bare.address);
+      await closedLoopUnary("bare warm-up", bareCalls, SUBMIT, warmU, 64, judgeUnary);
+      bareCalls.close();
+      results.push(
+        await measured(
+          () =>
+            streaming(
+              `no map commitments stream (${n("streams")}x${n("window")})`,
+              bareClient,
+              BULK,
+              bulk,
+              n("streams"),
+              n("window"),
+              judgeBulk,
+            ),
+          bare.child.pid!,
+        ),
+      );
+      bareClient.close();
+    }
+    await bare.stop();
+
     const noop = spawn(
       process.execPath,
       [fileURLToPath(new URL("./noop-server.js", import.meta.url)), join(dir, "unary.bin"), join(dir, "bulk.bin")],
@@ -411,7 +456,8 @@ async function benchStore(store: StoreKind): Promise<Record<string, unknown>> {
       await s.close();
     }
 
-    const [ru, rs, ro, ros, nu, ns] = results as [
+    const [ru, rs, ro, ros, bs, nu, ns] = results as [
+      RunResult,
       RunResult,
       RunResult,
       RunResult,
@@ -421,7 +467,7 @@ async function benchStore(store: StoreKind): Promise<Record<string, unknown>> {
       RunResult,
       RunResult,
     ];
-    const ratios = { unary: ru.rate / nu.rate, stream: rs.rate / ns.rate };
+    const ratios = { unary: ru.rate / nu.rate, stream: rs.rate / ns.rate, mapOnOff: rs.rate / bs.rate };
     const fmt = (x: number, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : "-");
     const head = ["run", "ok", "refused", "s", "stmts/s", "p50 ms", "p99 ms", "max ms", "server cpu s", "client cpu s"];
     const rows = results.map((r) => [
@@ -448,6 +494,7 @@ async function benchStore(store: StoreKind): Promise<Record<string, unknown>> {
     console.log(line(head));
     for (const r of rows) console.log(line(r));
     console.log(`ratio to no-op: unary ${ratios.unary.toFixed(2)}, stream ${ratios.stream.toFixed(2)}`);
+    console.log(`stream with map commitments / without: ${ratios.mapOnOff.toFixed(2)}`);
     if (treeSize !== undefined) console.log(`log tree size after the run: ${treeSize} (expected ${treeSizeExpected})`);
     if (replicaLag) {
       console.log(
@@ -461,6 +508,8 @@ async function benchStore(store: StoreKind): Promise<Record<string, unknown>> {
       // Reported beside it, not instead of it: the unary open loop above stays the target's run.
       openStreamP99Under250ms: ros.p99Ms < 250,
       ratioAtLeastHalf: Math.max(ratios.unary, ratios.stream) >= 0.5,
+      stream6000: rs.rate >= 6000,
+      mapCommitmentsAtLeast0_9x: ratios.mapOnOff >= 0.9,
     };
     console.log(`targets: ${JSON.stringify(targets)}`);
     return { store, results, ratios, treeSize, treeSizeExpected, targets, ...(replicaLag ? { replicaLag } : {}) };

@@ -39,6 +39,7 @@ export interface RegistryOptions {
   /** Per-signer statements/s limit (default DEFAULT_RATE_LIMIT). */
   readonly rateLimit?: SequencerOptions["rateLimit"];
   readonly onBatch?: SequencerOptions["onBatch"];
+  readonly mapCommitments?: SequencerOptions["mapCommitments"];
   /** Serve reads only: never sequence (read replicas). The view follows the store. */
   readonly readOnly?: boolean;
   /**
@@ -107,6 +108,7 @@ export class Registry {
               ...(opts.batch ? { batch: opts.batch } : {}),
               ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
               ...(opts.onBatch ? { onBatch: opts.onBatch } : {}),
+              ...(opts.mapCommitments === false ? { mapCommitments: false } : {}),
               ...(verifyAsync ? { verifyAsync } : {}),
             });
     const registry = new Registry(view, domain, origin, logVerifierKey, makeSequencer);

@@ -1,6 +1,6 @@
 // `labelreg serve`: runs the registry. With no options: the embedded SQLite store in ./data,
 // a log key and a development authority key created on first start, gRPC on 127.0.0.1:50051.
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { DEFAULT_RATE_LIMIT } from "../../services/sequencer/rate-limit.js";
 import { DEFAULT_HTTP_ADDRESS, publicUrlWarning } from "../../gateway/server.js";
 import { logFormatOf, withLogFormat } from "./log-format.js";
@@ -109,6 +109,13 @@ export function registerServe(cmd: Command): void {
       (v) => parseInt(v, 10),
       2000,
     )
+    .addOption(
+      // For bench:issue's baseline only, so hidden: it measures what the state map costs.
+      new Option(
+        "--no-map-commitments",
+        "benchmarks only, on a new log: batches end without a state map commitment (the log fails completeness checks)",
+      ).hideHelp(),
+    )
     .action(async (o: Record<string, string | number | boolean | undefined>) => {
       if ((o.tlsCert === undefined) !== (o.tlsKey === undefined))
         throw new Error("--tls-cert and --tls-key go together");
@@ -142,6 +149,7 @@ export function registerServe(cmd: Command): void {
             }
           : {}),
         ...(o.readOnly ? { readOnly: true } : {}),
+        ...(o.mapCommitments === false ? { mapCommitments: false } : {}),
         ...(o.logKey ? { logKey: String(o.logKey) } : {}),
         ...(o.acceptRollback ? { acceptRollback: true } : {}),
         ...(typeof o.scrubRate === "number" ? { scrubEntriesPerSecond: o.scrubRate } : {}),

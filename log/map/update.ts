@@ -35,6 +35,8 @@ export interface MapUpdate {
   readonly root: Hash;
   /** The nodes to store (MapNodeStore.putNodes), all or none. */
   readonly writes: readonly NodeWrite[];
+  /** SHA-256 of each entry's value, in the order the entries were given (a caller keeping values by hash needs them). */
+  readonly valueHashes: readonly Hash[];
 }
 
 /** The root position; the key bits do not count at depth 0. */
@@ -62,10 +64,15 @@ class Task {
 
 /** The update as a plan: run it with runSync or runAsync (plan.ts) over a store. */
 export function* planUpdate(hasher: MapHasher, entries: readonly MapEntry[]): Plan<MapUpdate> {
-  const { keys, valueHashes } = sortedUpdates(hasher, entries);
+  const given = entries.map((e) => hasher.digest(e.value));
+  const { keys, valueHashes } = sortedUpdates(entries, given);
   const rootNode = (yield [ROOT_PATH])[0];
   if (keys.length === 0)
-    return { root: rootNode === undefined ? EMPTY_CHILD.hash : nodeHashOf(hasher, rootNode), writes: [] };
+    return {
+      root: rootNode === undefined ? EMPTY_CHILD.hash : nodeHashOf(hasher, rootNode),
+      writes: [],
+      valueHashes: given,
+    };
 
   const root = new Task(0, 0, keys.length, rootChild(rootNode));
   if (root.old.kind === INNER) root.node = rootNode;
@@ -109,7 +116,7 @@ export function* planUpdate(hasher: MapHasher, entries: readonly MapEntry[]): Pl
       node: keyBit(only.key!, 0) === 0 ? { left: only, right: EMPTY_CHILD } : { left: EMPTY_CHILD, right: only },
     });
   }
-  return { root: root.result.hash, writes };
+  return { root: root.result.hash, writes, valueHashes: given };
 }
 
 /** Computes a batch's update against a synchronous store (the caller stores the writes). */
@@ -209,8 +216,8 @@ function indexOfKey(keys: readonly MapKey[], lo: number, hi: number, key: MapKey
   return -1;
 }
 
-/** The batch's keys in order, one update per key (the last one given wins), with value hashes. */
-function sortedUpdates(hasher: MapHasher, entries: readonly MapEntry[]): { keys: MapKey[]; valueHashes: Hash[] } {
+/** The batch's keys in order, one update per key (the last one given wins), with their value hashes. */
+function sortedUpdates(entries: readonly MapEntry[], given: readonly Hash[]): { keys: MapKey[]; valueHashes: Hash[] } {
   const order = entries.map((_, i) => i);
   for (const e of entries)
     if (!(e.key instanceof Uint8Array) || e.key.length !== 32) throw new RangeError("map keys must be 32 bytes");
@@ -221,7 +228,7 @@ function sortedUpdates(hasher: MapHasher, entries: readonly MapEntry[]): { keys:
     const e = entries[order[i]!]!;
     if (i + 1 < order.length && bytesEqual(e.key, entries[order[i + 1]!]!.key)) continue;
     keys.push(e.key);
-    valueHashes.push(hasher.digest(e.value));
+    valueHashes.push(given[order[i]!]!);
   }
   return { keys, valueHashes };
 }

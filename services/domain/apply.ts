@@ -131,13 +131,7 @@ function issue(state: RegistryState, s: Statement, l: Extract<Kind, { $case: "la
   // Exactly sized: a spread into a new array leaves room for 16 more ids, for every product.
   const earlier = state.productLabels.get(product);
   state.productLabels.set(product, earlier === undefined ? [label.labelId] : earlier.concat(label.labelId));
-  if (earlier === undefined) {
-    const products = state.manufacturerProducts.get(m.registrationCode);
-    state.manufacturerProducts.set(
-      label.manufacturer.registrationCode,
-      products === undefined ? [product] : products.concat(product),
-    );
-  }
+  if (earlier === undefined) state.manufacturerProducts.append(label.manufacturer.registrationCode, product);
 }
 
 function changeLabel(

@@ -41,7 +41,7 @@ export class Journal {
  * immutable: a change replaces the value (the journal keeps the old one), never edits it.
  */
 export class JournaledMap<K, V> extends Map<K, V> {
-  constructor(private readonly journal: Journal) {
+  constructor(protected readonly journal: Journal) {
     super();
   }
 
@@ -67,5 +67,23 @@ export class JournaledMap<K, V> extends Map<K, V> {
 
   override clear(): void {
     throw new Error("JournaledMap: clear is not undoable");
+  }
+}
+
+/**
+ * A JournaledMap of lists that only grow. append() adds to the list in place, undone by a pop:
+ * replacing a long list by a copy one item longer made a manufacturer's thousands of products
+ * cost quadratic time. A list returned by get() may grow after it is read (never shrink, outside
+ * a rollback): a reader that awaits copies it first.
+ */
+export class JournaledLists<K, T> extends JournaledMap<K, readonly T[]> {
+  append(key: K, item: T): void {
+    const list = this.get(key) as T[] | undefined;
+    if (list === undefined) {
+      this.set(key, [item]);
+      return;
+    }
+    list.push(item);
+    this.journal.record(() => list.pop());
   }
 }

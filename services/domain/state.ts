@@ -7,7 +7,7 @@ import type {
   TestingLab,
 } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import { bytesEqual } from "../../log/bytes.js";
-import { Journal, JournaledMap } from "./journal.js";
+import { Journal, JournaledLists, JournaledMap } from "./journal.js";
 import { keyIdHex, keyIdOf } from "./signing.js";
 
 /** The label statement kinds, as Statement.kind.$case names them. */
@@ -165,7 +165,7 @@ export class RegistryState {
   /** productKey -> every label id ever issued for the product, oldest first. */
   readonly productLabels = new JournaledMap<string, readonly string[]>(this.journal);
   /** Manufacturer registration code -> its products' productKeys, in the order of their first label. */
-  readonly manufacturerProducts = new JournaledMap<string, readonly string[]>(this.journal);
+  readonly manufacturerProducts = new JournaledLists<string, string>(this.journal);
   readonly issuers = new JournaledMap<string, IssuerRecord>(this.journal);
   /** hex key id -> issuer key (current and retired). The authority's key is not here. */
   readonly keys = new JournaledMap<string, KeyRecord>(this.journal);

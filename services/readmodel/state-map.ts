@@ -45,8 +45,10 @@ export interface PreparedMap {
 export class StateMap {
   readonly hasher: MapHasher = defaultMapHasher;
   private readonly nodes = new VersionedMemoryMapNodeStore();
-  /** Kept commitments by size, oldest first (insertion order), with the values their batch wrote, by value hash. */
-  private readonly kept = new Map<number, { commitment: Commitment; values: Map<string, Uint8Array> }>();
+  /** Kept commitments by size, oldest first (insertion order), with the hashes of the values their batch wrote. */
+  private readonly kept = new Map<number, { commitment: Commitment; valueHashes: string[] }>();
+  /** The values kept commitments' batches wrote, by hex SHA-256, with the newest commitment that wrote each. */
+  private readonly values = new Map<string, { value: Uint8Array; writtenAt: number }>();
   private newest: Commitment | undefined;
   /** What entries applied since the newest commitment changed. */
   private pending = new MapTouched();
@@ -82,14 +84,18 @@ export class StateMap {
   commit(prepared: PreparedMap, size: number, sequencedAtUnix: bigint): Commitment {
     this.nodes.put(prepared.update.writes, size);
     const commitment: Commitment = { size, root: prepared.update.root, sequencedAtUnix };
-    const values = new Map<string, Uint8Array>();
-    for (const v of prepared.values) values.set(toHex(this.hasher.digest(v.value)), v.value);
-    this.kept.set(size, { commitment, values });
+    const valueHashes = prepared.values.map((v, i) => {
+      const hex = toHex(prepared.update.valueHashes[i]!);
+      this.values.set(hex, { value: v.value, writtenAt: size });
+      return hex;
+    });
+    this.kept.set(size, { commitment, valueHashes });
     this.newest = commitment;
     this.pending = new MapTouched();
     if (this.kept.size > this.keep) {
-      const [oldest] = this.kept.keys();
-      this.kept.delete(oldest!);
+      const [oldestSize, oldest] = this.kept.entries().next().value!;
+      this.kept.delete(oldestSize);
+      for (const hex of oldest.valueHashes) if (this.values.get(hex)?.writtenAt === oldestSize) this.values.delete(hex);
       const [floor] = this.kept.keys();
       this.nodes.setFloor(floor!);
     }
@@ -117,11 +123,7 @@ export class StateMap {
   valueOf(valueHash: Hash, candidate: Uint8Array | undefined): Uint8Array | undefined {
     const hex = toHex(valueHash);
     if (candidate && toHex(this.hasher.digest(candidate)) === hex) return candidate;
-    for (const k of this.kept.values()) {
-      const v = k.values.get(hex);
-      if (v) return v;
-    }
-    return undefined;
+    return this.values.get(hex)?.value;
   }
 }
 

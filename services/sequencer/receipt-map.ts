@@ -56,7 +56,12 @@ export async function receiptMapProofs(
     const p = proofs[next++]!;
     const t = p.terminal;
     if (t.kind !== "leaf") throw new Error(`the map has no ${k.kind} ${k.id} at ${c.size}`);
-    const value = map.valueOf(t.valueHash, encodeMapValue(mapValue(view.state, k.kind, k.id)));
+    // A new statement's key was written by this batch, whose values are kept: found by hash
+    // without encoding the value again. A replay's key may not have changed for longer than
+    // values are kept: its current value, as the state gives it, is the one.
+    const value =
+      map.valueOf(t.valueHash, undefined) ??
+      map.valueOf(t.valueHash, encodeMapValue(mapValue(view.state, k.kind, k.id)));
     if (!value) throw new Error(`the ${k.kind} ${k.id}'s value at ${c.size} is no longer kept`);
     return { commitmentEntry, commitmentInclusionProof, proof: withValue(map.hasher, key, p, value) };
   });

@@ -73,6 +73,12 @@ export interface SequencerOptions {
   readonly verifyAsync?: VerifyAsyncFn;
   /** Per-signer limit on statements per second (default DEFAULT_RATE_LIMIT). */
   readonly rateLimit?: RateLimit;
+  /**
+   * False only to measure what the state map costs (bench:issue's baseline): batches then end
+   * without a commitment, so receipts and reads carry no map proof, and the log fails the
+   * completeness checks of start-up, the auditor and every verifier. Default true.
+   */
+  readonly mapCommitments?: boolean;
   /** Called after each committed batch (metrics). */
   readonly onBatch?: (info: { size: number; entries: number; statements: number; ms: number }) => void;
 }
@@ -214,7 +220,7 @@ export class Sequencer {
         }
       }
       // The batch ends with the map's commitment: its root over every entry before it.
-      if (accepted.length > 0) {
+      if (accepted.length > 0 && this.opts.mapCommitments !== false) {
         map = view.map.prepare(state, touched);
         entries.push(encodeCommitmentEntry({ root: map.update.root, size: BigInt(oldSize + accepted.length) }, now));
       }
@@ -260,12 +266,14 @@ export class Sequencer {
         return items.map(() => ({ ok: false, error: err }));
       }
       accepted.forEach((seq, i) => view.applyEntry(seq, oldSize + i));
-      const commitmentIndex = oldSize + accepted.length;
-      const commitment = view.map.commit(map!, commitmentIndex, now);
-      view.applyEntry(
-        { commitment: { root: commitment.root, size: BigInt(commitmentIndex) }, sequencedAtUnix: now },
-        commitmentIndex,
-      );
+      if (map) {
+        const commitmentIndex = oldSize + accepted.length;
+        const commitment = view.map.commit(map, commitmentIndex, now);
+        view.applyEntry(
+          { commitment: { root: commitment.root, size: BigInt(commitmentIndex) }, sequencedAtUnix: now },
+          commitmentIndex,
+        );
+      }
       view.advance(tree, checkpoint, now);
       this.opts.onBatch?.({
         size: tree.size,

@@ -14,7 +14,7 @@ import {
   testKey,
   type TestKey,
 } from "../../test/domain-testkit.js";
-import { Registry } from "../registry.js";
+import { Registry, type RegistryOptions } from "../registry.js";
 import { MemoryLog, openMemoryStore } from "../store/memory.js";
 import type { LogStore } from "../store/port.js";
 import { RegistryError } from "./errors.js";
@@ -27,8 +27,15 @@ const authority = testKey(1);
 const issuerKey = testKey(2);
 const logSigner = ed25519NoteSigner("registry.test/log", new Uint8Array(32).fill(9));
 
-async function openRegistry(store: LogStore = openMemoryStore(), batch = { lingerMs: 1 }) {
-  return Registry.open({ store, logSigner, authorityPublicKey: authority.publicKey, now: () => T0, batch });
+async function openRegistry(store: LogStore = openMemoryStore(), more: Partial<RegistryOptions> = {}) {
+  return Registry.open({
+    store,
+    logSigner,
+    authorityPublicKey: authority.publicKey,
+    now: () => T0,
+    batch: { lingerMs: 1 },
+    ...more,
+  });
 }
 
 async function submit(r: Registry, key: TestKey, s: Statement) {
@@ -112,6 +119,17 @@ describe("Sequencer", () => {
     expect(() => verifySubmission(stripped, parseVerifierKey(logSigner.verifierKey))).toThrow(/no map commitment/);
   });
 
+  it("without map commitments (the benchmark's baseline) batches end with their last statement", async () => {
+    const r = await openRegistry(openMemoryStore(), { mapCommitments: false });
+    await setUp(r);
+    const rc = await r.submit(signStatement(issuerKey, issue("CCRC-1")));
+    expect(rc.index).toBe(2);
+    expect(rc.treeSize).toBe(3);
+    expect(rc.map).toBeUndefined();
+    verifyReceipt(rc);
+    expect(r.view.map.latest).toBeUndefined();
+  });
+
   it("a retry with the same bytes returns the original receipt; other bytes under the id are refused", async () => {
     const r = await openRegistry();
     await setUp(r);
@@ -133,7 +151,7 @@ describe("Sequencer", () => {
   });
 
   it("racing issuances of one product in one batch: exactly one wins", async () => {
-    const r = await openRegistry(openMemoryStore(), { lingerMs: 20 });
+    const r = await openRegistry(openMemoryStore(), { batch: { lingerMs: 20 } });
     await setUp(r);
     const results = await Promise.allSettled(
       Array.from({ length: 10 }, (_, i) => submit(r, issuerKey, issue(`CCRC-R${i}`, "SAME-MODEL"))),
@@ -145,7 +163,7 @@ describe("Sequencer", () => {
   });
 
   it("racing changes at one expected version: one wins, the rest get ABORTED", async () => {
-    const r = await openRegistry(openMemoryStore(), { lingerMs: 20 });
+    const r = await openRegistry(openMemoryStore(), { batch: { lingerMs: 20 } });
     await setUp(r);
     await submit(r, issuerKey, issue("CCRC-V"));
     const suspend = () =>
@@ -247,14 +265,7 @@ describe("Sequencer", () => {
   });
 
   it("limits each signer's rate: over the limit is RESOURCE_EXHAUSTED, other signers carry on", async () => {
-    const r = await Registry.open({
-      store: openMemoryStore(),
-      logSigner,
-      authorityPublicKey: authority.publicKey,
-      now: () => T0,
-      batch: { lingerMs: 1 },
-      rateLimit: { perSecond: 0.001, burst: 3 },
-    });
+    const r = await openRegistry(openMemoryStore(), { rateLimit: { perSecond: 0.001, burst: 3 } });
     await setUp(r); // the authority's burst: 2 of 3
     await submit(r, issuerKey, issue("CCRC-A1", "M1"));
     await submit(r, issuerKey, issue("CCRC-A2", "M2"));

@@ -22,6 +22,8 @@ import {
   GetIssuerRequest,
   GetLabelRequest,
   ListCatalogueRequest,
+  SearchLabelsRequest,
+  GetStatsRequest,
   ListIssuersRequest,
   LookupProductRequest,
   VerificationServiceService,
@@ -126,6 +128,12 @@ describe("requests over gRPC, every RPC", () => {
       "/labelreg.v1.VerificationService/GetIssuer": GetIssuerRequest.encode({ issuerId: "FWD" }).finish(),
       "/labelreg.v1.VerificationService/ListIssuers": ListIssuersRequest.encode({}).finish(),
       "/labelreg.v1.VerificationService/ListCatalogue": ListCatalogueRequest.encode({}).finish(),
+      "/labelreg.v1.VerificationService/SearchLabels": SearchLabelsRequest.encode({
+        query: "FWD-MODEL",
+        pageSize: 0,
+        pageToken: "",
+      }).finish(),
+      "/labelreg.v1.VerificationService/GetStats": GetStatsRequest.encode({}).finish(),
       "/labelreg.v1.LogService/GetCheckpoint": GetCheckpointRequest.encode({}).finish(),
       "/labelreg.v1.LogService/GetInclusionProof": GetInclusionProofRequest.encode({
         leaf: { $case: "index", value: 0n },

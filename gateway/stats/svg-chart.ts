@@ -22,7 +22,10 @@ function open(id: string, title: string, desc: string, height: number): string {
   );
 }
 
-/** One bar per item, label above it and the figure at its end; `desc` says what a screen reader hears. */
+/**
+ * One bar per item, label above it and the figure at its end. A screen reader hears the title,
+ * then `desc` followed by every bar's label and figure (the drawing itself is one image to it).
+ */
 export function horizontalBars(o: {
   readonly id: string;
   readonly title: string;
@@ -34,7 +37,8 @@ export function horizontalBars(o: {
   const height = Math.max(1, o.bars.length) * row + 4;
   const max = Math.max(1, ...o.bars.map((b) => b.value));
   const span = WIDTH - 60;
-  let out = open(o.id, o.title, o.desc, height);
+  const spoken = [o.desc, ...o.bars.map((b) => `${b.label}: ${b.value}.`)].join(" ");
+  let out = open(o.id, o.title, spoken, height);
   o.bars.forEach((b, i) => {
     const y = i * row;
     const w = b.value === 0 ? 0 : Math.max(2, Math.round((b.value / max) * span));

@@ -142,12 +142,17 @@ let lastCode = "";
 let lastModel = "";
 let lastProductKey = "\n";
 
+/** A model as products compare it: ASCII letters upper-cased, nothing else changed. */
+export function foldModel(model: string): string {
+  return model.replace(/[a-z]+/g, (m) => m.toUpperCase());
+}
+
 /** A product is (manufacturer registration code, model); models compare with ASCII case folded. */
 export function productKey(registrationCode: string, model: string): string {
   if (registrationCode !== lastCode || model !== lastModel) {
     lastCode = registrationCode;
     lastModel = model;
-    lastProductKey = `${registrationCode}\n${model.replace(/[a-z]+/g, (m) => m.toUpperCase())}`;
+    lastProductKey = `${registrationCode}\n${foldModel(model)}`;
   }
   return lastProductKey;
 }

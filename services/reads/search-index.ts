@@ -3,7 +3,7 @@
 // looked up in the projections themselves.
 import { isCommitment, type CommitmentEntry } from "../domain/decode.js";
 import type { SequencedStatement } from "../domain/apply.js";
-import { productKey } from "../domain/state.js";
+import { foldModel } from "../domain/state.js";
 
 /** Distinct names kept per registration code: labels normally agree on one. */
 const MAX_NAMES_PER_CODE = 8;
@@ -13,16 +13,14 @@ interface Named {
   readonly lower: string;
 }
 
-/** A model as products compare it: ASCII letters upper-cased (state.productKey's rule). */
-export function foldModel(model: string): string {
-  return productKey("", model).slice(1);
-}
-
 export class SearchIndex {
   /** Registration code -> the manufacturer names its labels give. */
   private readonly names = new Map<string, Named[]>();
-  /** Folded model -> the registration codes of products with that model. */
-  private readonly models = new Map<string, string[]>();
+  /**
+   * Folded model -> the registration code of the product with that model, or the codes when
+   * several manufacturers use it (rare: kept as one string otherwise, as there are as many models as products).
+   */
+  private readonly models = new Map<string, string | string[]>();
 
   /** Notes an entry as it is applied. */
   note(entry: SequencedStatement | CommitmentEntry): void {
@@ -36,13 +34,16 @@ export class SearchIndex {
       named.push({ name, lower: name.toLowerCase() });
     const model = foldModel(v.productModel);
     const codes = this.models.get(model);
-    if (!codes) this.models.set(model, [code]);
-    else if (!codes.includes(code)) codes.push(code);
+    if (codes === undefined) this.models.set(model, code);
+    else if (typeof codes === "string") {
+      if (codes !== code) this.models.set(model, [codes, code]);
+    } else if (!codes.includes(code)) codes.push(code);
   }
 
   /** Registration codes with a product of this (folded) model. */
   codesWithModel(folded: string): readonly string[] {
-    return this.models.get(folded) ?? [];
+    const codes = this.models.get(folded);
+    return codes === undefined ? [] : typeof codes === "string" ? [codes] : codes;
   }
 
   /**

@@ -2,11 +2,11 @@
 // product model or manufacturer name, over the projections and the search index. The query's
 // rules and the limits are here; the refusals are INVALID_ARGUMENT naming them.
 import { SearchMatch, type SearchHit } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
-import { labelStatusAt, productKey, type LabelRecord, type RegistryState } from "../domain/state.js";
+import { foldModel, labelStatusAt, productKey, type LabelRecord, type RegistryState } from "../domain/state.js";
 import { LABEL_ID, REGISTRATION_CODE } from "../domain/syntax.js";
 import { RegistryError } from "../sequencer/errors.js";
 import { LABEL_STATUS } from "./convert.js";
-import { compare, foldModel, type SearchIndex } from "./search-index.js";
+import { compare, type SearchIndex } from "./search-index.js";
 
 /** Characters in a query, after trimming. */
 export const SEARCH_MAX_QUERY_CHARS = 128;

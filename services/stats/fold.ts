@@ -82,10 +82,10 @@ export class StatsFold {
     this.count(next, 1);
     if (!prior) {
       this.labels++;
-      this.boundaries.push(Number(next.validFromUnix), labelId, this.asOf);
+      this.boundaries.push(Number(next.validFromUnix), labelId, Number(this.asOf));
     }
     if (prior?.validUntilUnix !== next.validUntilUnix)
-      this.boundaries.push(Number(next.validUntilUnix), labelId, this.asOf);
+      this.boundaries.push(Number(next.validUntilUnix), labelId, Number(this.asOf));
     const kind = entry.statement.kind!.$case;
     const field =
       kind === "labelIssued"

@@ -9,8 +9,8 @@ export class TimeQueue {
   }
 
   /** Queues `id` at `time`, unless `time` is not after `now` (nothing left to pass). */
-  push(time: number, id: string, now: bigint): void {
-    if (BigInt(time) <= now) return;
+  push(time: number, id: string, now: number): void {
+    if (time <= now) return;
     const { times, ids } = this;
     let i = times.length;
     times.push(time);

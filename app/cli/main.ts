@@ -48,6 +48,17 @@ const COMMANDS: readonly { spec: string; description: string; load: () => Promis
     load: async () => (await import("./gateway.js")).registerGateway,
   },
   {
+    spec: "watch",
+    description:
+      "brand watch: report every label event naming a manufacturer, each verified with its proofs (--exec, --webhook, --once for cron)",
+    load: async () => (await import("./watch.js")).registerWatch,
+  },
+  {
+    spec: "tender",
+    description: "tender check: a procurement list against minimum tier, validity and category, with offline evidence",
+    load: async () => (await import("./tender.js")).registerTender,
+  },
+  {
     spec: "fsck",
     description: "check a registry's stored log: checkpoint signature, every entry against the hash tiles, the root",
     load: async () => (await import("./fsck.js")).registerFsck,

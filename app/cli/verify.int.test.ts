@@ -1,5 +1,6 @@
 // `labelreg verify` as a user runs it (a child process), against a registry on loopback: one id,
-// a saved bundle offline (and a tampered one), a CSV in bulk; exit codes and JSON verdicts.
+// a saved bundle offline (and a tampered one), a CSV in bulk, a product's or a manufacturer's
+// labels with proofs (--product, --manufacturer); exit codes and JSON verdicts.
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -107,5 +108,42 @@ describe("labelreg verify", () => {
   it("reads label ids from a header column or the first column", () => {
     expect(labelIdsFromCsv("model,label_id\nx,A-1\ny,B-2\n")).toEqual(["A-1", "B-2"]);
     expect(labelIdsFromCsv("A-1\n\nB-2\n")).toEqual(["A-1", "B-2"]);
+  });
+});
+
+describe("labelreg verify --product / --manufacturer", () => {
+  // The registry above: CLIV-1 (product M1), CLIV-2 (product M2, revoked), one manufacturer.
+  it("--product: the product's labels, proven complete, exit 0; an unknown product is a proven absence, exit 1", async () => {
+    const r = await cli(["--product", `91330100MACLIV/m2`]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^product 91330100MACLIV \/ m2: 1 label, live none\n {4}CLIV-2 {2}REVOKED/);
+    expect(r.stdout).toContain("the product's complete, current list of labels as of checkpoint test.example/cli size");
+    const gone = await cli(["--product", `91330100MACLIV/NOPE`]);
+    expect(gone.code).toBe(1);
+    expect(gone.stdout).toMatch(/NOT FOUND — the registry proves there is none as of checkpoint/);
+  });
+
+  it("--manufacturer: every product with its labels; --json for machines", async () => {
+    const r = await cli(["--manufacturer", "91330100MACLIV", "--json"]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout) as { status: string; products: { model: string; labelIds: string[] }[] };
+    expect(j.status).toBe("verified");
+    expect(j.products.map((p) => [p.model, p.labelIds])).toEqual([
+      ["M1", ["CLIV-1"]],
+      ["M2", ["CLIV-2"]],
+    ]);
+    const gone = await cli(["--manufacturer", "91110000000000000X", "--json"]);
+    expect(gone.code).toBe(1);
+    expect(JSON.parse(gone.stdout)).toMatchObject({ status: "absent", verified: true, kind: "manufacturer" });
+  });
+
+  it("usage errors: a malformed --product, two modes at once", async () => {
+    const bad = await cli(["--product", "no-slash"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("REGISTRATION_CODE/MODEL");
+    const two = await cli(["CLIV-1", "--manufacturer", "91330100MACLIV"]);
+    expect(two.code).toBe(2);
+    expect(two.stderr).toContain("give exactly one of");
   });
 });

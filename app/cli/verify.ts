@@ -20,11 +20,13 @@ import { publicKeyOfVerifierKey, readVerifierKey } from "../../services/config/k
 import { nodeEd25519 } from "../../services/crypto/ed25519-node.js";
 import { CompactBundles } from "../../services/verify/compact.js";
 import { verifyLabelBundle } from "../../services/verify/bundle.js";
+import { verifyEvidence, type EvidenceCheck } from "../../services/verify/tender-evidence.js";
 import { memoizedTrust } from "../../services/verify/memo.js";
 import { resolveTrust, type ResolvedTrust } from "../../services/verify/trust.js";
 import type { Verdict } from "../../services/verify/verdict.js";
 import { parseCsv } from "./csv.js";
 import { unreachable } from "./unreachable.js";
+import { verifyState } from "./verify-state.js";
 
 interface VerifyOptions {
   registry: string;
@@ -32,12 +34,15 @@ interface VerifyOptions {
   authorityKey: string;
   bundle?: string;
   csv?: string;
+  evidence?: string;
   saveBundle?: string;
   json?: boolean;
   at?: string;
   tlsCa?: string;
   witnessKey?: string[];
   witnessRequired?: string;
+  product?: string;
+  manufacturer?: string;
 }
 
 /** --witness-key (repeatable) and --witness-required k as a policy; k defaults to every key given. */
@@ -113,6 +118,18 @@ function report(verdicts: readonly Verdict[], json: boolean): number {
   return verdicts.length > 0 && verdicts.every((v) => v.valid) ? 0 : 1;
 }
 
+/** A tender evidence check: exit 0 when every proof holds and every answer follows from its proofs. */
+function reportEvidence(c: EvidenceCheck, json: boolean): number {
+  if (json) console.log(JSON.stringify(c, null, 2));
+  else if (c.ok) {
+    const meets = c.rows.filter((r) => r.outcome === "meets").length;
+    console.log(
+      `evidence verified: ${c.rows.length} rows (${meets} meet the tender), every answer proven as the file states`,
+    );
+  } else console.log(`evidence does NOT verify:\n${c.problems.map((p) => `  - ${p}`).join("\n")}`);
+  return c.ok ? 0 : 1;
+}
+
 function notFound(labelId: string, code: string, message: string): Verdict {
   // The registry's messages already begin with their rule; say it once.
   const text = message.startsWith(`${code}: `) ? message.slice(code.length + 2) : message;
@@ -181,6 +198,7 @@ export function registerVerify(cmd: Command): void {
     .option("--registry <host:port>", "the registry's gRPC address", "127.0.0.1:50051")
     .option("--bundle <file>", "verify a saved bundle (protobuf JSON) offline")
     .option("--csv <file>", "verify every label id in a CSV (a label_id column, or the first column)")
+    .option("--evidence <file>", "re-check a tender check's evidence file offline (labelreg tender check)")
     .option("--save-bundle <file>", "with a label id: save the bundle for offline verification")
     .option("--at <unix>", "evaluate expiry at this time (Unix seconds) instead of now")
     .option("--tls-ca <file>", "connect with TLS, trusting this CA")
@@ -190,10 +208,17 @@ export function registerVerify(cmd: Command): void {
       (v: string, p: string[] = []) => [...p, v],
     )
     .option("--witness-required <k>", "how many of the --witness-key witnesses must have cosigned (default: all)")
+    .option("--product <code/model>", "a product's labels, proven complete: REGISTRATION_CODE/MODEL")
+    .option("--manufacturer <code>", "every product of a manufacturer with its labels, proven complete")
     .option("--json", "machine-readable verdicts")
     .action(async (labelId: string | undefined, o: VerifyOptions) => {
-      const modes = [labelId !== undefined, o.bundle !== undefined, o.csv !== undefined].filter(Boolean).length;
-      if (modes !== 1) throw new Error("give exactly one of: a label id, --bundle FILE, --csv FILE");
+      const modes = [labelId, o.bundle, o.csv, o.product, o.manufacturer, o.evidence].filter(
+        (m) => m !== undefined,
+      ).length;
+      if (modes !== 1)
+        throw new Error(
+          "give exactly one of: a label id, --bundle FILE, --csv FILE, --product CODE/MODEL, --manufacturer CODE, --evidence FILE",
+        );
       const policy = witnessPolicyOf(o);
       const trust = resolveTrust({
         logKey: readVerifierKey(o.logKey),
@@ -203,6 +228,14 @@ export function registerVerify(cmd: Command): void {
       });
       const nowUnix = o.at !== undefined ? BigInt(o.at) : undefined;
       const opts = nowUnix !== undefined ? { nowUnix } : {};
+      if (o.evidence) {
+        process.exitCode = reportEvidence(verifyEvidence(readFileSync(o.evidence, "utf8"), trust), Boolean(o.json));
+        return;
+      }
+      if (o.product !== undefined || o.manufacturer !== undefined) {
+        process.exitCode = await verifyState(o, trust);
+        return;
+      }
       if (o.bundle) {
         process.exitCode = report([verifyLabelBundle(readBundleFile(o.bundle), trust, opts)], Boolean(o.json));
         return;

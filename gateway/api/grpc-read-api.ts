@@ -10,6 +10,7 @@ import type {
   GetLabelResponse,
   ListCatalogueResponse,
   ListIssuersResponse,
+  ListManufacturerProductsResponse,
   LookupProductResponse,
   GetStatsResponse,
   SearchLabelsRequest,
@@ -71,6 +72,17 @@ export class GrpcReadApi implements ReadApi {
   }
   getStats(): Promise<GetStatsResponse> {
     return this.unary(this.verification, this.verification.getStats, {});
+  }
+  listManufacturerProducts(
+    registrationCode: string,
+    offset: number,
+    limit: number,
+  ): Promise<ListManufacturerProductsResponse> {
+    return this.unary(this.verification, this.verification.listManufacturerProducts, {
+      registrationCode,
+      offset,
+      limit,
+    });
   }
 
   async *verifyLabels(labelIds: readonly string[], compact: boolean): AsyncGenerator<VerifyLabelsResponse> {

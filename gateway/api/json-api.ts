@@ -7,9 +7,14 @@
 //   POST /api/v1/labels:verify  {labelIds, compact}  VerifyLabels, as NDJSON (one response per line)
 //   GET  /api/v1/labels:watch?fromIndex=&labelIds=&issuerIds=&categoryIds=&eventKinds=
 //                                                    WatchLabels, as server-sent events
+//   GET  /api/v1/manufacturers/{registrationCode}/products?offset=&limit=
+//                                                    ListManufacturerProducts
 //   GET  /api/v1/issuers, /api/v1/issuers/{id}, /api/v1/catalogue
 //   GET  /api/v1/labels:search?q=&pageSize=&pageToken=  SearchLabels
 //   GET  /api/v1/stats                               GetStats (gateway/stats/ serves it as /stats and /stats.csv too)
+//
+// A NOT_FOUND label, product, manufacturer or issuer is a 404 whose body carries its proof of
+// absence as `absence` (a LabelBundle for a label, a MapAbsence for the others).
 //   GET  /api/v1/log/checkpoint, /api/v1/log/inclusion?index=|leafHash=&treeSize=,
 //        /api/v1/log/consistency?firstSize=&secondSize=
 
@@ -26,6 +31,7 @@ import {
   labelEventKindFromJSON,
   ListCatalogueResponse,
   ListIssuersResponse,
+  ListManufacturerProductsResponse,
   LookupProductResponse,
   GetStatsResponse,
   SearchLabelsResponse,
@@ -66,6 +72,13 @@ function intParam(q: URLSearchParams, name: string, required = false): number {
   if (!/^[0-9]{1,16}$/.test(v) || !Number.isSafeInteger(Number(v)))
     throw new ApiRequestError("bad-number", `${name} ${JSON.stringify(v.slice(0, 20))} is not a non-negative integer`);
   return Number(v);
+}
+
+/** intParam for a uint32 field (an offset, a limit), which must not wrap on the way to the registry. */
+function uint32Param(q: URLSearchParams, name: string): number {
+  const n = intParam(q, name);
+  if (n > 0xffffffff) throw new ApiRequestError("bad-number", `${name} ${n} is over 4294967295`);
+  return n;
 }
 
 function listParam(q: URLSearchParams, name: string, max: number): string[] {
@@ -123,6 +136,7 @@ function watchRequest(q: URLSearchParams, lastEventId: string | undefined): Watc
     labelIds: listParam(q, "labelIds", MAX_WATCH_LABEL_IDS),
     issuerIds: listParam(q, "issuerIds", MAX_WATCH_FILTER_IDS),
     categoryIds: listParam(q, "categoryIds", MAX_WATCH_FILTER_IDS),
+    manufacturerCodes: listParam(q, "manufacturerCodes", MAX_WATCH_FILTER_IDS),
     eventKinds: kinds,
   };
 }
@@ -151,6 +165,10 @@ export class JsonApi {
       return ok(LookupProductResponse.toJSON(await reads.lookupProduct(b, c)));
     if (a === "issuers" && n === 1) return ok(ListIssuersResponse.toJSON(await reads.listIssuers()));
     if (a === "issuers" && n === 2 && b !== undefined) return ok(GetIssuerResponse.toJSON(await reads.getIssuer(b)));
+    if (a === "manufacturers" && n === 3 && b !== undefined && c === "products") {
+      const r = await reads.listManufacturerProducts(b, uint32Param(q, "offset"), uint32Param(q, "limit"));
+      return ok(ListManufacturerProductsResponse.toJSON(r));
+    }
     if (a === "catalogue" && n === 1) return ok(ListCatalogueResponse.toJSON(await reads.listCatalogue()));
     if (a === "labels:search" && n === 1)
       return ok(

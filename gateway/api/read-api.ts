@@ -8,6 +8,7 @@ import type {
   GetLabelResponse,
   ListCatalogueResponse,
   ListIssuersResponse,
+  ListManufacturerProductsResponse,
   LookupProductResponse,
   GetStatsResponse,
   SearchLabelsRequest,
@@ -23,6 +24,7 @@ import type {
   LogReads,
 } from "../../services/logreads/log-reads.js";
 import { BulkVerification } from "../../services/reads/bulk.js";
+import { listManufacturerProducts } from "../../services/reads/manufacturer.js";
 import type { Reads } from "../../services/reads/reads.js";
 import { watchLabels } from "../../services/reads/watch.js";
 
@@ -39,6 +41,12 @@ export interface ReadApi {
   listCatalogue(): Promise<ListCatalogueResponse>;
   searchLabels(req: SearchLabelsRequest): Promise<SearchLabelsResponse>;
   getStats(): Promise<GetStatsResponse>;
+  /** A page of a manufacturer's products (limit 0: the largest page). */
+  listManufacturerProducts(
+    registrationCode: string,
+    offset: number,
+    limit: number,
+  ): Promise<ListManufacturerProductsResponse>;
   /** VerifyLabels for one batch of ids: the Snapshot, (compact) context entries, one result per id. */
   verifyLabels(labelIds: readonly string[], compact: boolean): AsyncGenerator<VerifyLabelsResponse>;
   /** WatchLabels until `signal` aborts. */
@@ -76,6 +84,13 @@ export class InProcessReadApi implements ReadApi {
   }
   async getStats(): Promise<GetStatsResponse> {
     return this.reads.getStats();
+  }
+  listManufacturerProducts(
+    registrationCode: string,
+    offset: number,
+    limit: number,
+  ): Promise<ListManufacturerProductsResponse> {
+    return listManufacturerProducts(this.reads, registrationCode, offset, limit);
   }
   verifyLabels(labelIds: readonly string[], compact: boolean): AsyncGenerator<VerifyLabelsResponse> {
     return new BulkVerification(this.reads, compact).answer(labelIds);

@@ -5,7 +5,7 @@ import { LogReadError } from "../../services/logreads/log-reads.js";
 import { RegistryClientError } from "../../services/client/errors.js";
 import { RegistryError } from "../../services/sequencer/errors.js";
 import { jsonReply, type Reply } from "../http/reply.js";
-import { LabelBundle } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
+import { LabelBundle, MapAbsence } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 
 /** gRPC code name → [numeric code, HTTP status]. */
 const CODES: Readonly<Record<string, readonly [number, number]>> = {
@@ -53,11 +53,14 @@ export function apiErrorReply(e: unknown): Reply | undefined {
   const [code, http] = CODES[e.code] ?? [13, 500];
   // An unknown label's proof of absence, as the LabelBundle JSON the label route answers with.
   const absence = e instanceof RegistryError || e instanceof RegistryClientError ? e.absence : undefined;
+  // An unknown product's, manufacturer's or issuer's, as the MapAbsence JSON.
+  const mapAbsence = e instanceof RegistryError || e instanceof RegistryClientError ? e.mapAbsence : undefined;
   return jsonReply(http, {
     code,
     status: e.code,
     message: e.message,
     rule: e.rule,
     ...(absence ? { absence: LabelBundle.toJSON(LabelBundle.decode(absence)) } : {}),
+    ...(mapAbsence ? { absence: MapAbsence.toJSON(MapAbsence.decode(mapAbsence)) } : {}),
   });
 }

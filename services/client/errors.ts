@@ -29,6 +29,8 @@ export type StatusName = (typeof STATUS_NAMES)[number];
 export const RULE_METADATA_KEY = "labelreg-rule";
 /** Metadata key carrying a NOT_FOUND label's proof of absence (an encoded LabelBundle). */
 export const ABSENCE_METADATA_KEY = "labelreg-absence-bin";
+/** Metadata key carrying a NOT_FOUND product's, manufacturer's or issuer's proof of absence (an encoded MapAbsence). */
+export const MAP_ABSENCE_METADATA_KEY = "labelreg-map-absence-bin";
 
 /**
  * A refusal or a failure, typed for callers: `code` is the gRPC status name, `rule` the stable
@@ -41,15 +43,19 @@ export class RegistryClientError extends Error {
     readonly code: StatusName,
     readonly rule: string,
     message: string,
-    options?: { cause?: unknown; absence?: Uint8Array },
+    options?: { cause?: unknown; absence?: Uint8Array; mapAbsence?: Uint8Array },
   ) {
     super(message, options);
     this.name = "RegistryClientError";
     this.absence = options?.absence;
+    this.mapAbsence = options?.mapAbsence;
   }
 
   /** A NOT_FOUND label's proof of absence (an encoded LabelBundle), as the registry sent it. */
   readonly absence: Uint8Array | undefined;
+
+  /** A NOT_FOUND product's, manufacturer's or issuer's proof of absence (an encoded MapAbsence), as sent. */
+  readonly mapAbsence: Uint8Array | undefined;
 
   /** Whether sending the same signed bytes again may succeed (the pool was full, the server away). */
   get retryable(): boolean {
@@ -79,6 +85,7 @@ export function fromServiceError(e: unknown): RegistryClientError {
   const code = statusName(se.code);
   const rule = se.metadata?.get(RULE_METADATA_KEY)[0];
   const absence = se.metadata?.get(ABSENCE_METADATA_KEY)[0];
+  const mapAbsence = se.metadata?.get(MAP_ABSENCE_METADATA_KEY)[0];
   const text =
     typeof se.details === "string" && se.details !== ""
       ? se.details
@@ -88,6 +95,7 @@ export function fromServiceError(e: unknown): RegistryClientError {
   return new RegistryClientError(code, typeof rule === "string" && rule !== "" ? rule : "transport", text, {
     cause: e,
     absence: absence instanceof Uint8Array ? absence : undefined,
+    mapAbsence: mapAbsence instanceof Uint8Array ? mapAbsence : undefined,
   });
 }
 

@@ -1,4 +1,5 @@
-// The labelreg client SDK: sign statements, submit them to a registry over gRPC, get verified receipts.
+// The labelreg client SDK: sign statements, submit them to a registry over gRPC, get verified receipts;
+// read labels, products, manufacturers and issuers with their proofs verified (RegistryReader).
 export { RegistryClient, type RegistryClientOptions } from "./client.js";
 export { submitBulk, DEFAULT_BULK_WINDOW, type BulkOptions, type BulkResult, type BulkSummary } from "./bulk.js";
 export { channelCredentials, type ClientTls } from "./connect.js";
@@ -10,6 +11,14 @@ export {
   RULE_METADATA_KEY,
   type StatusName,
 } from "./errors.js";
+export {
+  RegistryReader,
+  type RegistryReaderOptions,
+  type BulkLabelResult,
+  type Found,
+  type LabelLookup,
+  type ManufacturerProducts,
+} from "./reader.js";
 export { verifySubmission, type VerifiedReceipt } from "./receipt.js";
 export { receiptToJson, receiptFromJson } from "./receipt-json.js";
 export { DEFAULT_RETRY, type RetryPolicy } from "./retry.js";

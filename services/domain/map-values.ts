@@ -172,7 +172,8 @@ function labelValue(state: RegistryState, id: string): MapValue {
   };
 }
 
-function splitProductKey(key: string): { registrationCode: string; model: string } {
+/** A productKey's registration code and (upper-cased) model. */
+export function splitProductKey(key: string): { registrationCode: string; model: string } {
   // A registration code has no "\n" (its syntax is [0-9A-Z-]); the model may.
   const at = key.indexOf("\n");
   return { registrationCode: key.slice(0, at), model: key.slice(at + 1) };

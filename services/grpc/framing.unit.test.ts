@@ -89,6 +89,7 @@ describe("request framing", () => {
           labelIds: w.labelIds,
           issuerIds: [],
           categoryIds: [],
+          manufacturerCodes: [],
           eventKinds: w.eventKinds,
         }).finish(),
       );

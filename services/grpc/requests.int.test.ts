@@ -24,6 +24,7 @@ import {
   ListCatalogueRequest,
   SearchLabelsRequest,
   GetStatsRequest,
+  ListManufacturerProductsRequest,
   ListIssuersRequest,
   LookupProductRequest,
   VerificationServiceService,
@@ -123,6 +124,7 @@ describe("requests over gRPC, every RPC", () => {
         labelIds: ["FWD-1"],
         issuerIds: [],
         categoryIds: [],
+        manufacturerCodes: [],
         eventKinds: [1],
       }).finish(),
       "/labelreg.v1.VerificationService/GetIssuer": GetIssuerRequest.encode({ issuerId: "FWD" }).finish(),
@@ -134,6 +136,11 @@ describe("requests over gRPC, every RPC", () => {
         pageToken: "",
       }).finish(),
       "/labelreg.v1.VerificationService/GetStats": GetStatsRequest.encode({}).finish(),
+      "/labelreg.v1.VerificationService/ListManufacturerProducts": ListManufacturerProductsRequest.encode({
+        registrationCode: label.manufacturer!.registrationCode,
+        offset: 0,
+        limit: 1,
+      }).finish(),
       "/labelreg.v1.LogService/GetCheckpoint": GetCheckpointRequest.encode({}).finish(),
       "/labelreg.v1.LogService/GetInclusionProof": GetInclusionProofRequest.encode({
         leaf: { $case: "index", value: 0n },

@@ -1,7 +1,7 @@
 // Mapping between the core's RegistryError and gRPC statuses, in one place for every service.
 import * as grpc from "@grpc/grpc-js";
 import { RegistryError, type RegistryErrorCode } from "../sequencer/errors.js";
-import { ABSENCE_METADATA_KEY } from "../client/errors.js";
+import { ABSENCE_METADATA_KEY, MAP_ABSENCE_METADATA_KEY } from "../client/errors.js";
 import { framingError, requestFraming } from "./framing.js";
 import { protoPackage } from "./proto-package.js";
 
@@ -39,6 +39,7 @@ export function toServiceError(
     const metadata = new grpc.Metadata();
     metadata.set(RULE_METADATA_KEY, e.rule);
     if (e.absence) metadata.set(ABSENCE_METADATA_KEY, Buffer.from(e.absence));
+    if (e.mapAbsence) metadata.set(MAP_ABSENCE_METADATA_KEY, Buffer.from(e.mapAbsence));
     return { code: CODES[e.code], details: e.message, metadata };
   }
   log("internal error", e);

@@ -91,7 +91,15 @@ function watch(
   const c = clients().verification;
   const seen: WatchLabelsResponse[] = [];
   return new Promise((res, rej) => {
-    const call = c.watchLabels({ fromIndex: 0n, labelIds: [], issuerIds: [], categoryIds: [], eventKinds: [], ...req });
+    const call = c.watchLabels({
+      fromIndex: 0n,
+      labelIds: [],
+      issuerIds: [],
+      categoryIds: [],
+      eventKinds: [],
+      manufacturerCodes: [],
+      ...req,
+    });
     call.on("data", (m: WatchLabelsResponse) => {
       seen.push(m);
       if (until(seen)) {

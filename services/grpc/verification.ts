@@ -11,6 +11,7 @@ import {
 } from "../../proto/gen/grpc/labelreg/v1/verification_service.js";
 import { BulkVerification } from "../reads/bulk.js";
 import { BundleEncoder } from "../reads/wire.js";
+import { listManufacturerProducts } from "../reads/manufacturer.js";
 import { Reads } from "../reads/reads.js";
 import { watchLabels } from "../reads/watch.js";
 import type { Registry } from "../registry.js";
@@ -85,6 +86,9 @@ export function verificationService(
     listCatalogue: unary(() => reads.listCatalogue()),
     searchLabels: unary((req) => reads.searchLabels(req)),
     getStats: unary(() => reads.getStats()),
+    listManufacturerProducts: unary((req) =>
+      listManufacturerProducts(reads, req.registrationCode, req.offset, req.limit),
+    ),
 
     watchLabels(call) {
       const abort = new AbortController();

@@ -48,6 +48,11 @@ export class BulkVerification {
         if ("error" in r) {
           const e = r.error;
           if (!(e instanceof RegistryError) || (e.code !== "NOT_FOUND" && e.code !== "INVALID_ARGUMENT")) throw e;
+          // An unknown id's proof of absence; in the compact form the Snapshot names its checkpoint.
+          const absence =
+            "absence" in r && r.absence
+              ? { ...r.absence, checkpoint: this.compact ? "" : r.absence.checkpoint }
+              : undefined;
           yield {
             message: {
               $case: "result",
@@ -55,7 +60,7 @@ export class BulkVerification {
                 labelId,
                 result: {
                   $case: "error",
-                  value: { code: GRPC_CODE[e.code as ViolationCode], rule: e.rule, message: e.message },
+                  value: { code: GRPC_CODE[e.code as ViolationCode], rule: e.rule, message: e.message, absence },
                 },
               },
             },

@@ -10,3 +10,5 @@ export const MAX_WATCH_FILTER_IDS = 1000;
 export const WATCH_CHUNK = 1024;
 /** Labels of a bulk call built concurrently. */
 export const BULK_CONCURRENCY = 64;
+/** Products per ListManufacturerProducts call (each comes with a map proof). */
+export const MAX_PRODUCTS_PAGE = 256;

@@ -1,8 +1,9 @@
-// A map proof for a read: the commitment entry that ends the snapshot's checkpoint, proven like
-// any entry, and the proof of one key against it (with the key's value when present).
+// Map proofs for a read: the commitment entry that ends the snapshot's checkpoint, proven like
+// any entry, and the proofs of some keys against it (each with the key's value when present).
 import { bytesEqual } from "../../log/bytes.js";
 import { withValue, type MapKeyKind } from "../../log/map/index.js";
-import type { ProvenEntry } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
+import { MapAbsence, type ProvenEntry } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
+import { RegistryError } from "../sequencer/errors.js";
 import { encodeMapProof } from "../domain/map-wire.js";
 import { encodeMapValue, mapValue } from "../domain/map-values.js";
 import type { LogView } from "../readmodel/log-view.js";
@@ -16,6 +17,13 @@ export interface ProvenMapKey {
   readonly mapProof: Uint8Array;
 }
 
+export interface ProvenMapKeys {
+  /** Undefined when the snapshot's checkpoint does not end with a kept commitment. */
+  readonly commitment: ProvenEntry | undefined;
+  /** Encoded MapProofs, one per key asked about, in order; empty with no commitment. */
+  readonly mapProofs: readonly Uint8Array[];
+}
+
 export async function proveMapKey(
   view: LogView,
   entries: ProvenEntries,
@@ -23,19 +31,32 @@ export async function proveMapKey(
   kind: MapKeyKind,
   id: string,
 ): Promise<ProvenMapKey> {
+  const { commitment, mapProofs } = await proveMapKeys(view, entries, snap, [{ kind, id }]);
+  return { commitment, mapProof: mapProofs[0] ?? new Uint8Array(0) };
+}
+
+/** Proofs of several keys against the same commitment, made in one walk of the map. */
+export async function proveMapKeys(
+  view: LogView,
+  entries: ProvenEntries,
+  snap: Snapshot,
+  things: readonly { readonly kind: MapKeyKind; readonly id: string }[],
+): Promise<ProvenMapKeys> {
   const map = view.map;
   const c = map.commitment(snap.size - 1);
-  if (!c) return { commitment: undefined, mapProof: new Uint8Array(0) };
-  const key = map.key(kind, id);
-  let [proof] = map.prove(c.size, [key]);
-  const t = proof!.terminal;
-  if (t.kind === "leaf" && bytesEqual(t.key, key)) {
+  if (!c) return { commitment: undefined, mapProofs: [] };
+  const keys = things.map((t) => map.key(t.kind, t.id));
+  const proofs = map.prove(c.size, keys).map((proof, k) => {
+    const t = proof.terminal;
+    const key = keys[k]!;
+    if (t.kind !== "leaf" || !bytesEqual(t.key, key)) return encodeMapProof(proof);
+    const { kind, id } = things[k]!;
     const value = map.valueOf(t.valueHash, currentValue(view, kind, id));
     if (!value) throw new Error(`the ${kind} ${id}'s value at ${c.size} is no longer kept`);
-    proof = withValue(map.hasher, key, proof!, value);
-  }
+    return encodeMapProof(withValue(map.hasher, key, proof, value));
+  });
   const [commitment] = await entries.read(snap, [c.size], true);
-  return { commitment, mapProof: encodeMapProof(proof!) };
+  return { commitment, mapProofs: proofs };
 }
 
 /** The value as the current state gives it, if the state has the thing. */
@@ -45,4 +66,22 @@ function currentValue(view: LogView, kind: MapKeyKind, id: string): Uint8Array |
   } catch {
     return undefined;
   }
+}
+
+/**
+ * `e` (a NOT_FOUND) with the proof that the map holds no `kind` `id` at the snapshot (an encoded
+ * MapAbsence), when the snapshot's checkpoint ends with a map commitment; else `e` as it is.
+ */
+export async function withMapAbsence(
+  view: LogView,
+  entries: ProvenEntries,
+  snap: Snapshot,
+  kind: MapKeyKind,
+  id: string,
+  e: RegistryError,
+): Promise<RegistryError> {
+  const { commitment, mapProof } = await proveMapKey(view, entries, snap, kind, id);
+  if (!commitment) return e;
+  const absence: MapAbsence = { kind, id, checkpoint: snap.checkpoint, commitment, mapProof };
+  return new RegistryError(e.code, e.rule, e.message, { mapAbsence: MapAbsence.encode(absence).finish() });
 }

@@ -19,7 +19,7 @@ import {
 } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import type { DomainConfig } from "../domain/config.js";
 import { onlyStatement } from "../domain/decode.js";
-import { proveMapKey } from "./map-proof.js";
+import { proveMapKey, proveMapKeys, withMapAbsence } from "./map-proof.js";
 import { decodeLogEntryFast } from "../domain/entry-wire.js";
 import { MAX_MODEL_BYTES } from "../domain/limits.js";
 import { productKey, type IssuerRecord, type LabelRecord } from "../domain/state.js";
@@ -85,7 +85,7 @@ export class Reads {
   async getLabels(
     labelIds: readonly string[],
     snap: Snapshot,
-  ): Promise<({ ok: GetLabelResponse } | { error: unknown })[]> {
+  ): Promise<({ ok: GetLabelResponse } | { error: unknown; absence?: LabelBundle })[]> {
     const found = labelIds.map((id) => {
       try {
         return this.labelAt(id, snap);
@@ -96,10 +96,19 @@ export class Reads {
     const all: number[] = [];
     for (const f of found) if (!("error" in f)) all.push(...f.indices);
     const entries = await this.entries.read(snap, all);
+    const absences = await this.absenceBundles(
+      labelIds.filter((_, k) => isLabelNotFound(found[k]!)),
+      snap,
+    );
     let at = 0;
+    let absent = 0;
     return Promise.all(
       found.map((f, k) => {
-        if ("error" in f) return f;
+        if ("error" in f) {
+          if (!isLabelNotFound(f)) return f;
+          const absence = absences[absent++];
+          return absence ? { error: f.error, absence } : f;
+        }
         const mine = entries.slice(at, (at += f.indices.length));
         return this.labelAnswer(labelIds[k]!, snap, f.record, f.indices, mine).then(
           (ok) => ({ ok }),
@@ -114,18 +123,29 @@ export class Reads {
    * ends with a map commitment (an unknown id is valid syntax, so any id may be asked about).
    */
   private async absent(labelId: string, snap: Snapshot, e: RegistryError): Promise<RegistryError> {
-    const { commitment, mapProof } = await proveMapKey(this.view, this.entries, snap, "label", labelId);
-    if (!commitment) return e;
-    const bundle: LabelBundle = {
-      labelId,
-      checkpoint: snap.checkpoint,
-      entries: [],
-      contextEntries: [],
-      contextIndices: [],
-      commitment,
-      mapProof,
-    };
+    const [bundle] = await this.absenceBundles([labelId], snap);
+    if (!bundle) return e;
     return new RegistryError(e.code, e.rule, e.message, { absence: LabelBundle.encode(bundle).finish() });
+  }
+
+  /** Absence bundles for unknown `labelIds`, proven together; none without a map commitment. */
+  private async absenceBundles(labelIds: readonly string[], snap: Snapshot): Promise<(LabelBundle | undefined)[]> {
+    if (labelIds.length === 0) return [];
+    const things = labelIds.map((id) => ({ kind: "label" as const, id }));
+    const { commitment, mapProofs } = await proveMapKeys(this.view, this.entries, snap, things);
+    return labelIds.map((labelId, k) =>
+      commitment
+        ? {
+            labelId,
+            checkpoint: snap.checkpoint,
+            entries: [],
+            contextEntries: [],
+            contextIndices: [],
+            commitment,
+            mapProof: mapProofs[k]!,
+          }
+        : undefined,
+    );
   }
 
   /** The label's record and the indices of its entries at `snap`, or the refusal getLabel gives. */
@@ -209,7 +229,8 @@ export class Reads {
       checkText("product_model", productModel, 1, MAX_MODEL_BYTES);
     if (v) throw RegistryError.fromViolation(v);
     const snap = this.snapshot();
-    const ids = this.view.state.productLabels.get(productKey(registrationCode, productModel)) ?? [];
+    const key = productKey(registrationCode, productModel);
+    const ids = this.view.state.productLabels.get(key) ?? [];
     const labels = [];
     for (const id of ids) {
       const r = this.view.state.labels.get(id);
@@ -220,14 +241,27 @@ export class Reads {
           : (await this.getLabel(id, snap)).label!,
       );
     }
-    if (labels.length === 0)
-      throw new RegistryError(
+    if (labels.length === 0) {
+      const e = new RegistryError(
         "NOT_FOUND",
         "product-not-found",
         `no label was ever issued for product ${registrationCode} / ${productModel}`,
       );
+      throw await withMapAbsence(this.view, this.entries, snap, "product", key, e);
+    }
     const live = [...labels].reverse().find((l) => l.status !== LabelStatus.LABEL_STATUS_REVOKED);
-    return { labels, liveLabelId: live?.labelId ?? "", checkpoint: snap.checkpoint };
+    const { commitment, mapProofs } = await proveMapKeys(this.view, this.entries, snap, [
+      { kind: "product", id: key },
+      ...labels.map((l) => ({ kind: "label" as const, id: l.labelId })),
+    ]);
+    return {
+      labels,
+      liveLabelId: live?.labelId ?? "",
+      checkpoint: snap.checkpoint,
+      commitment,
+      mapProof: mapProofs[0] ?? new Uint8Array(0),
+      labelMapProofs: mapProofs.slice(1),
+    };
   }
 
   /** An issuer's state, keys and history, with its entries (and its scope's catalogue entries) proven. */
@@ -236,9 +270,17 @@ export class Reads {
     if (v) throw RegistryError.fromViolation(v);
     const snap = this.snapshot();
     const record = this.view.state.issuers.get(issuerId);
-    if (!record || record.history[0]!.index >= snap.size) throw notFound("issuer", issuerId);
+    if (!record || record.history[0]!.index >= snap.size)
+      throw await withMapAbsence(this.view, this.entries, snap, "issuer", issuerId, notFound("issuer", issuerId));
     const entries = await this.issuerContext(snap, issuerId, "");
-    return { issuer: await this.issuerAsOf(snap, record, entries), entries: [...entries], checkpoint: snap.checkpoint };
+    const { commitment, mapProof } = await proveMapKey(this.view, this.entries, snap, "issuer", issuerId);
+    return {
+      issuer: await this.issuerAsOf(snap, record, entries),
+      entries: [...entries],
+      checkpoint: snap.checkpoint,
+      commitment,
+      mapProof,
+    };
   }
 
   private async issuerAsOf(
@@ -307,6 +349,10 @@ export class Reads {
     const view = this.view;
     return { stats: view.stats.snapshot(view.state, view.checkpoint), checkpoint: view.checkpoint };
   }
+}
+
+function isLabelNotFound(f: object): f is { error: RegistryError } {
+  return "error" in f && f.error instanceof RegistryError && f.error.rule === "label-not-found";
 }
 
 function notFound(what: "label" | "issuer", id: string): RegistryError {

@@ -57,6 +57,7 @@ describe("watch filters", () => {
           labelIds: fc.array(id, { maxLength: 5 }),
           issuerIds: fc.array(id, { maxLength: 5 }),
           categoryIds: fc.array(id, { maxLength: 5 }),
+          manufacturerCodes: fc.array(fc.oneof(id, fc.constant("91330100MACCRC")), { maxLength: 5 }),
           eventKinds: fc.array(fc.integer({ min: -3, max: 12 }), { maxLength: 20 }),
         }),
         (req) => {

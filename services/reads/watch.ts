@@ -11,7 +11,7 @@ import { isCommitment } from "../domain/decode.js";
 import { decodeLogEntryFast } from "../domain/entry-wire.js";
 import { keyIdHex } from "../domain/signing.js";
 import type { LabelEventKind as DomainKind } from "../domain/state.js";
-import { CATEGORY_ID, checkId, ISSUER_ID, LABEL_ID, labelIssuerId } from "../domain/syntax.js";
+import { CATEGORY_ID, checkId, ISSUER_ID, LABEL_ID, labelIssuerId, REGISTRATION_CODE } from "../domain/syntax.js";
 import { isViolation } from "../domain/violation.js";
 import { RegistryError } from "../sequencer/errors.js";
 import type { LogView } from "../readmodel/log-view.js";
@@ -23,6 +23,7 @@ interface Filter {
   readonly labels: ReadonlySet<string> | undefined;
   readonly issuers: ReadonlySet<string> | undefined;
   readonly categories: ReadonlySet<string> | undefined;
+  readonly manufacturers: ReadonlySet<string> | undefined;
   readonly kinds: ReadonlySet<LabelEventKind> | undefined;
 }
 
@@ -62,6 +63,7 @@ export function watchFilter(req: WatchLabelsRequest): Filter {
     labels: idSet("label_ids", req.labelIds, LABEL_ID, MAX_WATCH_LABEL_IDS),
     issuers: idSet("issuer_ids", req.issuerIds, ISSUER_ID, MAX_WATCH_FILTER_IDS),
     categories: idSet("category_ids", req.categoryIds, CATEGORY_ID, MAX_WATCH_FILTER_IDS),
+    manufacturers: idSet("manufacturer_codes", req.manufacturerCodes, REGISTRATION_CODE, MAX_WATCH_FILTER_IDS),
     kinds: kinds.length > 0 ? new Set(kinds) : undefined,
   };
 }
@@ -117,10 +119,14 @@ export async function* watchLabels(
         if (!c?.startsWith("label")) continue;
         const kind = EVENT_KIND[c as DomainKind];
         const issuerId = labelIssuerId(s.labelId) ?? "";
-        const categoryId = view.state.labels.get(s.labelId)?.categoryId ?? "";
+        // A label's category and manufacturer never change after issuance: the current record's are the event's.
+        const label = view.state.labels.get(s.labelId);
+        const categoryId = label?.categoryId ?? "";
+        const manufacturerCode = label?.manufacturer.registrationCode ?? "";
         if (filter.labels && !filter.labels.has(s.labelId)) continue;
         if (filter.issuers && !filter.issuers.has(issuerId)) continue;
         if (filter.categories && !filter.categories.has(categoryId)) continue;
+        if (filter.manufacturers && !filter.manufacturers.has(manufacturerCode)) continue;
         if (filter.kinds && !filter.kinds.has(kind)) continue;
         yield {
           nextIndex: BigInt(index + 1),
@@ -135,6 +141,7 @@ export async function* watchLabels(
               sequencedAtUnix: d.sequencedAtUnix,
               byAuthority: view.state.authorityKeyIdHex === keyIdHex(d.keyId),
               entry: entries[i]!,
+              manufacturerCode,
             },
           },
         };

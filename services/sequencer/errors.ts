@@ -17,11 +17,12 @@ export class RegistryError extends Error {
     /** Stable machine name of the rule or condition, e.g. "label-version-mismatch". */
     readonly rule: string,
     message: string,
-    options?: { cause?: unknown; absence?: Uint8Array },
+    options?: { cause?: unknown; absence?: Uint8Array; mapAbsence?: Uint8Array },
   ) {
     super(message, options);
     this.name = "RegistryError";
     this.absence = options?.absence;
+    this.mapAbsence = options?.mapAbsence;
   }
 
   /**
@@ -29,6 +30,12 @@ export class RegistryError extends Error {
    * no entries, whose map proof shows the label key absent), sent in the error's metadata.
    */
   readonly absence: Uint8Array | undefined;
+
+  /**
+   * NOT_FOUND for a product, a manufacturer or an issuer: the proof that the map holds no such
+   * key (an encoded MapAbsence), sent in the error's metadata.
+   */
+  readonly mapAbsence: Uint8Array | undefined;
 
   static fromViolation(v: RuleViolation): RegistryError {
     return new RegistryError(v.code, v.rule, v.message);

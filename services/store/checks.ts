@@ -4,6 +4,7 @@ import { MAX_ENTRY_SIZE } from "../../log/bundle.js";
 import { HASH_SIZE } from "../../log/hash.js";
 import { TILE_WIDTH } from "../../log/tile.js";
 import { InvalidWriteError, type AppendBatch } from "./port.js";
+import { checkStateWrite, type CheckedState } from "./state-checks.js";
 
 function isCount(n: unknown): n is number {
   return typeof n === "number" && Number.isSafeInteger(n) && n >= 0;
@@ -54,6 +55,7 @@ export function isEmptyLogCheckpoint(batch: AppendBatch): boolean {
 export function checkBatch(batch: AppendBatch): number {
   checkCount("expectedSize", batch.expectedSize);
   if (isEmptyLogCheckpoint(batch)) {
+    if (batch.state !== undefined) throw new InvalidWriteError("the empty log's checkpoint has no state part");
     checkNote(batch.checkpoint);
     return 0;
   }
@@ -87,4 +89,13 @@ export function checkBatch(batch: AppendBatch): number {
   }
   checkNote(batch.checkpoint);
   return newSize;
+}
+
+/**
+ * The state part of a batch that checkBatch accepted (and whose new size it returned), checked
+ * and normalised; undefined if it has none. Its map versions must be versions of this batch's
+ * commitments: [expectedSize, newSize).
+ */
+export function checkBatchState(batch: AppendBatch, newSize: number): CheckedState | undefined {
+  return batch.state === undefined ? undefined : checkStateWrite(batch.state, batch.expectedSize, newSize);
 }

@@ -16,6 +16,34 @@
 // whose marker never landed (a crash, an outage, a lost race) stay in the entries stream as an
 // uncommitted tail: the next batch starts after them, and its marker records the new offset
 // between index and revision. Offsets only grow, and only when a tail was skipped.
+//
+// State tables (services/store/state.ts): the layout below is the design; the store does not
+// implement it yet (it has no `state`, and refuses a batch with a state part). KurrentDB has no
+// tables, so a batch's state is an event of the commit, and the tables are projections of those
+// events, caught up as the tiles are:
+//   P-state         one event per chunk of a batch's state part (rows, nodes, values; chunked
+//                   under the maximum append size like the entries), written after the entries
+//                   and before the marker, guarded by this stream's expected revision. The
+//                   marker carries the revision range of its batch's chunks, so a batch's state
+//                   is committed exactly when its entries are (when the marker lands), and the
+//                   chunks of a batch whose marker never landed are an uncommitted tail, skipped
+//                   as the entries' are.
+//   P-row-T-K       one stream per row (table id T, key K in hex), the last event its value (a
+//                   deletion is an event with an empty body and a "deleted" flag); read with one
+//                   backwards read of one event per key.
+//   P-node-H        one stream per map position (H = hex of pathBytes), one event per version in
+//                   version order; a read at version v reads backwards to the first event with a
+//                   version <= v. Pruning sets the stream's truncate-before ($tb) metadata.
+//   P-value-H       one stream per value hash (H = hex of the hash), the value; pruned with $tb
+//                   of the map key's stream P-valkey-K, which lists the versions of key K.
+//   P-stated        the size up to which the projections above are written. A reader of a size
+//                   past it (or the next writer, before extending the log) applies the committed
+//                   P-state chunks in between first, idempotently (each projection event is
+//                   guarded by its stream's expected revision), exactly as missing tiles are
+//                   rebuilt: so log and state can never disagree about what is committed.
+//   P-state-meta    the rebuild mark and the map floor, one event per change (the last counts);
+//                   a rebuild writes a new generation of projection streams (a generation number
+//                   in each name above, from this stream) instead of deleting events.
 import { fromBase64, toBase64 } from "../../log/bytes.js";
 
 /** Prefixes become stream names; KurrentDB reserves names starting with "$". */

@@ -189,6 +189,8 @@ export class KurrentDbStore implements LogStore {
   async append(batch: AppendBatch): Promise<void> {
     this.checkOpen();
     const newSize = checkBatch(batch);
+    // The state tables' layout is documented (kurrentdb-layout.ts) but not implemented here yet.
+    if (batch.state !== undefined) throw new InvalidWriteError("the KurrentDB store keeps no state tables yet");
     try {
       let head = this.cachedHead ?? (await this.readHead());
       if (sizeOf(head) !== batch.expectedSize) {

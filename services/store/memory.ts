@@ -1,7 +1,8 @@
 // The in-memory LogStore, for unit tests and tools: the same contract as the durable stores, with
 // "durable" meaning "kept in the MemoryLog for as long as the process holds it".
-import { checkBatch, checkCount, checkEntryRange, checkNote } from "./checks.js";
+import { checkBatch, checkBatchState, checkCount, checkEntryRange, checkNote } from "./checks.js";
 import { GrowthWaiters } from "./growth.js";
+import { MemoryStateData } from "./memory-state.js";
 import {
   SizeConflictError,
   StoreUnavailableError,
@@ -10,6 +11,31 @@ import {
   type StoredCheckpoint,
   type TileWrite,
 } from "./port.js";
+import {
+  checkHashes,
+  checkPaths,
+  checkReadCount,
+  checkStateWrite,
+  keyBytes,
+  notRebuilding,
+  tableId,
+} from "./state-checks.js";
+import {
+  MapVersionPrunedError,
+  type StateKey,
+  type StateRead,
+  type StateStatus,
+  type StateTable,
+  type StateTables,
+  type StateWrite,
+} from "./state.js";
+
+/**
+ * The steps of an append, in order. A fault injected at a step (MemoryLog.faults) fails the
+ * append there, as a crash or an I/O error would: the store must then hold nothing of it.
+ */
+export const MEMORY_APPEND_STEPS = ["entries", "tiles", "rows", "nodes", "values", "checkpoint"] as const;
+export type MemoryAppendStep = (typeof MEMORY_APPEND_STEPS)[number];
 
 /**
  * The backing data of in-memory stores. Several stores opened on one MemoryLog share it the way
@@ -22,6 +48,13 @@ export class MemoryLog {
   readonly checkpoints: StoredCheckpoint[] = [];
   /** The stores open on this log, told of every append. */
   readonly stores = new Set<MemoryStore>();
+  /** The state tables. */
+  readonly state = new MemoryStateData();
+  /**
+   * Fault injection for tests: called before each step of an append; if it throws, the append
+   * rejects with StoreUnavailableError and writes nothing, as a transaction cut short would.
+   */
+  faults: ((step: MemoryAppendStep) => void) | undefined;
 
   get size(): number {
     return this.checkpoints.at(-1)?.size ?? 0;
@@ -34,27 +67,48 @@ const copy = (b: Uint8Array) => b.slice();
 class MemoryStore implements LogStore {
   private readonly waiters = new GrowthWaiters();
   private closed = false;
+  readonly state: StateTables;
 
   constructor(private readonly log: MemoryLog) {
     log.stores.add(this);
+    this.state = new MemoryStateTables(log, () => this.checkOpen());
   }
 
   async append(batch: AppendBatch): Promise<void> {
     this.checkOpen();
     const newSize = checkBatch(batch);
+    const state = checkBatchState(batch, newSize);
     const log = this.log;
     if (log.size !== batch.expectedSize) throw new SizeConflictError(batch.expectedSize, log.size);
     if (batch.entries.length === 0 && log.checkpoints.length > 0)
       throw new SizeConflictError(batch.expectedSize, log.size);
-    // Checked and applied within one turn of the event loop, so no other writer interleaves.
-    for (const e of batch.entries) log.entries.push(copy(e));
-    for (const t of batch.tiles) {
-      const key = tileKey(t.level, t.index);
-      if ((log.tiles.get(key)?.width ?? 0) < t.width) {
-        log.tiles.set(key, { level: t.level, index: t.index, width: t.width, data: copy(t.data) });
+    // Checked, staged and applied within one turn of the event loop, so no other writer
+    // interleaves; a fault while staging leaves the log as it was.
+    const step = (name: MemoryAppendStep) => {
+      try {
+        log.faults?.(name);
+      } catch (err) {
+        throw new StoreUnavailableError(`store: memory append failed at ${name}`, { cause: err });
       }
+    };
+    step("entries");
+    const entries = batch.entries.map(copy);
+    step("tiles");
+    const tiles = batch.tiles.map((t) => ({ level: t.level, index: t.index, width: t.width, data: copy(t.data) }));
+    step("rows");
+    const staged = state && log.state.stage(state);
+    step("nodes");
+    step("values");
+    step("checkpoint");
+    const checkpoint = { size: newSize, note: copy(batch.checkpoint) };
+
+    for (const e of entries) log.entries.push(e);
+    for (const t of tiles) {
+      const key = tileKey(t.level, t.index);
+      if ((log.tiles.get(key)?.width ?? 0) < t.width) log.tiles.set(key, t);
     }
-    log.checkpoints.push({ size: newSize, note: copy(batch.checkpoint) });
+    if (staged) log.state.apply(staged);
+    log.checkpoints.push(checkpoint);
     for (const s of log.stores) s.waiters.notify(newSize);
   }
 
@@ -103,6 +157,76 @@ class MemoryStore implements LogStore {
 
   private checkOpen(): void {
     if (this.closed) throw closedError();
+  }
+}
+
+/** The state tables of a MemoryLog, as one store instance sees them. */
+class MemoryStateTables implements StateTables {
+  constructor(
+    private readonly log: MemoryLog,
+    private readonly checkOpen: () => void,
+  ) {}
+
+  async readState(table: StateTable, keys: readonly StateKey[]): Promise<StateRead> {
+    this.checkOpen();
+    const id = tableId(table);
+    checkReadCount("keys", keys);
+    const values = keys.map((k) => this.log.state.row(id, keyBytes(k))?.slice());
+    return { size: this.log.size, values };
+  }
+
+  async readMapNodes(paths: readonly Uint8Array[], atVersion: number): Promise<(Uint8Array | undefined)[]> {
+    this.checkOpen();
+    checkPaths(paths);
+    checkCount("atVersion", atVersion);
+    const data = this.log.state;
+    if (atVersion < data.floor) throw new MapVersionPrunedError(atVersion, data.floor);
+    return paths.map((p) => data.node(p, atVersion)?.slice());
+  }
+
+  async readMapValues(hashes: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
+    this.checkOpen();
+    checkHashes(hashes);
+    return hashes.map((h) => this.log.state.value(h)?.slice());
+  }
+
+  async pruneMap(floor: number): Promise<void> {
+    this.checkOpen();
+    checkCount("floor", floor);
+    if (floor > this.log.size) throw new RangeError(`store: map floor ${floor} is past the tree size ${this.log.size}`);
+    this.log.state.prune(floor);
+  }
+
+  async status(): Promise<StateStatus> {
+    this.checkOpen();
+    const data = this.log.state;
+    return { size: this.log.size, rebuildNeeded: data.rebuild !== "in-step", mapFloor: data.floor };
+  }
+
+  async beginRebuild(expectedSize: number): Promise<void> {
+    this.guard(expectedSize);
+    this.log.state.clear();
+    this.log.state.rebuild = "rebuilding";
+  }
+
+  async writeRebuild(expectedSize: number, part: StateWrite): Promise<void> {
+    this.guard(expectedSize);
+    const checked = checkStateWrite(part, 0, expectedSize);
+    if (this.log.state.rebuild !== "rebuilding") throw notRebuilding();
+    this.log.state.apply(this.log.state.stage(checked));
+  }
+
+  async finishRebuild(expectedSize: number): Promise<void> {
+    this.guard(expectedSize);
+    if (this.log.state.rebuild !== "rebuilding") throw notRebuilding();
+    this.log.state.rebuild = "in-step";
+  }
+
+  /** The compare-and-set of a rebuild step. */
+  private guard(expectedSize: number): void {
+    this.checkOpen();
+    checkCount("expectedSize", expectedSize);
+    if (this.log.size !== expectedSize) throw new SizeConflictError(expectedSize, this.log.size);
   }
 }
 

@@ -3,6 +3,7 @@
 // LockBackend and Tessera's storage drivers. Every backend (memory, SQLite, PostgreSQL,
 // KurrentDB) implements this one narrow interface and passes one shared contract suite
 // (test/store/contract.ts).
+import type { StateTables, StateWrite } from "./state.js";
 
 /** One hash tile as C2SP tlog-tiles defines it: `width` hashes (1..256) at tile level `level`. */
 export interface TileWrite {
@@ -27,6 +28,14 @@ export interface AppendBatch {
   readonly tiles: readonly TileWrite[];
   /** The signed checkpoint note (C2SP signed-note bytes) for size expectedSize + entries.length. */
   readonly checkpoint: Uint8Array;
+  /**
+   * The derived state this batch changes (state.ts), written in the same atomic append: durable
+   * with the entries once append() resolves, and a failed or lost compare-and-set writes none of
+   * it. Its map versions must lie in [expectedSize, expectedSize + entries.length): a version is
+   * a commitment's size, the index of the commitment entry, which is in this batch. Only for a
+   * store that has `state`, and only with entries.
+   */
+  readonly state?: StateWrite;
 }
 
 export interface StoredCheckpoint {
@@ -130,6 +139,13 @@ export interface LogStore {
    * hold such entries leave it out.
    */
   countEntriesFrom?(index: number): Promise<number>;
+
+  /**
+   * The state tables beside the log (state.ts), written by append() with each batch's `state`.
+   * Memory, SQLite and PostgreSQL have them; a store without them refuses a batch with a state
+   * part (InvalidWriteError).
+   */
+  readonly state?: StateTables;
 
   /** Releases connections and file handles; pending waitForGrowth calls reject. Idempotent. */
   close(): Promise<void>;

@@ -6,6 +6,17 @@
 // the new size and updates nothing. The primary keys on entries and checkpoints are a second
 // line: no index and no checkpoint size can ever be written twice.
 
+/**
+ * The layout version, in schema_version. 1 (implicit: no such table) had no state tables; 2 added
+ * them, created empty, and marked as needing a rebuild when the log already had entries (the
+ * state_meta row the DDL inserts does that). A program refuses a schema of a newer version.
+ */
+export const POSTGRES_SCHEMA_VERSION = 2;
+
+/** state_meta.rebuild: the tables reflect the log; they need a rebuild; one is under way. */
+export const REBUILD_IN_STEP = 0;
+export const REBUILDING = 2;
+
 /** Schema names are spliced into SQL, so only plain lower-case identifiers are accepted. */
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,47}$/;
 
@@ -64,5 +75,63 @@ DO $$ BEGIN
     ALTER TABLE ${s}.checkpoints ADD CONSTRAINT checkpoints_size_check CHECK (size >= 0);
   END IF;
 END $$;
+CREATE TABLE IF NOT EXISTS ${s}.schema_version (
+  singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+  version integer NOT NULL
+);
+INSERT INTO ${s}.schema_version (singleton, version) VALUES (true, 1) ON CONFLICT DO NOTHING;
+-- The derived tables (state.ts): one row per (table id, key), the current state.
+CREATE TABLE IF NOT EXISTS ${s}.state_rows (
+  tbl smallint NOT NULL,
+  key bytea NOT NULL,
+  value bytea NOT NULL,
+  PRIMARY KEY (tbl, key)
+);
+-- The state map's nodes by position (pathBytes) and version; a read at version v takes the
+-- greatest version <= v. The version index serves pruning.
+CREATE TABLE IF NOT EXISTS ${s}.map_nodes (
+  path bytea NOT NULL,
+  version bigint NOT NULL CHECK (version >= 0),
+  node bytea NOT NULL,
+  PRIMARY KEY (path, version)
+);
+CREATE INDEX IF NOT EXISTS map_nodes_by_version ON ${s}.map_nodes (version);
+-- The map's leaf values by map key and version, found by their hash.
+CREATE TABLE IF NOT EXISTS ${s}.map_values (
+  key bytea NOT NULL,
+  version bigint NOT NULL CHECK (version >= 0),
+  hash bytea NOT NULL,
+  value bytea NOT NULL,
+  PRIMARY KEY (key, version)
+);
+CREATE INDEX IF NOT EXISTS map_values_by_hash ON ${s}.map_values (hash);
+CREATE INDEX IF NOT EXISTS map_values_by_version ON ${s}.map_values (version);
+-- Whether the state reflects the log (rebuild 0), needs a rebuild (1) or is being rebuilt (2),
+-- and the oldest map version kept.
+CREATE TABLE IF NOT EXISTS ${s}.state_meta (
+  singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+  rebuild smallint NOT NULL CHECK (rebuild IN (0, 1, 2)),
+  map_floor bigint NOT NULL CHECK (map_floor >= 0)
+);
+-- Made beside an existing log (an upgrade), the empty tables do not reflect it.
+INSERT INTO ${s}.state_meta (singleton, rebuild, map_floor)
+  SELECT true, CASE WHEN size > 0 THEN 1 ELSE 0 END, 0 FROM ${s}.log_head ON CONFLICT DO NOTHING;
+`;
+}
+
+/**
+ * After schemaDdl, in the same transaction: refuses a schema of a newer layout than this
+ * program's, and records this one's.
+ */
+export function checkSchemaVersion(schema: string): string {
+  const s = quoteSchema(schema);
+  return `
+DO $$ BEGIN
+  IF (SELECT version FROM ${s}.schema_version) > ${POSTGRES_SCHEMA_VERSION} THEN
+    RAISE EXCEPTION 'postgres store: schema ${schema} has layout version %, newer than this program''s ${POSTGRES_SCHEMA_VERSION}',
+      (SELECT version FROM ${s}.schema_version);
+  END IF;
+END $$;
+UPDATE ${s}.schema_version SET version = ${POSTGRES_SCHEMA_VERSION} WHERE version < ${POSTGRES_SCHEMA_VERSION};
 `;
 }

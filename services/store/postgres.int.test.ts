@@ -162,6 +162,44 @@ describe("PostgresStore: schemas", () => {
     await b.close();
   });
 
+  it("upgrades a log of the layout before the state tables: empty tables marked as needing a rebuild", async () => {
+    const schema = `old_${++schemas}`;
+    // The tables as the previous layout made them, with a log of two entries.
+    await execute(`CREATE SCHEMA ${schema};
+      CREATE TABLE ${schema}.log_head (singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton), size bigint NOT NULL);
+      INSERT INTO ${schema}.log_head VALUES (true, 2);
+      CREATE TABLE ${schema}.entries (idx bigint PRIMARY KEY, data bytea NOT NULL);
+      INSERT INTO ${schema}.entries VALUES (0, '\\x00'), (1, '\\x01');
+      CREATE TABLE ${schema}.tiles (level smallint NOT NULL, idx bigint NOT NULL, width smallint NOT NULL, data bytea NOT NULL, PRIMARY KEY (level, idx));
+      CREATE TABLE ${schema}.checkpoints (size bigint PRIMARY KEY CONSTRAINT checkpoints_size_check CHECK (size >= 0), note bytea NOT NULL);
+      INSERT INTO ${schema}.checkpoints VALUES (2, '\\x32');`);
+    const store = await openPostgresStore({ connectionString: database, schema });
+    try {
+      expect(await store.state.status()).toEqual({ size: 2, rebuildNeeded: true, mapFloor: 0 });
+      expect(await store.readEntries(0, 2)).toEqual([new Uint8Array([0]), new Uint8Array([1])]);
+      await store.state.beginRebuild(2);
+      await store.state.finishRebuild(2);
+    } finally {
+      await store.close();
+    }
+    const again = await openPostgresStore({ connectionString: database, schema });
+    expect(await again.state.status()).toEqual({ size: 2, rebuildNeeded: false, mapFloor: 0 });
+    await again.close();
+    // A new log needs none.
+    const fresh = await open();
+    expect(await fresh.state.status()).toEqual({ size: 0, rebuildNeeded: false, mapFloor: 0 });
+    await fresh.close();
+  });
+
+  it("refuses a schema of a newer layout version", async () => {
+    const store = await open();
+    await store.close();
+    await execute(`UPDATE "${store.schema}".schema_version SET version = 99`);
+    await expect(openPostgresStore({ connectionString: database, schema: store.schema })).rejects.toThrow(
+      /layout version 99/,
+    );
+  });
+
   it("refuses a schema name that is not a plain identifier before connecting", async () => {
     const schema = 'x"; DROP TABLE y; --';
     await expect(openPostgresStore({ connectionString: database, schema })).rejects.toBeInstanceOf(

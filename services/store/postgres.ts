@@ -8,11 +8,12 @@
 // UNAVAILABLE at once. The pool replaces broken connections on demand, so the same instance works
 // again as soon as the server is back.
 import pg from "pg";
-import { checkBatch, checkCount, checkNote } from "./checks.js";
+import { checkBatch, checkBatchState, checkCount, checkNote } from "./checks.js";
 import { GrowthFollower } from "./postgres-growth.js";
-import { growthChannel, quoteSchema, schemaDdl } from "./postgres-schema.js";
+import { PostgresStateTables, stateParams, stateWriteCtes } from "./postgres-state.js";
+import { bytes, toSize, unavailable } from "./postgres-rows.js";
+import { checkSchemaVersion, growthChannel, quoteSchema, schemaDdl } from "./postgres-schema.js";
 import {
-  InvalidWriteError,
   SizeConflictError,
   StoreUnavailableError,
   type AppendBatch,
@@ -68,6 +69,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       // Serialises processes creating the same log at once; released at COMMIT.
       await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`labelreg.schema.${schema}`]);
       await client.query(schemaDdl(schema));
+      await client.query(checkSchemaVersion(schema));
       await client.query("COMMIT");
       const setting = await client.query<{ sc: string }>("SELECT current_setting('synchronous_commit') AS sc");
       const durableCommits = setting.rows[0]?.sc !== "off";
@@ -82,35 +84,6 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     await pool.end().catch(() => undefined);
     throw unavailable("open", err);
   }
-}
-
-/** Every database failure as the port's StoreUnavailableError; the port's own errors pass through. */
-function unavailable(operation: string, err: unknown): Error {
-  if (
-    err instanceof SizeConflictError ||
-    err instanceof StoreUnavailableError ||
-    err instanceof InvalidWriteError ||
-    err instanceof RangeError
-  ) {
-    return err;
-  }
-  const detail = err instanceof Error ? err.message || err.name : String(err);
-  const code = (err as { code?: unknown } | null)?.code;
-  const codeText = typeof code === "string" ? ` (${code})` : "";
-  return new StoreUnavailableError(`postgres store: ${operation} failed: ${detail}${codeText}`, { cause: err });
-}
-
-/** bigint columns arrive as strings; tree sizes stay far below 2^53. */
-function toSize(value: unknown): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`postgres store: bad size ${String(value)}`);
-  return n;
-}
-
-/** A copy as a plain Uint8Array: `pg` returns Buffers that may share a pooled allocation. */
-function bytes(value: unknown): Uint8Array {
-  if (!(value instanceof Uint8Array)) throw new Error("postgres store: expected bytea");
-  return new Uint8Array(value);
 }
 
 /** One row per (level, index), the widest: ON CONFLICT cannot touch a row twice in one statement. */
@@ -130,6 +103,7 @@ export class PostgresStore implements LogStore {
   private readonly appendSql: string;
   private readonly growth: GrowthFollower;
   private closed = false;
+  readonly state: PostgresStateTables;
 
   /** Use openPostgresStore. */
   constructor(
@@ -141,7 +115,7 @@ export class PostgresStore implements LogStore {
   ) {
     this.s = quoteSchema(schema);
     this.channel = growthChannel(schema);
-    // The compare-and-set and every write of the batch in one statement (three round trips with
+    // The compare-and-set and every write of the batch, its state part included, in one statement (three round trips with
     // BEGIN and COMMIT, instead of six): each insert takes its rows only if the head moved, so a
     // lost compare-and-set writes nothing. The notification is delivered to listeners only if
     // and when the transaction commits. The empty log's checkpoint (no entries, size 0 to 0)
@@ -162,8 +136,14 @@ export class PostgresStore implements LogStore {
         WHERE ${this.s}.tiles.width < EXCLUDED.width
       ), c AS (
         INSERT INTO ${this.s}.checkpoints (size, note) SELECT size, $8 FROM head ON CONFLICT DO NOTHING RETURNING size
-      )
+      ), ${stateWriteCtes(this.s, 10, "EXISTS (SELECT 1 FROM head)")}
       SELECT (SELECT count(*)::int FROM c) AS moved, (SELECT pg_notify($9, size::text) FROM c) AS notified`;
+    this.state = new PostgresStateTables(
+      pool,
+      this.s,
+      (operation, sql, params) => this.query(operation, sql, params),
+      () => this.checkOpen(),
+    );
     this.growth = new GrowthFollower({
       newClient: () => new pg.Client(clientConfig),
       channel: this.channel,
@@ -181,6 +161,7 @@ export class PostgresStore implements LogStore {
   async append(batch: AppendBatch): Promise<void> {
     this.checkOpen();
     const newSize = checkBatch(batch);
+    const state = checkBatchState(batch, newSize);
     const tiles = widestTiles(batch.tiles);
     let client: pg.PoolClient | undefined;
     let broken: Error | undefined;
@@ -208,6 +189,7 @@ export class PostgresStore implements LogStore {
           tiles.map((t) => t.data),
           batch.checkpoint,
           this.channel,
+          ...stateParams(state),
         ],
       });
       if (moved.rows[0]?.moved !== 1) {

@@ -16,6 +16,7 @@ import {
   type StoredCheckpoint,
   type TileWrite,
 } from "./port.js";
+import type { StateTables } from "./state.js";
 
 export interface ReadCacheOptions {
   /** Bytes of entries and tiles kept. Default 256 MiB. */
@@ -37,6 +38,8 @@ export class ReadCachedStore implements LogStore {
 
   /** Passed through uncached, where the inner store has it. */
   readonly countEntriesFrom?: (index: number) => Promise<number>;
+  /** The inner store's state tables, uncached (caching them is the reads' business). */
+  readonly state?: StateTables;
 
   constructor(
     readonly inner: LogStore,
@@ -48,6 +51,7 @@ export class ReadCachedStore implements LogStore {
     );
     const count = inner.countEntriesFrom?.bind(inner);
     if (count) this.countEntriesFrom = count;
+    if (inner.state) this.state = inner.state;
   }
 
   async append(batch: AppendBatch): Promise<void> {

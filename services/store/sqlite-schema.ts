@@ -1,8 +1,18 @@
 // The SQLite log schema. Invariant kept by sqlite.ts, one transaction per append: the entries are
-// exactly indices 0 .. max(checkpoints.size) - 1, and every tile a tree of that size has is stored.
+// exactly indices 0 .. max(checkpoints.size) - 1, every tile a tree of that size has is stored,
+// and the state tables reflect exactly that size (unless state_meta says a rebuild is needed).
 
-/** Stored in PRAGMA user_version; a program refuses a file of a newer version than its own. */
-export const SQLITE_SCHEMA_VERSION = 2;
+/**
+ * Stored in PRAGMA user_version; a program refuses a file of a newer version than its own.
+ * 2 -> 3 added the state tables: created empty, and marked as needing a rebuild when the log
+ * already has entries (the `state_meta` row inserted at opening does that, for any older version).
+ */
+export const SQLITE_SCHEMA_VERSION = 3;
+
+/** state_meta.rebuild: the tables reflect the log; they need a rebuild; one is under way. */
+export const REBUILD_IN_STEP = 0;
+export const REBUILD_NEEDED = 1;
+export const REBUILDING = 2;
 
 /**
  * From version 1, whose checkpoints table refused size 0: the same table, taking the empty log's
@@ -39,4 +49,40 @@ export const sqliteSchema = `
     size INTEGER PRIMARY KEY CHECK (size >= 0),
     note BLOB NOT NULL CHECK (length(note) > 0)
   );
+  -- The derived tables (state.ts): one row per (table id, key), the current state.
+  CREATE TABLE IF NOT EXISTS state_rows (
+    tbl   INTEGER NOT NULL,
+    key   BLOB NOT NULL,
+    value BLOB NOT NULL,
+    PRIMARY KEY (tbl, key)
+  ) WITHOUT ROWID;
+  -- The state map's nodes by position (pathBytes) and version; a read at version v takes the
+  -- greatest version <= v. The version index serves pruning.
+  CREATE TABLE IF NOT EXISTS map_nodes (
+    path    BLOB NOT NULL,
+    version INTEGER NOT NULL CHECK (version >= 0),
+    node    BLOB NOT NULL,
+    PRIMARY KEY (path, version)
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS map_nodes_by_version ON map_nodes (version);
+  -- The map's leaf values by map key and version, found by their hash.
+  CREATE TABLE IF NOT EXISTS map_values (
+    key     BLOB NOT NULL,
+    version INTEGER NOT NULL CHECK (version >= 0),
+    hash    BLOB NOT NULL,
+    value   BLOB NOT NULL,
+    PRIMARY KEY (key, version)
+  );
+  CREATE INDEX IF NOT EXISTS map_values_by_hash ON map_values (hash);
+  CREATE INDEX IF NOT EXISTS map_values_by_version ON map_values (version);
+  -- Whether the state reflects the log (rebuild 0), needs a rebuild (1) or is being rebuilt (2),
+  -- and the oldest map version kept.
+  CREATE TABLE IF NOT EXISTS state_meta (
+    singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+    rebuild   INTEGER NOT NULL CHECK (rebuild IN (0, 1, 2)),
+    map_floor INTEGER NOT NULL CHECK (map_floor >= 0)
+  );
+  -- Made beside an existing log (an upgrade), the empty tables do not reflect it.
+  INSERT OR IGNORE INTO state_meta (singleton, rebuild, map_floor)
+    SELECT 1, CASE WHEN coalesce(max(size), 0) > 0 THEN 1 ELSE 0 END, 0 FROM checkpoints;
 `;

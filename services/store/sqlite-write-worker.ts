@@ -1,12 +1,16 @@
 // The thread of SqliteWriter (sqlite-writer.ts): the second connection to the store's file, which
 // commits each packed batch (packBatch) as one BEGIN IMMEDIATE transaction with
 // synchronous=FULL, after checking that the log still has the size the batch expects (the
-// compare-and-set every LogStore makes). Messages in: { id, buffer } and "close"; out: { ready },
-// { id }, { id, conflict: actual size } or { id, error }.
+// compare-and-set every LogStore makes), with the batch's state part in the same transaction;
+// and the state tables' upkeep (pruning, rebuild steps), one transaction each. Messages in:
+// { id, ...WriterRequest } and "close"; out: WriterReply.
 import Database from "better-sqlite3";
 import { parentPort, workerData } from "node:worker_threads";
 import { HASH_SIZE } from "../../log/hash.js";
-import { BATCH_HEAD, ENTRY_HEAD, TILE_HEAD, type WriterReply } from "./sqlite-writer.js";
+import { REBUILD_IN_STEP, REBUILDING } from "./sqlite-schema.js";
+import { BATCH_HEAD, ENTRY_HEAD, TILE_HEAD, type WriterReply, type WriterRequest } from "./sqlite-writer.js";
+import type { CheckedState } from "./state-checks.js";
+import { unpackState } from "./state-pack.js";
 
 const { file, busyTimeoutMs } = workerData as { file: string; busyTimeoutMs: number };
 const db = new Database(file, { timeout: busyTimeoutMs });
@@ -21,9 +25,56 @@ const upsertTile = db.prepare(
     "ON CONFLICT (level, idx) DO UPDATE SET width = excluded.width, data = excluded.data WHERE excluded.width > tiles.width",
 );
 const insertCheckpoint = db.prepare("INSERT INTO checkpoints (size, note) VALUES (?, ?)");
+const upsertRow = db.prepare(
+  "INSERT INTO state_rows (tbl, key, value) VALUES (?, ?, ?) ON CONFLICT (tbl, key) DO UPDATE SET value = excluded.value",
+);
+const deleteRow = db.prepare("DELETE FROM state_rows WHERE tbl = ? AND key = ?");
+const upsertNode = db.prepare(
+  "INSERT INTO map_nodes (path, version, node) VALUES (?, ?, ?) ON CONFLICT (path, version) DO UPDATE SET node = excluded.node",
+);
+const upsertValue = db.prepare(
+  "INSERT INTO map_values (key, version, hash, value) VALUES (?, ?, ?, ?) " +
+    "ON CONFLICT (key, version) DO UPDATE SET hash = excluded.hash, value = excluded.value",
+);
+const meta = db.prepare<[], { rebuild: number; map_floor: number }>("SELECT rebuild, map_floor FROM state_meta");
+const setRebuild = db.prepare<[number]>("UPDATE state_meta SET rebuild = ?");
+const setFloor = db.prepare<[number]>("UPDATE state_meta SET map_floor = ?");
+// Only positions (keys) written in (old floor, new floor] can have a version newly superseded at
+// or below the new floor, so pruning costs what was written since the last prune, not the table.
+const pruneNodes = db.prepare<{ old: number; floor: number }>(
+  `DELETE FROM map_nodes AS n WHERE n.version < $floor
+     AND n.path IN (SELECT path FROM map_nodes WHERE version > $old AND version <= $floor)
+     AND EXISTS (SELECT 1 FROM map_nodes m WHERE m.path = n.path AND m.version > n.version AND m.version <= $floor)`,
+);
+const pruneValues = db.prepare<{ old: number; floor: number }>(
+  `DELETE FROM map_values AS n WHERE n.version < $floor
+     AND n.key IN (SELECT key FROM map_values WHERE version > $old AND version <= $floor)
+     AND EXISTS (SELECT 1 FROM map_values m WHERE m.key = n.key AND m.version > n.version AND m.version <= $floor)`,
+);
 
 class Conflict {
   constructor(readonly actual: number) {}
+}
+class Invalid {
+  constructor(readonly message: string) {}
+}
+class OutOfRange {
+  constructor(readonly message: string) {}
+}
+
+function writeState(state: CheckedState): void {
+  for (const r of state.rows) {
+    if (r.value === null) deleteRow.run(r.table, r.key);
+    else upsertRow.run(r.table, r.key, r.value);
+  }
+  for (const n of state.nodes) upsertNode.run(n.path, n.version, n.node);
+  for (const v of state.values) upsertValue.run(v.key, v.version, v.hash, v.value);
+}
+
+/** The compare-and-set of a state step: the tree must still be `expected`. */
+function guard(expected: number): void {
+  const actual = size.get()!;
+  if (actual !== expected) throw new Conflict(actual);
 }
 
 const append = db.transaction((buffer: ArrayBuffer) => {
@@ -53,21 +104,62 @@ const append = db.transaction((buffer: ArrayBuffer) => {
     at += width * HASH_SIZE;
   }
   insertCheckpoint.run(newSize, bytes.subarray(at, at + noteLen));
+  at += noteLen;
+  if (at < bytes.length) writeState(unpackState(bytes, at));
 });
+
+const prune = db.transaction((floor: number) => {
+  const old = meta.get()!.map_floor;
+  if (floor <= old) return;
+  const actual = size.get()!;
+  if (floor > actual) throw new OutOfRange(`store: map floor ${floor} is past the tree size ${actual}`);
+  pruneNodes.run({ old, floor });
+  pruneValues.run({ old, floor });
+  setFloor.run(floor);
+});
+
+const beginRebuild = db.transaction((expected: number) => {
+  guard(expected);
+  db.exec("DELETE FROM state_rows; DELETE FROM map_nodes; DELETE FROM map_values;");
+  setFloor.run(0);
+  setRebuild.run(REBUILDING);
+});
+
+const writeRebuild = db.transaction((expected: number, buffer: ArrayBuffer) => {
+  guard(expected);
+  if (meta.get()!.rebuild !== REBUILDING) throw new Invalid("no state rebuild was begun (beginRebuild)");
+  writeState(unpackState(new Uint8Array(buffer), 0));
+});
+
+const finishRebuild = db.transaction((expected: number) => {
+  guard(expected);
+  if (meta.get()!.rebuild !== REBUILDING) throw new Invalid("no state rebuild was begun (beginRebuild)");
+  setRebuild.run(REBUILD_IN_STEP);
+});
+
+function handle(request: WriterRequest): void {
+  if (request.op === "append") append.immediate(request.buffer);
+  else if (request.op === "prune") prune.immediate(request.floor);
+  else if (request.op === "begin-rebuild") beginRebuild.immediate(request.expectedSize);
+  else if (request.op === "write-rebuild") writeRebuild.immediate(request.expectedSize, request.buffer);
+  else finishRebuild.immediate(request.expectedSize);
+}
 
 const reply = (m: WriterReply) => parentPort!.postMessage(m);
 
-parentPort!.on("message", (msg: "close" | { id: number; buffer: ArrayBuffer }) => {
+parentPort!.on("message", (msg: "close" | ({ id: number } & WriterRequest)) => {
   if (msg === "close") {
     db.close();
     parentPort!.close();
     return;
   }
   try {
-    append.immediate(msg.buffer);
+    handle(msg);
     reply({ id: msg.id });
   } catch (e) {
     if (e instanceof Conflict) reply({ id: msg.id, conflict: e.actual });
+    else if (e instanceof Invalid) reply({ id: msg.id, invalid: e.message });
+    else if (e instanceof OutOfRange) reply({ id: msg.id, range: e.message });
     else reply({ id: msg.id, error: e instanceof Error ? e.message : String(e) });
   }
 });

@@ -11,18 +11,36 @@
 // append starts a new worker.
 import type { Worker } from "node:worker_threads";
 import { startWorker } from "../workers/start.js";
-import { SizeConflictError, StoreUnavailableError, type AppendBatch } from "./port.js";
+import { InvalidWriteError, SizeConflictError, StoreUnavailableError, type AppendBatch } from "./port.js";
+import type { CheckedState } from "./state-checks.js";
+import { packedStateSize, packStateInto } from "./state-pack.js";
 
 // A packed batch (packBatch), in float64 then uint32 fields:
 // [expectedSize f64][newSize f64][entries u32][tiles u32][noteLen u32]
 // [entryLen u32 x entries][level u32, width u32, index f64 x tiles], then the entry bytes,
-// the tile bytes (width * 32 each) and the note, back to back.
+// the tile bytes (width * 32 each) and the note, back to back; then, if the batch has a state
+// part, that part (state-pack.ts) to the end of the buffer.
 export const BATCH_HEAD = 28;
 export const ENTRY_HEAD = 4;
 export const TILE_HEAD = 16;
 
-/** What the writer's thread (sqlite-write-worker.ts) answers. */
-export type WriterReply = { ready: true } | { id: number; conflict?: number; error?: string };
+/**
+ * What the writer's thread (sqlite-write-worker.ts) is asked: an append (a packed batch), or a
+ * step of the state tables' upkeep, each one transaction.
+ */
+export type WriterRequest =
+  | { readonly op: "append"; readonly buffer: ArrayBuffer }
+  | { readonly op: "prune"; readonly floor: number }
+  | { readonly op: "begin-rebuild" | "finish-rebuild"; readonly expectedSize: number }
+  | { readonly op: "write-rebuild"; readonly expectedSize: number; readonly buffer: ArrayBuffer };
+
+/**
+ * What the writer's thread answers: done, a lost compare-and-set (the actual size), a malformed
+ * request (invalid: InvalidWriteError; range: RangeError), or a failure.
+ */
+export type WriterReply =
+  | { ready: true }
+  | { id: number; conflict?: number; invalid?: string; range?: string; error?: string };
 
 interface Waiter {
   readonly expectedSize: number;
@@ -30,9 +48,10 @@ interface Waiter {
   readonly reject: (e: unknown) => void;
 }
 
-/** Packs a checked batch into one transferable buffer (the layout above). */
-export function packBatch(batch: AppendBatch, newSize: number): ArrayBuffer {
+/** Packs a checked batch and its checked state part into one transferable buffer (the layout above). */
+export function packBatch(batch: AppendBatch, newSize: number, state?: CheckedState): ArrayBuffer {
   let size = BATCH_HEAD + ENTRY_HEAD * batch.entries.length + TILE_HEAD * batch.tiles.length + batch.checkpoint.length;
+  if (state) size += packedStateSize(state);
   for (const e of batch.entries) size += e.length;
   for (const t of batch.tiles) size += t.data.length;
   const buffer = new ArrayBuffer(size);
@@ -60,7 +79,15 @@ export function packBatch(batch: AppendBatch, newSize: number): ArrayBuffer {
     at += t.data.length;
   }
   bytes.set(batch.checkpoint, at);
+  if (state) packStateInto(state, bytes, at + batch.checkpoint.length);
   return buffer;
+}
+
+/** A checked state part alone in a transferable buffer (a rebuild's part). */
+export function packState(state: CheckedState): ArrayBuffer {
+  const bytes = new Uint8Array(packedStateSize(state));
+  packStateInto(state, bytes, 0);
+  return bytes.buffer;
 }
 
 /** The write connection's thread. One per store instance, started by start() or the first append. */
@@ -77,18 +104,30 @@ export class SqliteWriter {
   ) {}
 
   /**
-   * Commits a batch that checkBatch accepted, with its new size; durable once it resolves.
-   * Rejects with SizeConflictError (nothing written) or StoreUnavailableError (outcome unknown).
+   * Commits a batch that checkBatch accepted, with its new size and checked state part; durable
+   * once it resolves. Rejects with SizeConflictError (nothing written) or StoreUnavailableError
+   * (outcome unknown).
    */
-  async append(batch: AppendBatch, newSize: number): Promise<void> {
-    const buffer = packBatch(batch, newSize); // copies the caller's bytes now, as the port promises
+  append(batch: AppendBatch, newSize: number, state?: CheckedState): Promise<void> {
+    // Packing copies the caller's bytes now, as the port promises.
+    const buffer = packBatch(batch, newSize, state);
+    return this.run({ op: "append", buffer }, batch.expectedSize);
+  }
+
+  /**
+   * Runs one request in its own transaction; durable once it resolves. Rejects with
+   * SizeConflictError (against `expectedSize`), InvalidWriteError or RangeError (nothing
+   * written), or StoreUnavailableError (outcome unknown).
+   */
+  async run(request: WriterRequest, expectedSize = 0): Promise<void> {
     const worker = this.start();
     await this.ready;
     const id = this.nextId++;
     const done = new Promise<void>((resolve, reject) => {
-      this.waiting.set(id, { expectedSize: batch.expectedSize, resolve, reject });
-      worker.ref(); // an append in flight keeps the process alive; an idle writer does not
-      worker.postMessage({ id, buffer }, [buffer]);
+      this.waiting.set(id, { expectedSize, resolve, reject });
+      worker.ref(); // a request in flight keeps the process alive; an idle writer does not
+      const transfer = "buffer" in request ? [request.buffer] : [];
+      worker.postMessage({ id, ...request }, transfer);
     });
     this.inFlight.add(done);
     try {
@@ -126,6 +165,8 @@ export class SqliteWriter {
         this.waiting.delete(m.id);
         if (this.waiting.size === 0) worker.unref();
         if (m.conflict !== undefined) w.reject(new SizeConflictError(w.expectedSize, m.conflict));
+        else if (m.invalid !== undefined) w.reject(new InvalidWriteError(m.invalid));
+        else if (m.range !== undefined) w.reject(new RangeError(m.range));
         else if (m.error !== undefined) w.reject(new StoreUnavailableError(`store: sqlite append failed: ${m.error}`));
         else w.resolve();
       });

@@ -9,6 +9,8 @@ import { bytesEqual } from "../../log/bytes.js";
 import { describeLogStoreContract } from "../../test/store/contract.js";
 import { StoreUnavailableError, type LogStore } from "./port.js";
 import { SQLITE_FILE, openSqliteStore } from "./sqlite.js";
+import { SQLITE_SCHEMA_VERSION } from "./sqlite-schema.js";
+import { expectStateInStep } from "../../test/store/state-in-step.js";
 import {
   parseSyntheticEntry,
   syntheticBatch,
@@ -172,9 +174,44 @@ describe("sqlite store, on files and across processes", () => {
     await store.append(syntheticBatch("a", 0, 2));
     await store.close();
     const again = new Database(join(dir, SQLITE_FILE));
-    expect(again.pragma("user_version", { simple: true })).toBe(2);
+    expect(again.pragma("user_version", { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
     expect(again.prepare("SELECT size FROM checkpoints ORDER BY size").pluck().all()).toEqual([0, 2]);
     again.close();
+  });
+
+  it("migrates a version-2 database: empty state tables, marked as needing a rebuild when the log has entries", async () => {
+    const dir = tempDir();
+    const empty = tempDir();
+    for (const d of [dir, empty]) {
+      const db = new Database(join(d, SQLITE_FILE));
+      db.exec(`CREATE TABLE entries (idx INTEGER PRIMARY KEY CHECK (idx >= 0), data BLOB NOT NULL);
+        CREATE TABLE tiles (level INTEGER NOT NULL, idx INTEGER NOT NULL, width INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (level, idx));
+        CREATE TABLE checkpoints (size INTEGER PRIMARY KEY CHECK (size >= 0), note BLOB NOT NULL CHECK (length(note) > 0));`);
+      if (d === dir) {
+        db.prepare("INSERT INTO entries VALUES (0, x'00'), (1, x'01')").run();
+        db.prepare("INSERT INTO checkpoints VALUES (0, x'30'), (2, x'32')").run();
+      }
+      db.pragma("user_version = 2");
+      db.close();
+    }
+    const store = await openSqliteStore({ dir });
+    expect(await store.state!.status()).toEqual({ size: 2, rebuildNeeded: true, mapFloor: 0 });
+    expect(await store.readEntries(0, 2)).toEqual([new Uint8Array([0]), new Uint8Array([1])]);
+    // The upgrade's path: a rebuild at the size, then the tables are in step.
+    await store.state!.beginRebuild(2);
+    await store.state!.writeRebuild(2, { rows: [{ table: "label", key: "L", value: new Uint8Array([1]) }] });
+    await store.state!.finishRebuild(2);
+    await store.close();
+    const again = await openSqliteStore({ dir });
+    expect(await again.state!.status()).toEqual({ size: 2, rebuildNeeded: false, mapFloor: 0 });
+    await again.close();
+    // An empty log needs no rebuild.
+    const fresh = await openSqliteStore({ dir: empty });
+    expect(await fresh.state!.status()).toEqual({ size: 0, rebuildNeeded: false, mapFloor: 0 });
+    await fresh.close();
+    const db = new Database(join(dir, SQLITE_FILE));
+    expect(db.pragma("user_version", { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
+    db.close();
   });
 
   it("fails an append fast with StoreUnavailableError while another connection holds the write lock", async () => {
@@ -247,11 +284,12 @@ describe("sqlite store, on files and across processes", () => {
     const store = await openSqliteStore({ dir });
     expect(await expectConsistentSyntheticLog(store)).toBe(acks.at(-1)!.end);
     await expectAcked(store, acks);
+    await expectStateInStep(store, acks.at(-1)!.end);
     await store.close();
     expectFileConsistent(dir, acks.at(-1)!.end);
   });
 
-  it("keeps every acknowledged batch when the writer is killed with SIGKILL at random moments", async () => {
+  it("keeps every acknowledged batch, and its state in step with the log, when the writer is killed with SIGKILL at random moments", async () => {
     const dir = tempDir();
     const acked: Ack[] = [];
     const rounds = 8;
@@ -268,6 +306,7 @@ describe("sqlite store, on files and across processes", () => {
       const size = await expectConsistentSyntheticLog(store);
       expect(size).toBeGreaterThanOrEqual(acked.at(-1)?.end ?? 0);
       await expectAcked(store, acked);
+      await expectStateInStep(store, size);
       await store.close();
       expectFileConsistent(dir, size);
     }

@@ -10,13 +10,13 @@
 import Database from "better-sqlite3";
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, realpathSync } from "node:fs";
 import { join } from "node:path";
-import { checkBatch, checkCount, checkEntryRange, checkNote } from "./checks.js";
+import { checkBatch, checkBatchState, checkCount, checkEntryRange, checkNote } from "./checks.js";
 import { GrowthWaiters } from "./growth.js";
+import { guarded } from "./sqlite-errors.js";
+import { SqliteStateTables } from "./sqlite-state.js";
 import { SqliteWriter } from "./sqlite-writer.js";
 import { sqliteMigrationFrom1, sqliteSchema, SQLITE_SCHEMA_VERSION } from "./sqlite-schema.js";
 import {
-  InvalidWriteError,
-  SizeConflictError,
   StoreUnavailableError,
   type AppendBatch,
   type LogStore,
@@ -53,23 +53,6 @@ const openStores = new Map<string, Set<SqliteStore>>();
 /** A plain Uint8Array over a Buffer's bytes, so every backend returns the same type. */
 const bytes = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 
-/** Errors that are the caller's (or the compare-and-set's) and pass through as they are. */
-function isTyped(err: unknown): boolean {
-  return err instanceof SizeConflictError || err instanceof InvalidWriteError || err instanceof RangeError;
-}
-
-/** Runs a database operation, turning SQLite's failures (busy, I/O, disk full) into StoreUnavailableError. */
-function guarded<T>(what: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (isTyped(err) || err instanceof StoreUnavailableError) throw err;
-    throw new StoreUnavailableError(`store: sqlite ${what} failed: ${(err as Error)?.message ?? String(err)}`, {
-      cause: err,
-    });
-  }
-}
-
 /** Creates `path` owner-only if missing, and makes it owner-only if it exists. */
 function ownerOnly(path: string): void {
   closeSync(openSync(path, "a", FILE_MODE));
@@ -91,6 +74,7 @@ class SqliteStore implements LogStore {
   private readonly dataVersionStmt;
   private readonly updateNoteStmt;
   private readonly writer: SqliteWriter;
+  readonly state: SqliteStateTables;
 
   constructor(
     private readonly db: Database.Database,
@@ -116,6 +100,7 @@ class SqliteStore implements LogStore {
       "UPDATE checkpoints SET note = ? WHERE size = ? AND size = (SELECT max(size) FROM checkpoints)",
     );
     this.lastDataVersion = this.dataVersionStmt.get()!;
+    this.state = new SqliteStateTables(db, this.writer, () => this.checkOpen());
     let peers = openStores.get(path);
     if (!peers) openStores.set(path, (peers = new Set()));
     peers.add(this);
@@ -124,9 +109,10 @@ class SqliteStore implements LogStore {
   async append(batch: AppendBatch): Promise<void> {
     this.checkOpen();
     const newSize = checkBatch(batch);
+    const state = checkBatchState(batch, newSize);
     // The writer takes the write lock before reading the size (BEGIN IMMEDIATE), so no other
-    // process can commit between the compare and the set.
-    await this.writer.append(batch, newSize);
+    // process can commit between the compare and the set; the state part is in the same transaction.
+    await this.writer.append(batch, newSize, state);
     for (const peer of openStores.get(this.path) ?? []) peer.grew(newSize);
   }
 

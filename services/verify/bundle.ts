@@ -195,7 +195,7 @@ function verify(
 }
 
 /** Checks indices, inclusion proofs and decoding of proven entries; never throws. */
-function provenEntries(
+export function provenEntries(
   list: readonly ProvenEntry[],
   cp: Checkpoint,
   proofs: InclusionVerifier,

@@ -9,7 +9,7 @@ import type { Checkpoint } from "../../log/checkpoint.js";
 import { bytesEqual } from "../../log/bytes.js";
 import { mapValue } from "../domain/map-values.js";
 import type { RegistryState } from "../domain/state.js";
-import { proveCommitment, proveMapKey, type ProvenCommitment } from "./map-commitment.js";
+import { answerCommitment, proveMapKey, type ProvenCommitment } from "./map-commitment.js";
 import { errorText, openTrustedCheckpoint } from "./checkpoint.js";
 import { resolveTrust, type ResolvedTrust, type TrustConfig } from "./trust.js";
 import type { CheckpointRef, VerdictReason } from "./verdict.js";
@@ -25,15 +25,8 @@ export function checkCompleteness(
   own: readonly number[],
   state: RegistryState,
 ): ProvenCommitment | undefined | VerdictReason {
-  const p = bundle.commitment;
-  if (p === undefined) return undefined;
-  if (p.index !== BigInt(checkpoint.size - 1))
-    return {
-      code: "map-commitment",
-      message: `the commitment entry is at index ${p.index}, not the checkpoint's last (${checkpoint.size - 1})`,
-    };
-  const commitment = proveCommitment(checkpoint, p.entry, p.inclusionProof);
-  if ("code" in commitment) return commitment;
+  const commitment = answerCommitment(checkpoint, bundle.commitment);
+  if (commitment === undefined || "code" in commitment) return commitment;
   const labelId = bundle.labelId;
   const r = proveMapKey(commitment, "label", labelId, bundle.mapProof);
   if ("code" in r) return r;
@@ -93,14 +86,8 @@ export function verifyLabelAbsence(bundle: LabelBundle, trust: TrustConfig | Res
     if ("code" in cp) return no(cp);
     if (bundle.entries.length > 0)
       return no({ code: "not-an-absence", message: "the bundle holds entries about the label" }, cp.ref);
-    const p = bundle.commitment;
-    if (!p) return no({ code: "no-map-commitment", message: "the answer carries no state map proof" }, cp.ref);
-    if (p.index !== BigInt(cp.checkpoint.size - 1))
-      return no(
-        { code: "map-commitment", message: `the commitment entry is at index ${p.index}, not the checkpoint's last` },
-        cp.ref,
-      );
-    const commitment = proveCommitment(cp.checkpoint, p.entry, p.inclusionProof);
+    const commitment = answerCommitment(cp.checkpoint, bundle.commitment);
+    if (!commitment) return no({ code: "no-map-commitment", message: "the answer carries no state map proof" }, cp.ref);
     if ("code" in commitment) return no(commitment, cp.ref);
     const r = proveMapKey(commitment, "label", labelId, bundle.mapProof);
     if ("code" in r) return no(r, cp.ref);

@@ -7,6 +7,7 @@ import { hasher } from "../../log/hasher.js";
 import { defaultMapHasher, mapKey, verifyMapProof, type MapKeyKind } from "../../log/map/index.js";
 import { verifyInclusion } from "../../log/proof.js";
 import type { MapValue } from "../../proto/gen/messages/labelreg/v1/map.js";
+import type { ProvenEntry } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import { decodeLogEntry, isCommitment } from "../domain/decode.js";
 import { decodeMapProof, decodeMapValue } from "../domain/map-wire.js";
 import { isViolation } from "../domain/violation.js";
@@ -45,6 +46,23 @@ export function proveCommitment(
   if (d.commitment.size !== BigInt(index))
     return no("map-commitment", `the commitment at index ${index} counts ${d.commitment.size} entries`);
   return { size: index, root: d.commitment.root, sequencedAtUnix: Number(d.sequencedAtUnix) };
+}
+
+/**
+ * proveCommitment for an answer's commitment entry, which must be at the checkpoint's last index;
+ * undefined when the answer carries none.
+ */
+export function answerCommitment(
+  checkpoint: Checkpoint,
+  p: ProvenEntry | undefined,
+): ProvenCommitment | VerdictReason | undefined {
+  if (p === undefined) return undefined;
+  if (p.index !== BigInt(checkpoint.size - 1))
+    return no(
+      "map-commitment",
+      `the commitment entry is at index ${p.index}, not the checkpoint's last (${checkpoint.size - 1})`,
+    );
+  return proveCommitment(checkpoint, p.entry, p.inclusionProof);
 }
 
 /**

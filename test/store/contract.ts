@@ -13,6 +13,7 @@ import {
   type LogStore,
   type TileWrite,
 } from "../../services/store/port.js";
+import { describeStateContract } from "./state-contract.js";
 import { syntheticBatch, syntheticEntry, syntheticNote, syntheticTile } from "./synthetic.js";
 
 /** Fresh, empty backing data for one test (a database, a directory, a stream prefix...). */
@@ -526,4 +527,6 @@ export function describeLogStoreContract(name: string, factory: () => Promise<Lo
       );
     });
   });
+
+  describeStateContract(name, run);
 }

@@ -6,11 +6,12 @@
 // size it just read, waiting up to jitterMs in between to widen races with other writers. After an
 // append resolves, and only then, it prints "ack <writer> <start> <end>"; a lost compare-and-set
 // prints "conflict <expected> <actual>". With `at` it makes one append at that expected size.
+// Every batch carries its syntheticState, so a crash test can check that log and state agree.
 // stdout is a pipe, which Node writes synchronously on Linux, so an ack printed is an ack seen
 // even if the process is killed right after.
 import { SizeConflictError } from "../../services/store/port.js";
 import { openSqliteStore } from "../../services/store/sqlite.js";
-import { syntheticBatch } from "./synthetic.js";
+import { syntheticBatch, syntheticState } from "./synthetic.js";
 
 const [dir, writer, batchesArg, maxBatchArg, jitterArg, atArg] = process.argv.slice(2);
 if (!dir || !writer || !batchesArg || !maxBatchArg || !jitterArg) {
@@ -30,7 +31,7 @@ for (let n = 0; batches === 0 || n < batches; n++) {
   const count = 1 + Math.floor(Math.random() * maxBatch);
   if (jitterMs > 0) await sleep(Math.random() * jitterMs);
   try {
-    await store.append(syntheticBatch(writer, size, count));
+    await store.append({ ...syntheticBatch(writer, size, count), state: syntheticState(writer, size, count) });
     process.stdout.write(`ack ${writer} ${size} ${size + count}\n`);
   } catch (err) {
     if (!(err instanceof SizeConflictError)) throw err;

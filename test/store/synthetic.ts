@@ -4,7 +4,9 @@
 // store keeps bytes and never looks inside them.
 import { HASH_SIZE } from "../../log/hash.js";
 import { utf8 } from "../../log/bytes.js";
+import { sha256 } from "../../log/hasher.js";
 import type { AppendBatch, TileWrite } from "../../services/store/port.js";
+import type { StateRowWrite, StateWrite } from "../../services/store/state.js";
 import { TILE_WIDTH } from "../../log/tile.js";
 
 /** A tile position and its width in a tree of some size. */
@@ -111,4 +113,32 @@ export function syntheticBatch(
     tiles: tilesTouched(expectedSize, newSize).map((t) => syntheticTile(t, options.tileSalt)),
     checkpoint: syntheticNote(writer, newSize),
   };
+}
+
+/** The root position's pathBytes, where syntheticState writes its node. */
+export const SYNTHETIC_NODE_PATH = new Uint8Array([0]);
+
+/**
+ * The state part a batch of `count` entries at `expectedSize` by `writer` carries, recomputable
+ * like its entries: label row "size" = the new size; labelEntry row "e<index>" = the writer, per
+ * entry; the node at SYNTHETIC_NODE_PATH and a value, both at version newSize - 1. So after any
+ * crash, the state reflects the tree size exactly when "size" equals it and the rows of the
+ * entries are there, and no others.
+ */
+export function syntheticState(writer: string, expectedSize: number, count: number): StateWrite {
+  const newSize = expectedSize + count;
+  const rows: StateRowWrite[] = [{ table: "label", key: "size", value: utf8(String(newSize)) }];
+  for (let i = expectedSize; i < newSize; i++) rows.push({ table: "labelEntry", key: `e${i}`, value: utf8(writer) });
+  // A real digest: fill() mixes through 32 bits, and two sizes' values would collide.
+  const value = utf8(`${writer} ${newSize}`);
+  return {
+    rows,
+    nodes: [{ path: SYNTHETIC_NODE_PATH, version: newSize - 1, node: syntheticMapNode(newSize) }],
+    values: [{ key: new Uint8Array(HASH_SIZE), version: newSize - 1, hash: sha256(value), value }],
+  };
+}
+
+/** The node bytes syntheticState writes for a tree of `size`. */
+export function syntheticMapNode(size: number): Uint8Array {
+  return utf8(`node of ${size}`);
 }

@@ -1,0 +1,268 @@
+// The PostgreSQL store's state tables (state.ts; tables in postgres-schema.ts). An append writes
+// its state part in the same statement as its entries (stateWriteCtes, spliced into the append's
+// compare-and-set); each read is one statement, so one snapshot; pruning and the rebuild steps
+// are one transaction each, a rebuild step holding the head row's lock so no append interleaves.
+import type pg from "pg";
+import { checkCount } from "./checks.js";
+import { bytes, toSize, unavailable } from "./postgres-rows.js";
+import { REBUILD_IN_STEP, REBUILDING } from "./postgres-schema.js";
+import { InvalidWriteError, SizeConflictError, StoreUnavailableError } from "./port.js";
+import {
+  checkHashes,
+  checkPaths,
+  checkReadCount,
+  checkStateWrite,
+  keyBytes,
+  notRebuilding,
+  tableId,
+  type CheckedState,
+} from "./state-checks.js";
+import {
+  MapVersionPrunedError,
+  type StateKey,
+  type StateRead,
+  type StateStatus,
+  type StateTable,
+  type StateTables,
+  type StateWrite,
+} from "./state.js";
+
+/** How many parameters stateWriteCtes takes (stateParams gives them in order). */
+const STATE_PARAMS = 12;
+
+/**
+ * WITH-clause items (no leading or trailing comma) writing a state part given as parameters
+ * $first .. $first + 11 (stateParams), each only where `condition` holds. Within one part a key
+ * appears once (state-checks.ts), as ON CONFLICT needs.
+ */
+export function stateWriteCtes(s: string, first: number, condition: string): string {
+  const p = (i: number) => `$${first + i}`;
+  return `sr AS (
+        INSERT INTO ${s}.state_rows (tbl, key, value)
+        SELECT * FROM unnest(${p(0)}::smallint[], ${p(1)}::bytea[], ${p(2)}::bytea[]) WHERE ${condition}
+        ON CONFLICT (tbl, key) DO UPDATE SET value = EXCLUDED.value
+      ), sd AS (
+        DELETE FROM ${s}.state_rows r USING unnest(${p(3)}::smallint[], ${p(4)}::bytea[]) AS d(tbl, key)
+        WHERE r.tbl = d.tbl AND r.key = d.key AND ${condition}
+      ), sn AS (
+        INSERT INTO ${s}.map_nodes (path, version, node)
+        SELECT * FROM unnest(${p(5)}::bytea[], ${p(6)}::bigint[], ${p(7)}::bytea[]) WHERE ${condition}
+        ON CONFLICT (path, version) DO UPDATE SET node = EXCLUDED.node
+      ), sv AS (
+        INSERT INTO ${s}.map_values (key, version, hash, value)
+        SELECT * FROM unnest(${p(8)}::bytea[], ${p(9)}::bigint[], ${p(10)}::bytea[], ${p(11)}::bytea[]) WHERE ${condition}
+        ON CONFLICT (key, version) DO UPDATE SET hash = EXCLUDED.hash, value = EXCLUDED.value
+      )`;
+}
+
+/** The parameters of stateWriteCtes for `state` (empty arrays for none). */
+export function stateParams(state: CheckedState | undefined): unknown[] {
+  if (state === undefined) return Array.from({ length: STATE_PARAMS }, () => []);
+  const upserts = state.rows.filter((r) => r.value !== null);
+  const deletes = state.rows.filter((r) => r.value === null);
+  return [
+    upserts.map((r) => r.table),
+    upserts.map((r) => r.key),
+    upserts.map((r) => r.value),
+    deletes.map((r) => r.table),
+    deletes.map((r) => r.key),
+    state.nodes.map((n) => n.path),
+    state.nodes.map((n) => n.version),
+    state.nodes.map((n) => n.node),
+    state.values.map((v) => v.key),
+    state.values.map((v) => v.version),
+    state.values.map((v) => v.hash),
+    state.values.map((v) => v.value),
+  ];
+}
+
+const optional = (v: unknown) => (v === null || v === undefined ? undefined : bytes(v));
+
+/** One statement on the pool, its failure as the port's error (PostgresStore's own query). */
+export type PostgresQuery = <R extends pg.QueryResultRow>(
+  operation: string,
+  sql: string,
+  params?: unknown[],
+) => Promise<pg.QueryResult<R>>;
+
+export class PostgresStateTables implements StateTables {
+  constructor(
+    private readonly pool: pg.Pool,
+    /** The quoted schema. */
+    private readonly s: string,
+    private readonly query: PostgresQuery,
+    private readonly checkOpen: () => void,
+  ) {}
+
+  async readState(table: StateTable, keys: readonly StateKey[]): Promise<StateRead> {
+    this.checkOpen();
+    const id = tableId(table);
+    checkReadCount("keys", keys);
+    // From the head row, so that no keys still answer the size.
+    const result = await this.query<{ size: string; ord: string | null; value: Uint8Array | null }>(
+      "readState",
+      `SELECT h.size, k.ord, r.value FROM ${this.s}.log_head h
+       LEFT JOIN unnest($2::bytea[]) WITH ORDINALITY AS k(key, ord) ON true
+       LEFT JOIN ${this.s}.state_rows r ON r.tbl = $1 AND r.key = k.key
+       ORDER BY k.ord`,
+      [id, keys.map(keyBytes)],
+    );
+    const values: (Uint8Array | undefined)[] = new Array(keys.length).fill(undefined);
+    for (const row of result.rows) if (row.ord !== null) values[Number(row.ord) - 1] = optional(row.value);
+    return { size: toSize(result.rows[0]?.size), values };
+  }
+
+  async readMapNodes(paths: readonly Uint8Array[], atVersion: number): Promise<(Uint8Array | undefined)[]> {
+    this.checkOpen();
+    checkPaths(paths);
+    checkCount("atVersion", atVersion);
+    const result = await this.query<{ floor: string; ord: string | null; node: Uint8Array | null }>(
+      "readMapNodes",
+      `SELECT m.map_floor AS floor, k.ord,
+         (SELECT n.node FROM ${this.s}.map_nodes n WHERE n.path = k.path AND n.version <= $2
+          ORDER BY n.version DESC LIMIT 1) AS node
+       FROM ${this.s}.state_meta m LEFT JOIN unnest($1::bytea[]) WITH ORDINALITY AS k(path, ord) ON true
+       ORDER BY k.ord`,
+      [paths, atVersion],
+    );
+    const floor = toSize(result.rows[0]?.floor);
+    if (atVersion < floor) throw new MapVersionPrunedError(atVersion, floor);
+    const nodes: (Uint8Array | undefined)[] = new Array(paths.length).fill(undefined);
+    for (const row of result.rows) if (row.ord !== null) nodes[Number(row.ord) - 1] = optional(row.node);
+    return nodes;
+  }
+
+  async readMapValues(hashes: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
+    this.checkOpen();
+    checkHashes(hashes);
+    if (hashes.length === 0) return [];
+    const result = await this.query<{ ord: string; value: Uint8Array | null }>(
+      "readMapValues",
+      `SELECT k.ord, (SELECT v.value FROM ${this.s}.map_values v WHERE v.hash = k.hash LIMIT 1) AS value
+       FROM unnest($1::bytea[]) WITH ORDINALITY AS k(hash, ord)`,
+      [hashes],
+    );
+    const values: (Uint8Array | undefined)[] = new Array(hashes.length).fill(undefined);
+    for (const row of result.rows) values[Number(row.ord) - 1] = optional(row.value);
+    return values;
+  }
+
+  async pruneMap(floor: number): Promise<void> {
+    this.checkOpen();
+    checkCount("floor", floor);
+    await this.transaction("pruneMap", async (client) => {
+      // The meta row's lock serialises prunes and rebuilds.
+      const meta = await client.query<{ map_floor: string }>(`SELECT map_floor FROM ${this.s}.state_meta FOR UPDATE`);
+      const old = toSize(meta.rows[0]?.map_floor);
+      if (floor <= old) return;
+      const size = toSize((await client.query<{ size: string }>(`SELECT size FROM ${this.s}.log_head`)).rows[0]?.size);
+      if (floor > size) throw new RangeError(`store: map floor ${floor} is past the tree size ${size}`);
+      // Only positions (keys) written in (old floor, new floor] can have a version newly
+      // superseded at or below the new floor: pruning costs what was written since the last one.
+      for (const [table, column] of [
+        ["map_nodes", "path"],
+        ["map_values", "key"],
+      ] as const) {
+        await client.query(
+          `DELETE FROM ${this.s}.${table} n WHERE n.version < $2
+             AND n.${column} IN (SELECT ${column} FROM ${this.s}.${table} WHERE version > $1 AND version <= $2)
+             AND EXISTS (SELECT 1 FROM ${this.s}.${table} m
+                         WHERE m.${column} = n.${column} AND m.version > n.version AND m.version <= $2)`,
+          [old, floor],
+        );
+      }
+      await client.query(`UPDATE ${this.s}.state_meta SET map_floor = $1`, [floor]);
+    });
+  }
+
+  async status(): Promise<StateStatus> {
+    const result = await this.query<{ size: string; rebuild: number; map_floor: string }>(
+      "status",
+      `SELECT h.size, m.rebuild, m.map_floor FROM ${this.s}.log_head h, ${this.s}.state_meta m`,
+    );
+    const row = result.rows[0];
+    return {
+      size: toSize(row?.size),
+      rebuildNeeded: row?.rebuild !== REBUILD_IN_STEP,
+      mapFloor: toSize(row?.map_floor),
+    };
+  }
+
+  async beginRebuild(expectedSize: number): Promise<void> {
+    await this.rebuildStep("beginRebuild", expectedSize, async (client) => {
+      await client.query(
+        `DELETE FROM ${this.s}.state_rows; DELETE FROM ${this.s}.map_nodes; DELETE FROM ${this.s}.map_values;
+         UPDATE ${this.s}.state_meta SET rebuild = ${REBUILDING}, map_floor = 0`,
+      );
+    });
+  }
+
+  async writeRebuild(expectedSize: number, part: StateWrite): Promise<void> {
+    checkCount("expectedSize", expectedSize);
+    const state = checkStateWrite(part, 0, expectedSize);
+    await this.rebuildStep("writeRebuild", expectedSize, async (client) => {
+      await this.expectRebuilding(client);
+      await client.query(`WITH ${stateWriteCtes(this.s, 1, "true")} SELECT 1`, stateParams(state));
+    });
+  }
+
+  async finishRebuild(expectedSize: number): Promise<void> {
+    await this.rebuildStep("finishRebuild", expectedSize, async (client) => {
+      await this.expectRebuilding(client);
+      await client.query(`UPDATE ${this.s}.state_meta SET rebuild = ${REBUILD_IN_STEP}`);
+    });
+  }
+
+  private async expectRebuilding(client: pg.PoolClient): Promise<void> {
+    const meta = await client.query<{ rebuild: number }>(`SELECT rebuild FROM ${this.s}.state_meta FOR UPDATE`);
+    if (meta.rows[0]?.rebuild !== REBUILDING) throw notRebuilding();
+  }
+
+  /** A rebuild step: one transaction holding the head row (appends wait), at `expectedSize` only. */
+  private async rebuildStep(
+    operation: string,
+    expectedSize: number,
+    fn: (client: pg.PoolClient) => Promise<void>,
+  ): Promise<void> {
+    this.checkOpen();
+    checkCount("expectedSize", expectedSize);
+    await this.transaction(operation, async (client) => {
+      const head = await client.query<{ size: string }>(`SELECT size FROM ${this.s}.log_head FOR UPDATE`);
+      const size = toSize(head.rows[0]?.size);
+      if (size !== expectedSize) throw new SizeConflictError(expectedSize, size);
+      await fn(client);
+    });
+  }
+
+  /** Runs `fn` in one transaction with durable commit; any failure rolls it back. */
+  private async transaction(operation: string, fn: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+    let client: pg.PoolClient | undefined;
+    let broken: Error | undefined;
+    const onClientError = (err: Error) => {
+      broken = err;
+    };
+    try {
+      client = await this.pool.connect();
+      client.on("error", onClientError);
+      await client.query("BEGIN; SET LOCAL synchronous_commit = on");
+      try {
+        await fn(client);
+      } catch (err) {
+        await client.query("ROLLBACK");
+        throw err;
+      }
+      await client.query("COMMIT");
+    } catch (err) {
+      const typed =
+        err instanceof SizeConflictError ||
+        err instanceof InvalidWriteError ||
+        err instanceof RangeError ||
+        err instanceof StoreUnavailableError;
+      if (!typed) broken ??= err instanceof Error ? err : new Error(String(err));
+      throw unavailable(operation, err);
+    } finally {
+      client?.removeListener("error", onClientError);
+      client?.release(broken);
+    }
+  }
+}

@@ -1,0 +1,144 @@
+// Argument checks of the state tables (state.ts) that every backend applies the same way, before
+// touching its data, and the one normalised form the backends write: table ids and key bytes.
+import { toHex, utf8 } from "../../log/bytes.js";
+import { HASH_SIZE } from "../../log/hash.js";
+import { InvalidWriteError } from "./port.js";
+import {
+  MAX_MAP_NODE_BYTES,
+  MAX_STATE_KEY_BYTES,
+  MAX_STATE_READ,
+  MAX_STATE_VALUE_BYTES,
+  STATE_TABLES,
+  type MapNodeWrite,
+  type MapValueWrite,
+  type StateKey,
+  type StateTable,
+  type StateWrite,
+} from "./state.js";
+
+/** A row as stored: the table's id, the key's bytes, the value or null (delete). */
+export interface StoredRow {
+  readonly table: number;
+  readonly key: Uint8Array;
+  readonly value: Uint8Array | null;
+}
+
+/** A state part after checkStateWrite: rows normalised, nodes and values as given. */
+export interface CheckedState {
+  readonly rows: readonly StoredRow[];
+  readonly nodes: readonly MapNodeWrite[];
+  readonly values: readonly MapValueWrite[];
+}
+
+const isBytes = (b: unknown): b is Uint8Array => b instanceof Uint8Array;
+
+/** The id of `table`; RangeError (reads) unless it is one of STATE_TABLES. */
+export function tableId(table: StateTable): number {
+  const id = Object.hasOwn(STATE_TABLES, table) ? STATE_TABLES[table] : undefined;
+  if (id === undefined) throw new RangeError(`store: no state table ${JSON.stringify(table)}`);
+  return id;
+}
+
+/** A key's bytes; RangeError unless it is a string or bytes of at most MAX_STATE_KEY_BYTES. */
+export function keyBytes(key: StateKey): Uint8Array {
+  const b = typeof key === "string" ? utf8(key) : key;
+  if (!isBytes(b)) throw new RangeError("store: a state key must be a string or bytes");
+  if (b.length > MAX_STATE_KEY_BYTES)
+    throw new RangeError(`store: a state key of ${b.length} bytes is over ${MAX_STATE_KEY_BYTES}`);
+  return b;
+}
+
+/** RangeError unless `list` is an array of at most MAX_STATE_READ items. */
+export function checkReadCount(what: string, list: readonly unknown[]): void {
+  if (!Array.isArray(list)) throw new RangeError(`store: ${what} must be an array`);
+  if (list.length > MAX_STATE_READ)
+    throw new RangeError(`store: ${list.length} ${what} in one read, over ${MAX_STATE_READ}`);
+}
+
+/** Whether `path` is log/map's pathBytes of some position: depth byte, its bytes, bits past it clear. */
+export function isPathBytes(path: Uint8Array): boolean {
+  if (!isBytes(path) || path.length === 0) return false;
+  const depth = path[0]!;
+  if (path.length !== 1 + ((depth + 7) >> 3)) return false;
+  return (depth & 7) === 0 || (path[path.length - 1]! & (0xff >> (depth & 7))) === 0;
+}
+
+/** RangeError unless every path is pathBytes, and there are at most MAX_STATE_READ. */
+export function checkPaths(paths: readonly Uint8Array[]): void {
+  checkReadCount("paths", paths);
+  for (const p of paths) if (!isPathBytes(p)) throw new RangeError("store: a map path must be pathBytes");
+}
+
+/** RangeError unless every hash is 32 bytes, and there are at most MAX_STATE_READ. */
+export function checkHashes(hashes: readonly Uint8Array[]): void {
+  checkReadCount("hashes", hashes);
+  for (const h of hashes)
+    if (!isBytes(h) || h.length !== HASH_SIZE) throw new RangeError(`store: a value hash must be ${HASH_SIZE} bytes`);
+}
+
+/**
+ * Checks a state part whose map versions must lie in [minVersion, endVersion); throws
+ * InvalidWriteError (naming the item) for anything malformed. Returns it normalised.
+ */
+export function checkStateWrite(state: StateWrite, minVersion: number, endVersion: number): CheckedState {
+  if (state === null || typeof state !== "object") throw new InvalidWriteError("the state part is not an object");
+  const list = <T>(what: string, l: readonly T[] | undefined): readonly T[] => {
+    if (l === undefined) return [];
+    if (!Array.isArray(l)) throw new InvalidWriteError(`the state part's ${what} are not a list`);
+    return l;
+  };
+  const version = (at: string, v: number) => {
+    if (!Number.isSafeInteger(v) || v < minVersion || v >= endVersion)
+      throw new InvalidWriteError(`${at} has map version ${String(v)}, not in [${minVersion}, ${endVersion})`);
+  };
+
+  const seen = new Set<string>();
+  const rows = list("rows", state.rows).map((r, i): StoredRow => {
+    const at = `state row ${i}`;
+    const table = Object.hasOwn(STATE_TABLES, r?.table) ? STATE_TABLES[r.table] : undefined;
+    if (table === undefined) throw new InvalidWriteError(`${at} names no state table: ${String(r?.table)}`);
+    const key = typeof r.key === "string" ? utf8(r.key) : r.key;
+    if (!isBytes(key) || key.length > MAX_STATE_KEY_BYTES)
+      throw new InvalidWriteError(`${at} needs a key of at most ${MAX_STATE_KEY_BYTES} bytes`);
+    if (r.value !== null && (!isBytes(r.value) || r.value.length > MAX_STATE_VALUE_BYTES))
+      throw new InvalidWriteError(`${at} needs a value of at most ${MAX_STATE_VALUE_BYTES} bytes, or null`);
+    const id = `${table}/${toHex(key)}`;
+    if (seen.has(id)) throw new InvalidWriteError(`${at} repeats a key of table ${r.table}`);
+    seen.add(id);
+    return { table, key, value: r.value };
+  });
+
+  seen.clear();
+  const nodes = list("nodes", state.nodes);
+  nodes.forEach((n, i) => {
+    const at = `map node ${i}`;
+    if (!isBytes(n?.path) || !isPathBytes(n.path))
+      throw new InvalidWriteError(`${at} has a path that is not pathBytes`);
+    version(at, n.version);
+    if (!isBytes(n.node) || n.node.length < 2 || n.node.length > MAX_MAP_NODE_BYTES)
+      throw new InvalidWriteError(`${at} needs node bytes of 2..${MAX_MAP_NODE_BYTES}`);
+    const id = `${n.version}/${toHex(n.path)}`;
+    if (seen.has(id)) throw new InvalidWriteError(`${at} repeats a path at version ${n.version}`);
+    seen.add(id);
+  });
+
+  seen.clear();
+  const values = list("values", state.values);
+  values.forEach((v, i) => {
+    const at = `map value ${i}`;
+    if (!isBytes(v?.key) || v.key.length !== HASH_SIZE) throw new InvalidWriteError(`${at} needs a 32-byte map key`);
+    if (!isBytes(v.hash) || v.hash.length !== HASH_SIZE) throw new InvalidWriteError(`${at} needs a 32-byte hash`);
+    version(at, v.version);
+    if (!isBytes(v.value) || v.value.length > MAX_STATE_VALUE_BYTES)
+      throw new InvalidWriteError(`${at} needs a value of at most ${MAX_STATE_VALUE_BYTES} bytes`);
+    const id = `${v.version}/${toHex(v.key)}`;
+    if (seen.has(id)) throw new InvalidWriteError(`${at} repeats a key at version ${v.version}`);
+    seen.add(id);
+  });
+  return { rows, nodes, values };
+}
+
+/** A rebuild step (writeRebuild, finishRebuild) without a rebuild begun. */
+export function notRebuilding(): InvalidWriteError {
+  return new InvalidWriteError("no state rebuild was begun (beginRebuild)");
+}

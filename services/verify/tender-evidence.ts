@@ -1,0 +1,251 @@
+// A tender check's evidence file: every row's answer with the proofs it rests on, in one JSON
+// document that `labelreg verify --evidence` re-checks offline with the log's and the authority's
+// keys, years later. The proofs are the registry's own answers, kept as received: the VerifyLabels
+// stream (compact: one checkpoint, each context entry once), the proofs of absence of unknown
+// label ids, and the product lookups. The file is written in one canonical form, so a change to
+// any byte of it is caught: a proof no longer verifies, an answer no longer follows from its
+// proof, or the text is no longer canonical.
+import {
+  LabelBundle,
+  LookupProductResponse,
+  VerifyLabelsResponse,
+} from "../../proto/gen/messages/labelreg/v1/verification_service.js";
+import { verifyLabelBundle } from "./bundle.js";
+import { CompactBundles } from "./compact.js";
+import { verifyLabelAbsence } from "./completeness.js";
+import { memoizedTrust } from "./memo.js";
+import { checkCriteria, tenderAnswer, type TenderCriteria, type TenderOutcome, TENDER_OUTCOMES } from "./tender.js";
+import type { ResolvedTrust } from "./trust.js";
+import type { Verdict } from "./verdict.js";
+
+export const EVIDENCE_FORMAT = "labelreg-tender-evidence/v1";
+
+/** One row of the tender's list: a label id, or a product (registration code and model). */
+export type TenderRow =
+  | { readonly row: number; readonly labelId: string }
+  | { readonly row: number; readonly registrationCode: string; readonly model: string };
+
+export interface EvidenceRow {
+  /** The row number in the list as given (1 = the first data row). */
+  readonly row: number;
+  readonly labelId?: string;
+  readonly registrationCode?: string;
+  readonly model?: string;
+  /** The label the answer is about (a product's live label), if any. */
+  readonly checkedLabelId?: string;
+  readonly outcome: TenderOutcome;
+  readonly reason: string;
+}
+
+export interface TenderEvidence {
+  readonly format: typeof EVIDENCE_FORMAT;
+  readonly criteria: TenderCriteria;
+  /** Unix seconds the answers were evaluated at (expiry is judged at this time). */
+  readonly evaluatedAtUnix: number;
+  /** The signed checkpoint every proof is against. */
+  readonly checkpoint: string;
+  readonly rows: readonly EvidenceRow[];
+  /** The VerifyLabels stream, as protobuf JSON messages. */
+  readonly stream: readonly unknown[];
+  /** Proofs of absence by label id (LabelBundle JSON, no entries). */
+  readonly absences: Readonly<Record<string, unknown>>;
+  /** Product lookups by "registration code\nmodel" (LookupProductResponse JSON). */
+  readonly products: Readonly<Record<string, unknown>>;
+}
+
+/** What the registry answered, as the check collected it. */
+export interface TenderAnswers {
+  readonly stream: readonly VerifyLabelsResponse[];
+  readonly absences: ReadonlyMap<string, LabelBundle>;
+  readonly products: ReadonlyMap<string, LookupProductResponse>;
+}
+
+export const productKeyOf = (registrationCode: string, model: string) => `${registrationCode}\n${model}`;
+
+/** The answers as verdicts, and every row's outcome: the one computation both the check and the re-check run. */
+export function answerRows(
+  rows: readonly TenderRow[],
+  answers: TenderAnswers,
+  criteria: TenderCriteria,
+  trust: ResolvedTrust,
+  evaluatedAtUnix: number,
+): { rows: EvidenceRow[]; checkpoint: string } {
+  const t = memoizedTrust(trust);
+  const compact = new CompactBundles();
+  const verdicts = new Map<string, Verdict>();
+  for (const m of answers.stream) {
+    const r = compact.accept(m);
+    if (r?.result?.$case === "label")
+      verdicts.set(
+        r.labelId,
+        verifyLabelBundle(compact.expand(r.result.value.bundle!), t, {
+          expectedLabelId: r.labelId,
+          nowUnix: BigInt(evaluatedAtUnix),
+        }),
+      );
+  }
+  const checkpoint = compact.checkpoint;
+  const forLabel = (labelId: string): { verdict: Verdict | undefined; noLabel: string } => {
+    const v = verdicts.get(labelId);
+    if (v) return { verdict: v, noLabel: "" };
+    const absence = answers.absences.get(labelId);
+    if (absence) {
+      const a = verifyLabelAbsence(absence, t);
+      if (a.absent && a.labelId === labelId)
+        return {
+          verdict: undefined,
+          noLabel: `no label ${labelId} exists (proven, as of checkpoint ${a.asOf?.size ?? "?"})`,
+        };
+      return {
+        verdict: notVerifiable(labelId, a.reasons.map((r) => `${r.code}: ${r.message}`).join("; ")),
+        noLabel: "",
+      };
+    }
+    return { verdict: notVerifiable(labelId, "the registry's answer for this label is missing"), noLabel: "" };
+  };
+  const out = rows.map((row): EvidenceRow => {
+    if ("labelId" in row) {
+      const { verdict, noLabel } = forLabel(row.labelId);
+      return {
+        row: row.row,
+        labelId: row.labelId,
+        checkedLabelId: row.labelId,
+        ...tenderAnswer(verdict, criteria, noLabel),
+      };
+    }
+    const base = { row: row.row, registrationCode: row.registrationCode, model: row.model };
+    const p = answers.products.get(productKeyOf(row.registrationCode, row.model));
+    if (!p || p.liveLabelId === "")
+      return {
+        ...base,
+        ...tenderAnswer(
+          undefined,
+          criteria,
+          p
+            ? "the registry lists no live label for this product (its list is not proven complete by this answer)"
+            : "the registry knows no such product (not proven by this answer)",
+        ),
+      };
+    const { verdict, noLabel } = forLabel(p.liveLabelId);
+    return { ...base, checkedLabelId: p.liveLabelId, ...tenderAnswer(verdict, criteria, noLabel) };
+  });
+  return { rows: out, checkpoint };
+}
+
+function notVerifiable(labelId: string, message: string): Verdict {
+  return {
+    labelId,
+    status: "not-verifiable",
+    valid: false,
+    reasons: [{ code: "not-verifiable", message }],
+    asOf: undefined,
+    cosignedBy: [],
+    evaluatedAtUnix: 0,
+    label: undefined,
+    consistentWith: undefined,
+    completeAsOf: undefined,
+    doesNotProve: [],
+  };
+}
+
+/** The evidence as its one canonical text. */
+export function encodeEvidence(
+  criteria: TenderCriteria,
+  evaluatedAtUnix: number,
+  checkpoint: string,
+  rows: readonly EvidenceRow[],
+  answers: TenderAnswers,
+): string {
+  const evidence: TenderEvidence = {
+    format: EVIDENCE_FORMAT,
+    criteria:
+      criteria.categoryId === undefined ? { minTier: criteria.minTier, validThrough: criteria.validThrough } : criteria,
+    evaluatedAtUnix,
+    checkpoint,
+    rows,
+    stream: answers.stream.map((m) => VerifyLabelsResponse.toJSON(m)),
+    absences: Object.fromEntries([...answers.absences].map(([k, v]) => [k, LabelBundle.toJSON(v)])),
+    products: Object.fromEntries([...answers.products].map(([k, v]) => [k, LookupProductResponse.toJSON(v)])),
+  };
+  return canonical(evidence);
+}
+
+function canonical(value: unknown): string {
+  return `${JSON.stringify(value, null, 1)}\n`;
+}
+
+export interface EvidenceCheck {
+  readonly ok: boolean;
+  /** What does not hold, each naming the row or the part. */
+  readonly problems: readonly string[];
+  readonly rows: readonly EvidenceRow[];
+  readonly checkpoint: string;
+  readonly criteria: TenderCriteria | undefined;
+  readonly evaluatedAtUnix: number;
+}
+
+/** Largest evidence file read. */
+export const MAX_EVIDENCE_BYTES = 512 << 20;
+
+/**
+ * Re-checks evidence offline: canonical form, every proof against the keys in `trust`, and every
+ * row's outcome recomputed from its proofs. Never throws on bad input.
+ */
+export function verifyEvidence(text: string, trust: ResolvedTrust): EvidenceCheck {
+  const fail = (problem: string): EvidenceCheck => ({
+    ok: false,
+    problems: [problem],
+    rows: [],
+    checkpoint: "",
+    criteria: undefined,
+    evaluatedAtUnix: 0,
+  });
+  if (text.length > MAX_EVIDENCE_BYTES) return fail(`the evidence is over ${MAX_EVIDENCE_BYTES} bytes`);
+  let e: TenderEvidence;
+  try {
+    e = JSON.parse(text) as TenderEvidence;
+  } catch {
+    return fail("the evidence is not JSON");
+  }
+  if (typeof e !== "object" || e === null || e.format !== EVIDENCE_FORMAT)
+    return fail(`the evidence is not ${EVIDENCE_FORMAT}`);
+  if (canonical(e) !== text) return fail("the evidence is not in its canonical form (it was edited)");
+  try {
+    checkCriteria(e.criteria);
+    if (!Array.isArray(e.rows) || !Array.isArray(e.stream)) throw new Error("rows and stream must be lists");
+    if (!Number.isSafeInteger(e.evaluatedAtUnix)) throw new Error("evaluatedAtUnix must be a whole number");
+    const rows: TenderRow[] = e.rows.map((r) => {
+      if (!Number.isSafeInteger(r.row)) throw new Error("a row without its number");
+      if (typeof r.labelId === "string") return { row: r.row, labelId: r.labelId };
+      if (typeof r.registrationCode === "string" && typeof r.model === "string")
+        return { row: r.row, registrationCode: r.registrationCode, model: r.model };
+      throw new Error(`row ${r.row} names neither a label id nor a product`);
+    });
+    const answers: TenderAnswers = {
+      stream: e.stream.map((m) => VerifyLabelsResponse.fromJSON(m)),
+      absences: new Map(Object.entries(e.absences ?? {}).map(([k, v]) => [k, LabelBundle.fromJSON(v)])),
+      products: new Map(Object.entries(e.products ?? {}).map(([k, v]) => [k, LookupProductResponse.fromJSON(v)])),
+    };
+    const again = answerRows(rows, answers, e.criteria, trust, e.evaluatedAtUnix);
+    const problems: string[] = [];
+    if (again.checkpoint !== e.checkpoint) problems.push("the stream's checkpoint is not the evidence's");
+    again.rows.forEach((r, i) => {
+      const said = e.rows[i]!;
+      if (!TENDER_OUTCOMES.includes(said.outcome))
+        problems.push(`row ${r.row}: unknown outcome ${String(said.outcome)}`);
+      else if (said.outcome !== r.outcome || said.reason !== r.reason || said.checkedLabelId !== r.checkedLabelId)
+        problems.push(`row ${r.row}: the evidence says ${said.outcome}, its proofs say ${r.outcome} (${r.reason})`);
+    });
+    for (const r of again.rows) if (r.outcome === "not-verifiable") problems.push(`row ${r.row}: ${r.reason}`);
+    return {
+      ok: problems.length === 0,
+      problems,
+      rows: again.rows,
+      checkpoint: e.checkpoint,
+      criteria: e.criteria,
+      evaluatedAtUnix: e.evaluatedAtUnix,
+    };
+  } catch (err) {
+    return fail(`the evidence is malformed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}

@@ -9,14 +9,14 @@ import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import type { Command } from "commander";
 import {
-  LabelBundle,
+  MapAbsence,
   type LookupProductResponse,
   VerificationServiceClient,
   type VerifyLabelsResponse,
 } from "../../proto/gen/grpc/labelreg/v1/verification_service.js";
 import { tenderReportHtml } from "../../gateway/page/tender-report.js";
 import { channelCredentials } from "../../services/client/connect.js";
-import { ABSENCE_METADATA_KEY } from "../../services/client/errors.js";
+import { MAP_ABSENCE_METADATA_KEY } from "../../services/client/errors.js";
 import { publicKeyOfVerifierKey, readVerifierKey } from "../../services/config/key-files.js";
 import { nodeEd25519 } from "../../services/crypto/ed25519-node.js";
 import { checkCriteria, type TenderCriteria } from "../../services/verify/tender.js";
@@ -33,7 +33,7 @@ import { unreachable } from "./unreachable.js";
 
 /** Most rows in one tender list (one VerifyLabels call answers at most 100,000 labels). */
 export const MAX_TENDER_ROWS = 100_000;
-/** Product lookups and absence proofs asked at once. */
+/** Product lookups asked at once. */
 const CONCURRENCY = 16;
 
 interface TenderOptions {
@@ -148,6 +148,7 @@ export function registerTender(cmd: Command): void {
 /** Asks the registry for everything the rows need: product lookups, then every label's bundle in one stream. */
 async function collect(client: VerificationServiceClient, rows: readonly TenderRow[]): Promise<TenderAnswers> {
   const products = new Map<string, LookupProductResponse>();
+  const productAbsences = new Map<string, MapAbsence>();
   const wanted = [...new Set(rows.flatMap((r) => ("labelId" in r ? [] : [productKeyOf(r.registrationCode, r.model)])))];
   await pool(wanted, async (key) => {
     const [registrationCode, productModel] = key.split("\n") as [string, string];
@@ -155,7 +156,10 @@ async function collect(client: VerificationServiceClient, rows: readonly TenderR
       client.lookupProduct({ registrationCode, productModel }, (e, v) => r(e ?? v!)),
     );
     if (!(res instanceof Error)) products.set(key, res);
-    else if (res.code !== grpc.status.NOT_FOUND && res.code !== grpc.status.INVALID_ARGUMENT) throw res;
+    else if (res.code === grpc.status.NOT_FOUND) {
+      const bin = res.metadata?.get(MAP_ABSENCE_METADATA_KEY)[0];
+      if (bin instanceof Buffer) productAbsences.set(key, MapAbsence.decode(bin));
+    } else if (res.code !== grpc.status.INVALID_ARGUMENT) throw res;
   });
   const labelIds = [
     ...new Set([
@@ -163,31 +167,18 @@ async function collect(client: VerificationServiceClient, rows: readonly TenderR
       ...[...products.values()].flatMap((p) => (p.liveLabelId ? [p.liveLabelId] : [])),
     ]),
   ];
+  // Unknown ids come back with their proofs of absence.
   const stream: VerifyLabelsResponse[] = [];
-  const notFound: string[] = [];
   const call = client.verifyLabels();
   await new Promise<void>((res, rej) => {
-    call.on("data", (m: VerifyLabelsResponse) => {
-      stream.push(m);
-      const r = m.message?.$case === "result" ? m.message.value : undefined;
-      if (r?.result?.$case === "error" && r.result.value.rule === "label-not-found") notFound.push(r.labelId);
-    });
+    call.on("data", (m: VerifyLabelsResponse) => stream.push(m));
     call.on("end", res);
     call.on("error", rej);
     for (let i = 0; i < labelIds.length; i += 10_000)
       call.write({ labelIds: labelIds.slice(i, i + 10_000), compact: true });
     call.end();
   });
-  // VerifyLabels answers an unknown id without a proof; GetLabel proves its absence.
-  const absences = new Map<string, LabelBundle>();
-  await pool(notFound, async (labelId) => {
-    const err = await new Promise<grpc.ServiceError | undefined>((r) =>
-      client.getLabel({ labelId }, (e) => r(e ?? undefined)),
-    );
-    const bin = err?.metadata?.get(ABSENCE_METADATA_KEY)[0];
-    if (err?.code === grpc.status.NOT_FOUND && bin instanceof Buffer) absences.set(labelId, LabelBundle.decode(bin));
-  });
-  return { stream, absences, products };
+  return { stream, products, productAbsences };
 }
 
 async function pool<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {

@@ -16,11 +16,9 @@ import { nameIn, type Names } from "../page/names.js";
 import { pageShell } from "./shell.js";
 
 interface HomeText {
-  readonly title: string;
   readonly intro: string;
   readonly label: string;
   readonly hint: string;
-  readonly button: string;
   readonly resultsTitle: (q: string) => string;
   readonly count: (n: number, truncated: boolean) => string;
   readonly none: string;
@@ -34,11 +32,9 @@ interface HomeText {
 
 const TEXT: Record<Lang, HomeText> = {
   "zh-CN": {
-    title: "网络安全标识查询",
     intro: "输入标识编号、制造商名称或统一社会信用代码、产品型号，查询产品的网络安全标识及其完整记录。",
     label: "查询内容",
     hint: "例如 CCRC-2026000123、制造商名称或产品型号",
-    button: "查询",
     resultsTitle: (q) => `“${q}”的查询结果`,
     count: (n, truncated) => (truncated ? `结果超过 ${n} 条，仅显示前 ${n} 条，请缩小查询范围。` : `共 ${n} 条结果。`),
     none: "没有找到符合的标识。请核对编号或型号；如果产品上印有的编号查不到，该标识可能是伪造的。",
@@ -57,12 +53,10 @@ const TEXT: Record<Lang, HomeText> = {
     rule: (rule) => `（规则：${rule}）`,
   },
   en: {
-    title: "Look up a cybersecurity label",
     intro:
       "Enter a label number, a manufacturer's name or registration code, or a product model to find its cybersecurity labels and their complete record.",
     label: "Search for",
     hint: "e.g. CCRC-2026000123, a manufacturer or a model",
-    button: "Search",
     resultsTitle: (q) => `Results for “${q}”`,
     count: (n, truncated) =>
       truncated
@@ -161,16 +155,18 @@ function results(o: HomePageOptions): string {
 /** The whole page. Everything from the request or the registry is escaped. */
 export function renderHomePage(o: HomePageOptions): string {
   const t = TEXT[o.lang];
+  // The title and button as the label pages' messages name them.
+  const { title, submit } = MESSAGES[o.lang].home;
   const q = o.q ?? "";
   const form =
-    `<section aria-labelledby="search-h"><h1 id="search-h">${e(t.title)}</h1><p>${e(t.intro)}</p>` +
+    `<section aria-labelledby="search-h"><h1 id="search-h">${e(title)}</h1><p>${e(t.intro)}</p>` +
     `<form class="search" role="search" method="get" action="/">` +
     `<label class="vh" for="q">${e(t.label)}</label>` +
     `<input id="q" name="q" type="search" maxlength="${SEARCH_MAX_QUERY_CHARS}" value="${e(q)}" placeholder="${e(t.hint)}" autocomplete="off" enterkeyhint="search">` +
-    `<input type="hidden" name="lang" value="${o.lang}"><button type="submit">${e(t.button)}</button></form></section>`;
+    `<input type="hidden" name="lang" value="${o.lang}"><button type="submit">${e(submit)}</button></form></section>`;
   return pageShell({
     lang: o.lang,
-    title: o.q === undefined ? t.title : `${t.resultsTitle(o.q)} · ${t.title}`,
+    title: o.q === undefined ? title : `${t.resultsTitle(o.q)} · ${title}`,
     path: "/",
     query: o.query,
     body: form + results(o),

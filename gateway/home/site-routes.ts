@@ -1,5 +1,6 @@
 // The site's own pages beside the label pages: `/` (home and search), `/stats` and `/stats.csv`,
 // and the favicon. They read through the ReadApi, so a standalone gateway serves them too.
+import { SearchMatch } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import { RegistryClientError } from "../../services/client/errors.js";
 import { pageOffset } from "../../services/reads/search.js";
 import { RegistryError } from "../../services/sequencer/errors.js";
@@ -53,7 +54,10 @@ export class SiteRoutes {
     };
   }
 
-  /** `/`: the search box, and one page of results for `?q=` (400, naming the rule, for a bad query). */
+  /**
+   * `/`: the search box, and one page of results for `?q=` (400, naming the rule, for a bad
+   * query). A query that is a label's number leads straight to its page (303), as a lookup should.
+   */
   async home(query: URLSearchParams, lang: Lang): Promise<Reply> {
     const q = query.get("q");
     if (q === null || q.trim() === "") return html(200, lang, renderHomePage({ lang, query }), HOME_CACHE);
@@ -64,6 +68,13 @@ export class SiteRoutes {
         this.reads.searchLabels({ query: q, pageSize: SEARCH_PAGE_SIZE, pageToken: token }),
         this.reads.listCatalogue(),
       ]);
+      const first = result.hits[0];
+      if (offset === 0 && first?.match === SearchMatch.SEARCH_MATCH_LABEL_ID)
+        return {
+          status: 303,
+          headers: { location: `/l/${encodeURIComponent(first.labelId)}?lang=${lang}`, "cache-control": "no-store" },
+          body: "",
+        };
       const categories = new Map<string, Names>(catalogue.categories.map((c) => [c.categoryId, c]));
       return html(
         200,

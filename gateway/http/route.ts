@@ -19,6 +19,8 @@ export type Route =
       readonly lang: string | undefined;
     }
   | { readonly kind: "asset"; readonly name: string }
+  /** The lookup form: /l?id=<label id>, answered with a redirect to the label's page. */
+  | { readonly kind: "lookup"; readonly id: string; readonly lang: string | undefined }
   | { readonly kind: "api"; readonly segments: readonly string[]; readonly query: URLSearchParams }
   | { readonly kind: "healthz" }
   | { readonly kind: "metrics" }
@@ -70,6 +72,11 @@ function parseQuery(q: string): URLSearchParams {
   return new URLSearchParams(q);
 }
 
+/** The ?lang= of a page's query, cut to the longest tag the page could use. */
+function langParam(query: URLSearchParams): string | undefined {
+  return query.get("lang")?.slice(0, 35) ?? undefined;
+}
+
 /**
  * Maps a request to its route. `target` is the raw request target (`req.url`): an origin-form
  * path with an optional query. Throws RouteError: 414 for a target or query over the limits,
@@ -99,6 +106,11 @@ function match(path: string, rawQuery: string): Route {
   const segs = path.slice(1).split("/");
   const first = segs[0];
   if (path === "/checkpoint") return { kind: "checkpoint" };
+  if (path === "/l") {
+    const query = parseQuery(rawQuery);
+    // What a reader typed: the redirect checks it (case, spaces) and says what is wrong with it.
+    return { kind: "lookup", id: (query.get("id") ?? "").slice(0, 100), lang: langParam(query) };
+  }
   if (path === "/healthz") return { kind: "healthz" };
   if (path === "/metrics") return { kind: "metrics" };
   if (path === "/") return { kind: "home", query: parseQuery(rawQuery) };
@@ -123,9 +135,7 @@ function match(path: string, rawQuery: string): Route {
       if (!LABEL_RESOURCES.has(r)) throw new RouteError(404, "no such label resource");
       resource = r as LabelResource;
     }
-    const query = parseQuery(rawQuery);
-    const lang = query.get("lang") ?? undefined;
-    return { kind: "label", labelId, resource, lang: lang === undefined ? undefined : lang.slice(0, 35) };
+    return { kind: "label", labelId, resource, lang: langParam(parseQuery(rawQuery)) };
   }
   if (first === "assets" && segs.length === 2 && ASSET_NAME.test(segs[1] ?? ""))
     return { kind: "asset", name: segs[1] ?? "" };

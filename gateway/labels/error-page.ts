@@ -1,5 +1,7 @@
-// The page a consumer sees when a scanned address names no label (404) or is not a label
-// address at all (400). Both say plainly what that means for the product in hand.
+// The page a consumer sees when a scanned address is not a label address at all (400), or when
+// an address names no page (404). It says plainly what that means for the product in hand, and
+// leads home. (An address of a label the registry does not hold gets the absent page,
+// gateway/page/absent-page.ts, which proves it.)
 
 import { escapeHtml as e } from "../page/escape.js";
 import type { Lang } from "../page/lang.js";
@@ -7,7 +9,7 @@ import { MESSAGES } from "../page/messages.js";
 import { PAGE_CSS } from "../page/page-style.js";
 import { FAVICON_LINK } from "../page/favicon.js";
 
-export type LabelErrorKind = "unknown" | "malformed" | "page";
+export type LabelErrorKind = "malformed" | "page";
 
 const TEXT: Record<Lang, Record<LabelErrorKind, { title: string; body: string }> & { site: string; home: string }> = {
   "zh-CN": {
@@ -16,10 +18,6 @@ const TEXT: Record<Lang, Record<LabelErrorKind, { title: string; body: string }>
     page: {
       title: "找不到此页面",
       body: "这个地址没有对应的页面。",
-    },
-    unknown: {
-      title: "未找到此标识",
-      body: "登记簿中没有这个编号的网络安全标识。如果产品或包装上印有此编号，该标识可能是伪造的，请勿以此作为购买依据。",
     },
     malformed: {
       title: "标识编号格式不正确",
@@ -32,10 +30,6 @@ const TEXT: Record<Lang, Record<LabelErrorKind, { title: string; body: string }>
     page: {
       title: "Page not found",
       body: "There is no page at this address.",
-    },
-    unknown: {
-      title: "No such label",
-      body: "The registry holds no cybersecurity label with this number. If a product or its box shows this number, the label may be counterfeit: do not rely on it to buy.",
     },
     malformed: {
       title: "Not a label number",

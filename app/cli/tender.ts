@@ -11,9 +11,9 @@ import type { Command } from "commander";
 import {
   MapAbsence,
   type LookupProductResponse,
-  VerificationServiceClient,
   type VerifyLabelsResponse,
-} from "../../proto/gen/grpc/labelreg/v1/verification_service.js";
+} from "../../proto/gen/messages/labelreg/v1/verification_service.js";
+import { VerificationServiceClient } from "../../services/grpc/clients.js";
 import { tenderReportHtml } from "../../gateway/page/tender-report.js";
 import { channelCredentials } from "../../services/client/connect.js";
 import { MAP_ABSENCE_METADATA_KEY } from "../../services/client/errors.js";

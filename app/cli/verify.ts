@@ -14,9 +14,9 @@ import type { Command } from "commander";
 import {
   GetLabelResponse,
   LabelBundle,
-  VerificationServiceClient,
   type VerifyLabelsResponse,
-} from "../../proto/gen/grpc/labelreg/v1/verification_service.js";
+} from "../../proto/gen/messages/labelreg/v1/verification_service.js";
+import { VerificationServiceClient } from "../../services/grpc/clients.js";
 import { channelCredentials } from "../../services/client/connect.js";
 import { ABSENCE_METADATA_KEY } from "../../services/client/errors.js";
 import { parseCosignatureVerifierKey } from "../../log/cosignature.js";

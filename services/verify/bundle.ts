@@ -9,8 +9,7 @@ import { hasher } from "../../log/hasher.js";
 import type { Checkpoint } from "../../log/checkpoint.js";
 import { reasonCodeToJSON } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import type { LabelBundle, ProvenEntry } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
-import { onlyStatement } from "../domain/decode.js";
-import { decodeLogEntryFast } from "../domain/entry-wire.js";
+import { decodeLogEntry, onlyStatement } from "../domain/decode.js";
 import { labelStatusAt, type LabelRecord, type LabelStatus } from "../domain/state.js";
 import { LABEL_ID } from "../domain/syntax.js";
 import { isViolation } from "../domain/violation.js";
@@ -246,7 +245,7 @@ export function provenEntries(
     } catch (e) {
       return { code: "inclusion-proof", message: `${what} ${index}: ${errorText(e)}` };
     }
-    const decoded = onlyStatement(decodeLogEntryFast(p.entry));
+    const decoded = onlyStatement(decodeLogEntry(p.entry));
     if (isViolation(decoded)) return { code: "entry-malformed", message: `${what} ${index}: ${decoded.message}` };
     out.push({ index, decoded });
   }

@@ -126,7 +126,7 @@ describe("the page of a label number that does not exist", () => {
       expect(v.state, v.text).toBe("ok");
       expect(v.text).toBe(atCheckpoint(MESSAGES[lang].absent.verifier.proven.replace("{id}", "CCRC-404"), lang));
       const home = page.locator("a.home");
-      expect(await home.getAttribute("href")).toBe("/");
+      expect(await home.getAttribute("href")).toBe(`/?lang=${lang}`);
       expect(await home.isVisible()).toBe(true);
       await shot(page, `3-no-such-label.${lang}`);
       await page.context().close();
@@ -139,9 +139,9 @@ describe("the page of a label number that does not exist", () => {
       await page.locator("a.home").click();
       await page.waitForURL((u) => u.pathname === "/");
       expect(await page.locator("h1").textContent()).toBe(MESSAGES[lang].home.title);
-      await page.locator("#id").fill(" ccrc-1 ");
+      await page.locator("#q").fill(" ccrc-1 ");
       await shot(page, `5-home-lookup.${lang}`);
-      await page.locator(".lookup button").click();
+      await page.locator("form.search button").click();
       await page.waitForURL((u) => u.pathname === "/l/CCRC-1");
       expect(await page.evaluate(() => document.documentElement.lang)).toBe(lang);
       expect((await settled(page)).state).toBe("ok");

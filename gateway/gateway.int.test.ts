@@ -82,7 +82,7 @@ describe("label pages", () => {
     expect(home.status).toBe(200);
     expect(home.headers.get("content-security-policy")).toContain("form-action 'self'");
     const html = await home.text();
-    expect(html).toContain('<form class="lookup" action="/l" method="get">');
+    expect(html).toContain('<form class="search" role="search" method="get" action="/">');
     expect(html).toContain('<input type="hidden" name="lang" value="en">');
     const found = await get("/l?id=+ccrc-1+&lang=en", { redirect: "manual" });
     expect(found.status).toBe(303);

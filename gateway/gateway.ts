@@ -9,13 +9,15 @@ import { DEFAULT_LIMITS, type GatewayLimits } from "./http/limits.js";
 import { send, textReply, type Reply } from "./http/reply.js";
 import { parseRoute, RouteError, type Route } from "./http/route.js";
 import { BadBundleError } from "./labels/bundle-label-source.js";
-import { homeReply, htmlErrorReply, LabelRoutes, lookupReply } from "./labels/label-routes.js";
+import { htmlErrorReply, LabelRoutes, lookupReply } from "./labels/label-routes.js";
 import type { LabelSource } from "./labels/label-source.js";
 import type { PageWitnesses } from "./page/label-page.js";
 import { jsonLogger, loggablePath, type Logger } from "./ops/log.js";
 import { GatewayMetrics } from "./ops/metrics.js";
 import type { LogSource } from "./tiles/log-source.js";
 import { acceptsGzip, TlogReadPath } from "./tiles/tlog.js";
+import type { ReadApi } from "./api/read-api.js";
+import { SiteRoutes } from "./home/site-routes.js";
 
 /** Static files the gateway serves under /assets/ (the in-browser verifier). */
 export interface Asset {
@@ -64,6 +66,8 @@ export interface GatewayOptions {
   /** The in-browser verifier, when its bundle is among the assets. */
   readonly verifier?: { readonly bundleUrl: string; readonly dataUrl: (labelId: string) => string };
   readonly api?: ApiHandler;
+  /** Enables the home and search page (`/`) and the statistics (`/stats`, `/stats.csv`). */
+  readonly reads?: ReadApi;
   readonly now?: () => Date;
 }
 
@@ -75,6 +79,7 @@ export class Gateway {
   readonly metrics: GatewayMetrics;
   readonly tlog: TlogReadPath;
   private readonly labels: LabelRoutes | undefined;
+  private readonly site: SiteRoutes | undefined;
   private readonly logger: Logger;
   private readonly aborts: ClientAbortLog;
 
@@ -95,6 +100,7 @@ export class Gateway {
         ...(opts.verifier ? { verifier: opts.verifier } : {}),
         ...(opts.now ? { now: opts.now } : {}),
       });
+    this.site = opts.reads && new SiteRoutes(opts.reads);
     if (opts.logSize) this.metrics.setLogSize(opts.logSize);
   }
 
@@ -180,11 +186,9 @@ export class Gateway {
         if (!this.labels) return textReply(404, "this gateway serves the log only, not label pages");
         return this.labels.reply(route.labelId, route.resource, lang);
       }
-      case "home":
       case "lookup": {
         if (!this.labels) return textReply(404, "this gateway serves the log only, not label pages");
-        const lang = LabelRoutes.lang(req.headers["accept-language"], route.lang);
-        return route.kind === "home" ? homeReply(lang) : lookupReply(route.id, lang);
+        return lookupReply(route.id, LabelRoutes.lang(req.headers["accept-language"], route.lang));
       }
       case "asset": {
         const a = this.opts.assets?.get(route.name);
@@ -202,6 +206,16 @@ export class Gateway {
         const r = this.opts.api && (await this.opts.api.answer(route, req));
         return r ?? textReply(404, "no such API method");
       }
+      case "home":
+      case "stats": {
+        if (!this.site) return textReply(404, "this gateway serves the log only, not the registry's pages");
+        const lang = LabelRoutes.lang(req.headers["accept-language"], route.query.get("lang")?.slice(0, 35));
+        return route.kind === "home"
+          ? this.site.home(route.query, lang)
+          : this.site.stats(route.format, route.query, lang);
+      }
+      case "favicon":
+        return SiteRoutes.favicon();
       case "healthz":
         return this.health();
       case "metrics": {
@@ -224,6 +238,10 @@ export class Gateway {
     if (e instanceof RouteError) {
       if (e.status === 400 && req.url?.startsWith("/l/")) {
         return htmlErrorReply(400, "malformed", LabelRoutes.lang(req.headers["accept-language"], queryLang(req.url)));
+      }
+      // A person who followed a bad link gets a page that leads home; programs get the text.
+      if (e.status === 404 && this.site && /\btext\/html\b/.test(String(req.headers.accept ?? ""))) {
+        return htmlErrorReply(404, "page", LabelRoutes.lang(req.headers["accept-language"], queryLang(req.url)));
       }
       return textReply(e.status, e.message, e.allow ? { allow: e.allow } : {});
     }

@@ -41,6 +41,14 @@ export interface RegistryGatewayOptions {
  */
 export async function startRegistryGateway(registry: Registry, opts: RegistryGatewayOptions): Promise<RunningGateway> {
   const logger = opts.logger ?? jsonLogger;
+  const reads = new InProcessReadApi(
+    new Reads(
+      registry.view,
+      registry.domain,
+      opts.now ? { now: () => BigInt(Math.floor(opts.now!().getTime() / 1000)) } : {},
+    ),
+    new LogReads(registry.view, registry.origin),
+  );
   return startGateway({
     ...(await verifierOptions(logger)),
     address: opts.address,
@@ -52,15 +60,9 @@ export async function startRegistryGateway(registry: Registry, opts: RegistryGat
     },
     logSize: () => registry.view.size,
     metrics: opts.metrics,
+    reads,
     api: new JsonApi({
-      reads: new InProcessReadApi(
-        new Reads(
-          registry.view,
-          registry.domain,
-          opts.now ? { now: () => BigInt(Math.floor(opts.now!().getTime() / 1000)) } : {},
-        ),
-        new LogReads(registry.view, registry.origin),
-      ),
+      reads,
       maxBodyBytes: opts.limits?.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes,
     }),
     ...(opts.limits ? { limits: opts.limits } : {}),

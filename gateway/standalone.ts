@@ -65,6 +65,7 @@ export async function startStandaloneGateway(opts: StandaloneGatewayOptions): Pr
               ...(opts.witnesses ? { witnesses: opts.witnesses } : {}),
             },
             api: new JsonApi({ reads, maxBodyBytes: DEFAULT_LIMITS.maxBodyBytes }),
+            reads,
           }
         : {}),
       ...(opts.publicBaseUrl !== undefined ? { publicBaseUrl: opts.publicBaseUrl } : {}),

@@ -14,6 +14,9 @@ import { nodeEd25519 } from "../../services/crypto/ed25519-node.js";
 import { domainConfig } from "../../services/domain/config.js";
 import { unreachable } from "./unreachable.js";
 import { availableParallelism } from "node:os";
+import { writeFileSync } from "node:fs";
+import { GetStatsResponse } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
+import { statsCsv } from "../../services/stats/csv.js";
 
 interface AuditFlags {
   url: string;
@@ -28,6 +31,7 @@ interface AuditFlags {
   progress: boolean;
   clockSkew?: number;
   maxValidity?: number;
+  stats?: string | true;
 }
 
 /** Facts the findings alone do not say: which keys the checkpoint's signature matched, if any. */
@@ -75,6 +79,18 @@ function printReport(r: AuditReport, json: boolean, c: AuditContext): void {
   console.log(r.ok ? "labelreg audit: OK: no violations" : `labelreg audit: ${r.findings.length} finding(s)`);
 }
 
+/** `--stats`: the figures of the audited log, only when the audit found nothing wrong. */
+function writeStats(auditor: Auditor, target: string | true, ok: boolean): void {
+  if (!ok) {
+    console.error("labelreg audit: statistics not written: the audit has findings");
+    return;
+  }
+  const answer = auditor.stats();
+  const json = `${JSON.stringify(GetStatsResponse.toJSON(answer))}\n`;
+  if (target === true) process.stdout.write(json);
+  else writeFileSync(target, target.endsWith(".csv") ? statsCsv(answer.stats!) : json);
+}
+
 export function registerAudit(cmd: Command): void {
   cmd
     .requiredOption("--url <base>", "the log's tlog-tiles base URL (where /checkpoint is)")
@@ -87,6 +103,10 @@ export function registerAudit(cmd: Command): void {
     .option("--follow", "keep auditing new checkpoints as they appear")
     .option("--interval <seconds>", "how often --follow polls the checkpoint", (v) => Number(v), 5)
     .option("--no-progress", "no progress bar")
+    .option(
+      "--stats [file]",
+      "recompute the registry's statistics (GET /api/v1/stats) from the tiles: JSON to stdout, or to a file (.csv: CSV)",
+    )
     .option("--clock-skew <seconds>", "the registry's allowed clock skew, if not the default", (v) => parseInt(v, 10))
     .option("--max-validity <seconds>", "the registry's longest label validity, if not the default", (v) =>
       parseInt(v, 10),
@@ -151,6 +171,7 @@ export function registerAudit(cmd: Command): void {
           barPhase = "";
           if (!o.follow || !r.ok || r.fromSize !== r.size || !o.json) printReport(r, Boolean(o.json), context);
           if (!r.ok) failed = true;
+          if (o.stats !== undefined) writeStats(auditor, o.stats, r.ok);
           // A log failure (fork, tampering) ends a follow: nothing after it can be trusted.
           if (!o.follow || r.findings.some((f) => f.kind === "log") || stopping) break;
           await new Promise((res) => setTimeout(res, o.interval * 1000));

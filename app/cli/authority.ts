@@ -30,6 +30,11 @@ function parseScope(items: readonly string[]): ScopeEntry[] {
   });
 }
 
+interface TranslatedNames {
+  nameEn?: string;
+  nameZh?: string;
+}
+
 const publicKeyOf = (vkey: string) => publicKeyOfVerifierKey(readVerifierKey(vkey));
 
 export function registerAuthority(authority: Command): void {
@@ -39,15 +44,25 @@ export function registerAuthority(authority: Command): void {
       .description("accredit an issuer (or, for an existing one, replace its name and scope and lift a suspension)")
       .requiredOption("--issuer-id <id>", "the issuer id, e.g. CCRC")
       .requiredOption("--name <name>", "the issuer's name")
+      .option("--name-en <name>", "its name in English, where published (pages in English show it)")
+      .option("--name-zh <name>", "its name in Chinese, where published (pages in Chinese show it)")
       .requiredOption("--public-key <vkey|file>", "the issuer's verifier key (the .pub that labelreg keygen wrote)")
       .requiredOption("--scope <category:tier>", "a category the issuer may label, up to a tier (repeatable)", collect),
-  ).action((o: SubmitOptions & { issuerId: string; name: string; publicKey: string; scope: string[] }) =>
-    signAndSubmit(o, () =>
-      accreditIssuer(
-        { issuerId: o.issuerId, name: o.name, publicKey: publicKeyOf(o.publicKey), scope: parseScope(o.scope) },
-        envelopeOf(o),
+  ).action(
+    (o: SubmitOptions & TranslatedNames & { issuerId: string; name: string; publicKey: string; scope: string[] }) =>
+      signAndSubmit(o, () =>
+        accreditIssuer(
+          {
+            issuerId: o.issuerId,
+            name: o.name,
+            nameEn: o.nameEn,
+            nameZh: o.nameZh,
+            publicKey: publicKeyOf(o.publicKey),
+            scope: parseScope(o.scope),
+          },
+          envelopeOf(o),
+        ),
       ),
-    ),
   );
 
   withSubmitOptions(
@@ -101,11 +116,16 @@ export function registerAuthority(authority: Command): void {
       .command("publish-category")
       .description("add a product category to the catalogue")
       .requiredOption("--category-id <id>", "e.g. consumer-network-camera")
-      .requiredOption("--name <name>", "e.g. Consumer network cameras")
+      .requiredOption("--name <name>", "e.g. 消费类网络摄像头")
+      .option("--name-en <name>", "its name in English, where published, e.g. Consumer network cameras")
+      .option("--name-zh <name>", "its name in Chinese, where published, e.g. 消费类网络摄像头")
       .option("--description <text>", "one line", ""),
-  ).action((o: SubmitOptions & { categoryId: string; name: string; description: string }) =>
+  ).action((o: SubmitOptions & TranslatedNames & { categoryId: string; name: string; description: string }) =>
     signAndSubmit(o, () =>
-      publishCategory({ categoryId: o.categoryId, name: o.name, description: o.description }, envelopeOf(o)),
+      publishCategory(
+        { categoryId: o.categoryId, name: o.name, nameEn: o.nameEn, nameZh: o.nameZh, description: o.description },
+        envelopeOf(o),
+      ),
     ),
   );
 }

@@ -11,6 +11,9 @@ import type {
   ListIssuersResponse,
   ListManufacturerProductsResponse,
   LookupProductResponse,
+  GetStatsResponse,
+  SearchLabelsRequest,
+  SearchLabelsResponse,
   VerifyLabelsResponse,
   WatchLabelsRequest,
   WatchLabelsResponse,
@@ -62,6 +65,12 @@ export class GrpcReadApi implements ReadApi {
   }
   listCatalogue(): Promise<ListCatalogueResponse> {
     return this.unary(this.verification, this.verification.listCatalogue, {});
+  }
+  searchLabels(req: SearchLabelsRequest): Promise<SearchLabelsResponse> {
+    return this.unary(this.verification, this.verification.searchLabels, req);
+  }
+  getStats(): Promise<GetStatsResponse> {
+    return this.unary(this.verification, this.verification.getStats, {});
   }
   listManufacturerProducts(
     registrationCode: string,

@@ -10,6 +10,8 @@
 //   GET  /api/v1/manufacturers/{registrationCode}/products?offset=&limit=
 //                                                    ListManufacturerProducts
 //   GET  /api/v1/issuers, /api/v1/issuers/{id}, /api/v1/catalogue
+//   GET  /api/v1/labels:search?q=&pageSize=&pageToken=  SearchLabels
+//   GET  /api/v1/stats                               GetStats (gateway/stats/ serves it as /stats and /stats.csv too)
 //
 // A NOT_FOUND label, product, manufacturer or issuer is a 404 whose body carries its proof of
 // absence as `absence` (a LabelBundle for a label, a MapAbsence for the others).
@@ -31,12 +33,15 @@ import {
   ListIssuersResponse,
   ListManufacturerProductsResponse,
   LookupProductResponse,
+  GetStatsResponse,
+  SearchLabelsResponse,
   VerifyLabelsResponse,
   WatchLabelsResponse,
   type WatchLabelsRequest,
 } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import { fromBase64 } from "../../log/bytes.js";
 import { MAX_WATCH_FILTER_IDS, MAX_WATCH_LABEL_IDS } from "../../services/reads/limits.js";
+import { pageSize } from "../../services/reads/search.js";
 import { jsonReply, type Reply } from "../http/reply.js";
 import type { Route } from "../http/route.js";
 import { checkpointResponse } from "../../services/logreads/log-reads.js";
@@ -165,6 +170,18 @@ export class JsonApi {
       return ok(ListManufacturerProductsResponse.toJSON(r));
     }
     if (a === "catalogue" && n === 1) return ok(ListCatalogueResponse.toJSON(await reads.listCatalogue()));
+    if (a === "labels:search" && n === 1)
+      return ok(
+        SearchLabelsResponse.toJSON(
+          await reads.searchLabels({
+            query: q.get("q") ?? "",
+            // Checked here too: a standalone gateway must not send a size gRPC would truncate.
+            pageSize: pageSize(intParam(q, "pageSize")),
+            pageToken: q.get("pageToken") ?? "",
+          }),
+        ),
+      );
+    if (a === "stats" && n === 1) return ok(GetStatsResponse.toJSON(await reads.getStats()));
     if (a === "log" && n === 2) {
       if (b === "checkpoint") {
         const cp = await reads.checkpoint();

@@ -10,6 +10,9 @@ import type {
   ListIssuersResponse,
   ListManufacturerProductsResponse,
   LookupProductResponse,
+  GetStatsResponse,
+  SearchLabelsRequest,
+  SearchLabelsResponse,
   VerifyLabelsResponse,
   WatchLabelsRequest,
   WatchLabelsResponse,
@@ -36,6 +39,8 @@ export interface ReadApi {
   getIssuer(issuerId: string): Promise<GetIssuerResponse>;
   listIssuers(): Promise<ListIssuersResponse>;
   listCatalogue(): Promise<ListCatalogueResponse>;
+  searchLabels(req: SearchLabelsRequest): Promise<SearchLabelsResponse>;
+  getStats(): Promise<GetStatsResponse>;
   /** A page of a manufacturer's products (limit 0: the largest page). */
   listManufacturerProducts(
     registrationCode: string,
@@ -73,6 +78,12 @@ export class InProcessReadApi implements ReadApi {
   }
   async listCatalogue(): Promise<ListCatalogueResponse> {
     return this.reads.listCatalogue();
+  }
+  async searchLabels(req: SearchLabelsRequest): Promise<SearchLabelsResponse> {
+    return this.reads.searchLabels(req);
+  }
+  async getStats(): Promise<GetStatsResponse> {
+    return this.reads.getStats();
   }
   listManufacturerProducts(
     registrationCode: string,

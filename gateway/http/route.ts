@@ -19,13 +19,15 @@ export type Route =
       readonly lang: string | undefined;
     }
   | { readonly kind: "asset"; readonly name: string }
-  /** The consumer's home page: look up a label by its number. */
-  | { readonly kind: "home"; readonly lang: string | undefined }
-  /** The home page's lookup form: /l?id=<label id>, answered with a redirect to the label's page. */
+  /** The lookup form: /l?id=<label id>, answered with a redirect to the label's page. */
   | { readonly kind: "lookup"; readonly id: string; readonly lang: string | undefined }
   | { readonly kind: "api"; readonly segments: readonly string[]; readonly query: URLSearchParams }
   | { readonly kind: "healthz" }
-  | { readonly kind: "metrics" };
+  | { readonly kind: "metrics" }
+  /** The home page, and search results when the query has `q`. */
+  | { readonly kind: "home"; readonly query: URLSearchParams }
+  | { readonly kind: "stats"; readonly format: "html" | "csv"; readonly query: URLSearchParams }
+  | { readonly kind: "favicon" };
 
 /** A request the router refuses, with the HTTP status to answer and, for 405, the allowed methods. */
 export class RouteError extends Error {
@@ -104,7 +106,6 @@ function match(path: string, rawQuery: string): Route {
   const segs = path.slice(1).split("/");
   const first = segs[0];
   if (path === "/checkpoint") return { kind: "checkpoint" };
-  if (path === "/") return { kind: "home", lang: langParam(parseQuery(rawQuery)) };
   if (path === "/l") {
     const query = parseQuery(rawQuery);
     // What a reader typed: the redirect checks it (case, spaces) and says what is wrong with it.
@@ -112,6 +113,10 @@ function match(path: string, rawQuery: string): Route {
   }
   if (path === "/healthz") return { kind: "healthz" };
   if (path === "/metrics") return { kind: "metrics" };
+  if (path === "/") return { kind: "home", query: parseQuery(rawQuery) };
+  if (path === "/stats") return { kind: "stats", format: "html", query: parseQuery(rawQuery) };
+  if (path === "/stats.csv") return { kind: "stats", format: "csv", query: parseQuery(rawQuery) };
+  if (path === "/favicon.svg" || path === "/favicon.ico") return { kind: "favicon" };
   if (first === "tile") {
     try {
       const p = parseTlogPath(path.slice(1));

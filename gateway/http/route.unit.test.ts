@@ -35,8 +35,10 @@ describe("parseRoute", () => {
     expect(parseRoute("GET", "/api/v1/labels/CCRC-1")).toMatchObject({ kind: "api", segments: ["labels", "CCRC-1"] });
     expect(parseRoute("GET", "/healthz").kind).toBe("healthz");
     expect(parseRoute("GET", "/metrics").kind).toBe("metrics");
-    expect(parseRoute("GET", "/")).toEqual({ kind: "home", lang: undefined });
-    expect(parseRoute("GET", "/?lang=en")).toEqual({ kind: "home", lang: "en" });
+    expect(parseRoute("GET", "/")).toMatchObject({ kind: "home" });
+    expect(parseRoute("GET", "/?lang=en&q=ccrc-1")).toMatchObject({ kind: "home" });
+    expect(parseRoute("GET", "/stats.csv")).toMatchObject({ kind: "stats", format: "csv" });
+    expect(parseRoute("GET", "/favicon.ico").kind).toBe("favicon");
     expect(parseRoute("GET", "/l?id=ccrc-1+&lang=zh-CN")).toEqual({ kind: "lookup", id: "ccrc-1 ", lang: "zh-CN" });
     expect(parseRoute("GET", "/l")).toEqual({ kind: "lookup", id: "", lang: undefined });
     expect(statusOf("POST", "/")).toBe(405);

@@ -1,17 +1,24 @@
-// The page a consumer sees when a scanned address is not a label address at all (400). It says
-// plainly what that means for the product in hand. (An address of a label the registry does not
-// hold gets the absent page, gateway/page/absent-page.ts, which proves it.)
+// The page a consumer sees when a scanned address is not a label address at all (400), or when
+// an address names no page (404). It says plainly what that means for the product in hand, and
+// leads home. (An address of a label the registry does not hold gets the absent page,
+// gateway/page/absent-page.ts, which proves it.)
 
 import { escapeHtml as e } from "../page/escape.js";
 import type { Lang } from "../page/lang.js";
 import { MESSAGES } from "../page/messages.js";
 import { PAGE_CSS } from "../page/page-style.js";
+import { FAVICON_LINK } from "../page/favicon.js";
 
-export type LabelErrorKind = "malformed";
+export type LabelErrorKind = "malformed" | "page";
 
-const TEXT: Record<Lang, Record<LabelErrorKind, { title: string; body: string }> & { site: string }> = {
+const TEXT: Record<Lang, Record<LabelErrorKind, { title: string; body: string }> & { site: string; home: string }> = {
   "zh-CN": {
     site: "网络安全标识查询",
+    home: "返回首页，按编号、制造商或型号查询",
+    page: {
+      title: "找不到此页面",
+      body: "这个地址没有对应的页面。",
+    },
     malformed: {
       title: "标识编号格式不正确",
       body: "这个地址不是有效的网络安全标识编号。请重新扫描产品上的二维码，或核对手动输入的编号。",
@@ -19,6 +26,11 @@ const TEXT: Record<Lang, Record<LabelErrorKind, { title: string; body: string }>
   },
   en: {
     site: "Cybersecurity label lookup",
+    home: "Go to the home page to search by number, manufacturer or model",
+    page: {
+      title: "Page not found",
+      body: "There is no page at this address.",
+    },
     malformed: {
       title: "Not a label number",
       body: "This address does not hold a valid label number. Scan the product's QR code again, or check the number you typed.",
@@ -35,10 +47,11 @@ export function labelErrorPage(kind: LabelErrorKind, lang: Lang, labelId?: strin
   return (
     `<!doctype html><html lang="${lang}"><head><meta charset="utf-8">` +
     `<meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex">` +
-    `<title>${e(m.title)}</title><style>${PAGE_CSS}</style></head><body>` +
-    `<header><span class="site">${e(t.site)}</span>` +
+    `<title>${e(m.title)}</title>${FAVICON_LINK}<style>${PAGE_CSS}</style></head><body>` +
+    `<header><a class="site" href="/?lang=${lang}">${e(t.site)}</a>` +
     `<a class="lang" href="?lang=${other}" hreflang="${other}" lang="${other}">${e(MESSAGES[lang].switchLanguage)}</a></header><main id="main">` +
     `<section class="status s-revoked" aria-labelledby="h"><h1 id="h">${e(m.title)}</h1>${id}<p>${e(m.body)}</p></section>` +
+    `<p><a href="/?lang=${lang}">${e(t.home)}</a></p>` +
     `</main></body></html>`
   );
 }

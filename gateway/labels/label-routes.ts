@@ -6,7 +6,9 @@ import { parseCosignatureVerifierKey } from "../../log/cosignature.js";
 import { witnessPolicy } from "../../log/witness-policy.js";
 import { LABEL_ID } from "../../services/domain/syntax.js";
 import { renderAbsentPage } from "../page/absent-page.js";
-import { renderHomePage } from "../page/home-page.js";
+import { renderHomePage } from "../home/home-page.js";
+import { SITE_PAGE_CSP } from "../home/shell.js";
+import { MESSAGES } from "../page/messages.js";
 import { renderLabelPage } from "../page/label-page.js";
 import { labelSvg } from "../page/label-svg.js";
 import { labelPageUrl } from "../page/label-url.js";
@@ -25,7 +27,6 @@ import type { PageWitnesses } from "../page/label-page.js";
 export const PAGE_CSP =
   "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 /** The home page's lookup form submits to this gateway; nothing else changes from PAGE_CSP. */
-export const HOME_CSP = PAGE_CSP.replace("form-action 'none'", "form-action 'self'");
 /** A label's status can change at any moment (a revocation): pages are cached only briefly. */
 export const PAGE_CACHE = "public, max-age=10";
 /** The QR code depends only on the label id and the public base URL. */
@@ -60,20 +61,19 @@ function htmlHeaders(lang: Lang, cacheControl: string, csp = PAGE_CSP): Record<s
   };
 }
 
-/** The home page, with its lookup form. */
-export function homeReply(lang: Lang): Reply {
-  return { status: 200, headers: htmlHeaders(lang, "public, max-age=300", HOME_CSP), body: renderHomePage(lang) };
-}
-
 /**
  * The lookup form's answer: a redirect (303) to the page of the label number typed, read as
- * people type it (any case, spaces around and inside), or the home page again (400) saying that
- * what was typed is not a label number.
+ * people type it (any case, spaces around and inside), or the home page (400) saying that what
+ * was typed is not a label number.
  */
 export function lookupReply(typed: string, lang: Lang): Reply {
   const id = typed.replace(/\s+/g, "").toUpperCase();
-  if (!LABEL_ID.test(id))
-    return { status: 400, headers: htmlHeaders(lang, "no-store", HOME_CSP), body: renderHomePage(lang, typed.trim()) };
+  if (!LABEL_ID.test(id)) {
+    const q = typed.trim().slice(0, 60);
+    const refusal = { rule: "malformed-id", message: MESSAGES[lang].home.notALabelNumber(q) };
+    const body = renderHomePage({ lang, query: new URLSearchParams({ lang }), q, refusal });
+    return { status: 400, headers: htmlHeaders(lang, "no-store", SITE_PAGE_CSP), body };
+  }
   return {
     status: 303,
     headers: { location: `/l/${encodeURIComponent(id)}?lang=${lang}`, "cache-control": "no-store" },

@@ -121,6 +121,7 @@ export class LabelViews {
         ...(record.manufacturer.registrationCode ? { registrationCode: record.manufacturer.registrationCode } : {}),
       },
       category: state.categories.get(record.categoryId)?.name ?? record.categoryId,
+      names: { category: state.categories.get(record.categoryId), issuer: state.issuers.get(record.issuerId) },
       issuer: { name: state.issuers.get(record.issuerId)?.name ?? record.issuerId, id: record.issuerId },
       testingLab: {
         name: record.testingLab.name,

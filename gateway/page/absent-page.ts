@@ -60,7 +60,7 @@ export function renderAbsentPage(labelId: string, opts: AbsentPageOptions): stri
     `<main id="main"><section class="status s-revoked" aria-labelledby="h"><h1 id="h">${e(a.title)}</h1>` +
     `<p class="id">${e(m.labelId + m.colon + labelId)}</p><p>${e(a.serverSays(labelId))}</p><p>${e(a.advice)}</p></section>` +
     verifySection(m, a.noScript, opts.bundleUrl !== undefined) +
-    `<p><a class="home" href="/">${e(a.home)}</a></p>` +
+    `<p><a class="home" href="/?lang=${opts.lang}">${e(a.home)}</a></p>` +
     `</main><footer><p>${e(m.footer)}</p></footer></body></html>`
   );
 }

@@ -1,6 +1,8 @@
 // The consumer page at /l/<label id>: server-rendered HTML that says everything without
 // JavaScript, with one slot (#verify-status) that the in-browser verifier fills in.
 
+import { nameIn } from "./names.js";
+import { FAVICON_LINK } from "./favicon.js";
 import { dateFormat, DEFAULT_TIME_ZONE, type DateFormat } from "./dates.js";
 import { escapeHtml as e, jsonForScript, safeHttpUrl } from "./escape.js";
 import {
@@ -205,6 +207,16 @@ export function verifySection(m: Messages, noScript: string, hasScript: boolean)
   return `<section class="verify" aria-labelledby="verify-h"><h2 id="verify-h">${e(m.verifyHeading)}</h2>${slot}</section>`;
 }
 
+/** The view with the category's and issuer's names in `lang` where the authority published them. */
+function inLanguage(v: LabelView, lang: Lang): LabelView {
+  const { category, issuer } = v.names ?? {};
+  return {
+    ...v,
+    ...(category ? { category: nameIn(lang, category) } : {}),
+    ...(issuer ? { issuer: { ...v.issuer, name: nameIn(lang, issuer) } } : {}),
+  };
+}
+
 /** The end of <head> of a page the verifier script checks: its config as JSON and, if any, the script. */
 export function verifierHead(config: unknown, bundleUrl: string | undefined): string {
   return (
@@ -230,8 +242,9 @@ export function pageHeader(m: Messages, other: Lang): string {
  * its result into `#verify-status`. Throws InvalidLabelViewError for a view outside its contract,
  * InvalidBaseUrlError for a bad base URL, InvalidLabelIdError for an id that cannot be a URL, RangeError for an unknown time zone.
  */
-export function renderLabelPage(view: LabelView, opts: LabelPageOptions): string {
-  checkView(view);
+export function renderLabelPage(asRecorded: LabelView, opts: LabelPageOptions): string {
+  checkView(asRecorded);
+  const view = inLanguage(asRecorded, opts.lang);
   const m = MESSAGES[opts.lang];
   const df = dateFormat(opts.lang, opts.timeZone);
   const now = opts.now ?? new Date();
@@ -258,7 +271,7 @@ export function renderLabelPage(view: LabelView, opts: LabelPageOptions): string
     `<meta name="viewport" content="width=device-width,initial-scale=1"><meta name="color-scheme" content="light">` +
     `<title>${e(title)}</title><link rel="canonical" href="${e(canonical)}">` +
     `<link rel="alternate" hreflang="${other}" href="${e(`${canonical}?lang=${other}`)}">` +
-    `<style>${PAGE_CSS}</style>` +
+    `${FAVICON_LINK}<style>${PAGE_CSS}</style>` +
     verifierHead(config, opts.bundleUrl) +
     `</head><body>${pageHeader(m, other)}<main id="main">` +
     `<section class="hero${view.status === "active" ? "" : " inactive"}" aria-labelledby="label-h">` +

@@ -2,6 +2,8 @@
 // types. The registry maps its projected label state into it; the page and the label image read
 // only this, so they can change independently of the wire format.
 
+import type { Names } from "./names.js";
+
 export type Tier = 1 | 2 | 3;
 
 /** The label's state as a buyer should read it. `expired` is derived (validity end passed), not an event. */
@@ -59,6 +61,11 @@ export interface LabelView {
   readonly manufacturer: Manufacturer;
   /** The catalogue category, already in the reader's words (e.g. "消费类网络摄像头"). */
   readonly category: string;
+  /**
+   * The category's and the issuer's names in English and Chinese where the authority published
+   * them: the page shows the one in its language instead of `category` and `issuer.name`.
+   */
+  readonly names?: { readonly category?: Names; readonly issuer?: Names };
   readonly issuer: Party;
   readonly testingLab: Party;
   /** The standard or technical document the label relies on, e.g. "GB/T 41387-2022". */

@@ -17,6 +17,7 @@
 // replayed into the projections after their bundles are checked against the tiles, without
 // signature checks). Log-structure failures (bad signature, fork, tile or bundle mismatch) end
 // the run; rule and operator findings are collected, at most `maxFindings`.
+import type { GetStatsResponse } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import { bytesEqual, concatBytes, fromUtf8 } from "../../log/bytes.js";
 import { decodeBundle } from "../../log/bundle.js";
 import { CheckpointError, openCheckpoint, type Checkpoint } from "../../log/checkpoint.js";
@@ -135,6 +136,15 @@ export class Auditor {
   /** The projections as of the last verified checkpoint (what the operator comparison uses). */
   get state() {
     return this.replayer.state;
+  }
+
+  /**
+   * The statistics (services/stats/) of the entries replayed, with the last verified checkpoint:
+   * the registry's GetStats answer for that checkpoint, recomputed from the tiles.
+   */
+  stats(): GetStatsResponse {
+    const note = this.verified?.note ?? "";
+    return { stats: this.replayer.stats.snapshot(this.replayer.state, note), checkpoint: note };
   }
 
   /** Audits up to the log's current checkpoint. Never throws for what the log serves; see the report. */

@@ -13,7 +13,7 @@
 // entry's public key before the state reaches it: key ids are SHA-256 of the public key, so a
 // table of every key any accreditation or rotation statement names (valid or not) maps ids to
 // keys without ambiguity, and whether that key may sign at that point stays the rules' call.
-import { apply } from "../domain/apply.js";
+import { StatsFold } from "../stats/fold.js";
 import { authenticateWith, checkRules } from "../domain/check.js";
 import type { DomainConfig } from "../domain/config.js";
 import { statementSigningInput } from "../domain/signing.js";
@@ -36,6 +36,8 @@ export class Replayer {
   lastSequencedAt = 0n;
   /** The state map recomputed from the entries (only the newest version is needed). */
   readonly map = new StateMap(1);
+  /** The statistics, folded from the entries the rules accept (as the registry's, services/stats/). */
+  readonly stats = new StatsFold();
   /** Whether the last entry replayed is a commitment entry (a checkpoint must end with one). */
   lastWasCommitment = false;
   /** Every key the log has named so far, by key id (see the header). */
@@ -132,7 +134,7 @@ export class Replayer {
       return findings;
     }
     if (r.kind === "violation") return this.refuse(index, r, findings);
-    apply(this.state, e, index);
+    this.stats.apply(this.state, e, index);
     this.map.note(this.state, e.statement);
     return findings;
   }
@@ -168,7 +170,7 @@ export class Replayer {
       });
     }
     this.map.commit(prepared, index, e.sequencedAtUnix);
-    apply(this.state, e, index);
+    this.stats.apply(this.state, e, index);
     return findings;
   }
 

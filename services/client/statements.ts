@@ -96,11 +96,29 @@ export function revokeLabel(c: LabelChange, reason: Reason, o: EnvelopeOptions =
 
 // --- the authority's statements ---
 
+/** The optional English and Chinese names, left out (not empty) when not given. */
+function translatedNames(v: { nameEn?: string | undefined; nameZh?: string | undefined }) {
+  return { ...(v.nameEn ? { nameEn: v.nameEn } : {}), ...(v.nameZh ? { nameZh: v.nameZh } : {}) };
+}
+
 export function accreditIssuer(
-  v: { issuerId: string; name: string; publicKey: Uint8Array; scope: readonly ScopeEntry[] },
+  v: {
+    issuerId: string;
+    name: string;
+    publicKey: Uint8Array;
+    scope: readonly ScopeEntry[];
+    nameEn?: string | undefined;
+    nameZh?: string | undefined;
+  },
   o: EnvelopeOptions = {},
 ): Statement {
-  const value: IssuerAccredited = { issuerId: v.issuerId, name: v.name, publicKey: v.publicKey, scope: [...v.scope] };
+  const value: IssuerAccredited = {
+    issuerId: v.issuerId,
+    name: v.name,
+    publicKey: v.publicKey,
+    scope: [...v.scope],
+    ...translatedNames(v),
+  };
   return envelope({ $case: "issuerAccredited", value }, "", 0n, o);
 }
 
@@ -120,11 +138,20 @@ export function withdrawIssuer(issuerId: string, reason: Reason, o: EnvelopeOpti
 }
 
 export function publishCategory(
-  v: { categoryId: string; name: string; description?: string },
+  v: {
+    categoryId: string;
+    name: string;
+    description?: string;
+    nameEn?: string | undefined;
+    nameZh?: string | undefined;
+  },
   o: EnvelopeOptions = {},
 ): Statement {
   return envelope(
-    { $case: "categoryPublished", value: { categoryId: v.categoryId, name: v.name, description: v.description ?? "" } },
+    {
+      $case: "categoryPublished",
+      value: { categoryId: v.categoryId, name: v.name, description: v.description ?? "", ...translatedNames(v) },
+    },
     "",
     0n,
     o,

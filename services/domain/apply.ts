@@ -79,6 +79,8 @@ export function apply(state: RegistryState, entry: SequencedStatement | Commitme
       state.categories.set(kind.value.categoryId, {
         categoryId: kind.value.categoryId,
         name: kind.value.name,
+        nameEn: kind.value.nameEn,
+        nameZh: kind.value.nameZh,
         description: kind.value.description,
         index,
       });
@@ -183,6 +185,8 @@ function changeIssuer(state: RegistryState, kind: Extract<Kind, { $case: `issuer
       next = {
         issuerId: a.issuerId,
         name: a.name,
+        nameEn: a.nameEn,
+        nameZh: a.nameZh,
         scope: new Map(a.scope.map((e) => [e.categoryId, e.maxTier] as const)),
         status: "ACTIVE",
         currentKeyIdHex: keyId,

@@ -117,7 +117,16 @@ export function mapValue(state: RegistryState, kind: MapKeyKind, id: string): Ma
       if (!c) throw new Error(`map value: no category ${id}`);
       return {
         lastIndex: BigInt(c.index),
-        kind: { $case: "category", value: { categoryId: c.categoryId, name: c.name, description: c.description } },
+        kind: {
+          $case: "category",
+          value: {
+            categoryId: c.categoryId,
+            name: c.name,
+            description: c.description,
+            nameEn: c.nameEn,
+            nameZh: c.nameZh,
+          },
+        },
       };
     }
   }
@@ -240,6 +249,8 @@ function issuerValue(state: RegistryState, id: string): MapValue {
           fromIndex: BigInt(k.fromIndex),
           untilIndex: BigInt(k.untilIndex ?? 0),
         })),
+        nameEn: i.nameEn,
+        nameZh: i.nameZh,
       },
     },
   };

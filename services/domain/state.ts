@@ -71,6 +71,9 @@ export type IssuerEventKind = "issuerAccredited" | "issuerKeyRotated" | "issuerS
 export interface IssuerRecord {
   readonly issuerId: string;
   readonly name: string;
+  /** The name in English and in Chinese, where published. */
+  readonly nameEn?: string | undefined;
+  readonly nameZh?: string | undefined;
   /** category id -> highest tier the issuer may label in it. */
   readonly scope: ReadonlyMap<string, number>;
   readonly status: IssuerStatus;
@@ -96,6 +99,9 @@ export interface KeyRecord {
 export interface CategoryRecord {
   readonly categoryId: string;
   readonly name: string;
+  /** The name in English and in Chinese, where published. */
+  readonly nameEn?: string | undefined;
+  readonly nameZh?: string | undefined;
   readonly description: string;
   readonly index: number;
 }
@@ -136,12 +142,17 @@ let lastCode = "";
 let lastModel = "";
 let lastProductKey = "\n";
 
+/** A model as products compare it: ASCII letters upper-cased, nothing else changed. */
+export function foldModel(model: string): string {
+  return model.replace(/[a-z]+/g, (m) => m.toUpperCase());
+}
+
 /** A product is (manufacturer registration code, model); models compare with ASCII case folded. */
 export function productKey(registrationCode: string, model: string): string {
   if (registrationCode !== lastCode || model !== lastModel) {
     lastCode = registrationCode;
     lastModel = model;
-    lastProductKey = `${registrationCode}\n${model.replace(/[a-z]+/g, (m) => m.toUpperCase())}`;
+    lastProductKey = `${registrationCode}\n${foldModel(model)}`;
   }
   return lastProductKey;
 }

@@ -111,10 +111,17 @@ function checkIndicators(s: LabelIssued): Check {
   return undefined;
 }
 
+/** An optional name in one language: absent, or a name like any other (present but empty is refused). */
+function checkTranslatedName(field: string, value: string | undefined): Check {
+  return value === undefined ? undefined : checkText(field, value, 1, L.MAX_NAME_BYTES);
+}
+
 function checkAccredited(s: IssuerAccredited): Check {
   const v =
     checkId("issuer_id", s.issuerId, ISSUER_ID) ??
     checkText("name", s.name, 1, L.MAX_NAME_BYTES) ??
+    checkTranslatedName("name_en", s.nameEn) ??
+    checkTranslatedName("name_zh", s.nameZh) ??
     checkPublicKey("public_key", s.publicKey);
   if (v) return v;
   if (s.scope.length < 1 || s.scope.length > L.MAX_SCOPE_ENTRIES) {
@@ -172,6 +179,8 @@ function checkKind(s: Statement): Check {
       return (
         checkId("category_id", k.value.categoryId, CATEGORY_ID) ??
         checkText("name", k.value.name, 1, L.MAX_NAME_BYTES) ??
+        checkTranslatedName("name_en", k.value.nameEn) ??
+        checkTranslatedName("name_zh", k.value.nameZh) ??
         checkText("description", k.value.description, 0, L.MAX_DESCRIPTION_BYTES)
       );
   }

@@ -22,6 +22,8 @@ import {
   GetIssuerRequest,
   GetLabelRequest,
   ListCatalogueRequest,
+  SearchLabelsRequest,
+  GetStatsRequest,
   ListManufacturerProductsRequest,
   ListIssuersRequest,
   LookupProductRequest,
@@ -129,6 +131,12 @@ describe("requests over gRPC, every RPC", () => {
       "/labelreg.v1.VerificationService/GetIssuer": GetIssuerRequest.encode({ issuerId: "FWD" }).finish(),
       "/labelreg.v1.VerificationService/ListIssuers": ListIssuersRequest.encode({}).finish(),
       "/labelreg.v1.VerificationService/ListCatalogue": ListCatalogueRequest.encode({}).finish(),
+      "/labelreg.v1.VerificationService/SearchLabels": SearchLabelsRequest.encode({
+        query: "FWD-MODEL",
+        pageSize: 0,
+        pageToken: "",
+      }).finish(),
+      "/labelreg.v1.VerificationService/GetStats": GetStatsRequest.encode({}).finish(),
       "/labelreg.v1.VerificationService/ListManufacturerProducts": ListManufacturerProductsRequest.encode({
         registrationCode: label.manufacturer!.registrationCode,
         offset: 0,

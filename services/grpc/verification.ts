@@ -60,6 +60,8 @@ export function verificationService(
     getIssuer: unary((req) => reads.getIssuer(req.issuerId)),
     listIssuers: unary(() => reads.listIssuers()),
     listCatalogue: unary(() => reads.listCatalogue()),
+    searchLabels: unary((req) => reads.searchLabels(req)),
+    getStats: unary(() => reads.getStats()),
     listManufacturerProducts: unary((req) =>
       listManufacturerProducts(reads, req.registrationCode, req.offset, req.limit),
     ),

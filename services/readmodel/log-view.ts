@@ -9,10 +9,13 @@ import { parseSignedNote, type NoteVerifier } from "../../log/note.js";
 import { TileCache, TileHashReader } from "../../log/tile-reader.js";
 import { TILE_WIDTH, type TileFetcher } from "../../log/tile.js";
 import { emptyTreeState, loadTreeState, type TreeState } from "../../log/tree-state.js";
-import { apply } from "../domain/apply.js";
+import type { SequencedStatement } from "../domain/apply.js";
+import type { CommitmentEntry } from "../domain/decode.js";
 import { isCommitment } from "../domain/decode.js";
 import { decodeLogEntryFast } from "../domain/entry-wire.js";
 import { StateMap } from "./state-map.js";
+import { SearchIndex } from "../reads/search-index.js";
+import { StatsFold } from "../stats/fold.js";
 import { RegistryState } from "../domain/state.js";
 import { isViolation } from "../domain/violation.js";
 import { verifyStoredCheckpoint } from "../integrity/checkpoint-check.js";
@@ -32,6 +35,10 @@ export class LogView {
   readonly state: RegistryState;
   /** The state map, as of the newest commitment entry applied. */
   readonly map: StateMap;
+  /** The statistics (services/stats/), folded from the same entries as the projections. */
+  readonly stats = new StatsFold();
+  /** What SearchLabels needs beyond the projections: manufacturers by name, products by model. */
+  readonly search = new SearchIndex();
   /** Right edge of the tree of size `tree.size` (== state.size). */
   tree: TreeState;
   /** The latest signed checkpoint note (text), "" for an empty log. */
@@ -99,7 +106,7 @@ export class LogView {
           const e = decodeLogEntryFast(bytes);
           if (isViolation(e))
             throw new IntegrityError("bad-entry", `entry ${start + i} does not decode: ${e.message}`, start + i);
-          apply(this.state, e, start + i);
+          this.applyEntry(e, start + i);
           // A mismatch stops everything (start-up, a replica following): the log and the
           // state it claims disagree.
           if (isCommitment(e)) checkCommitment(this.map, this.state, e.commitment, e.sequencedAtUnix, start + i);
@@ -165,6 +172,15 @@ export class LogView {
       // Proofs will load what they need on demand.
     }
     return warmed;
+  }
+
+  /**
+   * Applies a committed entry to the projections, the statistics and the search index: the one
+   * way entries reach them, after catching up and after this process's own commits.
+   */
+  applyEntry(entry: SequencedStatement | CommitmentEntry, index: number): void {
+    this.stats.apply(this.state, entry, index);
+    this.search.note(entry);
   }
 
   /** Records a commit made by this process: the state was already applied by the caller. */

@@ -76,5 +76,7 @@ export function toIssuerState(r: IssuerRecord, keys: readonly KeyRecord[], logIn
       untilIndex: k.untilIndex === undefined ? 0n : at(k.untilIndex),
     })),
     history: r.history.map((h) => ({ index: at(h.index), kind: h.kind, sequencedAtUnix: h.sequencedAtUnix })),
+    nameEn: r.nameEn,
+    nameZh: r.nameZh,
   };
 }

@@ -13,6 +13,9 @@ import {
   type ListIssuersResponse,
   type LookupProductResponse,
   type ProvenEntry,
+  type SearchLabelsRequest,
+  type SearchLabelsResponse,
+  type GetStatsResponse,
 } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import type { DomainConfig } from "../domain/config.js";
 import { decodeLogEntry, onlyStatement } from "../domain/decode.js";
@@ -27,6 +30,7 @@ import { replayEntries } from "../verify/replay.js";
 import { toIssuerState, toLabelState } from "./convert.js";
 import { ProvenEntries } from "./entries.js";
 import { pinPublicSnapshot, pinSnapshot, type Snapshot } from "./snapshot.js";
+import { normalizeQuery, pageOffset, pageSize, searchLabels } from "./search.js";
 
 export interface ReadsOptions {
   /** The clock that label statuses (expiry) are evaluated at, Unix seconds. */
@@ -311,8 +315,38 @@ export class Reads {
     const categories: Category[] = [...this.view.state.categories.values()]
       .filter((c) => c.index < snap.size)
       .sort((a, b) => a.index - b.index)
-      .map((c) => ({ categoryId: c.categoryId, name: c.name, description: c.description, index: BigInt(c.index) }));
+      .map((c) => ({
+        categoryId: c.categoryId,
+        name: c.name,
+        description: c.description,
+        index: BigInt(c.index),
+        nameEn: c.nameEn,
+        nameZh: c.nameZh,
+      }));
     return { categories, checkpoint: snap.checkpoint };
+  }
+
+  /** One page of the labels a person's query finds (services/reads/search.ts). */
+  searchLabels(req: SearchLabelsRequest): SearchLabelsResponse {
+    const query = normalizeQuery(req.query);
+    const size = pageSize(req.pageSize);
+    const from = pageOffset(req.pageToken);
+    const snap = this.snapshot();
+    const { hits, truncated } = searchLabels(this.view.state, this.view.search, query, snap.size, this.now());
+    const to = from + size;
+    return {
+      hits: hits.slice(from, to),
+      nextPageToken: to < hits.length ? `p${to}` : "",
+      total: hits.length,
+      truncated,
+      checkpoint: snap.checkpoint,
+    };
+  }
+
+  /** The statistics as of the latest checkpoint (services/stats/). */
+  getStats(): GetStatsResponse {
+    const view = this.view;
+    return { stats: view.stats.snapshot(view.state, view.checkpoint), checkpoint: view.checkpoint };
   }
 }
 

@@ -265,12 +265,11 @@ export class Sequencer {
               );
         return items.map(() => ({ ok: false, error: err }));
       }
-      accepted.forEach((seq, i) => apply(state, seq, oldSize + i));
+      accepted.forEach((seq, i) => view.applyEntry(seq, oldSize + i));
       if (map) {
         const commitmentIndex = oldSize + accepted.length;
         const commitment = view.map.commit(map, commitmentIndex, now);
-        apply(
-          state,
+        view.applyEntry(
           { commitment: { root: commitment.root, size: BigInt(commitmentIndex) }, sequencedAtUnix: now },
           commitmentIndex,
         );

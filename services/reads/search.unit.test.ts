@@ -1,0 +1,181 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { LabelStatus, SearchMatch } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
+import { labelIssued, reason, statement, testKey, TestRegistry, T0 } from "../../test/domain-testkit.js";
+import { apply } from "../domain/apply.js";
+import { check } from "../domain/check.js";
+import { RegistryError } from "../sequencer/errors.js";
+import { SearchIndex } from "./search-index.js";
+import {
+  normalizeQuery,
+  pageOffset,
+  pageSize,
+  SEARCH_MAX_HITS,
+  SEARCH_MAX_PAGE_SIZE,
+  SEARCH_MAX_QUERY_CHARS,
+  searchLabels,
+} from "./search.js";
+
+const ACME = { name: "Acme Smart Home Co., Ltd.", registrationCode: "91110000ACME0001" };
+const VISION = { name: "杭州示例视觉科技有限公司", registrationCode: "91330100VISN0002" };
+
+/** The testkit's registry, feeding the search index as LogView.applyEntry does. */
+class Indexed extends TestRegistry {
+  readonly index = new SearchIndex();
+  readonly issuer = testKey(2);
+  private serial = 0;
+
+  constructor() {
+    super();
+    this.publishCategory();
+    this.accredit("CCRC", this.issuer);
+  }
+
+  override submitSigned(signed: Parameters<TestRegistry["submitSigned"]>[0]) {
+    const r = check(this.state, signed, this.now, this.config);
+    if (r.kind === "accepted") {
+      const e = { ...r.submission, sequencedAtUnix: this.now };
+      apply(this.state, e, this.state.size);
+      this.index.note(e);
+    }
+    return r;
+  }
+
+  issue(manufacturer: typeof ACME, productModel: string): string {
+    const labelId = `CCRC-${++this.serial}`;
+    this.must(
+      this.issuer,
+      statement({ $case: "labelIssued", value: labelIssued({ manufacturer, productModel }) }, { labelId }),
+    );
+    return labelId;
+  }
+
+  find(q: string) {
+    return searchLabels(this.state, this.index, normalizeQuery(q), this.state.size, T0);
+  }
+}
+
+function refusal(f: () => unknown): string | undefined {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof RegistryError && e.code === "INVALID_ARGUMENT") return e.rule;
+    throw e;
+  }
+  return undefined;
+}
+
+describe("searchLabels", () => {
+  const reg = new Indexed();
+  const a1 = reg.issue(ACME, "AC-200");
+  const a2 = reg.issue(ACME, "ac-100");
+  const v1 = reg.issue(VISION, "AC-200");
+  // A second label for Acme's AC-100 once the first is revoked: newest first within the product.
+  reg.must(
+    reg.issuer,
+    statement({ $case: "labelRevoked", value: { reason: reason() } }, { labelId: a2, expectedLabelVersion: 1n }),
+  );
+  const a3 = reg.issue(ACME, "AC-100");
+
+  it("finds a label by its id, in any letter case", () => {
+    const r = reg.find(` ${v1.toLowerCase()} `);
+    expect(r.hits.map((h) => [h.labelId, h.match])).toEqual([[v1, SearchMatch.SEARCH_MATCH_LABEL_ID]]);
+    expect(r.hits[0]!.manufacturer).toEqual(VISION);
+  });
+
+  it("finds a manufacturer's labels by registration code: by model, newest label first", () => {
+    const r = reg.find(ACME.registrationCode);
+    expect(r.hits.map((h) => h.labelId)).toEqual([a3, a2, a1]);
+    expect(r.hits.every((h) => h.match === SearchMatch.SEARCH_MATCH_REGISTRATION_CODE)).toBe(true);
+    expect(r.hits[1]!.status).toBe(LabelStatus.LABEL_STATUS_REVOKED);
+    expect(r.truncated).toBe(false);
+  });
+
+  it("finds a model across manufacturers, with ASCII letters folded as products compare", () => {
+    expect(reg.find("ac-200").hits.map((h) => h.labelId)).toEqual([a1, v1]);
+    expect(reg.find("Ac-100").hits.map((h) => h.labelId)).toEqual([a3, a2]);
+  });
+
+  it("finds manufacturers by every word of their name, in any case, Chinese too", () => {
+    expect(reg.find("smart  ACME").hits.map((h) => h.labelId)).toEqual([a3, a2, a1]);
+    expect(reg.find("示例视觉").hits.map((h) => [h.labelId, h.match])).toEqual([
+      [v1, SearchMatch.SEARCH_MATCH_MANUFACTURER_NAME],
+    ]);
+    expect(reg.find("acme nowhere").hits).toEqual([]);
+  });
+
+  it("lists each label once, under the first way it matched", () => {
+    // "CCRC-1" is a label id and also text in no name; "AC" matches names and no model.
+    const r = reg.find(a1);
+    expect(r.hits.map((h) => h.labelId)).toEqual([a1]);
+  });
+
+  it("leaves out labels beyond the snapshot's size", () => {
+    const first = reg.state.labels.get(a3)!.history[0]!.index;
+    const r = searchLabels(reg.state, reg.index, ACME.registrationCode, first, T0);
+    expect(r.hits.map((h) => h.labelId)).toEqual([a2, a1]);
+  });
+
+  it(`stops at ${SEARCH_MAX_HITS} hits and says so`, () => {
+    const big = new Indexed();
+    for (let i = 0; i <= SEARCH_MAX_HITS; i++) big.issue(ACME, `M-${i}`);
+    const r = big.find(ACME.registrationCode);
+    expect(r.hits.length).toBe(SEARCH_MAX_HITS);
+    expect(r.truncated).toBe(true);
+  }, 60_000);
+});
+
+describe("search input rules", () => {
+  it("refuses an empty query, one too long, and one that is not one line, naming the rule", () => {
+    expect(refusal(() => normalizeQuery("   "))).toBe("search-query");
+    expect(refusal(() => normalizeQuery("x".repeat(SEARCH_MAX_QUERY_CHARS + 1)))).toBe("search-query");
+    expect(refusal(() => normalizeQuery("a\nb"))).toBe("search-query");
+    expect(refusal(() => normalizeQuery("a\u202eb"))).toBe("search-query");
+    expect(normalizeQuery("  EV   C200\u00a0 ")).toBe("EV C200");
+    expect(normalizeQuery("海".repeat(SEARCH_MAX_QUERY_CHARS))).toHaveLength(SEARCH_MAX_QUERY_CHARS);
+  });
+
+  it("normalizeQuery: any string gives a trimmed, bounded, stable query or the search-query refusal (fuzz)", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: "binary", maxLength: 200 }), fc.string({ unit: "grapheme" })), (s) => {
+        let q: string;
+        try {
+          q = normalizeQuery(s);
+        } catch (e) {
+          expect(e).toBeInstanceOf(RegistryError);
+          expect((e as RegistryError).rule).toBe("search-query");
+          return;
+        }
+        expect(q).toBe(q.trim());
+        expect(q.length).toBeGreaterThan(0);
+        expect([...q].length).toBeLessThanOrEqual(SEARCH_MAX_QUERY_CHARS);
+        expect(normalizeQuery(q)).toBe(q);
+      }),
+    );
+  });
+
+  it("page tokens: only those a page gives are taken back (fuzz)", () => {
+    expect(pageOffset("")).toBe(0);
+    expect(pageOffset("p20")).toBe(20);
+    for (const bad of ["p0", "p01", `p${SEARCH_MAX_HITS}`, "20", "p-1", "p1e3", "P20"])
+      expect(refusal(() => pageOffset(bad))).toBe("page-token");
+    fc.assert(
+      fc.property(fc.string({ maxLength: 12 }), (t) => {
+        const rule = refusal(() => pageOffset(t));
+        if (rule === undefined) expect(t === "" || /^p[1-9][0-9]*$/.test(t)).toBe(true);
+        else expect(rule).toBe("page-token");
+      }),
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: SEARCH_MAX_HITS - 1 }), (n) => {
+        expect(pageOffset(`p${n}`)).toBe(n);
+      }),
+    );
+  });
+
+  it("page sizes: 0 means the default, above the maximum is refused", () => {
+    expect(pageSize(0)).toBe(20);
+    expect(pageSize(SEARCH_MAX_PAGE_SIZE)).toBe(SEARCH_MAX_PAGE_SIZE);
+    expect(refusal(() => pageSize(SEARCH_MAX_PAGE_SIZE + 1))).toBe("page-size");
+  });
+});

@@ -14,6 +14,8 @@ import type { LabelSource } from "./labels/label-source.js";
 import type { PageWitnesses } from "./page/label-page.js";
 import { jsonLogger, loggablePath, type Logger } from "./ops/log.js";
 import { GatewayMetrics } from "./ops/metrics.js";
+import type { TenderCheck } from "./tender/tender-check.js";
+import { tenderPageReply } from "./tender/tender-page.js";
 import type { LogSource } from "./tiles/log-source.js";
 import { acceptsGzip, TlogReadPath } from "./tiles/tlog.js";
 
@@ -64,6 +66,8 @@ export interface GatewayOptions {
   /** The in-browser verifier, when its bundle is among the assets. */
   readonly verifier?: { readonly bundleUrl: string; readonly dataUrl: (labelId: string) => string };
   readonly api?: ApiHandler;
+  /** Enables the tender upload page, /tender (it needs the pinned keys to verify what it states). */
+  readonly tender?: TenderCheck;
   readonly now?: () => Date;
 }
 
@@ -195,6 +199,11 @@ export class Gateway {
       case "api": {
         const r = this.opts.api && (await this.opts.api.answer(route, req));
         return r ?? textReply(404, "no such API method");
+      }
+      case "tender": {
+        if (!this.opts.tender) return textReply(404, "this gateway has no pinned keys, so it does not check tenders");
+        const lang = LabelRoutes.lang(req.headers["accept-language"], route.lang);
+        return tenderPageReply(this.opts.tender, req, lang, this.limits.maxBodyBytes);
       }
       case "healthz":
         return this.health();

@@ -6,6 +6,9 @@ import { Reads } from "../services/reads/reads.js";
 import type { Registry } from "../services/registry.js";
 import { JsonApi } from "./api/json-api.js";
 import { InProcessReadApi } from "./api/read-api.js";
+import { nodeEd25519 } from "../services/crypto/ed25519-node.js";
+import { resolveTrust } from "../services/verify/trust.js";
+import { TenderCheck } from "./tender/tender-check.js";
 import { DEFAULT_LIMITS, type GatewayLimits } from "./http/limits.js";
 import { jsonLogger } from "./ops/log.js";
 import { verifierOptions } from "./verifier/build.js";
@@ -41,6 +44,26 @@ export interface RegistryGatewayOptions {
  */
 export async function startRegistryGateway(registry: Registry, opts: RegistryGatewayOptions): Promise<RunningGateway> {
   const logger = opts.logger ?? jsonLogger;
+  const reads = new InProcessReadApi(
+    new Reads(
+      registry.view,
+      registry.domain,
+      opts.now ? { now: () => BigInt(Math.floor(opts.now!().getTime() / 1000)) } : {},
+    ),
+    new LogReads(registry.view, registry.origin),
+  );
+  // The tender check verifies the registry's own answers too: its evidence must stand on its proofs.
+  const tender = new TenderCheck(
+    reads,
+    resolveTrust({
+      logKey: registry.logVerifierKey,
+      authorityPublicKey: registry.domain.authorityPublicKey,
+      clockSkewSeconds: registry.domain.clockSkewSeconds,
+      maxValiditySeconds: registry.domain.maxValiditySeconds,
+      ed25519: nodeEd25519,
+    }),
+    opts.now,
+  );
   return startGateway({
     ...(await verifierOptions(logger)),
     address: opts.address,
@@ -53,16 +76,11 @@ export async function startRegistryGateway(registry: Registry, opts: RegistryGat
     logSize: () => registry.view.size,
     metrics: opts.metrics,
     api: new JsonApi({
-      reads: new InProcessReadApi(
-        new Reads(
-          registry.view,
-          registry.domain,
-          opts.now ? { now: () => BigInt(Math.floor(opts.now!().getTime() / 1000)) } : {},
-        ),
-        new LogReads(registry.view, registry.origin),
-      ),
+      reads,
+      tender,
       maxBodyBytes: opts.limits?.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes,
     }),
+    tender,
     ...(opts.limits ? { limits: opts.limits } : {}),
     ...(opts.publicBaseUrl !== undefined ? { publicBaseUrl: opts.publicBaseUrl } : {}),
     ...(opts.tls ? { tls: opts.tls } : {}),

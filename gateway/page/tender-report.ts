@@ -25,6 +25,8 @@ export interface TenderReportInput {
   readonly checkpoint: string;
   readonly log: NoteVerifier;
   readonly rows: readonly EvidenceRow[];
+  /** On the gateway: the evidence file to download, and the form to check another list (not printed). */
+  readonly links?: { readonly evidenceHref: string; readonly againHref: string };
 }
 
 export function tenderReportHtml(r: TenderReportInput): string {
@@ -49,11 +51,18 @@ th,td{border:1px solid #bbb;padding:4px 6px;text-align:left;vertical-align:top}
 th{background:#f2f2f2}
 .meets{color:#0a6b2d;font-weight:600}.fail{color:#a40000;font-weight:600}
 code{font-size:12px;word-break:break-all}
-@media print{body{margin:0}tr{break-inside:avoid}}
+.links a{display:inline-block;min-height:44px;line-height:44px;margin-right:1em}
+@media print{body{margin:0}tr{break-inside:avoid}.links{display:none}}
 </style>
 </head>
 <body>
 <h1>网络安全标识招标核验 · Tender check of cybersecurity labels</h1>
+${
+  r.links
+    ? `<p class="links"><a href="${h(r.links.evidenceHref)}" download="evidence.json">下载证据文件 · Download the evidence file</a>` +
+      `<a href="${h(r.links.againHref)}">核验另一份清单 · Check another list</a></p>`
+    : ""
+}
 <p>截至日志检查点 · As of log checkpoint <b>${h(checkpoint.origin)}</b> #${checkpoint.size},
 根哈希 · root <code>${rootHex}</code>; 核验时间 · evaluated ${h(at)} UTC.</p>
 <p>每行结论均由证据文件中的证明得出，可离线复核 · Every answer follows from the proofs in the

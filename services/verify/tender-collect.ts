@@ -1,0 +1,108 @@
+// What a tender check asks the registry, in one place for every front end: the CLI asks over gRPC,
+// the gateway through its read API (in-process or over gRPC). The list's rows come from CSV text;
+// the answers are the product lookups, one compact VerifyLabels stream for every label the rows
+// reach, and proofs of absence for the label ids the registry does not know.
+import type {
+  LabelBundle,
+  LookupProductResponse,
+  VerifyLabelsResponse,
+} from "../../proto/gen/messages/labelreg/v1/verification_service.js";
+import { parseCsv } from "../csv/csv.js";
+import { productKeyOf, type TenderAnswers, type TenderRow } from "./tender-evidence.js";
+
+/** What the check needs of the registry. */
+export interface TenderReads {
+  /** The product's lookup, or undefined when the registry knows no such product (or refuses the key as malformed). */
+  lookupProduct(registrationCode: string, model: string): Promise<LookupProductResponse | undefined>;
+  /** One compact VerifyLabels call for all of `labelIds`: its messages, in order. */
+  verifyLabels(labelIds: readonly string[]): AsyncIterable<VerifyLabelsResponse>;
+  /** The proof that `labelId` does not exist, or undefined if the registry gave none. */
+  labelAbsence(labelId: string): Promise<LabelBundle | undefined>;
+}
+
+/** A tender list the check refuses: the message names the rule broken. */
+export class TenderListError extends Error {
+  override name = "TenderListError";
+  constructor(
+    /** bad-header, bad-row or too-many-rows. */
+    readonly rule: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The rows of a tender list: a header naming `label_id`, or `registration_code` and `model`
+ * (both kinds may be mixed, one per row). Throws TenderListError naming the line of a row that is
+ * neither, or when there are more than `maxRows`; CsvError for malformed CSV.
+ */
+export function tenderRows(text: string, maxRows: number): TenderRow[] {
+  const records = parseCsv(text);
+  const header = records[0]?.fields.map((f) => f.trim().toLowerCase()) ?? [];
+  const label = header.indexOf("label_id");
+  const code = header.indexOf("registration_code");
+  const model = header.indexOf("model");
+  if (label < 0 && (code < 0 || model < 0))
+    throw new TenderListError("bad-header", "the CSV's header must name label_id, or registration_code and model");
+  const rows: TenderRow[] = [];
+  for (const [i, r] of records.slice(1).entries()) {
+    const f = (c: number) => (c >= 0 ? (r.fields[c] ?? "").trim() : "");
+    if (r.fields.every((x) => x.trim() === "")) continue;
+    const row = i + 1;
+    if (f(label) !== "") rows.push({ row, labelId: f(label) });
+    else if (f(code) !== "" && f(model) !== "") rows.push({ row, registrationCode: f(code), model: f(model) });
+    else
+      throw new TenderListError(
+        "bad-row",
+        `row ${row} (line ${r.line}) names neither a label_id nor a registration_code and model`,
+      );
+    if (rows.length > maxRows) throw new TenderListError("too-many-rows", `at most ${maxRows} rows in one tender list`);
+  }
+  return rows;
+}
+
+/** Asks for everything the rows need: product lookups, then every label's bundle in one stream, then absences. */
+export async function collectTenderAnswers(
+  reads: TenderReads,
+  rows: readonly TenderRow[],
+  concurrency: number,
+): Promise<TenderAnswers> {
+  const products = new Map<string, LookupProductResponse>();
+  const wanted = [...new Set(rows.flatMap((r) => ("labelId" in r ? [] : [productKeyOf(r.registrationCode, r.model)])))];
+  await pool(wanted, concurrency, async (key) => {
+    const [registrationCode, model] = key.split("\n") as [string, string];
+    const p = await reads.lookupProduct(registrationCode, model);
+    if (p) products.set(key, p);
+  });
+  const labelIds = [
+    ...new Set([
+      ...rows.flatMap((r) => ("labelId" in r ? [r.labelId] : [])),
+      ...[...products.values()].flatMap((p) => (p.liveLabelId ? [p.liveLabelId] : [])),
+    ]),
+  ];
+  const stream: VerifyLabelsResponse[] = [];
+  const notFound: string[] = [];
+  // Asked even for no ids: the stream's snapshot is the checkpoint the whole answer is as of.
+  for await (const m of reads.verifyLabels(labelIds)) {
+    stream.push(m);
+    const r = m.message?.$case === "result" ? m.message.value : undefined;
+    if (r?.result?.$case === "error" && r.result.value.rule === "label-not-found") notFound.push(r.labelId);
+  }
+  // VerifyLabels answers an unknown id without a proof; the proof of absence is asked for apart.
+  const absences = new Map<string, LabelBundle>();
+  await pool(notFound, concurrency, async (labelId) => {
+    const a = await reads.labelAbsence(labelId);
+    if (a) absences.set(labelId, a);
+  });
+  return { stream, absences, products };
+}
+
+async function pool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
+}

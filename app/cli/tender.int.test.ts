@@ -139,7 +139,8 @@ describe("labelreg tender check", () => {
       "x",
     ]);
     expect(date.stderr).toMatch(/valid-through must be a date YYYY-MM-DD/);
-    expect(() => tenderRows("label_id\nA-1\n", 10)).not.toThrow();
+    expect(() => tenderRows("label_id\nAB-1\n", 10)).not.toThrow();
+    expect(() => tenderRows("label_id\nA-1\n", 10)).toThrow(/not a label id/);
     expect(() => tenderRows("model\nX\n", 10)).toThrow(/header must name label_id/);
     expect(() => tenderRows("label_id,registration_code,model\n,91330100MATEN,\n", 10)).toThrow(/row 1 \(line 2\)/);
   });

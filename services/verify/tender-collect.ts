@@ -8,6 +8,7 @@ import type {
   VerifyLabelsResponse,
 } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import { parseCsv } from "../csv/csv.js";
+import { LABEL_ID } from "../domain/syntax.js";
 import { productKeyOf, type TenderAnswers, type TenderRow } from "./tender-evidence.js";
 
 /** What the check needs of the registry. */
@@ -24,7 +25,7 @@ export interface TenderReads {
 export class TenderListError extends Error {
   override name = "TenderListError";
   constructor(
-    /** bad-header, bad-row or too-many-rows. */
+    /** bad-header, bad-row, bad-label-id or too-many-rows. */
     readonly rule: string,
     message: string,
   ) {
@@ -50,7 +51,15 @@ export function tenderRows(text: string, maxRows: number): TenderRow[] {
     const f = (c: number) => (c >= 0 ? (r.fields[c] ?? "").trim() : "");
     if (r.fields.every((x) => x.trim() === "")) continue;
     const row = i + 1;
-    if (f(label) !== "") rows.push({ row, labelId: f(label) });
+    if (f(label) !== "") {
+      // An id that cannot exist has no proof of absence either: the list is wrong, not the product.
+      if (!LABEL_ID.test(f(label)))
+        throw new TenderListError(
+          "bad-label-id",
+          `row ${row} (line ${r.line}): ${JSON.stringify(f(label).slice(0, 60))} is not a label id`,
+        );
+      rows.push({ row, labelId: f(label) });
+    }
     else if (f(code) !== "" && f(model) !== "") rows.push({ row, registrationCode: f(code), model: f(model) });
     else
       throw new TenderListError(

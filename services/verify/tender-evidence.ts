@@ -163,11 +163,26 @@ export function encodeEvidence(
     evaluatedAtUnix,
     checkpoint,
     rows,
-    stream: answers.stream.map((m) => VerifyLabelsResponse.toJSON(m)),
+    stream: provenStream(answers.stream).map((m) => VerifyLabelsResponse.toJSON(m)),
     absences: Object.fromEntries([...answers.absences].map(([k, v]) => [k, LabelBundle.toJSON(v)])),
     products: Object.fromEntries([...answers.products].map(([k, v]) => [k, LookupProductResponse.toJSON(v)])),
   };
   return canonical(evidence);
+}
+
+/**
+ * The stream as the evidence keeps it: only what the answers rest on, so that no byte of the file
+ * is free to change. A result's state summary is dropped (the state is recomputed from the
+ * bundle's entries), and so are refusals (an unknown id's answer is its proof of absence).
+ */
+function provenStream(stream: readonly VerifyLabelsResponse[]): VerifyLabelsResponse[] {
+  return stream.flatMap((m): VerifyLabelsResponse[] => {
+    if (m.message?.$case !== "result") return [m];
+    const r = m.message.value;
+    if (r.result?.$case !== "label") return [];
+    const value = { label: undefined, bundle: r.result.value.bundle };
+    return [{ message: { $case: "result", value: { labelId: r.labelId, result: { $case: "label", value } } } }];
+  });
 }
 
 function canonical(value: unknown): string {
@@ -237,6 +252,13 @@ export function verifyEvidence(text: string, trust: ResolvedTrust): EvidenceChec
         problems.push(`row ${r.row}: the evidence says ${said.outcome}, its proofs say ${r.outcome} (${r.reason})`);
     });
     for (const r of again.rows) if (r.outcome === "not-verifiable") problems.push(`row ${r.row}: ${r.reason}`);
+    // Whatever the proofs do not cover (an unknown field, a state summary, a refusal's text) is
+    // not in the file as written: re-encoding what was read must give back every byte.
+    if (
+      problems.length === 0 &&
+      encodeEvidence(e.criteria, e.evaluatedAtUnix, e.checkpoint, again.rows, answers) !== text
+    )
+      problems.push("the evidence holds data its proofs do not cover, or is not in its canonical form");
     return {
       ok: problems.length === 0,
       problems,

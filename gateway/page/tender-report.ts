@@ -47,7 +47,7 @@ export function tenderReportHtml(r: TenderReportInput): string {
 body{font:14px/1.5 system-ui,"PingFang SC","Noto Sans CJK SC",sans-serif;margin:24px;color:#111}
 h1{font-size:20px;margin:0 0 8px}
 table{border-collapse:collapse;width:100%;margin:12px 0}
-th,td{border:1px solid #bbb;padding:4px 6px;text-align:left;vertical-align:top}
+th,td{border:1px solid #bbb;padding:4px 6px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 th{background:#f2f2f2}
 .meets{color:#0a6b2d;font-weight:600}.fail{color:#a40000;font-weight:600}
 code{font-size:12px;word-break:break-all}

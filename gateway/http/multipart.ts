@@ -34,7 +34,8 @@ function multipart(body: Buffer, delimiter: string): Map<string, Buffer> {
     at += dash.length;
     if (body.subarray(at, at + 2).toString("latin1") === "--") return fields;
     if (parts >= MAX_PARTS) throw bad("bad-multipart", `at most ${MAX_PARTS} parts in a form`);
-    if (body.subarray(at, at + 2).toString("latin1") !== "\r\n") throw bad("bad-multipart", "a delimiter is not followed by CRLF");
+    if (body.subarray(at, at + 2).toString("latin1") !== "\r\n")
+      throw bad("bad-multipart", "a delimiter is not followed by CRLF");
     const headEnd = body.indexOf("\r\n\r\n", at + 2, "latin1");
     if (headEnd < 0 || headEnd - at > MAX_PART_HEADER_BYTES) throw bad("bad-multipart", "a part's headers do not end");
     const head = body.subarray(at + 2, headEnd).toString("utf8");

@@ -31,7 +31,10 @@ describe("formFields", () => {
   });
 
   it("reads a url-encoded form", () => {
-    const f = formFields("application/x-www-form-urlencoded", Buffer.from("minTier=2&text=label_id%0D%0AAB-1&x=%E4%B8%AD"));
+    const f = formFields(
+      "application/x-www-form-urlencoded",
+      Buffer.from("minTier=2&text=label_id%0D%0AAB-1&x=%E4%B8%AD"),
+    );
     expect(f.get("text")?.toString()).toBe("label_id\r\nAB-1");
     expect(f.get("x")?.toString()).toBe("中");
   });
@@ -65,8 +68,18 @@ describe("formFields", () => {
   });
 
   it("fuzz: any body gives fields or an ApiRequestError, never another exception", () => {
-    const pieces = fc.constantFrom(`--${BOUNDARY}`, "\r\n", "\r\n\r\n", 'Content-Disposition: form-data; name="a"', "--", "x");
-    const body = fc.oneof(fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)), fc.array(pieces, { maxLength: 12 }).map((p) => Buffer.from(p.join(""))));
+    const pieces = fc.constantFrom(
+      `--${BOUNDARY}`,
+      "\r\n",
+      "\r\n\r\n",
+      'Content-Disposition: form-data; name="a"',
+      "--",
+      "x",
+    );
+    const body = fc.oneof(
+      fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)),
+      fc.array(pieces, { maxLength: 12 }).map((p) => Buffer.from(p.join(""))),
+    );
     const type = fc.constantFrom(TYPE, "application/x-www-form-urlencoded", "multipart/form-data", "text/plain", "");
     fc.assert(
       fc.property(type, body, (t, b) => {

@@ -61,7 +61,9 @@ describe("POST /api/v1/tender:check", () => {
     // And a changed answer that keeps the form canonical is caught by its proof.
     const lied = text.replace('"outcome": "revoked"', '"outcome": "meets"');
     expect(lied).not.toBe(text);
-    expect(verifyEvidence(lied, trust).problems.join("\n")).toMatch(/row 2: the evidence says meets, its proofs say revoked/);
+    expect(verifyEvidence(lied, trust).problems.join("\n")).toMatch(
+      /row 2: the evidence says meets, its proofs say revoked/,
+    );
   });
 
   it("no byte of the evidence is free: one changed anywhere and it no longer verifies", async () => {

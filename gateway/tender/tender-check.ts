@@ -8,7 +8,12 @@ import type {
   LookupProductResponse,
 } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import { LabelBundle } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
-import { collectTenderAnswers, TenderListError, tenderRows, type TenderReads } from "../../services/verify/tender-collect.js";
+import {
+  collectTenderAnswers,
+  TenderListError,
+  tenderRows,
+  type TenderReads,
+} from "../../services/verify/tender-collect.js";
 import { answerRows, encodeEvidence, type EvidenceRow } from "../../services/verify/tender-evidence.js";
 import { checkCriteria, type TenderCriteria } from "../../services/verify/tender.js";
 import type { ResolvedTrust } from "../../services/verify/trust.js";

@@ -31,7 +31,12 @@ afterAll(async () => {
 });
 
 async function open(lang: "zh-CN" | "en"): Promise<Page> {
-  const ctx = await browser.newContext({ viewport: PHONE, locale: lang, javaScriptEnabled: false, acceptDownloads: true });
+  const ctx = await browser.newContext({
+    viewport: PHONE,
+    locale: lang,
+    javaScriptEnabled: false,
+    acceptDownloads: true,
+  });
   const page = await ctx.newPage();
   await page.goto(`${fx.gw.url}/tender`);
   return page;

@@ -20,8 +20,7 @@ const TEXT = {
   "zh-CN": {
     site: "网络安全标识查询",
     title: "招标核验",
-    intro:
-      "上传采购清单，按招标要求逐行核验网络安全标识。每行结论都附有登记簿的证明，证据文件可由任何人离线复核。",
+    intro: "上传采购清单，按招标要求逐行核验网络安全标识。每行结论都附有登记簿的证明，证据文件可由任何人离线复核。",
     file: "清单文件（CSV）",
     text: "或粘贴清单内容",
     columns: `CSV 第一行为列名：label_id（标识编号），或 registration_code 与 model（统一社会信用代码与型号）。每份清单最多 ${MAX_GATEWAY_TENDER_ROWS} 行。`,

@@ -59,8 +59,7 @@ export function tenderRows(text: string, maxRows: number): TenderRow[] {
           `row ${row} (line ${r.line}): ${JSON.stringify(f(label).slice(0, 60))} is not a label id`,
         );
       rows.push({ row, labelId: f(label) });
-    }
-    else if (f(code) !== "" && f(model) !== "") rows.push({ row, registrationCode: f(code), model: f(model) });
+    } else if (f(code) !== "" && f(model) !== "") rows.push({ row, registrationCode: f(code), model: f(model) });
     else
       throw new TenderListError(
         "bad-row",

@@ -19,6 +19,12 @@ const OUTCOME_NAMES: Record<TenderOutcome, readonly [zh: string, en: string]> = 
   "not-verifiable": ["无法验证", "Not verifiable"],
 };
 
+/** On the gateway: the evidence file to download (undefined: too large to embed), and the form. */
+export interface ReportLinks {
+  readonly evidenceHref: string | undefined;
+  readonly againHref: string;
+}
+
 export interface TenderReportInput {
   readonly criteria: TenderCriteria;
   readonly evaluatedAtUnix: number;
@@ -26,7 +32,7 @@ export interface TenderReportInput {
   readonly log: NoteVerifier;
   readonly rows: readonly EvidenceRow[];
   /** On the gateway: the evidence file to download, and the form to check another list (not printed). */
-  readonly links?: { readonly evidenceHref: string; readonly againHref: string };
+  readonly links?: ReportLinks;
 }
 
 export function tenderReportHtml(r: TenderReportInput): string {
@@ -59,8 +65,11 @@ code{font-size:12px;word-break:break-all}
 <h1>网络安全标识招标核验 · Tender check of cybersecurity labels</h1>
 ${
   r.links
-    ? `<p class="links"><a href="${h(r.links.evidenceHref)}" download="evidence.json">下载证据文件 · Download the evidence file</a>` +
-      `<a href="${h(r.links.againHref)}">核验另一份清单 · Check another list</a></p>`
+    ? `<p class="links">${
+        r.links.evidenceHref !== undefined
+          ? `<a href="${h(r.links.evidenceHref)}" download="evidence.json">下载证据文件 · Download the evidence file</a>`
+          : "证据文件太大，无法附在本页：请在表单上用“核验并下载证据文件” · The evidence file is too large to attach to this page: use “Check and download the evidence” on the form. "
+      }<a href="${h(r.links.againHref)}">核验另一份清单 · Check another list</a></p>`
     : ""
 }
 <p>截至日志检查点 · As of log checkpoint <b>${h(checkpoint.origin)}</b> #${checkpoint.size},

@@ -19,7 +19,7 @@ import { checkCriteria, type TenderCriteria } from "../../services/verify/tender
 import type { ResolvedTrust } from "../../services/verify/trust.js";
 import type { ReadApi } from "../api/read-api.js";
 import { ApiRequestError } from "../api/status.js";
-import { tenderReportHtml } from "../page/tender-report.js";
+import { type ReportLinks, tenderReportHtml } from "../page/tender-report.js";
 
 /** Rows in one list checked over HTTP: an answer in seconds, and an evidence file a browser can hold. */
 export const MAX_GATEWAY_TENDER_ROWS = 10_000;
@@ -127,7 +127,7 @@ export class TenderCheck {
   }
 
   /** The printable report of a result, with `links` (the evidence download, another check) above it. */
-  report(r: TenderResult, links?: { readonly evidenceHref: string; readonly againHref: string }): string {
+  report(r: TenderResult, links?: ReportLinks): string {
     return tenderReportHtml({
       criteria: r.criteria,
       evaluatedAtUnix: r.evaluatedAtUnix,

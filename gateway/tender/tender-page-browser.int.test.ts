@@ -1,7 +1,8 @@
 // The tender upload page in Debian's Chromium on a phone-sized viewport, in both languages, with
 // JavaScript off (the page must work without it): choose a CSV file or paste the list, set the
 // criteria, see the bilingual report, download the evidence file and re-verify it offline; a bad
-// list shows the form again naming what is wrong. Screenshots go to test-output/tender-page/.
+// list shows the form again naming what is wrong; the form's second button downloads the evidence
+// alone. Screenshots go to test-output/tender-page/.
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -58,7 +59,7 @@ describe("the tender upload page", () => {
       await page.setInputFiles("#csv", { name: "list.csv", mimeType: "text/csv", buffer: Buffer.from(LIST) });
       await page.selectOption("#minTier", "3");
       await page.fill("#validThrough", "2027-06-30");
-      await Promise.all([page.waitForURL(/\/tender\?lang=/), page.click("button[type=submit]")]);
+      await Promise.all([page.waitForURL(/\/tender\?lang=/), page.click("button[value=report]")]);
       const body = (await page.locator("body").textContent()) ?? "";
       expect(body).toContain("Tender check of cybersecurity labels");
       expect(body).toContain("CCRC-404");
@@ -81,16 +82,26 @@ describe("the tender upload page", () => {
     const page = await open("en");
     await page.fill("#text", "model\nX\n");
     await page.fill("#validThrough", "2027-06-30");
-    await page.click("button[type=submit]");
+    await page.click("button[value=report]");
     await expect.poll(() => page.locator("[role=alert]").textContent()).toContain("header must name label_id");
     expect(await page.locator("#text").inputValue()).toBe("model\nX\n");
     expect(await fitsWidth(page)).toBeLessThanOrEqual(PHONE.width);
     await shot(page, "bad-list.en");
 
     await page.fill("#text", "label_id\nCCRC-1\n");
-    await Promise.all([page.waitForURL(/\/tender\?lang=en/), page.click("button[type=submit]")]);
+    await Promise.all([page.waitForURL(/\/tender\?lang=en/), page.click("button[value=report]")]);
     const outcomes = await page.locator("table:last-of-type tr td:nth-child(3)").allTextContents();
     expect(outcomes).toEqual(["符合 · Meets"]);
+
+    // The form's second button answers the evidence file itself (for lists too large to attach).
+    await page.goto(`${fx.gw.url}/tender?lang=en`);
+    await page.fill("#text", "label_id\nCCRC-2\n");
+    await page.fill("#validThrough", "2027-06-30");
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("button[value=evidence]")]);
+    expect(download.suggestedFilename()).toBe("evidence.json");
+    const check = verifyEvidence(readFileSync((await download.path())!, "utf8"), trust);
+    expect(check.problems).toEqual([]);
+    expect(check.rows.map((r) => r.outcome)).toEqual(["revoked"]);
     await page.context().close();
   });
 

@@ -16,6 +16,13 @@ import { MAX_GATEWAY_TENDER_ROWS, tenderCriteria, type TenderCheck } from "./ten
 const TENDER_CSP =
   "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
+/**
+ * The report carries its evidence as a data: link, so that what is downloaded is exactly what the
+ * report shows, with no state kept on the gateway; browsers do not download data: links of tens of
+ * megabytes, so a larger file is had from the form's second button (a fresh check) or the API.
+ */
+const MAX_EMBEDDED_EVIDENCE_BYTES = 2 * 1024 * 1024;
+
 const TEXT = {
   "zh-CN": {
     site: "网络安全标识查询",
@@ -28,6 +35,7 @@ const TEXT = {
     validThrough: "有效期至少至",
     category: "产品类别（可留空）",
     submit: "核验",
+    download: "核验并下载证据文件",
     error: "无法核验",
   },
   en: {
@@ -42,6 +50,7 @@ const TEXT = {
     validThrough: "Valid at least through",
     category: "Product category (optional)",
     submit: "Check",
+    download: "Check and download the evidence",
     error: "Cannot check this list",
   },
 } satisfies Record<Lang, Record<string, string>>;
@@ -51,7 +60,8 @@ form label{display:block;margin:.75rem 0 .25rem;font-weight:600}
 input,select,textarea,button{font:inherit;max-width:100%}
 input[type=date],select,input[type=text]{min-height:44px;padding:0 .5rem;border:1px solid var(--line);border-radius:8px;width:100%}
 textarea{width:100%;min-height:8rem;padding:.5rem;border:1px solid var(--line);border-radius:8px}
-button{margin-top:1rem;min-height:44px;padding:0 1.5rem;border:0;border-radius:22px;background:var(--link);color:#fff;font-weight:600}
+button{margin:1rem .5rem 0 0;min-height:44px;padding:0 1.5rem;border:0;border-radius:22px;background:var(--link);color:#fff;font-weight:600}
+button.secondary{background:#fff;color:var(--link);border:1px solid var(--link)}
 .hint{color:var(--muted);font-size:.9rem}
 .error{border-color:#c5221f;background:#fce8e6}`;
 
@@ -87,7 +97,8 @@ export function tenderFormPage(lang: Lang, values: FormValues = {}, error?: stri
     `<input id="validThrough" name="validThrough" type="date" required value="${e(values.validThrough ?? "")}">` +
     `<label for="category">${e(t.category)}</label>` +
     `<input id="category" name="category" type="text" maxlength="128" value="${e(values.category ?? "")}">` +
-    `<button type="submit">${e(t.submit)}</button></form></section></main></body></html>`
+    `<button type="submit" name="as" value="report">${e(t.submit)}</button>` +
+    `<button type="submit" name="as" value="evidence" class="secondary">${e(t.download)}</button></form></section></main></body></html>`
   );
 }
 
@@ -130,7 +141,20 @@ export async function tenderPageReply(
     if (!list || list.toString("utf8").trim() === "")
       throw new ApiRequestError("no-list", "choose a CSV file or paste the list");
     const result = await check.run(list, criteria);
-    const evidenceHref = `data:application/json;base64,${Buffer.from(result.evidence, "utf8").toString("base64")}`;
+    if (str("as") === "evidence")
+      return {
+        status: 200,
+        headers: {
+          "content-type": "application/json",
+          "content-disposition": 'attachment; filename="evidence.json"',
+          "cache-control": "no-store",
+        },
+        body: result.evidence,
+      };
+    const evidenceHref =
+      result.evidence.length <= MAX_EMBEDDED_EVIDENCE_BYTES
+        ? `data:application/json;base64,${Buffer.from(result.evidence, "utf8").toString("base64")}`
+        : undefined;
     return html(200, lang, check.report(result, { evidenceHref, againHref: `/tender?lang=${lang}` }));
   } catch (err) {
     if (!(err instanceof ApiRequestError)) {

@@ -16,6 +16,11 @@ export async function tenderCheckReply(
   if (!/^text\/csv\s*(;\s*charset\s*=\s*"?utf-8"?\s*)?$/i.test(req.headers["content-type"] ?? ""))
     throw new ApiRequestError("bad-content-type", "the body must be the list as text/csv (UTF-8)");
   const result = await check.run(await readBody(req, maxBodyBytes), criteria);
+  return evidenceReply(result.evidence);
+}
+
+/** The evidence file as the answer, named for saving. */
+export function evidenceReply(evidence: string): Reply {
   return {
     status: 200,
     headers: {
@@ -23,6 +28,6 @@ export async function tenderCheckReply(
       "content-disposition": 'attachment; filename="evidence.json"',
       "cache-control": "no-store",
     },
-    body: result.evidence,
+    body: evidence,
   };
 }

@@ -10,6 +10,7 @@ import { escapeHtml as e } from "../page/escape.js";
 import type { Lang } from "../page/lang.js";
 import { MESSAGES } from "../page/messages.js";
 import { PAGE_CSS } from "../page/page-style.js";
+import { evidenceReply } from "./tender-api.js";
 import { MAX_GATEWAY_TENDER_ROWS, tenderCriteria, type TenderCheck } from "./tender-check.js";
 
 /** The form posts only here; nothing runs script; nothing may frame it. */
@@ -141,16 +142,7 @@ export async function tenderPageReply(
     if (!list || list.toString("utf8").trim() === "")
       throw new ApiRequestError("no-list", "choose a CSV file or paste the list");
     const result = await check.run(list, criteria);
-    if (str("as") === "evidence")
-      return {
-        status: 200,
-        headers: {
-          "content-type": "application/json",
-          "content-disposition": 'attachment; filename="evidence.json"',
-          "cache-control": "no-store",
-        },
-        body: result.evidence,
-      };
+    if (str("as") === "evidence") return evidenceReply(result.evidence);
     const evidenceHref =
       result.evidence.length <= MAX_EMBEDDED_EVIDENCE_BYTES
         ? `data:application/json;base64,${Buffer.from(result.evidence, "utf8").toString("base64")}`

@@ -83,6 +83,13 @@ export interface ServerConfig {
   readonly acceptRollback?: boolean;
   /** The background scrub's pace, entries per second; 0 turns it off. Default DEFAULT_SCRUB_RATE. */
   readonly scrubEntriesPerSecond?: number;
+  /**
+   * Whether each scrub pass also recomputes the state map and checks every commitment (as fsck
+   * does). Off by default: it costs about a start-up's replay per pass, where re-hashing the
+   * entries against the signed tree (always done) costs little, and catch-up already checks every
+   * commitment this process reads.
+   */
+  readonly scrubMap?: boolean;
   /** The HTTP gateway (tlog-tiles, label pages, metrics); absent: none. Uses `tls` too when set. */
   readonly http?: { readonly address: string; readonly publicBaseUrl?: string; readonly accessLog?: boolean };
 }
@@ -316,6 +323,7 @@ function startScrub(config: ServerConfig, store: LogStore, registry: Registry): 
   return new Scrub({
     store: uncached(store),
     log: parseVerifierKey(registry.logVerifierKey, nodeEd25519),
+    ...(config.scrubMap ? { authorityPublicKey: registry.domain.authorityPublicKey } : {}),
     entriesPerSecond: rate,
     onMismatch: (e) => registry.fail(e),
   });

@@ -37,7 +37,7 @@ import {
   SubmitBulkResponse,
   SubmitRequest,
   SubmitResponse,
-} from "../proto/gen/grpc/labelreg/v1/issuance_service.js";
+} from "../proto/gen/messages/labelreg/v1/issuance_service.js";
 import { openPostgresStore } from "../services/store/postgres.js";
 import { openSqliteStore } from "../services/store/sqlite.js";
 import { startRegistryChild, type RegistryChild } from "../test/registry-child.js";

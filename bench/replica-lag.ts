@@ -3,7 +3,8 @@
 // published, how much later the replica's view reached it. That is the delay before every read
 // path of the replica serves a commit.
 import * as grpc from "@grpc/grpc-js";
-import { LogServiceClient, type WatchCheckpointsResponse } from "../proto/gen/grpc/labelreg/v1/log_service.js";
+import type { WatchCheckpointsResponse } from "../proto/gen/messages/labelreg/v1/log_service.js";
+import { LogServiceClient } from "../services/grpc/clients.js";
 
 export interface LagSummary {
   /** Sequencer checkpoints the replica reached. */

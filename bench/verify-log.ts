@@ -2,8 +2,9 @@
 // process, integrated into the tree by the log library and appended straight into a SQLite store
 // in big batches (no gRPC, no sequencer), with the keys `labelreg serve` expects in the data
 // directory. Every entry obeys the rules (the verifier replays them): per label, issued, then
-// suspended and reinstated by its issuer, all at one sequencing time.
-import { existsSync } from "node:fs";
+// suspended and reinstated by its issuer, all at one sequencing time. Each batch ends with its
+// state map commitment, as the sequencer's do, so reads carry completeness proofs.
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { formatCheckpoint } from "../log/checkpoint.js";
 import { utf8 } from "../log/bytes.js";
 import { integrate } from "../log/integrate.js";
@@ -14,6 +15,12 @@ import type { Statement } from "../proto/gen/messages/labelreg/v1/statement.js";
 import { loadOrCreateSignerKey } from "../services/config/key-files.js";
 import { devAuthorityKeyPath, logKeyPath } from "../app/server.js";
 import { openSqliteStore, SQLITE_FILE } from "../services/store/sqlite.js";
+import { apply } from "../services/domain/apply.js";
+import { encodeCommitmentEntry, isCommitment } from "../services/domain/decode.js";
+import { decodeLogEntryFast } from "../services/domain/entry-wire.js";
+import { RegistryState } from "../services/domain/state.js";
+import { isViolation } from "../services/domain/violation.js";
+import { StateMap } from "../services/readmodel/state-map.js";
 import {
   categoryPublished,
   issuerAccredited,
@@ -32,20 +39,29 @@ export const ORIGIN = "bench.example/verify";
 export const issuerIdOf = (i: number) => `BI${i}`;
 /** The id of label number j (0-based). */
 export const labelIdOf = (j: number) => `${issuerIdOf(j % ISSUERS)}-${j}`;
-/** Labels in a log of `entries` entries. */
+/** Labels in a log of about `entries` entries (commitments aside). */
 export const labelsIn = (entries: number) => Math.floor((entries - 1 - ISSUERS) / ENTRIES_PER_LABEL);
+/** Statement entries per batch (a multiple of ENTRIES_PER_LABEL); each batch adds a commitment. */
+const BATCH = 8190;
+/** The size of the log buildLog makes for `labels` labels: the set-up batch, the label batches, a commitment each. */
+const sizeFor = (labels: number) =>
+  1 + ISSUERS + 1 + labels * ENTRIES_PER_LABEL + Math.ceil((labels * ENTRIES_PER_LABEL) / BATCH);
 
 /** Builds (or reuses) a data directory holding a log of at least `entries` entries. Returns its label count. */
 export async function buildLog(dataDir: string, entries: number, log: (msg: string) => void): Promise<number> {
   const labels = labelsIn(entries);
   const { signer: logSigner } = loadOrCreateSignerKey(logKeyPath(dataDir), ORIGIN);
   const { signer: authority } = loadOrCreateSignerKey(devAuthorityKeyPath(dataDir), "labelreg-dev-authority");
-  const store = await openSqliteStore({ dir: dataDir });
+  let store = await openSqliteStore({ dir: dataDir });
   try {
     const have = (await store.latestCheckpoint())?.size ?? 0;
     if (have > 0 && existsSync(join(dataDir, SQLITE_FILE))) {
-      if (have === 1 + ISSUERS + labels * ENTRIES_PER_LABEL) return labels;
-      throw new Error(`${dataDir} holds a log of ${have} entries, not the one this run builds; delete it`);
+      if (have === sizeFor(labels)) return labels;
+      // An earlier build of this bench's own cache (another size, or a layout since changed).
+      log(`  ${dataDir} holds a log of ${have} entries, not the ${sizeFor(labels)} this run builds: rebuilding`);
+      await store.close();
+      for (const f of readdirSync(dataDir)) if (f.startsWith(SQLITE_FILE)) rmSync(join(dataDir, f));
+      store = await openSqliteStore({ dir: dataDir });
     }
     const T = BigInt(Math.floor(Date.now() / 1000));
     const at = (s: Statement): Statement => ({ ...s, signedAtUnix: T });
@@ -61,7 +77,19 @@ export async function buildLog(dataDir: string, entries: number, log: (msg: stri
       }).finish();
     };
     let tree = emptyTreeState();
-    const flush = async (batch: Uint8Array[]) => {
+    const state = new RegistryState(authority.publicKey);
+    const map = new StateMap(1);
+    const flush = async (statements: Uint8Array[]) => {
+      statements.forEach((bytes, i) => {
+        const e = decodeLogEntryFast(bytes);
+        if (isViolation(e) || isCommitment(e)) throw new Error(`built entry ${tree.size + i} is not a statement`);
+        apply(state, e, tree.size + i);
+        map.note(state, e.statement);
+      });
+      const index = tree.size + statements.length;
+      const prepared = map.prepare(state);
+      const commitment = encodeCommitmentEntry({ root: prepared.update.root, size: BigInt(index) }, T);
+      const batch = [...statements, commitment];
       const integration = integrate(tree, batch);
       const note = signNote(
         formatCheckpoint({
@@ -74,6 +102,10 @@ export async function buildLog(dataDir: string, entries: number, log: (msg: stri
       );
       await store.append({ expectedSize: tree.size, entries: batch, tiles: integration.tiles, checkpoint: utf8(note) });
       tree = integration.state;
+      map.commit(prepared, index, T);
+      const c = decodeLogEntryFast(commitment);
+      if (isViolation(c)) throw new Error(c.message);
+      apply(state, c, index);
     };
     const head = [entryOf(authority, categoryPublished("bench-cat"))];
     keys.forEach((k, i) => head.push(entryOf(authority, issuerAccredited(`bench-acc-${i}`, issuerIdOf(i), k))));
@@ -92,7 +124,7 @@ export async function buildLog(dataDir: string, entries: number, log: (msg: stri
         entryOf(issuer, labelChange(`s${j}`, id, 1n, "suspend")),
         entryOf(issuer, labelChange(`r${j}`, id, 2n, "reinstate")),
       );
-      if (batch.length >= 8190) {
+      if (batch.length >= BATCH) {
         await flush(batch);
         batch = [];
         if ((j + 1) % 30_000 < 2730)

@@ -103,7 +103,10 @@ async function settled(page: Page): Promise<{ state: string | null; text: string
   return {
     state: await page.locator("#verify-status").getAttribute("data-state"),
     text: (await page.locator("#verify-status").textContent()) ?? "",
-    check: (await page.locator("#status-check").textContent()) ?? "",
+    // The page of an unknown label has no status box.
+    check: (await page.locator("#status-check").count())
+      ? ((await page.locator("#status-check").textContent()) ?? "")
+      : "",
   };
 }
 
@@ -173,12 +176,16 @@ describe("the README's consumer path on a phone", () => {
     expect(await printLabel("/l/CCRC-1/label.svg", "5-printed-suspended")).toContain(">已暂停 · SUSPENDED</text>");
   });
 
-  it("an unknown label: the 404 page, with a language switch", async () => {
+  it("an unknown label: the 404 page proves absence under the witness policy, with a language switch", async () => {
     const page = await phone("/l/CCRC-404", "zh-CN");
     expect(await page.locator("h1").textContent()).toBe("未找到此标识");
+    const zh = await settled(page);
+    expect(zh.state, zh.text).toBe("ok");
+    expect(zh.text).toMatch(/^已在您的浏览器中核验：截至日志检查点 \d+（.+），登记簿中不存在编号为 CCRC-404 的标识。$/);
     await page.locator("a.lang").click();
     await page.waitForURL(/\?lang=en$/);
     expect(await page.locator("h1").textContent()).toBe("No such label");
+    expect((await settled(page)).text).toMatch(/^No label CCRC-404 exists in the registry as of checkpoint \d+, /);
     await shot(page, "6-unknown.en");
     await page.context().close();
   });

@@ -77,6 +77,23 @@ describe("label pages", () => {
     expect(label).toMatch(/<g class="status-band"[^>]*>.*>已撤销 · REVOKED<\/text><\/g>/);
   });
 
+  it("the home page looks a label up: a number as people type it redirects to its page; anything else says why", async () => {
+    const home = await get("/", { headers: { "accept-language": "en" } });
+    expect(home.status).toBe(200);
+    expect(home.headers.get("content-security-policy")).toContain("form-action 'self'");
+    const html = await home.text();
+    expect(html).toContain('<form class="lookup" action="/l" method="get">');
+    expect(html).toContain('<input type="hidden" name="lang" value="en">');
+    const found = await get("/l?id=+ccrc-1+&lang=en", { redirect: "manual" });
+    expect(found.status).toBe(303);
+    expect(found.headers.get("location")).toBe("/l/CCRC-1?lang=en");
+    const bad = await get("/l?id=%3Cb%3Enot+one&lang=zh-CN", { redirect: "manual" });
+    expect(bad.status).toBe(400);
+    const page = await bad.text();
+    expect(page).toContain("“&lt;b&gt;not one”不是有效的标识编号");
+    expect(page).not.toContain("<b>");
+  });
+
   it("the 404 and 400 pages switch language like label pages", async () => {
     const missing = await (await get("/l/CCRC-999?lang=en")).text();
     expect(missing).toContain('<a class="lang" href="?lang=zh-CN"');

@@ -9,7 +9,7 @@ import { DEFAULT_LIMITS, type GatewayLimits } from "./http/limits.js";
 import { send, textReply, type Reply } from "./http/reply.js";
 import { parseRoute, RouteError, type Route } from "./http/route.js";
 import { BadBundleError } from "./labels/bundle-label-source.js";
-import { htmlErrorReply, LabelRoutes } from "./labels/label-routes.js";
+import { homeReply, htmlErrorReply, LabelRoutes, lookupReply } from "./labels/label-routes.js";
 import type { LabelSource } from "./labels/label-source.js";
 import type { PageWitnesses } from "./page/label-page.js";
 import { jsonLogger, loggablePath, type Logger } from "./ops/log.js";
@@ -183,6 +183,12 @@ export class Gateway {
         const lang = LabelRoutes.lang(req.headers["accept-language"], route.lang);
         if (!this.labels) return textReply(404, "this gateway serves the log only, not label pages");
         return this.labels.reply(route.labelId, route.resource, lang);
+      }
+      case "home":
+      case "lookup": {
+        if (!this.labels) return textReply(404, "this gateway serves the log only, not label pages");
+        const lang = LabelRoutes.lang(req.headers["accept-language"], route.lang);
+        return route.kind === "home" ? homeReply(lang) : lookupReply(route.id, lang);
       }
       case "asset": {
         const a = this.opts.assets?.get(route.name);

@@ -10,7 +10,8 @@ import * as grpc from "@grpc/grpc-js";
 import { afterAll, describe, expect, it } from "vitest";
 import { cosigner } from "../log/cosignature.js";
 import { parseVerifierKey } from "../log/note-keys.js";
-import { GetCheckpointResponse, LogServiceClient } from "../proto/gen/grpc/labelreg/v1/log_service.js";
+import type { GetCheckpointResponse } from "../proto/gen/messages/labelreg/v1/log_service.js";
+import { LogServiceClient } from "./grpc/clients.js";
 import { categoryPublished, sign } from "../test/statement-kit.js";
 import { readSignerKeyFile } from "./config/key-files.js";
 import { startRegistry, type RunningRegistry } from "../app/server.js";
@@ -88,6 +89,18 @@ describe("a new log's checkpoint", () => {
     const note = await res.text();
     expect(note).toBe(fromGrpc.checkpoint);
     expect(goVerifyNote(note, first.logVerifierKey)).toEqual([ORIGIN, "0", EMPTY_ROOT]);
+    // WatchCheckpoints from the start sends it too.
+    const watcher = new LogServiceClient(first.grpc.address, grpc.credentials.createInsecure());
+    const watched = await new Promise<bigint>((res, rej) => {
+      const call = watcher.watchCheckpoints({ afterSize: 0n });
+      call.on("data", (m: { treeSize: bigint }) => {
+        res(m.treeSize);
+        call.cancel();
+      });
+      call.on("error", (e: grpc.ServiceError) => e.code !== grpc.status.CANCELLED && rej(e));
+    });
+    watcher.close();
+    expect(watched).toBe(0n);
     await first.close();
 
     // Stored, not signed again: a restart serves the very same note, and a witness started

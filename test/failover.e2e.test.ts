@@ -19,7 +19,7 @@ import { bytesEqual, toHex } from "../log/bytes.js";
 import { integrate } from "../log/integrate.js";
 import { emptyTreeState } from "../log/tree-state.js";
 import type { SignedStatement } from "../proto/gen/messages/labelreg/v1/entry.js";
-import { IssuanceServiceClient } from "../proto/gen/grpc/labelreg/v1/issuance_service.js";
+import { IssuanceServiceClient } from "../services/grpc/clients.js";
 import { openPostgresStore } from "../services/store/postgres.js";
 import { ReceiptBook, submitOnce } from "./issuance-load.js";
 import { usePostgres } from "./postgres.js";

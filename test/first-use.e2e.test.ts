@@ -9,7 +9,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cosigner } from "../log/cosignature.js";
-import { Tier } from "../proto/gen/grpc/labelreg/v1/statement.js";
+import { Tier } from "../proto/gen/messages/labelreg/v1/statement.js";
 import { receiptFromJson } from "../services/client/receipt-json.js";
 import { issueLabel, nowUnix } from "../services/client/statements.js";
 import { CATEGORY, sampleLabel, startIssuanceFixture, type IssuanceFixture } from "./issuance-fixture.js";

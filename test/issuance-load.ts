@@ -11,7 +11,7 @@ import { parseVerifierKey } from "../log/note-keys.js";
 import type { NoteVerifier } from "../log/note.js";
 import { verifyInclusion } from "../log/proof.js";
 import type { Receipt, SignedStatement } from "../proto/gen/messages/labelreg/v1/entry.js";
-import { IssuanceServiceClient } from "../proto/gen/grpc/labelreg/v1/issuance_service.js";
+import { IssuanceServiceClient } from "../services/grpc/clients.js";
 import { nodeEd25519 } from "../services/crypto/ed25519-node.js";
 import { Tier } from "../proto/gen/messages/labelreg/v1/statement.js";
 import { issuerAccredited, issuerKey, labelChange, labelIssued, sign, type RawSigner } from "./statement-kit.js";

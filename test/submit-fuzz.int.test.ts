@@ -5,9 +5,9 @@
 import * as grpc from "@grpc/grpc-js";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SignedStatement } from "../proto/gen/grpc/labelreg/v1/entry.js";
-import { SubmitRequest } from "../proto/gen/grpc/labelreg/v1/issuance_service.js";
-import { Statement } from "../proto/gen/grpc/labelreg/v1/statement.js";
+import { SignedStatement } from "../proto/gen/messages/labelreg/v1/entry.js";
+import { SubmitRequest } from "../proto/gen/messages/labelreg/v1/issuance_service.js";
+import { Statement } from "../proto/gen/messages/labelreg/v1/statement.js";
 import type { StatementSigner } from "../services/client/signer.js";
 import * as S from "../services/client/statements.js";
 import { sampleLabel, startIssuanceFixture, type IssuanceFixture } from "./issuance-fixture.js";

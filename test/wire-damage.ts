@@ -1,6 +1,5 @@
-// Damaged protobuf encodings for the differential tests of the hand-written wire readers
-// (services/audit/entry-wire, statement-wire; services/grpc/submit-wire): the edges a parser
-// gets wrong.
+// Damaged protobuf encodings for the differential test of the hand-written LogEntry reader
+// (services/domain/entry-wire.ts): the edges a parser gets wrong.
 import fc from "fast-check";
 
 /**

@@ -1,6 +1,6 @@
 // `labelreg authority ...`: the authority's statements (signed with its offline key).
 import type { Command } from "commander";
-import type { ScopeEntry } from "../../proto/gen/grpc/labelreg/v1/statement.js";
+import type { ScopeEntry } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import {
   accreditIssuer,
   publishCategory,

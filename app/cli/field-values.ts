@@ -1,7 +1,7 @@
 // Parsing of the values people type into CLI options and CSV cells: times, tiers, digests,
 // reasons, key indicators. Each parser throws FieldError naming the field, never anything else.
 import { fromHex } from "../../log/bytes.js";
-import { ReasonCode, Tier, type KeyIndicator, type Reason } from "../../proto/gen/grpc/labelreg/v1/statement.js";
+import { ReasonCode, Tier, type KeyIndicator, type Reason } from "../../proto/gen/messages/labelreg/v1/statement.js";
 
 /** A value that does not parse; `field` names the column/option, or the registry rule it breaks. */
 export class FieldError extends Error {

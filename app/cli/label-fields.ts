@@ -1,6 +1,6 @@
 // A new label from named text fields: the CSV columns of bulk issuance and the options of
 // `labelreg issuer issue` are the same names (column `lab_name` is option `--lab-name`).
-import type { LabelIssued, Statement } from "../../proto/gen/grpc/labelreg/v1/statement.js";
+import type { LabelIssued, Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import { issueLabel, nowUnix } from "../../services/client/statements.js";
 import { validateStatement } from "../../services/domain/validate.js";
 import { FieldError, parseDigest, parseIndicators, parseTier, parseTime } from "./field-values.js";

@@ -51,6 +51,10 @@ export function registerServe(cmd: Command): void {
       (v) => parseNonNegative("--scrub-rate", v),
     )
     .option(
+      "--scrub-map",
+      "each scrub pass also recomputes the state map and checks every commitment (costs about a start-up's replay per pass)",
+    )
+    .option(
       "--grpc-max-connections <n>",
       `most gRPC connections at once; at the cap the quietest is closed for a new one (default ${L.maxConnections})`,
       (v) => parsePositive("--grpc-max-connections", v),
@@ -153,6 +157,7 @@ export function registerServe(cmd: Command): void {
         ...(o.logKey ? { logKey: String(o.logKey) } : {}),
         ...(o.acceptRollback ? { acceptRollback: true } : {}),
         ...(typeof o.scrubRate === "number" ? { scrubEntriesPerSecond: o.scrubRate } : {}),
+        ...(o.scrubMap ? { scrubMap: true } : {}),
         grpcConnections: grpcConnectionFlags(o),
         storage: storeSpecFromFlags(o as StoreFlags),
         ...(Array.isArray(o.witness)

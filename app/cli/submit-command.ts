@@ -3,12 +3,12 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Command } from "commander";
-import type { Statement } from "../../proto/gen/grpc/labelreg/v1/statement.js";
+import type { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import { RegistryClient } from "../../services/client/client.js";
 import type { ClientTls } from "../../services/client/connect.js";
 import { RegistryClientError, UnverifiedReceiptError } from "../../services/client/errors.js";
 import { receiptToJson } from "../../services/client/receipt-json.js";
-import type { Receipt } from "../../proto/gen/grpc/labelreg/v1/entry.js";
+import type { Receipt } from "../../proto/gen/messages/labelreg/v1/entry.js";
 import type { VerifiedReceipt } from "../../services/client/receipt.js";
 import { StatementSigner } from "../../services/client/signer.js";
 import { labelOutcome } from "../../services/client/statements.js";

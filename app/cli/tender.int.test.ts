@@ -46,6 +46,7 @@ beforeAll(async () => {
       ",91330100MATEN,M2",
       ",91330100MATEN,M404",
       "TEN-999,,",
+      ",91330100MATEN,M4",
     ].join("\n"),
   );
 }, 30_000);
@@ -64,7 +65,7 @@ describe("labelreg tender check", () => {
     const r = await check("2", through, "out");
     expect(r.stderr).toBe("");
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain("2 of 7 rows meet the tender");
+    expect(r.stdout).toContain("2 of 8 rows meet the tender");
     const evidence = JSON.parse(readFileSync(join(dir, "out", "evidence.json"), "utf8"));
     expect(evidence.rows.map((x: { outcome: string }) => x.outcome)).toEqual([
       "below-tier",
@@ -74,16 +75,19 @@ describe("labelreg tender check", () => {
       "meets",
       "no-label",
       "no-label",
+      "no-label",
     ]);
     expect(evidence.rows[4].checkedLabelId).toBe("TEN-2");
+    expect(evidence.rows[5].reason).toMatch(/no such product exists \(proven/);
     expect(evidence.rows[6].reason).toMatch(/no label TEN-999 exists \(proven/);
+    expect(evidence.rows[7].reason).toBe("the product has no live label (proven; its labels: TEN-4)");
     const report = readFileSync(join(dir, "out", "report.html"), "utf8");
     expect(report).toContain("符合 · Meets");
     expect(report).toContain("已撤销 · Revoked");
     expect(report).toContain(`${through}`);
 
     const ok = await cli(["verify", "--evidence", "out/evidence.json"]);
-    expect(ok.stdout).toContain("evidence verified: 7 rows (2 meet the tender)");
+    expect(ok.stdout).toContain("evidence verified: 8 rows (2 meet the tender)");
     expect(ok.code).toBe(0);
 
     // A longer validity requirement than the labels have: expires-before.

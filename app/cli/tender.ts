@@ -8,14 +8,11 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import type { Command } from "commander";
-import {
-  LabelBundle,
-  VerificationServiceClient,
-  type VerifyLabelsResponse,
-} from "../../proto/gen/grpc/labelreg/v1/verification_service.js";
+import { MapAbsence, type VerifyLabelsResponse } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
+import { VerificationServiceClient } from "../../services/grpc/clients.js";
 import { tenderReportHtml } from "../../gateway/page/tender-report.js";
 import { channelCredentials } from "../../services/client/connect.js";
-import { ABSENCE_METADATA_KEY } from "../../services/client/errors.js";
+import { MAP_ABSENCE_METADATA_KEY } from "../../services/client/errors.js";
 import { publicKeyOfVerifierKey, readVerifierKey } from "../../services/config/key-files.js";
 import { nodeEd25519 } from "../../services/crypto/ed25519-node.js";
 import { checkCriteria, type TenderCriteria } from "../../services/verify/tender.js";
@@ -26,7 +23,7 @@ import { unreachable } from "./unreachable.js";
 
 /** Most rows in one tender list (one VerifyLabels call answers at most 100,000 labels). */
 export const MAX_TENDER_ROWS = 100_000;
-/** Product lookups and absence proofs asked at once. */
+/** Product lookups asked at once. */
 const CONCURRENCY = 16;
 
 interface TenderOptions {
@@ -119,8 +116,11 @@ function grpcTenderReads(client: VerificationServiceClient): TenderReads {
     lookupProduct: (registrationCode, productModel) =>
       new Promise((resolve, reject) =>
         client.lookupProduct({ registrationCode, productModel }, (e, v) => {
-          if (!e) resolve(v);
-          else if (e.code === grpc.status.NOT_FOUND || e.code === grpc.status.INVALID_ARGUMENT) resolve(undefined);
+          if (!e) return resolve({ product: v });
+          const bin = e.metadata?.get(MAP_ABSENCE_METADATA_KEY)[0];
+          if (e.code === grpc.status.NOT_FOUND)
+            resolve(bin instanceof Buffer ? { absence: MapAbsence.decode(bin) } : undefined);
+          else if (e.code === grpc.status.INVALID_ARGUMENT) resolve(undefined);
           else reject(e);
         }),
       ),
@@ -132,12 +132,5 @@ function grpcTenderReads(client: VerificationServiceClient): TenderReads {
       call.end();
       yield* call as AsyncIterable<VerifyLabelsResponse>;
     },
-    labelAbsence: (labelId) =>
-      new Promise((resolve) =>
-        client.getLabel({ labelId }, (e) => {
-          const bin = e?.metadata?.get(ABSENCE_METADATA_KEY)[0];
-          resolve(e?.code === grpc.status.NOT_FOUND && bin instanceof Buffer ? LabelBundle.decode(bin) : undefined);
-        }),
-      ),
   };
 }

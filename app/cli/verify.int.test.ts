@@ -18,6 +18,7 @@ import {
   sign,
 } from "../../test/statement-kit.js";
 import { labelIdsFromCsv } from "./verify.js";
+import { Tier } from "../../proto/gen/messages/labelreg/v1/statement.js";
 
 let dir: string;
 let running: RunningRegistry;
@@ -146,4 +147,102 @@ describe("labelreg verify --product / --manufacturer", () => {
     expect(two.code).toBe(2);
     expect(two.stderr).toContain("give exactly one of");
   });
+});
+
+/** Resolves just after the next whole second, so the next entry is sequenced a second later. */
+const nextSecond = () => new Promise((r) => setTimeout(r, 1020 - (Date.now() % 1000)));
+
+describe("labelreg verify --at: a point in time from the complete history", () => {
+  /** Sequencing times of CLIV-3's entries: issued (1 star), upgraded (2 stars), revoked. */
+  let issued: number;
+  let upgraded: number;
+  let revoked: number;
+  let file: string;
+
+  beforeAll(async () => {
+    const r = running.registry;
+    const issuer = issuerKey(77);
+    await r.submit(sign(issuer, labelIssued("l3", "CLIV", "3", Tier.TIER_BASIC), r.origin));
+    await nextSecond();
+    await r.submit(sign(issuer, labelChange("l3u", "CLIV-3", 1n, "upgrade", Tier.TIER_ENHANCED), r.origin));
+    await nextSecond();
+    await r.submit(sign(issuer, labelChange("l3r", "CLIV-3", 2n, "revoke"), r.origin));
+    const times = r.view.state.labels.get("CLIV-3")!.history.map((h) => Number(h.sequencedAtUnix));
+    [issued, upgraded, revoked] = [times[0]!, times[1]!, times[2]!];
+    expect(issued < upgraded && upgraded < revoked).toBe(true);
+    file = join(dir, "at.json");
+    expect((await cli(["CLIV-3", "--save-bundle", file])).code).toBe(1); // revoked now
+  }, 30_000);
+
+  it("yes (exit 0): 2 stars once upgraded, before the revocation; live and from a saved bundle", async () => {
+    for (const source of [["CLIV-3"], ["--bundle", file]]) {
+      const yes = await cli([...source, "--at", String(upgraded), "--min-tier", "2"]);
+      expect(yes.stdout).toMatch(/^CLIV-3 at .*: YES \(valid with at least 2 stars\?\)/);
+      expect(yes.stdout).toContain("then: valid, ★★ tier 2");
+      expect(yes.stdout).toContain("from the label's complete history as of checkpoint");
+      expect(yes.code, yes.stdout + yes.stderr).toBe(0);
+    }
+  }, 30_000);
+
+  it("no (exit 1): 1 star before the upgrade, though valid then", async () => {
+    const no = await cli(["CLIV-3", "--at", String(issued), "--min-tier", "2", "--json"]);
+    expect(no.code).toBe(1);
+    const j = JSON.parse(no.stdout);
+    expect(j).toMatchObject({ answer: "no", complete: true, stateAt: { status: "valid", tier: 1 } });
+    expect(j.reasons.map((x: { code: string }) => x.code)).toEqual(["tier-below"]);
+    expect((await cli(["CLIV-3", "--at", String(issued)])).code).toBe(0);
+  }, 30_000);
+
+  it("before issuance: no, the label did not exist yet", async () => {
+    const r = await cli(["--bundle", file, "--at", String(issued - 1)]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("not-issued: label CLIV-3 did not exist yet");
+  }, 30_000);
+
+  it("after the revocation: no, revoked (a date, and an instant with its offset)", async () => {
+    const at = new Date(revoked * 1000).toISOString().replace(".000Z", "+00:00");
+    const r = await cli(["CLIV-3", "--at", at, "--json"]);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ answer: "no", stateAt: { status: "revoked", version: 3 } });
+    const later = await cli(["--bundle", file, "--at", "2099-01-01"]);
+    expect(later.code).toBe(1);
+    expect(later.stdout).toContain("revoked: label CLIV-3 was revoked");
+    expect(later.stdout).toContain("after that checkpoint");
+  }, 30_000);
+
+  it("an incomplete bundle (the revocation and the map proof left out) is refused (exit 3) unless --allow-incomplete", async () => {
+    const json = JSON.parse(readFileSync(file, "utf8"));
+    json.entries = json.entries.slice(0, -1);
+    delete json.commitment;
+    delete json.mapProof;
+    const cut = join(dir, "at-cut.json");
+    writeFileSync(cut, JSON.stringify(json));
+    const refused = await cli(["--bundle", cut, "--at", String(revoked), "--json"]);
+    expect(refused.code).toBe(3);
+    expect(JSON.parse(refused.stdout)).toMatchObject({
+      answer: "unverifiable",
+      reasons: [{ code: "no-map-commitment" }],
+    });
+    const allowed = await cli(["--bundle", cut, "--at", String(revoked), "--allow-incomplete"]);
+    // The hidden revocation makes it look valid: why the flag says so, and is off by default.
+    expect(allowed.code).toBe(0);
+    expect(allowed.stdout).toContain("NOT proven complete");
+    // History left out with the map proof kept: caught, not answered.
+    const kept = JSON.parse(readFileSync(file, "utf8"));
+    kept.entries = kept.entries.slice(0, -1);
+    writeFileSync(cut, JSON.stringify(kept));
+    const caught = await cli(["--bundle", cut, "--at", String(revoked), "--allow-incomplete", "--json"]);
+    expect(caught.code).toBe(3);
+    expect(JSON.parse(caught.stdout).reasons[0].code).toBe("incomplete-history");
+  }, 30_000);
+
+  it("an unknown label: no, by its verified proof of absence; a bad date is a usage error (exit 2)", async () => {
+    const r = await cli(["CLIV-404", "--at", "2026-09-01"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("no-such-label: the registry holds no label CLIV-404 as of checkpoint");
+    const bad = await cli(["CLIV-3", "--at", "2026-02-30"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--at");
+    expect((await cli(["CLIV-3", "--min-tier", "4"])).code).toBe(2);
+  }, 30_000);
 });

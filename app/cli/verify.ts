@@ -3,6 +3,10 @@
 // verifies a saved bundle offline; --csv verifies many ids over one VerifyLabels call (compact
 // form, progress bar). Human output by default, --json for machines. Exit code 0 only when
 // every label is valid, 1 otherwise (2: usage or connection errors).
+//
+// --at DATE (and --min-tier N) asks about one label at a point in time, from its complete
+// history (services/verify/point-in-time.ts): exit 0 yes, 1 no, 3 when the answer cannot be
+// verified (as the write commands' unverified receipt), 2 usage or connection errors.
 import { readFileSync, writeFileSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
 import { SingleBar, Presets } from "cli-progress";
@@ -10,10 +14,11 @@ import type { Command } from "commander";
 import {
   GetLabelResponse,
   LabelBundle,
-  VerificationServiceClient,
   type VerifyLabelsResponse,
-} from "../../proto/gen/grpc/labelreg/v1/verification_service.js";
+} from "../../proto/gen/messages/labelreg/v1/verification_service.js";
+import { VerificationServiceClient } from "../../services/grpc/clients.js";
 import { channelCredentials } from "../../services/client/connect.js";
+import { ABSENCE_METADATA_KEY } from "../../services/client/errors.js";
 import { parseCosignatureVerifierKey } from "../../log/cosignature.js";
 import { witnessPolicy, type WitnessPolicy } from "../../log/witness-policy.js";
 import { publicKeyOfVerifierKey, readVerifierKey } from "../../services/config/key-files.js";
@@ -25,6 +30,7 @@ import { memoizedTrust } from "../../services/verify/memo.js";
 import { resolveTrust, type ResolvedTrust } from "../../services/verify/trust.js";
 import type { Verdict } from "../../services/verify/verdict.js";
 import { parseCsv } from "../../services/csv/csv.js";
+import { answerAbsentAt, answerAt, parseAtDate, parseMinTier, reportAt, type AtQuestion } from "./verify-at.js";
 import { unreachable } from "./unreachable.js";
 import { verifyState } from "./verify-state.js";
 
@@ -38,6 +44,8 @@ interface VerifyOptions {
   saveBundle?: string;
   json?: boolean;
   at?: string;
+  minTier?: string;
+  allowIncomplete?: boolean;
   tlsCa?: string;
   witnessKey?: string[];
   witnessRequired?: string;
@@ -152,7 +160,6 @@ async function bulk(
   client: VerificationServiceClient,
   ids: readonly string[],
   coldTrust: ResolvedTrust,
-  nowUnix: bigint | undefined,
   progress: boolean,
 ): Promise<Verdict[]> {
   const bar = progress
@@ -172,12 +179,7 @@ async function bulk(
       const r = compact.accept(m);
       if (!r) return;
       if (r.result?.$case === "label")
-        verdicts.push(
-          verifyLabelBundle(compact.expand(r.result.value.bundle!), trust, {
-            expectedLabelId: r.labelId,
-            ...(nowUnix !== undefined ? { nowUnix } : {}),
-          }),
-        );
+        verdicts.push(verifyLabelBundle(compact.expand(r.result.value.bundle!), trust, { expectedLabelId: r.labelId }));
       else if (r.result?.$case === "error")
         verdicts.push(notFound(r.labelId, r.result.value.rule, r.result.value.message));
       bar?.increment();
@@ -191,6 +193,16 @@ async function bulk(
   return verdicts;
 }
 
+/** The point-in-time question of --at / --min-tier, if asked. */
+function atQuestion(o: VerifyOptions): AtQuestion | undefined {
+  if (o.at === undefined && o.minTier === undefined) return undefined;
+  return {
+    atUnix: o.at === undefined ? BigInt(Math.floor(Date.now() / 1000)) : parseAtDate(o.at),
+    minTier: parseMinTier(o.minTier),
+    allowIncomplete: o.allowIncomplete === true,
+  };
+}
+
 export function registerVerify(cmd: Command): void {
   cmd
     .requiredOption("--log-key <vkey|file>", "the log's verifier key")
@@ -200,7 +212,15 @@ export function registerVerify(cmd: Command): void {
     .option("--csv <file>", "verify every label id in a CSV (a label_id column, or the first column)")
     .option("--evidence <file>", "re-check a tender check's evidence file offline (labelreg tender check)")
     .option("--save-bundle <file>", "with a label id: save the bundle for offline verification")
-    .option("--at <unix>", "evaluate expiry at this time (Unix seconds) instead of now")
+    .option(
+      "--at <date>",
+      "answer for this time from the label's complete history: a date (2026-09-01, 00:00 UTC), a date and time with offset, or Unix seconds; exit 0 yes, 1 no, 3 not verifiable",
+    )
+    .option("--min-tier <stars>", "with --at (default now): was the label valid with at least this many stars (1-3)?")
+    .option(
+      "--allow-incomplete",
+      "accept a bundle without a completeness proof (from a log written before map commitments); the answer may then miss a suspension or revocation",
+    )
     .option("--tls-ca <file>", "connect with TLS, trusting this CA")
     .option(
       "--witness-key <vkey|file>",
@@ -226,8 +246,10 @@ export function registerVerify(cmd: Command): void {
         ed25519: nodeEd25519,
         ...(policy ? { witnessPolicy: policy } : {}),
       });
-      const nowUnix = o.at !== undefined ? BigInt(o.at) : undefined;
-      const opts = nowUnix !== undefined ? { nowUnix } : {};
+      const at = atQuestion(o);
+      if (at && (o.csv || o.evidence || o.product !== undefined || o.manufacturer !== undefined))
+        throw new Error("--at and --min-tier ask about one label: give a label id or --bundle FILE");
+      const plain = o.allowIncomplete ? { allowIncomplete: true } : {};
       if (o.evidence) {
         process.exitCode = reportEvidence(verifyEvidence(readFileSync(o.evidence, "utf8"), trust), Boolean(o.json));
         return;
@@ -237,7 +259,10 @@ export function registerVerify(cmd: Command): void {
         return;
       }
       if (o.bundle) {
-        process.exitCode = report([verifyLabelBundle(readBundleFile(o.bundle), trust, opts)], Boolean(o.json));
+        const bundle = readBundleFile(o.bundle);
+        process.exitCode = at
+          ? reportAt(answerAt(bundle, trust, at), Boolean(o.json))
+          : report([verifyLabelBundle(bundle, trust, plain)], Boolean(o.json));
         return;
       }
       const client = new VerificationServiceClient(
@@ -247,14 +272,12 @@ export function registerVerify(cmd: Command): void {
       try {
         if (o.csv) {
           const ids = labelIdsFromCsv(readFileSync(o.csv, "utf8"));
-          const verdicts = await bulk(client, ids, trust, nowUnix, !o.json && process.stderr.isTTY).catch(
-            (e: unknown) => {
-              const se = e as Partial<grpc.ServiceError>;
-              if (se.code === grpc.status.UNAVAILABLE || se.code === grpc.status.DEADLINE_EXCEEDED)
-                throw new Error(unreachable("the registry", o.registry, se.details || se.message || ""));
-              throw e;
-            },
-          );
+          const verdicts = await bulk(client, ids, trust, !o.json && process.stderr.isTTY).catch((e: unknown) => {
+            const se = e as Partial<grpc.ServiceError>;
+            if (se.code === grpc.status.UNAVAILABLE || se.code === grpc.status.DEADLINE_EXCEEDED)
+              throw new Error(unreachable("the registry", o.registry, se.details || se.message || ""));
+            throw e;
+          });
           process.exitCode = report(verdicts, Boolean(o.json));
           return;
         }
@@ -268,6 +291,12 @@ export function registerVerify(cmd: Command): void {
                 ? unreachable("the registry", o.registry, res.details || res.message)
                 : `registry: ${res.details || res.message}`,
             );
+          if (at && res.code === grpc.status.NOT_FOUND) {
+            const absence = res.metadata?.get(ABSENCE_METADATA_KEY)[0];
+            const bundle = absence instanceof Uint8Array ? LabelBundle.decode(absence) : undefined;
+            process.exitCode = reportAt(answerAbsentAt(labelId!, bundle, trust, at), Boolean(o.json));
+            return;
+          }
           process.exitCode = report(
             [notFound(labelId!, res.code === grpc.status.NOT_FOUND ? "label-not-found" : "malformed-id", res.details)],
             Boolean(o.json),
@@ -275,8 +304,12 @@ export function registerVerify(cmd: Command): void {
           return;
         }
         if (o.saveBundle) writeFileSync(o.saveBundle, JSON.stringify(LabelBundle.toJSON(res.bundle!), null, 2) + "\n");
+        if (at) {
+          process.exitCode = reportAt(answerAt(res.bundle!, trust, at, labelId!), Boolean(o.json));
+          return;
+        }
         process.exitCode = report(
-          [verifyLabelBundle(res.bundle!, trust, { ...opts, expectedLabelId: labelId! })],
+          [verifyLabelBundle(res.bundle!, trust, { ...plain, expectedLabelId: labelId! })],
           Boolean(o.json),
         );
       } finally {

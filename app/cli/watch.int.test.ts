@@ -19,7 +19,12 @@ const submit = (s: ReturnType<typeof labelIssued>) => reg.submit(s);
 // 91330100MA<issuer>-1 from 4000 on.
 const OURS = "91330100MAWAT";
 
-function watch(extra: string[]): Promise<{ code: number; reports: WatchReport[]; stderr: string }> {
+function watch(extra: string[]): Promise<{
+  code: number;
+  reports: WatchReport[];
+  lists: { labels: number; checkpointSize: number }[];
+  stderr: string;
+}> {
   return new Promise((res) =>
     execFile(
       process.execPath,
@@ -44,7 +49,12 @@ function watch(extra: string[]): Promise<{ code: number; reports: WatchReport[];
           reports: stdout
             .split("\n")
             .filter((l) => l.trim() !== "")
-            .map((l) => JSON.parse(l) as WatchReport),
+            .map((l) => JSON.parse(l) as WatchReport | { type: "complete-list" })
+            .filter((r): r is WatchReport => r.type === "event"),
+          lists: stdout
+            .split("\n")
+            .filter((l) => l.includes('"complete-list"'))
+            .map((l) => JSON.parse(l) as { labels: number; checkpointSize: number }),
           stderr,
         }),
     ),
@@ -83,6 +93,9 @@ describe("labelreg watch", () => {
 
     const again = await watch(["--state", "w.json"]);
     expect(again).toMatchObject({ code: 0, reports: [] });
+    // Each run first proves the manufacturer's complete list: WAT-1 and WAT-2.
+    expect(again.lists).toHaveLength(1);
+    expect(again.lists[0]!.labels).toBe(2);
 
     // While the watch is stopped: one label of ours, one of another manufacturer.
     await submit(labelIssued("l3", "WAT", "3"));
@@ -121,6 +134,17 @@ describe("labelreg watch", () => {
     } finally {
       server.close();
     }
+  }, 60_000);
+
+  it("a label the feed never reported, though proven to name the manufacturer, stops the watch (exit 3)", async () => {
+    expect((await watch(["--state", "hidden.json"])).code).toBe(1);
+    // As if the feed had skipped WAT-2 while passing its entries.
+    const s = JSON.parse(readFileSync(join(dir, "hidden.json"), "utf8"));
+    s.labels = s.labels.filter((l: string) => l !== "WAT-2");
+    writeFileSync(join(dir, "hidden.json"), JSON.stringify(s));
+    const r = await watch(["--state", "hidden.json"]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/the feed never reported WAT-2, proven to name 91330100MAWAT as of checkpoint \d+/);
   }, 60_000);
 
   it("a state file whose checkpoint the log's key does not vouch for stops the watch (exit 3)", async () => {

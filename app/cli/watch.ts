@@ -6,7 +6,9 @@
 // checked to extend the previous one (a consistency proof), across runs too: the state file keeps
 // the newest one, where the feed stopped, and the labels already reported, so a watch that was off
 // resumes without a gap or a repeat. A report is made at least once: the state moves past an event
-// only after it was delivered.
+// only after it was delivered. On start it proves each manufacturer's complete current list of
+// labels (the state map's values) and, once the feed has read past that checkpoint, checks the
+// feed reported every one of them: a feed that hides a label is caught, not trusted.
 //
 // Exit codes (for cron, with --once): 0 nothing new, 1 new events reported, 2 usage, connection
 // or delivery failure, 3 a proof did not verify (the registry's answer cannot be trusted).
@@ -16,15 +18,16 @@ import type { Command } from "commander";
 import { openCheckpoint, type Checkpoint } from "../../log/checkpoint.js";
 import { bytesEqual } from "../../log/bytes.js";
 import { verifyConsistency } from "../../log/proof.js";
-import { type GetConsistencyProofResponse, LogServiceClient } from "../../proto/gen/grpc/labelreg/v1/log_service.js";
+import type { GetConsistencyProofResponse } from "../../proto/gen/messages/labelreg/v1/log_service.js";
 import {
   type GetLabelResponse,
   labelEventKindToJSON,
-  VerificationServiceClient,
   type LabelEvent,
   type WatchLabelsResponse,
-} from "../../proto/gen/grpc/labelreg/v1/verification_service.js";
+} from "../../proto/gen/messages/labelreg/v1/verification_service.js";
+import { LogServiceClient, VerificationServiceClient } from "../../services/grpc/clients.js";
 import { channelCredentials } from "../../services/client/connect.js";
+import { RegistryReader } from "../../services/client/reader.js";
 import { publicKeyOfVerifierKey, readVerifierKey } from "../../services/config/key-files.js";
 import { nodeEd25519 } from "../../services/crypto/ed25519-node.js";
 import { REGISTRATION_CODE } from "../../services/domain/syntax.js";
@@ -51,6 +54,7 @@ class UntrustedAnswer extends Error {}
 
 /** What the watch reports for one event. */
 export interface WatchReport {
+  readonly type: "event";
   readonly index: number;
   readonly labelId: string;
   readonly event: string;
@@ -100,12 +104,14 @@ export function registerWatch(cmd: Command): void {
       });
       const state = loadWatchState(o.state, o.manufacturer);
       const creds = channelCredentials(o.tlsCa ? { caFile: o.tlsCa } : undefined);
+      const tls = o.tlsCa ? { caFile: o.tlsCa } : undefined;
       const watch = new Watch(
         o,
         trust,
         state,
         new VerificationServiceClient(o.registry, creds),
         new LogServiceClient(o.registry, creds),
+        new RegistryReader({ address: o.registry, trust, ...(tls ? { tls } : {}) }),
       );
       try {
         const reported = await watch.run();
@@ -123,9 +129,18 @@ export function registerWatch(cmd: Command): void {
     });
 }
 
+/** A manufacturer's labels, proven complete as of a checkpoint, that the feed must have reported once it passes it. */
+interface CompleteList {
+  readonly manufacturerCode: string;
+  readonly checkpointSize: number;
+  readonly labelIds: readonly string[];
+}
+
 class Watch {
   private reported = 0;
   private readonly known: Set<string>;
+  /** Proven lists not yet compared with what the feed reported (it has not read that far). */
+  private pending: CompleteList[] = [];
 
   constructor(
     private readonly o: WatchOptions,
@@ -133,6 +148,7 @@ class Watch {
     private readonly state: WatchState,
     private readonly reads: VerificationServiceClient,
     private readonly log: LogServiceClient,
+    private readonly reader: RegistryReader,
   ) {
     this.known = new Set(state.labels);
   }
@@ -140,6 +156,56 @@ class Watch {
   close(): void {
     this.reads.close();
     this.log.close();
+    this.reader.stub.close();
+  }
+
+  /**
+   * Proves each manufacturer's complete current list of labels (its map value and each of its
+   * products'), reports it, and keeps it to compare with what the feed reports up to that
+   * checkpoint: a label the feed left out (while the watch was off, or ever) is then caught.
+   */
+  private async proveLists(): Promise<void> {
+    for (const code of this.state.manufacturers) {
+      let r: Awaited<ReturnType<RegistryReader["allManufacturerProducts"]>>;
+      try {
+        r = await this.reader.allManufacturerProducts(code);
+      } catch (e) {
+        const rule = (e as { rule?: string }).rule;
+        if (rule === "bad-answer" || rule === "manufacturer-vanished")
+          throw new UntrustedAnswer(`manufacturer ${code}'s list: ${e instanceof Error ? e.message : String(e)}`);
+        throw e;
+      }
+      const list: CompleteList = r.found
+        ? {
+            manufacturerCode: code,
+            checkpointSize: r.all.pages.at(-1)?.asOf?.size ?? 0,
+            labelIds: r.all.products.flatMap((p) => p.labelIds),
+          }
+        : { manufacturerCode: code, checkpointSize: r.absence.asOf?.size ?? 0, labelIds: [] };
+      console.log(
+        JSON.stringify({
+          type: "complete-list",
+          manufacturerCode: code,
+          products: r.found ? r.all.products.length : 0,
+          labels: list.labelIds.length,
+          checkpointSize: list.checkpointSize,
+        }),
+      );
+      this.pending.push(list);
+    }
+  }
+
+  /** Compares the proven lists the feed has read past with what it reported. */
+  private checkLists(): void {
+    const due = this.pending.filter((l) => l.checkpointSize <= this.state.nextIndex);
+    this.pending = this.pending.filter((l) => l.checkpointSize > this.state.nextIndex);
+    for (const l of due) {
+      const missed = l.labelIds.filter((id) => !this.known.has(id));
+      if (missed.length > 0)
+        throw new UntrustedAnswer(
+          `the feed never reported ${missed.join(", ")}, proven to name ${l.manufacturerCode} as of checkpoint ${l.checkpointSize}`,
+        );
+    }
   }
 
   /**
@@ -147,6 +213,7 @@ class Watch {
    * connection (with --once, a lost connection is an error); returns how many events were reported.
    */
   async run(): Promise<number> {
+    await this.proveLists();
     for (let wait = 1000; ; wait = Math.min(wait * 2, 30_000)) {
       const ended = await this.follow();
       if (ended === "caught-up") return this.reported;
@@ -174,7 +241,7 @@ class Watch {
         if (msg?.$case === "event") await this.onEvent(msg.value, Number(m.nextIndex));
         else if (msg?.$case === "progress") {
           await this.onProgress(msg.value.checkpoint, Number(m.nextIndex));
-          if (this.o.once) return "caught-up";
+          if (this.o.once && this.pending.length === 0) return "caught-up";
         }
       }
       return "the registry ended the feed";
@@ -212,6 +279,7 @@ class Watch {
       throw new UntrustedAnswer(`label ${ev.labelId} names ${v.label.registrationCode}, not a watched manufacturer`);
     await this.checkExtends(res.bundle!.checkpoint);
     const report: WatchReport = {
+      type: "event",
       index,
       labelId: ev.labelId,
       event: labelEventKindToJSON(ev.kind).replace("LABEL_EVENT_KIND_", "").toLowerCase(),
@@ -241,6 +309,7 @@ class Watch {
     await this.checkExtends(note);
     this.state.nextIndex = nextIndex;
     saveWatchState(this.o.state, this.state);
+    this.checkLists();
   }
 
   /**

@@ -3,8 +3,7 @@
 // with the registry's status and rule, so the JSON API answers them exactly as in-process.
 
 import { Metadata, type CallOptions, type ChannelCredentials, type ServiceError } from "@grpc/grpc-js";
-import { LogServiceClient } from "../../proto/gen/grpc/labelreg/v1/log_service.js";
-import { VerificationServiceClient } from "../../proto/gen/grpc/labelreg/v1/verification_service.js";
+import { LogServiceClient, VerificationServiceClient } from "../../services/grpc/clients.js";
 import type {
   GetIssuerResponse,
   GetLabelResponse,

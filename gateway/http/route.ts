@@ -19,6 +19,10 @@ export type Route =
       readonly lang: string | undefined;
     }
   | { readonly kind: "asset"; readonly name: string }
+  /** The consumer's home page: look up a label by its number. */
+  | { readonly kind: "home"; readonly lang: string | undefined }
+  /** The home page's lookup form: /l?id=<label id>, answered with a redirect to the label's page. */
+  | { readonly kind: "lookup"; readonly id: string; readonly lang: string | undefined }
   | { readonly kind: "api"; readonly segments: readonly string[]; readonly query: URLSearchParams }
   | { readonly kind: "tender"; readonly lang: string | undefined }
   | { readonly kind: "healthz" }
@@ -72,6 +76,11 @@ function parseQuery(q: string): URLSearchParams {
   return new URLSearchParams(q);
 }
 
+/** The ?lang= of a page's query, cut to the longest tag the page could use. */
+function langParam(query: URLSearchParams): string | undefined {
+  return query.get("lang")?.slice(0, 35) ?? undefined;
+}
+
 /**
  * Maps a request to its route. `target` is the raw request target (`req.url`): an origin-form
  * path with an optional query. Throws RouteError: 414 for a target or query over the limits,
@@ -101,6 +110,12 @@ function match(path: string, rawQuery: string): Route {
   const segs = path.slice(1).split("/");
   const first = segs[0];
   if (path === "/checkpoint") return { kind: "checkpoint" };
+  if (path === "/") return { kind: "home", lang: langParam(parseQuery(rawQuery)) };
+  if (path === "/l") {
+    const query = parseQuery(rawQuery);
+    // What a reader typed: the redirect checks it (case, spaces) and says what is wrong with it.
+    return { kind: "lookup", id: (query.get("id") ?? "").slice(0, 100), lang: langParam(query) };
+  }
   if (path === "/healthz") return { kind: "healthz" };
   if (path === "/metrics") return { kind: "metrics" };
   if (path === "/tender") return { kind: "tender", lang: parseQuery(rawQuery).get("lang")?.slice(0, 35) };
@@ -122,9 +137,7 @@ function match(path: string, rawQuery: string): Route {
       if (!LABEL_RESOURCES.has(r)) throw new RouteError(404, "no such label resource");
       resource = r as LabelResource;
     }
-    const query = parseQuery(rawQuery);
-    const lang = query.get("lang") ?? undefined;
-    return { kind: "label", labelId, resource, lang: lang === undefined ? undefined : lang.slice(0, 35) };
+    return { kind: "label", labelId, resource, lang: langParam(parseQuery(rawQuery)) };
   }
   if (first === "assets" && segs.length === 2 && ASSET_NAME.test(segs[1] ?? ""))
     return { kind: "asset", name: segs[1] ?? "" };

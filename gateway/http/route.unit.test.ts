@@ -35,6 +35,12 @@ describe("parseRoute", () => {
     expect(parseRoute("GET", "/api/v1/labels/CCRC-1")).toMatchObject({ kind: "api", segments: ["labels", "CCRC-1"] });
     expect(parseRoute("GET", "/healthz").kind).toBe("healthz");
     expect(parseRoute("GET", "/metrics").kind).toBe("metrics");
+    expect(parseRoute("GET", "/")).toEqual({ kind: "home", lang: undefined });
+    expect(parseRoute("GET", "/?lang=en")).toEqual({ kind: "home", lang: "en" });
+    expect(parseRoute("GET", "/l?id=ccrc-1+&lang=zh-CN")).toEqual({ kind: "lookup", id: "ccrc-1 ", lang: "zh-CN" });
+    expect(parseRoute("GET", "/l")).toEqual({ kind: "lookup", id: "", lang: undefined });
+    expect(statusOf("POST", "/")).toBe(405);
+    expect(statusOf("GET", "/l?id=<script>")).toBe(400);
   });
 
   it("refuses with the right status", () => {

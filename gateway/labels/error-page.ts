@@ -1,20 +1,17 @@
-// The page a consumer sees when a scanned address names no label (404) or is not a label
-// address at all (400). Both say plainly what that means for the product in hand.
+// The page a consumer sees when a scanned address is not a label address at all (400). It says
+// plainly what that means for the product in hand. (An address of a label the registry does not
+// hold gets the absent page, gateway/page/absent-page.ts, which proves it.)
 
 import { escapeHtml as e } from "../page/escape.js";
 import type { Lang } from "../page/lang.js";
 import { MESSAGES } from "../page/messages.js";
 import { PAGE_CSS } from "../page/page-style.js";
 
-export type LabelErrorKind = "unknown" | "malformed";
+export type LabelErrorKind = "malformed";
 
 const TEXT: Record<Lang, Record<LabelErrorKind, { title: string; body: string }> & { site: string }> = {
   "zh-CN": {
     site: "网络安全标识查询",
-    unknown: {
-      title: "未找到此标识",
-      body: "登记簿中没有这个编号的网络安全标识。如果产品或包装上印有此编号，该标识可能是伪造的，请勿以此作为购买依据。",
-    },
     malformed: {
       title: "标识编号格式不正确",
       body: "这个地址不是有效的网络安全标识编号。请重新扫描产品上的二维码，或核对手动输入的编号。",
@@ -22,10 +19,6 @@ const TEXT: Record<Lang, Record<LabelErrorKind, { title: string; body: string }>
   },
   en: {
     site: "Cybersecurity label lookup",
-    unknown: {
-      title: "No such label",
-      body: "The registry holds no cybersecurity label with this number. If a product or its box shows this number, the label may be counterfeit: do not rely on it to buy.",
-    },
     malformed: {
       title: "Not a label number",
       body: "This address does not hold a valid label number. Scan the product's QR code again, or check the number you typed.",

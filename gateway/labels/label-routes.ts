@@ -4,6 +4,9 @@
 import { toBase64 } from "../../log/bytes.js";
 import { parseCosignatureVerifierKey } from "../../log/cosignature.js";
 import { witnessPolicy } from "../../log/witness-policy.js";
+import { LABEL_ID } from "../../services/domain/syntax.js";
+import { renderAbsentPage } from "../page/absent-page.js";
+import { renderHomePage } from "../page/home-page.js";
 import { renderLabelPage } from "../page/label-page.js";
 import { labelSvg } from "../page/label-svg.js";
 import { labelPageUrl } from "../page/label-url.js";
@@ -21,6 +24,8 @@ import type { PageWitnesses } from "../page/label-page.js";
 /** The page script may come only from this gateway; styles are inline; nothing may frame the page. */
 export const PAGE_CSP =
   "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/** The home page's lookup form submits to this gateway; nothing else changes from PAGE_CSP. */
+export const HOME_CSP = PAGE_CSP.replace("form-action 'none'", "form-action 'self'");
 /** A label's status can change at any moment (a revocation): pages are cached only briefly. */
 export const PAGE_CACHE = "public, max-age=10";
 /** The QR code depends only on the label id and the public base URL. */
@@ -43,20 +48,41 @@ export interface LabelRoutesOptions {
   readonly now?: () => Date;
 }
 
-const HTML = "text/html; charset=utf-8";
+/** The headers of an HTML page in `lang`. */
+function htmlHeaders(lang: Lang, cacheControl: string, csp = PAGE_CSP): Record<string, string> {
+  return {
+    "content-type": "text/html; charset=utf-8",
+    "content-language": lang,
+    vary: "Accept-Language",
+    "cache-control": cacheControl,
+    "content-security-policy": csp,
+    "referrer-policy": "no-referrer",
+  };
+}
+
+/** The home page, with its lookup form. */
+export function homeReply(lang: Lang): Reply {
+  return { status: 200, headers: htmlHeaders(lang, "public, max-age=300", HOME_CSP), body: renderHomePage(lang) };
+}
+
+/**
+ * The lookup form's answer: a redirect (303) to the page of the label number typed, read as
+ * people type it (any case, spaces around and inside), or the home page again (400) saying that
+ * what was typed is not a label number.
+ */
+export function lookupReply(typed: string, lang: Lang): Reply {
+  const id = typed.replace(/\s+/g, "").toUpperCase();
+  if (!LABEL_ID.test(id))
+    return { status: 400, headers: htmlHeaders(lang, "no-store", HOME_CSP), body: renderHomePage(lang, typed.trim()) };
+  return {
+    status: 303,
+    headers: { location: `/l/${encodeURIComponent(id)}?lang=${lang}`, "cache-control": "no-store" },
+    body: "",
+  };
+}
 
 export function htmlErrorReply(status: 400 | 404, kind: LabelErrorKind, lang: Lang, labelId?: string): Reply {
-  return {
-    status,
-    headers: {
-      "content-type": HTML,
-      "content-language": lang,
-      vary: "Accept-Language",
-      "cache-control": "no-store",
-      "content-security-policy": PAGE_CSP,
-    },
-    body: labelErrorPage(kind, lang, labelId),
-  };
+  return { status, headers: htmlHeaders(lang, "no-store"), body: labelErrorPage(kind, lang, labelId) };
 }
 
 export class LabelRoutes {
@@ -85,7 +111,7 @@ export class LabelRoutes {
     const snap = await this.opts.source.label(labelId);
     if (!snap) {
       return resource === "page"
-        ? htmlErrorReply(404, "unknown", lang, labelId)
+        ? this.absentReply(labelId, lang)
         : {
             status: 404,
             headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
@@ -135,20 +161,29 @@ export class LabelRoutes {
           html = this.render(lv, lang, now);
           cached.set(key, html);
         }
-        return {
-          status: 200,
-          headers: {
-            "content-type": HTML,
-            "content-language": lang,
-            vary: "Accept-Language",
-            "cache-control": PAGE_CACHE,
-            "content-security-policy": PAGE_CSP,
-            "referrer-policy": "no-referrer",
-          },
-          body: html,
-        };
+        return { status: 200, headers: htmlHeaders(lang, PAGE_CACHE), body: html };
       }
     }
+  }
+
+  /**
+   * The 404 page of a label id the registry does not hold: the server's answer, which the page's
+   * verifier proves (or fails to prove) from the registry's proof of absence.
+   */
+  private absentReply(labelId: string, lang: Lang): Reply {
+    const v = this.opts.verifier;
+    return {
+      status: 404,
+      // A label may be issued under this id at any moment.
+      headers: htmlHeaders(lang, "no-store"),
+      body: renderAbsentPage(labelId, {
+        lang,
+        logVerifierKey: this.opts.logVerifierKey,
+        authorityPublicKey: toBase64(this.opts.source.authorityPublicKey),
+        ...(this.opts.witnesses ? { witnesses: this.opts.witnesses } : {}),
+        ...(v ? { bundleUrl: v.bundleUrl, dataUrl: v.dataUrl(labelId) } : {}),
+      }),
+    };
   }
 
   private render(lv: LabelView, lang: Lang, now: Date): string {

@@ -1,7 +1,7 @@
 // The consumer page at /l/<label id>: server-rendered HTML that says everything without
 // JavaScript, with one slot (#verify-status) that the in-browser verifier fills in.
 
-import { dateFormat, type DateFormat } from "./dates.js";
+import { dateFormat, DEFAULT_TIME_ZONE, type DateFormat } from "./dates.js";
 import { escapeHtml as e, jsonForScript, safeHttpUrl } from "./escape.js";
 import {
   LABEL_EVENT_KINDS,
@@ -68,7 +68,9 @@ export interface PageConfig {
   readonly status: LabelView["status"];
   readonly checkpointSize: number;
   readonly dataUrl?: string;
-  /** Result texts in the page's language, with `{size}`, `{witnesses}`, `{reason}` to fill in. */
+  /** The IANA zone the page shows times in: the verifier shows the checkpoint's time in it too. */
+  readonly timeZone: string;
+  /** Result texts in the page's language, with `{size}`, `{witnesses}`, `{reason}`, `{time}` to fill in. */
   readonly messages: Messages["verifier"];
 }
 
@@ -193,13 +195,32 @@ function history(m: Messages, df: DateFormat, v: LabelView): string {
   return `<section aria-labelledby="history-h"><h2 id="history-h">${e(m.historyHeading)}</h2>${body}</section>`;
 }
 
-function verifySlot(m: Messages, v: LabelView, hasScript: boolean): string {
-  const note = `<p class="note">${e(m.noScript(v.checkpointSize))}</p>`;
+/** The authenticity-check section; `noScript` says what the reader has without the verifier script. */
+export function verifySection(m: Messages, noScript: string, hasScript: boolean): string {
+  const note = `<p class="note">${e(noScript)}</p>`;
   // Without a script nothing would ever replace "verifying…", so say what the reader has instead.
   const slot = hasScript
     ? `<p id="${VERIFY_STATUS_ID}" role="status" aria-live="polite" data-state="pending">${e(m.verifying)}</p><noscript>${note}</noscript>`
     : note;
   return `<section class="verify" aria-labelledby="verify-h"><h2 id="verify-h">${e(m.verifyHeading)}</h2>${slot}</section>`;
+}
+
+/** The end of <head> of a page the verifier script checks: its config as JSON and, if any, the script. */
+export function verifierHead(config: unknown, bundleUrl: string | undefined): string {
+  return (
+    (bundleUrl !== undefined ? `<noscript><style>#${VERIFY_STATUS_ID}{display:none}</style></noscript>` : "") +
+    `<script type="application/json" id="${PAGE_CONFIG_ID}">${jsonForScript(config)}</script>` +
+    (bundleUrl !== undefined ? `<script type="module" src="${e(bundleUrl)}"></script>` : "")
+  );
+}
+
+/** The skip link and the header bar with the site's name and the language switch. */
+export function pageHeader(m: Messages, other: Lang): string {
+  return (
+    `<a class="skip" href="#main">${e(m.skipToContent)}</a>` +
+    `<header><span class="site">${e(m.siteName)}</span>` +
+    `<a class="lang" href="?lang=${other}" hreflang="${other}" lang="${other}">${e(m.switchLanguage)}</a></header>`
+  );
 }
 
 /**
@@ -227,6 +248,7 @@ export function renderLabelPage(view: LabelView, opts: LabelPageOptions): string
     status: view.status,
     checkpointSize: view.checkpointSize,
     ...(opts.dataUrl === undefined ? {} : { dataUrl: opts.dataUrl }),
+    timeZone: opts.timeZone ?? DEFAULT_TIME_ZONE,
     messages: m.verifier,
   };
   const title = `${m.labelName} · ${m.stars(view.tier)} · ${status.name} — ${view.productModel}`;
@@ -237,13 +259,8 @@ export function renderLabelPage(view: LabelView, opts: LabelPageOptions): string
     `<title>${e(title)}</title><link rel="canonical" href="${e(canonical)}">` +
     `<link rel="alternate" hreflang="${other}" href="${e(`${canonical}?lang=${other}`)}">` +
     `<style>${PAGE_CSS}</style>` +
-    (hasScript ? `<noscript><style>#${VERIFY_STATUS_ID}{display:none}</style></noscript>` : "") +
-    `<script type="application/json" id="${PAGE_CONFIG_ID}">${jsonForScript(config)}</script>` +
-    (hasScript ? `<script type="module" src="${e(opts.bundleUrl ?? "")}"></script>` : "") +
-    `</head><body><a class="skip" href="#main">${e(m.skipToContent)}</a>` +
-    `<header><span class="site">${e(m.siteName)}</span>` +
-    `<a class="lang" href="?lang=${other}" hreflang="${other}" lang="${other}">${e(m.switchLanguage)}</a></header>` +
-    `<main id="main">` +
+    verifierHead(config, opts.bundleUrl) +
+    `</head><body>${pageHeader(m, other)}<main id="main">` +
     `<section class="hero${view.status === "active" ? "" : " inactive"}" aria-labelledby="label-h">` +
     `<p class="kind">${e(m.labelName)}</p>${stars(m, view.tier)}` +
     `<h1 id="label-h">${e(m.stars(view.tier))} · ${e(m.tierName[view.tier])}</h1>` +
@@ -254,7 +271,7 @@ export function renderLabelPage(view: LabelView, opts: LabelPageOptions): string
     `<h2 id="status-h">${e(m.statusHeading)} <span class="badge">${e(status.name)}</span></h2><p>${e(status.meaning)}</p>` +
     (hasScript ? `<p id="${STATUS_CHECK_ID}" class="check"></p>` : "") +
     `</section>` +
-    verifySlot(m, view, hasScript) +
+    verifySection(m, m.noScript(view.checkpointSize), hasScript) +
     tierMeaning(m, view.tier) +
     details(m, df, view, now) +
     record(m, view) +

@@ -177,6 +177,7 @@ describe("renderLabelPage verifier slot", () => {
       status: "active",
       checkpointSize: 5120,
       dataUrl: "/api/v1/labels/CSL-2026-0000137/bundle",
+      timeZone: "Asia/Shanghai",
       messages: {
         verified: expect.stringContaining("{size}"),
         witnessed: expect.stringContaining("{witnesses}"),
@@ -186,6 +187,9 @@ describe("renderLabelPage verifier slot", () => {
         statusNames: { active: "有效", suspended: "已暂停", revoked: "已撤销", expired: "已过期" },
         statusUnconfirmed: expect.stringContaining("未经确认"),
         statusAwaiting: expect.stringContaining("见证方"),
+        complete: expect.stringMatching(/^这是截至日志检查点 \{size\}（\{time\}，\{zone\}）/),
+        incomplete: expect.stringContaining("完整性证明"),
+        statusIncomplete: expect.stringContaining("最新"),
       },
     });
     // Every verifier phrase is in the page's language: no Latin letters in the Chinese ones.

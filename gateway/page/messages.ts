@@ -14,6 +14,9 @@ export interface StatusText {
 /** The page's phrases for what went wrong when a verification failed (the English detail goes beside them). */
 export type FailureKind = "unreadable" | "fetch" | "checkpoint" | "proof" | "entries" | "status";
 
+/** Why the absence page could not verify the registry's answer. */
+export type AbsenceFailureKind = "unreadable" | "fetch" | "checkpoint" | "proof" | "exists";
+
 /**
  * Key indicators that issuers name by these ids (`--key-indicators "vuln-disclosure=yes"`) are
  * shown by their names in the page's language; any other name is shown as the issuer wrote it.
@@ -112,6 +115,41 @@ export interface Messages {
     readonly statusUnconfirmed: string;
     /** Put into the status box while the check below awaits witnesses. */
     readonly statusAwaiting: string;
+    /** After `verified` when the state map proved the history complete: `{size}`, `{time}` (the commitment's) and its `{zone}`. */
+    readonly complete: string;
+    /** Instead, when the answer carried no completeness proof: the record verifies, but may not be all of it. */
+    readonly incomplete: string;
+    /** Put into the status box when completeness was not proven. */
+    readonly statusIncomplete: string;
+  };
+  /** The home page: look up a label by the number printed on it. */
+  readonly home: {
+    readonly title: string;
+    readonly intro: string;
+    readonly field: string;
+    readonly hint: string;
+    readonly submit: string;
+    /** Shown when what was typed cannot be a label number. */
+    readonly notALabelNumber: (typed: string) => string;
+  };
+  /** The page for a label number the registry says it does not hold (HTTP 404). */
+  readonly absent: {
+    readonly title: string;
+    /** What the server answered, before the browser has checked it. */
+    readonly serverSays: (labelId: string) => string;
+    readonly advice: string;
+    readonly noScript: string;
+    readonly home: string;
+    /**
+     * For the in-browser verifier: `proven` with `{id}`, `{size}`, `{time}`, `{zone}`; `failed` with
+     * `{reason}` (one of `reasons`); `awaiting` with `{size}`.
+     */
+    readonly verifier: {
+      readonly proven: string;
+      readonly awaiting: string;
+      readonly failed: string;
+      readonly reasons: Record<AbsenceFailureKind, string>;
+    };
   };
   readonly timesIn: (zone: string) => string;
   readonly footer: string;
@@ -231,6 +269,37 @@ const zhCN: Messages = {
     statusNames: { active: "有效", suspended: "已暂停", revoked: "已撤销", expired: "已过期" },
     statusUnconfirmed: "未经确认：此状态未能通过下方的真实性核验，请勿以此作为依据。",
     statusAwaiting: "此状态尚待独立见证方确认，见下方的真实性核验。",
+    complete: "这是截至日志检查点 {size}（{time}，{zone}）此标识完整、最新的记录。",
+    incomplete: "但登记服务器未提供完整性证明，无法确认这是此标识的全部记录：之后的暂停或撤销可能未显示。",
+    statusIncomplete: "无法确认此状态为最新，见下方的真实性核验。",
+  },
+  home: {
+    title: "查询网络安全标识",
+    intro: "扫描标识上的二维码，或输入标识上印的编号，即可查看该标识的状态和完整历史，并在您的浏览器中核验。",
+    field: "标识编号",
+    hint: "例如 CCRC-1234：字母或数字，一个连字符，再是字母或数字。",
+    submit: "查询",
+    notALabelNumber: (t) => `“${t}”不是有效的标识编号，请核对后重新输入。`,
+  },
+  absent: {
+    title: "未找到此标识",
+    serverSays: (id) => `登记服务器答复：登记簿中没有编号为 ${id} 的网络安全标识。`,
+    advice: "如果产品或包装上印有此编号，该标识可能是伪造的，请勿以此作为购买依据。",
+    noScript: "您的浏览器未启用 JavaScript，无法在本机核验登记服务器的这一答复。",
+    home: "返回首页，查询其他标识",
+    verifier: {
+      proven: "已在您的浏览器中核验：截至日志检查点 {size}（{time}，{zone}），登记簿中不存在编号为 {id} 的标识。",
+      awaiting:
+        "尚待独立见证方确认：登记机构对日志检查点 {size} 的签名和证明均有效，但该检查点尚未获得本页要求的见证方副署。请稍后刷新。",
+      failed: "无法核验此答复：{reason}。这不能证明该标识不存在，也不能证明它存在。",
+      reasons: {
+        unreadable: "页面的密钥或证明数据无法读取",
+        fetch: "无法获取证明数据",
+        checkpoint: "日志检查点没有有效的签名",
+        proof: "证明数据不能表明登记簿中没有此标识",
+        exists: "登记服务器现在返回了此编号的标识，请刷新页面",
+      },
+    },
   },
   timesIn: (z) => `以下时间均为${z}`,
   footer: "每一条标识记录都写入公开、只可追加的透明日志，任何人都可以独立核验标识的完整历史。",
@@ -352,6 +421,41 @@ const en: Messages = {
     statusNames: { active: "active", suspended: "suspended", revoked: "revoked", expired: "expired" },
     statusUnconfirmed: "Not confirmed: this status failed the authenticity check below. Do not rely on it.",
     statusAwaiting: "This status still awaits independent witnesses: see the authenticity check below.",
+    complete: "This is the label's complete, current record as of checkpoint {size}, {time} ({zone}).",
+    incomplete:
+      "But the registry sent no proof of completeness, so this may not be the label's whole record: a later suspension or revocation may be missing.",
+    statusIncomplete: "This status could not be shown to be current: see the authenticity check below.",
+  },
+  home: {
+    title: "Look up a cybersecurity label",
+    intro:
+      "Scan the QR code on a label, or type the number printed on it, to see the label's status and whole history, verified in your browser.",
+    field: "Label number",
+    hint: "For example CCRC-1234: letters or digits, a dash, then letters or digits.",
+    submit: "Look up",
+    notALabelNumber: (t) => `"${t}" is not a label number. Check it and try again.`,
+  },
+  absent: {
+    title: "No such label",
+    serverSays: (id) => `The registry server answers that it holds no cybersecurity label numbered ${id}.`,
+    advice: "If a product or its box shows this number, the label may be counterfeit: do not rely on it to buy.",
+    noScript: "JavaScript is off, so the registry's answer cannot be verified in your browser.",
+    home: "Home: look up another label",
+    verifier: {
+      proven:
+        "No label {id} exists in the registry as of checkpoint {size}, {time} ({zone}); verified in your browser.",
+      awaiting:
+        "Awaiting independent witnesses: the registry's signature and proof for log checkpoint {size} are valid, but that checkpoint does not yet carry the witness countersignatures this page requires. Reload later.",
+      failed:
+        "This answer could not be verified: {reason}. It proves neither that the label does not exist nor that it does.",
+      reasons: {
+        unreadable: "this page's keys or the proof data are unreadable",
+        fetch: "the proof data could not be fetched",
+        checkpoint: "the log checkpoint's signature is not valid",
+        proof: "the proof does not show that the registry holds no such label",
+        exists: "the registry now answers with a label of this number; reload the page",
+      },
+    },
   },
   timesIn: (z) => `Times in ${z}`,
   footer:

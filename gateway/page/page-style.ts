@@ -41,7 +41,7 @@ h2{font-size:1.1rem}
 #verify-status{margin:0;padding:.6rem .8rem;border-radius:10px;background:#e8f0fe;color:#0b3d91}
 #verify-status[data-state=ok]{background:#e6f4ea;color:#0d5223}
 #verify-status[data-state=failed]{background:#b3261e;color:#fff;font-weight:600}
-#verify-status[data-state=awaiting]{background:#fef7e0;color:#5c3c00;font-weight:600}
+#verify-status[data-state=awaiting],#verify-status[data-state=incomplete]{background:#fef7e0;color:#5c3c00;font-weight:600}
 .check:empty{display:none}
 .status .check{margin-top:.5rem;font-weight:600}
 body[data-verified=failed] .status{border-color:#5f6368;background:#f1f3f4}
@@ -67,6 +67,11 @@ code{font:.85rem/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;word-b
 .timeline time{display:block;font-size:.85rem;color:var(--muted)}
 .timeline p{margin:.15rem 0 0}
 .note{font-size:.85rem;color:var(--muted)}
+.home{display:inline-flex;align-items:center;min-height:44px}
+.lookup{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;margin:.75rem 0 0}
+.lookup label{flex-basis:100%;font-size:.95rem;color:var(--muted)}
+.lookup input[name=id]{flex:1 1 10rem;min-height:44px;padding:0 .75rem;font:inherit;border:1px solid #80868b;border-radius:10px}
+.lookup button{min-height:44px;padding:0 1.2rem;font:inherit;color:#fff;background:var(--link);border:0;border-radius:10px}
 footer{max-width:40rem;margin:0 auto;padding:0 1rem 2rem;font-size:.85rem;color:var(--muted)}
 @media (min-width:40rem){main{padding:1.5rem 1rem}}
 `

@@ -67,7 +67,7 @@ describe("POST /api/v1/tender:check", () => {
   });
 
   it("no byte of the evidence is free: one changed anywhere and it no longer verifies", async () => {
-    const r = await post("minTier=2&validThrough=2027-06-30", "label_id\nCCRC-1\nCCRC-2\nCCRC-3\nCCRC-404\n");
+    const r = await post("minTier=2&validThrough=2027-06-30", LIST);
     const text = await r.text();
     expect(verifyEvidence(text, trust).ok).toBe(true);
     const bytes = new TextEncoder().encode(text);

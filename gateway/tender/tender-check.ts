@@ -3,11 +3,7 @@
 // are collected through the read API, so the standalone gateway checks exactly as the registry's
 // own; they are verified here under the gateway's pinned keys before any outcome is stated.
 import { CsvError } from "../../services/csv/csv.js";
-import type {
-  LabelBundle as LabelBundleType,
-  LookupProductResponse,
-} from "../../proto/gen/messages/labelreg/v1/verification_service.js";
-import { LabelBundle } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
+import { MapAbsence } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import {
   collectTenderAnswers,
   TenderListError,
@@ -60,30 +56,20 @@ export function tenderCriteria(get: (name: string) => string | null | undefined)
   return criteria;
 }
 
-/** The check's reads through the gateway's read API: unknown products and labels are answers, not failures. */
+/** The check's reads through the gateway's read API: an unknown product is an answer (its proof of absence), not a failure. */
 export function readApiTenderReads(reads: ReadApi): TenderReads {
-  const code = (e: unknown) => (e as { code?: unknown }).code;
   return {
-    async lookupProduct(registrationCode, model): Promise<LookupProductResponse | undefined> {
+    async lookupProduct(registrationCode, model) {
       try {
-        return await reads.lookupProduct(registrationCode, model);
+        return { product: await reads.lookupProduct(registrationCode, model) };
       } catch (e) {
-        if (code(e) === "NOT_FOUND" || code(e) === "INVALID_ARGUMENT") return undefined;
+        const { code, mapAbsence } = e as { code?: unknown; mapAbsence?: unknown };
+        if (code === "NOT_FOUND" && mapAbsence instanceof Uint8Array) return { absence: MapAbsence.decode(mapAbsence) };
+        if (code === "NOT_FOUND" || code === "INVALID_ARGUMENT") return undefined;
         throw e;
       }
     },
     verifyLabels: (labelIds) => reads.verifyLabels(labelIds, true),
-    async labelAbsence(labelId): Promise<LabelBundleType | undefined> {
-      try {
-        await reads.getLabel(labelId);
-        return undefined;
-      } catch (e) {
-        const absence = (e as { absence?: unknown }).absence;
-        if (code(e) === "NOT_FOUND" && absence instanceof Uint8Array) return LabelBundle.decode(absence);
-        if (code(e) === "NOT_FOUND" || code(e) === "INVALID_ARGUMENT") return undefined;
-        throw e;
-      }
-    },
   };
 }
 

@@ -5,7 +5,7 @@
 import { Metadata, status, type ChannelCredentials, type ServiceError } from "@grpc/grpc-js";
 import { utf8 } from "../../log/bytes.js";
 import { TILE_WIDTH, tileWidthInTree } from "../../log/tile.js";
-import { LogServiceClient } from "../../proto/gen/grpc/labelreg/v1/log_service.js";
+import { LogServiceClient } from "../../services/grpc/clients.js";
 import { StoreUnavailableError } from "../../services/store/port.js";
 import { cachedCheckpoint, type LogSource, type PublishedCheckpoint } from "./log-source.js";
 

@@ -5,13 +5,17 @@
 // #verify-status: green "verified against checkpoint N" with the witnesses, amber while the
 // checkpoint awaits its witnesses, or red with what failed. It also checks that the status the
 // server rendered is the status the log proves, and marks the status box when it could not
-// confirm it, so the two boxes never say opposite things.
+// confirm it, so the two boxes never say opposite things. On the page of a label number the
+// registry does not hold (config kind "absent"), it checks the registry's proof of absence
+// instead (absence-verify.ts).
 //
 // Browser-only code: it touches the DOM; everything it verifies with is portable library code.
 
+import type { AbsentPageConfig } from "../page/absent-page.js";
 import type { PageConfig } from "../page/label-page.js";
 import { pickLanguage } from "../page/lang.js";
 import { MESSAGES } from "../page/messages.js";
+import { absenceFailure, verifyAbsenceForPage } from "./absence-verify.js";
 import { pageFailure, verifyForPage, type PageResult } from "./page-verify.js";
 
 function slot(): HTMLElement {
@@ -29,7 +33,27 @@ function show(r: PageResult, messages: PageConfig["messages"]): void {
   const check = document.getElementById("status-check");
   if (check)
     check.textContent =
-      r.state === "failed" ? messages.statusUnconfirmed : r.state === "awaiting" ? messages.statusAwaiting : "";
+      r.state === "failed"
+        ? messages.statusUnconfirmed
+        : r.state === "awaiting"
+          ? messages.statusAwaiting
+          : r.state === "incomplete"
+            ? messages.statusIncomplete
+            : "";
+}
+
+async function runAbsent(cfg: AbsentPageConfig, m: PageConfig["messages"]): Promise<void> {
+  const fail = (detail: string) => absenceFailure(cfg, "fetch", detail);
+  if (!cfg.dataUrl) return show(fail("the page does not name the registry's answer"), m);
+  let res: Response;
+  let json: unknown = null;
+  try {
+    res = await fetch(cfg.dataUrl, { headers: { accept: "application/json" }, cache: "no-store" });
+    json = await res.json().catch(() => null);
+  } catch {
+    return show(fail("the registry's answer could not be fetched"), m);
+  }
+  show(verifyAbsenceForPage(cfg, res.status, json), m);
 }
 
 async function run(cfg: PageConfig): Promise<void> {
@@ -47,17 +71,21 @@ async function run(cfg: PageConfig): Promise<void> {
 }
 
 const cfgEl = document.getElementById("label-config");
-let cfg: PageConfig | undefined;
+let cfg: PageConfig | AbsentPageConfig | undefined;
 try {
-  cfg = JSON.parse(cfgEl?.textContent ?? "") as PageConfig;
+  cfg = JSON.parse(cfgEl?.textContent ?? "") as PageConfig | AbsentPageConfig;
 } catch {
   // The page's own language still says what happened.
   const m = MESSAGES[pickLanguage(undefined, document.documentElement.lang)].verifier;
   show(pageFailure(m, "unreadable", "the page configuration is unreadable"), m);
 }
-if (cfg) {
-  const m = cfg.messages;
-  run(cfg).catch((e: unknown) =>
-    show(pageFailure(m, "unreadable", e instanceof Error ? e.message : "unexpected error"), m),
-  );
+const why = (e: unknown) => (e instanceof Error ? e.message : "unexpected error");
+if (cfg && "kind" in cfg && cfg.kind === "absent") {
+  const c = cfg;
+  // The absent page has no status box; show() takes the label page's texts for it.
+  const m = MESSAGES[pickLanguage(undefined, c.lang)].verifier;
+  runAbsent(c, m).catch((e: unknown) => show(absenceFailure(c, "unreadable", why(e)), m));
+} else if (cfg) {
+  const m = (cfg as PageConfig).messages;
+  run(cfg as PageConfig).catch((e: unknown) => show(pageFailure(m, "unreadable", why(e)), m));
 }

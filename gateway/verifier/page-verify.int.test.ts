@@ -11,7 +11,7 @@ import { toBase64 } from "../../log/bytes.js";
 import { authority, buildFixture, LABELS, logSigner, type Fixture } from "../../test/verification-fixture.js";
 import type { PageConfig } from "../page/label-page.js";
 import { MESSAGES } from "../page/messages.js";
-import { verifyForPage } from "./page-verify.js";
+import { verifyForPage, withTime } from "./page-verify.js";
 
 const NOW = T0 + 10n;
 const w1 = cosigner("witness.test/w1", new Uint8Array(32).fill(21), { clock: () => NOW });
@@ -31,6 +31,7 @@ function config(labelId: string, status: PageConfig["status"], witnesses?: PageC
     ...(witnesses ? { witnesses } : {}),
     status,
     checkpointSize: 0,
+    timeZone: "Asia/Shanghai",
     messages: MESSAGES.en.verifier,
   };
 }
@@ -45,8 +46,49 @@ beforeAll(async () => {
   });
 });
 
+/** The completeness sentence for the fixture's newest checkpoint, as the page words it. */
+function complete(lang: "en" | "zh-CN"): string {
+  const c = fx.registry.view.map.latest!;
+  return withTime(
+    MESSAGES[lang].verifier.complete.replace("{size}", String(c.size + 1)),
+    { lang, timeZone: "Asia/Shanghai" },
+    Number(c.sequencedAtUnix),
+  );
+}
+
 describe("verifyForPage", () => {
   const size = () => fx.registry.view.size;
+  it("says the record is complete and current as of the checkpoint, with its time, in both languages", () => {
+    expect(complete("en")).toMatch(
+      /^This is the label's complete, current record as of checkpoint \d+, .+ \(China Standard Time\)\.$/,
+    );
+    const zh = verifyForPage(
+      { ...config(LABELS.valid, "active"), lang: "zh-CN", messages: MESSAGES["zh-CN"].verifier },
+      plain,
+      NOW,
+    );
+    expect(zh).toEqual({
+      state: "ok",
+      text: `已核验：此记录包含在日志检查点 ${size()} 中，签名有效。${" "}${complete("zh-CN")}`,
+    });
+    expect(complete("zh-CN")).toMatch(/^这是截至日志检查点 \d+（.+，中国标准时间）此标识完整、最新的记录。$/);
+  });
+
+  it("without a map proof says plainly that completeness is not proven, and does not claim it", () => {
+    const stripped = structuredClone(plain) as { bundle: Record<string, unknown> };
+    delete stripped.bundle.commitment;
+    delete stripped.bundle.mapProof;
+    for (const lang of ["en", "zh-CN"] as const) {
+      const r = verifyForPage(
+        { ...config(LABELS.valid, "active"), lang, messages: MESSAGES[lang].verifier },
+        stripped,
+        NOW,
+      );
+      expect(r.state).toBe("incomplete");
+      expect(r.text).toContain(MESSAGES[lang].verifier.incomplete);
+      expect(r.text).not.toContain(lang === "en" ? "complete, current record" : "完整、最新的记录");
+    }
+  });
 
   it("names the witnesses that cosigned under the pinned policy", () => {
     const r = verifyForPage(
@@ -56,7 +98,7 @@ describe("verifyForPage", () => {
     );
     expect(r).toEqual({
       state: "ok",
-      text: `Verified: this record is in log checkpoint ${size()}, and its signatures are valid. Witnessed by: witness.test/w1`,
+      text: `Verified: this record is in log checkpoint ${size()}, and its signatures are valid. ${complete("en")} Witnessed by: witness.test/w1`,
     });
   });
 
@@ -132,7 +174,7 @@ describe("verifyForPage", () => {
       const r = verifyForPage(config(LABELS.valid, "active"), json, NOW);
       expect(r).toEqual({
         state: "ok",
-        text: `Verified: this record is in log checkpoint ${size()}, and its signatures are valid.`,
+        text: `Verified: this record is in log checkpoint ${size()}, and its signatures are valid. ${complete("en")}`,
       });
     }
   });

@@ -13,14 +13,17 @@ import type { Verdict } from "../../services/verify/verdict.js";
 import type { PageConfig } from "../page/label-page.js";
 import type { FailureKind } from "../page/messages.js";
 import { pageStatusOf } from "./page-status.js";
+import { dateFormat } from "../page/dates.js";
 
 export interface PageResult {
   /**
    * ok: green. awaiting: amber; everything verifies under the log's and the authority's keys,
    * but the checkpoint does not (yet) carry the witness cosignatures the page requires, so the
-   * page says so and claims no more. failed: red, and nothing on the page may be relied on.
+   * page says so and claims no more. incomplete: amber; everything verifies, but the answer
+   * carries no proof that it is the label's whole history, so the page does not claim it is
+   * current. failed: red, and nothing on the page may be relied on.
    */
-  readonly state: "ok" | "awaiting" | "failed";
+  readonly state: "ok" | "awaiting" | "incomplete" | "failed";
   /** In the page's language. */
   readonly text: string;
   /** What exactly failed, in English (verifier messages are not translated): for a tooltip and bug reports. */
@@ -81,7 +84,9 @@ export function verifyForPage(cfg: PageConfig, json: unknown, nowUnix?: bigint):
     );
   }
   if (!bundle) return pageFailure(m, "fetch", "the registry sent no proof bundle");
-  const opts = { expectedLabelId: cfg.labelId, ...(nowUnix === undefined ? {} : { nowUnix }) };
+  // A bundle without a completeness proof still verifies, and the page then says it is not
+  // proven complete instead of claiming it is (a log written before map commitments).
+  const opts = { expectedLabelId: cfg.labelId, allowIncomplete: true, ...(nowUnix === undefined ? {} : { nowUnix }) };
   let verdict = verifyLabelBundle(bundle, trust, opts);
   let awaiting: string | undefined;
   if (verdict.status === "not-verifiable" && verdict.reasons[0]?.code === "witness-policy" && trust.witnessPolicy) {
@@ -112,6 +117,30 @@ export function verifyForPage(cfg: PageConfig, json: unknown, nowUnix?: bigint):
   if (awaiting !== undefined)
     return { state: "awaiting", text: m.awaiting.replace("{size}", String(verdict.asOf.size)), detail: awaiting };
   let text = m.verified.replace("{size}", String(verdict.asOf.size));
+  const complete = verdict.completeAsOf;
+  text += ` ${
+    complete
+      ? withTime(m.complete.replace("{size}", String(verdict.asOf.size)), cfg, complete.sequencedAtUnix)
+      : m.incomplete
+  }`;
   if (verdict.cosignedBy.length > 0) text += ` ${m.witnessed.replace("{witnesses}", verdict.cosignedBy.join(", "))}`;
+  if (!complete)
+    return {
+      state: "incomplete",
+      text,
+      detail: "the bundle carries no state map proof: its history is not proven complete",
+    };
   return { state: "ok", text };
+}
+
+/** Fills `{time}` and `{zone}` in `text` with a commitment's time as the page shows times: its language, its zone. */
+export function withTime(text: string, cfg: Pick<PageConfig, "lang" | "timeZone">, unix: number): string {
+  let df;
+  try {
+    df = dateFormat(cfg.lang, cfg.timeZone);
+  } catch {
+    df = dateFormat(cfg.lang); // an unknown zone in the config: the page's default
+  }
+  const time = df.dateTime(new Date(unix * 1000));
+  return text.replace("{time}", () => time).replace("{zone}", () => df.zoneName);
 }

@@ -9,7 +9,7 @@ import { ed25519NoteSigner, parseVerifierKey } from "../../log/note-keys.js";
 import { signNote } from "../../log/note.js";
 import { utf8 } from "../../log/bytes.js";
 import { loadTreeState, type TreeState } from "../../log/tree-state.js";
-import type { GetLabelResponse } from "../../proto/gen/grpc/labelreg/v1/verification_service.js";
+import type { GetLabelResponse } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import { VerifyPool } from "../crypto/verify-pool.js";
 import { nodeEd25519 } from "../crypto/ed25519-node.js";
 import { domainConfig } from "../domain/config.js";

@@ -31,8 +31,7 @@ import { TileCache, TileHashReader, TileVerificationError } from "../../log/tile
 import { TILE_HEIGHT, TILE_WIDTH, TileDataError, fetchTile, type TileCoord } from "../../log/tile.js";
 import { loadTreeState } from "../../log/tree-state.js";
 import type { DomainConfig } from "../domain/config.js";
-import { isCommitment, type DecodedLogEntry } from "../domain/decode.js";
-import { decodeLogEntryFast } from "../domain/entry-wire.js";
+import { decodeLogEntry, isCommitment, type DecodedLogEntry } from "../domain/decode.js";
 import { statementSigningInput } from "../domain/signing.js";
 import { isViolation, type RuleViolation } from "../domain/violation.js";
 import type { VerifyAsyncFn } from "../crypto/verify-pool.js";
@@ -490,7 +489,7 @@ export class Auditor {
       }
     }
     if (!decode) return { start, entries };
-    const decoded = entries.map((e) => decodeLogEntryFast(e));
+    const decoded = entries.map((e) => decodeLogEntry(e));
     if (!check) return { start, entries, decoded };
     // Keys named in this chunk must be known before its signatures are checked ahead.
     for (const d of decoded) if (!isViolation(d)) this.replayer.learnKeys(d);

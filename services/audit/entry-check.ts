@@ -16,8 +16,6 @@ import { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import { decodeLogEntry, isCommitment, type DecodedEntry, type DecodedLogEntry } from "../domain/decode.js";
 import { STATEMENT_SIGNING_PREFIX, keyIdOf } from "../domain/signing.js";
 import { isViolation, type RuleViolation } from "../domain/violation.js";
-import { decodeLogEntryFast } from "../domain/entry-wire.js";
-import { readStatement } from "../domain/statement-wire.js";
 
 /** A signature verdict: invalid, valid, or not checked (the key id names a key not known yet). */
 export const SIG_INVALID = 0;
@@ -173,7 +171,7 @@ export function checkEntries(entries: readonly Uint8Array[], keys: KeyTable, dep
   const bytes = new Uint8Array(records);
   const view = new DataView(records);
   const violations: [number, RuleViolation][] = [];
-  const decoded = entries.map((e) => decodeLogEntryFast(e));
+  const decoded = entries.map((e) => decodeLogEntry(e));
   const learned: Uint8Array[] = [];
   for (const d of decoded)
     if (!isViolation(d) && !isCommitment(d)) for (const k of keys.learn(d)) learned.push(Uint8Array.from(k));
@@ -289,7 +287,7 @@ export class EntryResults {
       statementBytes,
       keyId: this.field(i, 1),
       signature: this.field(i, 2),
-      statement: readStatement(statementBytes) ?? Statement.decode(statementBytes),
+      statement: Statement.decode(statementBytes),
       digest: this.bytes.subarray(at + DIGEST, at + DIGEST + HASH_SIZE),
       sequencedAtUnix: this.view.getBigInt64(at + SEQUENCED_AT),
     };

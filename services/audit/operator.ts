@@ -11,10 +11,10 @@ import { parseSignedNote } from "../../log/note.js";
 import {
   LabelEventKind as WireKind,
   LabelStatus as WireStatus,
-  VerificationServiceClient,
   type GetLabelRequest,
   type GetLabelResponse,
-} from "../../proto/gen/grpc/labelreg/v1/verification_service.js";
+} from "../../proto/gen/messages/labelreg/v1/verification_service.js";
+import { VerificationServiceClient } from "../grpc/clients.js";
 import { labelStatusAt, type LabelEventKind, type LabelRecord, type LabelStatus } from "../domain/state.js";
 import type { Finding } from "./findings.js";
 

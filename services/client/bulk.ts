@@ -6,8 +6,8 @@
 // down), a new one is opened and every unanswered statement is resent: a
 // statement that had been sequenced before the failure gets its original receipt back.
 import type { ClientDuplexStream } from "@grpc/grpc-js";
-import type { SignedStatement } from "../../proto/gen/grpc/labelreg/v1/entry.js";
-import type { SubmitBulkRequest, SubmitBulkResponse } from "../../proto/gen/grpc/labelreg/v1/issuance_service.js";
+import type { SignedStatement } from "../../proto/gen/messages/labelreg/v1/entry.js";
+import type { SubmitBulkRequest, SubmitBulkResponse } from "../../proto/gen/messages/labelreg/v1/issuance_service.js";
 import type { RegistryClient } from "./client.js";
 import { fromServiceError, RegistryClientError, statusName } from "./errors.js";
 import type { VerifiedReceipt } from "./receipt.js";

@@ -3,9 +3,9 @@
 import { Metadata, type ChannelOptions } from "@grpc/grpc-js";
 import { parseVerifierKey } from "../../log/note-keys.js";
 import type { NoteVerifier } from "../../log/note.js";
-import type { Receipt, SignedStatement } from "../../proto/gen/grpc/labelreg/v1/entry.js";
-import { IssuanceServiceClient } from "../../proto/gen/grpc/labelreg/v1/issuance_service.js";
-import type { Statement } from "../../proto/gen/grpc/labelreg/v1/statement.js";
+import type { Receipt, SignedStatement } from "../../proto/gen/messages/labelreg/v1/entry.js";
+import { IssuanceServiceClient } from "../grpc/clients.js";
+import type { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import { nodeEd25519 } from "../crypto/ed25519-node.js";
 import { channelCredentials, type ClientTls } from "./connect.js";
 import { fromServiceError, RegistryClientError, UnverifiedReceiptError } from "./errors.js";

@@ -24,12 +24,12 @@ export { receiptToJson, receiptFromJson } from "./receipt-json.js";
 export { DEFAULT_RETRY, type RetryPolicy } from "./retry.js";
 export { StatementSigner } from "./signer.js";
 export * from "./statements.js";
-export { Tier, ReasonCode } from "../../proto/gen/grpc/labelreg/v1/statement.js";
+export { Tier, ReasonCode } from "../../proto/gen/messages/labelreg/v1/statement.js";
 export type {
   LabelIssued,
   Evidence,
   Reason,
   ScopeEntry,
   Statement,
-} from "../../proto/gen/grpc/labelreg/v1/statement.js";
-export type { Receipt, SignedStatement, LogEntry } from "../../proto/gen/grpc/labelreg/v1/entry.js";
+} from "../../proto/gen/messages/labelreg/v1/statement.js";
+export type { Receipt, SignedStatement, LogEntry } from "../../proto/gen/messages/labelreg/v1/entry.js";

@@ -5,13 +5,13 @@
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  VerificationServiceService,
-  VerificationServiceClient,
+  VerificationServiceDefinition,
   type GetIssuerResponse,
   type LookupProductResponse,
   type ListManufacturerProductsResponse,
-  type VerificationServiceServer,
-} from "../../proto/gen/grpc/labelreg/v1/verification_service.js";
+} from "../../proto/gen/messages/labelreg/v1/verification_service.js";
+import { VerificationServiceClient } from "../grpc/clients.js";
+import { grpcDefinition, type ServiceHandlers } from "../grpc/service.js";
 import { sampleLabel, startIssuanceFixture, type IssuanceFixture } from "../../test/issuance-fixture.js";
 import { RegistryClientError } from "./errors.js";
 import { RegistryReader } from "./reader.js";
@@ -154,13 +154,13 @@ async function double(rewrite: {
       method.call(real, call.request, (e, r) =>
         e ? cb(rewrite.bareErrors ? { code: e.code, details: e.details } : e) : cb(null, change ? change(r) : r),
       );
-  const impl: Partial<VerificationServiceServer> = {
+  const impl: Partial<ServiceHandlers<VerificationServiceDefinition>> = {
     lookupProduct: forward(real.lookupProduct, rewrite.product),
     listManufacturerProducts: forward(real.listManufacturerProducts, rewrite.products),
     getIssuer: forward(real.getIssuer, rewrite.issuer),
   };
   const server = new grpc.Server();
-  server.addService(VerificationServiceService, impl as grpc.UntypedServiceImplementation);
+  server.addService(grpcDefinition(VerificationServiceDefinition), impl as grpc.UntypedServiceImplementation);
   const port = await new Promise<number>((res, rej) =>
     server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))),
   );

@@ -4,7 +4,7 @@
 // verify throws RegistryClientError DATA_LOSS, rule "bad-answer", naming the verdict's reason; a
 // NOT_FOUND comes back as a verified absence, or throws the same way if its proof fails.
 import { Metadata, type ChannelOptions, type ServiceError } from "@grpc/grpc-js";
-import { VerificationServiceClient } from "../../proto/gen/grpc/labelreg/v1/verification_service.js";
+import { VerificationServiceClient } from "../grpc/clients.js";
 import {
   LabelBundle,
   MapAbsence,

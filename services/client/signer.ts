@@ -1,8 +1,8 @@
 // Statement signing with an Ed25519 key held in a signed-note key string (the format of
 // `labelreg keygen` and the registry's own key files).
 import { parseSignerKey, type Ed25519NoteSigner } from "../../log/note-keys.js";
-import type { SignedStatement } from "../../proto/gen/grpc/labelreg/v1/entry.js";
-import { Statement } from "../../proto/gen/grpc/labelreg/v1/statement.js";
+import type { SignedStatement } from "../../proto/gen/messages/labelreg/v1/entry.js";
+import { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import { readSignerKeyFile } from "../config/key-files.js";
 import { nodeEd25519 } from "../crypto/ed25519-node.js";
 import { keyIdOf, statementSigningInput } from "../domain/signing.js";

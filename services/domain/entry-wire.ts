@@ -1,19 +1,19 @@
-// decodeLogEntry (decode.ts) for the hot paths that decode every entry of a log (the auditor,
-// and a registry replaying its log into the projections at start-up): the LogEntry's canonical
-// encoding checked in one pass over its four fields (statement-wire.ts does the statement), no
-// re-encoding and comparing, no intermediate LogEntry or SignedStatement objects.
+// decodeLogEntry (decode.ts) for the registry's start-up replay, which decodes every entry of its
+// log: the LogEntry's canonical encoding checked in one pass over its four fields instead of
+// decoding, re-encoding and comparing it. It wins more than 10% on registry start-up (replay
+// CPU and wall time, measured against decodeLogEntry); the statement inside is decoded the
+// generic way (a one-pass statement reader did not win). The field tags come from the generated
+// encoder, not from a copy of entry.proto.
 //
-// Same results as decodeLogEntry on every input, by construction: the one-pass readers accept
-// only what the generic path accepts, and give what it gives (statement-wire.ts's contract);
-// whatever they refuse, or whatever a later check refuses, goes to decodeLogEntry itself, which
-// finds the violation and words it. Differential-fuzzed (entry-wire.unit.test.ts). Commitment
-// entries (one per batch, field 5) also go the generic way.
-import { decodeLogEntry, type DecodedLogEntry } from "./decode.js";
-import { KEY_ID_BYTES, MAX_ENTRY_BYTES, MAX_STATEMENT_BYTES, SIGNATURE_BYTES } from "./limits.js";
+// Same results as decodeLogEntry on every input: the reader accepts only what the generic path
+// accepts and gives what it gives; whatever it refuses, or whatever a later check refuses, goes to
+// decodeLogEntry itself, which finds the violation and words it. Differential-fuzzed
+// (entry-wire.unit.test.ts). Commitment entries (one per batch) also go the generic way.
+import { LogEntry } from "../../proto/gen/messages/labelreg/v1/entry.js";
+import { decodeLogEntry, parseSignedStatement, type DecodedLogEntry } from "./decode.js";
+import { MAX_ENTRY_BYTES } from "./limits.js";
 import { statementDigest } from "./signing.js";
-import { validateStatement } from "./validate.js";
-import type { RuleViolation } from "./violation.js";
-import { readStatement } from "./statement-wire.js";
+import { isViolation, type RuleViolation } from "./violation.js";
 
 /** A LogEntry's fields as views into its bytes, if they are its canonical encoding. */
 export interface EntryFields {
@@ -25,9 +25,24 @@ export interface EntryFields {
 
 const EMPTY = new Uint8Array(0);
 
+// The one-byte tags the generated encoder writes for statement, key_id, signature (bytes) and
+// sequenced_at_unix (a varint), in its order: each field set to a one-byte value, so the probe
+// is tag, 1, value for the bytes fields and tag, value for the number.
+const PROBE = LogEntry.encode({
+  statement: Uint8Array.of(1),
+  keyId: Uint8Array.of(1),
+  signature: Uint8Array.of(1),
+  sequencedAtUnix: 1n,
+  mapCommitment: undefined,
+}).finish();
+const BYTES_TAGS = [PROBE[0]!, PROBE[3]!, PROBE[6]!];
+const TIME_TAG = PROBE[9]!;
+if (PROBE.length !== 11 || BYTES_TAGS.some((t) => (t & 7) !== 2) || (TIME_TAG & 7) !== 0 || TIME_TAG <= PROBE[6]!)
+  throw new Error("entry-wire: LogEntry's generated encoding is not the four fields this reader expects");
+
 /**
- * The fields of LogEntry bytes if they are the canonical encoding (fields 1..3 bytes, 4 int64,
- * in order, each only when not empty or zero, minimal varints, exact lengths); undefined
+ * The fields of LogEntry bytes if they are the canonical encoding (the three bytes fields, then
+ * the time, in order, each only when not empty or zero, minimal varints, exact lengths); undefined
  * otherwise, where the generated codec may still accept them (it never does: then it is asked).
  */
 export function readLogEntry(buf: Uint8Array): EntryFields | undefined {
@@ -38,10 +53,10 @@ export function readLogEntry(buf: Uint8Array): EntryFields | undefined {
   let last = 0;
   while (at < end) {
     const tag = buf[at++]!;
-    const field = tag >> 3;
-    if (field <= last) return undefined;
-    last = field;
-    if (field <= 3 && (tag & 7) === 2) {
+    if (tag <= last) return undefined; // out of order or repeated (tags grow with field numbers)
+    last = tag;
+    const field = BYTES_TAGS.indexOf(tag);
+    if (field >= 0) {
       let len = 0;
       for (let i = 0, scale = 1; ; i++, scale *= 128) {
         if (i === 3 || at >= end) return undefined; // lengths here stay below 2^21
@@ -53,9 +68,9 @@ export function readLogEntry(buf: Uint8Array): EntryFields | undefined {
         }
       }
       if (len === 0 || len > end - at) return undefined;
-      bytes[field - 1] = buf.subarray(at, at + len);
+      bytes[field] = buf.subarray(at, at + len);
       at += len;
-    } else if (tag === 0x20) {
+    } else if (tag === TIME_TAG) {
       let lo = 0;
       for (let i = 0, scale = 1; ; i++, scale *= 128) {
         // Up to 7 bytes (49 bits): a time in seconds; more (or negative) goes the generic way.
@@ -79,22 +94,7 @@ export function decodeLogEntryFast(
   digest: (statementBytes: Uint8Array) => Uint8Array = statementDigest,
 ): DecodedLogEntry | RuleViolation {
   const e = bytes.length <= MAX_ENTRY_BYTES ? readLogEntry(bytes) : undefined;
-  if (
-    e === undefined ||
-    e.keyId.length !== KEY_ID_BYTES ||
-    e.signature.length !== SIGNATURE_BYTES ||
-    e.statement.length > MAX_STATEMENT_BYTES
-  ) {
-    return decodeLogEntry(bytes, digest);
-  }
-  const statement = readStatement(e.statement);
-  if (statement === undefined || validateStatement(statement) !== undefined) return decodeLogEntry(bytes, digest);
-  return {
-    statementBytes: e.statement,
-    keyId: e.keyId,
-    signature: e.signature,
-    statement,
-    digest: digest(e.statement),
-    sequencedAtUnix: e.sequencedAtUnix,
-  };
+  const sub = e && parseSignedStatement(e, digest);
+  if (sub === undefined || isViolation(sub)) return decodeLogEntry(bytes, digest);
+  return { ...sub, sequencedAtUnix: e!.sequencedAtUnix };
 }

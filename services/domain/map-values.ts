@@ -8,12 +8,18 @@
 import type { MapEntry } from "../../log/map/update.js";
 import { mapKey, type MapKeyKind } from "../../log/map/key.js";
 import type { MapHasher } from "../../log/map/hash.js";
-import { MapValue } from "../../proto/gen/messages/labelreg/v1/map.js";
+import { type MapLabel, MapValue } from "../../proto/gen/messages/labelreg/v1/map.js";
 import type { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import { IssuerStatus, LabelStatus } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import { MAX_ISSUER_KEYS, MAX_MANUFACTURER_PRODUCTS, MAX_MAP_VALUE_BYTES, MAX_PRODUCT_LABELS } from "./limits.js";
 import { keyIdOf } from "./signing.js";
-import { productKey, type LabelState, type IssuerStatus as IssuerState, type RegistryState } from "./state.js";
+import {
+  productKey,
+  type LabelRecord,
+  type LabelState,
+  type IssuerStatus as IssuerState,
+  type RegistryState,
+} from "./state.js";
 
 /** The things a batch may have changed, by map key kind: the ids whose values are written again. */
 export class MapTouched {
@@ -134,33 +140,36 @@ function label(state: RegistryState, id: string) {
   return l;
 }
 
+/**
+ * A label record as the map commits it. LabelState (what reads answer) is this plus the status at
+ * a time and the history (services/reads/convert.ts builds it from here); the two messages keep
+ * their own field numbers, as the wire was frozen with both.
+ */
+export function mapLabel(l: LabelRecord): MapLabel {
+  return {
+    labelId: l.labelId,
+    issuerId: l.issuerId,
+    manufacturer: l.manufacturer,
+    productModel: l.productModel,
+    categoryId: l.categoryId,
+    tier: l.tier,
+    validFromUnix: l.validFromUnix,
+    validUntilUnix: l.validUntilUnix,
+    securitySupportUntilUnix: l.securitySupportUntilUnix,
+    testingLab: l.testingLab,
+    standardReference: l.standardReference,
+    testReport: l.testReport,
+    declarationOfConformity: l.declarationOfConformity,
+    keyIndicators: [...l.keyIndicators],
+    state: LABEL_STATES[l.state],
+    suspendedByAuthority: l.suspendedByAuthority,
+    version: l.version,
+  };
+}
+
 function labelValue(state: RegistryState, id: string): MapValue {
   const l = label(state, id);
-  return {
-    lastIndex: BigInt(l.history[l.history.length - 1]!.index),
-    kind: {
-      $case: "label",
-      value: {
-        labelId: l.labelId,
-        issuerId: l.issuerId,
-        manufacturer: l.manufacturer,
-        productModel: l.productModel,
-        categoryId: l.categoryId,
-        tier: l.tier,
-        validFromUnix: l.validFromUnix,
-        validUntilUnix: l.validUntilUnix,
-        securitySupportUntilUnix: l.securitySupportUntilUnix,
-        testingLab: l.testingLab,
-        standardReference: l.standardReference,
-        testReport: l.testReport,
-        declarationOfConformity: l.declarationOfConformity,
-        keyIndicators: [...l.keyIndicators],
-        state: LABEL_STATES[l.state],
-        suspendedByAuthority: l.suspendedByAuthority,
-        version: l.version,
-      },
-    },
-  };
+  return { lastIndex: BigInt(l.history[l.history.length - 1]!.index), kind: { $case: "label", value: mapLabel(l) } };
 }
 
 /** A productKey's registration code and (upper-cased) model. */

@@ -2,8 +2,8 @@
 // skipped), and refusal of the length prefixes the generated decoder would read past.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { SubmitRequest } from "../../proto/gen/grpc/labelreg/v1/issuance_service.js";
-import { GetLabelRequest, WatchLabelsRequest } from "../../proto/gen/grpc/labelreg/v1/verification_service.js";
+import { SubmitRequest } from "../../proto/gen/messages/labelreg/v1/issuance_service.js";
+import { GetLabelRequest, WatchLabelsRequest } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import { framingError, MAX_DEPTH, requestFraming } from "./framing.js";
 import { protoPackage } from "./proto-package.js";
 
@@ -89,7 +89,7 @@ describe("request framing", () => {
           labelIds: w.labelIds,
           issuerIds: [],
           categoryIds: [],
-        manufacturerCodes: [],
+          manufacturerCodes: [],
           eventKinds: w.eventKinds,
         }).finish(),
       );

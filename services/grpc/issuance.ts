@@ -1,20 +1,17 @@
 // IssuanceService over gRPC: a thin adapter from the wire to Registry.submit.
 import type * as grpc from "@grpc/grpc-js";
-import type { Receipt } from "../../proto/gen/grpc/labelreg/v1/entry.js";
+import type { Receipt } from "../../proto/gen/messages/labelreg/v1/entry.js";
 import {
-  IssuanceServiceService,
-  type IssuanceServiceServer,
+  IssuanceServiceDefinition,
   type SubmitBulkRequest,
-  type SubmitRequest,
   type SubmitBulkResponse,
-} from "../../proto/gen/grpc/labelreg/v1/issuance_service.js";
+} from "../../proto/gen/messages/labelreg/v1/issuance_service.js";
 import { encodeMapProof } from "../domain/map-wire.js";
 import type { Registry } from "../registry.js";
 import { RegistryError } from "../sequencer/errors.js";
 import type { SequencedReceipt } from "../sequencer/sequencer.js";
-import { encodeSubmitBulkResponse, encodeSubmitResponse } from "./receipt-wire.js";
-import { decodeSubmitBulkRequest, decodeSubmitRequest } from "./submit-wire.js";
 import type { GrpcServiceBinding } from "./server.js";
+import { grpcDefinition, type ServiceHandlers } from "./service.js";
 import { grpcCode, toServiceError, wellFormed, withSafeDecoding } from "./status.js";
 
 /** Statements of one bulk stream in flight at once; past it the stream is paused (back-pressure). */
@@ -37,7 +34,7 @@ const missingStatement = () =>
   new RegistryError("INVALID_ARGUMENT", "missing-statement", "signed_statement is required");
 
 export function issuanceService(registry: Registry): GrpcServiceBinding {
-  const impl: IssuanceServiceServer = {
+  const impl: ServiceHandlers<IssuanceServiceDefinition> = {
     submit(call, callback) {
       (async () => {
         const req = wellFormed(call.request);
@@ -99,27 +96,7 @@ export function issuanceService(registry: Registry): GrpcServiceBinding {
   };
   return {
     name: "labelreg.v1.IssuanceService",
-    definition: fastWire(withSafeDecoding(IssuanceServiceService)),
+    definition: withSafeDecoding(grpcDefinition(IssuanceServiceDefinition)),
     implementation: impl as unknown as grpc.UntypedServiceImplementation,
-  };
-}
-
-/**
- * The service definition with the direct request decoders and response encoders: the same
- * requests accepted (framing checked, MalformedRequest otherwise) and given, and the same bytes
- * written, as the generic path, without its per-request reader and objects.
- */
-function fastWire(d: typeof IssuanceServiceService): typeof IssuanceServiceService {
-  return {
-    submit: {
-      ...d.submit,
-      requestDeserialize: decodeSubmitRequest as (b: Buffer) => SubmitRequest,
-      responseSerialize: encodeSubmitResponse,
-    },
-    submitBulk: {
-      ...d.submitBulk,
-      requestDeserialize: decodeSubmitBulkRequest as (b: Buffer) => SubmitBulkRequest,
-      responseSerialize: encodeSubmitBulkResponse,
-    },
   };
 }

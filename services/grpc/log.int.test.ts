@@ -5,7 +5,6 @@ import { decodeBundle } from "../../log/bundle.js";
 import { parseVerifierKey } from "../../log/note-keys.js";
 import { verifyConsistency, verifyInclusion } from "../../log/proof.js";
 import {
-  LogServiceClient,
   type GetCheckpointRequest,
   type GetCheckpointResponse,
   type GetConsistencyProofRequest,
@@ -16,7 +15,8 @@ import {
   type GetTileResponse,
   type GetEntriesResponse,
   type WatchCheckpointsResponse,
-} from "../../proto/gen/grpc/labelreg/v1/log_service.js";
+} from "../../proto/gen/messages/labelreg/v1/log_service.js";
+import { LogServiceClient } from "./clients.js";
 import {
   fixtureIssuer,
   fixtureLogSigner,

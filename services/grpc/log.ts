@@ -1,16 +1,16 @@
 // LogService over gRPC: a thin adapter from the wire to LogReads.
 import * as grpc from "@grpc/grpc-js";
 import {
-  LogServiceService,
+  LogServiceDefinition,
   type GetEntriesRequest,
   type GetEntriesResponse,
-  type LogServiceServer,
   type WatchCheckpointsRequest,
   type WatchCheckpointsResponse,
-} from "../../proto/gen/grpc/labelreg/v1/log_service.js";
+} from "../../proto/gen/messages/labelreg/v1/log_service.js";
 import { checkpointResponse, LogReadError, LogReads, type NoteChanges } from "../logreads/log-reads.js";
 import type { Registry } from "../registry.js";
 import type { GrpcServiceBinding } from "./server.js";
+import { grpcDefinition, type ServiceHandlers } from "./service.js";
 import { RULE_METADATA_KEY, toServiceError, wellFormed, withSafeDecoding } from "./status.js";
 
 const READ_CODES: Record<LogReadError["code"], grpc.status> = {
@@ -65,7 +65,7 @@ async function write<T>(call: grpc.ServerWritableStream<unknown, T>, msg: T): Pr
 /** The LogService binding; `noteChanges` lets WatchCheckpoints send cosigned notes of the same size. */
 export function logService(registry: Registry, noteChanges?: NoteChanges): GrpcServiceBinding {
   const reads = new LogReads(registry.view, registry.origin, noteChanges);
-  const impl: LogServiceServer = {
+  const impl: ServiceHandlers<LogServiceDefinition> = {
     getCheckpoint: unary(async () => {
       const c = reads.checkpoint();
       if (c.note === "")
@@ -136,7 +136,7 @@ export function logService(registry: Registry, noteChanges?: NoteChanges): GrpcS
   };
   return {
     name: "labelreg.v1.LogService",
-    definition: withSafeDecoding(LogServiceService),
+    definition: withSafeDecoding(grpcDefinition(LogServiceDefinition)),
     implementation: impl as unknown as grpc.UntypedServiceImplementation,
   };
 }

@@ -4,20 +4,20 @@
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  IssuanceServiceService,
+  IssuanceServiceDefinition,
   SubmitBulkRequest,
   SubmitBulkResponse,
   SubmitRequest,
-} from "../../proto/gen/grpc/labelreg/v1/issuance_service.js";
+} from "../../proto/gen/messages/labelreg/v1/issuance_service.js";
 import {
   GetCheckpointRequest,
   GetConsistencyProofRequest,
   GetEntriesRequest,
   GetInclusionProofRequest,
   GetTileRequest,
-  LogServiceService,
+  LogServiceDefinition,
   WatchCheckpointsRequest,
-} from "../../proto/gen/grpc/labelreg/v1/log_service.js";
+} from "../../proto/gen/messages/labelreg/v1/log_service.js";
 import {
   GetIssuerRequest,
   GetLabelRequest,
@@ -25,11 +25,12 @@ import {
   ListManufacturerProductsRequest,
   ListIssuersRequest,
   LookupProductRequest,
-  VerificationServiceService,
+  VerificationServiceDefinition,
   VerifyLabelsRequest,
   WatchLabelsRequest,
-} from "../../proto/gen/grpc/labelreg/v1/verification_service.js";
+} from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import * as S from "../client/statements.js";
+import { grpcDefinition } from "./service.js";
 import { sampleLabel, startIssuanceFixture, type IssuanceFixture } from "../../test/issuance-fixture.js";
 
 const identity = (b: Buffer) => b;
@@ -43,8 +44,8 @@ interface Answer {
   readonly first: Buffer | undefined;
 }
 
-const methods = [IssuanceServiceService, VerificationServiceService, LogServiceService].flatMap((s) =>
-  Object.values(s),
+const methods = [IssuanceServiceDefinition, VerificationServiceDefinition, LogServiceDefinition].flatMap((s) =>
+  Object.values(grpcDefinition(s) as grpc.ServiceDefinition),
 );
 
 /** Calls `path` with `request` as its (first) request bytes and takes its first response or its status. */

@@ -6,16 +6,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { IssuanceServiceClient } from "../../proto/gen/grpc/labelreg/v1/issuance_service.js";
+import { IssuanceServiceClient, VerificationServiceClient } from "./clients.js";
 import {
   LabelEventKind,
   LabelStatus,
-  VerificationServiceClient,
   type GetLabelResponse,
   type VerifyLabelsResponse,
   type WatchLabelsRequest,
   type WatchLabelsResponse,
-} from "../../proto/gen/grpc/labelreg/v1/verification_service.js";
+} from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import { readSignerKeyFile } from "../config/key-files.js";
 import { nodeEd25519 } from "../crypto/ed25519-node.js";
 import { publicKeyOfVerifierKey } from "../config/key-files.js";
@@ -91,7 +90,15 @@ function watch(
   const c = clients().verification;
   const seen: WatchLabelsResponse[] = [];
   return new Promise((res, rej) => {
-    const call = c.watchLabels({ fromIndex: 0n, labelIds: [], issuerIds: [], categoryIds: [], eventKinds: [], manufacturerCodes: [], ...req });
+    const call = c.watchLabels({
+      fromIndex: 0n,
+      labelIds: [],
+      issuerIds: [],
+      categoryIds: [],
+      eventKinds: [],
+      manufacturerCodes: [],
+      ...req,
+    });
     call.on("data", (m: WatchLabelsResponse) => {
       seen.push(m);
       if (until(seen)) {
@@ -262,23 +269,23 @@ describe("VerificationService over gRPC", () => {
     const c = clients().verification;
     const call = <T>(f: (cb: (e: grpc.ServiceError | null, r?: T) => void) => void) =>
       new Promise<T>((res, rej) => f((e, r) => (e ? rej(e) : res(r!))));
-    const iss = await call<import("../../proto/gen/grpc/labelreg/v1/verification_service.js").GetIssuerResponse>((cb) =>
-      c.getIssuer({ issuerId: "PLAT" }, cb),
+    const iss = await call<import("../../proto/gen/messages/labelreg/v1/verification_service.js").GetIssuerResponse>(
+      (cb) => c.getIssuer({ issuerId: "PLAT" }, cb),
     );
     expect(iss.issuer!.keys.length).toBe(1);
     expect(iss.entries.length).toBe(2); // accreditation and its category
     expect(iss.checkpoint).not.toBe("");
-    const list = await call<import("../../proto/gen/grpc/labelreg/v1/verification_service.js").ListIssuersResponse>(
+    const list = await call<import("../../proto/gen/messages/labelreg/v1/verification_service.js").ListIssuersResponse>(
       (cb) => c.listIssuers({}, cb),
     );
     expect(list.issuers.map((i) => i.issuerId)).toEqual(["PLAT"]);
-    const cat = await call<import("../../proto/gen/grpc/labelreg/v1/verification_service.js").ListCatalogueResponse>(
-      (cb) => c.listCatalogue({}, cb),
-    );
+    const cat = await call<
+      import("../../proto/gen/messages/labelreg/v1/verification_service.js").ListCatalogueResponse
+    >((cb) => c.listCatalogue({}, cb));
     expect(cat.categories.map((x) => x.categoryId)).toEqual(["consumer-network-camera"]);
-    const prod = await call<import("../../proto/gen/grpc/labelreg/v1/verification_service.js").LookupProductResponse>(
-      (cb) => c.lookupProduct({ registrationCode: "91330100MAPLAT", productModel: "m1" }, cb),
-    );
+    const prod = await call<
+      import("../../proto/gen/messages/labelreg/v1/verification_service.js").LookupProductResponse
+    >((cb) => c.lookupProduct({ registrationCode: "91330100MAPLAT", productModel: "m1" }, cb));
     expect(prod.labels.map((l) => l.labelId)).toEqual(["PLAT-1"]);
     expect(prod.liveLabelId).toBe("");
     c.close();

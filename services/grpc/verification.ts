@@ -3,19 +3,16 @@
 // cancelled call stops the work behind it.
 import type * as grpc from "@grpc/grpc-js";
 import {
-  VerificationServiceService,
-  type GetLabelResponse,
-  type VerificationServiceServer,
+  VerificationServiceDefinition,
   type VerifyLabelsRequest,
-  type VerifyLabelsResponse,
-} from "../../proto/gen/grpc/labelreg/v1/verification_service.js";
+} from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import { BulkVerification } from "../reads/bulk.js";
-import { BundleEncoder } from "../reads/wire.js";
 import { listManufacturerProducts } from "../reads/manufacturer.js";
 import { Reads } from "../reads/reads.js";
 import { watchLabels } from "../reads/watch.js";
 import type { Registry } from "../registry.js";
 import type { GrpcServiceBinding } from "./server.js";
+import { grpcDefinition, type ServiceHandlers } from "./service.js";
 import { toServiceError, wellFormed, withSafeDecoding, type MalformedRequest } from "./status.js";
 
 type Writable<T> = grpc.ServerWritableStream<unknown, T> | grpc.ServerDuplexStream<unknown, T>;
@@ -53,32 +50,11 @@ function unary<Req, Res>(fn: (req: Req) => Promise<Res> | Res): grpc.handleUnary
   };
 }
 
-/**
- * `definition` with GetLabel's and VerifyLabels' answers serialized by `encoder` (the same bytes
- * as the generated encoder, in one buffer, shared entries encoded once).
- */
-function withBundleEncoder<D extends grpc.ServiceDefinition>(definition: D, encoder: BundleEncoder): D {
-  const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = { ...definition };
-  const wrap = (name: string, encode: (v: never) => Uint8Array) => {
-    const m = definition[name]!;
-    out[name] = {
-      ...m,
-      responseSerialize: (v: unknown) => {
-        const b = encode(v as never);
-        return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-      },
-    };
-  };
-  wrap("getLabel", (v: GetLabelResponse) => encoder.getLabelResponse(v));
-  wrap("verifyLabels", (v: VerifyLabelsResponse) => encoder.verifyLabelsResponse(v));
-  return out as D;
-}
-
 export function verificationService(
   registry: Registry,
   reads = new Reads(registry.view, registry.domain),
 ): GrpcServiceBinding {
-  const impl: VerificationServiceServer = {
+  const impl: ServiceHandlers<VerificationServiceDefinition> = {
     getLabel: unary((req) => reads.getLabel(req.labelId)),
     lookupProduct: unary((req) => reads.lookupProduct(req.registrationCode, req.productModel)),
     getIssuer: unary((req) => reads.getIssuer(req.issuerId)),
@@ -145,11 +121,9 @@ export function verificationService(
       );
     },
   };
-  // Bundles are encoded by hand into one buffer, shared entries once (services/reads/wire.ts).
-  const encoder = new BundleEncoder();
   return {
     name: "labelreg.v1.VerificationService",
-    definition: withBundleEncoder(withSafeDecoding(VerificationServiceService), encoder),
+    definition: withSafeDecoding(grpcDefinition(VerificationServiceDefinition)),
     implementation: impl as unknown as grpc.UntypedServiceImplementation,
   };
 }

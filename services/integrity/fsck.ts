@@ -1,9 +1,10 @@
 // `labelreg fsck` as a library call: opens a data directory's store read-only and checks all of
-// it (check-log.ts), plus that nothing is stored past the latest checkpoint.
+// it (check-log.ts; with the authority's key, the state map's commitments too), plus that nothing
+// is stored past the latest checkpoint.
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseVerifierKey } from "../../log/note-keys.js";
-import { readVerifierKey } from "../config/key-files.js";
+import { publicKeyOfVerifierKey, readVerifierKey } from "../config/key-files.js";
 import { nodeEd25519 } from "../crypto/ed25519-node.js";
 import { openConfiguredStore, type StoreSpec } from "../store/open.js";
 import type { LogStore } from "../store/port.js";
@@ -14,6 +15,8 @@ export interface FsckOptions {
   readonly dataDir: string;
   /** The log's verifier key (string or file); default `<dataDir>/log.pub`. */
   readonly logKey?: string;
+  /** The authority's verifier key (string or file): given, the state map is recomputed and every commitment checked. */
+  readonly authorityKey?: string;
   /** Default SQLite in the data directory. */
   readonly storage?: StoreSpec;
   /** Overrides the store (tests); it is not closed. */
@@ -32,7 +35,11 @@ export async function fsck(opts: FsckOptions): Promise<CheckLogReport> {
   const store = uncached(opened);
   try {
     await checkNoEntriesBeyondCheckpoint(store);
-    return await checkStoredLog(store, { log, ...(opts.onProgress ? { between: opts.onProgress } : {}) });
+    return await checkStoredLog(store, {
+      log,
+      ...(opts.authorityKey ? { authorityPublicKey: publicKeyOfVerifierKey(readVerifierKey(opts.authorityKey)) } : {}),
+      ...(opts.onProgress ? { between: opts.onProgress } : {}),
+    });
   } finally {
     if (!opts.store) await opened.close();
   }

@@ -1,14 +1,20 @@
 // The background scrub: while the registry serves, re-reads the whole stored log at a low pace,
-// pass after pass, checking it as fsck does (check-log.ts). A store changed behind the running
-// registry's back (a disk, a database operator, an attacker with the database password but not
-// the log key) is found within one pass, and the registry stops sequencing, naming the entry.
+// pass after pass, checking it as fsck does (check-log.ts): every entry re-hashed, and the state
+// map recomputed with every map commitment entry checked against it. A store changed behind the
+// running registry's back (a disk, a database operator, an attacker with the database password
+// but not the log key) is found within one pass, and so is a commitment the log's key signed but
+// the entries do not give; the registry then stops sequencing, naming the entry.
 import type { NoteVerifier } from "../../log/note.js";
 import { sleep } from "../sequencer/follow.js";
 import type { LogStore } from "../store/port.js";
 import { checkStoredLog } from "./check-log.js";
 import { IntegrityError } from "./integrity-error.js";
 
-/** Entries per second by default: a pass over a million entries every few minutes, a few per cent of a core. */
+/**
+ * Entries per second by default: a pass over a million entries every few minutes. Replaying the
+ * entries for the state map costs about what a start-up's catch-up costs per entry, far more than
+ * re-hashing them: lower the rate (--scrub-rate) if the scrub's share of a core matters.
+ */
 export const DEFAULT_SCRUB_RATE = 5000;
 
 /** Entries per step: small, so a step never holds the event loop for long. */
@@ -17,6 +23,8 @@ const STEP = 256;
 export interface ScrubOptions {
   readonly store: LogStore;
   readonly log: NoteVerifier;
+  /** The authority's public key: with it each pass recomputes the state map and checks every commitment. */
+  readonly authorityPublicKey?: Uint8Array;
   /** Entries checked per second (> 0). */
   readonly entriesPerSecond: number;
   /** Told once, of the first mismatch; the scrub then stops. */
@@ -50,6 +58,7 @@ export class Scrub {
       try {
         const r = await checkStoredLog(this.opts.store, {
           log: this.opts.log,
+          ...(this.opts.authorityPublicKey ? { authorityPublicKey: this.opts.authorityPublicKey } : {}),
           chunk: STEP,
           signal,
           between: () => sleep(stepMs, signal, true),

@@ -150,7 +150,12 @@ describe("start-up checks the store against the log's key and tree", () => {
       );
     const ok = await cli([]);
     expect(ok.out).toContain("labelreg fsck: OK: 8 entries");
+    expect(ok.out).toContain("map commitments not checked (give --authority-key)");
     expect(ok.code).toBe(0);
+    const authorityKey = readSignerKeyFile(devAuthorityKeyPath(dir)).verifierKey;
+    const withMap = await cli(["--authority-key", authorityKey]);
+    expect(withMap.out).toContain("check out, and every map commitment");
+    expect(withMap.code).toBe(0);
     swapAccreditedKey(dir);
     const bad = await cli([]);
     expect(bad.code).toBe(1);

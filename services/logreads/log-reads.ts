@@ -238,18 +238,15 @@ export class LogReads {
     const onAbort = () => poke();
     signal.addEventListener("abort", onAbort);
     try {
-      let sentSize = afterSize;
+      // after_size 0 starts with the current checkpoint, the empty log's (size 0) included.
+      let sentSize = afterSize === 0 ? -1 : afterSize;
       let sentNote = "";
       for (;;) {
         if (signal.aborted) return;
         const waiting = new Promise<void>((res) => (wake = res));
         const note = this.view.checkpoint;
         const size = this.view.size;
-        if (
-          size > 0 &&
-          note !== "" &&
-          (size > sentSize || (size === sentSize && sentNote !== "" && note !== sentNote))
-        ) {
+        if (note !== "" && (size > sentSize || (size === sentSize && sentNote !== "" && note !== sentNote))) {
           sentSize = size;
           sentNote = note;
           yield { note, size };

@@ -3,7 +3,7 @@
 // the sequencer extends it after each commit; read replicas only ever catch up. The state map
 // (state-map.ts) sits beside the projections: catching up rebuilds it and checks every
 // commitment entry it passes against the root it reaches.
-import { bytesEqual, fromUtf8, utf8 } from "../../log/bytes.js";
+import { fromUtf8, utf8 } from "../../log/bytes.js";
 import { parseCheckpoint } from "../../log/checkpoint.js";
 import { parseSignedNote, type NoteVerifier } from "../../log/note.js";
 import { TileCache, TileHashReader } from "../../log/tile-reader.js";
@@ -17,6 +17,7 @@ import { RegistryState } from "../domain/state.js";
 import { isViolation } from "../domain/violation.js";
 import { verifyStoredCheckpoint } from "../integrity/checkpoint-check.js";
 import { IntegrityError } from "../integrity/integrity-error.js";
+import { checkCommitment } from "../integrity/map-check.js";
 import { TreeCheck } from "../integrity/tree-check.js";
 import type { LogStore, StoredCheckpoint } from "../store/port.js";
 
@@ -99,7 +100,9 @@ export class LogView {
           if (isViolation(e))
             throw new IntegrityError("bad-entry", `entry ${start + i} does not decode: ${e.message}`, start + i);
           apply(this.state, e, start + i);
-          if (isCommitment(e)) this.checkCommitment(e.commitment, e.sequencedAtUnix, start + i);
+          // A mismatch stops everything (start-up, a replica following): the log and the
+          // state it claims disagree.
+          if (isCommitment(e)) checkCommitment(this.map, this.state, e.commitment, e.sequencedAtUnix, start + i);
           else this.map.note(this.state, e.statement);
           if (e.sequencedAtUnix > this.lastSequencedAt) this.lastSequencedAt = e.sequencedAtUnix;
         });
@@ -138,29 +141,6 @@ export class LogView {
         `the stored tiles of size ${size} do not give the signed checkpoint's root: ${e instanceof Error ? e.message : String(e)}`,
       );
     }
-  }
-
-  /**
-   * Brings the map up to the commitment entry at `index` and checks that entry: the map over the
-   * entries before it must have its root, and it must count exactly them. A mismatch stops
-   * everything (start-up, a replica following): the log and the state it claims disagree.
-   */
-  private checkCommitment(c: { root: Uint8Array; size: bigint }, sequencedAtUnix: bigint, index: number): void {
-    if (c.size !== BigInt(index))
-      throw new IntegrityError(
-        "map-commitment",
-        `the map commitment at index ${index} counts ${c.size} entries, not ${index}`,
-        index,
-      );
-    const prepared = this.map.prepare(this.state);
-    if (!bytesEqual(prepared.update.root, c.root)) {
-      throw new IntegrityError(
-        "map-commitment",
-        `the map commitment at index ${index} does not match the map the entries before it give`,
-        index,
-      );
-    }
-    this.map.commit(prepared, index, sequencedAtUnix);
   }
 
   /**

@@ -6,6 +6,7 @@ import {
   type IssuerState,
   type LabelState,
 } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
+import { mapLabel } from "../domain/map-values.js";
 import { keyIdOf } from "../domain/signing.js";
 import {
   labelStatusAt,
@@ -39,25 +40,12 @@ export const EVENT_KIND: Readonly<Record<DomainLabelEventKind, LabelEventKind>> 
  * record's history positions to log indices when the record comes from a partial replay.
  */
 export function toLabelState(r: LabelRecord, nowUnix: bigint, logIndex?: readonly number[]): LabelState {
+  // The fields the map commits, less its event state: a reader gets the status at a time instead.
+  const { state: _committed, ...committed } = mapLabel(r);
   return {
-    labelId: r.labelId,
-    issuerId: r.issuerId,
-    manufacturer: r.manufacturer,
-    productModel: r.productModel,
-    categoryId: r.categoryId,
-    tier: r.tier,
+    ...committed,
     status: LABEL_STATUS[labelStatusAt(r, nowUnix)],
     statusAtUnix: nowUnix,
-    validFromUnix: r.validFromUnix,
-    validUntilUnix: r.validUntilUnix,
-    securitySupportUntilUnix: r.securitySupportUntilUnix,
-    testingLab: r.testingLab,
-    standardReference: r.standardReference,
-    testReport: r.testReport,
-    declarationOfConformity: r.declarationOfConformity,
-    keyIndicators: [...r.keyIndicators],
-    version: r.version,
-    suspendedByAuthority: r.suspendedByAuthority,
     history: r.history.map((h) => ({
       index: BigInt(logIndex ? logIndex[h.index]! : h.index),
       kind: EVENT_KIND[h.kind],

@@ -15,9 +15,8 @@ import {
   type ProvenEntry,
 } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import type { DomainConfig } from "../domain/config.js";
-import { onlyStatement } from "../domain/decode.js";
+import { decodeLogEntry, onlyStatement } from "../domain/decode.js";
 import { proveMapKey, proveMapKeys, withMapAbsence } from "./map-proof.js";
-import { decodeLogEntryFast } from "../domain/entry-wire.js";
 import { MAX_MODEL_BYTES } from "../domain/limits.js";
 import { productKey, type IssuerRecord, type LabelRecord } from "../domain/state.js";
 import { checkId, checkText, ISSUER_ID, LABEL_ID, REGISTRATION_CODE } from "../domain/syntax.js";
@@ -191,7 +190,7 @@ export class Reads {
       const issuerEntries = await this.entries.read(snap, own, true);
       const categories = new Set(categoryId ? [categoryId] : []);
       for (const p of issuerEntries) {
-        const d = onlyStatement(decodeLogEntryFast(p.entry));
+        const d = onlyStatement(decodeLogEntry(p.entry));
         if (!isViolation(d) && d.statement.kind?.$case === "issuerAccredited")
           for (const s of d.statement.kind.value.scope) categories.add(s.categoryId);
       }
@@ -209,7 +208,7 @@ export class Reads {
     const indexed = [...entries]
       .sort((a, b) => Number(a.index - b.index))
       .map((p) => {
-        const d = onlyStatement(decodeLogEntryFast(p.entry));
+        const d = onlyStatement(decodeLogEntry(p.entry));
         if (isViolation(d)) throw new Error(`store: entry ${p.index} does not decode: ${d.message}`);
         return { index: Number(p.index), decoded: d };
       });

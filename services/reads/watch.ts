@@ -7,8 +7,7 @@ import {
   type WatchLabelsRequest,
   type WatchLabelsResponse,
 } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
-import { isCommitment } from "../domain/decode.js";
-import { decodeLogEntryFast } from "../domain/entry-wire.js";
+import { decodeLogEntry, isCommitment } from "../domain/decode.js";
 import { keyIdHex } from "../domain/signing.js";
 import type { LabelEventKind as DomainKind } from "../domain/state.js";
 import { CATEGORY_ID, checkId, ISSUER_ID, LABEL_ID, labelIssuerId, REGISTRATION_CODE } from "../domain/syntax.js";
@@ -111,7 +110,7 @@ export async function* watchLabels(
       const entries = await view.store.readEntries(next, end);
       for (let i = 0; i < entries.length; i++) {
         const index = next + i;
-        const d = decodeLogEntryFast(entries[i]!);
+        const d = decodeLogEntry(entries[i]!);
         if (isViolation(d)) throw new Error(`store: entry ${index} does not decode: ${d.message}`);
         if (isCommitment(d)) continue;
         const s = d.statement;

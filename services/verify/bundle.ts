@@ -9,8 +9,7 @@ import { hasher } from "../../log/hasher.js";
 import type { Checkpoint } from "../../log/checkpoint.js";
 import { reasonCodeToJSON } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import type { LabelBundle, ProvenEntry } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
-import { onlyStatement } from "../domain/decode.js";
-import { decodeLogEntryFast } from "../domain/entry-wire.js";
+import { decodeLogEntry, onlyStatement } from "../domain/decode.js";
 import { labelStatusAt, type LabelRecord, type LabelStatus } from "../domain/state.js";
 import { LABEL_ID } from "../domain/syntax.js";
 import { isViolation } from "../domain/violation.js";
@@ -45,7 +44,8 @@ export interface VerifyOptions {
   readonly allowIncomplete?: boolean;
 }
 
-const STATUS: Readonly<Record<LabelStatus, VerdictStatus>> = {
+/** A label's status at a time as a verdict names it. */
+export const VERDICT_STATUS: Readonly<Record<LabelStatus, Exclude<VerdictStatus, "not-verifiable">>> = {
   ACTIVE: "valid",
   SUSPENDED: "suspended",
   REVOKED: "revoked",
@@ -63,26 +63,47 @@ const LABEL_KINDS = new Set([
   "labelRevoked",
 ]);
 
+/** A verdict, and when the bundle verified, the entries it verified (the label's and its context, in log order). */
+export interface VerifiedHistory {
+  readonly verdict: Verdict;
+  readonly entries: readonly IndexedEntry[];
+}
+
 /** Verifies a label bundle. Never throws for any bundle; a malformed trust config throws NoteError. */
 export function verifyLabelBundle(
   bundle: LabelBundle,
   trust: TrustConfig | ResolvedTrust,
   opts: VerifyOptions = {},
 ): Verdict {
+  return verifyLabelHistory(bundle, trust, opts).verdict;
+}
+
+/**
+ * verifyLabelBundle, also handing back the verified entries, so that a caller can replay them to
+ * another time (point-in-time.ts) without decoding or proving them again.
+ */
+export function verifyLabelHistory(
+  bundle: LabelBundle,
+  trust: TrustConfig | ResolvedTrust,
+  opts: VerifyOptions = {},
+): VerifiedHistory {
   const t = "domain" in trust ? trust : resolveTrust(trust);
   const now = opts.nowUnix ?? BigInt(Math.floor(Date.now() / 1000));
-  const fail = (reason: VerdictReason, cp?: OpenedCheckpoint): Verdict => ({
-    labelId: typeof bundle?.labelId === "string" ? bundle.labelId : "",
-    status: "not-verifiable",
-    valid: false,
-    reasons: [reason],
-    asOf: cp?.ref,
-    cosignedBy: cp?.cosignedBy ?? [],
-    evaluatedAtUnix: Number(now),
-    label: undefined,
-    consistentWith: undefined,
-    completeAsOf: undefined,
-    doesNotProve: BUNDLE_DOES_NOT_PROVE,
+  const fail = (reason: VerdictReason, cp?: OpenedCheckpoint): VerifiedHistory => ({
+    verdict: {
+      labelId: typeof bundle?.labelId === "string" ? bundle.labelId : "",
+      status: "not-verifiable",
+      valid: false,
+      reasons: [reason],
+      asOf: cp?.ref,
+      cosignedBy: cp?.cosignedBy ?? [],
+      evaluatedAtUnix: Number(now),
+      label: undefined,
+      consistentWith: undefined,
+      completeAsOf: undefined,
+      doesNotProve: BUNDLE_DOES_NOT_PROVE,
+    },
+    entries: [],
   });
   try {
     return verify(bundle, t, now, opts, fail);
@@ -97,8 +118,8 @@ function verify(
   t: ResolvedTrust,
   now: bigint,
   opts: VerifyOptions,
-  fail: (r: VerdictReason, cp?: OpenedCheckpoint) => Verdict,
-): Verdict {
+  fail: (r: VerdictReason, cp?: OpenedCheckpoint) => VerifiedHistory,
+): VerifiedHistory {
   const labelId = bundle.labelId;
   if (opts.expectedLabelId !== undefined && labelId !== opts.expectedLabelId) {
     return fail({
@@ -178,8 +199,8 @@ function verify(
     consistentWith = f;
   }
   const labelStatus = labelStatusAt(record, now);
-  const status = STATUS[labelStatus];
-  return {
+  const status = VERDICT_STATUS[labelStatus];
+  const verdict: Verdict = {
     labelId,
     status,
     valid: status === "valid",
@@ -192,6 +213,7 @@ function verify(
     completeAsOf: complete ? { index: complete.size, sequencedAtUnix: complete.sequencedAtUnix } : undefined,
     doesNotProve: complete ? COMPLETE_BUNDLE_DOES_NOT_PROVE : BUNDLE_DOES_NOT_PROVE,
   };
+  return { verdict, entries: merged };
 }
 
 /** Checks indices, inclusion proofs and decoding of proven entries; never throws. */
@@ -223,7 +245,7 @@ export function provenEntries(
     } catch (e) {
       return { code: "inclusion-proof", message: `${what} ${index}: ${errorText(e)}` };
     }
-    const decoded = onlyStatement(decodeLogEntryFast(p.entry));
+    const decoded = onlyStatement(decodeLogEntry(p.entry));
     if (isViolation(decoded)) return { code: "entry-malformed", message: `${what} ${index}: ${decoded.message}` };
     out.push({ index, decoded });
   }

@@ -1,10 +1,10 @@
 // What a tender check asks the registry, in one place for every front end: the CLI asks over gRPC,
 // the gateway through its read API (in-process or over gRPC). The list's rows come from CSV text;
-// the answers are the product lookups, one compact VerifyLabels stream for every label the rows
-// reach, and proofs of absence for the label ids the registry does not know.
+// the answers are the product lookups (or the products' proofs of absence), then one compact
+// VerifyLabels stream for every label the rows reach (unknown ids with their proofs of absence).
 import type {
-  LabelBundle,
   LookupProductResponse,
+  MapAbsence,
   VerifyLabelsResponse,
 } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import { parseCsv } from "../csv/csv.js";
@@ -13,12 +13,16 @@ import { productKeyOf, type TenderAnswers, type TenderRow } from "./tender-evide
 
 /** What the check needs of the registry. */
 export interface TenderReads {
-  /** The product's lookup, or undefined when the registry knows no such product (or refuses the key as malformed). */
-  lookupProduct(registrationCode: string, model: string): Promise<LookupProductResponse | undefined>;
-  /** One compact VerifyLabels call for all of `labelIds`: its messages, in order. */
+  /**
+   * The product's lookup, or its proof of absence when the registry knows no such product;
+   * undefined when it refuses the key as malformed (or proves nothing).
+   */
+  lookupProduct(
+    registrationCode: string,
+    model: string,
+  ): Promise<{ product: LookupProductResponse } | { absence: MapAbsence } | undefined>;
+  /** One compact VerifyLabels call for all of `labelIds` (even none): its messages, in order. */
   verifyLabels(labelIds: readonly string[]): AsyncIterable<VerifyLabelsResponse>;
-  /** The proof that `labelId` does not exist, or undefined if the registry gave none. */
-  labelAbsence(labelId: string): Promise<LabelBundle | undefined>;
 }
 
 /** A tender list the check refuses: the message names the rule broken. */
@@ -70,18 +74,20 @@ export function tenderRows(text: string, maxRows: number): TenderRow[] {
   return rows;
 }
 
-/** Asks for everything the rows need: product lookups, then every label's bundle in one stream, then absences. */
+/** Asks for everything the rows need: product lookups, then every label's bundle in one stream. */
 export async function collectTenderAnswers(
   reads: TenderReads,
   rows: readonly TenderRow[],
   concurrency: number,
 ): Promise<TenderAnswers> {
   const products = new Map<string, LookupProductResponse>();
+  const productAbsences = new Map<string, MapAbsence>();
   const wanted = [...new Set(rows.flatMap((r) => ("labelId" in r ? [] : [productKeyOf(r.registrationCode, r.model)])))];
   await pool(wanted, concurrency, async (key) => {
     const [registrationCode, model] = key.split("\n") as [string, string];
     const p = await reads.lookupProduct(registrationCode, model);
-    if (p) products.set(key, p);
+    if (p && "product" in p) products.set(key, p.product);
+    else if (p) productAbsences.set(key, p.absence);
   });
   const labelIds = [
     ...new Set([
@@ -89,21 +95,10 @@ export async function collectTenderAnswers(
       ...[...products.values()].flatMap((p) => (p.liveLabelId ? [p.liveLabelId] : [])),
     ]),
   ];
-  const stream: VerifyLabelsResponse[] = [];
-  const notFound: string[] = [];
   // Asked even for no ids: the stream's snapshot is the checkpoint the whole answer is as of.
-  for await (const m of reads.verifyLabels(labelIds)) {
-    stream.push(m);
-    const r = m.message?.$case === "result" ? m.message.value : undefined;
-    if (r?.result?.$case === "error" && r.result.value.rule === "label-not-found") notFound.push(r.labelId);
-  }
-  // VerifyLabels answers an unknown id without a proof; the proof of absence is asked for apart.
-  const absences = new Map<string, LabelBundle>();
-  await pool(notFound, concurrency, async (labelId) => {
-    const a = await reads.labelAbsence(labelId);
-    if (a) absences.set(labelId, a);
-  });
-  return { stream, absences, products };
+  const stream: VerifyLabelsResponse[] = [];
+  for await (const m of reads.verifyLabels(labelIds)) stream.push(m);
+  return { stream, products, productAbsences };
 }
 
 async function pool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {

@@ -1,20 +1,30 @@
 // A tender check's evidence file: every row's answer with the proofs it rests on, in one JSON
 // document that `labelreg verify --evidence` re-checks offline with the log's and the authority's
 // keys, years later. The proofs are the registry's own answers, kept as received: the VerifyLabels
-// stream (compact: one checkpoint, each context entry once), the proofs of absence of unknown
-// label ids, and the product lookups. The file is written in one canonical form, so a change to
+// stream (compact: one checkpoint, each context entry once, unknown ids with their proofs of
+// absence), and the product lookups (each product's labels and live label proven complete by the
+// state map, or the product's proof of absence). The file is written in one canonical form, so a change to
 // any byte of it is caught: a proof no longer verifies, an answer no longer follows from its
 // proof, or the text is no longer canonical.
 import {
-  LabelBundle,
+  type LabelResult,
   LookupProductResponse,
+  MapAbsence,
   VerifyLabelsResponse,
 } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import { verifyLabelBundle } from "./bundle.js";
 import { CompactBundles } from "./compact.js";
 import { verifyLabelAbsence } from "./completeness.js";
 import { memoizedTrust } from "./memo.js";
-import { checkCriteria, tenderAnswer, type TenderCriteria, type TenderOutcome, TENDER_OUTCOMES } from "./tender.js";
+import { productMapId, verifyMapAbsence, verifyProductAnswer } from "./state-answers.js";
+import {
+  checkCriteria,
+  tenderAnswer,
+  type TenderAnswer,
+  type TenderCriteria,
+  type TenderOutcome,
+  TENDER_OUTCOMES,
+} from "./tender.js";
 import type { ResolvedTrust } from "./trust.js";
 import type { Verdict } from "./verdict.js";
 
@@ -47,17 +57,17 @@ export interface TenderEvidence {
   readonly rows: readonly EvidenceRow[];
   /** The VerifyLabels stream, as protobuf JSON messages. */
   readonly stream: readonly unknown[];
-  /** Proofs of absence by label id (LabelBundle JSON, no entries). */
-  readonly absences: Readonly<Record<string, unknown>>;
-  /** Product lookups by "registration code\nmodel" (LookupProductResponse JSON). */
+  /** Product lookups by "registration code\nmodel" as asked (LookupProductResponse JSON). */
   readonly products: Readonly<Record<string, unknown>>;
+  /** Proofs that a product does not exist, by the same key (MapAbsence JSON). */
+  readonly productAbsences: Readonly<Record<string, unknown>>;
 }
 
 /** What the registry answered, as the check collected it. */
 export interface TenderAnswers {
   readonly stream: readonly VerifyLabelsResponse[];
-  readonly absences: ReadonlyMap<string, LabelBundle>;
   readonly products: ReadonlyMap<string, LookupProductResponse>;
+  readonly productAbsences: ReadonlyMap<string, MapAbsence>;
 }
 
 export const productKeyOf = (registrationCode: string, model: string) => `${registrationCode}\n${model}`;
@@ -73,63 +83,75 @@ export function answerRows(
   const t = memoizedTrust(trust);
   const compact = new CompactBundles();
   const verdicts = new Map<string, Verdict>();
+  const absent = new Map<string, string>();
+  const nowUnix = BigInt(evaluatedAtUnix);
   for (const m of answers.stream) {
     const r = compact.accept(m);
     if (r?.result?.$case === "label")
       verdicts.set(
         r.labelId,
-        verifyLabelBundle(compact.expand(r.result.value.bundle!), t, {
-          expectedLabelId: r.labelId,
-          nowUnix: BigInt(evaluatedAtUnix),
-        }),
+        verifyLabelBundle(compact.expand(r.result.value.bundle!), t, { expectedLabelId: r.labelId, nowUnix }),
       );
-  }
-  const checkpoint = compact.checkpoint;
-  const forLabel = (labelId: string): { verdict: Verdict | undefined; noLabel: string } => {
-    const v = verdicts.get(labelId);
-    if (v) return { verdict: v, noLabel: "" };
-    const absence = answers.absences.get(labelId);
-    if (absence) {
-      const a = verifyLabelAbsence(absence, t);
-      if (a.absent && a.labelId === labelId)
-        return {
-          verdict: undefined,
-          noLabel: `no label ${labelId} exists (proven, as of checkpoint ${a.asOf?.size ?? "?"})`,
-        };
-      return {
-        verdict: notVerifiable(labelId, a.reasons.map((r) => `${r.code}: ${r.message}`).join("; ")),
-        noLabel: "",
-      };
+    else if (r?.result?.$case === "error" && r.result.value.absence) {
+      const a = verifyLabelAbsence(compact.expand(r.result.value.absence), t);
+      if (a.absent && a.labelId === r.labelId)
+        absent.set(r.labelId, `no label ${r.labelId} exists (proven, as of checkpoint ${a.asOf?.size ?? "?"})`);
+      else verdicts.set(r.labelId, notVerifiable(r.labelId, reasonsText(a.reasons)));
     }
-    return { verdict: notVerifiable(labelId, "the registry's answer for this label is missing"), noLabel: "" };
+  }
+  const forLabel = (labelId: string): TenderAnswer => {
+    const no = absent.get(labelId);
+    if (no !== undefined) return tenderAnswer(undefined, criteria, no);
+    return tenderAnswer(
+      verdicts.get(labelId) ?? notVerifiable(labelId, "the registry's answer for this label is missing or unproven"),
+      criteria,
+    );
   };
   const out = rows.map((row): EvidenceRow => {
-    if ("labelId" in row) {
-      const { verdict, noLabel } = forLabel(row.labelId);
-      return {
-        row: row.row,
-        labelId: row.labelId,
-        checkedLabelId: row.labelId,
-        ...tenderAnswer(verdict, criteria, noLabel),
-      };
-    }
+    if ("labelId" in row)
+      return { row: row.row, labelId: row.labelId, checkedLabelId: row.labelId, ...forLabel(row.labelId) };
     const base = { row: row.row, registrationCode: row.registrationCode, model: row.model };
-    const p = answers.products.get(productKeyOf(row.registrationCode, row.model));
-    if (!p || p.liveLabelId === "")
-      return {
-        ...base,
-        ...tenderAnswer(
-          undefined,
-          criteria,
-          p
-            ? "the registry lists no live label for this product (its list is not proven complete by this answer)"
-            : "the registry knows no such product (not proven by this answer)",
-        ),
-      };
-    const { verdict, noLabel } = forLabel(p.liveLabelId);
-    return { ...base, checkedLabelId: p.liveLabelId, ...tenderAnswer(verdict, criteria, noLabel) };
+    const key = productKeyOf(row.registrationCode, row.model);
+    const p = answers.products.get(key);
+    if (p) {
+      const v = verifyProductAnswer(p, { registrationCode: row.registrationCode, productModel: row.model }, t);
+      if (!v.verified || !v.product)
+        return { ...base, ...tenderAnswer(notVerifiable("", reasonsText(v.reasons)), criteria) };
+      if (v.product.liveLabelId === "")
+        return {
+          ...base,
+          ...tenderAnswer(
+            undefined,
+            criteria,
+            `the product has no live label (proven; its labels: ${v.product.labelIds.join(", ") || "none"})`,
+          ),
+        };
+      return { ...base, checkedLabelId: v.product.liveLabelId, ...forLabel(v.product.liveLabelId) };
+    }
+    const a = answers.productAbsences.get(key);
+    if (a) {
+      const v = verifyMapAbsence(a, { kind: "product", id: productMapId(row.registrationCode, row.model) }, t);
+      if (v.verified)
+        return {
+          ...base,
+          ...tenderAnswer(
+            undefined,
+            criteria,
+            `no such product exists (proven, as of checkpoint ${v.asOf?.size ?? "?"})`,
+          ),
+        };
+      return { ...base, ...tenderAnswer(notVerifiable("", reasonsText(v.reasons)), criteria) };
+    }
+    return {
+      ...base,
+      ...tenderAnswer(notVerifiable("", "the registry's answer for this product is missing"), criteria),
+    };
   });
-  return { rows: out, checkpoint };
+  return { rows: out, checkpoint: compact.checkpoint };
+}
+
+function reasonsText(reasons: readonly { code: string; message: string }[]): string {
+  return reasons.map((r) => `${r.code}: ${r.message}`).join("; ");
 }
 
 function notVerifiable(labelId: string, message: string): Verdict {
@@ -164,8 +186,8 @@ export function encodeEvidence(
     checkpoint,
     rows,
     stream: provenStream(answers.stream).map((m) => VerifyLabelsResponse.toJSON(m)),
-    absences: Object.fromEntries([...answers.absences].map(([k, v]) => [k, LabelBundle.toJSON(v)])),
     products: Object.fromEntries([...answers.products].map(([k, v]) => [k, LookupProductResponse.toJSON(v)])),
+    productAbsences: Object.fromEntries([...answers.productAbsences].map(([k, v]) => [k, MapAbsence.toJSON(v)])),
   };
   return canonical(evidence);
 }
@@ -173,15 +195,19 @@ export function encodeEvidence(
 /**
  * The stream as the evidence keeps it: only what the answers rest on, so that no byte of the file
  * is free to change. A result's state summary is dropped (the state is recomputed from the
- * bundle's entries), and so are refusals (an unknown id's answer is its proof of absence).
+ * bundle's entries), and so is a refusal's text (an unknown id's answer is its proof of absence).
  */
 function provenStream(stream: readonly VerifyLabelsResponse[]): VerifyLabelsResponse[] {
-  return stream.flatMap((m): VerifyLabelsResponse[] => {
-    if (m.message?.$case !== "result") return [m];
-    const r = m.message.value;
-    if (r.result?.$case !== "label") return [];
-    const value = { label: undefined, bundle: r.result.value.bundle };
-    return [{ message: { $case: "result", value: { labelId: r.labelId, result: { $case: "label", value } } } }];
+  return stream.map((m): VerifyLabelsResponse => {
+    if (m.message?.$case !== "result") return m;
+    const { labelId, result } = m.message.value;
+    const kept: LabelResult["result"] =
+      result?.$case === "label"
+        ? { $case: "label", value: { label: undefined, bundle: result.value.bundle } }
+        : result?.$case === "error"
+          ? { $case: "error", value: { code: 0, rule: "", message: "", absence: result.value.absence } }
+          : undefined;
+    return { message: { $case: "result", value: { labelId, result: kept } } };
   });
 }
 
@@ -238,8 +264,8 @@ export function verifyEvidence(text: string, trust: ResolvedTrust): EvidenceChec
     });
     const answers: TenderAnswers = {
       stream: e.stream.map((m) => VerifyLabelsResponse.fromJSON(m)),
-      absences: new Map(Object.entries(e.absences ?? {}).map(([k, v]) => [k, LabelBundle.fromJSON(v)])),
       products: new Map(Object.entries(e.products ?? {}).map(([k, v]) => [k, LookupProductResponse.fromJSON(v)])),
+      productAbsences: new Map(Object.entries(e.productAbsences ?? {}).map(([k, v]) => [k, MapAbsence.fromJSON(v)])),
     };
     const again = answerRows(rows, answers, e.criteria, trust, e.evaluatedAtUnix);
     const problems: string[] = [];

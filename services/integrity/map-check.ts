@@ -1,0 +1,72 @@
+// The state map recomputed from the entries as they are passed, in log order, and every map
+// commitment entry held to it: it must count exactly the entries before it (its own index) and
+// carry the root of the map they give. Catch-up (LogView) checks commitments with
+// checkCommitment(); a full pass over a stored log (check-log.ts: fsck, the scrub) replays a
+// whole log with MapCheck. The auditor reports the same two faults as findings instead of
+// stopping (services/audit/replay.ts).
+import { bytesEqual } from "../../log/bytes.js";
+import { apply } from "../domain/apply.js";
+import { isCommitment } from "../domain/decode.js";
+import { decodeLogEntryFast } from "../domain/entry-wire.js";
+import { RegistryState } from "../domain/state.js";
+import { isViolation } from "../domain/violation.js";
+import { StateMap } from "../readmodel/state-map.js";
+import { IntegrityError } from "./integrity-error.js";
+
+/**
+ * Brings `map` up to the commitment entry at `index` over `state` (the entries before it
+ * applied) and checks that entry; stores the new version. Throws IntegrityError map-commitment.
+ */
+export function checkCommitment(
+  map: StateMap,
+  state: RegistryState,
+  c: { readonly root: Uint8Array; readonly size: bigint },
+  sequencedAtUnix: bigint,
+  index: number,
+): void {
+  if (c.size !== BigInt(index))
+    throw new IntegrityError(
+      "map-commitment",
+      `the map commitment at index ${index} counts ${c.size} entries, not ${index}`,
+      index,
+    );
+  const prepared = map.prepare(state);
+  if (!bytesEqual(prepared.update.root, c.root)) {
+    throw new IntegrityError(
+      "map-commitment",
+      `the map commitment at index ${index} does not match the map the entries before it give`,
+      index,
+    );
+  }
+  map.commit(prepared, index, sequencedAtUnix);
+}
+
+/**
+ * A replay of a whole log from its first entry for the map alone: projections and the newest map
+ * version, nothing kept for proofs. Rules are not rechecked (the auditor does that).
+ */
+export class MapCheck {
+  private readonly state: RegistryState;
+  private readonly map = new StateMap(1);
+
+  constructor(authorityPublicKey: Uint8Array) {
+    this.state = new RegistryState(authorityPublicKey);
+  }
+
+  /** Entries passed so far: the index the next one must have. */
+  get size(): number {
+    return this.state.size;
+  }
+
+  /** Applies the next entries (from index `size`); throws IntegrityError bad-entry or map-commitment. */
+  extend(entries: readonly Uint8Array[]): void {
+    for (const bytes of entries) {
+      const index = this.state.size;
+      const e = decodeLogEntryFast(bytes);
+      if (isViolation(e)) throw new IntegrityError("bad-entry", `entry ${index} does not decode: ${e.message}`, index);
+      if (isCommitment(e)) checkCommitment(this.map, this.state, e.commitment, e.sequencedAtUnix, index);
+      apply(this.state, e, index);
+      if (!isCommitment(e)) this.map.note(this.state, e.statement);
+    }
+  }
+}

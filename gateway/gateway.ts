@@ -14,6 +14,8 @@ import type { LabelSource } from "./labels/label-source.js";
 import type { PageWitnesses } from "./page/label-page.js";
 import { jsonLogger, loggablePath, type Logger } from "./ops/log.js";
 import { GatewayMetrics } from "./ops/metrics.js";
+import type { TenderCheck } from "./tender/tender-check.js";
+import { tenderPageReply } from "./tender/tender-page.js";
 import type { LogSource } from "./tiles/log-source.js";
 import { acceptsGzip, TlogReadPath } from "./tiles/tlog.js";
 import type { ReadApi } from "./api/read-api.js";
@@ -68,6 +70,8 @@ export interface GatewayOptions {
   readonly api?: ApiHandler;
   /** Enables the home and search page (`/`) and the statistics (`/stats`, `/stats.csv`). */
   readonly reads?: ReadApi;
+  /** Enables the tender upload page, /tender (it needs the pinned keys to verify what it states). */
+  readonly tender?: TenderCheck;
   readonly now?: () => Date;
 }
 
@@ -216,6 +220,11 @@ export class Gateway {
       }
       case "favicon":
         return SiteRoutes.favicon();
+      case "tender": {
+        if (!this.opts.tender) return textReply(404, "this gateway has no pinned keys, so it does not check tenders");
+        const lang = LabelRoutes.lang(req.headers["accept-language"], route.lang);
+        return tenderPageReply(this.opts.tender, req, lang, this.limits.maxBodyBytes);
+      }
       case "healthz":
         return this.health();
       case "metrics": {

@@ -6,6 +6,9 @@ import { Reads } from "../services/reads/reads.js";
 import type { Registry } from "../services/registry.js";
 import { JsonApi } from "./api/json-api.js";
 import { InProcessReadApi } from "./api/read-api.js";
+import { nodeEd25519 } from "../services/crypto/ed25519-node.js";
+import { resolveTrust } from "../services/verify/trust.js";
+import { TenderCheck } from "./tender/tender-check.js";
 import { DEFAULT_LIMITS, type GatewayLimits } from "./http/limits.js";
 import { jsonLogger } from "./ops/log.js";
 import { verifierOptions } from "./verifier/build.js";
@@ -49,6 +52,18 @@ export async function startRegistryGateway(registry: Registry, opts: RegistryGat
     ),
     new LogReads(registry.view, registry.origin),
   );
+  // The tender check verifies the registry's own answers too: its evidence must stand on its proofs.
+  const tender = new TenderCheck(
+    reads,
+    resolveTrust({
+      logKey: registry.logVerifierKey,
+      authorityPublicKey: registry.domain.authorityPublicKey,
+      clockSkewSeconds: registry.domain.clockSkewSeconds,
+      maxValiditySeconds: registry.domain.maxValiditySeconds,
+      ed25519: nodeEd25519,
+    }),
+    opts.now,
+  );
   return startGateway({
     ...(await verifierOptions(logger)),
     address: opts.address,
@@ -63,8 +78,10 @@ export async function startRegistryGateway(registry: Registry, opts: RegistryGat
     reads,
     api: new JsonApi({
       reads,
+      tender,
       maxBodyBytes: opts.limits?.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes,
     }),
+    tender,
     ...(opts.limits ? { limits: opts.limits } : {}),
     ...(opts.publicBaseUrl !== undefined ? { publicBaseUrl: opts.publicBaseUrl } : {}),
     ...(opts.tls ? { tls: opts.tls } : {}),

@@ -8,6 +8,8 @@ import { signStatement, statement, T0, testKey } from "../test/domain-testkit.js
 import { silentLogger } from "./ops/log.js";
 import type { RunningGateway } from "./server.js";
 import { startStandaloneGateway } from "./standalone.js";
+import { verifyEvidence } from "../services/verify/tender-evidence.js";
+import { resolveTrust } from "../services/verify/trust.js";
 import { startTestRegistry, TEST_CLOCK_SKEW_SECONDS, type TestRegistry } from "../test/gateway/grpc-registry.js";
 import { authority, seedLabels } from "../test/gateway/registry-fixture.js";
 
@@ -48,6 +50,26 @@ async function both(path: string, init: RequestInit = {}): Promise<[Response, st
 }
 
 describe("standalone gateway over the registry's VerificationService", () => {
+  it("checks a tender list as the gateway inside the registry does, with evidence that verifies", async () => {
+    const init = {
+      method: "POST",
+      headers: { "content-type": "text/csv" },
+      body: "label_id,registration_code,model\nCCRC-1,,\nCCRC-2,,\nCCRC-404,,\n,91330100MA2AXXXX1X,EV-C200\n",
+    };
+    const [a, at, b, bt] = await both("/api/v1/tender:check?minTier=2&validThrough=2027-06-30", init);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    const trust = resolveTrust({
+      logKey: reg.logVerifierKey,
+      authorityPublicKey: authority.publicKey,
+      clockSkewSeconds: TEST_CLOCK_SKEW_SECONDS,
+    });
+    const [ca, cb] = [verifyEvidence(at, trust), verifyEvidence(bt, trust)];
+    expect(ca.problems).toEqual([]);
+    expect(ca.rows.map((r) => r.outcome)).toEqual(cb.rows.map((r) => r.outcome));
+    expect(ca.rows.map((r) => r.outcome)).toContain("revoked");
+    expect(ca.rows[2]!.outcome).toBe("no-label");
+  });
+
   it("serves the same label pages, in both languages, as the gateway inside the registry", async () => {
     for (const id of ["CCRC-1", "CCRC-2"]) {
       for (const lang of ["en", "zh-CN"]) {

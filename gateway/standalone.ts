@@ -7,6 +7,7 @@ import type { TlsFiles } from "../services/grpc/server.js";
 import { resolveTrust } from "../services/verify/trust.js";
 import { GrpcReadApi } from "./api/grpc-read-api.js";
 import { JsonApi } from "./api/json-api.js";
+import { TenderCheck } from "./tender/tender-check.js";
 import { DEFAULT_LIMITS } from "./http/limits.js";
 import { bundleLabelSource } from "./labels/bundle-label-source.js";
 import { jsonLogger, type Logger } from "./ops/log.js";
@@ -51,6 +52,7 @@ export async function startStandaloneGateway(opts: StandaloneGatewayOptions): Pr
   const log = grpcLogSource(opts.registry, opts.credentials, opts.checkpointTtlMs);
   const reads = new GrpcReadApi(opts.registry, opts.credentials);
   const trust = opts.trust && resolveTrust({ ...opts.trust, logKey: opts.trust.logVerifierKey });
+  const tender = trust && new TenderCheck(reads, trust, opts.now);
   let running: RunningGateway;
   try {
     running = await startGateway({
@@ -64,8 +66,9 @@ export async function startStandaloneGateway(opts: StandaloneGatewayOptions): Pr
               logVerifierKey: opts.trust.logVerifierKey,
               ...(opts.witnesses ? { witnesses: opts.witnesses } : {}),
             },
-            api: new JsonApi({ reads, maxBodyBytes: DEFAULT_LIMITS.maxBodyBytes }),
+            api: new JsonApi({ reads, ...(tender ? { tender } : {}), maxBodyBytes: DEFAULT_LIMITS.maxBodyBytes }),
             reads,
+            ...(tender ? { tender } : {}),
           }
         : {}),
       ...(opts.publicBaseUrl !== undefined ? { publicBaseUrl: opts.publicBaseUrl } : {}),

@@ -13,7 +13,7 @@ import { verifyInclusion } from "../log/proof.js";
 import { LogEntry, Receipt, type SignedStatement } from "../proto/gen/messages/labelreg/v1/entry.js";
 import { Statement, Tier } from "../proto/gen/messages/labelreg/v1/statement.js";
 import type { RegistryClient } from "../services/client/client.js";
-import { formatCsv } from "../app/cli/csv.js";
+import { formatCsv } from "../services/csv/csv.js";
 import { LABEL_COLUMNS } from "../app/cli/label-fields.js";
 import * as S from "../services/client/statements.js";
 import { labelreg } from "./labelreg-cli.js";

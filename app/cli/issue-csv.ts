@@ -8,7 +8,7 @@ import { SingleBar, Presets } from "cli-progress";
 import type { Command } from "commander";
 import { submitBulk, DEFAULT_BULK_WINDOW } from "../../services/client/bulk.js";
 import { StatementSigner } from "../../services/client/signer.js";
-import { parseCsv } from "./csv.js";
+import { parseCsv } from "../../services/csv/csv.js";
 import { FieldError } from "./field-values.js";
 import {
   LABEL_COLUMNS,

@@ -9,7 +9,7 @@ import { Tier } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import { labelregBin as bin } from "../../test/built.js";
 import { startCliRegistry, type CliRegistry } from "../../test/cli-registry.js";
 import { labelChange, labelIssued } from "../../test/statement-kit.js";
-import { tenderRows } from "./tender.js";
+import { tenderRows } from "../../services/verify/tender-collect.js";
 
 let reg: CliRegistry;
 let dir: string;
@@ -143,8 +143,9 @@ describe("labelreg tender check", () => {
       "x",
     ]);
     expect(date.stderr).toMatch(/valid-through must be a date YYYY-MM-DD/);
-    expect(() => tenderRows("label_id\nA-1\n")).not.toThrow();
-    expect(() => tenderRows("model\nX\n")).toThrow(/header must name label_id/);
-    expect(() => tenderRows("label_id,registration_code,model\n,91330100MATEN,\n")).toThrow(/row 1 \(line 2\)/);
+    expect(() => tenderRows("label_id\nAB-1\n", 10)).not.toThrow();
+    expect(() => tenderRows("label_id\nA-1\n", 10)).toThrow(/not a label id/);
+    expect(() => tenderRows("model\nX\n", 10)).toThrow(/header must name label_id/);
+    expect(() => tenderRows("label_id,registration_code,model\n,91330100MATEN,\n", 10)).toThrow(/row 1 \(line 2\)/);
   });
 });

@@ -8,11 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import type { Command } from "commander";
-import {
-  MapAbsence,
-  type LookupProductResponse,
-  type VerifyLabelsResponse,
-} from "../../proto/gen/messages/labelreg/v1/verification_service.js";
+import { MapAbsence, type VerifyLabelsResponse } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import { VerificationServiceClient } from "../../services/grpc/clients.js";
 import { tenderReportHtml } from "../../gateway/page/tender-report.js";
 import { channelCredentials } from "../../services/client/connect.js";
@@ -20,15 +16,9 @@ import { MAP_ABSENCE_METADATA_KEY } from "../../services/client/errors.js";
 import { publicKeyOfVerifierKey, readVerifierKey } from "../../services/config/key-files.js";
 import { nodeEd25519 } from "../../services/crypto/ed25519-node.js";
 import { checkCriteria, type TenderCriteria } from "../../services/verify/tender.js";
-import {
-  answerRows,
-  encodeEvidence,
-  productKeyOf,
-  type TenderAnswers,
-  type TenderRow,
-} from "../../services/verify/tender-evidence.js";
+import { collectTenderAnswers, tenderRows, type TenderReads } from "../../services/verify/tender-collect.js";
+import { answerRows, encodeEvidence, type TenderAnswers } from "../../services/verify/tender-evidence.js";
 import { resolveTrust } from "../../services/verify/trust.js";
-import { parseCsv } from "./csv.js";
 import { unreachable } from "./unreachable.js";
 
 /** Most rows in one tender list (one VerifyLabels call answers at most 100,000 labels). */
@@ -46,31 +36,6 @@ interface TenderOptions {
   logKey: string;
   authorityKey: string;
   tlsCa?: string;
-}
-
-/**
- * The rows of a tender list: a header naming `label_id`, or `registration_code` and `model`
- * (both kinds may be mixed, one per row). Throws naming the line of a row that is neither.
- */
-export function tenderRows(text: string): TenderRow[] {
-  const records = parseCsv(text);
-  const header = records[0]?.fields.map((f) => f.trim().toLowerCase()) ?? [];
-  const label = header.indexOf("label_id");
-  const code = header.indexOf("registration_code");
-  const model = header.indexOf("model");
-  if (label < 0 && (code < 0 || model < 0))
-    throw new Error("the CSV's header must name label_id, or registration_code and model");
-  const rows: TenderRow[] = [];
-  for (const [i, r] of records.slice(1).entries()) {
-    const f = (c: number) => (c >= 0 ? (r.fields[c] ?? "").trim() : "");
-    if (r.fields.every((x) => x.trim() === "")) continue;
-    const row = i + 1;
-    if (f(label) !== "") rows.push({ row, labelId: f(label) });
-    else if (f(code) !== "" && f(model) !== "") rows.push({ row, registrationCode: f(code), model: f(model) });
-    else throw new Error(`row ${row} (line ${r.line}) names neither a label_id nor a registration_code and model`);
-    if (rows.length > MAX_TENDER_ROWS) throw new Error(`at most ${MAX_TENDER_ROWS} rows in one tender list`);
-  }
-  return rows;
 }
 
 export function registerTender(cmd: Command): void {
@@ -93,7 +58,7 @@ export function registerTender(cmd: Command): void {
         ...(o.category !== undefined ? { categoryId: o.category } : {}),
       };
       checkCriteria(criteria);
-      const rows = tenderRows(readFileSync(o.csv, "utf8"));
+      const rows = tenderRows(readFileSync(o.csv, "utf8"), MAX_TENDER_ROWS);
       const trust = resolveTrust({
         logKey: readVerifierKey(o.logKey),
         authorityPublicKey: publicKeyOfVerifierKey(readVerifierKey(o.authorityKey)),
@@ -106,7 +71,7 @@ export function registerTender(cmd: Command): void {
       );
       let answers: TenderAnswers;
       try {
-        answers = await collect(client, rows);
+        answers = await collectTenderAnswers(grpcTenderReads(client), rows, CONCURRENCY);
       } catch (e) {
         const se = e as Partial<grpc.ServiceError>;
         if (se.code === grpc.status.UNAVAILABLE || se.code === grpc.status.DEADLINE_EXCEEDED)
@@ -145,47 +110,27 @@ export function registerTender(cmd: Command): void {
     });
 }
 
-/** Asks the registry for everything the rows need: product lookups, then every label's bundle in one stream. */
-async function collect(client: VerificationServiceClient, rows: readonly TenderRow[]): Promise<TenderAnswers> {
-  const products = new Map<string, LookupProductResponse>();
-  const productAbsences = new Map<string, MapAbsence>();
-  const wanted = [...new Set(rows.flatMap((r) => ("labelId" in r ? [] : [productKeyOf(r.registrationCode, r.model)])))];
-  await pool(wanted, async (key) => {
-    const [registrationCode, productModel] = key.split("\n") as [string, string];
-    const res = await new Promise<LookupProductResponse | grpc.ServiceError>((r) =>
-      client.lookupProduct({ registrationCode, productModel }, (e, v) => r(e ?? v!)),
-    );
-    if (!(res instanceof Error)) products.set(key, res);
-    else if (res.code === grpc.status.NOT_FOUND) {
-      const bin = res.metadata?.get(MAP_ABSENCE_METADATA_KEY)[0];
-      if (bin instanceof Buffer) productAbsences.set(key, MapAbsence.decode(bin));
-    } else if (res.code !== grpc.status.INVALID_ARGUMENT) throw res;
-  });
-  const labelIds = [
-    ...new Set([
-      ...rows.flatMap((r) => ("labelId" in r ? [r.labelId] : [])),
-      ...[...products.values()].flatMap((p) => (p.liveLabelId ? [p.liveLabelId] : [])),
-    ]),
-  ];
-  // Unknown ids come back with their proofs of absence.
-  const stream: VerifyLabelsResponse[] = [];
-  const call = client.verifyLabels();
-  await new Promise<void>((res, rej) => {
-    call.on("data", (m: VerifyLabelsResponse) => stream.push(m));
-    call.on("end", res);
-    call.on("error", rej);
-    for (let i = 0; i < labelIds.length; i += 10_000)
-      call.write({ labelIds: labelIds.slice(i, i + 10_000), compact: true });
-    call.end();
-  });
-  return { stream, products, productAbsences };
-}
-
-async function pool<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(CONCURRENCY, items.length) }, async () => {
-      while (next < items.length) await work(items[next++]!);
-    }),
-  );
+/** The check's reads over the registry's gRPC API. */
+function grpcTenderReads(client: VerificationServiceClient): TenderReads {
+  return {
+    lookupProduct: (registrationCode, productModel) =>
+      new Promise((resolve, reject) =>
+        client.lookupProduct({ registrationCode, productModel }, (e, v) => {
+          if (!e) return resolve({ product: v });
+          const bin = e.metadata?.get(MAP_ABSENCE_METADATA_KEY)[0];
+          if (e.code === grpc.status.NOT_FOUND)
+            resolve(bin instanceof Buffer ? { absence: MapAbsence.decode(bin) } : undefined);
+          else if (e.code === grpc.status.INVALID_ARGUMENT) resolve(undefined);
+          else reject(e);
+        }),
+      ),
+    async *verifyLabels(labelIds) {
+      const call = client.verifyLabels();
+      // One stream, many requests: the server answers them all as of one snapshot.
+      for (let i = 0; i < labelIds.length || i === 0; i += 10_000)
+        call.write({ labelIds: labelIds.slice(i, i + 10_000), compact: true });
+      call.end();
+      yield* call as AsyncIterable<VerifyLabelsResponse>;
+    },
+  };
 }

@@ -29,7 +29,7 @@ import { verifyEvidence, type EvidenceCheck } from "../../services/verify/tender
 import { memoizedTrust } from "../../services/verify/memo.js";
 import { resolveTrust, type ResolvedTrust } from "../../services/verify/trust.js";
 import type { Verdict } from "../../services/verify/verdict.js";
-import { parseCsv } from "./csv.js";
+import { parseCsv } from "../../services/csv/csv.js";
 import { answerAbsentAt, answerAt, parseAtDate, parseMinTier, reportAt, type AtQuestion } from "./verify-at.js";
 import { unreachable } from "./unreachable.js";
 import { verifyState } from "./verify-state.js";

@@ -12,6 +12,8 @@
 //   GET  /api/v1/issuers, /api/v1/issuers/{id}, /api/v1/catalogue
 //   GET  /api/v1/labels:search?q=&pageSize=&pageToken=  SearchLabels
 //   GET  /api/v1/stats                               GetStats (gateway/stats/ serves it as /stats and /stats.csv too)
+//   POST /api/v1/tender:check?minTier=&validThrough=&category=  (text/csv list)
+//                                                    the tender check's canonical evidence
 //
 // A NOT_FOUND label, product, manufacturer or issuer is a 404 whose body carries its proof of
 // absence as `absence` (a LabelBundle for a label, a MapAbsence for the others).
@@ -42,7 +44,10 @@ import {
 import { fromBase64 } from "../../log/bytes.js";
 import { MAX_WATCH_FILTER_IDS, MAX_WATCH_LABEL_IDS } from "../../services/reads/limits.js";
 import { pageSize } from "../../services/reads/search.js";
+import { readBody } from "../http/body.js";
 import { jsonReply, type Reply } from "../http/reply.js";
+import type { TenderCheck } from "../tender/tender-check.js";
+import { tenderCheckReply } from "../tender/tender-api.js";
 import type { Route } from "../http/route.js";
 import { checkpointResponse } from "../../services/logreads/log-reads.js";
 import type { ReadApi } from "./read-api.js";
@@ -57,6 +62,8 @@ export interface JsonApiOptions {
   /** The registry's reads: in-process (InProcessReadApi) or over gRPC (GrpcReadApi). */
   readonly reads: ReadApi;
   readonly maxBodyBytes: number;
+  /** Enables POST /api/v1/tender:check (it needs the pinned keys to verify what it states). */
+  readonly tender?: TenderCheck;
   /** SSE keep-alive comment interval; default 15 s. */
   readonly heartbeatMs?: number;
 }
@@ -93,15 +100,9 @@ async function readJsonBody(req: IncomingMessage, max: number): Promise<unknown>
   const type = req.headers["content-type"] ?? "";
   if (!/^application\/json\s*(;|$)/i.test(type))
     throw new ApiRequestError("bad-content-type", "the body must be application/json");
-  const chunks: Buffer[] = [];
-  let n = 0;
-  for await (const c of req as AsyncIterable<Buffer>) {
-    n += c.length;
-    if (n > max) throw new ApiRequestError("body-too-large", `the body exceeds ${max} bytes`, "RESOURCE_EXHAUSTED");
-    chunks.push(c);
-  }
+  const body = await readBody(req, max);
   try {
-    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    return JSON.parse(body.toString("utf8"));
   } catch {
     throw new ApiRequestError("bad-json", "the body is not JSON");
   }
@@ -235,6 +236,8 @@ export class JsonApi {
         res.end();
       };
     }
+    if (a === "tender:check" && n === 1 && this.opts.tender)
+      return tenderCheckReply(this.opts.tender, req, q, this.opts.maxBodyBytes);
     if (a === "labels:watch" && n === 1) {
       const wreq = watchRequest(q, req.headers["last-event-id"] as string | undefined);
       return (res) => this.sse(req, res, wreq);

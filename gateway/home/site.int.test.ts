@@ -5,7 +5,7 @@
 
 import { credentials } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseCsv } from "../../app/cli/csv.js";
+import { parseCsv } from "../../services/csv/csv.js";
 import type { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import { DAY, labelIssued, signStatement, statement, testKey } from "../../test/domain-testkit.js";
 import { startTestRegistry, TEST_CLOCK_SKEW_SECONDS, type TestRegistry } from "../../test/gateway/grpc-registry.js";

@@ -22,6 +22,7 @@ export type Route =
   /** The lookup form: /l?id=<label id>, answered with a redirect to the label's page. */
   | { readonly kind: "lookup"; readonly id: string; readonly lang: string | undefined }
   | { readonly kind: "api"; readonly segments: readonly string[]; readonly query: URLSearchParams }
+  | { readonly kind: "tender"; readonly lang: string | undefined }
   | { readonly kind: "healthz" }
   | { readonly kind: "metrics" }
   /** The home page, and search results when the query has `q`. */
@@ -43,7 +44,7 @@ export class RouteError extends Error {
 
 const READ_METHODS = "GET, HEAD";
 /** API paths that take a POST body (bulk requests); every other route is read-only. */
-const API_POST = new Set(["labels:verify"]);
+const API_POST = new Set(["labels:verify", "tender:check"]);
 const ASSET_NAME = /^[a-z0-9][a-z0-9.-]{0,63}\.(?:js|css|svg|png)$/;
 const LABEL_RESOURCES = new Set<string>(["qr.svg", "qr.png", "label.svg"]);
 const API_SEGMENT = /^[A-Za-z0-9._:~%-]{1,128}$/;
@@ -61,6 +62,11 @@ function decodeSegment(seg: string): string {
 }
 
 function methodFor(kind: Route["kind"], method: string, apiName?: string): void {
+  // The tender upload page is a form: read it, post the list to it.
+  if (kind === "tender") {
+    if (method === "GET" || method === "HEAD" || method === "POST") return;
+    throw new RouteError(405, `method ${method.slice(0, 16)} not allowed`, "GET, HEAD, POST");
+  }
   const post = kind === "api" && apiName !== undefined && API_POST.has(apiName);
   if (post ? method === "POST" : method === "GET" || method === "HEAD") return;
   throw new RouteError(405, `method ${method.slice(0, 16)} not allowed`, post ? "POST" : READ_METHODS);
@@ -117,6 +123,7 @@ function match(path: string, rawQuery: string): Route {
   if (path === "/stats") return { kind: "stats", format: "html", query: parseQuery(rawQuery) };
   if (path === "/stats.csv") return { kind: "stats", format: "csv", query: parseQuery(rawQuery) };
   if (path === "/favicon.svg" || path === "/favicon.ico") return { kind: "favicon" };
+  if (path === "/tender") return { kind: "tender", lang: parseQuery(rawQuery).get("lang")?.slice(0, 35) };
   if (first === "tile") {
     try {
       const p = parseTlogPath(path.slice(1));

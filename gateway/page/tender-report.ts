@@ -19,12 +19,20 @@ const OUTCOME_NAMES: Record<TenderOutcome, readonly [zh: string, en: string]> = 
   "not-verifiable": ["无法验证", "Not verifiable"],
 };
 
+/** On the gateway: the evidence file to download (undefined: too large to embed), and the form. */
+export interface ReportLinks {
+  readonly evidenceHref: string | undefined;
+  readonly againHref: string;
+}
+
 export interface TenderReportInput {
   readonly criteria: TenderCriteria;
   readonly evaluatedAtUnix: number;
   readonly checkpoint: string;
   readonly log: NoteVerifier;
   readonly rows: readonly EvidenceRow[];
+  /** On the gateway: the evidence file to download, and the form to check another list (not printed). */
+  readonly links?: ReportLinks;
 }
 
 export function tenderReportHtml(r: TenderReportInput): string {
@@ -45,15 +53,25 @@ export function tenderReportHtml(r: TenderReportInput): string {
 body{font:14px/1.5 system-ui,"PingFang SC","Noto Sans CJK SC",sans-serif;margin:24px;color:#111}
 h1{font-size:20px;margin:0 0 8px}
 table{border-collapse:collapse;width:100%;margin:12px 0}
-th,td{border:1px solid #bbb;padding:4px 6px;text-align:left;vertical-align:top}
+th,td{border:1px solid #bbb;padding:4px 6px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 th{background:#f2f2f2}
 .meets{color:#0a6b2d;font-weight:600}.fail{color:#a40000;font-weight:600}
 code{font-size:12px;word-break:break-all}
-@media print{body{margin:0}tr{break-inside:avoid}}
+.links a{display:inline-block;min-height:44px;line-height:44px;margin-right:1em}
+@media print{body{margin:0}tr{break-inside:avoid}.links{display:none}}
 </style>
 </head>
 <body>
 <h1>网络安全标识招标核验 · Tender check of cybersecurity labels</h1>
+${
+  r.links
+    ? `<p class="links">${
+        r.links.evidenceHref !== undefined
+          ? `<a href="${h(r.links.evidenceHref)}" download="evidence.json">下载证据文件 · Download the evidence file</a>`
+          : "证据文件太大，无法附在本页：请在表单上用“核验并下载证据文件” · The evidence file is too large to attach to this page: use “Check and download the evidence” on the form. "
+      }<a href="${h(r.links.againHref)}">核验另一份清单 · Check another list</a></p>`
+    : ""
+}
 <p>截至日志检查点 · As of log checkpoint <b>${h(checkpoint.origin)}</b> #${checkpoint.size},
 根哈希 · root <code>${rootHex}</code>; 核验时间 · evaluated ${h(at)} UTC.</p>
 <p>每行结论均由证据文件中的证明得出，可离线复核 · Every answer follows from the proofs in the

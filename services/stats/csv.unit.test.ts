@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseCsv } from "../../app/cli/csv.js";
+import { parseCsv } from "../csv/csv.js";
 import { Tier } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import { IssuerStatus, type RegistryStats } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import { csvLine, STATS_CSV_HEADER, statsCsv, statsRows } from "./csv.js";

@@ -7,6 +7,7 @@
 // any byte of it is caught: a proof no longer verifies, an answer no longer follows from its
 // proof, or the text is no longer canonical.
 import {
+  type LabelResult,
   LookupProductResponse,
   MapAbsence,
   VerifyLabelsResponse,
@@ -184,11 +185,30 @@ export function encodeEvidence(
     evaluatedAtUnix,
     checkpoint,
     rows,
-    stream: answers.stream.map((m) => VerifyLabelsResponse.toJSON(m)),
+    stream: provenStream(answers.stream).map((m) => VerifyLabelsResponse.toJSON(m)),
     products: Object.fromEntries([...answers.products].map(([k, v]) => [k, LookupProductResponse.toJSON(v)])),
     productAbsences: Object.fromEntries([...answers.productAbsences].map(([k, v]) => [k, MapAbsence.toJSON(v)])),
   };
   return canonical(evidence);
+}
+
+/**
+ * The stream as the evidence keeps it: only what the answers rest on, so that no byte of the file
+ * is free to change. A result's state summary is dropped (the state is recomputed from the
+ * bundle's entries), and so is a refusal's text (an unknown id's answer is its proof of absence).
+ */
+function provenStream(stream: readonly VerifyLabelsResponse[]): VerifyLabelsResponse[] {
+  return stream.map((m): VerifyLabelsResponse => {
+    if (m.message?.$case !== "result") return m;
+    const { labelId, result } = m.message.value;
+    const kept: LabelResult["result"] =
+      result?.$case === "label"
+        ? { $case: "label", value: { label: undefined, bundle: result.value.bundle } }
+        : result?.$case === "error"
+          ? { $case: "error", value: { code: 0, rule: "", message: "", absence: result.value.absence } }
+          : undefined;
+    return { message: { $case: "result", value: { labelId, result: kept } } };
+  });
 }
 
 function canonical(value: unknown): string {
@@ -258,6 +278,13 @@ export function verifyEvidence(text: string, trust: ResolvedTrust): EvidenceChec
         problems.push(`row ${r.row}: the evidence says ${said.outcome}, its proofs say ${r.outcome} (${r.reason})`);
     });
     for (const r of again.rows) if (r.outcome === "not-verifiable") problems.push(`row ${r.row}: ${r.reason}`);
+    // Whatever the proofs do not cover (an unknown field, a state summary, a refusal's text) is
+    // not in the file as written: re-encoding what was read must give back every byte.
+    if (
+      problems.length === 0 &&
+      encodeEvidence(e.criteria, e.evaluatedAtUnix, e.checkpoint, again.rows, answers) !== text
+    )
+      problems.push("the evidence holds data its proofs do not cover, or is not in its canonical form");
     return {
       ok: problems.length === 0,
       problems,

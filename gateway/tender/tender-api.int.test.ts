@@ -1,0 +1,168 @@
+// POST /api/v1/tender:check on loopback, in-process gateway: the evidence it answers re-verifies
+// offline with the portable verifier and fails once any byte of it changes; bad criteria, bad
+// CSV, too many rows and wrong content types are 400s naming the rule, never a 500.
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { verifyEvidence } from "../../services/verify/tender-evidence.js";
+import { resolveTrust } from "../../services/verify/trust.js";
+import { authority, fixtureLogSigner, openFixture, type Fixture } from "../../test/gateway/registry-fixture.js";
+import { MAX_GATEWAY_TENDER_ROWS } from "./tender-check.js";
+
+const CODE = "91330100MA2AXXXX1X";
+let fx: Fixture;
+beforeAll(async () => {
+  fx = await openFixture();
+});
+afterAll(async () => {
+  await fx?.close();
+});
+
+const trust = resolveTrust({ logKey: fixtureLogSigner.verifierKey, authorityPublicKey: authority.publicKey });
+const LIST = [
+  "label_id,registration_code,model",
+  "CCRC-1,,",
+  "CCRC-2,,",
+  "CCRC-404,,",
+  `,${CODE},EV-C200`,
+  `,${CODE},EV-C300`,
+  `,${CODE},NOPE`,
+].join("\r\n");
+
+function post(query: string, body: string | Uint8Array<ArrayBuffer>, type = "text/csv") {
+  return fetch(`${fx.gw.url}/api/v1/tender:check?${query}`, {
+    method: "POST",
+    headers: { "content-type": type },
+    body,
+  });
+}
+
+describe("POST /api/v1/tender:check", () => {
+  it("answers the canonical evidence, which re-verifies offline; a changed answer does not", async () => {
+    const r = await post("minTier=3&validThrough=2027-06-30", LIST);
+    expect(r.status).toBe(200);
+    expect(r.headers.get("content-type")).toBe("application/json");
+    const text = await r.text();
+    const check = verifyEvidence(text, trust);
+    expect(check.problems).toEqual([]);
+    expect(check.ok).toBe(true);
+    expect(check.rows.map((x) => [x.row, x.outcome, x.checkedLabelId])).toEqual([
+      [1, "meets", "CCRC-1"],
+      [2, "revoked", "CCRC-2"],
+      [3, "no-label", "CCRC-404"],
+      [4, "meets", "CCRC-1"],
+      [5, "no-label", undefined],
+      [6, "no-label", undefined],
+    ]);
+    expect(check.rows[2]!.reason).toMatch(/no label CCRC-404 exists \(proven/);
+    // Evaluated on the gateway's clock, against the registry's latest checkpoint.
+    expect(check.evaluatedAtUnix).toBe(1_800_000_100);
+    expect(check.checkpoint).toBe(await (await fetch(`${fx.gw.url}/checkpoint`)).text());
+
+    // And a changed answer that keeps the form canonical is caught by its proof.
+    const lied = text.replace('"outcome": "revoked"', '"outcome": "meets"');
+    expect(lied).not.toBe(text);
+    expect(verifyEvidence(lied, trust).problems.join("\n")).toMatch(
+      /row 2: the evidence says meets, its proofs say revoked/,
+    );
+  });
+
+  it("no byte of the evidence is free: one changed anywhere (but the time) and it no longer verifies", async () => {
+    // Label rows only: a product lookup's label summaries carry their events' kinds and times and
+    // the instant their status was read at, which its map proofs do not cover yet.
+    const r = await post("minTier=2&validThrough=2027-06-30", "label_id\nCCRC-1\nCCRC-2\nCCRC-3\nCCRC-404\n");
+    const text = await r.text();
+    expect(verifyEvidence(text, trust).ok).toBe(true);
+    const bytes = new TextEncoder().encode(text);
+    // Except the evaluation time's digits: when the check was made is the checker's statement,
+    // bound only by the outcomes it yields (another second, the same outcomes, still verifies).
+    const time = /"evaluatedAtUnix": (\d+)/.exec(text)!;
+    const [from, to] = [time.index + time[0].length - time[1]!.length, time.index + time[0].length];
+    const anyOther = fc.nat(bytes.length - 1 - (to - from)).map((i) => (i < from ? i : i + (to - from)));
+    fc.assert(
+      fc.property(anyOther, fc.integer({ min: 1, max: 255 }), (at, delta) => {
+        const changed = bytes.slice();
+        changed[at] = (changed[at]! + delta) & 0xff;
+        const again = new TextDecoder().decode(changed);
+        const where = `byte ${at} + ${delta}: ${JSON.stringify(again.slice(Math.max(0, at - 60), at + 20))}`;
+        expect(verifyEvidence(again, trust).ok, where).toBe(false);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("a category and a date the labels do not reach change the answers, still from proofs", async () => {
+    const r = await post("minTier=1&validThrough=2099-12-31&category=routers", "label_id\nCCRC-1\n");
+    expect(r.status).toBe(200);
+    const check = verifyEvidence(await r.text(), trust);
+    expect(check.ok).toBe(true);
+    expect(check.criteria).toEqual({ minTier: 1, validThrough: "2099-12-31", categoryId: "routers" });
+    expect(["expires-before", "wrong-category"]).toContain(check.rows[0]!.outcome);
+  });
+
+  it("a list of only unknown products still answers as of a checkpoint", async () => {
+    const r = await post("minTier=2&validThrough=2027-06-30", `registration_code,model\n${CODE},NOPE\n`);
+    expect(r.status).toBe(200);
+    const check = verifyEvidence(await r.text(), trust);
+    expect(check.ok).toBe(true);
+    expect(check.checkpoint).not.toBe("");
+  });
+
+  it("bad input is a 400 naming the rule", async () => {
+    const cases: [string, string | Uint8Array<ArrayBuffer>, string, string][] = [
+      ["validThrough=2027-06-30", LIST, "text/csv", "bad-criteria"],
+      ["minTier=4&validThrough=2027-06-30", LIST, "text/csv", "bad-criteria"],
+      ["minTier=2&validThrough=2027-02-30", LIST, "text/csv", "bad-criteria"],
+      ["minTier=2", LIST, "text/csv", "bad-criteria"],
+      ["minTier=2&validThrough=2027-06-30", LIST, "application/json", "bad-content-type"],
+      ["minTier=2&validThrough=2027-06-30", "model\nX\n", "text/csv", "bad-header"],
+      ["minTier=2&validThrough=2027-06-30", "label_id,model\n,X\n", "text/csv", "bad-row"],
+      ["minTier=2&validThrough=2027-06-30", 'label_id\n"open\n', "text/csv", "bad-csv"],
+      ["minTier=2&validThrough=2027-06-30", "label_id\nccrc-1\n", "text/csv", "bad-label-id"],
+      ["minTier=2&validThrough=2027-06-30", new Uint8Array([0x6c, 0xff, 0xfe]), "text/csv", "bad-encoding"],
+      [
+        "minTier=2&validThrough=2027-06-30",
+        `label_id\n${"CCRC-1\n".repeat(MAX_GATEWAY_TENDER_ROWS + 1)}`,
+        "text/csv",
+        "too-many-rows",
+      ],
+    ];
+    for (const [query, body, type, rule] of cases) {
+      const r = await post(query, body, type);
+      const json = (await r.json()) as { rule: string; message: string };
+      expect([r.status, json.rule], `${query} ${rule}`).toEqual([400, rule]);
+      expect(json.message.length).toBeGreaterThan(10);
+    }
+  });
+
+  it("a body over the gateway's limit is refused before it is read", async () => {
+    const r = await post("minTier=2&validThrough=2027-06-30", `label_id\n${"X".repeat(2 * 1024 * 1024)}\n`);
+    expect(r.status).toBe(413);
+  });
+
+  it("fuzz: any criteria and any list get a 200 or a 400, never anything else", async () => {
+    const value = fc.oneof(
+      fc.constantFrom("1", "2", "3", "0", "2027-06-30", "2027-13-01", "", "routers", "c1"),
+      fc.stringMatching(/^[A-Za-z0-9._~:,*-]{0,12}$/),
+    );
+    const query = fc
+      .record({ minTier: value, validThrough: value, category: value }, { requiredKeys: [] })
+      .map((q) => new URLSearchParams(q as Record<string, string>).toString());
+    const cell = fc.oneof(
+      fc.constantFrom("CCRC-1", "CCRC-2", "CCRC-404", CODE, "EV-C200", "", '"', '""', "a,b", "\n"),
+      fc.string({ maxLength: 12 }),
+    );
+    const header = fc.constantFrom("label_id", "registration_code,model", "label_id,registration_code,model", "x");
+    const body = fc
+      .tuple(header, fc.array(fc.array(cell, { maxLength: 3 }), { maxLength: 6 }))
+      .map(([h, rows]) => [h, ...rows.map((r) => r.join(","))].join("\n"));
+    await fc.assert(
+      fc.asyncProperty(query, body, async (q, b) => {
+        const r = await post(q, b);
+        const text = await r.text();
+        expect([200, 400], `${q}\n${b}\n${text.slice(0, 300)}`).toContain(r.status);
+        if (r.status === 200) expect(verifyEvidence(text, trust).problems).toEqual([]);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});

@@ -4,8 +4,10 @@
 // update of version v (a commitment's size) is read at every version from v until the next
 // write at its position; a read at version v sees the newest write at or before v.
 //
-// Only versions from `floor` on are readable: a write drops what it supersedes at or below the
-// floor, so a position holds at most its writes since the floor, plus one.
+// Only versions from `floor` on are readable. What a position's writes supersede at or below the
+// floor is dropped once its chain of writes has grown by PRUNE_EVERY since it was last cut: a
+// cut on every write walked the whole chain each time, and the positions near the root, written
+// by every batch, carry one write per kept version.
 import type { MapNode, NodePath } from "./node.js";
 import { memoryKey, type NodeReads, type NodeWrite, type SyncMapNodeStore } from "./store.js";
 
@@ -14,7 +16,12 @@ interface Versioned {
   readonly node: MapNode;
   /** The write before this one at the same position. */
   older: Versioned | undefined;
+  /** Writes in this chain (this one and all older ones still linked). */
+  length: number;
 }
+
+/** Writes a chain may gain past its last cut before the next cut. */
+const PRUNE_EVERY = 32;
 
 export class VersionedMemoryMapNodeStore {
   private readonly nodes = new Map<number | string, Versioned>();
@@ -45,12 +52,27 @@ export class VersionedMemoryMapNodeStore {
     for (const w of writes) {
       const k = memoryKey(w.path);
       const older = this.nodes.get(k);
-      this.nodes.set(k, { version, node: w.node, older });
-      // Keep the newest write at or below the floor (what the floor version reads), drop the rest.
-      let v = older;
-      while (v !== undefined && v.version > this.floor) v = v.older;
-      if (v !== undefined) v.older = undefined;
+      const head: Versioned = { version, node: w.node, older, length: older ? older.length + 1 : 1 };
+      this.nodes.set(k, head);
+      if (head.length > this.cutLength) this.cut(head);
     }
+  }
+
+  /** Chains longer than this are cut: room for the writes above the floor, then PRUNE_EVERY more. */
+  private cutLength = PRUNE_EVERY;
+
+  /** Keeps the newest write at or below the floor (what the floor version reads), drops the rest. */
+  private cut(head: Versioned): void {
+    let kept = 1;
+    let v = head;
+    while (v.older !== undefined && v.version > this.floor) {
+      v = v.older;
+      kept++;
+    }
+    v.older = undefined;
+    // Lengths below the head are not used again: only a head's length is read, on the next write.
+    head.length = kept;
+    if (kept + PRUNE_EVERY > this.cutLength) this.cutLength = kept + PRUNE_EVERY;
   }
 
   /** Versions below `version` need not stay readable. */

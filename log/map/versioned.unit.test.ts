@@ -56,6 +56,23 @@ describe("VersionedMemoryMapNodeStore", () => {
     );
   });
 
+  it("keeps every kept version readable across many more versions than a chain holds between cuts", () => {
+    const versioned = new VersionedMemoryMapNodeStore();
+    const plain = new MemoryMapNodeStore();
+    const keep = 5;
+    const roots: { version: number; root: Uint8Array }[] = [];
+    for (let round = 0; round < 200; round++) {
+      // The same few keys each round: the positions near the root get a write per version.
+      const entries = [round % 7, 7 + (round % 3), 20].map((i) => ({ key: key(i), value: value(i, round) }));
+      const u = computeUpdate(versioned.at(Number.MAX_SAFE_INTEGER), h, entries);
+      versioned.put(u.writes, round + 1);
+      expect(u.root).toEqual(updateMap(plain, h, entries));
+      roots.push({ version: round + 1, root: u.root });
+      if (roots.length > keep) versioned.setFloor(roots[roots.length - keep]!.version);
+      for (const r of roots.slice(-keep)) expect(runSync(planRoot(h), versioned.at(r.version))).toEqual(r.root);
+    }
+  });
+
   it("refuses a version that is not above the last", () => {
     const s = new VersionedMemoryMapNodeStore();
     s.put([], 5);

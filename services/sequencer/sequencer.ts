@@ -83,13 +83,7 @@ export interface SequencerOptions {
   readonly onBatch?: (info: { size: number; entries: number; statements: number; ms: number }) => void;
 }
 
-/**
- * Each batch updates the state map, whose cost per statement falls as batches grow (the nodes
- * near the root are hashed once per batch): a linger of 10 ms rather than 2 made batches larger
- * under load, for more statements/s streamed and a far lower p99 in bench:issue's open loops, at
- * the price of up to 10 ms more latency for a lone statement.
- */
-export const DEFAULT_BATCH: BatcherOptions = { maxBatch: 1024, lingerMs: 10, maxPending: 20_000 };
+export const DEFAULT_BATCH: BatcherOptions = { maxBatch: 1024, lingerMs: 2, maxPending: 20_000 };
 
 interface Item {
   readonly sub: Submission;

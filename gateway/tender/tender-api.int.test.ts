@@ -67,9 +67,8 @@ describe("POST /api/v1/tender:check", () => {
   });
 
   it("no byte of the evidence is free: one changed anywhere (but the time) and it no longer verifies", async () => {
-    // Label rows only: a product lookup's label summaries carry their events' kinds and times and
-    // the instant their status was read at, which its map proofs do not cover yet.
-    const r = await post("minTier=2&validThrough=2027-06-30", "label_id\nCCRC-1\nCCRC-2\nCCRC-3\nCCRC-404\n");
+    // Label rows and product rows (a product keeps only its own value's proof), present and absent.
+    const r = await post("minTier=2&validThrough=2027-06-30", LIST);
     const text = await r.text();
     expect(verifyEvidence(text, trust).ok).toBe(true);
     const bytes = new TextEncoder().encode(text);

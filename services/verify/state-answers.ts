@@ -358,6 +358,27 @@ export function verifyProductAnswer(
 }
 
 /**
+ * Verifies only the product's own value in a LookupProduct answer: its checkpoint, commitment
+ * and map proof, which prove its labels and its live label. The answer's `labels` and their proofs
+ * are not read (a tender's evidence keeps only what this checks, so every byte of it is proven).
+ */
+export function verifyProductValue(
+  res: Pick<LookupProductResponse, "checkpoint" | "commitment" | "mapProof">,
+  expect: { readonly registrationCode: string; readonly productModel: string },
+  trust: Trust,
+): ProductVerdict {
+  return guarded<ProductVerdict>(PRODUCT_DOES_NOT_PROVE, { product: undefined, labels: [] }, () => {
+    const o = open(res.checkpoint, res.commitment, resolved(trust));
+    if (o instanceof Refusal) return o;
+    const v = present(o, "product", productKey(expect.registrationCode, expect.productModel), res.mapProof);
+    if (v instanceof Refusal) return v;
+    const p = provenProduct(v, expect.registrationCode, expect.productModel, o.cp);
+    if (p instanceof Refusal) return p;
+    return { ...base(o, PRODUCT_DOES_NOT_PROVE), product: p, labels: [] };
+  });
+}
+
+/**
  * Verifies one page of ListManufacturerProducts for `registrationCode` (and, when given, the
  * `offset` asked for): the manufacturer's value is proven, the page lists exactly the products at
  * its positions of the value's list, says correctly whether more follow, and each product's own

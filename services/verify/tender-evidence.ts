@@ -16,7 +16,7 @@ import { verifyLabelBundle } from "./bundle.js";
 import { CompactBundles } from "./compact.js";
 import { verifyLabelAbsence } from "./completeness.js";
 import { memoizedTrust } from "./memo.js";
-import { productMapId, verifyMapAbsence, verifyProductAnswer } from "./state-answers.js";
+import { productMapId, verifyMapAbsence, verifyProductValue } from "./state-answers.js";
 import {
   checkCriteria,
   tenderAnswer,
@@ -114,7 +114,7 @@ export function answerRows(
     const key = productKeyOf(row.registrationCode, row.model);
     const p = answers.products.get(key);
     if (p) {
-      const v = verifyProductAnswer(p, { registrationCode: row.registrationCode, productModel: row.model }, t);
+      const v = verifyProductValue(p, { registrationCode: row.registrationCode, productModel: row.model }, t);
       if (!v.verified || !v.product)
         return { ...base, ...tenderAnswer(notVerifiable("", reasonsText(v.reasons)), criteria) };
       if (v.product.liveLabelId === "")
@@ -186,7 +186,20 @@ export function encodeEvidence(
     checkpoint,
     rows,
     stream: provenStream(answers.stream).map((m) => VerifyLabelsResponse.toJSON(m)),
-    products: Object.fromEntries([...answers.products].map(([k, v]) => [k, LookupProductResponse.toJSON(v)])),
+    products: Object.fromEntries(
+      [...answers.products].map(([k, v]) => [
+        k,
+        // Only the product's own value and its proof: the listed labels' states are not what a
+        // product row is answered from (its live label's bundle is, in the stream).
+        LookupProductResponse.toJSON(
+          LookupProductResponse.fromPartial({
+            checkpoint: v.checkpoint,
+            commitment: v.commitment,
+            mapProof: v.mapProof,
+          }),
+        ),
+      ]),
+    ),
     productAbsences: Object.fromEntries([...answers.productAbsences].map(([k, v]) => [k, MapAbsence.toJSON(v)])),
   };
   return canonical(evidence);

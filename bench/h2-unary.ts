@@ -7,6 +7,7 @@
 // grpc-status (and the registry's labelreg-rule) from the trailers or a trailers-only response.
 // No compression, no retries, no deadlines: the runs have their own bounds.
 import * as http2 from "node:http2";
+import { STATUS_NAMES } from "../services/client/errors.js";
 
 /** The outcome of one call: the response message, or an error name like grpc-js's status names. */
 export interface UnaryOutcome {
@@ -15,26 +16,6 @@ export interface UnaryOutcome {
 }
 
 export type UnaryCaller = (path: string, request: Buffer) => Promise<UnaryOutcome>;
-
-const STATUS_NAMES = [
-  "OK",
-  "CANCELLED",
-  "UNKNOWN",
-  "INVALID_ARGUMENT",
-  "DEADLINE_EXCEEDED",
-  "NOT_FOUND",
-  "ALREADY_EXISTS",
-  "PERMISSION_DENIED",
-  "RESOURCE_EXHAUSTED",
-  "FAILED_PRECONDITION",
-  "ABORTED",
-  "OUT_OF_RANGE",
-  "UNIMPLEMENTED",
-  "INTERNAL",
-  "UNAVAILABLE",
-  "DATA_LOSS",
-  "UNAUTHENTICATED",
-];
 
 /** `[0][length u32 BE][message]`: a gRPC length-prefixed message, uncompressed. */
 export function grpcFrame(message: Buffer): Buffer {

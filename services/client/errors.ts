@@ -3,7 +3,7 @@
 import type { Receipt } from "../../proto/gen/messages/labelreg/v1/entry.js";
 
 /** gRPC status names (google.rpc.Code), indexed by their number. */
-const STATUS_NAMES = [
+export const STATUS_NAMES = [
   "OK",
   "CANCELLED",
   "UNKNOWN",

@@ -132,12 +132,13 @@ export function mapValue(state: RegistryState, kind: MapKeyKind, id: string): Ma
   }
 }
 
-const LABEL_STATES: Record<LabelState, LabelStatus> = {
+/** Label event states as the map (and the stored rows) encode them. */
+export const LABEL_STATES: Record<LabelState, LabelStatus> = {
   ACTIVE: LabelStatus.LABEL_STATUS_ACTIVE,
   SUSPENDED: LabelStatus.LABEL_STATUS_SUSPENDED,
   REVOKED: LabelStatus.LABEL_STATUS_REVOKED,
 };
-const ISSUER_STATES: Record<IssuerState, IssuerStatus> = {
+export const ISSUER_STATES: Record<IssuerState, IssuerStatus> = {
   ACTIVE: IssuerStatus.ISSUER_STATUS_ACTIVE,
   SUSPENDED: IssuerStatus.ISSUER_STATUS_SUSPENDED,
   WITHDRAWN: IssuerStatus.ISSUER_STATUS_WITHDRAWN,

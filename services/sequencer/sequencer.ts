@@ -28,6 +28,8 @@ import { authenticate, checkRules } from "../domain/check.js";
 import type { DomainConfig } from "../domain/config.js";
 import { encodeCommitmentEntry, encodeLogEntry, parseSignedStatement, type Submission } from "../domain/decode.js";
 import { MapTouched } from "../domain/map-values.js";
+import { batchRows } from "../domain/state-rows.js";
+import type { StateRowWrite } from "../store/state.js";
 import type { PreparedMap } from "../readmodel/state-map.js";
 import { receiptMapProofs, statementOf, type ReceiptMapProof } from "./receipt-map.js";
 import { signerName, type Signer } from "../domain/state.js";
@@ -203,6 +205,9 @@ export class Sequencer {
     const entries: Uint8Array[] = [];
     const touched = new MapTouched();
     let map: PreparedMap | undefined;
+    // The state tables' rows of what the batch changed, from the state as the batch leaves it
+    // (so before the rollback below); a store without state tables gets none.
+    let rows: StateRowWrite[] | undefined;
     state.begin();
     try {
       for (const { sub, signer } of items) {
@@ -224,6 +229,7 @@ export class Sequencer {
         map = view.map.prepare(state, touched);
         entries.push(encodeCommitmentEntry({ root: map.update.root, size: BigInt(oldSize + accepted.length) }, now));
       }
+      if (view.store.state && accepted.length > 0) rows = batchRows(state, touched, accepted, oldSize);
     } finally {
       // Projections hold committed entries only; the batch is applied again after the append.
       state.rollback();
@@ -245,6 +251,7 @@ export class Sequencer {
           entries,
           tiles: integration.tiles,
           checkpoint: noteBytes(checkpoint),
+          ...(rows ? { state: { rows } } : {}),
         });
       } catch (e) {
         // Unknown outcome (or another writer won): learn the truth from the store before the next batch.

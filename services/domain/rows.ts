@@ -12,7 +12,7 @@ import { MapLabel } from "../../proto/gen/messages/labelreg/v1/map.js";
 import {
   CategoryRow,
   EventKind,
-  HistoryEvent as HistoryEventRow,
+  type HistoryEvent as HistoryEventRow,
   IssuerKeyRow,
   IssuerRow,
   LabelEntryRow,

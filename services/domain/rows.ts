@@ -8,7 +8,6 @@
 // and be rewritten whole by each; this way a change to a label writes two rows of bounded size,
 // and the label row's version says exactly which labelEntry keys hold the history.
 import { fromHex, toHex } from "../../log/bytes.js";
-import { MapLabel } from "../../proto/gen/messages/labelreg/v1/map.js";
 import {
   CategoryRow,
   EventKind,

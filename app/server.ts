@@ -35,6 +35,7 @@ import type { BatcherOptions } from "../services/sequencer/batcher.js";
 import type { RateLimit } from "../services/sequencer/rate-limit.js";
 import { LeaderElection, type LeadershipEvent } from "../services/sequencer/leadership.js";
 import { openConfiguredStore, type StoreSpec } from "../services/store/open.js";
+import type { RebuildProgress } from "../services/integrity/rebuild.js";
 import type { LogStore } from "../services/store/port.js";
 
 export const DEFAULT_ORIGIN = "localhost/labelreg";
@@ -90,6 +91,11 @@ export interface ServerConfig {
    * commitment this process reads.
    */
   readonly scrubMap?: boolean;
+  /**
+   * Rebuild the store's state tables from the log before serving (`serve --rebuild`). Without
+   * it they are rebuilt only when the start-up checks find them out of step (an upgrade).
+   */
+  readonly rebuild?: boolean;
   /** The HTTP gateway (tlog-tiles, label pages, metrics); absent: none. Uses `tls` too when set. */
   readonly http?: { readonly address: string; readonly publicBaseUrl?: string; readonly accessLog?: boolean };
 }
@@ -272,6 +278,8 @@ async function openTrusted(
     ...(standby ? { standby: true } : {}),
     ...(config.clockSkewSeconds !== undefined ? { clockSkewSeconds: config.clockSkewSeconds } : {}),
     onBatch: metrics.observeBatch,
+    ...(config.rebuild ? { rebuildState: true } : {}),
+    ...rebuildLogging(),
   });
   try {
     const recordPath = publishedSizePath(dataDir);
@@ -344,3 +352,26 @@ function logLeadership(e: LeadershipEvent): void {
 }
 
 export { readSignerKeyFile };
+
+/** Log lines of a state-table rebuild at start-up: why it runs, then its progress now and then. */
+function rebuildLogging(): {
+  onStateRebuild: (reason: string) => void;
+  onStateRebuildProgress: (p: RebuildProgress) => void;
+} {
+  let started = 0;
+  let lastLine = 0;
+  return {
+    onStateRebuild: (reason) => {
+      started = lastLine = performance.now();
+      console.log(JSON.stringify({ msg: "labelreg: rebuilding the state tables from the log", reason }));
+    },
+    onStateRebuildProgress: (p) => {
+      const now = performance.now();
+      if (p.done < p.total && now - lastLine < 5000) return;
+      lastLine = now;
+      console.log(
+        JSON.stringify({ msg: "labelreg: state rebuild", ...p, seconds: Math.round((now - started) / 100) / 10 }),
+      );
+    },
+  };
+}

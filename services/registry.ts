@@ -16,6 +16,7 @@ import { Follower } from "./sequencer/follow.js";
 import { LogView } from "./readmodel/log-view.js";
 import { Sequencer, type SequencedReceipt, type SequencerOptions } from "./sequencer/sequencer.js";
 import type { LogStore } from "./store/port.js";
+import { prepareStateTables, type StateStartUpOptions } from "./integrity/state-start-up.js";
 
 export interface RegistryOptions {
   readonly store: LogStore;
@@ -47,6 +48,15 @@ export interface RegistryOptions {
    * called by whoever holds the sequencer lease (services/sequencer/leadership.ts).
    */
   readonly standby?: boolean;
+  /**
+   * A sequencing registry checks its store's state tables before it serves and rebuilds them
+   * from the log when they are out of step (services/integrity/state-start-up.ts); true rebuilds
+   * them whatever the checks say (`serve --rebuild`).
+   */
+  readonly rebuildState?: boolean;
+  /** Told why the state tables are rebuilt, and how far the rebuild has got. */
+  readonly onStateRebuild?: StateStartUpOptions["onRebuild"];
+  readonly onStateRebuildProgress?: StateStartUpOptions["onProgress"];
 }
 
 export class Registry {
@@ -87,6 +97,14 @@ export class Registry {
     // tree before it is served or built on (services/integrity/).
     const view = new LogView(opts.store, opts.authorityPublicKey, undefined, logVerifier);
     try {
+      // Only the process about to sequence may rebuild: the tables are the writer's, and a
+      // rebuild racing a live sequencer would start over at every append.
+      if (!opts.readOnly && !opts.standby && logSigner)
+        await prepareStateTables(opts.store, opts.authorityPublicKey, logVerifier, {
+          ...(opts.rebuildState ? { force: true } : {}),
+          ...(opts.onStateRebuild ? { onRebuild: opts.onStateRebuild } : {}),
+          ...(opts.onStateRebuildProgress ? { onProgress: opts.onStateRebuildProgress } : {}),
+        });
       await view.catchUp();
       await verifyPool?.ready;
     } catch (e) {

@@ -51,6 +51,10 @@ export function registerServe(cmd: Command): void {
       (v) => parseNonNegative("--scrub-rate", v),
     )
     .option(
+      "--rebuild",
+      "rebuild the store's state tables from the log before serving, checking every map commitment (done by itself when they are out of step)",
+    )
+    .option(
       "--scrub-map",
       "each scrub pass also recomputes the state map and checks every commitment (costs about a start-up's replay per pass)",
     )
@@ -158,6 +162,7 @@ export function registerServe(cmd: Command): void {
         ...(o.acceptRollback ? { acceptRollback: true } : {}),
         ...(typeof o.scrubRate === "number" ? { scrubEntriesPerSecond: o.scrubRate } : {}),
         ...(o.scrubMap ? { scrubMap: true } : {}),
+        ...(o.rebuild ? { rebuild: true } : {}),
         grpcConnections: grpcConnectionFlags(o),
         storage: storeSpecFromFlags(o as StoreFlags),
         ...(Array.isArray(o.witness)

@@ -53,6 +53,11 @@ export class MapCheck {
     this.state = new RegistryState(authorityPublicKey);
   }
 
+  /** The projections of the entries passed so far (read-only: extend() is their one writer). */
+  get projected(): RegistryState {
+    return this.state;
+  }
+
   /** Entries passed so far: the index the next one must have. */
   get size(): number {
     return this.state.size;

@@ -1,0 +1,188 @@
+// Rebuilding a store's state tables from its log (`labelreg serve --rebuild`, and start-up after
+// an upgrade or an interrupted rebuild): the committed log is replayed from its first entry with
+// every check catch-up makes (the checkpoint's signature, every entry against the tree, every map
+// commitment against the map the entries before it give), then every row of the state it reaches
+// is written, and the map's nodes and values as of the newest commitment.
+//
+// The tables are marked rebuildNeeded first (beginRebuild) and stay so until every part is
+// written: a rebuild that stops (an IntegrityError, a crash) leaves tables nobody may trust, and
+// start-up runs it again. The three steps are guarded by the tree size; an append in between
+// (SizeConflictError) makes the rebuild start over at the new size.
+import type { NoteVerifier } from "../../log/note.js";
+import { bytesEqual } from "../../log/bytes.js";
+import { computeUpdate, defaultMapHasher, MemoryMapNodeStore } from "../../log/map/index.js";
+import { emptyTreeState } from "../../log/tree-state.js";
+import { isCommitment } from "../domain/decode.js";
+import { decodeLogEntryFast } from "../domain/entry-wire.js";
+import { mapEntries, MapTouched } from "../domain/map-values.js";
+import { allRows } from "../domain/state-rows.js";
+import { isViolation } from "../domain/violation.js";
+import { mapStateWrite } from "../store/map-nodes.js";
+import { SizeConflictError, type LogStore } from "../store/port.js";
+import type { MapNodeWrite, MapValueWrite, StateTables, StateWrite } from "../store/state.js";
+import { verifyStoredCheckpoint } from "./checkpoint-check.js";
+import { IntegrityError } from "./integrity-error.js";
+import { MapCheck } from "./map-check.js";
+import { TreeCheck } from "./tree-check.js";
+
+export interface RebuildProgress {
+  /** "replay": entries checked and applied; "write": rows, nodes and values written. */
+  readonly phase: "replay" | "write";
+  readonly done: number;
+  readonly total: number;
+}
+
+export interface RebuildReport {
+  /** The tree size the tables now reflect. */
+  readonly size: number;
+  readonly rows: number;
+  /** The map version written (the newest commitment's index), if the log has a commitment. */
+  readonly mapVersion: number | undefined;
+  readonly nodes: number;
+  readonly values: number;
+  /** How many times an append moved the tree under the rebuild, so that it started over. */
+  readonly restarts: number;
+}
+
+/** Entries read per store call while replaying. */
+const CHUNK = 4096;
+/** Bytes of rows, nodes or values per writeRebuild call: the part held and sent at once. */
+const PART_BYTES = 4 * 1024 * 1024;
+/** Appends that may move the tree under one rebuild before it gives up. */
+const MAX_RESTARTS = 16;
+
+/**
+ * Rebuilds every state table of `store` from its log; resolves once they reflect the log at the
+ * size reported. Throws IntegrityError (naming the entry where it can) if the log fails a check,
+ * leaving the tables marked rebuildNeeded.
+ */
+export async function rebuildState(
+  store: LogStore,
+  authorityPublicKey: Uint8Array,
+  logVerifier: NoteVerifier,
+  progress?: (p: RebuildProgress) => void,
+): Promise<RebuildReport> {
+  const tables = store.state;
+  if (!tables) throw new Error("rebuild: this store keeps no state tables");
+  for (let restarts = 0; ; restarts++) {
+    try {
+      return { ...(await rebuildOnce(store, tables, authorityPublicKey, logVerifier, progress)), restarts };
+    } catch (e) {
+      if (!(e instanceof SizeConflictError) || restarts >= MAX_RESTARTS) throw e;
+    }
+  }
+}
+
+async function rebuildOnce(
+  store: LogStore,
+  tables: StateTables,
+  authorityPublicKey: Uint8Array,
+  logVerifier: NoteVerifier,
+  progress: ((p: RebuildProgress) => void) | undefined,
+): Promise<Omit<RebuildReport, "restarts">> {
+  const latest = await store.latestCheckpoint();
+  const checkpoint = latest ? verifyStoredCheckpoint(latest, logVerifier) : undefined;
+  const size = checkpoint?.size ?? 0;
+  await tables.beginRebuild(size);
+
+  // The map is written as of the newest commitment: the state then is the state after the
+  // entries before it, so the replay pauses there to take the map's entries.
+  const last = await lastCommitment(store, size);
+  const tree = new TreeCheck(emptyTreeState(), store);
+  const replay = new MapCheck(authorityPublicKey);
+  let map: { nodes: MapNodeWrite[]; values: MapValueWrite[] } | undefined;
+  while (replay.size < size) {
+    const start = replay.size;
+    const end = Math.min(size, start + CHUNK, last !== undefined && start <= last ? last + 1 : size);
+    const entries = await store.readEntries(start, end);
+    // Hashed first: an entry the tree does not vouch for is a tree mismatch, whatever it holds.
+    await tree.extend(entries);
+    replay.extend(entries);
+    if (last !== undefined && replay.size === last + 1) map = freshMap(replay, last, entries[entries.length - 1]!);
+    progress?.({ phase: "replay", done: replay.size, total: size });
+  }
+  if (checkpoint) tree.expectRoot(size, checkpoint.root, `the checkpoint of size ${size}`);
+
+  let written = 0;
+  const state = replay.projected;
+  let total = (map ? map.nodes.length + map.values.length : 0) + state.keys.size;
+  for (const t of [
+    state.labels,
+    state.productLabels,
+    state.manufacturerProducts,
+    state.issuers,
+    state.categories,
+    state.requests,
+  ])
+    total += t.size;
+  for (const l of state.labels.values()) total += l.history.length;
+  const write = async (part: StateWrite, count: number) => {
+    await tables.writeRebuild(size, part);
+    written += count;
+    progress?.({ phase: "write", done: written, total });
+  };
+  let rows = 0;
+  for (const part of parts(allRows(state), (r) => r.value!.length + 64)) {
+    await write({ rows: part }, part.length);
+    rows += part.length;
+  }
+  for (const part of parts(map?.nodes ?? [], (n) => n.node.length + n.path.length))
+    await write({ nodes: part }, part.length);
+  for (const part of parts(map?.values ?? [], (v) => v.value.length + 64)) await write({ values: part }, part.length);
+  await tables.finishRebuild(size);
+  return { size, rows, mapVersion: last, nodes: map?.nodes.length ?? 0, values: map?.values.length ?? 0 };
+}
+
+/**
+ * The map's nodes and values at version `index` (a commitment entry's), built afresh from every
+ * key: the map's shape depends only on its keys, so it must give the root the replay checked
+ * the commitment against.
+ */
+function freshMap(
+  replay: MapCheck,
+  index: number,
+  entry: Uint8Array,
+): { nodes: MapNodeWrite[]; values: MapValueWrite[] } {
+  const commitment = decodeLogEntryFast(entry);
+  if (isViolation(commitment) || !isCommitment(commitment)) throw new Error(`rebuild: entry ${index} is no commitment`);
+  const state = replay.projected;
+  const entries = mapEntries(state, MapTouched.everything(state), defaultMapHasher);
+  const update = computeUpdate(new MemoryMapNodeStore(), defaultMapHasher, entries);
+  if (!bytesEqual(update.root, commitment.commitment.root))
+    throw new IntegrityError(
+      "map-commitment",
+      `the map rebuilt from every key does not give the root of the commitment at index ${index}`,
+      index,
+    );
+  return mapStateWrite(index, update, entries);
+}
+
+/** The index of the newest commitment entry in the log of `size`, if it has one. */
+async function lastCommitment(store: LogStore, size: number): Promise<number | undefined> {
+  for (let end = size; end > 0; end -= CHUNK) {
+    const start = Math.max(0, end - CHUNK);
+    const entries = await store.readEntries(start, end);
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const e = decodeLogEntryFast(entries[i]!);
+      // An entry that does not decode is reported by the replay, at its index.
+      if (!isViolation(e) && isCommitment(e)) return start + i;
+    }
+  }
+  return undefined;
+}
+
+/** `items` in consecutive parts of about PART_BYTES each (by `bytes`), at least one item each. */
+function* parts<T>(items: Iterable<T>, bytes: (t: T) => number): Generator<T[]> {
+  let part: T[] = [];
+  let held = 0;
+  for (const item of items) {
+    part.push(item);
+    held += bytes(item);
+    if (held >= PART_BYTES) {
+      yield part;
+      part = [];
+      held = 0;
+    }
+  }
+  if (part.length > 0) yield part;
+}

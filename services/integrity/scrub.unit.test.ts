@@ -5,16 +5,12 @@
 // its tree recomputed and its checkpoint signed by the same key: what a faulty or dishonest
 // sequencer would publish.
 import { beforeAll, describe, expect, it } from "vitest";
-import { utf8 } from "../../log/bytes.js";
-import { formatCheckpoint } from "../../log/checkpoint.js";
-import { integrate } from "../../log/integrate.js";
 import { parseVerifierKey } from "../../log/note-keys.js";
-import { signNote } from "../../log/note.js";
-import { emptyTreeState } from "../../log/tree-state.js";
 import { authority, buildFixture, logSigner } from "../../test/verification-fixture.js";
 import { decodeLogEntry, encodeCommitmentEntry, isCommitment } from "../domain/decode.js";
 import { isViolation } from "../domain/violation.js";
-import { MemoryLog, openMemoryStore } from "../store/memory.js";
+import { type MemoryLog, openMemoryStore } from "../store/memory.js";
+import { signedMemoryLog } from "../../test/signed-memory-log.js";
 import { checkStoredLog } from "./check-log.js";
 import { IntegrityError } from "./integrity-error.js";
 import { Scrub } from "./scrub.js";
@@ -34,24 +30,7 @@ beforeAll(async () => {
   await fx.registry.close();
 });
 
-/** A store holding `list`, its tree and a checkpoint signed by the log's key. */
-async function storeOf(list: readonly Uint8Array[]): Promise<MemoryLog> {
-  const log = new MemoryLog();
-  const grown = integrate(emptyTreeState(), list);
-  const cp = formatCheckpoint({
-    origin: logSigner.name,
-    size: grown.state.size,
-    root: grown.state.root,
-    extensions: [],
-  });
-  await openMemoryStore(log).append({
-    expectedSize: 0,
-    entries: list,
-    tiles: grown.tiles,
-    checkpoint: utf8(signNote(cp, [logSigner])),
-  });
-  return log;
-}
+const storeOf = (list: readonly Uint8Array[]) => signedMemoryLog(list, logSigner);
 
 /** The log with the commitment entry at `index` rewritten by `change`. */
 function forged(index: number, change: (c: { root: Uint8Array; size: bigint }) => { root: Uint8Array; size: bigint }) {

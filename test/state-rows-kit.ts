@@ -1,0 +1,188 @@
+// Tests of the state tables' rows (services/domain/state-rows.ts): a workload of every statement
+// kind through a registry, and the check that a store's rows are exactly the codec of the
+// records a replay of its log gives.
+import { expect } from "vitest";
+import { bytesEqual } from "../log/bytes.js";
+import type { Statement } from "../proto/gen/messages/labelreg/v1/statement.js";
+import { allRows } from "../services/domain/state-rows.js";
+import type { RegistryState } from "../services/domain/state.js";
+import { labelRecordOf, decodeLabelRow } from "../services/domain/rows.js";
+import { MapCheck } from "../services/integrity/map-check.js";
+import type { Registry } from "../services/registry.js";
+import type { LogStore } from "../services/store/port.js";
+import { MAX_STATE_READ, type StateTable } from "../services/store/state.js";
+import {
+  CATEGORY,
+  DAY,
+  labelIssued,
+  reason,
+  signStatement,
+  statement,
+  testKey,
+  type TestKey,
+} from "./domain-testkit.js";
+
+export const authority = testKey(1);
+const ccrc = testKey(2);
+const ccrcRotated = testKey(3);
+const other = testKey(4);
+const third = testKey(5);
+
+/**
+ * Sends every kind of statement through `registry`, several at once where they may share a
+ * batch, and one that is refused. `now` is the registry's clock (advanced here).
+ */
+export async function stateWorkload(registry: Registry, clock: { now: bigint }): Promise<void> {
+  const submit = (key: TestKey, s: Statement) => registry.submit(signStatement(key, { ...s, signedAtUnix: clock.now }));
+  const version = (id: string) => registry.view.state.labels.get(id)!.version;
+  const change = (key: TestKey, id: string, kind: Statement["kind"]) =>
+    submit(key, statement(kind, { labelId: id, expectedLabelVersion: version(id) }));
+  const issue = (key: TestKey, id: string, model: string, code = "91310000MA1FL8TQ3X") =>
+    submit(
+      key,
+      statement(
+        {
+          $case: "labelIssued",
+          value: labelIssued({ productModel: model, manufacturer: { name: `Maker ${code}`, registrationCode: code } }),
+        },
+        { labelId: id },
+      ),
+    );
+  const accredit = (issuerId: string, key: TestKey) =>
+    submit(
+      authority,
+      statement({
+        $case: "issuerAccredited",
+        value: {
+          issuerId,
+          name: `${issuerId} certification`,
+          nameEn: `${issuerId} in English`,
+          publicKey: key.publicKey,
+          scope: [
+            { categoryId: CATEGORY, maxTier: 3 },
+            { categoryId: "home-router", maxTier: 2 },
+          ],
+        },
+      }),
+    );
+  await Promise.all([
+    submit(
+      authority,
+      statement({ $case: "categoryPublished", value: { categoryId: CATEGORY, name: "Cameras", description: "" } }),
+    ),
+    submit(
+      authority,
+      statement({
+        $case: "categoryPublished",
+        value: { categoryId: "home-router", name: "Routers", nameZh: "路由器", description: "Home routers" },
+      }),
+    ),
+  ]);
+  await Promise.all([accredit("CCRC", ccrc), accredit("OTHER", other), accredit("THIRD", third)]);
+  await Promise.all([
+    issue(ccrc, "CCRC-1", "EV-C200"),
+    issue(ccrc, "CCRC-2", "ev-c300"),
+    issue(ccrc, "CCRC-3", "R1", "91110000600037341L"),
+    issue(other, "OTHER-1", "X9", "91110000600037341L"),
+    issue(third, "THIRD-1", "T1"),
+  ]);
+  clock.now += 1n;
+  await Promise.all([
+    change(ccrc, "CCRC-1", {
+      $case: "labelUpgraded",
+      value: { tier: 3, testReport: { sha256: new Uint8Array(32).fill(7), uri: "https://lab.example/r2.pdf" } },
+    }),
+    change(ccrc, "CCRC-2", { $case: "labelRevoked", value: { reason: reason() } }),
+    change(authority, "OTHER-1", { $case: "labelSuspended", value: { reason: reason() } }),
+  ]);
+  // A second label on the product whose label was revoked ("EV-C300" folds to it).
+  await issue(ccrc, "CCRC-4", "EV-C300");
+  await submit(
+    authority,
+    statement({
+      $case: "issuerKeyRotated",
+      value: { issuerId: "CCRC", newPublicKey: ccrcRotated.publicKey, reason: reason() },
+    }),
+  );
+  clock.now += 1n;
+  await change(ccrcRotated, "CCRC-1", {
+    $case: "labelRenewed",
+    value: { validUntilUnix: clock.now + 400n * DAY, securitySupportUntilUnix: 0n, testReport: undefined },
+  });
+  await change(ccrcRotated, "CCRC-3", { $case: "labelSuspended", value: { reason: reason() } });
+  await Promise.all([
+    change(ccrcRotated, "CCRC-3", { $case: "labelReinstated", value: { reason: reason() } }),
+    change(ccrcRotated, "CCRC-1", { $case: "labelDowngraded", value: { tier: 2, reason: reason() } }),
+    change(authority, "OTHER-1", { $case: "labelReinstated", value: { reason: reason() } }),
+  ]);
+  await Promise.all([
+    submit(authority, statement({ $case: "issuerSuspended", value: { issuerId: "OTHER", reason: reason() } })),
+    submit(authority, statement({ $case: "issuerWithdrawn", value: { issuerId: "THIRD", reason: reason() } })),
+  ]);
+  // Refused (the issuer is suspended): writes nothing.
+  await expect(issue(other, "OTHER-2", "X10")).rejects.toThrow();
+  clock.now += 1n;
+}
+
+/** The projections a replay of `store`'s whole log gives. */
+export async function replayedState(store: LogStore, authorityPublicKey: Uint8Array): Promise<RegistryState> {
+  const size = (await store.latestCheckpoint())?.size ?? 0;
+  const replay = new MapCheck(authorityPublicKey);
+  for (let start = 0; start < size; start += 4096)
+    replay.extend(await store.readEntries(start, Math.min(size, start + 4096)));
+  return replay.projected;
+}
+
+/** Every key of every table `state` has a row for, with the row's bytes. */
+export function rowsOf(state: RegistryState): Map<StateTable, Map<string, Uint8Array>> {
+  const out = new Map<StateTable, Map<string, Uint8Array>>();
+  for (const r of allRows(state)) {
+    let t = out.get(r.table);
+    if (!t) out.set(r.table, (t = new Map()));
+    t.set(r.key as string, r.value!);
+  }
+  return out;
+}
+
+/** What `store` holds for each of `keys`' tables and keys (undefined where it has no row). */
+export async function storedRows(
+  store: LogStore,
+  keys: Map<StateTable, Iterable<string>>,
+): Promise<Map<StateTable, Map<string, Uint8Array | undefined>>> {
+  const out = new Map<StateTable, Map<string, Uint8Array | undefined>>();
+  for (const [table, ks] of keys) {
+    const list = [...ks];
+    const got = new Map<string, Uint8Array | undefined>();
+    for (let i = 0; i < list.length; i += MAX_STATE_READ) {
+      const part = list.slice(i, i + MAX_STATE_READ);
+      const read = await store.state!.readState(table, part);
+      part.forEach((k, j) => got.set(k, read.values[j]));
+    }
+    out.set(table, got);
+  }
+  return out;
+}
+
+/**
+ * Checks that `store`'s rows are exactly those of `state` (normally a replay of its log): every
+ * row `state` gives is stored with the same bytes, and each label's stored rows decode to its
+ * record. Returns how many rows it compared.
+ */
+export async function expectRowsOf(store: LogStore, state: RegistryState): Promise<number> {
+  const want = rowsOf(state);
+  const got = await storedRows(store, new Map([...want].map(([t, rows]) => [t, rows.keys()])));
+  let compared = 0;
+  for (const [table, rows] of want) {
+    for (const [key, value] of rows) {
+      const stored = got.get(table)!.get(key);
+      if (stored === undefined || !bytesEqual(stored, value))
+        expect.fail(`the ${table} row ${JSON.stringify(key)} is ${stored ? "not the replay's" : "missing"}`);
+      compared++;
+    }
+  }
+  for (const [id, l] of state.labels) {
+    const entries = [...got.get("labelEntry")!].filter(([k]) => k.startsWith(`${id}\n`)).map(([, v]) => v);
+    expect(labelRecordOf(decodeLabelRow(got.get("label")!.get(id)!), entries)).toEqual(l);
+  }
+  return compared;
+}

@@ -16,6 +16,7 @@ import { nodeEd25519 } from "../services/crypto/ed25519-node.js";
 import { hasher } from "../log/hasher.js";
 import type { LogStore } from "../services/store/port.js";
 import type { ReceiptBook } from "./issuance-load.js";
+import { expectRowsOf, replayedState } from "./state-rows-kit.js";
 
 /** Returns the store's tree size. */
 export async function auditStore(store: LogStore, book: ReceiptBook, logVerifierKey: string): Promise<number> {
@@ -64,4 +65,14 @@ export async function auditStore(store: LogStore, book: ReceiptBook, logVerifier
     verifyConsistency(s, size, proof, fromHex(book.roots.get(s)!), root);
   }
   return size;
+}
+
+/**
+ * Checks that the store's state tables are in step with its log: they reflect its size, and
+ * every row is the one a rebuild (a replay of the log) writes. Returns the rows compared.
+ */
+export async function auditState(store: LogStore, authorityPublicKey: Uint8Array): Promise<number> {
+  const size = (await store.latestCheckpoint())?.size ?? 0;
+  expect(await store.state!.status(), "the state tables' status").toMatchObject({ size, rebuildNeeded: false });
+  return expectRowsOf(store, await replayedState(store, authorityPublicKey));
 }

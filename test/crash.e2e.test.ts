@@ -6,14 +6,15 @@
 //   - every checkpoint a client saw is a prefix of it (its root recomputed from the entries, and a
 //     consistency proof generated from the store's tiles verifies);
 //   - no two distinct roots were ever seen for one size;
-//   - a retry of acknowledged statements (same bytes, same request id) gets the same index and bytes.
+//   - a retry of acknowledged statements (same bytes, same request id) gets the same index and bytes;
+//   - the state tables reflect the log's size and every row is the one a rebuild writes.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { bytesEqual } from "../log/bytes.js";
 import { openSqliteStore } from "../services/store/sqlite.js";
-import { auditStore } from "./crash-audit.js";
+import { auditState, auditStore } from "./crash-audit.js";
 import { Connection, Load, ReceiptBook, submitOnce } from "./issuance-load.js";
 import { startRegistryChild, type RegistryChild } from "./registry-child.js";
 import { categoryPublished, issuerAccredited, issuerKey, sign } from "./statement-kit.js";
@@ -34,7 +35,12 @@ afterAll(async () => {
 async function audit(book: ReceiptBook, logVerifierKey: string): Promise<number> {
   const store = await openSqliteStore({ dir: dataDir });
   try {
-    return await auditStore(store, book, logVerifierKey);
+    const size = await auditStore(store, book, logVerifierKey);
+    // The state tables were written in the same transactions as the log: in step after any kill,
+    // with no rebuild at start-up to hide it.
+    expect(server!.stdout(), "a rebuild at start-up").not.toContain("rebuilding the state tables");
+    await auditState(store, server!.authority.publicKey);
+    return size;
   } finally {
     await store.close();
   }

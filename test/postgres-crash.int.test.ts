@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openPostgresStore } from "../services/store/postgres.js";
-import { auditStore } from "./crash-audit.js";
+import { auditState, auditStore } from "./crash-audit.js";
 import { Connection, Load, ReceiptBook, submitOnce } from "./issuance-load.js";
 import { usePostgres } from "./postgres.js";
 import { startRegistryChild, type RegistryChild } from "./registry-child.js";
@@ -98,6 +98,8 @@ describe("crash safety: the PostgreSQL server killed under load", () => {
     const store = await openPostgresStore({ connectionString: url });
     try {
       const size = await auditStore(store, book, server.logVerifierKey);
+      // Every kill cut appends short; the state tables went with them, all or nothing.
+      expect(await auditState(store, server.authority.publicKey)).toBeGreaterThan(0);
       expect(book.problems).toEqual([]);
       expect(book.refusals).toEqual([]);
       expect(load.retried).toBeGreaterThan(0);

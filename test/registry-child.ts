@@ -29,6 +29,8 @@ export interface RegistryChild {
   stop(): Promise<string>;
   /** What the server wrote to stderr (for failure messages). */
   stderr(): string;
+  /** What the server wrote to stdout (its log lines), the most recent part. */
+  stdout(): string;
 }
 
 export interface RegistryChildOptions {
@@ -77,6 +79,10 @@ export async function startRegistryChild(opts: RegistryChildOptions): Promise<Re
     err = (err + d).slice(-20_000);
   });
   const exited = new Promise<string>((res) => child.once("exit", (code, signal) => res(signal ?? `exit ${code}`)));
+  let stdout = "";
+  child.stdout!.setEncoding("utf8").on("data", (d: string) => {
+    stdout = (stdout + d).slice(-100_000);
+  });
   const info = await new Promise<{ grpc: string; http?: string; logVerifierKey: string; treeSize: number }>(
     (res, rej) => {
       let out = "";
@@ -84,7 +90,7 @@ export async function startRegistryChild(opts: RegistryChildOptions): Promise<Re
         child.kill("SIGKILL");
         rej(new Error(`registry child did not start within ${opts.startTimeoutMs ?? 30_000} ms: ${err}`));
       }, opts.startTimeoutMs ?? 30_000);
-      child.stdout!.setEncoding("utf8").on("data", (d: string) => {
+      child.stdout!.on("data", (d: string) => {
         out += d;
         for (const line of out.split("\n")) {
           if (!line.startsWith("{")) continue;
@@ -124,5 +130,6 @@ export async function startRegistryChild(opts: RegistryChildOptions): Promise<Re
     kill: () => signalAndWait("SIGKILL"),
     stop: () => signalAndWait("SIGTERM"),
     stderr: () => err,
+    stdout: () => stdout,
   };
 }

@@ -186,6 +186,65 @@ describe("a rebuild of a forged log", () => {
   });
 });
 
+describe("a rebuild racing an append", () => {
+  it("starts over at the new size when an append moves the tree under it", async () => {
+    const log = new MemoryLog();
+    const clock = { now: T0 };
+    const a = await open(openMemoryStore(log), clock);
+    await stateWorkload(a, clock);
+    await a.close();
+    const b = await open(openMemoryStore(log), clock);
+    try {
+      // The first part of the rebuild waits for an append by the sequencer b.
+      const store = openMemoryStore(log);
+      const tables = store.state!;
+      let raced = false;
+      const racing = new Proxy(tables, {
+        get(t, p) {
+          if (p === "writeRebuild")
+            return async (size: number, part: Parameters<typeof t.writeRebuild>[1]) => {
+              if (!raced) {
+                raced = true;
+                await b.submit(
+                  signStatement(
+                    authority,
+                    statement(
+                      { $case: "categoryPublished", value: { categoryId: "raced", name: "Raced", description: "" } },
+                      { signedAtUnix: clock.now },
+                    ),
+                  ),
+                );
+              }
+              return t.writeRebuild(size, part);
+            };
+          const v = Reflect.get(t, p) as unknown;
+          return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+        },
+      });
+      const before = log.size;
+      const report = await rebuildState(
+        new Proxy(store, {
+          get(t, p) {
+            if (p === "state") return racing;
+            const v = Reflect.get(t, p) as unknown;
+            return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+          },
+        }),
+        authority.publicKey,
+        verifier,
+      );
+      expect(raced).toBe(true);
+      expect(report.restarts).toBe(1);
+      expect(report.size).toBe(log.size);
+      expect(log.size).toBeGreaterThan(before);
+      expect(await tables.status()).toMatchObject({ size: log.size, rebuildNeeded: false });
+      await expectRowsOf(store, await replayedState(store, authority.publicKey));
+    } finally {
+      await b.close();
+    }
+  });
+});
+
 describe("appends that fail write no rows", () => {
   it.each(MEMORY_APPEND_STEPS)(
     "a fault at the %s step of an append leaves the rows of the log as it was",

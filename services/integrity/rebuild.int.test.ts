@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { utf8 } from "../../log/bytes.js";
+import { toHex, utf8 } from "../../log/bytes.js";
 import { computeUpdateAsync, defaultMapHasher, mapKey, proveKeysAsync, type MapKeyKind } from "../../log/map/index.js";
 import { ed25519NoteSigner, parseVerifierKey } from "../../log/note-keys.js";
 import { T0, signStatement, statement } from "../../test/domain-testkit.js";
@@ -23,6 +23,7 @@ import {
 } from "../../test/state-rows-kit.js";
 import { decodeLogEntry, encodeCommitmentEntry, isCommitment } from "../domain/decode.js";
 import { isViolation } from "../domain/violation.js";
+import { decodeRequestIdRow, encodeRequestIdRow } from "../domain/rows.js";
 import { Registry } from "../registry.js";
 import { MapTouched } from "../domain/map-values.js";
 import { storedMapAt } from "../store/map-nodes.js";
@@ -183,6 +184,78 @@ describe("a rebuild of a forged log", () => {
     expect(e).toBeInstanceOf(IntegrityError);
     expect((e as IntegrityError).index).toBe(7);
     expect(await store.state!.status()).toMatchObject({ rebuildNeeded: true });
+  });
+});
+
+describe("start-up checks of the state tables", () => {
+  it.each([
+    ["a label row that does not decode", "label", "CCRC-1", Uint8Array.of(0xff, 0xff)],
+    ["a request id row naming another entry", "requestId", undefined, undefined],
+    ["a missing issuer row", "issuer", "CCRC", null],
+  ] as const)("find %s in the newest batch, and start-up rebuilds the tables", async (_what, table, key, value) => {
+    const log = new MemoryLog();
+    const clock = { now: T0 };
+    const registry = await open(openMemoryStore(log), clock);
+    await stateWorkload(registry, clock);
+    // The newest batch: the authority suspends the issuer CCRC.
+    await Promise.all([
+      registry.submit(
+        signStatement(
+          authority,
+          statement(
+            { $case: "issuerSuspended", value: { issuerId: "CCRC", reason: { code: 1, text: "x" } } },
+            { signedAtUnix: clock.now },
+          ),
+        ),
+      ),
+    ]);
+    await registry.close();
+    const store = openMemoryStore(log);
+    const rowKey = (t: number, k: string) => `${t}/${toHex(utf8(k))}`;
+    const tableIds = { label: 1, issuer: 4, requestId: 7 } as const;
+    if (table === "requestId") {
+      // Point the newest statement's request id row at entry 0.
+      const newest = [...log.state.rows.keys()].filter((k) => k.startsWith(`${tableIds.requestId}/`));
+      const rows = newest.map((k) => ({ k, r: decodeRequestIdRow(log.state.rows.get(k)!) }));
+      const last = rows.reduce((a, b) => (a.r.index > b.r.index ? a : b));
+      log.state.rows.set(last.k, encodeRequestIdRow({ ...last.r, index: 0 }));
+    } else if (value === null) log.state.rows.delete(rowKey(tableIds[table], key!));
+    else log.state.rows.set(rowKey(tableIds[table], key!), value!);
+    if (table === "label") {
+      // Make CCRC-1 part of the newest batch.
+      const again = await open(openMemoryStore(log), clock);
+      await again.submit(
+        signStatement(
+          authority,
+          statement(
+            { $case: "labelSuspended", value: { reason: { code: 1, text: "x" } } },
+            {
+              labelId: "CCRC-1",
+              expectedLabelVersion: again.view.state.labels.get("CCRC-1")!.version,
+              signedAtUnix: clock.now,
+            },
+          ),
+        ),
+      );
+      await again.close();
+      log.state.rows.set(rowKey(tableIds.label, "CCRC-1"), value!);
+    }
+    expect(await outOfStep(store, store.state!, authority.publicKey)).toMatch(
+      /the newest batch's rows fail the start-up check/,
+    );
+    const reasons: string[] = [];
+    const reopened = await Registry.open({
+      store: openMemoryStore(log),
+      logSigner,
+      authorityPublicKey: authority.publicKey,
+      verifyAsync: false,
+      onStateRebuild: (r) => reasons.push(r),
+    });
+    await reopened.close();
+    expect(reasons).toHaveLength(1);
+    const fresh = openMemoryStore(log);
+    expect(await outOfStep(fresh, fresh.state!, authority.publicKey)).toBe(undefined);
+    await expectRowsOf(fresh, await replayedState(fresh, authority.publicKey));
   });
 });
 

@@ -24,6 +24,7 @@ import {
 import { keyIdHex, keyIdOf } from "../domain/signing.js";
 import { AUTHORITY_SIGNER } from "../domain/state.js";
 import { isViolation } from "../domain/violation.js";
+import type { SequencedStatement } from "../domain/apply.js";
 import type { LogStore } from "../store/port.js";
 import type { StateTable, StateTables } from "../store/state.js";
 import { rebuildState, type RebuildProgress, type RebuildReport } from "./rebuild.js";
@@ -50,7 +51,10 @@ export async function prepareStateTables(
   logVerifier: NoteVerifier,
   opts: StateStartUpOptions = {},
 ): Promise<RebuildReport | undefined> {
-  if (!store.state) return undefined;
+  if (!store.state) {
+    if (opts.force) throw new Error("rebuild: this store keeps no state tables (nothing to rebuild)");
+    return undefined;
+  }
   const reason = opts.force ? "asked to (--rebuild)" : await outOfStep(store, store.state, authorityPublicKey);
   if (reason === undefined) return undefined;
   opts.onRebuild?.(reason);
@@ -79,7 +83,8 @@ export async function outOfStep(
 /**
  * The rows the newest batch (the entries after the commitment before the last) wrote: each
  * statement's request id row holds its index and digest, and the row of the thing it changed
- * first (its label with the label's newest event, its issuer, its category) decodes.
+ * first (its label with the label's newest event, its issuer, its category) decodes. A few
+ * round trips whatever the batch's size: one read per table.
  */
 async function spotCheck(store: LogStore, tables: StateTables, size: number, authorityKeyId: string): Promise<void> {
   if (size === 0) return;
@@ -92,20 +97,37 @@ async function spotCheck(store: LogStore, tables: StateTables, size: number, aut
     if (!isViolation(e) && isCommitment(e)) break;
     first--;
   }
-  const one = async (table: StateTable, key: string): Promise<Uint8Array> => {
-    const v = (await tables.readState(table, [key])).values[0];
-    if (v === undefined) throw new Error(`no ${table} row for ${JSON.stringify(key)}`);
-    return v;
-  };
+  const batch: { index: number; e: SequencedStatement }[] = [];
   for (let i = first; i < entries.length; i++) {
-    const index = start + i;
     const e = decodeLogEntryFast(entries[i]!);
-    if (isViolation(e)) throw new Error(`entry ${index} does not decode: ${e.message}`);
-    if (isCommitment(e)) continue;
-    const keyId = keyIdHex(e.keyId);
+    if (isViolation(e)) throw new Error(`entry ${start + i} does not decode: ${e.message}`);
+    if (!isCommitment(e)) batch.push({ index: start + i, e });
+  }
+  const read = async (table: StateTable, keys: readonly string[]): Promise<Map<string, Uint8Array>> => {
+    const unique = [...new Set(keys)];
+    const values = (await tables.readState(table, unique)).values;
+    return new Map(
+      unique.map((k, i) => {
+        const v = values[i];
+        if (v === undefined) throw new Error(`no ${table} row for ${JSON.stringify(k)}`);
+        return [k, v];
+      }),
+    );
+  };
+
+  const keyIds = batch.map(({ e }) => keyIdHex(e.keyId));
+  const issuerKeys = await read(
+    "issuerKey",
+    keyIds.filter((k) => k !== authorityKeyId),
+  );
+  const requestKeys = batch.map(({ e }, i) => {
     const signer =
-      keyId === authorityKeyId ? AUTHORITY_SIGNER : decodeIssuerKeyRow(await one("issuerKey", keyId)).issuerId;
-    const request = decodeRequestIdRow(await one("requestId", `${signer}\n${e.statement.requestId}`));
+      keyIds[i] === authorityKeyId ? AUTHORITY_SIGNER : decodeIssuerKeyRow(issuerKeys.get(keyIds[i]!)!).issuerId;
+    return `${signer}\n${e.statement.requestId}`;
+  });
+  const requests = await read("requestId", requestKeys);
+  batch.forEach(({ index, e }, i) => {
+    const request = decodeRequestIdRow(requests.get(requestKeys[i]!)!);
     if (request.index !== index) throw new Error(`the request id row of entry ${index} names entry ${request.index}`);
     if (
       !bytesEqual(
@@ -114,11 +136,18 @@ async function spotCheck(store: LogStore, tables: StateTables, size: number, aut
       )
     )
       throw new Error(`the request id row of entry ${index} holds another digest`);
-    const thing = statementMapKey(e.statement);
-    if (thing?.kind === "label") {
-      const label = decodeLabelRow(await one("label", thing.id));
-      decodeLabelEntryRow(await one("labelEntry", labelEntryKey(thing.id, label.version)));
-    } else if (thing?.kind === "issuer") decodeIssuerRow(await one("issuer", thing.id));
-    else if (thing?.kind === "category") decodeCategoryRow(await one("category", thing.id));
-  }
+  });
+
+  const things = batch.map(({ e }) => statementMapKey(e.statement));
+  const ids = (kind: string) => things.flatMap((t) => (t?.kind === kind ? [t.id] : []));
+  const labels = [...(await read("label", ids("label")))].map(([id, v]) => ({ id, row: decodeLabelRow(v) }));
+  for (const v of (
+    await read(
+      "labelEntry",
+      labels.map((l) => labelEntryKey(l.id, l.row.version)),
+    )
+  ).values())
+    decodeLabelEntryRow(v);
+  for (const v of (await read("issuer", ids("issuer"))).values()) decodeIssuerRow(v);
+  for (const v of (await read("category", ids("category"))).values()) decodeCategoryRow(v);
 }

@@ -98,19 +98,31 @@ export class JournaledMap<K, V> extends Map<K, V> {
 
   /**
    * Forgets the oldest loaded keys until at most `keep` remain (present and absent counted
-   * apart), oldest first by when each was first loaded or added. Outside transactions only.
+   * apart), oldest first by when each was first loaded or added; returns the keys forgotten.
+   * Outside transactions only.
    */
-  evict(keep: number): void {
+  evict(keep: number): K[] {
     if (this.journal.open) throw new Error("journal: evict inside a transaction");
-    if (!this.absent) return;
+    const gone: K[] = [];
+    if (!this.absent) return gone;
     for (const k of super.keys()) {
       if (super.size <= keep) break;
       super.delete(k);
+      gone.push(k);
     }
     for (const k of this.absent) {
       if (this.absent.size <= keep) break;
       this.absent.delete(k);
+      gone.push(k);
     }
+    return gone;
+  }
+
+  /** Forgets `key` (it reads as unknown again). Outside transactions only. */
+  forget(key: K): void {
+    if (this.journal.open) throw new Error("journal: forget inside a transaction");
+    super.delete(key);
+    this.absent?.delete(key);
   }
 
   private partialGet(key: K): V | undefined {

@@ -20,6 +20,7 @@ import {
   ProductRow,
   RequestIdRow,
 } from "../../proto/gen/messages/labelreg/store/v1/rows.js";
+import type { ProductRecord } from "./batch-keys.js";
 import { byteString, keptSigner } from "./kept.js";
 import { ISSUER_STATES, LABEL_STATES, mapLabel, splitProductKey } from "./map-values.js";
 import { keyIdHex, keyIdOf } from "./signing.js";
@@ -51,12 +52,9 @@ export class RowDecodeError extends Error {
 /** A label without its history: what a label row holds. */
 export type LabelRowRecord = Omit<LabelRecord, "history">;
 
-/** A product as its row holds it: every label ever issued for it and the live one. */
-export interface ProductRecord {
+/** A product as its row holds it: its key, every label ever issued for it and the live one. */
+export interface KeyedProduct extends ProductRecord {
   readonly productKey: string;
-  readonly labelIds: readonly string[];
-  /** The live label's id, or undefined when none is live. */
-  readonly liveLabelId: string | undefined;
 }
 
 /** A manufacturer as its row holds it: its products' keys in the order of their first label. */
@@ -136,14 +134,14 @@ export function labelRecordOf(row: LabelRowRecord, entries: readonly (Uint8Array
 
 // ---- product, manufacturer ----
 
-export function encodeProductRow(p: ProductRecord): Uint8Array {
+export function encodeProductRow(p: KeyedProduct): Uint8Array {
   const { registrationCode, model } = splitProductKey(p.productKey);
   return ProductRow.encode({
     product: { registrationCode, model, labelIds: [...p.labelIds], liveLabelId: p.liveLabelId ?? "" },
   }).finish();
 }
 
-export function decodeProductRow(bytes: Uint8Array): ProductRecord {
+export function decodeProductRow(bytes: Uint8Array): KeyedProduct {
   const t = "product";
   const p = need(t, "product", decode(t, () => ProductRow.decode(bytes)).product);
   if (p.labelIds.length === 0) throw new RowDecodeError(t, "the product has no labels");

@@ -127,6 +127,8 @@ export function registerServe(cmd: Command): void {
     .action(async (o: Record<string, string | number | boolean | undefined>) => {
       if ((o.tlsCert === undefined) !== (o.tlsKey === undefined))
         throw new Error("--tls-cert and --tls-key go together");
+      // The tables are the sequencer's to write: a replica rebuilding them would race it.
+      if (o.rebuild && o.readOnly) throw new Error("--rebuild is for the sequencing registry, not with --read-only");
       const format = logFormatOf(o.logFormat);
       const batch = {
         ...(typeof o.batchMax === "number" ? { maxBatch: o.batchMax } : {}),

@@ -318,6 +318,34 @@ describe("a rebuild racing an append", () => {
   });
 });
 
+describe("a store without state tables", () => {
+  it("gets appends without a state part, and start-up checks nothing", async () => {
+    const inner = openMemoryStore();
+    const parts: unknown[] = [];
+    const store = new Proxy(inner, {
+      get(t, p) {
+        if (p === "state") return undefined;
+        if (p === "append")
+          return (batch: Parameters<LogStore["append"]>[0]) => {
+            parts.push(batch.state);
+            return t.append(batch);
+          };
+        const v = Reflect.get(t, p) as unknown;
+        return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+      },
+    });
+    const clock = { now: T0 };
+    const registry = await open(store, clock);
+    try {
+      await stateWorkload(registry, clock);
+      expect(parts.length).toBeGreaterThan(5);
+      expect(parts.every((p) => p === undefined)).toBe(true);
+    } finally {
+      await registry.close();
+    }
+  });
+});
+
 describe("appends that fail write no rows", () => {
   it.each(MEMORY_APPEND_STEPS)(
     "a fault at the %s step of an append leaves the rows of the log as it was",

@@ -21,6 +21,8 @@ import { decodeLogEntryFast } from "../services/domain/entry-wire.js";
 import { RegistryState } from "../services/domain/state.js";
 import { isViolation } from "../services/domain/violation.js";
 import { StateMap } from "../services/readmodel/state-map.js";
+import { MapTouched } from "../services/domain/map-values.js";
+import { batchRows } from "../services/domain/state-rows.js";
 import {
   categoryPublished,
   issuerAccredited,
@@ -80,12 +82,18 @@ export async function buildLog(dataDir: string, entries: number, log: (msg: stri
     const state = new RegistryState(authority.publicKey);
     const map = new StateMap(1);
     const flush = async (statements: Uint8Array[]) => {
-      statements.forEach((bytes, i) => {
+      // The state tables' rows of the batch, as the sequencer writes them: the registry then
+      // starts on tables in step, with no rebuild.
+      const touched = new MapTouched();
+      const accepted = statements.map((bytes, i) => {
         const e = decodeLogEntryFast(bytes);
         if (isViolation(e) || isCommitment(e)) throw new Error(`built entry ${tree.size + i} is not a statement`);
         apply(state, e, tree.size + i);
         map.note(state, e.statement);
+        touched.add(state, e.statement);
+        return e;
       });
+      const rows = batchRows(state, touched, accepted, tree.size);
       const index = tree.size + statements.length;
       const prepared = map.prepare(state);
       const commitment = encodeCommitmentEntry({ root: prepared.update.root, size: BigInt(index) }, T);
@@ -100,7 +108,13 @@ export async function buildLog(dataDir: string, entries: number, log: (msg: stri
         }),
         [logSigner],
       );
-      await store.append({ expectedSize: tree.size, entries: batch, tiles: integration.tiles, checkpoint: utf8(note) });
+      await store.append({
+        expectedSize: tree.size,
+        entries: batch,
+        tiles: integration.tiles,
+        checkpoint: utf8(note),
+        state: { rows },
+      });
       tree = integration.state;
       map.commit(prepared, index, T);
       const c = decodeLogEntryFast(commitment);

@@ -217,6 +217,12 @@ describe.each(modes)("labelreg audit ($name)", (mode) => {
     forked.entries.push(...log.entries.map((e) => e.slice()));
     for (const [k, t] of log.tiles) forked.tiles.set(k, { ...t, data: t.data.slice() });
     forked.checkpoints.push(...log.checkpoints);
+    // and its state tables (the stored map), as a copy of the database would hold them.
+    for (const [k, v] of log.state.rows) forked.state.rows.set(k, v);
+    for (const [k, l] of log.state.nodes) forked.state.nodes.set(k, [...l]);
+    for (const [k, l] of log.state.values) forked.state.values.set(k, [...l]);
+    for (const [k, v] of log.state.byHash) forked.state.byHash.set(k, { ...v });
+    forked.state.floor = log.state.floor;
     await submitAs(registry, fixtureIssuer, issueStatement("CCRC-A", "A-1"));
     const other = await openFixtureRegistry(openMemoryStore(forked));
     cleanups.push(() => other.close());

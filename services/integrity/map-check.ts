@@ -67,7 +67,7 @@ export async function checkStoredCommitment(
         index,
       );
   }
-  map.passed({ size: index, root: c.root, sequencedAtUnix });
+  await map.passed({ size: index, root: c.root, sequencedAtUnix });
 }
 
 function checkCount(c: { readonly size: bigint }, index: number): void {

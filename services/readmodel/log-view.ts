@@ -140,6 +140,8 @@ export class LogView {
     // cold tile until the warming reached it, for tens of seconds at 10^6 entries (bench:verify).
     // About 1.4 µs per entry, a few per cent of the replay above.
     if (initial) await this.warmTiles(undefined, false);
+    // From here on, each version another process writes is read into the map's node cache.
+    if (this.storedMap) this.storedMap.warmOnPass = true;
     this.notify();
     return this.size;
   }

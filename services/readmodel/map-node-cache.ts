@@ -6,7 +6,8 @@
 // version: it answers a read at version v only when from <= v, so a read of an older version never
 // gets a newer node, and a read it cannot answer goes to the store. That holds only while the
 // cache sees every write: the writer's own commits go through it (written()), and a version some
-// other process wrote (a replica following, a sequencer that lost an append's outcome) clears it.
+// other process wrote (a replica following, a sequencer that lost an append's outcome) is read
+// back from the store on the paths of the keys it wrote (refresh()), or else clears it.
 import type { MapChild, MapNode, NodePath } from "../../log/map/index.js";
 import { EMPTY, INNER, memoryKey, type NodeWrite } from "../../log/map/index.js";
 import { ByteLru } from "../../log/lru.js";
@@ -85,9 +86,21 @@ export class MapNodeCache {
     this.newest = version;
   }
 
-  /** Versions up to `version` were written by someone else: nothing cached can be trusted. */
-  passed(version: number): void {
-    if (version > this.newest) this.clear(version);
+  /**
+   * Another process wrote `version` (the next after the newest this cache accounts for), and
+   * `nodes` are what a store read at `version` returned on the paths of every key that version
+   * wrote (so at every position it wrote): they replace what is cached there, and the rest stays
+   * valid. A write or clear since the read began (`ticket`) empties the cache instead.
+   */
+  refresh(ticket: number, version: number, nodes: readonly { path: NodePath; node: MapNode }[]): void {
+    if (version <= this.newest) return;
+    if (ticket !== this.epoch) {
+      this.clear(version);
+      return;
+    }
+    this.epoch++;
+    for (const n of nodes) this.lru.set(memoryKey(n.path), { node: n.node, from: version });
+    this.newest = version;
   }
 
   /** Empties the cache; it accounts for versions up to `version` again from here on. */

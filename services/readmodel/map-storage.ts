@@ -6,6 +6,7 @@ import type { Hash } from "../../log/hash.js";
 import {
   VersionedMemoryMapNodeStore,
   type MapEntry,
+  type MapKey,
   type MapNodeStore,
   type MapUpdate,
   type SyncMapNodeStore,
@@ -38,8 +39,8 @@ export interface MapStorage {
   readValues(hashes: readonly Hash[]): Promise<(Uint8Array | undefined)[]>;
   /** A prepared update is durable (its batch's append succeeded) as its version. */
   committed(prepared: PreparedMap): void;
-  /** Another process wrote the map up to `version` (a catch-up passed its commitment). */
-  passed(version: number): void;
+  /** Another process wrote map version `version`, whose batch wrote `keys()` (a catch-up passed its commitment). */
+  passed(version: number, keys: () => readonly MapKey[]): Promise<void>;
   /** Versions below `floor` need not stay readable. */
   letGo(floor: number): void;
 }
@@ -82,8 +83,9 @@ export class MemoryMapStorage implements MapStorage {
     );
   }
 
-  passed(): void {
+  passed(): Promise<void> {
     // Replays compute every version themselves (committed()).
+    return Promise.resolve();
   }
 
   letGo(floor: number): void {

@@ -27,7 +27,7 @@ import {
 import type { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import { decodeLogEntryFast } from "../domain/entry-wire.js";
 import { encodeCommitmentEntry, isCommitment } from "../domain/decode.js";
-import { mapEntries, MapTouched } from "../domain/map-values.js";
+import { mapEntries, MapTouched, touchedKeys } from "../domain/map-values.js";
 import type { RegistryState } from "../domain/state.js";
 import { isViolation } from "../domain/violation.js";
 import { mapStateWrite } from "../store/map-nodes.js";
@@ -135,9 +135,10 @@ export class StateMap {
    * Records a commitment another process wrote to the stored map (a catch-up passing it), after
    * checkStoredCommitment (services/integrity/map-check.ts) held it to the stored map.
    */
-  passed(c: Commitment): void {
-    this.storage.passed(c.size);
+  async passed(c: Commitment): Promise<void> {
+    const touched = this.pending;
     this.record(c);
+    await this.storage.passed(c.size, () => touchedKeys(touched, this.hasher));
   }
 
   private record(c: Commitment): Commitment {

@@ -5,7 +5,15 @@
 // store now and then.
 import { toHex } from "../../log/bytes.js";
 import type { Hash } from "../../log/hash.js";
-import type { MapHasher, MapNode, MapNodeStore, NodePath, NodeReads } from "../../log/map/index.js";
+import {
+  proveKeysAsync,
+  type MapHasher,
+  type MapKey,
+  type MapNode,
+  type MapNodeStore,
+  type NodePath,
+  type NodeReads,
+} from "../../log/map/index.js";
 import { storedMapAt } from "../store/map-nodes.js";
 import type { StateTables } from "../store/state.js";
 import { MapNodeCache } from "./map-node-cache.js";
@@ -31,6 +39,12 @@ export class StoredMapStorage implements MapStorage {
   private prunedTo: number;
   private commitsSincePrune = 0;
   private pruning = false;
+  /**
+   * Whether passed() reads a version's new nodes into an empty cache too (a process following
+   * the writer, once started up); else an empty cache stays empty (a start-up's catch-up passes
+   * every commitment of the log, and reads none of their nodes).
+   */
+  warmOnPass = false;
 
   constructor(
     private readonly tables: Pick<StateTables, "readMapNodes" | "readMapValues" | "pruneMap">,
@@ -94,9 +108,37 @@ export class StoredMapStorage implements MapStorage {
     this.prune();
   }
 
-  passed(version: number): void {
-    this.cache.passed(version);
+  /**
+   * Another process wrote `version`: the cache, if it holds anything (or warmOnPass), reads back
+   * the nodes on the paths of `keys()` (every position the version wrote lies on one), so that it stays warm and
+   * right (a replica serves reads from it while the store is away); if that read fails, the cache
+   * starts again empty.
+   */
+  async passed(version: number, keys: () => readonly MapKey[]): Promise<void> {
     this.recent.clear();
+    if (this.cache.size === 0 && !this.warmOnPass) {
+      this.cache.clear(version);
+      return;
+    }
+    const ticket = this.cache.ticket();
+    const stored = storedMapAt(this.tables, this.hasher, version);
+    const read: { path: NodePath; node: MapNode }[] = [];
+    try {
+      await proveKeysAsync(
+        {
+          async getNodes(paths: readonly NodePath[]): Promise<NodeReads> {
+            const nodes = await stored.getNodes(paths);
+            paths.forEach((path, i) => nodes[i] && read.push({ path, node: nodes[i] }));
+            return nodes;
+          },
+        },
+        keys(),
+      );
+    } catch {
+      this.cache.clear(version);
+      return;
+    }
+    this.cache.refresh(ticket, version, read);
   }
 
   /**

@@ -62,7 +62,9 @@ export async function buildLog(dataDir: string, entries: number, log: (msg: stri
       const stored = (await store.state!.readMapNodes([pathBytes(ROOT_PATH)], have - 1))[0] !== undefined;
       if (have === sizeFor(labels) && stored) return labels;
       // An earlier build of this bench's own cache (another size, or a layout since changed).
-      log(`  ${dataDir} holds a log of ${have} entries${stored ? "" : " without its stored map"}, not the ${sizeFor(labels)} this run builds: rebuilding`);
+      log(
+        `  ${dataDir} holds a log of ${have} entries${stored ? "" : " without its stored map"}, not the ${sizeFor(labels)} this run builds: rebuilding`,
+      );
       await store.close();
       for (const f of readdirSync(dataDir)) if (f.startsWith(SQLITE_FILE)) rmSync(join(dataDir, f));
       store = await openSqliteStore({ dir: dataDir });

@@ -116,7 +116,8 @@ export class LogView {
         for (let i = 0; i < entries.length; i++) {
           const index = start + i;
           const e = decodeLogEntryFast(entries[i]!);
-          if (isViolation(e)) throw new IntegrityError("bad-entry", `entry ${index} does not decode: ${e.message}`, index);
+          if (isViolation(e))
+            throw new IntegrityError("bad-entry", `entry ${index} does not decode: ${e.message}`, index);
           this.applyEntry(e, index);
           // A mismatch stops everything (start-up, a replica following): the log and the
           // state it claims disagree. A map in the store is not recomputed: its root is checked.

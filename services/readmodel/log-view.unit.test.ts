@@ -137,7 +137,13 @@ describe.each([
     const memory = new MemoryLog();
     if (!stored) memory.state.rebuild = "needed";
     const store = openMemoryStore(memory);
-    await store.append({ expectedSize: 0, entries, tiles, checkpoint: utf8(note), ...(stored ? { state: written } : {}) });
+    await store.append({
+      expectedSize: 0,
+      entries,
+      tiles,
+      checkpoint: utf8(note),
+      ...(stored ? { state: written } : {}),
+    });
     return new LogView(store, authority.publicKey);
   }
 

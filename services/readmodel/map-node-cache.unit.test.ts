@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { defaultMapHasher, EMPTY_CHILD, innerChild, leafChild, type MapNode, type NodePath } from "../../log/map/index.js";
+import {
+  defaultMapHasher,
+  EMPTY_CHILD,
+  innerChild,
+  leafChild,
+  type MapNode,
+  type NodePath,
+} from "../../log/map/index.js";
 import { MapNodeCache } from "./map-node-cache.js";
 
 const path = (first: number, depth: number): NodePath => ({ key: new Uint8Array(32).fill(first), depth });

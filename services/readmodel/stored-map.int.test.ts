@@ -71,7 +71,12 @@ async function proveLabel(r: RunningRegistry, at: number, labelId: string): Prom
   const t = proof!.terminal;
   if (t.kind === "leaf" && t.key.every((b, i) => b === key[i])) {
     const [value] = await map.valuesOf([t.valueHash]);
-    const result = verifyMapProof(defaultMapHasher, entry.commitment.root, key, withValue(map.hasher, key, proof!, value!));
+    const result = verifyMapProof(
+      defaultMapHasher,
+      entry.commitment.root,
+      key,
+      withValue(map.hasher, key, proof!, value!),
+    );
     return result.present;
   }
   return verifyMapProof(defaultMapHasher, entry.commitment.root, key, proof!).present;

@@ -162,7 +162,9 @@ export class StoredMapStorage implements MapStorage {
       (e: unknown) => {
         // Old versions stay a while longer; the next prune tries again.
         this.pruning = false;
-        this.log(`labelreg: pruning the state map's versions below ${floor} failed: ${e instanceof Error ? e.message : String(e)}`);
+        this.log(
+          `labelreg: pruning the state map's versions below ${floor} failed: ${e instanceof Error ? e.message : String(e)}`,
+        );
       },
     );
   }

@@ -96,6 +96,8 @@ export interface ServerConfig {
    * it they are rebuilt only when the start-up checks find them out of step (an upgrade).
    */
   readonly rebuild?: boolean;
+  /** Memory for the state map's nodes read from the store (DEFAULT_MAP_CACHE_BYTES by default). */
+  readonly mapCacheBytes?: number;
   /** The HTTP gateway (tlog-tiles, label pages, metrics); absent: none. Uses `tls` too when set. */
   readonly http?: { readonly address: string; readonly publicBaseUrl?: string; readonly accessLog?: boolean };
 }
@@ -277,6 +279,7 @@ async function openTrusted(
     ...(config.mapCommitments === false ? { mapCommitments: false } : {}),
     ...(standby ? { standby: true } : {}),
     ...(config.clockSkewSeconds !== undefined ? { clockSkewSeconds: config.clockSkewSeconds } : {}),
+    ...(config.mapCacheBytes !== undefined ? { mapCacheBytes: config.mapCacheBytes } : {}),
     onBatch: metrics.observeBatch,
     ...(config.rebuild ? { rebuildState: true } : {}),
     ...rebuildLogging(),

@@ -23,6 +23,8 @@ import { isViolation } from "../services/domain/violation.js";
 import { StateMap } from "../services/readmodel/state-map.js";
 import { MapTouched } from "../services/domain/map-values.js";
 import { batchRows } from "../services/domain/state-rows.js";
+import { mapStateWrite } from "../services/store/map-nodes.js";
+import { pathBytes, ROOT_PATH } from "../log/map/index.js";
 import {
   categoryPublished,
   issuerAccredited,
@@ -58,9 +60,13 @@ export async function buildLog(dataDir: string, entries: number, log: (msg: stri
   try {
     const have = (await store.latestCheckpoint())?.size ?? 0;
     if (have > 0 && existsSync(join(dataDir, SQLITE_FILE))) {
-      if (have === sizeFor(labels)) return labels;
+      // A cache built before the map was stored beside the log has no root node.
+      const stored = (await store.state!.readMapNodes([pathBytes(ROOT_PATH)], have - 1))[0] !== undefined;
+      if (have === sizeFor(labels) && stored) return labels;
       // An earlier build of this bench's own cache (another size, or a layout since changed).
-      log(`  ${dataDir} holds a log of ${have} entries, not the ${sizeFor(labels)} this run builds: rebuilding`);
+      log(
+        `  ${dataDir} holds a log of ${have} entries${stored ? "" : " without its stored map"}, not the ${sizeFor(labels)} this run builds: rebuilding`,
+      );
       await store.close();
       for (const f of readdirSync(dataDir)) if (f.startsWith(SQLITE_FILE)) rmSync(join(dataDir, f));
       store = await openSqliteStore({ dir: dataDir });
@@ -95,7 +101,7 @@ export async function buildLog(dataDir: string, entries: number, log: (msg: stri
       });
       const rows = batchRows(state, touched, accepted, tree.size);
       const index = tree.size + statements.length;
-      const prepared = map.prepare(state);
+      const prepared = map.prepareNow(state, index);
       const commitment = encodeCommitmentEntry({ root: prepared.update.root, size: BigInt(index) }, T);
       const batch = [...statements, commitment];
       const integration = integrate(tree, batch);
@@ -113,10 +119,12 @@ export async function buildLog(dataDir: string, entries: number, log: (msg: stri
         entries: batch,
         tiles: integration.tiles,
         checkpoint: utf8(note),
-        state: { rows },
+        // The rows and the map's nodes and values, as the sequencer stores them: a registry
+        // started on this log serves from them.
+        state: { rows, ...mapStateWrite(index, prepared.update, prepared.values) },
       });
       tree = integration.state;
-      map.commit(prepared, index, T);
+      map.commit(prepared, T);
       const c = decodeLogEntryFast(commitment);
       if (isViolation(c)) throw new Error(c.message);
       apply(state, c, index);

@@ -79,6 +79,11 @@ export class ByteLru<K, V> {
     this.total -= s.bytes;
   }
 
+  clear(): void {
+    this.map.clear();
+    this.total = 0;
+  }
+
   private evict(): void {
     while (this.total > this.maxBytes) {
       // The oldest entry: evicted, or, if read since the hand last passed, moved to the young end.

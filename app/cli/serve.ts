@@ -2,6 +2,7 @@
 // a log key and a development authority key created on first start, gRPC on 127.0.0.1:50051.
 import { Option, type Command } from "commander";
 import { DEFAULT_RATE_LIMIT } from "../../services/sequencer/rate-limit.js";
+import { DEFAULT_MAP_CACHE_BYTES } from "../../services/readmodel/stored-map.js";
 import { DEFAULT_HTTP_ADDRESS, publicUrlWarning } from "../../gateway/server.js";
 import { logFormatOf, withLogFormat } from "./log-format.js";
 import { DEFAULT_GRPC_ADDRESS, DEFAULT_ORIGIN, startRegistry } from "../server.js";
@@ -53,6 +54,15 @@ export function registerServe(cmd: Command): void {
     .option(
       "--rebuild",
       "rebuild the store's state tables from the log before serving, checking every map commitment (done by itself when they are out of step)",
+    )
+    .option(
+      "--map-cache-mb <MB>",
+      `memory for the state map's nodes read from the store (default ${DEFAULT_MAP_CACHE_BYTES / (1024 * 1024)})`,
+      (v) => {
+        const mb = parsePositive("--map-cache-mb", v);
+        if (mb > MAX_MAP_CACHE_MB) throw new Error(`--map-cache-mb must be at most ${MAX_MAP_CACHE_MB}, not ${mb}`);
+        return mb;
+      },
     )
     .option(
       "--scrub-map",
@@ -165,6 +175,7 @@ export function registerServe(cmd: Command): void {
         ...(typeof o.scrubRate === "number" ? { scrubEntriesPerSecond: o.scrubRate } : {}),
         ...(o.scrubMap ? { scrubMap: true } : {}),
         ...(o.rebuild ? { rebuild: true } : {}),
+        ...(typeof o.mapCacheMb === "number" ? { mapCacheBytes: o.mapCacheMb * 1024 * 1024 } : {}),
         grpcConnections: grpcConnectionFlags(o),
         storage: storeSpecFromFlags(o as StoreFlags),
         ...(Array.isArray(o.witness)
@@ -234,6 +245,9 @@ function witnessingOptions(specs: string[], required: unknown, timeoutMs: unknow
     timeoutMs: Number(timeoutMs),
   };
 }
+
+/** A mebibyte count whose bytes stay a safe integer, far above any machine's memory. */
+const MAX_MAP_CACHE_MB = 1024 * 1024;
 
 function parsePositive(flag: string, v: string): number {
   const n = /^\d{1,12}$/.test(v) ? Number(v) : NaN;

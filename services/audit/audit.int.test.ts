@@ -13,6 +13,8 @@ import type { GetLabelResponse } from "../../proto/gen/messages/labelreg/v1/veri
 import { VerifyPool } from "../crypto/verify-pool.js";
 import { nodeEd25519 } from "../crypto/ed25519-node.js";
 import { domainConfig } from "../domain/config.js";
+import { mapStateWrite } from "../store/map-nodes.js";
+import type { StateWrite } from "../store/state.js";
 import { decodeLogEntry, encodeCommitmentEntry, encodeLogEntry, parseSignedStatement } from "../domain/decode.js";
 import { Replayer } from "./replay.js";
 import { LogEntry } from "../../proto/gen/messages/labelreg/v1/entry.js";
@@ -96,16 +98,17 @@ async function appendBehindSequencer(
     signed.length > 0 && signed[0] instanceof Uint8Array
       ? (signed as Uint8Array[])
       : entriesOf(signed as { key: TestKey; s: ReturnType<typeof statement> }[]);
+  let stored: StateWrite | undefined;
   if (opts.commit !== false) {
     const replay = new Replayer(domain);
     for (const [i, e] of [...(await store.readEntries(0, tree.size)), ...entries].entries())
       replay.check(i, decodeLogEntry(e), undefined);
-    const c = {
-      root: Uint8Array.from(replay.map.prepare(replay.state).update.root),
-      size: BigInt(tree.size + entries.length),
-    };
+    const prepared = replay.map.prepareNow(replay.state, tree.size + entries.length);
+    const c = { root: Uint8Array.from(prepared.update.root), size: BigInt(prepared.version) };
     opts.tamper?.(c);
     entries.push(encodeCommitmentEntry(c, T0));
+    // The honest map's nodes and values, stored as the sequencer stores them.
+    stored = mapStateWrite(prepared.version, prepared.update, prepared.values);
   }
   const integration = integrate(tree, entries);
   const note = signNote(
@@ -117,7 +120,13 @@ async function appendBehindSequencer(
     }),
     [fixtureLogSigner],
   );
-  await store.append({ expectedSize: tree.size, entries, tiles: integration.tiles, checkpoint: utf8(note) });
+  await store.append({
+    expectedSize: tree.size,
+    entries,
+    tiles: integration.tiles,
+    checkpoint: utf8(note),
+    ...(stored ? { state: stored } : {}),
+  });
   return tree.size;
 }
 
@@ -208,6 +217,12 @@ describe.each(modes)("labelreg audit ($name)", (mode) => {
     forked.entries.push(...log.entries.map((e) => e.slice()));
     for (const [k, t] of log.tiles) forked.tiles.set(k, { ...t, data: t.data.slice() });
     forked.checkpoints.push(...log.checkpoints);
+    // and its state tables (the stored map), as a copy of the database would hold them.
+    for (const [k, v] of log.state.rows) forked.state.rows.set(k, v);
+    for (const [k, l] of log.state.nodes) forked.state.nodes.set(k, [...l]);
+    for (const [k, l] of log.state.values) forked.state.values.set(k, [...l]);
+    for (const [k, v] of log.state.byHash) forked.state.byHash.set(k, { ...v });
+    forked.state.floor = log.state.floor;
     await submitAs(registry, fixtureIssuer, issueStatement("CCRC-A", "A-1"));
     const other = await openFixtureRegistry(openMemoryStore(forked));
     cleanups.push(() => other.close());

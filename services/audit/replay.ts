@@ -160,7 +160,7 @@ export class Replayer {
         message: `the map commitment counts ${e.commitment.size} entries; at index ${index} it must count ${index}`,
       });
     }
-    const prepared = this.map.prepare(this.state);
+    const prepared = this.map.prepareNow(this.state, index);
     if (!bytesEqual(prepared.update.root, e.commitment.root)) {
       findings.push({
         kind: "rule",
@@ -169,7 +169,7 @@ export class Replayer {
         message: `the map commitment's root ${toHex(e.commitment.root)} is not the root ${toHex(prepared.update.root)} of the map the entries before it give`,
       });
     }
-    this.map.commit(prepared, index, e.sequencedAtUnix);
+    this.map.commit(prepared, e.sequencedAtUnix);
     this.stats.apply(this.state, e, index);
     return findings;
   }

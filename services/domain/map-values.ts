@@ -7,6 +7,7 @@
 // histories, so the state keeps no index of its own for the map.
 import type { MapEntry } from "../../log/map/update.js";
 import { mapKey, type MapKeyKind } from "../../log/map/key.js";
+import type { MapKey } from "../../log/map/hash.js";
 import type { MapHasher } from "../../log/map/hash.js";
 import { type MapLabel, MapValue } from "../../proto/gen/messages/labelreg/v1/map.js";
 import type { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
@@ -85,13 +86,19 @@ export class MapTouched {
 /** The map entries (key and encoded MapValue) of everything in `touched`. */
 export function mapEntries(state: RegistryState, touched: MapTouched, hasher: Pick<MapHasher, "digest">): MapEntry[] {
   const out: MapEntry[] = [];
-  const kinds: MapKeyKind[] = ["label", "product", "manufacturer", "issuer", "category"];
-  for (const kind of kinds) {
+  for (const kind of MAP_KINDS) {
     for (const id of touched[kind])
       out.push({ key: mapKey(hasher, kind, id), value: encodeMapValue(mapValue(state, kind, id)) });
   }
   return out;
 }
+
+/** The keys of the entries mapEntries() gives for `touched`, without their values. */
+export function touchedKeys(touched: MapTouched, hasher: Pick<MapHasher, "digest">): MapKey[] {
+  return MAP_KINDS.flatMap((kind) => [...touched[kind]].map((id) => mapKey(hasher, kind, id)));
+}
+
+const MAP_KINDS: readonly MapKeyKind[] = ["label", "product", "manufacturer", "issuer", "category"];
 
 /** Encodes a value, refusing one over MAX_MAP_VALUE_BYTES (check() keeps every list within its limit). */
 export function encodeMapValue(value: MapValue): Uint8Array {

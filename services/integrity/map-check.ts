@@ -1,9 +1,10 @@
 // The state map recomputed from the entries as they are passed, in log order, and every map
 // commitment entry held to it: it must count exactly the entries before it (its own index) and
 // carry the root of the map they give. Catch-up (LogView) checks commitments with
-// checkCommitment(); a full pass over a stored log (check-log.ts: fsck, the scrub) replays a
-// whole log with MapCheck. The auditor reports the same two faults as findings instead of
-// stopping (services/audit/replay.ts).
+// checkCommitment() when its map is in memory, and with checkStoredCommitment() when the store
+// keeps the map (the writer computed it; the stored map must give the committed root). A full
+// pass over a stored log (check-log.ts: fsck, the scrub) replays a whole log with MapCheck. The
+// auditor reports the same two faults as findings instead of stopping (services/audit/replay.ts).
 import { bytesEqual } from "../../log/bytes.js";
 import { apply } from "../domain/apply.js";
 import { isCommitment } from "../domain/decode.js";
@@ -11,6 +12,7 @@ import { decodeLogEntryFast } from "../domain/entry-wire.js";
 import { RegistryState } from "../domain/state.js";
 import { isViolation } from "../domain/violation.js";
 import { StateMap } from "../readmodel/state-map.js";
+import { MapVersionPrunedError } from "../store/state.js";
 import { IntegrityError } from "./integrity-error.js";
 
 /**
@@ -24,13 +26,8 @@ export function checkCommitment(
   sequencedAtUnix: bigint,
   index: number,
 ): void {
-  if (c.size !== BigInt(index))
-    throw new IntegrityError(
-      "map-commitment",
-      `the map commitment at index ${index} counts ${c.size} entries, not ${index}`,
-      index,
-    );
-  const prepared = map.prepare(state);
+  checkCount(c, index);
+  const prepared = map.prepareNow(state, index);
   if (!bytesEqual(prepared.update.root, c.root)) {
     throw new IntegrityError(
       "map-commitment",
@@ -38,7 +35,48 @@ export function checkCommitment(
       index,
     );
   }
-  map.commit(prepared, index, sequencedAtUnix);
+  map.commit(prepared, sequencedAtUnix);
+}
+
+/**
+ * Holds the commitment entry at `index` to the map the store keeps (map.storage is the store's):
+ * the stored map's root at that version must be the committed root. Versions below `floor` (the
+ * store's map floor) are no longer stored whole: only the count is checked there. Records the
+ * commitment in `map`. Throws IntegrityError map-commitment.
+ */
+export async function checkStoredCommitment(
+  map: StateMap,
+  c: { readonly root: Uint8Array; readonly size: bigint },
+  sequencedAtUnix: bigint,
+  index: number,
+  floor: number,
+): Promise<void> {
+  checkCount(c, index);
+  if (index >= floor) {
+    let root: Uint8Array | undefined;
+    try {
+      root = await map.rootAt(index);
+    } catch (e) {
+      // Pruned since the floor was read: nothing left to compare with. Any other failure is the store's.
+      if (!(e instanceof MapVersionPrunedError)) throw e;
+    }
+    if (root !== undefined && !bytesEqual(root, c.root))
+      throw new IntegrityError(
+        "map-commitment",
+        `the map commitment at index ${index} does not match the map the store keeps at that version`,
+        index,
+      );
+  }
+  await map.passed({ size: index, root: c.root, sequencedAtUnix });
+}
+
+function checkCount(c: { readonly size: bigint }, index: number): void {
+  if (c.size !== BigInt(index))
+    throw new IntegrityError(
+      "map-commitment",
+      `the map commitment at index ${index} counts ${c.size} entries, not ${index}`,
+      index,
+    );
 }
 
 /**

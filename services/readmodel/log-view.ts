@@ -1,8 +1,9 @@
 // The committed log as one process sees it: the projected state, the tree's right edge and the
 // latest checkpoint, kept equal to a prefix of the store. `catchUp` extends it from the store;
 // the sequencer extends it after each commit; read replicas only ever catch up. The state map
-// (state-map.ts) sits beside the projections: catching up rebuilds it and checks every
-// commitment entry it passes against the root it reaches.
+// (state-map.ts) sits beside the projections: catching up checks every commitment entry it passes,
+// against the root the stored map gives at its version, or (a map kept in memory) against the root
+// it reaches rebuilding the map.
 import { fromUtf8, utf8 } from "../../log/bytes.js";
 import { parseCheckpoint } from "../../log/checkpoint.js";
 import { parseSignedNote, type NoteVerifier } from "../../log/note.js";
@@ -13,14 +14,16 @@ import type { SequencedStatement } from "../domain/apply.js";
 import type { CommitmentEntry } from "../domain/decode.js";
 import { isCommitment } from "../domain/decode.js";
 import { decodeLogEntryFast } from "../domain/entry-wire.js";
-import { StateMap } from "./state-map.js";
+import { defaultMapHasher } from "../../log/map/index.js";
+import { DEFAULT_KEPT_MAP_VERSIONS, StateMap } from "./state-map.js";
+import { DEFAULT_MAP_CACHE_BYTES, StoredMapStorage } from "./stored-map.js";
 import { SearchIndex } from "../reads/search-index.js";
 import { StatsFold } from "../stats/fold.js";
 import { RegistryState } from "../domain/state.js";
 import { isViolation } from "../domain/violation.js";
 import { verifyStoredCheckpoint } from "../integrity/checkpoint-check.js";
 import { IntegrityError } from "../integrity/integrity-error.js";
-import { checkCommitment } from "../integrity/map-check.js";
+import { checkCommitment, checkStoredCommitment } from "../integrity/map-check.js";
 import { TreeCheck } from "../integrity/tree-check.js";
 import type { LogStore, StoredCheckpoint } from "../store/port.js";
 
@@ -33,8 +36,14 @@ const CATCH_UP_CHUNK = 4096;
 export class LogView {
   /** The projections: labels, products, issuers, catalogue, request ids. Committed state only. */
   readonly state: RegistryState;
-  /** The state map, as of the newest commitment entry applied. */
-  readonly map: StateMap;
+  /** The state map, as of the newest commitment entry applied (chosen by the first catch-up: chooseMap()). */
+  get map(): StateMap {
+    return this.stateMap;
+  }
+  private stateMap = new StateMap();
+  private mapChosen = false;
+  /** The map's storage when the store keeps it. */
+  private storedMap: StoredMapStorage | undefined;
   /** The statistics (services/stats/), folded from the same entries as the projections. */
   readonly stats = new StatsFold();
   /** What SearchLabels needs beyond the projections: manufacturers by name, products by model. */
@@ -61,9 +70,10 @@ export class LogView {
      * (tests of the view alone) the note is only parsed.
      */
     private readonly logVerifier?: NoteVerifier,
+    /** The stored map's node cache (serve --map-cache-mb). */
+    private readonly mapCacheBytes = DEFAULT_MAP_CACHE_BYTES,
   ) {
     this.state = new RegistryState(authorityPublicKey);
-    this.map = new StateMap();
     this.tree = emptyTreeState();
     this.tileCache = new TileCache(tileCacheBytes);
   }
@@ -81,6 +91,7 @@ export class LogView {
    */
   async catchUp(): Promise<number> {
     if (this.failure) throw this.failure;
+    if (!this.mapChosen) await this.chooseMap();
     const latest = await this.store.latestCheckpoint();
     if (!latest || latest.size <= this.size) {
       if (latest && latest.size === this.size) {
@@ -102,17 +113,20 @@ export class LogView {
       try {
         // Checked before applied: an entry the tree does not vouch for never reaches the state.
         await check.extend(entries);
-        entries.forEach((bytes, i) => {
-          const e = decodeLogEntryFast(bytes);
+        for (let i = 0; i < entries.length; i++) {
+          const index = start + i;
+          const e = decodeLogEntryFast(entries[i]!);
           if (isViolation(e))
-            throw new IntegrityError("bad-entry", `entry ${start + i} does not decode: ${e.message}`, start + i);
-          this.applyEntry(e, start + i);
+            throw new IntegrityError("bad-entry", `entry ${index} does not decode: ${e.message}`, index);
+          this.applyEntry(e, index);
           // A mismatch stops everything (start-up, a replica following): the log and the
-          // state it claims disagree.
-          if (isCommitment(e)) checkCommitment(this.map, this.state, e.commitment, e.sequencedAtUnix, start + i);
-          else this.map.note(this.state, e.statement);
+          // state it claims disagree. A map in the store is not recomputed: its root is checked.
+          if (!isCommitment(e)) this.map.note(this.state, e.statement);
+          else if (this.storedMap)
+            await checkStoredCommitment(this.map, e.commitment, e.sequencedAtUnix, index, this.storedMap.oldest);
+          else checkCommitment(this.map, this.state, e.commitment, e.sequencedAtUnix, index);
           if (e.sequencedAtUnix > this.lastSequencedAt) this.lastSequencedAt = e.sequencedAtUnix;
-        });
+        }
       } catch (e) {
         // Entries of earlier chunks are applied already: this view can never catch up again.
         if (e instanceof IntegrityError && start > this.size) this.failure = e;
@@ -127,8 +141,38 @@ export class LogView {
     // cold tile until the warming reached it, for tens of seconds at 10^6 entries (bench:verify).
     // About 1.4 µs per entry, a few per cent of the replay above.
     if (initial) await this.warmTiles(undefined, false);
+    // From here on, each version another process writes is read into the map's node cache.
+    if (this.storedMap) this.storedMap.warmOnPass = true;
     this.notify();
     return this.size;
+  }
+
+  /**
+   * Where the state map lives: in the store when it keeps state tables in step with the log (then
+   * start-up and catch-up check each kept commitment's root against the stored map instead of
+   * recomputing the map), else in memory, rebuilt by replaying the log (a store without state
+   * tables, or whose tables need a rebuild).
+   */
+  private async chooseMap(): Promise<void> {
+    const tables = this.store.state;
+    this.mapChosen = true;
+    if (!tables) return;
+    const status = await tables.status();
+    if (status.rebuildNeeded) {
+      console.error(
+        JSON.stringify({
+          level: "warn",
+          msg: "labelreg: the store's state tables need a rebuild; the state map is rebuilt in memory from the log",
+        }),
+      );
+      return;
+    }
+    const storage = new StoredMapStorage(tables, defaultMapHasher, this.mapCacheBytes, status.mapFloor);
+    this.storedMap = storage;
+    this.stateMap = new StateMap(DEFAULT_KEPT_MAP_VERSIONS, storage, {
+      readEntry: async (i) => (await this.store.readEntries(i, i + 1))[0],
+      oldest: () => storage.oldest,
+    });
   }
 
   /** The latest checkpoint's note, verified under the log key when the view has it. */

@@ -10,7 +10,9 @@ import { signNote } from "../../log/note.js";
 import { LogEntry } from "../../proto/gen/messages/labelreg/v1/entry.js";
 import { categoryPublished, issuerKey, sign } from "../../test/statement-kit.js";
 import { nodeEd25519 } from "../crypto/ed25519-node.js";
-import { openMemoryStore } from "../store/memory.js";
+import { MemoryLog, openMemoryStore } from "../store/memory.js";
+import { mapStateWrite } from "../store/map-nodes.js";
+import type { MapNodeWrite, MapValueWrite, StateWrite } from "../store/state.js";
 import { LogView } from "./log-view.js";
 import { hasher } from "../../log/hasher.js";
 import { encodeCommitmentEntry } from "../domain/decode.js";
@@ -18,7 +20,7 @@ import { MapTouched, mapEntries } from "../domain/map-values.js";
 import { RegistryState } from "../domain/state.js";
 import { apply } from "../domain/apply.js";
 import { decodeStatementEntry } from "../domain/decode.js";
-import { defaultMapHasher, MemoryMapNodeStore, updateMap } from "../../log/map/index.js";
+import { computeUpdate, defaultMapHasher, MemoryMapNodeStore } from "../../log/map/index.js";
 
 describe("LogView.warmTiles", () => {
   it("hashes up the full level-0 tiles, newest first, and proofs from them still verify", async () => {
@@ -77,7 +79,10 @@ describe("LogView.catchUp", () => {
   });
 });
 
-describe("LogView.catchUp with map commitments", () => {
+describe.each([
+  ["kept in memory (the store's state tables need a rebuild)", false],
+  ["kept in the store", true],
+])("LogView.catchUp with map commitments, the map %s", (_, stored) => {
   const authority = issuerKey(7);
   const signer = ed25519NoteSigner("example.com/log", new Uint8Array(32).fill(3), nodeEd25519);
   const statementEntry = (i: number) => {
@@ -90,11 +95,15 @@ describe("LogView.catchUp with map commitments", () => {
       mapCommitment: undefined,
     }).finish();
   };
-  /** Batches of statements, each ended by a commitment to the map computed independently here; `tamper` flips a root. */
-  function log(batches: number[], tamper?: number): Uint8Array[] {
+  /**
+   * Batches of statements, each ended by a commitment to the map computed independently here,
+   * with the map's nodes and values as a sequencer stores them; `tamper` flips a committed root.
+   */
+  function log(batches: number[], tamper?: number): { entries: Uint8Array[]; state: StateWrite } {
     const state = new RegistryState(authority.publicKey);
     const nodes = new MemoryMapNodeStore();
     const out: Uint8Array[] = [];
+    const written = { nodes: [] as MapNodeWrite[], values: [] as MapValueWrite[] };
     let n = 0;
     for (const size of batches) {
       const touched = new MapTouched();
@@ -106,34 +115,48 @@ describe("LogView.catchUp with map commitments", () => {
         touched.add(state, d.statement);
         out.push(e);
       }
-      const root = updateMap(nodes, defaultMapHasher, mapEntries(state, touched, defaultMapHasher));
+      const values = mapEntries(state, touched, defaultMapHasher);
+      const update = computeUpdate(nodes, defaultMapHasher, values);
+      nodes.putNodes(update.writes);
+      const part = mapStateWrite(out.length, update, values);
+      written.nodes.push(...part.nodes);
+      written.values.push(...part.values);
+      const root = update.root.slice();
       if (out.length === tamper) root[0]! ^= 1;
       out.push(encodeCommitmentEntry({ root, size: BigInt(out.length) }, 1n));
       state.advance();
     }
-    return out;
+    return { entries: out, state: written };
   }
-  async function viewOf(entries: Uint8Array[]) {
+  async function viewOf({ entries, state: written }: { entries: Uint8Array[]; state: StateWrite }) {
     const { state, tiles } = integrate(emptyTreeState(), entries);
     const note = signNote(
       formatCheckpoint({ origin: "example.com/log", size: state.size, root: state.root, extensions: [] }),
       [signer],
     );
-    const store = openMemoryStore();
-    await store.append({ expectedSize: 0, entries, tiles, checkpoint: utf8(note) });
+    const memory = new MemoryLog();
+    if (!stored) memory.state.rebuild = "needed";
+    const store = openMemoryStore(memory);
+    await store.append({
+      expectedSize: 0,
+      entries,
+      tiles,
+      checkpoint: utf8(note),
+      ...(stored ? { state: written } : {}),
+    });
     return new LogView(store, authority.publicKey);
   }
 
-  it("rebuilds the map and checks every commitment it passes", async () => {
+  it("checks every commitment it passes, and proves against kept ones", async () => {
     const view = await viewOf(log([3, 1, 5]));
     expect(await view.catchUp()).toBe(12);
     expect(view.map.latest?.size).toBe(11);
     // The map proves a category present against the last commitment.
     const key = view.map.key("category", "cat-8");
-    const [p] = view.map.prove(11, [key]);
+    const [p] = await view.map.prove(11, [key]);
     expect(p!.terminal.kind).toBe("leaf");
     // and an older kept commitment still proves what it held then: cat-8 was not there at 5.
-    const [old] = view.map.prove(5, [key]);
+    const [old] = await view.map.prove(5, [key]);
     expect(old!.terminal.kind === "leaf" && old!.terminal.key.every((b, i) => b === key[i])).toBe(false);
   });
 
@@ -143,9 +166,9 @@ describe("LogView.catchUp with map commitments", () => {
   });
 
   it("stops at a commitment that does not count the entries before it", async () => {
-    const entries = log([2]);
-    entries[2] = encodeCommitmentEntry({ root: new Uint8Array(32), size: 7n }, 1n);
-    const view = await viewOf(entries);
+    const built = log([2]);
+    built.entries[2] = encodeCommitmentEntry({ root: new Uint8Array(32), size: 7n }, 1n);
+    const view = await viewOf(built);
     await expect(view.catchUp()).rejects.toThrow(/map commitment at index 2 counts 7 entries/);
   });
 });

@@ -1,20 +1,23 @@
-// The state map of a registry process (DESIGN.md, "The state map"), in memory: its nodes by
-// version (log/map/versioned.ts; a version is a commitment's size, so its own log index), the
-// recent commitments, and the values written by those commitments' batches, so that a proof can
-// be made against the map of any kept commitment, not only the newest (a read may answer from an
-// older, witness-cosigned checkpoint).
+// The state map of a registry process (DESIGN.md, "The state map"): its nodes by version (a
+// version is a commitment's size, so its own log index) and the values of its leaves, kept by a
+// MapStorage (map-storage.ts): the store's state tables for a registry whose store keeps them in
+// step (stored-map.ts), memory for replays. The newest commitments stay provable, not only the
+// newest one: a read may answer from an older, witness-cosigned checkpoint.
 //
 // Statements applied since the last commitment are noted as touched; the next commitment writes
 // their values again (a value is a pure function of the state: writing an unchanged one changes
 // nothing).
-import { toHex } from "../../log/bytes.js";
+import { bytesEqual } from "../../log/bytes.js";
 import type { Hash } from "../../log/hash.js";
 import {
   computeUpdate,
+  computeUpdateAsync,
   defaultMapHasher,
   mapKey,
-  proveKeys,
-  VersionedMemoryMapNodeStore,
+  planRoot,
+  proveKeysAsync,
+  runAsync,
+  type MapEntry,
   type MapHasher,
   type MapKey,
   type MapKeyKind,
@@ -22,9 +25,15 @@ import {
   type MapUpdate,
 } from "../../log/map/index.js";
 import type { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
-import { encodeCommitmentEntry } from "../domain/decode.js";
-import { mapEntries, MapTouched } from "../domain/map-values.js";
+import { decodeLogEntryFast } from "../domain/entry-wire.js";
+import { encodeCommitmentEntry, isCommitment } from "../domain/decode.js";
+import { mapEntries, MapTouched, touchedKeys } from "../domain/map-values.js";
 import type { RegistryState } from "../domain/state.js";
+import { isViolation } from "../domain/violation.js";
+import { mapStateWrite } from "../store/map-nodes.js";
+import { MemoryMapStorage, type MapStorage, type PreparedMap } from "./map-storage.js";
+
+export type { PreparedMap } from "./map-storage.js";
 
 /** Commitments whose maps stay provable (the newest ones). */
 export const DEFAULT_KEPT_MAP_VERSIONS = 64;
@@ -36,33 +45,41 @@ export interface Commitment {
   readonly sequencedAtUnix: bigint;
 }
 
-/** A batch's map update, computed but not stored. */
-export interface PreparedMap {
-  readonly update: MapUpdate;
-  readonly values: readonly { key: MapKey; value: Uint8Array }[];
-}
+/** Reads a stored log entry (a commitment kept in the store but not in memory: after a restart). */
+export type EntryReader = (index: number) => Promise<Uint8Array | undefined>;
 
 export class StateMap {
   readonly hasher: MapHasher = defaultMapHasher;
-  private readonly nodes = new VersionedMemoryMapNodeStore();
-  /** Kept commitments by size, oldest first (insertion order), with the hashes of the values their batch wrote. */
-  private readonly kept = new Map<number, { commitment: Commitment; valueHashes: string[] }>();
-  /** The values kept commitments' batches wrote, by hex SHA-256, with the newest commitment that wrote each. */
-  private readonly values = new Map<string, { value: Uint8Array; writtenAt: number }>();
+  /** Kept commitments this process has seen, by size, oldest first (insertion order). */
+  private readonly kept = new Map<number, Commitment>();
   private newest: Commitment | undefined;
   /** What entries applied since the newest commitment changed. */
   private pending = new MapTouched();
 
-  constructor(private readonly keep = DEFAULT_KEPT_MAP_VERSIONS) {}
+  constructor(
+    private readonly keep = DEFAULT_KEPT_MAP_VERSIONS,
+    readonly storage: MapStorage = new MemoryMapStorage(),
+    /**
+     * With a stored map: reads the commitment entries of kept versions this process has not seen
+     * (those older than its start-up), and the oldest version the store keeps.
+     */
+    private readonly stored?: { readonly readEntry: EntryReader; readonly oldest: () => number },
+  ) {}
 
   /** The newest commitment, if the log has one. */
   get latest(): Commitment | undefined {
     return this.newest;
   }
 
-  /** A kept commitment by its size (its entry's index). */
-  commitment(size: number): Commitment | undefined {
-    return this.kept.get(size)?.commitment;
+  /** A kept commitment by its size (its entry's index); undefined if there is none there or it is not kept. */
+  async commitment(size: number): Promise<Commitment | undefined> {
+    const seen = this.kept.get(size);
+    if (seen || !this.stored || !this.newest || size > this.newest.size || size < this.stored.oldest()) return seen;
+    const bytes = await this.stored.readEntry(size);
+    if (bytes === undefined) return undefined;
+    const e = decodeLogEntryFast(bytes);
+    if (isViolation(e) || !isCommitment(e) || e.commitment.size !== BigInt(size)) return undefined;
+    return { size, root: e.commitment.root, sequencedAtUnix: e.sequencedAtUnix };
   }
 
   /** Notes a statement applied to `state` (call after apply()). */
@@ -71,35 +88,75 @@ export class StateMap {
   }
 
   /**
-   * The update that the statements noted so far and `batch` (noted against the same `state`)
-   * make to the newest map. Stores nothing: commit() does, once the batch is durable.
+   * The map entries that the statements noted so far and `batch` (noted against the same
+   * `state`) write: read from `state` now (the sequencer calls it while its batch is applied).
    */
-  prepare(state: RegistryState, batch?: MapTouched): PreparedMap {
-    const touched = batch ? merged(this.pending, batch) : this.pending;
-    const values = mapEntries(state, touched, this.hasher);
-    return { update: computeUpdate(this.nodes.at(Number.MAX_SAFE_INTEGER), this.hasher, values), values };
+  entries(state: RegistryState, batch?: MapTouched): MapEntry[] {
+    return mapEntries(state, batch ? merged(this.pending, batch) : this.pending, this.hasher);
   }
 
-  /** Stores a prepared update as the commitment at `size`; clears what was noted. */
-  commit(prepared: PreparedMap, size: number, sequencedAtUnix: bigint): Commitment {
-    this.nodes.put(prepared.update.writes, size);
-    const commitment: Commitment = { size, root: prepared.update.root, sequencedAtUnix };
-    const valueHashes = prepared.values.map((v, i) => {
-      const hex = toHex(prepared.update.valueHashes[i]!);
-      this.values.set(hex, { value: v.value, writtenAt: size });
-      return hex;
-    });
-    this.kept.set(size, { commitment, valueHashes });
-    this.newest = commitment;
+  /**
+   * The update that `values` make to the newest map, as the map version `version` (the index of
+   * the commitment entry that will commit it). Stores nothing: the batch's append writes
+   * PreparedMap.write when the map lives in the store, and commit() records it once durable.
+   */
+  async prepare(values: readonly MapEntry[], version: number): Promise<PreparedMap> {
+    const update = await computeUpdateAsync(this.storage.nodesAt(this.newestVersion), this.hasher, values);
+    return this.prepared(update, values, version);
+  }
+
+  /**
+   * prepare() of everything noted so far, at once: for replays, whose map is in memory (throws
+   * otherwise).
+   */
+  prepareNow(state: RegistryState, version: number): PreparedMap {
+    const nodes = this.storage.syncNodesAt(this.newestVersion);
+    if (!nodes) throw new Error("state map: prepareNow() needs a map in memory");
+    const values = this.entries(state);
+    return this.prepared(computeUpdate(nodes, this.hasher, values), values, version);
+  }
+
+  private get newestVersion(): number {
+    return this.newest?.size ?? 0;
+  }
+
+  private prepared(update: MapUpdate, values: readonly MapEntry[], version: number): PreparedMap {
+    const write = this.storage.writesWithBatch ? mapStateWrite(version, update, values) : undefined;
+    return { version, update, values, write };
+  }
+
+  /** Records a prepared update, its batch durable, as the commitment at its version; clears what was noted. */
+  commit(prepared: PreparedMap, sequencedAtUnix: bigint): Commitment {
+    this.storage.committed(prepared);
+    return this.record({ size: prepared.version, root: prepared.update.root, sequencedAtUnix });
+  }
+
+  /**
+   * Records a commitment another process wrote to the stored map (a catch-up passing it), after
+   * checkStoredCommitment (services/integrity/map-check.ts) held it to the stored map.
+   */
+  async passed(c: Commitment): Promise<void> {
+    const touched = this.pending;
+    this.record(c);
+    await this.storage.passed(c.size, () => touchedKeys(touched, this.hasher));
+  }
+
+  private record(c: Commitment): Commitment {
+    this.kept.set(c.size, c);
+    this.newest = c;
     this.pending = new MapTouched();
     if (this.kept.size > this.keep) {
-      const [oldestSize, oldest] = this.kept.entries().next().value!;
-      this.kept.delete(oldestSize);
-      for (const hex of oldest.valueHashes) if (this.values.get(hex)?.writtenAt === oldestSize) this.values.delete(hex);
+      const [oldest] = this.kept.keys();
+      this.kept.delete(oldest!);
       const [floor] = this.kept.keys();
-      this.nodes.setFloor(floor!);
+      this.storage.letGo(floor!);
     }
-    return commitment;
+    return c;
+  }
+
+  /** The root of the map as stored at `version` (one node read). */
+  rootAt(version: number): Promise<Hash> {
+    return runAsync(planRoot(this.hasher), this.storage.nodesAt(version));
   }
 
   /** The key of the thing of `kind` named `id`. */
@@ -108,22 +165,35 @@ export class StateMap {
   }
 
   /**
-   * Proofs for `keys` against the kept commitment at `size` (throws if it is not kept). A proof
-   * that ends at the key's own leaf comes without its value: valueOf() finds it.
+   * Proofs for `keys` against the kept commitment at `size` (rejects if it is not kept). A proof
+   * that ends at the key's own leaf comes without its value: valuesOf() finds it.
    */
-  prove(size: number, keys: readonly MapKey[]): MapProof[] {
-    if (!this.kept.has(size)) throw new Error(`no kept map commitment at ${size}`);
-    return proveKeys(this.nodes.at(size), keys);
+  async prove(size: number, keys: readonly MapKey[]): Promise<MapProof[]> {
+    if (!(await this.commitment(size))) throw new Error(`no kept map commitment at ${size}`);
+    return proveKeysAsync(this.storage.nodesAt(size), keys);
   }
 
   /**
-   * The value whose SHA-256 is `valueHash`: `candidate` (the value as the current state gives
-   * it) if it is that one, else one written by a kept commitment's batch.
+   * The values whose SHA-256 are `hashes`: one this process holds (written by a recent batch),
+   * else `candidate(i)` (the value as the current state gives it) if it is that one, else one
+   * the storage keeps (one read for all of them). Undefined where none is found.
    */
-  valueOf(valueHash: Hash, candidate: Uint8Array | undefined): Uint8Array | undefined {
-    const hex = toHex(valueHash);
-    if (candidate && toHex(this.hasher.digest(candidate)) === hex) return candidate;
-    return this.values.get(hex)?.value;
+  async valuesOf(
+    hashes: readonly Hash[],
+    candidate: (i: number) => Uint8Array | undefined = () => undefined,
+  ): Promise<(Uint8Array | undefined)[]> {
+    const out = hashes.map((h, i) => {
+      const held = this.storage.heldValue(h);
+      if (held) return held;
+      const c = candidate(i);
+      return c && bytesEqual(this.hasher.digest(c), h) ? c : undefined;
+    });
+    const missing = out.flatMap((v, i) => (v === undefined ? [i] : []));
+    if (missing.length > 0) {
+      const read = await this.storage.readValues(missing.map((i) => hashes[i]!));
+      missing.forEach((i, k) => (out[i] = read[k]));
+    }
+    return out;
   }
 }
 

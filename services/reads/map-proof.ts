@@ -1,7 +1,7 @@
 // Map proofs for a read: the commitment entry that ends the snapshot's checkpoint, proven like
 // any entry, and the proofs of some keys against it (each with the key's value when present).
 import { bytesEqual } from "../../log/bytes.js";
-import { withValue, type MapKeyKind } from "../../log/map/index.js";
+import { withValue, type MapKey, type MapKeyKind, type MapProof } from "../../log/map/index.js";
 import { MapAbsence, type ProvenEntry } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import { RegistryError } from "../sequencer/errors.js";
 import { encodeMapProof } from "../domain/map-wire.js";
@@ -43,20 +43,32 @@ export async function proveMapKeys(
   things: readonly { readonly kind: MapKeyKind; readonly id: string }[],
 ): Promise<ProvenMapKeys> {
   const map = view.map;
-  const c = map.commitment(snap.size - 1);
+  const c = await map.commitment(snap.size - 1);
   if (!c) return { commitment: undefined, mapProofs: [] };
   const keys = things.map((t) => map.key(t.kind, t.id));
-  const proofs = map.prove(c.size, keys).map((proof, k) => {
-    const t = proof.terminal;
-    const key = keys[k]!;
-    if (t.kind !== "leaf" || !bytesEqual(t.key, key)) return encodeMapProof(proof);
+  const proofs = await map.prove(c.size, keys);
+  // Present keys (the proof ends at the key's own leaf) need their values: the current state's
+  // when it is still the one proven, else the stored one, in one read for all.
+  const present = proofs.flatMap((p, k) => (ownLeaf(p, keys[k]!) ? [k] : []));
+  const values = await map.valuesOf(
+    present.map((k) => ownLeaf(proofs[k]!, keys[k]!)!),
+    (i) => currentValue(view, things[present[i]!]!.kind, things[present[i]!]!.id),
+  );
+  const withValues = [...proofs];
+  present.forEach((k, i) => {
+    const value = values[i];
     const { kind, id } = things[k]!;
-    const value = map.valueOf(t.valueHash, currentValue(view, kind, id));
     if (!value) throw new Error(`the ${kind} ${id}'s value at ${c.size} is no longer kept`);
-    return encodeMapProof(withValue(map.hasher, key, proof, value));
+    withValues[k] = withValue(map.hasher, keys[k]!, proofs[k]!, value);
   });
   const [commitment] = await entries.read(snap, [c.size], true);
-  return { commitment, mapProofs: proofs };
+  return { commitment, mapProofs: withValues.map(encodeMapProof) };
+}
+
+/** The value hash of the key's own leaf, if `proof` ends there. */
+function ownLeaf(proof: MapProof, key: MapKey): Uint8Array | undefined {
+  const t = proof.terminal;
+  return t.kind === "leaf" && bytesEqual(t.key, key) ? t.valueHash : undefined;
 }
 
 /** The value as the current state gives it, if the state has the thing. */

@@ -39,30 +39,31 @@ export async function receiptMapProofs(
   statements: readonly (Statement | undefined)[],
 ): Promise<(ReceiptMapProof | undefined)[]> {
   const map = view.map;
-  const c = map.commitment(treeSize - 1);
+  const c = await map.commitment(treeSize - 1);
   if (!c) return statements.map(() => undefined);
   const commitmentEntry = commitmentEntryBytes(c);
   const commitmentInclusionProof = await proveInclusion(reader, c.size, treeSize);
   const ids = statements.map((s) => (s ? statementMapKey(s) : undefined));
   const wanted = ids.filter((k) => k !== undefined);
-  const proofs = map.prove(
-    c.size,
-    wanted.map((k) => map.key(k.kind, k.id)),
+  const keys = wanted.map((k) => map.key(k.kind, k.id));
+  const proofs = await map.prove(c.size, keys);
+  const hashes = proofs.map((p, j) => {
+    const t = p.terminal;
+    if (t.kind !== "leaf") throw new Error(`the map has no ${wanted[j]!.kind} ${wanted[j]!.id} at ${c.size}`);
+    return t.valueHash;
+  });
+  // A new statement's key was written by this batch, whose values the map holds: found by hash
+  // without encoding the value again. A replay's key may not have changed for longer than
+  // values are held: its current value, as the state gives it, is the one, or the stored one.
+  const values = await map.valuesOf(hashes, (j) =>
+    encodeMapValue(mapValue(view.state, wanted[j]!.kind, wanted[j]!.id)),
   );
   let next = 0;
   return ids.map((k) => {
     if (!k) return undefined;
-    const key = map.key(k.kind, k.id);
-    const p = proofs[next++]!;
-    const t = p.terminal;
-    if (t.kind !== "leaf") throw new Error(`the map has no ${k.kind} ${k.id} at ${c.size}`);
-    // A new statement's key was written by this batch, whose values are kept: found by hash
-    // without encoding the value again. A replay's key may not have changed for longer than
-    // values are kept: its current value, as the state gives it, is the one.
-    const value =
-      map.valueOf(t.valueHash, undefined) ??
-      map.valueOf(t.valueHash, encodeMapValue(mapValue(view.state, k.kind, k.id)));
+    const j = next++;
+    const value = values[j];
     if (!value) throw new Error(`the ${k.kind} ${k.id}'s value at ${c.size} is no longer kept`);
-    return { commitmentEntry, commitmentInclusionProof, proof: withValue(map.hasher, key, p, value) };
+    return { commitmentEntry, commitmentInclusionProof, proof: withValue(map.hasher, keys[j]!, proofs[j]!, value) };
   });
 }

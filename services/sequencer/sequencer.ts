@@ -36,6 +36,8 @@ import { signerName, type Signer } from "../domain/state.js";
 import { isViolation } from "../domain/violation.js";
 import type { VerifyAsyncFn } from "../crypto/verify-pool.js";
 import { SizeConflictError } from "../store/port.js";
+import type { StateWrite } from "../store/state.js";
+import type { MapEntry } from "../../log/map/index.js";
 import { DEFAULT_RATE_LIMIT, SignerRateLimiter, type RateLimit } from "./rate-limit.js";
 import { Batcher, BatcherClosedError, QueueFullError, type BatcherOptions, type ItemResult } from "./batcher.js";
 import { BatchHashReader } from "./batch-hashes.js";
@@ -204,6 +206,7 @@ export class Sequencer {
     const accepted: SequencedStatement[] = [];
     const entries: Uint8Array[] = [];
     const touched = new MapTouched();
+    let mapValues: MapEntry[] | undefined;
     let map: PreparedMap | undefined;
     // The state tables' rows of what the batch changed, from the state as the batch leaves it
     // (so before the rollback below); a store without state tables gets none.
@@ -224,15 +227,28 @@ export class Sequencer {
           outcomes.push({ kind: "new", index });
         }
       }
-      // The batch ends with the map's commitment: its root over every entry before it.
-      if (accepted.length > 0 && this.opts.mapCommitments !== false) {
-        map = view.map.prepare(state, touched);
-        entries.push(encodeCommitmentEntry({ root: map.update.root, size: BigInt(oldSize + accepted.length) }, now));
-      }
+      // What the batch writes to the map, read from the state while the batch is applied to it.
+      if (accepted.length > 0 && this.opts.mapCommitments !== false) mapValues = view.map.entries(state, touched);
       if (view.store.state && accepted.length > 0) rows = batchRows(state, touched, accepted, oldSize);
     } finally {
       // Projections hold committed entries only; the batch is applied again after the append.
+      // (So nothing awaits above: reads must never see the batch before it is durable.)
       state.rollback();
+    }
+    // The batch ends with the map's commitment: its root over every entry before it.
+    if (mapValues) {
+      try {
+        map = await view.map.prepare(mapValues, oldSize + accepted.length);
+      } catch (e) {
+        const err = new RegistryError(
+          "UNAVAILABLE",
+          "store-unavailable",
+          `the state map cannot be read from the store: ${errorText(e)}; retry with the same request id`,
+          { cause: e },
+        );
+        return items.map(() => ({ ok: false, error: err }));
+      }
+      entries.push(encodeCommitmentEntry({ root: map.update.root, size: BigInt(map.version) }, now));
     }
 
     let tree = oldTree;
@@ -246,12 +262,18 @@ export class Sequencer {
         [this.opts.logSigner],
       );
       try {
+        // The derived state the batch changes, in the same atomic append: the rows of what it
+        // changed, and the map's nodes and values when the store keeps the map.
+        const derived: StateWrite | undefined =
+          rows || map?.write
+            ? { ...(rows ? { rows } : {}), ...(map?.write ? { nodes: map.write.nodes, values: map.write.values } : {}) }
+            : undefined;
         await view.store.append({
           expectedSize: oldSize,
           entries,
           tiles: integration.tiles,
           checkpoint: noteBytes(checkpoint),
-          ...(rows ? { state: { rows } } : {}),
+          ...(derived ? { state: derived } : {}),
         });
       } catch (e) {
         // Unknown outcome (or another writer won): learn the truth from the store before the next batch.
@@ -274,11 +296,10 @@ export class Sequencer {
       }
       accepted.forEach((seq, i) => view.applyEntry(seq, oldSize + i));
       if (map) {
-        const commitmentIndex = oldSize + accepted.length;
-        const commitment = view.map.commit(map, commitmentIndex, now);
+        const commitment = view.map.commit(map, now);
         view.applyEntry(
-          { commitment: { root: commitment.root, size: BigInt(commitmentIndex) }, sequencedAtUnix: now },
-          commitmentIndex,
+          { commitment: { root: commitment.root, size: BigInt(commitment.size) }, sequencedAtUnix: now },
+          commitment.size,
         );
       }
       view.advance(tree, checkpoint, now);

@@ -94,6 +94,13 @@ export class MemoryStateData {
     return this.byHash.get(toHex(hash))?.value;
   }
 
+  /** The newest version any node was written at (0 if none). */
+  newestNodeVersion(): number {
+    let newest = 0;
+    for (const list of this.nodes.values()) newest = Math.max(newest, list[list.length - 1]!.version);
+    return newest;
+  }
+
   /** Drops the versions no read at or above `floor` sees, and raises the floor. */
   prune(floor: number): void {
     if (floor <= this.floor) return;

@@ -230,6 +230,7 @@ class MemoryStateTables implements StateTables {
     this.guard(expectedSize);
     if (this.log.state.rebuild !== "rebuilding") throw notRebuilding();
     this.log.state.rebuild = "in-step";
+    this.log.state.floor = this.log.state.newestNodeVersion();
   }
 
   /** The compare-and-set of a rebuild step. */

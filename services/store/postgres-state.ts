@@ -231,7 +231,10 @@ export class PostgresStateTables implements StateTables {
   async finishRebuild(expectedSize: number): Promise<void> {
     await this.rebuildStep("finishRebuild", expectedSize, async (client) => {
       await this.expectRebuilding(client);
-      await client.query(`UPDATE ${this.s}.state_meta SET rebuild = ${REBUILD_IN_STEP}`);
+      await client.query(
+        `UPDATE ${this.s}.state_meta SET rebuild = ${REBUILD_IN_STEP},
+           map_floor = (SELECT coalesce(max(version), 0) FROM ${this.s}.map_nodes)`,
+      );
     });
   }
 

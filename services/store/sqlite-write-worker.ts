@@ -39,6 +39,7 @@ const upsertValue = db.prepare(
 const meta = db.prepare<[], { rebuild: number; map_floor: number }>("SELECT rebuild, map_floor FROM state_meta");
 const setRebuild = db.prepare<[number]>("UPDATE state_meta SET rebuild = ?");
 const setFloor = db.prepare<[number]>("UPDATE state_meta SET map_floor = ?");
+const newestNodeVersion = db.prepare<[], number>("SELECT coalesce(max(version), 0) FROM map_nodes").pluck();
 // Only positions (keys) written in (old floor, new floor] can have a version newly superseded at
 // or below the new floor, so pruning costs what was written since the last prune, not the table.
 const pruneNodes = db.prepare<{ old: number; floor: number }>(
@@ -135,6 +136,7 @@ const finishRebuild = db.transaction((expected: number) => {
   guard(expected);
   if (meta.get()!.rebuild !== REBUILDING) throw new Invalid("no state rebuild was begun (beginRebuild)");
   setRebuild.run(REBUILD_IN_STEP);
+  setFloor.run(newestNodeVersion.get()!);
 });
 
 function handle(request: WriterRequest): void {

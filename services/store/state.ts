@@ -183,8 +183,10 @@ export interface StateTables {
   writeRebuild(expectedSize: number, part: StateWrite): Promise<void>;
 
   /**
-   * Ends a rebuild: the tables now reflect the log at `expectedSize` (rebuildNeeded false);
-   * durable once it resolves. Rejects like writeRebuild, changing nothing.
+   * Ends a rebuild: the tables now reflect the log at `expectedSize` (rebuildNeeded false), and
+   * the map floor is the newest map version the rebuild wrote (0 if none): a rebuild writes the
+   * newest map only, so older versions must read as pruned, never as an empty map. Durable once
+   * it resolves. Rejects like writeRebuild, changing nothing.
    */
   finishRebuild(expectedSize: number): Promise<void>;
 }

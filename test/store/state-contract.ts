@@ -349,7 +349,7 @@ export function describeStateContract(name: string, run: Run): void {
         };
         await s.append(withState("a", 0, 2, { ...part, nodes: part.nodes!.slice(0, 1), values: [] }));
         await s.append(withState("a", 2, 1, { nodes: part.nodes!.slice(1), values: part.values }));
-        const look = () => snapshot(st, ["A", "B", "C"], [path(1, 0)], [1, 2, 3], [v.hash]);
+        const look = () => snapshot(st, ["A", "B", "C"], [path(1, 0)], [2, 3], [v.hash]);
         const before = await look();
 
         await expect(st.beginRebuild(2)).rejects.toBeInstanceOf(SizeConflictError);
@@ -376,8 +376,11 @@ export function describeStateContract(name: string, run: Run): void {
         await st.writeRebuild(4, { nodes: part.nodes });
         await st.writeRebuild(4, { values: part.values });
         await st.finishRebuild(4);
-        expect(await tables(other).status()).toEqual({ size: 4, rebuildNeeded: false, mapFloor: 0 });
+        // The floor is the newest version the rebuild wrote: older ones read as pruned, never as
+        // a map the log did not commit.
+        expect(await tables(other).status()).toEqual({ size: 4, rebuildNeeded: false, mapFloor: 2 });
         expect(await look()).toEqual(before);
+        await expect(st.readMapNodes([path(1, 0)], 1)).rejects.toBeInstanceOf(MapVersionPrunedError);
         await expect(st.finishRebuild(4)).rejects.toBeInstanceOf(InvalidWriteError);
       }));
 

@@ -7,6 +7,7 @@
 // name the rest (a label's product, a product's live, first and latest labels, a manufacturer's
 // newest product). prefetch() loads round after round until a round names nothing new.
 import type { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
+import type { ProductRecord } from "./rows.js";
 import {
   productKey,
   requestKey,
@@ -29,12 +30,6 @@ export interface StateKeys {
 
 export function emptyKeys(): StateKeys {
   return { labels: new Set(), products: new Set(), manufacturers: new Set(), requests: new Set() };
-}
-
-/** A product's records as a store row gives them: the live label (if any) and every label id. */
-export interface ProductRecord {
-  readonly liveLabelId: string | undefined;
-  readonly labelIds: readonly string[];
 }
 
 /** Reads records from the store, in the order asked (undefined: no such record). */

@@ -1,10 +1,16 @@
+// SearchLabels over both sources of its data: the projections with an index fed every entry (a
+// replay), and the store's state tables, with the index loaded from them and the records fetched
+// as a partial state fetches them. Every search test runs against both.
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { LabelStatus, SearchMatch } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 import { labelIssued, reason, statement, testKey, TestRegistry, T0 } from "../../test/domain-testkit.js";
 import { apply } from "../domain/apply.js";
 import { check } from "../domain/check.js";
+import { allRows } from "../domain/state-rows.js";
 import { RegistryError } from "../sequencer/errors.js";
+import { openMemoryStore } from "../store/memory.js";
+import { StoredStateFetch } from "../store/state-fetch.js";
 import { SearchIndex } from "./search-index.js";
 import {
   normalizeQuery,
@@ -14,6 +20,8 @@ import {
   SEARCH_MAX_PAGE_SIZE,
   SEARCH_MAX_QUERY_CHARS,
   searchLabels,
+  stateRecords,
+  type SearchRecords,
 } from "./search.js";
 
 const ACME = { name: "Acme Smart Home Co., Ltd.", registrationCode: "91110000ACME0001" };
@@ -49,10 +57,28 @@ class Indexed extends TestRegistry {
     );
     return labelId;
   }
+}
 
-  find(q: string) {
-    return searchLabels(this.state, this.index, normalizeQuery(q), this.state.size, T0);
+type Source = "replayed" | "stored";
+
+/**
+ * Search over `reg` as `source` gives it: its state and replayed index, or a store holding the
+ * rows of its state (written as a rebuild writes them, at size 0: the store holds no log here, so
+ * the records are fetched as of that size while searches pass the state's size).
+ */
+async function searcher(reg: Indexed, source: Source) {
+  let records: SearchRecords = stateRecords(reg.state);
+  let index = reg.index;
+  if (source === "stored") {
+    const tables = openMemoryStore().state!;
+    await tables.beginRebuild(0);
+    await tables.writeRebuild(0, { rows: [...allRows(reg.state)] });
+    await tables.finishRebuild(0);
+    index = await SearchIndex.load(tables, 0);
+    expect(index.stored).toBe(true);
+    records = new StoredStateFetch(tables, () => 0);
   }
+  return (q: string, size = reg.state.size) => searchLabels(records, index, normalizeQuery(q), size, T0);
 }
 
 function refusal(f: () => unknown): string | undefined {
@@ -65,7 +91,7 @@ function refusal(f: () => unknown): string | undefined {
   return undefined;
 }
 
-describe("searchLabels", () => {
+describe.each(["replayed", "stored"] as const)("searchLabels over the %s index and records", (source) => {
   const reg = new Indexed();
   const a1 = reg.issue(ACME, "AC-200");
   const a2 = reg.issue(ACME, "ac-100");
@@ -76,50 +102,54 @@ describe("searchLabels", () => {
     statement({ $case: "labelRevoked", value: { reason: reason() } }, { labelId: a2, expectedLabelVersion: 1n }),
   );
   const a3 = reg.issue(ACME, "AC-100");
+  let find: Awaited<ReturnType<typeof searcher>>;
+  beforeAll(async () => {
+    find = await searcher(reg, source);
+  });
 
-  it("finds a label by its id, in any letter case", () => {
-    const r = reg.find(` ${v1.toLowerCase()} `);
+  it("finds a label by its id, in any letter case", async () => {
+    const r = await find(` ${v1.toLowerCase()} `);
     expect(r.hits.map((h) => [h.labelId, h.match])).toEqual([[v1, SearchMatch.SEARCH_MATCH_LABEL_ID]]);
     expect(r.hits[0]!.manufacturer).toEqual(VISION);
   });
 
-  it("finds a manufacturer's labels by registration code: by model, newest label first", () => {
-    const r = reg.find(ACME.registrationCode);
+  it("finds a manufacturer's labels by registration code: by model, newest label first", async () => {
+    const r = await find(ACME.registrationCode);
     expect(r.hits.map((h) => h.labelId)).toEqual([a3, a2, a1]);
     expect(r.hits.every((h) => h.match === SearchMatch.SEARCH_MATCH_REGISTRATION_CODE)).toBe(true);
     expect(r.hits[1]!.status).toBe(LabelStatus.LABEL_STATUS_REVOKED);
     expect(r.truncated).toBe(false);
   });
 
-  it("finds a model across manufacturers, with ASCII letters folded as products compare", () => {
-    expect(reg.find("ac-200").hits.map((h) => h.labelId)).toEqual([a1, v1]);
-    expect(reg.find("Ac-100").hits.map((h) => h.labelId)).toEqual([a3, a2]);
+  it("finds a model across manufacturers, with ASCII letters folded as products compare", async () => {
+    expect((await find("ac-200")).hits.map((h) => h.labelId)).toEqual([a1, v1]);
+    expect((await find("Ac-100")).hits.map((h) => h.labelId)).toEqual([a3, a2]);
   });
 
-  it("finds manufacturers by every word of their name, in any case, Chinese too", () => {
-    expect(reg.find("smart  ACME").hits.map((h) => h.labelId)).toEqual([a3, a2, a1]);
-    expect(reg.find("示例视觉").hits.map((h) => [h.labelId, h.match])).toEqual([
+  it("finds manufacturers by every word of their name, in any case, Chinese too", async () => {
+    expect((await find("smart  ACME")).hits.map((h) => h.labelId)).toEqual([a3, a2, a1]);
+    expect((await find("示例视觉")).hits.map((h) => [h.labelId, h.match])).toEqual([
       [v1, SearchMatch.SEARCH_MATCH_MANUFACTURER_NAME],
     ]);
-    expect(reg.find("acme nowhere").hits).toEqual([]);
+    expect((await find("acme nowhere")).hits).toEqual([]);
   });
 
-  it("lists each label once, under the first way it matched", () => {
+  it("lists each label once, under the first way it matched", async () => {
     // "CCRC-1" is a label id and also text in no name; "AC" matches names and no model.
-    const r = reg.find(a1);
+    const r = await find(a1);
     expect(r.hits.map((h) => h.labelId)).toEqual([a1]);
   });
 
-  it("leaves out labels beyond the snapshot's size", () => {
+  it("leaves out labels beyond the snapshot's size", async () => {
     const first = reg.state.labels.get(a3)!.history[0]!.index;
-    const r = searchLabels(reg.state, reg.index, ACME.registrationCode, first, T0);
+    const r = await find(ACME.registrationCode, first);
     expect(r.hits.map((h) => h.labelId)).toEqual([a2, a1]);
   });
 
-  it(`stops at ${SEARCH_MAX_HITS} hits and says so`, () => {
+  it(`stops at ${SEARCH_MAX_HITS} hits and says so`, async () => {
     const big = new Indexed();
     for (let i = 0; i <= SEARCH_MAX_HITS; i++) big.issue(ACME, `M-${i}`);
-    const r = big.find(ACME.registrationCode);
+    const r = await (await searcher(big, source))(ACME.registrationCode);
     expect(r.hits.length).toBe(SEARCH_MAX_HITS);
     expect(r.truncated).toBe(true);
   }, 60_000);

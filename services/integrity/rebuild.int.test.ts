@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { utf8 } from "../../log/bytes.js";
 import { computeUpdateAsync, defaultMapHasher, mapKey, proveKeysAsync, type MapKeyKind } from "../../log/map/index.js";
 import { ed25519NoteSigner, parseVerifierKey } from "../../log/note-keys.js";
-import { T0, signStatement, statement } from "../../test/domain-testkit.js";
+import { T0, labelIssued, signStatement, statement, testKey } from "../../test/domain-testkit.js";
 import { usePostgres } from "../../test/postgres.js";
 import { signedMemoryLog } from "../../test/signed-memory-log.js";
 import {
@@ -221,6 +221,35 @@ describe("appends that fail write no rows", () => {
       }
     },
   );
+
+  it("start-up finds tables without the search rows of the newest batch's issuance out of step", async () => {
+    const store = openMemoryStore();
+    const clock = { now: T0 };
+    const registry = await open(store, clock);
+    try {
+      await stateWorkload(registry, clock);
+      const issued = labelIssued({ productModel: "S-1", manufacturer: { name: "Maker S", registrationCode: "91S" } });
+      await registry.submit(
+        signStatement(
+          testKey(3),
+          statement({ $case: "labelIssued", value: issued }, { labelId: "CCRC-S", signedAtUnix: clock.now }),
+        ),
+      );
+      const size = registry.view.size;
+      expect(await outOfStep(store, store.state!, authority.publicKey)).toBe(undefined);
+      // The tables as a layout without the search tables left them.
+      const tables = store.state!;
+      await tables.beginRebuild(size);
+      const rows = [...rowsOf(registry.view.state)].filter(([t]) => t !== "searchModel" && t !== "searchName");
+      await tables.writeRebuild(size, {
+        rows: rows.flatMap(([table, r]) => [...r].map(([key, value]) => ({ table, key, value }))),
+      });
+      await tables.finishRebuild(size);
+      expect(await outOfStep(store, tables, authority.publicKey)).toMatch(/no searchModel row for "S-1\\n91S"/);
+    } finally {
+      await registry.close();
+    }
+  });
 
   it("a sequencer that loses the compare-and-set to another writes none of its batch's rows", async () => {
     const log = new MemoryLog();

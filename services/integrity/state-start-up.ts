@@ -18,11 +18,14 @@ import {
   decodeIssuerRow,
   decodeLabelEntryRow,
   decodeLabelRow,
+  checkSearchModelValue,
   decodeRequestIdRow,
+  decodeSearchNameRow,
   labelEntryKey,
+  searchModelKey,
 } from "../domain/rows.js";
 import { keyIdHex, keyIdOf } from "../domain/signing.js";
-import { AUTHORITY_SIGNER } from "../domain/state.js";
+import { AUTHORITY_SIGNER, foldModel } from "../domain/state.js";
 import { isViolation } from "../domain/violation.js";
 import type { LogStore } from "../store/port.js";
 import type { StateTable, StateTables } from "../store/state.js";
@@ -79,7 +82,8 @@ export async function outOfStep(
 /**
  * The rows the newest batch (the entries after the commitment before the last) wrote: each
  * statement's request id row holds its index and digest, and the row of the thing it changed
- * first (its label with the label's newest event, its issuer, its category) decodes.
+ * first (its label with the label's newest event, its issuer, its category) decodes, as do an
+ * issuance's search rows.
  */
 async function spotCheck(store: LogStore, tables: StateTables, size: number, authorityKeyId: string): Promise<void> {
   if (size === 0) return;
@@ -118,6 +122,12 @@ async function spotCheck(store: LogStore, tables: StateTables, size: number, aut
     if (thing?.kind === "label") {
       const label = decodeLabelRow(await one("label", thing.id));
       decodeLabelEntryRow(await one("labelEntry", labelEntryKey(thing.id, label.version)));
+      if (e.statement.kind?.$case === "labelIssued") {
+        // An issuance writes its search rows too (tables from before them lack these).
+        const code = label.manufacturer.registrationCode;
+        checkSearchModelValue(await one("searchModel", searchModelKey(foldModel(label.productModel), code)));
+        decodeSearchNameRow(await one("searchName", code));
+      }
     } else if (thing?.kind === "issuer") decodeIssuerRow(await one("issuer", thing.id));
     else if (thing?.kind === "category") decodeCategoryRow(await one("category", thing.id));
   }

@@ -3,19 +3,19 @@
 // the records a replay of the log gives; a rebuild writes the same rows, and the map's nodes and
 // values of the newest commitment (the same root and proofs); a forged log stops the rebuild at
 // the entry, leaving the tables marked rebuildNeeded; a failed or lost append writes no rows.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { utf8 } from "../../log/bytes.js";
 import { computeUpdateAsync, defaultMapHasher, mapKey, proveKeysAsync, type MapKeyKind } from "../../log/map/index.js";
-import { ed25519NoteSigner, parseVerifierKey } from "../../log/note-keys.js";
+import { parseVerifierKey } from "../../log/note-keys.js";
 import { T0, labelIssued, signStatement, statement, testKey } from "../../test/domain-testkit.js";
 import { usePostgres } from "../../test/postgres.js";
 import { signedMemoryLog } from "../../test/signed-memory-log.js";
 import {
   authority,
   expectRowsOf,
+  logSigner,
+  memoryAndSqlite,
+  openRegistry,
   replayedState,
   rowsOf,
   stateWorkload,
@@ -23,36 +23,22 @@ import {
 } from "../../test/state-rows-kit.js";
 import { decodeLogEntry, encodeCommitmentEntry, isCommitment } from "../domain/decode.js";
 import { isViolation } from "../domain/violation.js";
-import { Registry } from "../registry.js";
+import type { Registry } from "../registry.js";
 import { MapTouched } from "../domain/map-values.js";
 import { storedMapAt } from "../store/map-nodes.js";
 import { MEMORY_APPEND_STEPS, MemoryLog, openMemoryStore } from "../store/memory.js";
 import { openPostgresStore } from "../store/postgres.js";
 import type { LogStore } from "../store/port.js";
-import { openSqliteStore } from "../store/sqlite.js";
 import { IntegrityError } from "./integrity-error.js";
 import { rebuildState } from "./rebuild.js";
 import { outOfStep } from "./state-start-up.js";
 
-const logSigner = ed25519NoteSigner("registry.test/log", new Uint8Array(32).fill(9));
 const verifier = parseVerifierKey(logSigner.verifierKey);
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
 const cluster = usePostgres();
 let schemas = 0;
 
 const backends: [string, () => Promise<LogStore>][] = [
-  ["memory", async () => openMemoryStore()],
-  [
-    "SQLite",
-    async () => {
-      const dir = mkdtempSync(join(tmpdir(), "labelreg-rows-"));
-      dirs.push(dir);
-      return openSqliteStore({ dir });
-    },
-  ],
+  ...memoryAndSqlite("labelreg-rows-"),
   [
     "PostgreSQL",
     async () =>
@@ -60,16 +46,7 @@ const backends: [string, () => Promise<LogStore>][] = [
   ],
 ];
 
-function open(store: LogStore, clock: { now: bigint }) {
-  return Registry.open({
-    store,
-    logSigner,
-    authorityPublicKey: authority.publicKey,
-    now: () => clock.now,
-    batch: { lingerMs: 5 },
-    verifyAsync: false,
-  });
-}
+const open = openRegistry;
 
 /** Every map key of the state, with its kind and id. */
 function mapKeys(registry: Registry): { kind: MapKeyKind; id: string }[] {

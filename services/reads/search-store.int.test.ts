@@ -3,40 +3,17 @@
 // answers every query as an index replayed from the log does; and once loaded and put in the
 // view, it keeps up with the batches that follow (its names noted, its models read from the rows
 // they write), still answering as the replay.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { ed25519NoteSigner } from "../../log/note-keys.js";
+import { describe, expect, it } from "vitest";
 import { labelIssued, signStatement, statement, T0, testKey } from "../../test/domain-testkit.js";
-import { authority, stateWorkload } from "../../test/state-rows-kit.js";
+import { memoryAndSqlite, openRegistry, stateWorkload } from "../../test/state-rows-kit.js";
 import { decodeLogEntryFast } from "../domain/entry-wire.js";
 import { isViolation } from "../domain/violation.js";
-import { Registry } from "../registry.js";
-import { openMemoryStore } from "../store/memory.js";
 import type { LogStore } from "../store/port.js";
-import { openSqliteStore } from "../store/sqlite.js";
 import { StateSizeError, StoredStateFetch } from "../store/state-fetch.js";
 import { SearchIndex } from "./search-index.js";
 import { normalizeQuery, searchLabels, stateRecords } from "./search.js";
 
-const logSigner = ed25519NoteSigner("registry.test/log", new Uint8Array(32).fill(9));
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-const backends: [string, () => Promise<LogStore>][] = [
-  ["memory", async () => openMemoryStore()],
-  [
-    "SQLite",
-    async () => {
-      const dir = mkdtempSync(join(tmpdir(), "labelreg-search-"));
-      dirs.push(dir);
-      return openSqliteStore({ dir });
-    },
-  ],
-];
+const backends = memoryAndSqlite("labelreg-search-");
 
 /** An index fed every entry of `store`'s log, as a replay at start-up feeds it. */
 async function replayedIndex(store: LogStore): Promise<SearchIndex> {
@@ -71,14 +48,7 @@ describe.each(backends)("search over the store's rows on %s", (_name, openStore)
   it("answers as the replayed index after a workload, and keeps answering so once in the view", async () => {
     const store = await openStore();
     const clock = { now: T0 };
-    const registry = await Registry.open({
-      store,
-      logSigner,
-      authorityPublicKey: authority.publicKey,
-      now: () => clock.now,
-      batch: { lingerMs: 5 },
-      verifyAsync: false,
-    });
+    const registry = await openRegistry(store, clock);
     try {
       await stateWorkload(registry, clock);
       const view = registry.view;

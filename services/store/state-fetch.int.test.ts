@@ -1,51 +1,20 @@
 // A partial state loaded from the store's rows (StoredStateFetch) holds exactly the records of
 // the registry's complete state, for every label, product, manufacturer and request id of a
 // workload of every statement kind; a store at another size than the reader's is refused.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { ed25519NoteSigner } from "../../log/note-keys.js";
+import { describe, expect, it } from "vitest";
 import { T0 } from "../../test/domain-testkit.js";
-import { authority, stateWorkload } from "../../test/state-rows-kit.js";
+import { authority, memoryAndSqlite, openRegistry, stateWorkload } from "../../test/state-rows-kit.js";
 import { emptyKeys, prefetch } from "../domain/batch-keys.js";
 import { RegistryState } from "../domain/state.js";
-import { Registry } from "../registry.js";
-import { openMemoryStore } from "./memory.js";
-import type { LogStore } from "./port.js";
-import { openSqliteStore } from "./sqlite.js";
 import { StateSizeError, StoredStateFetch } from "./state-fetch.js";
 
-const logSigner = ed25519NoteSigner("registry.test/log", new Uint8Array(32).fill(9));
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-const backends: [string, () => Promise<LogStore>][] = [
-  ["memory", async () => openMemoryStore()],
-  [
-    "SQLite",
-    async () => {
-      const dir = mkdtempSync(join(tmpdir(), "labelreg-fetch-"));
-      dirs.push(dir);
-      return openSqliteStore({ dir });
-    },
-  ],
-];
+const backends = memoryAndSqlite("labelreg-fetch-");
 
 describe.each(backends)("StoredStateFetch over %s", (_name, openStore) => {
   it("loads every record of the complete state, and nothing but absences for unknown keys", async () => {
     const store = await openStore();
     const clock = { now: T0 };
-    const registry = await Registry.open({
-      store,
-      logSigner,
-      authorityPublicKey: authority.publicKey,
-      now: () => clock.now,
-      batch: { lingerMs: 5 },
-      verifyAsync: false,
-    });
+    const registry = await openRegistry(store, clock);
     try {
       await stateWorkload(registry, clock);
       const full = registry.view.state;

@@ -148,6 +148,8 @@ export async function searchLabels(
   if (LABEL_ID.test(upper)) await addLabels([upper], SearchMatch.SEARCH_MATCH_LABEL_ID);
   if (REGISTRATION_CODE.test(upper)) await addManufacturers([upper], SearchMatch.SEARCH_MATCH_REGISTRATION_CODE);
   const model = foldModel(query);
+  // A model's codes may come from the store a page at a time: their products are fetched a
+  // chunk of codes at a time, and the codes stop being read once the hits are full.
   let codes: string[] = [];
   const addModel = () =>
     addProducts(

@@ -1,15 +1,21 @@
 // Tests of the state tables' rows (services/domain/state-rows.ts): a workload of every statement
 // kind through a registry, and the check that a store's rows are exactly the codec of the
 // records a replay of its log gives.
-import { expect } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, expect } from "vitest";
 import { bytesEqual } from "../log/bytes.js";
+import { ed25519NoteSigner } from "../log/note-keys.js";
 import type { Statement } from "../proto/gen/messages/labelreg/v1/statement.js";
 import { allRows } from "../services/domain/state-rows.js";
 import type { RegistryState } from "../services/domain/state.js";
 import { labelRecordOf, decodeLabelRow } from "../services/domain/rows.js";
 import { MapCheck } from "../services/integrity/map-check.js";
-import type { Registry } from "../services/registry.js";
+import { Registry } from "../services/registry.js";
+import { openMemoryStore } from "../services/store/memory.js";
 import type { LogStore } from "../services/store/port.js";
+import { openSqliteStore } from "../services/store/sqlite.js";
 import { MAX_STATE_READ, type StateTable } from "../services/store/state.js";
 import {
   CATEGORY,
@@ -27,6 +33,43 @@ const ccrc = testKey(2);
 const ccrcRotated = testKey(3);
 const other = testKey(4);
 const third = testKey(5);
+
+/** The log key of the registries these tests open. */
+export const logSigner = ed25519NoteSigner("registry.test/log", new Uint8Array(32).fill(9));
+
+/** A registry over `store` whose clock is `clock.now`, batching briefly, checking signatures in line. */
+export function openRegistry(store: LogStore, clock: { now: bigint }): Promise<Registry> {
+  return Registry.open({
+    store,
+    logSigner,
+    authorityPublicKey: authority.publicKey,
+    now: () => clock.now,
+    batch: { lingerMs: 5 },
+    verifyAsync: false,
+  });
+}
+
+/**
+ * For describe.each: a memory store and an SQLite one (in a temporary directory named from
+ * `prefix`, removed after the calling file's tests). Call at a test file's top level.
+ */
+export function memoryAndSqlite(prefix: string): [string, () => Promise<LogStore>][] {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+  return [
+    ["memory", async () => openMemoryStore()],
+    [
+      "SQLite",
+      async () => {
+        const dir = mkdtempSync(join(tmpdir(), prefix));
+        dirs.push(dir);
+        return openSqliteStore({ dir });
+      },
+    ],
+  ];
+}
 
 /**
  * Sends every kind of statement through `registry`, several at once where they may share a

@@ -10,6 +10,7 @@ import type { Statement } from "../../proto/gen/messages/labelreg/v1/statement.j
 import { DAY, labelIssued, signStatement, statement, testKey } from "../../test/domain-testkit.js";
 import { startTestRegistry, TEST_CLOCK_SKEW_SECONDS, type TestRegistry } from "../../test/gateway/grpc-registry.js";
 import { authority, seedLabels } from "../../test/gateway/registry-fixture.js";
+import { SearchIndex } from "../../services/reads/search-index.js";
 import { silentLogger } from "../ops/log.js";
 import type { RunningGateway } from "../server.js";
 import { startStandaloneGateway } from "../standalone.js";
@@ -99,7 +100,22 @@ afterAll(async () => {
 
 const html = { accept: "text/html" };
 
-describe("home and search", () => {
+// Search runs over the index the registry replayed, and over one loaded from its store's state
+// tables (as a registry starting without a replay has): the same answers from both.
+describe.each(["replayed", "stored"] as const)("home and search, over the %s search index", (source) => {
+  let replayed: SearchIndex;
+  beforeAll(async () => {
+    const view = reg.registry.view;
+    replayed = view.search;
+    if (source === "stored") {
+      view.search = await SearchIndex.load(view.store.state!, view.size);
+      expect(view.search.stored).toBe(true);
+    }
+  });
+  afterAll(() => {
+    reg.registry.view.search = replayed;
+  });
+
   it("serves the home page in both languages, with a search form and the language switch", async () => {
     for (const [name, url] of gateways) {
       const zh = await fetch(`${url}/`, { headers: { "accept-language": "zh-CN" } });

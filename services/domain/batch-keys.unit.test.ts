@@ -43,7 +43,7 @@ function fetchFrom(full: RegistryState): StateFetch {
     products: async (keys) =>
       keys.map((k) => {
         const labelIds = full.productLabels.get(k);
-        return labelIds && { labelIds, liveLabelId: full.liveByProduct.get(k) };
+        return labelIds && { productKey: k, labelIds, liveLabelId: full.liveByProduct.get(k) };
       }),
     manufacturers: async (codes) => codes.map((c) => full.manufacturerProducts.get(c)),
     requests: async (keys) => keys.map((k) => full.requests.get(k)),

@@ -31,3 +31,6 @@ export const MAX_MAP_VALUE_BYTES = 1024 * 1024;
 export const MAX_PRODUCT_LABELS = 1024;
 export const MAX_MANUFACTURER_PRODUCTS = 4096;
 export const MAX_ISSUER_KEYS = 256;
+
+/** Distinct manufacturer names a search keeps per registration code: labels normally agree on one. */
+export const MAX_SEARCH_NAMES_PER_CODE = 8;

@@ -19,9 +19,11 @@ import {
   ManufacturerRow,
   ProductRow,
   RequestIdRow,
+  SearchNameRow,
 } from "../../proto/gen/messages/labelreg/store/v1/rows.js";
 import type { ProductRecord } from "./batch-keys.js";
 import { byteString, keptSigner } from "./kept.js";
+import { MAX_SEARCH_NAMES_PER_CODE } from "./limits.js";
 import { ISSUER_STATES, LABEL_STATES, mapLabel, splitProductKey } from "./map-values.js";
 import { keyIdHex, keyIdOf } from "./signing.js";
 import {
@@ -267,6 +269,44 @@ export function decodeRequestIdRow(bytes: Uint8Array): RequestRecord {
   const r = decode(t, () => RequestIdRow.decode(bytes));
   if (r.digest.length !== 32) throw new RowDecodeError(t, `the digest has ${r.digest.length} bytes, not 32`);
   return { index: index(t, "index", r.index), digest: byteString(r.digest) };
+}
+
+// ---- search ----
+
+/**
+ * The searchModel key of the product of manufacturer `code` with model `folded` (foldModel): the
+ * product key's two parts the other way round, so that a model's rows are next to each other.
+ */
+export function searchModelKey(folded: string, code: string): string {
+  return `${folded}\n${code}`;
+}
+
+/** What every searchModel key of the model `folded` starts with, and sorts after. */
+export function searchModelPrefix(folded: string): string {
+  return `${folded}\n`;
+}
+
+/** A searchModel row's value: empty, the key says it all. */
+export const SEARCH_MODEL_VALUE = new Uint8Array(0);
+
+/** A searchModel value; refused unless empty. */
+export function checkSearchModelValue(bytes: Uint8Array): void {
+  if (bytes.length !== 0) throw new RowDecodeError("searchModel", `the value has ${bytes.length} bytes, not 0`);
+}
+
+/** A searchName row: a registration code's distinct manufacturer names, oldest first. */
+export function encodeSearchNameRow(names: readonly string[]): Uint8Array {
+  return SearchNameRow.encode({ names: [...names] }).finish();
+}
+
+export function decodeSearchNameRow(bytes: Uint8Array): string[] {
+  const t = "searchName";
+  const { names } = decode(t, () => SearchNameRow.decode(bytes));
+  if (names.length === 0) throw new RowDecodeError(t, "it has no names");
+  if (names.length > MAX_SEARCH_NAMES_PER_CODE)
+    throw new RowDecodeError(t, `it has ${names.length} names, over ${MAX_SEARCH_NAMES_PER_CODE}`);
+  if (new Set(names).size !== names.length) throw new RowDecodeError(t, "it has a name twice");
+  return names;
 }
 
 // ---- shared parts ----

@@ -13,6 +13,8 @@ import {
   decodeManufacturerRow,
   decodeProductRow,
   decodeRequestIdRow,
+  decodeSearchNameRow,
+  checkSearchModelValue,
   encodeCategoryRow,
   encodeIssuerKeyRow,
   encodeIssuerRow,
@@ -21,11 +23,13 @@ import {
   encodeManufacturerRow,
   encodeProductRow,
   encodeRequestIdRow,
+  encodeSearchNameRow,
   labelEntryKeys,
   labelRecordOf,
   RowDecodeError,
 } from "./rows.js";
 import { byteString } from "./kept.js";
+import { MAX_SEARCH_NAMES_PER_CODE } from "./limits.js";
 import { LABEL_KINDS as LABEL_STATEMENT_KINDS } from "./validate.js";
 import { keyIdHex, keyIdOf } from "./signing.js";
 import {
@@ -181,7 +185,28 @@ describe("state rows", () => {
     );
   });
 
+  it("a code's search names round-trip exactly; none, too many or a name twice are refused", () => {
+    const names = fc.uniqueArray(text, { minLength: 1, maxLength: MAX_SEARCH_NAMES_PER_CODE });
+    fc.assert(
+      fc.property(names, (n) => {
+        expect(decodeSearchNameRow(encodeSearchNameRow(n))).toEqual(n);
+      }),
+    );
+    expect(() => decodeSearchNameRow(new Uint8Array(0))).toThrow("state row of table searchName: it has no names");
+    const many = Array.from({ length: MAX_SEARCH_NAMES_PER_CODE + 1 }, (_, i) => `n${i}`);
+    expect(() => decodeSearchNameRow(encodeSearchNameRow(many))).toThrow(
+      `it has ${many.length} names, over ${MAX_SEARCH_NAMES_PER_CODE}`,
+    );
+    expect(() => decodeSearchNameRow(encodeSearchNameRow(["A", "B", "A"]))).toThrow("it has a name twice");
+    checkSearchModelValue(new Uint8Array(0));
+    expect(() => checkSearchModelValue(new Uint8Array(1))).toThrow(
+      "state row of table searchModel: the value has 1 bytes, not 0",
+    );
+  });
+
   const decoders: [string, (b: Uint8Array) => unknown][] = [
+    ["searchName", decodeSearchNameRow],
+    ["searchModel", checkSearchModelValue],
     ["label", decodeLabelRow],
     ["labelEntry", decodeLabelEntryRow],
     ["product", decodeProductRow],
@@ -215,6 +240,12 @@ describe("state rows", () => {
         return out;
       });
     fc.assert(fc.property(damaged(label.map(encodeLabelRow)), (b) => decodesOrRefuses("label", decodeLabelRow, b)));
+    fc.assert(
+      fc.property(
+        damaged(fc.array(text, { minLength: 1, maxLength: MAX_SEARCH_NAMES_PER_CODE }).map(encodeSearchNameRow)),
+        (b) => decodesOrRefuses("searchName", decodeSearchNameRow, b),
+      ),
+    );
     fc.assert(fc.property(damaged(issuer.map(encodeIssuerRow)), (b) => decodesOrRefuses("issuer", decodeIssuerRow, b)));
     fc.assert(
       fc.property(damaged(event(LABEL_KINDS).map(encodeLabelEntryRow)), (b) =>

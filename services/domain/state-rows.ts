@@ -6,9 +6,12 @@
 // of that label's events in the batch; each touched product, manufacturer, issuer (with all of
 // the issuer's keys: few, and rotation changes two of them), category; and one requestId row per
 // accepted statement. Writing a row again unchanged changes nothing, so over-approximating is safe.
+// The search rows (searchModel, searchName) a batch writes come from the search index, which holds
+// the names a batch adds to (services/reads/search-index.ts batchRows); a rebuild's come from here.
 import type { StateRowWrite } from "../store/state.js";
 import { signerOf, type SequencedStatement } from "./apply.js";
-import type { MapTouched } from "./map-values.js";
+import { MAX_SEARCH_NAMES_PER_CODE } from "./limits.js";
+import { splitProductKey, type MapTouched } from "./map-values.js";
 import {
   encodeCategoryRow,
   encodeIssuerKeyRow,
@@ -18,7 +21,10 @@ import {
   encodeManufacturerRow,
   encodeProductRow,
   encodeRequestIdRow,
+  encodeSearchNameRow,
   labelEntryKey,
+  SEARCH_MODEL_VALUE,
+  searchModelKey,
 } from "./rows.js";
 import { requestKey, type RegistryState } from "./state.js";
 
@@ -63,6 +69,37 @@ export function* allRows(state: RegistryState): Generator<StateRowWrite> {
   for (const k of state.keys.values()) yield { table: "issuerKey", key: k.keyIdHex, value: encodeIssuerKeyRow(k) };
   for (const id of state.categories.keys()) yield categoryRow(state, id);
   for (const key of state.requests.keys()) yield requestRow(state, key);
+  yield* searchRows(state);
+}
+
+/**
+ * The search rows of a complete state: a searchModel row per product, and per manufacturer the
+ * searchName row of the distinct names its labels gave, in the order of the first label giving
+ * each, the first MAX_SEARCH_NAMES_PER_CODE of them (what noting the log's issuances in order
+ * keeps).
+ */
+function* searchRows(state: RegistryState): Generator<StateRowWrite> {
+  for (const key of state.productLabels.keys()) {
+    const { registrationCode, model } = splitProductKey(key);
+    yield { table: "searchModel", key: searchModelKey(model, registrationCode), value: SEARCH_MODEL_VALUE };
+  }
+  // Code -> name -> the index of the first label giving it.
+  const names = new Map<string, Map<string, number>>();
+  for (const l of state.labels.values()) {
+    const { name, registrationCode } = l.manufacturer;
+    let byName = names.get(registrationCode);
+    if (!byName) names.set(registrationCode, (byName = new Map()));
+    const issued = l.history[0]!.index;
+    const first = byName.get(name);
+    if (first === undefined || issued < first) byName.set(name, issued);
+  }
+  for (const [code, byName] of names) {
+    const kept = [...byName]
+      .sort((a, b) => a[1] - b[1])
+      .slice(0, MAX_SEARCH_NAMES_PER_CODE)
+      .map(([name]) => name);
+    yield { table: "searchName", key: code, value: encodeSearchNameRow(kept) };
+  }
 }
 
 /** The label row and the labelEntry rows of its events at `fromIndex` or later. */

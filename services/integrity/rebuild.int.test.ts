@@ -9,13 +9,16 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { toHex, utf8 } from "../../log/bytes.js";
 import { computeUpdateAsync, defaultMapHasher, mapKey, proveKeysAsync, type MapKeyKind } from "../../log/map/index.js";
-import { ed25519NoteSigner, parseVerifierKey } from "../../log/note-keys.js";
-import { T0, signStatement, statement } from "../../test/domain-testkit.js";
+import { parseVerifierKey } from "../../log/note-keys.js";
+import { T0, labelIssued, signStatement, statement, testKey } from "../../test/domain-testkit.js";
 import { usePostgres } from "../../test/postgres.js";
 import { signedMemoryLog } from "../../test/signed-memory-log.js";
 import {
   authority,
   expectRowsOf,
+  logSigner,
+  memoryAndSqlite,
+  openRegistry,
   replayedState,
   rowsOf,
   stateWorkload,
@@ -30,30 +33,16 @@ import { storedMapAt } from "../store/map-nodes.js";
 import { MEMORY_APPEND_STEPS, MemoryLog, openMemoryStore } from "../store/memory.js";
 import { openPostgresStore } from "../store/postgres.js";
 import type { LogStore } from "../store/port.js";
-import { openSqliteStore } from "../store/sqlite.js";
 import { IntegrityError } from "./integrity-error.js";
 import { rebuildState } from "./rebuild.js";
 import { outOfStep } from "./state-start-up.js";
 
-const logSigner = ed25519NoteSigner("registry.test/log", new Uint8Array(32).fill(9));
 const verifier = parseVerifierKey(logSigner.verifierKey);
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
 const cluster = usePostgres();
 let schemas = 0;
 
 const backends: [string, () => Promise<LogStore>][] = [
-  ["memory", async () => openMemoryStore()],
-  [
-    "SQLite",
-    async () => {
-      const dir = mkdtempSync(join(tmpdir(), "labelreg-rows-"));
-      dirs.push(dir);
-      return openSqliteStore({ dir });
-    },
-  ],
+  ...memoryAndSqlite("labelreg-rows-"),
   [
     "PostgreSQL",
     async () =>
@@ -61,16 +50,7 @@ const backends: [string, () => Promise<LogStore>][] = [
   ],
 ];
 
-function open(store: LogStore, clock: { now: bigint }) {
-  return Registry.open({
-    store,
-    logSigner,
-    authorityPublicKey: authority.publicKey,
-    now: () => clock.now,
-    batch: { lingerMs: 5 },
-    verifyAsync: false,
-  });
-}
+const open = openRegistry;
 
 /** Every map key of the state, with its kind and id. */
 function mapKeys(registry: Registry): { kind: MapKeyKind; id: string }[] {
@@ -392,6 +372,35 @@ describe("appends that fail write no rows", () => {
       }
     },
   );
+
+  it("start-up finds tables without the search rows of the newest batch's issuance out of step", async () => {
+    const store = openMemoryStore();
+    const clock = { now: T0 };
+    const registry = await open(store, clock);
+    try {
+      await stateWorkload(registry, clock);
+      const issued = labelIssued({ productModel: "S-1", manufacturer: { name: "Maker S", registrationCode: "91S" } });
+      await registry.submit(
+        signStatement(
+          testKey(3),
+          statement({ $case: "labelIssued", value: issued }, { labelId: "CCRC-S", signedAtUnix: clock.now }),
+        ),
+      );
+      const size = registry.view.size;
+      expect(await outOfStep(store, store.state!, authority.publicKey)).toBe(undefined);
+      // The tables as a layout without the search tables left them.
+      const tables = store.state!;
+      await tables.beginRebuild(size);
+      const rows = [...rowsOf(registry.view.state)].filter(([t]) => t !== "searchModel" && t !== "searchName");
+      await tables.writeRebuild(size, {
+        rows: rows.flatMap(([table, r]) => [...r].map(([key, value]) => ({ table, key, value }))),
+      });
+      await tables.finishRebuild(size);
+      expect(await outOfStep(store, tables, authority.publicKey)).toMatch(/no searchModel row for "S-1\\n91S"/);
+    } finally {
+      await registry.close();
+    }
+  });
 
   it("a sequencer that loses the compare-and-set to another writes none of its batch's rows", async () => {
     const log = new MemoryLog();

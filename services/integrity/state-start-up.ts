@@ -18,11 +18,14 @@ import {
   decodeIssuerRow,
   decodeLabelEntryRow,
   decodeLabelRow,
+  checkSearchModelValue,
   decodeRequestIdRow,
+  decodeSearchNameRow,
   labelEntryKey,
+  searchModelKey,
 } from "../domain/rows.js";
 import { keyIdHex, keyIdOf } from "../domain/signing.js";
-import { AUTHORITY_SIGNER } from "../domain/state.js";
+import { AUTHORITY_SIGNER, foldModel } from "../domain/state.js";
 import { isViolation } from "../domain/violation.js";
 import type { SequencedStatement } from "../domain/apply.js";
 import type { LogStore } from "../store/port.js";
@@ -83,8 +86,8 @@ export async function outOfStep(
 /**
  * The rows the newest batch (the entries after the commitment before the last) wrote: each
  * statement's request id row holds its index and digest, and the row of the thing it changed
- * first (its label with the label's newest event, its issuer, its category) decodes. A few
- * round trips whatever the batch's size: one read per table.
+ * first (its label with the label's newest event, its issuer, its category) decodes, as do an
+ * issuance's search rows. A few round trips whatever the batch's size: one read per table.
  */
 async function spotCheck(store: LogStore, tables: StateTables, size: number, authorityKeyId: string): Promise<void> {
   if (size === 0) return;
@@ -150,4 +153,15 @@ async function spotCheck(store: LogStore, tables: StateTables, size: number, aut
     decodeLabelEntryRow(v);
   for (const v of (await read("issuer", ids("issuer"))).values()) decodeIssuerRow(v);
   for (const v of (await read("category", ids("category"))).values()) decodeCategoryRow(v);
+  // An issuance writes its search rows too (tables from before them lack these).
+  const issued = batch.flatMap(({ e }) => (e.statement.kind?.$case === "labelIssued" ? [e.statement.kind.value] : []));
+  const codes = issued.map((l) => l.manufacturer?.registrationCode ?? "");
+  for (const v of (
+    await read(
+      "searchModel",
+      issued.map((l, i) => searchModelKey(foldModel(l.productModel), codes[i]!)),
+    )
+  ).values())
+    checkSearchModelValue(v);
+  for (const v of (await read("searchName", codes)).values()) decodeSearchNameRow(v);
 }

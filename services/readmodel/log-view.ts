@@ -46,8 +46,12 @@ export class LogView {
   private storedMap: StoredMapStorage | undefined;
   /** The statistics (services/stats/), folded from the same entries as the projections. */
   readonly stats = new StatsFold();
-  /** What SearchLabels needs beyond the projections: manufacturers by name, products by model. */
-  readonly search = new SearchIndex();
+  /**
+   * What SearchLabels needs beyond the projections: manufacturers by name, products by model.
+   * Fed by every entry applied from the first, or replaced by one loaded from the store's state
+   * tables at the state's size (SearchIndex.load), which the entries applied after then keep up.
+   */
+  search = new SearchIndex();
   /** Right edge of the tree of size `tree.size` (== state.size). */
   tree: TreeState;
   /** The latest signed checkpoint note (text), "" for an empty log. */

@@ -30,7 +30,12 @@ import { replayEntries } from "../verify/replay.js";
 import { toIssuerState, toLabelState } from "./convert.js";
 import { ProvenEntries } from "./entries.js";
 import { pinPublicSnapshot, pinSnapshot, type Snapshot } from "./snapshot.js";
-import { normalizeQuery, pageOffset, pageSize, searchLabels } from "./search.js";
+import { StateSizeError, StoredStateFetch } from "../store/state-fetch.js";
+import { normalizeQuery, pageOffset, pageSize, searchLabels, stateRecords, type SearchRecords } from "./search.js";
+
+/** Reads tried while the store and the view's state are at different sizes, and the wait between. */
+const STATE_READ_ATTEMPTS = 3;
+const STATE_WAIT_MS = 1000;
 
 export interface ReadsOptions {
   /** The clock that label statuses (expiry) are evaluated at, Unix seconds. */
@@ -327,12 +332,14 @@ export class Reads {
   }
 
   /** One page of the labels a person's query finds (services/reads/search.ts). */
-  searchLabels(req: SearchLabelsRequest): SearchLabelsResponse {
+  async searchLabels(req: SearchLabelsRequest): Promise<SearchLabelsResponse> {
     const query = normalizeQuery(req.query);
     const size = pageSize(req.pageSize);
     const from = pageOffset(req.pageToken);
     const snap = this.snapshot();
-    const { hits, truncated } = searchLabels(this.view.state, this.view.search, query, snap.size, this.now());
+    const { hits, truncated } = await this.inStep(() =>
+      searchLabels(this.records(), this.view.search, query, snap.size, this.now()),
+    );
     const to = from + size;
     return {
       hits: hits.slice(from, to),
@@ -341,6 +348,55 @@ export class Reads {
       truncated,
       checkpoint: snap.checkpoint,
     };
+  }
+
+  /**
+   * Where reads find records: a complete state holds them all; a partial one's are fetched from
+   * the store's rows, as of the size the state is at.
+   */
+  private records(): SearchRecords {
+    const state = this.view.state;
+    if (!state.partial) return stateRecords(state);
+    const tables = this.view.store.state;
+    if (!tables) throw new Error("reads: a partial state needs a store with state tables");
+    return new StoredStateFetch(tables, () => state.size);
+  }
+
+  /**
+   * `read`, again after the view's next advance while the store's tables are at another size
+   * than the view's state (StateSizeError): a commit the view has not applied yet, which it
+   * soon will (this process's sequencer) or catches up with (a replica).
+   */
+  private async inStep<T>(read: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await read();
+      } catch (e) {
+        if (!(e instanceof StateSizeError)) throw e;
+        if (attempt >= STATE_READ_ATTEMPTS)
+          throw new RegistryError(
+            "UNAVAILABLE",
+            "store-unavailable",
+            `the registry's state is catching up with the store (${e.message}); retry`,
+            { cause: e },
+          );
+        await this.nextAdvance(STATE_WAIT_MS);
+      }
+    }
+  }
+
+  /** Resolves at the view's next advance, or after `ms`. */
+  private nextAdvance(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        off();
+        clearTimeout(timer);
+        resolve();
+      };
+      const off = this.view.onAdvance(done);
+      const timer = setTimeout(done, ms);
+      timer.unref();
+    });
   }
 
   /** The statistics as of the latest checkpoint (services/stats/). */

@@ -1,7 +1,8 @@
 // SearchLabels: finding labels the way a person asks, by label id, manufacturer registration code,
-// product model or manufacturer name, over the projections and the search index. The query's
-// rules and the limits are here; the refusals are INVALID_ARGUMENT naming them.
+// product model or manufacturer name, over the projections' records and the search index. The
+// query's rules and the limits are here; the refusals are INVALID_ARGUMENT naming them.
 import { SearchMatch, type SearchHit } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
+import type { StateFetch } from "../domain/batch-keys.js";
 import { foldModel, labelStatusAt, productKey, type LabelRecord, type RegistryState } from "../domain/state.js";
 import { LABEL_ID, REGISTRATION_CODE } from "../domain/syntax.js";
 import { RegistryError } from "../sequencer/errors.js";
@@ -63,16 +64,42 @@ export interface SearchResult {
 }
 
 /**
+ * The records a search shows, by key, in the order asked (undefined: there is none): a
+ * complete state's (stateRecords), or a partial state's fetched from the store (StoredStateFetch).
+ */
+export type SearchRecords = Pick<StateFetch, "labels" | "products" | "manufacturers">;
+
+/**
+ * A complete state's records, read from it as they are. A partial state's are fetched from the
+ * store instead: it may not hold them, and what it holds may be evicted between two awaits.
+ */
+export function stateRecords(state: RegistryState): SearchRecords {
+  if (state.partial) throw new Error("search: a partial state's records are fetched from the store");
+  return {
+    labels: async (ids) => ids.map((id) => state.labels.get(id)),
+    products: async (keys) =>
+      keys.map((productKey) => {
+        const labelIds = state.productLabels.get(productKey);
+        return labelIds && { productKey, labelIds, liveLabelId: state.liveByProduct.get(productKey) };
+      }),
+    manufacturers: async (codes) => codes.map((code) => state.manufacturerProducts.get(code)),
+  };
+}
+
+/** Keys per fetch: a page of hits or so, so that a search stops soon after it has enough. */
+const FETCH_CHUNK = 128;
+
+/**
  * Every label matching `query` (normalized) that the first `size` entries of the log hold, its
  * status read at `nowUnix`.
  */
-export function searchLabels(
-  state: RegistryState,
+export async function searchLabels(
+  records: SearchRecords,
   index: SearchIndex,
   query: string,
   size: number,
   nowUnix: bigint,
-): SearchResult {
+): Promise<SearchResult> {
   const hits: SearchHit[] = [];
   const seen = new Set<string>();
   const full = () => hits.length > SEARCH_MAX_HITS;
@@ -90,25 +117,56 @@ export function searchLabels(
       validUntilUnix: r.validUntilUnix,
     });
   };
-  // A product's labels, newest first.
-  const addProduct = (key: string, match: SearchMatch) => {
-    const ids = state.productLabels.get(key) ?? [];
-    for (let i = ids.length - 1; i >= 0 && !full(); i--) add(state.labels.get(ids[i]!), match);
+  // Labels in the order given.
+  const addLabels = async (ids: readonly string[], match: SearchMatch) => {
+    const todo = ids.filter((id) => !seen.has(id));
+    for (let at = 0; at < todo.length && !full(); at += FETCH_CHUNK)
+      for (const r of await records.labels(todo.slice(at, at + FETCH_CHUNK))) add(r, match);
   };
-  // A manufacturer's products, by model.
-  const addManufacturer = (code: string, match: SearchMatch) => {
-    const products = [...(state.manufacturerProducts.get(code) ?? [])].sort(compare);
-    for (const p of products) if (!full()) addProduct(p, match);
+  // Products in the order given, each product's labels newest first.
+  const addProducts = async (keys: readonly string[], match: SearchMatch) => {
+    for (let at = 0; at < keys.length && !full(); at += FETCH_CHUNK) {
+      const products = await records.products(keys.slice(at, at + FETCH_CHUNK));
+      await addLabels(
+        products.flatMap((p) => (p ? [...p.labelIds].reverse() : [])),
+        match,
+      );
+    }
+  };
+  // Manufacturers in the order given, each manufacturer's products by model.
+  const addManufacturers = async (codes: readonly string[], match: SearchMatch) => {
+    for (let at = 0; at < codes.length && !full(); at += FETCH_CHUNK) {
+      const products = await records.manufacturers(codes.slice(at, at + FETCH_CHUNK));
+      await addProducts(
+        products.flatMap((keys) => (keys ? [...keys].sort(compare) : [])),
+        match,
+      );
+    }
   };
 
   const upper = query.toUpperCase();
-  if (LABEL_ID.test(upper)) add(state.labels.get(upper), SearchMatch.SEARCH_MATCH_LABEL_ID);
-  if (REGISTRATION_CODE.test(upper)) addManufacturer(upper, SearchMatch.SEARCH_MATCH_REGISTRATION_CODE);
+  if (LABEL_ID.test(upper)) await addLabels([upper], SearchMatch.SEARCH_MATCH_LABEL_ID);
+  if (REGISTRATION_CODE.test(upper)) await addManufacturers([upper], SearchMatch.SEARCH_MATCH_REGISTRATION_CODE);
   const model = foldModel(query);
-  for (const code of [...index.codesWithModel(model)].sort(compare))
-    if (!full()) addProduct(productKey(code, model), SearchMatch.SEARCH_MATCH_PRODUCT_MODEL);
-  for (const { code } of index.codesNamed(query.toLowerCase().split(" ")))
-    if (!full()) addManufacturer(code, SearchMatch.SEARCH_MATCH_MANUFACTURER_NAME);
+  // A model's codes may come from the store a page at a time: their products are fetched a
+  // chunk of codes at a time, and the codes stop being read once the hits are full.
+  let codes: string[] = [];
+  const addModel = () =>
+    addProducts(
+      codes.map((code) => productKey(code, model)),
+      SearchMatch.SEARCH_MATCH_PRODUCT_MODEL,
+    );
+  for await (const code of index.codesWithModel(model)) {
+    if (full()) break;
+    codes.push(code);
+    if (codes.length === FETCH_CHUNK) {
+      await addModel();
+      codes = [];
+    }
+  }
+  await addModel();
+  const named = index.codesNamed(query.toLowerCase().split(" ")).map((n) => n.code);
+  await addManufacturers(named, SearchMatch.SEARCH_MATCH_MANUFACTURER_NAME);
 
   const truncated = full();
   if (truncated) hits.length = SEARCH_MAX_HITS;

@@ -209,7 +209,8 @@ export class Sequencer {
     let mapValues: MapEntry[] | undefined;
     let map: PreparedMap | undefined;
     // The state tables' rows of what the batch changed, from the state as the batch leaves it
-    // (so before the rollback below); a store without state tables gets none.
+    // (so before the rollback below), and the search rows the batch adds to the search index
+    // (which notes the batch only once it is committed); a store without state tables gets none.
     let rows: StateRowWrite[] | undefined;
     state.begin();
     try {
@@ -229,7 +230,8 @@ export class Sequencer {
       }
       // What the batch writes to the map, read from the state while the batch is applied to it.
       if (accepted.length > 0 && this.opts.mapCommitments !== false) mapValues = view.map.entries(state, touched);
-      if (view.store.state && accepted.length > 0) rows = batchRows(state, touched, accepted, oldSize);
+      if (view.store.state && accepted.length > 0)
+        rows = [...batchRows(state, touched, accepted, oldSize), ...view.search.batchRows(accepted)];
     } finally {
       // Projections hold committed entries only; the batch is applied again after the append.
       // (So nothing awaits above: reads must never see the batch before it is durable.)

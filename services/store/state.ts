@@ -9,7 +9,9 @@
  * - label, product, manufacturer, issuer, category: one row per thing, keyed by its id;
  * - issuerKey: one row per issuer key;
  * - requestId: one row per request id seen (idempotent retries);
- * - labelEntry: one row per entry about a label (its entry indices, e.g. keyed by label and version).
+ * - labelEntry: one row per entry about a label (its entry indices, e.g. keyed by label and version);
+ * - searchModel, searchName: what SearchLabels finds products by model and manufacturers by name
+ *   with (services/reads/search-index.ts).
  * What a row's value holds is the writer's business: the store keeps bytes.
  */
 export const STATE_TABLES = {
@@ -21,6 +23,8 @@ export const STATE_TABLES = {
   category: 6,
   requestId: 7,
   labelEntry: 8,
+  searchModel: 9,
+  searchName: 10,
 } as const;
 
 export type StateTable = keyof typeof STATE_TABLES;

@@ -177,6 +177,8 @@ export class LogView {
       readEntry: async (i) => (await this.store.readEntries(i, i + 1))[0],
       oldest: () => storage.oldest,
     });
+    // The newest commitment is known from its entry, whatever the catch-up then replays.
+    await this.stateMap.resume((await this.store.latestCheckpoint())?.size ?? 0);
   }
 
   /** The latest checkpoint's note, verified under the log key when the view has it. */

@@ -18,13 +18,13 @@ interface Cached {
   readonly from: number;
 }
 
-// What a cached node costs in the heap, roughly, as V8 lays it out: the cache's slot, the entry
-// and the node objects with the Map's own entry, then per child its object and each 32-byte array
-// (a typed array object, its buffer object and the bytes). Estimates, not measurements: the
-// budget is meant to be honest about objects, not only about the bytes they hold.
-const ENTRY_BYTES = 160;
+// What a cached node costs in the heap, as V8 lays it out: the cache's slot, the entry and the node
+// objects with the Map's own entry, then per child its object and each 32-byte array (a typed
+// array object, its buffer and the bytes). Calibrated against the heap and array-buffer growth of
+// a cache of decoded nodes (Node 20): the budget counts objects, not only the bytes they hold.
+const ENTRY_BYTES = 192;
 const CHILD_BYTES = 48;
-const ARRAY_BYTES = 32 + 128;
+const ARRAY_BYTES = 232;
 
 function sizeOfNode(c: Cached): number {
   const child = (x: MapChild) => (x.kind === EMPTY ? 0 : CHILD_BYTES + (x.kind === INNER ? 1 : 3) * ARRAY_BYTES);

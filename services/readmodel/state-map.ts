@@ -75,7 +75,22 @@ export class StateMap {
   async commitment(size: number): Promise<Commitment | undefined> {
     const seen = this.kept.get(size);
     if (seen || !this.stored || !this.newest || size > this.newest.size || size < this.stored.oldest()) return seen;
-    const bytes = await this.stored.readEntry(size);
+    return this.storedCommitment(size);
+  }
+
+  /**
+   * With a stored map: takes the commitment that ends a log of `size` entries (its entry read from
+   * the store) as the newest, so that the map answers at once, without any entry being passed.
+   * Returns it, or undefined if that entry is not a commitment (a log without commitments).
+   */
+  async resume(size: number): Promise<Commitment | undefined> {
+    const c = size > 0 ? await this.storedCommitment(size - 1) : undefined;
+    if (c && (!this.newest || c.size > this.newest.size)) this.newest = c;
+    return c;
+  }
+
+  private async storedCommitment(size: number): Promise<Commitment | undefined> {
+    const bytes = await this.stored?.readEntry(size);
     if (bytes === undefined) return undefined;
     const e = decodeLogEntryFast(bytes);
     if (isViolation(e) || !isCommitment(e) || e.commitment.size !== BigInt(size)) return undefined;
@@ -143,7 +158,8 @@ export class StateMap {
 
   private record(c: Commitment): Commitment {
     this.kept.set(c.size, c);
-    this.newest = c;
+    // A catch-up after resume() passes older commitments first.
+    if (!this.newest || c.size >= this.newest.size) this.newest = c;
     this.pending = new MapTouched();
     if (this.kept.size > this.keep) {
       const [oldest] = this.kept.keys();

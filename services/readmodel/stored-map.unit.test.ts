@@ -6,6 +6,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { defaultMapHasher, proveKeysAsync, type MapEntry } from "../../log/map/index.js";
 import { syntheticBatch } from "../../test/store/synthetic.js";
+import { encodeCommitmentEntry } from "../domain/decode.js";
 import { MemoryLog, openMemoryStore } from "../store/memory.js";
 import { MemoryMapStorage } from "./map-storage.js";
 import { StateMap } from "./state-map.js";
@@ -81,5 +82,43 @@ describe("StateMap over the store's tables", () => {
       ),
       { numRuns: 30 },
     );
+  });
+});
+
+describe("StateMap.resume", () => {
+  it("answers from the stored map at once: the newest commitment from its entry, older kept ones on demand", async () => {
+    const log = new MemoryLog();
+    const store = openMemoryStore(log);
+    const tables = store.state!;
+    const writer = new StateMap(3, new StoredMapStorage(tables, defaultMapHasher, 1 << 20, 0));
+    const reference = new StateMap(3, new MemoryMapStorage());
+    const versions: number[] = [];
+    for (let b = 0; b < 6; b++) {
+      const values = [0, 1, 2].map((k) => ({ key: keyOf(3 * b + k), value: new Uint8Array([b, k]) }));
+      const batch = syntheticBatch("w", log.size, 3);
+      const version = log.size + 2;
+      const prepared = await writer.prepare(values, version);
+      reference.commit(await reference.prepare(values, version), 0n);
+      const entries = [
+        ...batch.entries.slice(0, 2),
+        encodeCommitmentEntry({ root: prepared.update.root, size: BigInt(version) }, 5n),
+      ];
+      await store.append({ ...batch, entries, state: prepared.write! });
+      writer.commit(prepared, 5n);
+      versions.push(version);
+    }
+    const storage = new StoredMapStorage(tables, defaultMapHasher, 1 << 20, versions[2]!);
+    const resumed = new StateMap(3, storage, {
+      readEntry: async (i) => (await store.readEntries(i, i + 1))[0],
+      oldest: () => storage.oldest,
+    });
+    expect(await resumed.resume(log.size)).toMatchObject({ size: versions.at(-1), sequencedAtUnix: 5n });
+    expect(resumed.latest?.root).toEqual((await reference.commitment(versions.at(-1)!))!.root);
+    const keys = Array.from({ length: 20 }, (_, i) => keyOf(i));
+    for (const at of versions.slice(-3)) expect(await resumed.prove(at, keys)).toEqual(await reference.prove(at, keys));
+    // Below the store's floor, and at an entry that is no commitment: not kept.
+    expect(await resumed.commitment(versions[1]!)).toBeUndefined();
+    expect(await resumed.commitment(versions.at(-1)! - 1)).toBeUndefined();
+    await expect(resumed.prove(versions[1]!, keys)).rejects.toThrow(/no kept map commitment/);
   });
 });

@@ -3,10 +3,7 @@
 // the records a replay of the log gives; a rebuild writes the same rows, and the map's nodes and
 // values of the newest commitment (the same root and proofs); a forged log stops the rebuild at
 // the entry, leaving the tables marked rebuildNeeded; a failed or lost append writes no rows.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { toHex, utf8 } from "../../log/bytes.js";
 import { computeUpdateAsync, defaultMapHasher, mapKey, proveKeysAsync, type MapKeyKind } from "../../log/map/index.js";
 import { parseVerifierKey } from "../../log/note-keys.js";

@@ -9,7 +9,10 @@
  * - label, product, manufacturer, issuer, category: one row per thing, keyed by its id;
  * - issuerKey: one row per issuer key;
  * - requestId: one row per request id seen (idempotent retries);
- * - labelEntry: one row per entry about a label (its entry indices, e.g. keyed by label and version).
+ * - labelEntry: one row per entry about a label (its entry indices, e.g. keyed by label and version);
+ * - stats: the statistics' counters (a few rows per issuer and week, services/stats/);
+ * - statsBoundary: one row per label validity start or end the statistics have still to pass,
+ *   keyed so that bytewise order is time order.
  * What a row's value holds is the writer's business: the store keeps bytes.
  */
 export const STATE_TABLES = {
@@ -21,6 +24,8 @@ export const STATE_TABLES = {
   category: 6,
   requestId: 7,
   labelEntry: 8,
+  stats: 9,
+  statsBoundary: 10,
 } as const;
 
 export type StateTable = keyof typeof STATE_TABLES;

@@ -23,6 +23,7 @@ import {
 } from "../domain/rows.js";
 import { keyIdHex, keyIdOf } from "../domain/signing.js";
 import { AUTHORITY_SIGNER } from "../domain/state.js";
+import { decodeStatsRow, STATS_TOTAL_KEY } from "../stats/rows.js";
 import { isViolation } from "../domain/violation.js";
 import type { LogStore } from "../store/port.js";
 import type { StateTable, StateTables } from "../store/state.js";
@@ -79,7 +80,8 @@ export async function outOfStep(
 /**
  * The rows the newest batch (the entries after the commitment before the last) wrote: each
  * statement's request id row holds its index and digest, and the row of the thing it changed
- * first (its label with the label's newest event, its issuer, its category) decodes.
+ * first (its label with the label's newest event, its issuer, its category) decodes; the
+ * statistics' total row counts every entry.
  */
 async function spotCheck(store: LogStore, tables: StateTables, size: number, authorityKeyId: string): Promise<void> {
   if (size === 0) return;
@@ -97,6 +99,10 @@ async function spotCheck(store: LogStore, tables: StateTables, size: number, aut
     if (v === undefined) throw new Error(`no ${table} row for ${JSON.stringify(key)}`);
     return v;
   };
+  // Tables written before the statistics had rows (an upgrade) have none: a rebuild writes them.
+  const stats = decodeStatsRow(STATS_TOTAL_KEY, await one("stats", STATS_TOTAL_KEY));
+  if (stats.kind === "total" && stats.total.statements + stats.total.commitments !== size)
+    throw new Error(`the statistics count ${stats.total.statements + stats.total.commitments} entries`);
   for (let i = first; i < entries.length; i++) {
     const index = start + i;
     const e = decodeLogEntryFast(entries[i]!);

@@ -23,7 +23,7 @@ import { signNote, type NoteSigner } from "../../log/note.js";
 import { proveInclusion } from "../../log/prove.js";
 import type { TreeState } from "../../log/tree-state.js";
 import type { SignedStatement } from "../../proto/gen/messages/labelreg/v1/entry.js";
-import { apply, type SequencedStatement } from "../domain/apply.js";
+import type { SequencedStatement } from "../domain/apply.js";
 import { authenticate, checkRules } from "../domain/check.js";
 import type { DomainConfig } from "../domain/config.js";
 import { encodeCommitmentEntry, encodeLogEntry, parseSignedStatement, type Submission } from "../domain/decode.js";
@@ -208,6 +208,10 @@ export class Sequencer {
     // The state tables' rows of what the batch changed, from the state as the batch leaves it
     // (so before the rollback below); a store without state tables gets none.
     let rows: StateRowWrite[] | undefined;
+    // The statistics folded through the batch on a copy, for their rows: the view's own fold
+    // changes only when the batch is committed (applyEntry below folds it again). A copy rather
+    // than an undo log: it costs only the counters the batch changes.
+    const stats = view.stats.fork(now);
     state.begin();
     try {
       for (const { sub, signer } of items) {
@@ -217,7 +221,7 @@ export class Sequencer {
         else {
           const seq: SequencedStatement = { ...sub, sequencedAtUnix: now };
           const index = oldSize + accepted.length;
-          apply(state, seq, index);
+          stats.apply(state, seq, index);
           touched.add(state, sub.statement);
           accepted.push(seq);
           entries.push(encodeLogEntry(sub, now));
@@ -229,7 +233,13 @@ export class Sequencer {
         map = view.map.prepare(state, touched);
         entries.push(encodeCommitmentEntry({ root: map.update.root, size: BigInt(oldSize + accepted.length) }, now));
       }
-      if (view.store.state && accepted.length > 0) rows = batchRows(state, touched, accepted, oldSize);
+      if (view.store.state && accepted.length > 0) {
+        rows = batchRows(state, touched, accepted, oldSize);
+        const size = BigInt(oldSize + accepted.length);
+        if (map)
+          stats.apply(state, { commitment: { root: map.update.root, size }, sequencedAtUnix: now }, Number(size));
+        rows.push(...stats.rows());
+      }
     } finally {
       // Projections hold committed entries only; the batch is applied again after the append.
       state.rollback();

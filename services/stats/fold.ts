@@ -204,7 +204,8 @@ export class StatsFold {
     yield* this.counterRows();
     for (const l of state.labels.values())
       for (const time of [l.validFromUnix, l.validUntilUnix])
-        if (time > this.asOf) yield { table: "statsBoundary", key: boundaryKey(Number(time), l.labelId), value: NO_VALUE };
+        if (time > this.asOf)
+          yield { table: "statsBoundary", key: boundaryKey(Number(time), l.labelId), value: NO_VALUE };
   }
 
   private *counterRows(): Generator<StateRowWrite> {
@@ -219,8 +220,10 @@ export class StatsFold {
         firstEventWeek: this.firstEventWeek,
       }),
     };
-    for (const [id, c] of this.issuers) yield { table: "stats", key: statsIssuerKey(id), value: encodeStatsIssuer(id, c) };
-    for (const [monday, c] of this.weeks) yield { table: "stats", key: statsWeekKey(monday), value: encodeStatsWeek(monday, c) };
+    for (const [id, c] of this.issuers)
+      yield { table: "stats", key: statsIssuerKey(id), value: encodeStatsIssuer(id, c) };
+    for (const [monday, c] of this.weeks)
+      yield { table: "stats", key: statsWeekKey(monday), value: encodeStatsWeek(monday, c) };
   }
 
   /**

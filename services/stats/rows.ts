@@ -4,11 +4,7 @@
 // itself; bytes that are no such row are refused with RowDecodeError naming the table and the
 // fault. Encoding is canonical (active counts sorted), so equal counts give equal bytes.
 import { utf8 } from "../../log/bytes.js";
-import {
-  StatsIssuerRow,
-  StatsTotalRow,
-  StatsWeekRow,
-} from "../../proto/gen/messages/labelreg/store/v1/rows.js";
+import { StatsIssuerRow, StatsTotalRow, StatsWeekRow } from "../../proto/gen/messages/labelreg/store/v1/rows.js";
 import { decodeRow, RowDecodeError } from "../domain/rows.js";
 import { weekStartDay } from "./week.js";
 
@@ -169,7 +165,11 @@ export function decodeBoundaryRow(key: Uint8Array, value: Uint8Array): { time: n
 const T = "stats";
 
 function eventCounts(r: { issued: bigint; suspended: bigint; revoked: bigint }): EventCounts {
-  return { issued: safe("issued", r.issued), suspended: safe("suspended", r.suspended), revoked: safe("revoked", r.revoked) };
+  return {
+    issued: safe("issued", r.issued),
+    suspended: safe("suspended", r.suspended),
+    revoked: safe("revoked", r.revoked),
+  };
 }
 
 function safe(what: string, v: bigint): number {

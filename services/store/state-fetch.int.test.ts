@@ -5,18 +5,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ed25519NoteSigner } from "../../log/note-keys.js";
 import { T0 } from "../../test/domain-testkit.js";
-import { authority, stateWorkload } from "../../test/state-rows-kit.js";
+import { authority, openRegistry, stateWorkload } from "../../test/state-rows-kit.js";
 import { emptyKeys, prefetch } from "../domain/batch-keys.js";
 import { RegistryState } from "../domain/state.js";
-import { Registry } from "../registry.js";
 import { openMemoryStore } from "./memory.js";
 import type { LogStore } from "./port.js";
 import { openSqliteStore } from "./sqlite.js";
 import { StateSizeError, StoredStateFetch } from "./state-fetch.js";
 
-const logSigner = ed25519NoteSigner("registry.test/log", new Uint8Array(32).fill(9));
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
@@ -38,14 +35,7 @@ describe.each(backends)("StoredStateFetch over %s", (_name, openStore) => {
   it("loads every record of the complete state, and nothing but absences for unknown keys", async () => {
     const store = await openStore();
     const clock = { now: T0 };
-    const registry = await Registry.open({
-      store,
-      logSigner,
-      authorityPublicKey: authority.publicKey,
-      now: () => clock.now,
-      batch: { lingerMs: 5 },
-      verifyAsync: false,
-    });
+    const registry = await openRegistry(store, clock);
     try {
       await stateWorkload(registry, clock);
       const full = registry.view.state;

@@ -132,7 +132,7 @@ export function decodeStatsRow(key: string, value: Uint8Array): StatsRow {
 
 const B = "statsBoundary";
 const TIME_BYTES = 8;
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** The key of label `labelId`'s boundary at `time` (Unix seconds, 0..2^53-1). */
 export function boundaryKey(time: number, labelId: string): Uint8Array {

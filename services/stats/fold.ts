@@ -201,6 +201,7 @@ export class StatsFold {
    */
   *allRows(state: RegistryState): Generator<StateRowWrite> {
     if (this.base) throw new Error("stats: a fork holds only what it changed");
+    if (state.partial) throw new Error("stats: every row needs every label (a complete state)");
     yield* this.counterRows();
     for (const l of state.labels.values())
       for (const time of [l.validFromUnix, l.validUntilUnix])

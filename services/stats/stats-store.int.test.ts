@@ -17,6 +17,9 @@ import {
   stateWorkload,
 } from "../../test/state-rows-kit.js";
 import { rebuildState } from "../integrity/rebuild.js";
+import { outOfStep, prepareStateTables } from "../integrity/state-start-up.js";
+import { MemoryLog, openMemoryStore } from "../store/memory.js";
+import { STATE_TABLES } from "../store/state.js";
 import type { Registry } from "../registry.js";
 import { StateSizeError } from "../store/state-fetch.js";
 import { StatsFold } from "./fold.js";
@@ -99,5 +102,25 @@ describe.each(backends)("statistics rows over %s", (_name, openStore) => {
       await registry.close();
       await store.close();
     }
+  });
+});
+
+describe("tables written before the statistics had rows", () => {
+  it("are out of step at start-up, and the rebuild it runs writes the statistics' rows", async () => {
+    const log = new MemoryLog();
+    const clock = { now: T0 };
+    const registry = await openRegistry(openMemoryStore(log), clock);
+    await stateWorkload(registry, clock);
+    await registry.close();
+    const store = openMemoryStore(log);
+    // What a store of the earlier layout holds: every row but the statistics'.
+    const ids = [STATE_TABLES.stats, STATE_TABLES.statsBoundary];
+    for (const k of [...log.state.rows.keys()]) if (ids.some((id) => k.startsWith(`${id}/`))) log.state.rows.delete(k);
+    expect(await outOfStep(store, store.state!, authority.publicKey)).toMatch(/no stats row for "total"/);
+    const reasons: string[] = [];
+    await prepareStateTables(store, authority.publicKey, logVerifier, { onRebuild: (r) => reasons.push(r) });
+    expect(reasons).toHaveLength(1);
+    expect(await outOfStep(store, store.state!, authority.publicKey)).toBe(undefined);
+    await expectStatsRowsOf(store, authority.publicKey);
   });
 });

@@ -5,17 +5,20 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect } from "vitest";
-import { bytesEqual } from "../log/bytes.js";
-import { ed25519NoteSigner } from "../log/note-keys.js";
+import { bytesEqual, toHex, utf8 } from "../log/bytes.js";
 import type { Statement } from "../proto/gen/messages/labelreg/v1/statement.js";
 import { allRows } from "../services/domain/state-rows.js";
 import type { RegistryState } from "../services/domain/state.js";
 import { labelRecordOf, decodeLabelRow } from "../services/domain/rows.js";
 import { MapCheck } from "../services/integrity/map-check.js";
+import { StatsFold } from "../services/stats/fold.js";
+import { ed25519NoteSigner, parseVerifierKey } from "../log/note-keys.js";
 import { Registry } from "../services/registry.js";
 import { openMemoryStore } from "../services/store/memory.js";
+import { openPostgresStore } from "../services/store/postgres.js";
 import type { LogStore } from "../services/store/port.js";
 import { openSqliteStore } from "../services/store/sqlite.js";
+import { usePostgres } from "./postgres.js";
 import { MAX_STATE_READ, type StateTable } from "../services/store/state.js";
 import {
   CATEGORY,
@@ -34,10 +37,42 @@ const ccrcRotated = testKey(3);
 const other = testKey(4);
 const third = testKey(5);
 
-/** The log key of the registries these tests open. */
 export const logSigner = ed25519NoteSigner("registry.test/log", new Uint8Array(32).fill(9));
+export const logVerifier = parseVerifierKey(logSigner.verifierKey);
 
-/** A registry over `store` whose clock is `clock.now`, batching briefly, checking signatures in line. */
+/**
+ * Every store with state tables, to open fresh ones of (a test file's PostgreSQL cluster, SQLite
+ * under temporary directories removed afterwards). Call at a test file's top level.
+ */
+export function stateStoreBackends(prefix: string): [string, () => Promise<LogStore>][] {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+  const cluster = usePostgres();
+  let schemas = 0;
+  return [
+    ["memory", async () => openMemoryStore()],
+    [
+      "SQLite",
+      async () => {
+        const dir = mkdtempSync(join(tmpdir(), `labelreg-${prefix}-`));
+        dirs.push(dir);
+        return openSqliteStore({ dir });
+      },
+    ],
+    [
+      "PostgreSQL",
+      async () =>
+        openPostgresStore({
+          connectionString: await cluster().createDatabase(prefix),
+          schema: `${prefix}_${++schemas}`,
+        }),
+    ],
+  ];
+}
+
+/** A registry on `store` signing with logSigner, on `clock`, batching briefly. */
 export function openRegistry(store: LogStore, clock: { now: bigint }): Promise<Registry> {
   return Registry.open({
     store,
@@ -167,13 +202,107 @@ export async function stateWorkload(registry: Registry, clock: { now: bigint }):
   clock.now += 1n;
 }
 
+/**
+ * After stateWorkload: labels that start, expire and are renewed across batches, the clock moving
+ * days between them, so that the statistics pass validity boundaries (and the old end a renewal
+ * moved). `beforeBatch` runs before each batch with the time it will be sequenced at, `point`
+ * after each step, naming it.
+ */
+export async function expiryWorkload(
+  registry: Registry,
+  clock: { now: bigint },
+  hooks: { beforeBatch?: (now: bigint) => Promise<void>; point?: (step: string) => Promise<void> } = {},
+): Promise<void> {
+  const submit = async (key: TestKey, list: Statement[]) => {
+    await hooks.beforeBatch?.(clock.now);
+    await Promise.all(list.map((s) => registry.submit(signStatement(key, { ...s, signedAtUnix: clock.now }))));
+  };
+  const change = (id: string, kind: Statement["kind"]) =>
+    statement(kind, { labelId: id, expectedLabelVersion: registry.view.state.labels.get(id)!.version });
+  const issue = (id: string, from: bigint, days: bigint) =>
+    statement(
+      {
+        $case: "labelIssued",
+        value: labelIssued({ productModel: id, validFromUnix: from, validUntilUnix: clock.now + days * DAY }),
+      },
+      { labelId: id },
+    );
+  await submit(ccrcRotated, [
+    issue("CCRC-E1", clock.now - 10n, 2n),
+    issue("CCRC-E2", clock.now + 120n, 10n),
+    issue("CCRC-E3", clock.now - 10n, 3n),
+  ]);
+  await hooks.point?.("three labels issued, one not yet valid");
+  clock.now += 200n;
+  await submit(ccrcRotated, [
+    change("CCRC-E1", {
+      $case: "labelRenewed",
+      value: { validUntilUnix: clock.now + 20n * DAY, securitySupportUntilUnix: 0n, testReport: undefined },
+    }),
+  ]);
+  await hooks.point?.("CCRC-E2 started, CCRC-E1 renewed");
+  clock.now += 4n * DAY;
+  await submit(ccrcRotated, [issue("CCRC-E4", clock.now - 10n, 5n)]);
+  await hooks.point?.("CCRC-E1's old end passed, CCRC-E3 expired");
+  clock.now += 6n * DAY;
+  await submit(ccrcRotated, [change("CCRC-E1", { $case: "labelSuspended", value: { reason: reason() } })]);
+  await hooks.point?.("CCRC-E2 and CCRC-E4 expired");
+  clock.now += 30n * DAY;
+  await submit(authority, [
+    statement({ $case: "categoryPublished", value: { categoryId: "smart-lock", name: "Locks", description: "" } }),
+  ]);
+  await hooks.point?.("every E label expired");
+}
+
 /** The projections a replay of `store`'s whole log gives. */
 export async function replayedState(store: LogStore, authorityPublicKey: Uint8Array): Promise<RegistryState> {
+  return (await replayed(store, authorityPublicKey)).projected;
+}
+
+/** A replay of `store`'s whole log: the projections, and the statistics folded on the way. */
+export async function replayed(
+  store: LogStore,
+  authorityPublicKey: Uint8Array,
+): Promise<MapCheck & { readonly stats: StatsFold }> {
   const size = (await store.latestCheckpoint())?.size ?? 0;
-  const replay = new MapCheck(authorityPublicKey);
+  const replay = new MapCheck(authorityPublicKey, new StatsFold());
   for (let start = 0; start < size; start += 4096)
     replay.extend(await store.readEntries(start, Math.min(size, start + 4096)));
-  return replay.projected;
+  return replay as MapCheck & { readonly stats: StatsFold };
+}
+
+/** Every row of a statistics table, by the key's hex, with the value's hex. */
+export async function scannedRows(store: LogStore, table: StateTable): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (let after: Uint8Array | undefined; ; ) {
+    const page = await store.state!.scanState(table, after, 1000);
+    for (const r of page.rows) out.set(toHex(r.key), toHex(r.value));
+    if (page.rows.length < 1000) return out;
+    after = page.rows[page.rows.length - 1]!.key;
+  }
+}
+
+/**
+ * Checks that `store`'s statistics tables hold exactly the rows of the statistics a replay of
+ * its log gives (no more, no fewer, the same bytes). Returns the replay and how many rows it compared.
+ */
+export async function expectStatsRowsOf(
+  store: LogStore,
+  authorityPublicKey: Uint8Array,
+): Promise<{ replay: MapCheck & { readonly stats: StatsFold }; compared: number }> {
+  const replay = await replayed(store, authorityPublicKey);
+  const want = new Map<StateTable, Map<string, string>>([
+    ["stats", new Map()],
+    ["statsBoundary", new Map()],
+  ]);
+  for (const r of replay.stats.allRows(replay.projected))
+    want.get(r.table)!.set(toHex(typeof r.key === "string" ? utf8(r.key) : r.key), toHex(r.value!));
+  let compared = 0;
+  for (const [table, rows] of want) {
+    expect(await scannedRows(store, table), `the ${table} rows`).toEqual(rows);
+    compared += rows.size;
+  }
+  return { replay, compared };
 }
 
 /** Every key of every table `state` has a row for, with the row's bytes. */

@@ -85,7 +85,7 @@ export function encodeLabelRow(l: LabelRowRecord): Uint8Array {
 
 export function decodeLabelRow(bytes: Uint8Array): LabelRowRecord {
   const t = "label";
-  const l = decode(t, () => LabelRow.decode(bytes)).label;
+  const l = decodeRow(t, () => LabelRow.decode(bytes)).label;
   if (!l) throw new RowDecodeError(t, "it has no label");
   const manufacturer = need(t, "manufacturer", l.manufacturer);
   return {
@@ -116,7 +116,7 @@ export function encodeLabelEntryRow(e: HistoryEvent<LabelEventKind>): Uint8Array
 
 export function decodeLabelEntryRow(bytes: Uint8Array): HistoryEvent<LabelEventKind> {
   const t = "labelEntry";
-  const e = decode(t, () => LabelEntryRow.decode(bytes)).event;
+  const e = decodeRow(t, () => LabelEntryRow.decode(bytes)).event;
   return historyEvent(t, need(t, "event", e), LABEL_EVENTS);
 }
 
@@ -145,7 +145,7 @@ export function encodeProductRow(p: KeyedProduct): Uint8Array {
 
 export function decodeProductRow(bytes: Uint8Array): KeyedProduct {
   const t = "product";
-  const p = need(t, "product", decode(t, () => ProductRow.decode(bytes)).product);
+  const p = need(t, "product", decodeRow(t, () => ProductRow.decode(bytes)).product);
   if (p.labelIds.length === 0) throw new RowDecodeError(t, "the product has no labels");
   return {
     productKey: `${p.registrationCode}\n${p.model}`,
@@ -165,7 +165,7 @@ export function encodeManufacturerRow(m: ManufacturerRecord): Uint8Array {
 
 export function decodeManufacturerRow(bytes: Uint8Array): ManufacturerRecord {
   const t = "manufacturer";
-  const m = need(t, "manufacturer", decode(t, () => ManufacturerRow.decode(bytes)).manufacturer);
+  const m = need(t, "manufacturer", decodeRow(t, () => ManufacturerRow.decode(bytes)).manufacturer);
   if (m.productModels.length === 0) throw new RowDecodeError(t, "the manufacturer has no products");
   return {
     registrationCode: m.registrationCode,
@@ -190,7 +190,7 @@ export function encodeIssuerRow(i: IssuerRecord): Uint8Array {
 
 export function decodeIssuerRow(bytes: Uint8Array): IssuerRecord {
   const t = "issuer";
-  const i = decode(t, () => IssuerRow.decode(bytes));
+  const i = decodeRow(t, () => IssuerRow.decode(bytes));
   const scope = new Map<string, number>();
   for (const e of i.scope) {
     if (scope.has(e.categoryId)) throw new RowDecodeError(t, `category ${e.categoryId} is in the scope twice`);
@@ -220,7 +220,7 @@ export function encodeIssuerKeyRow(k: KeyRecord): Uint8Array {
 
 export function decodeIssuerKeyRow(bytes: Uint8Array): KeyRecord {
   const t = "issuerKey";
-  const k = decode(t, () => IssuerKeyRow.decode(bytes));
+  const k = decodeRow(t, () => IssuerKeyRow.decode(bytes));
   if (k.publicKey.length !== 32) throw new RowDecodeError(t, `the public key has ${k.publicKey.length} bytes, not 32`);
   return {
     keyIdHex: keyIdHex(keyIdOf(k.publicKey)),
@@ -248,7 +248,7 @@ export function encodeCategoryRow(c: CategoryRecord): Uint8Array {
 
 export function decodeCategoryRow(bytes: Uint8Array): CategoryRecord {
   const t = "category";
-  const r = decode(t, () => CategoryRow.decode(bytes));
+  const r = decodeRow(t, () => CategoryRow.decode(bytes));
   const c = need(t, "category", r.category);
   return {
     categoryId: c.categoryId,
@@ -266,7 +266,7 @@ export function encodeRequestIdRow(r: RequestRecord): Uint8Array {
 
 export function decodeRequestIdRow(bytes: Uint8Array): RequestRecord {
   const t = "requestId";
-  const r = decode(t, () => RequestIdRow.decode(bytes));
+  const r = decodeRow(t, () => RequestIdRow.decode(bytes));
   if (r.digest.length !== 32) throw new RowDecodeError(t, `the digest has ${r.digest.length} bytes, not 32`);
   return { index: index(t, "index", r.index), digest: byteString(r.digest) };
 }
@@ -301,7 +301,7 @@ export function encodeSearchNameRow(names: readonly string[]): Uint8Array {
 
 export function decodeSearchNameRow(bytes: Uint8Array): string[] {
   const t = "searchName";
-  const { names } = decode(t, () => SearchNameRow.decode(bytes));
+  const { names } = decodeRow(t, () => SearchNameRow.decode(bytes));
   if (names.length === 0) throw new RowDecodeError(t, "it has no names");
   if (names.length > MAX_SEARCH_NAMES_PER_CODE)
     throw new RowDecodeError(t, `it has ${names.length} names, over ${MAX_SEARCH_NAMES_PER_CODE}`);
@@ -354,7 +354,8 @@ function historyEvent<K extends string>(t: string, e: HistoryEventRow, kinds: Re
   };
 }
 
-function decode<T>(table: string, f: () => T): T {
+/** `f`'s result: a protobuf decode of a row of `table`, its failure a RowDecodeError. */
+export function decodeRow<T>(table: string, f: () => T): T {
   try {
     return f();
   } catch (e) {

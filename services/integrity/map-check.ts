@@ -13,6 +13,7 @@ import { RegistryState } from "../domain/state.js";
 import { isViolation } from "../domain/violation.js";
 import { StateMap } from "../readmodel/state-map.js";
 import { MapVersionPrunedError } from "../store/state.js";
+import type { StatsFold } from "../stats/fold.js";
 import { IntegrityError } from "./integrity-error.js";
 
 /**
@@ -87,7 +88,11 @@ export class MapCheck {
   private readonly state: RegistryState;
   private readonly map = new StateMap(1);
 
-  constructor(authorityPublicKey: Uint8Array) {
+  /** With `stats`, the entries are applied through that fold (a rebuild writes its rows too). */
+  constructor(
+    authorityPublicKey: Uint8Array,
+    readonly stats?: StatsFold,
+  ) {
     this.state = new RegistryState(authorityPublicKey);
   }
 
@@ -108,7 +113,8 @@ export class MapCheck {
       const e = decodeLogEntryFast(bytes);
       if (isViolation(e)) throw new IntegrityError("bad-entry", `entry ${index} does not decode: ${e.message}`, index);
       if (isCommitment(e)) checkCommitment(this.map, this.state, e.commitment, e.sequencedAtUnix, index);
-      apply(this.state, e, index);
+      if (this.stats) this.stats.apply(this.state, e, index);
+      else apply(this.state, e, index);
       if (!isCommitment(e)) this.map.note(this.state, e.statement);
     }
   }

@@ -6,18 +6,19 @@
 import { describe, expect, it } from "vitest";
 import { toHex, utf8 } from "../../log/bytes.js";
 import { computeUpdateAsync, defaultMapHasher, mapKey, proveKeysAsync, type MapKeyKind } from "../../log/map/index.js";
-import { parseVerifierKey } from "../../log/note-keys.js";
 import { T0, labelIssued, signStatement, statement, testKey } from "../../test/domain-testkit.js";
-import { usePostgres } from "../../test/postgres.js";
 import { signedMemoryLog } from "../../test/signed-memory-log.js";
 import {
   authority,
   expectRowsOf,
   logSigner,
-  memoryAndSqlite,
+  logVerifier,
   openRegistry,
+  stateStoreBackends,
+  expectStatsRowsOf,
   replayedState,
   rowsOf,
+  scannedRows,
   stateWorkload,
   storedRows,
 } from "../../test/state-rows-kit.js";
@@ -28,26 +29,14 @@ import { Registry } from "../registry.js";
 import { MapTouched } from "../domain/map-values.js";
 import { storedMapAt } from "../store/map-nodes.js";
 import { MEMORY_APPEND_STEPS, MemoryLog, openMemoryStore } from "../store/memory.js";
-import { openPostgresStore } from "../store/postgres.js";
 import type { LogStore } from "../store/port.js";
 import { IntegrityError } from "./integrity-error.js";
 import { rebuildState } from "./rebuild.js";
 import { outOfStep } from "./state-start-up.js";
 
-const verifier = parseVerifierKey(logSigner.verifierKey);
-const cluster = usePostgres();
-let schemas = 0;
-
-const backends: [string, () => Promise<LogStore>][] = [
-  ...memoryAndSqlite("labelreg-rows-"),
-  [
-    "PostgreSQL",
-    async () =>
-      openPostgresStore({ connectionString: await cluster().createDatabase("rows"), schema: `rows_${++schemas}` }),
-  ],
-];
-
+const verifier = logVerifier;
 const open = openRegistry;
+const backends = stateStoreBackends("rows");
 
 /** Every map key of the state, with its kind and id. */
 function mapKeys(registry: Registry): { kind: MapKeyKind; id: string }[] {
@@ -61,7 +50,7 @@ describe.each(backends)("state rows over %s", (_name, openStore) => {
   it("are the codec of the replayed records after a workload of every statement kind, and a rebuild writes them again with the same map", async () => {
     const store = await openStore();
     const clock = { now: T0 };
-    const registry = await open(store, clock);
+    const registry = await openRegistry(store, clock);
     try {
       await stateWorkload(registry, clock);
       const size = registry.view.size;
@@ -77,12 +66,17 @@ describe.each(backends)("state rows over %s", (_name, openStore) => {
       );
       expect(await outOfStep(store, store.state!, authority.publicKey)).toBe(undefined);
 
+      const stats = (await expectStatsRowsOf(store, authority.publicKey)).compared;
+      const statsBefore = [await scannedRows(store, "stats"), await scannedRows(store, "statsBoundary")];
+
       const want = rowsOf(replayed);
       const keys = new Map([...want].map(([t, rows]) => [t, [...rows.keys()]]));
       const before = await storedRows(store, keys);
       const progress: string[] = [];
-      const report = await rebuildState(store, authority.publicKey, verifier, (p) => progress.push(p.phase));
-      expect(report).toMatchObject({ size, rows: compared, restarts: 0, mapVersion: size - 1 });
+      const report = await rebuildState(store, authority.publicKey, logVerifier, (p) => progress.push(p.phase));
+      expect(report).toMatchObject({ size, rows: compared + stats, restarts: 0, mapVersion: size - 1 });
+      // The statistics' rows are those the batches wrote.
+      expect([await scannedRows(store, "stats"), await scannedRows(store, "statsBoundary")]).toEqual(statsBefore);
       expect(progress).toContain("replay");
       expect(progress.at(-1)).toBe("write");
       expect(await store.state!.status()).toMatchObject({ size, rebuildNeeded: false });
@@ -115,7 +109,7 @@ describe("a rebuild of a forged log", () => {
   async function honest(): Promise<Uint8Array[]> {
     const store = openMemoryStore();
     const clock = { now: T0 };
-    const registry = await open(store, clock);
+    const registry = await openRegistry(store, clock);
     await stateWorkload(registry, clock);
     const entries = await store.readEntries(0, registry.view.size);
     await registry.close();
@@ -141,23 +135,23 @@ describe("a rebuild of a forged log", () => {
     const forged = entries.slice();
     forged[index] = encodeCommitmentEntry({ root, size: d.commitment.size }, d.sequencedAtUnix);
     const store = await storeOf(forged);
-    const e = await rebuildState(store, authority.publicKey, verifier).catch((err: unknown) => err);
+    const e = await rebuildState(store, authority.publicKey, logVerifier).catch((err: unknown) => err);
     expect(e).toBeInstanceOf(IntegrityError);
     expect(e).toMatchObject({ problem: "map-commitment", index });
     expect(await store.state!.status()).toMatchObject({ rebuildNeeded: true });
     // Start-up refuses to serve from such tables, and its rebuild stops the same way.
-    await expect(open(store, { now: T0 })).rejects.toMatchObject({ problem: "map-commitment", index });
+    await expect(openRegistry(store, { now: T0 })).rejects.toMatchObject({ problem: "map-commitment", index });
   });
 
   it("stops at an entry the tree does not vouch for, naming its index", async () => {
     const entries = await honest();
     const store = await storeOf(entries);
-    await rebuildState(store, authority.publicKey, verifier);
+    await rebuildState(store, authority.publicKey, logVerifier);
     const stored = await store.readEntries(7, 8);
     // The memory store hands out copies: damage its own bytes through a second read path.
     const log = (store as unknown as { log: MemoryLog }).log;
     log.entries[7]![stored[0]!.length - 1]! ^= 1;
-    const e = await rebuildState(store, authority.publicKey, verifier).catch((err: unknown) => err);
+    const e = await rebuildState(store, authority.publicKey, logVerifier).catch((err: unknown) => err);
     expect(e).toBeInstanceOf(IntegrityError);
     expect((e as IntegrityError).index).toBe(7);
     expect(await store.state!.status()).toMatchObject({ rebuildNeeded: true });
@@ -341,7 +335,7 @@ describe("appends that fail write no rows", () => {
       const log = new MemoryLog();
       const store = openMemoryStore(log);
       const clock = { now: T0 };
-      const registry = await open(store, clock);
+      const registry = await openRegistry(store, clock);
       try {
         await stateWorkload(registry, clock);
         const size = registry.view.size;
@@ -360,6 +354,11 @@ describe("appends that fail write no rows", () => {
         expect(log.size).toBe(size);
         expect((await store.state!.readState("category", ["smart-lock"])).values[0]).toBe(undefined);
         await expectRowsOf(store, await replayedState(store, authority.publicKey));
+        // Nor did the statistics move: neither their rows nor the registry's figures.
+        const { replay } = await expectStatsRowsOf(store, authority.publicKey);
+        expect(registry.view.stats.snapshot(registry.view.state, "")).toEqual(
+          replay.stats.snapshot(replay.projected, ""),
+        );
         // The retry commits, with its rows.
         await registry.submit(signed);
         expect((await store.state!.readState("category", ["smart-lock"])).values[0]).toBeDefined();
@@ -402,8 +401,8 @@ describe("appends that fail write no rows", () => {
   it("a sequencer that loses the compare-and-set to another writes none of its batch's rows", async () => {
     const log = new MemoryLog();
     const clock = { now: T0 };
-    const a = await open(openMemoryStore(log), clock);
-    const b = await open(openMemoryStore(log), clock);
+    const a = await openRegistry(openMemoryStore(log), clock);
+    const b = await openRegistry(openMemoryStore(log), clock);
     try {
       await stateWorkload(a, clock);
       // b has not seen a's entries: its batch is built on size 0 and loses.
@@ -418,6 +417,7 @@ describe("appends that fail write no rows", () => {
       await expect(b.submit(mk("lost-race"))).rejects.toThrow(/another sequencer/);
       expect((await a.view.store.state!.readState("category", ["lost-race"])).values[0]).toBe(undefined);
       await expectRowsOf(a.view.store, await replayedState(a.view.store, authority.publicKey));
+      await expectStatsRowsOf(a.view.store, authority.publicKey);
       // Caught up, b commits on top of a's entries, rows and all.
       await b.submit(mk("lost-race"));
       await expectRowsOf(a.view.store, await replayedState(a.view.store, authority.publicKey));

@@ -2,7 +2,8 @@
 // an upgrade or an interrupted rebuild): the committed log is replayed from its first entry with
 // every check catch-up makes (the checkpoint's signature, every entry against the tree, every map
 // commitment against the map the entries before it give), then every row of the state it reaches
-// is written, and the map's nodes and values as of the newest commitment.
+// (and of the statistics folded on the way) is written, and the map's nodes and values as of the
+// newest commitment.
 //
 // The tables are marked rebuildNeeded first (beginRebuild) and stay so until every part is
 // written: a rebuild that stops (an IntegrityError, a crash) leaves tables nobody may trust, and
@@ -19,7 +20,9 @@ import { allRows } from "../domain/state-rows.js";
 import { isViolation } from "../domain/violation.js";
 import { mapStateWrite } from "../store/map-nodes.js";
 import { SizeConflictError, type LogStore } from "../store/port.js";
-import type { MapNodeWrite, MapValueWrite, StateTables, StateWrite } from "../store/state.js";
+import type { MapNodeWrite, MapValueWrite, StateRowWrite, StateTables, StateWrite } from "../store/state.js";
+import type { RegistryState } from "../domain/state.js";
+import { StatsFold } from "../stats/fold.js";
 import { verifyStoredCheckpoint } from "./checkpoint-check.js";
 import { IntegrityError } from "./integrity-error.js";
 import { MapCheck } from "./map-check.js";
@@ -89,7 +92,7 @@ async function rebuildOnce(
   // entries before it, so the replay pauses there to take the map's entries.
   const last = await lastCommitment(store, size);
   const tree = new TreeCheck(emptyTreeState(), store);
-  const replay = new MapCheck(authorityPublicKey);
+  const replay = new MapCheck(authorityPublicKey, new StatsFold());
   let map: { nodes: MapNodeWrite[]; values: MapValueWrite[] } | undefined;
   while (replay.size < size) {
     const start = replay.size;
@@ -105,7 +108,9 @@ async function rebuildOnce(
 
   let written = 0;
   const state = replay.projected;
+  const stats = replay.stats!;
   let total = (map ? map.nodes.length + map.values.length : 0) + state.keys.size;
+  for (const _ of stats.allRows(state)) total++;
   for (const t of [
     state.labels,
     state.productLabels,
@@ -122,7 +127,7 @@ async function rebuildOnce(
     progress?.({ phase: "write", done: written, total });
   };
   let rows = 0;
-  for (const part of parts(allRows(state), (r) => r.value!.length + 64)) {
+  for (const part of parts(rowsOf(state, stats), (r) => r.value!.length + 64)) {
     await write({ rows: part }, part.length);
     rows += part.length;
   }
@@ -169,6 +174,12 @@ async function lastCommitment(store: LogStore, size: number): Promise<number | u
     }
   }
   return undefined;
+}
+
+/** Every row of the state tables: the projections' and the statistics'. */
+function* rowsOf(state: RegistryState, stats: StatsFold): Generator<StateRowWrite> {
+  yield* allRows(state);
+  yield* stats.allRows(state);
 }
 
 /** `items` in consecutive parts of about PART_BYTES each (by `bytes`), at least one item each. */

@@ -26,6 +26,7 @@ import {
 } from "../domain/rows.js";
 import { keyIdHex, keyIdOf } from "../domain/signing.js";
 import { AUTHORITY_SIGNER, foldModel } from "../domain/state.js";
+import { decodeStatsRow, STATS_TOTAL_KEY } from "../stats/rows.js";
 import { isViolation } from "../domain/violation.js";
 import type { SequencedStatement } from "../domain/apply.js";
 import type { LogStore } from "../store/port.js";
@@ -87,7 +88,8 @@ export async function outOfStep(
  * The rows the newest batch (the entries after the commitment before the last) wrote: each
  * statement's request id row holds its index and digest, and the row of the thing it changed
  * first (its label with the label's newest event, its issuer, its category) decodes, as do an
- * issuance's search rows. A few round trips whatever the batch's size: one read per table.
+ * issuance's search rows; the statistics' total row counts every entry. A few round trips
+ * whatever the batch's size: one read per table.
  */
 async function spotCheck(store: LogStore, tables: StateTables, size: number, authorityKeyId: string): Promise<void> {
   if (size === 0) return;
@@ -101,6 +103,12 @@ async function spotCheck(store: LogStore, tables: StateTables, size: number, aut
     first--;
   }
   const batch: { index: number; e: SequencedStatement }[] = [];
+  // Tables written before the statistics had rows (an upgrade) have none: a rebuild writes them.
+  const total = (await tables.readState("stats", [STATS_TOTAL_KEY])).values[0];
+  if (total === undefined) throw new Error(`no stats row for ${JSON.stringify(STATS_TOTAL_KEY)}`);
+  const stats = decodeStatsRow(STATS_TOTAL_KEY, total);
+  if (stats.kind === "total" && stats.total.statements + stats.total.commitments !== size)
+    throw new Error(`the statistics count ${stats.total.statements + stats.total.commitments} entries`);
   for (let i = first; i < entries.length; i++) {
     const e = decodeLogEntryFast(entries[i]!);
     if (isViolation(e)) throw new Error(`entry ${start + i} does not decode: ${e.message}`);

@@ -23,7 +23,7 @@ import { signNote, type NoteSigner } from "../../log/note.js";
 import { proveInclusion } from "../../log/prove.js";
 import type { TreeState } from "../../log/tree-state.js";
 import type { SignedStatement } from "../../proto/gen/messages/labelreg/v1/entry.js";
-import { apply, type SequencedStatement } from "../domain/apply.js";
+import type { SequencedStatement } from "../domain/apply.js";
 import { authenticate, checkRules } from "../domain/check.js";
 import type { DomainConfig } from "../domain/config.js";
 import { encodeCommitmentEntry, encodeLogEntry, parseSignedStatement, type Submission } from "../domain/decode.js";
@@ -212,6 +212,10 @@ export class Sequencer {
     // (so before the rollback below), and the search rows the batch adds to the search index
     // (which notes the batch only once it is committed); a store without state tables gets none.
     let rows: StateRowWrite[] | undefined;
+    // The statistics folded through the batch on a copy, for their rows: the view's own fold
+    // changes only when the batch is committed (applyEntry below folds it again). A copy rather
+    // than an undo log: it costs only the counters the batch changes.
+    const stats = view.stats.fork(now);
     state.begin();
     try {
       for (const { sub, signer } of items) {
@@ -221,7 +225,7 @@ export class Sequencer {
         else {
           const seq: SequencedStatement = { ...sub, sequencedAtUnix: now };
           const index = oldSize + accepted.length;
-          apply(state, seq, index);
+          stats.apply(state, seq, index);
           touched.add(state, sub.statement);
           accepted.push(seq);
           entries.push(encodeLogEntry(sub, now));
@@ -230,8 +234,20 @@ export class Sequencer {
       }
       // What the batch writes to the map, read from the state while the batch is applied to it.
       if (accepted.length > 0 && this.opts.mapCommitments !== false) mapValues = view.map.entries(state, touched);
-      if (view.store.state && accepted.length > 0)
+      if (view.store.state && accepted.length > 0) {
         rows = [...batchRows(state, touched, accepted, oldSize), ...view.search.batchRows(accepted)];
+        // The statistics count the commitment that will end the batch. Its root is computed
+        // after the rollback (the map reads the store), and neither the fold nor apply() reads
+        // a commitment's root: the fork folds one with the size alone.
+        const size = oldSize + accepted.length;
+        if (mapValues)
+          stats.apply(
+            state,
+            { commitment: { root: new Uint8Array(32), size: BigInt(size) }, sequencedAtUnix: now },
+            size,
+          );
+        rows.push(...stats.rows());
+      }
     } finally {
       // Projections hold committed entries only; the batch is applied again after the append.
       // (So nothing awaits above: reads must never see the batch before it is durable.)

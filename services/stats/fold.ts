@@ -7,6 +7,15 @@
 // label counts when labelStatusAt(label, as_of) is ACTIVE. As as_of only moves forward, labels
 // that start or end their validity in between are found in a queue of those times, so each
 // entry costs O(log labels) and a snapshot does not scan the labels.
+//
+// One fold, two sources. A replay (the auditor's, a start-up that replays) holds every boundary
+// in memory. A registry serving from its store's state tables loads the fold from its rows
+// (load: the counters, no replay) and holds only the boundaries up to a horizon: before folding
+// entries sequenced up to time t it calls prepare(t), which reads the boundaries due by t from
+// table statsBoundary and names the labels they need (to be loaded into a partial state first).
+// The rows a batch writes come from a fork (fork, rows): a copy folded through the batch in the
+// sequencer's check phase, so the fold itself changes only once the batch is committed, when it
+// folds the batch again, like every committed entry.
 import { parseSignedNote } from "../../log/note.js";
 import { splitCosignature } from "../../log/cosignature.js";
 import {
@@ -20,16 +29,32 @@ import {
 import { apply, type SequencedStatement } from "../domain/apply.js";
 import { isCommitment, type CommitmentEntry } from "../domain/decode.js";
 import { labelStatusAt, type LabelRecord, type RegistryState } from "../domain/state.js";
+import { StateSizeError } from "../store/state-fetch.js";
+import type { StateRowWrite, StateTables } from "../store/state.js";
+import {
+  activeKey,
+  boundaryKey,
+  decodeBoundaryRow,
+  decodeStatsRow,
+  encodeStatsIssuer,
+  encodeStatsTotal,
+  encodeStatsWeek,
+  STATS_TOTAL_KEY,
+  statsIssuerKey,
+  statsWeekKey,
+  type EventCounts,
+  type IssuerCounts,
+} from "./rows.js";
+import { fromUtf8 } from "../../log/bytes.js";
+import { RowDecodeError } from "../domain/rows.js";
 import { TimeQueue } from "./time-queue.js";
 import { isoWeekName, weekStartDay, weeksBetween } from "./week.js";
 
 export type FoldedEntry = SequencedStatement | CommitmentEntry;
 
-interface EventCounts {
-  issued: number;
-  suspended: number;
-  revoked: number;
-}
+/** Rows read per scanState call. */
+const PAGE = 1024;
+const NO_VALUE = new Uint8Array(0);
 
 const ISSUER_STATUS = {
   ACTIVE: IssuerStatus.ISSUER_STATUS_ACTIVE,
@@ -53,14 +78,154 @@ export class StatsFold {
   private labels = 0;
   /** The time "active" is read at: the latest sequencing time folded. */
   private asOf = 0n;
-  /** Active labels by `${tier}\n${issuerId}\n${categoryId}`. */
-  private readonly active = new Map<string, number>();
+  /** Label events and active labels, by issuer. */
+  private readonly issuers = new Map<string, IssuerCounts>();
   /** Label events by the day number of their week's Monday. */
   private readonly weeks = new Map<number, EventCounts>();
   private firstEventWeek: number | undefined;
-  private readonly byIssuer = new Map<string, EventCounts>();
-  /** Times at which a label's validity starts or ends, still ahead of asOf. */
-  private readonly boundaries = new TimeQueue();
+  /** Times at which a label's validity starts or ends, still ahead of asOf, up to the horizon. */
+  private boundaries = new TimeQueue();
+  /**
+   * Every boundary ahead of asOf and at or before this time is in `boundaries`; later ones are
+   * only in the store (Infinity: every one is here).
+   */
+  private horizon = Infinity;
+  /**
+   * A fork's (fork()): the fold it was forked from, whose counts it copies on first change, so
+   * that its own maps hold exactly the issuers and weeks it changed; and its boundary rows
+   * written or deleted.
+   */
+  private base: StatsFold | undefined;
+  private boundaryRows: Map<string, StateRowWrite> | undefined;
+
+  /**
+   * The fold a store's state tables hold (written by the batches' rows, or a rebuild), with no
+   * boundary loaded yet. The rows must reflect `expectedSize` entries (the size of the state the
+   * fold will follow), else StateSizeError; rows that do not decode throw RowDecodeError.
+   */
+  static async load(tables: Pick<StateTables, "scanState">, expectedSize: number): Promise<StatsFold> {
+    const f = new StatsFold();
+    let total = false;
+    for (let after: Uint8Array | undefined; ; ) {
+      const page = await tables.scanState("stats", after, PAGE);
+      if (page.size !== expectedSize) throw new StateSizeError(expectedSize, page.size);
+      for (const { key, value } of page.rows) {
+        const row = decodeStatsRow(fromUtf8(key), value);
+        if (row.kind === "total") {
+          ({ statements: f.statements, commitments: f.commitments, labels: f.labels, asOf: f.asOf } = row.total);
+          f.firstEventWeek = row.total.firstEventWeek;
+          total = true;
+        } else if (row.kind === "issuer") f.issuers.set(row.issuerId, row.counts);
+        else f.weeks.set(row.monday, row.counts);
+      }
+      if (page.rows.length < PAGE) break;
+      after = page.rows[page.rows.length - 1]!.key;
+    }
+    if (f.statements + f.commitments !== expectedSize)
+      throw new RowDecodeError(
+        "stats",
+        total
+          ? `the total row counts ${f.statements + f.commitments} entries, the tables are at size ${expectedSize}`
+          : "the table has no total row",
+      );
+    f.horizon = Number(f.asOf);
+    return f;
+  }
+
+  /**
+   * Loads the boundaries due by `now` (a sequencing time about to be folded) from the store's
+   * statsBoundary rows, if they are not held yet, and returns the ids of the labels they belong
+   * to: folding up to `now` reads those labels, so a partial state must hold them first. The
+   * rows must reflect the entries this fold has folded, else StateSizeError. A fold that holds
+   * every boundary (a replay's) reads nothing.
+   */
+  async prepare(now: bigint, tables: Pick<StateTables, "scanState">): Promise<string[]> {
+    if (this.base) throw new Error("stats: a fork is not prepared");
+    const t = Number(now);
+    if (t > this.horizon) {
+      const size = this.statements + this.commitments;
+      const due = new TimeQueue();
+      scan: for (let after: Uint8Array | undefined; ; ) {
+        const page = await tables.scanState("statsBoundary", after, PAGE);
+        if (page.size !== size) throw new StateSizeError(size, page.size);
+        for (const { key, value } of page.rows) {
+          const b = decodeBoundaryRow(key, value);
+          if (b.time > t) break scan;
+          due.push(b.time, b.id, Number(this.asOf));
+        }
+        if (page.rows.length < PAGE) break;
+        after = page.rows[page.rows.length - 1]!.key;
+      }
+      // Folding while the rows were read would leave them behind: the caller sequences wrongly.
+      if (this.statements + this.commitments !== size) throw new Error("stats: entries were folded during prepare");
+      this.boundaries = due;
+      this.horizon = t;
+    }
+    return [...new Set(this.boundaries.until(t).map((b) => b.id))];
+  }
+
+  /**
+   * A copy to fold the entries of one batch sequenced at `now` through, for the rows they change
+   * (rows()): its counts are copied from this fold as it changes them, its boundaries are those
+   * due by `now`. This fold must hold them (prepare(now) first); the fork folds no later entry.
+   */
+  fork(now: bigint): StatsFold {
+    if (this.base) throw new Error("stats: a fork is not forked");
+    const t = Number(now);
+    if (t > this.horizon) throw new Error(`stats: the boundaries due by ${now} are not loaded (prepare first)`);
+    const f = new StatsFold();
+    f.statements = this.statements;
+    f.commitments = this.commitments;
+    f.labels = this.labels;
+    f.asOf = this.asOf;
+    f.firstEventWeek = this.firstEventWeek;
+    for (const b of this.boundaries.until(t)) f.boundaries.push(b.time, b.id, Number(f.asOf));
+    f.horizon = t;
+    f.base = this;
+    f.boundaryRows = new Map();
+    return f;
+  }
+
+  /**
+   * A fork's rows for the state tables: the total row, the row of each issuer and week it
+   * changed, and the boundaries it added (ahead) or passed (or that a renewal moved).
+   */
+  rows(): StateRowWrite[] {
+    if (!this.base || !this.boundaryRows) throw new Error("stats: only a fork knows the rows it changed");
+    return [...this.counterRows(), ...this.boundaryRows.values()];
+  }
+
+  /**
+   * Every row of this fold, as a rebuild writes them: the counters, and each label's validity
+   * start and end still ahead, from `state` (complete: the state this fold has followed).
+   */
+  *allRows(state: RegistryState): Generator<StateRowWrite> {
+    if (this.base) throw new Error("stats: a fork holds only what it changed");
+    if (state.partial) throw new Error("stats: every row needs every label (a complete state)");
+    yield* this.counterRows();
+    for (const l of state.labels.values())
+      for (const time of [l.validFromUnix, l.validUntilUnix])
+        if (time > this.asOf)
+          yield { table: "statsBoundary", key: boundaryKey(Number(time), l.labelId), value: NO_VALUE };
+  }
+
+  private *counterRows(): Generator<StateRowWrite> {
+    yield {
+      table: "stats",
+      key: STATS_TOTAL_KEY,
+      value: encodeStatsTotal({
+        statements: this.statements,
+        commitments: this.commitments,
+        labels: this.labels,
+        asOf: this.asOf,
+        firstEventWeek: this.firstEventWeek,
+      }),
+    };
+    for (const [id, c] of this.issuers)
+      yield { table: "stats", key: statsIssuerKey(id), value: encodeStatsIssuer(id, c) };
+    for (const [monday, c] of this.weeks)
+      yield { table: "stats", key: statsWeekKey(monday), value: encodeStatsWeek(monday, c) };
+  }
 
   /**
    * Applies `entry` (log index `index`) to `state` with the domain's apply(), and folds it.
@@ -82,10 +247,14 @@ export class StatsFold {
     this.count(next, 1);
     if (!prior) {
       this.labels++;
-      this.boundaries.push(Number(next.validFromUnix), labelId, Number(this.asOf));
+      this.addBoundary(next.validFromUnix, labelId);
     }
-    if (prior?.validUntilUnix !== next.validUntilUnix)
-      this.boundaries.push(Number(next.validUntilUnix), labelId, Number(this.asOf));
+    if (prior?.validUntilUnix !== next.validUntilUnix) {
+      // A renewal moved the end: the older time is no longer a boundary of this label. The queue
+      // skips it when it comes (cheaper than finding it); the row goes now.
+      if (prior) this.boundaryRow(prior.validUntilUnix, labelId, false);
+      this.addBoundary(next.validUntilUnix, labelId);
+    }
     const kind = entry.statement.kind!.$case;
     const field =
       kind === "labelIssued"
@@ -98,29 +267,62 @@ export class StatsFold {
     if (!field) return;
     const week = weekStartDay(Number(entry.sequencedAtUnix));
     this.firstEventWeek ??= week;
-    let w = this.weeks.get(week);
-    if (!w) this.weeks.set(week, (w = zero()));
-    w[field]++;
-    let i = this.byIssuer.get(next.issuerId);
-    if (!i) this.byIssuer.set(next.issuerId, (i = zero()));
-    i[field]++;
+    this.weekCounts(week)[field]++;
+    this.issuerCounts(next.issuerId)[field]++;
   }
 
   /** Adds `sign` for the label if it is active at asOf. */
   private count(r: LabelRecord | undefined, sign: 1 | -1): void {
     if (!r || !isActive(r, this.asOf)) return;
-    const key = `${r.tier}\n${r.issuerId}\n${r.categoryId}`;
-    const n = (this.active.get(key) ?? 0) + sign;
-    if (n === 0) this.active.delete(key);
-    else this.active.set(key, n);
+    const active = this.issuerCounts(r.issuerId).active;
+    const key = activeKey(r.tier, r.categoryId);
+    const n = (active.get(key) ?? 0) + sign;
+    if (n === 0) active.delete(key);
+    else active.set(key, n);
+  }
+
+  /** The counts of issuer `id`, to change (a fork copies them first). */
+  private issuerCounts(id: string): IssuerCounts {
+    let c = this.issuers.get(id);
+    if (!c) {
+      const b = this.base?.issuers.get(id);
+      this.issuers.set(id, (c = b ? { ...b, active: new Map(b.active) } : { ...zero(), active: new Map() }));
+    }
+    return c;
+  }
+
+  /** The counts of the week of Monday `monday`, to change (a fork copies them first). */
+  private weekCounts(monday: number): EventCounts {
+    let c = this.weeks.get(monday);
+    if (!c) {
+      const b = this.base?.weeks.get(monday);
+      this.weeks.set(monday, (c = b ? { ...b } : zero()));
+    }
+    return c;
+  }
+
+  /** Notes label `id`'s validity start or end at `time`, if it is still ahead. */
+  private addBoundary(time: bigint, id: string): void {
+    if (time <= this.asOf) return;
+    if (Number(time) <= this.horizon) this.boundaries.push(Number(time), id, Number(this.asOf));
+    this.boundaryRow(time, id, true);
+  }
+
+  /** A fork's boundary row written (`ahead`) or deleted; the last word on a key wins. */
+  private boundaryRow(time: bigint, id: string, ahead: boolean): void {
+    if (!this.boundaryRows) return;
+    const key = boundaryKey(Number(time), id);
+    this.boundaryRows.set(`${time}\n${id}`, { table: "statsBoundary", key, value: ahead ? NO_VALUE : null });
   }
 
   /** Moves asOf to `t` (if later), counting the labels whose validity starts or ends meanwhile. */
   private advanceTo(state: RegistryState, t: bigint): void {
     if (t <= this.asOf) return;
+    if (Number(t) > this.horizon) throw new Error(`stats: the boundaries due by ${t} are not loaded (prepare first)`);
     for (;;) {
       const due = this.boundaries.popUntil(Number(t));
       if (!due) break;
+      this.boundaryRow(BigInt(due.time), due.id, false);
       const r = state.labels.get(due.id);
       // A renewal moved the end: the older time is no longer a boundary of this label.
       if (!r || (BigInt(due.time) !== r.validFromUnix && BigInt(due.time) !== r.validUntilUnix)) continue;
@@ -142,14 +344,19 @@ export class StatsFold {
    * are read from `state`, the state this fold has followed.
    */
   snapshot(state: RegistryState, checkpointNote: string): RegistryStats {
+    if (this.base) throw new Error("stats: a fork holds only what it changed");
     const byTier = new Map<number, number>();
     const byCategory = new Map<string, number>();
     const byIssuerActive = new Map<string, number>();
-    for (const [key, n] of this.active) {
-      const [tier, issuerId, categoryId] = key.split("\n") as [string, string, string];
-      byTier.set(Number(tier), (byTier.get(Number(tier)) ?? 0) + n);
-      byCategory.set(categoryId, (byCategory.get(categoryId) ?? 0) + n);
-      byIssuerActive.set(issuerId, (byIssuerActive.get(issuerId) ?? 0) + n);
+    for (const [issuerId, c] of this.issuers) {
+      for (const [key, n] of c.active) {
+        const cut = key.indexOf("\n");
+        const tier = Number(key.slice(0, cut));
+        const categoryId = key.slice(cut + 1);
+        byTier.set(tier, (byTier.get(tier) ?? 0) + n);
+        byCategory.set(categoryId, (byCategory.get(categoryId) ?? 0) + n);
+        byIssuerActive.set(issuerId, (byIssuerActive.get(issuerId) ?? 0) + n);
+      }
     }
     const categories: CategoryCount[] = [...state.categories.values()]
       .sort((a, b) => a.index - b.index)
@@ -163,7 +370,7 @@ export class StatsFold {
     const issuers: IssuerStats[] = [...state.issuers.values()]
       .sort((a, b) => (a.issuerId < b.issuerId ? -1 : a.issuerId > b.issuerId ? 1 : 0))
       .map((r) => {
-        const c = this.byIssuer.get(r.issuerId) ?? zero();
+        const c = this.issuers.get(r.issuerId) ?? zero();
         return {
           issuerId: r.issuerId,
           name: r.name,

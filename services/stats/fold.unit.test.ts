@@ -15,7 +15,12 @@ import {
 import { check } from "../domain/check.js";
 import { labelStatusAt } from "../domain/state.js";
 import { isViolation } from "../domain/violation.js";
-import { cosignaturesOf, StatsFold } from "./fold.js";
+import { toHex, utf8 } from "../../log/bytes.js";
+import { apply } from "../domain/apply.js";
+import { RegistryState } from "../domain/state.js";
+import { StateSizeError } from "../store/state-fetch.js";
+import type { StateKey, StateRowWrite, StateScan, StateTable, StateTables } from "../store/state.js";
+import { cosignaturesOf, StatsFold, type FoldedEntry } from "./fold.js";
 import { isoWeekOf } from "./week.js";
 
 const ROUTER = "home-router";
@@ -61,23 +66,52 @@ class Counted extends TestRegistry {
     }
   }
 
+  /** Every entry folded, in log order. */
+  readonly log: FoldedEntry[] = [];
+  /** The rows each entry's fork wrote, as the sequencer writes them: a store's two statistics tables. */
+  readonly tables = new RowTables();
+  /** A fold loaded from `tables` (follow()), with its own state, following the same entries. */
+  follower: { fold: StatsFold; state: RegistryState } | undefined;
+
   override submitSigned(signed: Parameters<TestRegistry["submitSigned"]>[0]) {
     const r = check(this.state, signed, this.now, this.config);
-    if (r.kind === "accepted")
-      this.fold.apply(this.state, { ...r.submission, sequencedAtUnix: this.now }, this.state.size);
+    if (r.kind === "accepted") this.fold1({ ...r.submission, sequencedAtUnix: this.now });
     return r;
   }
 
   /** A map commitment at the current time (the batch end that moves "now" without a label event). */
   tick(): void {
-    this.fold.apply(
-      this.state,
-      { commitment: { root: new Uint8Array(32), size: BigInt(this.state.size) }, sequencedAtUnix: this.now },
-      this.state.size,
-    );
+    this.fold1({ commitment: { root: new Uint8Array(32), size: BigInt(this.state.size) }, sequencedAtUnix: this.now });
   }
 
-  issue(issuer: number, tier: Tier, category: string, days: bigint): string {
+  /** As the sequencer: the rows from a fork folded in a rolled-back transaction, then the fold. */
+  private fold1(entry: FoldedEntry): void {
+    const index = this.state.size;
+    this.state.begin();
+    const fork = this.fold.fork(entry.sequencedAtUnix);
+    fork.apply(this.state, entry, index);
+    const rows = fork.rows();
+    this.state.rollback();
+    this.tables.write(rows, index + 1);
+    this.fold.apply(this.state, entry, index);
+    this.log.push(entry);
+    this.follower?.fold.apply(this.follower.state, entry, index);
+  }
+
+  /** Starts a follower: a fold loaded from the rows, over a state replayed without statistics. */
+  async follow(): Promise<void> {
+    const state = new RegistryState(this.authority.publicKey);
+    this.log.forEach((e, i) => apply(state, e, i));
+    this.follower = { fold: await StatsFold.load(this.tables, this.state.size), state };
+  }
+
+  /** What a registry serving from its store does before a batch: loads the boundaries due by now. */
+  async prepare(): Promise<string[]> {
+    return this.follower ? this.follower.fold.prepare(this.now, this.tables) : [];
+  }
+
+  /** Issues a label valid for `days` from now, starting `startIn` seconds from now. */
+  issue(issuer: number, tier: Tier, category: string, days: bigint, startIn = -10n): string {
     const { id, key } = this.issuers[issuer]!;
     const labelId = `${id}-${++this.serial}`;
     this.submit(
@@ -89,7 +123,7 @@ class Counted extends TestRegistry {
             productModel: `M-${this.serial}`,
             tier,
             categoryId: category,
-            validFromUnix: this.now - 10n,
+            validFromUnix: this.now + startIn,
             validUntilUnix: this.now + days * DAY,
             securitySupportUntilUnix: 0n,
           }),
@@ -106,6 +140,37 @@ class Counted extends TestRegistry {
     const key = byAuthority ? this.authority : this.issuers.find((i) => i.id === r.issuerId)!.key;
     const res = this.submit(key, statement(kind, { labelId, expectedLabelVersion: r.version, signedAtUnix: this.now }));
     return !isViolation(res) && res.kind === "accepted";
+  }
+}
+
+/** A store's statistics tables in memory: rows by table, in bytewise key order for scans. */
+class RowTables implements Pick<StateTables, "scanState"> {
+  private readonly rows = new Map<StateTable, Map<string, { key: Uint8Array; value: Uint8Array }>>();
+  private size = 0;
+
+  write(rows: readonly StateRowWrite[], size: number): void {
+    for (const r of rows) {
+      const key = typeof r.key === "string" ? utf8(r.key) : r.key;
+      let t = this.rows.get(r.table);
+      if (!t) this.rows.set(r.table, (t = new Map()));
+      if (r.value) t.set(toHex(key), { key, value: r.value });
+      else t.delete(toHex(key));
+    }
+    this.size = size;
+  }
+
+  /** Every row, by table and key hex, with the value's hex. */
+  all(): Map<StateTable, Map<string, string>> {
+    const out = new Map<StateTable, Map<string, string>>();
+    for (const [t, rows] of this.rows)
+      if (rows.size > 0) out.set(t, new Map([...rows].map(([k, r]) => [k, toHex(r.value)])));
+    return out;
+  }
+
+  async scanState(table: StateTable, after: StateKey | undefined, limit: number): Promise<StateScan> {
+    const from = after === undefined ? "" : toHex(typeof after === "string" ? utf8(after) : after);
+    const keys = [...(this.rows.get(table)?.keys() ?? [])].filter((k) => k > from).sort();
+    return { size: this.size, rows: keys.slice(0, limit).map((k) => this.rows.get(table)!.get(k)!) };
   }
 }
 
@@ -230,9 +295,9 @@ describe("StatsFold", () => {
     expect(reg.fold.snapshot(reg.state, "").activeByTier[1]!.labels).toBe(0n);
   });
 
-  it("equals a recount from the labels after any sequence of label events over time", () => {
+  it("equals a recount from the labels after any sequence of label events over time, in memory and from its rows", async () => {
     type Op =
-      | { op: "issue"; issuer: number; tier: Tier; router: boolean; days: number }
+      | { op: "issue"; issuer: number; tier: Tier; router: boolean; days: number; startIn: number }
       | {
           op: "change";
           pick: number;
@@ -247,6 +312,7 @@ describe("StatsFold", () => {
         tier: fc.constantFrom(Tier.TIER_BASIC, Tier.TIER_ENHANCED, Tier.TIER_LEADING),
         router: fc.boolean(),
         days: fc.integer({ min: 1, max: 120 }),
+        startIn: fc.integer({ min: -10, max: 280 }),
       }),
       fc.record({
         op: fc.constant("change" as const),
@@ -256,16 +322,20 @@ describe("StatsFold", () => {
       }),
       fc.record({ op: fc.constant("wait" as const), days: fc.integer({ min: 0, max: 40 }) }),
     );
-    fc.assert(
-      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { maxLength: 40 }), fc.nat({ max: 40 }), async (ops, followFrom) => {
         const reg = new Counted();
         const ids: string[] = [];
-        for (const o of ops) {
+        for (const [step, o] of ops.entries()) {
+          if (step === followFrom) await reg.follow();
+          // Due boundaries name only labels there are.
+          for (const id of await reg.prepare()) expect(reg.state.labels.has(id)).toBe(true);
           if (o.op === "wait") {
             reg.now += BigInt(o.days) * DAY + 1n;
+            await reg.prepare();
             reg.tick();
           } else if (o.op === "issue") {
-            ids.push(reg.issue(o.issuer, o.tier, o.router ? ROUTER : CATEGORY, BigInt(o.days)));
+            ids.push(reg.issue(o.issuer, o.tier, o.router ? ROUTER : CATEGORY, BigInt(o.days), BigInt(o.startIn)));
           } else if (ids.length > 0) {
             const id = ids[o.pick % ids.length]!;
             const r = reg.state.labels.get(id);
@@ -289,11 +359,48 @@ describe("StatsFold", () => {
             };
             reg.change(id, kinds[o.kind], o.auth);
           }
-          expectMatchesNaive(reg, reg.fold.snapshot(reg.state, ""));
+          const figures = reg.fold.snapshot(reg.state, "");
+          expectMatchesNaive(reg, figures);
+          // The rows the forks wrote, entry by entry, are every row of the fold; a fold loaded
+          // from them, and one that has followed the entries since it was loaded, agree with it.
+          const want = new Map<StateTable, Map<string, string>>();
+          for (const r of reg.fold.allRows(reg.state)) {
+            if (!want.has(r.table)) want.set(r.table, new Map());
+            want.get(r.table)!.set(toHex(typeof r.key === "string" ? utf8(r.key) : r.key), toHex(r.value!));
+          }
+          expect(reg.tables.all()).toEqual(want);
+          expect((await StatsFold.load(reg.tables, reg.state.size)).snapshot(reg.state, "")).toEqual(figures);
+          if (reg.follower) expect(reg.follower.fold.snapshot(reg.follower.state, "")).toEqual(figures);
         }
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+describe("StatsFold from its rows", () => {
+  it("folds no later time than it has prepared, nor reads rows of another size", async () => {
+    const reg = new Counted();
+    const a = reg.issue(0, Tier.TIER_BASIC, CATEGORY, 2n);
+    await reg.follow();
+    const { fold } = reg.follower!;
+    expect(() => fold.fork(reg.now + DAY)).toThrow(/not loaded \(prepare first\)/);
+    reg.now += 3n * DAY;
+    const { state } = reg.follower!;
+    const commitment = { commitment: { root: new Uint8Array(32), size: BigInt(state.size) }, sequencedAtUnix: reg.now };
+    expect(() => fold.apply(state, commitment, state.size)).toThrow(/prepare first/);
+    expect(state.size).toBe(reg.state.size);
+    // Prepared, it names the label whose end is due and passes it.
+    expect(await reg.prepare()).toEqual([a]);
+    const before = fold.snapshot(reg.follower!.state, "");
+    reg.tick();
+    expect(before.activeByTier[0]!.labels).toBe(1n);
+    expect(fold.snapshot(reg.follower!.state, "").activeByTier[0]!.labels).toBe(0n);
+    // The rows moved on with the log; the fold has not seen the next entry.
+    reg.tables.write([], reg.state.size + 1);
+    reg.now += 1n;
+    await expect(fold.prepare(reg.now, reg.tables)).rejects.toBeInstanceOf(StateSizeError);
+    await expect(StatsFold.load(reg.tables, reg.state.size)).rejects.toBeInstanceOf(StateSizeError);
   });
 });
 

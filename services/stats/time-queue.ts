@@ -26,6 +26,20 @@ export class TimeQueue {
     ids[i] = id;
   }
 
+  /** The items whose time is at most `until`, in no particular order; the queue is unchanged. */
+  until(until: number): { time: number; id: string }[] {
+    const out: { time: number; id: string }[] = [];
+    // A heap's item is never earlier than its parent: only subtrees of due items can hold due items.
+    const stack = [0];
+    while (stack.length > 0) {
+      const i = stack.pop()!;
+      if (i >= this.times.length || this.times[i]! > until) continue;
+      out.push({ time: this.times[i]!, id: this.ids[i]! });
+      stack.push(2 * i + 1, 2 * i + 2);
+    }
+    return out;
+  }
+
   /** Removes and returns the earliest item if its time is at most `until`. */
   popUntil(until: number): { time: number; id: string } | undefined {
     const { times, ids } = this;

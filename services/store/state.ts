@@ -12,6 +12,9 @@
  * - labelEntry: one row per entry about a label (its entry indices, e.g. keyed by label and version);
  * - searchModel, searchName: what SearchLabels finds products by model and manufacturers by name
  *   with (services/reads/search-index.ts).
+ * - stats: the statistics' counters (a few rows per issuer and week, services/stats/);
+ * - statsBoundary: one row per label validity start or end the statistics have still to pass,
+ *   keyed so that bytewise order is time order.
  * What a row's value holds is the writer's business: the store keeps bytes.
  */
 export const STATE_TABLES = {
@@ -25,6 +28,8 @@ export const STATE_TABLES = {
   labelEntry: 8,
   searchModel: 9,
   searchName: 10,
+  stats: 11,
+  statsBoundary: 12,
 } as const;
 
 export type StateTable = keyof typeof STATE_TABLES;

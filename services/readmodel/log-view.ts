@@ -127,7 +127,16 @@ export class LogView {
           // state it claims disagree. A map in the store is not recomputed: its root is checked.
           if (!isCommitment(e)) this.map.note(this.state, e.statement);
           else if (this.storedMap)
-            await checkStoredCommitment(this.map, e.commitment, e.sequencedAtUnix, index, this.storedMap.oldest);
+            await checkStoredCommitment(
+              this.map,
+              e.commitment,
+              e.sequencedAtUnix,
+              index,
+              this.storedMap.oldest,
+              // Only the newest commitment of a catch-up warms the node cache: one that walked
+              // every passed batch's paths fell behind a busy writer.
+              index + 1 >= latest.size,
+            );
           else checkCommitment(this.map, this.state, e.commitment, e.sequencedAtUnix, index);
           if (e.sequencedAtUnix > this.lastSequencedAt) this.lastSequencedAt = e.sequencedAtUnix;
         }

@@ -39,8 +39,11 @@ export interface MapStorage {
   readValues(hashes: readonly Hash[]): Promise<(Uint8Array | undefined)[]>;
   /** A prepared update is durable (its batch's append succeeded) as its version. */
   committed(prepared: PreparedMap): void;
-  /** Another process wrote map version `version`, whose batch wrote `keys()` (a catch-up passed its commitment). */
-  passed(version: number, keys: () => readonly MapKey[]): Promise<void>;
+  /**
+   * Another process wrote map version `version`, whose batch wrote `keys()` (a catch-up passed its
+   * commitment); without `keys`, nothing is read back and whatever it may have replaced is forgotten.
+   */
+  passed(version: number, keys: (() => readonly MapKey[]) | undefined): Promise<void>;
   /** Versions below `floor` need not stay readable. */
   letGo(floor: number): void;
 }

@@ -114,9 +114,9 @@ export class StoredMapStorage implements MapStorage {
    * right (a replica serves reads from it while the store is away); if that read fails, the cache
    * starts again empty.
    */
-  async passed(version: number, keys: () => readonly MapKey[]): Promise<void> {
+  async passed(version: number, keys: (() => readonly MapKey[]) | undefined): Promise<void> {
     this.recent.clear();
-    if (this.cache.size === 0 && !this.warmOnPass) {
+    if (keys === undefined || (this.cache.size === 0 && !this.warmOnPass)) {
       this.cache.clear(version);
       return;
     }

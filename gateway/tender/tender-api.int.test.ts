@@ -6,7 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyEvidence } from "../../services/verify/tender-evidence.js";
 import { resolveTrust } from "../../services/verify/trust.js";
 import { authority, fixtureLogSigner, openFixture, type Fixture } from "../../test/gateway/registry-fixture.js";
-import { MAX_GATEWAY_TENDER_ROWS } from "./tender-check.js";
+import { LogReads } from "../../services/logreads/log-reads.js";
+import { Reads } from "../../services/reads/reads.js";
+import { RegistryError } from "../../services/sequencer/errors.js";
+import { InProcessReadApi } from "../api/read-api.js";
+import { MAX_GATEWAY_TENDER_ROWS, TenderCheck } from "./tender-check.js";
 
 const CODE = "91330100MA2AXXXX1X";
 let fx: Fixture;
@@ -163,5 +167,23 @@ describe("POST /api/v1/tender:check", () => {
       }),
       { numRuns: 60 },
     );
+  });
+
+  it("runs at most its limit of checks at once: one more is refused with tender-busy, and later ones run", async () => {
+    const reads = new InProcessReadApi(
+      new Reads(fx.registry.view, fx.registry.domain),
+      new LogReads(fx.registry.view, fx.registry.origin),
+    );
+    const check = new TenderCheck(reads, trust, undefined, 2);
+    const criteria = { minTier: 1, validThrough: "2027-06-30" };
+    const list = new TextEncoder().encode(LIST);
+    const running = [check.run(list, criteria), check.run(list, criteria)];
+    const refused = await check.run(list, criteria).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(RegistryError);
+    expect(refused).toMatchObject({ code: "RESOURCE_EXHAUSTED", rule: "tender-busy" });
+    expect((await Promise.all(running)).map((r) => r.rows.length)).toEqual([6, 6]);
+    // Finished checks free their places, failed ones too.
+    await expect(check.run(new TextEncoder().encode("not,a\r\nlist"), criteria)).rejects.toThrow();
+    expect((await check.run(list, criteria)).rows.length).toBe(6);
   });
 });

@@ -15,12 +15,18 @@ import { checkCriteria, type TenderCriteria } from "../../services/verify/tender
 import type { ResolvedTrust } from "../../services/verify/trust.js";
 import type { ReadApi } from "../api/read-api.js";
 import { ApiRequestError } from "../api/status.js";
+import { RegistryError } from "../../services/sequencer/errors.js";
 import { type ReportLinks, tenderReportHtml } from "../page/tender-report.js";
 
 /** Rows in one list checked over HTTP: an answer in seconds, and an evidence file a browser can hold. */
 export const MAX_GATEWAY_TENDER_ROWS = 10_000;
 /** Product lookups and absence proofs asked at once. */
 const CONCURRENCY = 16;
+/**
+ * Checks one gateway runs at once. A long list costs seconds of the registry's and the gateway's
+ * CPU (every answer is verified), so a burst of uploads must not starve the label pages.
+ */
+export const DEFAULT_TENDER_CHECKS_AT_ONCE = 2;
 const MAX_CATEGORY_CHARS = 128;
 
 export interface TenderResult {
@@ -74,18 +80,37 @@ export function readApiTenderReads(reads: ReadApi): TenderReads {
 }
 
 export class TenderCheck {
+  private running = 0;
+
   constructor(
     private readonly reads: ReadApi,
     /** The gateway's pinned keys: every answer is verified under them. */
     readonly trust: ResolvedTrust,
     private readonly now: () => Date = () => new Date(),
+    private readonly maxRunning = DEFAULT_TENDER_CHECKS_AT_ONCE,
   ) {}
 
   /**
    * Checks the list. Bad input throws ApiRequestError (rules bad-encoding, bad-csv, too-many-rows);
-   * the registry's refusals and outages reject with its read errors.
+   * the registry's refusals and outages reject with its read errors. While maxRunning checks
+   * run, another is refused at once with RESOURCE_EXHAUSTED, rule tender-busy (HTTP 429).
    */
   async run(body: Uint8Array, criteria: TenderCriteria): Promise<TenderResult> {
+    if (this.running >= this.maxRunning)
+      throw new RegistryError(
+        "RESOURCE_EXHAUSTED",
+        "tender-busy",
+        `tender-busy: ${this.maxRunning} tender checks are running on this gateway; retry in a few seconds`,
+      );
+    this.running++;
+    try {
+      return await this.runChecked(body, criteria);
+    } finally {
+      this.running--;
+    }
+  }
+
+  private async runChecked(body: Uint8Array, criteria: TenderCriteria): Promise<TenderResult> {
     let text: string;
     try {
       text = new TextDecoder("utf-8", { fatal: true }).decode(body);

@@ -105,6 +105,17 @@ describe("the tender upload page", () => {
     await page.context().close();
   });
 
+  it("zh-CN: a bad list is refused in Chinese, with the English detail after it", async () => {
+    const page = await open("zh-CN");
+    await page.fill("#text", "model\nX\n");
+    await page.fill("#validThrough", "2027-06-30");
+    await page.click("button[value=report]");
+    const alert = page.locator("[role=alert]");
+    await expect.poll(() => alert.textContent()).toContain("CSV 第一行须为列名");
+    expect(await alert.locator("p[lang=en]").textContent()).toContain("header must name label_id");
+    await page.context().close();
+  });
+
   it("zh-CN: the language switch leads to the English form", async () => {
     const page = await open("zh-CN");
     await Promise.all([page.waitForURL(/lang=en/), page.click("a.lang")]);

@@ -66,6 +66,36 @@ button.secondary{background:#fff;color:var(--link);border:1px solid var(--link)}
 .hint{color:var(--muted);font-size:.9rem}
 .error{border-color:#c5221f;background:#fce8e6}`;
 
+/**
+ * The refusals a user of the form can meet, in Chinese; the English message (which names the
+ * rule and the detail, such as the CSV line) follows it. English pages show the message alone.
+ */
+const REFUSALS_ZH: Readonly<Record<string, string>> = {
+  "no-list": "请选择 CSV 文件或粘贴清单内容。",
+  "bad-criteria": "招标要求填写有误。",
+  "bad-encoding": "清单须为 UTF-8 编码的文本。",
+  "bad-csv": "CSV 格式有误。",
+  "bad-header": "CSV 第一行须为列名：label_id，或 registration_code 与 model。",
+  "too-many-rows": `每份清单最多 ${MAX_GATEWAY_TENDER_ROWS} 行。`,
+  "body-too-large": "上传的内容过大。",
+  "tender-busy": "核验请求较多，请稍后几秒再试。",
+  "bad-multipart": "表单提交格式有误。",
+};
+const REFUSAL_ZH_OTHER = "登记簿暂时无法完成核验，请稍后再试。";
+
+/** A refusal as the form shows it: the rule it broke and the message naming it. */
+export interface FormRefusal {
+  readonly rule: string;
+  readonly message: string;
+}
+
+function refusalHtml(lang: Lang, refusal: FormRefusal): string {
+  if (lang === "en") return `<p>${e(refusal.message)}</p>`;
+  return (
+    `<p>${e(REFUSALS_ZH[refusal.rule] ?? REFUSAL_ZH_OTHER)}</p>` + `<p class="hint" lang="en">${e(refusal.message)}</p>`
+  );
+}
+
 export interface FormValues {
   readonly minTier?: string;
   readonly validThrough?: string;
@@ -74,7 +104,7 @@ export interface FormValues {
 }
 
 /** The upload form, with the values and the refusal of a failed attempt when there was one. */
-export function tenderFormPage(lang: Lang, values: FormValues = {}, error?: string): string {
+export function tenderFormPage(lang: Lang, values: FormValues = {}, error?: FormRefusal): string {
   const t = TEXT[lang];
   const other: Lang = lang === "en" ? "zh-CN" : "en";
   const tier = values.minTier ?? "2";
@@ -88,7 +118,7 @@ export function tenderFormPage(lang: Lang, values: FormValues = {}, error?: stri
     `<header><span class="site">${e(t.site)}</span>` +
     `<a class="lang" href="?lang=${other}" hreflang="${other}" lang="${other}">${e(MESSAGES[lang].switchLanguage)}</a></header>` +
     `<main id="main"><section><h1>${e(t.title)}</h1><p>${e(t.intro)}</p></section>` +
-    (error ? `<section class="error" role="alert"><h2>${e(t.error)}</h2><p>${e(error)}</p></section>` : "") +
+    (error ? `<section class="error" role="alert"><h2>${e(t.error)}</h2>${refusalHtml(lang, error)}</section>` : "") +
     `<section><form method="post" action="/tender?lang=${lang}" enctype="multipart/form-data">` +
     `<label for="csv">${e(t.file)}</label><input id="csv" name="csv" type="file" accept=".csv,text/csv">` +
     `<label for="text">${e(t.text)}</label><textarea id="text" name="text" spellcheck="false">${e(values.text ?? "")}</textarea>` +
@@ -153,8 +183,9 @@ export async function tenderPageReply(
       // The registry's refusals and outages keep their status; the page says what happened.
       const r = apiErrorReply(err);
       if (!r) throw err;
-      return html(r.status, lang, tenderFormPage(lang, values, (err as Error).message));
+      const { rule, message } = err as { rule: string; message: string };
+      return html(r.status, lang, tenderFormPage(lang, values, { rule, message }));
     }
-    return html(err.code === "RESOURCE_EXHAUSTED" ? 413 : 400, lang, tenderFormPage(lang, values, err.message));
+    return html(err.code === "RESOURCE_EXHAUSTED" ? 413 : 400, lang, tenderFormPage(lang, values, err));
   }
 }

@@ -78,6 +78,16 @@ export function parseCsv(text: string): CsvRecord[] {
   return records;
 }
 
+/**
+ * Free text from a signer (a name) as a spreadsheet cell: a text starting with a character that
+ * spreadsheets read as a formula (= + - @, tab, carriage return) gets a leading apostrophe, so
+ * opening a downloaded CSV never runs a formula that an issuer put in its name (OWASP's CSV
+ * injection advice). The apostrophe is shown by some readers: it marks the text as altered.
+ */
+export function spreadsheetText(text: string): string {
+  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+}
+
 /** Formats records as CSV that parseCsv reads back unchanged (quoting only where needed). */
 export function formatCsv(rows: readonly (readonly string[])[]): string {
   const cell = (v: string) => (/[",\r\n]/.test(v) || v === "" ? `"${v.replaceAll('"', '""')}"` : v);

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CsvError, formatCsv, parseCsv } from "./csv.js";
+import { CsvError, formatCsv, parseCsv, spreadsheetText } from "./csv.js";
 
 describe("parseCsv", () => {
   it("reads RFC 4180: quotes, doubled quotes, commas and newlines in fields, CRLF, BOM, blank lines", () => {
@@ -44,6 +44,20 @@ describe("parseCsv", () => {
         }
       }),
       { numRuns: 2000 },
+    );
+  });
+});
+
+describe("spreadsheetText", () => {
+  it("never yields a cell a spreadsheet reads as a formula, and changes nothing else (fuzz)", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 20 }), (text) => {
+        const cell = spreadsheetText(text);
+        expect(/^[=+\-@\t\r]/.test(cell)).toBe(false);
+        expect(cell === text || cell === `'${text}`).toBe(true);
+        if (/^[=+\-@\t\r]/.test(text)) expect(cell).toBe(`'${text}`);
+        else expect(cell).toBe(text);
+      }),
     );
   });
 });

@@ -1,5 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Journal, JournaledLists } from "./journal.js";
+import { Journal, JournaledLists, JournaledMap, NotLoadedError } from "./journal.js";
 
 describe("JournaledLists", () => {
   it("appends in place and a rollback undoes appends and new lists, newest first", () => {
@@ -21,5 +22,144 @@ describe("JournaledLists", () => {
     lists.append("a", 5);
     journal.commit();
     expect(lists.get("a")).toEqual([1, 5]);
+  });
+});
+
+describe("a partial JournaledMap", () => {
+  it("answers only the keys it loaded or changed, and refuses the others with NotLoadedError", () => {
+    const journal = new Journal();
+    const m = new JournaledMap<string, number>(journal, "labels");
+    expect(() => m.get("a")).toThrow(NotLoadedError);
+    expect(() => m.has("a")).toThrow(/labels "a" was read but never loaded/);
+    expect(() => m.delete("a")).toThrow(NotLoadedError);
+    m.load("a", 1);
+    m.load("b", undefined);
+    expect([m.get("a"), m.has("a"), m.get("b"), m.has("b")]).toEqual([1, true, undefined, false]);
+    // What the map knows wins over a later load (a load may be older than a change).
+    m.set("b", 2);
+    m.load("b", undefined);
+    m.load("a", 9);
+    expect([m.get("a"), m.get("b")]).toEqual([1, 2]);
+    m.delete("a");
+    m.load("a", 9);
+    expect([m.get("a"), m.has("a")]).toEqual([undefined, false]);
+    // A complete map is a plain Map.
+    const complete = new JournaledMap<string, number>(journal);
+    expect([complete.get("x"), complete.has("x"), complete.isLoaded("x"), complete.partial]).toEqual([
+      undefined,
+      false,
+      true,
+      false,
+    ]);
+  });
+
+  it("a rollback restores present, absent and unknown keys as they were", () => {
+    const journal = new Journal();
+    const m = new JournaledMap<string, number>(journal, "products");
+    m.load("present", 1);
+    m.load("absent", undefined);
+    journal.begin();
+    m.set("absent", 2);
+    m.delete("present");
+    m.set("new", 3);
+    expect([m.get("absent"), m.get("present"), m.get("new")]).toEqual([2, undefined, 3]);
+    expect(() => m.load("x", 1)).toThrow(/inside a transaction/);
+    journal.rollback();
+    expect([m.get("present"), m.get("absent"), m.has("absent")]).toEqual([1, undefined, false]);
+    // "new" was set in the rolled-back batch only: unknown again, though the map touched it.
+    expect(() => m.get("new")).toThrow(NotLoadedError);
+    journal.begin();
+    m.delete("present");
+    m.set("absent", 2);
+    journal.commit();
+    expect([m.get("present"), m.has("present"), m.get("absent")]).toEqual([undefined, false, 2]);
+  });
+
+  it("evicts the oldest keys down to a bound, which then read as unknown", () => {
+    const journal = new Journal();
+    const m = new JournaledMap<number, number>(journal, "labels");
+    for (let i = 0; i < 10; i++) m.load(i, i % 2 === 0 ? i : undefined);
+    m.evict(3);
+    expect(() => m.get(0)).toThrow(NotLoadedError);
+    expect(() => m.get(1)).toThrow(NotLoadedError);
+    expect([m.get(8), m.get(9), m.get(6), m.get(7)]).toEqual([8, undefined, 6, undefined]);
+    expect(m.size).toBe(3);
+    journal.begin();
+    expect(() => m.evict(0)).toThrow(/inside a transaction/);
+    journal.rollback();
+  });
+
+  it("agrees with a complete map on any run of loads, changes, rollbacks and evictions (fuzz)", () => {
+    type Op =
+      | { op: "set"; k: number; v: number }
+      | { op: "delete"; k: number }
+      | { op: "append"; k: number; v: number }
+      | { op: "commit" }
+      | { op: "rollback" }
+      | { op: "evict"; keep: number };
+    const k = fc.nat(7);
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      fc.record({ op: fc.constant("set" as const), k, v: fc.nat(99) }),
+      fc.record({ op: fc.constant("delete" as const), k }),
+      fc.record({ op: fc.constant("append" as const), k, v: fc.nat(99) }),
+      fc.record({ op: fc.constant("commit" as const) }),
+      fc.record({ op: fc.constant("rollback" as const) }),
+      fc.record({ op: fc.constant("evict" as const), keep: fc.nat(4) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
+        // The store: what a complete map holds after each committed transaction.
+        const store = new Map<number, readonly number[]>();
+        const fullJournal = new Journal();
+        const full = new JournaledLists<number, number>(fullJournal);
+        const journal = new Journal();
+        const part = new JournaledLists<number, number>(journal, "lists");
+        const fetch = (key: number) => {
+          // A caller loads what it reads first; loads happen between transactions.
+          if (!part.isLoaded(key) && !journal.open) {
+            const v = store.get(key);
+            part.load(key, v && [...v]);
+          }
+        };
+        for (const o of ops) {
+          if (o.op === "commit" || o.op === "rollback") {
+            if (!journal.open) continue;
+            if (o.op === "commit") {
+              journal.commit();
+              fullJournal.commit();
+              for (const key of new Set([...store.keys(), ...full.keys()])) {
+                const v = full.get(key);
+                if (v === undefined) store.delete(key);
+                else store.set(key, [...v]);
+              }
+            } else {
+              journal.rollback();
+              fullJournal.rollback();
+            }
+            continue;
+          }
+          if (o.op === "evict") {
+            if (!journal.open) part.evict(o.keep);
+            continue;
+          }
+          fetch(o.k);
+          if (!part.isLoaded(o.k)) continue; // inside a transaction without it: the caller would have prefetched
+          if (!journal.open) {
+            journal.begin();
+            fullJournal.begin();
+          }
+          if (o.op === "set") {
+            part.set(o.k, [o.v]);
+            full.set(o.k, [o.v]);
+          } else if (o.op === "delete") expect(part.delete(o.k)).toBe(full.delete(o.k));
+          else {
+            part.append(o.k, o.v);
+            full.append(o.k, o.v);
+          }
+          expect(part.get(o.k)).toEqual(full.get(o.k));
+        }
+        for (let key = 0; key <= 7; key++) if (part.isLoaded(key)) expect(part.get(key)).toEqual(full.get(key));
+      }),
+    );
   });
 });

@@ -164,24 +164,54 @@ export function productKey(registrationCode: string, model: string): string {
  */
 export class RegistryState {
   readonly journal = new Journal();
-  readonly labels = new JournaledMap<string, LabelRecord>(this.journal);
+  readonly labels: JournaledMap<string, LabelRecord>;
   /** productKey -> the id of the product's latest label that is not revoked (it may have expired). */
-  readonly liveByProduct = new JournaledMap<string, string>(this.journal);
+  readonly liveByProduct: JournaledMap<string, string>;
   /** productKey -> every label id ever issued for the product, oldest first. */
-  readonly productLabels = new JournaledMap<string, readonly string[]>(this.journal);
+  readonly productLabels: JournaledMap<string, readonly string[]>;
   /** Manufacturer registration code -> its products' productKeys, in the order of their first label. */
-  readonly manufacturerProducts = new JournaledLists<string, string>(this.journal);
+  readonly manufacturerProducts: JournaledLists<string, string>;
   readonly issuers = new JournaledMap<string, IssuerRecord>(this.journal);
   /** hex key id -> issuer key (current and retired). The authority's key is not here. */
   readonly keys = new JournaledMap<string, KeyRecord>(this.journal);
   readonly categories = new JournaledMap<string, CategoryRecord>(this.journal);
   /** requestKey(signer, request id) -> where the statement went. */
-  readonly requests = new JournaledMap<string, RequestRecord>(this.journal);
+  readonly requests: JournaledMap<string, RequestRecord>;
   readonly authorityKeyIdHex: string;
   private treeSize = 0;
 
-  constructor(readonly authorityPublicKey: Uint8Array) {
+  /**
+   * A complete state holds every record (a replay builds one). A partial one (`partial`) holds
+   * the labels, products, manufacturers and request ids that were loaded (batch-keys.ts) or
+   * changed, at size `size`; issuers, keys and categories are always whole.
+   */
+  constructor(
+    readonly authorityPublicKey: Uint8Array,
+    opts: { readonly partial?: boolean; readonly size?: number } = {},
+  ) {
     this.authorityKeyIdHex = authorityKeyIdHex(authorityPublicKey);
+    const part = (name: string) => (opts.partial ? name : undefined);
+    this.labels = new JournaledMap(this.journal, part("label"));
+    this.liveByProduct = new JournaledMap(this.journal, part("product (live label)"));
+    this.productLabels = new JournaledMap(this.journal, part("product (labels)"));
+    this.manufacturerProducts = new JournaledLists(this.journal, part("manufacturer"));
+    this.requests = new JournaledMap(this.journal, part("request id"));
+    this.treeSize = opts.size ?? 0;
+  }
+
+  get partial(): boolean {
+    return this.labels.partial;
+  }
+
+  /**
+   * Forgets the least recently loaded records of a partial state until each table holds at most
+   * `keep` keys; a product's live label and label list go together. Outside transactions only.
+   */
+  evict(keep: number): void {
+    this.labels.evict(keep);
+    this.requests.evict(keep);
+    this.manufacturerProducts.evict(keep);
+    for (const key of this.productLabels.evict(keep)) this.liveByProduct.forget(key);
   }
 
   /** The number of log entries applied: the index the next entry must have. */

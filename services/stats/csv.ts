@@ -1,24 +1,20 @@
 // The statistics as CSV (RFC 4180, CRLF line ends): one figure per row, `section,key,name,metric,value`,
 // so a spreadsheet can pivot any of them and a script needs no knowledge of the sections.
+import { formatCsv, spreadsheetText } from "../csv/csv.js";
 import { tierToJSON } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import { issuerStatusToJSON, type RegistryStats } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
 
 export const STATS_CSV_HEADER = ["section", "key", "name", "metric", "value"] as const;
 
-/** A field quoted when it holds a comma, a quote or a line break (quotes doubled). */
-export function csvField(s: string): string {
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-export function csvLine(fields: readonly string[]): string {
-  return `${fields.map(csvField).join(",")}\r\n`;
-}
-
-/** Every figure of `s`, in the order of RegistryStats' fields. */
+/**
+ * Every figure of `s`, in the order of RegistryStats' fields. Names are the signers' free text,
+ * made safe for spreadsheets (spreadsheetText); ids and figures follow syntaxes that cannot start
+ * a formula.
+ */
 export function statsRows(s: RegistryStats): string[][] {
   const rows: string[][] = [];
   const row = (section: string, key: string, name: string, metric: string, value: bigint | number | string) =>
-    rows.push([section, key, name, metric, String(value)]);
+    rows.push([section, key, spreadsheetText(name), metric, String(value)]);
   row("log", "", "", "tree_size", s.treeSize);
   row("log", "", "", "as_of", new Date(Number(s.asOfUnix) * 1000).toISOString());
   row("log", "", "", "statements", s.statements);
@@ -50,5 +46,5 @@ export function statsRows(s: RegistryStats): string[][] {
 }
 
 export function statsCsv(s: RegistryStats): string {
-  return [STATS_CSV_HEADER, ...statsRows(s)].map(csvLine).join("");
+  return formatCsv([STATS_CSV_HEADER, ...statsRows(s)]);
 }

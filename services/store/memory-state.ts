@@ -1,7 +1,7 @@
 // The state tables of the in-memory store (state.ts): rows, map nodes and values by version, kept
 // in a MemoryLog beside its entries. Writes are staged first and applied in one synchronous step,
 // so that a fault injected between the steps of an append (MemoryLog.faults) leaves nothing of it.
-import { toHex } from "../../log/bytes.js";
+import { fromHex, toHex } from "../../log/bytes.js";
 import type { CheckedState } from "./state-checks.js";
 import type { MapValueWrite } from "./state.js";
 
@@ -66,6 +66,17 @@ export class MemoryStateData {
       if (held) held.refs++;
       else this.byHash.set(h, { value: v.value, refs: 1 });
     }
+  }
+
+  /** Rows of `table` with keys after `after` (all when undefined), at most `limit`, in key order. */
+  scan(table: number, after: Uint8Array | undefined, limit: number): { key: Uint8Array; value: Uint8Array }[] {
+    const prefix = `${table}/`;
+    const from = after === undefined ? undefined : prefix + toHex(after);
+    // Hex spells bytes in order, two digits each: hex order is bytewise order.
+    const keys: string[] = [];
+    for (const k of this.rows.keys()) if (k.startsWith(prefix) && (from === undefined || k > from)) keys.push(k);
+    keys.sort();
+    return keys.slice(0, limit).map((k) => ({ key: fromHex(k.slice(prefix.length)), value: copy(this.rows.get(k)!) }));
   }
 
   row(table: number, key: Uint8Array): Uint8Array | undefined {

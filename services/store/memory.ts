@@ -15,6 +15,7 @@ import {
   checkHashes,
   checkPaths,
   checkReadCount,
+  checkScanLimit,
   checkStateWrite,
   keyBytes,
   notRebuilding,
@@ -24,6 +25,7 @@ import {
   MapVersionPrunedError,
   type StateKey,
   type StateRead,
+  type StateScan,
   type StateStatus,
   type StateTable,
   type StateTables,
@@ -173,6 +175,14 @@ class MemoryStateTables implements StateTables {
     checkReadCount("keys", keys);
     const values = keys.map((k) => this.log.state.row(id, keyBytes(k))?.slice());
     return { size: this.log.size, values };
+  }
+
+  async scanState(table: StateTable, after: StateKey | undefined, limit: number): Promise<StateScan> {
+    this.checkOpen();
+    const id = tableId(table);
+    checkScanLimit(limit);
+    const from = after === undefined ? undefined : keyBytes(after);
+    return { size: this.log.size, rows: this.log.state.scan(id, from, limit) };
   }
 
   async readMapNodes(paths: readonly Uint8Array[], atVersion: number): Promise<(Uint8Array | undefined)[]> {

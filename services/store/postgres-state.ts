@@ -11,6 +11,7 @@ import {
   checkHashes,
   checkPaths,
   checkReadCount,
+  checkScanLimit,
   checkStateWrite,
   keyBytes,
   notRebuilding,
@@ -21,6 +22,7 @@ import {
   MapVersionPrunedError,
   type StateKey,
   type StateRead,
+  type StateScan,
   type StateStatus,
   type StateTable,
   type StateTables,
@@ -110,6 +112,26 @@ export class PostgresStateTables implements StateTables {
     const values: (Uint8Array | undefined)[] = new Array(keys.length).fill(undefined);
     for (const row of result.rows) if (row.ord !== null) values[Number(row.ord) - 1] = optional(row.value);
     return { size: toSize(result.rows[0]?.size), values };
+  }
+
+  async scanState(table: StateTable, after: StateKey | undefined, limit: number): Promise<StateScan> {
+    this.checkOpen();
+    const id = tableId(table);
+    checkScanLimit(limit);
+    const from = after === undefined ? null : keyBytes(after);
+    // bytea compares bytewise, shorter first on a tie: the order the port asks. From the head
+    // row, so that an empty page still answers the size.
+    const result = await this.query<{ size: string; key: Uint8Array | null; value: Uint8Array | null }>(
+      "scanState",
+      `SELECT h.size, r.key, r.value FROM ${this.s}.log_head h
+       LEFT JOIN LATERAL (SELECT key, value FROM ${this.s}.state_rows
+         WHERE tbl = $1 AND ($2::bytea IS NULL OR key > $2::bytea) ORDER BY key LIMIT $3) r ON true
+       ORDER BY r.key`,
+      [id, from, limit],
+    );
+    const rows = [];
+    for (const row of result.rows) if (row.key !== null) rows.push({ key: bytes(row.key), value: bytes(row.value) });
+    return { size: toSize(result.rows[0]?.size), rows };
   }
 
   async readMapNodes(paths: readonly Uint8Array[], atVersion: number): Promise<(Uint8Array | undefined)[]> {

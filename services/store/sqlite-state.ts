@@ -7,11 +7,20 @@ import { REBUILD_IN_STEP } from "./sqlite-schema.js";
 import { guarded } from "./sqlite-errors.js";
 import type { SqliteWriter } from "./sqlite-writer.js";
 import { packState } from "./sqlite-writer.js";
-import { checkHashes, checkPaths, checkReadCount, checkStateWrite, keyBytes, tableId } from "./state-checks.js";
+import {
+  checkHashes,
+  checkPaths,
+  checkReadCount,
+  checkScanLimit,
+  checkStateWrite,
+  keyBytes,
+  tableId,
+} from "./state-checks.js";
 import {
   MapVersionPrunedError,
   type StateKey,
   type StateRead,
+  type StateScan,
   type StateStatus,
   type StateTable,
   type StateTables,
@@ -27,6 +36,7 @@ export class SqliteStateTables implements StateTables {
   private readonly nodeStmt;
   private readonly valueStmt;
   private readonly readRows;
+  private readonly scanRows;
   private readonly readNodes;
   private readonly readStatus;
 
@@ -50,6 +60,18 @@ export class SqliteStateTables implements StateTables {
       const size = this.sizeStmt.get()!;
       return { size, values: keys.map((k) => opt(this.rowStmt.get(table, k))) };
     });
+    const scanAll = db.prepare<[number, number], { key: Buffer; value: Buffer }>(
+      "SELECT key, value FROM state_rows WHERE tbl = ? ORDER BY key LIMIT ?",
+    );
+    // BLOBs compare with memcmp, shorter first on a tie: bytewise order, as the port asks.
+    const scanAfter = db.prepare<[number, Uint8Array, number], { key: Buffer; value: Buffer }>(
+      "SELECT key, value FROM state_rows WHERE tbl = ? AND key > ? ORDER BY key LIMIT ?",
+    );
+    this.scanRows = db.transaction((table: number, after: Uint8Array | undefined, limit: number): StateScan => {
+      const size = this.sizeStmt.get()!;
+      const rows = after === undefined ? scanAll.all(table, limit) : scanAfter.all(table, after, limit);
+      return { size, rows: rows.map((r) => ({ key: bytes(r.key), value: bytes(r.value) })) };
+    });
     this.readStatus = db.transaction((): StateStatus => {
       const meta = this.metaStmt.get()!;
       return { size: this.sizeStmt.get()!, rebuildNeeded: meta.rebuild !== REBUILD_IN_STEP, mapFloor: meta.map_floor };
@@ -67,6 +89,14 @@ export class SqliteStateTables implements StateTables {
     checkReadCount("keys", keys);
     const keyed = keys.map(keyBytes);
     return guarded("read", () => this.readRows(id, keyed));
+  }
+
+  async scanState(table: StateTable, after: StateKey | undefined, limit: number): Promise<StateScan> {
+    this.checkOpen();
+    const id = tableId(table);
+    checkScanLimit(limit);
+    const from = after === undefined ? undefined : keyBytes(after);
+    return guarded("read", () => this.scanRows(id, from, limit));
   }
 
   async readMapNodes(paths: readonly Uint8Array[], atVersion: number): Promise<(Uint8Array | undefined)[]> {

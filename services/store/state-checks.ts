@@ -55,6 +55,12 @@ export function checkReadCount(what: string, list: readonly unknown[]): void {
     throw new RangeError(`store: ${list.length} ${what} in one read, over ${MAX_STATE_READ}`);
 }
 
+/** A scan's limit: a whole number from 1 to MAX_STATE_READ. */
+export function checkScanLimit(limit: number): void {
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_STATE_READ)
+    throw new RangeError(`store: a scan's limit must be 1..${MAX_STATE_READ}, not ${limit}`);
+}
+
 /** Whether `path` is log/map's pathBytes of some position: depth byte, its bytes, bits past it clear. */
 export function isPathBytes(path: Uint8Array): boolean {
   if (!isBytes(path) || path.length === 0) return false;

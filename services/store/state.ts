@@ -83,6 +83,14 @@ export interface StateRead {
   readonly values: (Uint8Array | undefined)[];
 }
 
+/** A page of a table's rows in key order, with the tree size they reflect. */
+export interface StateScan {
+  /** The committed tree size at the moment of the read (the rows are the state as of it). */
+  readonly size: number;
+  /** Rows in ascending bytewise key order. Fewer than the limit asked: the table has no more. */
+  readonly rows: { readonly key: Uint8Array; readonly value: Uint8Array }[];
+}
+
 export interface StateStatus {
   /** The committed tree size: the size the state reflects (when no rebuild is needed). */
   readonly size: number;
@@ -119,6 +127,14 @@ export class MapVersionPrunedError extends RangeError {
 export interface StateTables {
   /** The values of `keys` in `table` (at most MAX_STATE_READ keys), as of one committed size. */
   readState(table: StateTable, keys: readonly StateKey[]): Promise<StateRead>;
+
+  /**
+   * The rows of `table` whose keys come after `after` in bytewise order (all when undefined), at
+   * most `limit` of them (1..MAX_STATE_READ), in key order, as of one committed size: the way to
+   * load a small table whole, or to walk a large one in pages (pass the last key seen). Pages of
+   * one walk may reflect different sizes: a walk that must see one snapshot compares them.
+   */
+  scanState(table: StateTable, after: StateKey | undefined, limit: number): Promise<StateScan>;
 
   /**
    * For each path (pathBytes), the node written at the greatest version <= `atVersion`, or

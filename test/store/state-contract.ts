@@ -127,6 +127,58 @@ export function describeStateContract(name: string, run: Run): void {
         await expect(st.readMapValues([new Uint8Array(31)])).rejects.toThrow(RangeError);
       }));
 
+    it("scans a table's rows in bytewise key order, in pages, without other tables' rows or deleted ones", () =>
+      run(async (open) => {
+        const s = await open();
+        if (!s.state) return;
+        // Keys that order differently as bytes and as UTF-16 strings, prefixes of each other, and 0xff.
+        const keys = [
+          new Uint8Array([]),
+          new Uint8Array([0]),
+          new Uint8Array([1]),
+          new Uint8Array([1, 0]),
+          new Uint8Array([1, 0xff]),
+          new Uint8Array([0x7f]),
+          new Uint8Array([0xff]),
+          new Uint8Array([0xff, 0xff, 0]),
+          utf8("\u00e9"),
+          utf8("\uffff"),
+          utf8("\u{1f600}"),
+        ];
+        await s.append(
+          withState("a", 0, 2, {
+            rows: [
+              ...keys.map((key, i) => ({ table: "category" as const, key, value: utf8(`v${i}`) })),
+              { table: "issuer", key: new Uint8Array([0, 1]), value: utf8("other table") },
+            ],
+          }),
+        );
+        await s.append(withState("a", 2, 1, { rows: [{ table: "category", key: keys[5]!, value: null }] }));
+        const live = keys.map((key, i) => ({ key: toHex(key), value: `v${i}` })).filter((_, i) => i !== 5);
+        const expected = [...live].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+        const st = tables(await open());
+        for (const limit of [1, 2, 3, 64]) {
+          const seen: { key: string; value: string }[] = [];
+          let after: Uint8Array | undefined;
+          for (;;) {
+            const page = await st.scanState("category", after, limit);
+            expect(page.size).toBe(3);
+            expect(page.rows.length).toBeLessThanOrEqual(limit);
+            seen.push(...page.rows.map((r) => ({ key: toHex(r.key), value: new TextDecoder().decode(r.value) })));
+            if (page.rows.length < limit) break;
+            after = page.rows[page.rows.length - 1]!.key;
+          }
+          expect(seen).toEqual(expected);
+        }
+        // After a key that is not there: the rows after where it would be.
+        const tail = await st.scanState("category", new Uint8Array([1, 0, 0]), 2);
+        expect(tail.rows.map((r) => toHex(r.key))).toEqual(["01ff", "c3a9"]);
+        expect((await st.scanState("label", undefined, 10)).rows).toEqual([]);
+        await expect(st.scanState("category", undefined, 0)).rejects.toThrow(RangeError);
+        await expect(st.scanState("category", undefined, 65_537)).rejects.toThrow(RangeError);
+        await expect(st.scanState("nope" as "label", undefined, 1)).rejects.toThrow(RangeError);
+      }));
+
     it("writes no state for a lost compare-and-set, and only the winner's of a race", () =>
       run(async (open) => {
         const [s1, s2] = [await open(), await open()];

@@ -5,8 +5,9 @@
 //                          [--child-heap-mb 16384] [--smoke]
 //
 // For each size: builds a log of that many entries through the normal append path
-// (bench/scale-log.ts: a Registry in this process on the data directory's SQLite store), or
-// reuses the one an earlier run built there; then starts the registry as production does
+// (bench/scale-log.ts: a Registry on the data directory's SQLite store, in a child process of its
+// own, bench/scale-build.ts), or reuses the one an earlier run built there; then starts the
+// registry as production does
 // (`node dist/app/cli/main.js serve` on that directory, a child process) and measures
 //   - start-up: from spawning it to the first gRPC health check that answers SERVING (polled; it
 //     says nothing of how start-up works inside);
@@ -21,10 +22,12 @@
 //
 // `--smoke` is a small, quick run (sizes 2000, a few seconds of each measurement) that proves the
 // whole path works; bench/scale.int.test.ts runs it.
+import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { cpus, loadavg } from "node:os";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { SubmitBulkRequest } from "../proto/gen/messages/labelreg/v1/issuance_service.js";
 import type { Statement } from "../proto/gen/messages/labelreg/v1/statement.js";
@@ -39,7 +42,6 @@ import { prng } from "./measure.js";
 import { mixedReads } from "./mixed-reads.js";
 import { NOOP_UNARY_PATH, startNoopServer } from "./noop-child.js";
 import {
-  buildScaleLog,
   CATEGORIES,
   completeBuild,
   issuerProfile,
@@ -84,10 +86,6 @@ const HEALTH = "/grpc.health.v1.Health/Check";
 const SERVING = Buffer.from([0x08, 0x01]);
 const MB = 1024 * 1024;
 const log = (s: string) => console.log(s);
-const progress = (s: string) => {
-  if (process.stdout.isTTY) process.stdout.write(`\r${s}\x1b[K`);
-  else log(s);
-};
 
 interface SizeResult {
   readonly target: number;
@@ -104,6 +102,25 @@ interface SizeResult {
   readonly getLabel: RunResult;
   readonly noop: RunResult;
   readonly sequencing: RunResult;
+}
+
+/** Runs bench/scale-build.ts on `dataDir` (its output is this one's). */
+async function buildInChild(dataDir: string, entries: number): Promise<void> {
+  const child = spawn(
+    process.execPath,
+    [
+      `--max-old-space-size=${childHeapMb}`,
+      "--max-semi-space-size=64",
+      fileURLToPath(new URL("./scale-build.js", import.meta.url)),
+      dataDir,
+      String(entries),
+      String(issuers),
+      DEFAULT_ORIGIN,
+    ],
+    { cwd: repoRoot, stdio: "inherit" },
+  );
+  const how = await new Promise<string>((res) => child.once("exit", (code, signal) => res(signal ?? `exit ${code}`)));
+  if (how !== "exit 0") throw new Error(`building ${dataDir} failed (${how})`);
 }
 
 /** Bytes of every file under `dir`. */
@@ -207,7 +224,9 @@ async function runSize(target: number): Promise<SizeResult> {
     );
   } else {
     log(`  no complete log of this size here: building it (${issuers} issuers)`);
-    build = await buildScaleLog(dataDir, target, { issuers, origin: DEFAULT_ORIGIN, log, progress });
+    await buildInChild(dataDir, target);
+    build = completeBuild(dataDir, target);
+    if (!build) throw new Error(`the build of ${dataDir} left no complete build record`);
   }
   const diskBytes = dirBytes(dataDir);
 

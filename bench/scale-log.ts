@@ -179,6 +179,8 @@ class Generator {
   private readonly manufacturerProducts: Uint16Array;
   /** Products whose label was revoked, with the submission number of the revocation: candidates for a new label. */
   private readonly revoked: { product: number; issuer: number; at: number }[] = [];
+  /** The oldest entry of `revoked` not yet relabelled (a queue without shift(), which copies). */
+  private revokedHead = 0;
   labels = 0;
   products = 0;
   manufacturers = 0;
@@ -238,9 +240,10 @@ class Generator {
   next(): SignedStatement {
     const seq = this.submitted++;
     const r = this.rand();
-    if (r < 0.02 && this.revoked.length > 0 && this.revoked[0]!.at + this.settle < seq) {
-      const { product, issuer } = this.revoked.shift()!;
-      return this.issue(seq, issuer, product);
+    const oldest = this.revoked[this.revokedHead];
+    if (r < 0.02 && oldest !== undefined && oldest.at + this.settle < seq) {
+      this.revokedHead++;
+      return this.issue(seq, oldest.issuer, oldest.product);
     }
     if (r < 0.8 || this.labels === 0) return this.issueNew(seq);
     const j = Math.floor(this.rand() * this.labels);

@@ -337,13 +337,16 @@ function errorText(r: RunResult): string {
   return Object.keys(r.errors).length > 0 ? ` errors ${JSON.stringify(r.errors)}` : "";
 }
 
+// The table and the JSON after each size, so a long run that fails at a larger size keeps the smaller ones.
 const results: SizeResult[] = [];
-for (const size of sizes) results.push(await runSize(size));
-writeFileSync(
-  join(baseDir, "scale-results.json"),
-  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, loadavg: loadavg(), args, results: results.map(({ build, ...r }) => ({ ...r, build: { ...build, sample: undefined } })) }, null, 2)}\n`,
-);
-report(results);
+for (const size of sizes) {
+  results.push(await runSize(size));
+  writeFileSync(
+    join(baseDir, "scale-results.json"),
+    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, loadavg: loadavg(), args, results: results.map(({ build, ...r }) => ({ ...r, build: { ...build, sample: undefined } })) }, null, 2)}\n`,
+  );
+  report(results);
+}
 
 /** One figure across the sizes: how to read it, and which way is better. */
 interface Figure {

@@ -29,12 +29,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { spawn } from "node:child_process";
 import {
   SubmitBulkRequest,
-  SubmitBulkResponse,
   SubmitRequest,
   SubmitResponse,
 } from "../proto/gen/messages/labelreg/v1/issuance_service.js";
@@ -52,15 +49,16 @@ import {
   type RawSigner,
 } from "../test/statement-kit.js";
 import { ReplicaLagProbe } from "./replica-lag.js";
+import { NOOP_BULK_PATH, NOOP_UNARY_PATH, startNoopServer } from "./noop-child.js";
 import {
   closedLoopUnary,
+  judgeSubmitBulk as judgeBulk,
   openLoopStream,
   openLoopUnary,
   processCpuSeconds,
   rawClient,
   streaming,
   unaryTransport,
-  type BulkJudge,
   type Judge,
   type RunResult,
   type UnaryClientKind,
@@ -93,20 +91,8 @@ const stores: StoreKind[] = args.store === "postgres" ? ["sqlite", "postgres"] :
 
 const SUBMIT = "/labelreg.v1.IssuanceService/Submit";
 const BULK = "/labelreg.v1.IssuanceService/SubmitBulk";
-const NOOP_UNARY = "/bench.Noop/Unary";
-const NOOP_BULK = "/bench.Noop/Bulk";
 
 const judgeUnary: Judge = (res) => (SubmitResponse.decode(res).receipt ? undefined : "no-receipt");
-const judgeBulk: BulkJudge = (res) => {
-  const r = SubmitBulkResponse.decode(res);
-  const error =
-    r.result?.$case === "receipt"
-      ? undefined
-      : r.result?.$case === "status"
-        ? `status ${r.result.value.code}/${r.result.value.rule}`
-        : "empty";
-  return { sequence: Number(r.sequence), error };
-};
 
 const summaries: Record<string, unknown> = {};
 for (const store of stores) summaries[store] = await benchStore(store);
@@ -371,33 +357,23 @@ async function benchStore(store: StoreKind): Promise<Record<string, unknown>> {
     }
     await bare.stop();
 
-    const noop = spawn(
-      process.execPath,
-      [fileURLToPath(new URL("./noop-server.js", import.meta.url)), join(dir, "unary.bin"), join(dir, "bulk.bin")],
-      {
-        cwd: root,
-        stdio: ["ignore", "pipe", "inherit"],
-      },
-    );
-    cleanups.unshift(() => void noop.kill("SIGKILL"));
-    const port = await new Promise<number>((res) =>
-      noop.stdout.setEncoding("utf8").once("data", (d: string) => res((JSON.parse(d) as { port: number }).port)),
-    );
-    const noopClient = rawClient(`127.0.0.1:${port}`);
-    const noopCalls = unaryTransport(clientKind, `127.0.0.1:${port}`);
-    await closedLoopUnary("noop warm-up", noopCalls, NOOP_UNARY, warmU, 64, judgeUnary);
+    const noop = await startNoopServer(join(dir, "unary.bin"), join(dir, "bulk.bin"));
+    cleanups.unshift(() => noop.kill());
+    const noopClient = rawClient(noop.address);
+    const noopCalls = unaryTransport(clientKind, noop.address);
+    await closedLoopUnary("noop warm-up", noopCalls, NOOP_UNARY_PATH, warmU, 64, judgeUnary);
     results.push(
       await measured(
         () =>
           closedLoopUnary(
             `no-op unary (c=${n("concurrency")})${via}`,
             noopCalls,
-            NOOP_UNARY,
+            NOOP_UNARY_PATH,
             unaryU,
             n("concurrency"),
             judgeUnary,
           ),
-        noop.pid!,
+        noop.pid,
       ),
     );
     results.push(
@@ -406,13 +382,13 @@ async function benchStore(store: StoreKind): Promise<Record<string, unknown>> {
           streaming(
             `no-op stream (${n("streams")}x${n("window")})`,
             noopClient,
-            NOOP_BULK,
+            NOOP_BULK_PATH,
             bulk,
             n("streams"),
             n("window"),
             judgeBulk,
           ),
-        noop.pid!,
+        noop.pid,
       ),
     );
     results.push(
@@ -421,12 +397,12 @@ async function benchStore(store: StoreKind): Promise<Record<string, unknown>> {
           openLoopUnary(
             `no-op open loop @${n("open-rate")}/s${via}`,
             noopCalls,
-            NOOP_UNARY,
+            NOOP_UNARY_PATH,
             openU,
             n("open-rate"),
             judgeUnary,
           ),
-        noop.pid!,
+        noop.pid,
       ),
     );
     results.push(
@@ -435,13 +411,13 @@ async function benchStore(store: StoreKind): Promise<Record<string, unknown>> {
           openLoopStream(
             `no-op open stream @${n("open-rate")}/s`,
             noopClient,
-            NOOP_BULK,
+            NOOP_BULK_PATH,
             openBulk,
             n("open-rate"),
             n("streams"),
             judgeBulk,
           ),
-        noop.pid!,
+        noop.pid,
       ),
     );
     noopClient.close();

@@ -4,6 +4,7 @@
 // scheduled time, so a stalled server is charged for the requests it delayed (no coordinated
 // omission).
 import * as grpc from "@grpc/grpc-js";
+import { SubmitBulkResponse } from "../proto/gen/messages/labelreg/v1/issuance_service.js";
 import { grpcFrame, h2UnaryClient, type UnaryCaller } from "./h2-unary.js";
 
 export interface RunResult {
@@ -42,7 +43,8 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-function summarize(
+/** A run's figures from its successful calls' latencies (ms). */
+export function summarize(
   name: string,
   count: number,
   ok: number,
@@ -197,6 +199,18 @@ export async function openLoopUnary(
 
 /** What a bulk response means: its sequence number, and undefined or an error name. */
 export type BulkJudge = (response: Buffer) => { sequence: number; error: string | undefined };
+
+/** SubmitBulk's answers: a receipt is success, a status the refusal's code and rule. */
+export const judgeSubmitBulk: BulkJudge = (res) => {
+  const r = SubmitBulkResponse.decode(res);
+  const error =
+    r.result?.$case === "receipt"
+      ? undefined
+      : r.result?.$case === "status"
+        ? `status ${r.result.value.code}/${r.result.value.rule}`
+        : "empty";
+  return { sequence: Number(r.sequence), error };
+};
 
 /**
  * `streams` bidirectional streams share the requests; each keeps at most `window` unanswered.

@@ -9,6 +9,7 @@
 // Prints {"port": N} once listening.
 import { readFileSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
+import { NOOP_BULK_PATH, NOOP_UNARY_PATH } from "./noop-child.js";
 
 const [unaryFile, bulkFile] = process.argv.slice(2);
 if (!unaryFile || !bulkFile) {
@@ -20,9 +21,6 @@ const unaryReply = readFileSync(unaryFile);
 const bulkTail = readFileSync(bulkFile);
 
 const identity = (b: Buffer) => b;
-
-export const NOOP_UNARY_PATH = "/bench.Noop/Unary";
-export const NOOP_BULK_PATH = "/bench.Noop/Bulk";
 
 const definition: grpc.ServiceDefinition = {
   Unary: {

@@ -14,11 +14,10 @@
 //   - `labelreg tender check` of 10,000 label ids (the CLI as a buyer runs it: evidence file and
 //     report included), wall time.
 // Data directories are kept under bench/results/ (git-ignored) and reused by later runs.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import { parseSignedNote } from "../log/note.js";
 import { statementSigningInput } from "../services/domain/signing.js";
@@ -41,6 +40,7 @@ import { labelregBin } from "../test/built.js";
 import { startRegistryChild } from "../test/registry-child.js";
 import { repoRoot } from "../test/testdata.js";
 import { closedLoopUnary, rawClient, type RunResult } from "./load.js";
+import { NOOP_UNARY_PATH, startNoopServer } from "./noop-child.js";
 import { prng } from "./measure.js";
 import { buildLog, labelIdOf } from "./verify-log.js";
 
@@ -56,8 +56,6 @@ const concurrency = Number(opt("concurrency", "16"));
 /** Extra flags for the registry child, for profiling (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p"). */
 const childNodeArgs = (process.env.VERIFY_BENCH_CHILD_ARGS ?? "").split(" ").filter((a) => a !== "");
 const GET_LABEL = "/labelreg.v1.VerificationService/GetLabel";
-/** bench/noop-server.ts's unary method (importing that file would start its server). */
-const NOOP_UNARY_PATH = "/bench.Noop/Unary";
 const log = (s: string) => console.log(s);
 const judge = (b: Buffer) => (b.length > 0 ? undefined : "empty");
 const f = (x: number, d = 0) => x.toFixed(d);
@@ -239,20 +237,12 @@ async function runSize(entries: number): Promise<SizeResult> {
     await server.stop();
     // The no-op answers the same bytes as a real GetLabel response.
     writeFileSync(join(dataDir, "..", "verify-noop.bin"), sample);
-    const noopProc = spawn(
-      process.execPath,
-      [
-        fileURLToPath(new URL("./noop-server.js", import.meta.url)),
-        join(dataDir, "..", "verify-noop.bin"),
-        join(dataDir, "..", "verify-noop.bin"),
-      ],
-      { cwd: root, stdio: ["ignore", "pipe", "inherit"] },
+    const noopProc = await startNoopServer(
+      join(dataDir, "..", "verify-noop.bin"),
+      join(dataDir, "..", "verify-noop.bin"),
     );
     try {
-      const port = await new Promise<number>((res) =>
-        noopProc.stdout.setEncoding("utf8").once("data", (d: string) => res((JSON.parse(d) as { port: number }).port)),
-      );
-      const nc = rawClient(`127.0.0.1:${port}`);
+      const nc = rawClient(noopProc.address);
       await closedLoopUnary("warm-up", nc, NOOP_UNARY_PATH, reqs.slice(0, 500), concurrency, judge);
       const noop = await closedLoopUnary(`no-op (c=${concurrency})`, nc, NOOP_UNARY_PATH, reqs, concurrency, judge);
       nc.close();
@@ -272,7 +262,7 @@ async function runSize(entries: number): Promise<SizeResult> {
         tenderSeconds,
       };
     } finally {
-      noopProc.kill("SIGKILL");
+      noopProc.kill();
     }
   } catch (e) {
     await server.kill();

@@ -98,6 +98,8 @@ export interface ServerConfig {
   readonly rebuild?: boolean;
   /** Memory for the state map's nodes read from the store (DEFAULT_MAP_CACHE_BYTES by default). */
   readonly mapCacheBytes?: number;
+  /** Records of each partial table kept between batches (DEFAULT_STATE_CACHE_RECORDS by default). */
+  readonly stateCacheRecords?: number;
   /** The HTTP gateway (tlog-tiles, label pages, metrics); absent: none. Uses `tls` too when set. */
   readonly http?: { readonly address: string; readonly publicBaseUrl?: string; readonly accessLog?: boolean };
 }
@@ -280,6 +282,7 @@ async function openTrusted(
     ...(standby ? { standby: true } : {}),
     ...(config.clockSkewSeconds !== undefined ? { clockSkewSeconds: config.clockSkewSeconds } : {}),
     ...(config.mapCacheBytes !== undefined ? { mapCacheBytes: config.mapCacheBytes } : {}),
+    ...(config.stateCacheRecords !== undefined ? { stateCacheRecords: config.stateCacheRecords } : {}),
     onBatch: metrics.observeBatch,
     ...(config.rebuild ? { rebuildState: true } : {}),
     ...rebuildLogging(),

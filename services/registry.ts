@@ -43,6 +43,8 @@ export interface RegistryOptions {
   readonly mapCommitments?: SequencerOptions["mapCommitments"];
   /** Memory for the state map's nodes read from the store (LogView's mapCacheBytes). */
   readonly mapCacheBytes?: number;
+  /** Records of each partial table kept between batches (LogView's stateCacheRecords). */
+  readonly stateCacheRecords?: number;
   /** Serve reads only: never sequence (read replicas). The view follows the store. */
   readonly readOnly?: boolean;
   /**
@@ -97,7 +99,14 @@ export class Registry {
     const verifyPool = opts.readOnly || opts.verifyAsync !== undefined || opts.ed25519 ? undefined : new VerifyPool();
     // Every checkpoint and entry read back from the store is checked against the log's key and
     // tree before it is served or built on (services/integrity/).
-    const view = new LogView(opts.store, opts.authorityPublicKey, undefined, logVerifier, opts.mapCacheBytes);
+    const view = new LogView(
+      opts.store,
+      opts.authorityPublicKey,
+      undefined,
+      logVerifier,
+      opts.mapCacheBytes,
+      opts.stateCacheRecords,
+    );
     try {
       // Only the process about to sequence may rebuild: the tables are the writer's, and a
       // rebuild racing a live sequencer would start over at every append.

@@ -3,6 +3,7 @@
 import { Option, type Command } from "commander";
 import { DEFAULT_RATE_LIMIT } from "../../services/sequencer/rate-limit.js";
 import { DEFAULT_MAP_CACHE_BYTES } from "../../services/readmodel/stored-map.js";
+import { DEFAULT_STATE_CACHE_RECORDS } from "../../services/readmodel/log-view.js";
 import { DEFAULT_HTTP_ADDRESS, publicUrlWarning } from "../../gateway/server.js";
 import { logFormatOf, withLogFormat } from "./log-format.js";
 import { DEFAULT_GRPC_ADDRESS, DEFAULT_ORIGIN, startRegistry } from "../server.js";
@@ -62,6 +63,18 @@ export function registerServe(cmd: Command): void {
         const mb = parsePositive("--map-cache-mb", v);
         if (mb > MAX_MAP_CACHE_MB) throw new Error(`--map-cache-mb must be at most ${MAX_MAP_CACHE_MB}, not ${mb}`);
         return mb;
+      },
+    )
+    .option(
+      "--state-cache-records <N>",
+      `labels, products, manufacturers and request ids (each) the sequencer keeps in memory between batches; the rest are read from the store (default ${DEFAULT_STATE_CACHE_RECORDS})`,
+      (v) => {
+        const n = parsePositive("--state-cache-records", v);
+        if (!Number.isInteger(n) || n > MAX_STATE_CACHE_RECORDS)
+          throw new Error(
+            `--state-cache-records must be a whole number of at most ${MAX_STATE_CACHE_RECORDS}, not ${v}`,
+          );
+        return n;
       },
     )
     .option(
@@ -176,6 +189,7 @@ export function registerServe(cmd: Command): void {
         ...(o.scrubMap ? { scrubMap: true } : {}),
         ...(o.rebuild ? { rebuild: true } : {}),
         ...(typeof o.mapCacheMb === "number" ? { mapCacheBytes: o.mapCacheMb * 1024 * 1024 } : {}),
+        ...(typeof o.stateCacheRecords === "number" ? { stateCacheRecords: o.stateCacheRecords } : {}),
         grpcConnections: grpcConnectionFlags(o),
         storage: storeSpecFromFlags(o as StoreFlags),
         ...(Array.isArray(o.witness)
@@ -248,6 +262,7 @@ function witnessingOptions(specs: string[], required: unknown, timeoutMs: unknow
 
 /** A mebibyte count whose bytes stay a safe integer, far above any machine's memory. */
 const MAX_MAP_CACHE_MB = 1024 * 1024;
+const MAX_STATE_CACHE_RECORDS = 100_000_000;
 
 function parsePositive(flag: string, v: string): number {
   const n = /^\d{1,12}$/.test(v) ? Number(v) : NaN;

@@ -25,18 +25,34 @@ export interface LabelSource {
   label(labelId: string): Promise<LabelSnapshot | undefined>;
 }
 
-/** Labels from the registry's committed view, read in one synchronous step with its size. */
+/** Tries at reading a label whose record is ahead of the view (a commit the view is applying). */
+const LABEL_READ_ATTEMPTS = 5;
+
+/**
+ * Labels from the registry's committed view. The page shows the record as of the checkpoint it
+ * names: a record read from the store ahead of the view (a batch committed, not yet applied)
+ * is read again once the view has advanced.
+ */
 export function viewLabelSource(view: LogView): LabelSource {
   const views = new LabelViews((s, e) => view.store.readEntries(s, e));
   return {
     authorityPublicKey: view.state.authorityPublicKey,
-    // The sequencer applies a batch and advances the size together, so reading both without an
-    // await between them names the checkpoint the state comes from.
-    label(labelId) {
-      const record = view.state.labels.get(labelId);
-      // The size GetLabel's bundle will be as of (the page's verifier checks that bundle).
-      const size = witnessedSnapshotFor(view, record?.history)?.size ?? view.size;
-      return Promise.resolve(record && { record, state: view.state, size, views });
+    async label(labelId) {
+      for (let attempt = 1; ; attempt++) {
+        const latest = view.size;
+        const [record] = await view.records().labels([labelId]);
+        if (record && record.history.some((h) => h.index >= latest)) {
+          if (attempt < LABEL_READ_ATTEMPTS) {
+            await view.advancedPast(latest, 200);
+            continue;
+          }
+          throw new Error(`label ${labelId} is ahead of the view (size ${latest}): the view is not following`);
+        }
+        // The size GetLabel's bundle will be as of (the page's verifier checks that bundle).
+        const w = witnessedSnapshotFor(view, record?.history);
+        const size = w && w.size <= latest ? w.size : latest;
+        return record && { record, state: view.state, size, views };
+      }
     },
   };
 }

@@ -4,6 +4,16 @@
 // (state-map.ts) sits beside the projections: catching up checks every commitment entry it passes,
 // against the root the stored map gives at its version, or (a map kept in memory) against the root
 // it reaches rebuilding the map.
+//
+// Over a store that keeps state tables in step with the log, the view opens without replaying
+// the log: its state is partial (services/domain/state.ts), holding the issuers, keys and
+// catalogue whole and the labels, products, manufacturers and request ids that the sequencer
+// loads for its batches (loadFor), a bounded number between batches; reads take the rest from
+// the store (view-records.ts); the statistics and the search index are loaded from their rows.
+// Start-up checks what it trusts: the checkpoint's signature, the stored right edge against the
+// signed root, the newest commitment entry against the stored map's root, and (the sequencing
+// process, before: services/integrity/state-start-up.ts) the newest batch's rows. Checking every
+// entry is the auditor's and fsck's work, which replay the log.
 import { fromUtf8, utf8 } from "../../log/bytes.js";
 import { parseCheckpoint } from "../../log/checkpoint.js";
 import { parseSignedNote, type NoteVerifier } from "../../log/note.js";
@@ -19,7 +29,14 @@ import { DEFAULT_KEPT_MAP_VERSIONS, StateMap } from "./state-map.js";
 import { DEFAULT_MAP_CACHE_BYTES, StoredMapStorage } from "./stored-map.js";
 import { SearchIndex } from "../reads/search-index.js";
 import { StatsFold } from "../stats/fold.js";
-import { RegistryState } from "../domain/state.js";
+import { apply } from "../domain/apply.js";
+import { prefetch, statementKeys } from "../domain/batch-keys.js";
+import { decodeCategoryRow, decodeIssuerKeyRow, decodeIssuerRow, decodeRow } from "../domain/rows.js";
+import { RegistryState, type Signer } from "../domain/state.js";
+import type { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
+import { StateSizeError, StoredStateFetch } from "../store/state-fetch.js";
+import { MAX_STATE_READ, type StateTable, type StateTables } from "../store/state.js";
+import { viewRecords, type Records } from "./view-records.js";
 import { isViolation } from "../domain/violation.js";
 import { verifyStoredCheckpoint } from "../integrity/checkpoint-check.js";
 import { IntegrityError } from "../integrity/integrity-error.js";
@@ -33,9 +50,26 @@ export const DEFAULT_TILE_CACHE_BYTES = 512 * 1024 * 1024;
 /** Entries read per store call while catching up. */
 const CATCH_UP_CHUNK = 4096;
 
+/**
+ * Records of each partial table (labels, products, manufacturers, request ids) a partial state
+ * keeps between batches (serve --state-cache-records): the batches' working set, so that a label
+ * changed again soon is not read again.
+ */
+export const DEFAULT_STATE_CACHE_RECORDS = 100_000;
+
+/** Tries at opening from the state tables (or loading the statistics) while another process appends. */
+const IN_STEP_ATTEMPTS = 20;
+
 export class LogView {
-  /** The projections: labels, products, issuers, catalogue, request ids. Committed state only. */
-  readonly state: RegistryState;
+  /**
+   * The projections: labels, products, issuers, catalogue, request ids. Committed state only.
+   * Partial over a store with state tables (see the top of this file): read what it does not
+   * hold through records(), never by loading it.
+   */
+  get state(): RegistryState {
+    return this.current;
+  }
+  private current: RegistryState;
   /** The state map, as of the newest commitment entry applied (chosen by the first catch-up: chooseMap()). */
   get map(): StateMap {
     return this.stateMap;
@@ -44,8 +78,20 @@ export class LogView {
   private mapChosen = false;
   /** The map's storage when the store keeps it. */
   private storedMap: StoredMapStorage | undefined;
-  /** The statistics (services/stats/), folded from the same entries as the projections. */
-  readonly stats = new StatsFold();
+  /**
+   * The statistics (services/stats/), folded from the same entries as the projections. A
+   * partial state's are loaded from the store: after a catch-up passed entries, until
+   * currentStats() loads them again, reading them throws.
+   */
+  get stats(): StatsFold {
+    if (this.statsStale)
+      throw new Error("log view: the statistics are not loaded since the last catch-up (currentStats)");
+    return this.fold;
+  }
+  private fold = new StatsFold();
+  private statsStale = false;
+  /** Whether the first catch-up has opened the view (from the state tables, or by replaying the log). */
+  private opened = false;
   /**
    * What SearchLabels needs beyond the projections: manufacturers by name, products by model.
    * Fed by every entry applied from the first, or replaced by one loaded from the store's state
@@ -76,8 +122,10 @@ export class LogView {
     private readonly logVerifier?: NoteVerifier,
     /** The stored map's node cache (serve --map-cache-mb). */
     private readonly mapCacheBytes = DEFAULT_MAP_CACHE_BYTES,
+    /** A partial state's records kept between batches, per table (serve --state-cache-records). */
+    private readonly stateCacheRecords = DEFAULT_STATE_CACHE_RECORDS,
   ) {
-    this.state = new RegistryState(authorityPublicKey);
+    this.current = new RegistryState(authorityPublicKey);
     this.tree = emptyTreeState();
     this.tileCache = new TileCache(tileCacheBytes);
   }
@@ -96,6 +144,12 @@ export class LogView {
   async catchUp(): Promise<number> {
     if (this.failure) throw this.failure;
     if (!this.mapChosen) await this.chooseMap();
+    if (!this.opened) {
+      // A failed open leaves the view unopened: the next catch-up tries again.
+      const open = this.storedMap !== undefined && (await this.openFromTables());
+      this.opened = true;
+      if (open) return this.size;
+    }
     const latest = await this.store.latestCheckpoint();
     if (!latest || latest.size <= this.size) {
       if (latest && latest.size === this.size) {
@@ -111,6 +165,7 @@ export class LogView {
     // below then holds every tile (the edge too) to the entries, so the entries give that root.
     await this.expectStoredRoot(latest.size, cp.root);
     const check = new TreeCheck(this.tree, this.store);
+    const partial = this.state.partial;
     for (let start = this.size; start < latest.size; start += CATCH_UP_CHUNK) {
       const end = Math.min(latest.size, start + CATCH_UP_CHUNK);
       const entries = await this.store.readEntries(start, end);
@@ -122,7 +177,8 @@ export class LogView {
           const e = decodeLogEntryFast(entries[i]!);
           if (isViolation(e))
             throw new IntegrityError("bad-entry", `entry ${index} does not decode: ${e.message}`, index);
-          this.applyEntry(e, index);
+          if (partial) this.passEntry(e, index);
+          else this.applyEntry(e, index);
           // A mismatch stops everything (start-up, a replica following): the log and the
           // state it claims disagree. A map in the store is not recomputed: its root is checked.
           if (!isCommitment(e)) this.map.note(this.state, e.statement);
@@ -144,6 +200,8 @@ export class LogView {
         // Entries of earlier chunks are applied already: this view can never catch up again.
         if (e instanceof IntegrityError && start > this.size) this.failure = e;
         throw e;
+      } finally {
+        if (partial) this.forgetPassed();
       }
     }
     check.expectRoot(latest.size, cp.root, `the checkpoint of size ${latest.size}`);
@@ -190,6 +248,137 @@ export class LogView {
     await this.stateMap.resume((await this.store.latestCheckpoint())?.size ?? 0);
   }
 
+  /**
+   * Opens the view at the store's latest checkpoint from its state tables, without reading the
+   * log (see the top of this file). False, with nothing changed, when the log's newest entry is
+   * not a map commitment (a log sequenced without commitments): the caller replays it. Another
+   * process appending meanwhile makes the tables' size move: the open starts again.
+   */
+  private async openFromTables(): Promise<boolean> {
+    const tables = this.store.state!;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.openAt(tables);
+      } catch (e) {
+        if (!(e instanceof StateSizeError) || attempt >= IN_STEP_ATTEMPTS) throw e;
+      }
+    }
+  }
+
+  private async openAt(tables: StateTables): Promise<boolean> {
+    const latest = await this.store.latestCheckpoint();
+    const size = latest?.size ?? 0;
+    let tree = emptyTreeState();
+    let note = "";
+    let lastSequencedAt = 0n;
+    if (latest && size > 0) {
+      note = this.checkedNote(latest, fromUtf8(latest.note));
+      tree = await this.storedTree(size, parseCheckpoint(parseSignedNote(note).text).root);
+      const last = (await this.store.readEntries(size - 1, size))[0]!;
+      const e = decodeLogEntryFast(last);
+      if (isViolation(e))
+        throw new IntegrityError("bad-entry", `entry ${size - 1} does not decode: ${e.message}`, size - 1);
+      if (!isCommitment(e)) return false;
+      await this.stateMap.resume(size);
+      await checkStoredCommitment(this.map, e.commitment, e.sequencedAtUnix, size - 1, this.storedMap!.oldest, true);
+      lastSequencedAt = e.sequencedAtUnix;
+    }
+    const state = new RegistryState(this.current.authorityPublicKey, { partial: true, size });
+    await scanWhole(tables, "issuer", size, (v) => {
+      const r = decodeRow("issuer", () => decodeIssuerRow(v));
+      state.issuers.set(r.issuerId, r);
+    });
+    await scanWhole(tables, "issuerKey", size, (v) => {
+      const r = decodeRow("issuerKey", () => decodeIssuerKeyRow(v));
+      state.keys.set(r.keyIdHex, r);
+    });
+    await scanWhole(tables, "category", size, (v) => {
+      const r = decodeRow("category", () => decodeCategoryRow(v));
+      state.categories.set(r.categoryId, r);
+    });
+    const [fold, search] = await Promise.all([StatsFold.load(tables, size), SearchIndex.load(tables, size)]);
+    this.current = state;
+    this.fold = fold;
+    this.statsStale = false;
+    this.search = search;
+    this.tree = tree;
+    this.checkpoint = note;
+    this.lastSequencedAt = lastSequencedAt;
+    if (size > 0) await this.warmTiles(undefined, false);
+    if (this.storedMap) this.storedMap.warmOnPass = true;
+    this.notify();
+    return true;
+  }
+
+  /**
+   * A catch-up's entry, past a partial state: it cannot apply a label statement (it may not hold
+   * the label, its product, its request id), so it applies only what touches the tables it holds
+   * whole, and forgets everything else it holds once the catch-up is done (forgetPassed).
+   */
+  private passEntry(e: SequencedStatement | CommitmentEntry, index: number): void {
+    if (isCommitment(e) || e.statement.kind?.$case.startsWith("label")) this.state.advance();
+    else apply(this.state, e, index);
+    this.search.note(e);
+    this.passed = true;
+  }
+
+  private passed = false;
+
+  /** After entries passed a partial state: its records and statistics are of an older size. */
+  private forgetPassed(): void {
+    if (!this.passed) return;
+    this.passed = false;
+    this.state.evict(0);
+    this.statsStale = true;
+  }
+
+  /**
+   * The statistics as of the view's size: a partial state's are loaded again after a catch-up
+   * passed entries (the store may have moved on meanwhile: then this catches up and loads again).
+   */
+  async currentStats(): Promise<StatsFold> {
+    for (let attempt = 1; this.statsStale; attempt++) {
+      const size = this.size;
+      try {
+        const fold = await StatsFold.load(this.store.state!, size);
+        if (this.size === size) {
+          this.fold = fold;
+          this.statsStale = false;
+        }
+      } catch (e) {
+        if (!(e instanceof StateSizeError) || e.actual < size || attempt >= IN_STEP_ATTEMPTS) throw e;
+        await this.catchUp();
+      }
+    }
+    return this.fold;
+  }
+
+  /**
+   * Loads into a partial state what sequencing `items` at `now` reads: their records and those
+   * they name (batch-keys.ts), and the labels whose validity starts or ends by `now` (the
+   * statistics count them). Between batches only. A complete state needs nothing.
+   */
+  async loadFor(
+    items: Iterable<{ readonly signer: Signer; readonly statement: Statement }>,
+    now: bigint,
+  ): Promise<void> {
+    if (!this.state.partial) return;
+    const tables = this.store.state!;
+    const stats = await this.currentStats();
+    const keys = statementKeys(items);
+    for (const id of await stats.prepare(now, tables)) keys.labels.add(id);
+    const state = this.state;
+    await prefetch(state, keys, new StoredStateFetch(tables, () => state.size));
+  }
+
+  /**
+   * Labels, products and manufacturers for reads: as the state holds them, or read from the
+   * store, as of the view's size when called or later (view-records.ts).
+   */
+  records(): Records {
+    return viewRecords(this.state, this.store.state);
+  }
+
   /** The latest checkpoint's note, verified under the log key when the view has it. */
   private checkedNote(latest: StoredCheckpoint, note: string): string {
     if (this.logVerifier) verifyStoredCheckpoint(latest, this.logVerifier);
@@ -199,8 +388,13 @@ export class LogView {
   }
 
   private async expectStoredRoot(size: number, root: Uint8Array): Promise<void> {
+    await this.storedTree(size, root);
+  }
+
+  /** The tree's right edge from the stored tiles, which must give the signed `root`. */
+  private async storedTree(size: number, root: Uint8Array): Promise<TreeState> {
     try {
-      await loadTreeState(size, this.storeFetcher(), { expectedRoot: root });
+      return await loadTreeState(size, this.storeFetcher(), { expectedRoot: root });
     } catch (e) {
       throw new IntegrityError(
         "root-mismatch",
@@ -242,11 +436,15 @@ export class LogView {
     this.search.note(entry);
   }
 
-  /** Records a commit made by this process: the state was already applied by the caller. */
+  /**
+   * Records a commit made by this process: the state was already applied by the caller. A
+   * partial state then lets its oldest records go, down to the cache's size.
+   */
   advance(tree: TreeState, checkpoint: string, lastSequencedAt: bigint): void {
     this.tree = tree;
     this.checkpoint = checkpoint;
     if (lastSequencedAt > this.lastSequencedAt) this.lastSequencedAt = lastSequencedAt;
+    if (this.state.partial) this.state.evict(this.stateCacheRecords);
     this.notify();
   }
 
@@ -272,6 +470,23 @@ export class LogView {
   onAdvance(fn: (size: number) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
+  }
+
+  /** Resolves once the view is larger than `size`, or after `ms`. */
+  advancedPast(size: number, ms: number): Promise<void> {
+    if (this.size > size) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        off();
+        clearTimeout(timer);
+        resolve();
+      };
+      const off = this.onAdvance((n) => {
+        if (n > size) done();
+      });
+      const timer = setTimeout(done, ms);
+      timer.unref();
+    });
   }
 
   private notify(): void {
@@ -323,4 +538,20 @@ export class LogView {
 /** The checkpoint note as stored bytes. */
 export function noteBytes(note: string): Uint8Array {
   return utf8(note);
+}
+
+/** Reads every row of `table` (a small one: issuers, keys, catalogue) as of `size`. */
+async function scanWhole(
+  tables: StateTables,
+  table: StateTable,
+  size: number,
+  each: (value: Uint8Array) => void,
+): Promise<void> {
+  for (let after: Uint8Array | undefined; ; ) {
+    const page = await tables.scanState(table, after, MAX_STATE_READ);
+    if (page.size !== size) throw new StateSizeError(size, page.size);
+    for (const row of page.rows) each(row.value);
+    if (page.rows.length < MAX_STATE_READ) return;
+    after = page.rows[page.rows.length - 1]!.key;
+  }
 }

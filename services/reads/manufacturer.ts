@@ -32,15 +32,20 @@ export async function listManufacturerProducts(
     );
   const { view, entries } = reads;
   const snap = reads.snapshot();
-  const state = view.state;
-  // Products are listed in the order of their first label, so those at the snapshot are a prefix.
-  const all = state.manufacturerProducts.get(registrationCode) ?? [];
-  let total = 0;
-  while (
-    total < all.length &&
-    state.labels.get(state.productLabels.get(all[total]!)![0]!)!.history[0]!.index < snap.size
-  )
-    total++;
+  const records = view.records();
+  const [all = []] = await records.manufacturers([registrationCode]);
+  // Products are listed in the order of their first label, so those at the snapshot are a
+  // prefix; the list may be read as of a later size: products first labelled after the
+  // snapshot end it, and are rare (at most a batch's).
+  let total = all.length;
+  while (total > 0) {
+    const [product] = await records.products([all[total - 1]!]);
+    const [first] = await records.labels(product ? product.labelIds.slice(0, 1) : []);
+    if (!first)
+      throw new Error(`state: product ${all[total - 1]} of manufacturer ${registrationCode} has no first label`);
+    if (first.history[0]!.index < snap.size) break;
+    total--;
+  }
   if (total === 0) {
     const e = new RegistryError(
       "NOT_FOUND",

@@ -29,9 +29,9 @@ import type { LogView } from "../readmodel/log-view.js";
 import { replayEntries } from "../verify/replay.js";
 import { toIssuerState, toLabelState } from "./convert.js";
 import { ProvenEntries } from "./entries.js";
-import { pinPublicSnapshot, pinSnapshot, type Snapshot } from "./snapshot.js";
-import { StateSizeError, StoredStateFetch } from "../store/state-fetch.js";
-import { normalizeQuery, pageOffset, pageSize, searchLabels, stateRecords, type SearchRecords } from "./search.js";
+import { pinSnapshot, witnessedSnapshotFor, type Snapshot } from "./snapshot.js";
+import { StateSizeError } from "../store/state-fetch.js";
+import { normalizeQuery, pageOffset, pageSize, searchLabels } from "./search.js";
 
 /** Reads tried while the store and the view's state are at different sizes, and the wait between. */
 const STATE_READ_ATTEMPTS = 3;
@@ -64,15 +64,18 @@ export class Reads {
 
   /**
    * A label's state and bundle as of `snap`; by default as of the newest witnessed checkpoint
-   * that holds all of it (pinPublicSnapshot). NOT_FOUND for an unknown label (with its proof of
-   * absence), INVALID_ARGUMENT for a malformed id. */
-  async getLabel(
-    labelId: string,
-    snap: Snapshot = pinPublicSnapshot(this.view, this.view.state.labels.get(labelId)?.history),
-  ): Promise<GetLabelResponse> {
+   * that holds all of it (witnessedSnapshotFor), else the latest. NOT_FOUND for an unknown label
+   * (with its proof of absence), INVALID_ARGUMENT for a malformed id. */
+  async getLabel(labelId: string, at?: Snapshot): Promise<GetLabelResponse> {
+    const v = checkId("label_id", labelId, LABEL_ID);
+    if (v) throw RegistryError.fromViolation(v);
+    // Pinned before the record is read: records are as of the view's size when read, or later.
+    const latest = at ?? this.snapshot();
+    const [read] = await this.view.records().labels([labelId]);
+    const snap = at ?? publicSnapshot(this.view, latest, read);
     let found;
     try {
-      found = this.labelAt(labelId, snap);
+      found = this.labelAt(labelId, snap, read);
     } catch (e) {
       if (e instanceof RegistryError && e.rule === "label-not-found") throw await this.absent(labelId, snap, e);
       throw e;
@@ -90,9 +93,12 @@ export class Reads {
     labelIds: readonly string[],
     snap: Snapshot,
   ): Promise<({ ok: GetLabelResponse } | { error: unknown; absence?: LabelBundle })[]> {
+    const wellFormed = labelIds.filter((id) => !checkId("label_id", id, LABEL_ID));
+    const fetched = await this.view.records().labels(wellFormed);
+    const records = new Map(wellFormed.map((id, k) => [id, fetched[k]]));
     const found = labelIds.map((id) => {
       try {
-        return this.labelAt(id, snap);
+        return this.labelAt(id, snap, records.get(id));
       } catch (error) {
         return { error };
       }
@@ -152,11 +158,17 @@ export class Reads {
     );
   }
 
-  /** The label's record and the indices of its entries at `snap`, or the refusal getLabel gives. */
-  private labelAt(labelId: string, snap: Snapshot): { record: LabelRecord; indices: number[] } {
+  /**
+   * The label's record (as read: at `snap` or later) and the indices of its entries at `snap`,
+   * or the refusal getLabel gives.
+   */
+  private labelAt(
+    labelId: string,
+    snap: Snapshot,
+    record: LabelRecord | undefined,
+  ): { record: LabelRecord; indices: number[] } {
     const v = checkId("label_id", labelId, LABEL_ID);
     if (v) throw RegistryError.fromViolation(v);
-    const record = this.view.state.labels.get(labelId);
     if (!record || record.history[0]!.index >= snap.size) throw notFound("label", labelId);
     return { record, indices: record.history.filter((h) => h.index < snap.size).map((h) => h.index) };
   }
@@ -234,15 +246,17 @@ export class Reads {
     if (v) throw RegistryError.fromViolation(v);
     const snap = this.snapshot();
     const key = productKey(registrationCode, productModel);
-    const ids = this.view.state.productLabels.get(key) ?? [];
+    const records = this.view.records();
+    const [product] = await records.products([key]);
+    const ids = product?.labelIds ?? [];
+    const found = await records.labels(ids);
     const labels = [];
-    for (const id of ids) {
-      const r = this.view.state.labels.get(id);
+    for (const r of found) {
       if (!r || r.history[0]!.index >= snap.size) continue;
       labels.push(
         r.history.every((h) => h.index < snap.size)
           ? toLabelState(r, this.now())
-          : (await this.getLabel(id, snap)).label!,
+          : (await this.getLabel(r.labelId, snap)).label!,
       );
     }
     if (labels.length === 0) {
@@ -338,7 +352,7 @@ export class Reads {
     const from = pageOffset(req.pageToken);
     const snap = this.snapshot();
     const { hits, truncated } = await this.inStep(() =>
-      searchLabels(this.records(), this.view.search, query, snap.size, this.now()),
+      searchLabels(this.view.records(), this.view.search, query, snap.size, this.now()),
     );
     const to = from + size;
     return {
@@ -348,18 +362,6 @@ export class Reads {
       truncated,
       checkpoint: snap.checkpoint,
     };
-  }
-
-  /**
-   * Where reads find records: a complete state holds them all; a partial one's are fetched from
-   * the store's rows, as of the size the state is at.
-   */
-  private records(): SearchRecords {
-    const state = this.view.state;
-    if (!state.partial) return stateRecords(state);
-    const tables = this.view.store.state;
-    if (!tables) throw new Error("reads: a partial state needs a store with state tables");
-    return new StoredStateFetch(tables, () => state.size);
   }
 
   /**
@@ -380,29 +382,17 @@ export class Reads {
             `the registry's state is catching up with the store (${e.message}); retry`,
             { cause: e },
           );
-        await this.nextAdvance(STATE_WAIT_MS);
+        await this.view.advancedPast(this.view.size, STATE_WAIT_MS);
       }
     }
   }
 
-  /** Resolves at the view's next advance, or after `ms`. */
-  private nextAdvance(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        off();
-        clearTimeout(timer);
-        resolve();
-      };
-      const off = this.view.onAdvance(done);
-      const timer = setTimeout(done, ms);
-      timer.unref();
-    });
-  }
-
   /** The statistics as of the latest checkpoint (services/stats/). */
-  getStats(): GetStatsResponse {
+  async getStats(): Promise<GetStatsResponse> {
     const view = this.view;
-    return { stats: view.stats.snapshot(view.state, view.checkpoint), checkpoint: view.checkpoint };
+    const stats = await view.currentStats();
+    // Taken together, with no await between: the statistics are as of this checkpoint.
+    return { stats: stats.snapshot(view.state, view.checkpoint), checkpoint: view.checkpoint };
   }
 }
 
@@ -412,4 +402,14 @@ function isLabelNotFound(f: object): f is { error: RegistryError } {
 
 function notFound(what: "label" | "issuer", id: string): RegistryError {
   return new RegistryError("NOT_FOUND", `${what}-not-found`, `${what} ${id} is not in the log`);
+}
+
+/**
+ * The snapshot a public read about `record` answers from: the newest witnessed checkpoint that
+ * holds all of it (witnessedSnapshotFor), if it is no later than `latest` (pinned before the
+ * record was read, so the record is as of it or later); else `latest`.
+ */
+function publicSnapshot(view: LogView, latest: Snapshot, record: LabelRecord | undefined): Snapshot {
+  const w = witnessedSnapshotFor(view, record?.history);
+  return w && w.size <= latest.size ? w : latest;
 }

@@ -5,13 +5,14 @@
 // they write), still answering as the replay.
 import { describe, expect, it } from "vitest";
 import { labelIssued, signStatement, statement, T0, testKey } from "../../test/domain-testkit.js";
-import { memoryAndSqlite, openRegistry, stateWorkload } from "../../test/state-rows-kit.js";
+import { authority, memoryAndSqlite, openRegistry, replayedState, stateWorkload } from "../../test/state-rows-kit.js";
 import { decodeLogEntryFast } from "../domain/entry-wire.js";
 import { isViolation } from "../domain/violation.js";
 import type { LogStore } from "../store/port.js";
 import { StateSizeError, StoredStateFetch } from "../store/state-fetch.js";
 import { SearchIndex } from "./search-index.js";
-import { normalizeQuery, searchLabels, stateRecords } from "./search.js";
+import { normalizeQuery, searchLabels } from "./search.js";
+import { stateRecords } from "../readmodel/view-records.js";
 
 const backends = memoryAndSqlite("labelreg-search-");
 
@@ -57,12 +58,15 @@ describe.each(backends)("search over the store's rows on %s", (_name, openStore)
         const size = view.size;
         const replayed = await replayedIndex(store);
         const fetch = new StoredStateFetch(tables, () => size);
+        const complete = stateRecords(await replayedState(store, authority.publicKey));
         let hits = 0;
         for (const q of QUERIES) {
           const query = normalizeQuery(q);
-          const want = await searchLabels(stateRecords(view.state), replayed, query, size, clock.now);
-          expect(await searchLabels(stateRecords(view.state), stored, query, size, clock.now), q).toEqual(want);
+          const want = await searchLabels(complete, replayed, query, size, clock.now);
+          expect(await searchLabels(complete, stored, query, size, clock.now), q).toEqual(want);
           expect(await searchLabels(fetch, stored, query, size, clock.now), q).toEqual(want);
+          // The view's own records: those its partial state holds, the rest from the rows.
+          expect(await searchLabels(view.records(), stored, query, size, clock.now), q).toEqual(want);
           hits += want.hits.length;
         }
         return hits;

@@ -2,8 +2,8 @@
 // product model or manufacturer name, over the projections' records and the search index. The
 // query's rules and the limits are here; the refusals are INVALID_ARGUMENT naming them.
 import { SearchMatch, type SearchHit } from "../../proto/gen/messages/labelreg/v1/verification_service.js";
-import type { StateFetch } from "../domain/batch-keys.js";
-import { foldModel, labelStatusAt, productKey, type LabelRecord, type RegistryState } from "../domain/state.js";
+import { foldModel, labelStatusAt, productKey, type LabelRecord } from "../domain/state.js";
+import type { Records } from "../readmodel/view-records.js";
 import { LABEL_ID, REGISTRATION_CODE } from "../domain/syntax.js";
 import { RegistryError } from "../sequencer/errors.js";
 import { LABEL_STATUS } from "./convert.js";
@@ -63,29 +63,6 @@ export interface SearchResult {
   readonly truncated: boolean;
 }
 
-/**
- * The records a search shows, by key, in the order asked (undefined: there is none): a
- * complete state's (stateRecords), or a partial state's fetched from the store (StoredStateFetch).
- */
-export type SearchRecords = Pick<StateFetch, "labels" | "products" | "manufacturers">;
-
-/**
- * A complete state's records, read from it as they are. A partial state's are fetched from the
- * store instead: it may not hold them, and what it holds may be evicted between two awaits.
- */
-export function stateRecords(state: RegistryState): SearchRecords {
-  if (state.partial) throw new Error("search: a partial state's records are fetched from the store");
-  return {
-    labels: async (ids) => ids.map((id) => state.labels.get(id)),
-    products: async (keys) =>
-      keys.map((productKey) => {
-        const labelIds = state.productLabels.get(productKey);
-        return labelIds && { productKey, labelIds, liveLabelId: state.liveByProduct.get(productKey) };
-      }),
-    manufacturers: async (codes) => codes.map((code) => state.manufacturerProducts.get(code)),
-  };
-}
-
 /** Keys per fetch: a page of hits or so, so that a search stops soon after it has enough. */
 const FETCH_CHUNK = 128;
 
@@ -94,7 +71,7 @@ const FETCH_CHUNK = 128;
  * status read at `nowUnix`.
  */
 export async function searchLabels(
-  records: SearchRecords,
+  records: Records,
   index: SearchIndex,
   query: string,
   size: number,

@@ -22,9 +22,8 @@ import {
   SEARCH_MAX_PAGE_SIZE,
   SEARCH_MAX_QUERY_CHARS,
   searchLabels,
-  stateRecords,
-  type SearchRecords,
 } from "./search.js";
+import { stateRecords, type Records as SearchRecords } from "../readmodel/view-records.js";
 
 const ACME = { name: "Acme Smart Home Co., Ltd.", registrationCode: "91110000ACME0001" };
 const VISION = { name: "杭州示例视觉科技有限公司", registrationCode: "91330100VISN0002" };

@@ -108,18 +108,28 @@ export async function* watchLabels(
     while (next < snap.size && !signal.aborted) {
       const end = Math.min(snap.size, next + WATCH_CHUNK);
       const entries = await view.store.readEntries(next, end);
+      const decoded = entries.map((bytes, i) => {
+        const d = decodeLogEntry(bytes);
+        if (isViolation(d)) throw new Error(`store: entry ${next + i} does not decode: ${d.message}`);
+        return d;
+      });
+      // A label's category and manufacturer never change after issuance: any record of it, as
+      // read now, gives the event's.
+      const ids = new Set<string>();
+      for (const d of decoded)
+        if (!isCommitment(d) && d.statement.kind?.$case.startsWith("label")) ids.add(d.statement.labelId);
+      const found = await view.records().labels([...ids]);
+      const labels = new Map([...ids].map((id, k) => [id, found[k]]));
       for (let i = 0; i < entries.length; i++) {
         const index = next + i;
-        const d = decodeLogEntry(entries[i]!);
-        if (isViolation(d)) throw new Error(`store: entry ${index} does not decode: ${d.message}`);
+        const d = decoded[i]!;
         if (isCommitment(d)) continue;
         const s = d.statement;
         const c = s.kind?.$case;
         if (!c?.startsWith("label")) continue;
         const kind = EVENT_KIND[c as DomainKind];
         const issuerId = labelIssuerId(s.labelId) ?? "";
-        // A label's category and manufacturer never change after issuance: the current record's are the event's.
-        const label = view.state.labels.get(s.labelId);
+        const label = labels.get(s.labelId);
         const categoryId = label?.categoryId ?? "";
         const manufacturerCode = label?.manufacturer.registrationCode ?? "";
         if (filter.labels && !filter.labels.has(s.labelId)) continue;

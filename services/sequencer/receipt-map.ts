@@ -55,9 +55,14 @@ export async function receiptMapProofs(
   // A new statement's key was written by this batch, whose values the map holds: found by hash
   // without encoding the value again. A replay's key may not have changed for longer than
   // values are held: its current value, as the state gives it, is the one, or the stored one.
-  const values = await map.valuesOf(hashes, (j) =>
-    encodeMapValue(mapValue(view.state, wanted[j]!.kind, wanted[j]!.id)),
-  );
+  const values = await map.valuesOf(hashes, (j) => {
+    try {
+      return encodeMapValue(mapValue(view.state, wanted[j]!.kind, wanted[j]!.id));
+    } catch {
+      // A partial state may have let the record go since: the stored value serves.
+      return undefined;
+    }
+  });
   let next = 0;
   return ids.map((k) => {
     if (!k) return undefined;

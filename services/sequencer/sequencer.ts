@@ -195,11 +195,27 @@ export class Sequencer {
         return items.map(() => ({ ok: false, error: err }));
       }
     }
+    let now = this.now();
+    if (now < view.lastSequencedAt) now = view.lastSequencedAt; // sequencing times never go back
+    try {
+      // A partial state (log-view.ts) first loads what the batch reads, in a few round trips.
+      await view.loadFor(
+        items.map(({ sub, signer }) => ({ signer, statement: sub.statement })),
+        now,
+      );
+    } catch (e) {
+      this.stale = true;
+      const err = new RegistryError(
+        "UNAVAILABLE",
+        "store-unavailable",
+        `the registry's state cannot be read from the store: ${errorText(e)}; retry with the same request id`,
+        { cause: e },
+      );
+      return items.map(() => ({ ok: false, error: err }));
+    }
     const state = view.state;
     const oldTree = view.tree;
     const oldSize = oldTree.size;
-    let now = this.now();
-    if (now < view.lastSequencedAt) now = view.lastSequencedAt; // sequencing times never go back
 
     // Check every statement against the state as the earlier ones of this batch leave it.
     const outcomes: Outcome[] = [];

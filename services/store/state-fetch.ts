@@ -2,10 +2,11 @@
 // each table's rows decoded by the row codecs (services/domain/rows.ts). A label takes two reads:
 // its row, then its history's rows (the row says how many).
 //
-// Every read must reflect the size the partial state is at: a record of another size would mix
-// two states (a rule would see a later revocation, a proof would not match). So each read names
-// the size it expects and a store at another size rejects the fetch with StateSizeError; the
-// caller catches up (or waits for the writer) and asks again.
+// A partial state's records must reflect the size it is at: a record of another size would mix
+// two states (a rule would see a later revocation). So each read names the size it expects and a
+// store at another size rejects the fetch with StateSizeError; the caller catches up (or waits
+// for the writer) and asks again. Reads (services/readmodel/view-records.ts) take records at that
+// size or later (`atLeast`): they keep what is before their snapshot and replay the rest.
 import type { ProductRecord, StateFetch } from "../domain/batch-keys.js";
 import {
   decodeLabelRow,
@@ -32,8 +33,9 @@ export class StateSizeError extends Error {
 export class StoredStateFetch implements StateFetch {
   constructor(
     private readonly tables: Pick<StateTables, "readState">,
-    /** The size the reader's state is at: every read must reflect it. */
+    /** The size the reader's state is at: every read must reflect it (or a later one, `atLeast`). */
     private readonly expectedSize: () => number,
+    private readonly atLeast = false,
   ) {}
 
   async labels(ids: readonly string[]): Promise<(LabelRecord | undefined)[]> {
@@ -68,7 +70,8 @@ export class StoredStateFetch implements StateFetch {
     for (let at = 0; at < keys.length; at += MAX_STATE_READ) {
       const read: StateRead = await this.tables.readState(table, keys.slice(at, at + MAX_STATE_READ));
       const expected = this.expectedSize();
-      if (read.size !== expected) throw new StateSizeError(expected, read.size);
+      if (read.size !== expected && !(this.atLeast && read.size > expected))
+        throw new StateSizeError(expected, read.size);
       out.push(...read.values);
     }
     return out;

@@ -13,7 +13,7 @@ import { labelRecordOf, decodeLabelRow } from "../services/domain/rows.js";
 import { MapCheck } from "../services/integrity/map-check.js";
 import { StatsFold } from "../services/stats/fold.js";
 import { ed25519NoteSigner, parseVerifierKey } from "../log/note-keys.js";
-import { Registry } from "../services/registry.js";
+import { Registry, type RegistryOptions } from "../services/registry.js";
 import { openMemoryStore } from "../services/store/memory.js";
 import { openPostgresStore } from "../services/store/postgres.js";
 import type { LogStore } from "../services/store/port.js";
@@ -72,8 +72,12 @@ export function stateStoreBackends(prefix: string): [string, () => Promise<LogSt
   ];
 }
 
-/** A registry on `store` signing with logSigner, on `clock`, batching briefly. */
-export function openRegistry(store: LogStore, clock: { now: bigint }): Promise<Registry> {
+/** A registry on `store` signing with logSigner, on `clock`, batching briefly; `options` add to or override these. */
+export function openRegistry(
+  store: LogStore,
+  clock: { now: bigint },
+  options: Partial<RegistryOptions> = {},
+): Promise<Registry> {
   return Registry.open({
     store,
     logSigner,
@@ -81,6 +85,7 @@ export function openRegistry(store: LogStore, clock: { now: bigint }): Promise<R
     now: () => clock.now,
     batch: { lingerMs: 5 },
     verifyAsync: false,
+    ...options,
   });
 }
 
@@ -112,9 +117,9 @@ export function memoryAndSqlite(prefix: string): [string, () => Promise<LogStore
  */
 export async function stateWorkload(registry: Registry, clock: { now: bigint }): Promise<void> {
   const submit = (key: TestKey, s: Statement) => registry.submit(signStatement(key, { ...s, signedAtUnix: clock.now }));
-  const version = (id: string) => registry.view.state.labels.get(id)!.version;
-  const change = (key: TestKey, id: string, kind: Statement["kind"]) =>
-    submit(key, statement(kind, { labelId: id, expectedLabelVersion: version(id) }));
+  const version = async (id: string) => (await registry.view.records().labels([id]))[0]!.version;
+  const change = async (key: TestKey, id: string, kind: Statement["kind"]) =>
+    submit(key, statement(kind, { labelId: id, expectedLabelVersion: await version(id) }));
   const issue = (key: TestKey, id: string, model: string, code = "91310000MA1FL8TQ3X") =>
     submit(
       key,
@@ -217,8 +222,11 @@ export async function expiryWorkload(
     await hooks.beforeBatch?.(clock.now);
     await Promise.all(list.map((s) => registry.submit(signStatement(key, { ...s, signedAtUnix: clock.now }))));
   };
-  const change = (id: string, kind: Statement["kind"]) =>
-    statement(kind, { labelId: id, expectedLabelVersion: registry.view.state.labels.get(id)!.version });
+  const change = async (id: string, kind: Statement["kind"]) =>
+    statement(kind, {
+      labelId: id,
+      expectedLabelVersion: (await registry.view.records().labels([id]))[0]!.version,
+    });
   const issue = (id: string, from: bigint, days: bigint) =>
     statement(
       {
@@ -235,7 +243,7 @@ export async function expiryWorkload(
   await hooks.point?.("three labels issued, one not yet valid");
   clock.now += 200n;
   await submit(ccrcRotated, [
-    change("CCRC-E1", {
+    await change("CCRC-E1", {
       $case: "labelRenewed",
       value: { validUntilUnix: clock.now + 20n * DAY, securitySupportUntilUnix: 0n, testReport: undefined },
     }),
@@ -245,7 +253,7 @@ export async function expiryWorkload(
   await submit(ccrcRotated, [issue("CCRC-E4", clock.now - 10n, 5n)]);
   await hooks.point?.("CCRC-E1's old end passed, CCRC-E3 expired");
   clock.now += 6n * DAY;
-  await submit(ccrcRotated, [change("CCRC-E1", { $case: "labelSuspended", value: { reason: reason() } })]);
+  await submit(ccrcRotated, [await change("CCRC-E1", { $case: "labelSuspended", value: { reason: reason() } })]);
   await hooks.point?.("CCRC-E2 and CCRC-E4 expired");
   clock.now += 30n * DAY;
   await submit(authority, [

@@ -57,8 +57,12 @@ const CATCH_UP_CHUNK = 4096;
  */
 export const DEFAULT_STATE_CACHE_RECORDS = 100_000;
 
-/** Tries at opening from the state tables (or loading the statistics) while another process appends. */
+/** Tries at opening from the state tables while another process appends. */
 const IN_STEP_ATTEMPTS = 20;
+
+/** Tries at loading the statistics while the store is ahead of the view, and the wait for the view between. */
+const STATS_LOAD_ATTEMPTS = 5;
+const STATS_WAIT_MS = 200;
 
 export class LogView {
   /**
@@ -181,8 +185,9 @@ export class LogView {
           else this.applyEntry(e, index);
           // A mismatch stops everything (start-up, a replica following): the log and the
           // state it claims disagree. A map in the store is not recomputed: its root is checked.
-          if (!isCommitment(e)) this.map.note(this.state, e.statement);
-          else if (this.storedMap)
+          if (!isCommitment(e)) {
+            if (!partial) this.map.note(this.state, e.statement);
+          } else if (this.storedMap)
             await checkStoredCommitment(
               this.map,
               e.commitment,
@@ -190,8 +195,10 @@ export class LogView {
               index,
               this.storedMap.oldest,
               // Only the newest commitment of a catch-up warms the node cache: one that walked
-              // every passed batch's paths fell behind a busy writer.
-              index + 1 >= latest.size,
+              // every passed batch's paths fell behind a busy writer. A partial state cannot
+              // name the keys its entries touched (it may not hold their records): the cache
+              // is cleared instead.
+              !partial && index + 1 >= latest.size,
             );
           else checkCommitment(this.map, this.state, e.commitment, e.sequencedAtUnix, index);
           if (e.sequencedAtUnix > this.lastSequencedAt) this.lastSequencedAt = e.sequencedAtUnix;
@@ -271,8 +278,8 @@ export class LogView {
     let tree = emptyTreeState();
     let note = "";
     let lastSequencedAt = 0n;
-    if (latest && size > 0) {
-      note = this.checkedNote(latest, fromUtf8(latest.note));
+    if (latest) note = this.checkedNote(latest, fromUtf8(latest.note));
+    if (size > 0) {
       tree = await this.storedTree(size, parseCheckpoint(parseSignedNote(note).text).root);
       const last = (await this.store.readEntries(size - 1, size))[0]!;
       const e = decodeLogEntryFast(last);
@@ -304,7 +311,8 @@ export class LogView {
     this.tree = tree;
     this.checkpoint = note;
     this.lastSequencedAt = lastSequencedAt;
-    if (size > 0) await this.warmTiles(undefined, false);
+    // Served at once: the server warms the tiles in the background (a log of 10^7 entries has
+    // seconds of them to hash up), and proofs load what they need meanwhile.
     if (this.storedMap) this.storedMap.warmOnPass = true;
     this.notify();
     return true;
@@ -334,7 +342,8 @@ export class LogView {
 
   /**
    * The statistics as of the view's size: a partial state's are loaded again after a catch-up
-   * passed entries (the store may have moved on meanwhile: then this catches up and loads again).
+   * passed entries. A store that has moved on meanwhile is waited for: the view's one writer
+   * (its follower, or its sequencer) brings the view to it, never a reader.
    */
   async currentStats(): Promise<StatsFold> {
     for (let attempt = 1; this.statsStale; attempt++) {
@@ -346,8 +355,8 @@ export class LogView {
           this.statsStale = false;
         }
       } catch (e) {
-        if (!(e instanceof StateSizeError) || e.actual < size || attempt >= IN_STEP_ATTEMPTS) throw e;
-        await this.catchUp();
+        if (!(e instanceof StateSizeError) || e.actual < size || attempt >= STATS_LOAD_ATTEMPTS) throw e;
+        await this.advancedPast(size, STATS_WAIT_MS);
       }
     }
     return this.fold;

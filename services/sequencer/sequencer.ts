@@ -36,6 +36,7 @@ import { signerName, type Signer } from "../domain/state.js";
 import { isViolation } from "../domain/violation.js";
 import type { VerifyAsyncFn } from "../crypto/verify-pool.js";
 import { SizeConflictError } from "../store/port.js";
+import { StateSizeError } from "../store/state-fetch.js";
 import type { StateWrite } from "../store/state.js";
 import type { MapEntry } from "../../log/map/index.js";
 import { DEFAULT_RATE_LIMIT, SignerRateLimiter, type RateLimit } from "./rate-limit.js";
@@ -205,12 +206,22 @@ export class Sequencer {
       );
     } catch (e) {
       this.stale = true;
-      const err = new RegistryError(
-        "UNAVAILABLE",
-        "store-unavailable",
-        `the registry's state cannot be read from the store: ${errorText(e)}; retry with the same request id`,
-        { cause: e },
-      );
+      // The store's tables ahead of the view: another sequencer appended (as a lost
+      // compare-and-set says it below).
+      const err =
+        e instanceof StateSizeError && e.actual > e.expected
+          ? new RegistryError(
+              "UNAVAILABLE",
+              "sequencer-conflict",
+              `another sequencer moved the log (size ${e.actual}); retry with the same request id`,
+              { cause: e },
+            )
+          : new RegistryError(
+              "UNAVAILABLE",
+              "store-unavailable",
+              `the registry's state cannot be read from the store: ${errorText(e)}; retry with the same request id`,
+              { cause: e },
+            );
       return items.map(() => ({ ok: false, error: err }));
     }
     const state = view.state;

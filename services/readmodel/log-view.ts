@@ -29,10 +29,11 @@ import { DEFAULT_KEPT_MAP_VERSIONS, StateMap } from "./state-map.js";
 import { DEFAULT_MAP_CACHE_BYTES, StoredMapStorage } from "./stored-map.js";
 import { SearchIndex } from "../reads/search-index.js";
 import { StatsFold } from "../stats/fold.js";
-import { apply } from "../domain/apply.js";
+import { apply, signerOf } from "../domain/apply.js";
+import { NotLoadedError } from "../domain/journal.js";
 import { prefetch, statementKeys } from "../domain/batch-keys.js";
 import { decodeCategoryRow, decodeIssuerKeyRow, decodeIssuerRow, decodeRow } from "../domain/rows.js";
-import { RegistryState, type Signer } from "../domain/state.js";
+import { productKey, RegistryState, requestKey, type Signer } from "../domain/state.js";
 import type { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import { StateSizeError, StoredStateFetch } from "../store/state-fetch.js";
 import { MAX_STATE_READ, type StateTable, type StateTables } from "../store/state.js";
@@ -94,6 +95,8 @@ export class LogView {
   }
   private fold = new StatsFold();
   private statsStale = false;
+  /** Set while a catch-up passes a batch that touched map keys a partial state could not name. */
+  private touchedUnknown = false;
   /** Whether the first catch-up has opened the view (from the state tables, or by replaying the log). */
   private opened = false;
   /**
@@ -195,12 +198,12 @@ export class LogView {
               index,
               this.storedMap.oldest,
               // Only the newest commitment of a catch-up warms the node cache: one that walked
-              // every passed batch's paths fell behind a busy writer. A partial state cannot
-              // name the keys its entries touched (it may not hold their records): the cache
-              // is cleared instead.
-              !partial && index + 1 >= latest.size,
+              // every passed batch's paths fell behind a busy writer. Nor one whose batch
+              // touched keys a partial state cannot name: the cache is cleared instead.
+              index + 1 >= latest.size && !this.touchedUnknown,
             );
           else checkCommitment(this.map, this.state, e.commitment, e.sequencedAtUnix, index);
+          if (isCommitment(e)) this.touchedUnknown = false;
           if (e.sequencedAtUnix > this.lastSequencedAt) this.lastSequencedAt = e.sequencedAtUnix;
         }
       } catch (e) {
@@ -208,7 +211,7 @@ export class LogView {
         if (e instanceof IntegrityError && start > this.size) this.failure = e;
         throw e;
       } finally {
-        if (partial) this.forgetPassed();
+        if (partial) this.state.evict(this.stateCacheRecords);
       }
     }
     check.expectRoot(latest.size, cp.root, `the checkpoint of size ${latest.size}`);
@@ -320,23 +323,27 @@ export class LogView {
 
   /**
    * A catch-up's entry, past a partial state: it cannot apply a label statement (it may not hold
-   * the label, its product, its request id), so it applies only what touches the tables it holds
-   * whole, and forgets everything else it holds once the catch-up is done (forgetPassed).
+   * the label, its product, its request id), so it forgets the records the statement changes,
+   * and applies the others (they change only the tables it holds whole, and a request id). The
+   * statistics are loaded again when next read.
    */
   private passEntry(e: SequencedStatement | CommitmentEntry, index: number): void {
-    if (isCommitment(e) || e.statement.kind?.$case.startsWith("label")) this.state.advance();
-    else apply(this.state, e, index);
+    if (isCommitment(e)) this.state.advance();
+    else if (e.statement.kind?.$case.startsWith("label")) {
+      // The map keys it touched, for the node cache, while the state still holds the label.
+      try {
+        this.map.note(this.state, e.statement);
+      } catch (err) {
+        if (!(err instanceof NotLoadedError)) throw err;
+        this.touchedUnknown = true;
+      }
+      forgetChanged(this.state, e);
+      this.state.advance();
+    } else {
+      apply(this.state, e, index);
+      this.map.note(this.state, e.statement);
+    }
     this.search.note(e);
-    this.passed = true;
-  }
-
-  private passed = false;
-
-  /** After entries passed a partial state: its records and statistics are of an older size. */
-  private forgetPassed(): void {
-    if (!this.passed) return;
-    this.passed = false;
-    this.state.evict(0);
     this.statsStale = true;
   }
 
@@ -385,7 +392,7 @@ export class LogView {
    * store, as of the view's size when called or later (view-records.ts).
    */
   records(): Records {
-    return viewRecords(this.state, this.store.state);
+    return viewRecords(this.state, this.store.state, this.stateCacheRecords);
   }
 
   /** The latest checkpoint's note, verified under the log key when the view has it. */
@@ -563,4 +570,32 @@ async function scanWhole(
     if (page.rows.length < MAX_STATE_READ) return;
     after = page.rows[page.rows.length - 1]!.key;
   }
+}
+
+/**
+ * Forgets what a label statement changes in a partial state: the label, its request id, and its
+ * product's records (an issuance names its product and manufacturer; a revocation's product is
+ * the label's, and if the state does not hold the label, every product is forgotten: revocations
+ * are rare).
+ */
+function forgetChanged(state: RegistryState, e: SequencedStatement): void {
+  const s = e.statement;
+  state.requests.forget(requestKey(signerOf(state, e.keyId), s.requestId));
+  const forgetProduct = (key: string) => {
+    state.productLabels.forget(key);
+    state.liveByProduct.forget(key);
+  };
+  if (s.kind?.$case === "labelIssued") {
+    const code = s.kind.value.manufacturer?.registrationCode ?? "";
+    forgetProduct(productKey(code, s.kind.value.productModel));
+    state.manufacturerProducts.forget(code);
+  } else if (s.kind?.$case === "labelRevoked") {
+    const held = state.labels.isLoaded(s.labelId) ? state.labels.get(s.labelId) : undefined;
+    if (held) forgetProduct(held.productKey);
+    else {
+      state.productLabels.evict(0);
+      state.liveByProduct.evict(0);
+    }
+  }
+  state.labels.forget(s.labelId);
 }

@@ -30,23 +30,38 @@ export function stateRecords(state: RegistryState): Records {
 
 /**
  * The records of `state` (at its size when called) or later ones: those a partial state holds,
- * the rest from `tables`, in one read per table.
+ * the rest from `tables`, in one read per table. What is read at exactly the state's size is
+ * loaded into it while its tables hold fewer than `cacheRecords` (the sequencer and catch-up let
+ * records go; reads never do, as they may run between a batch's loads and its checks).
  */
-export function viewRecords(state: RegistryState, tables: Pick<StateTables, "readState"> | undefined): Records {
+export function viewRecords(
+  state: RegistryState,
+  tables: Pick<StateTables, "readState"> | undefined,
+  cacheRecords: number,
+): Records {
   if (!state.partial) return stateRecords(state);
   if (!tables) throw new Error("records: a partial state needs a store with state tables");
   const size = state.size;
-  const store = new StoredStateFetch(tables, () => size, true);
+  // Loads only what every read of the fetch saw at the state's size, which it still is at.
+  const loadable = (store: StoredStateFetch) =>
+    state.size === size && !state.journal.open && store.sizes.size === 1 && store.sizes.has(size);
+  const fetcher = () => new StoredStateFetch(tables, () => size, true);
   return {
-    labels: (ids) =>
-      heldOrFetched(
+    labels: async (ids) => {
+      const store = fetcher();
+      return heldOrFetched(
         ids,
         (id) => state.labels.isLoaded(id),
         (id) => state.labels.get(id),
         (missing) => store.labels(missing),
-      ),
-    products: (keys) =>
-      heldOrFetched(
+        (id, r) => {
+          if (loadable(store) && state.labels.size < cacheRecords) state.labels.load(id, r);
+        },
+      );
+    },
+    products: async (keys) => {
+      const store = fetcher();
+      return heldOrFetched(
         keys,
         (key) => state.productLabels.isLoaded(key) && state.liveByProduct.isLoaded(key),
         (key) => {
@@ -54,14 +69,27 @@ export function viewRecords(state: RegistryState, tables: Pick<StateTables, "rea
           return labelIds && { labelIds, liveLabelId: state.liveByProduct.get(key) };
         },
         (missing) => store.products(missing),
-      ),
-    manufacturers: (codes) =>
-      heldOrFetched(
+        (key, p) => {
+          if (!loadable(store) || state.productLabels.size >= cacheRecords) return;
+          state.productLabels.load(key, p?.labelIds);
+          state.liveByProduct.load(key, p?.liveLabelId);
+        },
+      );
+    },
+    manufacturers: async (codes) => {
+      const store = fetcher();
+      return heldOrFetched(
         codes,
         (code) => state.manufacturerProducts.isLoaded(code),
-        (code) => state.manufacturerProducts.get(code),
+        // A copy: the held list grows in place as products are added.
+        (code) => state.manufacturerProducts.get(code)?.slice(),
         (missing) => store.manufacturers(missing),
-      ),
+        (code, list) => {
+          if (loadable(store) && state.manufacturerProducts.size < cacheRecords)
+            state.manufacturerProducts.load(code, list && [...list]);
+        },
+      );
+    },
   };
 }
 
@@ -71,6 +99,7 @@ async function heldOrFetched<K, V>(
   held: (k: K) => boolean,
   get: (k: K) => V | undefined,
   fetch: (missing: K[]) => Promise<(V | undefined)[]>,
+  keep: (k: K, v: V | undefined) => void,
 ): Promise<(V | undefined)[]> {
   const out: (V | undefined)[] = new Array(keys.length);
   const missing: K[] = [];
@@ -82,6 +111,10 @@ async function heldOrFetched<K, V>(
       at.push(i);
     }
   });
-  if (missing.length > 0) (await fetch(missing)).forEach((v, j) => (out[at[j]!] = v));
+  if (missing.length > 0)
+    (await fetch(missing)).forEach((v, j) => {
+      out[at[j]!] = v;
+      keep(missing[j]!, v);
+    });
   return out;
 }

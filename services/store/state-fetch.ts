@@ -38,6 +38,9 @@ export class StoredStateFetch implements StateFetch {
     private readonly atLeast = false,
   ) {}
 
+  /** The sizes the reads so far reflected (one, unless the store moved between them). */
+  readonly sizes = new Set<number>();
+
   async labels(ids: readonly string[]): Promise<(LabelRecord | undefined)[]> {
     const rows = (await this.read("label", ids)).map((b) => b && decodeLabelRow(b));
     const entryKeys: string[] = [];
@@ -70,6 +73,7 @@ export class StoredStateFetch implements StateFetch {
     for (let at = 0; at < keys.length; at += MAX_STATE_READ) {
       const read: StateRead = await this.tables.readState(table, keys.slice(at, at + MAX_STATE_READ));
       const expected = this.expectedSize();
+      this.sizes.add(read.size);
       if (read.size !== expected && !(this.atLeast && read.size > expected))
         throw new StateSizeError(expected, read.size);
       out.push(...read.values);

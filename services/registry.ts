@@ -158,9 +158,10 @@ export class Registry {
   private failure: IntegrityError | undefined;
   private readonly failureListeners = new Set<(e: IntegrityError) => void>();
 
-  /** Calls `fn` once if the store fails an integrity check while this registry runs. */
+  /** Calls `fn` once if the store fails an integrity check while this registry runs (at once if it has). */
   onIntegrityFailure(fn: (e: IntegrityError) => void): void {
-    this.failureListeners.add(fn);
+    if (this.failure) fn(this.failure);
+    else this.failureListeners.add(fn);
   }
 
   /**

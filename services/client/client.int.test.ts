@@ -213,7 +213,9 @@ describe("client retries", () => {
       expect(failed).toEqual([]);
       expect(summary).toEqual({ submitted: 200, accepted: 200, refused: 0 });
       expect(new Set(results.map((r) => (r.ok ? r.receipt.index : -1))).size).toBe(200);
-      expect(again!.registry.view.state.requests.size).toBe(2 + 200);
+      expect((await again!.registry.view.store.state!.scanState("requestId", undefined, 1000)).rows).toHaveLength(
+        2 + 200,
+      );
     } finally {
       client.close();
       await again?.close();

@@ -63,9 +63,9 @@ async function expectServesAsReplay(registry: Registry, store: LogStore): Promis
   const labelIds = [...state.labels.keys()];
   expect(await records.labels(labelIds)).toEqual(labelIds.map((id) => state.labels.get(id)));
   const products = [...state.productLabels.keys()];
-  expect((await records.products(products)).map((p) => p && { labelIds: p.labelIds, liveLabelId: p.liveLabelId })).toEqual(
-    products.map((k) => ({ labelIds: state.productLabels.get(k), liveLabelId: state.liveByProduct.get(k) })),
-  );
+  expect(
+    (await records.products(products)).map((p) => p && { labelIds: p.labelIds, liveLabelId: p.liveLabelId }),
+  ).toEqual(products.map((k) => ({ labelIds: state.productLabels.get(k), liveLabelId: state.liveByProduct.get(k) })));
   const codes = [...state.manufacturerProducts.keys()];
   expect(await records.manufacturers(codes)).toEqual(codes.map((c) => state.manufacturerProducts.get(c)));
   expect(await records.labels(["NOPE-1"])).toEqual([undefined]);

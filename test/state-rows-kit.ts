@@ -13,7 +13,7 @@ import { labelRecordOf, decodeLabelRow } from "../services/domain/rows.js";
 import { MapCheck } from "../services/integrity/map-check.js";
 import { StatsFold } from "../services/stats/fold.js";
 import { ed25519NoteSigner, parseVerifierKey } from "../log/note-keys.js";
-import { Registry } from "../services/registry.js";
+import { Registry, type RegistryOptions } from "../services/registry.js";
 import { openMemoryStore } from "../services/store/memory.js";
 import { openPostgresStore } from "../services/store/postgres.js";
 import type { LogStore } from "../services/store/port.js";
@@ -72,8 +72,12 @@ export function stateStoreBackends(prefix: string): [string, () => Promise<LogSt
   ];
 }
 
-/** A registry on `store` signing with logSigner, on `clock`, batching briefly. */
-export function openRegistry(store: LogStore, clock: { now: bigint }): Promise<Registry> {
+/** A registry on `store` signing with logSigner, on `clock`, batching briefly (with `extra` options). */
+export function openRegistry(
+  store: LogStore,
+  clock: { now: bigint },
+  extra: Partial<RegistryOptions> = {},
+): Promise<Registry> {
   return Registry.open({
     store,
     logSigner,
@@ -81,6 +85,7 @@ export function openRegistry(store: LogStore, clock: { now: bigint }): Promise<R
     now: () => clock.now,
     batch: { lingerMs: 5 },
     verifyAsync: false,
+    ...extra,
   });
 }
 

@@ -58,7 +58,8 @@ export class SizeConflictError extends Error {
 
 /**
  * A write the store refuses because it is malformed (no entries beyond size 0, an entry over 65,535 bytes, a
- * tile of the wrong shape or outside the tree, an empty checkpoint). Nothing was written.
+ * tile of the wrong shape or outside the tree, an empty checkpoint), or, as StateRebuildingError,
+ * because it would write state the tables cannot take now. Nothing was written.
  */
 export class InvalidWriteError extends Error {
   constructor(message: string) {

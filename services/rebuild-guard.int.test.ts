@@ -7,18 +7,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { T0, signStatement, statement } from "../test/domain-testkit.js";
-import {
-  authority,
-  expectRowsOf,
-  logVerifier,
-  openRegistry,
-  replayedState,
-  stateWorkload,
-} from "../test/state-rows-kit.js";
+import { authority, expectRowsOf, logVerifier, openRegistry, replayed, stateWorkload } from "../test/state-rows-kit.js";
+import { toHex } from "../log/bytes.js";
+import { computeUpdateAsync, defaultMapHasher } from "../log/map/index.js";
+import { decodeLogEntry, isCommitment } from "./domain/decode.js";
+import { isViolation } from "./domain/violation.js";
 import { rebuildState } from "./integrity/rebuild.js";
 import { outOfStep } from "./integrity/state-start-up.js";
 import { MemoryLog, openMemoryStore } from "./store/memory.js";
 import type { LogStore } from "./store/port.js";
+import { storedMapAt } from "./store/map-nodes.js";
 import { openSqliteStore } from "./store/sqlite.js";
 
 const dirs: string[] = [];
@@ -56,11 +54,20 @@ const category = (id: string, clock: { now: bigint }) =>
     ),
   );
 
-/** The tables are in step with the whole log: every row the replay gives, and the start-up check passes. */
+/**
+ * The tables are in step with the whole log: every row the replay gives, the start-up check
+ * passes, and the stored map's root at the newest commitment is the commitment's.
+ */
 async function expectInStep(store: LogStore): Promise<void> {
   expect(await store.state!.status()).toMatchObject({ rebuildNeeded: false });
-  await expectRowsOf(store, await replayedState(store, authority.publicKey));
+  const replay = await replayed(store, authority.publicKey);
+  await expectRowsOf(store, replay.projected);
   expect(await outOfStep(store, store.state!, authority.publicKey)).toBe(undefined);
+  const size = (await store.latestCheckpoint())!.size;
+  const newest = decodeLogEntry((await store.readEntries(size - 1, size))[0]!);
+  if (isViolation(newest) || !isCommitment(newest)) throw new Error("the log does not end with a commitment");
+  const stored = await computeUpdateAsync(storedMapAt(store.state!, defaultMapHasher, size - 1), defaultMapHasher, []);
+  expect(toHex(stored.root)).toBe(toHex(newest.commitment.root));
 }
 
 /** A standby sequencer on `store`, noting why it rebuilds the state tables in `reasons`. */
@@ -125,6 +132,38 @@ describe.each(backends)("no sequencing over state tables marked for a rebuild, o
       await expectInStep(store);
     } finally {
       await standby.close();
+    }
+  });
+
+  it("a standby that opened while the tables were marked rebuilds them on promotion, then leaves sequencing to one that opens over them", async () => {
+    const open = shared();
+    const clock = { now: T0 };
+    const first = await openRegistry(await open(), clock);
+    await stateWorkload(first, clock);
+    const size = first.view.size;
+    await first.view.store.state!.beginRebuild(size);
+    await first.close();
+    // Its view keeps the map in memory: batches it sequenced would write rows but not the
+    // map's nodes into the tables the promotion rebuilds.
+    const reasons: string[] = [];
+    const early = await openStandby(await open(), clock, reasons);
+    try {
+      await expect(early.promote()).rejects.toThrow(/state map is in memory.*restart/);
+      expect(reasons).toHaveLength(1);
+      expect(early.readOnly).toBe(true);
+      await expect(early.submit(category("refused", clock))).rejects.toMatchObject({ rule: "not-sequencer" });
+      await expectInStep(early.view.store);
+    } finally {
+      await early.close();
+    }
+    const later = await openStandby(await open(), clock, reasons);
+    try {
+      await later.promote();
+      expect(reasons).toHaveLength(1);
+      expect((await later.submit(category("after-promotion", clock))).index).toBe(size);
+      await expectInStep(later.view.store);
+    } finally {
+      await later.close();
     }
   });
 

@@ -190,7 +190,8 @@ export class Registry {
    * Starts sequencing (a standby that won the lease): stops following, checks the store's state
    * tables as a sequencer's start-up does (rebuilding them if they fail the check), catches up
    * with the store, then takes statements. Rejects (staying a standby) if the store cannot be
-   * read or a rebuild fails.
+   * read, a rebuild fails, or this standby opened while the tables needed a rebuild (its map is
+   * in memory: a restarted process sequences instead).
    */
   promote(): Promise<void> {
     return this.serially(() => this.becomeSequencer());
@@ -223,6 +224,12 @@ export class Registry {
     this.follower = undefined;
     try {
       await this.prepareState();
+      // A view opened while the tables needed a rebuild keeps the state map in memory: its
+      // batches would write rows but not the map's nodes into the tables just made fit.
+      if (this.view.store.state && !this.view.map.storage.writesWithBatch)
+        throw new Error(
+          "registry: this standby opened while the store's state tables needed a rebuild, so its state map is in memory and it cannot sequence into them; restart it",
+        );
       await this.view.catchUp();
       await this.publishEmptyLog();
     } catch (e) {

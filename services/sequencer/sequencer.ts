@@ -295,8 +295,8 @@ export class Sequencer {
         });
       } catch (e) {
         if (e instanceof StateRebuildingError) {
-          // Refused, nothing written: the view is still the store's, and a retry may commit once
-          // the rebuild (by the process about to sequence) finishes.
+          // Refused, nothing written: the view is still the store's (no catch-up needed), and a
+          // retry may commit once the rebuild finishes.
           const err = new RegistryError(
             "UNAVAILABLE",
             "state-rebuilding",

@@ -9,6 +9,7 @@ import { VerifyPool } from "./crypto/verify-pool.js";
 import { nodeEd25519 } from "./crypto/ed25519-node.js";
 import { domainConfig, type DomainConfig } from "./domain/config.js";
 import { parseVerifierKey } from "../log/note-keys.js";
+import type { NoteVerifier } from "../log/note.js";
 import { IntegrityError } from "./integrity/integrity-error.js";
 import { RegistryError } from "./sequencer/errors.js";
 import { publishEmptyLogCheckpoint } from "./sequencer/empty-log.js";
@@ -73,6 +74,8 @@ export class Registry {
   private verifyPool: VerifyPool | undefined;
   /** Stores and serves the empty log's checkpoint if the store has none (before sequencing). */
   private publishEmptyLog: () => Promise<void> = () => Promise.resolve();
+  /** The start-up check of the store's state tables, rebuilding them if they fail it (before sequencing). */
+  private prepareState: () => Promise<unknown> = () => Promise.resolve();
 
   private constructor(
     readonly view: LogView,
@@ -109,13 +112,9 @@ export class Registry {
     );
     try {
       // Only the process about to sequence may rebuild: the tables are the writer's, and a
-      // rebuild racing a live sequencer would start over at every append.
-      if (!opts.readOnly && !opts.standby && logSigner)
-        await prepareStateTables(opts.store, opts.authorityPublicKey, logVerifier, {
-          ...(opts.rebuildState ? { force: true } : {}),
-          ...(opts.onStateRebuild ? { onRebuild: opts.onStateRebuild } : {}),
-          ...(opts.onStateRebuildProgress ? { onProgress: opts.onStateRebuildProgress } : {}),
-        });
+      // rebuild racing a live sequencer would start over at every append. A standby checks
+      // them when it is promoted.
+      if (!opts.readOnly && !opts.standby && logSigner) await prepareState(opts, logVerifier, opts.rebuildState);
       await view.catchUp();
       await verifyPool?.ready;
     } catch (e) {
@@ -142,7 +141,10 @@ export class Registry {
             });
     const registry = new Registry(view, domain, origin, logVerifierKey, makeSequencer);
     registry.verifyPool = verifyPool;
-    if (logSigner) registry.publishEmptyLog = () => publishEmptyLogCheckpoint(view, logSigner, origin);
+    if (logSigner) {
+      registry.publishEmptyLog = () => publishEmptyLogCheckpoint(view, logSigner, origin);
+      registry.prepareState = () => prepareState(opts, logVerifier, false);
+    }
     if (makeSequencer && !opts.standby) {
       await registry.publishEmptyLog();
       registry.sequencer = makeSequencer();
@@ -195,8 +197,11 @@ export class Registry {
   }
 
   /**
-   * Starts sequencing (a standby that won the lease): stops following, catches up with the store,
-   * then takes statements. Rejects (staying a standby) if the store cannot be read.
+   * Starts sequencing (a standby that won the lease): stops following, checks the store's state
+   * tables as a sequencer's start-up does (rebuilding them if they fail the check), catches up
+   * with the store, then takes statements. Rejects (staying a standby) if the store cannot be
+   * read, a rebuild fails, or this standby opened while the tables needed a rebuild (its map is
+   * in memory: a restarted process sequences instead).
    */
   promote(): Promise<void> {
     return this.serially(() => this.becomeSequencer());
@@ -228,6 +233,13 @@ export class Registry {
     await this.follower?.stop();
     this.follower = undefined;
     try {
+      await this.prepareState();
+      // A view opened while the tables needed a rebuild keeps the state map in memory: its
+      // batches would write rows but not the map's nodes into the tables just made fit.
+      if (this.view.store.state && !this.view.map.storage.writesWithBatch)
+        throw new Error(
+          "registry: this standby opened while the store's state tables needed a rebuild, so its state map is in memory and it cannot sequence into them; restart it",
+        );
       await this.view.catchUp();
       await this.publishEmptyLog();
     } catch (e) {
@@ -281,4 +293,17 @@ export class Registry {
     await this.verifyPool?.close();
     await this.view.store.close();
   }
+}
+
+/**
+ * Makes the store's state tables fit for a sequencer (state-start-up.ts): at start-up, and when a
+ * standby is promoted (the tables may have been left marked for a rebuild, or out of step, by the
+ * sequencer it replaces). `force` rebuilds them whatever the checks say.
+ */
+function prepareState(opts: RegistryOptions, logVerifier: NoteVerifier, force: boolean | undefined) {
+  return prepareStateTables(opts.store, opts.authorityPublicKey, logVerifier, {
+    ...(force ? { force: true } : {}),
+    ...(opts.onStateRebuild ? { onRebuild: opts.onStateRebuild } : {}),
+    ...(opts.onStateRebuildProgress ? { onProgress: opts.onStateRebuildProgress } : {}),
+  });
 }

@@ -239,7 +239,7 @@ describe("a rebuild racing an append", () => {
     await a.close();
     // The racing writer keeps its map in memory (a store without state tables): its commitments
     // do not depend on the tables the rebuild is rewriting. A writer whose map is in the store
-    // never runs beside a rebuild: only the process about to sequence rebuilds, before it starts.
+    // is refused while the tables are marked (services/rebuild-guard.int.test.ts).
     const withoutState = (s: LogStore): LogStore =>
       new Proxy(s, {
         get(t, p) {

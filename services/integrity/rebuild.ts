@@ -8,7 +8,9 @@
 // The tables are marked rebuildNeeded first (beginRebuild) and stay so until every part is
 // written: a rebuild that stops (an IntegrityError, a crash) leaves tables nobody may trust, and
 // start-up runs it again. The three steps are guarded by the tree size; an append in between
-// (SizeConflictError) makes the rebuild start over at the new size.
+// (SizeConflictError) makes the rebuild start over at the new size. While the tables are marked,
+// the store refuses any append that writes state (StateRebuildingError), so a sequencer whose
+// map lives in the tables cannot commit a root computed from them half cleared.
 import type { NoteVerifier } from "../../log/note.js";
 import { bytesEqual } from "../../log/bytes.js";
 import { computeUpdate, defaultMapHasher, MemoryMapNodeStore } from "../../log/map/index.js";

@@ -30,13 +30,14 @@ async function until(condition: () => boolean): Promise<void> {
 
 /** The real lease, counting its answers. */
 function counted(lease: SequencerLease) {
-  const counts = { renewed: 0, refused: 0 };
+  const counts = { acquired: 0, renewed: 0, refused: 0 };
   const wrapped: SequencerLease = {
     holder: lease.holder,
     ttlMillis: lease.ttlMillis,
     acquire: async () => {
       const g = await lease.acquire();
-      if (!g) counts.refused++;
+      if (g) counts.acquired++;
+      else counts.refused++;
       changed();
       return g;
     },
@@ -52,7 +53,8 @@ function counted(lease: SequencerLease) {
   return { wrapped, counts };
 }
 
-async function candidate(url: string, holder: string, ttlMillis: number) {
+/** A registry process taking part in the election; its promotions wait for `promotion` first, if given. */
+async function candidate(url: string, holder: string, ttlMillis: number, promotion?: Promise<void>) {
   const registry = await Registry.open({
     store: openMemoryStore(),
     logSigner: ed25519NoteSigner("registry.test/log", new Uint8Array(32).fill(9)),
@@ -62,7 +64,19 @@ async function candidate(url: string, holder: string, ttlMillis: number) {
   });
   const { wrapped, counts } = counted(await openPostgresLease({ connectionString: url, holder, ttlMillis }));
   const events: LeadershipEvent[] = [];
-  const election = new LeaderElection(registry, wrapped, {
+  // A promotion that takes long, as one that rebuilds the state tables does.
+  const slow = new Proxy(registry, {
+    get(t, p) {
+      if (p === "promote" && promotion !== undefined)
+        return async () => {
+          await promotion;
+          return t.promote();
+        };
+      const v = Reflect.get(t, p) as unknown;
+      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+    },
+  });
+  const election = new LeaderElection(slow, wrapped, {
     onEvent: (e) => {
       events.push(e);
       changed();
@@ -93,5 +107,25 @@ describe("LeaderElection on a PostgreSQL lease", () => {
     await a.stop();
     await until(() => b.election.leading);
     expect(b.events.map((e) => e.kind)).toEqual(["promoted"]);
+  });
+
+  it("keeps the lease through a promotion that outlasts it, so no other standby takes it meanwhile", async () => {
+    const url = await cluster().createDatabase("leader");
+    let finish!: () => void;
+    const a = await candidate(url, "a", 500, new Promise<void>((r) => (finish = r)));
+    await until(() => a.counts.acquired === 1);
+    const b = await candidate(url, "b", 500);
+    try {
+      // Several TTLs while a is being promoted: b tries and fails to take the lease.
+      await until(() => b.election.leading || (b.counts.refused >= 4 && a.counts.renewed >= 4));
+      expect(b.election.leading).toBe(false);
+      expect(a.election.leading).toBe(false);
+    } finally {
+      finish(); // else stopping a waits for its promotion
+    }
+    await until(() => a.election.leading || a.events.length > 0);
+    expect(a.events.map((e) => e.kind)).toEqual(["promoted"]);
+    expect(a.election.leading).toBe(true);
+    expect(b.election.leading).toBe(false);
   });
 });

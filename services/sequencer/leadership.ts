@@ -4,7 +4,8 @@
 // The holder renews well before expiry. If it cannot renew in time (the store is down, or the
 // process was paused), it stops sequencing when its local deadline passes — before the lease can
 // expire in the store — so writes fail fast with UNAVAILABLE and the registry keeps serving reads.
-// A standby that takes the lease catches up from the store before its first batch. Neither step
+// A standby that takes the lease catches up from the store (and checks, perhaps rebuilds, the
+// state tables) before its first batch, renewing the lease meanwhile. Neither step
 // is trusted for safety: the store's compare-and-set and the lease fence refuse a late writer.
 import type { Registry } from "../registry.js";
 import type { LeaseGrant, SequencerLease } from "../store/lease.js";
@@ -60,9 +61,7 @@ export class LeaderElection {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.running = this.tick().finally(() => {
-        const every = this.grant
-          ? (this.options.renewEveryMillis ?? Math.min(500, Math.floor(this.lease.ttlMillis / 3)))
-          : (this.options.acquireEveryMillis ?? 500);
+        const every = this.grant ? this.renewEvery() : (this.options.acquireEveryMillis ?? 500);
         this.schedule(every);
       });
     }, ms);
@@ -77,18 +76,64 @@ export class LeaderElection {
     }
   }
 
+  private renewEvery(): number {
+    return this.options.renewEveryMillis ?? Math.min(500, Math.floor(this.lease.ttlMillis / 3));
+  }
+
   private async acquire(): Promise<void> {
     const grant = await this.lease.acquire();
     if (!grant || this.stopped) return;
+    // A promotion may rebuild the state tables, for longer than the lease lasts: it is renewed
+    // meanwhile, or another standby would take it and rebuild them beside this one.
+    const renewing = this.renewWhile(grant);
     try {
       await this.registry.promote();
     } catch (e) {
       // Could not catch up: give the lease back rather than hold it without sequencing.
-      await this.lease.release(grant).catch(() => undefined);
+      await this.lease.release((await renewing.end()) ?? grant).catch(() => undefined);
       throw e;
     }
-    this.hold(grant);
-    this.options.onEvent?.({ kind: "promoted", epoch: grant.epoch });
+    const held = await renewing.end();
+    if (!held) {
+      await this.registry.demote();
+      throw new Error("leadership: the lease was taken by another process while this one was being promoted");
+    }
+    this.hold(held);
+    this.options.onEvent?.({ kind: "promoted", epoch: held.epoch });
+  }
+
+  /**
+   * Renews `grant` every renewal period until end(), which resolves with the newest grant, or
+   * undefined if a renewal found the lease lost. A renewal that fails is tried again.
+   */
+  private renewWhile(grant: LeaseGrant): { end(): Promise<LeaseGrant | undefined> } {
+    let newest: LeaseGrant | undefined = grant;
+    let ended = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let inFlight: Promise<void> = Promise.resolve();
+    const next = () => {
+      timer = setTimeout(() => {
+        inFlight = this.lease.renew(newest!).then(
+          (g) => {
+            newest = g;
+            if (g && !ended) next();
+          },
+          (e: unknown) => {
+            this.options.onEvent?.({ kind: "error", error: e });
+            if (!ended) next();
+          },
+        );
+      }, this.renewEvery());
+    };
+    next();
+    return {
+      end: async () => {
+        ended = true;
+        clearTimeout(timer);
+        await inFlight;
+        return newest;
+      },
+    };
   }
 
   private async renew(grant: LeaseGrant): Promise<void> {

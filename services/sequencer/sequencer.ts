@@ -35,7 +35,7 @@ import { receiptMapProofs, statementOf, type ReceiptMapProof } from "./receipt-m
 import { signerName, type Signer } from "../domain/state.js";
 import { isViolation } from "../domain/violation.js";
 import type { VerifyAsyncFn } from "../crypto/verify-pool.js";
-import { SizeConflictError } from "../store/port.js";
+import { SizeConflictError, StateRebuildingError } from "../store/port.js";
 import { StateSizeError } from "../store/state-fetch.js";
 import type { StateWrite } from "../store/state.js";
 import type { MapEntry } from "../../log/map/index.js";
@@ -321,6 +321,17 @@ export class Sequencer {
           ...(derived ? { state: derived } : {}),
         });
       } catch (e) {
+        if (e instanceof StateRebuildingError) {
+          // Refused, nothing written: the view is still the store's (no catch-up needed), and a
+          // retry may commit once the rebuild finishes.
+          const err = new RegistryError(
+            "UNAVAILABLE",
+            "state-rebuilding",
+            "the store's state tables are being rebuilt and nothing was written; retry with the same request id once the rebuild finishes",
+            { cause: e },
+          );
+          return items.map(() => ({ ok: false, error: err }));
+        }
         // Unknown outcome (or another writer won): learn the truth from the store before the next batch.
         this.stale = true;
         const err =

@@ -5,6 +5,7 @@ import { GrowthWaiters } from "./growth.js";
 import { MemoryStateData } from "./memory-state.js";
 import {
   SizeConflictError,
+  StateRebuildingError,
   StoreUnavailableError,
   type AppendBatch,
   type LogStore,
@@ -84,6 +85,7 @@ class MemoryStore implements LogStore {
     if (log.size !== batch.expectedSize) throw new SizeConflictError(batch.expectedSize, log.size);
     if (batch.entries.length === 0 && log.checkpoints.length > 0)
       throw new SizeConflictError(batch.expectedSize, log.size);
+    if (state && log.state.rebuild !== "in-step") throw new StateRebuildingError();
     // Checked, staged and applied within one turn of the event loop, so no other writer
     // interleaves; a fault while staging leaves the log as it was.
     const step = (name: MemoryAppendStep) => {

@@ -33,7 +33,8 @@ export interface AppendBatch {
    * with the entries once append() resolves, and a failed or lost compare-and-set writes none of
    * it. Its map versions must lie in [expectedSize, expectedSize + entries.length): a version is
    * a commitment's size, the index of the commitment entry, which is in this batch. Only for a
-   * store that has `state`, and only with entries.
+   * store that has `state`, and only with entries; refused while the state tables are marked
+   * rebuildNeeded (StateRebuildingError).
    */
   readonly state?: StateWrite;
 }
@@ -57,12 +58,29 @@ export class SizeConflictError extends Error {
 
 /**
  * A write the store refuses because it is malformed (no entries beyond size 0, an entry over 65,535 bytes, a
- * tile of the wrong shape or outside the tree, an empty checkpoint). Nothing was written.
+ * tile of the wrong shape or outside the tree, an empty checkpoint), or, as StateRebuildingError,
+ * because it would write state the tables cannot take now. Nothing was written.
  */
 export class InvalidWriteError extends Error {
   constructor(message: string) {
     super(`store: ${message}; nothing was written`);
     this.name = "InvalidWriteError";
+  }
+}
+
+/**
+ * An append with a state part while the state tables are marked rebuildNeeded (state.ts: they
+ * need a rebuild, or one is under way). State computed from tables being cleared or rewritten
+ * would commit a wrong map root, so the store refuses it in the append's own transaction, where
+ * no rebuild step can interleave. Nothing was written: the outcome is known, and the batch may be
+ * sequenced again once a rebuild finishes.
+ */
+export class StateRebuildingError extends InvalidWriteError {
+  constructor() {
+    super(
+      "state-rebuilding: the state tables are being rebuilt; an append may not write state until the rebuild finishes",
+    );
+    this.name = "StateRebuildingError";
   }
 }
 
@@ -97,6 +115,11 @@ export interface LogStore {
    * which a new log publishes before its first entry. It is stored only while the store holds no
    * checkpoint at all; otherwise it is refused with SizeConflictError and writes nothing, so the
    * size-0 checkpoint, once stored, is never replaced (cosignatures aside).
+   *
+   * A batch with a state part, while the state tables are marked rebuildNeeded, is refused with
+   * StateRebuildingError and writes nothing; the mark is read in the append's own transaction, so
+   * no rebuild step interleaves. A batch without a state part is not affected (its append makes
+   * a rebuild under way start over at the new size).
    */
   append(batch: AppendBatch): Promise<void>;
 

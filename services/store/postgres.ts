@@ -12,9 +12,10 @@ import { checkBatch, checkBatchState, checkCount, checkNote } from "./checks.js"
 import { GrowthFollower } from "./postgres-growth.js";
 import { PostgresStateTables, stateParams, stateWriteCtes } from "./postgres-state.js";
 import { bytes, toSize, unavailable } from "./postgres-rows.js";
-import { checkSchemaVersion, growthChannel, quoteSchema, schemaDdl } from "./postgres-schema.js";
+import { checkSchemaVersion, growthChannel, quoteSchema, REBUILD_IN_STEP, schemaDdl } from "./postgres-schema.js";
 import {
   SizeConflictError,
+  StateRebuildingError,
   StoreUnavailableError,
   type AppendBatch,
   type LogStore,
@@ -120,6 +121,12 @@ export class PostgresStore implements LogStore {
     // lost compare-and-set writes nothing. The notification is delivered to listeners only if
     // and when the transaction commits. The empty log's checkpoint (no entries, size 0 to 0)
     // moves the head only while no checkpoint exists (a racing one inserts nothing: a conflict).
+    // A batch with a state part ($22) also reads the state tables' rebuild mark, with a share
+    // lock on the meta row taken after the head row's (the one-time EXISTS runs the head's
+    // update first): the order a rebuild step takes them in, so no deadlock. A plain read would
+    // see the statement's snapshot, from before a rebuild step that committed while this waited
+    // for the head row; a lock reads the newest row version. A marked table makes append() roll
+    // the whole transaction back.
     this.appendSql = `
       WITH head AS (
         UPDATE ${this.s}.log_head SET size = $2 WHERE size = $1
@@ -136,8 +143,11 @@ export class PostgresStore implements LogStore {
         WHERE ${this.s}.tiles.width < EXCLUDED.width
       ), c AS (
         INSERT INTO ${this.s}.checkpoints (size, note) SELECT size, $8 FROM head ON CONFLICT DO NOTHING RETURNING size
-      ), ${stateWriteCtes(this.s, 10, "EXISTS (SELECT 1 FROM head)")}
-      SELECT (SELECT count(*)::int FROM c) AS moved, (SELECT pg_notify($9, size::text) FROM c) AS notified`;
+      ), ${stateWriteCtes(this.s, 10, "EXISTS (SELECT 1 FROM head)")}, meta AS (
+        SELECT rebuild FROM ${this.s}.state_meta WHERE $22::boolean AND EXISTS (SELECT 1 FROM head) FOR SHARE
+      )
+      SELECT (SELECT count(*)::int FROM c) AS moved, (SELECT rebuild FROM meta) AS rebuild,
+        (SELECT pg_notify($9, size::text) FROM c) AS notified`;
     this.state = new PostgresStateTables(
       pool,
       this.s,
@@ -154,7 +164,8 @@ export class PostgresStore implements LogStore {
 
   /**
    * Durable once it resolves (the COMMIT returned, with synchronous_commit on). On a lost
-   * compare-and-set: SizeConflictError, nothing written. On StoreUnavailableError the batch was
+   * compare-and-set: SizeConflictError, nothing written; likewise StateRebuildingError for a state
+   * part while the state tables are marked for a rebuild. On StoreUnavailableError the batch was
    * not committed, except when the connection broke during COMMIT itself: then it may have been,
    * and a writer must re-read the size (its next append at the old size fails with a conflict).
    */
@@ -176,7 +187,7 @@ export class PostgresStore implements LogStore {
       await client.query(this.durableCommits ? "BEGIN" : "BEGIN; SET LOCAL synchronous_commit = on");
       // The writes in one statement. BEGIN and COMMIT stay round trips of their own, so a
       // server that stops answering before the statement is sent has been given nothing to commit.
-      const moved = await client.query<{ moved: number }>({
+      const moved = await client.query<{ moved: number; rebuild: number | null }>({
         name: `labelreg-append-${this.schema}`,
         text: this.appendSql,
         values: [
@@ -190,6 +201,7 @@ export class PostgresStore implements LogStore {
           batch.checkpoint,
           this.channel,
           ...stateParams(state),
+          state !== undefined,
         ],
       });
       if (moved.rows[0]?.moved !== 1) {
@@ -197,9 +209,14 @@ export class PostgresStore implements LogStore {
         await client.query("ROLLBACK");
         throw new SizeConflictError(batch.expectedSize, toSize(actual.rows[0]?.size));
       }
+      if (state !== undefined && moved.rows[0]?.rebuild !== REBUILD_IN_STEP) {
+        await client.query("ROLLBACK");
+        throw new StateRebuildingError();
+      }
       await client.query("COMMIT");
     } catch (err) {
-      if (!(err instanceof SizeConflictError)) broken ??= err instanceof Error ? err : new Error(String(err));
+      if (!(err instanceof SizeConflictError || err instanceof StateRebuildingError))
+        broken ??= err instanceof Error ? err : new Error(String(err));
       throw unavailable("append", err);
     } finally {
       client?.removeListener("error", onClientError);

@@ -1,7 +1,8 @@
 // The thread of SqliteWriter (sqlite-writer.ts): the second connection to the store's file, which
 // commits each packed batch (packBatch) as one BEGIN IMMEDIATE transaction with
 // synchronous=FULL, after checking that the log still has the size the batch expects (the
-// compare-and-set every LogStore makes), with the batch's state part in the same transaction;
+// compare-and-set every LogStore makes), with the batch's state part in the same transaction
+// (refused while the state tables are marked for a rebuild);
 // and the state tables' upkeep (pruning, rebuild steps), one transaction each. Messages in:
 // { id, ...WriterRequest } and "close"; out: WriterReply.
 import Database from "better-sqlite3";
@@ -62,6 +63,8 @@ class Invalid {
 class OutOfRange {
   constructor(readonly message: string) {}
 }
+/** A state part while the tables are marked for a rebuild (StateRebuildingError). */
+class Rebuilding {}
 
 function writeState(state: CheckedState): void {
   for (const r of state.rows) {
@@ -106,7 +109,12 @@ const append = db.transaction((buffer: ArrayBuffer) => {
   }
   insertCheckpoint.run(newSize, bytes.subarray(at, at + noteLen));
   at += noteLen;
-  if (at < bytes.length) writeState(unpackState(bytes, at));
+  if (at < bytes.length) {
+    // Read under the write lock the transaction holds, so no rebuild step runs between this
+    // check and the commit; throwing rolls back the entries written above.
+    if (meta.get()!.rebuild !== REBUILD_IN_STEP) throw new Rebuilding();
+    writeState(unpackState(bytes, at));
+  }
 });
 
 const prune = db.transaction((floor: number) => {
@@ -162,6 +170,7 @@ parentPort!.on("message", (msg: "close" | ({ id: number } & WriterRequest)) => {
     if (e instanceof Conflict) reply({ id: msg.id, conflict: e.actual });
     else if (e instanceof Invalid) reply({ id: msg.id, invalid: e.message });
     else if (e instanceof OutOfRange) reply({ id: msg.id, range: e.message });
+    else if (e instanceof Rebuilding) reply({ id: msg.id, rebuilding: true });
     else reply({ id: msg.id, error: e instanceof Error ? e.message : String(e) });
   }
 });

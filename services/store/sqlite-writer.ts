@@ -11,7 +11,13 @@
 // append starts a new worker.
 import type { Worker } from "node:worker_threads";
 import { startWorker } from "../workers/start.js";
-import { InvalidWriteError, SizeConflictError, StoreUnavailableError, type AppendBatch } from "./port.js";
+import {
+  InvalidWriteError,
+  SizeConflictError,
+  StateRebuildingError,
+  StoreUnavailableError,
+  type AppendBatch,
+} from "./port.js";
 import type { CheckedState } from "./state-checks.js";
 import { packedStateSize, packStateInto } from "./state-pack.js";
 
@@ -36,11 +42,12 @@ export type WriterRequest =
 
 /**
  * What the writer's thread answers: done, a lost compare-and-set (the actual size), a malformed
- * request (invalid: InvalidWriteError; range: RangeError), or a failure.
+ * request (invalid: InvalidWriteError; range: RangeError), a state part refused during a rebuild
+ * (rebuilding: StateRebuildingError), or a failure.
  */
 export type WriterReply =
   | { ready: true }
-  | { id: number; conflict?: number; invalid?: string; range?: string; error?: string };
+  | { id: number; conflict?: number; invalid?: string; range?: string; rebuilding?: true; error?: string };
 
 interface Waiter {
   readonly expectedSize: number;
@@ -105,8 +112,8 @@ export class SqliteWriter {
 
   /**
    * Commits a batch that checkBatch accepted, with its new size and checked state part; durable
-   * once it resolves. Rejects with SizeConflictError (nothing written) or StoreUnavailableError
-   * (outcome unknown).
+   * once it resolves. Rejects with SizeConflictError or StateRebuildingError (nothing written) or
+   * StoreUnavailableError (outcome unknown).
    */
   append(batch: AppendBatch, newSize: number, state?: CheckedState): Promise<void> {
     // Packing copies the caller's bytes now, as the port promises.
@@ -167,6 +174,7 @@ export class SqliteWriter {
         if (m.conflict !== undefined) w.reject(new SizeConflictError(w.expectedSize, m.conflict));
         else if (m.invalid !== undefined) w.reject(new InvalidWriteError(m.invalid));
         else if (m.range !== undefined) w.reject(new RangeError(m.range));
+        else if (m.rebuilding) w.reject(new StateRebuildingError());
         else if (m.error !== undefined) w.reject(new StoreUnavailableError(`store: sqlite append failed: ${m.error}`));
         else w.resolve();
       });

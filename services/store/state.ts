@@ -179,7 +179,8 @@ export interface StateTables {
    *
    * beginRebuild clears every row, node and value, sets the floor to 0 and marks rebuildNeeded,
    * all in one transaction; durable once it resolves. If the tree is no longer `expectedSize`
-   * it rejects with SizeConflictError and changes nothing.
+   * it rejects with SizeConflictError and changes nothing. While the tables are marked, append()
+   * refuses a batch with a state part (StateRebuildingError).
    */
   beginRebuild(expectedSize: number): Promise<void>;
 

@@ -15,7 +15,13 @@ import {
   computeUpdate,
 } from "../../log/map/index.js";
 import { mapStateWrite, storedMapAt } from "../../services/store/map-nodes.js";
-import { InvalidWriteError, SizeConflictError, type AppendBatch, type LogStore } from "../../services/store/port.js";
+import {
+  InvalidWriteError,
+  SizeConflictError,
+  StateRebuildingError,
+  type AppendBatch,
+  type LogStore,
+} from "../../services/store/port.js";
 import {
   MapVersionPrunedError,
   MAX_STATE_KEY_BYTES,
@@ -382,6 +388,88 @@ export function describeStateContract(name: string, run: Run): void {
         expect(await look()).toEqual(before);
         await expect(st.readMapNodes([path(1, 0)], 1)).rejects.toBeInstanceOf(MapVersionPrunedError);
         await expect(st.finishRebuild(4)).rejects.toBeInstanceOf(InvalidWriteError);
+      }));
+
+    it("refuses an append with state while the tables are marked for a rebuild, writing nothing; one without state goes on", () =>
+      run(async (open) => {
+        const [s, other] = [await open(), await open()];
+        if (!s.state) return;
+        const st = tables(s);
+        const v = value("kept");
+        await s.append(
+          withState("a", 0, 2, {
+            rows: [{ table: "label", key: "A", value: utf8("a") }],
+            nodes: [{ path: path(5, 0), version: 1, node: node("1") }],
+            values: [{ key: key32(5), version: 1, hash: v.hash, value: v.bytes }],
+          }),
+        );
+        await st.beginRebuild(2);
+        await st.writeRebuild(2, { rows: [{ table: "label", key: "A", value: utf8("rebuilt") }] });
+        const w = value("refused");
+        const refused = withState("a", 2, 2, {
+          rows: [
+            { table: "label", key: "A", value: utf8("over a rebuild") },
+            { table: "label", key: "B", value: utf8("b") },
+          ],
+          nodes: [{ path: path(5, 0), version: 3, node: node("3") }],
+          values: [{ key: key32(6), version: 3, hash: w.hash, value: w.bytes }],
+        });
+        const look = () => snapshot(tables(other), ["A", "B"], [path(5, 0)], [3], [v.hash, w.hash]);
+        const before = await look();
+        for (const writer of [s, other]) {
+          const e = await writer.append(refused).catch((x: unknown) => x);
+          expect(e).toBeInstanceOf(StateRebuildingError);
+          expect(e).toBeInstanceOf(InvalidWriteError);
+          expect((e as Error).message).toMatch(/state-rebuilding: the state tables are being rebuilt/);
+          // An empty state part is a state part too.
+          await expect(writer.append(withState("a", 2, 2, {}))).rejects.toBeInstanceOf(StateRebuildingError);
+        }
+        expect(await look()).toEqual(before);
+        expect(await tables(other).status()).toEqual({ size: 2, rebuildNeeded: true, mapFloor: 0 });
+        expect((await other.latestCheckpoint())?.size).toBe(2);
+        await expect(other.readEntries(2, 3)).rejects.toThrow(RangeError);
+
+        // Without state the append goes on (a store without state tables, say); the rebuild,
+        // guarded by the size, must start over at the new one.
+        await other.append(syntheticBatch("a", 2, 1));
+        expect(await st.status()).toEqual({ size: 3, rebuildNeeded: true, mapFloor: 0 });
+        await expect(st.finishRebuild(2)).rejects.toBeInstanceOf(SizeConflictError);
+        await expect(s.append(withState("a", 3, 1, { rows: [] }))).rejects.toBeInstanceOf(StateRebuildingError);
+
+        await st.beginRebuild(3);
+        await st.writeRebuild(3, { rows: [{ table: "label", key: "A", value: utf8("a") }] });
+        await st.finishRebuild(3);
+        await other.append(withState("a", 3, 2, { rows: [{ table: "label", key: "B", value: utf8("b") }] }));
+        same((await st.readState("label", ["A", "B"])).values, [utf8("a"), utf8("b")]);
+        expect(await st.status()).toEqual({ size: 5, rebuildNeeded: false, mapFloor: 0 });
+      }));
+
+    it("never lets an append with state and a racing beginRebuild both succeed", () =>
+      run(async (open) => {
+        const [s, other] = [await open(), await open()];
+        if (!s.state) return;
+        let size = 0;
+        for (let round = 0; round < 8; round++) {
+          const row = { table: "label" as const, key: `R${round}`, value: utf8(`${round}`) };
+          const [appended, begun] = await Promise.allSettled([
+            s.append(withState("a", size, 1, { rows: [row] })),
+            tables(other).beginRebuild(size),
+          ]);
+          if (appended.status === "fulfilled") {
+            // The append came first: the rebuild's guard saw the tree move.
+            expect(begun.status === "rejected" && begun.reason).toBeInstanceOf(SizeConflictError);
+            size++;
+          } else {
+            // The rebuild came first: the append saw the mark and wrote nothing.
+            expect(begun.status).toBe("fulfilled");
+            expect(appended.reason).toBeInstanceOf(StateRebuildingError);
+            expect(await tables(s).status()).toEqual({ size, rebuildNeeded: true, mapFloor: 0 });
+            await tables(other).finishRebuild(size);
+          }
+          same((await tables(s).readState("label", [row.key])).values, [
+            appended.status === "fulfilled" ? row.value : undefined,
+          ]);
+        }
       }));
 
     it("keeps every row, node, value and the floor across close and reopen", () =>

@@ -7,7 +7,7 @@
  * 2 -> 3 added the state tables: created empty, and marked as needing a rebuild when the log
  * already has entries (the `state_meta` row inserted at opening does that, for any older version).
  * 3 -> 4 dropped the map tables' indexes by hash and by version (values are read by key, prunes
- * find what to look at in the write journals): sqliteMigrationFrom3 around sqliteSchema.
+ * find what to look at in the write journals): sqliteMigrationFrom3.
  */
 export const SQLITE_SCHEMA_VERSION = 4;
 
@@ -31,23 +31,13 @@ export const sqliteMigrationFrom1 = `
 `;
 
 /**
- * From version 3, before sqliteSchema: the indexes go, and the map values' rowid table is set
- * aside for sqliteSchema to create its successor (keyed by key and version, without rowid).
+ * From version 3, after sqliteSchema (which made the journals): the indexes go, and the journals
+ * get what was written above the floor, which the next prune must look at.
  */
-export const sqliteMigrationFrom3Before = `
+export const sqliteMigrationFrom3 = `
   DROP INDEX IF EXISTS map_nodes_by_version;
   DROP INDEX IF EXISTS map_values_by_hash;
   DROP INDEX IF EXISTS map_values_by_version;
-  ALTER TABLE map_values RENAME TO map_values_v3;
-`;
-
-/**
- * From version 3, after sqliteSchema: the values move to the new table, and the journals get
- * what was written above the floor (every prune since the floor was raised would have seen it).
- */
-export const sqliteMigrationFrom3After = `
-  INSERT INTO map_values (key, version, hash, value) SELECT key, version, hash, value FROM map_values_v3;
-  DROP TABLE map_values_v3;
   INSERT INTO map_node_writes (version, path)
     SELECT version, path FROM map_nodes WHERE version > (SELECT map_floor FROM state_meta);
   INSERT INTO map_value_writes (version, key)
@@ -91,13 +81,15 @@ export const sqliteSchema = `
     PRIMARY KEY (path, version)
   ) WITHOUT ROWID;
   -- The map's leaf values by map key and version; a read names the key and the value's hash.
+  -- A rowid table: its rows are appended in rowid order and fill their pages, where rows of a few
+  -- hundred bytes inserted at random keys (without rowid) would leave their pages partly empty.
   CREATE TABLE IF NOT EXISTS map_values (
     key     BLOB NOT NULL,
     version INTEGER NOT NULL CHECK (version >= 0),
     hash    BLOB NOT NULL,
     value   BLOB NOT NULL,
     PRIMARY KEY (key, version)
-  ) WITHOUT ROWID;
+  );
   -- The write journals: the positions and keys each map version wrote, until a prune whose floor
   -- reaches that version has looked at them (and deletes them). A prune needs only the versions
   -- written since the last one; an index by version would hold every version ever kept.

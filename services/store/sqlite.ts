@@ -17,8 +17,7 @@ import { SqliteStateTables } from "./sqlite-state.js";
 import { SqliteWriter } from "./sqlite-writer.js";
 import {
   sqliteMigrationFrom1,
-  sqliteMigrationFrom3After,
-  sqliteMigrationFrom3Before,
+  sqliteMigrationFrom3,
   sqliteSchema,
   SQLITE_SCHEMA_VERSION,
 } from "./sqlite-schema.js";
@@ -255,9 +254,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<LogS
           );
         }
         if (version === 1) db.exec(sqliteMigrationFrom1);
-        if (version === 3) db.exec(sqliteMigrationFrom3Before);
         db.exec(sqliteSchema);
-        if (version === 3) db.exec(sqliteMigrationFrom3After);
+        if (version === 3) db.exec(sqliteMigrationFrom3);
         db.pragma(`user_version = ${SQLITE_SCHEMA_VERSION}`);
       }).immediate();
       // SQLite gives them the database file's mode when it creates them; make sure of it.

@@ -35,11 +35,21 @@ const STATE_PARAMS = 12;
 
 /**
  * WITH-clause items (no leading or trailing comma) writing a state part given as parameters
- * $first .. $first + 11 (stateParams), each only where `condition` holds. Within one part a key
- * appears once (state-checks.ts), as ON CONFLICT needs.
+ * $first .. $first + 11 (stateParams), each only where `condition` holds, with its map writes
+ * noted in the journals for the next prune unless `journal` is false (a rebuild's part). Within
+ * one part a key appears once (state-checks.ts), as ON CONFLICT needs.
  */
-export function stateWriteCtes(s: string, first: number, condition: string): string {
+export function stateWriteCtes(s: string, first: number, condition: string, journal = true): string {
   const p = (i: number) => `$${first + i}`;
+  const journals = `, snw AS (
+        INSERT INTO ${s}.map_node_writes (version, path)
+        SELECT * FROM unnest(${p(6)}::bigint[], ${p(5)}::bytea[]) WHERE ${condition}
+        ON CONFLICT DO NOTHING
+      ), svw AS (
+        INSERT INTO ${s}.map_value_writes (version, key)
+        SELECT * FROM unnest(${p(9)}::bigint[], ${p(8)}::bytea[]) WHERE ${condition}
+        ON CONFLICT DO NOTHING
+      )`;
   return `sr AS (
         INSERT INTO ${s}.state_rows (tbl, key, value)
         SELECT * FROM unnest(${p(0)}::smallint[], ${p(1)}::bytea[], ${p(2)}::bytea[]) WHERE ${condition}
@@ -55,15 +65,7 @@ export function stateWriteCtes(s: string, first: number, condition: string): str
         INSERT INTO ${s}.map_values (key, version, hash, value)
         SELECT * FROM unnest(${p(8)}::bytea[], ${p(9)}::bigint[], ${p(10)}::bytea[], ${p(11)}::bytea[]) WHERE ${condition}
         ON CONFLICT (key, version) DO UPDATE SET hash = EXCLUDED.hash, value = EXCLUDED.value
-      ), snw AS (
-        INSERT INTO ${s}.map_node_writes (version, path)
-        SELECT * FROM unnest(${p(6)}::bigint[], ${p(5)}::bytea[]) WHERE ${condition}
-        ON CONFLICT DO NOTHING
-      ), svw AS (
-        INSERT INTO ${s}.map_value_writes (version, key)
-        SELECT * FROM unnest(${p(9)}::bigint[], ${p(8)}::bytea[]) WHERE ${condition}
-        ON CONFLICT DO NOTHING
-      )`;
+      )${journal ? journals : ""}`;
 }
 
 /** The parameters of stateWriteCtes for `state` (empty arrays for none). */
@@ -236,18 +238,18 @@ export class PostgresStateTables implements StateTables {
     const state = checkStateWrite(part, 0, expectedSize);
     await this.rebuildStep("writeRebuild", expectedSize, async (client) => {
       await this.expectRebuilding(client);
-      await client.query(`WITH ${stateWriteCtes(this.s, 1, "true")} SELECT 1`, stateParams(state));
+      // A rebuild writes the newest map only: no version of it supersedes another.
+      await client.query(`WITH ${stateWriteCtes(this.s, 1, "true", false)} SELECT 1`, stateParams(state));
     });
   }
 
   async finishRebuild(expectedSize: number): Promise<void> {
     await this.rebuildStep("finishRebuild", expectedSize, async (client) => {
       await this.expectRebuilding(client);
-      // A rebuild writes one map version: none of it is superseded, and no prune need look at it.
+      // One scan of the node table, once a rebuild: cheaper than journalling every node it wrote.
       await client.query(
         `UPDATE ${this.s}.state_meta SET rebuild = ${REBUILD_IN_STEP},
-           map_floor = (SELECT coalesce(max(version), 0) FROM ${this.s}.map_node_writes);
-         DELETE FROM ${this.s}.map_node_writes; DELETE FROM ${this.s}.map_value_writes`,
+           map_floor = (SELECT coalesce(max(version), 0) FROM ${this.s}.map_nodes)`,
       );
     });
   }

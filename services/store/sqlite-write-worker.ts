@@ -41,8 +41,7 @@ const noteValueWrite = db.prepare("INSERT OR IGNORE INTO map_value_writes (versi
 const meta = db.prepare<[], { rebuild: number; map_floor: number }>("SELECT rebuild, map_floor FROM state_meta");
 const setRebuild = db.prepare<[number]>("UPDATE state_meta SET rebuild = ?");
 const setFloor = db.prepare<[number]>("UPDATE state_meta SET map_floor = ?");
-// The journals hold every version written since the last prune (a rebuild's writes too).
-const newestNodeVersion = db.prepare<[], number>("SELECT coalesce(max(version), 0) FROM map_node_writes").pluck();
+const newestNodeVersion = db.prepare<[], number>("SELECT coalesce(max(version), 0) FROM map_nodes").pluck();
 // Only positions (keys) written in (old floor, new floor], the journal's rows up to the new floor,
 // can have a version newly superseded at or below it, so pruning costs what was written since
 // the last prune, not the table.
@@ -69,18 +68,22 @@ class OutOfRange {
   constructor(readonly message: string) {}
 }
 
-function writeState(state: CheckedState): void {
+/**
+ * Writes a state part; an append's map writes go into the journals too. A rebuild's do not: it
+ * writes the newest map only, which no later version supersedes before the next appends.
+ */
+function writeState(state: CheckedState, journal: boolean): void {
   for (const r of state.rows) {
     if (r.value === null) deleteRow.run(r.table, r.key);
     else upsertRow.run(r.table, r.key, r.value);
   }
   for (const n of state.nodes) {
     upsertNode.run(n.path, n.version, n.node);
-    noteNodeWrite.run(n.version, n.path);
+    if (journal) noteNodeWrite.run(n.version, n.path);
   }
   for (const v of state.values) {
     upsertValue.run(v.key, v.version, v.hash, v.value);
-    noteValueWrite.run(v.version, v.key);
+    if (journal) noteValueWrite.run(v.version, v.key);
   }
 }
 
@@ -118,7 +121,7 @@ const append = db.transaction((buffer: ArrayBuffer) => {
   }
   insertCheckpoint.run(newSize, bytes.subarray(at, at + noteLen));
   at += noteLen;
-  if (at < bytes.length) writeState(unpackState(bytes, at));
+  if (at < bytes.length) writeState(unpackState(bytes, at), true);
 });
 
 const prune = db.transaction((floor: number) => {
@@ -146,18 +149,15 @@ const beginRebuild = db.transaction((expected: number) => {
 const writeRebuild = db.transaction((expected: number, buffer: ArrayBuffer) => {
   guard(expected);
   if (meta.get()!.rebuild !== REBUILDING) throw new Invalid("no state rebuild was begun (beginRebuild)");
-  writeState(unpackState(new Uint8Array(buffer), 0));
+  writeState(unpackState(new Uint8Array(buffer), 0), false);
 });
 
 const finishRebuild = db.transaction((expected: number) => {
   guard(expected);
   if (meta.get()!.rebuild !== REBUILDING) throw new Invalid("no state rebuild was begun (beginRebuild)");
   setRebuild.run(REBUILD_IN_STEP);
-  // A rebuild writes one map version: none of it is superseded, and no prune need look at it.
-  const floor = newestNodeVersion.get()!;
-  forgetNodeWrites.run(floor);
-  forgetValueWrites.run(floor);
-  setFloor.run(floor);
+  // One scan of the node table, once a rebuild: cheaper than journalling every node it wrote.
+  setFloor.run(newestNodeVersion.get()!);
 });
 
 function handle(request: WriterRequest): void {

@@ -15,12 +15,7 @@ import { GrowthWaiters } from "./growth.js";
 import { guarded } from "./sqlite-errors.js";
 import { SqliteStateTables } from "./sqlite-state.js";
 import { SqliteWriter } from "./sqlite-writer.js";
-import {
-  sqliteMigrationFrom1,
-  sqliteMigrationFrom3,
-  sqliteSchema,
-  SQLITE_SCHEMA_VERSION,
-} from "./sqlite-schema.js";
+import { sqliteMigrationFrom1, sqliteMigrationFrom3, sqliteSchema, SQLITE_SCHEMA_VERSION } from "./sqlite-schema.js";
 import {
   StoreUnavailableError,
   type AppendBatch,

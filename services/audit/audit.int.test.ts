@@ -221,7 +221,6 @@ describe.each(modes)("labelreg audit ($name)", (mode) => {
     for (const [k, v] of log.state.rows) forked.state.rows.set(k, v);
     for (const [k, l] of log.state.nodes) forked.state.nodes.set(k, [...l]);
     for (const [k, l] of log.state.values) forked.state.values.set(k, [...l]);
-    for (const [k, v] of log.state.byHash) forked.state.byHash.set(k, { ...v });
     forked.state.floor = log.state.floor;
     await submitAs(registry, fixtureIssuer, issueStatement("CCRC-A", "A-1"));
     const other = await openFixtureRegistry(openMemoryStore(forked));

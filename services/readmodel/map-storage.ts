@@ -11,7 +11,7 @@ import {
   type MapUpdate,
   type SyncMapNodeStore,
 } from "../../log/map/index.js";
-import type { MapNodeWrite, MapValueWrite } from "../store/state.js";
+import type { MapLeaf, MapNodeWrite, MapValueWrite } from "../store/state.js";
 
 /** A batch's map update, computed but not stored. */
 export interface PreparedMap {
@@ -35,8 +35,8 @@ export interface MapStorage {
   readonly writesWithBatch: boolean;
   /** A value with this hash that this process holds, without a store read. */
   heldValue(hash: Hash): Uint8Array | undefined;
-  /** Values by hash from wherever they are kept (undefined where none is). */
-  readValues(hashes: readonly Hash[]): Promise<(Uint8Array | undefined)[]>;
+  /** Leaves' values (by key and hash) from wherever they are kept (undefined where none is). */
+  readValues(leaves: readonly MapLeaf[]): Promise<(Uint8Array | undefined)[]>;
   /** A prepared update is durable (its batch's append succeeded) as its version. */
   committed(prepared: PreparedMap): void;
   /**
@@ -69,8 +69,8 @@ export class MemoryMapStorage implements MapStorage {
     return this.values.get(toHex(hash))?.value;
   }
 
-  readValues(hashes: readonly Hash[]): Promise<(Uint8Array | undefined)[]> {
-    return Promise.resolve(hashes.map((h) => this.heldValue(h)));
+  readValues(leaves: readonly MapLeaf[]): Promise<(Uint8Array | undefined)[]> {
+    return Promise.resolve(leaves.map((l) => this.heldValue(l.hash)));
   }
 
   committed(prepared: PreparedMap): void {

@@ -31,6 +31,7 @@ import { mapEntries, MapTouched, touchedKeys } from "../domain/map-values.js";
 import type { RegistryState } from "../domain/state.js";
 import { isViolation } from "../domain/violation.js";
 import { mapStateWrite } from "../store/map-nodes.js";
+import type { MapLeaf } from "../store/state.js";
 import { MemoryMapStorage, type MapStorage, type PreparedMap } from "./map-storage.js";
 
 export type { PreparedMap } from "./map-storage.js";
@@ -193,23 +194,24 @@ export class StateMap {
   }
 
   /**
-   * The values whose SHA-256 are `hashes`: one this process holds (written by a recent batch),
-   * else `candidate(i)` (the value as the current state gives it) if it is that one, else one
-   * the storage keeps (one read for all of them). Undefined where none is found.
+   * The values of `leaves` (a map key, and the SHA-256 of its value there): one this process
+   * holds (written by a recent batch), else `candidate(i)` (the value as the current state gives
+   * it) if it is that one, else one the storage keeps (one read for all of them). Undefined
+   * where none is found.
    */
   async valuesOf(
-    hashes: readonly Hash[],
+    leaves: readonly MapLeaf[],
     candidate: (i: number) => Uint8Array | undefined = () => undefined,
   ): Promise<(Uint8Array | undefined)[]> {
-    const out = hashes.map((h, i) => {
-      const held = this.storage.heldValue(h);
+    const out = leaves.map(({ hash }, i) => {
+      const held = this.storage.heldValue(hash);
       if (held) return held;
       const c = candidate(i);
-      return c && bytesEqual(this.hasher.digest(c), h) ? c : undefined;
+      return c && bytesEqual(this.hasher.digest(c), hash) ? c : undefined;
     });
     const missing = out.flatMap((v, i) => (v === undefined ? [i] : []));
     if (missing.length > 0) {
-      const read = await this.storage.readValues(missing.map((i) => hashes[i]!));
+      const read = await this.storage.readValues(missing.map((i) => leaves[i]!));
       missing.forEach((i, k) => (out[i] = read[k]));
     }
     return out;

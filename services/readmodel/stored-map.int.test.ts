@@ -70,7 +70,7 @@ async function proveLabel(r: RunningRegistry, at: number, labelId: string): Prom
   const [proof] = await map.prove(at, [key]);
   const t = proof!.terminal;
   if (t.kind === "leaf" && t.key.every((b, i) => b === key[i])) {
-    const [value] = await map.valuesOf([t.valueHash]);
+    const [value] = await map.valuesOf([{ key, hash: t.valueHash }]);
     const result = verifyMapProof(
       defaultMapHasher,
       entry.commitment.root,

@@ -15,7 +15,7 @@ import {
   type NodeReads,
 } from "../../log/map/index.js";
 import { storedMapAt } from "../store/map-nodes.js";
-import type { StateTables } from "../store/state.js";
+import type { MapLeaf, StateTables } from "../store/state.js";
 import { MapNodeCache } from "./map-node-cache.js";
 import type { MapStorage, PreparedMap } from "./map-storage.js";
 
@@ -97,8 +97,8 @@ export class StoredMapStorage implements MapStorage {
     return this.recent.get(toHex(hash));
   }
 
-  readValues(hashes: readonly Hash[]): Promise<(Uint8Array | undefined)[]> {
-    return this.tables.readMapValues(hashes);
+  readValues(leaves: readonly MapLeaf[]): Promise<(Uint8Array | undefined)[]> {
+    return this.tables.readMapValues(leaves);
   }
 
   committed(prepared: PreparedMap): void {

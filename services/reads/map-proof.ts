@@ -51,7 +51,7 @@ export async function proveMapKeys(
   // when it is still the one proven, else the stored one, in one read for all.
   const present = proofs.flatMap((p, k) => (ownLeaf(p, keys[k]!) ? [k] : []));
   const values = await map.valuesOf(
-    present.map((k) => ownLeaf(proofs[k]!, keys[k]!)!),
+    present.map((k) => ({ key: keys[k]!, hash: ownLeaf(proofs[k]!, keys[k]!)! })),
     (i) => currentValue(view, things[present[i]!]!.kind, things[present[i]!]!.id),
   );
   const withValues = [...proofs];

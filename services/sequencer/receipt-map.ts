@@ -47,15 +47,15 @@ export async function receiptMapProofs(
   const wanted = ids.filter((k) => k !== undefined);
   const keys = wanted.map((k) => map.key(k.kind, k.id));
   const proofs = await map.prove(c.size, keys);
-  const hashes = proofs.map((p, j) => {
+  const leaves = proofs.map((p, j) => {
     const t = p.terminal;
     if (t.kind !== "leaf") throw new Error(`the map has no ${wanted[j]!.kind} ${wanted[j]!.id} at ${c.size}`);
-    return t.valueHash;
+    return { key: keys[j]!, hash: t.valueHash };
   });
   // A new statement's key was written by this batch, whose values the map holds: found by hash
   // without encoding the value again. A replay's key may not have changed for longer than
   // values are held: its current value, as the state gives it, is the one, or the stored one.
-  const values = await map.valuesOf(hashes, (j) => {
+  const values = await map.valuesOf(leaves, (j) => {
     try {
       return encodeMapValue(mapValue(view.state, wanted[j]!.kind, wanted[j]!.id));
     } catch {

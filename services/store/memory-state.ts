@@ -1,7 +1,7 @@
 // The state tables of the in-memory store (state.ts): rows, map nodes and values by version, kept
 // in a MemoryLog beside its entries. Writes are staged first and applied in one synchronous step,
 // so that a fault injected between the steps of an append (MemoryLog.faults) leaves nothing of it.
-import { fromHex, toHex } from "../../log/bytes.js";
+import { bytesEqual, fromHex, toHex } from "../../log/bytes.js";
 import type { CheckedState } from "./state-checks.js";
 import type { MapValueWrite } from "./state.js";
 
@@ -23,8 +23,6 @@ export class MemoryStateData {
   readonly nodes = new Map<string, Version<Uint8Array>[]>();
   /** Value versions by hex(map key). */
   readonly values = new Map<string, Version<MapValueWrite>[]>();
-  /** Values by hex(hash), with how many value versions hold each. */
-  readonly byHash = new Map<string, { value: Uint8Array; refs: number }>();
   rebuild: RebuildState = "in-step";
   floor = 0;
 
@@ -32,7 +30,6 @@ export class MemoryStateData {
     this.rows.clear();
     this.nodes.clear();
     this.values.clear();
-    this.byHash.clear();
     this.floor = 0;
   }
 
@@ -58,14 +55,7 @@ export class MemoryStateData {
       else this.rows.set(k, r.value);
     }
     for (const n of staged.nodes) insertVersion(this.nodes, toHex(n.path), { version: n.version, item: n.node });
-    for (const v of staged.values) {
-      const replaced = insertVersion(this.values, toHex(v.key), { version: v.version, item: v });
-      if (replaced) this.unref(replaced.hash);
-      const h = toHex(v.hash);
-      const held = this.byHash.get(h);
-      if (held) held.refs++;
-      else this.byHash.set(h, { value: v.value, refs: 1 });
-    }
+    for (const v of staged.values) insertVersion(this.values, toHex(v.key), { version: v.version, item: v });
   }
 
   /** Rows of `table` with keys after `after` (all when undefined), at most `limit`, in key order. */
@@ -90,8 +80,9 @@ export class MemoryStateData {
     return undefined;
   }
 
-  value(hash: Uint8Array): Uint8Array | undefined {
-    return this.byHash.get(toHex(hash))?.value;
+  /** A kept value of `key` whose hash is `hash`. */
+  value(key: Uint8Array, hash: Uint8Array): Uint8Array | undefined {
+    return this.values.get(toHex(key))?.find((v) => bytesEqual(v.item.hash, hash))?.item.value;
   }
 
   /** The newest version any node was written at (0 if none). */
@@ -105,14 +96,8 @@ export class MemoryStateData {
   prune(floor: number): void {
     if (floor <= this.floor) return;
     for (const list of this.nodes.values()) dropBelow(list, floor);
-    for (const list of this.values.values()) for (const v of dropBelow(list, floor)) this.unref(v.item.hash);
+    for (const list of this.values.values()) dropBelow(list, floor);
     this.floor = floor;
-  }
-
-  private unref(hash: Uint8Array): void {
-    const h = toHex(hash);
-    const held = this.byHash.get(h)!;
-    if (--held.refs === 0) this.byHash.delete(h);
   }
 }
 

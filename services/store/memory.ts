@@ -13,7 +13,7 @@ import {
   type TileWrite,
 } from "./port.js";
 import {
-  checkHashes,
+  checkLeaves,
   checkPaths,
   checkReadCount,
   checkScanLimit,
@@ -24,6 +24,7 @@ import {
 } from "./state-checks.js";
 import {
   MapVersionPrunedError,
+  type MapLeaf,
   type StateKey,
   type StateRead,
   type StateScan,
@@ -196,10 +197,10 @@ class MemoryStateTables implements StateTables {
     return paths.map((p) => data.node(p, atVersion)?.slice());
   }
 
-  async readMapValues(hashes: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
+  async readMapValues(leaves: readonly MapLeaf[]): Promise<(Uint8Array | undefined)[]> {
     this.checkOpen();
-    checkHashes(hashes);
-    return hashes.map((h) => this.log.state.value(h)?.slice());
+    checkLeaves(leaves);
+    return leaves.map((l) => this.log.state.value(l.key, l.hash)?.slice());
   }
 
   async pruneMap(floor: number): Promise<void> {

@@ -42,7 +42,10 @@ describe("memory store: a fault between any two steps of an append", () => {
       expect(await s.state!.readMapNodes([new Uint8Array([0])], size + 1)).toEqual(
         size === 0 ? [undefined] : [utf8(`node ${n - 1}`)],
       );
-      expect((await s.state!.readMapValues([new Uint8Array(32).fill(n)]))[0], step).toBeUndefined();
+      expect(
+        (await s.state!.readMapValues([{ key: new Uint8Array(32), hash: new Uint8Array(32).fill(n) }]))[0],
+        step,
+      ).toBeUndefined();
       // The same batch without the fault commits whole.
       log.faults = undefined;
       await s.append(batch(n));

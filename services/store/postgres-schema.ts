@@ -9,9 +9,11 @@
 /**
  * The layout version, in schema_version. 1 (implicit: no such table) had no state tables; 2 added
  * them, created empty, and marked as needing a rebuild when the log already had entries (the
- * state_meta row the DDL inserts does that). A program refuses a schema of a newer version.
+ * state_meta row the DDL inserts does that); 3 dropped the map tables' indexes by hash and by
+ * version for the write journals (checkSchemaVersion fills them on the way up). A program
+ * refuses a schema of a newer version.
  */
-export const POSTGRES_SCHEMA_VERSION = 2;
+export const POSTGRES_SCHEMA_VERSION = 3;
 
 /** state_meta.rebuild: the tables reflect the log; they need a rebuild; one is under way. */
 export const REBUILD_IN_STEP = 0;
@@ -88,15 +90,14 @@ CREATE TABLE IF NOT EXISTS ${s}.state_rows (
   PRIMARY KEY (tbl, key)
 );
 -- The state map's nodes by position (pathBytes) and version; a read at version v takes the
--- greatest version <= v. The version index serves pruning.
+-- greatest version <= v.
 CREATE TABLE IF NOT EXISTS ${s}.map_nodes (
   path bytea NOT NULL,
   version bigint NOT NULL CHECK (version >= 0),
   node bytea NOT NULL,
   PRIMARY KEY (path, version)
 );
-CREATE INDEX IF NOT EXISTS map_nodes_by_version ON ${s}.map_nodes (version);
--- The map's leaf values by map key and version, found by their hash.
+-- The map's leaf values by map key and version; a read names the key and the value's hash.
 CREATE TABLE IF NOT EXISTS ${s}.map_values (
   key bytea NOT NULL,
   version bigint NOT NULL CHECK (version >= 0),
@@ -104,8 +105,23 @@ CREATE TABLE IF NOT EXISTS ${s}.map_values (
   value bytea NOT NULL,
   PRIMARY KEY (key, version)
 );
-CREATE INDEX IF NOT EXISTS map_values_by_hash ON ${s}.map_values (hash);
-CREATE INDEX IF NOT EXISTS map_values_by_version ON ${s}.map_values (version);
+-- Layout 2's indexes: the journals below took the version ones' place, reads by key the hash one's.
+DROP INDEX IF EXISTS ${s}.map_nodes_by_version;
+DROP INDEX IF EXISTS ${s}.map_values_by_hash;
+DROP INDEX IF EXISTS ${s}.map_values_by_version;
+-- The write journals: the positions and keys each map version wrote, until a prune whose floor
+-- reaches that version has looked at them (and deletes them). A prune needs only the versions
+-- written since the last one; an index by version would hold every version ever kept.
+CREATE TABLE IF NOT EXISTS ${s}.map_node_writes (
+  version bigint NOT NULL,
+  path bytea NOT NULL,
+  PRIMARY KEY (version, path)
+);
+CREATE TABLE IF NOT EXISTS ${s}.map_value_writes (
+  version bigint NOT NULL,
+  key bytea NOT NULL,
+  PRIMARY KEY (version, key)
+);
 -- Whether the state reflects the log (rebuild 0), needs a rebuild (1) or is being rebuilt (2),
 -- and the oldest map version kept.
 CREATE TABLE IF NOT EXISTS ${s}.state_meta (
@@ -130,6 +146,15 @@ DO $$ BEGIN
   IF (SELECT version FROM ${s}.schema_version) > ${POSTGRES_SCHEMA_VERSION} THEN
     RAISE EXCEPTION 'postgres store: schema ${schema} has layout version %, newer than this program''s ${POSTGRES_SCHEMA_VERSION}',
       (SELECT version FROM ${s}.schema_version);
+  END IF;
+END $$;
+-- From layout 2, whose prunes found what was written above the floor by an index: the journals.
+DO $$ BEGIN
+  IF (SELECT version FROM ${s}.schema_version) = 2 THEN
+    INSERT INTO ${s}.map_node_writes (version, path)
+      SELECT version, path FROM ${s}.map_nodes WHERE version > (SELECT map_floor FROM ${s}.state_meta);
+    INSERT INTO ${s}.map_value_writes (version, key)
+      SELECT version, key FROM ${s}.map_values WHERE version > (SELECT map_floor FROM ${s}.state_meta);
   END IF;
 END $$;
 UPDATE ${s}.schema_version SET version = ${POSTGRES_SCHEMA_VERSION} WHERE version < ${POSTGRES_SCHEMA_VERSION};

@@ -8,7 +8,7 @@ import { bytes, toSize, unavailable } from "./postgres-rows.js";
 import { REBUILD_IN_STEP, REBUILDING } from "./postgres-schema.js";
 import { InvalidWriteError, SizeConflictError, StoreUnavailableError } from "./port.js";
 import {
-  checkHashes,
+  checkLeaves,
   checkPaths,
   checkReadCount,
   checkScanLimit,
@@ -20,6 +20,7 @@ import {
 } from "./state-checks.js";
 import {
   MapVersionPrunedError,
+  type MapLeaf,
   type StateKey,
   type StateRead,
   type StateScan,
@@ -34,11 +35,21 @@ const STATE_PARAMS = 12;
 
 /**
  * WITH-clause items (no leading or trailing comma) writing a state part given as parameters
- * $first .. $first + 11 (stateParams), each only where `condition` holds. Within one part a key
- * appears once (state-checks.ts), as ON CONFLICT needs.
+ * $first .. $first + 11 (stateParams), each only where `condition` holds, with its map writes
+ * noted in the journals for the next prune unless `journal` is false (a rebuild's part). Within
+ * one part a key appears once (state-checks.ts), as ON CONFLICT needs.
  */
-export function stateWriteCtes(s: string, first: number, condition: string): string {
+export function stateWriteCtes(s: string, first: number, condition: string, journal = true): string {
   const p = (i: number) => `$${first + i}`;
+  const journals = `, snw AS (
+        INSERT INTO ${s}.map_node_writes (version, path)
+        SELECT * FROM unnest(${p(6)}::bigint[], ${p(5)}::bytea[]) WHERE ${condition}
+        ON CONFLICT DO NOTHING
+      ), svw AS (
+        INSERT INTO ${s}.map_value_writes (version, key)
+        SELECT * FROM unnest(${p(9)}::bigint[], ${p(8)}::bytea[]) WHERE ${condition}
+        ON CONFLICT DO NOTHING
+      )`;
   return `sr AS (
         INSERT INTO ${s}.state_rows (tbl, key, value)
         SELECT * FROM unnest(${p(0)}::smallint[], ${p(1)}::bytea[], ${p(2)}::bytea[]) WHERE ${condition}
@@ -54,7 +65,7 @@ export function stateWriteCtes(s: string, first: number, condition: string): str
         INSERT INTO ${s}.map_values (key, version, hash, value)
         SELECT * FROM unnest(${p(8)}::bytea[], ${p(9)}::bigint[], ${p(10)}::bytea[], ${p(11)}::bytea[]) WHERE ${condition}
         ON CONFLICT (key, version) DO UPDATE SET hash = EXCLUDED.hash, value = EXCLUDED.value
-      )`;
+      )${journal ? journals : ""}`;
 }
 
 /** The parameters of stateWriteCtes for `state` (empty arrays for none). */
@@ -154,17 +165,17 @@ export class PostgresStateTables implements StateTables {
     return nodes;
   }
 
-  async readMapValues(hashes: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
+  async readMapValues(leaves: readonly MapLeaf[]): Promise<(Uint8Array | undefined)[]> {
     this.checkOpen();
-    checkHashes(hashes);
-    if (hashes.length === 0) return [];
+    checkLeaves(leaves);
+    if (leaves.length === 0) return [];
     const result = await this.query<{ ord: string; value: Uint8Array | null }>(
       "readMapValues",
-      `SELECT k.ord, (SELECT v.value FROM ${this.s}.map_values v WHERE v.hash = k.hash LIMIT 1) AS value
-       FROM unnest($1::bytea[]) WITH ORDINALITY AS k(hash, ord)`,
-      [hashes],
+      `SELECT k.ord, (SELECT v.value FROM ${this.s}.map_values v WHERE v.key = k.key AND v.hash = k.hash LIMIT 1) AS value
+       FROM unnest($1::bytea[], $2::bytea[]) WITH ORDINALITY AS k(key, hash, ord)`,
+      [leaves.map((l) => l.key), leaves.map((l) => l.hash)],
     );
-    const values: (Uint8Array | undefined)[] = new Array(hashes.length).fill(undefined);
+    const values: (Uint8Array | undefined)[] = new Array(leaves.length).fill(undefined);
     for (const row of result.rows) values[Number(row.ord) - 1] = optional(row.value);
     return values;
   }
@@ -179,19 +190,21 @@ export class PostgresStateTables implements StateTables {
       if (floor <= old) return;
       const size = toSize((await client.query<{ size: string }>(`SELECT size FROM ${this.s}.log_head`)).rows[0]?.size);
       if (floor > size) throw new RangeError(`store: map floor ${floor} is past the tree size ${size}`);
-      // Only positions (keys) written in (old floor, new floor] can have a version newly
-      // superseded at or below the new floor: pruning costs what was written since the last one.
-      for (const [table, column] of [
-        ["map_nodes", "path"],
-        ["map_values", "key"],
+      // Only positions (keys) written in (old floor, new floor], the journal's rows up to the new
+      // floor, can have a version newly superseded at or below it: pruning costs what was
+      // written since the last one. The journal's rows it looked at go.
+      for (const [table, journal, column] of [
+        ["map_nodes", "map_node_writes", "path"],
+        ["map_values", "map_value_writes", "key"],
       ] as const) {
         await client.query(
-          `DELETE FROM ${this.s}.${table} n WHERE n.version < $2
-             AND n.${column} IN (SELECT ${column} FROM ${this.s}.${table} WHERE version > $1 AND version <= $2)
+          `DELETE FROM ${this.s}.${table} n WHERE n.version < $1
+             AND n.${column} IN (SELECT ${column} FROM ${this.s}.${journal} WHERE version <= $1)
              AND EXISTS (SELECT 1 FROM ${this.s}.${table} m
-                         WHERE m.${column} = n.${column} AND m.version > n.version AND m.version <= $2)`,
-          [old, floor],
+                         WHERE m.${column} = n.${column} AND m.version > n.version AND m.version <= $1)`,
+          [floor],
         );
+        await client.query(`DELETE FROM ${this.s}.${journal} WHERE version <= $1`, [floor]);
       }
       await client.query(`UPDATE ${this.s}.state_meta SET map_floor = $1`, [floor]);
     });
@@ -214,6 +227,7 @@ export class PostgresStateTables implements StateTables {
     await this.rebuildStep("beginRebuild", expectedSize, async (client) => {
       await client.query(
         `DELETE FROM ${this.s}.state_rows; DELETE FROM ${this.s}.map_nodes; DELETE FROM ${this.s}.map_values;
+         DELETE FROM ${this.s}.map_node_writes; DELETE FROM ${this.s}.map_value_writes;
          UPDATE ${this.s}.state_meta SET rebuild = ${REBUILDING}, map_floor = 0`,
       );
     });
@@ -224,13 +238,15 @@ export class PostgresStateTables implements StateTables {
     const state = checkStateWrite(part, 0, expectedSize);
     await this.rebuildStep("writeRebuild", expectedSize, async (client) => {
       await this.expectRebuilding(client);
-      await client.query(`WITH ${stateWriteCtes(this.s, 1, "true")} SELECT 1`, stateParams(state));
+      // A rebuild writes the newest map only: no version of it supersedes another.
+      await client.query(`WITH ${stateWriteCtes(this.s, 1, "true", false)} SELECT 1`, stateParams(state));
     });
   }
 
   async finishRebuild(expectedSize: number): Promise<void> {
     await this.rebuildStep("finishRebuild", expectedSize, async (client) => {
       await this.expectRebuilding(client);
+      // One scan of the node table, once a rebuild: cheaper than journalling every node it wrote.
       await client.query(
         `UPDATE ${this.s}.state_meta SET rebuild = ${REBUILD_IN_STEP},
            map_floor = (SELECT coalesce(max(version), 0) FROM ${this.s}.map_nodes)`,

@@ -191,6 +191,57 @@ describe("PostgresStore: schemas", () => {
     await fresh.close();
   });
 
+  it("upgrades a log of layout 2 (map tables indexed by hash and version): pending prunes carry over", async () => {
+    const store = await open();
+    const key = new Uint8Array(32).fill(1);
+    const valueAt = (v: number) => ({ bytes: new Uint8Array([v]), hash: new Uint8Array(32).fill(v) });
+    const [v1, v3] = [valueAt(1), valueAt(3)];
+    const path = new Uint8Array([0]);
+    for (const [at, version, v] of [
+      [0, 1, v1],
+      [2, 3, v3],
+    ] as const) {
+      await store.append({
+        ...syntheticBatch("a", at, 2),
+        state: {
+          nodes: [{ path, version, node: new Uint8Array([version, version]) }],
+          values: [{ key, version, hash: v.hash, value: v.bytes }],
+        },
+      });
+    }
+    await store.close();
+    const s = `"${store.schema}"`;
+    // Layout 2's indexes instead of the journals.
+    await execute(`DROP TABLE ${s}.map_node_writes; DROP TABLE ${s}.map_value_writes;
+      CREATE INDEX map_nodes_by_version ON ${s}.map_nodes (version);
+      CREATE INDEX map_values_by_hash ON ${s}.map_values (hash);
+      CREATE INDEX map_values_by_version ON ${s}.map_values (version);
+      UPDATE ${s}.schema_version SET version = 2`);
+    const again = await openPostgresStore({ connectionString: database, schema: store.schema });
+    try {
+      const leaves = [v1, v3].map((v) => ({ key, hash: v.hash }));
+      expect(await again.state.readMapValues(leaves)).toEqual([v1.bytes, v3.bytes]);
+      // Versions written before the upgrade are pruned like any others.
+      await again.state.pruneMap(3);
+      expect(await again.state.readMapValues(leaves)).toEqual([undefined, v3.bytes]);
+      expect(await again.state.readMapNodes([path], 3)).toEqual([new Uint8Array([3, 3])]);
+      const client = new pg.Client({ connectionString: database });
+      await client.connect();
+      try {
+        const q = (sql: string) => client.query(sql).then((r) => r.rows);
+        expect(await q(`SELECT version FROM ${s}.map_nodes`)).toEqual([{ version: "3" }]);
+        expect(await q(`SELECT version FROM ${s}.schema_version`)).toEqual([{ version: 3 }]);
+        const indexes = await q(`SELECT indexname FROM pg_indexes WHERE schemaname = '${store.schema}'
+          AND indexname LIKE 'map_%_by_%'`);
+        expect(indexes).toEqual([]);
+      } finally {
+        await client.end();
+      }
+    } finally {
+      await again.close();
+    }
+  });
+
   it("refuses a schema of a newer layout version", async () => {
     const store = await open();
     await store.close();

@@ -6,8 +6,10 @@
  * Stored in PRAGMA user_version; a program refuses a file of a newer version than its own.
  * 2 -> 3 added the state tables: created empty, and marked as needing a rebuild when the log
  * already has entries (the `state_meta` row inserted at opening does that, for any older version).
+ * 3 -> 4 dropped the map tables' indexes by hash and by version (values are read by key, prunes
+ * find what to look at in the write journals): sqliteMigrationFrom3.
  */
-export const SQLITE_SCHEMA_VERSION = 3;
+export const SQLITE_SCHEMA_VERSION = 4;
 
 /** state_meta.rebuild: the tables reflect the log; they need a rebuild; one is under way. */
 export const REBUILD_IN_STEP = 0;
@@ -26,6 +28,20 @@ export const sqliteMigrationFrom1 = `
   INSERT INTO checkpoints_v2 (size, note) SELECT size, note FROM checkpoints;
   DROP TABLE checkpoints;
   ALTER TABLE checkpoints_v2 RENAME TO checkpoints;
+`;
+
+/**
+ * From version 3, after sqliteSchema (which made the journals): the indexes go, and the journals
+ * get what was written above the floor, which the next prune must look at.
+ */
+export const sqliteMigrationFrom3 = `
+  DROP INDEX IF EXISTS map_nodes_by_version;
+  DROP INDEX IF EXISTS map_values_by_hash;
+  DROP INDEX IF EXISTS map_values_by_version;
+  INSERT INTO map_node_writes (version, path)
+    SELECT version, path FROM map_nodes WHERE version > (SELECT map_floor FROM state_meta);
+  INSERT INTO map_value_writes (version, key)
+    SELECT version, key FROM map_values WHERE version > (SELECT map_floor FROM state_meta);
 `;
 
 export const sqliteSchema = `
@@ -57,15 +73,16 @@ export const sqliteSchema = `
     PRIMARY KEY (tbl, key)
   ) WITHOUT ROWID;
   -- The state map's nodes by position (pathBytes) and version; a read at version v takes the
-  -- greatest version <= v. The version index serves pruning.
+  -- greatest version <= v.
   CREATE TABLE IF NOT EXISTS map_nodes (
     path    BLOB NOT NULL,
     version INTEGER NOT NULL CHECK (version >= 0),
     node    BLOB NOT NULL,
     PRIMARY KEY (path, version)
   ) WITHOUT ROWID;
-  CREATE INDEX IF NOT EXISTS map_nodes_by_version ON map_nodes (version);
-  -- The map's leaf values by map key and version, found by their hash.
+  -- The map's leaf values by map key and version; a read names the key and the value's hash.
+  -- A rowid table: its rows are appended in rowid order and fill their pages, where rows of a few
+  -- hundred bytes inserted at random keys (without rowid) would leave their pages partly empty.
   CREATE TABLE IF NOT EXISTS map_values (
     key     BLOB NOT NULL,
     version INTEGER NOT NULL CHECK (version >= 0),
@@ -73,8 +90,19 @@ export const sqliteSchema = `
     value   BLOB NOT NULL,
     PRIMARY KEY (key, version)
   );
-  CREATE INDEX IF NOT EXISTS map_values_by_hash ON map_values (hash);
-  CREATE INDEX IF NOT EXISTS map_values_by_version ON map_values (version);
+  -- The write journals: the positions and keys each map version wrote, until a prune whose floor
+  -- reaches that version has looked at them (and deletes them). A prune needs only the versions
+  -- written since the last one; an index by version would hold every version ever kept.
+  CREATE TABLE IF NOT EXISTS map_node_writes (
+    version INTEGER NOT NULL,
+    path    BLOB NOT NULL,
+    PRIMARY KEY (version, path)
+  ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS map_value_writes (
+    version INTEGER NOT NULL,
+    key     BLOB NOT NULL,
+    PRIMARY KEY (version, key)
+  ) WITHOUT ROWID;
   -- Whether the state reflects the log (rebuild 0), needs a rebuild (1) or is being rebuilt (2),
   -- and the oldest map version kept.
   CREATE TABLE IF NOT EXISTS state_meta (

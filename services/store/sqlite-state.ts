@@ -8,7 +8,7 @@ import { guarded } from "./sqlite-errors.js";
 import type { SqliteWriter } from "./sqlite-writer.js";
 import { packState } from "./sqlite-writer.js";
 import {
-  checkHashes,
+  checkLeaves,
   checkPaths,
   checkReadCount,
   checkScanLimit,
@@ -18,6 +18,7 @@ import {
 } from "./state-checks.js";
 import {
   MapVersionPrunedError,
+  type MapLeaf,
   type StateKey,
   type StateRead,
   type StateScan,
@@ -55,7 +56,9 @@ export class SqliteStateTables implements StateTables {
         "SELECT node FROM map_nodes WHERE path = ? AND version <= ? ORDER BY version DESC LIMIT 1",
       )
       .pluck();
-    this.valueStmt = db.prepare<[Uint8Array], Buffer>("SELECT value FROM map_values WHERE hash = ? LIMIT 1").pluck();
+    this.valueStmt = db
+      .prepare<[Uint8Array, Uint8Array], Buffer>("SELECT value FROM map_values WHERE key = ? AND hash = ? LIMIT 1")
+      .pluck();
     this.readRows = db.transaction((table: number, keys: Uint8Array[]): StateRead => {
       const size = this.sizeStmt.get()!;
       return { size, values: keys.map((k) => opt(this.rowStmt.get(table, k))) };
@@ -106,10 +109,10 @@ export class SqliteStateTables implements StateTables {
     return guarded("read", () => this.readNodes(paths, atVersion));
   }
 
-  async readMapValues(hashes: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
+  async readMapValues(leaves: readonly MapLeaf[]): Promise<(Uint8Array | undefined)[]> {
     this.checkOpen();
-    checkHashes(hashes);
-    return guarded("read", () => hashes.map((h) => opt(this.valueStmt.get(h))));
+    checkLeaves(leaves);
+    return guarded("read", () => leaves.map((l) => opt(this.valueStmt.get(l.key, l.hash))));
   }
 
   async pruneMap(floor: number): Promise<void> {

@@ -37,22 +37,27 @@ const upsertValue = db.prepare(
   "INSERT INTO map_values (key, version, hash, value) VALUES (?, ?, ?, ?) " +
     "ON CONFLICT (key, version) DO UPDATE SET hash = excluded.hash, value = excluded.value",
 );
+const noteNodeWrite = db.prepare("INSERT OR IGNORE INTO map_node_writes (version, path) VALUES (?, ?)");
+const noteValueWrite = db.prepare("INSERT OR IGNORE INTO map_value_writes (version, key) VALUES (?, ?)");
 const meta = db.prepare<[], { rebuild: number; map_floor: number }>("SELECT rebuild, map_floor FROM state_meta");
 const setRebuild = db.prepare<[number]>("UPDATE state_meta SET rebuild = ?");
 const setFloor = db.prepare<[number]>("UPDATE state_meta SET map_floor = ?");
 const newestNodeVersion = db.prepare<[], number>("SELECT coalesce(max(version), 0) FROM map_nodes").pluck();
-// Only positions (keys) written in (old floor, new floor] can have a version newly superseded at
-// or below the new floor, so pruning costs what was written since the last prune, not the table.
-const pruneNodes = db.prepare<{ old: number; floor: number }>(
+// Only positions (keys) written in (old floor, new floor], the journal's rows up to the new floor,
+// can have a version newly superseded at or below it, so pruning costs what was written since
+// the last prune, not the table.
+const pruneNodes = db.prepare<{ floor: number }>(
   `DELETE FROM map_nodes AS n WHERE n.version < $floor
-     AND n.path IN (SELECT path FROM map_nodes WHERE version > $old AND version <= $floor)
+     AND n.path IN (SELECT path FROM map_node_writes WHERE version <= $floor)
      AND EXISTS (SELECT 1 FROM map_nodes m WHERE m.path = n.path AND m.version > n.version AND m.version <= $floor)`,
 );
-const pruneValues = db.prepare<{ old: number; floor: number }>(
+const pruneValues = db.prepare<{ floor: number }>(
   `DELETE FROM map_values AS n WHERE n.version < $floor
-     AND n.key IN (SELECT key FROM map_values WHERE version > $old AND version <= $floor)
+     AND n.key IN (SELECT key FROM map_value_writes WHERE version <= $floor)
      AND EXISTS (SELECT 1 FROM map_values m WHERE m.key = n.key AND m.version > n.version AND m.version <= $floor)`,
 );
+const forgetNodeWrites = db.prepare<[number]>("DELETE FROM map_node_writes WHERE version <= ?");
+const forgetValueWrites = db.prepare<[number]>("DELETE FROM map_value_writes WHERE version <= ?");
 
 class Conflict {
   constructor(readonly actual: number) {}
@@ -66,13 +71,23 @@ class OutOfRange {
 /** A state part while the tables are marked for a rebuild (StateRebuildingError). */
 class Rebuilding {}
 
-function writeState(state: CheckedState): void {
+/**
+ * Writes a state part; an append's map writes go into the journals too. A rebuild's do not: it
+ * writes the newest map only, which no later version supersedes before the next appends.
+ */
+function writeState(state: CheckedState, journal: boolean): void {
   for (const r of state.rows) {
     if (r.value === null) deleteRow.run(r.table, r.key);
     else upsertRow.run(r.table, r.key, r.value);
   }
-  for (const n of state.nodes) upsertNode.run(n.path, n.version, n.node);
-  for (const v of state.values) upsertValue.run(v.key, v.version, v.hash, v.value);
+  for (const n of state.nodes) {
+    upsertNode.run(n.path, n.version, n.node);
+    if (journal) noteNodeWrite.run(n.version, n.path);
+  }
+  for (const v of state.values) {
+    upsertValue.run(v.key, v.version, v.hash, v.value);
+    if (journal) noteValueWrite.run(v.version, v.key);
+  }
 }
 
 /** The compare-and-set of a state step: the tree must still be `expected`. */
@@ -113,7 +128,7 @@ const append = db.transaction((buffer: ArrayBuffer) => {
     // Read under the write lock the transaction holds, so no rebuild step runs between this
     // check and the commit; throwing rolls back the entries written above.
     if (meta.get()!.rebuild !== REBUILD_IN_STEP) throw new Rebuilding();
-    writeState(unpackState(bytes, at));
+    writeState(unpackState(bytes, at), true);
   }
 });
 
@@ -122,14 +137,19 @@ const prune = db.transaction((floor: number) => {
   if (floor <= old) return;
   const actual = size.get()!;
   if (floor > actual) throw new OutOfRange(`store: map floor ${floor} is past the tree size ${actual}`);
-  pruneNodes.run({ old, floor });
-  pruneValues.run({ old, floor });
+  pruneNodes.run({ floor });
+  pruneValues.run({ floor });
+  forgetNodeWrites.run(floor);
+  forgetValueWrites.run(floor);
   setFloor.run(floor);
 });
 
 const beginRebuild = db.transaction((expected: number) => {
   guard(expected);
-  db.exec("DELETE FROM state_rows; DELETE FROM map_nodes; DELETE FROM map_values;");
+  db.exec(
+    "DELETE FROM state_rows; DELETE FROM map_nodes; DELETE FROM map_values; " +
+      "DELETE FROM map_node_writes; DELETE FROM map_value_writes;",
+  );
   setFloor.run(0);
   setRebuild.run(REBUILDING);
 });
@@ -137,13 +157,14 @@ const beginRebuild = db.transaction((expected: number) => {
 const writeRebuild = db.transaction((expected: number, buffer: ArrayBuffer) => {
   guard(expected);
   if (meta.get()!.rebuild !== REBUILDING) throw new Invalid("no state rebuild was begun (beginRebuild)");
-  writeState(unpackState(new Uint8Array(buffer), 0));
+  writeState(unpackState(new Uint8Array(buffer), 0), false);
 });
 
 const finishRebuild = db.transaction((expected: number) => {
   guard(expected);
   if (meta.get()!.rebuild !== REBUILDING) throw new Invalid("no state rebuild was begun (beginRebuild)");
   setRebuild.run(REBUILD_IN_STEP);
+  // One scan of the node table, once a rebuild: cheaper than journalling every node it wrote.
   setFloor.run(newestNodeVersion.get()!);
 });
 

@@ -214,6 +214,103 @@ describe("sqlite store, on files and across processes", () => {
     db.close();
   });
 
+  it("migrates a version-3 database (map tables indexed by hash and version): values, nodes and pending prunes carry over", async () => {
+    const dir = tempDir();
+    const key = (n: number) => new Uint8Array(32).fill(n);
+    const value = (tag: string) => ({
+      bytes: new TextEncoder().encode(tag),
+      hash: new Uint8Array(32).fill(tag.length),
+    });
+    const [v1, v2] = [value("one"), value("two two")];
+    const store = await openSqliteStore({ dir });
+    // Position [0] and key 1 at versions 1 (superseded) and 3; the floor stays 0 until after the upgrade.
+    await store.append({
+      ...syntheticBatch("a", 0, 2),
+      state: {
+        nodes: [{ path: new Uint8Array([0]), version: 1, node: new Uint8Array([1, 1]) }],
+        values: [{ key: key(1), version: 1, hash: v1.hash, value: v1.bytes }],
+      },
+    });
+    await store.append({
+      ...syntheticBatch("a", 2, 2),
+      state: {
+        nodes: [{ path: new Uint8Array([0]), version: 3, node: new Uint8Array([3, 3]) }],
+        values: [{ key: key(1), version: 3, hash: v2.hash, value: v2.bytes }],
+      },
+    });
+    await store.close();
+    // Version 3's layout of the map tables, with the same rows, and no journals.
+    const db = new Database(join(dir, SQLITE_FILE));
+    db.exec(`DROP TABLE map_node_writes; DROP TABLE map_value_writes;
+      CREATE INDEX map_values_by_hash ON map_values (hash);
+      CREATE INDEX map_values_by_version ON map_values (version);
+      CREATE INDEX map_nodes_by_version ON map_nodes (version);`);
+    db.pragma("user_version = 3");
+    db.close();
+
+    const again = await openSqliteStore({ dir });
+    const st = again.state!;
+    expect(await st.status()).toEqual({ size: 4, rebuildNeeded: false, mapFloor: 0 });
+    const leaves = [
+      { key: key(1), hash: v1.hash },
+      { key: key(1), hash: v2.hash },
+    ];
+    expect(await st.readMapValues(leaves)).toEqual([v1.bytes, v2.bytes]);
+    expect(await st.readMapNodes([new Uint8Array([0])], 2)).toEqual([new Uint8Array([1, 1])]);
+    // The versions written before the upgrade are pruned like any others.
+    await st.pruneMap(3);
+    expect(await st.readMapValues(leaves)).toEqual([undefined, v2.bytes]);
+    await again.close();
+    const after = new Database(join(dir, SQLITE_FILE), { readonly: true });
+    expect(after.pragma("user_version", { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
+    expect(after.prepare("SELECT version FROM map_nodes").pluck().all()).toEqual([3]);
+    const indexes = after.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name LIKE 'map_%'");
+    expect(indexes.pluck().all()).toEqual(["sqlite_autoindex_map_values_1"]);
+    after.close();
+  });
+
+  it("prunes by its write journals: superseded rows go, across a reopen, and so do the journal's rows", async () => {
+    const dir = tempDir();
+    const store = await openSqliteStore({ dir });
+    const write = (at: number, version: number, paths: number[]) =>
+      store.append({
+        ...syntheticBatch("a", at, 2),
+        state: {
+          nodes: paths.map((p) => ({
+            path: new Uint8Array([8, p]),
+            version,
+            node: new Uint8Array([version, version]),
+          })),
+        },
+      });
+    await write(0, 1, [1, 2]);
+    await write(2, 3, [1]);
+    await store.close();
+    const again = await openSqliteStore({ dir });
+    await again.state!.pruneMap(3);
+    await again.close();
+    const reopened = await openSqliteStore({ dir });
+    const st = reopened.state!;
+    await st.pruneMap(3); // at the floor: nothing
+    const db = new Database(join(dir, SQLITE_FILE), { readonly: true });
+    const rows = () =>
+      db.prepare("SELECT hex(path) || '@' || version FROM map_nodes ORDER BY path, version").pluck().all();
+    const journal = () => db.prepare("SELECT version FROM map_node_writes").pluck().all();
+    expect(rows()).toEqual(["0801@3", "0802@1"]);
+    expect(journal()).toEqual([]);
+    // Written after the prune: journalled until the next prune reaches it.
+    await reopened.append({
+      ...syntheticBatch("a", 4, 2),
+      state: { nodes: [{ path: new Uint8Array([8, 2]), version: 5, node: new Uint8Array([5, 5]) }] },
+    });
+    expect(journal()).toEqual([5]);
+    await st.pruneMap(5);
+    expect(rows()).toEqual(["0801@3", "0802@5"]);
+    expect(journal()).toEqual([]);
+    db.close();
+    await reopened.close();
+  });
+
   it("fails an append fast with StoreUnavailableError while another connection holds the write lock", async () => {
     const dir = tempDir();
     const store = await openSqliteStore({ dir, busyTimeoutMs: 100 });

@@ -15,7 +15,7 @@ import { GrowthWaiters } from "./growth.js";
 import { guarded } from "./sqlite-errors.js";
 import { SqliteStateTables } from "./sqlite-state.js";
 import { SqliteWriter } from "./sqlite-writer.js";
-import { sqliteMigrationFrom1, sqliteSchema, SQLITE_SCHEMA_VERSION } from "./sqlite-schema.js";
+import { sqliteMigrationFrom1, sqliteMigrationFrom3, sqliteSchema, SQLITE_SCHEMA_VERSION } from "./sqlite-schema.js";
 import {
   StoreUnavailableError,
   type AppendBatch,
@@ -250,6 +250,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<LogS
         }
         if (version === 1) db.exec(sqliteMigrationFrom1);
         db.exec(sqliteSchema);
+        if (version === 3) db.exec(sqliteMigrationFrom3);
         db.pragma(`user_version = ${SQLITE_SCHEMA_VERSION}`);
       }).immediate();
       // SQLite gives them the database file's mode when it creates them; make sure of it.

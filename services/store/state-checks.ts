@@ -9,6 +9,7 @@ import {
   MAX_STATE_READ,
   MAX_STATE_VALUE_BYTES,
   STATE_TABLES,
+  type MapLeaf,
   type MapNodeWrite,
   type MapValueWrite,
   type StateKey,
@@ -75,11 +76,15 @@ export function checkPaths(paths: readonly Uint8Array[]): void {
   for (const p of paths) if (!isPathBytes(p)) throw new RangeError("store: a map path must be pathBytes");
 }
 
-/** RangeError unless every hash is 32 bytes, and there are at most MAX_STATE_READ. */
-export function checkHashes(hashes: readonly Uint8Array[]): void {
-  checkReadCount("hashes", hashes);
-  for (const h of hashes)
-    if (!isBytes(h) || h.length !== HASH_SIZE) throw new RangeError(`store: a value hash must be ${HASH_SIZE} bytes`);
+/** RangeError unless every leaf's key and hash are 32 bytes each, and there are at most MAX_STATE_READ. */
+export function checkLeaves(leaves: readonly MapLeaf[]): void {
+  checkReadCount("leaves", leaves);
+  for (const l of leaves) {
+    if (!isBytes(l?.key) || l.key.length !== HASH_SIZE)
+      throw new RangeError(`store: a map key must be ${HASH_SIZE} bytes`);
+    if (!isBytes(l.hash) || l.hash.length !== HASH_SIZE)
+      throw new RangeError(`store: a value hash must be ${HASH_SIZE} bytes`);
+  }
 }
 
 /**

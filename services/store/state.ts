@@ -74,6 +74,12 @@ export interface MapValueWrite {
   readonly value: Uint8Array;
 }
 
+/** A leaf whose value is asked for: the 32-byte map key and the value's hash. */
+export interface MapLeaf {
+  readonly key: Uint8Array;
+  readonly hash: Uint8Array;
+}
+
 /**
  * The state part of a write. Within one part a (table, key) appears at most once, as does a
  * (path, version) and a (key, version): a part that repeats one is malformed.
@@ -153,10 +159,12 @@ export interface StateTables {
   readMapNodes(paths: readonly Uint8Array[], atVersion: number): Promise<(Uint8Array | undefined)[]>;
 
   /**
-   * For each hash, a stored value with that hash, or undefined. Every value a leaf of any kept
-   * map version (>= the floor) holds is found; others may be.
+   * For each leaf (a map key and a value hash), a stored value of that key with that hash, or
+   * undefined. Every value a leaf of any kept map version (>= the floor) holds is found; others
+   * may be. Asking by key as well as hash lets a store find values by the key it keeps them
+   * under, with no index by hash.
    */
-  readMapValues(hashes: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]>;
+  readMapValues(leaves: readonly MapLeaf[]): Promise<(Uint8Array | undefined)[]>;
 
   /**
    * Lets map versions below `floor` go: drops the node and value versions that no version from

@@ -25,6 +25,7 @@ import {
 import {
   MapVersionPrunedError,
   MAX_STATE_KEY_BYTES,
+  type MapLeaf,
   MAX_STATE_VALUE_BYTES,
   type StateTables,
   type StateWrite,
@@ -59,20 +60,14 @@ const same = (a: (Uint8Array | undefined)[], b: (Uint8Array | undefined)[]) =>
   expect(a.map((x) => x && toHex(x))).toEqual(b.map((x) => x && toHex(x)));
 
 /** Everything a test wrote, read back, to compare two stores' tables (or one before and after). */
-async function snapshot(
-  st: StateTables,
-  keys: string[],
-  paths: Uint8Array[],
-  versions: number[],
-  hashes: Uint8Array[],
-) {
+async function snapshot(st: StateTables, keys: string[], paths: Uint8Array[], versions: number[], leaves: MapLeaf[]) {
   const rows = await st.readState("label", keys);
   const nodes = [];
   for (const v of versions) nodes.push((await st.readMapNodes(paths, v)).map((x) => x && toHex(x)));
   return {
     rows: rows.values.map((x) => x && toHex(x)),
     nodes,
-    values: (await st.readMapValues(hashes)).map((x) => x && toHex(x)),
+    values: (await st.readMapValues(leaves)).map((x) => x && toHex(x)),
   };
 }
 
@@ -107,7 +102,14 @@ export function describeStateContract(name: string, run: Run): void {
         same((await st.readState("product", ["L1", "L2"])).values, [utf8("a product"), undefined]);
         same((await st.readState("requestId", [new Uint8Array([0, 255, 7])])).values, [new Uint8Array(0)]);
         same(await st.readMapNodes([path(1, 0), path(2, 0), path(1, 5)], 2), [node("root"), node("root"), undefined]);
-        same(await st.readMapValues([a.hash, hasher.digest(utf8("nope"))]), [a.bytes, undefined]);
+        same(
+          await st.readMapValues([
+            { key: key32(1), hash: a.hash },
+            { key: key32(1), hash: hasher.digest(utf8("nope")) },
+            { key: key32(2), hash: a.hash }, // another key's leaf with the same value hash
+          ]),
+          [a.bytes, undefined, undefined],
+        );
         expect(await st.readState("label", [])).toEqual({ size: 3, values: [] });
         expect(await st.readMapNodes([], 2)).toEqual([]);
 
@@ -130,7 +132,8 @@ export function describeStateContract(name: string, run: Run): void {
         await expect(st.readState("nope" as "label", ["x"])).rejects.toThrow(RangeError);
         await expect(st.readState("label", ["x".repeat(MAX_STATE_KEY_BYTES + 1)])).rejects.toThrow(RangeError);
         await expect(st.readMapNodes([new Uint8Array([3, 0xff])], 1)).rejects.toThrow(RangeError);
-        await expect(st.readMapValues([new Uint8Array(31)])).rejects.toThrow(RangeError);
+        await expect(st.readMapValues([{ key: key32(1), hash: new Uint8Array(31) }])).rejects.toThrow(RangeError);
+        await expect(st.readMapValues([{ key: new Uint8Array(31), hash: a.hash }])).rejects.toThrow(RangeError);
       }));
 
     it("scans a table's rows in bytewise key order, in pages, without other tables' rows or deleted ones", () =>
@@ -210,7 +213,13 @@ export function describeStateContract(name: string, run: Run): void {
           same(read.values, [utf8(winner), utf8(winner), undefined]);
           expect(read.size).toBe(winner === "one" ? 5 : 7);
           same(await st.readMapNodes([path(9, 3)], 100), [node(winner)]);
-          same(await st.readMapValues([value(winner).hash, value(loser).hash]), [value(winner).bytes, undefined]);
+          same(
+            await st.readMapValues([
+              { key: key32(9), hash: value(winner).hash },
+              { key: key32(9), hash: value(loser).hash },
+            ]),
+            [value(winner).bytes, undefined],
+          );
         }
         // A stale append with state: refused, nothing of it written.
         const size = winner === "one" ? 5 : 7;
@@ -271,7 +280,7 @@ export function describeStateContract(name: string, run: Run): void {
         expect((await st.status()).size).toBe(4);
         same((await st.readState("label", ["good"])).values, [undefined]);
         same(await st.readMapNodes([okNode.path], 10), [undefined]);
-        same(await st.readMapValues([okValue.hash]), [undefined]);
+        same(await st.readMapValues([okValue]), [undefined]);
         // The same batch, well formed, is fine.
         await s.append(withState("b", 4, 2, { rows: [good], nodes: [okNode], values: [okValue] }));
         same((await st.readState("label", ["good"])).values, [utf8("good")]);
@@ -312,7 +321,7 @@ export function describeStateContract(name: string, run: Run): void {
           same(await st.readMapNodes([p, lone], v), [expected(v), v < 2 ? undefined : node("lone")]);
         }
         same(
-          await st.readMapValues(vals.map((x) => x.hash)),
+          await st.readMapValues(vals.map((x) => ({ key: key32(4), hash: x.hash }))),
           vals.map((x) => x.bytes),
         );
         await expect(st.readMapNodes([p], -1)).rejects.toThrow(RangeError);
@@ -322,7 +331,7 @@ export function describeStateContract(name: string, run: Run): void {
         for (const v of [6, 8, 9, 10]) same(await st.readMapNodes([p, lone], v), [expected(v), node("lone")]);
         for (const v of [0, 2, 5]) await expect(st.readMapNodes([p], v)).rejects.toBeInstanceOf(MapVersionPrunedError);
         // The value of version 2 is read by no kept version; those of 5 (read at 6..8) and 9 are.
-        const kept = await st.readMapValues(vals.map((x) => x.hash));
+        const kept = await st.readMapValues(vals.map((x) => ({ key: key32(4), hash: x.hash })));
         same(kept.slice(1), [vals[1]!.bytes, vals[2]!.bytes]);
         expect(kept[0]).toBeUndefined();
         await st.pruneMap(3); // below the floor: nothing
@@ -330,7 +339,10 @@ export function describeStateContract(name: string, run: Run): void {
         await expect(st.pruneMap(11)).rejects.toThrow(RangeError);
         await st.pruneMap(10);
         same(await st.readMapNodes([p, lone], 10), [node("9"), node("lone")]);
-        same(await st.readMapValues([vals[1]!.hash, vals[2]!.hash]), [undefined, vals[2]!.bytes]);
+        same(await st.readMapValues([vals[1]!, vals[2]!].map((x) => ({ key: key32(4), hash: x.hash }))), [
+          undefined,
+          vals[2]!.bytes,
+        ]);
         // Appends go on above the floor.
         await s.append(withState("a", 10, 1, { nodes: [{ path: p, version: 10, node: node("10") }] }));
         same(await st.readMapNodes([p], 10), [node("10")]);
@@ -355,7 +367,7 @@ export function describeStateContract(name: string, run: Run): void {
         };
         await s.append(withState("a", 0, 2, { ...part, nodes: part.nodes!.slice(0, 1), values: [] }));
         await s.append(withState("a", 2, 1, { nodes: part.nodes!.slice(1), values: part.values }));
-        const look = () => snapshot(st, ["A", "B", "C"], [path(1, 0)], [2, 3], [v.hash]);
+        const look = () => snapshot(st, ["A", "B", "C"], [path(1, 0)], [2, 3], [{ key: key32(1), hash: v.hash }]);
         const before = await look();
 
         await expect(st.beginRebuild(2)).rejects.toBeInstanceOf(SizeConflictError);
@@ -388,6 +400,11 @@ export function describeStateContract(name: string, run: Run): void {
         expect(await look()).toEqual(before);
         await expect(st.readMapNodes([path(1, 0)], 1)).rejects.toBeInstanceOf(MapVersionPrunedError);
         await expect(st.finishRebuild(4)).rejects.toBeInstanceOf(InvalidWriteError);
+        // An append supersedes a value the rebuild wrote; a prune past it lets the rebuild's go.
+        const w = value("after the rebuild");
+        await s.append(withState("a", 4, 1, { values: [{ key: key32(1), version: 4, hash: w.hash, value: w.bytes }] }));
+        await st.pruneMap(4);
+        same(await st.readMapValues([v, w].map((x) => ({ key: key32(1), hash: x.hash }))), [undefined, w.bytes]);
       }));
 
     it("refuses an append with state while the tables are marked for a rebuild, writing nothing; one without state goes on", () =>
@@ -414,7 +431,17 @@ export function describeStateContract(name: string, run: Run): void {
           nodes: [{ path: path(5, 0), version: 3, node: node("3") }],
           values: [{ key: key32(6), version: 3, hash: w.hash, value: w.bytes }],
         });
-        const look = () => snapshot(tables(other), ["A", "B"], [path(5, 0)], [3], [v.hash, w.hash]);
+        const look = () =>
+          snapshot(
+            tables(other),
+            ["A", "B"],
+            [path(5, 0)],
+            [3],
+            [
+              { key: key32(5), hash: v.hash },
+              { key: key32(6), hash: w.hash },
+            ],
+          );
         const before = await look();
         for (const writer of [s, other]) {
           const e = await writer.append(refused).catch((x: unknown) => x);
@@ -486,7 +513,7 @@ export function describeStateContract(name: string, run: Run): void {
         );
         await s.append(withState("a", 2, 1, { nodes: [{ path: path(3, 1), version: 2, node: node("m") }] }));
         await tables(s).pruneMap(2);
-        const look = (st: StateTables) => snapshot(st, [], [path(3, 1)], [2, 5], [v.hash]);
+        const look = (st: StateTables) => snapshot(st, [], [path(3, 1)], [2, 5], [{ key: key32(3), hash: v.hash }]);
         const before = await look(tables(s));
         await s.close();
         const again = await open();
@@ -535,11 +562,13 @@ export function describeStateContract(name: string, run: Run): void {
               const fromMemory = proveKeys(reference.at(v), asked);
               expect(fromStore).toEqual(fromMemory);
               // Every leaf a kept version's proof shows has its value in the store.
-              const leaves = fromStore.flatMap((p) => (p.terminal.kind === "leaf" ? [p.terminal.valueHash] : []));
+              const leaves = fromStore.flatMap((p) =>
+                p.terminal.kind === "leaf" ? [{ key: p.terminal.key, hash: p.terminal.valueHash }] : [],
+              );
               const found = await st.readMapValues(leaves);
               found.forEach((b, i) => {
                 expect(b, `value of leaf ${i} at version ${v}`).toBeDefined();
-                expect(bytesEqual(hasher.digest(b!), leaves[i]!)).toBe(true);
+                expect(bytesEqual(hasher.digest(b!), leaves[i]!.hash)).toBe(true);
               });
             }
           }),

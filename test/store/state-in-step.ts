@@ -38,5 +38,5 @@ export async function expectStateInStep(store: LogStore, size: number): Promise<
   expect(root, "the newest map node is the last batch's").toEqual(syntheticMapNode(size));
   const lastWriter = parseSyntheticEntry(entries[size - 1]!)!.writer;
   const value = syntheticState(lastWriter, size - 1, 1).values![0]!;
-  expect((await st.readMapValues([value.hash]))[0], "the last batch's map value").toEqual(value.value);
+  expect((await st.readMapValues([value]))[0], "the last batch's map value").toEqual(value.value);
 }

@@ -41,7 +41,7 @@ export function viewLabelSource(view: LogView): LabelSource {
       for (let attempt = 1; ; attempt++) {
         const latest = view.size;
         const [record] = await view.records().labels([labelId]);
-        if (record && record.history.some((h) => h.index >= latest)) {
+        if (record?.history.some((h) => h.index >= latest)) {
           if (attempt < LABEL_READ_ATTEMPTS) {
             await view.advancedPast(latest, 200);
             continue;

@@ -263,16 +263,9 @@ export class Sequencer {
       if (accepted.length > 0 && this.opts.mapCommitments !== false) mapValues = view.map.entries(state, touched);
       if (view.store.state && accepted.length > 0) {
         rows = [...batchRows(state, touched, accepted, oldSize), ...view.search.batchRows(accepted)];
-        // The statistics count the commitment that will end the batch. Its root is computed
-        // after the rollback (the map reads the store), and neither the fold nor apply() reads
-        // a commitment's root: the fork folds one with the size alone.
-        const size = oldSize + accepted.length;
-        if (mapValues)
-          stats.apply(
-            state,
-            { commitment: { root: new Uint8Array(32), size: BigInt(size) }, sequencedAtUnix: now },
-            size,
-          );
+        // The statistics count the commitment that will end the batch (its root is computed
+        // after the rollback: the map reads the store).
+        if (mapValues) stats.countCommitment();
         rows.push(...stats.rows());
       }
     } finally {

@@ -271,6 +271,16 @@ export class StatsFold {
     this.issuerCounts(next.issuerId)[field]++;
   }
 
+  /**
+   * A fork's count of the commitment entry that ends its batch, folded before the commitment
+   * exists (its root is computed later): the batch's statements were sequenced at the same time,
+   * so nothing but the count changes.
+   */
+  countCommitment(): void {
+    if (!this.base) throw new Error("stats: only a fork counts a commitment ahead of its entry");
+    this.commitments++;
+  }
+
   /** Adds `sign` for the label if it is active at asOf. */
   private count(r: LabelRecord | undefined, sign: 1 | -1): void {
     if (!r || !isActive(r, this.asOf)) return;

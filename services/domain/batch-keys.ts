@@ -63,25 +63,33 @@ export function statementKeys(items: Iterable<{ readonly signer: Signer; readonl
   return keys;
 }
 
-/** The next round: keys that the records of `keys`, as loaded in `state`, name and `state` has not loaded. */
+/**
+ * The next round: keys that the records of `keys`, as loaded in `state`, name and `state` has not
+ * loaded, followed through the records `state` holds already (a product held with its first label
+ * let go still needs that label: each table lets records go on its own).
+ */
 export function followKeys(state: RegistryState, keys: StateKeys): StateKeys {
   const next = emptyKeys();
   const label = (id: string | undefined) => {
     if (id !== undefined && !state.labels.isLoaded(id)) next.labels.add(id);
   };
+  const followed = new Set<string>();
   const product = (key: string | undefined) => {
-    if (key !== undefined && !state.productLabels.isLoaded(key)) next.products.add(key);
-  };
-  for (const id of keys.labels) if (state.labels.isLoaded(id)) product(state.labels.get(id)?.productKey);
-  for (const key of keys.products) {
-    if (!state.productLabels.isLoaded(key)) continue;
+    if (key === undefined || followed.has(key)) return;
+    followed.add(key);
+    if (!state.productLabels.isLoaded(key) || !state.liveByProduct.isLoaded(key)) {
+      next.products.add(key);
+      return;
+    }
     label(state.liveByProduct.get(key));
     const ids = state.productLabels.get(key);
     if (ids !== undefined && ids.length > 0) {
       label(ids[0]);
       label(ids[ids.length - 1]);
     }
-  }
+  };
+  for (const id of keys.labels) if (state.labels.isLoaded(id)) product(state.labels.get(id)?.productKey);
+  for (const key of keys.products) if (state.productLabels.isLoaded(key)) product(key);
   for (const code of keys.manufacturers) {
     if (!state.manufacturerProducts.isLoaded(code)) continue;
     const products = state.manufacturerProducts.get(code);

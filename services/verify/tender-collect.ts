@@ -51,10 +51,12 @@ export function tenderRows(text: string, maxRows: number): TenderRow[] {
   if (label < 0 && (code < 0 || model < 0))
     throw new TenderListError("bad-header", "the CSV's header must name label_id, or registration_code and model");
   const rows: TenderRow[] = [];
-  for (const [i, r] of records.slice(1).entries()) {
+  for (const r of records.slice(1)) {
     const f = (c: number) => (c >= 0 ? (r.fields[c] ?? "").trim() : "");
     if (r.fields.every((x) => x.trim() === "")) continue;
-    const row = i + 1;
+    // Rows are counted without blank lines, so the evidence's row numbers are 1, 2, 3… and no
+    // byte of them is free; a message names the file's line beside the row.
+    const row = rows.length + 1;
     if (f(label) !== "") {
       // An id that cannot exist has no proof of absence either: the list is wrong, not the product.
       if (!LABEL_ID.test(f(label)))

@@ -36,7 +36,7 @@ export type TenderRow =
   | { readonly row: number; readonly registrationCode: string; readonly model: string };
 
 export interface EvidenceRow {
-  /** The row number in the list as given (1 = the first data row). */
+  /** The row's number in the list: 1 = the first data row, blank lines not counted. */
   readonly row: number;
   readonly labelId?: string;
   readonly registrationCode?: string;
@@ -268,8 +268,9 @@ export function verifyEvidence(text: string, trust: ResolvedTrust): EvidenceChec
     checkCriteria(e.criteria);
     if (!Array.isArray(e.rows) || !Array.isArray(e.stream)) throw new Error("rows and stream must be lists");
     if (!Number.isSafeInteger(e.evaluatedAtUnix)) throw new Error("evaluatedAtUnix must be a whole number");
-    const rows: TenderRow[] = e.rows.map((r) => {
-      if (!Number.isSafeInteger(r.row)) throw new Error("a row without its number");
+    const rows: TenderRow[] = e.rows.map((r, i) => {
+      if (r.row !== i + 1)
+        throw new Error(`row ${i + 1} is numbered ${JSON.stringify(r.row)}: rows are 1, 2, 3… in order`);
       if (typeof r.labelId === "string") return { row: r.row, labelId: r.labelId };
       if (typeof r.registrationCode === "string" && typeof r.model === "string")
         return { row: r.row, registrationCode: r.registrationCode, model: r.model };

@@ -179,12 +179,18 @@ export class LogView {
       try {
         // Checked before applied: an entry the tree does not vouch for never reaches the state.
         await check.extend(entries);
-        for (let i = 0; i < entries.length; i++) {
-          const index = start + i;
-          const e = decodeLogEntryFast(entries[i]!);
+        const decoded = entries.map((bytes, i) => {
+          const e = decodeLogEntryFast(bytes);
           if (isViolation(e))
-            throw new IntegrityError("bad-entry", `entry ${index} does not decode: ${e.message}`, index);
-          if (partial) this.passEntry(e, index);
+            throw new IntegrityError("bad-entry", `entry ${start + i} does not decode: ${e.message}`, start + i);
+          return e;
+        });
+        // Read before the chunk is applied: no read of the store between its entries.
+        const revoked = partial ? await revokedProducts(this.state, decoded, this.store.state!, end) : undefined;
+        for (let i = 0; i < decoded.length; i++) {
+          const index = start + i;
+          const e = decoded[i]!;
+          if (revoked) this.passEntry(e, index, revoked);
           else this.applyEntry(e, index);
           // A mismatch stops everything (start-up, a replica following): the log and the
           // state it claims disagree. A map in the store is not recomputed: its root is checked.
@@ -327,7 +333,11 @@ export class LogView {
    * and applies the others (they change only the tables it holds whole, and a request id). The
    * statistics are loaded again when next read.
    */
-  private passEntry(e: SequencedStatement | CommitmentEntry, index: number): void {
+  private passEntry(
+    e: SequencedStatement | CommitmentEntry,
+    index: number,
+    revoked: ReadonlyMap<string, string>,
+  ): void {
     if (isCommitment(e)) this.state.advance();
     else if (e.statement.kind?.$case.startsWith("label")) {
       // The map keys it touched, for the node cache, while the state still holds the label.
@@ -337,7 +347,7 @@ export class LogView {
         if (!(err instanceof NotLoadedError)) throw err;
         this.touchedUnknown = true;
       }
-      forgetChanged(this.state, e);
+      forgetChanged(this.state, e, revoked);
       this.state.advance();
     } else {
       apply(this.state, e, index);
@@ -573,12 +583,40 @@ async function scanWhole(
 }
 
 /**
+ * The product of each label that `entries` revoke, for forgetChanged: taken before the chunk is
+ * applied (an earlier entry of the chunk may forget the label), from the label when the state
+ * holds it, else from its row, all in one read of the tables at `size` (the chunk's end) or later.
+ */
+async function revokedProducts(
+  state: RegistryState,
+  entries: readonly (SequencedStatement | CommitmentEntry)[],
+  tables: StateTables,
+  size: number,
+): Promise<Map<string, string>> {
+  const products = new Map<string, string>();
+  const unheld = new Set<string>();
+  for (const e of entries) {
+    if (isCommitment(e) || e.statement.kind?.$case !== "labelRevoked") continue;
+    const id = e.statement.labelId;
+    const held = state.labels.isLoaded(id) ? state.labels.get(id) : undefined;
+    if (held) products.set(id, held.productKey);
+    else unheld.add(id);
+  }
+  if (unheld.size === 0) return products;
+  const ids = [...unheld];
+  const keys = await new StoredStateFetch(tables, () => size, true).labelProducts(ids);
+  keys.forEach((key, i) => {
+    if (key !== undefined) products.set(ids[i]!, key);
+  });
+  return products;
+}
+
+/**
  * Forgets what a label statement changes in a partial state: the label, its request id, and its
  * product's records (an issuance names its product and manufacturer; a revocation's product is
- * the label's, and if the state does not hold the label, every product is forgotten: revocations
- * are rare).
+ * the label's, held by the state or found in `revoked`: revokedProducts).
  */
-function forgetChanged(state: RegistryState, e: SequencedStatement): void {
+function forgetChanged(state: RegistryState, e: SequencedStatement, revoked: ReadonlyMap<string, string>): void {
   const s = e.statement;
   state.requests.forget(requestKey(signerOf(state, e.keyId), s.requestId));
   const forgetProduct = (key: string) => {
@@ -591,8 +629,11 @@ function forgetChanged(state: RegistryState, e: SequencedStatement): void {
     state.manufacturerProducts.forget(code);
   } else if (s.kind?.$case === "labelRevoked") {
     const held = state.labels.isLoaded(s.labelId) ? state.labels.get(s.labelId) : undefined;
-    if (held) forgetProduct(held.productKey);
+    const product = held?.productKey ?? revoked.get(s.labelId);
+    if (product !== undefined) forgetProduct(product);
     else {
+      // The tables are in step with the log, so a revoked label's row is there; a store that lost
+      // it must not leave a product held as if its label were live: forget them all.
       state.productLabels.evict(0);
       state.liveByProduct.evict(0);
     }

@@ -6,9 +6,10 @@
 //
 // Read from SQLite's own page accounting (dbstat) on a quiescent file; superseded map rows are
 // charged their table's bytes in proportion to their count (rows of one table are alike in size).
-import Database from "better-sqlite3";
+
 import { statSync } from "node:fs";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { SQLITE_FILE } from "../services/store/sqlite.js";
 
 export interface DiskBreakdown {

@@ -30,26 +30,26 @@ import { cpus, loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { DEFAULT_ORIGIN } from "../app/server.js";
 import { SubmitBulkRequest } from "../proto/gen/messages/labelreg/v1/issuance_service.js";
 import type { Statement } from "../proto/gen/messages/labelreg/v1/statement.js";
 import { GetLabelRequest } from "../proto/gen/messages/labelreg/v1/verification_service.js";
-import { DEFAULT_ORIGIN } from "../app/server.js";
-import { startRegistryChild, type RegistryChild } from "../test/registry-child.js";
-import { repoRoot } from "../test/testdata.js";
+import { type RegistryChild, startRegistryChild } from "../test/registry-child.js";
 import { nowUnix, sign } from "../test/statement-kit.js";
+import { repoRoot } from "../test/testdata.js";
+import { type DiskBreakdown, diskBreakdown } from "./disk-breakdown.js";
 import { grpcFrame, h2UnaryClient } from "./h2-unary.js";
-import { closedLoopUnary, judgeSubmitBulk, rawClient, streaming, type RunResult } from "./load.js";
-import { diskBreakdown, type DiskBreakdown } from "./disk-breakdown.js";
+import { closedLoopUnary, judgeSubmitBulk, type RunResult, rawClient, streaming } from "./load.js";
 import { prng } from "./measure.js";
 import { mixedReads } from "./mixed-reads.js";
 import { NOOP_UNARY_PATH, startNoopServer } from "./noop-child.js";
 import {
+  type BuildRecord,
   CATEGORIES,
   completeBuild,
   issuerProfile,
   pickIssuer,
   registrationCodeOf,
-  type BuildRecord,
 } from "./scale-log.js";
 
 const { values: args } = parseArgs({

@@ -88,11 +88,10 @@ async function authorityChange(
   );
 }
 
-/** What `registry` serves for every label, product and manufacturer of `want`, and its statistics, equal `want`'s. */
-async function expectServesAsReplay(registry: Registry, store: LogStore): Promise<void> {
+/** What `view` serves for every label, product and manufacturer of `want`, and its statistics, equal `want`'s. */
+async function expectServesAsReplay(view: LogView, store: LogStore): Promise<void> {
   const want = await replayed(store, authority.publicKey);
   const state: RegistryState = want.projected;
-  const view = registry.view;
   expect(view.size).toBe(state.size);
   const records = view.records();
   const labelIds = [...state.labels.keys()];
@@ -124,7 +123,7 @@ describe.each(backends)("a partial view on %s", (_name, backend) => {
       // Between batches the partial tables hold at most the cache's size.
       expect(registry.view.state.labels.size).toBeLessThanOrEqual(2);
       expect(registry.view.state.requests.size).toBeLessThanOrEqual(2);
-      await expectServesAsReplay(registry, store);
+      await expectServesAsReplay(registry.view, store);
       // A label the cache let go is read again for the next change: its version is the stored one.
       const receipt = await registry.submit(
         signStatement(authority, {
@@ -136,7 +135,7 @@ describe.each(backends)("a partial view on %s", (_name, backend) => {
         }),
       );
       expect(receipt.index).toBeGreaterThan(0);
-      await expectServesAsReplay(registry, store);
+      await expectServesAsReplay(registry.view, store);
     } finally {
       await registry.close();
     }
@@ -153,9 +152,9 @@ describe.each(backends)("a partial view on %s", (_name, backend) => {
       expect(reopened.view.state.partial).toBe(true);
       // Nothing but the issuers, keys and catalogue is loaded until a batch or a read needs it.
       expect(reopened.view.state.labels.size).toBe(0);
-      await expectServesAsReplay(reopened, reopened.view.store);
+      await expectServesAsReplay(reopened.view, reopened.view.store);
       await expiryWorkload(reopened, clock);
-      await expectServesAsReplay(reopened, reopened.view.store);
+      await expectServesAsReplay(reopened.view, reopened.view.store);
     } finally {
       await reopened.close();
     }
@@ -165,10 +164,10 @@ describe.each(backends)("a partial view on %s", (_name, backend) => {
     await withReplica(await backend(), async (writer, replica, clock) => {
       await stateWorkload(writer, clock);
       await reached(replica, writer.view.size);
-      await expectServesAsReplay(replica, writer.view.store);
+      await expectServesAsReplay(replica.view, writer.view.store);
       await expiryWorkload(writer, clock);
       await reached(replica, writer.view.size);
-      await expectServesAsReplay(replica, writer.view.store);
+      await expectServesAsReplay(replica.view, writer.view.store);
     });
   }, 120_000);
 
@@ -194,7 +193,7 @@ describe.each(backends)("a partial view on %s", (_name, backend) => {
       const [product] = await replica.view.records().products([revokedProduct]);
       expect(product!.labelIds).toContain("CCRC-3");
       expect(product!.liveLabelId).toBeUndefined();
-      await expectServesAsReplay(replica, writer.view.store);
+      await expectServesAsReplay(replica.view, writer.view.store);
     });
   }, 120_000);
 
@@ -241,6 +240,54 @@ describe.each(backends)("a partial view on %s", (_name, backend) => {
       expect(view.state.liveByProduct.isLoaded(keptProduct)).toBe(true);
       const products = await view.records().products([heldLabelProduct, unheldLabelProduct]);
       expect(products.map((p) => p!.liveLabelId)).toEqual([undefined, undefined]);
+    } finally {
+      await view.store.close();
+      await writer.close();
+    }
+  }, 120_000);
+  it("a catch-up that a failed read stops after it applied entries goes on from there, applying none twice", async () => {
+    const open = await backend();
+    const clock = { now: T0 };
+    const writer = await openRegistry(await open(), clock);
+    const view = new LogView(await open(), authority.publicKey, undefined, logVerifier);
+    try {
+      await stateWorkload(writer, clock);
+      await view.catchUp();
+      // Two batches: a category (applied to a partial state, not forgotten), then a suspension.
+      await writer.submit(
+        signStatement(authority, {
+          ...statement({
+            $case: "categoryPublished",
+            value: { categoryId: "smart-meter", name: "Meters", description: "" },
+          }),
+          signedAtUnix: clock.now,
+        }),
+      );
+      const firstCommitment = writer.view.size - 1;
+      await authorityChange(writer, clock, "CCRC-3", { $case: "labelSuspended", value: { reason: reason() } });
+      const secondCommitment = writer.view.size - 1;
+      // The second commitment's check cannot read the stored map: the first batch is applied by then.
+      const tables = view.store.state!;
+      const readMapNodes = tables.readMapNodes.bind(tables);
+      const failing = vi.spyOn(tables, "readMapNodes").mockImplementation(async (paths, version) => {
+        if (version === secondCommitment) throw new Error("the store is down");
+        return readMapNodes(paths, version);
+      });
+      const size = view.size;
+      await expect(view.catchUp()).rejects.toThrow("the store is down");
+      // Applied past the tree: the first batch, and the second's suspension, not its commitment.
+      expect(view.size).toBe(size);
+      expect(firstCommitment + 2).toBe(secondCommitment);
+      expect(view.state.size).toBe(secondCommitment);
+      expect(view.state.categories.has("smart-meter")).toBe(true);
+      // Still down: the next catch-up fails at the same entry, and applies nothing more.
+      await expect(view.catchUp()).rejects.toThrow("the store is down");
+      expect(view.state.size).toBe(secondCommitment);
+      failing.mockRestore();
+      expect(await view.catchUp()).toBe(writer.view.size);
+      expect(view.state.size).toBe(view.size);
+      expect(view.checkpoint).toBe(writer.view.checkpoint);
+      await expectServesAsReplay(view, writer.view.store);
     } finally {
       await view.store.close();
       await writer.close();

@@ -72,6 +72,28 @@ async function withReplica(
   }
 }
 
+/**
+ * A writer with the state workload sequenced, and a view of its log caught up by hand (so that
+ * what the writer sequences next reaches it in one catch-up), for `body`; both closed after.
+ */
+async function withHandView(
+  backend: () => Promise<() => Promise<LogStore>>,
+  body: (writer: Registry, view: LogView, clock: { now: bigint }) => Promise<void>,
+): Promise<void> {
+  const open = await backend();
+  const clock = { now: T0 };
+  const writer = await openRegistry(await open(), clock);
+  const view = new LogView(await open(), authority.publicKey, undefined, logVerifier);
+  try {
+    await stateWorkload(writer, clock);
+    await view.catchUp();
+    await body(writer, view, clock);
+  } finally {
+    await view.store.close();
+    await writer.close();
+  }
+}
+
 /** `writer` sequences the authority's `kind` on label `labelId`, at the label's current version. */
 async function authorityChange(
   writer: Registry,
@@ -197,100 +219,87 @@ describe.each(backends)("a partial view on %s", (_name, backend) => {
     });
   }, 120_000);
 
-  it("one catch-up passing revocations forgets exactly the revoked labels' products, held or not, and retries a failed read", async () => {
-    const open = await backend();
-    const clock = { now: T0 };
-    const writer = await openRegistry(await open(), clock);
-    // Caught up by hand, so that the statements below reach it in one chunk.
-    const view = new LogView(await open(), authority.publicKey, undefined, logVerifier);
-    try {
-      await stateWorkload(writer, clock);
-      await view.catchUp();
-      // CCRC-1 held, suspended and then revoked (the suspension forgets it); CCRC-3 not held.
-      const heldLabelProduct = productKey("91310000MA1FL8TQ3X", "EV-C200");
-      const unheldLabelProduct = productKey("91110000600037341L", "R1");
-      const keptProduct = productKey("91110000600037341L", "X9");
-      await view.records().products([heldLabelProduct, unheldLabelProduct, keptProduct]);
-      await view.records().labels(["CCRC-1"]);
-      expect(view.state.labels.isLoaded("CCRC-1")).toBe(true);
-      expect(view.state.labels.isLoaded("CCRC-3")).toBe(false);
-      const revoked = { $case: "labelRevoked", value: { reason: reason() } } as const;
-      await authorityChange(writer, clock, "CCRC-1", { $case: "labelSuspended", value: { reason: reason() } });
-      await authorityChange(writer, clock, "CCRC-1", revoked);
-      await authorityChange(writer, clock, "CCRC-3", revoked);
-      // The label rows' read failing fails the catch-up before any of the chunk is applied.
-      const tables = view.store.state!;
-      const readState = tables.readState.bind(tables);
-      const failing = vi.spyOn(tables, "readState").mockImplementation(async (table, keys) => {
-        if (table === "label") throw new Error("the store is down");
-        return readState(table, keys);
-      });
-      const size = view.size;
-      await expect(view.catchUp()).rejects.toThrow("the store is down");
-      expect(view.size).toBe(size);
-      expect(view.state.size).toBe(size);
-      expect(view.state.labels.isLoaded("CCRC-1")).toBe(true);
-      failing.mockRestore();
-      expect(await view.catchUp()).toBe(writer.view.size);
-      for (const key of [heldLabelProduct, unheldLabelProduct]) {
-        expect(view.state.productLabels.isLoaded(key)).toBe(false);
-        expect(view.state.liveByProduct.isLoaded(key)).toBe(false);
-      }
-      expect(view.state.productLabels.isLoaded(keptProduct)).toBe(true);
-      expect(view.state.liveByProduct.isLoaded(keptProduct)).toBe(true);
-      const products = await view.records().products([heldLabelProduct, unheldLabelProduct]);
-      expect(products.map((p) => p!.liveLabelId)).toEqual([undefined, undefined]);
-    } finally {
-      await view.store.close();
-      await writer.close();
-    }
-  }, 120_000);
-  it("a catch-up that a failed read stops after it applied entries goes on from there, applying none twice", async () => {
-    const open = await backend();
-    const clock = { now: T0 };
-    const writer = await openRegistry(await open(), clock);
-    const view = new LogView(await open(), authority.publicKey, undefined, logVerifier);
-    try {
-      await stateWorkload(writer, clock);
-      await view.catchUp();
-      // Two batches: a category (applied to a partial state, not forgotten), then a suspension.
-      await writer.submit(
-        signStatement(authority, {
-          ...statement({
-            $case: "categoryPublished",
-            value: { categoryId: "smart-meter", name: "Meters", description: "" },
+  it(
+    "one catch-up passing revocations forgets exactly the revoked labels' products, held or not, and retries a failed read",
+    () =>
+      withHandView(backend, async (writer, view, clock) => {
+        // CCRC-1 held, suspended and then revoked (the suspension forgets it); CCRC-3 not held.
+        const heldLabelProduct = productKey("91310000MA1FL8TQ3X", "EV-C200");
+        const unheldLabelProduct = productKey("91110000600037341L", "R1");
+        const keptProduct = productKey("91110000600037341L", "X9");
+        await view.records().products([heldLabelProduct, unheldLabelProduct, keptProduct]);
+        await view.records().labels(["CCRC-1"]);
+        expect(view.state.labels.isLoaded("CCRC-1")).toBe(true);
+        expect(view.state.labels.isLoaded("CCRC-3")).toBe(false);
+        const revoked = { $case: "labelRevoked", value: { reason: reason() } } as const;
+        await authorityChange(writer, clock, "CCRC-1", { $case: "labelSuspended", value: { reason: reason() } });
+        await authorityChange(writer, clock, "CCRC-1", revoked);
+        await authorityChange(writer, clock, "CCRC-3", revoked);
+        // The label rows' read failing fails the catch-up before any of the chunk is applied.
+        const tables = view.store.state!;
+        const readState = tables.readState.bind(tables);
+        const failing = vi.spyOn(tables, "readState").mockImplementation(async (table, keys) => {
+          if (table === "label") throw new Error("the store is down");
+          return readState(table, keys);
+        });
+        const size = view.size;
+        await expect(view.catchUp()).rejects.toThrow("the store is down");
+        expect(view.size).toBe(size);
+        expect(view.state.size).toBe(size);
+        expect(view.state.labels.isLoaded("CCRC-1")).toBe(true);
+        failing.mockRestore();
+        expect(await view.catchUp()).toBe(writer.view.size);
+        for (const key of [heldLabelProduct, unheldLabelProduct]) {
+          expect(view.state.productLabels.isLoaded(key)).toBe(false);
+          expect(view.state.liveByProduct.isLoaded(key)).toBe(false);
+        }
+        expect(view.state.productLabels.isLoaded(keptProduct)).toBe(true);
+        expect(view.state.liveByProduct.isLoaded(keptProduct)).toBe(true);
+        const products = await view.records().products([heldLabelProduct, unheldLabelProduct]);
+        expect(products.map((p) => p!.liveLabelId)).toEqual([undefined, undefined]);
+      }),
+    120_000,
+  );
+  it(
+    "a catch-up that a failed read stops after it applied entries goes on from there, applying none twice",
+    () =>
+      withHandView(backend, async (writer, view, clock) => {
+        // Two batches: a category (applied to a partial state, not forgotten), then a suspension.
+        await writer.submit(
+          signStatement(authority, {
+            ...statement({
+              $case: "categoryPublished",
+              value: { categoryId: "smart-meter", name: "Meters", description: "" },
+            }),
+            signedAtUnix: clock.now,
           }),
-          signedAtUnix: clock.now,
-        }),
-      );
-      const firstCommitment = writer.view.size - 1;
-      await authorityChange(writer, clock, "CCRC-3", { $case: "labelSuspended", value: { reason: reason() } });
-      const secondCommitment = writer.view.size - 1;
-      // The second commitment's check cannot read the stored map: the first batch is applied by then.
-      const tables = view.store.state!;
-      const readMapNodes = tables.readMapNodes.bind(tables);
-      const failing = vi.spyOn(tables, "readMapNodes").mockImplementation(async (paths, version) => {
-        if (version === secondCommitment) throw new Error("the store is down");
-        return readMapNodes(paths, version);
-      });
-      const size = view.size;
-      await expect(view.catchUp()).rejects.toThrow("the store is down");
-      // Applied past the tree: the first batch, and the second's suspension, not its commitment.
-      expect(view.size).toBe(size);
-      expect(firstCommitment + 2).toBe(secondCommitment);
-      expect(view.state.size).toBe(secondCommitment);
-      expect(view.state.categories.has("smart-meter")).toBe(true);
-      // Still down: the next catch-up fails at the same entry, and applies nothing more.
-      await expect(view.catchUp()).rejects.toThrow("the store is down");
-      expect(view.state.size).toBe(secondCommitment);
-      failing.mockRestore();
-      expect(await view.catchUp()).toBe(writer.view.size);
-      expect(view.state.size).toBe(view.size);
-      expect(view.checkpoint).toBe(writer.view.checkpoint);
-      await expectServesAsReplay(view, writer.view.store);
-    } finally {
-      await view.store.close();
-      await writer.close();
-    }
-  }, 120_000);
+        );
+        const firstCommitment = writer.view.size - 1;
+        await authorityChange(writer, clock, "CCRC-3", { $case: "labelSuspended", value: { reason: reason() } });
+        const secondCommitment = writer.view.size - 1;
+        // The second commitment's check cannot read the stored map: the first batch is applied by then.
+        const tables = view.store.state!;
+        const readMapNodes = tables.readMapNodes.bind(tables);
+        const failing = vi.spyOn(tables, "readMapNodes").mockImplementation(async (paths, version) => {
+          if (version === secondCommitment) throw new Error("the store is down");
+          return readMapNodes(paths, version);
+        });
+        const size = view.size;
+        await expect(view.catchUp()).rejects.toThrow("the store is down");
+        // Applied past the tree: the first batch, and the second's suspension, not its commitment.
+        expect(view.size).toBe(size);
+        expect(firstCommitment + 2).toBe(secondCommitment);
+        expect(view.state.size).toBe(secondCommitment);
+        expect(view.state.categories.has("smart-meter")).toBe(true);
+        // Still down: the next catch-up fails at the same entry, and applies nothing more.
+        await expect(view.catchUp()).rejects.toThrow("the store is down");
+        expect(view.state.size).toBe(secondCommitment);
+        failing.mockRestore();
+        expect(await view.catchUp()).toBe(writer.view.size);
+        expect(view.state.size).toBe(view.size);
+        expect(view.checkpoint).toBe(writer.view.checkpoint);
+        await expectServesAsReplay(view, writer.view.store);
+      }),
+    120_000,
+  );
 });

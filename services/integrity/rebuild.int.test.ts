@@ -257,7 +257,7 @@ describe("a rebuild racing an append", () => {
       const racing = new Proxy(tables, {
         get(t, p) {
           if (p === "writeRebuild")
-            return async (size: number, part: Parameters<typeof t.writeRebuild>[1]) => {
+            return async (...args: Parameters<typeof t.writeRebuild>) => {
               if (!raced) {
                 raced = true;
                 await b.submit(
@@ -270,7 +270,7 @@ describe("a rebuild racing an append", () => {
                   ),
                 );
               }
-              return t.writeRebuild(size, part);
+              return t.writeRebuild(...args);
             };
           const v = Reflect.get(t, p) as unknown;
           return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(t) : v;
@@ -386,16 +386,16 @@ describe("appends that fail write no rows", () => {
       expect(await outOfStep(store, store.state!, authority.publicKey)).toBe(undefined);
       // The tables as a layout without the search tables left them.
       const tables = store.state!;
-      await tables.beginRebuild(size);
+      const token = await tables.beginRebuild(size);
       const replay = await replayed(store, authority.publicKey);
       const rows = [...rowsOf(replay.projected)].filter(([t]) => t !== "searchModel" && t !== "searchName");
-      await tables.writeRebuild(size, {
+      await tables.writeRebuild(token, size, {
         rows: [
           ...rows.flatMap(([table, r]) => [...r].map(([key, value]) => ({ table, key, value }))),
           ...replay.stats.allRows(replay.projected),
         ],
       });
-      await tables.finishRebuild(size);
+      await tables.finishRebuild(token, size);
       expect(await outOfStep(store, tables, authority.publicKey)).toMatch(/no searchModel row for "S-1\\n91S"/);
     } finally {
       await registry.close();

@@ -8,7 +8,7 @@ import { elapsed } from "../../test/elapsed.js";
 import { usePostgres } from "../../test/postgres.js";
 import { describeLogStoreContract } from "../../test/store/contract.js";
 import { openPostgresStore, type PostgresStore, type PostgresStoreOptions } from "./postgres.js";
-import { InvalidSchemaNameError } from "./postgres-schema.js";
+import { InvalidSchemaNameError, POSTGRES_SCHEMA_VERSION } from "./postgres-schema.js";
 import { SizeConflictError, StoreUnavailableError } from "./port.js";
 import { syntheticBatch, syntheticEntry, syntheticNote } from "../../test/store/synthetic.js";
 
@@ -177,8 +177,7 @@ describe("PostgresStore: schemas", () => {
     try {
       expect(await store.state.status()).toEqual({ size: 2, rebuildNeeded: true, mapFloor: 0 });
       expect(await store.readEntries(0, 2)).toEqual([new Uint8Array([0]), new Uint8Array([1])]);
-      await store.state.beginRebuild(2);
-      await store.state.finishRebuild(2);
+      await store.state.finishRebuild(await store.state.beginRebuild(2), 2);
     } finally {
       await store.close();
     }
@@ -230,7 +229,7 @@ describe("PostgresStore: schemas", () => {
       try {
         const q = (sql: string) => client.query(sql).then((r) => r.rows);
         expect(await q(`SELECT version FROM ${s}.map_nodes`)).toEqual([{ version: "3" }]);
-        expect(await q(`SELECT version FROM ${s}.schema_version`)).toEqual([{ version: 3 }]);
+        expect(await q(`SELECT version FROM ${s}.schema_version`)).toEqual([{ version: POSTGRES_SCHEMA_VERSION }]);
         const indexes = await q(`SELECT indexname FROM pg_indexes WHERE schemaname = '${store.schema}'
           AND indexname LIKE 'map_%_by_%'`);
         expect(indexes).toEqual([]);

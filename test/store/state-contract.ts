@@ -27,6 +27,7 @@ import {
   MAX_STATE_KEY_BYTES,
   type MapLeaf,
   MAX_STATE_VALUE_BYTES,
+  type RebuildToken,
   type StateTables,
   type StateWrite,
 } from "../../services/store/state.js";
@@ -371,35 +372,38 @@ export function describeStateContract(name: string, run: Run): void {
         const before = await look();
 
         await expect(st.beginRebuild(2)).rejects.toBeInstanceOf(SizeConflictError);
-        await expect(st.writeRebuild(3, part)).rejects.toBeInstanceOf(InvalidWriteError); // none begun
-        await expect(st.finishRebuild(3)).rejects.toBeInstanceOf(InvalidWriteError);
+        const never = 1 as RebuildToken; // none begun
+        await expect(st.writeRebuild(never, 3, part)).rejects.toThrow(/no rebuild 1 was begun on this store/);
+        await expect(st.finishRebuild(never, 3)).rejects.toBeInstanceOf(InvalidWriteError);
+        await expect(st.finishRebuild(0 as RebuildToken, 3)).rejects.toBeInstanceOf(RangeError);
         expect(await st.status()).toEqual({ size: 3, rebuildNeeded: false, mapFloor: 0 });
 
-        await st.beginRebuild(3);
+        const first = await st.beginRebuild(3);
         expect(await tables(other).status()).toEqual({ size: 3, rebuildNeeded: true, mapFloor: 0 });
         same((await st.readState("label", ["A"])).values, [undefined]);
-        await st.writeRebuild(3, { rows: part.rows });
+        await st.writeRebuild(first, 3, { rows: part.rows });
         // An append in between: every later step at the old size loses, and the mark stays.
         await other.append(syntheticBatch("a", 3, 1));
-        await expect(st.writeRebuild(3, { nodes: part.nodes })).rejects.toBeInstanceOf(SizeConflictError);
-        await expect(st.finishRebuild(3)).rejects.toBeInstanceOf(SizeConflictError);
+        await expect(st.writeRebuild(first, 3, { nodes: part.nodes })).rejects.toBeInstanceOf(SizeConflictError);
+        await expect(st.finishRebuild(first, 3)).rejects.toBeInstanceOf(SizeConflictError);
         expect((await st.status()).rebuildNeeded).toBe(true);
 
         // Again at the new size, in several parts; map versions must be below the size.
-        await st.beginRebuild(4);
+        const token = await st.beginRebuild(4);
+        expect(token).toBeGreaterThan(first);
         await expect(
-          st.writeRebuild(4, { nodes: [{ path: path(1, 0), version: 4, node: node("x") }] }),
+          st.writeRebuild(token, 4, { nodes: [{ path: path(1, 0), version: 4, node: node("x") }] }),
         ).rejects.toBeInstanceOf(InvalidWriteError);
-        await st.writeRebuild(4, { rows: part.rows });
-        await st.writeRebuild(4, { nodes: part.nodes });
-        await st.writeRebuild(4, { values: part.values });
-        await st.finishRebuild(4);
+        await st.writeRebuild(token, 4, { rows: part.rows });
+        await st.writeRebuild(token, 4, { nodes: part.nodes });
+        await st.writeRebuild(token, 4, { values: part.values });
+        await st.finishRebuild(token, 4);
         // The floor is the newest version the rebuild wrote: older ones read as pruned, never as
         // a map the log did not commit.
         expect(await tables(other).status()).toEqual({ size: 4, rebuildNeeded: false, mapFloor: 2 });
         expect(await look()).toEqual(before);
         await expect(st.readMapNodes([path(1, 0)], 1)).rejects.toBeInstanceOf(MapVersionPrunedError);
-        await expect(st.finishRebuild(4)).rejects.toBeInstanceOf(InvalidWriteError);
+        await expect(st.finishRebuild(token, 4)).rejects.toThrow(/no state rebuild was begun/);
         // An append supersedes a value the rebuild wrote; a prune past it lets the rebuild's go.
         const w = value("after the rebuild");
         await s.append(withState("a", 4, 1, { values: [{ key: key32(1), version: 4, hash: w.hash, value: w.bytes }] }));
@@ -420,8 +424,8 @@ export function describeStateContract(name: string, run: Run): void {
             values: [{ key: key32(5), version: 1, hash: v.hash, value: v.bytes }],
           }),
         );
-        await st.beginRebuild(2);
-        await st.writeRebuild(2, { rows: [{ table: "label", key: "A", value: utf8("rebuilt") }] });
+        const stale = await st.beginRebuild(2);
+        await st.writeRebuild(stale, 2, { rows: [{ table: "label", key: "A", value: utf8("rebuilt") }] });
         const w = value("refused");
         const refused = withState("a", 2, 2, {
           rows: [
@@ -460,12 +464,12 @@ export function describeStateContract(name: string, run: Run): void {
         // guarded by the size, must start over at the new one.
         await other.append(syntheticBatch("a", 2, 1));
         expect(await st.status()).toEqual({ size: 3, rebuildNeeded: true, mapFloor: 0 });
-        await expect(st.finishRebuild(2)).rejects.toBeInstanceOf(SizeConflictError);
+        await expect(st.finishRebuild(stale, 2)).rejects.toBeInstanceOf(SizeConflictError);
         await expect(s.append(withState("a", 3, 1, { rows: [] }))).rejects.toBeInstanceOf(StateRebuildingError);
 
-        await st.beginRebuild(3);
-        await st.writeRebuild(3, { rows: [{ table: "label", key: "A", value: utf8("a") }] });
-        await st.finishRebuild(3);
+        const token = await st.beginRebuild(3);
+        await st.writeRebuild(token, 3, { rows: [{ table: "label", key: "A", value: utf8("a") }] });
+        await st.finishRebuild(token, 3);
         await other.append(withState("a", 3, 2, { rows: [{ table: "label", key: "B", value: utf8("b") }] }));
         same((await st.readState("label", ["A", "B"])).values, [utf8("a"), utf8("b")]);
         expect(await st.status()).toEqual({ size: 5, rebuildNeeded: false, mapFloor: 0 });
@@ -488,10 +492,10 @@ export function describeStateContract(name: string, run: Run): void {
             size++;
           } else {
             // The rebuild came first: the append saw the mark and wrote nothing.
-            expect(begun.status).toBe("fulfilled");
+            if (begun.status !== "fulfilled") throw begun.reason;
             expect(appended.reason).toBeInstanceOf(StateRebuildingError);
             expect(await tables(s).status()).toEqual({ size, rebuildNeeded: true, mapFloor: 0 });
-            await tables(other).finishRebuild(size);
+            await tables(other).finishRebuild(begun.value, size);
           }
           same((await tables(s).readState("label", [row.key])).values, [
             appended.status === "fulfilled" ? row.value : undefined,

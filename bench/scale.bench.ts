@@ -16,7 +16,8 @@
 //   - GetLabel rate and p99, closed loop, beside the no-op gRPC server (bench/noop-server.ts)
 //     answering a recorded GetLabel response, same client, same requests;
 //   - sequencing throughput on that log: a SubmitBulk stream of new labels;
-//   - bytes on disk per entry (the data directory's files / entries).
+//   - bytes on disk per entry (the data directory's files / entries), and the part of them that
+//     grows with the log (bench/disk-breakdown.ts: without the window of kept map versions).
 // Then a table, the issue's goals beside each figure, and the extrapolation to 10^8 entries.
 // Sequencing appends to the log it measures: a rerun finds it that much longer.
 //
@@ -29,25 +30,26 @@ import { cpus, loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { DEFAULT_ORIGIN } from "../app/server.js";
 import { SubmitBulkRequest } from "../proto/gen/messages/labelreg/v1/issuance_service.js";
 import type { Statement } from "../proto/gen/messages/labelreg/v1/statement.js";
 import { GetLabelRequest } from "../proto/gen/messages/labelreg/v1/verification_service.js";
-import { DEFAULT_ORIGIN } from "../app/server.js";
-import { startRegistryChild, type RegistryChild } from "../test/registry-child.js";
-import { repoRoot } from "../test/testdata.js";
+import { type RegistryChild, startRegistryChild } from "../test/registry-child.js";
 import { nowUnix, sign } from "../test/statement-kit.js";
+import { repoRoot } from "../test/testdata.js";
+import { type DiskBreakdown, diskBreakdown } from "./disk-breakdown.js";
 import { grpcFrame, h2UnaryClient } from "./h2-unary.js";
-import { closedLoopUnary, judgeSubmitBulk, rawClient, streaming, type RunResult } from "./load.js";
+import { closedLoopUnary, judgeSubmitBulk, type RunResult, rawClient, streaming } from "./load.js";
 import { prng } from "./measure.js";
 import { mixedReads } from "./mixed-reads.js";
 import { NOOP_UNARY_PATH, startNoopServer } from "./noop-child.js";
 import {
+  type BuildRecord,
   CATEGORIES,
   completeBuild,
   issuerProfile,
   pickIssuer,
   registrationCodeOf,
-  type BuildRecord,
 } from "./scale-log.js";
 
 const { values: args } = parseArgs({
@@ -94,6 +96,7 @@ interface SizeResult {
   readonly build: BuildRecord;
   readonly reused: boolean;
   readonly diskBytes: number;
+  readonly disk: DiskBreakdown;
   readonly startupSeconds: number;
   readonly rssStartMb: number;
   readonly rssAfterReadsMb: number;
@@ -229,6 +232,16 @@ async function runSize(target: number): Promise<SizeResult> {
     if (!build) throw new Error(`the build of ${dataDir} left no complete build record`);
   }
   const diskBytes = dirBytes(dataDir);
+  const disk = diskBreakdown(dataDir);
+  log(
+    `  disk: ${(disk.totalBytes / MB).toFixed(0)} MiB in the database, of which a window of kept map versions, ` +
+      `journals, free pages and WAL ${(disk.windowBytes / MB).toFixed(0)} MiB; by b-tree: ` +
+      disk.tables
+        .slice(0, 8)
+        .map((t) => `${t.name} ${(t.bytes / MB).toFixed(0)}`)
+        .join(", ") +
+      " MiB",
+  );
 
   const address = `127.0.0.1:${await freePort()}`;
   const t0 = performance.now();
@@ -318,6 +331,7 @@ async function runSize(target: number): Promise<SizeResult> {
       build,
       reused,
       diskBytes,
+      disk,
       startupSeconds,
       rssStartMb: rssStart.rss,
       rssAfterReadsMb: rssReads.rss,
@@ -383,6 +397,13 @@ function report(rs: readonly SizeResult[]): void {
       name: "disk per entry",
       unit: "bytes",
       of: (r) => r.diskBytes / r.entries,
+      digits: 0,
+      higherBetter: false,
+    },
+    {
+      name: "disk per entry, growing part",
+      unit: "bytes",
+      of: (r) => r.disk.growingBytes / r.entries,
       digits: 0,
       higherBetter: false,
     },
@@ -501,10 +522,12 @@ function report(rs: readonly SizeResult[]): void {
   log(line(head));
   for (const r of rows) log(line(r));
 
-  const perEntry = last.diskBytes / last.entries;
+  const perEntry = last.disk.growingBytes / last.entries;
+  const window = last.diskBytes - last.disk.growingBytes;
   log(
-    `\nextrapolation to 10^8 entries: disk ${((perEntry * 1e8) / 1e9).toFixed(1)} GB at ${perEntry.toFixed(0)} bytes/entry ` +
-      `(measured at ${last.entries.toLocaleString("en")} entries)` +
+    `\nextrapolation to 10^8 entries: disk ${((perEntry * 1e8 + window) / 1e9).toFixed(1)} GB: ${perEntry.toFixed(0)} bytes/entry ` +
+      `that grow with the log, plus ${(window / 1e9).toFixed(2)} GB that do not (kept map versions, journals, free pages, ` +
+      `WAL, keys; measured at ${last.entries.toLocaleString("en")} entries)` +
       (trend
         ? `; other figures above scale each by its "x per 10x" (a power law fitted to ${first.entries.toLocaleString("en")} and ` +
           `${last.entries.toLocaleString("en")} entries), which is only a trend: a figure that doubles per decade is not bounded`

@@ -35,6 +35,7 @@ interface Results {
     entries: number;
     reused: boolean;
     diskBytes: number;
+    disk: { totalBytes: number; windowBytes: number; growingBytes: number; tables: { name: string; bytes: number }[] };
     startupSeconds: number;
     rssStartMb: number;
     reads: Run[];
@@ -53,11 +54,17 @@ describe("bench:scale --smoke", () => {
     expect(first).toMatch(/built 2,\d{3} entries/);
     expect(first).toMatch(/^start-up to SERVING \(s\)\s+\d+\.\d\d/m);
     expect(first).toMatch(/^GetLabel rate \/ no-op\s+\d+\.\d\d/m);
-    expect(first).toMatch(/extrapolation to 10\^8 entries: disk \d+\.\d GB/);
+    expect(first).toMatch(/extrapolation to 10\^8 entries: disk \d+\.\d GB: \d+ bytes\/entry that grow with the log/);
+    expect(first).toMatch(/^disk per entry, growing part \(bytes\)\s+\d+/m);
     const r = results().results[0]!;
     expect(r.reused).toBe(false);
     expect(r.entries).toBeGreaterThanOrEqual(2000);
     expect(r.diskBytes).toBeGreaterThan(0);
+    // The database's bytes split into the window of kept map versions and the part that grows.
+    expect(r.disk.windowBytes).toBeGreaterThan(0);
+    expect(r.disk.growingBytes).toBeGreaterThan(0);
+    expect(r.disk.windowBytes + r.disk.growingBytes).toBeCloseTo(r.disk.totalBytes, 0);
+    expect(r.disk.tables.map((t) => t.name)).toEqual(expect.arrayContaining(["map_nodes", "entries", "state_rows"]));
     expect(r.startupSeconds).toBeGreaterThan(0);
     expect(r.rssStartMb).toBeGreaterThan(0);
     // Some labels have a history beyond their issuance.

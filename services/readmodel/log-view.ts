@@ -114,6 +114,13 @@ export class LogView {
   readonly tileCache: TileCache;
   /** Set when a catch-up failed after applying part of its entries; every later one rethrows it. */
   private failure: IntegrityError | undefined;
+  /**
+   * Set when a read failed during a catch-up that had applied entries past the tree: its tree
+   * check, and the entries it had checked but not applied. The next catch-up goes on from them.
+   */
+  private unfinished:
+    | { readonly check: TreeCheck; readonly rest: readonly (SequencedStatement | CommitmentEntry)[] }
+    | undefined;
   private readonly listeners = new Set<(size: number) => void>();
 
   constructor(
@@ -171,48 +178,75 @@ export class LogView {
     // The stored right edge must give the signed root before anything is applied; the check
     // below then holds every tile (the edge too) to the entries, so the entries give that root.
     await this.expectStoredRoot(latest.size, cp.root);
-    const check = new TreeCheck(this.tree, this.store);
+    // A catch-up that a failed read stopped after it had applied entries goes on where it stopped:
+    // the entries it applied are past the tree, and applying them again would count them twice.
+    const resumed = this.unfinished;
+    this.unfinished = undefined;
+    const check = resumed?.check ?? new TreeCheck(this.tree, this.store);
+    /** Entries the tree check vouched for and not yet applied; `next` is the first's index. */
+    let rest = resumed?.rest ?? [];
+    let next = check.state.size - rest.length;
     const partial = this.state.partial;
-    for (let start = this.size; start < latest.size; start += CATCH_UP_CHUNK) {
-      const end = Math.min(latest.size, start + CATCH_UP_CHUNK);
-      const entries = await this.store.readEntries(start, end);
-      try {
-        // Checked before applied: an entry the tree does not vouch for never reaches the state.
-        await check.extend(entries);
-        for (let i = 0; i < entries.length; i++) {
-          const index = start + i;
-          const e = decodeLogEntryFast(entries[i]!);
-          if (isViolation(e))
-            throw new IntegrityError("bad-entry", `entry ${index} does not decode: ${e.message}`, index);
-          if (partial) this.passEntry(e, index);
-          else this.applyEntry(e, index);
-          // A mismatch stops everything (start-up, a replica following): the log and the
-          // state it claims disagree. A map in the store is not recomputed: its root is checked.
-          if (!isCommitment(e)) {
-            if (!partial) this.map.note(this.state, e.statement);
-          } else if (this.storedMap)
-            await checkStoredCommitment(
-              this.map,
-              e.commitment,
-              e.sequencedAtUnix,
-              index,
-              this.storedMap.oldest,
-              // Only the newest commitment of a catch-up warms the node cache: one that walked
-              // every passed batch's paths fell behind a busy writer. Nor one whose batch
-              // touched keys a partial state cannot name: the cache is cleared instead.
-              index + 1 >= latest.size && !this.touchedUnknown,
-            );
-          else checkCommitment(this.map, this.state, e.commitment, e.sequencedAtUnix, index);
-          if (isCommitment(e)) this.touchedUnknown = false;
-          if (e.sequencedAtUnix > this.lastSequencedAt) this.lastSequencedAt = e.sequencedAtUnix;
+    try {
+      while (next < latest.size) {
+        if (rest.length === 0) {
+          const start = check.state.size;
+          const entries = await this.store.readEntries(start, Math.min(latest.size, start + CATCH_UP_CHUNK));
+          // Checked before applied: an entry the tree does not vouch for never reaches the state.
+          await check.extend(entries);
+          rest = entries.map((bytes, i) => {
+            const e = decodeLogEntryFast(bytes);
+            if (isViolation(e))
+              throw new IntegrityError("bad-entry", `entry ${start + i} does not decode: ${e.message}`, start + i);
+            return e;
+          });
         }
-      } catch (e) {
-        // Entries of earlier chunks are applied already: this view can never catch up again.
-        if (e instanceof IntegrityError && start > this.size) this.failure = e;
-        throw e;
-      } finally {
-        if (partial) this.state.evict(this.stateCacheRecords);
+        // Read before the chunk is applied: no read of the store between its entries but the
+        // commitments' checks, each made before its entry is applied (a failed one applies nothing).
+        const revoked = partial
+          ? await revokedProducts(this.state, rest, this.store.state!, check.state.size)
+          : undefined;
+        let applied = 0;
+        try {
+          for (const e of rest) {
+            const index = next;
+            // A mismatch stops everything (start-up, a replica following): the log and the
+            // state it claims disagree. A map in the store is not recomputed: its root is checked.
+            if (isCommitment(e) && this.storedMap)
+              await checkStoredCommitment(
+                this.map,
+                e.commitment,
+                e.sequencedAtUnix,
+                index,
+                this.storedMap.oldest,
+                // Only the newest commitment of a catch-up warms the node cache: one that walked
+                // every passed batch's paths fell behind a busy writer. Nor one whose batch
+                // touched keys a partial state cannot name: the cache is cleared instead.
+                index + 1 >= latest.size && !this.touchedUnknown,
+              );
+            if (revoked) this.passEntry(e, index, revoked);
+            else this.applyEntry(e, index);
+            if (!isCommitment(e)) {
+              if (!partial) this.map.note(this.state, e.statement);
+            } else if (!this.storedMap) checkCommitment(this.map, this.state, e.commitment, e.sequencedAtUnix, index);
+            if (isCommitment(e)) this.touchedUnknown = false;
+            if (e.sequencedAtUnix > this.lastSequencedAt) this.lastSequencedAt = e.sequencedAtUnix;
+            next++;
+            applied++;
+          }
+        } finally {
+          rest = rest.slice(applied);
+          if (partial) this.state.evict(this.stateCacheRecords);
+        }
       }
+    } catch (e) {
+      if (next > this.size) {
+        // Entries past the tree are applied. After a failed read the next catch-up goes on from
+        // the first entry not applied; after a mismatch this view can never catch up again.
+        if (e instanceof IntegrityError) this.failure = e;
+        else this.unfinished = { check, rest };
+      }
+      throw e;
     }
     check.expectRoot(latest.size, cp.root, `the checkpoint of size ${latest.size}`);
     this.tree = check.state;
@@ -327,7 +361,11 @@ export class LogView {
    * and applies the others (they change only the tables it holds whole, and a request id). The
    * statistics are loaded again when next read.
    */
-  private passEntry(e: SequencedStatement | CommitmentEntry, index: number): void {
+  private passEntry(
+    e: SequencedStatement | CommitmentEntry,
+    index: number,
+    revoked: ReadonlyMap<string, string>,
+  ): void {
     if (isCommitment(e)) this.state.advance();
     else if (e.statement.kind?.$case.startsWith("label")) {
       // The map keys it touched, for the node cache, while the state still holds the label.
@@ -337,7 +375,7 @@ export class LogView {
         if (!(err instanceof NotLoadedError)) throw err;
         this.touchedUnknown = true;
       }
-      forgetChanged(this.state, e);
+      forgetChanged(this.state, e, revoked);
       this.state.advance();
     } else {
       apply(this.state, e, index);
@@ -573,12 +611,40 @@ async function scanWhole(
 }
 
 /**
+ * The product of each label that `entries` revoke, for forgetChanged: taken before the chunk is
+ * applied (an earlier entry of the chunk may forget the label), from the label when the state
+ * holds it, else from its row, all in one read of the tables at `size` (the chunk's end) or later.
+ */
+async function revokedProducts(
+  state: RegistryState,
+  entries: readonly (SequencedStatement | CommitmentEntry)[],
+  tables: StateTables,
+  size: number,
+): Promise<Map<string, string>> {
+  const products = new Map<string, string>();
+  const unheld = new Set<string>();
+  for (const e of entries) {
+    if (isCommitment(e) || e.statement.kind?.$case !== "labelRevoked") continue;
+    const id = e.statement.labelId;
+    const held = state.labels.isLoaded(id) ? state.labels.get(id) : undefined;
+    if (held) products.set(id, held.productKey);
+    else unheld.add(id);
+  }
+  if (unheld.size === 0) return products;
+  const ids = [...unheld];
+  const keys = await new StoredStateFetch(tables, () => size, true).labelProducts(ids);
+  keys.forEach((key, i) => {
+    if (key !== undefined) products.set(ids[i]!, key);
+  });
+  return products;
+}
+
+/**
  * Forgets what a label statement changes in a partial state: the label, its request id, and its
  * product's records (an issuance names its product and manufacturer; a revocation's product is
- * the label's, and if the state does not hold the label, every product is forgotten: revocations
- * are rare).
+ * the label's, held by the state or found in `revoked`: revokedProducts).
  */
-function forgetChanged(state: RegistryState, e: SequencedStatement): void {
+function forgetChanged(state: RegistryState, e: SequencedStatement, revoked: ReadonlyMap<string, string>): void {
   const s = e.statement;
   state.requests.forget(requestKey(signerOf(state, e.keyId), s.requestId));
   const forgetProduct = (key: string) => {
@@ -591,8 +657,11 @@ function forgetChanged(state: RegistryState, e: SequencedStatement): void {
     state.manufacturerProducts.forget(code);
   } else if (s.kind?.$case === "labelRevoked") {
     const held = state.labels.isLoaded(s.labelId) ? state.labels.get(s.labelId) : undefined;
-    if (held) forgetProduct(held.productKey);
+    const product = held?.productKey ?? revoked.get(s.labelId);
+    if (product !== undefined) forgetProduct(product);
     else {
+      // The tables are in step with the log, so a revoked label's row is there; a store that lost
+      // it must not leave a product held as if its label were live: forget them all.
       state.productLabels.evict(0);
       state.liveByProduct.evict(0);
     }

@@ -7,21 +7,24 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { signStatement, statement, T0, reason } from "../../test/domain-testkit.js";
 import {
   authority,
   expectRowsOf,
   expiryWorkload,
+  logVerifier,
   openRegistry,
   replayed,
   stateWorkload,
 } from "../../test/state-rows-kit.js";
 import type { Registry } from "../registry.js";
 import type { LogStore } from "../store/port.js";
+import type { Statement } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import { MemoryLog, openMemoryStore } from "../store/memory.js";
 import { openSqliteStore } from "../store/sqlite.js";
-import type { RegistryState } from "../domain/state.js";
+import { productKey, type RegistryState } from "../domain/state.js";
+import { LogView } from "./log-view.js";
 
 const backends: [string, () => Promise<() => Promise<LogStore>>][] = [
   [
@@ -53,11 +56,42 @@ async function reached(registry: Registry, size: number): Promise<void> {
   }
 }
 
-/** What `registry` serves for every label, product and manufacturer of `want`, and its statistics, equal `want`'s. */
-async function expectServesAsReplay(registry: Registry, store: LogStore): Promise<void> {
+/** A writer and a read replica following it, on stores `open` gives, for `body`; both closed after. */
+async function withReplica(
+  open: () => Promise<LogStore>,
+  body: (writer: Registry, replica: Registry, clock: { now: bigint }) => Promise<void>,
+): Promise<void> {
+  const clock = { now: T0 };
+  const writer = await openRegistry(await open(), clock);
+  const replica = await openRegistry(await open(), clock, { readOnly: true });
+  try {
+    await body(writer, replica, clock);
+  } finally {
+    await replica.close();
+    await writer.close();
+  }
+}
+
+/** `writer` sequences the authority's `kind` on label `labelId`, at the label's current version. */
+async function authorityChange(
+  writer: Registry,
+  clock: { now: bigint },
+  labelId: string,
+  kind: Statement["kind"],
+): Promise<void> {
+  const [label] = await writer.view.records().labels([labelId]);
+  await writer.submit(
+    signStatement(authority, {
+      ...statement(kind, { labelId, expectedLabelVersion: label!.version }),
+      signedAtUnix: clock.now,
+    }),
+  );
+}
+
+/** What `view` serves for every label, product and manufacturer of `want`, and its statistics, equal `want`'s. */
+async function expectServesAsReplay(view: LogView, store: LogStore): Promise<void> {
   const want = await replayed(store, authority.publicKey);
   const state: RegistryState = want.projected;
-  const view = registry.view;
   expect(view.size).toBe(state.size);
   const records = view.records();
   const labelIds = [...state.labels.keys()];
@@ -89,7 +123,7 @@ describe.each(backends)("a partial view on %s", (_name, backend) => {
       // Between batches the partial tables hold at most the cache's size.
       expect(registry.view.state.labels.size).toBeLessThanOrEqual(2);
       expect(registry.view.state.requests.size).toBeLessThanOrEqual(2);
-      await expectServesAsReplay(registry, store);
+      await expectServesAsReplay(registry.view, store);
       // A label the cache let go is read again for the next change: its version is the stored one.
       const receipt = await registry.submit(
         signStatement(authority, {
@@ -101,7 +135,7 @@ describe.each(backends)("a partial view on %s", (_name, backend) => {
         }),
       );
       expect(receipt.index).toBeGreaterThan(0);
-      await expectServesAsReplay(registry, store);
+      await expectServesAsReplay(registry.view, store);
     } finally {
       await registry.close();
     }
@@ -118,29 +152,144 @@ describe.each(backends)("a partial view on %s", (_name, backend) => {
       expect(reopened.view.state.partial).toBe(true);
       // Nothing but the issuers, keys and catalogue is loaded until a batch or a read needs it.
       expect(reopened.view.state.labels.size).toBe(0);
-      await expectServesAsReplay(reopened, reopened.view.store);
+      await expectServesAsReplay(reopened.view, reopened.view.store);
       await expiryWorkload(reopened, clock);
-      await expectServesAsReplay(reopened, reopened.view.store);
+      await expectServesAsReplay(reopened.view, reopened.view.store);
     } finally {
       await reopened.close();
     }
   }, 120_000);
 
   it("a read replica follows the writer and serves what a replay gives", async () => {
+    await withReplica(await backend(), async (writer, replica, clock) => {
+      await stateWorkload(writer, clock);
+      await reached(replica, writer.view.size);
+      await expectServesAsReplay(replica.view, writer.view.store);
+      await expiryWorkload(writer, clock);
+      await reached(replica, writer.view.size);
+      await expectServesAsReplay(replica.view, writer.view.store);
+    });
+  }, 120_000);
+
+  it("a replica passing the revocation of a label it does not hold forgets that label's product alone", async () => {
+    await withReplica(await backend(), async (writer, replica, clock) => {
+      await stateWorkload(writer, clock);
+      await reached(replica, writer.view.size);
+      const revokedProduct = productKey("91110000600037341L", "R1");
+      const otherProduct = productKey("91310000MA1FL8TQ3X", "EV-C200");
+      const held = replica.view.state;
+      await replica.view.records().products([revokedProduct, otherProduct]);
+      expect(held.productLabels.isLoaded(revokedProduct)).toBe(true);
+      expect(held.productLabels.isLoaded(otherProduct)).toBe(true);
+      expect(held.labels.isLoaded("CCRC-3")).toBe(false);
+      expect((await writer.view.records().labels(["CCRC-3"]))[0]!.productKey).toBe(revokedProduct);
+      await authorityChange(writer, clock, "CCRC-3", { $case: "labelRevoked", value: { reason: reason() } });
+      await reached(replica, writer.view.size);
+      expect(replica.view.state).toBe(held);
+      expect(held.productLabels.isLoaded(revokedProduct)).toBe(false);
+      expect(held.liveByProduct.isLoaded(revokedProduct)).toBe(false);
+      expect(held.productLabels.isLoaded(otherProduct)).toBe(true);
+      expect(held.liveByProduct.isLoaded(otherProduct)).toBe(true);
+      const [product] = await replica.view.records().products([revokedProduct]);
+      expect(product!.labelIds).toContain("CCRC-3");
+      expect(product!.liveLabelId).toBeUndefined();
+      await expectServesAsReplay(replica.view, writer.view.store);
+    });
+  }, 120_000);
+
+  it("one catch-up passing revocations forgets exactly the revoked labels' products, held or not, and retries a failed read", async () => {
     const open = await backend();
     const clock = { now: T0 };
     const writer = await openRegistry(await open(), clock);
-    const store = writer.view.store;
-    const replica = await openRegistry(await open(), clock, { readOnly: true });
+    // Caught up by hand, so that the statements below reach it in one chunk.
+    const view = new LogView(await open(), authority.publicKey, undefined, logVerifier);
     try {
       await stateWorkload(writer, clock);
-      await reached(replica, writer.view.size);
-      await expectServesAsReplay(replica, store);
-      await expiryWorkload(writer, clock);
-      await reached(replica, writer.view.size);
-      await expectServesAsReplay(replica, store);
+      await view.catchUp();
+      // CCRC-1 held, suspended and then revoked (the suspension forgets it); CCRC-3 not held.
+      const heldLabelProduct = productKey("91310000MA1FL8TQ3X", "EV-C200");
+      const unheldLabelProduct = productKey("91110000600037341L", "R1");
+      const keptProduct = productKey("91110000600037341L", "X9");
+      await view.records().products([heldLabelProduct, unheldLabelProduct, keptProduct]);
+      await view.records().labels(["CCRC-1"]);
+      expect(view.state.labels.isLoaded("CCRC-1")).toBe(true);
+      expect(view.state.labels.isLoaded("CCRC-3")).toBe(false);
+      const revoked = { $case: "labelRevoked", value: { reason: reason() } } as const;
+      await authorityChange(writer, clock, "CCRC-1", { $case: "labelSuspended", value: { reason: reason() } });
+      await authorityChange(writer, clock, "CCRC-1", revoked);
+      await authorityChange(writer, clock, "CCRC-3", revoked);
+      // The label rows' read failing fails the catch-up before any of the chunk is applied.
+      const tables = view.store.state!;
+      const readState = tables.readState.bind(tables);
+      const failing = vi.spyOn(tables, "readState").mockImplementation(async (table, keys) => {
+        if (table === "label") throw new Error("the store is down");
+        return readState(table, keys);
+      });
+      const size = view.size;
+      await expect(view.catchUp()).rejects.toThrow("the store is down");
+      expect(view.size).toBe(size);
+      expect(view.state.size).toBe(size);
+      expect(view.state.labels.isLoaded("CCRC-1")).toBe(true);
+      failing.mockRestore();
+      expect(await view.catchUp()).toBe(writer.view.size);
+      for (const key of [heldLabelProduct, unheldLabelProduct]) {
+        expect(view.state.productLabels.isLoaded(key)).toBe(false);
+        expect(view.state.liveByProduct.isLoaded(key)).toBe(false);
+      }
+      expect(view.state.productLabels.isLoaded(keptProduct)).toBe(true);
+      expect(view.state.liveByProduct.isLoaded(keptProduct)).toBe(true);
+      const products = await view.records().products([heldLabelProduct, unheldLabelProduct]);
+      expect(products.map((p) => p!.liveLabelId)).toEqual([undefined, undefined]);
     } finally {
-      await replica.close();
+      await view.store.close();
+      await writer.close();
+    }
+  }, 120_000);
+  it("a catch-up that a failed read stops after it applied entries goes on from there, applying none twice", async () => {
+    const open = await backend();
+    const clock = { now: T0 };
+    const writer = await openRegistry(await open(), clock);
+    const view = new LogView(await open(), authority.publicKey, undefined, logVerifier);
+    try {
+      await stateWorkload(writer, clock);
+      await view.catchUp();
+      // Two batches: a category (applied to a partial state, not forgotten), then a suspension.
+      await writer.submit(
+        signStatement(authority, {
+          ...statement({
+            $case: "categoryPublished",
+            value: { categoryId: "smart-meter", name: "Meters", description: "" },
+          }),
+          signedAtUnix: clock.now,
+        }),
+      );
+      const firstCommitment = writer.view.size - 1;
+      await authorityChange(writer, clock, "CCRC-3", { $case: "labelSuspended", value: { reason: reason() } });
+      const secondCommitment = writer.view.size - 1;
+      // The second commitment's check cannot read the stored map: the first batch is applied by then.
+      const tables = view.store.state!;
+      const readMapNodes = tables.readMapNodes.bind(tables);
+      const failing = vi.spyOn(tables, "readMapNodes").mockImplementation(async (paths, version) => {
+        if (version === secondCommitment) throw new Error("the store is down");
+        return readMapNodes(paths, version);
+      });
+      const size = view.size;
+      await expect(view.catchUp()).rejects.toThrow("the store is down");
+      // Applied past the tree: the first batch, and the second's suspension, not its commitment.
+      expect(view.size).toBe(size);
+      expect(firstCommitment + 2).toBe(secondCommitment);
+      expect(view.state.size).toBe(secondCommitment);
+      expect(view.state.categories.has("smart-meter")).toBe(true);
+      // Still down: the next catch-up fails at the same entry, and applies nothing more.
+      await expect(view.catchUp()).rejects.toThrow("the store is down");
+      expect(view.state.size).toBe(secondCommitment);
+      failing.mockRestore();
+      expect(await view.catchUp()).toBe(writer.view.size);
+      expect(view.state.size).toBe(view.size);
+      expect(view.checkpoint).toBe(writer.view.checkpoint);
+      await expectServesAsReplay(view, writer.view.store);
+    } finally {
+      await view.store.close();
       await writer.close();
     }
   }, 120_000);

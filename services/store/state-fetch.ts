@@ -55,6 +55,14 @@ export class StoredStateFetch implements StateFetch {
     return rows.map((r, i) => r && labelRecordOf(r, entries.slice(spans[i]!.from, spans[i]!.to)));
   }
 
+  /**
+   * The product of each label of `ids`, from its row alone (not its history): a label's product
+   * never changes, so a row of any size that holds the label names it.
+   */
+  async labelProducts(ids: readonly string[]): Promise<(string | undefined)[]> {
+    return (await this.read("label", ids)).map((b) => b && decodeLabelRow(b).productKey);
+  }
+
   async products(keys: readonly string[]): Promise<(ProductRecord | undefined)[]> {
     return (await this.read("product", keys)).map((b) => b && decodeProductRow(b));
   }

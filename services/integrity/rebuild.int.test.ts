@@ -433,10 +433,24 @@ describe.each(backends)("rebuilds racing each other over %s", (_name, openStore)
   it("two rebuilds started at once: exactly one succeeds, and the tables are a single rebuild's, row for row", async () => {
     const { registry, store, parts, single } = await rebuiltOnce();
     try {
+      // Neither writes before both have begun, however slow the machine: they overlap.
+      const tables = store.state!;
+      let begun = 0;
+      let bothBegun!: () => void;
+      const overlap = new Promise<void>((r) => (bothBegun = r));
+      const atOnce = overriding(tables, {
+        beginRebuild: async (size) => {
+          const token = await tables.beginRebuild(size);
+          if (++begun === 2) bothBegun();
+          await overlap;
+          return token;
+        },
+      });
       const results = await Promise.allSettled([
-        rebuildState(store, authority.publicKey, logVerifier),
-        rebuildState(store, authority.publicKey, logVerifier),
+        rebuildState(withTables(store, atOnce), authority.publicKey, logVerifier),
+        rebuildState(withTables(store, atOnce), authority.publicKey, logVerifier),
       ]);
+      expect(begun).toBe(2);
       const won = results.filter((r) => r.status === "fulfilled");
       const lost = results.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
       expect(won).toHaveLength(1);

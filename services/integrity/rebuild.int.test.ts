@@ -30,7 +30,8 @@ import { Registry } from "../registry.js";
 import { MapTouched } from "../domain/map-values.js";
 import { storedMapAt } from "../store/map-nodes.js";
 import { MEMORY_APPEND_STEPS, MemoryLog, openMemoryStore } from "../store/memory.js";
-import type { LogStore } from "../store/port.js";
+import { RebuildSupersededError, type LogStore } from "../store/port.js";
+import { STATE_TABLES, type StateTable, type StateTables, type StateWrite } from "../store/state.js";
 import { IntegrityError } from "./integrity-error.js";
 import { rebuildState } from "./rebuild.js";
 import { outOfStep } from "./state-start-up.js";
@@ -257,7 +258,7 @@ describe("a rebuild racing an append", () => {
       const racing = new Proxy(tables, {
         get(t, p) {
           if (p === "writeRebuild")
-            return async (size: number, part: Parameters<typeof t.writeRebuild>[1]) => {
+            return async (...args: Parameters<typeof t.writeRebuild>) => {
               if (!raced) {
                 raced = true;
                 await b.submit(
@@ -270,7 +271,7 @@ describe("a rebuild racing an append", () => {
                   ),
                 );
               }
-              return t.writeRebuild(size, part);
+              return t.writeRebuild(...args);
             };
           const v = Reflect.get(t, p) as unknown;
           return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(t) : v;
@@ -296,6 +297,169 @@ describe("a rebuild racing an append", () => {
       await expectRowsOf(store, await replayedState(store, authority.publicKey));
     } finally {
       await b.close();
+    }
+  });
+});
+
+/** `store` with its state tables replaced by `tables` (a wrapper that watches or delays steps). */
+function withTables(store: LogStore, tables: StateTables): LogStore {
+  return new Proxy(store, {
+    get(t, p) {
+      if (p === "state") return tables;
+      const v = Reflect.get(t, p) as unknown;
+      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+    },
+  });
+}
+
+/** `tables` with `overrides` in place of some of its steps. */
+function overriding(tables: StateTables, overrides: Partial<StateTables>): StateTables {
+  return new Proxy(tables, {
+    get(t, p) {
+      if (p in overrides) return overrides[p as keyof StateTables];
+      const v = Reflect.get(t, p) as unknown;
+      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+    },
+  });
+}
+
+/**
+ * Everything `store`'s state tables hold that a rebuild writes: the status, every row of every
+ * table, and the map's nodes and values at the paths and keys of `parts` (a rebuild's parts).
+ */
+async function tablesDump(store: LogStore, parts: readonly StateWrite[]) {
+  const st = store.state!;
+  const rows: Record<string, [string, string][]> = {};
+  for (const table of Object.keys(STATE_TABLES) as StateTable[]) rows[table] = [...(await scannedRows(store, table))];
+  const nodes = parts.flatMap((p) => p.nodes ?? []);
+  const values = parts.flatMap((p) => p.values ?? []);
+  const hex = (list: (Uint8Array | undefined)[]) => list.map((b) => b && toHex(b));
+  return {
+    status: await st.status(),
+    rows,
+    nodes: hex(
+      await st.readMapNodes(
+        nodes.map((n) => n.path),
+        nodes[0]?.version ?? 0,
+      ),
+    ),
+    values: hex(await st.readMapValues(values.map((v) => ({ key: v.key, hash: v.hash })))),
+  };
+}
+
+describe.each(backends)("rebuilds racing each other over %s", (_name, openStore) => {
+  /**
+   * A store after the workload (its registry, idle, keeps it open), the parts one rebuild alone
+   * writes, and what the tables then hold.
+   */
+  async function rebuiltOnce() {
+    const store = await openStore();
+    const clock = { now: T0 };
+    const registry = await openRegistry(store, clock);
+    await stateWorkload(registry, clock);
+    const parts: StateWrite[] = [];
+    const tables = store.state!;
+    const recording = overriding(tables, {
+      writeRebuild: (token, size, part) => {
+        parts.push(part);
+        return tables.writeRebuild(token, size, part);
+      },
+    });
+    const report = await rebuildState(withTables(store, recording), authority.publicKey, logVerifier);
+    expect(parts.length).toBeGreaterThanOrEqual(3);
+    const single = await tablesDump(store, parts);
+    expect(single.status).toMatchObject({ size: report.size, rebuildNeeded: false });
+    await expectRowsOf(store, await replayedState(store, authority.publicKey));
+    return { registry, store, parts, single };
+  }
+
+  it("a rebuild begun while another writes supersedes it: the first stops with RebuildSupersededError, the second finishes alone", async () => {
+    const { registry, store, parts, single } = await rebuiltOnce();
+    try {
+      const tables = store.state!;
+      // A writes its first part; B begins then (clearing it), and only then may A go on.
+      let aWrote!: () => void;
+      const aHasWritten = new Promise<void>((r) => (aWrote = r));
+      let bBegan!: () => void;
+      const bHasBegun = new Promise<void>((r) => (bBegan = r));
+      const aSteps: string[] = [];
+      let aParts = 0;
+      const a = overriding(tables, {
+        writeRebuild: async (token, size, part) => {
+          try {
+            await tables.writeRebuild(token, size, part);
+            aSteps.push("write");
+          } catch (e) {
+            aSteps.push((e as Error).name);
+            throw e;
+          }
+          if (++aParts === 1) {
+            aWrote();
+            await bHasBegun;
+          }
+        },
+        finishRebuild: (token, size) => {
+          aSteps.push("finish");
+          return tables.finishRebuild(token, size);
+        },
+      });
+      const b = overriding(tables, {
+        beginRebuild: async (size) => {
+          await aHasWritten;
+          const token = await tables.beginRebuild(size);
+          bBegan();
+          return token;
+        },
+      });
+      const [ra, rb] = await Promise.allSettled([
+        rebuildState(withTables(store, a), authority.publicKey, logVerifier),
+        rebuildState(withTables(store, b), authority.publicKey, logVerifier),
+      ]);
+      // First what matters: the tables are marked in step only if they hold a whole rebuild.
+      expect(await tablesDump(store, parts)).toEqual(single);
+      expect(ra.status).toBe("rejected");
+      const e = (ra as PromiseRejectedResult).reason as unknown;
+      expect(e).toBeInstanceOf(RebuildSupersededError);
+      expect((e as Error).message).toMatch(/rebuild-superseded: rebuild \d+ of the state tables was superseded/);
+      // A stopped at its first refused step: no restart, no finish.
+      expect(aSteps).toEqual(["write", "RebuildSupersededError"]);
+      expect(rb).toMatchObject({ status: "fulfilled", value: { restarts: 0 } });
+      await expectRowsOf(store, await replayedState(store, authority.publicKey));
+    } finally {
+      await registry.close();
+    }
+  });
+
+  it("two rebuilds started at once: exactly one succeeds, and the tables are a single rebuild's, row for row", async () => {
+    const { registry, store, parts, single } = await rebuiltOnce();
+    try {
+      // Neither writes before both have begun, however slow the machine: they overlap.
+      const tables = store.state!;
+      let begun = 0;
+      let bothBegun!: () => void;
+      const overlap = new Promise<void>((r) => (bothBegun = r));
+      const atOnce = overriding(tables, {
+        beginRebuild: async (size) => {
+          const token = await tables.beginRebuild(size);
+          if (++begun === 2) bothBegun();
+          await overlap;
+          return token;
+        },
+      });
+      const results = await Promise.allSettled([
+        rebuildState(withTables(store, atOnce), authority.publicKey, logVerifier),
+        rebuildState(withTables(store, atOnce), authority.publicKey, logVerifier),
+      ]);
+      expect(begun).toBe(2);
+      const won = results.filter((r) => r.status === "fulfilled");
+      const lost = results.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
+      expect(won).toHaveLength(1);
+      expect(lost).toHaveLength(1);
+      expect(lost[0]).toBeInstanceOf(RebuildSupersededError);
+      expect(await tablesDump(store, parts)).toEqual(single);
+      await expectRowsOf(store, await replayedState(store, authority.publicKey));
+    } finally {
+      await registry.close();
     }
   });
 });
@@ -386,16 +550,16 @@ describe("appends that fail write no rows", () => {
       expect(await outOfStep(store, store.state!, authority.publicKey)).toBe(undefined);
       // The tables as a layout without the search tables left them.
       const tables = store.state!;
-      await tables.beginRebuild(size);
+      const token = await tables.beginRebuild(size);
       const replay = await replayed(store, authority.publicKey);
       const rows = [...rowsOf(replay.projected)].filter(([t]) => t !== "searchModel" && t !== "searchName");
-      await tables.writeRebuild(size, {
+      await tables.writeRebuild(token, size, {
         rows: [
           ...rows.flatMap(([table, r]) => [...r].map(([key, value]) => ({ table, key, value }))),
           ...replay.stats.allRows(replay.projected),
         ],
       });
-      await tables.finishRebuild(size);
+      await tables.finishRebuild(token, size);
       expect(await outOfStep(store, tables, authority.publicKey)).toMatch(/no searchModel row for "S-1\\n91S"/);
     } finally {
       await registry.close();

@@ -11,6 +11,11 @@
 // (SizeConflictError) makes the rebuild start over at the new size. While the tables are marked,
 // the store refuses any append that writes state (StateRebuildingError), so a sequencer whose
 // map lives in the tables cannot commit a root computed from them half cleared.
+//
+// They are guarded by the rebuild's token too: another rebuild of the same store begun meanwhile
+// (another process with --rebuild, a standby's promotion) supersedes this one, whose next step
+// is refused with RebuildSupersededError. This one then stops with that error and does not start
+// over, which would supersede the other in turn: the newer rebuild finishes the tables alone.
 import type { NoteVerifier } from "../../log/note.js";
 import { bytesEqual } from "../../log/bytes.js";
 import { computeUpdate, defaultMapHasher, MemoryMapNodeStore } from "../../log/map/index.js";
@@ -59,7 +64,8 @@ const MAX_RESTARTS = 16;
 /**
  * Rebuilds every state table of `store` from its log; resolves once they reflect the log at the
  * size reported. Throws IntegrityError (naming the entry where it can) if the log fails a check,
- * leaving the tables marked rebuildNeeded.
+ * leaving the tables marked rebuildNeeded, and RebuildSupersededError if another rebuild of the
+ * store began before this one finished (that one rewrites the tables; this one wrote no more).
  */
 export async function rebuildState(
   store: LogStore,
@@ -88,7 +94,7 @@ async function rebuildOnce(
   const latest = await store.latestCheckpoint();
   const checkpoint = latest ? verifyStoredCheckpoint(latest, logVerifier) : undefined;
   const size = checkpoint?.size ?? 0;
-  await tables.beginRebuild(size);
+  const token = await tables.beginRebuild(size);
 
   // The map is written as of the newest commitment: the state then is the state after the
   // entries before it, so the replay pauses there to take the map's entries.
@@ -124,7 +130,7 @@ async function rebuildOnce(
     total += t.size;
   for (const l of state.labels.values()) total += l.history.length;
   const write = async (part: StateWrite, count: number) => {
-    await tables.writeRebuild(size, part);
+    await tables.writeRebuild(token, size, part);
     written += count;
     progress?.({ phase: "write", done: written, total });
   };
@@ -136,7 +142,7 @@ async function rebuildOnce(
   for (const part of parts(map?.nodes ?? [], (n) => n.node.length + n.path.length))
     await write({ nodes: part }, part.length);
   for (const part of parts(map?.values ?? [], (v) => v.value.length + 64)) await write({ values: part }, part.length);
-  await tables.finishRebuild(size);
+  await tables.finishRebuild(token, size);
   return { size, rows, mapVersion: last, nodes: map?.nodes.length ?? 0, values: map?.values.length ?? 0 };
 }
 

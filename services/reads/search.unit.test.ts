@@ -99,9 +99,9 @@ async function searcher(reg: Indexed, source: Source) {
   let index = reg.index;
   if (source === "stored") {
     const tables = openMemoryStore().state!;
-    await tables.beginRebuild(0);
-    await tables.writeRebuild(0, { rows: [...allRows(reg.state)] });
-    await tables.finishRebuild(0);
+    const token = await tables.beginRebuild(0);
+    await tables.writeRebuild(token, 0, { rows: [...allRows(reg.state)] });
+    await tables.finishRebuild(token, 0);
     index = await SearchIndex.load(tables, 0);
     expect(index.stored).toBe(true);
     records = new StoredStateFetch(tables, () => 0);

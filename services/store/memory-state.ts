@@ -24,6 +24,8 @@ export class MemoryStateData {
   /** Value versions by hex(map key). */
   readonly values = new Map<string, Version<MapValueWrite>[]>();
   rebuild: RebuildState = "in-step";
+  /** The newest rebuild's token (state.ts: RebuildToken); 0 before any. */
+  rebuildToken = 0;
   floor = 0;
 
   clear(): void {

@@ -17,7 +17,9 @@ import {
   checkPaths,
   checkReadCount,
   checkScanLimit,
+  checkRebuildToken,
   checkStateWrite,
+  guardRebuildToken,
   keyBytes,
   notRebuilding,
   tableId,
@@ -25,6 +27,7 @@ import {
 import {
   MapVersionPrunedError,
   type MapLeaf,
+  type RebuildToken,
   type StateKey,
   type StateRead,
   type StateScan,
@@ -216,24 +219,33 @@ class MemoryStateTables implements StateTables {
     return { size: this.log.size, rebuildNeeded: data.rebuild !== "in-step", mapFloor: data.floor };
   }
 
-  async beginRebuild(expectedSize: number): Promise<void> {
+  async beginRebuild(expectedSize: number): Promise<RebuildToken> {
     this.guard(expectedSize);
-    this.log.state.clear();
-    this.log.state.rebuild = "rebuilding";
+    const data = this.log.state;
+    data.clear();
+    data.rebuild = "rebuilding";
+    return ++data.rebuildToken as RebuildToken;
   }
 
-  async writeRebuild(expectedSize: number, part: StateWrite): Promise<void> {
-    this.guard(expectedSize);
+  async writeRebuild(token: RebuildToken, expectedSize: number, part: StateWrite): Promise<void> {
+    this.guardStep(token, expectedSize);
     const checked = checkStateWrite(part, 0, expectedSize);
-    if (this.log.state.rebuild !== "rebuilding") throw notRebuilding();
     this.log.state.apply(this.log.state.stage(checked));
   }
 
-  async finishRebuild(expectedSize: number): Promise<void> {
-    this.guard(expectedSize);
-    if (this.log.state.rebuild !== "rebuilding") throw notRebuilding();
+  async finishRebuild(token: RebuildToken, expectedSize: number): Promise<void> {
+    this.guardStep(token, expectedSize);
     this.log.state.rebuild = "in-step";
     this.log.state.floor = this.log.state.newestNodeVersion();
+  }
+
+  /** The guards of writeRebuild and finishRebuild, in the order the port gives them. */
+  private guardStep(token: RebuildToken, expectedSize: number): void {
+    this.checkOpen();
+    checkRebuildToken(token);
+    guardRebuildToken(token, this.log.state.rebuildToken);
+    if (this.log.state.rebuild !== "rebuilding") throw notRebuilding();
+    this.guard(expectedSize);
   }
 
   /** The compare-and-set of a rebuild step. */

@@ -62,8 +62,9 @@ export class SizeConflictError extends Error {
  * because it would write state the tables cannot take now. Nothing was written.
  */
 export class InvalidWriteError extends Error {
-  constructor(message: string) {
-    super(`store: ${message}; nothing was written`);
+  /** @param reason what was wrong, without the "store:" and "nothing was written" the message adds */
+  constructor(readonly reason: string) {
+    super(`store: ${reason}; nothing was written`);
     this.name = "InvalidWriteError";
   }
 }
@@ -81,6 +82,27 @@ export class StateRebuildingError extends InvalidWriteError {
       "state-rebuilding: the state tables are being rebuilt; an append may not write state until the rebuild finishes",
     );
     this.name = "StateRebuildingError";
+  }
+}
+
+/**
+ * A rebuild step (state.ts: writeRebuild, finishRebuild) of a rebuild that another beginRebuild
+ * has superseded since. The newer rebuild cleared what this one wrote and rewrites the tables
+ * itself; this one must stop, not start over (starting over would supersede the newer one in
+ * turn, and the two would take turns clearing each other's work). Nothing was written.
+ */
+export class RebuildSupersededError extends InvalidWriteError {
+  constructor(
+    /** The refused step's rebuild. */
+    readonly token: number,
+    /** The newest rebuild begun on the store. */
+    readonly newest: number,
+  ) {
+    super(
+      `rebuild-superseded: rebuild ${token} of the state tables was superseded by rebuild ${newest}, ` +
+        "begun since by another process or caller; it must stop and leave the tables to the newer rebuild",
+    );
+    this.name = "RebuildSupersededError";
   }
 }
 

@@ -10,10 +10,11 @@
  * The layout version, in schema_version. 1 (implicit: no such table) had no state tables; 2 added
  * them, created empty, and marked as needing a rebuild when the log already had entries (the
  * state_meta row the DDL inserts does that); 3 dropped the map tables' indexes by hash and by
- * version for the write journals (checkSchemaVersion fills them on the way up). A program
- * refuses a schema of a newer version.
+ * version for the write journals (checkSchemaVersion fills them on the way up); 4 gave state_meta
+ * the newest rebuild's token (state.ts: RebuildToken; checkSchemaVersion adds it on the way up).
+ * A program refuses a schema of a newer version.
  */
-export const POSTGRES_SCHEMA_VERSION = 3;
+export const POSTGRES_SCHEMA_VERSION = 4;
 
 /** state_meta.rebuild: the tables reflect the log; they need a rebuild; one is under way. */
 export const REBUILD_IN_STEP = 0;
@@ -123,11 +124,13 @@ CREATE TABLE IF NOT EXISTS ${s}.map_value_writes (
   PRIMARY KEY (version, key)
 );
 -- Whether the state reflects the log (rebuild 0), needs a rebuild (1) or is being rebuilt (2),
--- and the oldest map version kept.
+-- the oldest map version kept, and the newest rebuild's token (raised by each beginRebuild; 0
+-- before any).
 CREATE TABLE IF NOT EXISTS ${s}.state_meta (
   singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
   rebuild smallint NOT NULL CHECK (rebuild IN (0, 1, 2)),
-  map_floor bigint NOT NULL CHECK (map_floor >= 0)
+  map_floor bigint NOT NULL CHECK (map_floor >= 0),
+  rebuild_token bigint NOT NULL DEFAULT 0 CHECK (rebuild_token >= 0)
 );
 -- Made beside an existing log (an upgrade), the empty tables do not reflect it.
 INSERT INTO ${s}.state_meta (singleton, rebuild, map_floor)
@@ -155,6 +158,14 @@ DO $$ BEGIN
       SELECT version, path FROM ${s}.map_nodes WHERE version > (SELECT map_floor FROM ${s}.state_meta);
     INSERT INTO ${s}.map_value_writes (version, key)
       SELECT version, key FROM ${s}.map_values WHERE version > (SELECT map_floor FROM ${s}.state_meta);
+  END IF;
+END $$;
+-- From layouts 2 and 3, whose state_meta had no rebuild token (layout 1 had no state_meta: the
+-- DDL just made it whole): 0, as before any rebuild. A rebuild an older program left unfinished
+-- has no token to go on with; the next beginRebuild starts afresh.
+DO $$ BEGIN
+  IF (SELECT version FROM ${s}.schema_version) IN (2, 3) THEN
+    ALTER TABLE ${s}.state_meta ADD COLUMN rebuild_token bigint NOT NULL DEFAULT 0 CHECK (rebuild_token >= 0);
   END IF;
 END $$;
 UPDATE ${s}.schema_version SET version = ${POSTGRES_SCHEMA_VERSION} WHERE version < ${POSTGRES_SCHEMA_VERSION};

@@ -11,8 +11,10 @@ import {
   checkLeaves,
   checkPaths,
   checkReadCount,
+  checkRebuildToken,
   checkScanLimit,
   checkStateWrite,
+  guardRebuildToken,
   keyBytes,
   notRebuilding,
   tableId,
@@ -21,6 +23,7 @@ import {
 import {
   MapVersionPrunedError,
   type MapLeaf,
+  type RebuildToken,
   type StateKey,
   type StateRead,
   type StateScan,
@@ -223,29 +226,33 @@ export class PostgresStateTables implements StateTables {
     };
   }
 
-  async beginRebuild(expectedSize: number): Promise<void> {
-    await this.rebuildStep("beginRebuild", expectedSize, async (client) => {
+  async beginRebuild(expectedSize: number): Promise<RebuildToken> {
+    return this.rebuildStep("beginRebuild", undefined, expectedSize, async (client) => {
       await client.query(
         `DELETE FROM ${this.s}.state_rows; DELETE FROM ${this.s}.map_nodes; DELETE FROM ${this.s}.map_values;
-         DELETE FROM ${this.s}.map_node_writes; DELETE FROM ${this.s}.map_value_writes;
-         UPDATE ${this.s}.state_meta SET rebuild = ${REBUILDING}, map_floor = 0`,
+         DELETE FROM ${this.s}.map_node_writes; DELETE FROM ${this.s}.map_value_writes`,
       );
+      const meta = await client.query<{ rebuild_token: string }>(
+        `UPDATE ${this.s}.state_meta SET rebuild = ${REBUILDING}, map_floor = 0, rebuild_token = rebuild_token + 1
+         RETURNING rebuild_token`,
+      );
+      return toSize(meta.rows[0]?.rebuild_token) as RebuildToken;
     });
   }
 
-  async writeRebuild(expectedSize: number, part: StateWrite): Promise<void> {
+  async writeRebuild(token: RebuildToken, expectedSize: number, part: StateWrite): Promise<void> {
+    checkRebuildToken(token);
     checkCount("expectedSize", expectedSize);
     const state = checkStateWrite(part, 0, expectedSize);
-    await this.rebuildStep("writeRebuild", expectedSize, async (client) => {
-      await this.expectRebuilding(client);
+    await this.rebuildStep("writeRebuild", token, expectedSize, async (client) => {
       // A rebuild writes the newest map only: no version of it supersedes another.
       await client.query(`WITH ${stateWriteCtes(this.s, 1, "true", false)} SELECT 1`, stateParams(state));
     });
   }
 
-  async finishRebuild(expectedSize: number): Promise<void> {
-    await this.rebuildStep("finishRebuild", expectedSize, async (client) => {
-      await this.expectRebuilding(client);
+  async finishRebuild(token: RebuildToken, expectedSize: number): Promise<void> {
+    checkRebuildToken(token);
+    await this.rebuildStep("finishRebuild", token, expectedSize, async (client) => {
       // One scan of the node table, once a rebuild: cheaper than journalling every node it wrote.
       await client.query(
         `UPDATE ${this.s}.state_meta SET rebuild = ${REBUILD_IN_STEP},
@@ -254,29 +261,36 @@ export class PostgresStateTables implements StateTables {
     });
   }
 
-  private async expectRebuilding(client: pg.PoolClient): Promise<void> {
-    const meta = await client.query<{ rebuild: number }>(`SELECT rebuild FROM ${this.s}.state_meta FOR UPDATE`);
-    if (meta.rows[0]?.rebuild !== REBUILDING) throw notRebuilding();
-  }
-
-  /** A rebuild step: one transaction holding the head row (appends wait), at `expectedSize` only. */
-  private async rebuildStep(
+  /**
+   * A rebuild step: one transaction holding the head row (appends and other rebuild steps wait),
+   * guarded in the port's order: the rebuild's `token` (undefined for beginRebuild) against the
+   * newest, a rebuild under way, then the tree at `expectedSize`.
+   */
+  private async rebuildStep<T>(
     operation: string,
+    token: RebuildToken | undefined,
     expectedSize: number,
-    fn: (client: pg.PoolClient) => Promise<void>,
-  ): Promise<void> {
+    fn: (client: pg.PoolClient) => Promise<T>,
+  ): Promise<T> {
     this.checkOpen();
     checkCount("expectedSize", expectedSize);
-    await this.transaction(operation, async (client) => {
+    return this.transaction(operation, async (client) => {
       const head = await client.query<{ size: string }>(`SELECT size FROM ${this.s}.log_head FOR UPDATE`);
+      if (token !== undefined) {
+        const meta = await client.query<{ rebuild: number; rebuild_token: string }>(
+          `SELECT rebuild, rebuild_token FROM ${this.s}.state_meta FOR UPDATE`,
+        );
+        guardRebuildToken(token, toSize(meta.rows[0]?.rebuild_token));
+        if (meta.rows[0]?.rebuild !== REBUILDING) throw notRebuilding();
+      }
       const size = toSize(head.rows[0]?.size);
       if (size !== expectedSize) throw new SizeConflictError(expectedSize, size);
-      await fn(client);
+      return fn(client);
     });
   }
 
   /** Runs `fn` in one transaction with durable commit; any failure rolls it back. */
-  private async transaction(operation: string, fn: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+  private async transaction<T>(operation: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     let client: pg.PoolClient | undefined;
     let broken: Error | undefined;
     const onClientError = (err: Error) => {
@@ -286,13 +300,15 @@ export class PostgresStateTables implements StateTables {
       client = await this.pool.connect();
       client.on("error", onClientError);
       await client.query("BEGIN; SET LOCAL synchronous_commit = on");
+      let result: T;
       try {
-        await fn(client);
+        result = await fn(client);
       } catch (err) {
         await client.query("ROLLBACK");
         throw err;
       }
       await client.query("COMMIT");
+      return result;
     } catch (err) {
       const typed =
         err instanceof SizeConflictError ||

@@ -8,7 +8,7 @@ import { elapsed } from "../../test/elapsed.js";
 import { usePostgres } from "../../test/postgres.js";
 import { describeLogStoreContract } from "../../test/store/contract.js";
 import { openPostgresStore, type PostgresStore, type PostgresStoreOptions } from "./postgres.js";
-import { InvalidSchemaNameError } from "./postgres-schema.js";
+import { InvalidSchemaNameError, POSTGRES_SCHEMA_VERSION } from "./postgres-schema.js";
 import { SizeConflictError, StoreUnavailableError } from "./port.js";
 import { syntheticBatch, syntheticEntry, syntheticNote } from "../../test/store/synthetic.js";
 
@@ -177,8 +177,7 @@ describe("PostgresStore: schemas", () => {
     try {
       expect(await store.state.status()).toEqual({ size: 2, rebuildNeeded: true, mapFloor: 0 });
       expect(await store.readEntries(0, 2)).toEqual([new Uint8Array([0]), new Uint8Array([1])]);
-      await store.state.beginRebuild(2);
-      await store.state.finishRebuild(2);
+      await store.state.finishRebuild(await store.state.beginRebuild(2), 2);
     } finally {
       await store.close();
     }
@@ -216,6 +215,7 @@ describe("PostgresStore: schemas", () => {
       CREATE INDEX map_nodes_by_version ON ${s}.map_nodes (version);
       CREATE INDEX map_values_by_hash ON ${s}.map_values (hash);
       CREATE INDEX map_values_by_version ON ${s}.map_values (version);
+      ALTER TABLE ${s}.state_meta DROP COLUMN rebuild_token;
       UPDATE ${s}.schema_version SET version = 2`);
     const again = await openPostgresStore({ connectionString: database, schema: store.schema });
     try {
@@ -230,7 +230,7 @@ describe("PostgresStore: schemas", () => {
       try {
         const q = (sql: string) => client.query(sql).then((r) => r.rows);
         expect(await q(`SELECT version FROM ${s}.map_nodes`)).toEqual([{ version: "3" }]);
-        expect(await q(`SELECT version FROM ${s}.schema_version`)).toEqual([{ version: 3 }]);
+        expect(await q(`SELECT version FROM ${s}.schema_version`)).toEqual([{ version: POSTGRES_SCHEMA_VERSION }]);
         const indexes = await q(`SELECT indexname FROM pg_indexes WHERE schemaname = '${store.schema}'
           AND indexname LIKE 'map_%_by_%'`);
         expect(indexes).toEqual([]);
@@ -239,6 +239,48 @@ describe("PostgresStore: schemas", () => {
       }
     } finally {
       await again.close();
+    }
+  });
+
+  it("upgrades a log of layout 3 (no rebuild token) with a rebuild an older program left unfinished: it opens and rebuilds", async () => {
+    const store = await open();
+    await store.append({
+      ...syntheticBatch("a", 0, 2),
+      state: { rows: [{ table: "label", key: "L", value: new Uint8Array([1]) }] },
+    });
+    const old = await store.state.beginRebuild(2);
+    await store.close();
+    const s = `"${store.schema}"`;
+    // Layout 3's state_meta, marked as being rebuilt, holding what the old rebuild wrote.
+    await execute(`ALTER TABLE ${s}.state_meta DROP COLUMN rebuild_token;
+      INSERT INTO ${s}.state_rows VALUES (1, '\\x00', '\\x00');
+      UPDATE ${s}.schema_version SET version = 3`);
+    const again = await openPostgresStore({ connectionString: database, schema: store.schema });
+    try {
+      const st = again.state;
+      expect(await st.status()).toEqual({ size: 2, rebuildNeeded: true, mapFloor: 0 });
+      // The old rebuild cannot go on: the schema never gave it a token.
+      await expect(st.finishRebuild(old, 2)).rejects.toThrow(/no rebuild 1 was begun on this store/);
+      const token = await st.beginRebuild(2);
+      expect(token).toBe(1);
+      await st.writeRebuild(token, 2, { rows: [{ table: "label", key: "L", value: new Uint8Array([2]) }] });
+      await st.finishRebuild(token, 2);
+      expect(await st.status()).toEqual({ size: 2, rebuildNeeded: false, mapFloor: 0 });
+      expect((await st.readState("label", ["L", new Uint8Array([0])])).values).toEqual([
+        new Uint8Array([2]),
+        undefined,
+      ]);
+    } finally {
+      await again.close();
+    }
+    const client = new pg.Client({ connectionString: database });
+    await client.connect();
+    try {
+      const q = (sql: string) => client.query(sql).then((r) => r.rows);
+      expect(await q(`SELECT version FROM ${s}.schema_version`)).toEqual([{ version: POSTGRES_SCHEMA_VERSION }]);
+      expect(await q(`SELECT rebuild_token FROM ${s}.state_meta`)).toEqual([{ rebuild_token: "1" }]);
+    } finally {
+      await client.end();
     }
   });
 

@@ -8,8 +8,9 @@
  * already has entries (the `state_meta` row inserted at opening does that, for any older version).
  * 3 -> 4 dropped the map tables' indexes by hash and by version (values are read by key, prunes
  * find what to look at in the write journals): sqliteMigrationFrom3.
+ * 4 -> 5 gave state_meta the newest rebuild's token (state.ts: RebuildToken): sqliteMigrationTo5.
  */
-export const SQLITE_SCHEMA_VERSION = 4;
+export const SQLITE_SCHEMA_VERSION = 5;
 
 /** state_meta.rebuild: the tables reflect the log; they need a rebuild; one is under way. */
 export const REBUILD_IN_STEP = 0;
@@ -42,6 +43,14 @@ export const sqliteMigrationFrom3 = `
     SELECT version, path FROM map_nodes WHERE version > (SELECT map_floor FROM state_meta);
   INSERT INTO map_value_writes (version, key)
     SELECT version, key FROM map_values WHERE version > (SELECT map_floor FROM state_meta);
+`;
+
+/**
+ * From version 3 or 4, whose state_meta has no rebuild token: 0, as before any rebuild. A rebuild
+ * an older program left unfinished has no token to go on with; the next beginRebuild starts afresh.
+ */
+export const sqliteMigrationTo5 = `
+  ALTER TABLE state_meta ADD COLUMN rebuild_token INTEGER NOT NULL DEFAULT 0 CHECK (rebuild_token >= 0);
 `;
 
 export const sqliteSchema = `
@@ -104,11 +113,13 @@ export const sqliteSchema = `
     PRIMARY KEY (version, key)
   ) WITHOUT ROWID;
   -- Whether the state reflects the log (rebuild 0), needs a rebuild (1) or is being rebuilt (2),
-  -- and the oldest map version kept.
+  -- the newest rebuild's token (raised by each beginRebuild; 0 before any), and the oldest map
+  -- version kept.
   CREATE TABLE IF NOT EXISTS state_meta (
-    singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
-    rebuild   INTEGER NOT NULL CHECK (rebuild IN (0, 1, 2)),
-    map_floor INTEGER NOT NULL CHECK (map_floor >= 0)
+    singleton     INTEGER PRIMARY KEY CHECK (singleton = 1),
+    rebuild       INTEGER NOT NULL CHECK (rebuild IN (0, 1, 2)),
+    map_floor     INTEGER NOT NULL CHECK (map_floor >= 0),
+    rebuild_token INTEGER NOT NULL DEFAULT 0 CHECK (rebuild_token >= 0)
   );
   -- Made beside an existing log (an upgrade), the empty tables do not reflect it.
   INSERT OR IGNORE INTO state_meta (singleton, rebuild, map_floor)

@@ -11,6 +11,7 @@ import {
   checkLeaves,
   checkPaths,
   checkReadCount,
+  checkRebuildToken,
   checkScanLimit,
   checkStateWrite,
   keyBytes,
@@ -19,6 +20,7 @@ import {
 import {
   MapVersionPrunedError,
   type MapLeaf,
+  type RebuildToken,
   type StateKey,
   type StateRead,
   type StateScan,
@@ -126,23 +128,26 @@ export class SqliteStateTables implements StateTables {
     return guarded("read", () => this.readStatus());
   }
 
-  async beginRebuild(expectedSize: number): Promise<void> {
+  async beginRebuild(expectedSize: number): Promise<RebuildToken> {
     this.checkOpen();
     checkCount("expectedSize", expectedSize);
-    await this.writer.run({ op: "begin-rebuild", expectedSize }, expectedSize);
+    const token = await this.writer.run({ op: "begin-rebuild", expectedSize }, expectedSize);
+    return token as RebuildToken;
   }
 
-  async writeRebuild(expectedSize: number, part: StateWrite): Promise<void> {
+  async writeRebuild(token: RebuildToken, expectedSize: number, part: StateWrite): Promise<void> {
     this.checkOpen();
+    checkRebuildToken(token);
     checkCount("expectedSize", expectedSize);
     const buffer = packState(checkStateWrite(part, 0, expectedSize));
-    await this.writer.run({ op: "write-rebuild", expectedSize, buffer }, expectedSize);
+    await this.writer.run({ op: "write-rebuild", token, expectedSize, buffer }, expectedSize);
   }
 
-  async finishRebuild(expectedSize: number): Promise<void> {
+  async finishRebuild(token: RebuildToken, expectedSize: number): Promise<void> {
     this.checkOpen();
+    checkRebuildToken(token);
     checkCount("expectedSize", expectedSize);
-    await this.writer.run({ op: "finish-rebuild", expectedSize }, expectedSize);
+    await this.writer.run({ op: "finish-rebuild", token, expectedSize }, expectedSize);
   }
 }
 

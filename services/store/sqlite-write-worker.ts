@@ -10,7 +10,8 @@ import { parentPort, workerData } from "node:worker_threads";
 import { HASH_SIZE } from "../../log/hash.js";
 import { REBUILD_IN_STEP, REBUILDING } from "./sqlite-schema.js";
 import { BATCH_HEAD, ENTRY_HEAD, TILE_HEAD, type WriterReply, type WriterRequest } from "./sqlite-writer.js";
-import type { CheckedState } from "./state-checks.js";
+import { InvalidWriteError, RebuildSupersededError } from "./port.js";
+import { guardRebuildToken, notRebuilding, type CheckedState } from "./state-checks.js";
 import { unpackState } from "./state-pack.js";
 
 const { file, busyTimeoutMs } = workerData as { file: string; busyTimeoutMs: number };
@@ -39,8 +40,13 @@ const upsertValue = db.prepare(
 );
 const noteNodeWrite = db.prepare("INSERT OR IGNORE INTO map_node_writes (version, path) VALUES (?, ?)");
 const noteValueWrite = db.prepare("INSERT OR IGNORE INTO map_value_writes (version, key) VALUES (?, ?)");
-const meta = db.prepare<[], { rebuild: number; map_floor: number }>("SELECT rebuild, map_floor FROM state_meta");
+const meta = db.prepare<[], { rebuild: number; map_floor: number; rebuild_token: number }>(
+  "SELECT rebuild, map_floor, rebuild_token FROM state_meta",
+);
 const setRebuild = db.prepare<[number]>("UPDATE state_meta SET rebuild = ?");
+const nextRebuildToken = db
+  .prepare<[], number>("UPDATE state_meta SET rebuild_token = rebuild_token + 1 RETURNING rebuild_token")
+  .pluck();
 const setFloor = db.prepare<[number]>("UPDATE state_meta SET map_floor = ?");
 const newestNodeVersion = db.prepare<[], number>("SELECT coalesce(max(version), 0) FROM map_nodes").pluck();
 // Only positions (keys) written in (old floor, new floor], the journal's rows up to the new floor,
@@ -61,9 +67,6 @@ const forgetValueWrites = db.prepare<[number]>("DELETE FROM map_value_writes WHE
 
 class Conflict {
   constructor(readonly actual: number) {}
-}
-class Invalid {
-  constructor(readonly message: string) {}
 }
 class OutOfRange {
   constructor(readonly message: string) {}
@@ -144,7 +147,7 @@ const prune = db.transaction((floor: number) => {
   setFloor.run(floor);
 });
 
-const beginRebuild = db.transaction((expected: number) => {
+const beginRebuild = db.transaction((expected: number): number => {
   guard(expected);
   db.exec(
     "DELETE FROM state_rows; DELETE FROM map_nodes; DELETE FROM map_values; " +
@@ -152,28 +155,37 @@ const beginRebuild = db.transaction((expected: number) => {
   );
   setFloor.run(0);
   setRebuild.run(REBUILDING);
+  return nextRebuildToken.get()!;
 });
 
-const writeRebuild = db.transaction((expected: number, buffer: ArrayBuffer) => {
+/** The guards of a rebuild's later steps, in the order the port gives them. */
+function guardStep(token: number, expected: number): void {
+  const m = meta.get()!;
+  guardRebuildToken(token, m.rebuild_token);
+  if (m.rebuild !== REBUILDING) throw notRebuilding();
   guard(expected);
-  if (meta.get()!.rebuild !== REBUILDING) throw new Invalid("no state rebuild was begun (beginRebuild)");
+}
+
+const writeRebuild = db.transaction((token: number, expected: number, buffer: ArrayBuffer) => {
+  guardStep(token, expected);
   writeState(unpackState(new Uint8Array(buffer), 0), false);
 });
 
-const finishRebuild = db.transaction((expected: number) => {
-  guard(expected);
-  if (meta.get()!.rebuild !== REBUILDING) throw new Invalid("no state rebuild was begun (beginRebuild)");
+const finishRebuild = db.transaction((token: number, expected: number) => {
+  guardStep(token, expected);
   setRebuild.run(REBUILD_IN_STEP);
   // One scan of the node table, once a rebuild: cheaper than journalling every node it wrote.
   setFloor.run(newestNodeVersion.get()!);
 });
 
-function handle(request: WriterRequest): void {
+/** Runs a request; a begin-rebuild's answer is its token. */
+function handle(request: WriterRequest): number | undefined {
   if (request.op === "append") append.immediate(request.buffer);
   else if (request.op === "prune") prune.immediate(request.floor);
-  else if (request.op === "begin-rebuild") beginRebuild.immediate(request.expectedSize);
-  else if (request.op === "write-rebuild") writeRebuild.immediate(request.expectedSize, request.buffer);
-  else finishRebuild.immediate(request.expectedSize);
+  else if (request.op === "begin-rebuild") return beginRebuild.immediate(request.expectedSize);
+  else if (request.op === "write-rebuild") writeRebuild.immediate(request.token, request.expectedSize, request.buffer);
+  else finishRebuild.immediate(request.token, request.expectedSize);
+  return undefined;
 }
 
 const reply = (m: WriterReply) => parentPort!.postMessage(m);
@@ -185,11 +197,12 @@ parentPort!.on("message", (msg: "close" | ({ id: number } & WriterRequest)) => {
     return;
   }
   try {
-    handle(msg);
-    reply({ id: msg.id });
+    const token = handle(msg);
+    reply(token === undefined ? { id: msg.id } : { id: msg.id, token });
   } catch (e) {
     if (e instanceof Conflict) reply({ id: msg.id, conflict: e.actual });
-    else if (e instanceof Invalid) reply({ id: msg.id, invalid: e.message });
+    else if (e instanceof RebuildSupersededError) reply({ id: msg.id, superseded: [e.token, e.newest] });
+    else if (e instanceof InvalidWriteError) reply({ id: msg.id, invalid: e.reason });
     else if (e instanceof OutOfRange) reply({ id: msg.id, range: e.message });
     else if (e instanceof Rebuilding) reply({ id: msg.id, rebuilding: true });
     else reply({ id: msg.id, error: e instanceof Error ? e.message : String(e) });

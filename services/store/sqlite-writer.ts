@@ -13,6 +13,7 @@ import type { Worker } from "node:worker_threads";
 import { startWorker } from "../workers/start.js";
 import {
   InvalidWriteError,
+  RebuildSupersededError,
   SizeConflictError,
   StateRebuildingError,
   StoreUnavailableError,
@@ -37,21 +38,37 @@ export const TILE_HEAD = 16;
 export type WriterRequest =
   | { readonly op: "append"; readonly buffer: ArrayBuffer }
   | { readonly op: "prune"; readonly floor: number }
-  | { readonly op: "begin-rebuild" | "finish-rebuild"; readonly expectedSize: number }
-  | { readonly op: "write-rebuild"; readonly expectedSize: number; readonly buffer: ArrayBuffer };
+  | { readonly op: "begin-rebuild"; readonly expectedSize: number }
+  | { readonly op: "finish-rebuild"; readonly token: number; readonly expectedSize: number }
+  | {
+      readonly op: "write-rebuild";
+      readonly token: number;
+      readonly expectedSize: number;
+      readonly buffer: ArrayBuffer;
+    };
 
 /**
- * What the writer's thread answers: done, a lost compare-and-set (the actual size), a malformed
- * request (invalid: InvalidWriteError; range: RangeError), a state part refused during a rebuild
- * (rebuilding: StateRebuildingError), or a failure.
+ * What the writer's thread answers: done (with the token a begin-rebuild gave), a lost
+ * compare-and-set (the actual size), a malformed request (invalid: InvalidWriteError's reason;
+ * range: RangeError), a state part refused during a rebuild (rebuilding: StateRebuildingError), a
+ * superseded rebuild step (superseded: RebuildSupersededError's token and newest), or a failure.
  */
 export type WriterReply =
   | { ready: true }
-  | { id: number; conflict?: number; invalid?: string; range?: string; rebuilding?: true; error?: string };
+  | {
+      id: number;
+      token?: number;
+      conflict?: number;
+      invalid?: string;
+      range?: string;
+      rebuilding?: true;
+      superseded?: readonly [token: number, newest: number];
+      error?: string;
+    };
 
 interface Waiter {
   readonly expectedSize: number;
-  readonly resolve: () => void;
+  readonly resolve: (token: number | undefined) => void;
   readonly reject: (e: unknown) => void;
 }
 
@@ -103,7 +120,7 @@ export class SqliteWriter {
   private ready: Promise<void> | undefined;
   private readonly waiting = new Map<number, Waiter>();
   private nextId = 0;
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(
     private readonly file: string,
@@ -115,22 +132,23 @@ export class SqliteWriter {
    * once it resolves. Rejects with SizeConflictError or StateRebuildingError (nothing written) or
    * StoreUnavailableError (outcome unknown).
    */
-  append(batch: AppendBatch, newSize: number, state?: CheckedState): Promise<void> {
+  async append(batch: AppendBatch, newSize: number, state?: CheckedState): Promise<void> {
     // Packing copies the caller's bytes now, as the port promises.
     const buffer = packBatch(batch, newSize, state);
-    return this.run({ op: "append", buffer }, batch.expectedSize);
+    await this.run({ op: "append", buffer }, batch.expectedSize);
   }
 
   /**
-   * Runs one request in its own transaction; durable once it resolves. Rejects with
-   * SizeConflictError (against `expectedSize`), InvalidWriteError or RangeError (nothing
-   * written), or StoreUnavailableError (outcome unknown).
+   * Runs one request in its own transaction; durable once it resolves, with the token a
+   * begin-rebuild gave. Rejects with SizeConflictError (against `expectedSize`), InvalidWriteError
+   * (RebuildSupersededError among them) or RangeError (nothing written), or StoreUnavailableError
+   * (outcome unknown).
    */
-  async run(request: WriterRequest, expectedSize = 0): Promise<void> {
+  async run(request: WriterRequest, expectedSize = 0): Promise<number | undefined> {
     const worker = this.start();
     await this.ready;
     const id = this.nextId++;
-    const done = new Promise<void>((resolve, reject) => {
+    const done = new Promise<number | undefined>((resolve, reject) => {
       this.waiting.set(id, { expectedSize, resolve, reject });
       worker.ref(); // a request in flight keeps the process alive; an idle writer does not
       const transfer = "buffer" in request ? [request.buffer] : [];
@@ -138,7 +156,7 @@ export class SqliteWriter {
     });
     this.inFlight.add(done);
     try {
-      await done;
+      return await done;
     } finally {
       this.inFlight.delete(done);
     }
@@ -175,8 +193,9 @@ export class SqliteWriter {
         else if (m.invalid !== undefined) w.reject(new InvalidWriteError(m.invalid));
         else if (m.range !== undefined) w.reject(new RangeError(m.range));
         else if (m.rebuilding) w.reject(new StateRebuildingError());
+        else if (m.superseded) w.reject(new RebuildSupersededError(...m.superseded));
         else if (m.error !== undefined) w.reject(new StoreUnavailableError(`store: sqlite append failed: ${m.error}`));
-        else w.resolve();
+        else w.resolve(m.token);
       });
       const fail = (e: unknown) => {
         if (this.worker === worker) this.worker = undefined;

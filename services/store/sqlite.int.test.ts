@@ -198,9 +198,9 @@ describe("sqlite store, on files and across processes", () => {
     expect(await store.state!.status()).toEqual({ size: 2, rebuildNeeded: true, mapFloor: 0 });
     expect(await store.readEntries(0, 2)).toEqual([new Uint8Array([0]), new Uint8Array([1])]);
     // The upgrade's path: a rebuild at the size, then the tables are in step.
-    await store.state!.beginRebuild(2);
-    await store.state!.writeRebuild(2, { rows: [{ table: "label", key: "L", value: new Uint8Array([1]) }] });
-    await store.state!.finishRebuild(2);
+    const token = await store.state!.beginRebuild(2);
+    await store.state!.writeRebuild(token, 2, { rows: [{ table: "label", key: "L", value: new Uint8Array([1]) }] });
+    await store.state!.finishRebuild(token, 2);
     await store.close();
     const again = await openSqliteStore({ dir });
     expect(await again.state!.status()).toEqual({ size: 2, rebuildNeeded: false, mapFloor: 0 });
@@ -242,6 +242,7 @@ describe("sqlite store, on files and across processes", () => {
     // Version 3's layout of the map tables, with the same rows, and no journals.
     const db = new Database(join(dir, SQLITE_FILE));
     db.exec(`DROP TABLE map_node_writes; DROP TABLE map_value_writes;
+      ALTER TABLE state_meta DROP COLUMN rebuild_token;
       CREATE INDEX map_values_by_hash ON map_values (hash);
       CREATE INDEX map_values_by_version ON map_values (version);
       CREATE INDEX map_nodes_by_version ON map_nodes (version);`);
@@ -266,6 +267,40 @@ describe("sqlite store, on files and across processes", () => {
     expect(after.prepare("SELECT version FROM map_nodes").pluck().all()).toEqual([3]);
     const indexes = after.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name LIKE 'map_%'");
     expect(indexes.pluck().all()).toEqual(["sqlite_autoindex_map_values_1"]);
+    after.close();
+  });
+
+  it("migrates a version-4 database (no rebuild token) with a rebuild an older program left unfinished: it opens and rebuilds", async () => {
+    const dir = tempDir();
+    const store = await openSqliteStore({ dir });
+    await store.append({
+      ...syntheticBatch("a", 0, 2),
+      state: { rows: [{ table: "label", key: "L", value: new Uint8Array([1]) }] },
+    });
+    const old = await store.state!.beginRebuild(2);
+    await store.close();
+    // Version 4's state_meta, marked as being rebuilt, holding what the old rebuild wrote.
+    const db = new Database(join(dir, SQLITE_FILE));
+    db.exec("ALTER TABLE state_meta DROP COLUMN rebuild_token");
+    db.prepare("INSERT INTO state_rows VALUES (1, 'stale', x'00')").run();
+    db.pragma("user_version = 4");
+    db.close();
+
+    const again = await openSqliteStore({ dir });
+    const st = again.state!;
+    expect(await st.status()).toEqual({ size: 2, rebuildNeeded: true, mapFloor: 0 });
+    // The old rebuild cannot go on: the file never gave it a token.
+    await expect(st.finishRebuild(old, 2)).rejects.toThrow(/no rebuild 1 was begun on this store/);
+    const token = await st.beginRebuild(2);
+    expect(token).toBe(1);
+    await st.writeRebuild(token, 2, { rows: [{ table: "label", key: "L", value: new Uint8Array([2]) }] });
+    await st.finishRebuild(token, 2);
+    expect(await st.status()).toEqual({ size: 2, rebuildNeeded: false, mapFloor: 0 });
+    expect((await st.readState("label", ["L", "stale"])).values).toEqual([new Uint8Array([2]), undefined]);
+    await again.close();
+    const after = new Database(join(dir, SQLITE_FILE), { readonly: true });
+    expect(after.pragma("user_version", { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
+    expect(after.prepare("SELECT rebuild_token FROM state_meta").pluck().get()).toBe(1);
     after.close();
   });
 

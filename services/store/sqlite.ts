@@ -15,7 +15,13 @@ import { GrowthWaiters } from "./growth.js";
 import { guarded } from "./sqlite-errors.js";
 import { SqliteStateTables } from "./sqlite-state.js";
 import { SqliteWriter } from "./sqlite-writer.js";
-import { sqliteMigrationFrom1, sqliteMigrationFrom3, sqliteSchema, SQLITE_SCHEMA_VERSION } from "./sqlite-schema.js";
+import {
+  sqliteMigrationFrom1,
+  sqliteMigrationFrom3,
+  sqliteMigrationTo5,
+  sqliteSchema,
+  SQLITE_SCHEMA_VERSION,
+} from "./sqlite-schema.js";
 import {
   StoreUnavailableError,
   type AppendBatch,
@@ -251,6 +257,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<LogS
         if (version === 1) db.exec(sqliteMigrationFrom1);
         db.exec(sqliteSchema);
         if (version === 3) db.exec(sqliteMigrationFrom3);
+        // Versions 1 and 2 had no state_meta: sqliteSchema just made it whole.
+        if (version === 3 || version === 4) db.exec(sqliteMigrationTo5);
         db.pragma(`user_version = ${SQLITE_SCHEMA_VERSION}`);
       }).immediate();
       // SQLite gives them the database file's mode when it creates them; make sure of it.

@@ -2,7 +2,7 @@
 // touching its data, and the one normalised form the backends write: table ids and key bytes.
 import { toHex, utf8 } from "../../log/bytes.js";
 import { HASH_SIZE } from "../../log/hash.js";
-import { InvalidWriteError } from "./port.js";
+import { InvalidWriteError, RebuildSupersededError } from "./port.js";
 import {
   MAX_MAP_NODE_BYTES,
   MAX_STATE_KEY_BYTES,
@@ -12,6 +12,7 @@ import {
   type MapLeaf,
   type MapNodeWrite,
   type MapValueWrite,
+  type RebuildToken,
   type StateKey,
   type StateTable,
   type StateWrite,
@@ -152,4 +153,19 @@ export function checkStateWrite(state: StateWrite, minVersion: number, endVersio
 /** A rebuild step (writeRebuild, finishRebuild) without a rebuild begun. */
 export function notRebuilding(): InvalidWriteError {
   return new InvalidWriteError("no state rebuild was begun (beginRebuild)");
+}
+
+/** A token as beginRebuild gives them (a positive integer), or a RangeError. */
+export function checkRebuildToken(token: RebuildToken): void {
+  if (!Number.isSafeInteger(token) || token < 1)
+    throw new RangeError(`store: a rebuild token is a positive integer from beginRebuild, not ${String(token)}`);
+}
+
+/**
+ * The guard of a rebuild step with `token` on a store whose newest rebuild is `newest`, read in
+ * the step's own transaction: an older token was superseded; a newer one was never given.
+ */
+export function guardRebuildToken(token: number, newest: number): void {
+  if (token < newest) throw new RebuildSupersededError(token, newest);
+  if (token !== newest) throw new InvalidWriteError(`no rebuild ${token} was begun on this store (beginRebuild)`);
 }

@@ -185,26 +185,47 @@ export interface StateTables {
    * with SizeConflictError, and the tables stay marked rebuildNeeded until a rebuild at one
    * size runs through.
    *
+   * Each step is also guarded by the rebuild's token, so that two rebuilds of one store (two
+   * processes on one data directory or database, a promotion while an operator runs --rebuild)
+   * never leave tables holding parts of both: a beginRebuild supersedes every rebuild begun before
+   * it, whose later steps reject with RebuildSupersededError, writing nothing. So a rebuild that
+   * finishes wrote every row, node and value the tables hold since its own beginRebuild, and no
+   * other rebuild wrote any. Of rebuilds that overlap, only the last begun can finish.
+   *
    * beginRebuild clears every row, node and value, sets the floor to 0 and marks rebuildNeeded,
-   * all in one transaction; durable once it resolves. If the tree is no longer `expectedSize`
-   * it rejects with SizeConflictError and changes nothing. While the tables are marked, append()
-   * refuses a batch with a state part (StateRebuildingError).
+   * all in one transaction; durable once it resolves. It resolves with the rebuild's token, which
+   * the other two steps take. If the tree is no longer `expectedSize` it rejects with
+   * SizeConflictError and changes nothing. While the tables are marked, append() refuses a batch
+   * with a state part (StateRebuildingError).
    */
-  beginRebuild(expectedSize: number): Promise<void>;
+  beginRebuild(expectedSize: number): Promise<RebuildToken>;
 
   /**
-   * Writes one part of a rebuild (parts may be as small as memory wants), all of it or none;
-   * durable once it resolves. Its map versions must be below `expectedSize`. Rejects with
-   * InvalidWriteError (a malformed part, or no rebuild begun) or SizeConflictError (the tree is
-   * no longer `expectedSize`), writing nothing.
+   * Writes one part of the rebuild `token` began (parts may be as small as memory wants), all of
+   * it or none; durable once it resolves. Its map versions must be below `expectedSize`. Rejects,
+   * writing nothing, with RebuildSupersededError (another beginRebuild ran since this rebuild's:
+   * checked first, so that a superseded rebuild stops rather than starts over), InvalidWriteError
+   * (a malformed part, no rebuild begun, or a token this store never gave) or SizeConflictError
+   * (the tree is no longer `expectedSize`).
    */
-  writeRebuild(expectedSize: number, part: StateWrite): Promise<void>;
+  writeRebuild(token: RebuildToken, expectedSize: number, part: StateWrite): Promise<void>;
 
   /**
-   * Ends a rebuild: the tables now reflect the log at `expectedSize` (rebuildNeeded false), and
-   * the map floor is the newest map version the rebuild wrote (0 if none): a rebuild writes the
-   * newest map only, so older versions must read as pruned, never as an empty map. Durable once
-   * it resolves. Rejects like writeRebuild, changing nothing.
+   * Ends the rebuild `token` began: the tables now reflect the log at `expectedSize`
+   * (rebuildNeeded false), and the map floor is the newest map version the rebuild wrote (0 if
+   * none): a rebuild writes the newest map only, so older versions must read as pruned, never as
+   * an empty map. Durable once it resolves. Rejects like writeRebuild, changing nothing.
    */
-  finishRebuild(expectedSize: number): Promise<void>;
+  finishRebuild(token: RebuildToken, expectedSize: number): Promise<void>;
 }
+
+declare const rebuildTokenBrand: unique symbol;
+
+/**
+ * Which rebuild a step belongs to (StateTables.beginRebuild). A number from a counter each store
+ * keeps beside the rebuild mark and raises in beginRebuild's own transaction: the step's check
+ * is then one comparison under the lock the step already holds, a newer rebuild always holds a
+ * greater token (so a refusal can say which is older), and nothing random has to be drawn or
+ * stored. Branded so that a tree size is never passed in its place.
+ */
+export type RebuildToken = number & { readonly [rebuildTokenBrand]: true };

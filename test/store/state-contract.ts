@@ -17,6 +17,7 @@ import {
 import { mapStateWrite, storedMapAt } from "../../services/store/map-nodes.js";
 import {
   InvalidWriteError,
+  RebuildSupersededError,
   SizeConflictError,
   StateRebuildingError,
   type AppendBatch,
@@ -27,6 +28,7 @@ import {
   MAX_STATE_KEY_BYTES,
   type MapLeaf,
   MAX_STATE_VALUE_BYTES,
+  type RebuildToken,
   type StateTables,
   type StateWrite,
 } from "../../services/store/state.js";
@@ -371,35 +373,38 @@ export function describeStateContract(name: string, run: Run): void {
         const before = await look();
 
         await expect(st.beginRebuild(2)).rejects.toBeInstanceOf(SizeConflictError);
-        await expect(st.writeRebuild(3, part)).rejects.toBeInstanceOf(InvalidWriteError); // none begun
-        await expect(st.finishRebuild(3)).rejects.toBeInstanceOf(InvalidWriteError);
+        const never = 1 as RebuildToken; // none begun
+        await expect(st.writeRebuild(never, 3, part)).rejects.toThrow(/no rebuild 1 was begun on this store/);
+        await expect(st.finishRebuild(never, 3)).rejects.toBeInstanceOf(InvalidWriteError);
+        await expect(st.finishRebuild(0 as RebuildToken, 3)).rejects.toBeInstanceOf(RangeError);
         expect(await st.status()).toEqual({ size: 3, rebuildNeeded: false, mapFloor: 0 });
 
-        await st.beginRebuild(3);
+        const first = await st.beginRebuild(3);
         expect(await tables(other).status()).toEqual({ size: 3, rebuildNeeded: true, mapFloor: 0 });
         same((await st.readState("label", ["A"])).values, [undefined]);
-        await st.writeRebuild(3, { rows: part.rows });
+        await st.writeRebuild(first, 3, { rows: part.rows });
         // An append in between: every later step at the old size loses, and the mark stays.
         await other.append(syntheticBatch("a", 3, 1));
-        await expect(st.writeRebuild(3, { nodes: part.nodes })).rejects.toBeInstanceOf(SizeConflictError);
-        await expect(st.finishRebuild(3)).rejects.toBeInstanceOf(SizeConflictError);
+        await expect(st.writeRebuild(first, 3, { nodes: part.nodes })).rejects.toBeInstanceOf(SizeConflictError);
+        await expect(st.finishRebuild(first, 3)).rejects.toBeInstanceOf(SizeConflictError);
         expect((await st.status()).rebuildNeeded).toBe(true);
 
         // Again at the new size, in several parts; map versions must be below the size.
-        await st.beginRebuild(4);
+        const token = await st.beginRebuild(4);
+        expect(token).toBeGreaterThan(first);
         await expect(
-          st.writeRebuild(4, { nodes: [{ path: path(1, 0), version: 4, node: node("x") }] }),
+          st.writeRebuild(token, 4, { nodes: [{ path: path(1, 0), version: 4, node: node("x") }] }),
         ).rejects.toBeInstanceOf(InvalidWriteError);
-        await st.writeRebuild(4, { rows: part.rows });
-        await st.writeRebuild(4, { nodes: part.nodes });
-        await st.writeRebuild(4, { values: part.values });
-        await st.finishRebuild(4);
+        await st.writeRebuild(token, 4, { rows: part.rows });
+        await st.writeRebuild(token, 4, { nodes: part.nodes });
+        await st.writeRebuild(token, 4, { values: part.values });
+        await st.finishRebuild(token, 4);
         // The floor is the newest version the rebuild wrote: older ones read as pruned, never as
         // a map the log did not commit.
         expect(await tables(other).status()).toEqual({ size: 4, rebuildNeeded: false, mapFloor: 2 });
         expect(await look()).toEqual(before);
         await expect(st.readMapNodes([path(1, 0)], 1)).rejects.toBeInstanceOf(MapVersionPrunedError);
-        await expect(st.finishRebuild(4)).rejects.toBeInstanceOf(InvalidWriteError);
+        await expect(st.finishRebuild(token, 4)).rejects.toThrow(/no state rebuild was begun/);
         // An append supersedes a value the rebuild wrote; a prune past it lets the rebuild's go.
         const w = value("after the rebuild");
         await s.append(withState("a", 4, 1, { values: [{ key: key32(1), version: 4, hash: w.hash, value: w.bytes }] }));
@@ -420,8 +425,8 @@ export function describeStateContract(name: string, run: Run): void {
             values: [{ key: key32(5), version: 1, hash: v.hash, value: v.bytes }],
           }),
         );
-        await st.beginRebuild(2);
-        await st.writeRebuild(2, { rows: [{ table: "label", key: "A", value: utf8("rebuilt") }] });
+        const stale = await st.beginRebuild(2);
+        await st.writeRebuild(stale, 2, { rows: [{ table: "label", key: "A", value: utf8("rebuilt") }] });
         const w = value("refused");
         const refused = withState("a", 2, 2, {
           rows: [
@@ -460,12 +465,12 @@ export function describeStateContract(name: string, run: Run): void {
         // guarded by the size, must start over at the new one.
         await other.append(syntheticBatch("a", 2, 1));
         expect(await st.status()).toEqual({ size: 3, rebuildNeeded: true, mapFloor: 0 });
-        await expect(st.finishRebuild(2)).rejects.toBeInstanceOf(SizeConflictError);
+        await expect(st.finishRebuild(stale, 2)).rejects.toBeInstanceOf(SizeConflictError);
         await expect(s.append(withState("a", 3, 1, { rows: [] }))).rejects.toBeInstanceOf(StateRebuildingError);
 
-        await st.beginRebuild(3);
-        await st.writeRebuild(3, { rows: [{ table: "label", key: "A", value: utf8("a") }] });
-        await st.finishRebuild(3);
+        const token = await st.beginRebuild(3);
+        await st.writeRebuild(token, 3, { rows: [{ table: "label", key: "A", value: utf8("a") }] });
+        await st.finishRebuild(token, 3);
         await other.append(withState("a", 3, 2, { rows: [{ table: "label", key: "B", value: utf8("b") }] }));
         same((await st.readState("label", ["A", "B"])).values, [utf8("a"), utf8("b")]);
         expect(await st.status()).toEqual({ size: 5, rebuildNeeded: false, mapFloor: 0 });
@@ -488,16 +493,155 @@ export function describeStateContract(name: string, run: Run): void {
             size++;
           } else {
             // The rebuild came first: the append saw the mark and wrote nothing.
-            expect(begun.status).toBe("fulfilled");
+            if (begun.status !== "fulfilled") throw begun.reason;
             expect(appended.reason).toBeInstanceOf(StateRebuildingError);
             expect(await tables(s).status()).toEqual({ size, rebuildNeeded: true, mapFloor: 0 });
-            await tables(other).finishRebuild(size);
+            await tables(other).finishRebuild(begun.value, size);
           }
           same((await tables(s).readState("label", [row.key])).values, [
             appended.status === "fulfilled" ? row.value : undefined,
           ]);
         }
       }));
+
+    it("refuses every step of a rebuild another beginRebuild superseded, writing nothing, and lets the newer one finish", () =>
+      run(async (open) => {
+        const [s, other] = [await open(), await open()];
+        if (!s.state) return;
+        await s.append(syntheticBatch("a", 0, 2));
+        const [st, ot] = [tables(s), tables(other)];
+        const v = { a: value("a's value"), b: value("b's value") };
+        const rows = (who: string, keys: string[]) => ({
+          rows: keys.map((k) => ({ table: "label" as const, key: k, value: utf8(`${who} ${k}`) })),
+        });
+        const look = () =>
+          snapshot(
+            ot,
+            ["A1", "A2", "B1", "both"],
+            [path(7, 0)],
+            [1],
+            [v.a, v.b].map((x) => ({ key: key32(7), hash: x.hash })),
+          );
+
+        // A begins and writes a part; B begins on another instance (as another process would),
+        // clearing A's part, and writes its own.
+        const a = await st.beginRebuild(2);
+        await st.writeRebuild(a, 2, rows("a", ["A1", "both"]));
+        const b = await ot.beginRebuild(2);
+        expect(b).toBeGreaterThan(a);
+        await ot.writeRebuild(b, 2, rows("b", ["B1", "both"]));
+        const before = await look();
+        expect(before.rows).toEqual([undefined, undefined, toHex(utf8("b B1")), toHex(utf8("b both"))]);
+
+        // Every later step of A is refused, whatever it holds: rows, nodes, values, the finish.
+        // The token is checked first: a superseded rebuild stops even if the tree moved too.
+        for (const attempt of [
+          () => st.writeRebuild(a, 2, rows("a", ["A2", "both"])),
+          () => st.writeRebuild(a, 2, { nodes: [{ path: path(7, 0), version: 1, node: node("a") }] }),
+          () => st.writeRebuild(a, 2, { values: [{ key: key32(7), version: 1, hash: v.a.hash, value: v.a.bytes }] }),
+          () => st.writeRebuild(a, 3, rows("a", ["A2"])),
+          () => st.finishRebuild(a, 2),
+          () => ot.finishRebuild(a, 2),
+        ]) {
+          const e = await attempt().catch((x: unknown) => x);
+          expect(e).toBeInstanceOf(RebuildSupersededError);
+          expect(e).toBeInstanceOf(InvalidWriteError);
+          expect(e).toMatchObject({ token: a, newest: b });
+          expect((e as Error).message).toMatch(
+            new RegExp(
+              `rebuild-superseded: rebuild ${a} of the state tables was superseded by rebuild ${b}.*nothing was written`,
+            ),
+          );
+        }
+        expect(await look()).toEqual(before);
+        expect(await ot.status()).toEqual({ size: 2, rebuildNeeded: true, mapFloor: 0 });
+
+        // B goes on and finishes; the tables hold what B wrote and nothing of A's.
+        await ot.writeRebuild(b, 2, { nodes: [{ path: path(7, 0), version: 1, node: node("b") }] });
+        await ot.writeRebuild(b, 2, { values: [{ key: key32(7), version: 1, hash: v.b.hash, value: v.b.bytes }] });
+        await ot.finishRebuild(b, 2);
+        expect(await st.status()).toEqual({ size: 2, rebuildNeeded: false, mapFloor: 1 });
+        expect(await look()).toEqual({
+          rows: [undefined, undefined, toHex(utf8("b B1")), toHex(utf8("b both"))],
+          nodes: [[toHex(node("b"))]],
+          values: [undefined, toHex(v.b.bytes)],
+        });
+        // A stays refused after B finished: it must not write into tables marked in step.
+        await expect(st.writeRebuild(a, 2, rows("a", ["A2"]))).rejects.toBeInstanceOf(RebuildSupersededError);
+        await expect(st.finishRebuild(a, 2)).rejects.toBeInstanceOf(RebuildSupersededError);
+        expect((await st.readState("label", ["A2"])).values).toEqual([undefined]);
+      }));
+
+    it("lets only the last begun of overlapping rebuilds finish, its parts alone in the tables, whatever the interleaving", async () => {
+      // Two rebuilds of one store, each begin, two parts, finish, their steps interleaved at
+      // random. A model: a step of a rebuild that is not the newest begun is refused; the tables
+      // then hold exactly the parts the newest wrote since it began.
+      const steps = ["begin", "part 0", "part 1", "finish"] as const;
+      const arb = fc.array(fc.boolean(), { minLength: steps.length * 2, maxLength: steps.length * 2 });
+      await run(async (open) => {
+        const instances = [await open(), await open()];
+        if (!instances[0]!.state) return;
+        await instances[0]!.append(syntheticBatch("a", 0, 2));
+        const keys = ["X0", "X1", "Y0", "Y1", "both"];
+        const leaf = (who: number) => value(`value ${who}`);
+        const partOf = (who: number, i: number): StateWrite => ({
+          rows: [
+            { table: "label", key: `${"XY"[who]}${i}`, value: utf8(`${who}/${i}`) },
+            { table: "label", key: "both", value: utf8(`${who}/${i}`) },
+          ],
+          ...(i === 0
+            ? { nodes: [{ path: path(9, 1), version: 1, node: node(`${who}`) }] }
+            : { values: [{ key: key32(9), version: 1, hash: leaf(who).hash, value: leaf(who).bytes }] }),
+        });
+        await fc.assert(
+          fc.asyncProperty(arb, async (choices) => {
+            const next = [0, 0];
+            const tokens: (RebuildToken | undefined)[] = [undefined, undefined];
+            let newest = 0;
+            let overlapped = false;
+            let finished = 0;
+            // Each rebuild runs its four steps in order; `choices` says whose step comes next.
+            for (const pick of choices.map(Number)) {
+              const who = next[pick]! < steps.length ? pick : 1 - pick;
+              const step = steps[next[who]!]!;
+              next[who]!++;
+              const st = tables(instances[who]!);
+              if (step === "begin") {
+                overlapped ||= next[1 - who]! > 0 && next[1 - who]! < steps.length;
+                tokens[who] = await st.beginRebuild(2);
+                newest = who;
+                continue;
+              }
+              const part = partOf(who, step === "part 0" ? 0 : 1);
+              const attempt =
+                step === "finish" ? st.finishRebuild(tokens[who]!, 2) : st.writeRebuild(tokens[who]!, 2, part);
+              if (newest !== who) {
+                await expect(attempt).rejects.toBeInstanceOf(RebuildSupersededError);
+                continue;
+              }
+              await attempt;
+              if (step === "finish") finished++;
+            }
+            // Of overlapping rebuilds exactly one finished; one after the other, both did.
+            expect(finished).toBe(overlapped ? 1 : 2);
+            // The tables are exactly the newest's two parts.
+            const st = tables(instances[1 - newest]!);
+            expect(await st.status()).toEqual({ size: 2, rebuildNeeded: false, mapFloor: 1 });
+            const rows = new Map<string, string>();
+            for (const i of [0, 1]) for (const r of partOf(newest, i).rows!) rows.set(r.key as string, toHex(r.value!));
+            const leaves = [0, 1].map((w) => ({ key: key32(9), hash: leaf(w).hash }));
+            expect(await snapshot(st, keys, [path(9, 1)], [1], leaves)).toEqual({
+              rows: keys.map((k) => rows.get(k)),
+              nodes: [[toHex(node(`${newest}`))]],
+              values: [0, 1].map((w) => (w === newest ? toHex(leaf(w).bytes) : undefined)),
+            });
+            const scanned = (await st.scanState("label", undefined, 100)).rows;
+            expect(scanned.map((r) => new TextDecoder().decode(r.key))).toEqual([...rows.keys()].sort());
+          }),
+          { numRuns: 24 },
+        );
+      });
+    });
 
     it("keeps every row, node, value and the floor across close and reopen", () =>
       run(async (open) => {

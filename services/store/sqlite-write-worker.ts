@@ -5,6 +5,11 @@
 // (refused while the state tables are marked for a rebuild);
 // and the state tables' upkeep (pruning, rebuild steps), one transaction each. Messages in:
 // { id, ...WriterRequest } and "close"; out: WriterReply.
+//
+// A commit is durable once its write-ahead log frames are synced; copying them back into the
+// database file (a checkpoint) is most of a large commit's time, and SQLite's automatic
+// checkpoint does it inside the commit, before the reply. Here it runs after the reply, while
+// the sequencer prepares its next batch.
 import Database from "better-sqlite3";
 import { parentPort, workerData } from "node:worker_threads";
 import { HASH_SIZE } from "../../log/hash.js";
@@ -19,6 +24,7 @@ const db = new Database(file, { timeout: busyTimeoutMs });
 db.pragma("journal_mode = WAL");
 db.pragma("synchronous = FULL");
 db.pragma("journal_size_limit = 67108864");
+db.pragma("wal_autocheckpoint = 0");
 const size = db.prepare<[], number>("SELECT coalesce(max(size), 0) FROM checkpoints").pluck();
 const anyCheckpoint = db.prepare<[], number>("SELECT count(*) FROM checkpoints").pluck();
 const insertEntry = db.prepare("INSERT INTO entries (idx, data) VALUES (?, ?)");
@@ -190,6 +196,23 @@ function handle(request: WriterRequest): number | undefined {
 
 const reply = (m: WriterReply) => parentPort!.postMessage(m);
 
+let checkpointDue = false;
+/** A passive checkpoint once the current message is answered (it never waits for readers). */
+function checkpointSoon(): void {
+  if (checkpointDue) return;
+  checkpointDue = true;
+  setImmediate(() => {
+    checkpointDue = false;
+    if (!db.open) return;
+    try {
+      db.pragma("wal_checkpoint(PASSIVE)");
+    } catch {
+      // Busy or failing: the frames stay in the log, readable and durable; the next commit's
+      // checkpoint copies them.
+    }
+  });
+}
+
 parentPort!.on("message", (msg: "close" | ({ id: number } & WriterRequest)) => {
   if (msg === "close") {
     db.close();
@@ -199,6 +222,7 @@ parentPort!.on("message", (msg: "close" | ({ id: number } & WriterRequest)) => {
   try {
     const token = handle(msg);
     reply(token === undefined ? { id: msg.id } : { id: msg.id, token });
+    checkpointSoon();
   } catch (e) {
     if (e instanceof Conflict) reply({ id: msg.id, conflict: e.actual });
     else if (e instanceof RebuildSupersededError) reply({ id: msg.id, superseded: [e.token, e.newest] });

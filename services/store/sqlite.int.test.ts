@@ -346,6 +346,27 @@ describe("sqlite store, on files and across processes", () => {
     await reopened.close();
   });
 
+  it("copies each commit's log frames into the database after answering it: the write-ahead log stays one batch long", async () => {
+    const dir = tempDir();
+    const store = await openSqliteStore({ dir });
+    const nodes = (version: number) =>
+      Array.from({ length: 2000 }, (_, i) => ({
+        path: new Uint8Array([24, version, i >> 8, i & 0xff]),
+        version,
+        node: new Uint8Array(66).fill(version),
+      }));
+    const wal = () => statSync(join(dir, `${SQLITE_FILE}-wal`)).size;
+    await store.append({ ...syntheticBatch("a", 0, 2), state: { nodes: nodes(1) } });
+    const oneBatch = wal();
+    for (let at = 2; at < 80; at += 2)
+      await store.append({ ...syntheticBatch("a", at, 2), state: { nodes: nodes(at + 1) } });
+    // Without a checkpoint after each commit the log would hold all forty batches.
+    expect(wal()).toBeLessThan(4 * oneBatch);
+    expect(statSync(join(dir, SQLITE_FILE)).size).toBeGreaterThan(20 * oneBatch);
+    expect(await expectConsistentSyntheticLog(store)).toBe(80);
+    await store.close();
+  });
+
   it("fails an append fast with StoreUnavailableError while another connection holds the write lock", async () => {
     const dir = tempDir();
     const store = await openSqliteStore({ dir, busyTimeoutMs: 100 });

@@ -26,6 +26,8 @@ export class MemoryStateData {
   rebuild: RebuildState = "in-step";
   /** The newest rebuild's token (state.ts: RebuildToken); 0 before any. */
   rebuildToken = 0;
+  /** When the newest rebuild's last step ran (Date.now()), if one has. */
+  rebuildSteppedAt: number | undefined;
   floor = 0;
 
   clear(): void {

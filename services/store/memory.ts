@@ -216,7 +216,13 @@ class MemoryStateTables implements StateTables {
   async status(): Promise<StateStatus> {
     this.checkOpen();
     const data = this.log.state;
-    return { size: this.log.size, rebuildNeeded: data.rebuild !== "in-step", mapFloor: data.floor };
+    return {
+      size: this.log.size,
+      rebuildNeeded: data.rebuild !== "in-step",
+      mapFloor: data.floor,
+      rebuildToken: data.rebuildToken,
+      rebuildStepAgeMs: data.rebuildSteppedAt === undefined ? undefined : Date.now() - data.rebuildSteppedAt,
+    };
   }
 
   async beginRebuild(expectedSize: number): Promise<RebuildToken> {
@@ -224,6 +230,7 @@ class MemoryStateTables implements StateTables {
     const data = this.log.state;
     data.clear();
     data.rebuild = "rebuilding";
+    data.rebuildSteppedAt = Date.now();
     return ++data.rebuildToken as RebuildToken;
   }
 
@@ -231,12 +238,14 @@ class MemoryStateTables implements StateTables {
     this.guardStep(token, expectedSize);
     const checked = checkStateWrite(part, 0, expectedSize);
     this.log.state.apply(this.log.state.stage(checked));
+    this.log.state.rebuildSteppedAt = Date.now();
   }
 
   async finishRebuild(token: RebuildToken, expectedSize: number): Promise<void> {
     this.guardStep(token, expectedSize);
     this.log.state.rebuild = "in-step";
     this.log.state.floor = this.log.state.newestNodeVersion();
+    this.log.state.rebuildSteppedAt = Date.now();
   }
 
   /** The guards of writeRebuild and finishRebuild, in the order the port gives them. */

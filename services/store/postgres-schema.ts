@@ -11,10 +11,11 @@
  * them, created empty, and marked as needing a rebuild when the log already had entries (the
  * state_meta row the DDL inserts does that); 3 dropped the map tables' indexes by hash and by
  * version for the write journals (checkSchemaVersion fills them on the way up); 4 gave state_meta
- * the newest rebuild's token (state.ts: RebuildToken; checkSchemaVersion adds it on the way up).
- * A program refuses a schema of a newer version.
+ * the newest rebuild's token (state.ts: RebuildToken; checkSchemaVersion adds it on the way up);
+ * 5 gave it the time of the newest rebuild's last step (added on the way up too). A program
+ * refuses a schema of a newer version.
  */
-export const POSTGRES_SCHEMA_VERSION = 4;
+export const POSTGRES_SCHEMA_VERSION = 5;
 
 /** state_meta.rebuild: the tables reflect the log; they need a rebuild; one is under way. */
 export const REBUILD_IN_STEP = 0;
@@ -124,13 +125,14 @@ CREATE TABLE IF NOT EXISTS ${s}.map_value_writes (
   PRIMARY KEY (version, key)
 );
 -- Whether the state reflects the log (rebuild 0), needs a rebuild (1) or is being rebuilt (2),
--- the oldest map version kept, and the newest rebuild's token (raised by each beginRebuild; 0
--- before any).
+-- the oldest map version kept, the newest rebuild's token (raised by each beginRebuild; 0
+-- before any), and when that rebuild's last step ran, by the server's clock (NULL before any).
 CREATE TABLE IF NOT EXISTS ${s}.state_meta (
   singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
   rebuild smallint NOT NULL CHECK (rebuild IN (0, 1, 2)),
   map_floor bigint NOT NULL CHECK (map_floor >= 0),
-  rebuild_token bigint NOT NULL DEFAULT 0 CHECK (rebuild_token >= 0)
+  rebuild_token bigint NOT NULL DEFAULT 0 CHECK (rebuild_token >= 0),
+  rebuild_stepped_at timestamptz
 );
 -- Made beside an existing log (an upgrade), the empty tables do not reflect it.
 INSERT INTO ${s}.state_meta (singleton, rebuild, map_floor)
@@ -166,6 +168,13 @@ END $$;
 DO $$ BEGIN
   IF (SELECT version FROM ${s}.schema_version) IN (2, 3) THEN
     ALTER TABLE ${s}.state_meta ADD COLUMN rebuild_token bigint NOT NULL DEFAULT 0 CHECK (rebuild_token >= 0);
+  END IF;
+END $$;
+-- From layouts 2 to 4, whose state_meta had no step time: none recorded. A rebuild an older
+-- program left marked reads as one that stopped stepping, which the next start-up takes over.
+DO $$ BEGIN
+  IF (SELECT version FROM ${s}.schema_version) IN (2, 3, 4) THEN
+    ALTER TABLE ${s}.state_meta ADD COLUMN rebuild_stepped_at timestamptz;
   END IF;
 END $$;
 UPDATE ${s}.schema_version SET version = ${POSTGRES_SCHEMA_VERSION} WHERE version < ${POSTGRES_SCHEMA_VERSION};

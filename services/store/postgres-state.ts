@@ -214,15 +214,26 @@ export class PostgresStateTables implements StateTables {
   }
 
   async status(): Promise<StateStatus> {
-    const result = await this.query<{ size: string; rebuild: number; map_floor: string }>(
+    // The step's age by the server's clock, which recorded the step: never this machine's.
+    const result = await this.query<{
+      size: string;
+      rebuild: number;
+      map_floor: string;
+      rebuild_token: string;
+      step_age_ms: number | null;
+    }>(
       "status",
-      `SELECT h.size, m.rebuild, m.map_floor FROM ${this.s}.log_head h, ${this.s}.state_meta m`,
+      `SELECT h.size, m.rebuild, m.map_floor, m.rebuild_token,
+         (extract(epoch FROM clock_timestamp() - m.rebuild_stepped_at) * 1000)::float8 AS step_age_ms
+       FROM ${this.s}.log_head h, ${this.s}.state_meta m`,
     );
     const row = result.rows[0];
     return {
       size: toSize(row?.size),
       rebuildNeeded: row?.rebuild !== REBUILD_IN_STEP,
       mapFloor: toSize(row?.map_floor),
+      rebuildToken: toSize(row?.rebuild_token),
+      rebuildStepAgeMs: row?.step_age_ms ?? undefined,
     };
   }
 
@@ -244,7 +255,10 @@ export class PostgresStateTables implements StateTables {
     checkRebuildToken(token);
     checkCount("expectedSize", expectedSize);
     const state = checkStateWrite(part, 0, expectedSize);
+    const empty = state.rows.length + state.nodes.length + state.values.length === 0;
     await this.rebuildStep("writeRebuild", token, expectedSize, async (client) => {
+      // A heartbeat (an empty part) is the step alone.
+      if (empty) return;
       // A rebuild writes the newest map only: no version of it supersedes another.
       await client.query(`WITH ${stateWriteCtes(this.s, 1, "true", false)} SELECT 1`, stateParams(state));
     });
@@ -264,7 +278,7 @@ export class PostgresStateTables implements StateTables {
   /**
    * A rebuild step: one transaction holding the head row (appends and other rebuild steps wait),
    * guarded in the port's order: the rebuild's `token` (undefined for beginRebuild) against the
-   * newest, a rebuild under way, then the tree at `expectedSize`.
+   * newest, a rebuild under way, then the tree at `expectedSize`. Records when it ran.
    */
   private async rebuildStep<T>(
     operation: string,
@@ -285,7 +299,10 @@ export class PostgresStateTables implements StateTables {
       }
       const size = toSize(head.rows[0]?.size);
       if (size !== expectedSize) throw new SizeConflictError(expectedSize, size);
-      return fn(client);
+      const result = await fn(client);
+      // When the step ran, by the server's clock (status measures the age with the same clock).
+      await client.query(`UPDATE ${this.s}.state_meta SET rebuild_stepped_at = clock_timestamp()`);
+      return result;
     });
   }
 

@@ -25,11 +25,13 @@ function open(options: Partial<PostgresStoreOptions> = {}): Promise<PostgresStor
 }
 
 /** Runs `sql` on its own connection. */
-async function execute(sql: string): Promise<void> {
+/** Runs `sql` on a connection of its own; resolves with the last statement's rows. */
+async function execute(sql: string): Promise<unknown[]> {
   const client = new pg.Client({ connectionString: database });
   await client.connect();
   try {
-    await client.query(sql);
+    const result = await client.query(sql);
+    return (Array.isArray(result) ? result.at(-1) : result).rows;
   } finally {
     await client.end();
   }
@@ -40,7 +42,9 @@ describeLogStoreContract("postgres", async () => {
   const schema = `contract_${++schemas}`;
   return {
     open: () => openPostgresStore({ connectionString: database, schema }),
-    cleanup: () => execute(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`),
+    cleanup: async () => {
+      await execute(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    },
   };
 });
 
@@ -175,18 +179,18 @@ describe("PostgresStore: schemas", () => {
       INSERT INTO ${schema}.checkpoints VALUES (2, '\\x32');`);
     const store = await openPostgresStore({ connectionString: database, schema });
     try {
-      expect(await store.state.status()).toEqual({ size: 2, rebuildNeeded: true, mapFloor: 0 });
+      expect(await store.state.status()).toMatchObject({ size: 2, rebuildNeeded: true, mapFloor: 0 });
       expect(await store.readEntries(0, 2)).toEqual([new Uint8Array([0]), new Uint8Array([1])]);
       await store.state.finishRebuild(await store.state.beginRebuild(2), 2);
     } finally {
       await store.close();
     }
     const again = await openPostgresStore({ connectionString: database, schema });
-    expect(await again.state.status()).toEqual({ size: 2, rebuildNeeded: false, mapFloor: 0 });
+    expect(await again.state.status()).toMatchObject({ size: 2, rebuildNeeded: false, mapFloor: 0 });
     await again.close();
     // A new log needs none.
     const fresh = await open();
-    expect(await fresh.state.status()).toEqual({ size: 0, rebuildNeeded: false, mapFloor: 0 });
+    expect(await fresh.state.status()).toMatchObject({ size: 0, rebuildNeeded: false, mapFloor: 0 });
     await fresh.close();
   });
 
@@ -215,7 +219,7 @@ describe("PostgresStore: schemas", () => {
       CREATE INDEX map_nodes_by_version ON ${s}.map_nodes (version);
       CREATE INDEX map_values_by_hash ON ${s}.map_values (hash);
       CREATE INDEX map_values_by_version ON ${s}.map_values (version);
-      ALTER TABLE ${s}.state_meta DROP COLUMN rebuild_token;
+      ALTER TABLE ${s}.state_meta DROP COLUMN rebuild_token, DROP COLUMN rebuild_stepped_at;
       UPDATE ${s}.schema_version SET version = 2`);
     const again = await openPostgresStore({ connectionString: database, schema: store.schema });
     try {
@@ -252,20 +256,20 @@ describe("PostgresStore: schemas", () => {
     await store.close();
     const s = `"${store.schema}"`;
     // Layout 3's state_meta, marked as being rebuilt, holding what the old rebuild wrote.
-    await execute(`ALTER TABLE ${s}.state_meta DROP COLUMN rebuild_token;
+    await execute(`ALTER TABLE ${s}.state_meta DROP COLUMN rebuild_token, DROP COLUMN rebuild_stepped_at;
       INSERT INTO ${s}.state_rows VALUES (1, '\\x00', '\\x00');
       UPDATE ${s}.schema_version SET version = 3`);
     const again = await openPostgresStore({ connectionString: database, schema: store.schema });
     try {
       const st = again.state;
-      expect(await st.status()).toEqual({ size: 2, rebuildNeeded: true, mapFloor: 0 });
+      expect(await st.status()).toMatchObject({ size: 2, rebuildNeeded: true, mapFloor: 0 });
       // The old rebuild cannot go on: the schema never gave it a token.
       await expect(st.finishRebuild(old, 2)).rejects.toThrow(/no rebuild 1 was begun on this store/);
       const token = await st.beginRebuild(2);
       expect(token).toBe(1);
       await st.writeRebuild(token, 2, { rows: [{ table: "label", key: "L", value: new Uint8Array([2]) }] });
       await st.finishRebuild(token, 2);
-      expect(await st.status()).toEqual({ size: 2, rebuildNeeded: false, mapFloor: 0 });
+      expect(await st.status()).toMatchObject({ size: 2, rebuildNeeded: false, mapFloor: 0 });
       expect((await st.readState("label", ["L", new Uint8Array([0])])).values).toEqual([
         new Uint8Array([2]),
         undefined,
@@ -282,6 +286,34 @@ describe("PostgresStore: schemas", () => {
     } finally {
       await client.end();
     }
+  });
+
+  it("upgrades a log of layout 4 (no step times) with a rebuild under way: its token stands, its step age is unknown until it steps", async () => {
+    const store = await open();
+    await store.append(syntheticBatch("a", 0, 2));
+    const old = await store.state.beginRebuild(2);
+    await store.close();
+    const s = `"${store.schema}"`;
+    await execute(`ALTER TABLE ${s}.state_meta DROP COLUMN rebuild_stepped_at;
+      UPDATE ${s}.schema_version SET version = 4`);
+    const again = await openPostgresStore({ connectionString: database, schema: store.schema });
+    try {
+      const st = again.state;
+      // Read as a rebuild that stopped stepping: start-up takes it over rather than wait.
+      expect(await st.status()).toMatchObject({ rebuildNeeded: true, rebuildToken: old, rebuildStepAgeMs: undefined });
+      await st.writeRebuild(old, 2, {});
+      expect((await st.status()).rebuildStepAgeMs).toBeGreaterThanOrEqual(0);
+      const token = await st.beginRebuild(2);
+      expect(token).toBe(old + 1);
+      await st.finishRebuild(token, 2);
+      expect(await st.status()).toMatchObject({ size: 2, rebuildNeeded: false, rebuildToken: token });
+    } finally {
+      await again.close();
+    }
+    expect(await execute(`SELECT version FROM ${s}.schema_version`)).toEqual([{ version: POSTGRES_SCHEMA_VERSION }]);
+    expect(await execute(`SELECT rebuild_stepped_at IS NOT NULL AS stepped FROM ${s}.state_meta`)).toEqual([
+      { stepped: true },
+    ]);
   });
 
   it("refuses a schema of a newer layout version", async () => {

@@ -9,8 +9,9 @@
  * 3 -> 4 dropped the map tables' indexes by hash and by version (values are read by key, prunes
  * find what to look at in the write journals): sqliteMigrationFrom3.
  * 4 -> 5 gave state_meta the newest rebuild's token (state.ts: RebuildToken): sqliteMigrationTo5.
+ * 5 -> 6 gave state_meta the time of the newest rebuild's last step: sqliteMigrationTo6.
  */
-export const SQLITE_SCHEMA_VERSION = 5;
+export const SQLITE_SCHEMA_VERSION = 6;
 
 /** state_meta.rebuild: the tables reflect the log; they need a rebuild; one is under way. */
 export const REBUILD_IN_STEP = 0;
@@ -51,6 +52,15 @@ export const sqliteMigrationFrom3 = `
  */
 export const sqliteMigrationTo5 = `
   ALTER TABLE state_meta ADD COLUMN rebuild_token INTEGER NOT NULL DEFAULT 0 CHECK (rebuild_token >= 0);
+`;
+
+/**
+ * From version 3, 4 or 5, whose state_meta has no step time: none recorded. A rebuild an older
+ * program left marked then reads as one that stopped stepping long ago, which the next start-up
+ * takes over rather than waits for.
+ */
+export const sqliteMigrationTo6 = `
+  ALTER TABLE state_meta ADD COLUMN rebuild_stepped_at INTEGER CHECK (rebuild_stepped_at >= 0);
 `;
 
 export const sqliteSchema = `
@@ -113,13 +123,15 @@ export const sqliteSchema = `
     PRIMARY KEY (version, key)
   ) WITHOUT ROWID;
   -- Whether the state reflects the log (rebuild 0), needs a rebuild (1) or is being rebuilt (2),
-  -- the newest rebuild's token (raised by each beginRebuild; 0 before any), and the oldest map
-  -- version kept.
+  -- the newest rebuild's token (raised by each beginRebuild; 0 before any), the oldest map
+  -- version kept, and when the newest rebuild's last step ran (milliseconds since the Unix epoch
+  -- by the clock of the machine that holds the file; NULL before any).
   CREATE TABLE IF NOT EXISTS state_meta (
-    singleton     INTEGER PRIMARY KEY CHECK (singleton = 1),
-    rebuild       INTEGER NOT NULL CHECK (rebuild IN (0, 1, 2)),
-    map_floor     INTEGER NOT NULL CHECK (map_floor >= 0),
-    rebuild_token INTEGER NOT NULL DEFAULT 0 CHECK (rebuild_token >= 0)
+    singleton          INTEGER PRIMARY KEY CHECK (singleton = 1),
+    rebuild            INTEGER NOT NULL CHECK (rebuild IN (0, 1, 2)),
+    map_floor          INTEGER NOT NULL CHECK (map_floor >= 0),
+    rebuild_token      INTEGER NOT NULL DEFAULT 0 CHECK (rebuild_token >= 0),
+    rebuild_stepped_at INTEGER CHECK (rebuild_stepped_at >= 0)
   );
   -- Made beside an existing log (an upgrade), the empty tables do not reflect it.
   INSERT OR IGNORE INTO state_meta (singleton, rebuild, map_floor)

@@ -49,7 +49,10 @@ export class SqliteStateTables implements StateTables {
     private readonly checkOpen: () => void,
   ) {
     this.sizeStmt = db.prepare<[], number>("SELECT coalesce(max(size), 0) FROM checkpoints").pluck();
-    this.metaStmt = db.prepare<[], { rebuild: number; map_floor: number }>("SELECT rebuild, map_floor FROM state_meta");
+    this.metaStmt = db.prepare<
+      [],
+      { rebuild: number; map_floor: number; rebuild_token: number; rebuild_stepped_at: number | null }
+    >("SELECT rebuild, map_floor, rebuild_token, rebuild_stepped_at FROM state_meta");
     this.rowStmt = db
       .prepare<[number, Uint8Array], Buffer>("SELECT value FROM state_rows WHERE tbl = ? AND key = ?")
       .pluck();
@@ -79,7 +82,15 @@ export class SqliteStateTables implements StateTables {
     });
     this.readStatus = db.transaction((): StateStatus => {
       const meta = this.metaStmt.get()!;
-      return { size: this.sizeStmt.get()!, rebuildNeeded: meta.rebuild !== REBUILD_IN_STEP, mapFloor: meta.map_floor };
+      return {
+        size: this.sizeStmt.get()!,
+        rebuildNeeded: meta.rebuild !== REBUILD_IN_STEP,
+        mapFloor: meta.map_floor,
+        rebuildToken: meta.rebuild_token,
+        // The writer thread's clock is this one: WAL mode needs every process on a file to share
+        // memory, so they all run on one machine.
+        rebuildStepAgeMs: meta.rebuild_stepped_at === null ? undefined : Date.now() - meta.rebuild_stepped_at,
+      };
     });
     this.readNodes = db.transaction((paths: readonly Uint8Array[], at: number) => {
       const floor = this.metaStmt.get()!.map_floor;

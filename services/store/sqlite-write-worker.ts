@@ -54,6 +54,8 @@ const nextRebuildToken = db
   .prepare<[], number>("UPDATE state_meta SET rebuild_token = rebuild_token + 1 RETURNING rebuild_token")
   .pluck();
 const setFloor = db.prepare<[number]>("UPDATE state_meta SET map_floor = ?");
+// This thread's clock: the readers that compare with it (status) run on the same machine.
+const recordRebuildStep = db.prepare<[number]>("UPDATE state_meta SET rebuild_stepped_at = ?");
 const newestNodeVersion = db.prepare<[], number>("SELECT coalesce(max(version), 0) FROM map_nodes").pluck();
 // Only positions (keys) written in (old floor, new floor], the journal's rows up to the new floor,
 // can have a version newly superseded at or below it, so pruning costs what was written since
@@ -161,15 +163,17 @@ const beginRebuild = db.transaction((expected: number): number => {
   );
   setFloor.run(0);
   setRebuild.run(REBUILDING);
+  recordRebuildStep.run(Date.now());
   return nextRebuildToken.get()!;
 });
 
-/** The guards of a rebuild's later steps, in the order the port gives them. */
+/** The guards of a rebuild's later steps, in the order the port gives them; then records the step. */
 function guardStep(token: number, expected: number): void {
   const m = meta.get()!;
   guardRebuildToken(token, m.rebuild_token);
   if (m.rebuild !== REBUILDING) throw notRebuilding();
   guard(expected);
+  recordRebuildStep.run(Date.now());
 }
 
 const writeRebuild = db.transaction((token: number, expected: number, buffer: ArrayBuffer) => {

@@ -195,7 +195,7 @@ describe("sqlite store, on files and across processes", () => {
       db.close();
     }
     const store = await openSqliteStore({ dir });
-    expect(await store.state!.status()).toEqual({ size: 2, rebuildNeeded: true, mapFloor: 0 });
+    expect(await store.state!.status()).toMatchObject({ size: 2, rebuildNeeded: true, mapFloor: 0 });
     expect(await store.readEntries(0, 2)).toEqual([new Uint8Array([0]), new Uint8Array([1])]);
     // The upgrade's path: a rebuild at the size, then the tables are in step.
     const token = await store.state!.beginRebuild(2);
@@ -203,11 +203,11 @@ describe("sqlite store, on files and across processes", () => {
     await store.state!.finishRebuild(token, 2);
     await store.close();
     const again = await openSqliteStore({ dir });
-    expect(await again.state!.status()).toEqual({ size: 2, rebuildNeeded: false, mapFloor: 0 });
+    expect(await again.state!.status()).toMatchObject({ size: 2, rebuildNeeded: false, mapFloor: 0 });
     await again.close();
     // An empty log needs no rebuild.
     const fresh = await openSqliteStore({ dir: empty });
-    expect(await fresh.state!.status()).toEqual({ size: 0, rebuildNeeded: false, mapFloor: 0 });
+    expect(await fresh.state!.status()).toMatchObject({ size: 0, rebuildNeeded: false, mapFloor: 0 });
     await fresh.close();
     const db = new Database(join(dir, SQLITE_FILE));
     expect(db.pragma("user_version", { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
@@ -243,6 +243,7 @@ describe("sqlite store, on files and across processes", () => {
     const db = new Database(join(dir, SQLITE_FILE));
     db.exec(`DROP TABLE map_node_writes; DROP TABLE map_value_writes;
       ALTER TABLE state_meta DROP COLUMN rebuild_token;
+      ALTER TABLE state_meta DROP COLUMN rebuild_stepped_at;
       CREATE INDEX map_values_by_hash ON map_values (hash);
       CREATE INDEX map_values_by_version ON map_values (version);
       CREATE INDEX map_nodes_by_version ON map_nodes (version);`);
@@ -251,7 +252,7 @@ describe("sqlite store, on files and across processes", () => {
 
     const again = await openSqliteStore({ dir });
     const st = again.state!;
-    expect(await st.status()).toEqual({ size: 4, rebuildNeeded: false, mapFloor: 0 });
+    expect(await st.status()).toMatchObject({ size: 4, rebuildNeeded: false, mapFloor: 0 });
     const leaves = [
       { key: key(1), hash: v1.hash },
       { key: key(1), hash: v2.hash },
@@ -281,26 +282,55 @@ describe("sqlite store, on files and across processes", () => {
     await store.close();
     // Version 4's state_meta, marked as being rebuilt, holding what the old rebuild wrote.
     const db = new Database(join(dir, SQLITE_FILE));
-    db.exec("ALTER TABLE state_meta DROP COLUMN rebuild_token");
+    db.exec("ALTER TABLE state_meta DROP COLUMN rebuild_token; ALTER TABLE state_meta DROP COLUMN rebuild_stepped_at");
     db.prepare("INSERT INTO state_rows VALUES (1, 'stale', x'00')").run();
     db.pragma("user_version = 4");
     db.close();
 
     const again = await openSqliteStore({ dir });
     const st = again.state!;
-    expect(await st.status()).toEqual({ size: 2, rebuildNeeded: true, mapFloor: 0 });
+    expect(await st.status()).toMatchObject({ size: 2, rebuildNeeded: true, mapFloor: 0 });
     // The old rebuild cannot go on: the file never gave it a token.
     await expect(st.finishRebuild(old, 2)).rejects.toThrow(/no rebuild 1 was begun on this store/);
     const token = await st.beginRebuild(2);
     expect(token).toBe(1);
     await st.writeRebuild(token, 2, { rows: [{ table: "label", key: "L", value: new Uint8Array([2]) }] });
     await st.finishRebuild(token, 2);
-    expect(await st.status()).toEqual({ size: 2, rebuildNeeded: false, mapFloor: 0 });
+    expect(await st.status()).toMatchObject({ size: 2, rebuildNeeded: false, mapFloor: 0 });
     expect((await st.readState("label", ["L", "stale"])).values).toEqual([new Uint8Array([2]), undefined]);
     await again.close();
     const after = new Database(join(dir, SQLITE_FILE), { readonly: true });
     expect(after.pragma("user_version", { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
     expect(after.prepare("SELECT rebuild_token FROM state_meta").pluck().get()).toBe(1);
+    after.close();
+  });
+
+  it("migrates a version-5 database (no step times) with a rebuild under way: its token stands, its step age is unknown until it steps", async () => {
+    const dir = tempDir();
+    const store = await openSqliteStore({ dir });
+    await store.append(syntheticBatch("a", 0, 2));
+    const old = await store.state!.beginRebuild(2);
+    await store.close();
+    const db = new Database(join(dir, SQLITE_FILE));
+    db.exec("ALTER TABLE state_meta DROP COLUMN rebuild_stepped_at");
+    db.pragma("user_version = 5");
+    db.close();
+
+    const again = await openSqliteStore({ dir });
+    const st = again.state!;
+    // Read as a rebuild that stopped stepping: start-up takes it over rather than wait.
+    expect(await st.status()).toMatchObject({ rebuildNeeded: true, rebuildToken: old, rebuildStepAgeMs: undefined });
+    const before = Date.now();
+    await st.writeRebuild(old, 2, {});
+    expect((await st.status()).rebuildStepAgeMs).toBeLessThanOrEqual(Date.now() - before);
+    const token = await st.beginRebuild(2);
+    expect(token).toBe(old + 1);
+    await st.finishRebuild(token, 2);
+    expect(await st.status()).toMatchObject({ size: 2, rebuildNeeded: false, rebuildToken: token });
+    await again.close();
+    const after = new Database(join(dir, SQLITE_FILE), { readonly: true });
+    expect(after.pragma("user_version", { simple: true })).toBe(SQLITE_SCHEMA_VERSION);
+    expect(after.prepare("SELECT rebuild_stepped_at FROM state_meta").pluck().get()).toBeGreaterThanOrEqual(before);
     after.close();
   });
 

@@ -19,6 +19,7 @@ import {
   sqliteMigrationFrom1,
   sqliteMigrationFrom3,
   sqliteMigrationTo5,
+  sqliteMigrationTo6,
   sqliteSchema,
   SQLITE_SCHEMA_VERSION,
 } from "./sqlite-schema.js";
@@ -259,6 +260,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<LogS
         if (version === 3) db.exec(sqliteMigrationFrom3);
         // Versions 1 and 2 had no state_meta: sqliteSchema just made it whole.
         if (version === 3 || version === 4) db.exec(sqliteMigrationTo5);
+        if (version >= 3 && version <= 5) db.exec(sqliteMigrationTo6);
         db.pragma(`user_version = ${SQLITE_SCHEMA_VERSION}`);
       }).immediate();
       // SQLite gives them the database file's mode when it creates them; make sure of it.

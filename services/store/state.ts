@@ -117,6 +117,16 @@ export interface StateStatus {
   readonly rebuildNeeded: boolean;
   /** The oldest map version still readable (pruneMap). */
   readonly mapFloor: number;
+  /** The newest rebuild begun on the store (its RebuildToken), finished or not; 0 before any. */
+  readonly rebuildToken: number;
+  /**
+   * How many milliseconds ago the newest rebuild's last step (beginRebuild, writeRebuild,
+   * finishRebuild) ran, measured by the store's own clock at both ends (never the caller's: the
+   * clocks of two machines never meet), so that a process finding the tables marked can tell a
+   * rebuild still under way (stepping) from one whose process died. Undefined when no step was
+   * recorded: before any rebuild, or for a rebuild begun by a program that did not record them.
+   */
+  readonly rebuildStepAgeMs: number | undefined;
 }
 
 /**
@@ -175,7 +185,10 @@ export interface StateTables {
    */
   pruneMap(floor: number): Promise<void>;
 
-  /** Whether the tables reflect the log, the size they reflect, and the map floor, as of one snapshot. */
+  /**
+   * Whether the tables reflect the log, the size they reflect, the map floor, and the newest
+   * rebuild's token and the age of its last step, as of one snapshot.
+   */
   status(): Promise<StateStatus>;
 
   /**
@@ -197,12 +210,17 @@ export interface StateTables {
    * the other two steps take. If the tree is no longer `expectedSize` it rejects with
    * SizeConflictError and changes nothing. While the tables are marked, append() refuses a batch
    * with a state part (StateRebuildingError).
+   *
+   * Every step records when it ran (status: rebuildStepAgeMs) in its own transaction, by the
+   * store's clock. A rebuild that steps at least every few seconds (an empty writeRebuild part is
+   * a step that writes nothing else: a heartbeat) is seen as alive by other processes, which wait
+   * for it rather than supersede it, and learns early that it was superseded.
    */
   beginRebuild(expectedSize: number): Promise<RebuildToken>;
 
   /**
-   * Writes one part of the rebuild `token` began (parts may be as small as memory wants), all of
-   * it or none; durable once it resolves. Its map versions must be below `expectedSize`. Rejects,
+   * Writes one part of the rebuild `token` began (parts may be as small as memory wants, down to
+   * an empty one: a heartbeat), all of it or none; durable once it resolves. Its map versions must be below `expectedSize`. Rejects,
    * writing nothing, with RebuildSupersededError (another beginRebuild ran since this rebuild's:
    * checked first, so that a superseded rebuild stops rather than starts over), InvalidWriteError
    * (a malformed part, no rebuild begun, or a token this store never gave) or SizeConflictError

@@ -83,7 +83,7 @@ export function describeStateContract(name: string, run: Run): void {
           await expect(s.append(withState("a", 0, 1, { rows: [] }))).rejects.toBeInstanceOf(InvalidWriteError);
           return;
         }
-        expect(await tables(other).status()).toEqual({ size: 0, rebuildNeeded: false, mapFloor: 0 });
+        expect(await tables(other).status()).toMatchObject({ size: 0, rebuildNeeded: false, mapFloor: 0 });
         const a = value("value a");
         await s.append(
           withState("a", 0, 3, {
@@ -130,7 +130,7 @@ export function describeStateContract(name: string, run: Run): void {
         // A batch without a state part changes no state.
         await s.append(syntheticBatch("a", 5, 1));
         same((await st.readState("label", ["L1"])).values, [utf8("one, changed")]);
-        expect(await st.status()).toEqual({ size: 6, rebuildNeeded: false, mapFloor: 0 });
+        expect(await st.status()).toMatchObject({ size: 6, rebuildNeeded: false, mapFloor: 0 });
         await expect(st.readState("nope" as "label", ["x"])).rejects.toThrow(RangeError);
         await expect(st.readState("label", ["x".repeat(MAX_STATE_KEY_BYTES + 1)])).rejects.toThrow(RangeError);
         await expect(st.readMapNodes([new Uint8Array([3, 0xff])], 1)).rejects.toThrow(RangeError);
@@ -377,10 +377,10 @@ export function describeStateContract(name: string, run: Run): void {
         await expect(st.writeRebuild(never, 3, part)).rejects.toThrow(/no rebuild 1 was begun on this store/);
         await expect(st.finishRebuild(never, 3)).rejects.toBeInstanceOf(InvalidWriteError);
         await expect(st.finishRebuild(0 as RebuildToken, 3)).rejects.toBeInstanceOf(RangeError);
-        expect(await st.status()).toEqual({ size: 3, rebuildNeeded: false, mapFloor: 0 });
+        expect(await st.status()).toMatchObject({ size: 3, rebuildNeeded: false, mapFloor: 0 });
 
         const first = await st.beginRebuild(3);
-        expect(await tables(other).status()).toEqual({ size: 3, rebuildNeeded: true, mapFloor: 0 });
+        expect(await tables(other).status()).toMatchObject({ size: 3, rebuildNeeded: true, mapFloor: 0 });
         same((await st.readState("label", ["A"])).values, [undefined]);
         await st.writeRebuild(first, 3, { rows: part.rows });
         // An append in between: every later step at the old size loses, and the mark stays.
@@ -401,7 +401,7 @@ export function describeStateContract(name: string, run: Run): void {
         await st.finishRebuild(token, 4);
         // The floor is the newest version the rebuild wrote: older ones read as pruned, never as
         // a map the log did not commit.
-        expect(await tables(other).status()).toEqual({ size: 4, rebuildNeeded: false, mapFloor: 2 });
+        expect(await tables(other).status()).toMatchObject({ size: 4, rebuildNeeded: false, mapFloor: 2 });
         expect(await look()).toEqual(before);
         await expect(st.readMapNodes([path(1, 0)], 1)).rejects.toBeInstanceOf(MapVersionPrunedError);
         await expect(st.finishRebuild(token, 4)).rejects.toThrow(/no state rebuild was begun/);
@@ -457,14 +457,14 @@ export function describeStateContract(name: string, run: Run): void {
           await expect(writer.append(withState("a", 2, 2, {}))).rejects.toBeInstanceOf(StateRebuildingError);
         }
         expect(await look()).toEqual(before);
-        expect(await tables(other).status()).toEqual({ size: 2, rebuildNeeded: true, mapFloor: 0 });
+        expect(await tables(other).status()).toMatchObject({ size: 2, rebuildNeeded: true, mapFloor: 0 });
         expect((await other.latestCheckpoint())?.size).toBe(2);
         await expect(other.readEntries(2, 3)).rejects.toThrow(RangeError);
 
         // Without state the append goes on (a store without state tables, say); the rebuild,
         // guarded by the size, must start over at the new one.
         await other.append(syntheticBatch("a", 2, 1));
-        expect(await st.status()).toEqual({ size: 3, rebuildNeeded: true, mapFloor: 0 });
+        expect(await st.status()).toMatchObject({ size: 3, rebuildNeeded: true, mapFloor: 0 });
         await expect(st.finishRebuild(stale, 2)).rejects.toBeInstanceOf(SizeConflictError);
         await expect(s.append(withState("a", 3, 1, { rows: [] }))).rejects.toBeInstanceOf(StateRebuildingError);
 
@@ -473,7 +473,7 @@ export function describeStateContract(name: string, run: Run): void {
         await st.finishRebuild(token, 3);
         await other.append(withState("a", 3, 2, { rows: [{ table: "label", key: "B", value: utf8("b") }] }));
         same((await st.readState("label", ["A", "B"])).values, [utf8("a"), utf8("b")]);
-        expect(await st.status()).toEqual({ size: 5, rebuildNeeded: false, mapFloor: 0 });
+        expect(await st.status()).toMatchObject({ size: 5, rebuildNeeded: false, mapFloor: 0 });
       }));
 
     it("never lets an append with state and a racing beginRebuild both succeed", () =>
@@ -495,7 +495,7 @@ export function describeStateContract(name: string, run: Run): void {
             // The rebuild came first: the append saw the mark and wrote nothing.
             if (begun.status !== "fulfilled") throw begun.reason;
             expect(appended.reason).toBeInstanceOf(StateRebuildingError);
-            expect(await tables(s).status()).toEqual({ size, rebuildNeeded: true, mapFloor: 0 });
+            expect(await tables(s).status()).toMatchObject({ size, rebuildNeeded: true, mapFloor: 0 });
             await tables(other).finishRebuild(begun.value, size);
           }
           same((await tables(s).readState("label", [row.key])).values, [
@@ -554,13 +554,13 @@ export function describeStateContract(name: string, run: Run): void {
           );
         }
         expect(await look()).toEqual(before);
-        expect(await ot.status()).toEqual({ size: 2, rebuildNeeded: true, mapFloor: 0 });
+        expect(await ot.status()).toMatchObject({ size: 2, rebuildNeeded: true, mapFloor: 0 });
 
         // B goes on and finishes; the tables hold what B wrote and nothing of A's.
         await ot.writeRebuild(b, 2, { nodes: [{ path: path(7, 0), version: 1, node: node("b") }] });
         await ot.writeRebuild(b, 2, { values: [{ key: key32(7), version: 1, hash: v.b.hash, value: v.b.bytes }] });
         await ot.finishRebuild(b, 2);
-        expect(await st.status()).toEqual({ size: 2, rebuildNeeded: false, mapFloor: 1 });
+        expect(await st.status()).toMatchObject({ size: 2, rebuildNeeded: false, mapFloor: 1 });
         expect(await look()).toEqual({
           rows: [undefined, undefined, toHex(utf8("b B1")), toHex(utf8("b both"))],
           nodes: [[toHex(node("b"))]],
@@ -570,6 +570,67 @@ export function describeStateContract(name: string, run: Run): void {
         await expect(st.writeRebuild(a, 2, rows("a", ["A2"]))).rejects.toBeInstanceOf(RebuildSupersededError);
         await expect(st.finishRebuild(a, 2)).rejects.toBeInstanceOf(RebuildSupersededError);
         expect((await st.readState("label", ["A2"])).values).toEqual([undefined]);
+      }));
+
+    it("records when each rebuild step ran, by the store's clock: status gives the newest token and its last step's age; an empty part is a heartbeat, refused once superseded", () =>
+      run(async (open) => {
+        const [s, other] = [await open(), await open()];
+        if (!s.state) return;
+        await s.append(withState("a", 0, 2, { rows: [{ table: "label", key: "A", value: utf8("a") }] }));
+        const [st, ot] = [tables(s), tables(other)];
+        expect(await ot.status()).toMatchObject({ rebuildToken: 0, rebuildStepAgeMs: undefined });
+        const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+        // Runs `step`, waits, and reads the status: its age is the time since the last step
+        // recorded, which must lie between the time since `since` ended and since it began.
+        const agedSince = async (since: { start: number; done: number }, waitMs: number) => {
+          await sleep(waitMs);
+          const r0 = Date.now();
+          const status = await ot.status();
+          const r1 = Date.now();
+          expect(status.rebuildStepAgeMs).toBeGreaterThanOrEqual(r0 - since.done - 2);
+          expect(status.rebuildStepAgeMs).toBeLessThanOrEqual(r1 - since.start + 2);
+          return status;
+        };
+        const timed = async (step: () => Promise<unknown>) => {
+          const start = Date.now();
+          await step();
+          return { start, done: Date.now() };
+        };
+
+        let a!: RebuildToken;
+        const began = await timed(async () => (a = await st.beginRebuild(2)));
+        expect(await agedSince(began, 0)).toMatchObject({ rebuildNeeded: true, rebuildToken: a });
+        expect(await agedSince(began, 60)).toMatchObject({ rebuildToken: a });
+        // An empty part is a step that writes nothing, on every backend: a heartbeat.
+        for (const empty of [{}, { rows: [], nodes: [], values: [] }]) {
+          const beat = await timed(() => st.writeRebuild(a, 2, empty));
+          await agedSince(beat, 30);
+        }
+        expect((await ot.scanState("label", undefined, 10)).rows).toEqual([]);
+        const written = await timed(() =>
+          st.writeRebuild(a, 2, { rows: [{ table: "label", key: "A", value: utf8("again") }] }),
+        );
+        // A refused step records nothing: the age still runs from the last step that ran.
+        await expect(st.writeRebuild(a, 3, {})).rejects.toBeInstanceOf(SizeConflictError);
+        await agedSince(written, 40);
+
+        // Superseded, a heartbeat is refused like any step, writing and recording nothing.
+        let b!: RebuildToken;
+        const newer = await timed(async () => (b = await ot.beginRebuild(2)));
+        await sleep(40);
+        const e = await st.writeRebuild(a, 2, {}).catch((x: unknown) => x);
+        expect(e).toBeInstanceOf(RebuildSupersededError);
+        expect(e).toMatchObject({ token: a, newest: b });
+        expect(await agedSince(newer, 0)).toMatchObject({ rebuildNeeded: true, rebuildToken: b });
+        const finished = await timed(() => ot.finishRebuild(b, 2));
+        expect(await agedSince(finished, 30)).toMatchObject({ rebuildNeeded: false, rebuildToken: b });
+        await expect(ot.writeRebuild(b, 2, {})).rejects.toThrow(/no state rebuild was begun/);
+
+        // Both are kept: a store opened afresh reads them.
+        await s.close();
+        const again = await open();
+        expect(await tables(again).status()).toMatchObject({ rebuildNeeded: false, rebuildToken: b });
+        expect((await tables(again).status()).rebuildStepAgeMs).toBeGreaterThanOrEqual(Date.now() - finished.done - 2);
       }));
 
     it("lets only the last begun of overlapping rebuilds finish, its parts alone in the tables, whatever the interleaving", async () => {
@@ -626,7 +687,7 @@ export function describeStateContract(name: string, run: Run): void {
             expect(finished).toBe(overlapped ? 1 : 2);
             // The tables are exactly the newest's two parts.
             const st = tables(instances[1 - newest]!);
-            expect(await st.status()).toEqual({ size: 2, rebuildNeeded: false, mapFloor: 1 });
+            expect(await st.status()).toMatchObject({ size: 2, rebuildNeeded: false, mapFloor: 1 });
             const rows = new Map<string, string>();
             for (const i of [0, 1]) for (const r of partOf(newest, i).rows!) rows.set(r.key as string, toHex(r.value!));
             const leaves = [0, 1].map((w) => ({ key: key32(9), hash: leaf(w).hash }));
@@ -664,7 +725,7 @@ export function describeStateContract(name: string, run: Run): void {
         const st = tables(again);
         expect(await look(st)).toEqual(before);
         same((await st.readState("labelEntry", ["L\n0"])).values, [utf8("0")]);
-        expect(await st.status()).toEqual({ size: 3, rebuildNeeded: false, mapFloor: 2 });
+        expect(await st.status()).toMatchObject({ size: 3, rebuildNeeded: false, mapFloor: 2 });
       }));
 
     it("runs the state map over the store's node table: the in-memory map's roots and proofs at every version", async () => {

@@ -2,12 +2,18 @@
 // are being rebuilt (by another process) is refused by the store, answers UNAVAILABLE naming the
 // rebuild and writes nothing; a standby promoted to sequencer checks the tables first, as a
 // sequencer's start-up does, and rebuilds them when they fail the check.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { T0, signStatement, statement } from "../test/domain-testkit.js";
-import { authority, expectRowsOf, logVerifier, openRegistry, replayed, stateWorkload } from "../test/state-rows-kit.js";
+import { describe, expect, it } from "vitest";
+import { T0 } from "../test/domain-testkit.js";
+import {
+  authority,
+  categoryStatement as category,
+  expectRowsOf,
+  logVerifier,
+  openRegistry,
+  replayed,
+  sharedMemoryAndSqlite,
+  stateWorkload,
+} from "../test/state-rows-kit.js";
 import { toHex } from "../log/bytes.js";
 import { computeUpdateAsync, defaultMapHasher } from "../log/map/index.js";
 import { decodeLogEntry, isCommitment } from "./domain/decode.js";
@@ -17,42 +23,9 @@ import { outOfStep } from "./integrity/state-start-up.js";
 import { MemoryLog, openMemoryStore } from "./store/memory.js";
 import type { LogStore } from "./store/port.js";
 import { storedMapAt } from "./store/map-nodes.js";
-import { openSqliteStore } from "./store/sqlite.js";
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-/** Opens store instances on one backing log, as processes sharing a database do. */
-const backends: [string, () => () => Promise<LogStore>][] = [
-  [
-    "memory",
-    () => {
-      const log = new MemoryLog();
-      return async () => openMemoryStore(log);
-    },
-  ],
-  [
-    "SQLite",
-    () => {
-      const dir = mkdtempSync(join(tmpdir(), "labelreg-guard-"));
-      dirs.push(dir);
-      return async () => openSqliteStore({ dir });
-    },
-  ],
-];
-
-const category = (id: string, clock: { now: bigint }) =>
-  signStatement(
-    authority,
-    statement(
-      { $case: "categoryPublished", value: { categoryId: id, name: id, description: "" } },
-      {
-        signedAtUnix: clock.now,
-      },
-    ),
-  );
+/** Store instances on one backing log, as processes sharing a database open them. */
+const backends = sharedMemoryAndSqlite("labelreg-guard-");
 
 /**
  * The tables are in step with the whole log: every row the replay gives, the start-up check
@@ -93,7 +66,7 @@ describe.each(backends)("no sequencing over state tables marked for a rebuild, o
       });
       expect((await store.latestCheckpoint())?.size).toBe(size);
       expect(registry.view.size).toBe(size);
-      expect(await store.state!.status()).toEqual({ size, rebuildNeeded: true, mapFloor: 0 });
+      expect(await store.state!.status()).toMatchObject({ size, rebuildNeeded: true, mapFloor: 0 });
 
       await rebuildState(other, authority.publicKey, logVerifier);
       const receipt = await registry.submit(signed);

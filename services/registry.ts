@@ -62,6 +62,8 @@ export interface RegistryOptions {
   /** Told why the state tables are rebuilt, and how far the rebuild has got. */
   readonly onStateRebuild?: StateStartUpOptions["onRebuild"];
   readonly onStateRebuildProgress?: StateStartUpOptions["onProgress"];
+  /** The rebuild's heartbeat and how it waits for another's (state-start-up.ts); defaults there. */
+  readonly stateRebuildTiming?: Pick<StateStartUpOptions, "heartbeatMs" | "staleAfterMs" | "pollMs">;
 }
 
 export class Registry {
@@ -305,5 +307,6 @@ function prepareState(opts: RegistryOptions, logVerifier: NoteVerifier, force: b
     ...(force ? { force: true } : {}),
     ...(opts.onStateRebuild ? { onRebuild: opts.onStateRebuild } : {}),
     ...(opts.onStateRebuildProgress ? { onProgress: opts.onStateRebuildProgress } : {}),
+    ...opts.stateRebuildTiming,
   });
 }

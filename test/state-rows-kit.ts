@@ -7,14 +7,16 @@ import { join } from "node:path";
 import { afterAll, expect } from "vitest";
 import { bytesEqual, toHex, utf8 } from "../log/bytes.js";
 import type { Statement } from "../proto/gen/messages/labelreg/v1/statement.js";
+import { decodeLogEntry, isCommitment } from "../services/domain/decode.js";
 import { allRows } from "../services/domain/state-rows.js";
+import { isViolation } from "../services/domain/violation.js";
 import type { RegistryState } from "../services/domain/state.js";
 import { labelRecordOf, decodeLabelRow } from "../services/domain/rows.js";
 import { MapCheck } from "../services/integrity/map-check.js";
 import { StatsFold } from "../services/stats/fold.js";
 import { ed25519NoteSigner, parseVerifierKey } from "../log/note-keys.js";
 import { Registry, type RegistryOptions } from "../services/registry.js";
-import { openMemoryStore } from "../services/store/memory.js";
+import { MemoryLog, openMemoryStore } from "../services/store/memory.js";
 import { openPostgresStore } from "../services/store/postgres.js";
 import type { LogStore } from "../services/store/port.js";
 import { openSqliteStore } from "../services/store/sqlite.js";
@@ -109,6 +111,54 @@ export function memoryAndSqlite(prefix: string): [string, () => Promise<LogStore
       },
     ],
   ];
+}
+
+/**
+ * For describe.each: memory and SQLite, each a function making one backing log (a MemoryLog, an
+ * SQLite directory named from `prefix`, removed after the calling file's tests) and returning
+ * how to open another store instance on it, as processes sharing a database do. Call at a test
+ * file's top level.
+ */
+export function sharedMemoryAndSqlite(prefix: string): [string, () => () => Promise<LogStore>][] {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+  return [
+    [
+      "memory",
+      () => {
+        const log = new MemoryLog();
+        return async () => openMemoryStore(log);
+      },
+    ],
+    [
+      "SQLite",
+      () => {
+        const dir = mkdtempSync(join(tmpdir(), prefix));
+        dirs.push(dir);
+        return async () => openSqliteStore({ dir });
+      },
+    ],
+  ];
+}
+
+/** The authority's publication of category `id`, signed at `clock`'s time. */
+export const categoryStatement = (id: string, clock: { now: bigint }) =>
+  signStatement(
+    authority,
+    statement(
+      { $case: "categoryPublished", value: { categoryId: id, name: id, description: "" } },
+      { signedAtUnix: clock.now },
+    ),
+  );
+
+/** The indices of the commitment entries among `entries`. */
+export function commitmentIndices(entries: readonly Uint8Array[]): number[] {
+  return entries.flatMap((b, i) => {
+    const d = decodeLogEntry(b);
+    return !isViolation(d) && isCommitment(d) ? [i] : [];
+  });
 }
 
 /**

@@ -16,6 +16,13 @@
 // (another process with --rebuild, a standby's promotion) supersedes this one, whose next step
 // is refused with RebuildSupersededError. This one then stops with that error and does not start
 // over, which would supersede the other in turn: the newer rebuild finishes the tables alone.
+//
+// The replay writes nothing for minutes on a large log, so it steps anyway, with an empty part,
+// at least every heartbeat: the store records each step's time, which tells a process starting
+// meanwhile that this rebuild is alive (state-start-up.ts waits for it rather than superseding
+// it), and a superseded or outrun rebuild learns it at its next heartbeat, not after its replay.
+// A beat can only come between awaited steps: a synchronous stretch (a chunk's checks, the map
+// built at the newest commitment) delays it, which the staleness limit readers apply must cover.
 import type { NoteVerifier } from "../../log/note.js";
 import { bytesEqual } from "../../log/bytes.js";
 import { computeUpdate, defaultMapHasher, MemoryMapNodeStore } from "../../log/map/index.js";
@@ -60,24 +67,34 @@ const CHUNK = 4096;
 const PART_BYTES = 4 * 1024 * 1024;
 /** Appends that may move the tree under one rebuild before it gives up. */
 const MAX_RESTARTS = 16;
+/** The longest a rebuild goes without a step while it replays, by default (RebuildOptions). */
+export const REBUILD_HEARTBEAT_MS = 2_000;
+
+export interface RebuildOptions {
+  /** Told how far the rebuild got, now and then. */
+  readonly progress?: (p: RebuildProgress) => void;
+  /** The longest the rebuild goes without a step (a heartbeat) where it can step; REBUILD_HEARTBEAT_MS. */
+  readonly heartbeatMs?: number;
+}
 
 /**
  * Rebuilds every state table of `store` from its log; resolves once they reflect the log at the
  * size reported. Throws IntegrityError (naming the entry where it can) if the log fails a check,
  * leaving the tables marked rebuildNeeded, and RebuildSupersededError if another rebuild of the
- * store began before this one finished (that one rewrites the tables; this one wrote no more).
+ * store began before this one finished (that one rewrites the tables; this one wrote no more),
+ * found at the latest at the next heartbeat. Steps at least every `heartbeatMs` where it can.
  */
 export async function rebuildState(
   store: LogStore,
   authorityPublicKey: Uint8Array,
   logVerifier: NoteVerifier,
-  progress?: (p: RebuildProgress) => void,
+  opts: RebuildOptions = {},
 ): Promise<RebuildReport> {
   const tables = store.state;
   if (!tables) throw new Error("rebuild: this store keeps no state tables");
   for (let restarts = 0; ; restarts++) {
     try {
-      return { ...(await rebuildOnce(store, tables, authorityPublicKey, logVerifier, progress)), restarts };
+      return { ...(await rebuildOnce(store, tables, authorityPublicKey, logVerifier, opts)), restarts };
     } catch (e) {
       if (!(e instanceof SizeConflictError) || restarts >= MAX_RESTARTS) throw e;
     }
@@ -89,16 +106,25 @@ async function rebuildOnce(
   tables: StateTables,
   authorityPublicKey: Uint8Array,
   logVerifier: NoteVerifier,
-  progress: ((p: RebuildProgress) => void) | undefined,
+  { progress, heartbeatMs = REBUILD_HEARTBEAT_MS }: RebuildOptions,
 ): Promise<Omit<RebuildReport, "restarts">> {
   const latest = await store.latestCheckpoint();
   const checkpoint = latest ? verifyStoredCheckpoint(latest, logVerifier) : undefined;
   const size = checkpoint?.size ?? 0;
   const token = await tables.beginRebuild(size);
+  let stepped = Date.now();
+  // A step with an empty part when the last is a heartbeat old: it throws as any step would
+  // (superseded, or the tree moved), stopping or restarting the rebuild at once.
+  const beat = async () => {
+    if (Date.now() - stepped < heartbeatMs) return;
+    await tables.writeRebuild(token, size, {});
+    stepped = Date.now();
+  };
 
   // The map is written as of the newest commitment: the state then is the state after the
   // entries before it, so the replay pauses there to take the map's entries.
   const last = await lastCommitment(store, size);
+  await beat();
   const tree = new TreeCheck(emptyTreeState(), store);
   const replay = new MapCheck(authorityPublicKey, new StatsFold());
   let map: { nodes: MapNodeWrite[]; values: MapValueWrite[] } | undefined;
@@ -111,6 +137,7 @@ async function rebuildOnce(
     replay.extend(entries);
     if (last !== undefined && replay.size === last + 1) map = freshMap(replay, last, entries[entries.length - 1]!);
     progress?.({ phase: "replay", done: replay.size, total: size });
+    await beat();
   }
   if (checkpoint) tree.expectRoot(size, checkpoint.root, `the checkpoint of size ${size}`);
 
@@ -131,6 +158,7 @@ async function rebuildOnce(
   for (const l of state.labels.values()) total += l.history.length;
   const write = async (part: StateWrite, count: number) => {
     await tables.writeRebuild(token, size, part);
+    stepped = Date.now();
     written += count;
     progress?.({ phase: "write", done: written, total });
   };

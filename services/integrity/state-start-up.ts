@@ -4,6 +4,12 @@
 // what construction cannot: tables created empty beside an existing log (an upgrade), a rebuild
 // that did not finish, and rows that do not decode.
 //
+// Tables marked while another process rebuilds them (its rebuild steps recently: rebuild.ts beats
+// while it replays) are waited for, not rebuilt beside it: a second rebuild would supersede the
+// live one, and two processes restarted by a supervisor could supersede each other forever. A
+// rebuild whose last step is older than the staleness limit died with its process, and is taken
+// over. Ages are the store's (StateStatus.rebuildStepAgeMs): two machines' clocks never meet.
+//
 // What start-up cannot see without a full replay: a row that decodes but holds the wrong record
 // (only `--rebuild`, or the auditor, compares every row with the log), and damage to rows the
 // newest batch did not write.
@@ -29,12 +35,20 @@ import { AUTHORITY_SIGNER, foldModel } from "../domain/state.js";
 import { decodeStatsRow, STATS_TOTAL_KEY } from "../stats/rows.js";
 import { isViolation } from "../domain/violation.js";
 import type { SequencedStatement } from "../domain/apply.js";
-import type { LogStore } from "../store/port.js";
+import { RebuildSupersededError, type LogStore } from "../store/port.js";
 import type { StateTable, StateTables } from "../store/state.js";
-import { rebuildState, type RebuildProgress, type RebuildReport } from "./rebuild.js";
+import { REBUILD_HEARTBEAT_MS, rebuildState, type RebuildProgress, type RebuildReport } from "./rebuild.js";
 
 /** Entries of the newest batch the spot check reads at most. */
 const SPOT_CHECK_ENTRIES = 4096;
+
+/**
+ * How long ago a rebuild's last step may have run for it to count as alive, by default: many
+ * heartbeats, because a beat can be late by a rebuild's longest synchronous stretch (a replay
+ * chunk's checks, the map built from every key at the newest commitment) on a loaded machine.
+ * Taking over a live rebuild costs its work, not the tables (it stops and waits in turn).
+ */
+export const REBUILD_STALE_MS = 15 * REBUILD_HEARTBEAT_MS;
 
 export interface StateStartUpOptions {
   /** Rebuild even if the tables look in step (`serve --rebuild`). */
@@ -42,12 +56,27 @@ export interface StateStartUpOptions {
   /** Told why a rebuild runs, before it starts. */
   readonly onRebuild?: (reason: string) => void;
   readonly onProgress?: (p: RebuildProgress) => void;
+  /** Passed to rebuildState: the longest its replay goes without a step. */
+  readonly heartbeatMs?: number;
+  /** A rebuild whose last step is at least this old is taken over, not waited for; REBUILD_STALE_MS. */
+  readonly staleAfterMs?: number;
+  /** How often the tables' status is read while waiting for another rebuild; half a heartbeat by default. */
+  readonly pollMs?: number;
 }
 
 /**
  * Makes `store`'s state tables fit to serve from: checks them, and rebuilds them from the log if
- * they are out of step (or `force`). Resolves with the rebuild's report, or undefined if none
- * was needed. A store without state tables needs nothing.
+ * they are out of step (or `force`). Resolves with this call's rebuild's report, or undefined if
+ * it ran none: none was needed, or another rebuild did it. A store without state tables needs
+ * nothing.
+ *
+ * While the tables are marked and the newest rebuild stepped within `staleAfterMs` (another
+ * process, or caller, is rebuilding them), it waits for that rebuild, reading the status every
+ * `pollMs`, then checks the tables again: a rebuild the other finished satisfies `force` too, as
+ * it replayed the whole log. A marked rebuild that stopped stepping is taken over. When its own
+ * rebuild is superseded, it waits for the newer one the same way instead of failing. A wait has
+ * no bound of its own: it ends when the awaited rebuild finishes or stops stepping. Each wait is
+ * logged (console.error, a JSON line).
  */
 export async function prepareStateTables(
   store: LogStore,
@@ -55,14 +84,71 @@ export async function prepareStateTables(
   logVerifier: NoteVerifier,
   opts: StateStartUpOptions = {},
 ): Promise<RebuildReport | undefined> {
-  if (!store.state) {
+  const tables = store.state;
+  if (!tables) {
     if (opts.force) throw new Error("rebuild: this store keeps no state tables (nothing to rebuild)");
     return undefined;
   }
-  const reason = opts.force ? "asked to (--rebuild)" : await outOfStep(store, store.state, authorityPublicKey);
-  if (reason === undefined) return undefined;
-  opts.onRebuild?.(reason);
-  return rebuildState(store, authorityPublicKey, logVerifier, opts.onProgress);
+  const heartbeatMs = opts.heartbeatMs ?? REBUILD_HEARTBEAT_MS;
+  const staleAfterMs = opts.staleAfterMs ?? REBUILD_STALE_MS;
+  const pollMs = opts.pollMs ?? heartbeatMs / 2;
+  let force = opts.force === true;
+  for (;;) {
+    if (await waitForLiveRebuild(tables, staleAfterMs, pollMs)) force = false;
+    const reason = force ? "asked to (--rebuild)" : await outOfStep(store, tables, authorityPublicKey);
+    if (reason === undefined) return undefined;
+    opts.onRebuild?.(reason);
+    try {
+      return await rebuildState(store, authorityPublicKey, logVerifier, {
+        heartbeatMs,
+        ...(opts.onProgress ? { progress: opts.onProgress } : {}),
+      });
+    } catch (e) {
+      if (!(e instanceof RebuildSupersededError)) throw e;
+      // The newer rebuild began after this one: it satisfies `force` as this one would have.
+      force = false;
+      log("this process's rebuild of the state tables was superseded by another; waiting for that one", {
+        token: e.token,
+        newest: e.newest,
+      });
+    }
+  }
+}
+
+/**
+ * Waits while the tables are marked and the newest rebuild stepped within `staleAfterMs`, reading
+ * the status every `pollMs`; resolves with whether it waited. A newer rebuild superseding the
+ * awaited one is waited for in turn.
+ */
+async function waitForLiveRebuild(tables: StateTables, staleAfterMs: number, pollMs: number): Promise<boolean> {
+  let awaited: number | undefined;
+  for (;;) {
+    const status = await tables.status();
+    const age = status.rebuildStepAgeMs;
+    if (!status.rebuildNeeded || age === undefined || age >= staleAfterMs) {
+      if (awaited !== undefined)
+        log(
+          status.rebuildNeeded
+            ? "the awaited rebuild of the state tables stopped stepping; taking it over"
+            : "the awaited rebuild of the state tables finished",
+          { token: status.rebuildToken, lastStepMsAgo: age, staleAfterMs },
+        );
+      return awaited !== undefined;
+    }
+    if (status.rebuildToken !== awaited) {
+      awaited = status.rebuildToken;
+      log("waiting for another process's rebuild of the state tables, under way", {
+        token: awaited,
+        lastStepMsAgo: Math.round(age),
+        staleAfterMs,
+      });
+    }
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
+function log(msg: string, fields: Record<string, unknown>): void {
+  console.error(JSON.stringify({ level: "info", msg: `labelreg: ${msg}`, ...fields }));
 }
 
 /** Why the tables may not be served from, or undefined if they pass every start-up check. */

@@ -19,7 +19,9 @@ import {
   stateWorkload,
 } from "../../test/state-rows-kit.js";
 import { overriding, overridingStore, withTables } from "../../test/store/wrap-tables.js";
+import { usePostgres } from "../../test/postgres.js";
 import { openMemoryStore } from "../store/memory.js";
+import { openPostgresStore } from "../store/postgres.js";
 import { RebuildSupersededError, type LogStore } from "../store/port.js";
 import type { RebuildToken, StateTables } from "../store/state.js";
 import { rebuildState, type RebuildReport } from "./rebuild.js";
@@ -32,7 +34,20 @@ const STALE_MS = 400;
 const timing = { staleAfterMs: STALE_MS, pollMs: 5 };
 
 /** Store instances on one backing log, as processes sharing a database open them. */
-const backends = sharedMemoryAndSqlite("labelreg-wait-");
+const cluster = usePostgres();
+let schemas = 0;
+const backends: [string, () => () => Promise<LogStore>][] = [
+  ...sharedMemoryAndSqlite("labelreg-wait-"),
+  [
+    "PostgreSQL",
+    () => {
+      const schema = `wait_${++schemas}`;
+      let database: Promise<string> | undefined;
+      return async () =>
+        openPostgresStore({ connectionString: await (database ??= cluster().createDatabase("wait")), schema });
+    },
+  ],
+];
 
 let logged: MockInstance<typeof console.error>;
 beforeEach(() => {

@@ -123,8 +123,7 @@ async function rebuildOnce(
 
   // The map is written as of the newest commitment: the state then is the state after the
   // entries before it, so the replay pauses there to take the map's entries.
-  const last = await lastCommitment(store, size);
-  await beat();
+  const last = await lastCommitment(store, size, beat);
   const tree = new TreeCheck(emptyTreeState(), store);
   const replay = new MapCheck(authorityPublicKey, new StatsFold());
   let map: { nodes: MapNodeWrite[]; values: MapValueWrite[] } | undefined;
@@ -198,11 +197,12 @@ function freshMap(
   return mapStateWrite(index, update, entries);
 }
 
-/** The index of the newest commitment entry in the log of `size`, if it has one. */
-async function lastCommitment(store: LogStore, size: number): Promise<number | undefined> {
+/** The index of the newest commitment entry in the log of `size`, if it has one; `beat` after each read. */
+async function lastCommitment(store: LogStore, size: number, beat: () => Promise<void>): Promise<number | undefined> {
   for (let end = size; end > 0; end -= CHUNK) {
     const start = Math.max(0, end - CHUNK);
     const entries = await store.readEntries(start, end);
+    await beat();
     for (let i = entries.length - 1; i >= 0; i--) {
       const e = decodeLogEntryFast(entries[i]!);
       // An entry that does not decode is reported by the replay, at its index.

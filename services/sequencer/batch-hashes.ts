@@ -20,24 +20,27 @@ export class BatchHashReader implements HashReader {
 
   async readHashes(ids: readonly SubtreeId[]): Promise<Hash[]> {
     const out = new Array<Hash>(ids.length);
-    let missing: SubtreeId[] | undefined;
-    let at: number[] | undefined;
+    // Subtrees not known yet, each once (a call may name one twice), and where each goes in `out`.
+    let missing: Map<number, { readonly id: SubtreeId; readonly at: number[] }> | undefined;
     for (let i = 0; i < ids.length; i++) {
-      const h = this.known.get(keyOf(ids[i]!));
+      const key = keyOf(ids[i]!);
+      const h = this.known.get(key);
       if (h !== undefined) out[i] = h;
       else {
-        (missing ??= []).push(ids[i]!);
-        (at ??= []).push(i);
+        const m = (missing ??= new Map()).get(key);
+        if (m) m.at.push(i);
+        else missing.set(key, { id: ids[i]!, at: [i] });
       }
     }
     if (missing !== undefined) {
-      const read = await this.inner.readHashes(missing);
-      if (read.length !== missing.length)
-        throw new Error(`hash reader returned ${read.length} hashes for ${missing.length} subtrees`);
-      for (let j = 0; j < missing.length; j++) {
-        this.known.set(keyOf(missing[j]!), read[j]!);
-        out[at![j]!] = read[j]!;
-      }
+      const wanted = [...missing.values()];
+      const read = await this.inner.readHashes(wanted.map((w) => w.id));
+      if (read.length !== wanted.length)
+        throw new Error(`hash reader returned ${read.length} hashes for ${wanted.length} subtrees`);
+      wanted.forEach((w, j) => {
+        this.known.set(keyOf(w.id), read[j]!);
+        for (const i of w.at) out[i] = read[j]!;
+      });
     }
     return out;
   }

@@ -41,6 +41,15 @@ describe("BatchHashReader", () => {
     );
   });
 
+  it("asks once for a subtree named twice in one read", async () => {
+    const { reader, asked } = countingReader();
+    const batch = new BatchHashReader(reader);
+    const a = { level: 2, index: 7 } as SubtreeId;
+    const [x, y] = await batch.readHashes([a, a]);
+    expect(toHex(x!)).toBe(toHex(y!));
+    expect(asked.get("2/7")).toBe(1);
+  });
+
   it("passes on the inner reader's failure, and a reader that answers the wrong number of hashes", async () => {
     const failing = new BatchHashReader({ readHashes: () => Promise.reject(new Error("tile missing")) });
     await expect(failing.readHashes([{ level: 0, index: 1 }])).rejects.toThrow("tile missing");

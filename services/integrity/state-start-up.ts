@@ -125,7 +125,9 @@ async function waitForLiveRebuild(tables: StateTables, staleAfterMs: number, pol
   for (;;) {
     const status = await tables.status();
     const age = status.rebuildStepAgeMs;
-    if (!status.rebuildNeeded || age === undefined || age >= staleAfterMs) {
+    // Only a rebuild under way is waited for: the last step of a finished one may be recent
+    // when the tables are marked again (an upgrade), and no one is rebuilding them then.
+    if (!status.rebuildUnderWay || age === undefined || age >= staleAfterMs) {
       if (awaited !== undefined)
         log(
           status.rebuildNeeded

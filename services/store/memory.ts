@@ -221,6 +221,7 @@ class MemoryStateTables implements StateTables {
       rebuildNeeded: data.rebuild !== "in-step",
       mapFloor: data.floor,
       rebuildToken: data.rebuildToken,
+      rebuildUnderWay: data.rebuild === "rebuilding",
       rebuildStepAgeMs: data.rebuildSteppedAt === undefined ? undefined : Date.now() - data.rebuildSteppedAt,
     };
   }

@@ -233,6 +233,7 @@ export class PostgresStateTables implements StateTables {
       rebuildNeeded: row?.rebuild !== REBUILD_IN_STEP,
       mapFloor: toSize(row?.map_floor),
       rebuildToken: toSize(row?.rebuild_token),
+      rebuildUnderWay: row?.rebuild === REBUILDING,
       rebuildStepAgeMs: row?.step_age_ms ?? undefined,
     };
   }

@@ -3,7 +3,7 @@
 // agree); writes (pruning, rebuild steps) go to the writer thread like appends, one transaction each.
 import type Database from "better-sqlite3";
 import { checkCount } from "./checks.js";
-import { REBUILD_IN_STEP } from "./sqlite-schema.js";
+import { REBUILD_IN_STEP, REBUILDING } from "./sqlite-schema.js";
 import { guarded } from "./sqlite-errors.js";
 import type { SqliteWriter } from "./sqlite-writer.js";
 import { packState } from "./sqlite-writer.js";
@@ -87,6 +87,7 @@ export class SqliteStateTables implements StateTables {
         rebuildNeeded: meta.rebuild !== REBUILD_IN_STEP,
         mapFloor: meta.map_floor,
         rebuildToken: meta.rebuild_token,
+        rebuildUnderWay: meta.rebuild === REBUILDING,
         // The writer thread's clock is this one: WAL mode needs every process on a file to share
         // memory, so they all run on one machine.
         rebuildStepAgeMs: meta.rebuild_stepped_at === null ? undefined : Date.now() - meta.rebuild_stepped_at,

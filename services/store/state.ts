@@ -120,6 +120,11 @@ export interface StateStatus {
   /** The newest rebuild begun on the store (its RebuildToken), finished or not; 0 before any. */
   readonly rebuildToken: number;
   /**
+   * Whether a rebuild has begun and not finished (its process may have died since: see
+   * rebuildStepAgeMs). False for tables merely marked as needing one (an upgrade's) or in step.
+   */
+  readonly rebuildUnderWay: boolean;
+  /**
    * How many milliseconds ago the newest rebuild's last step (beginRebuild, writeRebuild,
    * finishRebuild) ran, measured by the store's own clock at both ends (never the caller's: the
    * clocks of two machines never meet), so that a process finding the tables marked can tell a

@@ -578,7 +578,11 @@ export function describeStateContract(name: string, run: Run): void {
         if (!s.state) return;
         await s.append(withState("a", 0, 2, { rows: [{ table: "label", key: "A", value: utf8("a") }] }));
         const [st, ot] = [tables(s), tables(other)];
-        expect(await ot.status()).toMatchObject({ rebuildToken: 0, rebuildStepAgeMs: undefined });
+        expect(await ot.status()).toMatchObject({
+          rebuildToken: 0,
+          rebuildStepAgeMs: undefined,
+          rebuildUnderWay: false,
+        });
         const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
         // Runs `step`, waits, and reads the status: its age is the time since the last step
         // recorded, which must lie between the time since `since` ended and since it began.
@@ -599,7 +603,11 @@ export function describeStateContract(name: string, run: Run): void {
 
         let a!: RebuildToken;
         const began = await timed(async () => (a = await st.beginRebuild(2)));
-        expect(await agedSince(began, 0)).toMatchObject({ rebuildNeeded: true, rebuildToken: a });
+        expect(await agedSince(began, 0)).toMatchObject({
+          rebuildNeeded: true,
+          rebuildToken: a,
+          rebuildUnderWay: true,
+        });
         expect(await agedSince(began, 60)).toMatchObject({ rebuildToken: a });
         // An empty part is a step that writes nothing, on every backend: a heartbeat.
         for (const empty of [{}, { rows: [], nodes: [], values: [] }]) {
@@ -623,7 +631,11 @@ export function describeStateContract(name: string, run: Run): void {
         expect(e).toMatchObject({ token: a, newest: b });
         expect(await agedSince(newer, 0)).toMatchObject({ rebuildNeeded: true, rebuildToken: b });
         const finished = await timed(() => ot.finishRebuild(b, 2));
-        expect(await agedSince(finished, 30)).toMatchObject({ rebuildNeeded: false, rebuildToken: b });
+        expect(await agedSince(finished, 30)).toMatchObject({
+          rebuildNeeded: false,
+          rebuildToken: b,
+          rebuildUnderWay: false,
+        });
         await expect(ot.writeRebuild(b, 2, {})).rejects.toThrow(/no state rebuild was begun/);
 
         // Both are kept: a store opened afresh reads them.

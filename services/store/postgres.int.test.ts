@@ -11,6 +11,7 @@ import { openPostgresStore, type PostgresStore, type PostgresStoreOptions } from
 import { InvalidSchemaNameError, POSTGRES_SCHEMA_VERSION } from "./postgres-schema.js";
 import { SizeConflictError, StoreUnavailableError } from "./port.js";
 import { syntheticBatch, syntheticEntry, syntheticNote } from "../../test/store/synthetic.js";
+import { expectRebuildAfterUpgrade } from "../../test/store/upgrade.js";
 
 const cluster = usePostgres();
 let database = "";
@@ -261,19 +262,7 @@ describe("PostgresStore: schemas", () => {
       UPDATE ${s}.schema_version SET version = 3`);
     const again = await openPostgresStore({ connectionString: database, schema: store.schema });
     try {
-      const st = again.state;
-      expect(await st.status()).toMatchObject({ size: 2, rebuildNeeded: true, mapFloor: 0 });
-      // The old rebuild cannot go on: the schema never gave it a token.
-      await expect(st.finishRebuild(old, 2)).rejects.toThrow(/no rebuild 1 was begun on this store/);
-      const token = await st.beginRebuild(2);
-      expect(token).toBe(1);
-      await st.writeRebuild(token, 2, { rows: [{ table: "label", key: "L", value: new Uint8Array([2]) }] });
-      await st.finishRebuild(token, 2);
-      expect(await st.status()).toMatchObject({ size: 2, rebuildNeeded: false, mapFloor: 0 });
-      expect((await st.readState("label", ["L", new Uint8Array([0])])).values).toEqual([
-        new Uint8Array([2]),
-        undefined,
-      ]);
+      await expectRebuildAfterUpgrade(again.state, old, new Uint8Array([0]));
     } finally {
       await again.close();
     }

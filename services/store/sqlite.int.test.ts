@@ -11,6 +11,7 @@ import { StoreUnavailableError, type LogStore } from "./port.js";
 import { SQLITE_FILE, openSqliteStore } from "./sqlite.js";
 import { SQLITE_SCHEMA_VERSION } from "./sqlite-schema.js";
 import { expectStateInStep } from "../../test/store/state-in-step.js";
+import { expectRebuildAfterUpgrade } from "../../test/store/upgrade.js";
 import {
   parseSyntheticEntry,
   syntheticBatch,
@@ -288,16 +289,7 @@ describe("sqlite store, on files and across processes", () => {
     db.close();
 
     const again = await openSqliteStore({ dir });
-    const st = again.state!;
-    expect(await st.status()).toMatchObject({ size: 2, rebuildNeeded: true, mapFloor: 0 });
-    // The old rebuild cannot go on: the file never gave it a token.
-    await expect(st.finishRebuild(old, 2)).rejects.toThrow(/no rebuild 1 was begun on this store/);
-    const token = await st.beginRebuild(2);
-    expect(token).toBe(1);
-    await st.writeRebuild(token, 2, { rows: [{ table: "label", key: "L", value: new Uint8Array([2]) }] });
-    await st.finishRebuild(token, 2);
-    expect(await st.status()).toMatchObject({ size: 2, rebuildNeeded: false, mapFloor: 0 });
-    expect((await st.readState("label", ["L", "stale"])).values).toEqual([new Uint8Array([2]), undefined]);
+    await expectRebuildAfterUpgrade(again.state!, old, "stale");
     await again.close();
     const after = new Database(join(dir, SQLITE_FILE), { readonly: true });
     expect(after.pragma("user_version", { simple: true })).toBe(SQLITE_SCHEMA_VERSION);

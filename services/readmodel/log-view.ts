@@ -177,7 +177,7 @@ export class LogView {
     const cp = parseCheckpoint(parseSignedNote(note).text);
     // The stored right edge must give the signed root before anything is applied; the check
     // below then holds every tile (the edge too) to the entries, so the entries give that root.
-    await this.expectStoredRoot(latest.size, cp.root);
+    await this.storedTree(latest.size, cp.root);
     // A catch-up that a failed read stopped after it had applied entries goes on where it stopped:
     // the entries it applied are past the tree, and applying them again would count them twice.
     const resumed = this.unfinished;
@@ -439,10 +439,6 @@ export class LogView {
     else if (parseCheckpoint(parseSignedNote(note).text).size !== latest.size)
       throw new IntegrityError("checkpoint-signature", `the checkpoint note's size is not the store's ${latest.size}`);
     return note;
-  }
-
-  private async expectStoredRoot(size: number, root: Uint8Array): Promise<void> {
-    await this.storedTree(size, root);
   }
 
   /** The tree's right edge from the stored tiles, which must give the signed `root`. */

@@ -78,6 +78,11 @@ export class JournaledMap<K, V> extends Map<K, V> {
     return this.absent !== undefined;
   }
 
+  /** Keys known to be absent (0 for a complete map): what a partial map holds beside its records. */
+  get absentCount(): number {
+    return this.absent?.size ?? 0;
+  }
+
   /** Whether `key` was loaded (present or known absent); always true for a complete map. */
   isLoaded(key: K): boolean {
     return this.absent === undefined || super.has(key) || this.absent.has(key);

@@ -27,7 +27,7 @@ export function checkCommitment(
   sequencedAtUnix: bigint,
   index: number,
 ): void {
-  checkCount(c, index);
+  checkCommitmentCount(c, index);
   const prepared = map.prepareNow(state, index);
   if (!bytesEqual(prepared.update.root, c.root)) {
     throw new IntegrityError(
@@ -54,7 +54,7 @@ export async function checkStoredCommitment(
   /** Whether the map's node cache reads the version's nodes back (the newest commitment passed). */
   warm = true,
 ): Promise<void> {
-  checkCount(c, index);
+  checkCommitmentCount(c, index);
   if (index >= floor) {
     let root: Uint8Array | undefined;
     try {
@@ -73,7 +73,8 @@ export async function checkStoredCommitment(
   await map.passed({ size: index, root: c.root, sequencedAtUnix }, warm);
 }
 
-function checkCount(c: { readonly size: bigint }, index: number): void {
+/** Throws IntegrityError map-commitment unless the commitment at `index` counts `index` entries. */
+export function checkCommitmentCount(c: { readonly size: bigint }, index: number): void {
   if (c.size !== BigInt(index))
     throw new IntegrityError(
       "map-commitment",

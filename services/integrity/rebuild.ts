@@ -1,60 +1,60 @@
 // Rebuilding a store's state tables from its log (`labelreg serve --rebuild`, and start-up after
 // an upgrade or an interrupted rebuild): the committed log is replayed from its first entry with
 // every check catch-up makes (the checkpoint's signature, every entry against the tree, every map
-// commitment against the map the entries before it give), then every row of the state it reaches
-// (and of the statistics folded on the way) is written, and the map's nodes and values as of the
-// newest commitment.
+// commitment against the map the entries before it give), batch by batch, each batch's rows, map
+// nodes and values derived as the sequencer derives them and written before the next batch is
+// read (rebuild-batches.ts). The rebuild holds one batch's records and a bounded cache, never the
+// whole state nor the whole map: its memory does not grow with the log.
 //
 // The tables are marked rebuildNeeded first (beginRebuild) and stay so until every part is
 // written: a rebuild that stops (an IntegrityError, a crash) leaves tables nobody may trust, and
-// start-up runs it again. The three steps are guarded by the tree size; an append in between
-// (SizeConflictError) makes the rebuild start over at the new size. While the tables are marked,
-// the store refuses any append that writes state (StateRebuildingError), so a sequencer whose
-// map lives in the tables cannot commit a root computed from them half cleared.
+// start-up runs it again, from the start. The three steps are guarded by the tree size; an append
+// in between (SizeConflictError) makes the rebuild start over at the new size. While the tables
+// are marked, the store refuses any append that writes state (StateRebuildingError), so a
+// sequencer whose map lives in the tables cannot commit a root computed from them half written.
 //
 // They are guarded by the rebuild's token too: another rebuild of the same store begun meanwhile
 // (another process with --rebuild, a standby's promotion) supersedes this one, whose next step
 // is refused with RebuildSupersededError. This one then stops with that error and does not start
-// over, which would supersede the other in turn: the newer rebuild finishes the tables alone.
+// over, which would supersede the other in turn: the newer rebuild finishes the tables alone. The
+// newer one's beginRebuild clears the tables this one reads: a failure that may come of that is
+// followed by one more step, which says whether this rebuild was superseded.
 //
-// The replay writes nothing for minutes on a large log, so it steps anyway, with an empty part,
-// at least every heartbeat: the store records each step's time, which tells a process starting
-// meanwhile that this rebuild is alive (state-start-up.ts waits for it rather than superseding
-// it), and a superseded or outrun rebuild learns it at its next heartbeat, not after its replay.
-// A beat can only come between awaited steps: a synchronous stretch (a chunk's checks, the map
-// built at the newest commitment) delays it, which the staleness limit readers apply must cover.
+// Every batch is a step, and between them (the search for the newest commitment, a chunk's read
+// and tree check) the rebuild steps anyway, with an empty part, at least every heartbeat: the
+// store records each step's time, which tells a process starting meanwhile that this rebuild is
+// alive (state-start-up.ts waits for it rather than superseding it), and a superseded or outrun
+// rebuild learns it at its next heartbeat.
 import type { NoteVerifier } from "../../log/note.js";
-import { bytesEqual } from "../../log/bytes.js";
-import { computeUpdate, defaultMapHasher, MemoryMapNodeStore } from "../../log/map/index.js";
 import { emptyTreeState } from "../../log/tree-state.js";
 import { isCommitment } from "../domain/decode.js";
 import { decodeLogEntryFast } from "../domain/entry-wire.js";
-import { mapEntries, MapTouched } from "../domain/map-values.js";
-import { allRows } from "../domain/state-rows.js";
 import { isViolation } from "../domain/violation.js";
-import { mapStateWrite } from "../store/map-nodes.js";
-import { SizeConflictError, type LogStore } from "../store/port.js";
-import type { MapNodeWrite, MapValueWrite, StateRowWrite, StateTables, StateWrite } from "../store/state.js";
-import type { RegistryState } from "../domain/state.js";
-import { StatsFold } from "../stats/fold.js";
+import { DEFAULT_STATE_CACHE_RECORDS } from "../readmodel/log-view.js";
+import { RebuildSupersededError, SizeConflictError, type LogStore } from "../store/port.js";
+import { MAX_STATE_READ, STATE_TABLES, type StateTable, type StateTables } from "../store/state.js";
 import { verifyStoredCheckpoint } from "./checkpoint-check.js";
 import { IntegrityError } from "./integrity-error.js";
-import { MapCheck } from "./map-check.js";
+import { RebuildBatches, type RebuildEntry } from "./rebuild-batches.js";
 import { TreeCheck } from "./tree-check.js";
 
 export interface RebuildProgress {
-  /** "replay": entries checked and applied; "write": rows, nodes and values written. */
+  /** "replay": entries read and checked against the tree; "write": entries whose rows, nodes and values are written. */
   readonly phase: "replay" | "write";
   readonly done: number;
   readonly total: number;
+  /** Records the rebuild's partial state held at the newest batch (its working set and the cache). */
+  readonly held: number;
 }
 
 export interface RebuildReport {
   /** The tree size the tables now reflect. */
   readonly size: number;
+  /** Rows the tables hold. */
   readonly rows: number;
   /** The map version written (the newest commitment's index), if the log has a commitment. */
   readonly mapVersion: number | undefined;
+  /** Map nodes and values written (one written again by a later batch counts again). */
   readonly nodes: number;
   readonly values: number;
   /** How many times an append moved the tree under the rebuild, so that it started over. */
@@ -63,8 +63,6 @@ export interface RebuildReport {
 
 /** Entries read per store call while replaying. */
 const CHUNK = 4096;
-/** Bytes of rows, nodes or values per writeRebuild call: the part held and sent at once. */
-const PART_BYTES = 4 * 1024 * 1024;
 /** Appends that may move the tree under one rebuild before it gives up. */
 const MAX_RESTARTS = 16;
 /** The longest a rebuild goes without a step while it replays, by default (RebuildOptions). */
@@ -75,6 +73,11 @@ export interface RebuildOptions {
   readonly progress?: (p: RebuildProgress) => void;
   /** The longest the rebuild goes without a step (a heartbeat) where it can step; REBUILD_HEARTBEAT_MS. */
   readonly heartbeatMs?: number;
+  /**
+   * Records of each partial table (labels, products, manufacturers, request ids) kept between
+   * batches: DEFAULT_STATE_CACHE_RECORDS, as a registry keeps (serve --state-cache-records).
+   */
+  readonly stateCacheRecords?: number;
 }
 
 /**
@@ -106,7 +109,7 @@ async function rebuildOnce(
   tables: StateTables,
   authorityPublicKey: Uint8Array,
   logVerifier: NoteVerifier,
-  { progress, heartbeatMs = REBUILD_HEARTBEAT_MS }: RebuildOptions,
+  { progress, heartbeatMs = REBUILD_HEARTBEAT_MS, stateCacheRecords = DEFAULT_STATE_CACHE_RECORDS }: RebuildOptions,
 ): Promise<Omit<RebuildReport, "restarts">> {
   const latest = await store.latestCheckpoint();
   const checkpoint = latest ? verifyStoredCheckpoint(latest, logVerifier) : undefined;
@@ -120,81 +123,76 @@ async function rebuildOnce(
     await tables.writeRebuild(token, size, {});
     stepped = Date.now();
   };
-
-  // The map is written as of the newest commitment: the state then is the state after the
-  // entries before it, so the replay pauses there to take the map's entries.
+  let nodes = 0;
+  let values = 0;
+  // The map is written at the newest commitment's version, by every batch up to it.
   const last = await lastCommitment(store, size, beat);
-  const tree = new TreeCheck(emptyTreeState(), store);
-  const replay = new MapCheck(authorityPublicKey, new StatsFold());
-  let map: { nodes: MapNodeWrite[]; values: MapValueWrite[] } | undefined;
-  while (replay.size < size) {
-    const start = replay.size;
-    const end = Math.min(size, start + CHUNK, last !== undefined && start <= last ? last + 1 : size);
-    const entries = await store.readEntries(start, end);
-    // Hashed first: an entry the tree does not vouch for is a tree mismatch, whatever it holds.
-    await tree.extend(entries);
-    replay.extend(entries);
-    if (last !== undefined && replay.size === last + 1) map = freshMap(replay, last, entries[entries.length - 1]!);
-    progress?.({ phase: "replay", done: replay.size, total: size });
-    await beat();
+  try {
+    const tree = new TreeCheck(emptyTreeState(), store);
+    const batches = await RebuildBatches.begin(authorityPublicKey, tables, size, last, stateCacheRecords);
+    while (batches.size < size) {
+      const start = batches.size;
+      // Chunks end at the newest commitment: the batches after it write rows only.
+      const end = Math.min(size, start + CHUNK, last !== undefined && start <= last ? last + 1 : size);
+      const bytes = await store.readEntries(start, end);
+      // Hashed first: an entry the tree does not vouch for is a tree mismatch, whatever it holds.
+      await tree.extend(bytes);
+      let rest = bytes.map((b, i) => decoded(b, start + i));
+      progress?.({ phase: "replay", done: end, total: size, held: batches.held });
+      await beat();
+      while (rest.length > 0) {
+        const n = batches.batchLength(rest);
+        const part = await batches.derive(rest.slice(0, n));
+        const held = batches.held;
+        await tables.writeRebuild(token, size, part);
+        stepped = Date.now();
+        batches.written();
+        nodes += part.nodes?.length ?? 0;
+        values += part.values?.length ?? 0;
+        rest = rest.slice(n);
+        progress?.({ phase: "write", done: batches.size, total: size, held });
+      }
+    }
+    if (checkpoint) tree.expectRoot(size, checkpoint.root, `the checkpoint of size ${size}`);
+  } catch (e) {
+    // The tables may have been cleared under this rebuild by a newer one, and what it read of
+    // them made it fail: one more step says so (RebuildSupersededError), or that the tree moved.
+    if (!(e instanceof RebuildSupersededError || e instanceof SizeConflictError)) {
+      try {
+        await tables.writeRebuild(token, size, {});
+      } catch (step) {
+        if (step instanceof RebuildSupersededError || step instanceof SizeConflictError) throw step;
+      }
+    }
+    throw e;
   }
-  if (checkpoint) tree.expectRoot(size, checkpoint.root, `the checkpoint of size ${size}`);
-
-  let written = 0;
-  const state = replay.projected;
-  const stats = replay.stats!;
-  let total = (map ? map.nodes.length + map.values.length : 0) + state.keys.size;
-  for (const _ of stats.allRows(state)) total++;
-  for (const t of [
-    state.labels,
-    state.productLabels,
-    state.manufacturerProducts,
-    state.issuers,
-    state.categories,
-    state.requests,
-  ])
-    total += t.size;
-  for (const l of state.labels.values()) total += l.history.length;
-  const write = async (part: StateWrite, count: number) => {
-    await tables.writeRebuild(token, size, part);
-    stepped = Date.now();
-    written += count;
-    progress?.({ phase: "write", done: written, total });
-  };
-  let rows = 0;
-  for (const part of parts(rowsOf(state, stats), (r) => r.value!.length + 64)) {
-    await write({ rows: part }, part.length);
-    rows += part.length;
-  }
-  for (const part of parts(map?.nodes ?? [], (n) => n.node.length + n.path.length))
-    await write({ nodes: part }, part.length);
-  for (const part of parts(map?.values ?? [], (v) => v.value.length + 64)) await write({ values: part }, part.length);
+  const rows = await countRows(tables, size, beat);
   await tables.finishRebuild(token, size);
-  return { size, rows, mapVersion: last, nodes: map?.nodes.length ?? 0, values: map?.values.length ?? 0 };
+  progress?.({ phase: "write", done: size, total: size, held: 0 });
+  return { size, rows, mapVersion: last, nodes, values };
 }
 
-/**
- * The map's nodes and values at version `index` (a commitment entry's), built afresh from every
- * key: the map's shape depends only on its keys, so it must give the root the replay checked
- * the commitment against.
- */
-function freshMap(
-  replay: MapCheck,
-  index: number,
-  entry: Uint8Array,
-): { nodes: MapNodeWrite[]; values: MapValueWrite[] } {
-  const commitment = decodeLogEntryFast(entry);
-  if (isViolation(commitment) || !isCommitment(commitment)) throw new Error(`rebuild: entry ${index} is no commitment`);
-  const state = replay.projected;
-  const entries = mapEntries(state, MapTouched.everything(state), defaultMapHasher);
-  const update = computeUpdate(new MemoryMapNodeStore(), defaultMapHasher, entries);
-  if (!bytesEqual(update.root, commitment.commitment.root))
-    throw new IntegrityError(
-      "map-commitment",
-      `the map rebuilt from every key does not give the root of the commitment at index ${index}`,
-      index,
-    );
-  return mapStateWrite(index, update, entries);
+/** The entry at `index`, decoded; IntegrityError bad-entry if it does not decode. */
+function decoded(bytes: Uint8Array, index: number): RebuildEntry {
+  const e = decodeLogEntryFast(bytes);
+  if (isViolation(e)) throw new IntegrityError("bad-entry", `entry ${index} does not decode: ${e.message}`, index);
+  return e;
+}
+
+/** The rows the tables hold, counted page by page (a row written by several batches counts once). */
+async function countRows(tables: StateTables, size: number, beat: () => Promise<void>): Promise<number> {
+  let rows = 0;
+  for (const table of Object.keys(STATE_TABLES) as StateTable[]) {
+    for (let after: Uint8Array | undefined; ; ) {
+      const page = await tables.scanState(table, after, MAX_STATE_READ);
+      if (page.size !== size) throw new SizeConflictError(size, page.size);
+      rows += page.rows.length;
+      await beat();
+      if (page.rows.length < MAX_STATE_READ) break;
+      after = page.rows[page.rows.length - 1]!.key;
+    }
+  }
+  return rows;
 }
 
 /** The index of the newest commitment entry in the log of `size`, if it has one; `beat` after each read. */
@@ -210,26 +208,4 @@ async function lastCommitment(store: LogStore, size: number, beat: () => Promise
     }
   }
   return undefined;
-}
-
-/** Every row of the state tables: the projections' and the statistics'. */
-function* rowsOf(state: RegistryState, stats: StatsFold): Generator<StateRowWrite> {
-  yield* allRows(state);
-  yield* stats.allRows(state);
-}
-
-/** `items` in consecutive parts of about PART_BYTES each (by `bytes`), at least one item each. */
-function* parts<T>(items: Iterable<T>, bytes: (t: T) => number): Generator<T[]> {
-  let part: T[] = [];
-  let held = 0;
-  for (const item of items) {
-    part.push(item);
-    held += bytes(item);
-    if (held >= PART_BYTES) {
-      yield part;
-      part = [];
-      held = 0;
-    }
-  }
-  if (part.length > 0) yield part;
 }

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, expect } from "vitest";
 import { bytesEqual, toHex, utf8 } from "../log/bytes.js";
 import type { Statement } from "../proto/gen/messages/labelreg/v1/statement.js";
-import { decodeLogEntry, isCommitment } from "../services/domain/decode.js";
+import { decodeLogEntry, encodeCommitmentEntry, isCommitment } from "../services/domain/decode.js";
 import { allRows } from "../services/domain/state-rows.js";
 import { isViolation } from "../services/domain/violation.js";
 import type { RegistryState } from "../services/domain/state.js";
@@ -159,6 +159,22 @@ export function commitmentIndices(entries: readonly Uint8Array[]): number[] {
     const d = decodeLogEntry(b);
     return !isViolation(d) && isCommitment(d) ? [i] : [];
   });
+}
+
+/**
+ * `entries` with the middle commitment's root changed (one bit), and that commitment's index: a
+ * log whose replay must stop there.
+ */
+export function forgedMiddleCommitment(entries: readonly Uint8Array[]): { forged: Uint8Array[]; index: number } {
+  const commitments = commitmentIndices(entries);
+  const index = commitments[Math.floor(commitments.length / 2)]!;
+  const d = decodeLogEntry(entries[index]!);
+  if (isViolation(d) || !isCommitment(d)) throw new Error("not a commitment");
+  const root = d.commitment.root.slice();
+  root[0]! ^= 1;
+  const forged = entries.slice();
+  forged[index] = encodeCommitmentEntry({ root, size: d.commitment.size }, d.sequencedAtUnix);
+  return { forged, index };
 }
 
 /**

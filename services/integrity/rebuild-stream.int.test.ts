@@ -22,6 +22,7 @@ import {
   commitmentIndices,
   expectRowsOf,
   expectStatsRowsOf,
+  forgedMiddleCommitment,
   logSigner,
   logVerifier,
   openRegistry,
@@ -31,7 +32,7 @@ import {
   stateWorkload,
 } from "../../test/state-rows-kit.js";
 import { overriding, withTables } from "../../test/store/wrap-tables.js";
-import { decodeLogEntry, encodeCommitmentEntry, isCommitment } from "../domain/decode.js";
+import { decodeLogEntry, isCommitment } from "../domain/decode.js";
 import { mapEntries, MapTouched } from "../domain/map-values.js";
 import { isViolation } from "../domain/violation.js";
 import type { Registry } from "../registry.js";
@@ -186,13 +187,7 @@ describe("a streaming rebuild of a log with a wrong commitment in its middle", (
     const entries = await store.readEntries(0, registry.view.size);
     await registry.close();
     const commitments = commitmentIndices(entries);
-    const index = commitments[Math.floor(commitments.length / 2)]!;
-    const d = decodeLogEntry(entries[index]!);
-    if (isViolation(d) || !isCommitment(d)) throw new Error("not a commitment");
-    const root = d.commitment.root.slice();
-    root[31]! ^= 1;
-    const forged = entries.slice();
-    forged[index] = encodeCommitmentEntry({ root, size: d.commitment.size }, d.sequencedAtUnix);
+    const { forged, index } = forgedMiddleCommitment(entries);
     const broken = openMemoryStore(await signedMemoryLog(forged, logSigner));
     const tables = broken.state!;
     const parts: number[] = [];

@@ -11,7 +11,7 @@ import { signedMemoryLog } from "../../test/signed-memory-log.js";
 import { overriding, withTables } from "../../test/store/wrap-tables.js";
 import {
   authority,
-  commitmentIndices,
+  forgedMiddleCommitment,
   expectRowsOf,
   logSigner,
   logVerifier,
@@ -25,8 +25,6 @@ import {
   stateWorkload,
   storedRows,
 } from "../../test/state-rows-kit.js";
-import { decodeLogEntry, encodeCommitmentEntry, isCommitment } from "../domain/decode.js";
-import { isViolation } from "../domain/violation.js";
 import { decodeRequestIdRow, encodeRequestIdRow } from "../domain/rows.js";
 import { Registry } from "../registry.js";
 import { MapTouched } from "../domain/map-values.js";
@@ -128,15 +126,7 @@ describe("a rebuild of a forged log", () => {
   }
 
   it("stops at a commitment whose root is not the map's, naming its index; the tables stay marked rebuildNeeded", async () => {
-    const entries = await honest();
-    const commitments = commitmentIndices(entries);
-    const index = commitments[Math.floor(commitments.length / 2)]!;
-    const d = decodeLogEntry(entries[index]!);
-    if (isViolation(d) || !isCommitment(d)) throw new Error("not a commitment");
-    const root = d.commitment.root.slice();
-    root[0]! ^= 1;
-    const forged = entries.slice();
-    forged[index] = encodeCommitmentEntry({ root, size: d.commitment.size }, d.sequencedAtUnix);
+    const { forged, index } = forgedMiddleCommitment(await honest());
     const store = await storeOf(forged);
     const e = await rebuildState(store, authority.publicKey, logVerifier).catch((err: unknown) => err);
     expect(e).toBeInstanceOf(IntegrityError);

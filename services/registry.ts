@@ -307,6 +307,7 @@ function prepareState(opts: RegistryOptions, logVerifier: NoteVerifier, force: b
     ...(force ? { force: true } : {}),
     ...(opts.onStateRebuild ? { onRebuild: opts.onStateRebuild } : {}),
     ...(opts.onStateRebuildProgress ? { onProgress: opts.onStateRebuildProgress } : {}),
+    ...(opts.stateCacheRecords !== undefined ? { stateCacheRecords: opts.stateCacheRecords } : {}),
     ...opts.stateRebuildTiming,
   });
 }

@@ -44,8 +44,8 @@ const SPOT_CHECK_ENTRIES = 4096;
 
 /**
  * How long ago a rebuild's last step may have run for it to count as alive, by default: many
- * heartbeats, because a beat can be late by a rebuild's longest synchronous stretch (a replay
- * chunk's checks, the map built from every key at the newest commitment) on a loaded machine.
+ * heartbeats, because a beat can be late by a rebuild's longest stretch without a step (a chunk's
+ * read and tree check, a batch's prefetch and map update) on a loaded machine.
  * Taking over a live rebuild costs its work, not the tables (it stops and waits in turn).
  */
 export const REBUILD_STALE_MS = 15 * REBUILD_HEARTBEAT_MS;
@@ -58,6 +58,8 @@ export interface StateStartUpOptions {
   readonly onProgress?: (p: RebuildProgress) => void;
   /** Passed to rebuildState: the longest its replay goes without a step. */
   readonly heartbeatMs?: number;
+  /** Passed to rebuildState: the records of each partial table it keeps between batches. */
+  readonly stateCacheRecords?: number;
   /** A rebuild whose last step is at least this old is taken over, not waited for; REBUILD_STALE_MS. */
   readonly staleAfterMs?: number;
   /** How often the tables' status is read while waiting for another rebuild; half a heartbeat by default. */
@@ -101,6 +103,7 @@ export async function prepareStateTables(
     try {
       return await rebuildState(store, authorityPublicKey, logVerifier, {
         heartbeatMs,
+        ...(opts.stateCacheRecords !== undefined ? { stateCacheRecords: opts.stateCacheRecords } : {}),
         ...(opts.onProgress ? { progress: opts.onProgress } : {}),
       });
     } catch (e) {

@@ -32,10 +32,10 @@ import { decodeLogEntryFast } from "../domain/entry-wire.js";
 import { isViolation } from "../domain/violation.js";
 import { DEFAULT_STATE_CACHE_RECORDS } from "../readmodel/log-view.js";
 import { RebuildSupersededError, SizeConflictError, type LogStore } from "../store/port.js";
-import { MAX_STATE_READ, STATE_TABLES, type StateTable, type StateTables } from "../store/state.js";
+import { STATE_TABLES, type StateTable, type StateTables } from "../store/state.js";
 import { verifyStoredCheckpoint } from "./checkpoint-check.js";
 import { IntegrityError } from "./integrity-error.js";
-import { RebuildBatches, type RebuildEntry } from "./rebuild-batches.js";
+import { MAX_REBUILD_BATCH, RebuildBatches, type RebuildEntry } from "./rebuild-batches.js";
 import { TreeCheck } from "./tree-check.js";
 
 export interface RebuildProgress {
@@ -137,19 +137,20 @@ async function rebuildOnce(
       const bytes = await store.readEntries(start, end);
       // Hashed first: an entry the tree does not vouch for is a tree mismatch, whatever it holds.
       await tree.extend(bytes);
-      let rest = bytes.map((b, i) => decoded(b, start + i));
+      const chunk = bytes.map((b, i) => decoded(b, start + i));
       progress?.({ phase: "replay", done: end, total: size, held: batches.held });
       await beat();
-      while (rest.length > 0) {
-        const n = batches.batchLength(rest);
-        const part = await batches.derive(rest.slice(0, n));
+      for (let at = 0; at < chunk.length; ) {
+        const next = chunk.slice(at, at + MAX_REBUILD_BATCH);
+        const n = batches.batchLength(next);
+        const part = await batches.derive(next.slice(0, n));
         const held = batches.held;
         await tables.writeRebuild(token, size, part);
         stepped = Date.now();
         batches.written();
         nodes += part.nodes?.length ?? 0;
         values += part.values?.length ?? 0;
-        rest = rest.slice(n);
+        at += n;
         progress?.({ phase: "write", done: batches.size, total: size, held });
       }
     }
@@ -179,16 +180,19 @@ function decoded(bytes: Uint8Array, index: number): RebuildEntry {
   return e;
 }
 
+/** Rows per page while counting them: pages of the largest read held hundreds of MB at 10^5 entries. */
+const COUNT_PAGE = 4096;
+
 /** The rows the tables hold, counted page by page (a row written by several batches counts once). */
 async function countRows(tables: StateTables, size: number, beat: () => Promise<void>): Promise<number> {
   let rows = 0;
   for (const table of Object.keys(STATE_TABLES) as StateTable[]) {
     for (let after: Uint8Array | undefined; ; ) {
-      const page = await tables.scanState(table, after, MAX_STATE_READ);
+      const page = await tables.scanState(table, after, COUNT_PAGE);
       if (page.size !== size) throw new SizeConflictError(size, page.size);
       rows += page.rows.length;
       await beat();
-      if (page.rows.length < MAX_STATE_READ) break;
+      if (page.rows.length < COUNT_PAGE) break;
       after = page.rows[page.rows.length - 1]!.key;
     }
   }

@@ -2,7 +2,8 @@
 // while new labels are sequenced, and what the heap holds at the end.
 //
 //   node --expose-gc dist/bench/seq-memory.js --dir <data dir> [--count 20000] [--window 4096]
-//        [--issuers 2000] [--child] [--snapshot-at-mb N] [-- <serve flags>...]
+//        [--issuers 2000] [--child] [--child-heap-mb 16384] [--child-node-args "..."] [--snapshot-at-mb N]
+//        [-- <serve flags>...]
 //
 // The data directory is appended to: run it on a copy (e.g. of bench:scale's log).
 // In this process (the default): a Registry over the directory's SQLite store, fed `--count` new
@@ -15,6 +16,7 @@
 // /proc; `--snapshot-at-mb` sends it SIGUSR2 (a heap snapshot, in /tmp) once its RSS passes N MiB.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { getHeapSpaceStatistics } from "node:v8";
 import { devAuthorityKeyPath, logKeyPath } from "../app/server.js";
 import { SubmitBulkRequest } from "../proto/gen/messages/labelreg/v1/issuance_service.js";
 import { loadOrCreateSignerKey } from "../services/config/key-files.js";
@@ -34,6 +36,9 @@ const { values: args, positionals } = parseArgs({
     child: { type: "boolean", default: false },
     "snapshot-at-mb": { type: "string" },
     "sample-ms": { type: "string", default: "10" },
+    "map-cache-mb": { type: "string" },
+    "child-heap-mb": { type: "string", default: "16384" },
+    "child-node-args": { type: "string", default: "" },
   },
 });
 if (!args.dir) throw new Error("--dir <data dir> is required");
@@ -53,7 +58,12 @@ async function childRun(): Promise<void> {
   const server = await startRegistryChild({
     dataDir: dir,
     args: positionals,
-    nodeArgs: ["--max-old-space-size=16384", "--heapsnapshot-signal=SIGUSR2", "--diagnostic-dir=/tmp"],
+    nodeArgs: [
+      `--max-old-space-size=${Number(args["child-heap-mb"])}`,
+      "--heapsnapshot-signal=SIGUSR2",
+      "--diagnostic-dir=/tmp",
+      ...args["child-node-args"].split(" ").filter((a) => a !== ""),
+    ],
     startTimeoutMs: 600_000,
   });
   const pid = server.child.pid!;
@@ -110,6 +120,7 @@ async function inProcessRun(): Promise<void> {
     logSigner,
     authorityPublicKey: authority.publicKey,
     rateLimit: { perSecond: 1e9, burst: 1e9 },
+    ...(args["map-cache-mb"] ? { mapCacheBytes: Number(args["map-cache-mb"]) * MB } : {}),
   });
   const view = registry.view;
   const state = () => view.state;
@@ -128,12 +139,20 @@ async function inProcessRun(): Promise<void> {
   };
   const usage = () => {
     const u = process.memoryUsage();
+    const proc = readFileSync("/proc/self/status", "utf8");
+    const kb = (f: string) => Number(new RegExp(`^${f}:\\s+(\\d+) kB`, "m").exec(proc)?.[1] ?? NaN);
+    // Each V8 space: used / reserved, MiB.
+    const spaces = Object.fromEntries(
+      getHeapSpaceStatistics().map((s) => [s.space_name, `${mb(s.space_used_size)}/${mb(s.space_size)}`]),
+    );
     return {
       rss: mb(u.rss),
+      rssAnon: Math.round(kb("RssAnon") / 1024),
       heapUsed: mb(u.heapUsed),
       heapTotal: mb(u.heapTotal),
       external: mb(u.external),
       arrayBuffers: mb(u.arrayBuffers),
+      spaces,
     };
   };
   gc();

@@ -9,9 +9,9 @@
 import type { LabelRecord, RequestRecord } from "./state.js";
 
 /** A Map or Set entry with its share of the table's slack. */
-const ENTRY_BYTES = 80;
+const ENTRY_BYTES = 40;
 /** A label record without its history and variable-length text: objects, BigInts, digests. */
-const LABEL_BYTES = 1920;
+const LABEL_BYTES = 2048;
 /** One history event: its object and its slot in the history. */
 const EVENT_BYTES = 96;
 /** A key indicator: its object and slot. */
@@ -23,9 +23,9 @@ const LIST_BYTES = 32;
 /** A pointer: an array slot, or a value shared with another table. */
 const SLOT_BYTES = 8;
 
-/** A string's header (room for a concatenation's parts) and its characters at two bytes each. */
+/** A string's header and its characters, at two bytes each (Chinese text takes two; ASCII one). */
 function textBytes(s: string): number {
-  return 48 + 2 * s.length;
+  return 16 + 2 * s.length;
 }
 
 /** A key known to be absent, or the key part of a held record. */

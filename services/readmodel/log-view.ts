@@ -8,8 +8,9 @@
 // Over a store that keeps state tables in step with the log, the view opens without replaying
 // the log: its state is partial (services/domain/state.ts), holding the issuers, keys and
 // catalogue whole and the labels, products, manufacturers and request ids that the sequencer
-// loads for its batches (loadFor), a bounded number between batches; reads take the rest from
-// the store (view-records.ts); the statistics and the search index are loaded from their rows.
+// loads for its batches (loadFor), between batches as many as fit its budget in bytes (serve
+// --state-cache-mb); reads take the rest from the store (view-records.ts); the statistics and the
+// search index are loaded from their rows.
 // Start-up checks what it trusts: the checkpoint's signature, the stored right edge against the
 // signed root, the newest commitment entry against the stored map's root, and (the sequencing
 // process, before: services/integrity/state-start-up.ts) the newest batch's rows. Checking every

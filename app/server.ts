@@ -98,8 +98,14 @@ export interface ServerConfig {
   readonly rebuild?: boolean;
   /** Memory for the state map's nodes read from the store (DEFAULT_MAP_CACHE_BYTES by default). */
   readonly mapCacheBytes?: number;
-  /** Records of each partial table kept between batches (DEFAULT_STATE_CACHE_RECORDS by default). */
-  readonly stateCacheRecords?: number;
+  /** Heap a partial state's records may take between batches (DEFAULT_STATE_CACHE_BYTES by default). */
+  readonly stateCacheBytes?: number;
+  /** Memory for the log's tiles, hashed up (DEFAULT_TILE_CACHE_BYTES by default). */
+  readonly tileCacheBytes?: number;
+  /** Memory for entries and tiles read from a remote store (DEFAULT_READ_CACHE_BYTES by default). */
+  readonly readCacheBytes?: number;
+  /** A state-table rebuild's heartbeat, and the age at which another's counts as dead (Registry's stateRebuildTiming). */
+  readonly stateRebuildTiming?: { readonly heartbeatMs?: number; readonly staleAfterMs?: number };
   /** The HTTP gateway (tlog-tiles, label pages, metrics); absent: none. Uses `tls` too when set. */
   readonly http?: { readonly address: string; readonly publicBaseUrl?: string; readonly accessLog?: boolean };
 }
@@ -143,7 +149,11 @@ export async function startRegistry(config: ServerConfig): Promise<RunningRegist
   }
   const { store, lease } = config.store
     ? { store: config.store, lease: undefined }
-    : await openConfiguredStore(config.storage ?? { kind: "sqlite" }, { dataDir, readOnly: config.readOnly === true });
+    : await openConfiguredStore(config.storage ?? { kind: "sqlite" }, {
+        dataDir,
+        readOnly: config.readOnly === true,
+        ...(config.readCacheBytes !== undefined ? { readCacheBytes: config.readCacheBytes } : {}),
+      });
   let opened: Awaited<ReturnType<typeof openTrusted>>;
   try {
     opened = await openTrusted(config, dataDir, store, {
@@ -282,7 +292,9 @@ async function openTrusted(
     ...(standby ? { standby: true } : {}),
     ...(config.clockSkewSeconds !== undefined ? { clockSkewSeconds: config.clockSkewSeconds } : {}),
     ...(config.mapCacheBytes !== undefined ? { mapCacheBytes: config.mapCacheBytes } : {}),
-    ...(config.stateCacheRecords !== undefined ? { stateCacheRecords: config.stateCacheRecords } : {}),
+    ...(config.stateCacheBytes !== undefined ? { stateCacheBytes: config.stateCacheBytes } : {}),
+    ...(config.tileCacheBytes !== undefined ? { tileCacheBytes: config.tileCacheBytes } : {}),
+    ...(config.stateRebuildTiming ? { stateRebuildTiming: config.stateRebuildTiming } : {}),
     onBatch: metrics.observeBatch,
     ...(config.rebuild ? { rebuildState: true } : {}),
     ...rebuildLogging(),

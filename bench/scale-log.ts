@@ -14,6 +14,7 @@
 // build, since it would mean the generator and the rules disagree.
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { SignedStatement } from "../proto/gen/messages/labelreg/v1/entry.js";
 import { ReasonCode, type Statement } from "../proto/gen/messages/labelreg/v1/statement.js";
 import { devAuthorityKeyPath, logKeyPath } from "../app/server.js";
 import { loadOrCreateSignerKey } from "../services/config/key-files.js";
@@ -443,6 +444,55 @@ class Generator {
       model: this.modelOf(p),
     }));
   }
+}
+
+/**
+ * New labels for a sequencing run on a log of `treeSize` entries, signed now: products no earlier
+ * run or build made (bench:scale's sequencing, bench/seq-memory.ts).
+ */
+export function newLabelStatements(
+  count: number,
+  treeSize: number,
+  origin: string,
+  issuers: number,
+): SignedStatement[] {
+  const rand = prng(treeSize);
+  const profiles = new Map<number, IssuerProfile>();
+  const now = nowUnix();
+  return Array.from({ length: count }, (_, k) => {
+    const n = pickIssuer(rand, issuers);
+    const p = profiles.get(n) ?? issuerProfile(n);
+    profiles.set(n, p);
+    const scope = p.scope[Math.floor(rand() * p.scope.length)]!;
+    const statement: Statement = {
+      requestId: `S${treeSize}-${k}`,
+      signedAtUnix: now,
+      labelId: `${p.id}-S${treeSize}N${k}`,
+      expectedLabelVersion: 0n,
+      logOrigin: origin,
+      kind: {
+        $case: "labelIssued",
+        value: {
+          manufacturer: {
+            name: "Sequencing Run Electronics Co., Ltd.",
+            registrationCode: registrationCodeOf(1e9 + treeSize + Math.floor(k / 1000)),
+          },
+          productModel: `RUN-${k}`,
+          categoryId: CATEGORIES[scope.category]!,
+          tier: 1 + Math.floor(rand() * scope.maxTier),
+          validFromUnix: now - 60n,
+          validUntilUnix: now + 2n * 365n * 86_400n,
+          securitySupportUntilUnix: 0n,
+          testingLab: { name: "Example Testing Laboratory", accreditationCode: "CNAS L0001" },
+          standardReference: "GB/T 45670-2025",
+          testReport: { sha256: new Uint8Array(32).fill(7), uri: `https://lab.example.cn/reports/run-${k}.pdf` },
+          declarationOfConformity: { sha256: new Uint8Array(32).fill(8), uri: "" },
+          keyIndicators: [{ name: "default passwords", value: "none" }],
+        },
+      },
+    };
+    return sign(p.key, statement, origin);
+  });
 }
 
 export interface BuildOptions {

@@ -32,10 +32,8 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { DEFAULT_ORIGIN } from "../app/server.js";
 import { SubmitBulkRequest } from "../proto/gen/messages/labelreg/v1/issuance_service.js";
-import type { Statement } from "../proto/gen/messages/labelreg/v1/statement.js";
 import { GetLabelRequest } from "../proto/gen/messages/labelreg/v1/verification_service.js";
 import { type RegistryChild, startRegistryChild } from "../test/registry-child.js";
-import { nowUnix, sign } from "../test/statement-kit.js";
 import { repoRoot } from "../test/testdata.js";
 import { type DiskBreakdown, diskBreakdown } from "./disk-breakdown.js";
 import { grpcFrame, h2UnaryClient } from "./h2-unary.js";
@@ -43,14 +41,7 @@ import { closedLoopUnary, judgeSubmitBulk, type RunResult, rawClient, streaming 
 import { prng } from "./measure.js";
 import { mixedReads } from "./mixed-reads.js";
 import { NOOP_UNARY_PATH, startNoopServer } from "./noop-child.js";
-import {
-  type BuildRecord,
-  CATEGORIES,
-  completeBuild,
-  issuerProfile,
-  pickIssuer,
-  registrationCodeOf,
-} from "./scale-log.js";
+import { type BuildRecord, completeBuild, newLabelStatements } from "./scale-log.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -171,47 +162,11 @@ async function whenServing(address: string, gone: Promise<string>): Promise<numb
   }
 }
 
-/** New labels for the sequencing run, signed now: products no earlier run or build made. */
+/** New labels for the sequencing run, signed now, as SubmitBulk requests. */
 function newLabels(count: number, treeSize: number, origin: string, issuers: number): Buffer[] {
-  const rand = prng(treeSize);
-  const profiles = new Map<number, ReturnType<typeof issuerProfile>>();
-  const now = nowUnix();
-  return Array.from({ length: count }, (_, k) => {
-    const n = pickIssuer(rand, issuers);
-    const p = profiles.get(n) ?? issuerProfile(n);
-    profiles.set(n, p);
-    const scope = p.scope[Math.floor(rand() * p.scope.length)]!;
-    const statement: Statement = {
-      requestId: `S${treeSize}-${k}`,
-      signedAtUnix: now,
-      labelId: `${p.id}-S${treeSize}N${k}`,
-      expectedLabelVersion: 0n,
-      logOrigin: origin,
-      kind: {
-        $case: "labelIssued",
-        value: {
-          manufacturer: {
-            name: "Sequencing Run Electronics Co., Ltd.",
-            registrationCode: registrationCodeOf(1e9 + treeSize + Math.floor(k / 1000)),
-          },
-          productModel: `RUN-${k}`,
-          categoryId: CATEGORIES[scope.category]!,
-          tier: 1 + Math.floor(rand() * scope.maxTier),
-          validFromUnix: now - 60n,
-          validUntilUnix: now + 2n * 365n * 86_400n,
-          securitySupportUntilUnix: 0n,
-          testingLab: { name: "Example Testing Laboratory", accreditationCode: "CNAS L0001" },
-          standardReference: "GB/T 45670-2025",
-          testReport: { sha256: new Uint8Array(32).fill(7), uri: `https://lab.example.cn/reports/run-${k}.pdf` },
-          declarationOfConformity: { sha256: new Uint8Array(32).fill(8), uri: "" },
-          keyIndicators: [{ name: "default passwords", value: "none" }],
-        },
-      },
-    };
-    return Buffer.from(
-      SubmitBulkRequest.encode({ sequence: BigInt(k + 1), signedStatement: sign(p.key, statement, origin) }).finish(),
-    );
-  });
+  return newLabelStatements(count, treeSize, origin, issuers).map((signedStatement, k) =>
+    Buffer.from(SubmitBulkRequest.encode({ sequence: BigInt(k + 1), signedStatement }).finish()),
+  );
 }
 
 async function runSize(target: number): Promise<SizeResult> {

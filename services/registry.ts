@@ -44,8 +44,10 @@ export interface RegistryOptions {
   readonly mapCommitments?: SequencerOptions["mapCommitments"];
   /** Memory for the state map's nodes read from the store (LogView's mapCacheBytes). */
   readonly mapCacheBytes?: number;
-  /** Records of each partial table kept between batches (LogView's stateCacheRecords). */
-  readonly stateCacheRecords?: number;
+  /** Heap a partial state's records may take between batches (LogView's stateCacheBytes). */
+  readonly stateCacheBytes?: number;
+  /** Memory for the log's tiles (LogView's tileCacheBytes). */
+  readonly tileCacheBytes?: number;
   /** Serve reads only: never sequence (read replicas). The view follows the store. */
   readonly readOnly?: boolean;
   /**
@@ -107,10 +109,10 @@ export class Registry {
     const view = new LogView(
       opts.store,
       opts.authorityPublicKey,
-      undefined,
+      opts.tileCacheBytes,
       logVerifier,
       opts.mapCacheBytes,
-      opts.stateCacheRecords,
+      opts.stateCacheBytes,
     );
     try {
       // Only the process about to sequence may rebuild: the tables are the writer's, and a
@@ -307,7 +309,7 @@ function prepareState(opts: RegistryOptions, logVerifier: NoteVerifier, force: b
     ...(force ? { force: true } : {}),
     ...(opts.onStateRebuild ? { onRebuild: opts.onStateRebuild } : {}),
     ...(opts.onStateRebuildProgress ? { onProgress: opts.onStateRebuildProgress } : {}),
-    ...(opts.stateCacheRecords !== undefined ? { stateCacheRecords: opts.stateCacheRecords } : {}),
+    ...(opts.stateCacheBytes !== undefined ? { stateCacheBytes: opts.stateCacheBytes } : {}),
     ...opts.stateRebuildTiming,
   });
 }

@@ -3,7 +3,11 @@
 import { Option, type Command } from "commander";
 import { DEFAULT_RATE_LIMIT } from "../../services/sequencer/rate-limit.js";
 import { DEFAULT_MAP_CACHE_BYTES } from "../../services/readmodel/stored-map.js";
-import { DEFAULT_STATE_CACHE_RECORDS } from "../../services/readmodel/log-view.js";
+import { DEFAULT_STATE_CACHE_BYTES, DEFAULT_TILE_CACHE_BYTES } from "../../services/readmodel/log-view.js";
+import { DEFAULT_READ_CACHE_BYTES } from "../../services/store/read-cache.js";
+import { REBUILD_HEARTBEAT_MS } from "../../services/integrity/rebuild.js";
+import { REBUILD_STALE_MS } from "../../services/integrity/state-start-up.js";
+import { memoryOptions, parseNonNegative, parsePositive, type MemoryFlags } from "./serve-flags.js";
 import { DEFAULT_HTTP_ADDRESS, publicUrlWarning } from "../../gateway/server.js";
 import { logFormatOf, withLogFormat } from "./log-format.js";
 import { DEFAULT_GRPC_ADDRESS, DEFAULT_ORIGIN, startRegistry } from "../server.js";
@@ -13,6 +17,8 @@ import {
   type GrpcConnectionLimits,
 } from "../../services/grpc/connection-limits.js";
 import { DEFAULT_SCRUB_RATE } from "../../services/integrity/scrub.js";
+
+const MB = 1024 * 1024;
 
 export function registerServe(cmd: Command): void {
   withLogFormat(cmd)
@@ -58,24 +64,27 @@ export function registerServe(cmd: Command): void {
     )
     .option(
       "--map-cache-mb <MB>",
-      `memory for the state map's nodes read from the store (default ${DEFAULT_MAP_CACHE_BYTES / (1024 * 1024)})`,
-      (v) => {
-        const mb = parsePositive("--map-cache-mb", v);
-        if (mb > MAX_MAP_CACHE_MB) throw new Error(`--map-cache-mb must be at most ${MAX_MAP_CACHE_MB}, not ${mb}`);
-        return mb;
-      },
+      `memory for the state map's nodes read from the store (default ${DEFAULT_MAP_CACHE_BYTES / MB})`,
     )
     .option(
-      "--state-cache-records <N>",
-      `labels, products, manufacturers and request ids (each) the sequencer keeps in memory between batches; the rest are read from the store (default ${DEFAULT_STATE_CACHE_RECORDS})`,
-      (v) => {
-        const n = parsePositive("--state-cache-records", v);
-        if (!Number.isInteger(n) || n > MAX_STATE_CACHE_RECORDS)
-          throw new Error(
-            `--state-cache-records must be a whole number of at most ${MAX_STATE_CACHE_RECORDS}, not ${v}`,
-          );
-        return n;
-      },
+      "--state-cache-mb <MB>",
+      `memory for the labels, products, manufacturers and request ids the sequencer keeps between batches (estimated); the rest are read from the store (default ${DEFAULT_STATE_CACHE_BYTES / MB})`,
+    )
+    .option(
+      "--tile-cache-mb <MB>",
+      `memory for the log's tiles, hashed up, that proofs read (default ${DEFAULT_TILE_CACHE_BYTES / MB})`,
+    )
+    .option(
+      "--read-cache-mb <MB>",
+      `memory for entries and tiles read from PostgreSQL or KurrentDB, served while it is down (default ${DEFAULT_READ_CACHE_BYTES / MB})`,
+    )
+    .option(
+      "--rebuild-heartbeat-ms <ms>",
+      `the longest a state-table rebuild goes without recording a step (default ${REBUILD_HEARTBEAT_MS})`,
+    )
+    .option(
+      "--rebuild-stale-ms <ms>",
+      `a rebuild whose last step is this old died and is taken over; at least twice the heartbeat (default ${REBUILD_STALE_MS})`,
     )
     .option(
       "--scrub-map",
@@ -188,8 +197,7 @@ export function registerServe(cmd: Command): void {
         ...(typeof o.scrubRate === "number" ? { scrubEntriesPerSecond: o.scrubRate } : {}),
         ...(o.scrubMap ? { scrubMap: true } : {}),
         ...(o.rebuild ? { rebuild: true } : {}),
-        ...(typeof o.mapCacheMb === "number" ? { mapCacheBytes: o.mapCacheMb * 1024 * 1024 } : {}),
-        ...(typeof o.stateCacheRecords === "number" ? { stateCacheRecords: o.stateCacheRecords } : {}),
+        ...memoryOptions(o as MemoryFlags),
         grpcConnections: grpcConnectionFlags(o),
         storage: storeSpecFromFlags(o as StoreFlags),
         ...(Array.isArray(o.witness)
@@ -258,20 +266,6 @@ function witnessingOptions(specs: string[], required: unknown, timeoutMs: unknow
     required: typeof required === "number" ? required : witnesses.length,
     timeoutMs: Number(timeoutMs),
   };
-}
-
-/** A mebibyte count whose bytes stay a safe integer, far above any machine's memory. */
-const MAX_MAP_CACHE_MB = 1024 * 1024;
-const MAX_STATE_CACHE_RECORDS = 100_000_000;
-
-function parsePositive(flag: string, v: string): number {
-  const n = /^\d{1,12}$/.test(v) ? Number(v) : NaN;
-  if (!(n > 0)) throw new Error(`${flag} must be a positive whole number, not ${JSON.stringify(v)}`);
-  return n;
-}
-
-function parseNonNegative(flag: string, v: string): number {
-  return v === "0" ? 0 : parsePositive(flag, v);
 }
 
 /** The --grpc-* connection limit flags given. */

@@ -48,24 +48,39 @@ export class NotLoadedError extends Error {
 }
 
 /**
+ * What a partial map counts for a key and its value (undefined: the key is known absent) against
+ * its cache's budget: an estimate of the heap they take, in bytes. Cheap (it runs on every change)
+ * and the same for the same value, as the total is kept by adding and subtracting it.
+ */
+export type SizeOf<K, V> = (key: K, value: V | undefined) => number;
+
+/** A partial map without a SizeOf counts each key as 1. */
+const countKeys = () => 1;
+
+/**
  * A Map whose set and delete are undoable through a Journal. Values must be treated as
  * immutable: a change replaces the value (the journal keeps the old one), never edits it.
  *
  * A partial map holds part of a table kept in the store: the keys loaded (present, or known to be
  * absent) and what was set or deleted since. Reading any other key throws NotLoadedError, so a
  * rule can never take a key it did not fetch for an absent one. Iterating a partial map sees only
- * what it holds.
+ * what it holds. It keeps the total of `sizeOf` over what it holds (`bytes`), which evictTo()
+ * brings down to a budget.
  */
 export class JournaledMap<K, V> extends Map<K, V> {
   /** Keys known to be absent (partial maps only). */
   private readonly absent: Set<K> | undefined;
+  private total = 0;
+  protected readonly sizeOf: SizeOf<K, V>;
 
   constructor(
     protected readonly journal: Journal,
     /** Set for a partial map: its name, for NotLoadedError. */
     private readonly partialName?: string,
+    sizeOf: SizeOf<K, V> = countKeys,
   ) {
     super();
+    this.sizeOf = sizeOf;
     if (partialName !== undefined) {
       this.absent = new Set();
       // Only partial maps pay for the check: a complete one reads as a plain Map.
@@ -78,9 +93,9 @@ export class JournaledMap<K, V> extends Map<K, V> {
     return this.absent !== undefined;
   }
 
-  /** Keys known to be absent (0 for a complete map): what a partial map holds beside its records. */
-  get absentCount(): number {
-    return this.absent?.size ?? 0;
+  /** What a partial map holds, by its SizeOf (0 for a complete map, which counts nothing). */
+  get bytes(): number {
+    return this.total;
   }
 
   /** Whether `key` was loaded (present or known absent); always true for a complete map. */
@@ -97,37 +112,44 @@ export class JournaledMap<K, V> extends Map<K, V> {
     if (this.journal.open) throw new Error("journal: load inside a transaction");
     if (!this.absent) throw new Error("load on a complete map");
     if (this.isLoaded(key)) return;
-    if (value === undefined) this.absent.add(key);
-    else super.set(key, value);
+    if (value === undefined) this.markAbsent(key);
+    else this.hold(key, value);
   }
 
   /**
-   * Forgets the oldest loaded keys until at most `keep` remain (present and absent counted
-   * apart), oldest first by when each was first loaded or added; returns the keys forgotten.
-   * Outside transactions only.
+   * Forgets the oldest keys (by when each was first loaded or added; those known absent first,
+   * they cost a row read to learn again, not a record) until what the map holds is at most
+   * `maxBytes`; returns the keys forgotten. Outside transactions only.
    */
-  evict(keep: number): K[] {
+  evictTo(maxBytes: number): K[] {
+    return this.evictWhile(() => this.total > maxBytes);
+  }
+
+  /** Forgets the oldest keys, as evictTo, while `over()`, calling `gone` with each. */
+  evictWhile(over: () => boolean, gone?: (key: K) => void): K[] {
     if (this.journal.open) throw new Error("journal: evict inside a transaction");
-    const gone: K[] = [];
-    if (!this.absent) return gone;
-    for (const k of super.keys()) {
-      if (super.size <= keep) break;
-      super.delete(k);
-      gone.push(k);
-    }
+    const out: K[] = [];
+    if (!this.absent) return out;
     for (const k of this.absent) {
-      if (this.absent.size <= keep) break;
-      this.absent.delete(k);
-      gone.push(k);
+      if (!over()) return out;
+      this.unmarkAbsent(k);
+      out.push(k);
+      gone?.(k);
     }
-    return gone;
+    for (const k of super.keys()) {
+      if (!over()) return out;
+      this.release(k);
+      out.push(k);
+      gone?.(k);
+    }
+    return out;
   }
 
   /** Forgets `key` (it reads as unknown again). Outside transactions only. */
   forget(key: K): void {
     if (this.journal.open) throw new Error("journal: forget inside a transaction");
-    super.delete(key);
-    this.absent?.delete(key);
+    this.release(key);
+    if (this.absent) this.unmarkAbsent(key);
   }
 
   private partialGet(key: K): V | undefined {
@@ -145,19 +167,29 @@ export class JournaledMap<K, V> extends Map<K, V> {
   override set(key: K, value: V): this {
     // Map's constructor calls set before the journal field exists; it is called with no entries.
     const absent = this.absent;
-    if (this.journal?.open) {
+    if (!absent) {
+      if (this.journal?.open) {
+        if (super.has(key)) {
+          const old = super.get(key) as V;
+          this.journal.record(() => super.set(key, old));
+        } else this.journal.record(() => super.delete(key));
+      }
+      return super.set(key, value);
+    }
+    if (this.journal.open) {
       if (super.has(key)) {
         const old = super.get(key) as V;
-        this.journal.record(() => super.set(key, old));
-      } else if (absent?.has(key)) {
+        this.journal.record(() => this.hold(key, old));
+      } else if (absent.has(key)) {
         this.journal.record(() => {
-          super.delete(key);
-          absent.add(key);
+          this.release(key);
+          this.markAbsent(key);
         });
-      } else this.journal.record(() => super.delete(key));
+      } else this.journal.record(() => this.release(key));
     }
-    absent?.delete(key);
-    return super.set(key, value);
+    this.unmarkAbsent(key);
+    this.hold(key, value);
+    return this;
   }
 
   override delete(key: K): boolean {
@@ -169,16 +201,49 @@ export class JournaledMap<K, V> extends Map<K, V> {
     if (this.journal.open) {
       const old = super.get(key) as V;
       this.journal.record(() => {
-        absent?.delete(key);
-        super.set(key, old);
+        if (absent) {
+          this.unmarkAbsent(key);
+          this.hold(key, old);
+        } else super.set(key, old);
       });
     }
-    absent?.add(key);
-    return super.delete(key);
+    if (!absent) return super.delete(key);
+    this.release(key);
+    this.markAbsent(key);
+    return true;
   }
 
   override clear(): void {
     throw new Error("JournaledMap: clear is not undoable");
+  }
+
+  /** Adds `bytes` to what a partial map holds: its value at `key` grew in place (JournaledLists). */
+  protected grew(bytes: number): void {
+    if (this.absent) this.total += bytes;
+  }
+
+  // The one place each of a partial map's held keys and absent keys changes, so that the total
+  // follows them. Complete maps never get here.
+  private hold(key: K, value: V): void {
+    if (super.has(key)) this.total -= this.sizeOf(key, super.get(key));
+    this.total += this.sizeOf(key, value);
+    super.set(key, value);
+  }
+
+  private release(key: K): void {
+    if (!super.has(key)) return;
+    this.total -= this.sizeOf(key, super.get(key));
+    super.delete(key);
+  }
+
+  private markAbsent(key: K): void {
+    if (this.absent!.has(key)) return;
+    this.absent!.add(key);
+    this.total += this.sizeOf(key, undefined);
+  }
+
+  private unmarkAbsent(key: K): void {
+    if (this.absent!.delete(key)) this.total -= this.sizeOf(key, undefined);
   }
 }
 
@@ -186,16 +251,32 @@ export class JournaledMap<K, V> extends Map<K, V> {
  * A JournaledMap of lists that only grow. append() adds to the list in place, undone by a pop:
  * replacing a long list by a copy one item longer made a manufacturer's thousands of products
  * cost quadratic time. A list returned by get() may grow after it is read (never shrink, outside
- * a rollback): a reader that awaits copies it first.
+ * a rollback): a reader that awaits copies it first. A partial map's SizeOf of a list must be
+ * the sum of `itemSize` over its items and a part that does not change as it grows: an append
+ * adds the item's size to the total, without summing the list again.
  */
 export class JournaledLists<K, T> extends JournaledMap<K, readonly T[]> {
+  constructor(
+    journal: Journal,
+    partialName?: string,
+    sizeOf?: SizeOf<K, readonly T[]>,
+    private readonly itemSize: (item: T) => number = () => 0,
+  ) {
+    super(journal, partialName, sizeOf);
+  }
+
   append(key: K, item: T): void {
     const list = this.get(key) as T[] | undefined;
     if (list === undefined) {
       this.set(key, [item]);
       return;
     }
+    const bytes = this.itemSize(item);
     list.push(item);
-    this.journal.record(() => list.pop());
+    this.grew(bytes);
+    this.journal.record(() => {
+      list.pop();
+      this.grew(-bytes);
+    });
   }
 }

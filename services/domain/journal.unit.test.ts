@@ -75,17 +75,26 @@ describe("a partial JournaledMap", () => {
     expect([m.get("present"), m.has("present"), m.get("absent")]).toEqual([undefined, false, 2]);
   });
 
-  it("evicts the oldest keys down to a bound, which then read as unknown", () => {
+  it("evicts keys known absent, then the oldest held, down to a budget; they then read as unknown", () => {
     const journal = new Journal();
+    // Without a SizeOf each key counts 1.
     const m = new JournaledMap<number, number>(journal, "labels");
     for (let i = 0; i < 10; i++) m.load(i, i % 2 === 0 ? i : undefined);
-    m.evict(3);
-    expect(() => m.get(0)).toThrow(NotLoadedError);
-    expect(() => m.get(1)).toThrow(NotLoadedError);
-    expect([m.get(8), m.get(9), m.get(6), m.get(7)]).toEqual([8, undefined, 6, undefined]);
-    expect(m.size).toBe(3);
+    expect(m.bytes).toBe(10);
+    expect(m.evictTo(3)).toEqual([1, 3, 5, 7, 9, 0, 2]);
+    for (const gone of [0, 1, 2, 9]) expect(() => m.get(gone)).toThrow(NotLoadedError);
+    expect([m.get(4), m.get(6), m.get(8)]).toEqual([4, 6, 8]);
+    expect([m.size, m.bytes]).toEqual([3, 3]);
+    // By size: a large value goes first when it is the oldest, and one eviction may be enough.
+    const sized = new JournaledMap<string, string>(journal, "labels", (k, v) => k.length + (v?.length ?? 0));
+    sized.load("a", "x".repeat(100));
+    sized.load("b", "yy");
+    sized.load("c", undefined);
+    expect(sized.bytes).toBe(101 + 3 + 1);
+    expect(sized.evictTo(100)).toEqual(["c", "a"]);
+    expect([[...sized.keys()], sized.bytes]).toEqual([["b"], 3]);
     journal.begin();
-    expect(() => m.evict(0)).toThrow(/inside a transaction/);
+    expect(() => m.evictTo(0)).toThrow(/inside a transaction/);
     journal.rollback();
   });
 
@@ -96,7 +105,7 @@ describe("a partial JournaledMap", () => {
       | { op: "append"; k: number; v: number }
       | { op: "commit" }
       | { op: "rollback" }
-      | { op: "evict"; keep: number };
+      | { op: "evict"; maxBytes: number };
     const k = fc.nat(7);
     const op: fc.Arbitrary<Op> = fc.oneof(
       fc.record({ op: fc.constant("set" as const), k, v: fc.nat(99) }),
@@ -104,7 +113,7 @@ describe("a partial JournaledMap", () => {
       fc.record({ op: fc.constant("append" as const), k, v: fc.nat(99) }),
       fc.record({ op: fc.constant("commit" as const) }),
       fc.record({ op: fc.constant("rollback" as const) }),
-      fc.record({ op: fc.constant("evict" as const), keep: fc.nat(4) }),
+      fc.record({ op: fc.constant("evict" as const), maxBytes: fc.nat(120) }),
     );
     fc.assert(
       fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
@@ -113,7 +122,19 @@ describe("a partial JournaledMap", () => {
         const fullJournal = new Journal();
         const full = new JournaledLists<number, number>(fullJournal);
         const journal = new Journal();
-        const part = new JournaledLists<number, number>(journal, "lists");
+        // Sizes as the state's: a list's is a fixed part and its items' (record-bytes.ts).
+        const item = (v: number) => v + 1;
+        const sizeOf = (key: number, list: readonly number[] | undefined) =>
+          10 + key + (list === undefined ? 0 : 5 + list.reduce((n, v) => n + item(v), 0));
+        const part = new JournaledLists<number, number>(journal, "lists", sizeOf, item);
+        // What the map holds must always total what it says, through rollbacks and appends.
+        const expectTotal = () => {
+          let total = 0;
+          for (let key = 0; key <= 7; key++)
+            if (part.isLoaded(key))
+              total += sizeOf(key, Map.prototype.has.call(part, key) ? Map.prototype.get.call(part, key) : undefined);
+          expect(part.bytes).toBe(total);
+        };
         const fetch = (key: number) => {
           // A caller loads what it reads first; loads happen between transactions.
           if (!part.isLoaded(key) && !journal.open) {
@@ -136,10 +157,15 @@ describe("a partial JournaledMap", () => {
               journal.rollback();
               fullJournal.rollback();
             }
+            expectTotal();
             continue;
           }
           if (o.op === "evict") {
-            if (!journal.open) part.evict(o.keep);
+            if (!journal.open) {
+              part.evictTo(o.maxBytes);
+              expect(part.bytes).toBeLessThanOrEqual(o.maxBytes);
+              expectTotal();
+            }
             continue;
           }
           fetch(o.k);
@@ -157,6 +183,7 @@ describe("a partial JournaledMap", () => {
             full.append(o.k, o.v);
           }
           expect(part.get(o.k)).toEqual(full.get(o.k));
+          expectTotal();
         }
         for (let key = 0; key <= 7; key++) if (part.isLoaded(key)) expect(part.get(key)).toEqual(full.get(key));
       }),

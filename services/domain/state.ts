@@ -8,6 +8,7 @@ import type {
 } from "../../proto/gen/messages/labelreg/v1/statement.js";
 import { bytesEqual } from "../../log/bytes.js";
 import { Journal, JournaledLists, JournaledMap } from "./journal.js";
+import { labelBytes, listItemBytes, liveLabelBytes, requestBytes, stringListBytes } from "./record-bytes.js";
 import { keyIdHex, keyIdOf } from "./signing.js";
 
 /** The label statement kinds, as Statement.kind.$case names them. */
@@ -191,11 +192,11 @@ export class RegistryState {
   ) {
     this.authorityKeyIdHex = authorityKeyIdHex(authorityPublicKey);
     const part = (name: string) => (opts.partial ? name : undefined);
-    this.labels = new JournaledMap(this.journal, part("label"));
-    this.liveByProduct = new JournaledMap(this.journal, part("product (live label)"));
-    this.productLabels = new JournaledMap(this.journal, part("product (labels)"));
-    this.manufacturerProducts = new JournaledLists(this.journal, part("manufacturer"));
-    this.requests = new JournaledMap(this.journal, part("request id"));
+    this.labels = new JournaledMap(this.journal, part("label"), labelBytes);
+    this.liveByProduct = new JournaledMap(this.journal, part("product (live label)"), liveLabelBytes);
+    this.productLabels = new JournaledMap(this.journal, part("product (labels)"), stringListBytes);
+    this.manufacturerProducts = new JournaledLists(this.journal, part("manufacturer"), stringListBytes, listItemBytes);
+    this.requests = new JournaledMap(this.journal, part("request id"), requestBytes);
     this.treeSize = opts.size ?? 0;
   }
 
@@ -204,14 +205,35 @@ export class RegistryState {
   }
 
   /**
-   * Forgets the least recently loaded records of a partial state until each table holds at most
-   * `keep` keys; a product's live label and label list go together. Outside transactions only.
+   * What a partial state's labels, products, manufacturers and request ids take in the heap, by
+   * estimate (record-bytes.ts); 0 for a complete state.
    */
-  evict(keep: number): void {
-    this.labels.evict(keep);
-    this.requests.evict(keep);
-    this.manufacturerProducts.evict(keep);
-    for (const key of this.productLabels.evict(keep)) this.liveByProduct.forget(key);
+  get cachedBytes(): number {
+    return (
+      this.labels.bytes +
+      this.liveByProduct.bytes +
+      this.productLabels.bytes +
+      this.manufacturerProducts.bytes +
+      this.requests.bytes
+    );
+  }
+
+  /**
+   * Forgets the least recently loaded records of a partial state until cachedBytes is at most
+   * `maxBytes`: each table gives up the same share of what it holds (a workload's mix stays), the
+   * oldest first; a product's live label and label list go together. Outside transactions only.
+   */
+  evict(maxBytes: number): void {
+    const total = this.cachedBytes;
+    if (total <= maxBytes) return;
+    const share = maxBytes / total;
+    for (const table of [this.labels, this.requests, this.manufacturerProducts]) table.evictTo(table.bytes * share);
+    const products = () => this.productLabels.bytes + this.liveByProduct.bytes;
+    const productsTarget = products() * share;
+    this.productLabels.evictWhile(
+      () => products() > productsTarget,
+      (key) => this.liveByProduct.forget(key),
+    );
   }
 
   /** The number of log entries applied: the index the next entry must have. */

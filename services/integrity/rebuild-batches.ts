@@ -76,7 +76,7 @@ export class RebuildBatches {
     size: number,
     /** The newest commitment's index: the map version every batch writes (undefined: no map). */
     private readonly last: number | undefined,
-    private readonly cacheRecords: number,
+    private readonly cacheBytes: number,
     private fold: StatsFold,
     private search: SearchIndex,
   ) {
@@ -90,11 +90,11 @@ export class RebuildBatches {
     tables: StateTables,
     size: number,
     last: number | undefined,
-    cacheRecords: number,
+    cacheBytes: number,
   ): Promise<RebuildBatches> {
     const reads = rebuildReads(tables, size, () => 0);
     const [fold, search] = await Promise.all([StatsFold.load(reads, 0), SearchIndex.load(reads, 0)]);
-    return new RebuildBatches(authorityPublicKey, tables, size, last, cacheRecords, fold, search);
+    return new RebuildBatches(authorityPublicKey, tables, size, last, cacheBytes, fold, search);
   }
 
   /** Entries derived so far: the index the next batch must start at. */
@@ -103,15 +103,11 @@ export class RebuildBatches {
   }
 
   /**
-   * Records of the partial tables held (labels, products, manufacturers, request ids; loaded
-   * and known absent alike): a batch's working set plus at most the cache between batches.
+   * What the partial state's records take in the heap, by estimate (RegistryState.cachedBytes):
+   * a batch's working set, plus at most the cache between batches.
    */
-  get held(): number {
-    const s = this.state;
-    return [s.labels, s.liveByProduct, s.productLabels, s.manufacturerProducts, s.requests].reduce(
-      (n, t) => n + t.size + t.absentCount,
-      0,
-    );
+  get heldBytes(): number {
+    return this.state.cachedBytes;
   }
 
   /**
@@ -201,6 +197,6 @@ export class RebuildBatches {
   /** The part derive() gave is written: its rows are what the next batch reads; the state lets records go. */
   written(): void {
     this.reflects = this.state.size;
-    this.state.evict(this.cacheRecords);
+    this.state.evict(this.cacheBytes);
   }
 }

@@ -30,7 +30,7 @@ import { emptyTreeState } from "../../log/tree-state.js";
 import { isCommitment } from "../domain/decode.js";
 import { decodeLogEntryFast } from "../domain/entry-wire.js";
 import { isViolation } from "../domain/violation.js";
-import { DEFAULT_STATE_CACHE_RECORDS } from "../readmodel/log-view.js";
+import { DEFAULT_STATE_CACHE_BYTES } from "../readmodel/log-view.js";
 import { RebuildSupersededError, SizeConflictError, type LogStore } from "../store/port.js";
 import { STATE_TABLES, type StateTable, type StateTables } from "../store/state.js";
 import { verifyStoredCheckpoint } from "./checkpoint-check.js";
@@ -43,8 +43,8 @@ export interface RebuildProgress {
   readonly phase: "replay" | "write";
   readonly done: number;
   readonly total: number;
-  /** Records the rebuild's partial state held at the newest batch (its working set and the cache). */
-  readonly held: number;
+  /** What the rebuild's partial state held at the newest batch (its working set and the cache), in bytes by estimate. */
+  readonly heldBytes: number;
 }
 
 export interface RebuildReport {
@@ -74,10 +74,10 @@ export interface RebuildOptions {
   /** The longest the rebuild goes without a step (a heartbeat) where it can step; REBUILD_HEARTBEAT_MS. */
   readonly heartbeatMs?: number;
   /**
-   * Records of each partial table (labels, products, manufacturers, request ids) kept between
-   * batches: DEFAULT_STATE_CACHE_RECORDS, as a registry keeps (serve --state-cache-records).
+   * Heap the partial state's records (labels, products, manufacturers, request ids) may take
+   * between batches: DEFAULT_STATE_CACHE_BYTES, as a registry keeps (serve --state-cache-mb).
    */
-  readonly stateCacheRecords?: number;
+  readonly stateCacheBytes?: number;
 }
 
 /**
@@ -109,7 +109,7 @@ async function rebuildOnce(
   tables: StateTables,
   authorityPublicKey: Uint8Array,
   logVerifier: NoteVerifier,
-  { progress, heartbeatMs = REBUILD_HEARTBEAT_MS, stateCacheRecords = DEFAULT_STATE_CACHE_RECORDS }: RebuildOptions,
+  { progress, heartbeatMs = REBUILD_HEARTBEAT_MS, stateCacheBytes = DEFAULT_STATE_CACHE_BYTES }: RebuildOptions,
 ): Promise<Omit<RebuildReport, "restarts">> {
   const latest = await store.latestCheckpoint();
   const checkpoint = latest ? verifyStoredCheckpoint(latest, logVerifier) : undefined;
@@ -129,7 +129,7 @@ async function rebuildOnce(
   const last = await lastCommitment(store, size, beat);
   try {
     const tree = new TreeCheck(emptyTreeState(), store);
-    const batches = await RebuildBatches.begin(authorityPublicKey, tables, size, last, stateCacheRecords);
+    const batches = await RebuildBatches.begin(authorityPublicKey, tables, size, last, stateCacheBytes);
     while (batches.size < size) {
       const start = batches.size;
       // Chunks end at the newest commitment: the batches after it write rows only.
@@ -138,20 +138,20 @@ async function rebuildOnce(
       // Hashed first: an entry the tree does not vouch for is a tree mismatch, whatever it holds.
       await tree.extend(bytes);
       const chunk = bytes.map((b, i) => decoded(b, start + i));
-      progress?.({ phase: "replay", done: end, total: size, held: batches.held });
+      progress?.({ phase: "replay", done: end, total: size, heldBytes: batches.heldBytes });
       await beat();
       for (let at = 0; at < chunk.length; ) {
         const next = chunk.slice(at, at + MAX_REBUILD_BATCH);
         const n = batches.batchLength(next);
         const part = await batches.derive(next.slice(0, n));
-        const held = batches.held;
+        const heldBytes = batches.heldBytes;
         await tables.writeRebuild(token, size, part);
         stepped = Date.now();
         batches.written();
         nodes += part.nodes?.length ?? 0;
         values += part.values?.length ?? 0;
         at += n;
-        progress?.({ phase: "write", done: batches.size, total: size, held });
+        progress?.({ phase: "write", done: batches.size, total: size, heldBytes });
       }
     }
     if (checkpoint) tree.expectRoot(size, checkpoint.root, `the checkpoint of size ${size}`);
@@ -169,7 +169,7 @@ async function rebuildOnce(
   }
   const rows = await countRows(tables, size, beat);
   await tables.finishRebuild(token, size);
-  progress?.({ phase: "write", done: size, total: size, held: 0 });
+  progress?.({ phase: "write", done: size, total: size, heldBytes: 0 });
   return { size, rows, mapVersion: last, nodes, values };
 }
 

@@ -58,8 +58,8 @@ export interface StateStartUpOptions {
   readonly onProgress?: (p: RebuildProgress) => void;
   /** Passed to rebuildState: the longest its replay goes without a step. */
   readonly heartbeatMs?: number;
-  /** Passed to rebuildState: the records of each partial table it keeps between batches. */
-  readonly stateCacheRecords?: number;
+  /** Passed to rebuildState: the heap its partial state's records may take between batches. */
+  readonly stateCacheBytes?: number;
   /** A rebuild whose last step is at least this old is taken over, not waited for; REBUILD_STALE_MS. */
   readonly staleAfterMs?: number;
   /** How often the tables' status is read while waiting for another rebuild; half a heartbeat by default. */
@@ -103,7 +103,7 @@ export async function prepareStateTables(
     try {
       return await rebuildState(store, authorityPublicKey, logVerifier, {
         heartbeatMs,
-        ...(opts.stateCacheRecords !== undefined ? { stateCacheRecords: opts.stateCacheRecords } : {}),
+        ...(opts.stateCacheBytes !== undefined ? { stateCacheBytes: opts.stateCacheBytes } : {}),
         ...(opts.onProgress ? { progress: opts.onProgress } : {}),
       });
     } catch (e) {

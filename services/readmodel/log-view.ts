@@ -8,8 +8,9 @@
 // Over a store that keeps state tables in step with the log, the view opens without replaying
 // the log: its state is partial (services/domain/state.ts), holding the issuers, keys and
 // catalogue whole and the labels, products, manufacturers and request ids that the sequencer
-// loads for its batches (loadFor), a bounded number between batches; reads take the rest from
-// the store (view-records.ts); the statistics and the search index are loaded from their rows.
+// loads for its batches (loadFor), between batches as many as fit its budget in bytes (serve
+// --state-cache-mb); reads take the rest from the store (view-records.ts); the statistics and the
+// search index are loaded from their rows.
 // Start-up checks what it trusts: the checkpoint's signature, the stored right edge against the
 // signed root, the newest commitment entry against the stored map's root, and (the sequencing
 // process, before: services/integrity/state-start-up.ts) the newest batch's rows. Checking every
@@ -52,11 +53,12 @@ export const DEFAULT_TILE_CACHE_BYTES = 512 * 1024 * 1024;
 const CATCH_UP_CHUNK = 4096;
 
 /**
- * Records of each partial table (labels, products, manufacturers, request ids) a partial state
- * keeps between batches (serve --state-cache-records): the batches' working set, so that a label
- * changed again soon is not read again.
+ * The heap a partial state's labels, products, manufacturers and request ids may take between
+ * batches, by RegistryState.cachedBytes (serve --state-cache-mb): the batches' working set, so
+ * that a label changed again soon is not read again. Tens of thousands of labels with their
+ * products and request ids as the store's rows decode them, more as the sequencer builds them.
  */
-export const DEFAULT_STATE_CACHE_RECORDS = 100_000;
+export const DEFAULT_STATE_CACHE_BYTES = 128 * 1024 * 1024;
 
 /** Tries at opening from the state tables while another process appends. */
 const IN_STEP_ATTEMPTS = 20;
@@ -136,8 +138,8 @@ export class LogView {
     private readonly logVerifier?: NoteVerifier,
     /** The stored map's node cache (serve --map-cache-mb). */
     private readonly mapCacheBytes = DEFAULT_MAP_CACHE_BYTES,
-    /** A partial state's records kept between batches, per table (serve --state-cache-records). */
-    private readonly stateCacheRecords = DEFAULT_STATE_CACHE_RECORDS,
+    /** The heap a partial state's records may take between batches (serve --state-cache-mb). */
+    private readonly stateCacheBytes = DEFAULT_STATE_CACHE_BYTES,
   ) {
     this.current = new RegistryState(authorityPublicKey);
     this.tree = emptyTreeState();
@@ -236,7 +238,7 @@ export class LogView {
           }
         } finally {
           rest = rest.slice(applied);
-          if (partial) this.state.evict(this.stateCacheRecords);
+          if (partial) this.state.evict(this.stateCacheBytes);
         }
       }
     } catch (e) {
@@ -430,7 +432,7 @@ export class LogView {
    * store, as of the view's size when called or later (view-records.ts).
    */
   records(): Records {
-    return viewRecords(this.state, this.store.state, this.stateCacheRecords);
+    return viewRecords(this.state, this.store.state, this.stateCacheBytes);
   }
 
   /** The latest checkpoint's note, verified under the log key when the view has it. */
@@ -488,13 +490,13 @@ export class LogView {
 
   /**
    * Records a commit made by this process: the state was already applied by the caller. A
-   * partial state then lets its oldest records go, down to the cache's size.
+   * partial state then lets its oldest records go, down to the cache's budget.
    */
   advance(tree: TreeState, checkpoint: string, lastSequencedAt: bigint): void {
     this.tree = tree;
     this.checkpoint = checkpoint;
     if (lastSequencedAt > this.lastSequencedAt) this.lastSequencedAt = lastSequencedAt;
-    if (this.state.partial) this.state.evict(this.stateCacheRecords);
+    if (this.state.partial) this.state.evict(this.stateCacheBytes);
     this.notify();
   }
 
@@ -658,8 +660,8 @@ function forgetChanged(state: RegistryState, e: SequencedStatement, revoked: Rea
     else {
       // The tables are in step with the log, so a revoked label's row is there; a store that lost
       // it must not leave a product held as if its label were live: forget them all.
-      state.productLabels.evict(0);
-      state.liveByProduct.evict(0);
+      state.productLabels.evictTo(0);
+      state.liveByProduct.evictTo(0);
     }
   }
   state.labels.forget(s.labelId);

@@ -1,14 +1,26 @@
 // The registry's view over a store with state tables holds a partial state: it opens from the
 // tables without replaying the log, the sequencer loads what each batch reads, evicts down to its
 // cache between batches, and reads take the rest from the rows. These tests run the workloads of
-// every statement kind with a cache of two records per table (nearly everything a batch reads is
+// every statement kind with a cache of about two records (nearly everything a batch reads is
 // loaded for it, and let go after), and compare what the registry serves with a replay of its log:
-// records, statistics, rows; after a reopen; and on a read replica following the writer.
+// records, statistics, rows; after a reopen; and on a read replica following the writer. The
+// cache's budget is in bytes: records far larger than most (a long history, a manufacturer's
+// many products) never take it past its budget between batches.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { signStatement, statement, T0, reason } from "../../test/domain-testkit.js";
+import {
+  CATEGORY,
+  labelIssued,
+  reason,
+  signStatement,
+  statement,
+  T0,
+  testKey,
+  type TestKey,
+} from "../../test/domain-testkit.js";
+import { labelBytes, stringListBytes } from "../domain/record-bytes.js";
 import {
   authority,
   expectRowsOf,
@@ -44,6 +56,8 @@ const backends: [string, () => Promise<() => Promise<LogStore>>][] = [
   ],
 ];
 const dirs: string[] = [];
+/** A state cache of about two labels with their products and request ids (record-bytes.ts). */
+const TWO_LABELS = 6 * 1024;
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
@@ -134,17 +148,17 @@ async function expectServesAsReplay(view: LogView, store: LogStore): Promise<voi
 }
 
 describe.each(backends)("a partial view on %s", (_name, backend) => {
-  it("sequences every statement kind with a cache of two records, and serves what a replay gives", async () => {
+  it("sequences every statement kind with a cache of two labels, and serves what a replay gives", async () => {
     const store = await (await backend())();
     const clock = { now: T0 };
-    const registry = await openRegistry(store, clock, { stateCacheRecords: 2 });
+    const registry = await openRegistry(store, clock, { stateCacheBytes: TWO_LABELS });
     try {
       expect(registry.view.state.partial).toBe(true);
       await stateWorkload(registry, clock);
       await expiryWorkload(registry, clock);
-      // Between batches the partial tables hold at most the cache's size.
-      expect(registry.view.state.labels.size).toBeLessThanOrEqual(2);
-      expect(registry.view.state.requests.size).toBeLessThanOrEqual(2);
+      // Between batches the partial tables hold at most the cache's budget.
+      expect(registry.view.state.cachedBytes).toBeGreaterThan(0);
+      expect(registry.view.state.cachedBytes).toBeLessThanOrEqual(TWO_LABELS);
       await expectServesAsReplay(registry.view, store);
       // A label the cache let go is read again for the next change: its version is the stored one.
       const receipt = await registry.submit(
@@ -159,6 +173,87 @@ describe.each(backends)("a partial view on %s", (_name, backend) => {
       expect(receipt.index).toBeGreaterThan(0);
       await expectServesAsReplay(registry.view, store);
     } finally {
+      await registry.close();
+    }
+  }, 120_000);
+
+  it("keeps its records within the byte budget between batches, however large some records are", async () => {
+    const store = await (await backend())();
+    const clock = { now: T0 };
+    const budget = 16 * 1024;
+    const registry = await openRegistry(store, clock, { stateCacheBytes: budget });
+    const big = testKey(20);
+    const code = "91310000MA1FL8TQ3X";
+    const submit = (key: TestKey, s: Statement) =>
+      registry.submit(signStatement(key, { ...s, signedAtUnix: clock.now }));
+    let mostHeld = 0;
+    let batches = 0;
+    const off = registry.view.onAdvance(() => {
+      batches++;
+      mostHeld = Math.max(mostHeld, registry.view.state.cachedBytes);
+    });
+    try {
+      await submit(
+        authority,
+        statement({ $case: "categoryPublished", value: { categoryId: CATEGORY, name: "Cameras", description: "" } }),
+      );
+      await submit(
+        authority,
+        statement({
+          $case: "issuerAccredited",
+          value: {
+            issuerId: "BIG",
+            name: "Big",
+            publicKey: big.publicKey,
+            scope: [{ categoryId: CATEGORY, maxTier: 3 }],
+          },
+        }),
+      );
+      // A manufacturer with many products, in batches of many labels each.
+      const products = 300;
+      for (let from = 0; from < products; from += 50)
+        await Promise.all(
+          Array.from({ length: 50 }, (_, i) =>
+            submit(
+              big,
+              statement(
+                {
+                  $case: "labelIssued",
+                  value: labelIssued({
+                    productModel: `BIG-${from + i}`,
+                    manufacturer: { name: "Maker", registrationCode: code },
+                  }),
+                },
+                { labelId: `BIG-${from + i}` },
+              ),
+            ),
+          ),
+        );
+      // A label with a long history: the authority suspends and reinstates it, one batch each.
+      let version = 1n;
+      for (let i = 0; i < 100; i++)
+        for (const kind of ["labelSuspended", "labelReinstated"] as const)
+          await submit(
+            authority,
+            statement({ $case: kind, value: { reason: reason() } } as Statement["kind"], {
+              labelId: "BIG-0",
+              expectedLabelVersion: version++,
+            }),
+          );
+      expect(batches).toBeGreaterThan(200);
+      expect(mostHeld).toBeGreaterThan(0);
+      expect(mostHeld).toBeLessThanOrEqual(budget);
+      // Each of the two records alone is larger than the budget: a bound counting records (even
+      // one per table) would have held both, and more.
+      const [label] = await registry.view.records().labels(["BIG-0"]);
+      const [list] = await registry.view.records().manufacturers([code]);
+      expect(label!.history.length).toBe(201);
+      expect(list!.length).toBe(products);
+      expect(labelBytes("BIG-0", label)).toBeGreaterThan(budget);
+      expect(stringListBytes(code, list)).toBeGreaterThan(budget);
+      await expectServesAsReplay(registry.view, store);
+    } finally {
+      off();
       await registry.close();
     }
   }, 120_000);

@@ -7,9 +7,13 @@
 // store's current size, ahead of the view, serves; and reads never load what they read into the
 // state: the sequencer's rules need records exactly at the state's size.
 import type { StateFetch } from "../domain/batch-keys.js";
+import type { JournaledMap } from "../domain/journal.js";
 import type { RegistryState } from "../domain/state.js";
 import { StoredStateFetch } from "../store/state-fetch.js";
 import type { StateTables } from "../store/state.js";
+
+/** A partial table, as viewRecords loads into it. */
+type Loadable = Pick<JournaledMap<string, unknown>, "isLoaded" | "forget">;
 
 /** Records by key, in the order asked (undefined: there is none). */
 export type Records = Pick<StateFetch, "labels" | "products" | "manufacturers">;
@@ -31,20 +35,27 @@ export function stateRecords(state: RegistryState): Records {
 /**
  * The records of `state` (at its size when called) or later ones: those a partial state holds,
  * the rest from `tables`, in one read per table. What is read at exactly the state's size is
- * loaded into it while its tables hold fewer than `cacheRecords` (the sequencer and catch-up let
- * records go; reads never do, as they may run between a batch's loads and its checks).
+ * loaded into it while its records take less than `cacheBytes` (RegistryState.cachedBytes; the
+ * sequencer and catch-up let records go, reads never do, as they may run between a batch's loads
+ * and its checks).
  */
 export function viewRecords(
   state: RegistryState,
   tables: Pick<StateTables, "readState"> | undefined,
-  cacheRecords: number,
+  cacheBytes: number,
 ): Records {
   if (!state.partial) return stateRecords(state);
   if (!tables) throw new Error("records: a partial state needs a store with state tables");
   const size = state.size;
-  // Loads only what every read of the fetch saw at the state's size, which it still is at.
-  const loadable = (store: StoredStateFetch) =>
-    state.size === size && !state.journal.open && store.sizes.size === 1 && store.sizes.has(size);
+  // Loads only what every read of the fetch saw at the state's size, which it still is at, and
+  // only within the budget: a record that takes the state past it is let go at once (never one
+  // held before: the sequencer may have loaded it for its next batch).
+  const keep = (store: StoredStateFetch, key: string, tables: readonly Loadable[], load: () => void) => {
+    if (state.size !== size || state.journal.open || store.sizes.size !== 1 || !store.sizes.has(size)) return;
+    if (state.cachedBytes >= cacheBytes || tables.some((t) => t.isLoaded(key))) return;
+    load();
+    if (state.cachedBytes > cacheBytes) for (const t of tables) t.forget(key);
+  };
   const fetcher = () => new StoredStateFetch(tables, () => size, true);
   return {
     labels: async (ids) => {
@@ -54,9 +65,7 @@ export function viewRecords(
         (id) => state.labels.isLoaded(id),
         (id) => state.labels.get(id),
         (missing) => store.labels(missing),
-        (id, r) => {
-          if (loadable(store) && state.labels.size < cacheRecords) state.labels.load(id, r);
-        },
+        (id, r) => keep(store, id, [state.labels], () => state.labels.load(id, r)),
       );
     },
     products: async (keys) => {
@@ -69,11 +78,11 @@ export function viewRecords(
           return labelIds && { labelIds, liveLabelId: state.liveByProduct.get(key) };
         },
         (missing) => store.products(missing),
-        (key, p) => {
-          if (!loadable(store) || state.productLabels.size >= cacheRecords) return;
-          state.productLabels.load(key, p?.labelIds);
-          state.liveByProduct.load(key, p?.liveLabelId);
-        },
+        (key, p) =>
+          keep(store, key, [state.productLabels, state.liveByProduct], () => {
+            state.productLabels.load(key, p?.labelIds);
+            state.liveByProduct.load(key, p?.liveLabelId);
+          }),
       );
     },
     manufacturers: async (codes) => {
@@ -84,10 +93,10 @@ export function viewRecords(
         // A copy: the held list grows in place as products are added.
         (code) => state.manufacturerProducts.get(code)?.slice(),
         (missing) => store.manufacturers(missing),
-        (code, list) => {
-          if (loadable(store) && state.manufacturerProducts.size < cacheRecords)
-            state.manufacturerProducts.load(code, list && [...list]);
-        },
+        (code, list) =>
+          keep(store, code, [state.manufacturerProducts], () =>
+            state.manufacturerProducts.load(code, list && [...list]),
+          ),
       );
     },
   };

@@ -103,14 +103,16 @@ export interface OpenedStore {
  */
 export async function openConfiguredStore(
   spec: StoreSpec,
-  options: { dataDir: string; readOnly: boolean },
+  options: { dataDir: string; readOnly: boolean; readCacheBytes?: number },
 ): Promise<OpenedStore> {
+  const cached = (inner: LogStore) =>
+    withReadCache(inner, options.readCacheBytes !== undefined ? { maxBytes: options.readCacheBytes } : {});
   switch (spec.kind) {
     case "sqlite":
       return { store: await openSqliteStore({ dir: options.dataDir }) };
     case "kurrentdb":
       return {
-        store: withReadCache(
+        store: cached(
           await openKurrentDbStore({ connectionString: spec.url, ...(spec.prefix ? { prefix: spec.prefix } : {}) }),
         ),
       };
@@ -120,7 +122,7 @@ export async function openConfiguredStore(
       const schema = spec.schema ? { schema: spec.schema } : {};
       const bounds = { ...schema, connectTimeoutMillis: 1000, statementTimeoutMillis: 1500 };
       if (options.readOnly)
-        return { store: withReadCache(await openPostgresStore({ connectionString: spec.url, ...bounds })) };
+        return { store: cached(await openPostgresStore({ connectionString: spec.url, ...bounds })) };
       const holder = newHolderId(hostname(), process.pid, randomBytes(6).toString("hex"));
       const store = await openPostgresStore({ connectionString: fencedConnectionString(spec.url, holder), ...bounds });
       try {
@@ -130,7 +132,7 @@ export async function openConfiguredStore(
           ...schema,
           ...(spec.leaseTtlMillis ? { ttlMillis: spec.leaseTtlMillis } : {}),
         });
-        return { store: withReadCache(store), lease };
+        return { store: cached(store), lease };
       } catch (e) {
         await store.close();
         throw e;

@@ -18,8 +18,11 @@ import {
 } from "./port.js";
 import type { StateTables } from "./state.js";
 
+/** A remote store's read cache, unless `serve --read-cache-mb` says otherwise. */
+export const DEFAULT_READ_CACHE_BYTES = 256 * 1024 * 1024;
+
 export interface ReadCacheOptions {
-  /** Bytes of entries and tiles kept. Default 256 MiB. */
+  /** Bytes of entries and tiles kept (each counted with its overhead). DEFAULT_READ_CACHE_BYTES. */
   readonly maxBytes?: number;
 }
 
@@ -46,7 +49,7 @@ export class ReadCachedStore implements LogStore {
     options: ReadCacheOptions = {},
   ) {
     this.kept = new ByteLru(
-      options.maxBytes ?? 256 * 1024 * 1024,
+      options.maxBytes ?? DEFAULT_READ_CACHE_BYTES,
       (k) => KEPT_OVERHEAD + ("entry" in k ? k.entry.length : k.tile.data.length),
     );
     const count = inner.countEntriesFrom?.bind(inner);

@@ -34,6 +34,8 @@ function parseAtMost(flag: string, v: string, max: number, unit: string): number
 
 /** The serve flags that size memory and time the state rebuild, as given (strings) by commander. */
 export interface MemoryFlags {
+  /** The record count that bounded the state cache before it was a byte budget: refused. */
+  readonly stateCacheRecords?: string;
   readonly mapCacheMb?: string;
   readonly stateCacheMb?: string;
   readonly tileCacheMb?: string;
@@ -52,6 +54,10 @@ export interface MemoryOptions {
 }
 
 export function memoryOptions(f: MemoryFlags): MemoryOptions {
+  if (f.stateCacheRecords !== undefined)
+    throw new Error(
+      "--state-cache-records is no longer a flag: the state cache is a budget in bytes, set with --state-cache-mb <MB>",
+    );
   const bytes = (flag: string, v: string | undefined) =>
     v === undefined ? undefined : parseAtMost(flag, v, MAX_CACHE_MB, "MiB") * MB;
   const heartbeatMs =

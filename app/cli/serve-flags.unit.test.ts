@@ -42,6 +42,8 @@ describe("serve's memory and rebuild flags", () => {
       // Against the other's default.
       [{ rebuildHeartbeatMs: "20000" }, /--rebuild-stale-ms \(30000, the default\) must be at least 2 times/],
       [{ rebuildStaleMs: "3000" }, /--rebuild-heartbeat-ms \(2000, the default\)/],
+      // The flag the byte budget replaced names its replacement.
+      [{ stateCacheRecords: "100000" }, /--state-cache-records is no longer a flag.*--state-cache-mb/],
     ];
     for (const [flags, message] of cases) expect(() => memoryOptions(flags), JSON.stringify(flags)).toThrow(message);
   });

@@ -70,6 +70,8 @@ export function registerServe(cmd: Command): void {
       "--state-cache-mb <MB>",
       `memory for the labels, products, manufacturers and request ids the sequencer keeps between batches (estimated); the rest are read from the store (default ${DEFAULT_STATE_CACHE_BYTES / MB})`,
     )
+    // Refused with a message naming its replacement, rather than as an unknown option.
+    .addOption(new Option("--state-cache-records <n>").hideHelp())
     .option(
       "--tile-cache-mb <MB>",
       `memory for the log's tiles, hashed up, that proofs read (default ${DEFAULT_TILE_CACHE_BYTES / MB})`,
